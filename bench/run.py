@@ -1,0 +1,471 @@
+"""segl benchmark on TPC-H: hand-written DuckDB SQL vs segl, one pass vs one query per segment.
+
+    python bench/run.py [--scale 1 10] [--repeat 3]
+
+For each scale factor (data generated on first use by bench/tpch_data.py) it prints
+a table of wall times, ratios and peak memory, then the compile speed of a
+generated 1,000-segment file, and writes everything to bench/results/*.json.
+
+Every variant runs in a fresh Python subprocess (its peak resident set size is
+read from the kernel's rusage for that child, via os.wait4), and every timed run
+uses a fresh in-memory DuckDB connection reading the Parquet files directly and
+materializes its result the same way: CREATE TEMP TABLE ... AS <query>. A timing
+is the best of --repeat runs (the median is in the JSON too).
+
+Variants:
+  hand12            hand-written single pass, the twelve segments of bench/tpch.seg (baseline)
+  segl12            segl: to_sql() of bench/tpch.seg, run exactly like the baseline
+  segl12_evaluate   segl: evaluate() end to end (compile + run + member counts)
+  hand12_separate   the twelve segments as twelve hand-written queries
+  hand50            50 generated segments, hand-written single pass
+  segl50            50 generated segments, segl to_sql(), one query
+  hand50_separate   50 generated segments, one hand-written query each
+  idle              python + duckdb imported and connected, nothing run (memory floor)
+  compile1000       segl compile_file + to_sql of 1,000 generated segments (no execution)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+sys.path.insert(0, str(BENCH_DIR))
+
+import hand_written  # noqa: E402
+import tpch_data  # noqa: E402
+
+AS_OF = hand_written.AS_OF
+SEG_12 = "tpch.seg"
+SEG_50 = "segments_50.seg"
+SEG_COMPILE = "segments_{n}.seg"
+
+SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separate",
+                  "hand50", "segl50", "hand50_separate")
+ALL_VARIANTS = SCALE_VARIANTS + ("compile1000",)
+LABELS = {
+    "idle": "python + duckdb, idle (memory floor)",
+    "hand12": "hand-written, one pass (baseline)",
+    "segl12": "segl, one pass (to_sql, run as baseline)",
+    "segl12_evaluate": "segl evaluate() end to end",
+    "hand12_separate": "hand-written, 12 separate queries",
+    "hand50": "hand-written, one pass (baseline)",
+    "segl50": "segl, one pass (to_sql)",
+    "hand50_separate": "hand-written, 50 separate queries",
+}
+
+
+# ====================================================================== worker side
+def _import_segl():
+    """segl's compiler and runtime APIs; tries the repository root and src/ when the
+    package is not installed in the environment."""
+    try:
+        import segl  # noqa: F401
+    except ImportError:
+        for candidate in (ROOT / "src", ROOT):
+            if (candidate / "segl").is_dir():
+                sys.path.insert(0, str(candidate))
+                break
+    from segl.compiler.api import compile_file, to_sql
+    return compile_file, to_sql
+
+
+def _segl_sql(seg_path: Path, as_of: datetime.date) -> tuple[str, float]:
+    compile_file, to_sql = _import_segl()
+    started = time.perf_counter()
+    compilation = compile_file(str(seg_path))
+    if not getattr(compilation, "ok", True):
+        diagnostics = getattr(compilation, "diagnostics", [])
+        raise RuntimeError(f"{seg_path.name} does not check: "
+                           + "; ".join(str(x) for x in list(diagnostics)[:5]))
+    sql = to_sql(compilation, dialect="duckdb", as_of=as_of)
+    return str(sql), time.perf_counter() - started
+
+
+def _materialize(sql: str, table: str = "result") -> list[str]:
+    """Statements that materialize `sql` as a temp table, whatever to_sql returns:
+    a query is wrapped in CREATE TEMP TABLE; anything else is run as it is."""
+    text = sql.strip().rstrip(";").strip()
+    body = re.sub(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*", "", text, flags=re.S)
+    head = body.lstrip("(").lstrip().split(None, 1)[0].upper() if body.strip() else ""
+    if head in ("SELECT", "WITH", "FROM", "VALUES", "TABLE"):
+        return [f"CREATE TEMP TABLE {table} AS {body.strip()}"]
+    return [text]
+
+
+def _timed_runs(statements: list[str], repeat: int, sizes_of) -> dict:
+    """Run `statements` `repeat` times, each time on a fresh in-memory connection."""
+    import duckdb
+
+    times, sizes = [], None
+    for i in range(repeat):
+        connection = duckdb.connect()
+        started = time.perf_counter()
+        for statement in statements:
+            connection.execute(statement)
+        times.append(time.perf_counter() - started)
+        if i == repeat - 1:
+            sizes = sizes_of(connection)
+        connection.close()
+    return {"times": times, "sizes": sizes}
+
+
+def _wide_sizes(connection) -> dict:
+    return hand_written.member_counts_wide(connection, "result")
+
+
+def _separate_sizes(names):
+    def sizes_of(connection):
+        return {name: connection.execute(f"SELECT count(*) FROM result_{i}").fetchone()[0]
+                for i, name in enumerate(names)}
+    return sizes_of
+
+
+def _separate_statements(queries):
+    return [f"CREATE TEMP TABLE result_{i} AS {sql}" for i, (_, sql) in enumerate(queries)]
+
+
+def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
+           generated: int, compile_segments: int) -> dict:
+    import duckdb
+
+    info: dict = {"variant": variant, "duckdb": duckdb.__version__}
+    if variant == "idle":
+        connection = duckdb.connect()
+        connection.execute("SELECT 42").fetchall()
+        connection.close()
+        return info | {"times": []}
+    if variant == "hand12":
+        statements = _materialize(hand_written.single_pass_sql(data_dir, as_of))
+        return info | _timed_runs(statements, repeat, _wide_sizes)
+    if variant == "hand12_separate":
+        queries = hand_written.separate_sqls(data_dir, as_of)
+        return info | _timed_runs(_separate_statements(queries), repeat,
+                                  _separate_sizes([n for n, _ in queries]))
+    if variant in ("hand50", "hand50_separate"):
+        segments = hand_written.generate_segments(generated)
+        if variant == "hand50":
+            statements = _materialize(
+                hand_written.generated_single_pass_sql(segments, data_dir, as_of))
+            return info | _timed_runs(statements, repeat, _wide_sizes)
+        queries = hand_written.generated_separate_sqls(segments, data_dir, as_of)
+        return info | _timed_runs(_separate_statements(queries), repeat,
+                                  _separate_sizes([n for n, _ in queries]))
+    if variant in ("segl12", "segl50"):
+        seg_path = data_dir / (SEG_12 if variant == "segl12" else SEG_50)
+        sql, compile_seconds = _segl_sql(seg_path, as_of)
+        os.chdir(seg_path.parent)        # in case the SQL names files relative to the .seg
+        result = _timed_runs(_materialize(sql), repeat, _wide_sizes)
+        return info | result | {"compile_seconds": compile_seconds, "sql_chars": len(sql)}
+    if variant == "segl12_evaluate":
+        _import_segl()
+        from segl.runtime.api import evaluate
+        seg_path = data_dir / SEG_12
+        times, sizes = [], None
+        for _ in range(repeat):
+            started = time.perf_counter()
+            result = evaluate(str(seg_path), as_of=as_of, segments=None, params={})
+            times.append(time.perf_counter() - started)
+            sizes = {str(k): int(v) for k, v in dict(result.sizes).items()}
+            connection = getattr(result, "connection", None)
+            if connection is not None:
+                connection.close()
+            del result
+        return info | {"times": times, "sizes": sizes}
+    if variant == "compile1000":
+        compile_file, to_sql = _import_segl()
+        seg_path = data_dir / SEG_COMPILE.format(n=compile_segments)
+        check_times, sql_times, sql_chars = [], [], 0
+        for _ in range(repeat):
+            started = time.perf_counter()
+            compilation = compile_file(str(seg_path))
+            checked = time.perf_counter()
+            if not getattr(compilation, "ok", True):
+                diagnostics = list(getattr(compilation, "diagnostics", []))
+                raise RuntimeError(f"{seg_path.name} does not check: "
+                                   + "; ".join(str(x) for x in diagnostics[:5]))
+            sql = str(to_sql(compilation, dialect="duckdb", as_of=as_of))
+            done = time.perf_counter()
+            check_times.append(checked - started)
+            sql_times.append(done - checked)
+            sql_chars = len(sql)
+        return info | {"times": [a + b for a, b in zip(check_times, sql_times)],
+                       "check_times": check_times, "to_sql_times": sql_times,
+                       "segments": compile_segments, "sql_chars": sql_chars}
+    raise ValueError(f"unknown variant {variant!r}")
+
+
+def worker_main(args) -> int:
+    try:
+        result = worker(args.worker, args.data_dir.resolve(), args.repeat, args.as_of,
+                        args.generated, args.compile_segments)
+    except BaseException as error:  # noqa: BLE001 - reported in the table, not fatal
+        traceback.print_exc()
+        result = {"variant": args.worker, "error": f"{type(error).__name__}: {error}"}
+    Path(args.out).write_text(json.dumps(result, default=str))
+    return 0
+
+
+# ====================================================================== parent side
+def run_variant(variant: str, data_dir: Path, args) -> dict:
+    """Run one variant in a fresh subprocess; add its peak RSS (from wait4's rusage)."""
+    with tempfile.TemporaryDirectory(prefix="segl-bench-") as scratch:
+        out = Path(scratch) / "result.json"
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", variant,
+                   "--data-dir", str(data_dir), "--repeat", str(args.repeat),
+                   "--as-of", args.as_of.isoformat(), "--generated", str(args.generated),
+                   "--compile-segments", str(args.compile_segments), "--out", str(out)]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=sys.stderr)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - started > args.timeout and not timed_out:
+                timed_out = True
+                os.kill(process.pid, signal.SIGKILL)
+            time.sleep(0.02)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            result = json.loads(out.read_text())
+        except (OSError, ValueError):
+            reason = (f"timed out after {args.timeout:.0f} s" if timed_out
+                      else f"worker exited with {process.returncode}")
+            result = {"variant": variant, "error": reason}
+    result["peak_rss_mib"] = usage.ru_maxrss / 1024           # Linux: KiB
+    result["wall_seconds"] = time.perf_counter() - started
+    times = result.get("times") or []
+    if times:
+        result["best"] = min(times)
+        result["median"] = statistics.median(times)
+    return result
+
+
+def prepare(data_dir: Path, args) -> None:
+    """The .seg files a scale factor's variants read, next to its Parquet files."""
+    shutil.copyfile(BENCH_DIR / SEG_12, data_dir / SEG_12)
+    segments = hand_written.generate_segments(args.generated)
+    (data_dir / SEG_50).write_text(hand_written.generated_seg_text(segments))
+
+
+def prepare_compile(data_dir: Path, args) -> Path:
+    path = data_dir / SEG_COMPILE.format(n=args.compile_segments)
+    segments = hand_written.generate_segments(args.compile_segments, seed=1000)
+    path.write_text(hand_written.generated_seg_text(segments))
+    return path
+
+
+def table_sizes(data_dir: Path) -> dict:
+    import duckdb
+
+    connection = duckdb.connect()
+    sizes = {}
+    for table in ("customer", "orders", "lineitem"):
+        path = str(data_dir / f"{table}.parquet").replace("'", "''")
+        sizes[table] = connection.execute(
+            f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
+    connection.close()
+    return sizes
+
+
+def compare_sizes(reference: dict | None, other: dict | None) -> list[str]:
+    """Segments whose member counts differ (or are missing) in `other`."""
+    if not reference or not other:
+        return []
+    other = {str(k).strip('"'): v for k, v in other.items()}
+    return [f"{name}: {count} vs {other.get(name)}" for name, count in reference.items()
+            if other.get(name) != count]
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f} s" if value < 10 else f"{value:.2f} s"
+
+
+def _row(label: str, result: dict | None, baseline: dict | None) -> str:
+    if result is None:
+        return f"  {label:<42} {'(not run)':>10}"
+    rss = f"{result['peak_rss_mib']:,.0f} MiB" if result.get("peak_rss_mib") else "-"
+    if "error" in result:
+        return f"  {label:<42} {'n/a':>10} {'':>8} {rss:>11}   {result['error'][:70]}"
+    best = result.get("best")
+    ratio = ""
+    if best and baseline and baseline.get("best"):
+        ratio = f"{best / baseline['best']:.2f}x"
+    return f"  {label:<42} {_seconds(best):>10} {ratio:>8} {rss:>11}"
+
+
+def render_scale(entry: dict, repeat: int) -> str:
+    v = entry["variants"]
+    rows = entry["rows"]
+    generation = entry.get("generation") or {}
+    lines = [
+        f"TPC-H {entry['name'].upper()}: {rows['customer']:,} customers, "
+        f"{rows['orders']:,} orders, {rows['lineitem']:,} line items; as_of {entry['as_of']}; "
+        f"best of {repeat}",
+    ]
+    if generation:
+        lines.append(f"  data: {generation.get('bytes', 0) / 2**20:,.0f} MiB Parquet, generated "
+                     f"in {generation.get('seconds', float('nan')):.1f} s "
+                     f"({generation.get('generator', 'tpchgen-cli')})")
+    header = f"  {'':<42} {'time':>10} {'ratio':>8} {'peak RSS':>11}"
+    lines += ["", "12 segments (bench/tpch.seg)", header]
+    for name in ("hand12", "segl12", "segl12_evaluate", "hand12_separate"):
+        if name in v or name in entry["requested"]:
+            lines.append(_row(LABELS[name], v.get(name), v.get("hand12")))
+    lines += ["", f"{entry['generated']} generated segments", header]
+    for name in ("hand50", "segl50", "hand50_separate"):
+        if name in v or name in entry["requested"]:
+            label = LABELS[name].replace("50", str(entry["generated"]))
+            lines.append(_row(label, v.get(name), v.get("hand50")))
+    if "idle" in v:
+        lines += ["", _row(LABELS["idle"], v["idle"], None)]
+    compile_seconds = {n: v[n].get("compile_seconds") for n in ("segl12", "segl50")
+                       if n in v and v[n].get("compile_seconds") is not None}
+    if compile_seconds:
+        lines.append("  segl compile (check + to_sql), outside the timings: " + ", ".join(
+            f"{n} {s * 1000:.0f} ms" for n, s in compile_seconds.items()))
+    lines += ["", "agreement (member counts per segment):"]
+    for check, problems in entry["checks"].items():
+        lines.append(f"  {check:<42} " + ("same" if problems == [] else
+                                           "not compared" if problems is None else
+                                           f"DIFFER: {'; '.join(problems[:4])}"))
+    return "\n".join(lines)
+
+
+def render_compile(result: dict) -> str:
+    if "error" in result:
+        return f"compile speed: n/a ({result['error'][:100]})"
+    check = min(result["check_times"])
+    sql = min(result["to_sql_times"])
+    return (f"compile speed: {result['segments']:,} generated segments checked in "
+            f"{check:.3f} s and compiled to DuckDB SQL in {sql:.3f} s: {result['best']:.3f} s "
+            f"in all ({result['segments'] / result['best']:,.0f} segments/s, "
+            f"{result['sql_chars']:,} characters of SQL), peak RSS "
+            f"{result['peak_rss_mib']:,.0f} MiB")
+
+
+def machine() -> dict:
+    memory = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    commit = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    import duckdb
+    return {"platform": platform.platform(), "python": platform.python_version(),
+            "cpus": os.cpu_count(), "memory_gib": memory, "duckdb": duckdb.__version__,
+            "commit": commit}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, nargs="+", default=[1.0],
+                        help="TPC-H scale factors (default: 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per variant (3)")
+    parser.add_argument("--variants", nargs="+", choices=ALL_VARIANTS, default=ALL_VARIANTS,
+                        metavar="VARIANT", help=f"subset to run: {' '.join(ALL_VARIANTS)}")
+    parser.add_argument("--no-segl", action="store_true", help="hand-written variants only")
+    parser.add_argument("--as-of", type=datetime.date.fromisoformat, default=AS_OF)
+    parser.add_argument("--generated", type=int, default=50,
+                        help="generated segments for the one-pass vs separate comparison (50)")
+    parser.add_argument("--compile-segments", type=int, default=1000,
+                        help="generated segments for the compile-speed test (1000)")
+    parser.add_argument("--timeout", type=float, default=3600,
+                        help="seconds before a variant's subprocess is killed (3600)")
+    parser.add_argument("--data-root", type=Path, default=tpch_data.DATA_ROOT)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker_main(args)
+
+    variants = [v for v in args.variants if not (args.no_segl and "segl" in v)]
+    if args.no_segl and "compile1000" in variants:
+        variants.remove("compile1000")
+    report = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
+              "machine": machine(), "repeat": args.repeat, "as_of": args.as_of.isoformat(),
+              "scales": [], "compile": None}
+    outputs = []
+    for scale in args.scale:
+        data_dir = tpch_data.generate(scale, args.data_root)
+        prepare(data_dir, args)
+        entry = {"scale_factor": scale, "name": tpch_data.scale_name(scale),
+                 "data_dir": str(data_dir), "as_of": args.as_of.isoformat(),
+                 "generation": tpch_data.read_manifest(data_dir), "rows": table_sizes(data_dir),
+                 "generated": args.generated,
+                 "requested": [v for v in SCALE_VARIANTS if v in variants], "variants": {}}
+        for variant in entry["requested"]:
+            print(f"[{entry['name']}] {variant} ...", file=sys.stderr, flush=True)
+            result = run_variant(variant, data_dir, args)
+            entry["variants"][variant] = result
+            print(f"[{entry['name']}] {variant}: "
+                  + (result["error"] if "error" in result else
+                     f"best {_seconds(result.get('best'))}, peak RSS "
+                     f"{result['peak_rss_mib']:,.0f} MiB"), file=sys.stderr, flush=True)
+        v = entry["variants"]
+        sizes = {name: (v.get(name) or {}).get("sizes") for name in SCALE_VARIANTS}
+        entry["checks"] = {}
+        for check, (a, b) in {
+            "hand one pass vs 12 separate queries": ("hand12", "hand12_separate"),
+            "hand one pass vs segl one pass": ("hand12", "segl12"),
+            "hand one pass vs segl evaluate()": ("hand12", "segl12_evaluate"),
+            f"{args.generated} generated: hand one pass vs separate": ("hand50", "hand50_separate"),
+            f"{args.generated} generated: hand one pass vs segl": ("hand50", "segl50"),
+        }.items():
+            if a in entry["requested"] and b in entry["requested"]:
+                entry["checks"][check] = (compare_sizes(sizes[a], sizes[b])
+                                          if sizes[a] and sizes[b] else None)
+        report["scales"].append(entry)
+        outputs.append(render_scale(entry, args.repeat))
+        print("\n" + outputs[-1] + "\n", file=sys.stderr, flush=True)
+
+    if "compile1000" in variants:
+        data_dir = tpch_data.generate(args.scale[0], args.data_root)
+        prepare_compile(data_dir, args)
+        print("[compile] ...", file=sys.stderr, flush=True)
+        report["compile"] = run_variant("compile1000", data_dir, args)
+        outputs.append(render_compile(report["compile"]))
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = RESULTS_DIR / f"run-{stamp}.json"
+    text = json.dumps(report, indent=2, default=str) + "\n"
+    path.write_text(text)
+    (RESULTS_DIR / "latest.json").write_text(text)
+    m = report["machine"]
+    print(f"segl benchmark, {report['started']}; DuckDB {m['duckdb']}, Python {m['python']}, "
+          f"{m['cpus']} CPUs, {m['memory_gib']} GiB\n")
+    print("\n\n".join(outputs))
+    print(f"\nresults: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The compiler's public entry points, used by the runtime, the CLI, tests and notebooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import model as m
+from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
+from .plan import Plan, plan_for
+from .resolve import LoadedFile, SchemaProvider, resolve
+from .source import SourceFile
+from .to_sql import AsOf, generate_sql
+from .typecheck import typecheck
+
+
+@dataclass
+class Compilation:
+    path: str
+    model: m.Model | None
+    diagnostics: list[Diagnostic]
+    files: list[LoadedFile] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    def require_ok(self) -> m.Model:
+        if not self.ok or self.model is None:
+            raise CompileError(self.errors or self.diagnostics)
+        return self.model
+
+
+def compile_source(
+    source: SourceFile,
+    params: dict[str, str] | None = None,
+    schema_provider: SchemaProvider | None = None,
+) -> Compilation:
+    """Parse, resolve and type-check one file (with its imports). Never raises on bad input:
+    every problem is a Diagnostic."""
+    resolution = resolve(source, params, schema_provider)
+    diagnostics = resolution.diagnostics
+    model = resolution.model
+    if model is not None:
+        model = typecheck(model, diagnostics)
+    diagnostics.sort(key=lambda d: (d.span.path if d.span else "", d.span.start if d.span else 0))
+    return Compilation(source.path, model, _unique(diagnostics), resolution.files,
+                       dict(params or {}))
+
+
+def compile_file(
+    path: str | Path,
+    params: dict[str, str] | None = None,
+    schema_provider: SchemaProvider | None = None,
+) -> Compilation:
+    try:
+        source = SourceFile.read(path)
+    except OSError as exc:
+        diagnostic = error("E104", f"cannot read `{path}`: {exc.strerror}", None)
+        return Compilation(str(path), None, [diagnostic])
+    except UnicodeDecodeError:
+        diagnostic = error("E104", f"`{path}` is not UTF-8 text", None)
+        return Compilation(str(path), None, [diagnostic])
+    return compile_source(source, params, schema_provider)
+
+
+def select_segments(model: m.Model, names: list[str] | None) -> list[str]:
+    """Check segment names given on the command line; raise with a "did you mean"."""
+    if not names:
+        return list(model.segments)
+    unknown = [n for n in names if n not in model.segments]
+    if unknown:
+        raise CompileError([
+            error("E101", f"unknown segment `{name}`", None,
+                  did_you_mean(name, model.segments) or
+                  f"segments are: {', '.join(model.segments) or 'none'}")
+            for name in unknown
+        ])
+    return list(dict.fromkeys(names))
+
+
+def to_sql(
+    compilation: Compilation,
+    dialect: str = "duckdb",
+    as_of: date | str | AsOf | None = None,
+    segments: list[str] | None = None,
+    file_paths: str = "absolute",
+) -> str:
+    """Compiled SQL for a dialect: one query returning the key and one boolean column per
+    segment. Raises CompileError when the file has errors or the dialect cannot express it."""
+    model = compilation.require_ok()
+    plan = plan_for(model, select_segments(model, segments))
+    return sql_for_plan(plan, compilation, dialect, as_of, file_paths)
+
+
+def sql_for_plan(
+    plan: Plan,
+    compilation: Compilation,
+    dialect: str,
+    as_of: date | str | AsOf | None,
+    file_paths: str = "absolute",
+) -> str:
+    header = {"source": compilation.path}
+    if plan.model.params:
+        header["params"] = ", ".join(
+            f"{name}={_param_text(p.value.value)}" for name, p in plan.model.params.items()
+        )
+    return generate_sql(plan, dialect, _as_of(as_of), file_paths, header)
+
+
+def _param_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _as_of(value: date | str | AsOf | None) -> AsOf:
+    if value is None:
+        return AsOf("today")
+    if isinstance(value, AsOf):
+        return value
+    if isinstance(value, date):
+        return AsOf("date", value)
+    return AsOf.parse(value)
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen = set()
+    out = []
+    for d in diagnostics:
+        key = (d.code, d.message, d.span.start if d.span else None, d.span.path if d.span else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out

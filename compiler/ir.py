@@ -1,0 +1,277 @@
+"""The intermediate representation shared by the model, the plan and every backend.
+
+Plain frozen dataclasses: names are resolved (a `Column` knows its table, a `FeatureRef`
+its feature), parameters are substituted, and after type checking every node carries its
+`type`. Equality ignores spans, so identical aggregates written in two places compare equal
+and the planner computes them once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from enum import Enum
+
+from .source import Span
+
+
+class Type(str, Enum):
+    INT = "int"
+    DECIMAL = "decimal"
+    FLOAT = "float"
+    TEXT = "text"
+    BOOL = "bool"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    DURATION = "duration"
+    ANY = "any"  # not known at compile time (an undeclared column with no schema available)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (Type.INT, Type.DECIMAL, Type.FLOAT)
+
+    @property
+    def is_temporal(self) -> bool:
+        return self in (Type.DATE, Type.TIMESTAMP)
+
+
+DECLARED_TYPES = {t.value: t for t in Type if t not in (Type.DURATION, Type.ANY)}
+
+
+@dataclass(frozen=True)
+class Expr:
+    type: Type = field(default=Type.ANY, kw_only=True)
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    def children(self) -> Iterator[Expr]:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Expr):
+                yield value
+            elif isinstance(value, tuple):
+                for item in value:
+                    if isinstance(item, Expr):
+                        yield item
+                    elif isinstance(item, tuple):
+                        yield from (x for x in item if isinstance(x, Expr))
+
+    def walk(self) -> Iterator[Expr]:
+        """This node and every node below it, parents first."""
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+
+def transform(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """Rebuild `node` bottom-up, applying `fn` to every node after its children."""
+    changes = {}
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Expr):
+            changes[f.name] = transform(value, fn)
+        elif isinstance(value, tuple) and any(
+            isinstance(x, (Expr, tuple)) for x in value
+        ):
+            changes[f.name] = tuple(_transform_item(x, fn) for x in value)
+    return fn(replace(node, **changes) if changes else node)
+
+
+def transform_children(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """Rebuild `node` with `fn` applied to each direct child (and not to `node`)."""
+    changes = {}
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Expr):
+            changes[f.name] = fn(value)
+        elif isinstance(value, tuple) and any(isinstance(x, (Expr, tuple)) for x in value):
+            changes[f.name] = tuple(
+                fn(x) if isinstance(x, Expr)
+                else tuple(fn(y) if isinstance(y, Expr) else y for y in x)
+                if isinstance(x, tuple) else x
+                for x in value
+            )
+    return replace(node, **changes) if changes else node
+
+
+def _transform_item(item, fn):
+    if isinstance(item, Expr):
+        return transform(item, fn)
+    if isinstance(item, tuple):
+        return tuple(_transform_item(x, fn) for x in item)
+    return item
+
+
+# ---------------------------------------------------------------- leaves
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    value: object  # None | bool | int | Decimal | str | date | datetime
+
+
+@dataclass(frozen=True)
+class AsOf(Expr):
+    """The evaluation date of the run."""
+
+
+@dataclass(frozen=True)
+class Column(Expr):
+    """A column of a source: the entity, a lookup, or (inside an aggregate) an events table."""
+
+    table: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FeatureRef(Expr):
+    name: str
+
+
+@dataclass(frozen=True)
+class SegmentRef(Expr):
+    """Membership of another segment: always true or false, never null."""
+
+    name: str
+
+
+# ---------------------------------------------------------------- operators
+
+
+@dataclass(frozen=True)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Negate(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Logic(Expr):
+    op: str  # "and" | "or"
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Arith(Expr):
+    op: str  # + - * /
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    op: str  # = != < <= > >=
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Between(Expr):
+    value: Expr
+    low: Expr
+    high: Expr
+
+
+@dataclass(frozen=True)
+class InList(Expr):
+    value: Expr
+    items: tuple[Expr, ...]
+    negated: bool
+
+
+@dataclass(frozen=True)
+class TextMatch(Expr):
+    op: str  # contains | starts_with | ends_with | like
+    value: Expr
+    pattern: Expr
+
+
+@dataclass(frozen=True)
+class IsMissing(Expr):
+    value: Expr
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Case(Expr):
+    whens: tuple[tuple[Expr, Expr], ...]
+    otherwise: Expr | None
+
+
+@dataclass(frozen=True)
+class Func(Expr):
+    """A scalar function from `functions.SCALAR_FUNCTIONS`."""
+
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class DateShift(Expr):
+    """`value + amount unit` (amount may be negative): calendar arithmetic, month ends clamp."""
+
+    value: Expr
+    amount: int
+    unit: str
+
+
+# ---------------------------------------------------------------- windows and aggregates
+
+
+@dataclass(frozen=True)
+class WindowLast:
+    """as_of - amount unit < date(t) <= as_of"""
+
+    amount: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class WindowRange:
+    """start <= date(t) <= end (either side may be open); always also date(t) <= as_of."""
+
+    start: date | None
+    end: date | None
+
+
+Window = WindowLast | WindowRange
+
+
+@dataclass(frozen=True)
+class Aggregate(Expr):
+    func: str  # count sum avg min max first last most_frequent
+    table: str
+    arg: Expr | None  # None for count(table)
+    filter: Expr | None
+    window: Window | None
+    distinct: bool = False
+
+
+@dataclass(frozen=True)
+class Rank(Expr):
+    """Membership of the top (or bottom) N or N% of entities by `by`, ties broken by key."""
+
+    direction: str  # top | bottom
+    amount: Literal
+    percent: bool
+    by: Expr
+    among: Expr | None
+
+
+def conjuncts(expr: Expr) -> tuple[Expr, ...]:
+    """The top-level `and` terms of a predicate, in source order."""
+    if isinstance(expr, Logic) and expr.op == "and":
+        return tuple(t for operand in expr.operands for t in conjuncts(operand))
+    return (expr,)
+
+
+@dataclass(frozen=True)
+class Ref(Expr):
+    """A column of the per-entity feature table computed by an earlier plan step:
+    a measure (an aggregate, already defaulted to 0 where zero is a value), a feature,
+    a segment's membership or a rank. Only the planner creates these."""
+
+    name: str

@@ -1,0 +1,134 @@
+"""The resolved model of a project: every name bound, every import merged.
+
+`resolve.py` builds it from the AST; `typecheck.py` returns a copy whose expressions carry
+types. Sources keep their span so data errors and dialect errors point at the declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ir
+from .source import Span
+
+
+@dataclass(frozen=True)
+class Location:
+    kind: str  # "table" | "parquet" | "csv"
+    target: str  # as written
+    path: str | None  # absolute path (or glob) for file locations
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: ir.Type
+    tags: tuple[str, ...] = ()
+    declared: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    """A source: the entity table, an events table, or a lookup table."""
+
+    name: str
+    kind: str  # "entity" | "events" | "lookup"
+    locations: tuple[Location, ...]
+    columns: tuple[ColumnInfo, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+    # entity and lookup
+    key: str | None = None
+    # events: the column holding the entity key, or a join through another events table
+    entity_key: str | None = None
+    through: str | None = None
+    through_column: str | None = None
+    through_via_column: str | None = None
+    time_column: str | None = None
+    # lookup: which table and column point at this lookup's key
+    owner: str | None = None
+    owner_column: str | None = None
+
+    def column(self, name: str) -> ColumnInfo | None:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    value: ir.Literal
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    label: str | None
+    expr: ir.Expr
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def type(self) -> ir.Type:
+        return self.expr.type
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    label: str | None
+    description: str | None
+    owner: str | None
+    tags: tuple[str, ...]
+    parent: str | None
+    # The conditions a member must meet, in source order: the parent (if any), then each
+    # top-level `and` term of `where`. `segl explain` shows them as a funnel.
+    conditions: tuple[ir.Expr, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def predicate(self) -> ir.Expr:
+        if len(self.conditions) == 1:
+            return self.conditions[0]
+        return ir.Logic("and", self.conditions, type=ir.Type.BOOL)
+
+
+@dataclass(frozen=True)
+class Model:
+    files: tuple[str, ...]
+    entity: Table
+    events: dict[str, Table]
+    lookups: dict[str, Table]
+    params: dict[str, Param]
+    features: dict[str, Feature]
+    segments: dict[str, Segment]
+
+    def table(self, name: str) -> Table | None:
+        if name == self.entity.name:
+            return self.entity
+        return self.events.get(name) or self.lookups.get(name)
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return (self.entity, *self.events.values(), *self.lookups.values())
+
+    def lookup_chain(self, owner: str) -> list[Table]:
+        """Lookups reachable from `owner` (directly or through other lookups), join order."""
+        chain: list[Table] = []
+        frontier = [owner]
+        while frontier:
+            current = frontier.pop(0)
+            for lookup in self.lookups.values():
+                if lookup.owner == current and lookup not in chain:
+                    chain.append(lookup)
+                    frontier.append(lookup.name)
+        return chain
+
+    def root_of(self, lookup_name: str) -> str:
+        """The entity or events table a lookup ultimately hangs off."""
+        table = self.lookups[lookup_name]
+        while table.kind == "lookup" and table.owner in self.lookups:
+            table = self.lookups[table.owner]
+        return table.owner or ""

@@ -1,0 +1,253 @@
+"""The AST: what the user wrote, as frozen dataclasses, every node with its span.
+
+Nothing here knows what a name refers to or what type an expression has: that is the
+resolver's and the type checker's job. One class per construct of `grammar/seg.lark`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .source import Span
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span = field(compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Ident(Node):
+    """A name as written; backquoted names arrive without their backquotes."""
+
+    text: str
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Expr(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    value: object  # int | Decimal | str | bool | date | datetime
+    kind: str  # "number" | "string" | "date" | "timestamp" | "bool"
+
+
+@dataclass(frozen=True)
+class Duration(Expr):
+    amount: int
+    unit: str  # "day" | "week" | "month" | "year"
+
+
+@dataclass(frozen=True)
+class NameRef(Expr):
+    name: Ident
+
+
+@dataclass(frozen=True)
+class QualifiedRef(Expr):
+    table: Ident
+    column: Ident
+
+
+@dataclass(frozen=True)
+class AsOfRef(Expr):
+    pass
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    function: Ident
+    args: tuple[Expr, ...]
+    distinct: bool = False
+    filter: Expr | None = None
+
+
+@dataclass(frozen=True)
+class WindowLast(Node):
+    amount: int | Ident  # a number or a parameter name
+    unit: str
+
+
+@dataclass(frozen=True)
+class WindowSince(Node):
+    start: Literal | NameRef
+
+
+@dataclass(frozen=True)
+class WindowBefore(Node):
+    end: Literal | NameRef
+
+
+@dataclass(frozen=True)
+class WindowRange(Node):
+    start: Literal | NameRef
+    end: Literal | NameRef
+
+
+Window = WindowLast | WindowSince | WindowBefore | WindowRange
+
+
+@dataclass(frozen=True)
+class Windowed(Expr):
+    call: Call
+    window: Window
+
+
+@dataclass(frozen=True)
+class Unary(Expr):
+    op: str  # "not" | "-"
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    op: str  # "and" "or" "+" "-" "*" "/" "=" "!=" "<" "<=" ">" ">="
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Between(Expr):
+    value: Expr
+    low: Expr
+    high: Expr
+
+
+@dataclass(frozen=True)
+class InList(Expr):
+    value: Expr
+    items: tuple[Expr, ...]
+    negated: bool
+
+
+@dataclass(frozen=True)
+class TextMatch(Expr):
+    op: str  # "contains" | "starts_with" | "ends_with" | "like"
+    value: Expr
+    pattern: Expr
+
+
+@dataclass(frozen=True)
+class IsMissing(Expr):
+    value: Expr
+    negated: bool  # True for `is present`
+
+
+@dataclass(frozen=True)
+class Case(Expr):
+    whens: tuple[tuple[Expr, Expr], ...]
+    otherwise: Expr | None
+
+
+@dataclass(frozen=True)
+class Rank(Expr):
+    direction: str  # "top" | "bottom"
+    amount: Literal
+    percent: bool
+    by: Expr
+    among: Expr | None
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Location(Node):
+    kind: str  # "table" | "parquet" | "csv"
+    target: str
+
+
+@dataclass(frozen=True)
+class Column(Node):
+    name: Ident
+    type_name: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Import(Node):
+    path: str
+
+
+@dataclass(frozen=True)
+class Param(Node):
+    name: Ident
+    value: Literal
+
+
+@dataclass(frozen=True)
+class Entity(Node):
+    name: Ident
+    locations: tuple[Location, ...]
+    key: Ident
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class KeyLink(Node):
+    """The events table holds the entity key in `column`."""
+
+    column: Ident
+
+
+@dataclass(frozen=True)
+class ThroughLink(Node):
+    """The events table reaches the entity through another events table."""
+
+    via: Ident
+    column: Ident
+    via_column: Ident
+
+
+@dataclass(frozen=True)
+class Events(Node):
+    name: Ident
+    locations: tuple[Location, ...]
+    link: KeyLink | ThroughLink
+    time_column: Ident | None
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Lookup(Node):
+    name: Ident
+    locations: tuple[Location, ...]
+    key: Ident
+    owner: Ident
+    owner_column: Ident
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Feature(Node):
+    name: Ident
+    label: str | None
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Segment(Node):
+    name: Ident
+    label: str | None
+    description: str | None
+    owner: str | None
+    tags: tuple[str, ...]
+    extends: Ident | None
+    where: Expr | None
+    inline: bool
+
+
+Declaration = Import | Param | Entity | Events | Lookup | Feature | Segment
+
+
+@dataclass(frozen=True)
+class Module:
+    """One parsed file."""
+
+    path: str
+    declarations: tuple[Declaration, ...]

@@ -1,0 +1,439 @@
+"""Text -> AST. Lark parses; a Transformer builds `nodes`. No name lookup, no types here.
+
+Syntax errors are collected per declaration: the text is cut at each line that starts a
+top-level declaration and each piece is parsed on its own, so one typo does not hide the
+errors after it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+from segl.grammar import grammar_text
+
+from . import nodes as n
+from .diagnostics import Diagnostic, error
+from .source import SourceFile
+
+TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segment")
+_DECLARATION_START = re.compile(r"^[ \t]*(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
+_DECLARED_NAME = re.compile(
+    r"^[ \t]*(?:param|entity|events|lookup|feature|segment)\s+`?(\w+)", re.MULTILINE
+)
+
+# How terminals read in "expected …" messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name", "QUOTED_NAME": "a name", "STRING": "a string", "NUMBER": "a number",
+    "INT": "a whole number", "DATE": "a date (YYYY-MM-DD)", "TIMESTAMP": "a timestamp",
+    "COMPARE_OP": "a comparison", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`",
+    "LPAR": "`(`", "RPAR": "`)`", "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`",
+    "EQUAL": "`=`", "DOT": "`.`", "PERCENT": "`%`", "MINUS": "`-`", "TIME_UNIT": "days|weeks|months|years",
+    "TYPE_NAME": "a column type", "COLUMN_TAG": "pii|sensitive", "LOCATION_KIND": "table|parquet|csv",
+    "RANK_DIRECTION": "top|bottom", "IN_LAST": "`in last`", "DISTINCT": "`distinct`",
+    "$END": "the end of the declaration",
+}
+
+
+@cache
+def _lark() -> Lark:
+    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+class ParseResult:
+    def __init__(self, module: n.Module, diagnostics: list[Diagnostic], failed_names: set[str]):
+        self.module = module
+        self.diagnostics = diagnostics
+        self.failed_names = failed_names  # declarations that did not parse: no cascading errors
+
+
+def parse_source(source: SourceFile) -> ParseResult:
+    declarations: list[n.Declaration] = []
+    diagnostics: list[Diagnostic] = []
+    failed: set[str] = set()
+    starts = [m.start() for m in _DECLARATION_START.finditer(source.text)]
+    if not starts or source.text[: starts[0]].strip(" \t\r\n") and not _only_comments(
+        source.text[: starts[0]]
+    ):
+        starts.insert(0, 0)
+    bounds = [*starts, len(source.text)]
+    for begin, end in zip(bounds, bounds[1:], strict=False):
+        # Blank out everything outside the piece so Lark's offsets are file offsets.
+        piece = " " * begin + source.text[begin:end]
+        try:
+            tree = _lark().parse(piece)
+        except UnexpectedInput as exc:
+            diagnostics.append(_syntax_error(source, exc, end))
+            match = _DECLARED_NAME.match(source.text, begin)
+            if match:
+                failed.add(match.group(1))
+            continue
+        builder = AstBuilder(source)
+        try:
+            declarations.extend(builder.transform(tree).children)
+        except VisitError as exc:
+            if not isinstance(exc.orig_exc, _LiteralError):
+                raise
+            diagnostics.append(exc.orig_exc.diagnostic)
+        diagnostics.extend(builder.diagnostics)
+    diagnostics.sort(key=lambda d: d.span.start if d.span else 0)
+    return ParseResult(n.Module(source.path, tuple(declarations)), diagnostics, failed)
+
+
+def _strip_trailing_comments(text: str) -> str:
+    lines = text.rstrip().split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or lines[-1].strip().startswith("#")):
+        lines.pop()
+    return "\n".join(lines).rstrip()
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("#") for line in text.splitlines())
+
+
+def _syntax_error(source: SourceFile, exc: UnexpectedInput, piece_end: int) -> Diagnostic:
+    offset = exc.pos_in_stream if exc.pos_in_stream is not None else piece_end
+    if isinstance(exc, UnexpectedCharacters):
+        char = source.text[offset : offset + 1]
+        span = source.span(offset, offset + 1)
+        return error("E001", f"unexpected character `{char}`", span, _character_hint(char))
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
+        end = len(_strip_trailing_comments(source.text[:piece_end]))
+        span = source.span(max(0, end - 1), end)
+        expected = _expected(getattr(exc, "expected", set()))
+        return error("E001", "unexpected end of declaration", span, f"expected {expected}")
+    assert isinstance(exc, UnexpectedToken)
+    token = exc.token
+    span = source.span(token.start_pos, token.end_pos)
+    expected = _expected(exc.expected)
+    hint = f"expected {expected}"
+    if str(token) == "=" and source.text[token.start_pos - 1 : token.start_pos] in "=!<>":
+        hint = "compare with a single `=`"
+    if token.type in ("TYPE_NAME", "TIME_UNIT", "COLUMN_TAG", "RANK_DIRECTION", "DISTINCT"):
+        hint += f"; `{token}` is a reserved word: write `` `{token}` `` to use it as a name"
+    return error("E001", f"unexpected `{token}`", span, hint)
+
+
+def _character_hint(char: str) -> str:
+    if char == "'":
+        return 'strings use double quotes: "text"'
+    if char == "=":
+        return "compare with `=` (not `==`)"
+    if char == "&" or char == "|":
+        return "combine conditions with `and` / `or`"
+    return "remove it or put it inside a string"
+
+
+def _expected(terminals: set[str]) -> str:
+    words = sorted({_TERMINAL_WORDS.get(t, f"`{t.lower()}`") for t in terminals})
+    if len(words) > 8:
+        words = words[:8] + ["…"]
+    return ", ".join(words) if words else "something else"
+
+
+class _LiteralError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+_UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month",
+          "months": "month", "year": "year", "years": "year"}
+
+
+@v_args(meta=True)
+class AstBuilder(Transformer):
+    """Builds AST nodes bottom-up from the Lark tree; each method is one grammar rule."""
+
+    def __init__(self, source: SourceFile):
+        super().__init__()
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    def _span(self, meta):
+        return self.source.span(meta.start_pos, meta.end_pos)
+
+    def _tok_span(self, token: Token):
+        return self.source.span(token.start_pos, token.end_pos)
+
+    # ---- names and literals
+    def name(self, meta, children):
+        (token,) = children
+        text = str(token)
+        if token.type == "QUOTED_NAME":
+            text = text[1:-1]
+        return n.Ident(text, span=self._tok_span(token))
+
+    def string(self, meta, children):
+        return n.Literal(_unquote(children[0]), "string", span=self._span(meta))
+
+    def number(self, meta, children):
+        text = str(children[0])
+        value: int | Decimal = Decimal(text) if "." in text else int(text)
+        return n.Literal(value, "number", span=self._span(meta))
+
+    def date_literal(self, meta, children):
+        text = str(children[0])
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            raise _LiteralError(
+                error("E002", f"`{text}` is not a valid date", self._span(meta),
+                      "dates are written YYYY-MM-DD with a real month and day")
+            ) from None
+        return n.Literal(value, "date", span=self._span(meta))
+
+    def timestamp_literal(self, meta, children):
+        text = str(children[0]).replace(" ", "T")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise _LiteralError(
+                error("E002", f"`{text}` is not a valid timestamp", self._span(meta),
+                      "timestamps are written YYYY-MM-DDTHH:MM[:SS]")
+            ) from None
+        return n.Literal(value, "timestamp", span=self._span(meta))
+
+    def true(self, meta, children):
+        return n.Literal(True, "bool", span=self._span(meta))
+
+    def false(self, meta, children):
+        return n.Literal(False, "bool", span=self._span(meta))
+
+    def duration(self, meta, children):
+        amount, unit = children
+        if "." in str(amount):
+            raise _LiteralError(error("E002", "a duration needs a whole number", self._span(meta)))
+        return n.Duration(int(str(amount)), _UNITS[str(unit)], span=self._span(meta))
+
+    # ---- references
+    def name_ref(self, meta, children):
+        return n.NameRef(children[0], span=self._span(meta))
+
+    def qualified_ref(self, meta, children):
+        return n.QualifiedRef(children[0], children[1], span=self._span(meta))
+
+    def as_of(self, meta, children):
+        return n.AsOfRef(span=self._span(meta))
+
+    def call(self, meta, children):
+        function, distinct, args, filter_ = children
+        return n.Call(function, tuple(args or ()), distinct is not None,
+                      filter_.expr if filter_ else None, span=self._span(meta))
+
+    def call_args(self, meta, children):
+        return tuple(children)
+
+    def filter(self, meta, children):
+        return _Filter(children[0])
+
+    def windowed(self, meta, children):
+        return n.Windowed(children[0], children[1], span=self._span(meta))
+
+    def window_last(self, meta, children):
+        _, amount, unit = children
+        value = amount if isinstance(amount, n.Ident) else int(str(amount))
+        return n.WindowLast(value, _UNITS[str(unit)], span=self._span(meta))
+
+    def window_since(self, meta, children):
+        return n.WindowSince(children[0], span=self._span(meta))
+
+    def window_before(self, meta, children):
+        return n.WindowBefore(children[0], span=self._span(meta))
+
+    def window_range(self, meta, children):
+        return n.WindowRange(children[0], children[1], span=self._span(meta))
+
+    # ---- operators
+    def or_(self, meta, children):
+        return n.Binary("or", children[0], children[1], span=self._span(meta))
+
+    def and_(self, meta, children):
+        return n.Binary("and", children[0], children[1], span=self._span(meta))
+
+    def not_(self, meta, children):
+        return n.Unary("not", children[0], span=self._span(meta))
+
+    def negate(self, meta, children):
+        return n.Unary("-", children[0], span=self._span(meta))
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return n.Binary(str(op), left, right, span=self._span(meta))
+
+    def equals(self, meta, children):
+        return n.Binary("=", children[0], children[1], span=self._span(meta))
+
+    def arith(self, meta, children):
+        left, op, right = children
+        return n.Binary(str(op), left, right, span=self._span(meta))
+
+    def between(self, meta, children):
+        return n.Between(*children, span=self._span(meta))
+
+    def in_list(self, meta, children):
+        return n.InList(children[0], tuple(children[1:]), False, span=self._span(meta))
+
+    def not_in_list(self, meta, children):
+        return n.InList(children[0], tuple(children[1:]), True, span=self._span(meta))
+
+    def contains(self, meta, children):
+        return n.TextMatch("contains", *children, span=self._span(meta))
+
+    def starts_with(self, meta, children):
+        return n.TextMatch("starts_with", *children, span=self._span(meta))
+
+    def ends_with(self, meta, children):
+        return n.TextMatch("ends_with", *children, span=self._span(meta))
+
+    def like(self, meta, children):
+        return n.TextMatch("like", *children, span=self._span(meta))
+
+    def is_missing(self, meta, children):
+        return n.IsMissing(children[0], False, span=self._span(meta))
+
+    def is_present(self, meta, children):
+        return n.IsMissing(children[0], True, span=self._span(meta))
+
+    def case(self, meta, children):
+        whens = tuple(c for c in children if isinstance(c, tuple))
+        rest = [c for c in children if not isinstance(c, tuple)]
+        return n.Case(whens, rest[0] if rest else None, span=self._span(meta))
+
+    def case_when(self, meta, children):
+        return (children[0], children[1])
+
+    def rank(self, meta, children):
+        direction, amount, *rest = children
+        percent = bool(rest) and isinstance(rest[0], Token) and rest[0].type == "PERCENT"
+        if percent:
+            rest = rest[1:]
+        by = rest[0]
+        among = rest[1] if len(rest) > 1 else None
+        text = str(amount)
+        value: int | Decimal = Decimal(text) if "." in text else int(text)
+        literal = n.Literal(value, "number", span=self._tok_span(amount))
+        return n.Rank(str(direction), literal, percent, by, among, span=self._span(meta))
+
+    def among(self, meta, children):
+        return children[0]
+
+    # ---- declarations
+    def start(self, meta, children):
+        return _Children(children)
+
+    def import_decl(self, meta, children):
+        return n.Import(_unquote(children[0]), span=self._span(meta))
+
+    def param_decl(self, meta, children):
+        return n.Param(children[0], children[1], span=self._span(meta))
+
+    def location(self, meta, children):
+        kind, target = children
+        return n.Location(str(kind), _unquote(target), span=self._span(meta))
+
+    def locations(self, meta, children):
+        return tuple(children)
+
+    def columns(self, meta, children):
+        return tuple(children)
+
+    def column(self, meta, children):
+        name, type_name, *tags = children
+        return n.Column(name, str(type_name), tuple(str(t) for t in tags), span=self._span(meta))
+
+    def entity_decl(self, meta, children):
+        name, locations, key, columns = children
+        return n.Entity(name, locations, key, columns or (), span=self._span(meta))
+
+    def link_key(self, meta, children):
+        return n.KeyLink(children[0], span=self._span(meta))
+
+    def link_through(self, meta, children):
+        return n.ThroughLink(children[0], children[1], children[2], span=self._span(meta))
+
+    def time_column(self, meta, children):
+        return children[0]
+
+    def events_decl(self, meta, children):
+        name, locations, link, time_column, columns = children
+        return n.Events(name, locations, link, time_column, columns or (), span=self._span(meta))
+
+    def lookup_decl(self, meta, children):
+        name, locations, key, owner, owner_column, columns = children
+        return n.Lookup(name, locations, key, owner, owner_column, columns or (),
+                        span=self._span(meta))
+
+    def label(self, meta, children):
+        return _Label(_unquote(children[0]))
+
+    def feature_decl(self, meta, children):
+        name, label, expr = children
+        return n.Feature(name, label.text if label else None, expr, span=self._span(meta))
+
+    def segment_inline(self, meta, children):
+        name, label, expr = children
+        return n.Segment(name, label.text if label else None, None, None, (), None, expr, True,
+                         span=self._span(meta))
+
+    def segment_block(self, meta, children):
+        name, label, extends, *properties = children
+        props: dict[str, object] = {}
+        for key, value, span in properties:
+            if key in props:
+                self.diagnostics.append(
+                    error("E102", f"`{key}` is given twice in segment `{name.text}`", span,
+                          "keep one; combine conditions in one `where` with `and`")
+                )
+                continue
+            props[key] = value
+        return n.Segment(
+            name, label.text if label else None, props.get("description"), props.get("owner"),
+            props.get("tags", ()), extends, props.get("where"), False, span=self._span(meta),
+        )
+
+    def extends(self, meta, children):
+        return children[0]
+
+    def description(self, meta, children):
+        return ("description", _unquote(children[0]), self._span(meta))
+
+    def owner(self, meta, children):
+        return ("owner", _unquote(children[0]), self._span(meta))
+
+    def tags(self, meta, children):
+        return ("tags", tuple(_unquote(t) for t in children), self._span(meta))
+
+    def where(self, meta, children):
+        return ("where", children[0], self._span(meta))
+
+
+class _Filter:
+    def __init__(self, expr: n.Expr):
+        self.expr = expr
+
+
+class _Label:
+    def __init__(self, text: str):
+        self.text = text
+
+
+class _Children:
+    def __init__(self, children: list):
+        self.children = children
+
+
+def _unquote(token: Token | str) -> str:
+    body = str(token)[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)

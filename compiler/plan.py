@@ -1,0 +1,234 @@
+"""Model -> logical plan: what to read, what to aggregate, what to compute in which order.
+
+The plan reads each related table once: every aggregate over `orders` (from any feature or
+segment) becomes one Measure of a single grouped Aggregation. The entity row is joined with
+its lookups and with every Aggregation (LEFT JOIN, so entities without events stay, with
+count and sum 0); Steps then compute features, ranks and segment memberships layer by layer,
+each layer using only columns of the layers before it. The plan is plain data: print it with
+`segl compile --show plan`; backends (SQL, later Polars) read nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ir
+from . import model as m
+from .source import Span
+
+T = ir.Type
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    aggregate: ir.Aggregate
+    empty: ir.Literal | None  # the value for an entity with no rows: 0 for count and sum
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """One grouped pass over an events table (joined through its via table and lookups)."""
+
+    table: str
+    measures: tuple[Measure, ...]
+
+    @property
+    def cte_name(self) -> str:
+        return f"agg_{self.table}"
+
+
+@dataclass(frozen=True)
+class Computed:
+    name: str
+    expr: ir.Expr
+    kind: str  # "feature" | "segment" | "rank"
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    columns: tuple[Computed, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    model: m.Model = field(repr=False)
+    entity_columns: tuple[str, ...]  # entity columns the plan reads, key first
+    lookups: tuple[str, ...]  # entity-level lookups to join, in join order
+    lookup_columns: tuple[tuple[str, str], ...]  # (lookup, column) pairs read
+    aggregations: tuple[Aggregation, ...]
+    steps: tuple[Step, ...]
+    outputs: tuple[str, ...]  # segment names, in declaration order
+
+    @property
+    def key(self) -> str:
+        return self.model.entity.key or ""
+
+    def describe(self) -> str:
+        """A readable listing of the plan (for `segl compile --show plan` and tests)."""
+        lines = [f"entity {self.model.entity.name} key {self.key}",
+                 f"  read {', '.join(self.entity_columns)}"]
+        for lookup in self.lookups:
+            lines.append(f"  join lookup {lookup}")
+        for agg in self.aggregations:
+            lines.append(f"aggregate {agg.table} (one pass, {len(agg.measures)} measures)")
+            for measure in agg.measures:
+                empty = "" if measure.empty is None else f"  [no rows: {measure.empty.value}]"
+                lines.append(f"  {measure.name} = {_show(measure.aggregate)}{empty}")
+        for index, step in enumerate(self.steps, 1):
+            lines.append(f"step {index}")
+            for column in step.columns:
+                lines.append(f"  {column.kind} {column.name} = {_show(column.expr)}")
+        lines.append(f"output {', '.join(self.outputs)}")
+        return "\n".join(lines)
+
+
+def _show(expr: ir.Expr) -> str:
+    text = repr(expr)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def feature_table_name(table: str, column: str) -> str:
+    """How a lookup column is named in the per-entity feature table."""
+    return f"{table}__{column}"
+
+
+def plan_for(model: m.Model, segments: list[str] | None = None) -> Plan:
+    """Plan the given segments (default: all), with only what they depend on."""
+    return _Planner(model).plan(segments if segments is not None else list(model.segments))
+
+
+class _Planner:
+    def __init__(self, model: m.Model) -> None:
+        self.model = model
+        self.measures: dict[str, dict[ir.Aggregate, Measure]] = {}
+        self.computed: dict[str, Computed] = {}
+        self.depth: dict[str, int] = {}
+        self.rank_count = 0
+        self.entity_columns: list[str] = [model.entity.key or ""]
+        self.lookup_columns: list[tuple[str, str]] = []
+
+    def plan(self, segments: list[str]) -> Plan:
+        for name in segments:
+            self.segment(name)
+        steps: dict[int, list[Computed]] = {}
+        for name, column in self.computed.items():
+            steps.setdefault(self.depth[name], []).append(column)
+        lookups = tuple(
+            t.name for t in self.model.lookup_chain(self.model.entity.name)
+            if t.name in self.needed_lookups()
+        )
+        aggregations = tuple(
+            Aggregation(table, tuple(found.values()))
+            for table, found in self.measures.items()
+        )
+        return Plan(
+            model=self.model,
+            entity_columns=tuple(self.entity_columns),
+            lookups=lookups,
+            lookup_columns=tuple(self.lookup_columns),
+            aggregations=aggregations,
+            steps=tuple(Step(tuple(steps[d])) for d in sorted(steps)),
+            outputs=tuple(segments),
+        )
+
+    def needed_lookups(self) -> set[str]:
+        """Lookups whose columns are read, plus the lookups they hang off."""
+        needed: set[str] = set()
+        for lookup, _ in self.lookup_columns:
+            name = lookup
+            while name in self.model.lookups:
+                needed.add(name)
+                name = self.model.lookups[name].owner or ""
+        return needed
+
+    # ---- named things: each becomes a column at a depth
+    def segment(self, name: str) -> int:
+        if name in self.depth:
+            return self.depth[name]
+        segment = self.model.segments[name]
+        expr, depth = self.rewrite(segment.predicate)
+        self.add(Computed(name, expr, "segment", segment.span), depth + 1)
+        return self.depth[name]
+
+    def feature(self, name: str) -> int:
+        if name in self.depth:
+            return self.depth[name]
+        feature = self.model.features[name]
+        expr, depth = self.rewrite(feature.expr)
+        self.add(Computed(name, expr, "feature", feature.span), depth + 1)
+        return self.depth[name]
+
+    def add(self, column: Computed, depth: int) -> None:
+        self.computed[column.name] = column
+        self.depth[column.name] = depth
+
+    # ---- expressions: replace references by feature-table columns, track depth
+    def rewrite(self, expr: ir.Expr) -> tuple[ir.Expr, int]:
+        depth = 0
+
+        def visit(node: ir.Expr) -> ir.Expr:
+            nonlocal depth
+            if isinstance(node, ir.Aggregate):
+                return self.measure(node)
+            if isinstance(node, ir.FeatureRef):
+                depth = max(depth, self.feature(node.name))
+                return ir.Ref(node.name, type=node.type, span=node.span)
+            if isinstance(node, ir.SegmentRef):
+                depth = max(depth, self.segment(node.name))
+                return ir.Ref(node.name, type=T.BOOL, span=node.span)
+            if isinstance(node, ir.Column):
+                return self.column(node)
+            if isinstance(node, ir.Rank):
+                name, rank_depth = self.rank(node)
+                depth = max(depth, rank_depth)
+                return ir.Ref(name, type=T.BOOL, span=node.span)
+            return node
+
+        rewritten = _rewrite_top_down(expr, visit)
+        return rewritten, depth
+
+    def column(self, node: ir.Column) -> ir.Expr:
+        if node.table == self.model.entity.name:
+            if node.name not in self.entity_columns:
+                self.entity_columns.append(node.name)
+            return node
+        pair = (node.table, node.name)
+        if pair not in self.lookup_columns:
+            self.lookup_columns.append(pair)
+        return ir.Ref(feature_table_name(node.table, node.name), type=node.type, span=node.span)
+
+    def rank(self, node: ir.Rank) -> tuple[str, int]:
+        by, depth = self.rewrite(node.by)
+        among = None
+        if node.among is not None:
+            among, among_depth = self.rewrite(node.among)
+            depth = max(depth, among_depth)
+        self.rank_count += 1
+        name = f"_rank_{self.rank_count}"
+        rewritten = ir.Rank(node.direction, node.amount, node.percent, by, among,
+                            type=T.BOOL, span=node.span)
+        self.add(Computed(name, rewritten, "rank", node.span), depth + 1)
+        return name, depth + 1
+
+    def measure(self, node: ir.Aggregate) -> ir.Expr:
+        found = self.measures.setdefault(node.table, {})
+        if node not in found:
+            empty = None
+            if node.func == "count":
+                empty = ir.Literal(0, type=T.INT)
+            elif node.func == "sum":
+                empty = ir.Literal(0, type=node.type if node.type.is_numeric else T.INT)
+            name = f"{node.table}__m{len(found) + 1}"
+            found[node] = Measure(name, node, empty)
+        return ir.Ref(found[node].name, type=node.type, span=node.span)
+
+
+def _rewrite_top_down(expr: ir.Expr, visit) -> ir.Expr:
+    """Like ir.transform, but `visit` sees a node before its children and may replace it
+    whole (an aggregate or a rank keeps its own inside)."""
+    replaced = visit(expr)
+    if replaced is not expr:
+        return replaced
+    return ir.transform_children(expr, lambda child: _rewrite_top_down(child, visit))

@@ -1,0 +1,856 @@
+"""AST -> Model: imports, names, parameters, duplicates, cycles.
+
+Every name in an expression is bound here: to a column of the entity or of a lookup, a
+column of an events table (only inside an aggregate), a feature, a segment, a parameter
+(substituted by its value) or `as_of`. Problems are collected, never raised one at a time.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from . import ir
+from . import model as m
+from . import nodes as n
+from .diagnostics import Diagnostic, did_you_mean, error
+from .functions import AGGREGATES, SCALAR_FUNCTIONS
+from .parser import parse_source
+from .source import SourceFile, Span
+
+SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
+
+_UNIT_WORDS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
+
+
+@dataclass
+class LoadedFile:
+    source: SourceFile
+    module: n.Module
+    failed_names: set[str]
+
+
+@dataclass
+class Resolution:
+    model: m.Model | None
+    diagnostics: list[Diagnostic]
+    files: list[LoadedFile] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- loading and imports
+
+
+def load_files(entry: SourceFile, diagnostics: list[Diagnostic]) -> list[LoadedFile]:
+    """The entry file and everything it imports, imported files first, each once."""
+    loaded: dict[Path, LoadedFile] = {}
+    order: list[LoadedFile] = []
+
+    def visit(source: SourceFile, stack: tuple[Path, ...]) -> None:
+        key = Path(source.path).resolve()
+        parsed = parse_source(source)
+        diagnostics.extend(parsed.diagnostics)
+        file = LoadedFile(source, parsed.module, parsed.failed_names)
+        loaded[key] = file
+        for decl in parsed.module.declarations:
+            if not isinstance(decl, n.Import):
+                continue
+            target = (source.directory / decl.path).resolve()
+            if target in stack or target == key:
+                chain = " -> ".join(p.name for p in (*stack, key, target))
+                diagnostics.append(
+                    error("E103", f"circular import: {chain}", decl.span,
+                          "move the shared declarations into a file both can import")
+                )
+                continue
+            if target in loaded:
+                continue
+            try:
+                imported = SourceFile(_display_path(target), target.read_text(encoding="utf-8"))
+            except OSError as exc:
+                diagnostics.append(
+                    error("E104", f"cannot read imported file `{decl.path}`: {exc.strerror}",
+                          decl.span, "import paths are relative to the importing file")
+                )
+                continue
+            visit(imported, (*stack, key))
+        order.append(file)
+
+    visit(entry, ())
+    return order
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- the resolver
+
+
+def resolve(
+    entry: SourceFile,
+    param_overrides: dict[str, str] | None = None,
+    schema_provider: SchemaProvider | None = None,
+) -> Resolution:
+    diagnostics: list[Diagnostic] = []
+    files = load_files(entry, diagnostics)
+    resolver = _Resolver(files, diagnostics, param_overrides or {}, schema_provider)
+    model = resolver.run()
+    return Resolution(model, diagnostics, files)
+
+
+class _Resolver:
+    def __init__(
+        self,
+        files: list[LoadedFile],
+        diagnostics: list[Diagnostic],
+        overrides: dict[str, str],
+        schema_provider: SchemaProvider | None,
+    ) -> None:
+        self.files = files
+        self.diagnostics = diagnostics
+        self.overrides = overrides
+        self.schema_provider = schema_provider
+        self.failed_names = set().union(*(f.failed_names for f in files)) if files else set()
+        self.declared: dict[str, tuple[str, Span]] = {}  # name -> (kind, span): one namespace
+        self.entity_decl: n.Entity | None = None
+        self.events_decls: dict[str, n.Events] = {}
+        self.lookup_decls: dict[str, n.Lookup] = {}
+        self.param_decls: dict[str, n.Param] = {}
+        self.feature_decls: dict[str, n.Feature] = {}
+        self.segment_decls: dict[str, n.Segment] = {}
+        self.tables: dict[str, m.Table] = {}
+        self.schema_known: dict[str, bool] = {}
+        self.params: dict[str, m.Param] = {}
+        self.features: dict[str, m.Feature] = {}
+        self.segments: dict[str, m.Segment] = {}
+        self.in_progress: list[tuple[str, str]] = []  # (kind, name) being resolved: cycles
+        self.broken: set[str] = set()  # names whose definition failed: no cascading errors
+
+    def error(self, code: str, message: str, span: Span | None, *hints: str) -> None:
+        self.diagnostics.append(error(code, message, span, *hints))
+
+    # ---- pass 1: collect declarations
+    def run(self) -> m.Model | None:
+        for file in self.files:
+            for decl in file.module.declarations:
+                self.collect(decl, file.source)
+        if self.entity_decl is None:
+            span = None
+            if self.files:
+                source = self.files[-1].source
+                span = source.span(0, min(1, len(source.text)))
+            if "entity" not in {k for k, _ in self.declared.values()} and not self.failed_names:
+                self.error("E106", "no `entity` is declared", span,
+                           'declare the table segments select from, e.g. '
+                           'entity customer from parquet "customers.parquet" key customer_id')
+            return None
+        self.resolve_params()
+        self.build_tables()
+        for name in self.feature_decls:
+            self.resolve_feature(name)
+        for name in self.segment_decls:
+            self.resolve_segment(name)
+        files = tuple(f.source.path for f in self.files)
+        return m.Model(
+            files=files,
+            entity=self.tables[self.entity_decl.name.text],
+            events={k: self.tables[k] for k in self.events_decls if k in self.tables},
+            lookups={k: self.tables[k] for k in self.lookup_decls if k in self.tables},
+            params=self.params,
+            features={k: self.features[k] for k in self.feature_decls if k in self.features},
+            segments={k: self.segments[k] for k in self.segment_decls if k in self.segments},
+        )
+
+    def collect(self, decl: n.Declaration, source: SourceFile) -> None:
+        if isinstance(decl, n.Import):
+            return
+        kind = type(decl).__name__.lower()
+        name = decl.name
+        if name.text in self.declared:
+            first_kind, first_span = self.declared[name.text]
+            diagnostic = error(
+                "E102", f"`{name.text}` is already defined (as a {first_kind})", name.span,
+                "every entity, table, parameter, feature and segment needs its own name",
+            )
+            self.diagnostics.append(
+                Diagnostic(diagnostic.code, diagnostic.severity, diagnostic.message,
+                           diagnostic.span, diagnostic.hints,
+                           ((first_span, "first defined here"),))
+            )
+            return
+        self.declared[name.text] = (kind, name.span)
+        if isinstance(decl, n.Entity):
+            if self.entity_decl is not None:
+                self.error("E106", "a project has exactly one entity", name.span,
+                           f"`{self.entity_decl.name.text}` is the entity; "
+                           "declare other tables as `events` or `lookup`")
+                return
+            self.entity_decl = decl
+        elif isinstance(decl, n.Events):
+            self.events_decls[name.text] = decl
+        elif isinstance(decl, n.Lookup):
+            self.lookup_decls[name.text] = decl
+        elif isinstance(decl, n.Param):
+            self.param_decls[name.text] = decl
+        elif isinstance(decl, n.Feature):
+            self.feature_decls[name.text] = decl
+        elif isinstance(decl, n.Segment):
+            self.segment_decls[name.text] = decl
+
+    # ---- parameters
+    def resolve_params(self) -> None:
+        for name, value in self.overrides.items():
+            if name not in self.param_decls:
+                self.error("E401", f"unknown parameter `{name}` given on the command line", None,
+                           did_you_mean(name, self.param_decls) or
+                           "declare it with `param NAME = default`")
+        for name, decl in self.param_decls.items():
+            literal = self.literal(decl.value)
+            if name in self.overrides:
+                parsed = _parse_override(self.overrides[name], literal)
+                if parsed is None:
+                    self.error("E401", f"parameter `{name}` expects a {literal.type.value}, "
+                               f"got `{self.overrides[name]}`", decl.span,
+                               f"the default is {decl.value.span.text if decl.value.span else ''}")
+                else:
+                    literal = parsed
+            self.params[name] = m.Param(name, literal, decl.span)
+
+    # ---- tables
+    def build_tables(self) -> None:
+        assert self.entity_decl is not None
+        entity = self.entity_decl
+        self.add_table(entity, "entity", key=entity.key.text)
+        for name, decl in self.events_decls.items():
+            if isinstance(decl.link, n.KeyLink):
+                self.add_table(decl, "events", entity_key=decl.link.column.text,
+                               time_column=decl.time_column.text if decl.time_column else None)
+            else:
+                self.add_table(
+                    decl, "events", through=decl.link.via.text,
+                    through_column=decl.link.column.text,
+                    through_via_column=decl.link.via_column.text,
+                    time_column=decl.time_column.text if decl.time_column else None,
+                )
+        for name, decl in self.lookup_decls.items():
+            self.add_table(decl, "lookup", key=decl.key.text, owner=decl.owner.text,
+                           owner_column=decl.owner_column.text)
+        self.check_links()
+
+    def add_table(self, decl, kind: str, **links) -> None:
+        locations = tuple(self.location(loc, decl) for loc in decl.locations)
+        columns: dict[str, m.ColumnInfo] = {}
+        for column in decl.columns:
+            if column.name.text in columns:
+                self.error("E102", f"column `{column.name.text}` is declared twice in "
+                           f"`{decl.name.text}`", column.name.span)
+                continue
+            columns[column.name.text] = m.ColumnInfo(
+                column.name.text, ir.DECLARED_TYPES[column.type_name], column.tags
+            )
+        table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span, **links)
+        schema = self.schema_provider(table) if self.schema_provider else None
+        self.schema_known[table.name] = schema is not None
+        if schema:
+            for name, type_ in schema.items():
+                if name not in columns:
+                    columns[name] = m.ColumnInfo(name, type_, (), declared=False)
+            table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span,
+                            **links)
+        self.tables[table.name] = table
+
+    def location(self, loc: n.Location, decl) -> m.Location:
+        if loc.kind == "table":
+            return m.Location("table", loc.target, None, loc.span)
+        base = loc.span.source.directory
+        path = str((base / loc.target).resolve()) if not Path(loc.target).is_absolute() \
+            else loc.target
+        if not any(ch in path for ch in "*?[") and not Path(path).exists():
+            pass  # a missing file is a data error, reported by the runtime when it reads it
+        elif any(ch in path for ch in "*?[") and not glob.glob(path):
+            pass
+        return m.Location(loc.kind, loc.target, path, loc.span)
+
+    def check_links(self) -> None:
+        entity = self.tables[self.entity_decl.name.text]
+        self.require_column(entity, entity.key, self.entity_decl.key.span)
+        for name, decl in self.events_decls.items():
+            table = self.tables[name]
+            if isinstance(decl.link, n.KeyLink):
+                self.require_column(table, table.entity_key, decl.link.column.span)
+            else:
+                via = self.events_decls.get(decl.link.via.text)
+                if via is None:
+                    self.error("E101", f"unknown events table `{decl.link.via.text}`",
+                               decl.link.via.span,
+                               did_you_mean(decl.link.via.text, self.events_decls)
+                               or "`through` names another events table")
+                    self.broken.add(name)
+                elif not isinstance(via.link, n.KeyLink):
+                    self.error("E107", "`through` must name an events table that has the "
+                               "entity key itself", decl.link.via.span)
+                    self.broken.add(name)
+                else:
+                    self.require_column(table, decl.link.column.text, decl.link.column.span)
+                    self.require_column(self.tables[via.name.text], decl.link.via_column.text,
+                                        decl.link.via_column.span)
+            if decl.time_column is not None:
+                self.require_column(table, decl.time_column.text, decl.time_column.span)
+        for name, decl in self.lookup_decls.items():
+            table = self.tables[name]
+            self.require_column(table, table.key, decl.key.span)
+            owner = self.tables.get(decl.owner.text)
+            if owner is None:
+                self.error("E101", f"unknown table `{decl.owner.text}`", decl.owner.span,
+                           did_you_mean(decl.owner.text, self.tables))
+                self.broken.add(name)
+            else:
+                self.require_column(owner, decl.owner_column.text, decl.owner_column.span)
+        # lookups must not form a loop
+        for name in self.lookup_decls:
+            seen = {name}
+            owner = self.lookup_decls[name].owner.text
+            while owner in self.lookup_decls:
+                if owner in seen:
+                    self.error("E103", f"lookup `{name}` hangs off itself", 
+                               self.lookup_decls[name].owner.span)
+                    self.broken.add(name)
+                    break
+                seen.add(owner)
+                owner = self.lookup_decls[owner].owner.text
+
+    def require_column(self, table: m.Table, column: str | None, span: Span) -> None:
+        if column is None or table.column(column) is not None:
+            return
+        if not self.schema_known.get(table.name):
+            return  # columns are checked against the data when it is read
+        self.error("E101", f"table `{table.name}` has no column `{column}`", span,
+                   did_you_mean(column, [c.name for c in table.columns]))
+
+    # ---- features and segments
+    def resolve_feature(self, name: str) -> m.Feature | None:
+        if name in self.features:
+            return self.features[name]
+        if name in self.broken:
+            return None
+        decl = self.feature_decls[name]
+        if self.enter("feature", name, decl.name.span):
+            return None
+        self.check_shadowing(decl.name)
+        expr = self.expr(decl.expr, _Scope())
+        self.in_progress.pop()
+        if expr is None:
+            self.broken.add(name)
+            return None
+        feature = m.Feature(name, decl.label, expr, decl.span)
+        self.features[name] = feature
+        return feature
+
+    def resolve_segment(self, name: str) -> m.Segment | None:
+        if name in self.segments:
+            return self.segments[name]
+        if name in self.broken:
+            return None
+        decl = self.segment_decls[name]
+        if self.enter("segment", name, decl.name.span):
+            return None
+        self.check_shadowing(decl.name)
+        conditions: list[ir.Expr] = []
+        ok = True
+        if decl.extends is not None:
+            parent = decl.extends.text
+            if parent not in self.segment_decls:
+                if parent not in self.failed_names:
+                    self.error("E101", f"unknown segment `{parent}`", decl.extends.span,
+                               did_you_mean(parent, self.segment_decls))
+                ok = False
+            elif self.resolve_segment(parent) is None:
+                ok = False
+            else:
+                conditions.append(ir.SegmentRef(parent, type=ir.Type.BOOL,
+                                                span=decl.extends.span))
+        if decl.where is not None:
+            where = self.expr(decl.where, _Scope())
+            if where is None:
+                ok = False
+            else:
+                conditions.extend(ir.conjuncts(where))
+        elif decl.extends is None:
+            self.error("E107", f"segment `{name}` has no `where` condition", decl.name.span,
+                       "add `where <condition>`, or `extends <segment>` to narrow another one")
+            ok = False
+        self.in_progress.pop()
+        if not ok:
+            self.broken.add(name)
+            return None
+        segment = m.Segment(name, decl.label, decl.description, decl.owner, decl.tags,
+                            decl.extends.text if decl.extends else None, tuple(conditions),
+                            decl.span)
+        self.segments[name] = segment
+        return segment
+
+    def enter(self, kind: str, name: str, span: Span) -> bool:
+        """Push onto the resolution stack; report and return True on a cycle."""
+        if (kind, name) in self.in_progress:
+            start = self.in_progress.index((kind, name))
+            chain = " -> ".join(n for _, n in self.in_progress[start:]) + f" -> {name}"
+            self.error("E103", f"circular definition: {chain}", span,
+                       "a feature or segment cannot depend on itself")
+            for _, member in self.in_progress[start:]:
+                self.broken.add(member)
+            return True
+        self.in_progress.append((kind, name))
+        return False
+
+    def check_shadowing(self, name: n.Ident) -> None:
+        entity = self.tables[self.entity_decl.name.text]
+        if entity.column(name.text) is not None:
+            self.error("E105", f"`{name.text}` is also a column of `{entity.name}`", name.span,
+                       f"rename it (e.g. `{name.text}_value`) so every name means one thing")
+
+    # ---- expressions
+    def literal(self, node: n.Literal) -> ir.Literal:
+        kind_types = {"string": ir.Type.TEXT, "date": ir.Type.DATE,
+                      "timestamp": ir.Type.TIMESTAMP, "bool": ir.Type.BOOL}
+        if node.kind == "number":
+            type_ = ir.Type.INT if isinstance(node.value, int) else ir.Type.DECIMAL
+        else:
+            type_ = kind_types[node.kind]
+        return ir.Literal(node.value, type=type_, span=node.span)
+
+    def expr(self, node: n.Expr, scope: _Scope) -> ir.Expr | None:
+        method = getattr(self, "expr_" + type(node).__name__)
+        return method(node, scope)
+
+    def exprs(self, nodes: tuple[n.Expr, ...], scope: _Scope) -> tuple[ir.Expr, ...] | None:
+        out = [self.expr(x, scope) for x in nodes]
+        return None if any(x is None for x in out) else tuple(out)
+
+    def expr_Literal(self, node: n.Literal, scope: _Scope) -> ir.Expr:
+        return self.literal(node)
+
+    def expr_Duration(self, node: n.Duration, scope: _Scope) -> ir.Expr | None:
+        self.error("E201", "a duration can only be added to or subtracted from a date",
+                   node.span, "e.g. `as_of - 30 days`")
+        return None
+
+    def expr_AsOfRef(self, node: n.AsOfRef, scope: _Scope) -> ir.Expr:
+        return ir.AsOf(type=ir.Type.DATE, span=node.span)
+
+    def expr_NameRef(self, node: n.NameRef, scope: _Scope) -> ir.Expr | None:
+        name = node.name.text
+        span = node.span
+        if scope.table is not None:
+            table = self.tables[scope.table]
+            column = table.column(name)
+            if column is not None:
+                return ir.Column(table.name, name, type=column.type, span=span)
+            if name in self.params:
+                return self.param_value(name, span)
+            if not self.schema_known.get(table.name) and name not in self.declared:
+                return ir.Column(table.name, name, type=ir.Type.ANY, span=span)
+            if name in self.feature_decls or name in self.segment_decls or \
+                    self.tables[self.entity_decl.name.text].column(name):
+                self.error("E108", f"`{name}` is not a column of `{table.name}`; inside an "
+                           "aggregate only that table's columns can be used", span,
+                           f"compute `{name}` outside the aggregate")
+                return None
+            self.error("E101", f"`{table.name}` has no column `{name}`", span,
+                       did_you_mean(name, [c.name for c in table.columns]))
+            return None
+        entity = self.tables[self.entity_decl.name.text]
+        column = entity.column(name)
+        if column is not None:
+            return ir.Column(entity.name, name, type=column.type, span=span)
+        if name in self.feature_decls:
+            feature = self.resolve_feature(name)
+            if feature is None:
+                return None
+            return ir.FeatureRef(name, span=span)
+        if name in self.segment_decls:
+            if self.resolve_segment(name) is None:
+                return None
+            return ir.SegmentRef(name, type=ir.Type.BOOL, span=span)
+        if name in self.params:
+            return self.param_value(name, span)
+        if name in self.events_decls:
+            self.error("E108", f"`{name}` is an events table, not a value", span,
+                       f"aggregate it, e.g. `count({name})`")
+            return None
+        if name in self.failed_names or name in self.broken:
+            return None
+        if not self.schema_known.get(entity.name) and name not in self.declared:
+            return ir.Column(entity.name, name, type=ir.Type.ANY, span=span)
+        candidates = [c.name for c in entity.columns] + list(self.feature_decls) + \
+            list(self.segment_decls) + list(self.params)
+        self.error("E101", f"unknown name `{name}`", span,
+                   did_you_mean(name, candidates) or
+                   "declare it as a feature, or as a column of the entity")
+        return None
+
+    def param_value(self, name: str, span: Span) -> ir.Literal:
+        value = self.params[name].value
+        return ir.Literal(value.value, type=value.type, span=span)
+
+    def expr_QualifiedRef(self, node: n.QualifiedRef, scope: _Scope) -> ir.Expr | None:
+        table_name, column_name = node.table.text, node.column.text
+        table = self.tables.get(table_name)
+        if table is None:
+            if table_name not in self.failed_names and table_name not in self.broken:
+                self.error("E101", f"unknown table `{table_name}`", node.table.span,
+                           did_you_mean(table_name, self.tables))
+            return None
+        allowed = self.visible_tables(scope)
+        if table_name not in allowed:
+            if table.kind == "events" or (
+                table.kind == "lookup" and self.root_table(table_name) in self.events_decls
+            ):
+                self.error("E108", f"`{table_name}.{column_name}` is a column of a related "
+                           "table: it has many values per entity", node.span,
+                           f"aggregate it, e.g. `max({table_name}.{column_name})`"
+                           if scope.table is None else
+                           f"an aggregate over `{scope.table}` can only use `{scope.table}`, "
+                           "its lookups and the table it is joined through")
+            else:
+                self.error("E108", f"`{table_name}` cannot be used inside an aggregate over "
+                           f"`{scope.table}`", node.span,
+                           "compute entity-level values outside the aggregate")
+            return None
+        column = table.column(column_name)
+        if column is None:
+            if not self.schema_known.get(table_name):
+                return ir.Column(table_name, column_name, type=ir.Type.ANY, span=node.span)
+            self.error("E101", f"table `{table_name}` has no column `{column_name}`",
+                       node.column.span, did_you_mean(column_name, [c.name for c in table.columns]))
+            return None
+        return ir.Column(table_name, column_name, type=column.type, span=node.span)
+
+    def root_table(self, lookup: str) -> str:
+        seen = set()
+        while lookup in self.lookup_decls and lookup not in seen:
+            seen.add(lookup)
+            lookup = self.lookup_decls[lookup].owner.text
+        return lookup
+
+    def visible_tables(self, scope: _Scope) -> set[str]:
+        """Tables whose columns are one value per row in this scope."""
+        entity = self.entity_decl.name.text
+        roots = {entity} if scope.table is None else {scope.table}
+        if scope.table is not None:
+            decl = self.events_decls[scope.table]
+            if isinstance(decl.link, n.ThroughLink):
+                roots.add(decl.link.via.text)
+        visible = set(roots)
+        for name in self.lookup_decls:
+            if name not in self.broken and self.lookup_attached(name, visible):
+                visible.add(name)
+        return visible
+
+    def lookup_attached(self, name: str, roots: set[str]) -> bool:
+        seen = set()
+        while name in self.lookup_decls and name not in seen:
+            seen.add(name)
+            name = self.lookup_decls[name].owner.text
+            if name in roots:
+                return True
+        return False
+
+    def expr_Unary(self, node: n.Unary, scope: _Scope) -> ir.Expr | None:
+        operand = self.expr(node.operand, scope)
+        if operand is None:
+            return None
+        if node.op == "not":
+            return ir.Not(operand, span=node.span)
+        return ir.Negate(operand, span=node.span)
+
+    def expr_Binary(self, node: n.Binary, scope: _Scope) -> ir.Expr | None:
+        if node.op in ("+", "-") and isinstance(node.right, n.Duration):
+            value = self.expr(node.left, scope)
+            if value is None:
+                return None
+            amount = node.right.amount if node.op == "+" else -node.right.amount
+            return ir.DateShift(value, amount, node.right.unit, span=node.span)
+        if node.op == "+" and isinstance(node.left, n.Duration):
+            value = self.expr(node.right, scope)
+            if value is None:
+                return None
+            return ir.DateShift(value, node.left.amount, node.left.unit, span=node.span)
+        left = self.expr(node.left, scope)
+        right = self.expr(node.right, scope)
+        if left is None or right is None:
+            return None
+        if node.op in ("and", "or"):
+            operands = []
+            for side in (left, right):
+                if isinstance(side, ir.Logic) and side.op == node.op:
+                    operands.extend(side.operands)
+                else:
+                    operands.append(side)
+            return ir.Logic(node.op, tuple(operands), span=node.span)
+        if node.op in ("+", "-", "*", "/"):
+            return ir.Arith(node.op, left, right, span=node.span)
+        return ir.Compare(node.op, left, right, span=node.span)
+
+    def expr_Between(self, node: n.Between, scope: _Scope) -> ir.Expr | None:
+        parts = self.exprs((node.value, node.low, node.high), scope)
+        return ir.Between(*parts, span=node.span) if parts else None
+
+    def expr_InList(self, node: n.InList, scope: _Scope) -> ir.Expr | None:
+        value = self.expr(node.value, scope)
+        items = self.exprs(node.items, scope)
+        if value is None or items is None:
+            return None
+        return ir.InList(value, items, node.negated, span=node.span)
+
+    def expr_TextMatch(self, node: n.TextMatch, scope: _Scope) -> ir.Expr | None:
+        parts = self.exprs((node.value, node.pattern), scope)
+        return ir.TextMatch(node.op, *parts, span=node.span) if parts else None
+
+    def expr_IsMissing(self, node: n.IsMissing, scope: _Scope) -> ir.Expr | None:
+        value = self.expr(node.value, scope)
+        return ir.IsMissing(value, node.negated, span=node.span) if value is not None else None
+
+    def expr_Case(self, node: n.Case, scope: _Scope) -> ir.Expr | None:
+        whens = []
+        for condition, value in node.whens:
+            parts = self.exprs((condition, value), scope)
+            if parts is None:
+                return None
+            whens.append(parts)
+        otherwise = None
+        if node.otherwise is not None:
+            otherwise = self.expr(node.otherwise, scope)
+            if otherwise is None:
+                return None
+        return ir.Case(tuple(whens), otherwise, span=node.span)
+
+    def expr_Rank(self, node: n.Rank, scope: _Scope) -> ir.Expr | None:
+        if scope.table is not None:
+            self.error("E108", "`top`/`bottom` ranks entities; it cannot be used inside an "
+                       "aggregate", node.span)
+            return None
+        by = self.expr(node.by, scope)
+        among = self.expr(node.among, scope) if node.among is not None else None
+        if by is None or (node.among is not None and among is None):
+            return None
+        amount = self.literal(node.amount)
+        value = node.amount.value
+        if node.percent and not (0 < value <= 100):
+            self.error("E002", "a percentage must be above 0 and at most 100", node.amount.span)
+            return None
+        if not node.percent and not isinstance(value, int):
+            self.error("E002", "`top N` needs a whole number", node.amount.span,
+                       "for a share write `top 2.5%`")
+            return None
+        return ir.Rank(node.direction, amount, node.percent, by, among, type=ir.Type.BOOL,
+                       span=node.span)
+
+    def expr_Windowed(self, node: n.Windowed, scope: _Scope) -> ir.Expr | None:
+        aggregate = self.expr_Call(node.call, scope)
+        if aggregate is None:
+            return None
+        if not isinstance(aggregate, ir.Aggregate):
+            self.error("E111", f"a window applies to an aggregate; `{node.call.function.text}` "
+                       "is not one", node.window.span,
+                       "e.g. `count(orders) in last 90 days`")
+            return None
+        table = self.tables[aggregate.table]
+        if table.time_column is None:
+            self.error("E111", f"`{aggregate.table}` has no time column, so it has no window",
+                       node.window.span,
+                       f"declare one: `events {aggregate.table} … at <time column>`")
+            return None
+        window = self.window(node.window)
+        if window is None:
+            return None
+        return ir.Aggregate(aggregate.func, aggregate.table, aggregate.arg, aggregate.filter,
+                            window, aggregate.distinct, span=node.span)
+
+    def window(self, node: n.Window) -> ir.Window | None:
+        if isinstance(node, n.WindowLast):
+            amount = node.amount
+            if isinstance(amount, n.Ident):
+                param = self.params.get(amount.text)
+                if param is None or param.value.type is not ir.Type.INT:
+                    self.error("E111", f"`{amount.text}` is not a whole-number parameter",
+                               amount.span, did_you_mean(amount.text, self.params) or
+                               "a window length is a number or a whole-number parameter")
+                    return None
+                amount = param.value.value
+            if amount <= 0:
+                self.error("E111", "a window must be at least 1 " + node.unit, node.span)
+                return None
+            return ir.WindowLast(int(amount), node.unit)
+        if isinstance(node, n.WindowSince):
+            start = self.date_value(node.start)
+            return ir.WindowRange(start, None) if start else None
+        if isinstance(node, n.WindowBefore):
+            end = self.date_value(node.end)
+            # `before D` excludes D itself: the last included day is D - 1.
+            return ir.WindowRange(None, date.fromordinal(end.toordinal() - 1)) if end else None
+        start = self.date_value(node.start)
+        end = self.date_value(node.end)
+        if start is None or end is None:
+            return None
+        if end < start:
+            self.error("E111", f"the window ends ({end}) before it starts ({start})", node.span)
+            return None
+        return ir.WindowRange(start, end)
+
+    def date_value(self, node: n.Literal | n.NameRef) -> date | None:
+        if isinstance(node, n.Literal):
+            return node.value if node.kind == "date" else None
+        param = self.params.get(node.name.text)
+        if param is None or param.value.type is not ir.Type.DATE:
+            self.error("E111", f"`{node.name.text}` is not a date parameter", node.span,
+                       did_you_mean(node.name.text, self.params) or
+                       "write a date (YYYY-MM-DD) or the name of a date parameter")
+            return None
+        return param.value.value
+
+    def expr_Call(self, node: n.Call, scope: _Scope) -> ir.Expr | None:
+        name = node.function.text
+        if name in AGGREGATES:
+            return self.aggregate(node, scope)
+        if node.distinct or node.filter is not None:
+            self.error("E108", f"`{name}` is not an aggregate: `distinct` and `where` only "
+                       "apply to count, sum, avg, min, max, first, last, most_frequent",
+                       node.span)
+            return None
+        function = SCALAR_FUNCTIONS.get(name)
+        if function is None:
+            self.error("E109", f"unknown function `{name}`", node.function.span,
+                       did_you_mean(name, [*SCALAR_FUNCTIONS, *AGGREGATES]) or
+                       "see docs/language.md#functions for the list")
+            return None
+        count = len(node.args)
+        if count < function.min_args or (function.max_args >= 0 and count > function.max_args):
+            expected = str(function.min_args) if function.min_args == function.max_args else \
+                f"{function.min_args} or more" if function.max_args < 0 else \
+                f"{function.min_args} to {function.max_args}"
+            self.error("E110", f"`{name}` takes {expected} argument(s), got {count}", node.span,
+                       f"{name}: {function.summary}")
+            return None
+        args = self.exprs(node.args, scope)
+        if args is None:
+            return None
+        if name == "days_since":
+            return ir.Func("days_between", (args[0], ir.AsOf(type=ir.Type.DATE)), span=node.span)
+        return ir.Func(name, args, span=node.span)
+
+    def aggregate(self, node: n.Call, scope: _Scope) -> ir.Expr | None:
+        name = node.function.text
+        if scope.table is not None:
+            self.error("E108", f"`{name}` cannot be nested inside another aggregate", node.span)
+            return None
+        if len(node.args) != 1:
+            self.error("E110", f"`{name}` takes one argument, got {len(node.args)}", node.span,
+                       f"e.g. `{name}(orders.amount)`" if name != "count" else
+                       "e.g. `count(orders)` or `count(distinct orders.product_id)`")
+            return None
+        (arg,) = node.args
+        table_name = self.aggregated_table(arg)
+        if table_name is None:
+            self.error("E108", f"cannot tell which related table `{name}` aggregates",
+                       arg.span, "name the table: `count(orders)`, `sum(orders.amount)`")
+            return None
+        if table_name in self.broken:
+            return None
+        inner = _Scope(table=table_name)
+        value: ir.Expr | None = None
+        if isinstance(arg, n.NameRef) and arg.name.text == table_name:
+            if name != "count":
+                self.error("E108", f"`{name}` needs a column, e.g. `{name}({table_name}.amount)`",
+                           arg.span)
+                return None
+            if node.distinct:
+                self.error("E108", "`count(distinct …)` needs a column",
+                           arg.span, f"e.g. `count(distinct {table_name}.product_id)`")
+                return None
+        else:
+            value = self.expr(arg, inner)
+            if value is None:
+                return None
+        if node.distinct and name != "count":
+            self.error("E108", "`distinct` only applies to count", node.span)
+            return None
+        condition = None
+        if node.filter is not None:
+            condition = self.expr(node.filter, inner)
+            if condition is None:
+                return None
+        if name in ("first", "last") and self.tables[table_name].time_column is None:
+            self.error("E108", f"`{name}` orders by time, and `{table_name}` has no time column",
+                       node.span, f"declare one: `events {table_name} … at <time column>`")
+            return None
+        return ir.Aggregate(name, table_name, value, condition, None, node.distinct,
+                            span=node.span)
+
+    def aggregated_table(self, arg: n.Expr) -> str | None:
+        """The events table an aggregate runs over: named directly or by its columns."""
+        if isinstance(arg, n.NameRef) and arg.name.text in self.events_decls:
+            return arg.name.text
+        found: list[str] = []
+        for sub in _walk_ast(arg):
+            if isinstance(sub, n.QualifiedRef):
+                table = sub.table.text
+                if table in self.lookup_decls:
+                    table = self.root_table(table)
+                if table in self.events_decls and table not in found:
+                    found.append(table)
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            # lineitem through orders: orders' columns may appear in an aggregate over lineitem
+            for table in found:
+                decl = self.events_decls[table]
+                others = set(found) - {table}
+                if isinstance(decl.link, n.ThroughLink) and others == {decl.link.via.text}:
+                    return table
+        return None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    table: str | None = None  # the events table inside an aggregate, None at entity level
+
+
+def _walk_ast(node):
+    yield node
+    if isinstance(node, n.Node):
+        for value in vars(node).values():
+            if isinstance(value, n.Expr):
+                yield from _walk_ast(value)
+            elif isinstance(value, tuple):
+                for item in value:
+                    if isinstance(item, n.Expr):
+                        yield from _walk_ast(item)
+                    elif isinstance(item, tuple):
+                        for sub in item:
+                            yield from _walk_ast(sub)
+
+
+def _parse_override(text: str, default: ir.Literal) -> ir.Literal | None:
+    try:
+        if default.type is ir.Type.INT:
+            return ir.Literal(int(text), type=ir.Type.INT)
+        if default.type is ir.Type.DECIMAL:
+            return ir.Literal(Decimal(text), type=ir.Type.DECIMAL)
+        if default.type is ir.Type.DATE:
+            return ir.Literal(date.fromisoformat(text), type=ir.Type.DATE)
+        if default.type is ir.Type.TIMESTAMP:
+            return ir.Literal(datetime.fromisoformat(text), type=ir.Type.TIMESTAMP)
+        if default.type is ir.Type.BOOL:
+            if text.lower() in ("true", "false"):
+                return ir.Literal(text.lower() == "true", type=ir.Type.BOOL)
+            return None
+        return ir.Literal(text, type=ir.Type.TEXT)
+    except (ValueError, InvalidOperation):
+        return None

@@ -1,0 +1,704 @@
+"""Plan -> SQL: sqlglot expression trees for any dialect, then pretty, stable text.
+
+One method per IR node kind (`value_<Node>` for values, `cond_<Node>` for conditions where
+the two differ). Dialect differences come from `dialects.RULES`, nowhere else. A construct
+the dialect cannot express raises CompileError (E301) at the `.seg` position.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlglot
+from sqlglot import exp
+
+from . import ir
+from . import model as m
+from .diagnostics import CompileError, Diagnostic, error
+from .dialects import RESERVED_WORDS, DialectRules, rules_for
+from .plan import Aggregation, Measure, Plan, feature_table_name
+from .version import SEGL_VERSION
+
+T = ir.Type
+_SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """How the evaluation date appears in SQL: a literal date, the engine's current date,
+    or a named query parameter `as_of` bound when the query runs."""
+
+    mode: str  # "date" | "today" | "param"
+    value: date | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> AsOf:
+        if text == "today":
+            return cls("today")
+        if text == "param":
+            return cls("param")
+        return cls("date", date.fromisoformat(text))
+
+    def __str__(self) -> str:
+        return self.value.isoformat() if self.mode == "date" and self.value else self.mode
+
+
+def shift_date(value: date, amount: int, unit: str) -> date:
+    """Calendar arithmetic as every engine does it: month and year steps clamp to month end."""
+    if unit == "day":
+        return value + timedelta(days=amount)
+    if unit == "week":
+        return value + timedelta(weeks=amount)
+    months = amount * (12 if unit == "year" else 1)
+    index = value.year * 12 + value.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(value.day, monthrange(year, month + 1)[1])
+    return date(year, month + 1, day)
+
+
+def ident(name: str) -> exp.Identifier:
+    quoted = not _SAFE_NAME.match(name) or name in RESERVED_WORDS
+    return exp.to_identifier(name, quoted=quoted)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def generate_sql(
+    plan: Plan,
+    dialect: str = "duckdb",
+    as_of: AsOf | None = None,
+    file_paths: str = "absolute",
+    header: dict[str, str] | None = None,
+    pretty: bool = True,
+) -> str:
+    """The whole plan as one query, with a header comment naming version, source and as_of."""
+    query = SqlGenerator(plan, dialect, as_of or AsOf("today"), file_paths).query()
+    lines = [f"-- segl {SEGL_VERSION}"]
+    for key, value in (header or {}).items():
+        lines.append(f"-- {key}: {value}")
+    lines.append(f"-- dialect: {dialect}")
+    lines.append(f"-- as_of: {as_of or 'today'}")
+    return "\n".join(lines) + "\n" + query.sql(dialect=dialect, pretty=pretty) + "\n"
+
+
+class SqlGenerator:
+    def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str) -> None:
+        self.plan = plan
+        self.model = plan.model
+        self.dialect = dialect
+        self.rules: DialectRules = rules_for(dialect)
+        self.as_of = as_of
+        self.file_paths = file_paths
+        self.errors: list[Diagnostic] = []
+        self.scope_table: str | None = None  # inside an aggregation: qualify columns
+        self.row_aliases: dict[tuple[str, str], str] | None = None
+
+    # ---------------------------------------------------------------- the query
+    def query(self) -> exp.Select:
+        ctes: list[tuple[str, exp.Expression]] = []
+        for aggregation in self.plan.aggregations:
+            ctes.extend(self.aggregation(aggregation))
+        previous = "base"
+        ctes.append(("base", self.base()))
+        for index, step in enumerate(self.plan.steps, 1):
+            name = f"step_{index}"
+            select = exp.select(exp.Star()).from_(previous)
+            for column in step.columns:
+                select = select.select(exp.alias_(self.column_value(column), ident(column.name)),
+                                       append=True)
+            ctes.append((name, select))
+            previous = name
+        outputs = [col(self.plan.key)] + [col(name) for name in self.plan.outputs]
+        final = exp.select(*outputs).from_(previous).order_by(col(self.plan.key))
+        for name, cte in ctes:
+            final = final.with_(name, as_=cte)
+        if self.errors:
+            raise CompileError(self.errors)
+        return final
+
+    def column_value(self, column) -> exp.Expression:
+        if column.kind in ("segment", "rank"):
+            # Membership is true or false, never null: a null predicate does not admit.
+            condition = self.cond(column.expr)
+            if self.rules.boolean_values:
+                return exp.Coalesce(this=condition, expressions=[exp.false()])
+            return exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))],
+                            default=exp.Literal.number(0))
+        return self.value(column.expr)
+
+    # ---------------------------------------------------------------- sources
+    def source(self, table: m.Table) -> exp.Expression:
+        for location in table.locations:
+            if location.kind == "table":
+                return exp.to_table(location.target, dialect=self.dialect)
+            if location.kind in self.rules.file_kinds and self.rules.file_reader:
+                path = location.path or location.target
+                if self.file_paths == "relative":
+                    path = os.path.relpath(path)
+                return self.rules.file_reader(location.kind, path)
+        kinds = sorted({loc.kind for loc in table.locations})
+        if any(d.message.endswith(f"`{table.name}` from a {' or '.join(kinds)} file")
+               for d in self.errors):
+            return exp.to_table(table.name)
+        self.errors.append(error(
+            "E301", f"the {self.dialect} dialect cannot read `{table.name}` from a "
+            f"{' or '.join(kinds)} file", table.locations[0].span if table.locations else
+            table.span,
+            f'add a warehouse location: from {table.locations[0].kind} "{table.locations[0].target}", '
+            f'table "schema.{table.name}"' if table.locations else "",
+        ))
+        return exp.to_table(table.name)
+
+    def aliased_source(self, table: m.Table) -> exp.Expression:
+        return _table_function(self.source(table), table.name)
+
+    def base(self) -> exp.Select:
+        entity = self.model.entity
+        select = exp.select(*(col(c, entity.name) for c in self.plan.entity_columns))
+        select = select.from_(self.aliased_source(entity))
+        for name in self.plan.lookups:
+            lookup = self.model.lookups[name]
+            select = select.join(
+                self.aliased_source(lookup), join_type="left",
+                on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
+                          expression=col(lookup.key or "", lookup.name)),
+            )
+        for lookup, column in self.plan.lookup_columns:
+            select = select.select(
+                exp.alias_(col(column, lookup), ident(feature_table_name(lookup, column))),
+                append=True,
+            )
+        for aggregation in self.plan.aggregations:
+            for measure in aggregation.measures:
+                cte = self.measure_cte(aggregation, measure)
+                value: exp.Expression = col(measure.name, cte)
+                if measure.empty is not None:
+                    value = exp.Coalesce(this=value, expressions=[self.value(measure.empty)])
+                select = select.select(exp.alias_(value, ident(measure.name)), append=True)
+            for cte in self.aggregation_ctes(aggregation):
+                select = select.join(
+                    exp.to_table(cte), join_type="left",
+                    on=exp.EQ(this=col("_key", cte), expression=col(self.plan.key, entity.name)),
+                )
+        return select
+
+    # ---------------------------------------------------------------- aggregations
+    def aggregation_ctes(self, aggregation: Aggregation) -> list[str]:
+        names = []
+        if any(m.aggregate.func != "most_frequent" for m in aggregation.measures):
+            names.append(aggregation.cte_name)
+        names.extend(f"{aggregation.cte_name}_{m.name}" for m in aggregation.measures
+                     if m.aggregate.func == "most_frequent")
+        return names
+
+    def measure_cte(self, aggregation: Aggregation, measure: Measure) -> str:
+        if measure.aggregate.func == "most_frequent":
+            return f"{aggregation.cte_name}_{measure.name}"
+        return aggregation.cte_name
+
+    def aggregation(self, aggregation: Aggregation) -> list[tuple[str, exp.Expression]]:
+        table = self.model.events[aggregation.table]
+        self.scope_table = table.name
+        ctes: list[tuple[str, exp.Expression]] = []
+        grouped = [m for m in aggregation.measures if m.aggregate.func != "most_frequent"]
+        ordered = [m for m in grouped if m.aggregate.func in ("first", "last")]
+        if grouped:
+            rows, key = self.event_rows(table)
+            if ordered:
+                # first/last: number each entity's rows by time in a subquery, pick row 1.
+                needed = self.columns_in(grouped)
+                inner = self._number_rows(rows, key, needed, ordered, table)
+                self.row_aliases = {pair: f"{pair[0]}__{pair[1]}" for pair in needed}
+                key_expr: exp.Expression = col("_key", "numbered")
+                select = exp.select(key_expr).from_(inner.subquery("numbered"))
+            else:
+                key_expr = key
+                select = _with_projection(rows, exp.alias_(key, "_key"))
+            for measure in grouped:
+                select = select.select(
+                    exp.alias_(self.measure(table, measure), ident(measure.name)), append=True
+                )
+            ctes.append((aggregation.cte_name, select.group_by(key_expr.copy())))
+            self.row_aliases = None
+        for measure in aggregation.measures:
+            if measure.aggregate.func == "most_frequent":
+                ctes.append((f"{aggregation.cte_name}_{measure.name}",
+                             self.most_frequent(table, measure)))
+        self.scope_table = None
+        return ctes
+
+    def _number_rows(self, rows, key, needed, ordered, table) -> exp.Select:
+        """SELECT key AS _key, <needed columns as table__column>, ROW_NUMBER() … FROM rows."""
+        projections = [exp.alias_(key, "_key")]
+        for table_name, column in needed:
+            projections.append(exp.alias_(col(column, table_name), ident(f"{table_name}__{column}")))
+        for measure in ordered:
+            projections.append(exp.alias_(self.row_number(table, measure, key),
+                                          ident(f"_rn_{measure.name}")))
+        return _with_projection(rows, *projections)
+
+    def columns_in(self, measures: list[Measure]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        table = self.model.events[measures[0].aggregate.table]
+        if table.time_column:
+            found.append((table.name, table.time_column))
+        for measure in measures:
+            for part in (measure.aggregate.arg, measure.aggregate.filter):
+                if part is None:
+                    continue
+                for node in part.walk():
+                    if isinstance(node, ir.Column) and (node.table, node.name) not in found:
+                        found.append((node.table, node.name))
+        return found
+
+    def event_rows(self, table: m.Table) -> tuple[exp.Select, exp.Expression]:
+        """FROM the events table (joined through its via table and to its lookups), with
+        every row after as_of removed; returns the select and the entity-key expression."""
+        select = exp.select().from_(self.aliased_source(table))
+        caps: list[exp.Expression] = []
+        if table.time_column:
+            caps.append(self.before_upper(table, table.time_column))
+        key: exp.Expression = col(table.entity_key or "", table.name)
+        if table.through:
+            via = self.model.events[table.through]
+            select = select.join(
+                self.aliased_source(via), join_type="inner",
+                on=exp.EQ(this=col(table.through_column or "", table.name),
+                          expression=col(table.through_via_column or "", via.name)),
+            )
+            if via.time_column:
+                caps.append(self.before_upper(via, via.time_column))
+            key = col(via.entity_key or "", via.name)
+        roots = {table.name} | ({table.through} if table.through else set())
+        for lookup in _lookups_under(self.model, roots):
+            select = select.join(
+                self.aliased_source(lookup), join_type="left",
+                on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
+                          expression=col(lookup.key or "", lookup.name)),
+            )
+        if caps:
+            select = select.where(exp.and_(*caps))
+        return select, key
+
+    def before_upper(self, table: m.Table, column: str) -> exp.Expression:
+        """time < as_of + 1 day: events after the as_of date are invisible."""
+        return exp.LT(this=col(column, table.name),
+                      expression=self.bound(table, column, 1, "day", None))
+
+    def time_type(self, table: m.Table, column: str) -> T:
+        info = table.column(column)
+        return info.type if info else T.ANY
+
+    def bound(self, table: m.Table, column: str, amount: int, unit: str,
+              base: date | None, plus_day: bool = False) -> exp.Expression:
+        """A date bound for a time column: `as_of + amount unit` (or a fixed date)."""
+        as_date = self.time_type(table, column) is T.DATE
+        if base is not None or self.as_of.mode == "date":
+            value = base if base is not None else shift_date(self.as_of.value, amount, unit)
+            if plus_day:
+                value = value + timedelta(days=1)
+            if as_date:
+                return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+            return exp.cast(exp.Literal.string(f"{value.isoformat()} 00:00:00"), "TIMESTAMP")
+        result = _date_add(self.as_of_expr(), amount, unit)
+        if plus_day:
+            result = _date_add(result, 1, "day")
+        return result if as_date else exp.cast(result, "TIMESTAMP")
+
+    def window_condition(self, table: m.Table, window: ir.Window | None) -> exp.Expression | None:
+        if window is None or not table.time_column:
+            return None
+        t = self.column_ref(table.name, table.time_column)
+        if isinstance(window, ir.WindowLast):
+            lower = self.bound(table, table.time_column, -window.amount, window.unit, None,
+                               plus_day=True)
+            return exp.GTE(this=t, expression=lower)
+        parts: list[exp.Expression] = []
+        if window.start is not None:
+            parts.append(exp.GTE(this=t, expression=self.bound(
+                table, table.time_column, 0, "day", window.start)))
+        if window.end is not None:
+            parts.append(exp.LT(this=t, expression=self.bound(
+                table, table.time_column, 0, "day", window.end, plus_day=True)))
+        return exp.and_(*parts) if parts else None
+
+    def measure_condition(self, table: m.Table, measure: Measure,
+                          require_value: bool = False) -> exp.Expression | None:
+        agg = measure.aggregate
+        parts: list[exp.Expression] = []
+        if agg.filter is not None:
+            parts.append(self.cond(agg.filter))
+        window = self.window_condition(table, agg.window)
+        if window is not None:
+            parts.append(window)
+        if require_value and agg.arg is not None:
+            parts.append(exp.Not(this=exp.Is(this=self.value(agg.arg), expression=exp.Null())))
+        return exp.and_(*parts) if parts else None
+
+    def measure(self, table: m.Table, measure: Measure) -> exp.Expression:
+        agg = measure.aggregate
+        if agg.func in ("first", "last"):
+            condition = exp.EQ(this=col(f"_rn_{measure.name}", "numbered"),
+                               expression=exp.Literal.number(1))
+            inner = self.measure_condition(table, measure, require_value=True)
+            if inner is not None:
+                condition = exp.and_(condition, inner)
+            return exp.Max(this=_case_when(condition, self.value(agg.arg)))
+        condition = self.measure_condition(table, measure)
+        if agg.func == "count":
+            if agg.arg is None:
+                if condition is None:
+                    return exp.Count(this=exp.Star())
+                return exp.Count(this=_case_when(condition, exp.Literal.number(1)))
+            value = self.value(agg.arg)
+            if condition is not None:
+                value = _case_when(condition, value)
+            if agg.distinct:
+                value = exp.Distinct(expressions=[value])
+            return exp.Count(this=value)
+        value = self.value(agg.arg)
+        if condition is not None:
+            value = _case_when(condition, value)
+        functions = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+        return functions[agg.func](this=value)
+
+    def row_number(self, table: m.Table, measure: Measure, key: exp.Expression) -> exp.Expression:
+        """Row 1 is the earliest (first) or latest (last) qualifying row; ties by value."""
+        agg = measure.aggregate
+        condition = self.measure_condition(table, measure, require_value=True)
+        order = []
+        if condition is not None:
+            order.append(exp.Ordered(this=exp.Case(
+                ifs=[exp.If(this=condition, true=exp.Literal.number(0))],
+                default=exp.Literal.number(1))))
+        descending = agg.func == "last"
+        time = col(table.time_column or "", table.name)
+        order.append(exp.Ordered(this=time, desc=descending))
+        order.append(exp.Ordered(this=self.value(agg.arg), desc=descending))
+        return exp.Window(this=exp.RowNumber(), partition_by=[key.copy()],
+                          order=exp.Order(expressions=order))
+
+    def most_frequent(self, table: m.Table, measure: Measure) -> exp.Select:
+        agg = measure.aggregate
+        rows, key = self.event_rows(table)
+        self.scope_table = table.name
+        condition = self.measure_condition(table, measure, require_value=True)
+        counted = _with_projection(rows, exp.alias_(key, "_key"),
+                                   exp.alias_(self.value(agg.arg), "_value"))
+        if condition is not None:
+            counted = counted.where(condition, append=True)
+        counted = counted.group_by(key.copy(), self.value(agg.arg))
+        rank = exp.Window(
+            this=exp.RowNumber(), partition_by=[key.copy()],
+            order=exp.Order(expressions=[
+                exp.Ordered(this=exp.Count(this=exp.Star()), desc=True),
+                exp.Ordered(this=self.value(agg.arg)),
+            ]),
+        )
+        counted = counted.select(exp.alias_(rank, "_rn"), append=True)
+        return (exp.select(col("_key"), exp.alias_(col("_value"), ident(measure.name)))
+                .from_(counted.subquery("counted"))
+                .where(exp.EQ(this=col("_rn"), expression=exp.Literal.number(1))))
+
+    # ---------------------------------------------------------------- expressions
+    def column_ref(self, table: str, column: str) -> exp.Expression:
+        if self.row_aliases is not None and (table, column) in self.row_aliases:
+            return col(self.row_aliases[(table, column)], "numbered")
+        if self.scope_table is not None:
+            return col(column, table)
+        return col(column)
+
+    def as_of_expr(self) -> exp.Expression:
+        if self.as_of.mode == "date":
+            return exp.cast(exp.Literal.string(self.as_of.value.isoformat()), "DATE")
+        if self.as_of.mode == "today":
+            return exp.cast(exp.CurrentDate(), "DATE")
+        if self.rules.as_of_parameter:
+            return exp.cast(exp.var(self.rules.as_of_parameter), "DATE")
+        return exp.cast(exp.Placeholder(this="as_of"), "DATE")
+
+    def value(self, node: ir.Expr) -> exp.Expression:
+        method = getattr(self, "value_" + type(node).__name__)
+        result = method(node)
+        if not self.rules.boolean_values and _is_condition(node):
+            # Engines without booleans carry conditions as 1 / 0 / null.
+            return exp.Case(ifs=[exp.If(this=result, true=exp.Literal.number(1)),
+                                 exp.If(this=exp.Not(this=result.copy()),
+                                        true=exp.Literal.number(0))])
+        return result
+
+    def cond(self, node: ir.Expr) -> exp.Expression:
+        if _is_condition(node):
+            return getattr(self, "value_" + type(node).__name__)(node)
+        value = self.value(node)
+        if not self.rules.boolean_values:
+            return exp.EQ(this=value, expression=exp.Literal.number(1))
+        return value
+
+    def value_Literal(self, node: ir.Literal) -> exp.Expression:
+        v = node.value
+        if v is None:
+            return exp.Null()
+        if isinstance(v, bool):
+            if not self.rules.boolean_values:
+                return exp.Literal.number(1 if v else 0)
+            return exp.true() if v else exp.false()
+        if node.type is T.DATE:
+            return exp.cast(exp.Literal.string(v.isoformat()), "DATE")
+        if node.type is T.TIMESTAMP:
+            return exp.cast(exp.Literal.string(v.isoformat(sep=" ")), "TIMESTAMP")
+        if node.type is T.TEXT:
+            return exp.Literal.string(v)
+        return exp.Literal.number(str(v))
+
+    def value_AsOf(self, node: ir.AsOf) -> exp.Expression:
+        return self.as_of_expr()
+
+    def value_Column(self, node: ir.Column) -> exp.Expression:
+        return self.column_ref(node.table, node.name)
+
+    def value_Ref(self, node: ir.Ref) -> exp.Expression:
+        return col(node.name)
+
+    def value_Not(self, node: ir.Not) -> exp.Expression:
+        return exp.Not(this=_paren(self.cond(node.operand), 3))
+
+    def value_Negate(self, node: ir.Negate) -> exp.Expression:
+        return exp.Neg(this=_paren(self.value(node.operand), 7))
+
+    def value_Logic(self, node: ir.Logic) -> exp.Expression:
+        level = 2 if node.op == "and" else 1
+        parts = [_paren(self.cond(o), level) for o in node.operands]
+        return exp.and_(*parts) if node.op == "and" else exp.or_(*parts)
+
+    def value_Arith(self, node: ir.Arith) -> exp.Expression:
+        level = 6 if node.op in ("*", "/") else 5
+        left = _paren(self.value(node.left), level)
+        right = _paren(self.value(node.right), level, right=True)
+        if node.op == "/":
+            # Exact division on every engine: never integer division, x / 0 is missing.
+            numerator = exp.cast(left, exp.DataType.build("DOUBLE")) \
+                if node.type is T.FLOAT else exp.cast(left, exp.DataType.build("DECIMAL(38, 10)"))
+            denominator = exp.Nullif(this=right, expression=exp.Literal.number(0))
+            return exp.Div(this=numerator, expression=denominator)
+        kinds = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
+        return kinds[node.op](this=left, expression=right)
+
+    def value_Compare(self, node: ir.Compare) -> exp.Expression:
+        kinds = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT,
+                 ">=": exp.GTE}
+        return kinds[node.op](this=_paren(self.value(node.left), 5),
+                              expression=_paren(self.value(node.right), 5))
+
+    def value_Between(self, node: ir.Between) -> exp.Expression:
+        return exp.Between(this=_paren(self.value(node.value), 5),
+                           low=_paren(self.value(node.low), 5),
+                           high=_paren(self.value(node.high), 5))
+
+    def value_InList(self, node: ir.InList) -> exp.Expression:
+        result = exp.In(this=_paren(self.value(node.value), 5),
+                        expressions=[self.value(i) for i in node.items])
+        return exp.Not(this=result) if node.negated else result
+
+    def value_TextMatch(self, node: ir.TextMatch) -> exp.Expression:
+        value = _paren(self.value(node.value), 5)
+        pattern = node.pattern
+        if node.op == "like":
+            return exp.Like(this=value, expression=self.value(pattern))
+        if isinstance(pattern, ir.Literal) and not re.search(r"[%_\\]", str(pattern.value)):
+            text = str(pattern.value)
+            wrapped = {"contains": f"%{text}%", "starts_with": f"{text}%",
+                       "ends_with": f"%{text}"}[node.op]
+            return exp.Like(this=value, expression=exp.Literal.string(wrapped))
+        needle = self.value(pattern)
+        if node.op == "contains":
+            return exp.GT(this=exp.StrPosition(this=value, substr=needle),
+                          expression=exp.Literal.number(0))
+        length = exp.Length(this=needle.copy())
+        if node.op == "starts_with":
+            return exp.EQ(this=exp.Substring(this=value, start=exp.Literal.number(1),
+                                             length=length), expression=needle)
+        start = exp.Add(this=exp.Sub(this=exp.Length(this=value.copy()), expression=length),
+                        expression=exp.Literal.number(1))
+        return exp.and_(
+            exp.GTE(this=exp.Length(this=value.copy()), expression=length.copy()),
+            exp.EQ(this=exp.Substring(this=value, start=start), expression=needle),
+        )
+
+    def value_IsMissing(self, node: ir.IsMissing) -> exp.Expression:
+        test = exp.Is(this=_paren(self.value(node.value), 5), expression=exp.Null())
+        return exp.Not(this=test) if node.negated else test
+
+    def value_Case(self, node: ir.Case) -> exp.Expression:
+        return exp.Case(
+            ifs=[exp.If(this=self.cond(c), true=self.value(v)) for c, v in node.whens],
+            default=self.value(node.otherwise) if node.otherwise is not None else None,
+        )
+
+    def value_DateShift(self, node: ir.DateShift) -> exp.Expression:
+        if isinstance(node.value, ir.AsOf) and self.as_of.mode == "date":
+            shifted = shift_date(self.as_of.value, node.amount, node.unit)
+            return exp.cast(exp.Literal.string(shifted.isoformat()), "DATE")
+        return _date_add(self.value(node.value), node.amount, node.unit)
+
+    def value_Func(self, node: ir.Func) -> exp.Expression:
+        args = [self.value(a) for a in node.args]
+        name = node.name
+        if name == "days_between":
+            return exp.DateDiff(this=_as_date(args[1]), expression=_as_date(args[0]),
+                                unit=exp.var("DAY"))
+        if name in ("months_between", "years_between"):
+            return _calendar_difference(args[0], args[1], name == "years_between")
+        if name == "date":
+            return _as_date(args[0])
+        if name == "year":
+            return exp.Year(this=args[0])
+        if name == "month":
+            return exp.Month(this=args[0])
+        if name == "coalesce":
+            return exp.Coalesce(this=args[0], expressions=args[1:])
+        if name in ("least", "greatest"):
+            # Missing if any argument is missing, on every engine (some skip nulls).
+            kind = exp.Least if name == "least" else exp.Greatest
+            any_missing = exp.or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
+            return exp.Case(ifs=[exp.If(this=any_missing, true=exp.Null())],
+                            default=kind(this=args[0], expressions=args[1:]))
+        simple = {"lower": exp.Lower, "upper": exp.Upper, "length": exp.Length, "abs": exp.Abs}
+        if name in simple:
+            return simple[name](this=args[0])
+        if name == "round":
+            return exp.Round(this=args[0], decimals=args[1] if len(args) > 1 else None)
+        raise AssertionError(f"no SQL for function {name}")
+
+    def value_Rank(self, node: ir.Rank) -> exp.Expression:
+        by = self.value(node.by)
+        eligible = exp.Not(this=exp.Is(this=_paren(by, 5), expression=exp.Null()))
+        if node.among is not None:
+            eligible = exp.and_(eligible, exp.Coalesce(this=self.cond(node.among),
+                                                       expressions=[exp.false()])
+                                if self.rules.boolean_values else self.cond(node.among))
+        partition = exp.Case(ifs=[exp.If(this=eligible.copy(), true=exp.Literal.number(1))],
+                             default=exp.Literal.number(0))
+        order = exp.Order(expressions=[
+            exp.Ordered(this=by.copy(), desc=node.direction == "top", nulls_first=False),
+            exp.Ordered(this=col(self.plan.key)),
+        ])
+        row_number = exp.Window(this=exp.RowNumber(), partition_by=[partition], order=order)
+        amount = exp.Literal.number(str(node.amount.value))
+        if node.percent:
+            size = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[partition.copy()])
+            within = exp.LTE(this=exp.Mul(this=row_number, expression=exp.Literal.number(100)),
+                             expression=exp.Mul(this=amount, expression=size))
+        else:
+            within = exp.LTE(this=row_number, expression=amount)
+        return exp.and_(eligible, within)
+
+    def value_FeatureRef(self, node: ir.FeatureRef) -> exp.Expression:
+        return col(node.name)
+
+    def value_SegmentRef(self, node: ir.SegmentRef) -> exp.Expression:
+        return col(node.name)
+
+
+_CONDITIONS = (ir.Not, ir.Logic, ir.Compare, ir.Between, ir.InList, ir.TextMatch,
+               ir.IsMissing, ir.Rank)
+
+
+def _is_condition(node: ir.Expr) -> bool:
+    return isinstance(node, _CONDITIONS)
+
+
+_PRECEDENCE: tuple[tuple[type, int], ...] = (
+    (exp.Or, 1), (exp.And, 2), (exp.Not, 3),
+    (exp.EQ, 4), (exp.NEQ, 4), (exp.LT, 4), (exp.LTE, 4), (exp.GT, 4), (exp.GTE, 4),
+    (exp.Between, 4), (exp.In, 4), (exp.Like, 4), (exp.Is, 4),
+    (exp.Add, 5), (exp.Sub, 5), (exp.Mul, 6), (exp.Div, 6), (exp.Neg, 7),
+)
+
+
+def _level(node: exp.Expression) -> int:
+    for kind, level in _PRECEDENCE:
+        if type(node) is kind:
+            return level
+    return 9  # atoms, function calls, CASE, casts
+
+
+def _paren(node: exp.Expression, parent_level: int = 8, right: bool = False) -> exp.Expression:
+    """Parenthesise `node` only where SQL precedence needs it under a parent operator."""
+    level = _level(node)
+    if level < parent_level or (right and level == parent_level and parent_level in (5, 6)):
+        return exp.Paren(this=node)
+    return node
+
+
+def _case_when(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+
+def _as_date(value: exp.Expression) -> exp.Expression:
+    return exp.cast(value, "DATE")
+
+
+def _date_add(value: exp.Expression, amount: int, unit: str) -> exp.Expression:
+    return exp.DateAdd(this=value, expression=exp.Literal.number(amount),
+                       unit=exp.var(unit.upper()))
+
+
+def _calendar_difference(start: exp.Expression, end: exp.Expression, years: bool):
+    """Whole months or years from start to end, counted like an age: the count goes up on
+    the day of the month (or the date in the year) that start fell on."""
+    def part(kind, value):
+        return kind(this=_as_date(value.copy()))
+
+    if years:
+        whole = exp.Sub(this=part(exp.Year, end), expression=part(exp.Year, start))
+        end_key = exp.Add(this=exp.Mul(this=part(exp.Month, end), expression=exp.Literal.number(100)),
+                          expression=part(exp.Day, end))
+        start_key = exp.Add(this=exp.Mul(this=part(exp.Month, start),
+                                         expression=exp.Literal.number(100)),
+                            expression=part(exp.Day, start))
+    else:
+        whole = exp.Sub(
+            this=exp.Add(this=exp.Mul(this=part(exp.Year, end), expression=exp.Literal.number(12)),
+                         expression=part(exp.Month, end)),
+            expression=exp.Add(this=exp.Mul(this=part(exp.Year, start),
+                                            expression=exp.Literal.number(12)),
+                               expression=part(exp.Month, start)),
+        )
+        end_key, start_key = part(exp.Day, end), part(exp.Day, start)
+    not_yet = exp.Case(ifs=[exp.If(this=exp.LT(this=end_key, expression=start_key),
+                                   true=exp.Literal.number(1))], default=exp.Literal.number(0))
+    return exp.Sub(this=exp.Paren(this=whole), expression=not_yet)
+
+
+def _with_projection(select: exp.Select, *projections: exp.Expression) -> exp.Select:
+    copy = select.copy()
+    copy.set("expressions", list(projections))
+    return copy
+
+
+def _table_function(source: exp.Expression, alias: str) -> exp.Expression:
+    """`read_parquet('…') AS orders`: a table-valued function with a table alias."""
+    if isinstance(source, exp.Table):
+        return exp.alias_(source, ident(alias), table=True)
+    return exp.Table(this=source, alias=exp.TableAlias(this=ident(alias)))
+
+
+def _lookups_under(model: m.Model, roots: set[str]) -> list[m.Table]:
+    chain: list[m.Table] = []
+    for root in sorted(roots):
+        for lookup in model.lookup_chain(root):
+            if lookup not in chain:
+                chain.append(lookup)
+    return chain
+
+
+def parse_back(sql: str, dialect: str) -> list[exp.Expression]:
+    """Parse generated SQL in its own dialect (used by the snapshot tests)."""
+    return [e for e in sqlglot.parse(sql, read=dialect) if e is not None]

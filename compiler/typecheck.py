@@ -1,0 +1,241 @@
+"""Type checking: gives every IR node its type and reports what does not fit.
+
+Runs over a resolved Model in dependency order (a feature's type is known before anything
+that uses it) and returns a new Model whose expressions carry types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import ir
+from . import model as m
+from .diagnostics import Diagnostic, error
+from .functions import aggregate_type
+
+T = ir.Type
+
+
+def typecheck(model: m.Model, diagnostics: list[Diagnostic]) -> m.Model:
+    checker = _Checker(model, diagnostics)
+    return checker.run()
+
+
+class _Checker:
+    def __init__(self, model: m.Model, diagnostics: list[Diagnostic]) -> None:
+        self.model = model
+        self.diagnostics = diagnostics
+        self.features: dict[str, m.Feature] = {}
+
+    def error(self, message: str, node: ir.Expr, *hints: str, code: str = "E201") -> None:
+        self.diagnostics.append(error(code, message, node.span, *hints))
+
+    def run(self) -> m.Model:
+        for name in _feature_order(self.model):
+            feature = self.model.features[name]
+            expr = self.check(feature.expr)
+            self.features[name] = replace(feature, expr=expr)
+        segments = {}
+        for name, segment in self.model.segments.items():
+            conditions = tuple(self.predicate(c) for c in segment.conditions)
+            segments[name] = replace(segment, conditions=conditions)
+        return replace(self.model, features=self.features, segments=segments)
+
+    def predicate(self, expr: ir.Expr) -> ir.Expr:
+        checked = self.check(expr)
+        if checked.type not in (T.BOOL, T.ANY):
+            self.error(f"a condition must be true or false, but this is a {checked.type.value}",
+                       checked, "compare it, e.g. `spend_1y > 100`", code="E202")
+        return checked
+
+    def check(self, expr: ir.Expr) -> ir.Expr:
+        return ir.transform(expr, self.typed)
+
+    def typed(self, node: ir.Expr) -> ir.Expr:
+        rule = getattr(self, "type_" + type(node).__name__, None)
+        type_ = rule(node) if rule else node.type
+        return replace(node, type=type_) if type_ is not node.type else node
+
+    # one method per node kind --------------------------------------------------------
+    def type_FeatureRef(self, node: ir.FeatureRef) -> T:
+        feature = self.features.get(node.name)
+        return feature.type if feature else T.ANY
+
+    def type_Not(self, node: ir.Not) -> T:
+        self.expect_bool(node.operand)
+        return T.BOOL
+
+    def type_Negate(self, node: ir.Negate) -> T:
+        if not _numeric(node.operand.type):
+            self.error(f"cannot negate a {node.operand.type.value}", node)
+        return node.operand.type
+
+    def type_Logic(self, node: ir.Logic) -> T:
+        for operand in node.operands:
+            self.expect_bool(operand)
+        return T.BOOL
+
+    def type_Arith(self, node: ir.Arith) -> T:
+        left, right = node.left.type, node.right.type
+        if left.is_temporal or right.is_temporal:
+            self.error(f"cannot apply `{node.op}` to a {left.value} and a {right.value}", node,
+                       "use days_between(a, b) for the days between two dates, "
+                       "or `date + 30 days` to move a date")
+            return T.ANY
+        if not (_numeric(left) and _numeric(right)):
+            bad = node.left if not _numeric(left) else node.right
+            self.error(f"`{node.op}` needs numbers, but this is a {bad.type.value}", bad)
+            return T.ANY
+        if T.ANY in (left, right):
+            return T.ANY
+        if T.FLOAT in (left, right):
+            return T.FLOAT
+        if node.op == "/" or T.DECIMAL in (left, right):
+            return T.DECIMAL  # `/` is exact division, never integer division
+        return T.INT
+
+    def type_Compare(self, node: ir.Compare) -> T:
+        self.expect_comparable(node.left, node.right, node)
+        if node.op not in ("=", "!=") and T.BOOL in (node.left.type, node.right.type):
+            self.error(f"`{node.op}` does not order true and false", node)
+        return T.BOOL
+
+    def type_Between(self, node: ir.Between) -> T:
+        self.expect_comparable(node.value, node.low, node)
+        self.expect_comparable(node.value, node.high, node)
+        return T.BOOL
+
+    def type_InList(self, node: ir.InList) -> T:
+        for item in node.items:
+            self.expect_comparable(node.value, item, item)
+        return T.BOOL
+
+    def type_TextMatch(self, node: ir.TextMatch) -> T:
+        word = node.op.replace("_", " ")
+        for side in (node.value, node.pattern):
+            if side.type not in (T.TEXT, T.ANY):
+                self.error(f"`{word}` works on text, but this is a {side.type.value}", side)
+        return T.BOOL
+
+    def type_IsMissing(self, node: ir.IsMissing) -> T:
+        return T.BOOL
+
+    def type_Case(self, node: ir.Case) -> T:
+        for condition, _ in node.whens:
+            self.expect_bool(condition)
+        values = [v for _, v in node.whens] + ([node.otherwise] if node.otherwise else [])
+        result = T.ANY
+        for value in values:
+            if result is T.ANY:
+                result = value.type
+            elif not _compatible(result, value.type):
+                self.error(f"case branches mix {result.value} and {value.type.value}", value)
+            elif result.is_numeric and value.type.is_numeric and value.type is not result:
+                result = T.FLOAT if T.FLOAT in (result, value.type) else T.DECIMAL
+        return result
+
+    def type_DateShift(self, node: ir.DateShift) -> T:
+        if not node.value.type.is_temporal and node.value.type is not T.ANY:
+            self.error(f"only a date or timestamp can move by a duration, not a "
+                       f"{node.value.type.value}", node.value)
+        return node.value.type if node.value.type.is_temporal else T.DATE
+
+    def type_Func(self, node: ir.Func) -> T:
+        types = [a.type for a in node.args]
+        if node.name in ("days_between", "months_between", "years_between"):
+            for arg in node.args:
+                self.expect(arg, "a date or timestamp", lambda t: t.is_temporal)
+            return T.INT
+        if node.name in ("date",):
+            self.expect(node.args[0], "a date or timestamp", lambda t: t.is_temporal)
+            return T.DATE
+        if node.name in ("year", "month"):
+            self.expect(node.args[0], "a date or timestamp", lambda t: t.is_temporal)
+            return T.INT
+        if node.name in ("lower", "upper"):
+            self.expect(node.args[0], "text", lambda t: t is T.TEXT)
+            return T.TEXT
+        if node.name == "length":
+            self.expect(node.args[0], "text", lambda t: t is T.TEXT)
+            return T.INT
+        if node.name in ("abs", "round"):
+            for arg in node.args:
+                self.expect(arg, "a number", _numeric)
+            if node.name == "round" and len(node.args) == 2 and not (
+                isinstance(node.args[1], ir.Literal) and isinstance(node.args[1].value, int)
+            ):
+                self.error("the number of decimals must be a whole number", node.args[1])
+            return types[0]
+        # coalesce, least, greatest: arguments of one kind
+        result = T.ANY
+        for arg in node.args:
+            if result is T.ANY:
+                result = arg.type
+            elif not _compatible(result, arg.type):
+                self.error(f"`{node.name}` mixes {result.value} and {arg.type.value}", arg)
+            elif result.is_numeric and arg.type.is_numeric and arg.type is not result:
+                result = T.FLOAT if T.FLOAT in (result, arg.type) else T.DECIMAL
+        return result
+
+    def type_Aggregate(self, node: ir.Aggregate) -> T:
+        if node.filter is not None:
+            self.expect_bool(node.filter)
+        arg_type = node.arg.type if node.arg is not None else None
+        if node.func in ("sum", "avg") and arg_type is not None:
+            self.expect(node.arg, "a number", _numeric)
+        return aggregate_type(node.func, arg_type)
+
+    def type_Rank(self, node: ir.Rank) -> T:
+        self.expect(node.by, "a number or a date", lambda t: t.is_numeric or t.is_temporal)
+        if node.among is not None:
+            self.expect_bool(node.among)
+        return T.BOOL
+
+    # helpers ---------------------------------------------------------------------------
+    def expect(self, node: ir.Expr, what: str, ok) -> None:
+        if node.type is not T.ANY and not ok(node.type):
+            self.error(f"expected {what}, but this is a {node.type.value}", node)
+
+    def expect_bool(self, node: ir.Expr) -> None:
+        if node.type not in (T.BOOL, T.ANY):
+            self.error(f"expected a condition (true or false), but this is a "
+                       f"{node.type.value}", node, "compare it, e.g. `x > 0`", code="E202")
+
+    def expect_comparable(self, left: ir.Expr, right: ir.Expr, where: ir.Expr) -> None:
+        if _compatible(left.type, right.type):
+            return
+        hint = ""
+        if T.TEXT in (left.type, right.type) and (left.type.is_temporal or right.type.is_temporal):
+            hint = "write dates without quotes: 2026-01-31"
+        elif T.TEXT in (left.type, right.type) and (left.type.is_numeric or right.type.is_numeric):
+            hint = "numbers are written without quotes"
+        self.error(f"cannot compare a {left.type.value} with a {right.type.value}", where, hint)
+
+
+def _numeric(t: T) -> bool:
+    return t.is_numeric or t is T.ANY
+
+
+def _compatible(a: T, b: T) -> bool:
+    if T.ANY in (a, b) or a is b:
+        return True
+    return (a.is_numeric and b.is_numeric) or (a.is_temporal and b.is_temporal)
+
+
+def _feature_order(model: m.Model) -> list[str]:
+    """Features in dependency order (the resolver has already rejected cycles)."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in model.features:
+            return
+        seen.add(name)
+        for node in model.features[name].expr.walk():
+            if isinstance(node, ir.FeatureRef):
+                visit(node.name)
+        order.append(name)
+
+    for name in model.features:
+        visit(name)
+    return order

@@ -1,0 +1,82 @@
+"""The runtime's library entry points: what the CLI, tests, notebooks and benchmarks call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from segl.compiler.api import Compilation, compile_file, select_segments, sql_for_plan
+from segl.compiler.plan import Plan, plan_for
+from segl.compiler.to_sql import AsOf
+
+from .engines import duckdb as duckdb_engine
+from .errors import DataError
+from .sources import DuckDBSchemas, check_declared_types, check_entity_key
+
+
+@dataclass
+class Evaluation:
+    compilation: Compilation
+    plan: Plan
+    sql: str
+    as_of: date
+    connection: duckdb.DuckDBPyConnection
+    table: str  # DuckDB table with the key and one boolean column per segment
+    key: str
+    segments: list[str]
+    entities: int
+    sizes: dict[str, int]
+
+
+def today() -> date:
+    return date.today()
+
+
+def resolve_as_of(value: date | str | None) -> date:
+    if value is None or value == "today":
+        return today()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def load(
+    path: str | Path,
+    params: dict[str, str] | None = None,
+    database: str | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[Compilation, duckdb.DuckDBPyConnection]:
+    """Compile a file with column types read from its data; raise DataError when the data
+    cannot be read. Returns the compilation (check `.ok`) and the connection."""
+    connection = connection or duckdb_engine.connect(database)
+    schemas = DuckDBSchemas(connection)
+    compilation = compile_file(path, params, schemas)
+    if schemas.problems:
+        raise DataError(schemas.problems)
+    if compilation.ok and compilation.model is not None:
+        check_declared_types(compilation.model, schemas)
+    return compilation, connection
+
+
+def evaluate(
+    path: str | Path,
+    as_of: date | str | None = None,
+    segments: list[str] | None = None,
+    params: dict[str, str] | None = None,
+    database: str | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> Evaluation:
+    """Compile `path` and evaluate every (or the chosen) segment in one DuckDB query.
+    Raises CompileError for definition errors and DataError for data errors."""
+    compilation, connection = load(path, params, database, connection)
+    model = compilation.require_ok()
+    chosen = select_segments(model, segments)
+    when = resolve_as_of(as_of)
+    plan = plan_for(model, chosen)
+    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when))
+    check_entity_key(connection, model)
+    result = duckdb_engine.run_query(connection, sql, plan.key, chosen)
+    return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
+                      chosen, result.entities, result.sizes)

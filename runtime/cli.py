@@ -1,0 +1,348 @@
+"""The `segl` command: arguments in, library calls, printing out. Nothing else lives here.
+
+Exit codes: 0 ok, 1 definition errors (or a failed check), 2 usage or data errors.
+Click parses arguments (subcommands, help, types) and rich prints tables and progress:
+both are well-kept libraries that do this better than code we would write.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from segl.compiler import ir
+from segl.compiler.api import compile_file, select_segments, sql_for_plan
+from segl.compiler.diagnostics import CompileError, Diagnostic
+from segl.compiler.plan import plan_for
+from segl.compiler.to_sql import AsOf
+from segl.compiler.version import SEGL_VERSION
+
+from . import api
+from .errors import DataError, UsageError
+from .explain import explain as explain_segment
+from .outputs import FORMATS, format_for, members_query, write_atomically
+from .project import Project, find_project
+from .scaffold import scaffold
+
+OK, DEFINITION_ERROR, USAGE_OR_DATA_ERROR = 0, 1, 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def print_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+    color = err.is_terminal
+    for diagnostic in diagnostics:
+        sys.stderr.write(diagnostic.render(color=color) + "\n")
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    if errors or warnings:
+        summary = []
+        if errors:
+            summary.append(f"{errors} error{'s' if errors != 1 else ''}")
+        if warnings:
+            summary.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        sys.stderr.write(", ".join(summary) + "\n")
+
+
+@contextmanager
+def reporting():
+    """Turn library exceptions into messages and exit codes."""
+    try:
+        yield
+    except CompileError as exc:
+        print_diagnostics(exc.diagnostics)
+        raise Exit(DEFINITION_ERROR) from None
+    except DataError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(f"data error: {problem}\n")
+        raise Exit(USAGE_OR_DATA_ERROR) from None
+    except UsageError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise Exit(USAGE_OR_DATA_ERROR) from None
+
+
+def parse_params(values: tuple[str, ...], project: Project) -> dict[str, str]:
+    params = dict(project.params)
+    for value in values:
+        if "=" not in value:
+            raise UsageError(f"--param expects NAME=VALUE, got `{value}`")
+        name, _, text = value.partition("=")
+        params[name.strip()] = text.strip()
+    return params
+
+
+def entry_files(files: tuple[str, ...]) -> tuple[list[str], Project]:
+    project = find_project(Path(files[0]) if files else Path.cwd())
+    chosen = list(files) or project.entry
+    if not chosen:
+        raise UsageError("no .seg file given and no `entry` in a segl.toml here or above")
+    return chosen, project
+
+
+def single_file(file: str | None) -> tuple[str, Project]:
+    files, project = entry_files((file,) if file else ())
+    if len(files) > 1:
+        raise UsageError(f"segl.toml lists {len(files)} entry files: name one")
+    return files[0], project
+
+
+def as_of_option(value: str | None, project: Project) -> str:
+    text = value or project.as_of
+    if text in ("today", "param"):
+        return text
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of expects YYYY-MM-DD, `today` or `param`, got `{text}`") from None
+    return text
+
+
+class SeglGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exit as exc:
+            ctx.exit(exc.code)
+
+
+@click.group(cls=SeglGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(SEGL_VERSION, prog_name="segl")
+def main() -> None:
+    """segl: customer segments as reviewed code, compiled to any warehouse."""
+
+
+param_option = click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+                            help="Override a `param` of the file (repeatable).")
+db_option = click.option("--db", "database", metavar="DUCKDB_FILE",
+                         help="DuckDB database holding `from table` sources.")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path())
+@param_option
+@db_option
+@click.option("--no-data", is_flag=True, help="Check definitions only; do not read the data.")
+def check(files, params, database, no_data):
+    """Check definitions (and that the data matches them)."""
+    with reporting():
+        chosen, project = entry_files(files)
+        values = parse_params(params, project)
+        failed = False
+        for file in chosen:
+            if no_data:
+                compilation = compile_file(file, values)
+            else:
+                compilation, _ = api.load(file, values, database or project.database)
+            print_diagnostics(compilation.diagnostics)
+            if not compilation.ok:
+                failed = True
+                continue
+            model = compilation.model
+            out.print(f"{file}: ok ({len(model.segments)} segments, {len(model.features)} "
+                      f"features, {len(model.events) + len(model.lookups) + 1} sources)")
+        if failed:
+            raise Exit(DEFINITION_ERROR)
+
+
+@main.command(name="compile")
+@click.argument("file", required=False, type=click.Path())
+@click.option("--dialect", "-d", help="Target SQL dialect (any sqlglot dialect).")
+@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--as-of", "as_of", metavar="DATE|today|param",
+              help="Compile as_of as a date literal, the engine's current date, or a named "
+                   "query parameter `as_of`.")
+@click.option("--show", type=click.Choice(["sql", "plan"]), default="sql")
+@click.option("--out", "out_path", type=click.Path(), help="Write the SQL to this file.")
+@param_option
+def compile_command(file, dialect, segments, as_of, show, out_path, params):
+    """Compile segments to SQL for a warehouse dialect."""
+    with reporting():
+        path, project = single_file(file)
+        compilation = compile_file(path, parse_params(params, project))
+        print_diagnostics(compilation.diagnostics)
+        model = compilation.require_ok()
+        plan = plan_for(model, select_segments(model, list(segments)))
+        if show == "plan":
+            text = plan.describe() + "\n"
+        else:
+            when = as_of_option(as_of, project)
+            text = sql_for_plan(plan, compilation, dialect or project.dialect,
+                                AsOf.parse(when), file_paths="relative")
+        if out_path:
+            _write_text(out_path, text)
+        else:
+            sys.stdout.write(text)
+
+
+def _write_text(path: str, text: str) -> None:
+    import os
+    import tempfile
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temp, target)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path())
+@click.option("--as-of", "as_of", metavar="DATE", help="Evaluation date (default: today).")
+@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--out", "out_path", type=click.Path(), help="Write members to this file.")
+@click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]),
+              help="Output format (default: from --out's extension; `table` prints members).")
+@click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
+              help="long: one row per (key, segment); wide: key + one column per segment.")
+@click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
+@param_option
+@db_option
+def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
+    """Evaluate segments on DuckDB and write their members."""
+    with reporting():
+        path, project = single_file(file)
+        when = as_of_option(as_of, project)
+        if when == "param":
+            raise UsageError("`segl run` needs a date (or `today`) for --as-of")
+        if out_path:
+            try:
+                fmt = format_for(out_path, fmt)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        with err.status("Compiling and reading sources…") as status:
+            status.update("Evaluating segments…")
+            evaluation = api.evaluate(path, when, list(segments), parse_params(params, project),
+                                      database or project.database)
+            if out_path:
+                status.update(f"Writing {out_path}…")
+                query = members_query(evaluation.table, evaluation.key, evaluation.segments,
+                                      shape)
+                write_atomically(evaluation.connection, query, out_path, fmt)
+        print_sizes(evaluation)
+        if fmt == "table" and not out_path:
+            print_members(evaluation, shape, limit)
+        if out_path:
+            err.print(f"wrote {out_path} ({fmt}, {shape})")
+
+
+def print_sizes(evaluation: api.Evaluation) -> None:
+    model = evaluation.compilation.model
+    table = Table(title=f"{evaluation.compilation.path} · as_of {evaluation.as_of} · "
+                        f"{evaluation.entities:,} {model.entity.name} entities")
+    table.add_column("segment")
+    table.add_column("label")
+    table.add_column("members", justify="right")
+    table.add_column("share", justify="right")
+    for name in evaluation.segments:
+        size = evaluation.sizes[name]
+        share = size / evaluation.entities if evaluation.entities else 0.0
+        table.add_row(name, model.segments[name].label or "", f"{size:,}", f"{share:.1%}")
+    out.print(table)
+
+
+def print_members(evaluation: api.Evaluation, shape: str, limit: int) -> None:
+    query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape)
+    relation = evaluation.connection.sql(query)
+    total = relation.count("*").fetchone()[0]
+    rows = relation.limit(limit).fetchall()
+    table = Table(title="members")
+    for column in relation.columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+    if total > limit:
+        out.print(f"… {total - limit:,} more rows; write them all with --out FILE")
+
+
+@main.command()
+@click.argument("segment")
+@click.argument("file", required=False, type=click.Path())
+@click.option("--as-of", "as_of", metavar="DATE")
+@param_option
+@db_option
+def explain(segment, file, as_of, params, database):
+    """Show how many entities pass each condition of SEGMENT."""
+    with reporting():
+        path, project = single_file(file)
+        when = as_of_option(as_of, project)
+        funnel = explain_segment(path, segment, when, parse_params(params, project),
+                                 database or project.database)
+        table = Table(title=f"{segment} · as_of {when} · {funnel.entities:,} entities")
+        table.add_column("#", justify="right")
+        table.add_column("condition")
+        table.add_column("pass alone", justify="right")
+        table.add_column("remaining", justify="right")
+        table.add_column("share", justify="right")
+        for index, step in enumerate(funnel.steps, 1):
+            share = step.remaining / funnel.entities if funnel.entities else 0.0
+            table.add_row(str(index), step.condition, f"{step.passing:,}",
+                          f"{step.remaining:,}", f"{share:.1%}")
+        out.print(table)
+
+
+@main.command(name="ls")
+@click.argument("file", required=False, type=click.Path())
+@param_option
+def list_objects(file, params):
+    """List sources, features and segments with their labels and dependencies."""
+    with reporting():
+        path, project = single_file(file)
+        compilation = compile_file(path, parse_params(params, project))
+        print_diagnostics(compilation.diagnostics)
+        model = compilation.require_ok()
+        table = Table()
+        for column in ("name", "kind", "label", "depends on"):
+            table.add_column(column)
+        for source in model.tables:
+            where = ", ".join(f"{loc.kind} {loc.target}" for loc in source.locations)
+            table.add_row(source.name, source.kind, "", where)
+        for name, param in model.params.items():
+            table.add_row(name, "param", "", str(param.value.value))
+        for name, feature in model.features.items():
+            table.add_row(name, f"feature ({feature.type.value})", feature.label or "",
+                          ", ".join(dependencies(feature.expr)))
+        for name, segment in model.segments.items():
+            table.add_row(name, "segment", segment.label or "",
+                          ", ".join(dependencies(segment.predicate)))
+        out.print(table)
+
+
+def dependencies(expr: ir.Expr) -> list[str]:
+    names: list[str] = []
+    for node in expr.walk():
+        name = None
+        if isinstance(node, (ir.FeatureRef, ir.SegmentRef)):
+            name = node.name
+        elif isinstance(node, ir.Aggregate):
+            name = node.table
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+@main.command()
+@click.argument("folder", default=".", type=click.Path())
+def init(folder):
+    """Scaffold a new segl project in FOLDER (default: here)."""
+    with reporting():
+        created = scaffold(Path(folder))
+        for path in created:
+            out.print(f"created {path}")
+        out.print(f"next: cd {folder} && segl run")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Run a plan on DuckDB (embedded): one query, materialized as a temporary table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+from segl.compiler.to_sql import ident
+
+MEMBERS_TABLE = "segl_members"
+
+
+@dataclass
+class DuckDBResult:
+    connection: duckdb.DuckDBPyConnection
+    table: str
+    key: str
+    segments: list[str]
+    entities: int
+    sizes: dict[str, int]
+
+
+def connect(database: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if database:
+        return duckdb.connect(database, read_only=read_only)
+    return duckdb.connect()
+
+
+def run_query(
+    connection: duckdb.DuckDBPyConnection, sql: str, key: str, segments: list[str]
+) -> DuckDBResult:
+    """Materialize the compiled query (key + one boolean column per segment) and count."""
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS {sql}")
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE {ident(s).sql('duckdb')})" for s in segments
+    )
+    row = connection.execute(
+        f"SELECT count(*){', ' + counts if counts else ''} FROM {MEMBERS_TABLE}"
+    ).fetchone()
+    sizes = {s: int(v) for s, v in zip(segments, row[1:], strict=True)}
+    return DuckDBResult(connection, MEMBERS_TABLE, key, segments, int(row[0]), sizes)

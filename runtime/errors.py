@@ -1,0 +1,16 @@
+"""Errors the runtime reports: data problems (exit code 2) name the table and the column."""
+
+from __future__ import annotations
+
+
+class DataError(Exception):
+    """The data does not match the definitions: a missing file or table, a missing column,
+    a column of the wrong type, duplicate or missing entity keys."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class UsageError(Exception):
+    """A command-line or project-file mistake (exit code 2)."""

@@ -1,0 +1,69 @@
+"""`segl explain SEGMENT`: each condition of a segment with how many entities pass it alone
+and how many remain after it and every condition before it: the funnel an analyst tunes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from segl.compiler import ir
+from segl.compiler import model as m
+from segl.compiler.api import Compilation, select_segments, sql_for_plan
+from segl.compiler.plan import plan_for
+from segl.compiler.to_sql import AsOf, ident
+
+from .api import load, resolve_as_of
+from .sources import check_entity_key
+
+
+@dataclass
+class FunnelStep:
+    condition: str  # as written in the .seg file
+    passing: int  # entities meeting this condition alone
+    remaining: int  # entities meeting it and every condition above it
+
+
+@dataclass
+class Funnel:
+    segment: str
+    entities: int
+    steps: list[FunnelStep]
+
+
+def condition_text(condition: ir.Expr) -> str:
+    if condition.span is None:
+        return repr(condition)
+    return re.sub(r"\s+", " ", condition.span.text).strip()
+
+
+def explain(path: str, segment: str, as_of=None, params=None, database=None) -> Funnel:
+    compilation, connection = load(path, params, database)
+    model = compilation.require_ok()
+    select_segments(model, [segment])
+    conditions = model.segments[segment].conditions
+    probes = {}
+    for index, condition in enumerate(conditions, 1):
+        probes[f"_explain_{index}"] = m.Segment(
+            f"_explain_{index}", None, None, None, (), None, (condition,), condition.span
+        )
+    probe_model = replace(model, segments={**model.segments, **probes})
+    plan = plan_for(probe_model, list(probes))
+    sql = sql_for_plan(plan, Compilation(compilation.path, probe_model, []), "duckdb",
+                       AsOf("date", resolve_as_of(as_of)))
+    check_entity_key(connection, model)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE segl_explain AS {sql}")
+    names = [ident(name).sql("duckdb") for name in probes]
+    alone = [f"count(*) FILTER (WHERE {n})" for n in names]
+    cumulative = [f"count(*) FILTER (WHERE {' AND '.join(names[: i + 1])})"
+                  for i in range(len(names))]
+    row = connection.execute(
+        f"SELECT count(*), {', '.join(alone + cumulative)} FROM segl_explain"
+    ).fetchone()
+    total, counts = int(row[0]), [int(v) for v in row[1:]]
+    k = len(conditions)
+    parent = model.segments[segment].parent
+    texts = [condition_text(c) for c in conditions]
+    if parent:
+        texts[0] = f"extends {parent}"
+    steps = [FunnelStep(texts[i], counts[i], counts[k + i]) for i in range(k)]
+    return Funnel(segment, total, steps)

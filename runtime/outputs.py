@@ -1,0 +1,62 @@
+"""Member outputs: long (key, segment) or wide (key + one boolean per segment), written as
+CSV, Parquet or JSON. Every file is written to a temporary file beside the target and renamed
+into place, so a reader never sees half a file and a failed run leaves the old file intact."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+from segl.compiler.to_sql import ident
+
+FORMATS = ("csv", "parquet", "json")
+
+
+def format_for(path: str, explicit: str | None) -> str:
+    if explicit and explicit != "table":
+        return explicit
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    if suffix == "ndjson" or suffix == "jsonl":
+        return "json"
+    raise ValueError(f"cannot tell the format of `{path}`: use --format csv|parquet|json")
+
+
+def members_query(table: str, key: str, segments: list[str], shape: str) -> str:
+    """SQL for the members in a stable order: by segment (declaration order), then key."""
+    k = ident(key).sql("duckdb")
+    if shape == "wide":
+        columns = ", ".join(ident(s).sql("duckdb") for s in segments)
+        return f"SELECT {k}{', ' + columns if columns else ''} FROM {table} ORDER BY {k}"
+    parts = [
+        f"SELECT {k}, '{s}' AS segment, {i} AS _order FROM {table} "
+        f"WHERE {ident(s).sql('duckdb')}"
+        for i, s in enumerate(segments)
+    ]
+    if not parts:
+        return f"SELECT {k}, NULL::VARCHAR AS segment FROM {table} WHERE false"
+    return (f"SELECT {k}, segment FROM ({' UNION ALL '.join(parts)}) "
+            f"ORDER BY _order, {k}")
+
+
+def write_atomically(
+    connection: duckdb.DuckDBPyConnection, query: str, path: str, fmt: str
+) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet",
+               "json": "FORMAT json, ARRAY true"}[fmt]
+    try:
+        escaped = temp.replace("'", "''")
+        connection.execute(f"COPY ({query}) TO '{escaped}' ({options})")
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

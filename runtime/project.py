@@ -1,0 +1,80 @@
+"""The project file `segl.toml`: defaults so commands run without repeating flags.
+
+    [segl]
+    entry = ["shop.seg"]      # files `segl check|run|compile` use when none is given
+    dialect = "duckdb"        # default for `segl compile`
+    database = "shop.duckdb"  # DuckDB database holding `from table` sources
+    as_of = "2026-06-30"      # default evaluation date ("today" when absent)
+
+    [params]
+    min_orders = 4
+
+Paths are relative to the folder holding segl.toml. The file is found by walking up from
+the given file's folder (or the current folder).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+
+PROJECT_FILE = "segl.toml"
+_KNOWN = {"entry", "dialect", "database", "as_of"}
+
+
+@dataclass
+class Project:
+    root: Path | None = None
+    entry: list[str] = field(default_factory=list)
+    dialect: str = "duckdb"
+    database: str | None = None
+    as_of: str = "today"
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _relative(path: Path) -> str:
+    """Paths as a user would type them from here (they appear in messages and SQL headers)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def find_project(start: Path) -> Project:
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        path = candidate / PROJECT_FILE
+        if path.is_file():
+            return load_project(path)
+    return Project()
+
+
+def load_project(path: Path) -> Project:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read project file: {exc}") from exc
+    section = data.get("segl", {})
+    unknown = set(section) - _KNOWN
+    if unknown:
+        raise UsageError(f"{path}: unknown setting(s) in [segl]: {', '.join(sorted(unknown))} "
+                         f"(known: {', '.join(sorted(_KNOWN))})")
+    root = path.parent
+    entry = section.get("entry", [])
+    if isinstance(entry, str):
+        entry = [entry]
+    database = section.get("database")
+    return Project(
+        root=root,
+        entry=[_relative(root / e) for e in entry],
+        dialect=section.get("dialect", "duckdb"),
+        database=str(root / database) if database else None,
+        as_of=str(section.get("as_of", "today")),
+        params={k: str(v).lower() if isinstance(v, bool) else str(v)
+                for k, v in data.get("params", {}).items()},
+    )
