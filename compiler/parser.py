@@ -121,6 +121,8 @@ def _syntax_error(source: SourceFile, exc: UnexpectedInput, piece_end: int) -> D
     hint = f"expected {expected}"
     if str(token) == "=" and source.text[token.start_pos - 1 : token.start_pos] in "=!<>":
         hint = "compare with a single `=`"
+    if str(token) == "last" and source.text[: token.start_pos].rstrip().endswith("in"):
+        hint = "a window follows an aggregate: `count(orders) in last 90 days`"
     if token.type in ("TYPE_NAME", "TIME_UNIT", "COLUMN_TAG", "RANK_DIRECTION", "DISTINCT"):
         hint += f"; `{token}` is a reserved word: write `` `{token}` `` to use it as a name"
     return error("E001", f"unexpected `{token}`", span, hint)

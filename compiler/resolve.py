@@ -257,7 +257,9 @@ class _Resolver:
             )
         table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span, **links)
         schema = self.schema_provider(table) if self.schema_provider else None
-        self.schema_known[table.name] = schema is not None
+        # The column list is complete when read from the data, or when the file declares
+        # columns; only a table with neither accepts any column name (typed `any`).
+        self.schema_known[table.name] = schema is not None or bool(decl.columns)
         if schema:
             for name, type_ in schema.items():
                 if name not in columns:

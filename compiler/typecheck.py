@@ -44,7 +44,7 @@ class _Checker:
     def predicate(self, expr: ir.Expr) -> ir.Expr:
         checked = self.check(expr)
         if checked.type not in (T.BOOL, T.ANY):
-            self.error(f"a condition must be true or false, but this is a {checked.type.value}",
+            self.error(f"a condition must be true or false, but this is {_a(checked.type)}",
                        checked, "compare it, e.g. `spend_1y > 100`", code="E202")
         return checked
 
@@ -67,7 +67,7 @@ class _Checker:
 
     def type_Negate(self, node: ir.Negate) -> T:
         if not _numeric(node.operand.type):
-            self.error(f"cannot negate a {node.operand.type.value}", node)
+            self.error(f"cannot negate {_a(node.operand.type)}", node)
         return node.operand.type
 
     def type_Logic(self, node: ir.Logic) -> T:
@@ -78,13 +78,13 @@ class _Checker:
     def type_Arith(self, node: ir.Arith) -> T:
         left, right = node.left.type, node.right.type
         if left.is_temporal or right.is_temporal:
-            self.error(f"cannot apply `{node.op}` to a {left.value} and a {right.value}", node,
+            self.error(f"cannot apply `{node.op}` to {_a(left)} and {_a(right)}", node,
                        "use days_between(a, b) for the days between two dates, "
                        "or `date + 30 days` to move a date")
             return T.ANY
         if not (_numeric(left) and _numeric(right)):
             bad = node.left if not _numeric(left) else node.right
-            self.error(f"`{node.op}` needs numbers, but this is a {bad.type.value}", bad)
+            self.error(f"`{node.op}` needs numbers, but this is {_a(bad.type)}", bad)
             return T.ANY
         if T.ANY in (left, right):
             return T.ANY
@@ -114,7 +114,7 @@ class _Checker:
         word = node.op.replace("_", " ")
         for side in (node.value, node.pattern):
             if side.type not in (T.TEXT, T.ANY):
-                self.error(f"`{word}` works on text, but this is a {side.type.value}", side)
+                self.error(f"`{word}` works on text, but this is {_a(side.type)}", side)
         return T.BOOL
 
     def type_IsMissing(self, node: ir.IsMissing) -> T:
@@ -194,12 +194,12 @@ class _Checker:
     # helpers ---------------------------------------------------------------------------
     def expect(self, node: ir.Expr, what: str, ok) -> None:
         if node.type is not T.ANY and not ok(node.type):
-            self.error(f"expected {what}, but this is a {node.type.value}", node)
+            self.error(f"expected {what}, but this is {_a(node.type)}", node)
 
     def expect_bool(self, node: ir.Expr) -> None:
         if node.type not in (T.BOOL, T.ANY):
-            self.error(f"expected a condition (true or false), but this is a "
-                       f"{node.type.value}", node, "compare it, e.g. `x > 0`", code="E202")
+            self.error("expected a condition (true or false), but this is "
+                       f"{_a(node.type)}", node, "compare it, e.g. `x > 0`", code="E202")
 
     def expect_comparable(self, left: ir.Expr, right: ir.Expr, where: ir.Expr) -> None:
         if _compatible(left.type, right.type):
@@ -209,7 +209,12 @@ class _Checker:
             hint = "write dates without quotes: 2026-01-31"
         elif T.TEXT in (left.type, right.type) and (left.type.is_numeric or right.type.is_numeric):
             hint = "numbers are written without quotes"
-        self.error(f"cannot compare a {left.type.value} with a {right.type.value}", where, hint)
+        self.error(f"cannot compare {_a(left.type)} with {_a(right.type)}", where, hint)
+
+
+def _a(t: T) -> str:
+    """The type name with its article: "an int", "a date"."""
+    return ("an " if t.value[0] in "aeiou" else "a ") + t.value
 
 
 def _numeric(t: T) -> bool:
