@@ -58,13 +58,18 @@ def rules_for(dialect: str) -> DialectRules:
 
 
 # Words reserved in at least one common dialect: identifiers spelled like these are quoted.
-RESERVED_WORDS = frozenset("""
-all and any array as asc at between both by case cast check collate column constraint create
-cross current current_date current_time current_timestamp current_user date day default
-delete desc distinct do else end except exists false fetch filter for foreign from full grant
-group having hour if ilike in inner insert intersect interval into is join key lateral leading
-left like limit localtime localtimestamp minute month natural not null of offset on only or
-order outer over partition percent primary qualify range references right rollup row rows
-second select session_user set some table then time timestamp to top trailing true union
-unique unknown update user using value values when where window with within year
-""".split())
+RESERVED_WORDS = frozenset([
+    "all", "and", "any", "array", "as", "asc", "at", "between", "both", "by", "case",
+    "cast", "check", "collate", "column", "constraint", "create", "cross", "current",
+    "current_date", "current_time", "current_timestamp", "current_user", "date", "day",
+    "default", "delete", "desc", "distinct", "do", "else", "end", "except", "exists",
+    "false", "fetch", "filter", "for", "foreign", "from", "full", "grant", "group",
+    "having", "hour", "if", "ilike", "in", "inner", "insert", "intersect", "interval",
+    "into", "is", "join", "key", "lateral", "leading", "left", "like", "limit", "localtime",
+    "localtimestamp", "minute", "month", "natural", "not", "null", "of", "offset", "on",
+    "only", "or", "order", "outer", "over", "partition", "percent", "primary", "qualify",
+    "range", "references", "right", "rollup", "row", "rows", "second", "select",
+    "session_user", "set", "some", "table", "then", "time", "timestamp", "to", "top",
+    "trailing", "true", "union", "unique", "unknown", "update", "user", "using", "value",
+    "values", "when", "where", "window", "with", "within", "year",
+])

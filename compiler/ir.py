@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from .source import Span
 
 
-class Type(str, Enum):
+class Type(StrEnum):
     INT = "int"
     DECIMAL = "decimal"
     FLOAT = "float"

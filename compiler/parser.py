@@ -7,6 +7,7 @@ errors after it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,8 +39,9 @@ _TERMINAL_WORDS = {
     "INT": "a whole number", "DATE": "a date (YYYY-MM-DD)", "TIMESTAMP": "a timestamp",
     "COMPARE_OP": "a comparison", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`",
     "LPAR": "`(`", "RPAR": "`)`", "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`",
-    "EQUAL": "`=`", "DOT": "`.`", "PERCENT": "`%`", "MINUS": "`-`", "TIME_UNIT": "days|weeks|months|years",
-    "TYPE_NAME": "a column type", "COLUMN_TAG": "pii|sensitive", "LOCATION_KIND": "table|parquet|csv",
+    "EQUAL": "`=`", "DOT": "`.`", "PERCENT": "`%`", "MINUS": "`-`",
+    "TIME_UNIT": "days|weeks|months|years", "TYPE_NAME": "a column type",
+    "COLUMN_TAG": "pii|sensitive", "LOCATION_KIND": "table|parquet|csv",
     "RANK_DIRECTION": "top|bottom", "IN_LAST": "`in last`", "DISTINCT": "`distinct`",
     "$END": "the end of the declaration",
 }
@@ -62,12 +64,12 @@ def parse_source(source: SourceFile) -> ParseResult:
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
     starts = [m.start() for m in _DECLARATION_START.finditer(source.text)]
-    if not starts or source.text[: starts[0]].strip(" \t\r\n") and not _only_comments(
+    if not starts or (source.text[: starts[0]].strip(" \t\r\n") and not _only_comments(
         source.text[: starts[0]]
-    ):
+    )):
         starts.insert(0, 0)
     bounds = [*starts, len(source.text)]
-    for begin, end in zip(bounds, bounds[1:], strict=False):
+    for begin, end in itertools.pairwise(bounds):
         # Blank out everything outside the piece so Lark's offsets are file offsets.
         piece = " " * begin + source.text[begin:end]
         try:
@@ -141,7 +143,7 @@ def _character_hint(char: str) -> str:
 def _expected(terminals: set[str]) -> str:
     words = sorted({_TERMINAL_WORDS.get(t, f"`{t.lower()}`") for t in terminals})
     if len(words) > 8:
-        words = words[:8] + ["…"]
+        words = [*words[:8], "…"]
     return ", ".join(words) if words else "something else"
 
 

@@ -206,7 +206,7 @@ class _Resolver:
 
     # ---- parameters
     def resolve_params(self) -> None:
-        for name, value in self.overrides.items():
+        for name in self.overrides:
             if name not in self.param_decls:
                 self.error("E401", f"unknown parameter `{name}` given on the command line", None,
                            did_you_mean(name, self.param_decls) or
@@ -228,7 +228,7 @@ class _Resolver:
         assert self.entity_decl is not None
         entity = self.entity_decl
         self.add_table(entity, "entity", key=entity.key.text)
-        for name, decl in self.events_decls.items():
+        for decl in self.events_decls.values():
             if isinstance(decl.link, n.KeyLink):
                 self.add_table(decl, "events", entity_key=decl.link.column.text,
                                time_column=decl.time_column.text if decl.time_column else None)
@@ -239,7 +239,7 @@ class _Resolver:
                     through_via_column=decl.link.via_column.text,
                     time_column=decl.time_column.text if decl.time_column else None,
                 )
-        for name, decl in self.lookup_decls.items():
+        for decl in self.lookup_decls.values():
             self.add_table(decl, "lookup", key=decl.key.text, owner=decl.owner.text,
                            owner_column=decl.owner_column.text)
         self.check_links()
@@ -255,7 +255,8 @@ class _Resolver:
             columns[column.name.text] = m.ColumnInfo(
                 column.name.text, ir.DECLARED_TYPES[column.type_name], column.tags
             )
-        table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span, **links)
+        table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span,
+                        **links)
         schema = self.schema_provider(table) if self.schema_provider else None
         # The column list is complete when read from the data, or when the file declares
         # columns; only a table with neither accepts any column name (typed `any`).
@@ -264,6 +265,14 @@ class _Resolver:
             for name, type_ in schema.items():
                 if name not in columns:
                     columns[name] = m.ColumnInfo(name, type_, (), declared=False)
+        else:
+            # Columns named by the declaration itself (key, time, join columns) exist
+            # without being listed again in the column block.
+            own = ("key", "entity_key", "through_column", "time_column")
+            for name in (links.get(k) for k in own):
+                if name and name not in columns:
+                    columns[name] = m.ColumnInfo(name, ir.Type.ANY, (), declared=False)
+        if schema or len(columns) != len(table.columns):
             table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span,
                             **links)
         self.tables[table.name] = table
@@ -321,7 +330,7 @@ class _Resolver:
             owner = self.lookup_decls[name].owner.text
             while owner in self.lookup_decls:
                 if owner in seen:
-                    self.error("E103", f"lookup `{name}` hangs off itself", 
+                    self.error("E103", f"lookup `{name}` hangs off itself",
                                self.lookup_decls[name].owner.span)
                     self.broken.add(name)
                     break

@@ -150,7 +150,8 @@ class SqlGenerator:
             "E301", f"the {self.dialect} dialect cannot read `{table.name}` from a "
             f"{' or '.join(kinds)} file", table.locations[0].span if table.locations else
             table.span,
-            f'add a warehouse location: from {table.locations[0].kind} "{table.locations[0].target}", '
+            f"add a warehouse location: from {table.locations[0].kind} "
+            f'"{table.locations[0].target}", '
             f'table "schema.{table.name}"' if table.locations else "",
         ))
         return exp.to_table(table.name)
@@ -237,7 +238,8 @@ class SqlGenerator:
         """SELECT key AS _key, <needed columns as table__column>, ROW_NUMBER() … FROM rows."""
         projections = [exp.alias_(key, "_key")]
         for table_name, column in needed:
-            projections.append(exp.alias_(col(column, table_name), ident(f"{table_name}__{column}")))
+            alias = ident(f"{table_name}__{column}")
+            projections.append(exp.alias_(col(column, table_name), alias))
         for measure in ordered:
             projections.append(exp.alias_(self.row_number(table, measure, key),
                                           ident(f"_rn_{measure.name}")))
@@ -493,17 +495,25 @@ class SqlGenerator:
     def value_Compare(self, node: ir.Compare) -> exp.Expression:
         kinds = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT,
                  ">=": exp.GTE}
-        return kinds[node.op](this=_paren(self.value(node.left), 5),
-                              expression=_paren(self.value(node.right), 5))
+        left, right = self.aligned(node.left, node.right)
+        return kinds[node.op](this=_paren(left, 5), expression=_paren(right, 5))
+
+    def aligned(self, *nodes: ir.Expr) -> list[exp.Expression]:
+        """Values for a comparison; a date compared with a timestamp becomes a timestamp
+        (midnight) explicitly, as strict engines (BigQuery) require."""
+        values = [self.value(n) for n in nodes]
+        if any(n.type is T.TIMESTAMP for n in nodes):
+            values = [exp.cast(v, "TIMESTAMP") if n.type is T.DATE else v
+                      for n, v in zip(nodes, values, strict=True)]
+        return values
 
     def value_Between(self, node: ir.Between) -> exp.Expression:
-        return exp.Between(this=_paren(self.value(node.value), 5),
-                           low=_paren(self.value(node.low), 5),
-                           high=_paren(self.value(node.high), 5))
+        value, low, high = self.aligned(node.value, node.low, node.high)
+        return exp.Between(this=_paren(value, 5), low=_paren(low, 5), high=_paren(high, 5))
 
     def value_InList(self, node: ir.InList) -> exp.Expression:
-        result = exp.In(this=_paren(self.value(node.value), 5),
-                        expressions=[self.value(i) for i in node.items])
+        value, *items = self.aligned(node.value, *node.items)
+        result = exp.In(this=_paren(value, 5), expressions=items)
         return exp.Not(this=result) if node.negated else result
 
     def value_TextMatch(self, node: ir.TextMatch) -> exp.Expression:
@@ -658,7 +668,8 @@ def _calendar_difference(start: exp.Expression, end: exp.Expression, years: bool
 
     if years:
         whole = exp.Sub(this=part(exp.Year, end), expression=part(exp.Year, start))
-        end_key = exp.Add(this=exp.Mul(this=part(exp.Month, end), expression=exp.Literal.number(100)),
+        end_key = exp.Add(this=exp.Mul(this=part(exp.Month, end),
+                                       expression=exp.Literal.number(100)),
                           expression=part(exp.Day, end))
         start_key = exp.Add(this=exp.Mul(this=part(exp.Month, start),
                                          expression=exp.Literal.number(100)),

@@ -55,7 +55,8 @@ def load(
     compilation = compile_file(path, params, schemas)
     if schemas.problems:
         raise DataError(schemas.problems)
-    if compilation.ok and compilation.model is not None:
+    if compilation.model is not None:
+        # A declared type that the data contradicts explains any type errors that follow.
         check_declared_types(compilation.model, schemas)
     return compilation, connection
 

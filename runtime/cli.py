@@ -31,8 +31,14 @@ from .scaffold import scaffold
 
 OK, DEFINITION_ERROR, USAGE_OR_DATA_ERROR = 0, 1, 2
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def console(stream=None) -> Console:
+    """A console on the current stdout (or stderr); wide when not a terminal, so piped
+    tables are not wrapped."""
+    stream = stream or sys.stdout
+    width = None if stream.isatty() else 200
+    return Console(file=stream, highlight=False, soft_wrap=True, width=width)
 
 
 class Exit(Exception):
@@ -41,7 +47,7 @@ class Exit(Exception):
 
 
 def print_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
-    color = err.is_terminal
+    color = sys.stderr.isatty()
     for diagnostic in diagnostics:
         sys.stderr.write(diagnostic.render(color=color) + "\n")
     errors = sum(1 for d in diagnostics if d.is_error)
@@ -62,7 +68,8 @@ def reporting():
         yield
     except CompileError as exc:
         print_diagnostics(exc.diagnostics)
-        raise Exit(DEFINITION_ERROR) from None
+        usage = all(d.code == "E401" for d in exc.diagnostics if d.is_error)
+        raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR) from None
     except DataError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"data error: {problem}\n")
@@ -149,7 +156,7 @@ def check(files, params, database, no_data):
                 failed = True
                 continue
             model = compilation.model
-            out.print(f"{file}: ok ({len(model.segments)} segments, {len(model.features)} "
+            console().print(f"{file}: ok ({len(model.segments)} segments, {len(model.features)} "
                       f"features, {len(model.events) + len(model.lookups) + 1} sources)")
         if failed:
             raise Exit(DEFINITION_ERROR)
@@ -221,7 +228,7 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
                 fmt = format_for(out_path, fmt)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
-        with err.status("Compiling and reading sources…") as status:
+        with console(sys.stderr).status("Compiling and reading sources…") as status:
             status.update("Evaluating segments…")
             evaluation = api.evaluate(path, when, list(segments), parse_params(params, project),
                                       database or project.database)
@@ -234,7 +241,7 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
         if fmt == "table" and not out_path:
             print_members(evaluation, shape, limit)
         if out_path:
-            err.print(f"wrote {out_path} ({fmt}, {shape})")
+            console(sys.stderr).print(f"wrote {out_path} ({fmt}, {shape})")
 
 
 def print_sizes(evaluation: api.Evaluation) -> None:
@@ -249,22 +256,23 @@ def print_sizes(evaluation: api.Evaluation) -> None:
         size = evaluation.sizes[name]
         share = size / evaluation.entities if evaluation.entities else 0.0
         table.add_row(name, model.segments[name].label or "", f"{size:,}", f"{share:.1%}")
-    out.print(table)
+    console().print(table)
 
 
 def print_members(evaluation: api.Evaluation, shape: str, limit: int) -> None:
     query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape)
-    relation = evaluation.connection.sql(query)
-    total = relation.count("*").fetchone()[0]
-    rows = relation.limit(limit).fetchall()
+    connection = evaluation.connection
+    total = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    cursor = connection.execute(f"SELECT * FROM ({query}) LIMIT {int(limit)}")
+    rows = cursor.fetchall()
     table = Table(title="members")
-    for column in relation.columns:
+    for column in (d[0] for d in cursor.description):
         table.add_column(column)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    out.print(table)
+    console().print(table)
     if total > limit:
-        out.print(f"… {total - limit:,} more rows; write them all with --out FILE")
+        console().print(f"… {total - limit:,} more rows; write them all with --out FILE")
 
 
 @main.command()
@@ -290,7 +298,7 @@ def explain(segment, file, as_of, params, database):
             share = step.remaining / funnel.entities if funnel.entities else 0.0
             table.add_row(str(index), step.condition, f"{step.passing:,}",
                           f"{step.remaining:,}", f"{share:.1%}")
-        out.print(table)
+        console().print(table)
 
 
 @main.command(name="ls")
@@ -317,7 +325,7 @@ def list_objects(file, params):
         for name, segment in model.segments.items():
             table.add_row(name, "segment", segment.label or "",
                           ", ".join(dependencies(segment.predicate)))
-        out.print(table)
+        console().print(table)
 
 
 def dependencies(expr: ir.Expr) -> list[str]:
@@ -340,8 +348,8 @@ def init(folder):
     with reporting():
         created = scaffold(Path(folder))
         for path in created:
-            out.print(f"created {path}")
-        out.print(f"next: cd {folder} && segl run")
+            console().print(f"created {path}")
+        console().print(f"next: cd {folder} && segl run")
 
 
 if __name__ == "__main__":

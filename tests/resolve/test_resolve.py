@@ -1,0 +1,108 @@
+"""Names across imports, parameters, cycles, lookups and joins through another table."""
+
+from datetime import date
+
+import polars as pl
+from segl.compiler import ir
+from segl.compiler.api import compile_file
+from segl.runtime.api import evaluate
+
+ENTITY = """
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  city text
+}
+"""
+
+
+def test_imports_share_one_namespace_and_paths_are_relative(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib/sources.seg").write_text(ENTITY.replace('"data/', '"../data/'))
+    (tmp_path / "lib/common.seg").write_text('import "sources.seg"\n'
+                                             'segment amsterdam = city = "Amsterdam"\n')
+    (tmp_path / "main.seg").write_text('import "lib/common.seg"\nimport "lib/sources.seg"\n'
+                                       "segment not_amsterdam = not amsterdam\n")
+    compilation = compile_file(tmp_path / "main.seg")
+    assert compilation.ok, [d.render() for d in compilation.diagnostics]
+    assert list(compilation.model.segments) == ["amsterdam", "not_amsterdam"]
+    location = compilation.model.entity.locations[0]
+    assert location.path == str(tmp_path / "data/customers.parquet")
+
+
+def test_import_cycles_are_reported(tmp_path):
+    (tmp_path / "a.seg").write_text('import "b.seg"\n' + ENTITY)
+    (tmp_path / "b.seg").write_text('import "a.seg"\n')
+    compilation = compile_file(tmp_path / "a.seg")
+    (error,) = compilation.errors
+    assert error.code == "E103" and error.message == "circular import: a.seg -> b.seg -> a.seg"
+
+
+def test_a_name_defined_in_two_files_is_a_duplicate(tmp_path):
+    (tmp_path / "a.seg").write_text(ENTITY + 'segment s = city = "x"\n')
+    (tmp_path / "b.seg").write_text('import "a.seg"\nsegment s = city = "y"\n')
+    (error,) = compile_file(tmp_path / "b.seg").errors
+    assert error.code == "E102"
+    assert error.span.path.endswith("b.seg") and error.notes[0][0].path.endswith("a.seg")
+
+
+def test_params_are_substituted_and_can_be_overridden(tmp_path):
+    (tmp_path / "p.seg").write_text(ENTITY + 'param home = "Utrecht"\nparam since = 2026-01-01\n'
+                                    "segment local = city = home\n")
+    model = compile_file(tmp_path / "p.seg").model
+    assert model.segments["local"].conditions[0].right == ir.Literal("Utrecht", type=ir.Type.TEXT)
+    overridden = compile_file(tmp_path / "p.seg", {"home": "Delft", "since": "2025-01-01"}).model
+    assert overridden.segments["local"].conditions[0].right.value == "Delft"
+    assert overridden.params["since"].value.value == date(2025, 1, 1)
+    bad = compile_file(tmp_path / "p.seg", {"since": "yesterday", "nope": "1"})
+    assert sorted(d.message for d in bad.errors) == [
+        "parameter `since` expects a date, got `yesterday`",
+        "unknown parameter `nope` given on the command line",
+    ]
+
+
+def test_no_entity_is_an_error(tmp_path):
+    (tmp_path / "x.seg").write_text('param a = 1\n')
+    (error,) = compile_file(tmp_path / "x.seg").errors
+    assert error.code == "E106"
+
+
+TPCH = """
+entity customer from parquet "data/customer.parquet" key c_custkey
+events orders from parquet "data/orders.parquet" key o_custkey at o_orderdate
+events lineitem from parquet "data/lineitem.parquet" through orders on l_orderkey = o_orderkey
+lookup nation from parquet "data/nation.parquet" key n_nationkey for customer.c_nationkey
+lookup region from parquet "data/region.parquet" key r_regionkey for nation.n_regionkey
+lookup part from parquet "data/part.parquet" key p_partkey for lineitem.l_partkey
+
+segment europe = region.r_name = "EUROPE"
+segment brass_buyers = count(lineitem where part.p_type like "%BRASS%") > 0
+segment big_open_lines = sum(lineitem.l_quantity where orders.o_status = "O") >= 10
+"""
+
+
+def test_lookups_and_joins_through_another_events_table(project):
+    path = project(TPCH, {
+        "customer": [{"c_custkey": k, "c_nationkey": n} for k, n in [(1, 10), (2, 20), (3, None)]],
+        "nation": [{"n_nationkey": 10, "n_regionkey": 100},
+                   {"n_nationkey": 20, "n_regionkey": 200}],
+        "region": [{"r_regionkey": 100, "r_name": "EUROPE"},
+                   {"r_regionkey": 200, "r_name": "ASIA"}],
+        "orders": [
+            {"o_orderkey": 7, "o_custkey": 1, "o_orderdate": date(2026, 1, 1), "o_status": "O"},
+            {"o_orderkey": 8, "o_custkey": 2, "o_orderdate": date(2026, 1, 1), "o_status": "F"},
+            # after as_of: its lines are invisible too
+            {"o_orderkey": 9, "o_custkey": 3, "o_orderdate": date(2026, 9, 1), "o_status": "O"},
+        ],
+        "lineitem": [
+            {"l_orderkey": 7, "l_partkey": 1, "l_quantity": 6.0},
+            {"l_orderkey": 7, "l_partkey": 2, "l_quantity": 6.0},
+            {"l_orderkey": 8, "l_partkey": 1, "l_quantity": 50.0},
+            {"l_orderkey": 9, "l_partkey": 1, "l_quantity": 50.0},
+        ],
+        "part": [{"p_partkey": 1, "p_type": "SMALL BRASS"}, {"p_partkey": 2, "p_type": "TIN"}],
+    }, {"orders": {"o_orderkey": pl.Int64, "o_custkey": pl.Int64, "o_orderdate": pl.Date,
+                   "o_status": pl.String}})
+    evaluation = evaluate(path, as_of=date(2026, 6, 30))
+    rows = evaluation.connection.execute(
+        f"SELECT * FROM {evaluation.table} ORDER BY 1").fetchall()
+    assert rows == [(1, True, True, True), (2, False, True, False), (3, False, False, False)]

@@ -1,0 +1,217 @@
+"""The semantics LANGUAGE.md says must hold, each shown on DuckDB with a few rows."""
+
+from datetime import date, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from segl.runtime.api import evaluate
+
+HEAD = """
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  city text
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_at {
+  ordered_at timestamp
+  amount float
+  channel text
+}
+"""
+ORDER_SCHEMA = {"customer_id": pl.Int64, "ordered_at": pl.Datetime("us"), "amount": pl.Float64,
+                "channel": pl.String}
+CUSTOMER_SCHEMA = {"customer_id": pl.Int64, "city": pl.String}
+
+
+def members(path, as_of, segment=None):
+    evaluation = evaluate(path, as_of=as_of)
+    names = [segment] if segment else evaluation.segments
+    result = {}
+    for name in names:
+        rows = evaluation.connection.execute(
+            f'SELECT {evaluation.key} FROM {evaluation.table} WHERE "{name}" ORDER BY 1'
+        ).fetchall()
+        result[name] = [r[0] for r in rows]
+    return result[segment] if segment else result
+
+
+def write(project, segments, customers, orders):
+    return project(HEAD + segments, {"customers": customers, "orders": orders},
+                   {"customers": CUSTOMER_SCHEMA, "orders": ORDER_SCHEMA})
+
+
+def order(customer, when, amount=10.0, channel="web"):
+    return {"customer_id": customer, "ordered_at": when, "amount": amount, "channel": channel}
+
+
+CUSTOMERS = [{"customer_id": i, "city": c} for i, c in
+             [(1, "Amsterdam"), (2, "Utrecht"), (3, None), (4, "Amsterdam")]]
+
+
+def test_events_after_as_of_are_invisible(project):
+    path = write(project, "segment ordered = count(orders) > 0\n"
+                          "segment big = sum(orders.amount) > 50\n", CUSTOMERS, [
+        order(1, datetime(2026, 6, 30, 23, 59, 59)),  # the last moment of as_of counts
+        order(2, datetime(2026, 7, 1, 0, 0, 0), 100),  # the first moment after does not
+    ])
+    result = members(path, date(2026, 6, 30))
+    assert result == {"ordered": [1], "big": []}
+    # a later run sees it: the same files give an honest backtest for any date
+    assert members(path, date(2026, 7, 1)) == {"ordered": [1, 2], "big": [2]}
+
+
+def test_windows_are_half_open_by_date(project):
+    # in last 30 days at as_of 2026-06-30: 2026-05-31 < date(t) <= 2026-06-30
+    path = write(project, "segment recent = count(orders) in last 30 days > 0\n", CUSTOMERS, [
+        order(1, datetime(2026, 5, 31, 23, 59)),  # the lower bound day itself: out
+        order(2, datetime(2026, 6, 1, 0, 0)),  # the first day in the window: in
+        order(4, datetime(2026, 6, 30, 12, 0)),  # as_of itself: in
+    ])
+    assert members(path, date(2026, 6, 30), "recent") == [2, 4]
+
+
+def test_month_windows_clamp_at_month_end(project):
+    path = write(project, "segment recent = count(orders) in last 1 month > 0\n", CUSTOMERS, [
+        order(1, datetime(2026, 2, 28, 12)),  # 2026-03-31 - 1 month = 2026-02-28: out
+        order(2, datetime(2026, 3, 1, 0)),  # in
+    ])
+    assert members(path, date(2026, 3, 31), "recent") == [2]
+
+
+def test_fixed_windows(project):
+    path = write(project, """
+segment in_range = count(orders) from 2026-01-01 to 2026-01-31 > 0
+segment since_feb = count(orders) since 2026-02-01 > 0
+segment before_feb = count(orders) before 2026-02-01 > 0
+""", CUSTOMERS, [
+        order(1, datetime(2026, 1, 31, 23, 0)),  # the last day of the range is included
+        order(2, datetime(2026, 2, 1, 0, 0)),  # `before` excludes its date; `since` includes
+        order(4, datetime(2025, 12, 31, 23, 59)),
+    ])
+    assert members(path, date(2026, 6, 30)) == {
+        "in_range": [1], "since_feb": [2], "before_feb": [1, 4],
+    }
+
+
+def test_zero_is_a_value_for_count_and_sum(project):
+    path = write(project, """
+segment at_most_one = count(orders) <= 1
+segment spent_nothing = sum(orders.amount) = 0
+segment avg_missing = avg(orders.amount) is missing
+segment avg_small = avg(orders.amount) < 100
+""", CUSTOMERS, [order(1, datetime(2026, 1, 1)), order(1, datetime(2026, 1, 2)),
+                 order(2, datetime(2026, 1, 1))])
+    result = members(path, date(2026, 6, 30))
+    # customers 3 and 4 never ordered: count 0 and sum 0 admit them, avg is missing
+    assert result["at_most_one"] == [2, 3, 4]
+    assert result["spent_nothing"] == [3, 4]
+    assert result["avg_missing"] == [3, 4]
+    assert result["avg_small"] == [1, 2]
+
+
+def test_a_null_predicate_does_not_admit(project):
+    path = write(project, """
+segment not_amsterdam = city != "Amsterdam"
+segment negated = not (city = "Amsterdam")
+segment no_city = city is missing
+segment amsterdam = city = "Amsterdam"
+segment not_in_amsterdam_segment = not amsterdam
+""", CUSTOMERS, [])
+    result = members(path, date(2026, 6, 30))
+    assert result["not_amsterdam"] == [2]  # customer 3 (no city) is not admitted
+    assert result["negated"] == [2]
+    assert result["no_city"] == [3]
+    # a segment is a set: not in it includes those whose predicate was null
+    assert result["not_in_amsterdam_segment"] == [2, 3]
+
+
+def test_top_percent_is_deterministic_under_ties(project, tmp_path):
+    customers = [{"customer_id": i, "city": "x"} for i in range(1, 11)]
+    orders = [order(i, datetime(2026, 1, 1), 50.0) for i in range(10, 0, -1)]  # all equal
+    path = write(project, "segment top = top 20% by sum(orders.amount)\n", customers, orders)
+    first = members(path, date(2026, 6, 30), "top")
+    assert first == [1, 2]  # ties broken by key, ascending
+    # the same data in another row order gives the same members
+    pl.DataFrame(list(reversed(orders)), schema=ORDER_SCHEMA).write_parquet(
+        tmp_path / "data" / "orders.parquet")
+    assert members(path, date(2026, 6, 30), "top") == first
+
+
+def test_top_percent_rounds_down_and_skips_missing(project):
+    customers = [{"customer_id": i, "city": "x"} for i in range(1, 8)]
+    orders = [order(i, datetime(2026, 1, 1), float(i)) for i in range(1, 8)]
+    path = write(project, """
+segment top = top 20% by sum(orders.amount)
+segment bottom = bottom 2 by max(orders.amount)
+segment top_of_big = top 50% by sum(orders.amount) among sum(orders.amount) >= 4
+""", customers, orders)
+    result = members(path, date(2026, 6, 30))
+    assert result["top"] == [7]  # 20% of 7 is 1.4: one customer
+    assert result["bottom"] == [1, 2]
+    assert result["top_of_big"] == [6, 7]  # 50% of the four with at least 4
+
+
+def test_first_last_and_most_frequent_tie_breaks(project):
+    path = write(project, """
+feature first_channel = first(orders.channel)
+feature last_channel = last(orders.channel)
+feature usual = most_frequent(orders.channel)
+segment first_app = first_channel = "app"
+segment last_web = last_channel = "web"
+segment usually_app = usual = "app"
+""", CUSTOMERS, [
+        order(1, datetime(2026, 1, 1), channel="web"),
+        order(1, datetime(2026, 1, 1), channel="app"),  # same moment: smallest value first
+        order(1, datetime(2026, 2, 1), channel="store"),
+        order(2, datetime(2026, 1, 1), channel="web"),
+        order(2, datetime(2026, 3, 1), channel="app"),
+        order(2, datetime(2026, 3, 1), channel="web"),  # same moment: largest value last
+        order(4, datetime(2026, 1, 1), channel="web"),
+        order(4, datetime(2026, 1, 2), channel="app"),  # one each: smallest value wins
+    ])
+    result = members(path, date(2026, 6, 30))
+    assert result["first_app"] == [1]
+    assert result["last_web"] == [2]
+    assert result["usually_app"] == [1, 4]  # one of each: the smallest value wins
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    offsets=st.lists(st.tuples(st.integers(1, 4), st.integers(-400, 40), st.integers(0, 86399)),
+                     max_size=30),
+    window=st.integers(1, 400),
+    threshold=st.integers(0, 3),
+    as_of=st.dates(date(2024, 1, 1), date(2026, 12, 31)),
+)
+def test_window_counts_match_a_direct_computation(project, offsets, window, threshold, as_of):
+    rows = [order(c, datetime.combine(as_of, datetime.min.time())
+                  + timedelta(days=d, seconds=s)) for c, d, s in offsets]
+    path = write(project, f"segment hit = count(orders) in last {window} days > {threshold}\n",
+                 CUSTOMERS, rows)
+    expected = []
+    for customer in (1, 2, 3, 4):
+        count = sum(1 for r in rows if r["customer_id"] == customer
+                    and as_of - timedelta(days=window) < r["ordered_at"].date() <= as_of)
+        if count > threshold:
+            expected.append(customer)
+    assert members(path, as_of, "hit") == expected
+
+
+@pytest.mark.parametrize("as_of,birth,age", [
+    (date(2026, 6, 30), date(2000, 6, 30), 26),  # birthday today: older
+    (date(2026, 6, 29), date(2000, 6, 30), 25),  # the day before: not yet
+    (date(2027, 2, 28), date(2000, 2, 29), 26),  # leap-day birthday: not yet on Feb 28
+    (date(2027, 3, 1), date(2000, 2, 29), 27),
+])
+def test_years_between_counts_like_an_age(project, as_of, birth, age):
+    path = project("""
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  birth_date date
+}
+feature age = years_between(birth_date, as_of)
+segment exact = age = """ + str(age) + "\n",
+                   {"customers": [{"customer_id": 1, "birth_date": birth}]})
+    assert members(path, as_of, "exact") == [1]

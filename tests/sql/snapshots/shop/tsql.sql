@@ -1,0 +1,282 @@
+-- segl 0.1.0
+-- source: examples/shop/shop.seg
+-- params: loyal_orders=4, lapsed_days=180
+-- dialect: tsql
+-- as_of: 2026-06-30
+WITH agg_orders AS (
+  SELECT
+    orders.customer_id AS _key,
+    COUNT(
+      CASE
+        WHEN orders.status = 'paid'
+        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS orders__m1,
+    COUNT(CASE WHEN orders.status = 'paid' THEN 1 END) AS orders__m2,
+    MAX(CASE WHEN orders.status = 'paid' THEN orders.ordered_at END) AS orders__m3,
+    COUNT(
+      CASE
+        WHEN orders.status = 'paid'
+        AND (
+          orders.ordered_at >= CAST('2025-11-24 00:00:00' AS DATETIME2)
+          AND orders.ordered_at < CAST('2025-12-02 00:00:00' AS DATETIME2)
+        )
+        THEN 1
+      END
+    ) AS orders__m4,
+    COUNT(CASE WHEN NOT orders.discount_code IS NULL AND orders.status = 'paid' THEN 1 END) AS orders__m5,
+    COUNT(DISTINCT orders.category) AS orders__m6,
+    SUM(CASE WHEN orders.status = 'paid' THEN orders.amount END) AS orders__m7,
+    SUM(
+      CASE
+        WHEN orders.status = 'paid'
+        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS DATETIME2)
+        THEN orders.amount
+      END
+    ) AS orders__m8
+  FROM shop.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+  GROUP BY
+    orders.customer_id
+), agg_web_events AS (
+  SELECT
+    web_events.customer_id AS _key,
+    COUNT(
+      CASE
+        WHEN web_events.page = '/pricing'
+        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS web_events__m1,
+    COUNT(
+      CASE
+        WHEN web_events.page = '/sale'
+        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS web_events__m2
+  FROM shop.web_events AS web_events
+  WHERE
+    web_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+  GROUP BY
+    web_events.customer_id
+), agg_email_events AS (
+  SELECT
+    email_events.customer_id AS _key,
+    COUNT(
+      CASE
+        WHEN email_events.event_type = 'click'
+        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS email_events__m1
+  FROM shop.email_events AS email_events
+  WHERE
+    email_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+  GROUP BY
+    email_events.customer_id
+), agg_survey_answers AS (
+  SELECT
+    survey_answers.customer_id AS _key,
+    AVG(survey_answers.nps) AS survey_answers__m1
+  FROM shop.survey_answers AS survey_answers
+  WHERE
+    survey_answers.answered_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+  GROUP BY
+    survey_answers.customer_id
+), base AS (
+  SELECT
+    customer.customer_id AS customer_id,
+    customer.birth_date AS birth_date,
+    customer.income AS income,
+    customer.household_size AS household_size,
+    customer.lifestyle AS lifestyle,
+    customer.education AS education,
+    customer.province AS province,
+    customer.city AS city,
+    customer.postcode AS postcode,
+    customer.country AS country,
+    customer.interest AS interest,
+    customer.sustainability_score AS sustainability_score,
+    customer.app_user AS app_user,
+    customer.device AS device,
+    customer.consent_marketing AS consent_marketing,
+    COALESCE(agg_orders.orders__m1, 0) AS orders__m1,
+    COALESCE(agg_orders.orders__m2, 0) AS orders__m2,
+    agg_orders.orders__m3 AS orders__m3,
+    COALESCE(agg_orders.orders__m4, 0) AS orders__m4,
+    COALESCE(agg_orders.orders__m5, 0) AS orders__m5,
+    COALESCE(agg_orders.orders__m6, 0) AS orders__m6,
+    COALESCE(agg_orders.orders__m7, 0) AS orders__m7,
+    COALESCE(agg_orders.orders__m8, 0) AS orders__m8,
+    COALESCE(agg_web_events.web_events__m1, 0) AS web_events__m1,
+    COALESCE(agg_web_events.web_events__m2, 0) AS web_events__m2,
+    COALESCE(agg_email_events.email_events__m1, 0) AS email_events__m1,
+    agg_survey_answers.survey_answers__m1 AS survey_answers__m1
+  FROM shop.customers AS customer
+  LEFT JOIN agg_orders
+    ON agg_orders._key = customer.customer_id
+  LEFT JOIN agg_web_events
+    ON agg_web_events._key = customer.customer_id
+  LEFT JOIN agg_email_events
+    ON agg_email_events._key = customer.customer_id
+  LEFT JOIN agg_survey_answers
+    ON agg_survey_answers._key = customer.customer_id
+), step_1 AS (
+  SELECT
+    *,
+    (
+      YEAR(CAST('2026-06-30' AS DATE)) - YEAR(CAST(birth_date AS DATE))
+    ) - CASE
+      WHEN MONTH(CAST('2026-06-30' AS DATE)) * 100 + DAY(CAST('2026-06-30' AS DATE)) < MONTH(CAST(birth_date AS DATE)) * 100 + DAY(CAST(birth_date AS DATE))
+      THEN 1
+      ELSE 0
+    END AS age,
+    CASE WHEN income >= 75000 THEN 1 ELSE 0 END AS high_income,
+    CASE WHEN household_size >= 3 AND lifestyle = 'family' THEN 1 ELSE 0 END AS families,
+    CASE WHEN education IN ('bachelor', 'master', 'doctorate') THEN 1 ELSE 0 END AS higher_educated,
+    CASE WHEN province IN ('Noord-Holland', 'Zuid-Holland', 'Utrecht') THEN 1 ELSE 0 END AS randstad,
+    CASE
+      WHEN city IN ('Amsterdam', 'Rotterdam', 'Den Haag', 'Utrecht')
+      THEN 1
+      ELSE 0
+    END AS big_cities,
+    CASE WHEN postcode LIKE '10%' THEN 1 ELSE 0 END AS amsterdam_postcodes,
+    CASE WHEN country = 'BE' THEN 1 ELSE 0 END AS belgium,
+    CASE WHEN interest = 'sustainability' OR sustainability_score >= 4 THEN 1 ELSE 0 END AS sustainability_minded,
+    CASE WHEN app_user = 1 AND device = 'ios' THEN 1 ELSE 0 END AS ios_app_users,
+    CASE WHEN device = 'desktop' AND NOT app_user = 1 THEN 1 ELSE 0 END AS desktop_only,
+    orders__m1 AS orders_1y,
+    orders__m2 AS orders_total,
+    orders__m3 AS last_order,
+    web_events__m1 AS pricing_views_30d,
+    email_events__m1 AS email_clicks_90d,
+    orders__m4 AS black_friday_orders,
+    orders__m5 AS discounted_orders,
+    web_events__m2 AS sale_views_30d,
+    orders__m6 AS categories_bought,
+    orders__m7 AS spend_total,
+    orders__m8 AS spend_1y,
+    survey_answers__m1 AS avg_nps
+  FROM base
+), step_2 AS (
+  SELECT
+    *,
+    CASE WHEN age BETWEEN 18 AND 34 THEN 1 ELSE 0 END AS young_adults,
+    CASE WHEN age < 18 THEN 1 ELSE 0 END AS minors,
+    CASE WHEN orders_1y >= 4 THEN 1 ELSE 0 END AS loyal,
+    CASE WHEN orders_total = 1 THEN 1 ELSE 0 END AS one_time_buyers,
+    CASE WHEN orders_total = 0 THEN 1 ELSE 0 END AS never_ordered,
+    CASE WHEN orders_1y <= 1 THEN 1 ELSE 0 END AS at_most_one_order_1y,
+    DATEDIFF(DAY, CAST(last_order AS DATE), CAST('2026-06-30' AS DATE)) AS days_since_last_order,
+    CASE WHEN pricing_views_30d >= 1 AND orders_1y = 0 THEN 1 ELSE 0 END AS pricing_researchers,
+    CASE WHEN email_clicks_90d >= 1 THEN 1 ELSE 0 END AS email_engaged,
+    CASE WHEN black_friday_orders >= 1 THEN 1 ELSE 0 END AS black_friday_shoppers,
+    CASE
+      WHEN orders_total = 1 AND last_order >= CAST(CAST('2026-05-31' AS DATE) AS DATETIME2)
+      THEN 1
+      ELSE 0
+    END AS recent_first_timers,
+    CASE
+      WHEN (
+        orders_total >= 2 AND discounted_orders * 2 >= orders_total
+      )
+      OR sale_views_30d >= 3
+      THEN 1
+      ELSE 0
+    END AS bargain_hunters,
+    CASE WHEN categories_bought >= 4 THEN 1 ELSE 0 END AS explorers,
+    CASE
+      WHEN NOT spend_total IS NULL
+      AND ROW_NUMBER() OVER (
+        PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END
+        ORDER BY spend_total DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
+      ) * 100 <= 20 * COUNT(*) OVER (PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END)
+      THEN 1
+      ELSE 0
+    END AS _rank_1,
+    CASE
+      WHEN NOT spend_1y IS NULL
+      AND ROW_NUMBER() OVER (
+        PARTITION BY CASE WHEN NOT spend_1y IS NULL THEN 1 ELSE 0 END
+        ORDER BY spend_1y DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
+      ) <= 100
+      THEN 1
+      ELSE 0
+    END AS _rank_2,
+    CAST(spend_total AS FLOAT) / NULLIF(orders_total, 0) AS avg_order_value,
+    CASE WHEN avg_nps >= 9 THEN 1 ELSE 0 END AS promoters,
+    CASE
+      WHEN age BETWEEN 25 AND 35 AND big_cities = 1 AND lifestyle = 'urban professional'
+      THEN 1
+      ELSE 0
+    END AS young_urban
+  FROM step_1
+), step_3 AS (
+  SELECT
+    *,
+    CASE WHEN orders_total > 0 AND days_since_last_order > 180 THEN 1 ELSE 0 END AS lapsed,
+    CASE WHEN _rank_1 = 1 THEN 1 ELSE 0 END AS top_20pct,
+    CASE WHEN _rank_2 = 1 THEN 1 ELSE 0 END AS top_100_last_year,
+    CASE WHEN avg_order_value >= 150 THEN 1 ELSE 0 END AS high_order_value,
+    CASE
+      WHEN sustainability_minded = 1 AND consent_marketing = 1 AND NOT minors = 1
+      THEN 1
+      ELSE 0
+    END AS marketable_sustainable
+  FROM step_2
+), step_4 AS (
+  SELECT
+    *,
+    CASE WHEN young_urban = 1 AND loyal = 1 AND NOT lapsed = 1 THEN 1 ELSE 0 END AS young_loyal,
+    CASE
+      WHEN top_20pct = 1 AND days_since_last_order BETWEEN 90 AND 365
+      THEN 1
+      ELSE 0
+    END AS vip_at_risk,
+    CASE
+      WHEN lapsed = 1 AND email_engaged = 1 AND consent_marketing = 1
+      THEN 1
+      ELSE 0
+    END AS win_back
+  FROM step_3
+)
+SELECT
+  customer_id,
+  young_adults,
+  high_income,
+  families,
+  higher_educated,
+  minors,
+  randstad,
+  big_cities,
+  amsterdam_postcodes,
+  belgium,
+  sustainability_minded,
+  ios_app_users,
+  desktop_only,
+  loyal,
+  one_time_buyers,
+  never_ordered,
+  at_most_one_order_1y,
+  lapsed,
+  pricing_researchers,
+  email_engaged,
+  black_friday_shoppers,
+  recent_first_timers,
+  bargain_hunters,
+  explorers,
+  top_20pct,
+  top_100_last_year,
+  high_order_value,
+  promoters,
+  young_urban,
+  young_loyal,
+  vip_at_risk,
+  marketable_sustainable,
+  win_back
+FROM step_4
+ORDER BY
+  customer_id
