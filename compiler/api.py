@@ -105,13 +105,14 @@ def sql_for_plan(
     dialect: str,
     as_of: date | str | AsOf | None,
     file_paths: str = "absolute",
+    pretty: bool = True,
 ) -> str:
     header = {"source": compilation.path}
     if plan.model.params:
         header["params"] = ", ".join(
             f"{name}={_param_text(p.value.value)}" for name, p in plan.model.params.items()
         )
-    return generate_sql(plan, dialect, _as_of(as_of), file_paths, header)
+    return generate_sql(plan, dialect, _as_of(as_of), file_paths, header, pretty)
 
 
 def _param_text(value: object) -> str:

@@ -35,6 +35,11 @@ class Type(StrEnum):
     def is_temporal(self) -> bool:
         return self in (Type.DATE, Type.TIMESTAMP)
 
+    @property
+    def with_article(self) -> str:
+        """"an int", "a date": for messages."""
+        return ("an " if self.value[0] in "aeiou" else "a ") + self.value
+
 
 DECLARED_TYPES = {t.value: t for t in Type if t not in (Type.DURATION, Type.ANY)}
 

@@ -50,10 +50,15 @@ class Table:
     owner_column: str | None = None
 
     def column(self, name: str) -> ColumnInfo | None:
-        for column in self.columns:
-            if column.name == name:
-                return column
-        return None
+        return self._by_name.get(name)
+
+    @property
+    def _by_name(self) -> dict[str, ColumnInfo]:
+        cached = self.__dict__.get("_columns_by_name")
+        if cached is None:
+            cached = {c.name: c for c in self.columns}
+            object.__setattr__(self, "_columns_by_name", cached)
+        return cached
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ from .diagnostics import Diagnostic, error
 from .source import SourceFile
 
 TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segment")
-_DECLARATION_START = re.compile(r"^[ \t]*(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
+# Declarations start at the beginning of a line (the canonical format indents nothing else
+# that way), so a column named `segment` inside a block does not start a new piece.
+_DECLARATION_START = re.compile(r"^(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
 _DECLARED_NAME = re.compile(
     r"^[ \t]*(?:param|entity|events|lookup|feature|segment)\s+`?(\w+)", re.MULTILINE
 )
@@ -60,6 +62,23 @@ class ParseResult:
 
 
 def parse_source(source: SourceFile) -> ParseResult:
+    try:
+        tree = _lark().parse(source.text)
+    except UnexpectedInput:
+        return _parse_pieces(source)  # find every syntax error, not just the first
+    builder = AstBuilder(source)
+    try:
+        declarations = builder.transform(tree).children
+    except VisitError as exc:
+        if not isinstance(exc.orig_exc, _LiteralError):
+            raise
+        return _parse_pieces(source)
+    module = n.Module(source.path, tuple(declarations))
+    return ParseResult(module, builder.diagnostics, set())
+
+
+def _parse_pieces(source: SourceFile) -> ParseResult:
+    """Parse each top-level declaration on its own, collecting every error."""
     declarations: list[n.Declaration] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
@@ -70,17 +89,16 @@ def parse_source(source: SourceFile) -> ParseResult:
         starts.insert(0, 0)
     bounds = [*starts, len(source.text)]
     for begin, end in itertools.pairwise(bounds):
-        # Blank out everything outside the piece so Lark's offsets are file offsets.
-        piece = " " * begin + source.text[begin:end]
+        piece = source.text[begin:end]
         try:
             tree = _lark().parse(piece)
         except UnexpectedInput as exc:
-            diagnostics.append(_syntax_error(source, exc, end))
+            diagnostics.append(_syntax_error(source, exc, begin, end))
             match = _DECLARED_NAME.match(source.text, begin)
             if match:
                 failed.add(match.group(1))
             continue
-        builder = AstBuilder(source)
+        builder = AstBuilder(source, begin)
         try:
             declarations.extend(builder.transform(tree).children)
         except VisitError as exc:
@@ -103,8 +121,12 @@ def _only_comments(text: str) -> bool:
     return all(not line.strip() or line.strip().startswith("#") for line in text.splitlines())
 
 
-def _syntax_error(source: SourceFile, exc: UnexpectedInput, piece_end: int) -> Diagnostic:
-    offset = exc.pos_in_stream if exc.pos_in_stream is not None else piece_end
+def _syntax_error(
+    source: SourceFile, exc: UnexpectedInput, piece_start: int, piece_end: int
+) -> Diagnostic:
+    """`piece_start` is the offset in the file of the text Lark parsed."""
+    position = exc.pos_in_stream
+    offset = position + piece_start if position is not None else piece_end
     if isinstance(exc, UnexpectedCharacters):
         char = source.text[offset : offset + 1]
         span = source.span(offset, offset + 1)
@@ -118,12 +140,13 @@ def _syntax_error(source: SourceFile, exc: UnexpectedInput, piece_end: int) -> D
         return error("E001", "unexpected end of declaration", span, f"expected {expected}")
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
-    span = source.span(token.start_pos, token.end_pos)
+    start = token.start_pos + piece_start
+    span = source.span(start, token.end_pos + piece_start)
     expected = _expected(exc.expected)
     hint = f"expected {expected}"
-    if str(token) == "=" and source.text[token.start_pos - 1 : token.start_pos] in "=!<>":
+    if str(token) == "=" and source.text[start - 1 : start] in "=!<>":
         hint = "compare with a single `=`"
-    if str(token) == "last" and source.text[: token.start_pos].rstrip().endswith("in"):
+    if str(token) == "last" and source.text[:start].rstrip().endswith("in"):
         hint = "a window follows an aggregate: `count(orders) in last 90 days`"
     if token.type in ("TYPE_NAME", "TIME_UNIT", "COLUMN_TAG", "RANK_DIRECTION", "DISTINCT"):
         hint += f"; `{token}` is a reserved word: write `` `{token}` `` to use it as a name"
@@ -160,16 +183,17 @@ _UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month":
 class AstBuilder(Transformer):
     """Builds AST nodes bottom-up from the Lark tree; each method is one grammar rule."""
 
-    def __init__(self, source: SourceFile):
+    def __init__(self, source: SourceFile, offset: int = 0):
         super().__init__()
         self.source = source
+        self.offset = offset  # where in the file the parsed piece starts
         self.diagnostics: list[Diagnostic] = []
 
     def _span(self, meta):
-        return self.source.span(meta.start_pos, meta.end_pos)
+        return self.source.span(meta.start_pos + self.offset, meta.end_pos + self.offset)
 
     def _tok_span(self, token: Token):
-        return self.source.span(token.start_pos, token.end_pos)
+        return self.source.span(token.start_pos + self.offset, token.end_pos + self.offset)
 
     # ---- names and literals
     def name(self, meta, children):

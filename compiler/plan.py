@@ -32,6 +32,7 @@ class Aggregation:
 
     table: str
     measures: tuple[Measure, ...]
+    lookups: tuple[str, ...] = ()  # lookups joined to the rows before aggregating, in order
 
     @property
     def cte_name(self) -> str:
@@ -64,6 +65,10 @@ class Plan:
     @property
     def key(self) -> str:
         return self.model.entity.key or ""
+
+    @property
+    def event_lookups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for a in self.aggregations for name in a.lookups))
 
     def describe(self) -> str:
         """A readable listing of the plan (for `segl compile --show plan` and tests)."""
@@ -120,7 +125,7 @@ class _Planner:
             if t.name in self.needed_lookups()
         )
         aggregations = tuple(
-            Aggregation(table, tuple(found.values()))
+            Aggregation(table, tuple(found.values()), self.aggregation_lookups(table, found))
             for table, found in self.measures.items()
         )
         return Plan(
@@ -132,6 +137,22 @@ class _Planner:
             steps=tuple(Step(tuple(steps[d])) for d in sorted(steps)),
             outputs=tuple(segments),
         )
+
+    def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:
+        """Lookups an aggregation reads (with the lookups they hang off), in join order."""
+        used = {node.table for aggregate in measures for node in aggregate.walk()
+                if isinstance(node, ir.Column) and node.table in self.model.lookups}
+        needed: set[str] = set()
+        for name in used:
+            while name in self.model.lookups:
+                needed.add(name)
+                name = self.model.lookups[name].owner or ""
+        roots = [table]
+        through = self.model.events[table].through
+        if through:
+            roots.append(through)
+        order = [t.name for root in roots for t in self.model.lookup_chain(root)]
+        return tuple(name for name in dict.fromkeys(order) if name in needed)
 
     def needed_lookups(self) -> set[str]:
         """Lookups whose columns are read, plus the lookups they hang off."""

@@ -151,8 +151,8 @@ class _Resolver:
                            'declare the table segments select from, e.g. '
                            'entity customer from parquet "customers.parquet" key customer_id')
             return None
-        self.resolve_params()
         self.build_tables()
+        self.resolve_params()
         for name in self.feature_decls:
             self.resolve_feature(name)
         for name in self.segment_decls:
@@ -208,15 +208,17 @@ class _Resolver:
     def resolve_params(self) -> None:
         for name in self.overrides:
             if name not in self.param_decls:
-                self.error("E401", f"unknown parameter `{name}` given on the command line", None,
+                self.error("E401", f"unknown parameter `{name}` (set with --param or in "
+                           "segl.toml)", None,
                            did_you_mean(name, self.param_decls) or
                            "declare it with `param NAME = default`")
         for name, decl in self.param_decls.items():
+            self.check_shadowing(decl.name)
             literal = self.literal(decl.value)
             if name in self.overrides:
                 parsed = _parse_override(self.overrides[name], literal)
                 if parsed is None:
-                    self.error("E401", f"parameter `{name}` expects a {literal.type.value}, "
+                    self.error("E401", f"parameter `{name}` expects {literal.type.with_article}, "
                                f"got `{self.overrides[name]}`", decl.span,
                                f"the default is {decl.value.span.text if decl.value.span else ''}")
                 else:
@@ -314,6 +316,14 @@ class _Resolver:
                                         decl.link.via_column.span)
             if decl.time_column is not None:
                 self.require_column(table, decl.time_column.text, decl.time_column.span)
+                column = table.column(decl.time_column.text)
+                if column is not None and column.type not in (
+                    ir.Type.DATE, ir.Type.TIMESTAMP, ir.Type.ANY
+                ):
+                    self.error("E201", f"the time column `{column.name}` of `{name}` is "
+                               f"{column.type.with_article}; it must be a date or timestamp",
+                               decl.time_column.span)
+                    self.broken.add(name)
         for name, decl in self.lookup_decls.items():
             table = self.tables[name]
             self.require_column(table, table.key, decl.key.span)
@@ -689,10 +699,15 @@ class _Resolver:
             amount = node.amount
             if isinstance(amount, n.Ident):
                 param = self.params.get(amount.text)
-                if param is None or param.value.type is not ir.Type.INT:
+                if param is None:
                     self.error("E111", f"`{amount.text}` is not a whole-number parameter",
                                amount.span, did_you_mean(amount.text, self.params) or
                                "a window length is a number or a whole-number parameter")
+                    return None
+                if param.value.type is not ir.Type.INT:
+                    self.error("E111", f"parameter `{amount.text}` is "
+                               f"{param.value.type.with_article}; a window length needs a whole "
+                               "number", amount.span)
                     return None
                 amount = param.value.value
             if amount <= 0:
@@ -719,7 +734,11 @@ class _Resolver:
         if isinstance(node, n.Literal):
             return node.value if node.kind == "date" else None
         param = self.params.get(node.name.text)
-        if param is None or param.value.type is not ir.Type.DATE:
+        if param is not None and param.value.type is not ir.Type.DATE:
+            self.error("E111", f"parameter `{node.name.text}` is {param.value.type.with_article}; "
+                       "a window needs a date", node.span)
+            return None
+        if param is None:
             self.error("E111", f"`{node.name.text}` is not a date parameter", node.span,
                        did_you_mean(node.name.text, self.params) or
                        "write a date (YYYY-MM-DD) or the name of a date parameter")

@@ -108,16 +108,17 @@ class SqlGenerator:
         ctes.append(("base", self.base()))
         for index, step in enumerate(self.plan.steps, 1):
             name = f"step_{index}"
-            select = exp.select(exp.Star()).from_(previous)
+            select = exp.select(exp.Star()).from_(previous, copy=False)
             for column in step.columns:
                 select = select.select(exp.alias_(self.column_value(column), ident(column.name)),
-                                       append=True)
+                                       append=True, copy=False)
             ctes.append((name, select))
             previous = name
         outputs = [col(self.plan.key)] + [col(name) for name in self.plan.outputs]
-        final = exp.select(*outputs).from_(previous).order_by(col(self.plan.key))
+        final = exp.select(*outputs).from_(previous, copy=False).order_by(
+            col(self.plan.key), copy=False)
         for name, cte in ctes:
-            final = final.with_(name, as_=cte)
+            final = final.with_(name, as_=cte, copy=False)
         if self.errors:
             raise CompileError(self.errors)
         return final
@@ -162,18 +163,18 @@ class SqlGenerator:
     def base(self) -> exp.Select:
         entity = self.model.entity
         select = exp.select(*(col(c, entity.name) for c in self.plan.entity_columns))
-        select = select.from_(self.aliased_source(entity))
+        select = select.from_(self.aliased_source(entity), copy=False)
         for name in self.plan.lookups:
             lookup = self.model.lookups[name]
             select = select.join(
                 self.aliased_source(lookup), join_type="left",
                 on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
-                          expression=col(lookup.key or "", lookup.name)),
+                          expression=col(lookup.key or "", lookup.name)), copy=False,
             )
         for lookup, column in self.plan.lookup_columns:
             select = select.select(
                 exp.alias_(col(column, lookup), ident(feature_table_name(lookup, column))),
-                append=True,
+                append=True, copy=False,
             )
         for aggregation in self.plan.aggregations:
             for measure in aggregation.measures:
@@ -181,11 +182,13 @@ class SqlGenerator:
                 value: exp.Expression = col(measure.name, cte)
                 if measure.empty is not None:
                     value = exp.Coalesce(this=value, expressions=[self.value(measure.empty)])
-                select = select.select(exp.alias_(value, ident(measure.name)), append=True)
+                select = select.select(exp.alias_(value, ident(measure.name)), append=True,
+                                       copy=False)
             for cte in self.aggregation_ctes(aggregation):
                 select = select.join(
                     exp.to_table(cte), join_type="left",
                     on=exp.EQ(this=col("_key", cte), expression=col(self.plan.key, entity.name)),
+                    copy=False,
                 )
         return select
 
@@ -210,7 +213,7 @@ class SqlGenerator:
         grouped = [m for m in aggregation.measures if m.aggregate.func != "most_frequent"]
         ordered = [m for m in grouped if m.aggregate.func in ("first", "last")]
         if grouped:
-            rows, key = self.event_rows(table)
+            rows, key = self.event_rows(table, aggregation.lookups)
             if ordered:
                 # first/last: number each entity's rows by time in a subquery, pick row 1.
                 needed = self.columns_in(grouped)
@@ -223,14 +226,15 @@ class SqlGenerator:
                 select = _with_projection(rows, exp.alias_(key, "_key"))
             for measure in grouped:
                 select = select.select(
-                    exp.alias_(self.measure(table, measure), ident(measure.name)), append=True
+                    exp.alias_(self.measure(table, measure), ident(measure.name)), append=True,
+                    copy=False,
                 )
             ctes.append((aggregation.cte_name, select.group_by(key_expr.copy())))
             self.row_aliases = None
         for measure in aggregation.measures:
             if measure.aggregate.func == "most_frequent":
                 ctes.append((f"{aggregation.cte_name}_{measure.name}",
-                             self.most_frequent(table, measure)))
+                             self.most_frequent(table, measure, aggregation.lookups)))
         self.scope_table = None
         return ctes
 
@@ -259,7 +263,8 @@ class SqlGenerator:
                         found.append((node.table, node.name))
         return found
 
-    def event_rows(self, table: m.Table) -> tuple[exp.Select, exp.Expression]:
+    def event_rows(self, table: m.Table, lookups: tuple[str, ...]
+                   ) -> tuple[exp.Select, exp.Expression]:
         """FROM the events table (joined through its via table and to its lookups), with
         every row after as_of removed; returns the select and the entity-key expression."""
         select = exp.select().from_(self.aliased_source(table))
@@ -277,8 +282,8 @@ class SqlGenerator:
             if via.time_column:
                 caps.append(self.before_upper(via, via.time_column))
             key = col(via.entity_key or "", via.name)
-        roots = {table.name} | ({table.through} if table.through else set())
-        for lookup in _lookups_under(self.model, roots):
+        for name in lookups:
+            lookup = self.model.lookups[name]
             select = select.join(
                 self.aliased_source(lookup), join_type="left",
                 on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
@@ -386,9 +391,10 @@ class SqlGenerator:
         return exp.Window(this=exp.RowNumber(), partition_by=[key.copy()],
                           order=exp.Order(expressions=order))
 
-    def most_frequent(self, table: m.Table, measure: Measure) -> exp.Select:
+    def most_frequent(self, table: m.Table, measure: Measure,
+                      lookups: tuple[str, ...]) -> exp.Select:
         agg = measure.aggregate
-        rows, key = self.event_rows(table)
+        rows, key = self.event_rows(table, lookups)
         self.scope_table = table.name
         condition = self.measure_condition(table, measure, require_value=True)
         counted = _with_projection(rows, exp.alias_(key, "_key"),
@@ -555,7 +561,9 @@ class SqlGenerator:
         if isinstance(node.value, ir.AsOf) and self.as_of.mode == "date":
             shifted = shift_date(self.as_of.value, node.amount, node.unit)
             return exp.cast(exp.Literal.string(shifted.isoformat()), "DATE")
-        return _date_add(self.value(node.value), node.amount, node.unit)
+        shifted = _date_add(self.value(node.value), node.amount, node.unit)
+        # Some engines return a timestamp for date + interval: keep the declared type.
+        return _as_date(shifted) if node.type is T.DATE else shifted
 
     def value_Func(self, node: ir.Func) -> exp.Expression:
         args = [self.value(a) for a in node.args]
@@ -699,15 +707,6 @@ def _table_function(source: exp.Expression, alias: str) -> exp.Expression:
     if isinstance(source, exp.Table):
         return exp.alias_(source, ident(alias), table=True)
     return exp.Table(this=source, alias=exp.TableAlias(this=ident(alias)))
-
-
-def _lookups_under(model: m.Model, roots: set[str]) -> list[m.Table]:
-    chain: list[m.Table] = []
-    for root in sorted(roots):
-        for lookup in model.lookup_chain(root):
-            if lookup not in chain:
-                chain.append(lookup)
-    return chain
 
 
 def parse_back(sql: str, dialect: str) -> list[exp.Expression]:

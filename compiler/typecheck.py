@@ -136,8 +136,8 @@ class _Checker:
 
     def type_DateShift(self, node: ir.DateShift) -> T:
         if not node.value.type.is_temporal and node.value.type is not T.ANY:
-            self.error(f"only a date or timestamp can move by a duration, not a "
-                       f"{node.value.type.value}", node.value)
+            self.error("only a date or timestamp can move by a duration, not "
+                       f"{_a(node.value.type)}", node.value)
         return node.value.type if node.value.type.is_temporal else T.DATE
 
     def type_Func(self, node: ir.Func) -> T:
@@ -213,8 +213,7 @@ class _Checker:
 
 
 def _a(t: T) -> str:
-    """The type name with its article: "an int", "a date"."""
-    return ("an " if t.value[0] in "aeiou" else "a ") + t.value
+    return t.with_article
 
 
 def _numeric(t: T) -> bool:

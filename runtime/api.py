@@ -13,7 +13,7 @@ from segl.compiler.to_sql import AsOf
 
 from .engines import duckdb as duckdb_engine
 from .errors import DataError
-from .sources import DuckDBSchemas, check_declared_types, check_entity_key
+from .sources import DuckDBSchemas, check_declared_types, check_entity_key, check_lookup_keys
 
 
 @dataclass
@@ -76,8 +76,10 @@ def evaluate(
     chosen = select_segments(model, segments)
     when = resolve_as_of(as_of)
     plan = plan_for(model, chosen)
-    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when))
+    # Executed, not read: skip pretty-printing (it costs as much as generating).
+    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
     check_entity_key(connection, model)
+    check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
     result = duckdb_engine.run_query(connection, sql, plan.key, chosen)
     return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
                       chosen, result.entities, result.sizes)

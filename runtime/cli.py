@@ -16,11 +16,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 from segl.compiler import ir
-from segl.compiler.api import compile_file, select_segments, sql_for_plan
+from segl.compiler.api import Compilation, compile_file, select_segments, sql_for_plan
 from segl.compiler.diagnostics import CompileError, Diagnostic
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf
 from segl.compiler.version import SEGL_VERSION
+from sqlglot.dialects.dialect import Dialect, Dialects
 
 from . import api
 from .errors import DataError, UsageError
@@ -145,7 +146,7 @@ def check(files, params, database, no_data):
     with reporting():
         chosen, project = entry_files(files)
         values = parse_params(params, project)
-        failed = False
+        failed, usage_only = False, True
         for file in chosen:
             if no_data:
                 compilation = compile_file(file, values)
@@ -154,12 +155,13 @@ def check(files, params, database, no_data):
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
                 failed = True
+                usage_only = usage_only and all(d.code == "E401" for d in compilation.errors)
                 continue
             model = compilation.model
             console().print(f"{file}: ok ({len(model.segments)} segments, {len(model.features)} "
                       f"features, {len(model.events) + len(model.lookups) + 1} sources)")
         if failed:
-            raise Exit(DEFINITION_ERROR)
+            raise Exit(USAGE_OR_DATA_ERROR if usage_only else DEFINITION_ERROR)
 
 
 @main.command(name="compile")
@@ -176,20 +178,39 @@ def compile_command(file, dialect, segments, as_of, show, out_path, params):
     """Compile segments to SQL for a warehouse dialect."""
     with reporting():
         path, project = single_file(file)
-        compilation = compile_file(path, parse_params(params, project))
-        print_diagnostics(compilation.diagnostics)
-        model = compilation.require_ok()
+        compilation = compiled(path, parse_params(params, project))
+        model = compilation.model
         plan = plan_for(model, select_segments(model, list(segments)))
         if show == "plan":
             text = plan.describe() + "\n"
         else:
             when = as_of_option(as_of, project)
-            text = sql_for_plan(plan, compilation, dialect or project.dialect,
+            text = sql_for_plan(plan, compilation, check_dialect(dialect or project.dialect),
                                 AsOf.parse(when), file_paths="relative")
         if out_path:
             _write_text(out_path, text)
         else:
             sys.stdout.write(text)
+
+
+def compiled(path: str, params: dict[str, str]) -> Compilation:
+    """Compile without data; print diagnostics once; stop on errors."""
+    compilation = compile_file(path, params)
+    print_diagnostics(compilation.diagnostics)
+    if not compilation.ok:
+        usage = all(d.code == "E401" for d in compilation.errors)
+        raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR)
+    return compilation
+
+
+def check_dialect(name: str) -> str:
+    try:
+        Dialect.get_or_raise(name)
+    except ValueError:
+        known = sorted(d for d in Dialects.__members__.values() if d.value)
+        raise UsageError(f"unknown dialect `{name}`; "
+                         f"known: {', '.join(d.value for d in known)}") from None
+    return name
 
 
 def _write_text(path: str, text: str) -> None:
@@ -286,6 +307,8 @@ def explain(segment, file, as_of, params, database):
     with reporting():
         path, project = single_file(file)
         when = as_of_option(as_of, project)
+        if when == "param":
+            raise UsageError("`segl explain` needs a date (or `today`) for --as-of")
         funnel = explain_segment(path, segment, when, parse_params(params, project),
                                  database or project.database)
         table = Table(title=f"{segment} · as_of {when} · {funnel.entities:,} entities")
@@ -308,9 +331,7 @@ def list_objects(file, params):
     """List sources, features and segments with their labels and dependencies."""
     with reporting():
         path, project = single_file(file)
-        compilation = compile_file(path, parse_params(params, project))
-        print_diagnostics(compilation.diagnostics)
-        model = compilation.require_ok()
+        model = compiled(path, parse_params(params, project)).model
         table = Table()
         for column in ("name", "kind", "label", "depends on"):
             table.add_column(column)

@@ -122,6 +122,23 @@ def check_declared_types(model: m.Model, schemas: DuckDBSchemas) -> None:
         raise DataError(problems)
 
 
+def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
+                      lookups: tuple[str, ...]) -> None:
+    """A lookup joins many-to-one: a duplicated key would silently duplicate rows."""
+    problems = []
+    for name in lookups:
+        lookup = model.lookups[name]
+        key = ident(lookup.key or "").sql("duckdb")
+        (duplicates,) = connection.execute(
+            f"SELECT count({key}) - count(DISTINCT {key}) FROM {relation_sql(lookup.locations[0])}"
+        ).fetchone()
+        if duplicates:
+            problems.append(f"{_where(lookup, lookup.locations[0])}: key column `{lookup.key}` "
+                            f"has {duplicates} duplicate value(s); a lookup has one row per key")
+    if problems:
+        raise DataError(problems)
+
+
 def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> int:
     """The entity key must be present and unique: returns the number of entities."""
     entity = model.entity

@@ -56,7 +56,7 @@ def test_params_are_substituted_and_can_be_overridden(tmp_path):
     bad = compile_file(tmp_path / "p.seg", {"since": "yesterday", "nope": "1"})
     assert sorted(d.message for d in bad.errors) == [
         "parameter `since` expects a date, got `yesterday`",
-        "unknown parameter `nope` given on the command line",
+        "unknown parameter `nope` (set with --param or in segl.toml)",
     ]
 
 
@@ -106,3 +106,18 @@ def test_lookups_and_joins_through_another_events_table(project):
     rows = evaluation.connection.execute(
         f"SELECT * FROM {evaluation.table} ORDER BY 1").fetchall()
     assert rows == [(1, True, True, True), (2, False, True, False), (3, False, False, False)]
+
+
+def test_the_time_column_must_be_a_date_or_timestamp(tmp_path):
+    (tmp_path / "t.seg").write_text(ENTITY + """
+events orders from parquet "data/orders.parquet" key customer_id at amount { amount int }
+""")
+    (error,) = compile_file(tmp_path / "t.seg").errors
+    assert error.message == ("the time column `amount` of `orders` is an int; "
+                             "it must be a date or timestamp")
+
+
+def test_a_parameter_cannot_shadow_a_column(tmp_path):
+    (tmp_path / "t.seg").write_text(ENTITY + 'param city = "Delft"\n')
+    (error,) = compile_file(tmp_path / "t.seg").errors
+    assert error.code == "E105"

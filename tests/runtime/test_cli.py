@@ -205,3 +205,32 @@ def test_project_file_supplies_defaults(monkeypatch):
     assert result.exit_code == 0
     assert "as_of 2026-06-30" in result.output
     assert "4,691" in result.output
+
+
+def test_duplicate_lookup_keys_are_a_data_error(project):
+    path = project("""
+entity customer from parquet "data/customers.parquet" key customer_id
+lookup city from parquet "data/cities.parquet" key city_id for customer.city_id
+segment north = city.region = "north"
+""", {"customers": [{"customer_id": 1, "city_id": 1}],
+      "cities": [{"city_id": 1, "region": "north"}, {"city_id": 1, "region": "south"}]})
+    result = segl("run", str(path), "--as-of", "2026-06-30")
+    assert result.exit_code == 2
+    assert "lookup `city`: key column `city_id` has 1 duplicate value(s)" in result.stderr
+
+
+def test_unknown_dialect_is_a_usage_error(small):
+    result = segl("compile", str(small), "--dialect", "nosuch")
+    assert result.exit_code == 2
+    assert "unknown dialect `nosuch`" in result.stderr
+
+
+def test_compile_prints_each_error_once(small):
+    small.write_text(small.read_text() + "segment typo = orders_totl > 1\n")
+    result = segl("compile", str(small))
+    assert result.exit_code == 1
+    assert result.stderr.count("error[E101]") == 1
+
+
+def test_explain_needs_a_date(small):
+    assert segl("explain", "buyers", str(small), "--as-of", "param").exit_code == 2

@@ -172,7 +172,7 @@ WITH agg_orders AS (
     COALESCE(black_friday_orders >= 1, FALSE) AS black_friday_shoppers,
     COALESCE(
       orders_total = 1
-      AND last_order >= CAST(DATE_ADD(CAST(@as_of AS DATE), INTERVAL -30 DAY) AS DATETIME),
+      AND last_order >= CAST(CAST(DATE_ADD(CAST(@as_of AS DATE), INTERVAL -30 DAY) AS DATE) AS DATETIME),
       FALSE
     ) AS recent_first_timers,
     COALESCE(

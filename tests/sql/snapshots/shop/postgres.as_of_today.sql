@@ -172,7 +172,7 @@ WITH agg_orders AS (
     COALESCE(black_friday_orders >= 1, FALSE) AS black_friday_shoppers,
     COALESCE(
       orders_total = 1
-      AND last_order >= CAST(CAST(CURRENT_DATE AS DATE) + INTERVAL '-30 DAY' AS TIMESTAMP),
+      AND last_order >= CAST(CAST(CAST(CURRENT_DATE AS DATE) + INTERVAL '-30 DAY' AS DATE) AS TIMESTAMP),
       FALSE
     ) AS recent_first_timers,
     COALESCE(

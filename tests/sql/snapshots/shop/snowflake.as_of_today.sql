@@ -172,7 +172,7 @@ WITH agg_orders AS (
     COALESCE(black_friday_orders >= 1, FALSE) AS black_friday_shoppers,
     COALESCE(
       orders_total = 1
-      AND last_order >= CAST(DATEADD(DAY, -30, CAST(CURRENT_DATE AS DATE)) AS TIMESTAMP),
+      AND last_order >= CAST(CAST(DATEADD(DAY, -30, CAST(CURRENT_DATE AS DATE)) AS DATE) AS TIMESTAMP),
       FALSE
     ) AS recent_first_timers,
     COALESCE(
