@@ -44,7 +44,10 @@ def aggregate_type(func: str, arg_type: Type | None) -> Type:
     if func == "count":
         return Type.INT
     if func == "sum":
-        return arg_type if arg_type in (Type.INT, Type.DECIMAL, Type.FLOAT, Type.ANY) else Type.ANY
+        # Floats are added as decimals: a float sum depends on the order rows arrive in.
+        if arg_type is Type.FLOAT:
+            return Type.DECIMAL
+        return arg_type if arg_type in (Type.INT, Type.DECIMAL, Type.ANY) else Type.ANY
     if func == "avg":
-        return Type.FLOAT if arg_type is Type.FLOAT else Type.DECIMAL
+        return Type.DECIMAL
     return arg_type or Type.ANY

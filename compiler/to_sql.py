@@ -370,6 +370,10 @@ class SqlGenerator:
                 value = exp.Distinct(expressions=[value])
             return exp.Count(this=value)
         value = self.value(agg.arg)
+        if agg.func in ("sum", "avg") and agg.arg.type in (T.FLOAT, T.ANY):
+            # Exact, order-independent totals on every engine and every run: add floats as
+            # DECIMAL(38, 9) (each value rounded to 9 decimals first).
+            value = exp.cast(value, exp.DataType.build("DECIMAL(38, 9)"))
         if condition is not None:
             value = _case_when(condition, value)
         functions = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}

@@ -10,7 +10,7 @@ WITH agg_invoices AS (
     SUM(
       CASE
         WHEN invoices.invoiced_at >= CAST('2025-07-01 00:00:00' AS TIMESTAMP)
-        THEN invoices.amount
+        THEN CAST(invoices.amount AS DECIMAL(38, 9))
       END
     ) AS invoices__m3,
     COUNT(DISTINCT invoices.product_line) AS invoices__m4

@@ -34,12 +34,17 @@ WITH agg_orders AS (
       END
     ) AS orders__m5,
     COUNT(DISTINCT orders.category) AS orders__m6,
-    SUM(CASE WHEN orders.status = 'paid' THEN orders.amount END) AS orders__m7,
+    SUM(
+      CASE
+        WHEN orders.status = 'paid'
+        THEN CAST(orders.amount AS Nullable(Decimal(38, 9)))
+      END
+    ) AS orders__m7,
     SUM(
       CASE
         WHEN orders.status = 'paid'
         AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS Nullable(DateTime))
-        THEN orders.amount
+        THEN CAST(orders.amount AS Nullable(Decimal(38, 9)))
       END
     ) AS orders__m8
   FROM file('examples/shop/data/orders.parquet', Parquet) AS orders
@@ -216,7 +221,7 @@ WITH agg_orders AS (
       ) <= 100,
       FALSE
     ) AS _rank_2,
-    CAST(spend_total AS Nullable(Float64)) / nullIf(orders_total, 0) AS avg_order_value,
+    CAST(spend_total AS Nullable(Decimal(38, 10))) / nullIf(orders_total, 0) AS avg_order_value,
     COALESCE(avg_nps >= 9, FALSE) AS promoters,
     COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban
   FROM step_1

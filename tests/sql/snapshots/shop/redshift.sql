@@ -27,12 +27,12 @@ WITH agg_orders AS (
     ) AS orders__m4,
     COUNT(CASE WHEN NOT orders.discount_code IS NULL AND orders.status = 'paid' THEN 1 END) AS orders__m5,
     COUNT(DISTINCT orders.category) AS orders__m6,
-    SUM(CASE WHEN orders.status = 'paid' THEN orders.amount END) AS orders__m7,
+    SUM(CASE WHEN orders.status = 'paid' THEN CAST(orders.amount AS DECIMAL(38, 9)) END) AS orders__m7,
     SUM(
       CASE
         WHEN orders.status = 'paid'
         AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS TIMESTAMP)
-        THEN orders.amount
+        THEN CAST(orders.amount AS DECIMAL(38, 9))
       END
     ) AS orders__m8
   FROM shop.orders AS orders
@@ -198,7 +198,7 @@ WITH agg_orders AS (
       ) <= 100,
       FALSE
     ) AS _rank_2,
-    CAST(spend_total AS DOUBLE PRECISION) / NULLIF(orders_total, 0) AS avg_order_value,
+    CAST(spend_total AS DECIMAL(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
     COALESCE(avg_nps >= 9, FALSE) AS promoters,
     COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban
   FROM step_1

@@ -27,12 +27,12 @@ WITH agg_orders AS (
     ) AS orders__m4,
     COUNT(CASE WHEN NOT orders.discount_code IS NULL AND orders.status = 'paid' THEN 1 END) AS orders__m5,
     COUNT(DISTINCT orders.category) AS orders__m6,
-    SUM(CASE WHEN orders.status = 'paid' THEN orders.amount END) AS orders__m7,
+    SUM(CASE WHEN orders.status = 'paid' THEN CAST(orders.amount AS NUMERIC(38, 9)) END) AS orders__m7,
     SUM(
       CASE
         WHEN orders.status = 'paid'
         AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS DATETIME2)
-        THEN orders.amount
+        THEN CAST(orders.amount AS NUMERIC(38, 9))
       END
     ) AS orders__m8
   FROM shop.orders AS orders
@@ -206,7 +206,7 @@ WITH agg_orders AS (
       THEN 1
       ELSE 0
     END AS _rank_2,
-    CAST(spend_total AS FLOAT) / NULLIF(orders_total, 0) AS avg_order_value,
+    CAST(spend_total AS NUMERIC(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
     CASE WHEN avg_nps >= 9 THEN 1 ELSE 0 END AS promoters,
     CASE
       WHEN age BETWEEN 25 AND 35 AND big_cities = 1 AND lifestyle = 'urban professional'
