@@ -230,6 +230,7 @@ def run_variant(variant: str, data_dir: Path, args) -> dict:
                    "--data-dir", str(data_dir), "--repeat", str(args.repeat),
                    "--as-of", args.as_of.isoformat(), "--generated", str(args.generated),
                    "--compile-segments", str(args.compile_segments), "--out", str(out)]
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=sys.stderr)
         timed_out = False
@@ -250,6 +251,8 @@ def run_variant(variant: str, data_dir: Path, args) -> dict:
             result = {"variant": variant, "error": reason}
     result["peak_rss_mib"] = usage.ru_maxrss / 1024           # Linux: KiB
     result["wall_seconds"] = time.perf_counter() - started
+    # The 1-minute load average before and after: other work on the machine skews timings.
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     times = result.get("times") or []
     if times:
         result["best"] = min(times)

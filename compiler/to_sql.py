@@ -120,7 +120,7 @@ class SqlGenerator:
         for name, cte in ctes:
             final = final.with_(name, as_=cte, copy=False)
         if self.errors:
-            raise CompileError(self.errors)
+            raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
         return final
 
     def column_value(self, column) -> exp.Expression:
