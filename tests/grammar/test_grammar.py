@@ -34,3 +34,20 @@ def test_in_last_is_one_token_so_in_lists_still_work():
     source = SourceFile("t.seg", 'segment a = count(o) in last 3 days > 1 and c in ("x", "y")')
     result = parse_source(source)
     assert result.diagnostics == []
+
+
+@pytest.mark.parametrize("name", ["top_spenders", "bottom_line", "distinct_items", "date_of_birth",
+                                  "int_rate", "pii_flag", "sensitive_topic", "tables", "csv_rows",
+                                  "days_active", "textual"])
+def test_names_may_start_with_a_keyword(name):
+    source = SourceFile("t.seg", f"""
+entity c from parquet "c.parquet" key id {{
+  {name} int
+  {name}2 int pii
+}}
+feature f_{name} = {name} + 1
+segment {name} = {name}2 > 1 and top 10 by {name}2
+segment s_{name} = f_{name} > 1
+""")
+    result = parse_source(source)
+    assert result.diagnostics == []
