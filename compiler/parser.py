@@ -50,7 +50,10 @@ _TERMINAL_WORDS = {
 
 @cache
 def _lark() -> Lark:
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    # cache=True keeps the built parser tables in a temporary file: building them takes
+    # longer than compiling a typical file.
+    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
+                cache=True)
 
 
 class ParseResult:

@@ -33,6 +33,12 @@ class Aggregation:
     table: str
     measures: tuple[Measure, ...]
     lookups: tuple[str, ...] = ()  # lookups joined to the rows before aggregating, in order
+    # For a table joined `through` another: aggregate its rows per join key first (partial
+    # counts, sums, minima, maxima), then join the much smaller result to the other table.
+    partial: bool = False
+    # A partial aggregation is finished inside this table's own pass (the table it is
+    # reached through), so that table is read once: LEFT JOIN the partials, add them up.
+    fold_into: str | None = None
 
     @property
     def cte_name(self) -> str:
@@ -125,7 +131,8 @@ class _Planner:
             if t.name in self.needed_lookups()
         )
         aggregations = tuple(
-            Aggregation(table, tuple(found.values()), self.aggregation_lookups(table, found))
+            Aggregation(table, tuple(found.values()), self.aggregation_lookups(table, found),
+                        self.can_pre_aggregate(table, found), self.fold_target(table))
             for table, found in self.measures.items()
         )
         return Plan(
@@ -153,6 +160,33 @@ class _Planner:
             roots.append(through)
         order = [t.name for root in roots for t in self.model.lookup_chain(root)]
         return tuple(name for name in dict.fromkeys(order) if name in needed)
+
+    def fold_target(self, table: str) -> str | None:
+        """The table whose pass finishes this table's partial aggregation, if any: the
+        table it is reached through, when that has a plain grouped pass of its own."""
+        via = self.model.events[table].through
+        if not via or not self.can_pre_aggregate(table, self.measures[table]):
+            return None
+        own = self.measures.get(via, {})
+        funcs = {aggregate.func for aggregate in own}
+        if not funcs - {"most_frequent"} or funcs & {"first", "last"}:
+            return None
+        return via
+
+    def can_pre_aggregate(self, table: str, measures: dict) -> bool:
+        """Partial aggregation is exact for count, sum, min and max over the table's own
+        columns (and its own lookups); not for distinct counts, averages or ordered picks."""
+        events = self.model.events[table]
+        if not events.through:
+            return False
+        own = {table} | {t.name for t in self.model.lookup_chain(table)}
+        for aggregate in measures:
+            if aggregate.func not in ("count", "sum", "min", "max") or aggregate.distinct:
+                return False
+            for node in aggregate.walk():
+                if isinstance(node, ir.Column) and node.table not in own:
+                    return False
+        return True
 
     def needed_lookups(self) -> set[str]:
         """Lookups whose columns are read, plus the lookups they hang off."""

@@ -98,10 +98,18 @@ class SqlGenerator:
         self.errors: list[Diagnostic] = []
         self.scope_table: str | None = None  # inside an aggregation: qualify columns
         self.row_aliases: dict[tuple[str, str], str] | None = None
+        self.defaulted_measures = {m.name for a in plan.aggregations for m in a.measures
+                                   if m.empty is not None}
+        self.computed = {c.name: c for step in plan.steps for c in step.columns}
+        # lookup-only expressions computed in a lookup's subquery -> the column holding them
+        self.lookup_values: dict[ir.Expr, exp.Expression] = {}
 
     # ---------------------------------------------------------------- the query
     def query(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expression]] = []
+        for aggregation in self.plan.aggregations:
+            if aggregation.partial:
+                ctes.append(self.pre_aggregation(aggregation))
         for aggregation in self.plan.aggregations:
             ctes.extend(self.aggregation(aggregation))
         previous = "base"
@@ -164,13 +172,7 @@ class SqlGenerator:
         entity = self.model.entity
         select = exp.select(*(col(c, entity.name) for c in self.plan.entity_columns))
         select = select.from_(self.aliased_source(entity), copy=False)
-        for name in self.plan.lookups:
-            lookup = self.model.lookups[name]
-            select = select.join(
-                self.aliased_source(lookup), join_type="left",
-                on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
-                          expression=col(lookup.key or "", lookup.name)), copy=False,
-            )
+        select = self.join_lookups(select, self.plan.lookups)
         for lookup, column in self.plan.lookup_columns:
             select = select.select(
                 exp.alias_(col(column, lookup), ident(feature_table_name(lookup, column))),
@@ -194,6 +196,8 @@ class SqlGenerator:
 
     # ---------------------------------------------------------------- aggregations
     def aggregation_ctes(self, aggregation: Aggregation) -> list[str]:
+        if aggregation.fold_into:
+            return []
         names = []
         if any(m.aggregate.func != "most_frequent" for m in aggregation.measures):
             names.append(aggregation.cte_name)
@@ -202,6 +206,8 @@ class SqlGenerator:
         return names
 
     def measure_cte(self, aggregation: Aggregation, measure: Measure) -> str:
+        if aggregation.fold_into:
+            return f"agg_{aggregation.fold_into}"
         if measure.aggregate.func == "most_frequent":
             return f"{aggregation.cte_name}_{measure.name}"
         return aggregation.cte_name
@@ -212,8 +218,24 @@ class SqlGenerator:
         ctes: list[tuple[str, exp.Expression]] = []
         grouped = [m for m in aggregation.measures if m.aggregate.func != "most_frequent"]
         ordered = [m for m in grouped if m.aggregate.func in ("first", "last")]
-        if grouped:
-            rows, key = self.event_rows(table, aggregation.lookups)
+        folded = [a for a in self.plan.aggregations if a.fold_into == table.name]
+        if aggregation.fold_into:
+            pass  # finished inside the pass over the table it is reached through
+        elif grouped and aggregation.partial:
+            ctes.append(self.finish_partial(aggregation, table))
+        elif grouped:
+            rows, key = self.event_rows(table, aggregation.lookups, grouped)
+            prefilter = self.prefilter(table, grouped) if not folded else None
+            if prefilter is not None:
+                rows = rows.where(prefilter, append=True, copy=False)
+            for other in folded:
+                rows = rows.join(
+                    exp.alias_(exp.to_table(f"pre_{other.table}"), f"pre_{other.table}",
+                               table=True),
+                    join_type="left", copy=False,
+                    on=exp.EQ(this=col("_via", f"pre_{other.table}"), expression=col(
+                        self.model.events[other.table].through_via_column or "", table.name)),
+                )
             if ordered:
                 # first/last: number each entity's rows by time in a subquery, pick row 1.
                 needed = self.columns_in(grouped)
@@ -229,6 +251,12 @@ class SqlGenerator:
                     exp.alias_(self.measure(table, measure), ident(measure.name)), append=True,
                     copy=False,
                 )
+            for other in folded:
+                for measure in other.measures:
+                    total = _COMBINE[measure.aggregate.func](
+                        this=col(measure.name, f"pre_{other.table}"))
+                    select = select.select(exp.alias_(total, ident(measure.name)), append=True,
+                                           copy=False)
             ctes.append((aggregation.cte_name, select.group_by(key_expr.copy())))
             self.row_aliases = None
         for measure in aggregation.measures:
@@ -237,6 +265,76 @@ class SqlGenerator:
                              self.most_frequent(table, measure, aggregation.lookups)))
         self.scope_table = None
         return ctes
+
+    def pre_aggregation(self, aggregation: Aggregation) -> tuple[str, exp.Expression]:
+        """Partial results per join key of a table reached through another (count, sum,
+        min, max): far fewer rows to join than the table itself."""
+        table = self.model.events[aggregation.table]
+        self.scope_table = table.name
+        rows = exp.select().from_(self.aliased_source(table), copy=False)
+        rows = self.join_lookups(rows, aggregation.lookups, list(aggregation.measures))
+        conditions = []
+        if table.time_column:
+            conditions.append(self.before_upper(table, table.time_column))
+        prefilter = self.prefilter(table, list(aggregation.measures))
+        if prefilter is not None:
+            conditions.append(prefilter)
+        if conditions:
+            rows = rows.where(exp.and_(*conditions), copy=False)
+        join_key = col(table.through_column or "", table.name)
+        rows.set("expressions", [exp.alias_(join_key, "_via")])
+        for measure in aggregation.measures:
+            rows = rows.select(exp.alias_(self.measure(table, measure), ident(measure.name)),
+                               append=True, copy=False)
+        self.scope_table = None
+        return f"pre_{table.name}", rows.group_by(join_key.copy(), copy=False)
+
+    def finish_partial(self, aggregation: Aggregation, table: m.Table) -> tuple[str, exp.Select]:
+        """Join the partial results to the table they are reached through; add them up."""
+        via = self.model.events[table.through or ""]
+        pre = f"pre_{table.name}"
+        finish = exp.select(exp.alias_(col(via.entity_key or "", via.name), "_key"))
+        finish = finish.from_(exp.alias_(exp.to_table(pre), pre, table=True), copy=False)
+        finish = finish.join(
+            self.aliased_source(via), join_type="inner", copy=False,
+            on=exp.EQ(this=col("_via", pre),
+                      expression=col(table.through_via_column or "", via.name)),
+        )
+        if via.time_column:
+            finish = finish.where(self.before_upper(via, via.time_column), copy=False)
+        for measure in aggregation.measures:
+            total = _COMBINE[measure.aggregate.func](this=col(measure.name, pre))
+            finish = finish.select(exp.alias_(total, ident(measure.name)), append=True,
+                                   copy=False)
+        finish = finish.group_by(col(via.entity_key or "", via.name), copy=False)
+        return aggregation.cte_name, finish
+
+    def prefilter(self, table: m.Table, measures: list[Measure]) -> exp.Expression | None:
+        """Rows no measure can use, left out before aggregating: when every measure has a
+        condition, a row must meet one of them; when every measure has a window, the row's
+        time must lie in their span (which also lets the engine skip whole file blocks)."""
+        conditions = [self.measure_condition(table, m) for m in measures]
+        if any(c is None for c in conditions):
+            return None
+        parts: list[exp.Expression] = []
+        starts = [self.window_start(m.aggregate.window) for m in measures]
+        if table.time_column and all(s is not None for s in starts):
+            parts.append(exp.GTE(this=self.column_ref(table.name, table.time_column),
+                                 expression=self.bound(table, table.time_column, 0, "day",
+                                                       min(starts))))
+        if len(conditions) == 1:
+            parts.append(conditions[0])
+        else:
+            parts.append(exp.or_(*conditions))
+        return exp.and_(*parts)
+
+    def window_start(self, window: ir.Window | None) -> date | None:
+        """The first day a window covers, when it is known at compile time."""
+        if window is None or self.as_of.mode != "date":
+            return window.start if isinstance(window, ir.WindowRange) else None
+        if isinstance(window, ir.WindowLast):
+            return shift_date(self.as_of.value, -window.amount, window.unit) + timedelta(days=1)
+        return window.start
 
     def _number_rows(self, rows, key, needed, ordered, table) -> exp.Select:
         """SELECT key AS _key, <needed columns as table__column>, ROW_NUMBER() … FROM rows."""
@@ -263,8 +361,8 @@ class SqlGenerator:
                         found.append((node.table, node.name))
         return found
 
-    def event_rows(self, table: m.Table, lookups: tuple[str, ...]
-                   ) -> tuple[exp.Select, exp.Expression]:
+    def event_rows(self, table: m.Table, lookups: tuple[str, ...],
+                   measures: list[Measure]) -> tuple[exp.Select, exp.Expression]:
         """FROM the events table (joined through its via table and to its lookups), with
         every row after as_of removed; returns the select and the entity-key expression."""
         select = exp.select().from_(self.aliased_source(table))
@@ -282,16 +380,37 @@ class SqlGenerator:
             if via.time_column:
                 caps.append(self.before_upper(via, via.time_column))
             key = col(via.entity_key or "", via.name)
-        for name in lookups:
-            lookup = self.model.lookups[name]
-            select = select.join(
-                self.aliased_source(lookup), join_type="left",
-                on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
-                          expression=col(lookup.key or "", lookup.name)),
-            )
+        select = self.join_lookups(select, lookups, measures)
         if caps:
             select = select.where(exp.and_(*caps))
         return select, key
+
+    def join_lookups(self, select: exp.Select, lookups: tuple[str, ...],
+                     measures: list[Measure] = ()) -> exp.Select:
+        """LEFT JOIN each lookup. An expression of the measures that reads one lookup's
+        columns only (`part.p_type like "%BRASS%"`) is computed in that lookup's subquery,
+        once per lookup row instead of once per event row."""
+        precomputed = _lookup_expressions(measures, set(lookups))
+        self.lookup_values = {}  # valid for the rows this join builds, and only for them
+        for name in lookups:
+            lookup = self.model.lookups[name]
+            source = self.aliased_source(lookup)
+            mine = [(expr, alias) for expr, (owner, alias) in precomputed.items() if owner == name]
+            if mine:
+                saved, self.scope_table = self.scope_table, name
+                inner = exp.select(exp.Star()).from_(self.aliased_source(lookup), copy=False)
+                for expr, alias in mine:
+                    inner = inner.select(exp.alias_(self.value(expr), ident(alias)),
+                                         append=True, copy=False)
+                    self.lookup_values[expr] = col(alias, name)
+                self.scope_table = saved
+                source = inner.subquery(ident(name))
+            select = select.join(
+                source, join_type="left", copy=False,
+                on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
+                          expression=col(lookup.key or "", lookup.name)),
+            )
+        return select
 
     def before_upper(self, table: m.Table, column: str) -> exp.Expression:
         """time < as_of + 1 day: events after the as_of date are invisible."""
@@ -305,7 +424,10 @@ class SqlGenerator:
     def bound(self, table: m.Table, column: str, amount: int, unit: str,
               base: date | None, plus_day: bool = False) -> exp.Expression:
         """A date bound for a time column: `as_of + amount unit` (or a fixed date)."""
-        as_date = self.time_type(table, column) is T.DATE
+        # A date bound for a date column, a timestamp for a timestamp column. For a column of
+        # unknown type, a date: engines promote it to a timestamp when they need to, while a
+        # timestamp bound would make them cast every value of a date column.
+        as_date = self.time_type(table, column) in (T.DATE, T.ANY)
         if base is not None or self.as_of.mode == "date":
             value = base if base is not None else shift_date(self.as_of.value, amount, unit)
             if plus_day:
@@ -398,7 +520,7 @@ class SqlGenerator:
     def most_frequent(self, table: m.Table, measure: Measure,
                       lookups: tuple[str, ...]) -> exp.Select:
         agg = measure.aggregate
-        rows, key = self.event_rows(table, lookups)
+        rows, key = self.event_rows(table, lookups, [measure])
         self.scope_table = table.name
         condition = self.measure_condition(table, measure, require_value=True)
         counted = _with_projection(rows, exp.alias_(key, "_key"),
@@ -436,6 +558,8 @@ class SqlGenerator:
         return exp.cast(exp.Placeholder(this="as_of"), "DATE")
 
     def value(self, node: ir.Expr) -> exp.Expression:
+        if node in self.lookup_values:
+            return self.lookup_values[node].copy()
         method = getattr(self, "value_" + type(node).__name__)
         result = method(node)
         if not self.rules.boolean_values and _is_condition(node):
@@ -446,7 +570,7 @@ class SqlGenerator:
         return result
 
     def cond(self, node: ir.Expr) -> exp.Expression:
-        if _is_condition(node):
+        if _is_condition(node) and node not in self.lookup_values:
             return getattr(self, "value_" + type(node).__name__)(node)
         value = self.value(node)
         if not self.rules.boolean_values:
@@ -600,32 +724,109 @@ class SqlGenerator:
 
     def value_Rank(self, node: ir.Rank) -> exp.Expression:
         by = self.value(node.by)
+        amount = exp.Literal.number(str(node.amount.value))
+        if node.among is None and self.never_missing(node.by):
+            # Every entity is ranked: order by value and key; the count is the number of
+            # entities (a window count over all rows would stall the engine's threads).
+            order = exp.Order(expressions=[
+                exp.Ordered(this=by, desc=node.direction == "top"),
+                exp.Ordered(this=col(self.plan.key)),
+            ])
+            row_number = exp.Window(this=exp.RowNumber(), order=order)
+            if not node.percent:
+                return exp.LTE(this=row_number, expression=amount)
+            entities = exp.select(exp.Count(this=exp.Star())).from_(
+                self.aliased_source(self.model.entity), copy=False)
+            return exp.LTE(this=exp.Mul(this=row_number, expression=exp.Literal.number(100)),
+                           expression=exp.Mul(this=amount, expression=entities.subquery()))
         eligible = exp.Not(this=exp.Is(this=_paren(by, 5), expression=exp.Null()))
         if node.among is not None:
-            eligible = exp.and_(eligible, exp.Coalesce(this=self.cond(node.among),
-                                                       expressions=[exp.false()])
-                                if self.rules.boolean_values else self.cond(node.among))
-        partition = exp.Case(ifs=[exp.If(this=eligible.copy(), true=exp.Literal.number(1))],
-                             default=exp.Literal.number(0))
+            among = self.cond(node.among)
+            if self.rules.boolean_values:
+                among = exp.Coalesce(this=among, expressions=[exp.false()])
+            eligible = exp.and_(eligible, among)
+        # One ordering of all entities: the eligible first, by value, ties by key.
+        ineligible_last = exp.Case(ifs=[exp.If(this=eligible.copy(),
+                                               true=exp.Literal.number(0))],
+                                   default=exp.Literal.number(1))
         order = exp.Order(expressions=[
-            exp.Ordered(this=by.copy(), desc=node.direction == "top", nulls_first=False),
+            # (missing values are ineligible, so already last: no NULLS clause is needed)
+            exp.Ordered(this=ineligible_last),
+            exp.Ordered(this=by.copy(), desc=node.direction == "top"),
             exp.Ordered(this=col(self.plan.key)),
         ])
-        row_number = exp.Window(this=exp.RowNumber(), partition_by=[partition], order=order)
-        amount = exp.Literal.number(str(node.amount.value))
+        row_number = exp.Window(this=exp.RowNumber(), order=order.copy())
         if node.percent:
-            size = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[partition.copy()])
+            # The number of eligible entities, over the same ordering and the whole frame.
+            eligible_count = exp.Window(
+                this=exp.Sum(this=exp.Case(
+                    ifs=[exp.If(this=eligible.copy(), true=exp.Literal.number(1))],
+                    default=exp.Literal.number(0))),
+                order=order,
+                spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                                    end="UNBOUNDED", end_side="FOLLOWING"),
+            )
             within = exp.LTE(this=exp.Mul(this=row_number, expression=exp.Literal.number(100)),
-                             expression=exp.Mul(this=amount, expression=size))
+                             expression=exp.Mul(this=amount, expression=eligible_count))
         else:
             within = exp.LTE(this=row_number, expression=amount)
         return exp.and_(eligible, within)
+
+    def never_missing(self, node: ir.Expr) -> bool:
+        """True when the value is present for every entity: a count or sum (0 without
+        rows), a segment or rank, or arithmetic and features built only from those."""
+        if isinstance(node, ir.Literal):
+            return node.value is not None
+        if isinstance(node, ir.Ref):
+            if node.name in self.defaulted_measures:
+                return True
+            computed = self.computed.get(node.name)
+            if computed is None:
+                return False
+            return computed.kind != "feature" or self.never_missing(computed.expr)
+        if isinstance(node, ir.Arith):
+            return node.op != "/" and self.never_missing(node.left) and \
+                self.never_missing(node.right)
+        if isinstance(node, ir.Negate):
+            return self.never_missing(node.operand)
+        return False
 
     def value_FeatureRef(self, node: ir.FeatureRef) -> exp.Expression:
         return col(node.name)
 
     def value_SegmentRef(self, node: ir.SegmentRef) -> exp.Expression:
         return col(node.name)
+
+
+# How partial results per join key add up to a result per entity.
+_COMBINE = {"count": exp.Sum, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}
+
+def _lookup_expressions(measures, lookups: set[str]) -> dict[ir.Expr, tuple[str, str]]:
+    """The largest sub-expressions of the measures that read columns of one lookup only
+    (and are more than a bare column): {expression: (lookup, alias)}."""
+    found: dict[ir.Expr, tuple[str, str]] = {}
+
+    def tables(node: ir.Expr) -> set[str]:
+        return {n.table for n in node.walk() if isinstance(n, ir.Column)}
+
+    def visit(node: ir.Expr) -> None:
+        if isinstance(node, ir.Aggregate):
+            for part in (node.arg, node.filter):
+                if part is not None:
+                    visit(part)
+            return
+        owners = tables(node)
+        if (len(owners) == 1 and owners <= lookups and not isinstance(node, ir.Column)
+                and not any(isinstance(n, ir.AsOf) for n in node.walk())):
+            if node not in found:
+                found[node] = (next(iter(owners)), f"_lookup_{len(found) + 1}")
+            return
+        for child in node.children():
+            visit(child)
+
+    for measure in measures:
+        visit(measure.aggregate)
+    return found
 
 
 _CONDITIONS = (ir.Not, ir.Logic, ir.Compare, ir.Between, ir.InList, ir.TextMatch,

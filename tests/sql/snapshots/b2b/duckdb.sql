@@ -33,6 +33,13 @@ WITH agg_invoices AS (
   FROM READ_PARQUET('examples/b2b/data/support_tickets.parquet') AS support_tickets
   WHERE
     support_tickets.opened_at < CAST('2026-07-01 00:00:00' AS TIMESTAMP)
+    AND (
+      (
+        support_tickets.severity = 'critical'
+        AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS TIMESTAMP)
+      )
+      OR NOT support_tickets.resolved
+    )
   GROUP BY
     support_tickets.account_id
 ), base AS (
@@ -89,11 +96,11 @@ WITH agg_invoices AS (
     ) AS churn_risk,
     COALESCE(critical_tickets_90d >= 1 OR open_tickets >= 3, FALSE) AS support_heavy,
     COALESCE(
-      NOT revenue_12m IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT revenue_12m IS NULL THEN 1 ELSE 0 END
-        ORDER BY revenue_12m DESC, account_id
-      ) * 100 <= 10 * COUNT(*) OVER (PARTITION BY CASE WHEN NOT revenue_12m IS NULL THEN 1 ELSE 0 END),
+      ROW_NUMBER() OVER (ORDER BY revenue_12m DESC, account_id) * 100 <= 10 * (
+        SELECT
+          COUNT(*)
+        FROM READ_PARQUET('examples/b2b/data/accounts.parquet') AS account
+      ),
       FALSE
     ) AS _rank_1,
     COALESCE(product_lines = 1 AND revenue_12m > 0 AND account_age_years >= 2, FALSE) AS cross_sell

@@ -33,6 +33,13 @@ WITH agg_invoices AS (
   FROM crm.support_tickets AS support_tickets
   WHERE
     support_tickets.opened_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+    AND (
+      (
+        support_tickets.severity = 'critical'
+        AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS DATETIME2)
+      )
+      OR NOT support_tickets.resolved = 1
+    )
   GROUP BY
     support_tickets.account_id
 ), base AS (
@@ -90,11 +97,13 @@ WITH agg_invoices AS (
     END AS churn_risk,
     CASE WHEN critical_tickets_90d >= 1 OR open_tickets >= 3 THEN 1 ELSE 0 END AS support_heavy,
     CASE
-      WHEN NOT revenue_12m IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT revenue_12m IS NULL THEN 1 ELSE 0 END
+      WHEN ROW_NUMBER() OVER (
         ORDER BY revenue_12m DESC, CASE WHEN account_id IS NULL THEN 1 ELSE 0 END, account_id
-      ) * 100 <= 10 * COUNT(*) OVER (PARTITION BY CASE WHEN NOT revenue_12m IS NULL THEN 1 ELSE 0 END)
+      ) * 100 <= 10 * (
+        SELECT
+          COUNT(*)
+        FROM crm.accounts AS account
+      )
       THEN 1
       ELSE 0
     END AS _rank_1,

@@ -60,6 +60,16 @@ WITH agg_orders AS (
   FROM READ_PARQUET('examples/shop/data/web_events.parquet') AS web_events
   WHERE
     web_events.occurred_at < CAST(CAST(CURRENT_DATE AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)
+    AND (
+      (
+        web_events.page = '/pricing'
+        AND web_events.occurred_at >= CAST(CAST(CURRENT_DATE AS DATE) + INTERVAL (-30) DAY + INTERVAL 1 DAY AS TIMESTAMP)
+      )
+      OR (
+        web_events.page = '/sale'
+        AND web_events.occurred_at >= CAST(CAST(CURRENT_DATE AS DATE) + INTERVAL (-30) DAY + INTERVAL 1 DAY AS TIMESTAMP)
+      )
+    )
   GROUP BY
     web_events.customer_id
 ), agg_email_events AS (
@@ -75,6 +85,10 @@ WITH agg_orders AS (
   FROM READ_PARQUET('examples/shop/data/email_events.parquet') AS email_events
   WHERE
     email_events.occurred_at < CAST(CAST(CURRENT_DATE AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)
+    AND (
+      email_events.event_type = 'click'
+      AND email_events.occurred_at >= CAST(CAST(CURRENT_DATE AS DATE) + INTERVAL (-90) DAY + INTERVAL 1 DAY AS TIMESTAMP)
+    )
   GROUP BY
     email_events.customer_id
 ), agg_survey_answers AS (
@@ -184,21 +198,14 @@ WITH agg_orders AS (
     ) AS bargain_hunters,
     COALESCE(categories_bought >= 4, FALSE) AS explorers,
     COALESCE(
-      NOT spend_total IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END
-        ORDER BY spend_total DESC, customer_id
-      ) * 100 <= 20 * COUNT(*) OVER (PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END),
+      ROW_NUMBER() OVER (ORDER BY spend_total DESC, customer_id) * 100 <= 20 * (
+        SELECT
+          COUNT(*)
+        FROM READ_PARQUET('examples/shop/data/customers.parquet') AS customer
+      ),
       FALSE
     ) AS _rank_1,
-    COALESCE(
-      NOT spend_1y IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT spend_1y IS NULL THEN 1 ELSE 0 END
-        ORDER BY spend_1y DESC, customer_id
-      ) <= 100,
-      FALSE
-    ) AS _rank_2,
+    COALESCE(ROW_NUMBER() OVER (ORDER BY spend_1y DESC, customer_id) <= 100, FALSE) AS _rank_2,
     CAST(spend_total AS DECIMAL(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
     COALESCE(avg_nps >= 9, FALSE) AS promoters,
     COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban

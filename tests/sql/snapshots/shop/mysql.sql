@@ -60,6 +60,19 @@ WITH agg_orders AS (
   FROM shop.web_events AS web_events
   WHERE
     web_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME)
+    AND (
+      web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
+      AND (
+        (
+          web_events.page = '/pricing'
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
+        )
+        OR (
+          web_events.page = '/sale'
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
+        )
+      )
+    )
   GROUP BY
     web_events.customer_id
 ), agg_email_events AS (
@@ -75,6 +88,13 @@ WITH agg_orders AS (
   FROM shop.email_events AS email_events
   WHERE
     email_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME)
+    AND (
+      email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS DATETIME)
+      AND (
+        email_events.event_type = 'click'
+        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS DATETIME)
+      )
+    )
   GROUP BY
     email_events.customer_id
 ), agg_survey_answers AS (
@@ -183,17 +203,17 @@ WITH agg_orders AS (
     ) AS bargain_hunters,
     COALESCE(categories_bought >= 4, FALSE) AS explorers,
     COALESCE(
-      NOT spend_total IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END
+      ROW_NUMBER() OVER (
         ORDER BY spend_total DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
-      ) * 100 <= 20 * COUNT(*) OVER (PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END),
+      ) * 100 <= 20 * (
+        SELECT
+          COUNT(*)
+        FROM shop.customers AS customer
+      ),
       FALSE
     ) AS _rank_1,
     COALESCE(
-      NOT spend_1y IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT spend_1y IS NULL THEN 1 ELSE 0 END
+      ROW_NUMBER() OVER (
         ORDER BY spend_1y DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
       ) <= 100,
       FALSE

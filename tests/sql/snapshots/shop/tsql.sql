@@ -60,6 +60,19 @@ WITH agg_orders AS (
   FROM shop.web_events AS web_events
   WHERE
     web_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+    AND (
+      web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+      AND (
+        (
+          web_events.page = '/pricing'
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        )
+        OR (
+          web_events.page = '/sale'
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        )
+      )
+    )
   GROUP BY
     web_events.customer_id
 ), agg_email_events AS (
@@ -75,6 +88,13 @@ WITH agg_orders AS (
   FROM shop.email_events AS email_events
   WHERE
     email_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+    AND (
+      email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS DATETIME2)
+      AND (
+        email_events.event_type = 'click'
+        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS DATETIME2)
+      )
+    )
   GROUP BY
     email_events.customer_id
 ), agg_survey_answers AS (
@@ -189,18 +209,18 @@ WITH agg_orders AS (
     END AS bargain_hunters,
     CASE WHEN categories_bought >= 4 THEN 1 ELSE 0 END AS explorers,
     CASE
-      WHEN NOT spend_total IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END
+      WHEN ROW_NUMBER() OVER (
         ORDER BY spend_total DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
-      ) * 100 <= 20 * COUNT(*) OVER (PARTITION BY CASE WHEN NOT spend_total IS NULL THEN 1 ELSE 0 END)
+      ) * 100 <= 20 * (
+        SELECT
+          COUNT(*)
+        FROM shop.customers AS customer
+      )
       THEN 1
       ELSE 0
     END AS _rank_1,
     CASE
-      WHEN NOT spend_1y IS NULL
-      AND ROW_NUMBER() OVER (
-        PARTITION BY CASE WHEN NOT spend_1y IS NULL THEN 1 ELSE 0 END
+      WHEN ROW_NUMBER() OVER (
         ORDER BY spend_1y DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
       ) <= 100
       THEN 1
