@@ -27,6 +27,7 @@ Variants:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -57,7 +58,7 @@ SEG_COMPILE = "segments_{n}.seg"
 
 SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separate",
                   "hand50", "segl50", "hand50_separate")
-ALL_VARIANTS = SCALE_VARIANTS + ("compile1000",)
+ALL_VARIANTS = (*SCALE_VARIANTS, "compile1000")
 LABELS = {
     "idle": "python + duckdb, idle (memory floor)",
     "hand12": "hand-written, one pass (baseline)",
@@ -86,9 +87,15 @@ def _import_segl():
 
 
 def _segl_sql(seg_path: Path, as_of: datetime.date) -> tuple[str, float]:
-    compile_file, to_sql = _import_segl()
+    """Compile as `segl run` does: column types read from the data (an undeclared column of
+    unknown type would be summed as a decimal to be safe, a cast the data makes needless)."""
+    _import_segl()
+    from segl.compiler.api import to_sql
+    from segl.runtime.api import load
+
     started = time.perf_counter()
-    compilation = compile_file(str(seg_path))
+    compilation, connection = load(str(seg_path))
+    connection.close()
     if not getattr(compilation, "ok", True):
         diagnostics = getattr(compilation, "diagnostics", [])
         raise RuntimeError(f"{seg_path.name} does not check: "
@@ -112,17 +119,18 @@ def _timed_runs(statements: list[str], repeat: int, sizes_of) -> dict:
     """Run `statements` `repeat` times, each time on a fresh in-memory connection."""
     import duckdb
 
-    times, sizes = [], None
+    times, cpu, sizes = [], [], None
     for i in range(repeat):
         connection = duckdb.connect()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for statement in statements:
             connection.execute(statement)
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         if i == repeat - 1:
             sizes = sizes_of(connection)
         connection.close()
-    return {"times": times, "sizes": sizes}
+    return {"times": times, "cpu_times": cpu, "sizes": sizes}
 
 
 def _wide_sizes(connection) -> dict:
@@ -176,17 +184,18 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         _import_segl()
         from segl.runtime.api import evaluate
         seg_path = data_dir / SEG_12
-        times, sizes = [], None
+        times, cpu, sizes = [], [], None
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = evaluate(str(seg_path), as_of=as_of, segments=None, params={})
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
             sizes = {str(k): int(v) for k, v in dict(result.sizes).items()}
             connection = getattr(result, "connection", None)
             if connection is not None:
                 connection.close()
             del result
-        return info | {"times": times, "sizes": sizes}
+        return info | {"times": times, "cpu_times": cpu, "sizes": sizes}
     if variant == "compile1000":
         compile_file, to_sql = _import_segl()
         seg_path = data_dir / SEG_COMPILE.format(n=compile_segments)
@@ -204,7 +213,7 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
             check_times.append(checked - started)
             sql_times.append(done - checked)
             sql_chars = len(sql)
-        return info | {"times": [a + b for a, b in zip(check_times, sql_times)],
+        return info | {"times": [a + b for a, b in zip(check_times, sql_times, strict=True)],
                        "check_times": check_times, "to_sql_times": sql_times,
                        "segments": compile_segments, "sql_chars": sql_chars}
     raise ValueError(f"unknown variant {variant!r}")
@@ -214,7 +223,7 @@ def worker_main(args) -> int:
     try:
         result = worker(args.worker, args.data_dir.resolve(), args.repeat, args.as_of,
                         args.generated, args.compile_segments)
-    except BaseException as error:  # noqa: BLE001 - reported in the table, not fatal
+    except BaseException as error:  # reported in the table, not fatal
         traceback.print_exc()
         result = {"variant": args.worker, "error": f"{type(error).__name__}: {error}"}
     Path(args.out).write_text(json.dumps(result, default=str))
@@ -257,6 +266,8 @@ def run_variant(variant: str, data_dir: Path, args) -> dict:
     if times:
         result["best"] = min(times)
         result["median"] = statistics.median(times)
+        if result.get("cpu_times"):
+            result["best_cpu"] = result["cpu_times"][times.index(min(times))]
     return result
 
 
@@ -307,12 +318,13 @@ def _row(label: str, result: dict | None, baseline: dict | None) -> str:
         return f"  {label:<42} {'(not run)':>10}"
     rss = f"{result['peak_rss_mib']:,.0f} MiB" if result.get("peak_rss_mib") else "-"
     if "error" in result:
-        return f"  {label:<42} {'n/a':>10} {'':>8} {rss:>11}   {result['error'][:70]}"
+        return f"  {label:<42} {'n/a':>10} {'':>8} {rss:>11} {'':>10}   {result['error'][:70]}"
     best = result.get("best")
     ratio = ""
     if best and baseline and baseline.get("best"):
         ratio = f"{best / baseline['best']:.2f}x"
-    return f"  {label:<42} {_seconds(best):>10} {ratio:>8} {rss:>11}"
+    cpu = _seconds(result.get("best_cpu")) if result.get("best_cpu") is not None else ""
+    return f"  {label:<42} {_seconds(best):>10} {ratio:>8} {rss:>11} {cpu:>10}"
 
 
 def render_scale(entry: dict, repeat: int) -> str:
@@ -328,16 +340,21 @@ def render_scale(entry: dict, repeat: int) -> str:
         lines.append(f"  data: {generation.get('bytes', 0) / 2**20:,.0f} MiB Parquet, generated "
                      f"in {generation.get('seconds', float('nan')):.1f} s "
                      f"({generation.get('generator', 'tpchgen-cli')})")
-    header = f"  {'':<42} {'time':>10} {'ratio':>8} {'peak RSS':>11}"
-    lines += ["", "12 segments (bench/tpch.seg)", header]
-    for name in ("hand12", "segl12", "segl12_evaluate", "hand12_separate"):
-        if name in v or name in entry["requested"]:
-            lines.append(_row(LABELS[name], v.get(name), v.get("hand12")))
-    lines += ["", f"{entry['generated']} generated segments", header]
-    for name in ("hand50", "segl50", "hand50_separate"):
-        if name in v or name in entry["requested"]:
+    header = f"  {'':<42} {'time':>10} {'ratio':>8} {'peak RSS':>11} {'CPU time':>10}"
+    sections = [
+        ("12 segments (bench/tpch.seg)", ("hand12", "segl12", "segl12_evaluate",
+                                          "hand12_separate"), "hand12"),
+        (f"{entry['generated']} generated segments", ("hand50", "segl50", "hand50_separate"),
+         "hand50"),
+    ]
+    for title, names, baseline in sections:
+        names = [n for n in names if n in entry["requested"]]
+        if not names:
+            continue
+        lines += ["", title, header]
+        for name in names:
             label = LABELS[name].replace("50", str(entry["generated"]))
-            lines.append(_row(label, v.get(name), v.get("hand50")))
+            lines.append(_row(label, v.get(name), v.get(baseline)))
     if "idle" in v:
         lines += ["", _row(LABELS["idle"], v["idle"], None)]
     compile_seconds = {n: v[n].get("compile_seconds") for n in ("segl12", "segl50")
@@ -345,6 +362,10 @@ def render_scale(entry: dict, repeat: int) -> str:
     if compile_seconds:
         lines.append("  segl compile (check + to_sql), outside the timings: " + ", ".join(
             f"{n} {s * 1000:.0f} ms" for n, s in compile_seconds.items()))
+    loads = [x for r in v.values() for x in r.get("load_average", [])]
+    if loads:
+        lines.append(f"  machine load (1-minute average) around the runs: {min(loads):.2f} to "
+                     f"{max(loads):.2f} on {os.cpu_count()} CPUs")
     lines += ["", "agreement (member counts per segment):"]
     for check, problems in entry["checks"].items():
         lines.append(f"  {check:<42} " + ("same" if problems == [] else
@@ -374,11 +395,9 @@ def machine() -> dict:
     except OSError:
         pass
     commit = None
-    try:
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
     import duckdb
     return {"platform": platform.platform(), "python": platform.python_version(),
             "cpus": os.cpu_count(), "memory_gib": memory, "duckdb": duckdb.__version__,

@@ -34,7 +34,6 @@ CODES: dict[str, str] = {
     "E202": "predicate is not boolean",
     "E301": "construct not expressible in the target dialect",
     "E401": "invalid parameter override",
-    "W101": "unused import",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 
@@ -49,22 +50,41 @@ class SourceFile:
         return lo + 1, offset - self.line_starts[lo] + 1
 
     def span(self, start: int, end: int) -> Span:
-        line, column = self.position(start)
-        end_line, end_column = self.position(max(start, end))
-        return Span(self, start, end, line, column, end_line, end_column)
+        return Span(self, start, max(start, end))
 
 
 @dataclass(frozen=True)
 class Span:
-    """A range of characters in a source file; lines and columns are 1-based."""
+    """A range of characters in a source file. Lines and columns (1-based) are worked out
+    when asked for: most spans are never shown, and a large file has tens of thousands."""
 
     source: SourceFile = field(repr=False, compare=False)
     start: int
     end: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+
+    @cached_property
+    def _start_position(self) -> tuple[int, int]:
+        return self.source.position(self.start)
+
+    @cached_property
+    def _end_position(self) -> tuple[int, int]:
+        return self.source.position(self.end)
+
+    @property
+    def line(self) -> int:
+        return self._start_position[0]
+
+    @property
+    def column(self) -> int:
+        return self._start_position[1]
+
+    @property
+    def end_line(self) -> int:
+        return self._end_position[0]
+
+    @property
+    def end_column(self) -> int:
+        return self._end_position[1]
 
     @property
     def path(self) -> str:

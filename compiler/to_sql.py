@@ -27,6 +27,24 @@ T = ir.Type
 _SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+# sqlglot's builders copy their arguments by default; every tree here is built fresh, so
+# copying only costs time (a third of the generation time of a large file).
+def _alias(expression: exp.Expression, alias, **options) -> exp.Expression:
+    return exp.alias_(expression, alias, copy=False, **options)
+
+
+def _cast(expression: exp.Expression, to) -> exp.Cast:
+    return exp.cast(expression, to, copy=False)
+
+
+def _and(*expressions: exp.Expression) -> exp.Expression:
+    return exp.and_(*expressions, copy=False)
+
+
+def _or(*expressions: exp.Expression) -> exp.Expression:
+    return exp.or_(*expressions, copy=False)
+
+
 @dataclass(frozen=True)
 class AsOf:
     """How the evaluation date appears in SQL: a literal date, the engine's current date,
@@ -118,8 +136,7 @@ class SqlGenerator:
             name = f"step_{index}"
             select = exp.select(exp.Star()).from_(previous, copy=False)
             for column in step.columns:
-                select = select.select(exp.alias_(self.column_value(column), ident(column.name)),
-                                       append=True, copy=False)
+                _project(select, self.column_value(column), column.name)
             ctes.append((name, select))
             previous = name
         outputs = [col(self.plan.key)] + [col(name) for name in self.plan.outputs]
@@ -174,18 +191,14 @@ class SqlGenerator:
         select = select.from_(self.aliased_source(entity), copy=False)
         select = self.join_lookups(select, self.plan.lookups)
         for lookup, column in self.plan.lookup_columns:
-            select = select.select(
-                exp.alias_(col(column, lookup), ident(feature_table_name(lookup, column))),
-                append=True, copy=False,
-            )
+            _project(select, col(column, lookup), feature_table_name(lookup, column))
         for aggregation in self.plan.aggregations:
             for measure in aggregation.measures:
                 cte = self.measure_cte(aggregation, measure)
                 value: exp.Expression = col(measure.name, cte)
                 if measure.empty is not None:
                     value = exp.Coalesce(this=value, expressions=[self.value(measure.empty)])
-                select = select.select(exp.alias_(value, ident(measure.name)), append=True,
-                                       copy=False)
+                _project(select, value, measure.name)
             for cte in self.aggregation_ctes(aggregation):
                 select = select.join(
                     exp.to_table(cte), join_type="left",
@@ -230,7 +243,7 @@ class SqlGenerator:
                 rows = rows.where(prefilter, append=True, copy=False)
             for other in folded:
                 rows = rows.join(
-                    exp.alias_(exp.to_table(f"pre_{other.table}"), f"pre_{other.table}",
+                    _alias(exp.to_table(f"pre_{other.table}"), f"pre_{other.table}",
                                table=True),
                     join_type="left", copy=False,
                     on=exp.EQ(this=col("_via", f"pre_{other.table}"), expression=col(
@@ -245,18 +258,14 @@ class SqlGenerator:
                 select = exp.select(key_expr).from_(inner.subquery("numbered"))
             else:
                 key_expr = key
-                select = _with_projection(rows, exp.alias_(key, "_key"))
+                select = _with_projection(rows, _alias(key, "_key"))
             for measure in grouped:
-                select = select.select(
-                    exp.alias_(self.measure(table, measure), ident(measure.name)), append=True,
-                    copy=False,
-                )
+                _project(select, self.measure(table, measure), measure.name)
             for other in folded:
                 for measure in other.measures:
                     total = _COMBINE[measure.aggregate.func](
                         this=col(measure.name, f"pre_{other.table}"))
-                    select = select.select(exp.alias_(total, ident(measure.name)), append=True,
-                                           copy=False)
+                    _project(select, total, measure.name)
             ctes.append((aggregation.cte_name, select.group_by(key_expr.copy())))
             self.row_aliases = None
         for measure in aggregation.measures:
@@ -280,12 +289,11 @@ class SqlGenerator:
         if prefilter is not None:
             conditions.append(prefilter)
         if conditions:
-            rows = rows.where(exp.and_(*conditions), copy=False)
+            rows = rows.where(_and(*conditions), copy=False)
         join_key = col(table.through_column or "", table.name)
-        rows.set("expressions", [exp.alias_(join_key, "_via")])
+        rows.set("expressions", [_alias(join_key, "_via")])
         for measure in aggregation.measures:
-            rows = rows.select(exp.alias_(self.measure(table, measure), ident(measure.name)),
-                               append=True, copy=False)
+            _project(rows, self.measure(table, measure), measure.name)
         self.scope_table = None
         return f"pre_{table.name}", rows.group_by(join_key.copy(), copy=False)
 
@@ -293,8 +301,8 @@ class SqlGenerator:
         """Join the partial results to the table they are reached through; add them up."""
         via = self.model.events[table.through or ""]
         pre = f"pre_{table.name}"
-        finish = exp.select(exp.alias_(col(via.entity_key or "", via.name), "_key"))
-        finish = finish.from_(exp.alias_(exp.to_table(pre), pre, table=True), copy=False)
+        finish = exp.select(_alias(col(via.entity_key or "", via.name), "_key"))
+        finish = finish.from_(_alias(exp.to_table(pre), pre, table=True), copy=False)
         finish = finish.join(
             self.aliased_source(via), join_type="inner", copy=False,
             on=exp.EQ(this=col("_via", pre),
@@ -304,8 +312,7 @@ class SqlGenerator:
             finish = finish.where(self.before_upper(via, via.time_column), copy=False)
         for measure in aggregation.measures:
             total = _COMBINE[measure.aggregate.func](this=col(measure.name, pre))
-            finish = finish.select(exp.alias_(total, ident(measure.name)), append=True,
-                                   copy=False)
+            _project(finish, total, measure.name)
         finish = finish.group_by(col(via.entity_key or "", via.name), copy=False)
         return aggregation.cte_name, finish
 
@@ -325,8 +332,8 @@ class SqlGenerator:
         if len(conditions) == 1:
             parts.append(conditions[0])
         else:
-            parts.append(exp.or_(*conditions))
-        return exp.and_(*parts)
+            parts.append(_or(*conditions))
+        return _and(*parts)
 
     def window_start(self, window: ir.Window | None) -> date | None:
         """The first day a window covers, when it is known at compile time."""
@@ -338,12 +345,12 @@ class SqlGenerator:
 
     def _number_rows(self, rows, key, needed, ordered, table) -> exp.Select:
         """SELECT key AS _key, <needed columns as table__column>, ROW_NUMBER() … FROM rows."""
-        projections = [exp.alias_(key, "_key")]
+        projections = [_alias(key, "_key")]
         for table_name, column in needed:
             alias = ident(f"{table_name}__{column}")
-            projections.append(exp.alias_(col(column, table_name), alias))
+            projections.append(_alias(col(column, table_name), alias))
         for measure in ordered:
-            projections.append(exp.alias_(self.row_number(table, measure, key),
+            projections.append(_alias(self.row_number(table, measure, key),
                                           ident(f"_rn_{measure.name}")))
         return _with_projection(rows, *projections)
 
@@ -382,7 +389,7 @@ class SqlGenerator:
             key = col(via.entity_key or "", via.name)
         select = self.join_lookups(select, lookups, measures)
         if caps:
-            select = select.where(exp.and_(*caps))
+            select = select.where(_and(*caps))
         return select, key
 
     def join_lookups(self, select: exp.Select, lookups: tuple[str, ...],
@@ -400,8 +407,7 @@ class SqlGenerator:
                 saved, self.scope_table = self.scope_table, name
                 inner = exp.select(exp.Star()).from_(self.aliased_source(lookup), copy=False)
                 for expr, alias in mine:
-                    inner = inner.select(exp.alias_(self.value(expr), ident(alias)),
-                                         append=True, copy=False)
+                    _project(inner, self.value(expr), alias)
                     self.lookup_values[expr] = col(alias, name)
                 self.scope_table = saved
                 source = inner.subquery(ident(name))
@@ -433,12 +439,12 @@ class SqlGenerator:
             if plus_day:
                 value = value + timedelta(days=1)
             if as_date:
-                return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-            return exp.cast(exp.Literal.string(f"{value.isoformat()} 00:00:00"), "TIMESTAMP")
+                return _cast(exp.Literal.string(value.isoformat()), "DATE")
+            return _cast(exp.Literal.string(f"{value.isoformat()} 00:00:00"), "TIMESTAMP")
         result = _date_add(self.as_of_expr(), amount, unit)
         if plus_day:
             result = _date_add(result, 1, "day")
-        return result if as_date else exp.cast(result, "TIMESTAMP")
+        return result if as_date else _cast(result, "TIMESTAMP")
 
     def window_condition(self, table: m.Table, window: ir.Window | None) -> exp.Expression | None:
         if window is None or not table.time_column:
@@ -455,7 +461,7 @@ class SqlGenerator:
         if window.end is not None:
             parts.append(exp.LT(this=t, expression=self.bound(
                 table, table.time_column, 0, "day", window.end, plus_day=True)))
-        return exp.and_(*parts) if parts else None
+        return _and(*parts) if parts else None
 
     def measure_condition(self, table: m.Table, measure: Measure,
                           require_value: bool = False) -> exp.Expression | None:
@@ -468,7 +474,7 @@ class SqlGenerator:
             parts.append(window)
         if require_value and agg.arg is not None:
             parts.append(exp.Not(this=exp.Is(this=self.value(agg.arg), expression=exp.Null())))
-        return exp.and_(*parts) if parts else None
+        return _and(*parts) if parts else None
 
     def measure(self, table: m.Table, measure: Measure) -> exp.Expression:
         agg = measure.aggregate
@@ -477,7 +483,7 @@ class SqlGenerator:
                                expression=exp.Literal.number(1))
             inner = self.measure_condition(table, measure, require_value=True)
             if inner is not None:
-                condition = exp.and_(condition, inner)
+                condition = _and(condition, inner)
             return exp.Max(this=_case_when(condition, self.value(agg.arg)))
         condition = self.measure_condition(table, measure)
         if agg.func == "count":
@@ -495,7 +501,7 @@ class SqlGenerator:
         if agg.func in ("sum", "avg") and agg.arg.type in (T.FLOAT, T.ANY):
             # Exact, order-independent totals on every engine and every run: add floats as
             # DECIMAL(38, 9) (each value rounded to 9 decimals first).
-            value = exp.cast(value, exp.DataType.build("DECIMAL(38, 9)"))
+            value = _cast(value, exp.DataType.build("DECIMAL(38, 9)"))
         if condition is not None:
             value = _case_when(condition, value)
         functions = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
@@ -523,8 +529,8 @@ class SqlGenerator:
         rows, key = self.event_rows(table, lookups, [measure])
         self.scope_table = table.name
         condition = self.measure_condition(table, measure, require_value=True)
-        counted = _with_projection(rows, exp.alias_(key, "_key"),
-                                   exp.alias_(self.value(agg.arg), "_value"))
+        counted = _with_projection(rows, _alias(key, "_key"),
+                                   _alias(self.value(agg.arg), "_value"))
         if condition is not None:
             counted = counted.where(condition, append=True)
         counted = counted.group_by(key.copy(), self.value(agg.arg))
@@ -535,8 +541,8 @@ class SqlGenerator:
                 exp.Ordered(this=self.value(agg.arg)),
             ]),
         )
-        counted = counted.select(exp.alias_(rank, "_rn"), append=True)
-        return (exp.select(col("_key"), exp.alias_(col("_value"), ident(measure.name)))
+        counted = counted.select(_alias(rank, "_rn"), append=True)
+        return (exp.select(col("_key"), _alias(col("_value"), ident(measure.name)))
                 .from_(counted.subquery("counted"))
                 .where(exp.EQ(this=col("_rn"), expression=exp.Literal.number(1))))
 
@@ -550,12 +556,12 @@ class SqlGenerator:
 
     def as_of_expr(self) -> exp.Expression:
         if self.as_of.mode == "date":
-            return exp.cast(exp.Literal.string(self.as_of.value.isoformat()), "DATE")
+            return _cast(exp.Literal.string(self.as_of.value.isoformat()), "DATE")
         if self.as_of.mode == "today":
-            return exp.cast(exp.CurrentDate(), "DATE")
+            return _cast(exp.CurrentDate(), "DATE")
         if self.rules.as_of_parameter:
-            return exp.cast(exp.var(self.rules.as_of_parameter), "DATE")
-        return exp.cast(exp.Placeholder(this="as_of"), "DATE")
+            return _cast(exp.var(self.rules.as_of_parameter), "DATE")
+        return _cast(exp.Placeholder(this="as_of"), "DATE")
 
     def value(self, node: ir.Expr) -> exp.Expression:
         if node in self.lookup_values:
@@ -586,9 +592,9 @@ class SqlGenerator:
                 return exp.Literal.number(1 if v else 0)
             return exp.true() if v else exp.false()
         if node.type is T.DATE:
-            return exp.cast(exp.Literal.string(v.isoformat()), "DATE")
+            return _cast(exp.Literal.string(v.isoformat()), "DATE")
         if node.type is T.TIMESTAMP:
-            return exp.cast(exp.Literal.string(v.isoformat(sep=" ")), "TIMESTAMP")
+            return _cast(exp.Literal.string(v.isoformat(sep=" ")), "TIMESTAMP")
         if node.type is T.TEXT:
             return exp.Literal.string(v)
         return exp.Literal.number(str(v))
@@ -611,7 +617,7 @@ class SqlGenerator:
     def value_Logic(self, node: ir.Logic) -> exp.Expression:
         level = 2 if node.op == "and" else 1
         parts = [_paren(self.cond(o), level) for o in node.operands]
-        return exp.and_(*parts) if node.op == "and" else exp.or_(*parts)
+        return _and(*parts) if node.op == "and" else _or(*parts)
 
     def value_Arith(self, node: ir.Arith) -> exp.Expression:
         level = 6 if node.op in ("*", "/") else 5
@@ -619,8 +625,8 @@ class SqlGenerator:
         right = _paren(self.value(node.right), level, right=True)
         if node.op == "/":
             # Exact division on every engine: never integer division, x / 0 is missing.
-            numerator = exp.cast(left, exp.DataType.build("DOUBLE")) \
-                if node.type is T.FLOAT else exp.cast(left, exp.DataType.build("DECIMAL(38, 10)"))
+            numerator = _cast(left, exp.DataType.build("DOUBLE")) \
+                if node.type is T.FLOAT else _cast(left, exp.DataType.build("DECIMAL(38, 10)"))
             denominator = exp.Nullif(this=right, expression=exp.Literal.number(0))
             return exp.Div(this=numerator, expression=denominator)
         kinds = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
@@ -637,7 +643,7 @@ class SqlGenerator:
         (midnight) explicitly, as strict engines (BigQuery) require."""
         values = [self.value(n) for n in nodes]
         if any(n.type is T.TIMESTAMP for n in nodes):
-            values = [exp.cast(v, "TIMESTAMP") if n.type is T.DATE else v
+            values = [_cast(v, "TIMESTAMP") if n.type is T.DATE else v
                       for n, v in zip(nodes, values, strict=True)]
         return values
 
@@ -670,7 +676,7 @@ class SqlGenerator:
                                              length=length), expression=needle)
         start = exp.Add(this=exp.Sub(this=exp.Length(this=value.copy()), expression=length),
                         expression=exp.Literal.number(1))
-        return exp.and_(
+        return _and(
             exp.GTE(this=exp.Length(this=value.copy()), expression=length.copy()),
             exp.EQ(this=exp.Substring(this=value, start=start), expression=needle),
         )
@@ -688,7 +694,7 @@ class SqlGenerator:
     def value_DateShift(self, node: ir.DateShift) -> exp.Expression:
         if isinstance(node.value, ir.AsOf) and self.as_of.mode == "date":
             shifted = shift_date(self.as_of.value, node.amount, node.unit)
-            return exp.cast(exp.Literal.string(shifted.isoformat()), "DATE")
+            return _cast(exp.Literal.string(shifted.isoformat()), "DATE")
         shifted = _date_add(self.value(node.value), node.amount, node.unit)
         # Some engines return a timestamp for date + interval: keep the declared type.
         return _as_date(shifted) if node.type is T.DATE else shifted
@@ -712,7 +718,7 @@ class SqlGenerator:
         if name in ("least", "greatest"):
             # Missing if any argument is missing, on every engine (some skip nulls).
             kind = exp.Least if name == "least" else exp.Greatest
-            any_missing = exp.or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
+            any_missing = _or(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
             return exp.Case(ifs=[exp.If(this=any_missing, true=exp.Null())],
                             default=kind(this=args[0], expressions=args[1:]))
         simple = {"lower": exp.Lower, "upper": exp.Upper, "length": exp.Length, "abs": exp.Abs}
@@ -744,7 +750,7 @@ class SqlGenerator:
             among = self.cond(node.among)
             if self.rules.boolean_values:
                 among = exp.Coalesce(this=among, expressions=[exp.false()])
-            eligible = exp.and_(eligible, among)
+            eligible = _and(eligible, among)
         # One ordering of all entities: the eligible first, by value, ties by key.
         ineligible_last = exp.Case(ifs=[exp.If(this=eligible.copy(),
                                                true=exp.Literal.number(0))],
@@ -770,7 +776,7 @@ class SqlGenerator:
                              expression=exp.Mul(this=amount, expression=eligible_count))
         else:
             within = exp.LTE(this=row_number, expression=amount)
-        return exp.and_(eligible, within)
+        return _and(eligible, within)
 
     def never_missing(self, node: ir.Expr) -> bool:
         """True when the value is present for every entity: a count or sum (0 without
@@ -860,12 +866,18 @@ def _paren(node: exp.Expression, parent_level: int = 8, right: bool = False) -> 
     return node
 
 
+def _project(select: exp.Select, value: exp.Expression, name: str) -> None:
+    """Add `value AS name` to a SELECT in place. (sqlglot's builder re-parents every existing
+    projection on each call, which made a thousand segments quadratic.)"""
+    select.append("expressions", _alias(value, ident(name)))
+
+
 def _case_when(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
 def _as_date(value: exp.Expression) -> exp.Expression:
-    return exp.cast(value, "DATE")
+    return _cast(value, "DATE")
 
 
 def _date_add(value: exp.Expression, amount: int, unit: str) -> exp.Expression:
@@ -910,7 +922,7 @@ def _with_projection(select: exp.Select, *projections: exp.Expression) -> exp.Se
 def _table_function(source: exp.Expression, alias: str) -> exp.Expression:
     """`read_parquet('…') AS orders`: a table-valued function with a table alias."""
     if isinstance(source, exp.Table):
-        return exp.alias_(source, ident(alias), table=True)
+        return _alias(source, ident(alias), table=True)
     return exp.Table(this=source, alias=exp.TableAlias(this=ident(alias)))
 
 

@@ -234,3 +234,23 @@ def test_compile_prints_each_error_once(small):
 
 def test_explain_needs_a_date(small):
     assert segl("explain", "buyers", str(small), "--as-of", "param").exit_code == 2
+
+
+def test_table_sources_are_read_from_a_duckdb_database(tmp_path):
+    database = tmp_path / "shop.duckdb"
+    connection = duckdb.connect(str(database))
+    connection.execute("CREATE SCHEMA crm")
+    connection.execute("CREATE TABLE crm.customers AS SELECT * FROM (VALUES (1, 'Delft'), "
+                       "(2, 'Utrecht')) AS t(customer_id, city)")
+    connection.close()
+    seg = tmp_path / "db.seg"
+    seg.write_text('entity customer from table "crm.customers" key customer_id\n'
+                   'segment delft = city = "Delft"\n')
+    out = tmp_path / "members.csv"
+    result = segl("run", str(seg), "--db", str(database), "--as-of", "2026-06-30",
+                  "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text() == "customer_id,segment\n1,delft\n"
+    missing = segl("run", str(seg), "--as-of", "2026-06-30")
+    assert missing.exit_code == 2
+    assert "table `crm.customers` cannot be read" in missing.stderr
