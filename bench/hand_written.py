@@ -114,6 +114,7 @@ def single_pass_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     year_1 = window_start(as_of, 365, "days")
     years_2 = window_start(as_of, 2, "years")
     days_90 = window_start(as_of, 90, "days")
+    lapsed_before = as_of - datetime.timedelta(days=365)   # days_between(last, as_of) > 365
     return f"""
 WITH line_per_order AS (
     -- the line-item features look back at most 365 days: read only that window
@@ -149,10 +150,10 @@ base AS (
            coalesce(pc.orders_1y, 0) >= 3 AS frequent,
            coalesce(pc.spend_2y, 0) > 1000000 AS big_spenders_2y,
            coalesce(pc.avg_order_2y > 200000, false) AS high_avg_order,
-           coalesce(pc.orders_total > 0 AND pc.last_order < {d(as_of - datetime.timedelta(days=365))},
-                    false) AS lapsed,
+           coalesce(pc.orders_total > 0 AND pc.last_order < {d(lapsed_before)}, false) AS lapsed,
+           -- spend_total is never null (0 without orders): every customer is ranked
            row_number() OVER (ORDER BY coalesce(pc.spend_total, 0) DESC, c.c_custkey) * 100
-               <= 20 * count(*) OVER () AS high_spenders,
+               <= 20 * (SELECT count(*) FROM {t.customer}) AS high_spenders,
            coalesce(pc.urgent_orders, 0) = 0 AS never_urgent,
            coalesce(pc.brass_lines_1y, 0) >= 3 AS brass_buyers,
            coalesce(pc.quantity_90d, 0) >= 150 AS bulk_buyers_90d
@@ -181,7 +182,8 @@ def separate_sqls(data_dir: str | Path, as_of: datetime.date = AS_OF) -> list[tu
 
     automobile_rich = "c.c_mktsegment = 'AUTOMOBILE' AND c.c_acctbal > 5000"
     europe = f"""c.c_nationkey IN (
-        SELECT n.n_nationkey FROM {t.nation} AS n JOIN {t.region} AS r ON r.r_regionkey = n.n_regionkey
+        SELECT n.n_nationkey FROM {t.nation} AS n
+        JOIN {t.region} AS r ON r.r_regionkey = n.n_regionkey
         WHERE r.r_name = 'EUROPE')"""
     frequent = f"""c.c_custkey IN (
         SELECT o_custkey FROM {t.orders}
@@ -197,7 +199,7 @@ def separate_sqls(data_dir: str | Path, as_of: datetime.date = AS_OF) -> list[tu
                    WHERE o_orderdate <= {d(as_of)} GROUP BY o_custkey) AS s
                ON s.o_custkey = c2.c_custkey
         QUALIFY row_number() OVER (ORDER BY coalesce(s.spend, 0) DESC, c2.c_custkey) * 100
-                <= 20 * count(*) OVER ())"""
+                <= 20 * (SELECT count(*) FROM {t.customer}))"""
 
     def members(condition: str) -> str:
         return f"SELECT c.c_custkey FROM {t.customer} AS c\nWHERE {condition}\nORDER BY c.c_custkey"
@@ -519,7 +521,7 @@ def member_counts_wide(connection, table: str = "result") -> dict[str, int]:
         return {}
     row = connection.execute(
         "SELECT " + ", ".join(f'count_if("{c}")' for c in columns) + f" FROM {table}").fetchone()
-    return dict(zip(columns, row))
+    return dict(zip(columns, row, strict=True))
 
 
 def verify(data_dir: str | Path, as_of: datetime.date = AS_OF, generated: int = 50) -> bool:

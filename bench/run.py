@@ -20,6 +20,7 @@ Variants:
   hand50            50 generated segments, hand-written single pass
   segl50            50 generated segments, segl to_sql(), one query
   hand50_separate   50 generated segments, one hand-written query each
+  segl50_separate   50 generated segments, segl's SQL for each segment alone, 50 queries
   idle              python + duckdb imported and connected, nothing run (memory floor)
   compile1000       segl compile_file + to_sql of 1,000 generated segments (no execution)
 """
@@ -57,7 +58,7 @@ SEG_50 = "segments_50.seg"
 SEG_COMPILE = "segments_{n}.seg"
 
 SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separate",
-                  "hand50", "segl50", "hand50_separate")
+                  "hand50", "segl50", "hand50_separate", "segl50_separate")
 ALL_VARIANTS = (*SCALE_VARIANTS, "compile1000")
 LABELS = {
     "idle": "python + duckdb, idle (memory floor)",
@@ -68,6 +69,7 @@ LABELS = {
     "hand50": "hand-written, one pass (baseline)",
     "segl50": "segl, one pass (to_sql)",
     "hand50_separate": "hand-written, 50 separate queries",
+    "segl50_separate": "segl, one query per segment (50)",
 }
 
 
@@ -174,6 +176,22 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         queries = hand_written.generated_separate_sqls(segments, data_dir, as_of)
         return info | _timed_runs(_separate_statements(queries), repeat,
                                   _separate_sizes([n for n, _ in queries]))
+    if variant == "segl50_separate":
+        # What a tool that evaluates one segment at a time costs: segl's own SQL for each
+        # segment alone, fifty queries.
+        from segl.compiler.api import to_sql
+        from segl.runtime.api import load
+
+        compilation, connection = load(str(data_dir / SEG_50))
+        connection.close()
+        names = list(compilation.model.segments)
+        key = compilation.model.entity.key
+        queries = []
+        for name in names:
+            sql = to_sql(compilation, dialect="duckdb", as_of=as_of, segments=[name])
+            queries.append((name, f'SELECT {key} FROM (\n{sql}\n) AS q WHERE "{name}"'))
+        return info | _timed_runs(_separate_statements(queries), repeat,
+                                  _separate_sizes(names))
     if variant in ("segl12", "segl50"):
         seg_path = data_dir / (SEG_12 if variant == "segl12" else SEG_50)
         sql, compile_seconds = _segl_sql(seg_path, as_of)
@@ -344,7 +362,8 @@ def render_scale(entry: dict, repeat: int) -> str:
     sections = [
         ("12 segments (bench/tpch.seg)", ("hand12", "segl12", "segl12_evaluate",
                                           "hand12_separate"), "hand12"),
-        (f"{entry['generated']} generated segments", ("hand50", "segl50", "hand50_separate"),
+        (f"{entry['generated']} generated segments", ("hand50", "segl50", "hand50_separate",
+                                                         "segl50_separate"),
          "hand50"),
     ]
     for title, names, baseline in sections:
@@ -459,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
             "hand one pass vs segl one pass": ("hand12", "segl12"),
             "hand one pass vs segl evaluate()": ("hand12", "segl12_evaluate"),
             f"{args.generated} generated: hand one pass vs separate": ("hand50", "hand50_separate"),
+            f"{args.generated} generated: hand one pass vs segl separate":
+                ("hand50", "segl50_separate"),
             f"{args.generated} generated: hand one pass vs segl": ("hand50", "segl50"),
         }.items():
             if a in entry["requested"] and b in entry["requested"]:
