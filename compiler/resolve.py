@@ -7,7 +7,6 @@ column of an events table (only inside an aggregate), a feature, a segment, a pa
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -247,7 +246,7 @@ class _Resolver:
         self.check_links()
 
     def add_table(self, decl, kind: str, **links) -> None:
-        locations = tuple(self.location(loc, decl) for loc in decl.locations)
+        locations = tuple(self.location(loc) for loc in decl.locations)
         columns: dict[str, m.ColumnInfo] = {}
         for column in decl.columns:
             if column.name.text in columns:
@@ -279,17 +278,14 @@ class _Resolver:
                             **links)
         self.tables[table.name] = table
 
-    def location(self, loc: n.Location, decl) -> m.Location:
+    def location(self, loc: n.Location) -> m.Location:
+        """File paths are relative to the declaring file. Whether the file exists is the
+        runtime's question (a data error), not the compiler's: compiling needs no data."""
         if loc.kind == "table":
             return m.Location("table", loc.target, None, loc.span)
-        base = loc.span.source.directory
-        path = str((base / loc.target).resolve()) if not Path(loc.target).is_absolute() \
-            else loc.target
-        if not any(ch in path for ch in "*?[") and not Path(path).exists():
-            pass  # a missing file is a data error, reported by the runtime when it reads it
-        elif any(ch in path for ch in "*?[") and not glob.glob(path):
-            pass
-        return m.Location(loc.kind, loc.target, path, loc.span)
+        target = Path(loc.target)
+        path = target if target.is_absolute() else loc.span.source.directory / target
+        return m.Location(loc.kind, loc.target, str(path.resolve()), loc.span)
 
     def check_links(self) -> None:
         entity = self.tables[self.entity_decl.name.text]

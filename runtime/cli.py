@@ -7,7 +7,9 @@ both are well-kept libraries that do this better than code we would write.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -214,9 +216,7 @@ def check_dialect(name: str) -> str:
 
 
 def _write_text(path: str, text: str) -> None:
-    import os
-    import tempfile
-
+    """Write a text file atomically (temp file beside it, then rename)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
