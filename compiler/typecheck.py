@@ -124,15 +124,7 @@ class _Checker:
         for condition, _ in node.whens:
             self.expect_bool(condition)
         values = [v for _, v in node.whens] + ([node.otherwise] if node.otherwise else [])
-        result = T.ANY
-        for value in values:
-            if result is T.ANY:
-                result = value.type
-            elif not _compatible(result, value.type):
-                self.error(f"case branches mix {result.value} and {value.type.value}", value)
-            elif result.is_numeric and value.type.is_numeric and value.type is not result:
-                result = T.FLOAT if T.FLOAT in (result, value.type) else T.DECIMAL
-        return result
+        return self.common_type(values, "case branches")
 
     def type_DateShift(self, node: ir.DateShift) -> T:
         if not node.value.type.is_temporal and node.value.type is not T.ANY:
@@ -167,15 +159,7 @@ class _Checker:
                 self.error("the number of decimals must be a whole number", node.args[1])
             return types[0]
         # coalesce, least, greatest: arguments of one kind
-        result = T.ANY
-        for arg in node.args:
-            if result is T.ANY:
-                result = arg.type
-            elif not _compatible(result, arg.type):
-                self.error(f"`{node.name}` mixes {result.value} and {arg.type.value}", arg)
-            elif result.is_numeric and arg.type.is_numeric and arg.type is not result:
-                result = T.FLOAT if T.FLOAT in (result, arg.type) else T.DECIMAL
-        return result
+        return self.common_type(list(node.args), f"`{node.name}` arguments")
 
     def type_Aggregate(self, node: ir.Aggregate) -> T:
         if node.filter is not None:
@@ -192,6 +176,17 @@ class _Checker:
         return T.BOOL
 
     # helpers ---------------------------------------------------------------------------
+    def common_type(self, values: list[ir.Expr], what: str) -> T:
+        """The one type several values share (numbers widen: int < decimal < float)."""
+        result = T.ANY
+        for value in values:
+            if result is T.ANY:
+                result = value.type
+            elif not _compatible(result, value.type):
+                self.error(f"{what} mix {result.value} and {value.type.value}", value)
+            elif result.is_numeric and value.type.is_numeric and value.type is not result:
+                result = T.FLOAT if T.FLOAT in (result, value.type) else T.DECIMAL
+        return result
     def expect(self, node: ir.Expr, what: str, ok) -> None:
         if node.type is not T.ANY and not ok(node.type):
             self.error(f"expected {what}, but this is {_a(node.type)}", node)
