@@ -329,10 +329,12 @@ class SqlGenerator:
             parts.append(exp.GTE(this=self.column_ref(table.name, table.time_column),
                                  expression=self.bound(table, table.time_column, 0, "day",
                                                        min(starts))))
-        if len(conditions) == 1:
-            parts.append(conditions[0])
-        else:
-            parts.append(_or(*conditions))
+            # With windows that only look back and no filters, the span says it all.
+            if all(m.aggregate.filter is None and isinstance(m.aggregate.window, ir.WindowLast)
+                   for m in measures):
+                return parts[0]
+        unique = list({c.sql(): c for c in conditions}.values())
+        parts.append(unique[0] if len(unique) == 1 else _or(*unique))
         return _and(*parts)
 
     def window_start(self, window: ir.Window | None) -> date | None:
