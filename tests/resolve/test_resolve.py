@@ -3,8 +3,10 @@
 from datetime import date
 
 import polars as pl
+import pytest
 from segl.compiler import ir
 from segl.compiler.api import compile_file
+from segl.compiler.plan import plan_for
 from segl.runtime.api import evaluate
 
 ENTITY = """
@@ -121,3 +123,56 @@ def test_a_parameter_cannot_shadow_a_column(tmp_path):
     (tmp_path / "t.seg").write_text(ENTITY + 'param city = "Delft"\n')
     (error,) = compile_file(tmp_path / "t.seg").errors
     assert error.code == "E105"
+
+
+PARTIAL = """
+entity customer from parquet "data/customer.parquet" key c_custkey
+events orders from parquet "data/orders.parquet" key o_custkey at o_orderdate
+events lineitem from parquet "data/lineitem.parquet"
+  through orders on l_orderkey = o_orderkey at l_shipdate
+lookup part from parquet "data/part.parquet" key p_partkey for lineitem.l_partkey
+
+feature brass_30d = count(lineitem where part.p_type like "%BRASS%") in last 30 days
+feature quantity = sum(lineitem.l_quantity)
+feature biggest_line = max(lineitem.l_quantity) in last 365 days
+segment brass_recent = brass_30d >= 1
+segment bulk = quantity >= 10
+segment big_line = biggest_line >= 8
+"""
+PARTIAL_DATA = {
+    "customer": [{"c_custkey": k} for k in (1, 2, 3)],
+    "orders": [
+        {"o_orderkey": 7, "o_custkey": 1, "o_orderdate": date(2026, 6, 1)},
+        {"o_orderkey": 8, "o_custkey": 2, "o_orderdate": date(2026, 1, 1)},
+        {"o_orderkey": 9, "o_custkey": 3, "o_orderdate": date(2026, 7, 2)},  # after as_of
+    ],
+    "lineitem": [
+        {"l_orderkey": 7, "l_partkey": 1, "l_quantity": 4.0, "l_shipdate": date(2026, 6, 20)},
+        {"l_orderkey": 7, "l_partkey": 2, "l_quantity": 3.0, "l_shipdate": date(2026, 6, 2)},
+        {"l_orderkey": 8, "l_partkey": 1, "l_quantity": 9.0, "l_shipdate": date(2026, 1, 2)},
+        {"l_orderkey": 8, "l_partkey": 2, "l_quantity": 2.0, "l_shipdate": date(2025, 1, 2)},
+        {"l_orderkey": 9, "l_partkey": 1, "l_quantity": 50.0, "l_shipdate": date(2026, 6, 29)},
+    ],
+    "part": [{"p_partkey": 1, "p_type": "SMALL BRASS"}, {"p_partkey": 2, "p_type": "TIN"}],
+}
+# customer 1: brass line on 06-20 (in the last 30 days), quantity 7, biggest line 4
+# customer 2: brass line on 01-02 (not recent), quantity 11, biggest line in the year 9
+# customer 3: its order is after as_of, so its lines are invisible
+PARTIAL_EXPECTED = [(1, True, False, False), (2, False, True, True), (3, False, False, False)]
+
+
+@pytest.mark.parametrize("orders_feature", ["", "feature orders_total = count(orders)\n"
+                                                "segment ordered = orders_total > 0\n"])
+def test_lines_are_pre_aggregated_per_order(project, orders_feature):
+    # Without a feature over orders, the partial results are joined to orders on their own;
+    # with one, they are finished inside the pass over orders.
+    path = project(PARTIAL + orders_feature, PARTIAL_DATA)
+    compilation = compile_file(path)
+    (lines,) = [a for a in plan_for(compilation.model).aggregations if a.table == "lineitem"]
+    assert lines.partial and lines.fold_into == ("orders" if orders_feature else None)
+    evaluation = evaluate(path, as_of=date(2026, 6, 30))
+    rows = evaluation.connection.execute(
+        f"SELECT c_custkey, brass_recent, bulk, big_line FROM {evaluation.table} ORDER BY 1"
+    ).fetchall()
+    assert rows == PARTIAL_EXPECTED
+    assert "_lookup_1" in evaluation.sql  # the part condition is computed per part row
