@@ -130,10 +130,3 @@ class Model:
                     chain.append(lookup)
                     frontier.append(lookup.name)
         return chain
-
-    def root_of(self, lookup_name: str) -> str:
-        """The entity or events table a lookup ultimately hangs off."""
-        table = self.lookups[lookup_name]
-        while table.kind == "lookup" and table.owner in self.lookups:
-            table = self.lookups[table.owner]
-        return table.owner or ""

@@ -4,7 +4,6 @@ declarations, and check the entity key. Every problem names the table and the co
 from __future__ import annotations
 
 import glob
-from pathlib import Path
 
 import duckdb
 from segl.compiler import model as m
@@ -157,10 +156,3 @@ def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> i
     if problems:
         raise DataError(problems)
     return int(total)
-
-
-def display_path(path: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
