@@ -51,9 +51,29 @@ _TERMINAL_WORDS = {
 @cache
 def _lark() -> Lark:
     # cache=True keeps the built parser tables in a temporary file: building them takes
-    # longer than compiling a typical file.
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
+    # longer than compiling a typical file. Positions are not propagated by Lark (a third of
+    # its parse time); AstBuilder works them out from the tokens, so it keeps them all.
+    return Lark(grammar_text(), parser="lalr", keep_all_tokens=True, maybe_placeholders=True,
                 cache=True)
+
+
+# Terminals whose text the AST needs; every other token is punctuation or a keyword, kept by
+# the parser only for its position.
+_MEANINGFUL_TERMINALS = frozenset({
+    "NAME", "QUOTED_NAME", "STRING", "NUMBER", "INT", "DATE", "TIMESTAMP", "COMPARE_OP",
+    "ADD_OP", "MUL_OP", "TYPE_NAME", "COLUMN_TAG", "LOCATION_KIND", "RANK_DIRECTION",
+    "PERCENT", "IN_LAST", "TIME_UNIT", "DISTINCT",
+})
+
+
+class _Position:
+    """What a rule's method gets as `meta`: where the rule's text starts and ends."""
+
+    __slots__ = ("end_pos", "start_pos")
+
+    def __init__(self, start_pos: int, end_pos: int) -> None:
+        self.start_pos = start_pos
+        self.end_pos = end_pos
 
 
 class ParseResult:
@@ -182,19 +202,47 @@ class AstBuilder(Transformer):
     receives the rule's `meta` (positions) and its transformed children."""
 
     def _call_userfunc(self, tree, new_children=None):
-        # Called once per tree node: go straight to the rule's method. (Lark's v_args(meta=True)
-        # builds a wrapper per call, a third of the time of a large file.)
-        children = new_children if new_children is not None else tree.children
+        # Called once per tree node: work out the rule's position from its children, drop
+        # keyword and punctuation tokens, and call the rule's method directly.
+        start = end = None
+        kept = []
+        for child in new_children if new_children is not None else tree.children:
+            if isinstance(child, Token):
+                position = (child.start_pos, child.end_pos)
+                if child.type in _MEANINGFUL_TERMINALS:
+                    kept.append(child)
+            else:
+                kept.append(child)
+                position = self._position_of(child)
+            if position is not None:
+                start = position[0] if start is None else min(start, position[0])
+                end = position[1] if end is None else max(end, position[1])
+        meta = _Position(start or 0, end or 0)
         method = getattr(self, tree.data, None)
-        if method is None:
-            return self.__default__(tree.data, children, tree.meta)
-        return method(tree.meta, children)
+        result = method(meta, kept) if method else self.__default__(tree.data, kept, meta)
+        if not isinstance(result, n.Node):
+            self._positions[id(result)] = (meta.start_pos, meta.end_pos)
+        return result
+
+    def _position_of(self, child) -> tuple[int, int] | None:
+        if child is None:
+            return None
+        if isinstance(child, n.Node):
+            return child.span.start - self.offset, child.span.end - self.offset
+        # wrappers and tuples built by a rule: registered when the rule was transformed
+        return self._positions.get(id(child))
+
+    def atom(self, meta, children):
+        return children[0]  # `( expr )`: the parentheses are punctuation
 
     def __init__(self, source: SourceFile, offset: int = 0):
         super().__init__()
         self.source = source
         self.offset = offset  # where in the file the parsed piece starts
         self.diagnostics: list[Diagnostic] = []
+        # positions of rule results that are not AST nodes (tuples, wrappers), by identity:
+        # each is looked up while its parent rule is transformed, when it is still alive
+        self._positions: dict[int, tuple[int, int]] = {}
 
     def _span(self, meta):
         return self.source.span(meta.start_pos + self.offset, meta.end_pos + self.offset)
