@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from . import model as m
+from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .plan import Plan, plan_for
 from .resolve import LoadedFile, SchemaProvider, resolve
@@ -49,6 +50,7 @@ def compile_source(
     model = resolution.model
     if model is not None:
         model = typecheck(model, diagnostics)
+        check_segmentations(model, diagnostics)
     diagnostics.sort(key=lambda d: (d.span.path if d.span else "", d.span.start if d.span else 0))
     return Compilation(source.path, model, _unique(diagnostics), resolution.files,
                        dict(params or {}))
@@ -71,15 +73,16 @@ def compile_file(
 
 
 def select_segments(model: m.Model, names: list[str] | None) -> list[str]:
-    """Check segment names given on the command line; raise with a "did you mean"."""
+    """Check segment and segmentation names given on the command line (default: all);
+    raise with a "did you mean"."""
+    known = [*model.segments, *model.segmentations]
     if not names:
-        return list(model.segments)
-    unknown = [n for n in names if n not in model.segments]
+        return known
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise CompileError([
             error("E101", f"unknown segment `{name}`", None,
-                  did_you_mean(name, model.segments) or
-                  f"segments are: {', '.join(model.segments) or 'none'}")
+                  did_you_mean(name, known) or f"segments are: {', '.join(known) or 'none'}")
             for name in unknown
         ])
     return list(dict.fromkeys(names))

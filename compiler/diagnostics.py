@@ -34,6 +34,8 @@ CODES: dict[str, str] = {
     "E202": "predicate is not boolean",
     "E301": "construct not expressible in the target dialect",
     "E401": "invalid parameter override",
+    "W201": "a segmentation bucket that can never match",
+    "W202": "a segmentation with more than 7 buckets",
 }
 
 

@@ -101,6 +101,24 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    name: str
+    label: str | None
+    condition: ir.Expr | None  # None for the `else` bucket, always last
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Every entity in exactly one bucket: the first whose condition holds, else the last."""
+
+    name: str
+    label: str | None
+    buckets: tuple[Bucket, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Model:
     files: tuple[str, ...]
     entity: Table
@@ -109,6 +127,7 @@ class Model:
     params: dict[str, Param]
     features: dict[str, Feature]
     segments: dict[str, Segment]
+    segmentations: dict[str, Segmentation] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

@@ -242,7 +242,22 @@ class Segment(Node):
     inline: bool
 
 
-Declaration = Import | Param | Entity | Events | Lookup | Feature | Segment
+@dataclass(frozen=True)
+class Bucket(Node):
+    name: Ident
+    label: str | None
+    condition: Expr | None  # None for the `else` bucket
+
+
+@dataclass(frozen=True)
+class Segmentation(Node):
+    name: Ident
+    label: str | None
+    buckets: tuple[Bucket, ...]
+    otherwise: Bucket
+
+
+Declaration = Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
 
 
 @dataclass(frozen=True)

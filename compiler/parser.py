@@ -26,12 +26,14 @@ from . import nodes as n
 from .diagnostics import Diagnostic, error
 from .source import SourceFile
 
-TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segment")
+TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segmentation",
+             "segment")
 # Declarations start at the beginning of a line (the canonical format indents nothing else
 # that way), so a column named `segment` inside a block does not start a new piece.
 _DECLARATION_START = re.compile(r"^(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
 _DECLARED_NAME = re.compile(
-    r"^[ \t]*(?:param|entity|events|lookup|feature|segment)\s+`?(\w+)", re.MULTILINE
+    r"^[ \t]*(?:param|entity|events|lookup|feature|segmentation|segment)\s+`?(\w+)",
+    re.MULTILINE
 )
 
 # How terminals read in "expected …" messages.
@@ -485,6 +487,20 @@ class AstBuilder(Transformer):
             name, label.text if label else None, props.get("description"), props.get("owner"),
             props.get("tags", ()), extends, props.get("where"), False, span=self._span(meta),
         )
+
+    def segmentation_decl(self, meta, children):
+        name, label, *buckets = children
+        *whens, otherwise = buckets
+        return n.Segmentation(name, label.text if label else None, tuple(whens), otherwise,
+                              span=self._span(meta))
+
+    def bucket(self, meta, children):
+        name, label, condition = children
+        return n.Bucket(name, label.text if label else None, condition, span=self._span(meta))
+
+    def else_bucket(self, meta, children):
+        name, label = children
+        return n.Bucket(name, label.text if label else None, None, span=self._span(meta))
 
     def extends(self, meta, children):
         return children[0]

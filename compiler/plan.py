@@ -67,6 +67,7 @@ class Plan:
     aggregations: tuple[Aggregation, ...]
     steps: tuple[Step, ...]
     outputs: tuple[str, ...]  # segment names, in declaration order
+    segmentations: tuple[str, ...] = ()  # segmentation names: one bucket name per entity
 
     @property
     def key(self) -> str:
@@ -91,7 +92,7 @@ class Plan:
             lines.append(f"step {index}")
             for column in step.columns:
                 lines.append(f"  {column.kind} {column.name} = {_show(column.expr)}")
-        lines.append(f"output {', '.join(self.outputs)}")
+        lines.append(f"output {', '.join((*self.outputs, *self.segmentations))}")
         return "\n".join(lines)
 
 
@@ -105,9 +106,14 @@ def feature_table_name(table: str, column: str) -> str:
     return f"{table}__{column}"
 
 
-def plan_for(model: m.Model, segments: list[str] | None = None) -> Plan:
-    """Plan the given segments (default: all), with only what they depend on."""
-    return _Planner(model).plan(segments if segments is not None else list(model.segments))
+def plan_for(model: m.Model, names: list[str] | None = None) -> Plan:
+    """Plan the given segments and segmentations (default: all), with only what they
+    depend on."""
+    if names is None:
+        names = [*model.segments, *model.segmentations]
+    segments = [name for name in names if name in model.segments]
+    segmentations = [name for name in names if name in model.segmentations]
+    return _Planner(model).plan(segments, segmentations)
 
 
 class _Planner:
@@ -120,9 +126,11 @@ class _Planner:
         self.entity_columns: list[str] = [model.entity.key or ""]
         self.lookup_columns: list[tuple[str, str]] = []
 
-    def plan(self, segments: list[str]) -> Plan:
+    def plan(self, segments: list[str], segmentations: list[str]) -> Plan:
         for name in segments:
             self.segment(name)
+        for name in segmentations:
+            self.segmentation(name)
         steps: dict[int, list[Computed]] = {}
         for name, column in self.computed.items():
             steps.setdefault(self.depth[name], []).append(column)
@@ -143,6 +151,7 @@ class _Planner:
             aggregations=aggregations,
             steps=tuple(Step(tuple(steps[d])) for d in sorted(steps)),
             outputs=tuple(segments),
+            segmentations=tuple(segmentations),
         )
 
     def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:
@@ -206,6 +215,20 @@ class _Planner:
         expr, depth = self.rewrite(segment.predicate)
         self.add(Computed(name, expr, "segment", segment.span), depth + 1)
         return self.depth[name]
+
+    def segmentation(self, name: str) -> None:
+        """One text column: the name of the first bucket whose condition holds (a missing
+        condition does not hold), else the last bucket's name."""
+        segmentation = self.model.segmentations[name]
+        depth = 0
+        whens = []
+        for bucket in segmentation.buckets[:-1]:
+            condition, condition_depth = self.rewrite(bucket.condition)
+            depth = max(depth, condition_depth)
+            whens.append((condition, ir.Literal(bucket.name, type=T.TEXT)))
+        otherwise = ir.Literal(segmentation.buckets[-1].name, type=T.TEXT)
+        expr = ir.Case(tuple(whens), otherwise, type=T.TEXT, span=segmentation.span)
+        self.add(Computed(name, expr, "segmentation", segmentation.span), depth + 1)
 
     def feature(self, name: str) -> int:
         if name in self.depth:

@@ -124,6 +124,7 @@ class _Resolver:
         self.param_decls: dict[str, n.Param] = {}
         self.feature_decls: dict[str, n.Feature] = {}
         self.segment_decls: dict[str, n.Segment] = {}
+        self.segmentation_decls: dict[str, n.Segmentation] = {}
         self.tables: dict[str, m.Table] = {}
         self.schema_known: dict[str, bool] = {}
         self.params: dict[str, m.Param] = {}
@@ -156,6 +157,11 @@ class _Resolver:
             self.resolve_feature(name)
         for name in self.segment_decls:
             self.resolve_segment(name)
+        segmentations = {}
+        for decl in self.segmentation_decls.values():
+            segmentation = self.resolve_segmentation(decl)
+            if segmentation is not None:
+                segmentations[segmentation.name] = segmentation
         files = tuple(f.source.path for f in self.files)
         return m.Model(
             files=files,
@@ -165,6 +171,7 @@ class _Resolver:
             params=self.params,
             features={k: self.features[k] for k in self.feature_decls if k in self.features},
             segments={k: self.segments[k] for k in self.segment_decls if k in self.segments},
+            segmentations=segmentations,
         )
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
@@ -202,6 +209,8 @@ class _Resolver:
             self.feature_decls[name.text] = decl
         elif isinstance(decl, n.Segment):
             self.segment_decls[name.text] = decl
+        elif isinstance(decl, n.Segmentation):
+            self.segmentation_decls[name.text] = decl
 
     # ---- parameters
     def resolve_params(self) -> None:
@@ -413,6 +422,30 @@ class _Resolver:
         self.segments[name] = segment
         return segment
 
+    def resolve_segmentation(self, decl: n.Segmentation) -> m.Segmentation | None:
+        self.check_shadowing(decl.name)
+        buckets: list[m.Bucket] = []
+        seen: dict[str, Span] = {}
+        ok = True
+        for bucket in (*decl.buckets, decl.otherwise):
+            if bucket.name.text in seen:
+                self.error("E102", f"bucket `{bucket.name.text}` appears twice in segmentation "
+                           f"`{decl.name.text}`", bucket.name.span,
+                           "give each bucket its own name")
+                ok = False
+                continue
+            seen[bucket.name.text] = bucket.name.span
+            condition = None
+            if bucket.condition is not None:
+                condition = self.expr(bucket.condition, _Scope())
+                if condition is None:
+                    ok = False
+                    continue
+            buckets.append(m.Bucket(bucket.name.text, bucket.label, condition, bucket.span))
+        if not ok:
+            return None
+        return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span)
+
     def enter(self, kind: str, name: str, span: Span) -> bool:
         """Push onto the resolution stack; report and return True on a cycle."""
         if (kind, name) in self.in_progress:
@@ -500,6 +533,10 @@ class _Resolver:
         if name in self.events_decls:
             self.error("E108", f"`{name}` is an events table, not a value", span,
                        f"aggregate it, e.g. `count({name})`")
+            return None
+        if name in self.segmentation_decls:
+            self.error("E108", f"`{name}` is a segmentation, not a value", span,
+                       "use the segments its buckets are built from")
             return None
         if name in self.failed_names or name in self.broken:
             return None

@@ -139,7 +139,9 @@ class SqlGenerator:
                 _project(select, self.column_value(column), column.name)
             ctes.append((name, select))
             previous = name
-        outputs = [col(self.plan.key)] + [col(name) for name in self.plan.outputs]
+        outputs = [col(self.plan.key)] + [
+            col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
+        ]
         final = exp.select(*outputs).from_(previous, copy=False).order_by(
             col(self.plan.key), copy=False)
         for name, cte in ctes:

@@ -39,7 +39,15 @@ class _Checker:
         for name, segment in self.model.segments.items():
             conditions = tuple(self.predicate(c) for c in segment.conditions)
             segments[name] = replace(segment, conditions=conditions)
-        return replace(self.model, features=self.features, segments=segments)
+        segmentations = {}
+        for name, segmentation in self.model.segmentations.items():
+            buckets = tuple(
+                replace(b, condition=self.predicate(b.condition)) if b.condition else b
+                for b in segmentation.buckets
+            )
+            segmentations[name] = replace(segmentation, buckets=buckets)
+        return replace(self.model, features=self.features, segments=segments,
+                       segmentations=segmentations)
 
     def predicate(self, expr: ir.Expr) -> ir.Expr:
         checked = self.check(expr)

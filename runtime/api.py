@@ -28,6 +28,8 @@ class Evaluation:
     segments: list[str]
     entities: int
     sizes: dict[str, int]
+    segmentations: list[str]
+    buckets: dict[str, dict[str, int]]  # segmentation -> bucket -> entities
 
 
 def today() -> date:
@@ -69,7 +71,8 @@ def evaluate(
     database: str | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> Evaluation:
-    """Compile `path` and evaluate every (or the chosen) segment in one DuckDB query.
+    """Compile `path` and evaluate every (or the chosen) segment and segmentation in one
+    DuckDB query.
     Raises CompileError for definition errors and DataError for data errors."""
     compilation, connection = load(path, params, database, connection)
     model = compilation.require_ok()
@@ -80,6 +83,8 @@ def evaluate(
     sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
     check_entity_key(connection, model)
     check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-    result = duckdb_engine.run_query(connection, sql, plan.key, chosen)
+    result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
+                                     list(plan.segmentations))
     return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
-                      chosen, result.entities, result.sizes)
+                      result.segments, result.entities, result.sizes, result.segmentations,
+                      result.buckets)

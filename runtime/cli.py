@@ -160,8 +160,12 @@ def check(files, params, database, no_data):
                 usage_only = usage_only and all(d.code == "E401" for d in compilation.errors)
                 continue
             model = compilation.model
-            console().print(f"{file}: ok ({len(model.segments)} segments, {len(model.features)} "
-                      f"features, {len(model.events) + len(model.lookups) + 1} sources)")
+            parts = [f"{len(model.segments)} segments"]
+            if model.segmentations:
+                parts.append(f"{len(model.segmentations)} segmentations")
+            parts += [f"{len(model.features)} features",
+                      f"{len(model.events) + len(model.lookups) + 1} sources"]
+            console().print(f"{file}: ok ({', '.join(parts)})")
         if failed:
             raise Exit(USAGE_OR_DATA_ERROR if usage_only else DEFINITION_ERROR)
 
@@ -169,7 +173,8 @@ def check(files, params, database, no_data):
 @main.command(name="compile")
 @click.argument("file", required=False, type=click.Path())
 @click.option("--dialect", "-d", help="Target SQL dialect (any sqlglot dialect).")
-@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--segment", "-s", "segments", multiple=True,
+              help="Only these segments (or segmentations).")
 @click.option("--as-of", "as_of", metavar="DATE|today|param",
               help="Compile as_of as a date literal, the engine's current date, or a named "
                    "query parameter `as_of`.")
@@ -228,7 +233,8 @@ def _write_text(path: str, text: str) -> None:
 @main.command()
 @click.argument("file", required=False, type=click.Path())
 @click.option("--as-of", "as_of", metavar="DATE", help="Evaluation date (default: today).")
-@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--segment", "-s", "segments", multiple=True,
+              help="Only these segments (or segmentations).")
 @click.option("--out", "out_path", type=click.Path(), help="Write members to this file.")
 @click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]),
               help="Output format (default: from --out's extension; `table` prints members).")
@@ -256,7 +262,7 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
             if out_path:
                 status.update(f"Writing {out_path}…")
                 query = members_query(evaluation.table, evaluation.key, evaluation.segments,
-                                      shape)
+                                      shape, evaluation.segmentations)
                 write_atomically(evaluation.connection, query, out_path, fmt)
         print_sizes(evaluation)
         if fmt == "table" and not out_path:
@@ -277,11 +283,25 @@ def print_sizes(evaluation: api.Evaluation) -> None:
         size = evaluation.sizes[name]
         share = size / evaluation.entities if evaluation.entities else 0.0
         table.add_row(name, model.segments[name].label or "", f"{size:,}", f"{share:.1%}")
-    console().print(table)
+    if evaluation.segments:
+        console().print(table)
+    for name in evaluation.segmentations:
+        segmentation = model.segmentations[name]
+        title = f"segmentation {name}" + (f" · {segmentation.label}" if segmentation.label else "")
+        buckets = Table(title=title)
+        for column, justify in (("bucket", "left"), ("label", "left"), ("entities", "right"),
+                                ("share", "right")):
+            buckets.add_column(column, justify=justify)
+        for bucket in segmentation.buckets:
+            size = evaluation.buckets[name].get(bucket.name, 0)
+            share = size / evaluation.entities if evaluation.entities else 0.0
+            buckets.add_row(bucket.name, bucket.label or "", f"{size:,}", f"{share:.1%}")
+        console().print(buckets)
 
 
 def print_members(evaluation: api.Evaluation, shape: str, limit: int) -> None:
-    query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape)
+    query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
+                          evaluation.segmentations)
     connection = evaluation.connection
     total = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
     cursor = connection.execute(f"SELECT * FROM ({query}) LIMIT {int(limit)}")
@@ -346,6 +366,11 @@ def list_objects(file, params):
         for name, segment in model.segments.items():
             table.add_row(name, "segment", segment.label or "",
                           ", ".join(dependencies(segment.predicate)))
+        for name, segmentation in model.segmentations.items():
+            uses = [d for b in segmentation.buckets if b.condition
+                    for d in dependencies(b.condition)]
+            table.add_row(name, f"segmentation ({len(segmentation.buckets)} buckets)",
+                          segmentation.label or "", ", ".join(dict.fromkeys(uses)))
         console().print(table)
 
 

@@ -13,6 +13,7 @@ from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf, ident
 
 from .api import load, resolve_as_of
+from .errors import UsageError
 from .sources import check_entity_key
 
 
@@ -40,6 +41,9 @@ def explain(path: str, segment: str, as_of=None, params=None, database=None) -> 
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
     select_segments(model, [segment])
+    if segment in model.segmentations:
+        raise UsageError(f"`{segment}` is a segmentation: `segl run -s {segment}` shows how "
+                         "many entities each bucket takes")
     conditions = model.segments[segment].conditions
     probes = {}
     for index, condition in enumerate(conditions, 1):

@@ -26,16 +26,27 @@ def format_for(path: str, explicit: str | None) -> str:
     raise ValueError(f"cannot tell the format of `{path}`: use --format csv|parquet|json")
 
 
-def members_query(table: str, key: str, segments: list[str], shape: str) -> str:
-    """SQL for the members in a stable order: by segment (declaration order), then key."""
+def members_query(table: str, key: str, segments: list[str], shape: str,
+                  segmentations: list[str] = ()) -> str:
+    """SQL for the members in a stable order.
+
+    wide: the key, one boolean column per segment and one bucket-name column per
+    segmentation, by key. long: one row (key, segment) per member of each segment, then one
+    row (key, "segmentation.bucket") per entity for each segmentation, in declaration order,
+    then by key."""
     k = ident(key).sql("duckdb")
     if shape == "wide":
-        columns = ", ".join(ident(s).sql("duckdb") for s in segments)
+        columns = ", ".join(ident(s).sql("duckdb") for s in (*segments, *segmentations))
         return f"SELECT {k}{', ' + columns if columns else ''} FROM {table} ORDER BY {k}"
     parts = [
         f"SELECT {k}, '{s}' AS segment, {i} AS _order FROM {table} "
         f"WHERE {ident(s).sql('duckdb')}"
         for i, s in enumerate(segments)
+    ]
+    parts += [
+        f"SELECT {k}, '{s}.' || {ident(s).sql('duckdb')} AS segment, {len(segments) + i} "
+        f"AS _order FROM {table}"
+        for i, s in enumerate(segmentations)
     ]
     if not parts:
         return f"SELECT {k}, NULL::VARCHAR AS segment FROM {table} WHERE false"

@@ -16,8 +16,10 @@ class DuckDBResult:
     table: str
     key: str
     segments: list[str]
+    segmentations: list[str]
     entities: int
     sizes: dict[str, int]
+    buckets: dict[str, dict[str, int]]  # segmentation -> bucket -> entities
 
 
 def connect(database: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -27,9 +29,11 @@ def connect(database: str | None = None, read_only: bool = False) -> duckdb.Duck
 
 
 def run_query(
-    connection: duckdb.DuckDBPyConnection, sql: str, key: str, segments: list[str]
+    connection: duckdb.DuckDBPyConnection, sql: str, key: str, segments: list[str],
+    segmentations: list[str] = (),
 ) -> DuckDBResult:
-    """Materialize the compiled query (key + one boolean column per segment) and count."""
+    """Materialize the compiled query (key, one boolean column per segment, one bucket name
+    per segmentation) and count members and bucket sizes."""
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS {sql}")
     counts = ", ".join(
         f"count(*) FILTER (WHERE {ident(s).sql('duckdb')})" for s in segments
@@ -38,4 +42,12 @@ def run_query(
         f"SELECT count(*){', ' + counts if counts else ''} FROM {MEMBERS_TABLE}"
     ).fetchone()
     sizes = {s: int(v) for s, v in zip(segments, row[1:], strict=True)}
-    return DuckDBResult(connection, MEMBERS_TABLE, key, segments, int(row[0]), sizes)
+    buckets = {}
+    for name in segmentations:
+        column = ident(name).sql("duckdb")
+        rows = connection.execute(
+            f"SELECT {column}, count(*) FROM {MEMBERS_TABLE} GROUP BY ALL"
+        ).fetchall()
+        buckets[name] = {bucket: int(size) for bucket, size in rows}
+    return DuckDBResult(connection, MEMBERS_TABLE, key, list(segments), list(segmentations),
+                        int(row[0]), sizes, buckets)

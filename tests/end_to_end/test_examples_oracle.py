@@ -908,3 +908,35 @@ def test_the_oracle_subtracts_calendar_months_clamped_to_the_month_end():
     assert minus_months(dt.date(2026, 1, 15), 1) == dt.date(2025, 12, 15)
     assert in_last(dt.date(2026, 6, 30), 30, "days")(dt.date(2026, 5, 31)) is False
     assert in_last(dt.date(2026, 6, 30), 30, "days")(dt.date(2026, 6, 1)) is True
+
+
+# ====================================================================== segmentations
+
+
+def shop_lifecycle(found: Oracle, c) -> str:
+    """examples/shop/shop.seg `lifecycle`: the first bucket whose condition is true."""
+    if and_(eq(c.orders_total, 1), le(c.days_since_last_order, 30)) is True:
+        return "new"
+    if and_(found.member("loyal", c), not_(found.member("lapsed", c))) is True:
+        return "loyal"
+    if between(c.days_since_last_order, 90, 180) is True:
+        return "at_risk"
+    if found.member("lapsed", c):
+        return "lapsed"
+    if eq(c.orders_total, 1) is True:
+        return "one_off"
+    return "prospect"
+
+
+@pytest.mark.parametrize("as_of", AS_OFS)
+def test_segmentation_buckets_equal_the_oracle(as_of):
+    evaluation = evaluate(EXAMPLES / "shop/shop.seg", as_of=as_of, segments=["lifecycle"])
+    got = dict(evaluation.connection.execute(
+        f"SELECT {evaluation.key}, lifecycle FROM {evaluation.table}").fetchall())
+    found = oracle("shop/shop.seg", as_of)
+    oracle_members("shop/shop.seg", as_of)  # computes every feature of every entity
+    want = {getattr(c, found.key): shop_lifecycle(found, c) for c in found.entities}
+    differ = sorted(k for k in want if got.get(k) != want[k])
+    assert not differ, f"{len(differ)} customers differ, e.g. " + ", ".join(
+        f"{k}: segl {got.get(k)} oracle {want[k]}" for k in differ[:5])
+    assert set(got.values()) == {"new", "loyal", "at_risk", "lapsed", "one_off", "prospect"}

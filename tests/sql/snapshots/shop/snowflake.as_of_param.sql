@@ -224,7 +224,20 @@ WITH agg_orders AS (
     *,
     COALESCE(young_urban AND loyal AND NOT lapsed, FALSE) AS young_loyal,
     COALESCE(top_20pct AND days_since_last_order BETWEEN 90 AND 365, FALSE) AS vip_at_risk,
-    COALESCE(lapsed AND email_engaged AND consent_marketing, FALSE) AS win_back
+    COALESCE(lapsed AND email_engaged AND consent_marketing, FALSE) AS win_back,
+    CASE
+      WHEN orders_total = 1 AND days_since_last_order <= 30
+      THEN 'new'
+      WHEN loyal AND NOT lapsed
+      THEN 'loyal'
+      WHEN days_since_last_order BETWEEN 90 AND 180
+      THEN 'at_risk'
+      WHEN lapsed
+      THEN 'lapsed'
+      WHEN orders_total = 1
+      THEN 'one_off'
+      ELSE 'prospect'
+    END AS lifecycle
   FROM step_3
 )
 SELECT
@@ -260,7 +273,8 @@ SELECT
   young_loyal,
   vip_at_risk,
   marketable_sustainable,
-  win_back
+  win_back,
+  lifecycle
 FROM step_4
 ORDER BY
   customer_id

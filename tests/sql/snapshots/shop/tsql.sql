@@ -260,7 +260,20 @@ WITH agg_orders AS (
       WHEN lapsed = 1 AND email_engaged = 1 AND consent_marketing = 1
       THEN 1
       ELSE 0
-    END AS win_back
+    END AS win_back,
+    CASE
+      WHEN orders_total = 1 AND days_since_last_order <= 30
+      THEN 'new'
+      WHEN loyal = 1 AND NOT lapsed = 1
+      THEN 'loyal'
+      WHEN days_since_last_order BETWEEN 90 AND 180
+      THEN 'at_risk'
+      WHEN lapsed = 1
+      THEN 'lapsed'
+      WHEN orders_total = 1
+      THEN 'one_off'
+      ELSE 'prospect'
+    END AS lifecycle
   FROM step_3
 )
 SELECT
@@ -296,7 +309,8 @@ SELECT
   young_loyal,
   vip_at_risk,
   marketable_sustainable,
-  win_back
+  win_back,
+  lifecycle
 FROM step_4
 ORDER BY
   customer_id

@@ -1,0 +1,477 @@
+"""`segl fmt`: print a parsed file back in the one canonical format, keeping its comments.
+
+The text is parsed (a file with syntax errors is never formatted: `CompileError`), every
+declaration is printed from its AST, and the comments, which the parser drops, are found
+in the text and put back where they were:
+
+* comments on their own lines between declarations stay above the next declaration (or at
+  the end of the file); blank lines there are kept, at most one in a row, and declarations
+  of different kinds (imports, params, sources, features, segments) get one between them;
+* inside a declaration, every output line has an anchor, the offset in the input where its
+  content starts. A comment on its own line goes above the first output line whose anchor
+  follows it; a comment at the end of a line goes at the end of the output line with the
+  last anchor before it (several such comments are joined on that line).
+
+Lines are never wrapped, except an inline segment or feature longer than `line_length`
+whose expression is an `and`/`or` chain: it is split one condition per line, like a
+block's `where`. The result is checked before it is returned: it parses to the same AST
+and holds every comment of the input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+
+from segl.grammar import grammar_text
+
+from . import nodes as n
+from .diagnostics import CompileError
+from .parser import parse_source
+from .source import SourceFile
+
+INDENT = "  "
+CONTINUATION = "    "  # `and` / `or` lines of a split condition
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Strings and backquoted names first, so a `#` inside them does not start a comment.
+_LEXEME = re.compile(r'"(?:\\.|[^"\\\n])*"|`[^`\n]+`|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|\S')
+
+# Binding strength, loosest first; an operand printed where a stronger one is needed gets
+# parentheses.
+OR, AND, NOT, PREDICATE, SUM, PRODUCT, NEGATE, WINDOWED, ATOM = range(1, 10)
+_BINARY_LEVEL = {"or": OR, "and": AND, "=": PREDICATE, "!=": PREDICATE, "<": PREDICATE,
+                 "<=": PREDICATE, ">": PREDICATE, ">=": PREDICATE, "+": SUM, "-": SUM,
+                 "*": PRODUCT, "/": PRODUCT}
+_TEXT_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with": "ends with",
+               "like": "like"}
+
+
+@cache
+def reserved_words() -> frozenset[str]:
+    """Words the grammar reads as keywords: a name spelled like one is backquoted."""
+    text = grammar_text()
+    words = set(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', text))
+    for group, plural in re.findall(r"/\(([A-Za-z_|]+)\)(s\?)?", text):
+        for word in group.split("|"):
+            words.add(word)
+            if plural:
+                words.add(word + "s")
+    return frozenset(words)
+
+
+def format_source(text: str, path: str = "<stdin>", line_length: int = 100) -> str:
+    """The canonical text of a `.seg` file. Raises CompileError if it does not parse."""
+    source = SourceFile(path, text)
+    result = parse_source(source)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:
+        raise CompileError(errors)
+    formatted = _Printer(source, result.module, line_length).print()
+    _check(source, result.module, formatted)
+    return formatted
+
+
+def comments(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of every comment, trailing whitespace removed."""
+    return [(m.start(), m.group().rstrip()) for m in _LEXEME.finditer(text)
+            if m.group().startswith("#")]
+
+
+def _check(source: SourceFile, module: n.Module, formatted: str) -> None:
+    """The formatter must never change what a file means or lose a comment."""
+    again = parse_source(SourceFile(source.path, formatted))
+    if any(d.is_error for d in again.diagnostics) or (
+        again.module.declarations != module.declarations
+    ):
+        raise AssertionError(f"segl fmt would change the meaning of {source.path}; "
+                             "please report this as a bug")
+    for _, comment in comments(source.text):
+        if comment not in formatted:
+            raise AssertionError(f"segl fmt would lose the comment `{comment}` of "
+                                 f"{source.path}; please report this as a bug")
+
+
+# ---------------------------------------------------------------- names and literals
+
+
+def name(ident: n.Ident | str) -> str:
+    text = ident.text if isinstance(ident, n.Ident) else ident
+    if _PLAIN_NAME.fullmatch(text) and text not in reserved_words():
+        return text
+    return f"`{text}`"
+
+
+def string(value: str) -> str:
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\t", "\\t"))
+    return f'"{escaped}"'
+
+
+def literal(node: n.Literal) -> str:
+    value = node.value
+    if node.kind == "string":
+        return string(str(value))
+    if node.kind == "bool":
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def _unit(amount: int | n.Ident, unit: str) -> str:
+    return unit if amount == 1 else unit + "s"
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def level(node: n.Expr) -> int:
+    if isinstance(node, n.Binary):
+        return _BINARY_LEVEL[node.op]
+    if isinstance(node, n.Unary):
+        return NOT if node.op == "not" else NEGATE
+    if isinstance(node, n.Between | n.InList | n.TextMatch | n.IsMissing | n.Rank):
+        return PREDICATE
+    if isinstance(node, n.Windowed):
+        return WINDOWED
+    return ATOM
+
+
+def expr(node: n.Expr, at_least: int = OR) -> str:
+    """`node` as text, in parentheses if it binds less tightly than `at_least`."""
+    text = _expr(node)
+    return f"({text})" if level(node) < at_least else text
+
+
+def _expr(node: n.Expr) -> str:
+    match node:
+        case n.Binary(op=op, left=left, right=right):
+            own = _BINARY_LEVEL[op]
+            if own == PREDICATE:
+                return f"{expr(left, SUM)} {op} {expr(right, SUM)}"
+            return f"{expr(left, own)} {op} {expr(right, own + 1)}"
+        case n.Unary(op="not", operand=operand):
+            return f"not {expr(operand, NOT)}"
+        case n.Unary(operand=operand):
+            return f"-{expr(operand, NEGATE)}"
+        case n.Between(value=value, low=low, high=high):
+            return f"{expr(value, SUM)} between {expr(low, SUM)} and {expr(high, SUM)}"
+        case n.InList(value=value, items=items, negated=negated):
+            listed = ", ".join(expr(item) for item in items)
+            return f"{expr(value, SUM)} {'not in' if negated else 'in'} ({listed})"
+        case n.TextMatch(op=op, value=value, pattern=pattern):
+            return f"{expr(value, SUM)} {_TEXT_MATCH[op]} {expr(pattern, SUM)}"
+        case n.IsMissing(value=value, negated=negated):
+            return f"{expr(value, SUM)} is {'present' if negated else 'missing'}"
+        case n.Rank(direction=direction, amount=amount, percent=percent, by=by, among=among):
+            text = f"{direction} {literal(amount)}{'%' if percent else ''} by {expr(by, SUM)}"
+            return text + (f" among {expr(among, NOT)}" if among is not None else "")
+        case n.Windowed(call=call, window=window):
+            return f"{_expr(call)} {_window(window)}"
+        case n.Literal():
+            return literal(node)
+        case n.Duration(amount=amount, unit=unit):
+            return f"{amount} {_unit(amount, unit)}"
+        case n.NameRef(name=ident):
+            return name(ident)
+        case n.QualifiedRef(table=table, column=column):
+            return f"{name(table)}.{name(column)}"
+        case n.AsOfRef():
+            return "as_of"
+        case n.Call(function=function, args=args, distinct=distinct, filter=filter_):
+            parts = ["distinct"] if distinct else []
+            if args:
+                parts.append(", ".join(expr(arg) for arg in args))
+            if filter_ is not None:
+                parts.append(f"where {expr(filter_)}")
+            return f"{name(function)}({' '.join(parts)})"
+        case n.Case(whens=whens, otherwise=otherwise):
+            parts = ["case", *(f"when {expr(c)} then {expr(v)}" for c, v in whens)]
+            if otherwise is not None:
+                parts.append(f"else {expr(otherwise)}")
+            return " ".join([*parts, "end"])
+    raise TypeError(f"cannot format {type(node).__name__}")
+
+
+def _date_value(node: n.Literal | n.NameRef) -> str:
+    return literal(node) if isinstance(node, n.Literal) else name(node.name)
+
+
+def _window(window: n.Window) -> str:
+    match window:
+        case n.WindowLast(amount=amount, unit=unit):
+            shown = name(amount) if isinstance(amount, n.Ident) else str(amount)
+            return f"in last {shown} {_unit(amount, unit)}"
+        case n.WindowSince(start=start):
+            return f"since {_date_value(start)}"
+        case n.WindowBefore(end=end):
+            return f"before {_date_value(end)}"
+        case n.WindowRange(start=start, end=end):
+            return f"from {_date_value(start)} to {_date_value(end)}"
+    raise TypeError(f"cannot format {type(window).__name__}")
+
+
+def chain(node: n.Expr) -> tuple[str, list[n.Expr]] | None:
+    """A top-level `a and b and c` (or `or`) as its operator and operands, else None."""
+    if not (isinstance(node, n.Binary) and node.op in ("and", "or")):
+        return None
+    operands = [node.right]
+    left = node.left
+    while isinstance(left, n.Binary) and left.op == node.op:
+        operands.append(left.right)
+        left = left.left
+    operands.append(left)
+    return node.op, operands[::-1]
+
+
+# ---------------------------------------------------------------- lines and comments
+
+
+@dataclass
+class _Line:
+    text: str
+    anchor: int  # offset in the input where this line's content starts
+    indent: str = ""
+    comment_indent: str | None = None  # for comments above it, when not `indent`
+    above: list[tuple[int, str]] = field(default_factory=list)
+    trailing: list[tuple[int, str]] = field(default_factory=list)
+
+    def render(self) -> list[str]:
+        comment_indent = self.indent if self.comment_indent is None else self.comment_indent
+        lines = [comment_indent + text for _, text in sorted(self.above)]
+        text = self.indent + self.text
+        if self.trailing:
+            text += "  " + "  ".join(comment for _, comment in sorted(self.trailing))
+        return [*lines, text]
+
+
+def _kind(declaration: n.Declaration) -> str:
+    if isinstance(declaration, n.Entity | n.Events | n.Lookup):
+        return "source"
+    return type(declaration).__name__
+
+
+class _Printer:
+    def __init__(self, source: SourceFile, module: n.Module, line_length: int):
+        self.source = source
+        self.text = source.text
+        self.declarations = sorted(module.declarations, key=lambda d: d.span.start)
+        self.line_length = line_length
+
+    def print(self) -> str:
+        blocks = [self.declaration(d) for d in self.declarations]
+        # comments: inside a declaration, trailing after one, or on their own between
+        gaps: list[list[tuple[int, str]]] = [[] for _ in range(len(blocks) + 1)]
+        verbatim = [not isinstance(d, n.Declaration) for d in self.declarations]
+        for offset, comment in comments(self.text):
+            index = self._declaration_at(offset)
+            own_line = self._own_line(offset)
+            if index is not None and verbatim[index]:
+                continue  # printed as written, comments included
+            if index is not None:
+                self._attach(blocks[index], offset, comment, own_line)
+            else:
+                before = self._declarations_before(offset)
+                if not own_line and before:
+                    self._attach(blocks[before - 1], offset, comment, own_line=False)
+                else:
+                    gaps[before].append((offset, comment))
+        out: list[str] = []
+        for index, block in enumerate(blocks):
+            out.extend(self.gap(index, gaps[index]))
+            for line in block:
+                out.extend(line.render())
+        out.extend(self.gap(len(blocks), gaps[len(blocks)]))
+        return "\n".join(out) + "\n" if out else ""
+
+    # ---- comments
+    def _declaration_at(self, offset: int) -> int | None:
+        for index, declaration in enumerate(self.declarations):
+            if declaration.span.start <= offset < declaration.span.end:
+                return index
+        return None
+
+    def _declarations_before(self, offset: int) -> int:
+        return sum(1 for d in self.declarations if d.span.end <= offset)
+
+    def _own_line(self, offset: int) -> bool:
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return not self.text[line_start:offset].strip()
+
+    @staticmethod
+    def _attach(block: list[_Line], offset: int, comment: str, own_line: bool) -> None:
+        if own_line:
+            after = [line for line in block if line.anchor > offset]
+            target = min(after, key=lambda line: line.anchor) if after else block[0]
+            target.above.append((offset, comment))
+        else:
+            before = [line for line in block if line.anchor < offset]
+            target = max(before, key=lambda line: line.anchor) if before else block[0]
+            target.trailing.append((offset, comment))
+
+    def gap(self, index: int, found: list[tuple[int, str]]) -> list[str]:
+        """Comment and blank lines before declaration `index` (or the end of the file)."""
+        start = self.declarations[index - 1].span.end if index > 0 else 0
+        end = (self.declarations[index].span.start if index < len(self.declarations)
+               else len(self.text))
+        own = {offset: comment for offset, comment in found}
+        items: list[str | None] = []  # None: a blank line
+        position = start
+        if index > 0:  # the rest of the previous declaration's last line is not a gap line
+            newline = self.text.find("\n", start, end)
+            position = end if newline < 0 else newline + 1
+        while position < end:
+            newline = self.text.find("\n", position, end)
+            stop = end if newline < 0 else newline
+            line = self.text[position:stop]
+            if newline < 0 and index < len(self.declarations):
+                break  # the indentation before the next declaration
+            comment_at = [o for o in own if position <= o < stop]
+            if comment_at:
+                items.append(own[comment_at[0]])
+            elif not line.strip():
+                items.append(None)
+            position = stop + 1
+        lines: list[str | None] = []
+        for item in items:
+            if item is None and (not lines or lines[-1] is None):
+                continue
+            lines.append(item)
+        if index == 0 and lines and lines[0] is None:
+            lines.pop(0)
+        if index == len(self.declarations) and lines and lines[-1] is None:
+            lines.pop()
+        if (0 < index < len(self.declarations) and None not in lines
+                and _kind(self.declarations[index - 1]) != _kind(self.declarations[index])):
+            lines.insert(0, None)
+        if index == 0 and lines and lines[-1] is None and not self.declarations:
+            lines.pop()
+        return ["" if line is None else line for line in lines]
+
+    # ---- declarations
+    def declaration(self, node: n.Declaration) -> list[_Line]:
+        start = node.span.start
+        match node:
+            case n.Import(path=path):
+                return [_Line(f"import {string(path)}", start)]
+            case n.Param(name=ident, value=value):
+                return [_Line(f"param {name(ident)} = {literal(value)}", start)]
+            case n.Entity():
+                head = f"entity {name(node.name)} from {self._locations(node.locations)} " \
+                       f"key {name(node.key)}"
+                return self._columns(node, head)
+            case n.Events():
+                link = node.link
+                if isinstance(link, n.KeyLink):
+                    head = f"key {name(link.column)}"
+                else:
+                    head = (f"through {name(link.via)} on {name(link.column)} = "
+                            f"{name(link.via_column)}")
+                if node.time_column is not None:
+                    head += f" at {name(node.time_column)}"
+                head = f"events {name(node.name)} from {self._locations(node.locations)} {head}"
+                return self._columns(node, head)
+            case n.Lookup():
+                head = (f"lookup {name(node.name)} from {self._locations(node.locations)} "
+                        f"key {name(node.key)} for {name(node.owner)}.{name(node.owner_column)}")
+                return self._columns(node, head)
+            case n.Feature():
+                head = f"feature {name(node.name)}{self._label(node.label)} = "
+                return self._inline(head, node.expr, start)
+            case n.Segment(inline=True):
+                head = f"segment {name(node.name)}{self._label(node.label)} = "
+                assert node.where is not None
+                return self._inline(head, node.where, start)
+            case n.Segment():
+                return self._segment_block(node)
+        return self._verbatim(node)
+
+    @staticmethod
+    def _label(label: str | None) -> str:
+        return f" {string(label)}" if label is not None else ""
+
+    @staticmethod
+    def _locations(locations: tuple[n.Location, ...]) -> str:
+        return ", ".join(f"{loc.kind} {string(loc.target)}" for loc in locations)
+
+    def _columns(self, node: n.Entity | n.Events | n.Lookup, head: str) -> list[_Line]:
+        if not node.columns:
+            return [_Line(head, node.span.start)]
+        lines = [_Line(head + " {", node.span.start)]
+        for column in node.columns:
+            text = " ".join([name(column.name), column.type_name, *column.tags])
+            lines.append(_Line(text, column.span.start, INDENT))
+        lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
+        return lines
+
+    def _inline(self, head: str, value: n.Expr, start: int) -> list[_Line]:
+        one_line = head + expr(value)
+        split = chain(value)
+        if len(one_line) <= self.line_length or split is None:
+            return [_Line(one_line, start)]
+        return self._chain_lines(head, split, start, "")
+
+    @staticmethod
+    def _chain_lines(head: str, split: tuple[str, list[n.Expr]], anchor: int,
+                     indent: str) -> list[_Line]:
+        op, operands = split
+        own = _BINARY_LEVEL[op]
+        lines = [_Line(head + expr(operands[0], own), anchor, indent)]
+        for operand in operands[1:]:
+            lines.append(_Line(f"{op} {expr(operand, own + 1)}", operand.span.start,
+                               CONTINUATION))
+        return lines
+
+    def _segment_block(self, node: n.Segment) -> list[_Line]:
+        head = f"segment {name(node.name)}{self._label(node.label)}"
+        if node.extends is not None:
+            head += f" extends {name(node.extends)}"
+        offsets = self._property_offsets(node)
+        lines = [_Line(head + " {", node.span.start)]
+        if node.description is not None:
+            lines.append(_Line(f"description {string(node.description)}",
+                               offsets["description"], INDENT))
+        if node.owner is not None:
+            lines.append(_Line(f"owner {string(node.owner)}", offsets["owner"], INDENT))
+        if node.tags:
+            tags = ", ".join(string(tag) for tag in node.tags)
+            lines.append(_Line(f"tags ({tags})", offsets["tags"], INDENT))
+        if node.where is not None:
+            split = chain(node.where)
+            if split is None:
+                lines.append(_Line(f"where {expr(node.where)}", offsets["where"], INDENT))
+            else:
+                lines.extend(self._chain_lines("where ", split, offsets["where"], INDENT))
+        lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
+        return lines
+
+    def _property_offsets(self, node: n.Segment) -> dict[str, int]:
+        """Where each property keyword of a segment block is in the input."""
+        offsets: dict[str, int] = {}
+        braces = parens = 0
+        for match in _LEXEME.finditer(self.text, node.span.start, node.span.end):
+            token = match.group()
+            if token in "{}()":
+                braces += {"{": 1, "}": -1}.get(token, 0)
+                parens += {"(": 1, ")": -1}.get(token, 0)
+            elif (braces == 1 and parens == 0 and token in
+                  ("description", "owner", "tags", "where")):
+                offsets.setdefault(token, match.start())
+        return offsets
+
+    def _verbatim(self, node: n.Node) -> list[_Line]:
+        """A declaration this formatter does not know: printed as written."""
+        lines = []
+        start = node.span.start
+        for index, text in enumerate(self.text[start : node.span.end].split("\n")):
+            lines.append(_Line(text.rstrip() if index == 0 else text.rstrip(), start))
+            start += len(text) + 1
+        return lines
