@@ -253,6 +253,9 @@ class _Line:
         return [*lines, text]
 
 
+_KNOWN = (n.Import, n.Param, n.Entity, n.Events, n.Lookup, n.Feature, n.Segment)
+
+
 def _kind(declaration: n.Declaration) -> str:
     if isinstance(declaration, n.Entity | n.Events | n.Lookup):
         return "source"
@@ -270,7 +273,7 @@ class _Printer:
         blocks = [self.declaration(d) for d in self.declarations]
         # comments: inside a declaration, trailing after one, or on their own between
         gaps: list[list[tuple[int, str]]] = [[] for _ in range(len(blocks) + 1)]
-        verbatim = [not isinstance(d, n.Declaration) for d in self.declarations]
+        verbatim = [not isinstance(d, _KNOWN) for d in self.declarations]
         for offset, comment in comments(self.text):
             index = self._declaration_at(offset)
             own_line = self._own_line(offset)
@@ -352,8 +355,6 @@ class _Printer:
         if (0 < index < len(self.declarations) and None not in lines
                 and _kind(self.declarations[index - 1]) != _kind(self.declarations[index])):
             lines.insert(0, None)
-        if index == 0 and lines and lines[-1] is None and not self.declarations:
-            lines.pop()
         return ["" if line is None else line for line in lines]
 
     # ---- declarations
@@ -471,7 +472,7 @@ class _Printer:
         """A declaration this formatter does not know: printed as written."""
         lines = []
         start = node.span.start
-        for index, text in enumerate(self.text[start : node.span.end].split("\n")):
-            lines.append(_Line(text.rstrip() if index == 0 else text.rstrip(), start))
+        for text in self.text[start : node.span.end].split("\n"):
+            lines.append(_Line(text.rstrip(), start))
             start += len(text) + 1
         return lines
