@@ -266,6 +266,20 @@ class Rank(Expr):
     among: Expr | None
 
 
+@dataclass(frozen=True)
+class Score(Expr):
+    """A segmentation's score of an entity: bins 1..`bins`, `bins` the best (as in RFM).
+    Missing when `by` is missing."""
+
+    segmentation: str
+    name: str
+    by: Expr
+    higher_is_better: bool
+    bins: int
+    method: str  # ntile | quantile | thresholds
+    thresholds: tuple[Literal, ...] = ()
+
+
 def conjuncts(expr: Expr) -> tuple[Expr, ...]:
     """The top-level `and` terms of a predicate, in source order."""
     if isinstance(expr, Logic) and expr.op == "and":

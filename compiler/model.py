@@ -116,6 +116,7 @@ class Segmentation:
     label: str | None
     buckets: tuple[Bucket, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
+    scores: tuple[ir.Score, ...] = ()
 
 
 @dataclass(frozen=True)

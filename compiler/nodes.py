@@ -250,11 +250,22 @@ class Bucket(Node):
 
 
 @dataclass(frozen=True)
+class Score(Node):
+    name: Ident
+    by: Expr
+    higher_is_better: bool
+    bins: int
+    method: str  # "ntile" | "quantile" | "thresholds"
+    thresholds: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
 class Segmentation(Node):
     name: Ident
     label: str | None
     buckets: tuple[Bucket, ...]
     otherwise: Bucket
+    scores: tuple[Score, ...] = ()
 
 
 Declaration = Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation

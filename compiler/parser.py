@@ -64,7 +64,7 @@ def _lark() -> Lark:
 _MEANINGFUL_TERMINALS = frozenset({
     "NAME", "QUOTED_NAME", "STRING", "NUMBER", "INT", "DATE", "TIMESTAMP", "COMPARE_OP",
     "ADD_OP", "MUL_OP", "TYPE_NAME", "COLUMN_TAG", "LOCATION_KIND", "RANK_DIRECTION",
-    "PERCENT", "IN_LAST", "TIME_UNIT", "DISTINCT",
+    "PERCENT", "IN_LAST", "TIME_UNIT", "DISTINCT", "BETTER",
 })
 
 
@@ -489,10 +489,26 @@ class AstBuilder(Transformer):
         )
 
     def segmentation_decl(self, meta, children):
-        name, label, *buckets = children
-        *whens, otherwise = buckets
+        name, label, *rest = children
+        scores = tuple(c for c in rest if isinstance(c, n.Score))
+        *whens, otherwise = [c for c in rest if isinstance(c, n.Bucket)]
         return n.Segmentation(name, label.text if label else None, tuple(whens), otherwise,
-                              span=self._span(meta))
+                              scores, span=self._span(meta))
+
+    def score(self, meta, children):
+        name, by, better, bins, (method, thresholds) = children
+        return n.Score(name, by, str(better) == "higher", int(str(bins)), method, thresholds,
+                       span=self._span(meta))
+
+    def ntile(self, meta, children):
+        return ("ntile", ())
+
+    def quantile(self, meta, children):
+        return ("quantile", ())
+
+    def thresholds(self, meta, children):
+        values = tuple(self.number(_Position(t.start_pos, t.end_pos), [t]) for t in children)
+        return ("thresholds", values)
 
     def bucket(self, meta, children):
         name, label, condition = children

@@ -10,7 +10,7 @@ each layer using only columns of the layers before it. The plan is plain data: p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import ir
 from . import model as m
@@ -68,6 +68,8 @@ class Plan:
     steps: tuple[Step, ...]
     outputs: tuple[str, ...]  # segment names, in declaration order
     segmentations: tuple[str, ...] = ()  # segmentation names: one bucket name per entity
+    # (output column, computed column): each score of those segmentations, e.g. rfm__r
+    score_outputs: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -125,6 +127,7 @@ class _Planner:
         self.rank_count = 0
         self.entity_columns: list[str] = [model.entity.key or ""]
         self.lookup_columns: list[tuple[str, str]] = []
+        self.score_outputs: list[tuple[str, str]] = []
 
     def plan(self, segments: list[str], segmentations: list[str]) -> Plan:
         for name in segments:
@@ -152,6 +155,7 @@ class _Planner:
             steps=tuple(Step(tuple(steps[d])) for d in sorted(steps)),
             outputs=tuple(segments),
             segmentations=tuple(segmentations),
+            score_outputs=tuple(self.score_outputs),
         )
 
     def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:
@@ -221,6 +225,9 @@ class _Planner:
         condition does not hold), else the last bucket's name."""
         segmentation = self.model.segmentations[name]
         depth = 0
+        for score in segmentation.scores:
+            computed, _ = self.score(score)
+            self.score_outputs.append((f"{name}__{score.name}", computed))
         whens = []
         for bucket in segmentation.buckets[:-1]:
             condition, condition_depth = self.rewrite(bucket.condition)
@@ -262,6 +269,10 @@ class _Planner:
                 name, rank_depth = self.rank(node)
                 depth = max(depth, rank_depth)
                 return ir.Ref(name, type=T.BOOL, span=node.span)
+            if isinstance(node, ir.Score):
+                name, score_depth = self.score(node)
+                depth = max(depth, score_depth)
+                return ir.Ref(name, type=T.INT, span=node.span)
             return node
 
         rewritten = _rewrite_top_down(expr, visit)
@@ -288,6 +299,14 @@ class _Planner:
         rewritten = ir.Rank(node.direction, node.amount, node.percent, by, among,
                             type=T.BOOL, span=node.span)
         self.add(Computed(name, rewritten, "rank", node.span), depth + 1)
+        return name, depth + 1
+
+    def score(self, node: ir.Score) -> tuple[str, int]:
+        name = f"_score_{node.segmentation}_{node.name}"
+        if name in self.depth:
+            return name, self.depth[name]
+        by, depth = self.rewrite(node.by)
+        self.add(Computed(name, replace(node, by=by), "score", node.span), depth + 1)
         return name, depth + 1
 
     def measure(self, node: ir.Aggregate) -> ir.Expr:

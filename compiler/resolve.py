@@ -7,6 +7,7 @@ column of an events table (only inside an aggregate), a feature, a segment, a pa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -426,6 +427,10 @@ class _Resolver:
         self.check_shadowing(decl.name)
         buckets: list[m.Bucket] = []
         seen: dict[str, Span] = {}
+        scores = self.resolve_scores(decl)
+        if scores is None:
+            return None
+        scope = _Scope(local=scores)
         ok = True
         for bucket in (*decl.buckets, decl.otherwise):
             if bucket.name.text in seen:
@@ -437,14 +442,56 @@ class _Resolver:
             seen[bucket.name.text] = bucket.name.span
             condition = None
             if bucket.condition is not None:
-                condition = self.expr(bucket.condition, _Scope())
+                condition = self.expr(bucket.condition, scope)
                 if condition is None:
                     ok = False
                     continue
             buckets.append(m.Bucket(bucket.name.text, bucket.label, condition, bucket.span))
         if not ok:
             return None
-        return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span)
+        declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
+        return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared)
+
+    def resolve_scores(self, decl: n.Segmentation) -> dict[str, ir.Expr] | None:
+        """The segmentation's scores, by name, and `scores`: their digits as one text."""
+        local: dict[str, ir.Expr] = {}
+        ok = True
+        for score in decl.scores:
+            name = score.name.text
+            if name in local or name == "scores":
+                self.error("E102", f"score `{name}` is declared twice in segmentation "
+                           f"`{decl.name.text}`" if name in local else
+                           "`scores` is the name of all the scores together", score.name.span)
+                ok = False
+                continue
+            by = self.expr(score.by, _Scope())
+            if by is None:
+                ok = False
+                continue
+            if not 2 <= score.bins <= 100:
+                self.error("E002", "a score needs 2 to 100 bins", score.span)
+                ok = False
+                continue
+            values = [t.value for t in score.thresholds]
+            if score.method == "thresholds" and len(values) != score.bins - 1:
+                self.error("E002", f"{score.bins} bins need {score.bins - 1} thresholds, "
+                           f"got {len(values)}", score.span,
+                           "thresholds are the cut points between the bins, in ascending order")
+                ok = False
+                continue
+            if values != sorted(values) or len(set(values)) != len(values):
+                self.error("E002", "thresholds must be in ascending order", score.span)
+                ok = False
+                continue
+            local[name] = ir.Score(
+                decl.name.text, name, by, score.higher_is_better, score.bins, score.method,
+                tuple(self.literal(t) for t in score.thresholds), type=ir.Type.INT,
+                span=score.span)
+        if not ok:
+            return None
+        if local:
+            local["scores"] = ir.Func("score_code", tuple(local.values()), type=ir.Type.TEXT)
+        return local
 
     def enter(self, kind: str, name: str, span: Span) -> bool:
         """Push onto the resolution stack; report and return True on a cycle."""
@@ -497,6 +544,8 @@ class _Resolver:
     def expr_NameRef(self, node: n.NameRef, scope: _Scope) -> ir.Expr | None:
         name = node.name.text
         span = node.span
+        if scope.local and name in scope.local:
+            return dataclasses.replace(scope.local[name], span=span)
         if scope.table is not None:
             table = self.tables[scope.table]
             column = table.column(name)
@@ -883,6 +932,7 @@ class _Resolver:
 @dataclass(frozen=True)
 class _Scope:
     table: str | None = None  # the events table inside an aggregate, None at entity level
+    local: dict[str, ir.Expr] | None = None  # a segmentation's scores in its buckets
 
 
 def _walk_ast(node):

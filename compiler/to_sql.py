@@ -141,7 +141,7 @@ class SqlGenerator:
             previous = name
         outputs = [col(self.plan.key)] + [
             col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
-        ]
+        ] + [_alias(col(computed), ident(output)) for output, computed in self.plan.score_outputs]
         final = exp.select(*outputs).from_(previous, copy=False).order_by(
             col(self.plan.key), copy=False)
         for name, cte in ctes:
@@ -717,6 +717,11 @@ class SqlGenerator:
             return exp.Year(this=args[0])
         if name == "month":
             return exp.Month(this=args[0])
+        if name == "score_code":
+            # the digits of every score, e.g. "545"; missing when any score is
+            any_missing = _or(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
+            digits = exp.Concat(expressions=[_cast(a, "TEXT") for a in args])
+            return exp.Case(ifs=[exp.If(this=any_missing, true=exp.Null())], default=digits)
         if name == "coalesce":
             return exp.Coalesce(this=args[0], expressions=args[1:])
         if name in ("least", "greatest"):
@@ -781,6 +786,46 @@ class SqlGenerator:
         else:
             within = exp.LTE(this=row_number, expression=amount)
         return _and(eligible, within)
+
+    def value_Score(self, node: ir.Score) -> exp.Expression:
+        """Bins 1..N, N the best. ntile: equal-sized bins, ties split by key (the smaller key
+        gets the better score); quantile: bins by rank, ties share a bin; thresholds: fixed
+        cut points. Entities whose value is missing get no score."""
+        by = self.value(node.by)
+        missing = exp.Is(this=_paren(by.copy(), 5), expression=exp.Null())
+        if node.method == "thresholds":
+            compare = exp.GTE if node.higher_is_better else exp.LTE
+            score: exp.Expression = exp.Literal.number(1)
+            for threshold in node.thresholds:
+                reached = exp.Case(ifs=[exp.If(this=compare(this=_paren(by.copy(), 5),
+                                                            expression=self.value(threshold)),
+                                               true=exp.Literal.number(1))],
+                                   default=exp.Literal.number(0))
+                score = exp.Add(this=score, expression=reached)
+        else:
+            partition = [exp.Case(ifs=[exp.If(this=missing.copy(), true=exp.Literal.number(1))],
+                                  default=exp.Literal.number(0))]
+            # worst first, so that the best values get the highest bin
+            worst_first = exp.Ordered(this=by.copy(), desc=not node.higher_is_better)
+            if node.method == "ntile":
+                order = exp.Order(expressions=[worst_first,
+                                               exp.Ordered(this=col(self.plan.key), desc=True)])
+                score = exp.Window(this=exp.Ntile(this=exp.Literal.number(node.bins)),
+                                   partition_by=partition, order=order)
+            else:
+                rank = exp.Window(this=exp.Rank(), partition_by=partition,
+                                  order=exp.Order(expressions=[worst_first]))
+                size = exp.Window(this=exp.Count(this=exp.Star()),
+                                  partition_by=[p.copy() for p in partition])
+                share = exp.Div(
+                    this=_cast(exp.Mul(this=exp.Literal.number(node.bins),
+                                       expression=exp.Paren(this=exp.Sub(
+                                           this=rank, expression=exp.Literal.number(1)))),
+                               "DOUBLE"),
+                    expression=size)
+                score = exp.Add(this=_cast(exp.Floor(this=share), "INT"),
+                                expression=exp.Literal.number(1))
+        return exp.Case(ifs=[exp.If(this=missing, true=exp.Null())], default=score)
 
     def never_missing(self, node: ir.Expr) -> bool:
         """True when the value is present for every entity: a count or sum (0 without

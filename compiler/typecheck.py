@@ -45,7 +45,8 @@ class _Checker:
                 replace(b, condition=self.predicate(b.condition)) if b.condition else b
                 for b in segmentation.buckets
             )
-            segmentations[name] = replace(segmentation, buckets=buckets)
+            scores = tuple(self.check(score) for score in segmentation.scores)
+            segmentations[name] = replace(segmentation, buckets=buckets, scores=scores)
         return replace(self.model, features=self.features, segments=segments,
                        segmentations=segmentations)
 
@@ -142,6 +143,8 @@ class _Checker:
 
     def type_Func(self, node: ir.Func) -> T:
         types = [a.type for a in node.args]
+        if node.name == "score_code":
+            return T.TEXT
         if node.name in ("days_between", "months_between", "years_between"):
             for arg in node.args:
                 self.expect(arg, "a date or timestamp", lambda t: t.is_temporal)
@@ -176,6 +179,10 @@ class _Checker:
         if node.func in ("sum", "avg") and arg_type is not None:
             self.expect(node.arg, "a number", _numeric)
         return aggregate_type(node.func, arg_type)
+
+    def type_Score(self, node: ir.Score) -> T:
+        self.expect(node.by, "a number or a date", lambda t: t.is_numeric or t.is_temporal)
+        return T.INT
 
     def type_Rank(self, node: ir.Rank) -> T:
         self.expect(node.by, "a number or a date", lambda t: t.is_numeric or t.is_temporal)

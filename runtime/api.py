@@ -31,6 +31,11 @@ class Evaluation:
     segmentations: list[str]
     buckets: dict[str, dict[str, int]]  # segmentation -> bucket -> entities
 
+    @property
+    def scores(self) -> list[str]:
+        """Score columns of the segmentations (`rfm__r`), in the wide output."""
+        return [output for output, _ in self.plan.score_outputs]
+
 
 def today() -> date:
     return date.today()

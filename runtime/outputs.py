@@ -27,16 +27,17 @@ def format_for(path: str, explicit: str | None) -> str:
 
 
 def members_query(table: str, key: str, segments: list[str], shape: str,
-                  segmentations: list[str] = ()) -> str:
+                  segmentations: list[str] = (), scores: list[str] = ()) -> str:
     """SQL for the members in a stable order.
 
-    wide: the key, one boolean column per segment and one bucket-name column per
-    segmentation, by key. long: one row (key, segment) per member of each segment, then one
-    row (key, "segmentation.bucket") per entity for each segmentation, in declaration order,
-    then by key."""
+    wide: the key, one boolean column per segment, one bucket-name column per segmentation
+    and one column per segmentation score (`rfm__r`), by key. long: one row (key, segment)
+    per member of each segment, then one row (key, "segmentation.bucket") per entity for
+    each segmentation, in declaration order, then by key."""
     k = ident(key).sql("duckdb")
     if shape == "wide":
-        columns = ", ".join(ident(s).sql("duckdb") for s in (*segments, *segmentations))
+        columns = ", ".join(ident(s).sql("duckdb")
+                            for s in (*segments, *segmentations, *scores))
         return f"SELECT {k}{', ' + columns if columns else ''} FROM {table} ORDER BY {k}"
     parts = [
         f"SELECT {k}, '{s}' AS segment, {i} AS _order FROM {table} "

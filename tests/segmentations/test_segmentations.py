@@ -158,3 +158,26 @@ def test_segmentations_appear_in_run_outputs(project, tmp_path):
                               "--out", str(wide)])
     assert wide.read_text().splitlines()[:2] == ["id,adult,big,big_adult,s",
                                                  "1,true,true,true,grown"]
+
+
+@pytest.mark.parametrize("score,message", [
+    ("score s by spend higher is better into 1 ntile", "a score needs 2 to 100 bins"),
+    ("score s by spend higher is better into 4 thresholds (10, 20)",
+     "4 bins need 3 thresholds, got 2"),
+    ("score s by spend higher is better into 3 thresholds (20, 10)",
+     "thresholds must be in ascending order"),
+    ("score s by spend higher is better into 3 ntile\n"
+     "  score s by age lower is better into 3 ntile",
+     "score `s` is declared twice in segmentation `x`"),
+    ("score scores by spend higher is better into 3 ntile",
+     "`scores` is the name of all the scores together"),
+])
+def test_score_declarations_are_checked(score, message):
+    compilation = compile_source(SourceFile("t.seg", HEAD + f"""
+segmentation x {{
+  {score}
+  a when adult
+  else rest
+}}
+"""))
+    assert [d.message for d in compilation.errors] == [message]

@@ -208,7 +208,24 @@ WITH agg_orders AS (
     COALESCE(ROW_NUMBER() OVER (ORDER BY spend_1y DESC NULLS LAST, customer_id) <= 100, FALSE) AS _rank_2,
     CAST(spend_total AS DECIMAL(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
     COALESCE(avg_nps >= 9, FALSE) AS promoters,
-    COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban
+    COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban,
+    CASE
+      WHEN orders_total IS NULL
+      THEN NULL
+      ELSE CAST(FLOOR(
+        CAST(5 * (
+          RANK() OVER (
+            PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END
+            ORDER BY orders_total ASC
+          ) - 1
+        ) AS DOUBLE) / COUNT(*) OVER (PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END)
+      ) AS INT) + 1
+    END AS _score_rfm_f,
+    CASE
+      WHEN spend_total IS NULL
+      THEN NULL
+      ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
+    END AS _score_rfm_m
   FROM step_1
 ), step_3 AS (
   SELECT
@@ -217,7 +234,15 @@ WITH agg_orders AS (
     COALESCE(_rank_1, FALSE) AS top_20pct,
     COALESCE(_rank_2, FALSE) AS top_100_last_year,
     COALESCE(avg_order_value >= 150, FALSE) AS high_order_value,
-    COALESCE(sustainability_minded AND consent_marketing AND NOT minors, FALSE) AS marketable_sustainable
+    COALESCE(sustainability_minded AND consent_marketing AND NOT minors, FALSE) AS marketable_sustainable,
+    CASE
+      WHEN days_since_last_order IS NULL
+      THEN NULL
+      ELSE NTILE(5) OVER (
+        PARTITION BY CASE WHEN days_since_last_order IS NULL THEN 1 ELSE 0 END
+        ORDER BY days_since_last_order DESC NULLS LAST, customer_id DESC NULLS LAST
+      )
+    END AS _score_rfm_r
   FROM step_2
 ), step_4 AS (
   SELECT
@@ -237,7 +262,18 @@ WITH agg_orders AS (
       WHEN orders_total = 1
       THEN 'one_off'
       ELSE 'prospect'
-    END AS lifecycle
+    END AS lifecycle,
+    CASE
+      WHEN _score_rfm_r >= 4 AND _score_rfm_f >= 4 AND _score_rfm_m >= 4
+      THEN 'champions'
+      WHEN _score_rfm_f >= 4
+      THEN 'loyal'
+      WHEN _score_rfm_r <= 2 AND _score_rfm_f >= 3
+      THEN 'at_risk'
+      WHEN _score_rfm_r <= 2
+      THEN 'hibernating'
+      ELSE 'others'
+    END AS rfm
   FROM step_3
 )
 SELECT
@@ -274,7 +310,11 @@ SELECT
   vip_at_risk,
   marketable_sustainable,
   win_back,
-  lifecycle
+  lifecycle,
+  rfm,
+  _score_rfm_r AS rfm__r,
+  _score_rfm_f AS rfm__f,
+  _score_rfm_m AS rfm__m
 FROM step_4
 ORDER BY
   customer_id
