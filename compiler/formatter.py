@@ -20,6 +20,7 @@ and holds every comment of the input.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -157,6 +158,10 @@ def _expr(node: n.Expr) -> str:
             own = _BINARY_LEVEL[op]
             if own == PREDICATE:
                 return f"{expr(left, SUM)} {op} {expr(right, SUM)}"
+            if op == "or":
+                # `and` inside `or` keeps its parentheses: `(a and b) or c` reads unambiguously
+                left_level = OR if isinstance(left, n.Binary) and left.op == "or" else NOT
+                return f"{expr(left, left_level)} or {expr(right, NOT)}"
             return f"{expr(left, own)} {op} {expr(right, own + 1)}"
         case n.Unary(op="not", operand=operand):
             return f"not {expr(operand, NOT)}"
@@ -253,7 +258,8 @@ class _Line:
         return [*lines, text]
 
 
-_KNOWN = (n.Import, n.Param, n.Entity, n.Events, n.Lookup, n.Feature, n.Segment)
+KNOWN = (n.Import, n.Param, n.Entity, n.Events, n.Lookup, n.Feature, n.Segment,
+         n.Segmentation)
 
 
 def _kind(declaration: n.Declaration) -> str:
@@ -268,12 +274,14 @@ class _Printer:
         self.text = source.text
         self.declarations = sorted(module.declarations, key=lambda d: d.span.start)
         self.line_length = line_length
+        self.starts = [d.span.start for d in self.declarations]
+        self.ends = [d.span.end for d in self.declarations]
 
     def print(self) -> str:
         blocks = [self.declaration(d) for d in self.declarations]
         # comments: inside a declaration, trailing after one, or on their own between
         gaps: list[list[tuple[int, str]]] = [[] for _ in range(len(blocks) + 1)]
-        verbatim = [not isinstance(d, _KNOWN) for d in self.declarations]
+        verbatim = [not isinstance(d, KNOWN) for d in self.declarations]
         for offset, comment in comments(self.text):
             index = self._declaration_at(offset)
             own_line = self._own_line(offset)
@@ -297,13 +305,13 @@ class _Printer:
 
     # ---- comments
     def _declaration_at(self, offset: int) -> int | None:
-        for index, declaration in enumerate(self.declarations):
-            if declaration.span.start <= offset < declaration.span.end:
-                return index
+        index = bisect.bisect_right(self.starts, offset) - 1
+        if index >= 0 and offset < self.declarations[index].span.end:
+            return index
         return None
 
     def _declarations_before(self, offset: int) -> int:
-        return sum(1 for d in self.declarations if d.span.end <= offset)
+        return bisect.bisect_right(self.ends, offset)
 
     def _own_line(self, offset: int) -> bool:
         line_start = self.text.rfind("\n", 0, offset) + 1
@@ -345,7 +353,7 @@ class _Printer:
             position = stop + 1
         lines: list[str | None] = []
         for item in items:
-            if item is None and (not lines or lines[-1] is None):
+            if item is None and lines and lines[-1] is None:
                 continue
             lines.append(item)
         if index == 0 and lines and lines[0] is None:
@@ -393,7 +401,29 @@ class _Printer:
                 return self._inline(head, node.where, start)
             case n.Segment():
                 return self._segment_block(node)
+            case n.Segmentation():
+                return self._segmentation(node)
         return self._verbatim(node)
+
+    def _segmentation(self, node: n.Segmentation) -> list[_Line]:
+        lines = [_Line(f"segmentation {name(node.name)}{self._label(node.label)} {{",
+                       node.span.start)]
+        for score in node.scores:
+            if score.method == "thresholds":
+                binning = f"thresholds ({', '.join(literal(t) for t in score.thresholds)})"
+            else:
+                binning = score.method
+            better = "higher" if score.higher_is_better else "lower"
+            lines.append(_Line(f"score {name(score.name)} by {expr(score.by, SUM)} {better} is "
+                               f"better into {score.bins} {binning}", score.span.start, INDENT))
+        for bucket in node.buckets:
+            lines.append(_Line(f"{name(bucket.name)}{self._label(bucket.label)} when "
+                               f"{expr(bucket.condition)}", bucket.span.start, INDENT))
+        otherwise = node.otherwise
+        lines.append(_Line(f"else {name(otherwise.name)}{self._label(otherwise.label)}",
+                           otherwise.span.start, INDENT))
+        lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
+        return lines
 
     @staticmethod
     def _label(label: str | None) -> str:
@@ -425,9 +455,11 @@ class _Printer:
                      indent: str) -> list[_Line]:
         op, operands = split
         own = _BINARY_LEVEL[op]
-        lines = [_Line(head + expr(operands[0], own), anchor, indent)]
+        # the operands of an `or` chain that are `and`s keep their parentheses, as inline
+        first, rest = (NOT, NOT) if op == "or" else (own, own + 1)
+        lines = [_Line(head + expr(operands[0], first), anchor, indent)]
         for operand in operands[1:]:
-            lines.append(_Line(f"{op} {expr(operand, own + 1)}", operand.span.start,
+            lines.append(_Line(f"{op} {expr(operand, rest)}", operand.span.start,
                                CONTINUATION))
         return lines
 
@@ -458,15 +490,15 @@ class _Printer:
         """Where each property keyword of a segment block is in the input."""
         offsets: dict[str, int] = {}
         braces = parens = 0
+        properties = ("description", "owner", "tags", "where")
         for match in _LEXEME.finditer(self.text, node.span.start, node.span.end):
             token = match.group()
             if token in "{}()":
                 braces += {"{": 1, "}": -1}.get(token, 0)
                 parens += {"(": 1, ")": -1}.get(token, 0)
-            elif (braces == 1 and parens == 0 and token in
-                  ("description", "owner", "tags", "where")):
+            elif braces == 1 and parens == 0 and token in properties:
                 offsets.setdefault(token, match.start())
-        return offsets
+        return {key: offsets.get(key, node.span.start) for key in properties}
 
     def _verbatim(self, node: n.Node) -> list[_Line]:
         """A declaration this formatter does not know: printed as written."""

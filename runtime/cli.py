@@ -20,12 +20,14 @@ from rich.table import Table
 from segl.compiler import ir
 from segl.compiler.api import Compilation, compile_file, select_segments, sql_for_plan
 from segl.compiler.diagnostics import CompileError, Diagnostic
+from segl.compiler.formatter import format_source
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf
 from segl.compiler.version import SEGL_VERSION
 from sqlglot.dialects.dialect import Dialect, Dialects
 
 from . import api
+from . import fmt as formatting
 from .errors import DataError, UsageError
 from .explain import explain as explain_segment
 from .outputs import FORMATS, format_for, members_query, write_atomically
@@ -262,7 +264,7 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
             if out_path:
                 status.update(f"Writing {out_path}…")
                 query = members_query(evaluation.table, evaluation.key, evaluation.segments,
-                                      shape, evaluation.segmentations)
+                                      shape, evaluation.segmentations, evaluation.scores)
                 write_atomically(evaluation.connection, query, out_path, fmt)
         print_sizes(evaluation)
         if fmt == "table" and not out_path:
@@ -301,7 +303,7 @@ def print_sizes(evaluation: api.Evaluation) -> None:
 
 def print_members(evaluation: api.Evaluation, shape: str, limit: int) -> None:
     query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
-                          evaluation.segmentations)
+                          evaluation.segmentations, evaluation.scores)
     connection = evaluation.connection
     total = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
     cursor = connection.execute(f"SELECT * FROM ({query}) LIMIT {int(limit)}")
@@ -396,6 +398,43 @@ def init(folder):
         for path in created:
             console().print(f"created {path}")
         console().print(f"next: cd {folder} && segl run")
+
+
+@main.command(name="fmt")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would change.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Change nothing; print a diff and exit 1 if a file would change.")
+@click.option("--line-length", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Split a longer inline `and`/`or` condition one condition per line.")
+def fmt(paths, check, show_diff, line_length):
+    """Format .seg files in the canonical style (PATH: files, folders, or - for stdin)."""
+    with reporting():
+        failed = changed = False
+        for path in formatting.seg_files(paths):
+            before = sys.stdin.read() if path == formatting.STDIN else formatting.read(path)
+            shown = "<stdin>" if path == formatting.STDIN else path
+            try:
+                after = format_source(before, shown, line_length)
+            except CompileError as exc:
+                print_diagnostics(exc.diagnostics)
+                failed = True
+                continue
+            if path == formatting.STDIN and not (check or show_diff):
+                sys.stdout.write(after)
+                continue
+            if after == before:
+                continue
+            changed = True
+            if show_diff:
+                sys.stdout.write(formatting.unified_diff(shown, before, after))
+            elif check:
+                click.echo(f"would reformat {shown}")
+            else:
+                formatting.replace(path, after)
+                click.echo(f"reformatted {shown}")
+        if failed or (changed and (check or show_diff)):
+            raise Exit(DEFINITION_ERROR)
 
 
 if __name__ == "__main__":
