@@ -162,14 +162,18 @@ def check(files, params, database, no_data):
                 usage_only = usage_only and all(d.code == "E401" for d in compilation.errors)
                 continue
             model = compilation.model
-            parts = [f"{len(model.segments)} segments"]
+            parts = [_count(len(model.segments), "segment")]
             if model.segmentations:
-                parts.append(f"{len(model.segmentations)} segmentations")
-            parts += [f"{len(model.features)} features",
-                      f"{len(model.events) + len(model.lookups) + 1} sources"]
+                parts.append(_count(len(model.segmentations), "segmentation"))
+            parts += [_count(len(model.features), "feature"),
+                      _count(len(model.events) + len(model.lookups) + 1, "source")]
             console().print(f"{file}: ok ({', '.join(parts)})")
         if failed:
             raise Exit(USAGE_OR_DATA_ERROR if usage_only else DEFINITION_ERROR)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @main.command(name="compile")
