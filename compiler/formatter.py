@@ -369,6 +369,8 @@ class _Printer:
     def declaration(self, node: n.Declaration) -> list[_Line]:
         start = node.span.start
         match node:
+            case n.Import(path=path, library=True):
+                return [_Line(f"import {path}", start)]
             case n.Import(path=path):
                 return [_Line(f"import {string(path)}", start)]
             case n.Param(name=ident, value=value):

@@ -172,6 +172,7 @@ class Column(Node):
 @dataclass(frozen=True)
 class Import(Node):
     path: str
+    library: bool = False  # `import std.rfm`: a file of segl's standard library
 
 
 @dataclass(frozen=True)

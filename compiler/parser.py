@@ -421,6 +421,10 @@ class AstBuilder(Transformer):
     def import_decl(self, meta, children):
         return n.Import(_unquote(children[0]), span=self._span(meta))
 
+    def import_library(self, meta, children):
+        package, module = children
+        return n.Import(f"{package.text}.{module.text}", library=True, span=self._span(meta))
+
     def param_decl(self, meta, children):
         return n.Param(children[0], children[1], span=self._span(meta))
 

@@ -58,7 +58,16 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic]) -> list[LoadedF
         for decl in parsed.module.declarations:
             if not isinstance(decl, n.Import):
                 continue
-            target = (source.directory / decl.path).resolve()
+            if decl.library:
+                target = library_path(decl.path)
+                if target is None:
+                    diagnostics.append(error(
+                        "E104", f"no standard library file `{decl.path}`", decl.span,
+                        did_you_mean(decl.path, library_names()) or
+                        f"the standard library has: {', '.join(library_names())}"))
+                    continue
+            else:
+                target = (source.directory / decl.path).resolve()
             if target in stack or target == key:
                 chain = " -> ".join(p.name for p in (*stack, key, target))
                 diagnostics.append(
@@ -81,6 +90,27 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic]) -> list[LoadedF
 
     visit(entry, ())
     return order
+
+
+STDLIB = Path(__file__).resolve().parent / "stdlib"
+
+
+def library_names() -> list[str]:
+    return sorted(f"std.{p.stem}" for p in STDLIB.glob("*.seg"))
+
+
+def library_path(name: str) -> Path | None:
+    """`std.rfm` -> the file shipped with segl, if there is one."""
+    package, _, module = name.partition(".")
+    path = STDLIB / f"{module}.seg"
+    return path.resolve() if package == "std" and path.is_file() else None
+
+
+def is_library_file(path: str) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(STDLIB)
+    except OSError:
+        return False
 
 
 def _display_path(path: Path) -> str:
