@@ -206,6 +206,14 @@ def _expr(node: n.Expr) -> str:
     raise TypeError(f"cannot format {type(node).__name__}")
 
 
+def _expectation(node: n.Expectation) -> str:
+    if node.kind == "size":
+        return f"size {node.op} {literal(node.value)}"
+    if node.kind == "share":
+        return f"share {node.op} {literal(node.value)}%"
+    return f"overlap with {name(node.other)} {node.op} {literal(node.value)}%"
+
+
 def _date_value(node: n.Literal | n.NameRef) -> str:
     return literal(node) if isinstance(node, n.Literal) else name(node.name)
 
@@ -485,6 +493,9 @@ class _Printer:
                 lines.append(_Line(f"where {expr(node.where)}", offsets["where"], INDENT))
             else:
                 lines.extend(self._chain_lines("where ", split, offsets["where"], INDENT))
+        for expectation in node.expectations:
+            lines.append(_Line(f"expect {_expectation(expectation)}", expectation.span.start,
+                               INDENT))
         lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
         return lines
 

@@ -81,6 +81,22 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    kind: str  # "size" | "share" | "overlap"
+    op: str  # < <= > >= !=
+    value: object  # int or Decimal; a percentage for share and overlap
+    other: str | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    def describe(self) -> str:
+        if self.kind == "size":
+            return f"size {self.op} {self.value}"
+        if self.kind == "share":
+            return f"share {self.op} {self.value}%"
+        return f"overlap with {self.other} {self.op} {self.value}%"
+
+
+@dataclass(frozen=True)
 class Segment:
     name: str
     label: str | None
@@ -92,6 +108,7 @@ class Segment:
     # top-level `and` term of `where`. `segl explain` shows them as a funnel.
     conditions: tuple[ir.Expr, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
+    expectations: tuple[Expectation, ...] = ()
 
     @property
     def predicate(self) -> ir.Expr:

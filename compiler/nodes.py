@@ -232,6 +232,16 @@ class Feature(Node):
 
 
 @dataclass(frozen=True)
+class Expectation(Node):
+    """`expect size >= 100`, `expect share <= 20%`, `expect overlap with other < 10%`."""
+
+    kind: str  # "size" | "share" | "overlap"
+    op: str
+    value: Literal
+    other: Ident | None = None
+
+
+@dataclass(frozen=True)
 class Segment(Node):
     name: Ident
     label: str | None
@@ -241,6 +251,7 @@ class Segment(Node):
     extends: Ident | None
     where: Expr | None
     inline: bool
+    expectations: tuple[Expectation, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -479,7 +479,10 @@ class AstBuilder(Transformer):
     def segment_block(self, meta, children):
         name, label, extends, *properties = children
         props: dict[str, object] = {}
+        expectations = tuple(value for key, value, _ in properties if key == "expect")
         for key, value, span in properties:
+            if key == "expect":
+                continue
             if key in props:
                 self.diagnostics.append(
                     error("E102", f"`{key}` is given twice in segment `{name.text}`", span,
@@ -489,8 +492,30 @@ class AstBuilder(Transformer):
             props[key] = value
         return n.Segment(
             name, label.text if label else None, props.get("description"), props.get("owner"),
-            props.get("tags", ()), extends, props.get("where"), False, span=self._span(meta),
+            props.get("tags", ()), extends, props.get("where"), False, expectations,
+            span=self._span(meta),
         )
+
+    def expect(self, meta, children):
+        return ("expect", children[0], self._span(meta))
+
+    def expect_size(self, meta, children):
+        op, number = children
+        return n.Expectation("size", str(op), self.number(_Position(number.start_pos,
+                                                                    number.end_pos), [number]),
+                             span=self._span(meta))
+
+    def expect_share(self, meta, children):
+        op, number, _percent = children
+        return n.Expectation("share", str(op), self.number(_Position(number.start_pos,
+                                                                     number.end_pos), [number]),
+                             span=self._span(meta))
+
+    def expect_overlap(self, meta, children):
+        other, op, number, _percent = children
+        return n.Expectation("overlap", str(op), self.number(_Position(number.start_pos,
+                                                                       number.end_pos), [number]),
+                             other, span=self._span(meta))
 
     def segmentation_decl(self, meta, children):
         name, label, *rest = children

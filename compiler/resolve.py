@@ -447,9 +447,28 @@ class _Resolver:
         if not ok:
             self.broken.add(name)
             return None
+        expectations = []
+        for expectation in decl.expectations:
+            other = expectation.other.text if expectation.other else None
+            if other is not None and other not in self.segment_decls:
+                self.error("E101", f"unknown segment `{other}`", expectation.other.span,
+                           did_you_mean(other, self.segment_decls))
+                ok = False
+                continue
+            percent = expectation.value.value
+            if expectation.kind in ("share", "overlap") and not 0 <= percent <= 100:
+                self.error("E002", "a percentage must be between 0 and 100",
+                           expectation.value.span)
+                ok = False
+                continue
+            expectations.append(m.Expectation(expectation.kind, expectation.op,
+                                              expectation.value.value, other, expectation.span))
+        if not ok:
+            self.broken.add(name)
+            return None
         segment = m.Segment(name, decl.label, decl.description, decl.owner, decl.tags,
                             decl.extends.text if decl.extends else None, tuple(conditions),
-                            decl.span)
+                            decl.span, tuple(expectations))
         self.segments[name] = segment
         return segment
 

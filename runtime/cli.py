@@ -29,6 +29,7 @@ from sqlglot.dialects.dialect import Dialect, Dialects
 from . import api
 from . import fmt as formatting
 from .errors import DataError, UsageError
+from .expectations import check_expectations, overlaps
 from .explain import explain as explain_segment
 from .outputs import FORMATS, format_for, members_query, write_atomically
 from .project import Project, find_project
@@ -145,7 +146,10 @@ db_option = click.option("--db", "database", metavar="DUCKDB_FILE",
 @param_option
 @db_option
 @click.option("--no-data", is_flag=True, help="Check definitions only; do not read the data.")
-def check(files, params, database, no_data):
+@click.option("--data", "evaluate_data", is_flag=True,
+              help="Also evaluate the segments and check their `expect` clauses.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Evaluation date for --data.")
+def check(files, params, database, no_data, evaluate_data, as_of):
     """Check definitions (and that the data matches them)."""
     with reporting():
         chosen, project = entry_files(files)
@@ -168,6 +172,21 @@ def check(files, params, database, no_data):
             parts += [_count(len(model.features), "feature"),
                       _count(len(model.events) + len(model.lookups) + 1, "source")]
             console().print(f"{file}: ok ({', '.join(parts)})")
+            if evaluate_data and not no_data:
+                when = as_of_option(as_of, project)
+                evaluation = api.evaluate(file, when, None, values,
+                                          database or project.database)
+                outcomes = check_expectations(evaluation)
+                for outcome in outcomes:
+                    stream = sys.stdout if outcome.passed else sys.stderr
+                    stream.write(("ok: " if outcome.passed else "expectation failed: ")
+                                 + outcome.message() + "\n")
+                failing = [o for o in outcomes if not o.passed]
+                console().print(f"{file}: {len(outcomes) - len(failing)} of {len(outcomes)} "
+                                f"expectations hold at as_of {evaluation.as_of}")
+                if failing:
+                    failed = True
+                    usage_only = False
         if failed:
             raise Exit(USAGE_OR_DATA_ERROR if usage_only else DEFINITION_ERROR)
 
@@ -271,6 +290,9 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
                                       shape, evaluation.segmentations, evaluation.scores)
                 write_atomically(evaluation.connection, query, out_path, fmt)
         print_sizes(evaluation)
+        for outcome in check_expectations(evaluation):
+            if not outcome.passed:
+                sys.stderr.write(f"warning: expectation failed: {outcome.message()}\n")
         if fmt == "table" and not out_path:
             print_members(evaluation, shape, limit)
         if out_path:
@@ -348,6 +370,39 @@ def explain(segment, file, as_of, params, database):
             table.add_row(str(index), step.condition, f"{step.passing:,}",
                           f"{step.remaining:,}", f"{share:.1%}")
         console().print(table)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path())
+@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--limit", default=20, show_default=True, help="Pairs printed, most alike first.")
+@click.option("--out", "out_path", type=click.Path(),
+              help="Write every pair (segment, segment, both, either, jaccard) to a CSV file.")
+@param_option
+@db_option
+def overlap(file, as_of, segments, limit, out_path, params, database):
+    """How much segments overlap: members in both, and the Jaccard index, for every pair."""
+    with reporting():
+        path, project = single_file(file)
+        when = as_of_option(as_of, project)
+        if when == "param":
+            raise UsageError("`segl overlap` needs a date (or `today`) for --as-of")
+        evaluation = api.evaluate(path, when, list(segments) or None,
+                                  parse_params(params, project), database or project.database)
+        pairs = sorted(overlaps(evaluation), key=lambda p: (-p.jaccard, p.first, p.second))
+        table = Table(title=f"overlap · as_of {evaluation.as_of} · {len(pairs):,} pairs")
+        for column, justify in (("segment", "left"), ("segment", "left"), ("both", "right"),
+                                ("either", "right"), ("jaccard", "right")):
+            table.add_column(column, justify=justify)
+        for pair in pairs[:limit]:
+            table.add_row(pair.first, pair.second, f"{pair.both:,}", f"{pair.either:,}",
+                          f"{pair.jaccard:.3f}")
+        console().print(table)
+        if out_path:
+            lines = ["first,second,both,either,jaccard"] + [
+                f"{p.first},{p.second},{p.both},{p.either},{p.jaccard:.6f}" for p in pairs]
+            _write_text(out_path, "\n".join(lines) + "\n")
 
 
 @main.command(name="ls")
