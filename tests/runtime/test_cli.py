@@ -254,3 +254,9 @@ def test_table_sources_are_read_from_a_duckdb_database(tmp_path):
     missing = segl("run", str(seg), "--as-of", "2026-06-30")
     assert missing.exit_code == 2
     assert "table `crm.customers` cannot be read" in missing.stderr
+
+
+def test_explain_of_a_segmentation_points_to_run():
+    result = segl("explain", "lifecycle", SHOP, "--as-of", "2026-06-30")
+    assert result.exit_code == 2
+    assert "`lifecycle` is a segmentation: `segl run -s lifecycle`" in result.stderr
