@@ -137,6 +137,36 @@ class Segmentation:
 
 
 @dataclass(frozen=True)
+class TestRows:
+    table: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]  # Python values; None for `missing`
+
+
+@dataclass(frozen=True)
+class TestExpect:
+    segment: str
+    bucket: str | None  # for a segmentation
+    keys: frozenset
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def target(self) -> str:
+        return f"{self.segment}.{self.bucket}" if self.bucket else self.segment
+
+
+@dataclass(frozen=True)
+class Test:
+    """Fixture rows for some tables (the others empty) and the members they must give."""
+
+    name: str
+    as_of: object  # date | None
+    rows: tuple[TestRows, ...]
+    expects: tuple[TestExpect, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Model:
     files: tuple[str, ...]
     entity: Table
@@ -146,6 +176,7 @@ class Model:
     features: dict[str, Feature]
     segments: dict[str, Segment]
     segmentations: dict[str, Segmentation] = field(default_factory=dict)
+    tests: dict[str, Test] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

@@ -280,7 +280,32 @@ class Segmentation(Node):
     scores: tuple[Score, ...] = ()
 
 
-Declaration = Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
+@dataclass(frozen=True)
+class TestRows(Node):
+    table: Ident
+    columns: tuple[Ident, ...]
+    rows: tuple[tuple[Literal | None, ...], ...]  # None: `missing`
+
+
+@dataclass(frozen=True)
+class TestExpect(Node):
+    segment: Ident  # a segment, or a segmentation with `bucket`
+    bucket: Ident | None
+    keys: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class Test(Node):
+    """Fixture rows and the members they must give: `segl test` runs it."""
+
+    name: Ident
+    as_of: Literal | None
+    rows: tuple[TestRows, ...]
+    expects: tuple[TestExpect, ...]
+
+
+Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
+               | Test)
 
 
 @dataclass(frozen=True)

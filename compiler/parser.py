@@ -27,7 +27,7 @@ from .diagnostics import Diagnostic, error
 from .source import SourceFile
 
 TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segmentation",
-             "segment")
+             "segment", "test")
 # Declarations start at the beginning of a line (the canonical format indents nothing else
 # that way), so a column named `segment` inside a block does not start a new piece.
 _DECLARATION_START = re.compile(r"^(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
@@ -547,6 +547,41 @@ class AstBuilder(Transformer):
         name, label = children
         return n.Bucket(name, label.text if label else None, None, span=self._span(meta))
 
+    def test_decl(self, meta, children):
+        name, *items = children
+        as_of = next((value for kind, value in items if kind == "as_of"), None)
+        rows = tuple(value for kind, value in items if kind == "rows")
+        expects = tuple(value for kind, value in items if kind == "expect")
+        return n.Test(name, as_of, rows, expects, span=self._span(meta))
+
+    def test_as_of(self, meta, children):
+        return ("as_of", self.date_literal(meta, children))
+
+    def test_rows(self, meta, children):
+        table, *rest = children
+        columns = tuple(c for c in rest if isinstance(c, n.Ident))
+        rows = tuple(c for c in rest if isinstance(c, _Row))
+        return ("rows", n.TestRows(table, columns, tuple(r.values for r in rows),
+                                   span=self._span(meta)))
+
+    def test_row(self, meta, children):
+        return _Row(children[0])
+
+    def test_values(self, meta, children):
+        return tuple(children)
+
+    def missing_value(self, meta, children):
+        return _MISSING
+
+    def negative_number(self, meta, children):
+        literal = self.number(meta, children)
+        return n.Literal(-literal.value, "number", span=literal.span)
+
+    def test_expect(self, meta, children):
+        segment, *middle, keys = children  # `[ "." name ]` leaves placeholders when absent
+        bucket = next((c for c in middle if isinstance(c, n.Ident)), None)
+        return ("expect", n.TestExpect(segment, bucket, tuple(keys or ()), span=self._span(meta)))
+
     def extends(self, meta, children):
         return children[0]
 
@@ -561,6 +596,14 @@ class AstBuilder(Transformer):
 
     def where(self, meta, children):
         return ("where", children[0], self._span(meta))
+
+
+class _Row:
+    def __init__(self, values: tuple):
+        self.values = tuple(None if v is _MISSING else v for v in values)
+
+
+_MISSING = object()  # `missing` in a test row, before it becomes None
 
 
 class _Filter:

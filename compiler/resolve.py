@@ -156,6 +156,7 @@ class _Resolver:
         self.feature_decls: dict[str, n.Feature] = {}
         self.segment_decls: dict[str, n.Segment] = {}
         self.segmentation_decls: dict[str, n.Segmentation] = {}
+        self.test_decls: dict[str, n.Test] = {}
         self.tables: dict[str, m.Table] = {}
         self.schema_known: dict[str, bool] = {}
         self.params: dict[str, m.Param] = {}
@@ -193,6 +194,11 @@ class _Resolver:
             segmentation = self.resolve_segmentation(decl)
             if segmentation is not None:
                 segmentations[segmentation.name] = segmentation
+        tests = {}
+        for decl in self.test_decls.values():
+            test = self.resolve_test(decl, segmentations)
+            if test is not None:
+                tests[test.name] = test
         files = tuple(f.source.path for f in self.files)
         return m.Model(
             files=files,
@@ -203,6 +209,7 @@ class _Resolver:
             features={k: self.features[k] for k in self.feature_decls if k in self.features},
             segments={k: self.segments[k] for k in self.segment_decls if k in self.segments},
             segmentations=segmentations,
+            tests=tests,
         )
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
@@ -242,6 +249,8 @@ class _Resolver:
             self.segment_decls[name.text] = decl
         elif isinstance(decl, n.Segmentation):
             self.segmentation_decls[name.text] = decl
+        elif isinstance(decl, n.Test):
+            self.test_decls[name.text] = decl
 
     # ---- parameters
     def resolve_params(self) -> None:
@@ -500,6 +509,48 @@ class _Resolver:
             return None
         declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared)
+
+    def resolve_test(self, decl: n.Test, segmentations: dict[str, m.Segmentation]
+                     ) -> m.Test | None:
+        ok = True
+        rows = []
+        for block in decl.rows:
+            table = self.tables.get(block.table.text)
+            if table is None:
+                self.error("E101", f"unknown table `{block.table.text}`", block.table.span,
+                           did_you_mean(block.table.text, self.tables))
+                ok = False
+                continue
+            values = []
+            for row in block.rows:
+                if len(row) != len(block.columns):
+                    self.error("E002", f"a row of `{table.name}` needs {len(block.columns)} "
+                               f"values, got {len(row)}", block.span)
+                    ok = False
+                    break
+                values.append(tuple(None if v is None else v.value for v in row))
+            rows.append(m.TestRows(table.name, tuple(c.text for c in block.columns),
+                                   tuple(values)))
+        expects = []
+        for expect in decl.expects:
+            name = expect.segment.text
+            bucket = expect.bucket.text if expect.bucket else None
+            known = name in self.segments if bucket is None else (
+                name in segmentations and bucket in {b.name for b in segmentations[name].buckets})
+            if not known:
+                what = f"{name}.{bucket}" if bucket else name
+                self.error("E101", f"unknown segment or bucket `{what}`", expect.span,
+                           did_you_mean(what, [*self.segments, *(
+                               f"{s.name}.{b.name}" for s in segmentations.values()
+                               for b in s.buckets)]))
+                ok = False
+                continue
+            expects.append(m.TestExpect(name, bucket, frozenset(k.value for k in expect.keys),
+                                        expect.span))
+        if not ok:
+            return None
+        as_of = decl.as_of.value if decl.as_of is not None else None
+        return m.Test(decl.name.text, as_of, tuple(rows), tuple(expects), decl.span)
 
     def resolve_scores(self, decl: n.Segmentation) -> dict[str, ir.Expr] | None:
         """The segmentation's scores, by name, and `scores`: their digits as one text."""

@@ -31,6 +31,7 @@ from . import fmt as formatting
 from .errors import DataError, UsageError
 from .expectations import check_expectations, overlaps
 from .explain import explain as explain_segment
+from .language_tests import run_tests
 from .outputs import FORMATS, format_for, members_query, write_atomically
 from .project import Project, find_project
 from .scaffold import scaffold
@@ -403,6 +404,28 @@ def overlap(file, as_of, segments, limit, out_path, params, database):
             lines = ["first,second,both,either,jaccard"] + [
                 f"{p.first},{p.second},{p.both},{p.either},{p.jaccard:.6f}" for p in pairs]
             _write_text(out_path, "\n".join(lines) + "\n")
+
+
+@main.command(name="test")
+@click.argument("file", required=False, type=click.Path())
+@click.option("--name", "-k", "names", multiple=True, help="Only these tests.")
+@param_option
+def test_command(file, names, params):
+    """Run the `test` blocks: fixture rows in, expected members out."""
+    with reporting():
+        path, project = single_file(file)
+        compilation = compiled(path, parse_params(params, project))
+        default_as_of = project.as_of if project.as_of not in ("today", "param") else None
+        results = run_tests(compilation, list(names),
+                            date.fromisoformat(default_as_of) if default_as_of else None)
+        for result in results:
+            console().print(("PASS " if result.passed else "FAIL ") + result.name)
+            for failure in result.failures:
+                sys.stderr.write(f"  {failure}\n")
+        failed = sum(1 for r in results if not r.passed)
+        console().print(f"{len(results) - failed} passed, {failed} failed")
+        if failed:
+            raise Exit(DEFINITION_ERROR)
 
 
 @main.command(name="ls")

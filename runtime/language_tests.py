@@ -1,0 +1,129 @@
+"""`segl test`: run the `test` blocks of a file. Each test gets a fresh in-memory DuckDB with
+one table per source, holding the test's rows (empty where it gives none), and its expected
+members are compared with what the segments select from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from segl.compiler import model as m
+from segl.compiler.api import Compilation, sql_for_plan
+from segl.compiler.ir import Type
+from segl.compiler.plan import plan_for
+from segl.compiler.to_sql import AsOf, ident
+
+from .engines import duckdb as duckdb_engine
+
+_DUCKDB_TYPES = {Type.INT: "BIGINT", Type.DECIMAL: "DECIMAL(38, 9)", Type.FLOAT: "DOUBLE",
+                 Type.TEXT: "VARCHAR", Type.BOOL: "BOOLEAN", Type.DATE: "DATE",
+                 Type.TIMESTAMP: "TIMESTAMP"}
+
+
+@dataclass
+class TestResult:
+    name: str
+    failures: list[str]  # one line per expectation that did not hold
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_tests(compilation: Compilation, names: list[str] | None = None,
+              default_as_of: date | None = None) -> list[TestResult]:
+    model = compilation.require_ok()
+    chosen = [t for t in model.tests.values() if not names or t.name in names]
+    return [run_test(compilation, model, test, default_as_of or date.today()) for test in chosen]
+
+
+def run_test(compilation: Compilation, model: m.Model, test: m.Test,
+             default_as_of: date) -> TestResult:
+    connection = duckdb_engine.connect()
+    fixture = fixture_model(model, test, connection)
+    targets = list(dict.fromkeys(e.segment for e in test.expects))
+    plan = plan_for(fixture, targets)
+    sql = sql_for_plan(plan, Compilation(compilation.path, fixture, []), "duckdb",
+                       AsOf("date", test.as_of or default_as_of), pretty=False)
+    result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
+                                     list(plan.segmentations))
+    failures = []
+    for expect in test.expects:
+        column = ident(expect.segment).sql("duckdb")
+        condition = column if expect.bucket is None else \
+            f"{column} = '{expect.bucket.replace(chr(39), chr(39) * 2)}'"
+        rows = connection.execute(
+            f"SELECT {ident(plan.key).sql('duckdb')} FROM {result.table} WHERE {condition}"
+        ).fetchall()
+        actual = {row[0] for row in rows}
+        if actual != set(expect.keys):
+            missing = sorted(set(expect.keys) - actual, key=str)
+            extra = sorted(actual - set(expect.keys), key=str)
+            where = f"{expect.span}: " if expect.span else ""
+            failures.append(f"{where}expect {expect.target} = {_keys(expect.keys)}: got "
+                            f"{_keys(actual)} (missing {_keys(missing)}, "
+                            f"unexpected {_keys(extra)})")
+    connection.close()
+    return TestResult(test.name, failures)
+
+
+def _keys(keys) -> str:
+    return "(" + ", ".join(repr(k) if isinstance(k, str) else str(k)
+                           for k in sorted(keys, key=str)) + ")"
+
+
+def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
+    """The model with every source replaced by a table of the test's rows."""
+    given = {rows.table: rows for rows in test.rows}
+
+    def table_for(table: m.Table) -> m.Table:
+        name = f"segl_test_{table.name}"
+        rows = given.get(table.name)
+        columns: dict[str, str] = {}
+        for column in table.columns:
+            columns[column.name] = _duckdb_type(column.type, column.name, rows)
+        for link in (table.key, table.entity_key, table.through_column, table.time_column):
+            if link and link not in columns:
+                columns[link] = _duckdb_type(Type.ANY, link, rows,
+                                             time=link == table.time_column)
+        for column in (rows.columns if rows else ()):
+            if column not in columns:
+                columns[column] = _duckdb_type(Type.ANY, column, rows)
+        definition = ", ".join(f"{ident(c).sql('duckdb')} {t}" for c, t in columns.items())
+        connection.execute(f"CREATE TABLE {name} ({definition})")
+        if rows and rows.rows:
+            names = ", ".join(ident(c).sql("duckdb") for c in rows.columns)
+            marks = ", ".join("?" for _ in rows.columns)
+            connection.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})",
+                                   [list(row) for row in rows.rows])
+        return replace(table, locations=(m.Location("table", name, None),))
+
+    return replace(
+        model,
+        entity=table_for(model.entity),
+        events={k: table_for(t) for k, t in model.events.items()},
+        lookups={k: table_for(t) for k, t in model.lookups.items()},
+    )
+
+
+def _duckdb_type(declared: Type, column: str, rows: m.TestRows | None, time: bool = False) -> str:
+    if declared in _DUCKDB_TYPES:
+        return _DUCKDB_TYPES[declared]
+    if rows and column in rows.columns:
+        index = rows.columns.index(column)
+        for row in rows.rows:
+            value = row[index]
+            if isinstance(value, bool):
+                return "BOOLEAN"
+            if isinstance(value, int):
+                return "BIGINT"
+            if isinstance(value, Decimal):
+                return "DECIMAL(38, 9)"
+            if isinstance(value, datetime):
+                return "TIMESTAMP"
+            if isinstance(value, date):
+                return "DATE"
+            if isinstance(value, str):
+                return "VARCHAR"
+    return "TIMESTAMP" if time else "VARCHAR"
