@@ -267,7 +267,7 @@ class _Line:
 
 
 KNOWN = (n.Import, n.Param, n.Entity, n.Events, n.Lookup, n.Feature, n.Segment,
-         n.Segmentation)
+         n.Segmentation, n.Kpi)
 
 
 def _kind(declaration: n.Declaration) -> str:
@@ -413,6 +413,9 @@ class _Printer:
                 return self._segment_block(node)
             case n.Segmentation():
                 return self._segmentation(node)
+            case n.Kpi():
+                head = f"kpi {name(node.name)}{self._label(node.label)} = "
+                return self._inline(head, node.expr, start)
         return self._verbatim(node)
 
     def _segmentation(self, node: n.Segmentation) -> list[_Line]:

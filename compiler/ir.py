@@ -280,6 +280,15 @@ class Score(Expr):
     thresholds: tuple[Literal, ...] = ()
 
 
+@dataclass(frozen=True)
+class Total(Expr):
+    """A KPI's aggregate over a group of entities (a segment's members, a bucket, everyone):
+    `func` (sum, count, avg, min, max) of a per-entity value."""
+
+    func: str
+    value: Expr
+
+
 def conjuncts(expr: Expr) -> tuple[Expr, ...]:
     """The top-level `and` terms of a predicate, in source order."""
     if isinstance(expr, Logic) and expr.op == "and":

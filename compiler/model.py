@@ -137,6 +137,16 @@ class Segmentation:
 
 
 @dataclass(frozen=True)
+class Kpi:
+    """A measure of a group of entities; its aggregates are `ir.Total`s."""
+
+    name: str
+    label: str | None
+    expr: ir.Expr
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class TestRows:
     table: str
     columns: tuple[str, ...]
@@ -177,6 +187,7 @@ class Model:
     segments: dict[str, Segment]
     segmentations: dict[str, Segmentation] = field(default_factory=dict)
     tests: dict[str, Test] = field(default_factory=dict)
+    kpis: dict[str, Kpi] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

@@ -304,8 +304,15 @@ class Test(Node):
     expects: tuple[TestExpect, ...]
 
 
+@dataclass(frozen=True)
+class Kpi(Node):
+    name: Ident
+    label: str | None
+    expr: Expr
+
+
 Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
-               | Test)
+               | Test | Kpi)
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from .diagnostics import Diagnostic, error
 from .source import SourceFile
 
 TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segmentation",
-             "segment", "test")
+             "segment", "test", "kpi")
 # Declarations start at the beginning of a line (the canonical format indents nothing else
 # that way), so a column named `segment` inside a block does not start a new piece.
 _DECLARATION_START = re.compile(r"^(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
 _DECLARED_NAME = re.compile(
-    r"^[ \t]*(?:param|entity|events|lookup|feature|segmentation|segment)\s+`?(\w+)",
+    r"^[ \t]*(?:param|entity|events|lookup|feature|segmentation|segment|kpi)\s+`?(\w+)",
     re.MULTILINE
 )
 
@@ -546,6 +546,10 @@ class AstBuilder(Transformer):
     def else_bucket(self, meta, children):
         name, label = children
         return n.Bucket(name, label.text if label else None, None, span=self._span(meta))
+
+    def kpi_decl(self, meta, children):
+        name, label, expr = children
+        return n.Kpi(name, label.text if label else None, expr, span=self._span(meta))
 
     def test_decl(self, meta, children):
         name, *items = children

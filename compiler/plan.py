@@ -70,6 +70,10 @@ class Plan:
     segmentations: tuple[str, ...] = ()  # segmentation names: one bucket name per entity
     # (output column, computed column): each score of those segmentations, e.g. rfm__r
     score_outputs: tuple[tuple[str, str], ...] = ()
+    # KPIs: their expressions over `ir.Total(func, Ref(component))`, and the per-entity
+    # component columns the query returns for them
+    kpis: tuple[tuple[str, ir.Expr], ...] = ()
+    kpi_components: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -108,14 +112,15 @@ def feature_table_name(table: str, column: str) -> str:
     return f"{table}__{column}"
 
 
-def plan_for(model: m.Model, names: list[str] | None = None) -> Plan:
+def plan_for(model: m.Model, names: list[str] | None = None,
+             kpis: list[str] | None = None) -> Plan:
     """Plan the given segments and segmentations (default: all), with only what they
-    depend on."""
+    depend on, and the per-entity components of the given KPIs (default: none)."""
     if names is None:
         names = [*model.segments, *model.segmentations]
     segments = [name for name in names if name in model.segments]
     segmentations = [name for name in names if name in model.segmentations]
-    return _Planner(model).plan(segments, segmentations)
+    return _Planner(model).plan(segments, segmentations, kpis or [])
 
 
 class _Planner:
@@ -128,12 +133,14 @@ class _Planner:
         self.entity_columns: list[str] = [model.entity.key or ""]
         self.lookup_columns: list[tuple[str, str]] = []
         self.score_outputs: list[tuple[str, str]] = []
+        self.kpi_components: list[str] = []
 
-    def plan(self, segments: list[str], segmentations: list[str]) -> Plan:
+    def plan(self, segments: list[str], segmentations: list[str], kpis: list[str]) -> Plan:
         for name in segments:
             self.segment(name)
         for name in segmentations:
             self.segmentation(name)
+        planned_kpis = tuple((name, self.kpi(self.model.kpis[name].expr)) for name in kpis)
         steps: dict[int, list[Computed]] = {}
         for name, column in self.computed.items():
             steps.setdefault(self.depth[name], []).append(column)
@@ -156,6 +163,8 @@ class _Planner:
             outputs=tuple(segments),
             segmentations=tuple(segmentations),
             score_outputs=tuple(self.score_outputs),
+            kpis=planned_kpis,
+            kpi_components=tuple(self.kpi_components),
         )
 
     def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:
@@ -219,6 +228,20 @@ class _Planner:
         expr, depth = self.rewrite(segment.predicate)
         self.add(Computed(name, expr, "segment", segment.span), depth + 1)
         return self.depth[name]
+
+    def kpi(self, expr: ir.Expr) -> ir.Expr:
+        """Each Total's per-entity value becomes a column; the KPI totals that column."""
+
+        def component(node: ir.Expr) -> ir.Expr:
+            if not isinstance(node, ir.Total):
+                return node
+            value, depth = self.rewrite(node.value)
+            name = f"_kpi_{len(self.kpi_components) + 1}"
+            self.add(Computed(name, value, "feature", node.span), depth + 1)
+            self.kpi_components.append(name)
+            return replace(node, value=ir.Ref(name, type=node.value.type, span=node.span))
+
+        return _rewrite_top_down(expr, component)
 
     def segmentation(self, name: str) -> None:
         """One text column: the name of the first bucket whose condition holds (a missing

@@ -157,6 +157,7 @@ class _Resolver:
         self.segment_decls: dict[str, n.Segment] = {}
         self.segmentation_decls: dict[str, n.Segmentation] = {}
         self.test_decls: dict[str, n.Test] = {}
+        self.kpi_decls: dict[str, n.Kpi] = {}
         self.tables: dict[str, m.Table] = {}
         self.schema_known: dict[str, bool] = {}
         self.params: dict[str, m.Param] = {}
@@ -194,6 +195,11 @@ class _Resolver:
             segmentation = self.resolve_segmentation(decl)
             if segmentation is not None:
                 segmentations[segmentation.name] = segmentation
+        kpis = {}
+        for decl in self.kpi_decls.values():
+            kpi = self.resolve_kpi(decl)
+            if kpi is not None:
+                kpis[kpi.name] = kpi
         tests = {}
         for decl in self.test_decls.values():
             test = self.resolve_test(decl, segmentations)
@@ -210,6 +216,7 @@ class _Resolver:
             segments={k: self.segments[k] for k in self.segment_decls if k in self.segments},
             segmentations=segmentations,
             tests=tests,
+            kpis=kpis,
         )
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
@@ -251,6 +258,8 @@ class _Resolver:
             self.segmentation_decls[name.text] = decl
         elif isinstance(decl, n.Test):
             self.test_decls[name.text] = decl
+        elif isinstance(decl, n.Kpi):
+            self.kpi_decls[name.text] = decl
 
     # ---- parameters
     def resolve_params(self) -> None:
@@ -509,6 +518,55 @@ class _Resolver:
             return None
         declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared)
+
+    # ---- KPIs: aggregates over a group of entities
+    def resolve_kpi(self, decl: n.Kpi) -> m.Kpi | None:
+        self.check_shadowing(decl.name)
+        expr = self.expr(decl.expr, _Scope(kpi=True))
+        if expr is None:
+            return None
+        loose = _outside_totals(expr)
+        if loose is not None:
+            self.error("E108", "a KPI measures a group of entities, so every value in it must "
+                       "be aggregated", loose.span,
+                       "e.g. `avg(age)`, `sum(orders.amount)`, `count(customer_id)`")
+            return None
+        return m.Kpi(decl.name.text, decl.label, expr, decl.span)
+
+    def kpi_aggregate(self, node: n.Call) -> ir.Expr | None:
+        """An aggregate in a KPI: over a related table it is worked out per entity, then
+        totalled over the group; over an entity-level value it aggregates the group."""
+        name = node.function.text
+        if len(node.args) == 1 and self.aggregated_table(node.args[0]) is not None:
+            aggregate = self.aggregate(node, _Scope())
+            return self.kpi_total(aggregate) if aggregate is not None else None
+        if node.filter is not None or node.distinct or name not in _GROUP_FUNCTIONS:
+            self.error("E108", f"`{name}` over the entities of a group takes one value per "
+                       "entity, without `where` or `distinct`", node.span,
+                       "sum, count, avg, min and max aggregate a feature or a column")
+            return None
+        if len(node.args) != 1:
+            self.error("E110", f"`{name}` takes one argument, got {len(node.args)}", node.span)
+            return None
+        value = self.expr(node.args[0], _Scope())
+        return ir.Total(name, value, span=node.span) if value is not None else None
+
+    def kpi_total(self, aggregate: ir.Aggregate) -> ir.Expr | None:
+        """count and sum add up over the group, min and max combine, avg is the ratio of the
+        group's sum to its count (a ratio of sums, not an average of averages)."""
+        span = aggregate.span
+        if aggregate.func in ("first", "last", "most_frequent") or aggregate.distinct:
+            what = "count(distinct …)" if aggregate.distinct else aggregate.func
+            self.error("E108", f"`{what}` does not add up over a group of entities", span,
+                       "define it as a feature, then aggregate the feature in the KPI")
+            return None
+        if aggregate.func in ("count", "sum"):
+            return ir.Total("sum", aggregate, span=span)
+        if aggregate.func in ("min", "max"):
+            return ir.Total(aggregate.func, aggregate, span=span)
+        total = ir.Total("sum", dataclasses.replace(aggregate, func="sum"), span=span)
+        count = ir.Total("sum", dataclasses.replace(aggregate, func="count"), span=span)
+        return ir.Arith("/", total, count, span=span)
 
     def resolve_test(self, decl: n.Test, segmentations: dict[str, m.Segmentation]
                      ) -> m.Test | None:
@@ -856,6 +914,9 @@ class _Resolver:
                        span=node.span)
 
     def expr_Windowed(self, node: n.Windowed, scope: _Scope) -> ir.Expr | None:
+        if scope.kpi:  # the window applies per entity, before the group's total
+            windowed = self.expr_Windowed(node, _Scope())
+            return self.kpi_total(windowed) if isinstance(windowed, ir.Aggregate) else windowed
         aggregate = self.expr_Call(node.call, scope)
         if aggregate is None:
             return None
@@ -958,6 +1019,8 @@ class _Resolver:
         return ir.Func(name, args, span=node.span)
 
     def aggregate(self, node: n.Call, scope: _Scope) -> ir.Expr | None:
+        if scope.kpi:
+            return self.kpi_aggregate(node)
         name = node.function.text
         if scope.table is not None:
             self.error("E108", f"`{name}` cannot be nested inside another aggregate", node.span)
@@ -1033,6 +1096,23 @@ class _Resolver:
 class _Scope:
     table: str | None = None  # the events table inside an aggregate, None at entity level
     local: dict[str, ir.Expr] | None = None  # a segmentation's scores in its buckets
+    kpi: bool = False  # in a KPI: aggregates are over a group of entities
+
+
+_GROUP_FUNCTIONS = ("sum", "count", "avg", "min", "max")
+
+
+def _outside_totals(expr: ir.Expr) -> ir.Expr | None:
+    """A per-entity value of a KPI that no aggregate covers, if any."""
+    if isinstance(expr, ir.Total):
+        return None
+    if isinstance(expr, (ir.Column, ir.FeatureRef, ir.SegmentRef, ir.Aggregate, ir.Rank)):
+        return expr
+    for child in expr.children():
+        found = _outside_totals(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _walk_ast(node):

@@ -116,6 +116,7 @@ class SqlGenerator:
         self.errors: list[Diagnostic] = []
         self.scope_table: str | None = None  # inside an aggregation: qualify columns
         self.row_aliases: dict[tuple[str, str], str] | None = None
+        self.kpi_group: exp.Expression | None = None  # rows a KPI's totals are over
         self.defaulted_measures = {m.name for a in plan.aggregations for m in a.measures
                                    if m.empty is not None}
         self.computed = {c.name: c for step in plan.steps for c in step.columns}
@@ -141,7 +142,8 @@ class SqlGenerator:
             previous = name
         outputs = [col(self.plan.key)] + [
             col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
-        ] + [_alias(col(computed), ident(output)) for output, computed in self.plan.score_outputs]
+        ] + [_alias(col(computed), ident(output)) for output, computed in self.plan.score_outputs
+             ] + [col(name) for name in self.plan.kpi_components]
         final = exp.select(*outputs).from_(previous, copy=False).order_by(
             col(self.plan.key), copy=False)
         for name, cte in ctes:
@@ -845,6 +847,15 @@ class SqlGenerator:
         if isinstance(node, ir.Negate):
             return self.never_missing(node.operand)
         return False
+
+    def value_Total(self, node: ir.Total) -> exp.Expression:
+        """A KPI's aggregate over the rows of `kpi_group` (all rows when it is None)."""
+        kinds = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min,
+                 "max": exp.Max}
+        total = kinds[node.func](this=self.value(node.value))
+        if self.kpi_group is None:
+            return total
+        return exp.Filter(this=total, expression=exp.Where(this=self.kpi_group.copy()))
 
     def value_FeatureRef(self, node: ir.FeatureRef) -> exp.Expression:
         return col(node.name)

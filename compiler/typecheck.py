@@ -47,8 +47,10 @@ class _Checker:
             )
             scores = tuple(self.check(score) for score in segmentation.scores)
             segmentations[name] = replace(segmentation, buckets=buckets, scores=scores)
+        kpis = {name: replace(kpi, expr=self.check(kpi.expr))
+                for name, kpi in self.model.kpis.items()}
         return replace(self.model, features=self.features, segments=segments,
-                       segmentations=segmentations)
+                       segmentations=segmentations, kpis=kpis)
 
     def predicate(self, expr: ir.Expr) -> ir.Expr:
         checked = self.check(expr)
@@ -179,6 +181,15 @@ class _Checker:
         if node.func in ("sum", "avg") and arg_type is not None:
             self.expect(node.arg, "a number", _numeric)
         return aggregate_type(node.func, arg_type)
+
+    def type_Total(self, node: ir.Total) -> T:
+        if node.func == "count":
+            return T.INT
+        if node.func in ("sum", "avg"):
+            self.expect(node.value, "a number", _numeric)
+            if node.func == "avg" or node.value.type is T.FLOAT:
+                return T.DECIMAL
+        return node.value.type
 
     def type_Score(self, node: ir.Score) -> T:
         self.expect(node.by, "a number or a date", lambda t: t.is_numeric or t.is_temporal)

@@ -75,6 +75,7 @@ def evaluate(
     params: dict[str, str] | None = None,
     database: str | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
+    kpis: bool = False,
 ) -> Evaluation:
     """Compile `path` and evaluate every (or the chosen) segment and segmentation in one
     DuckDB query.
@@ -83,7 +84,7 @@ def evaluate(
     model = compilation.require_ok()
     chosen = select_segments(model, segments)
     when = resolve_as_of(as_of)
-    plan = plan_for(model, chosen)
+    plan = plan_for(model, chosen, list(model.kpis) if kpis else None)
     # Executed, not read: skip pretty-printing (it costs as much as generating).
     sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
     check_entity_key(connection, model)

@@ -31,6 +31,7 @@ from . import fmt as formatting
 from .errors import DataError, UsageError
 from .expectations import check_expectations, overlaps
 from .explain import explain as explain_segment
+from .kpis import kpi_table
 from .language_tests import run_tests
 from .outputs import FORMATS, format_for, members_query, write_atomically
 from .project import Project, find_project
@@ -404,6 +405,45 @@ def overlap(file, as_of, segments, limit, out_path, params, database):
             lines = ["first,second,both,either,jaccard"] + [
                 f"{p.first},{p.second},{p.both},{p.either},{p.jaccard:.6f}" for p in pairs]
             _write_text(out_path, "\n".join(lines) + "\n")
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path())
+@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--segment", "-s", "segments", multiple=True,
+              help="Only these segments (or segmentations).")
+@param_option
+@db_option
+def kpis(file, as_of, segments, params, database):
+    """KPIs per segment and per segmentation bucket, with their index against everyone."""
+    with reporting():
+        path, project = single_file(file)
+        when = as_of_option(as_of, project)
+        if when == "param":
+            raise UsageError("`segl kpis` needs a date (or `today`) for --as-of")
+        evaluation = api.evaluate(path, when, list(segments) or None,
+                                  parse_params(params, project), database or project.database,
+                                  kpis=True)
+        model = evaluation.compilation.model
+        if not model.kpis:
+            raise UsageError(f"{path} declares no `kpi`")
+        table = Table(title=f"KPIs · as_of {evaluation.as_of} · value (index vs all = 100)")
+        table.add_column("group")
+        table.add_column("members", justify="right")
+        table.add_column("share", justify="right")
+        for name, kpi in model.kpis.items():
+            table.add_column(kpi.label or name, justify="right")
+        for group in kpi_table(evaluation):
+            share = group.size / evaluation.entities if evaluation.entities else 0.0
+            cells = [group.name, f"{group.size:,}", f"{share:.1%}"]
+            for name in model.kpis:
+                value, index = group.values[name], group.index[name]
+                shown = "–" if value is None else f"{float(value):,.2f}"
+                if group.kind != "all" and index is not None:
+                    shown += f" ({index:.0f})"
+                cells.append(shown)
+            table.add_row(*cells)
+        console().print(table)
 
 
 @main.command(name="test")

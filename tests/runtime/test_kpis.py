@@ -1,0 +1,119 @@
+"""KPIs: each against a plain Python computation, the ratio-of-sums rule, and the index."""
+
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from segl.compiler.api import compile_source
+from segl.compiler.source import SourceFile
+from segl.runtime.api import evaluate
+from segl.runtime.cli import main
+from segl.runtime.kpis import kpi_table
+
+from tests.conftest import ROOT
+
+AS_OF = date(2026, 6, 30)
+DATA = ROOT / "examples/shop/data"
+
+
+def visible(rows, column):
+    return [r for r in rows if r[column].date() <= AS_OF]
+
+
+@pytest.fixture(scope="module")
+def shop():
+    evaluation = evaluate(ROOT / "examples/shop/shop.seg", as_of=AS_OF,
+                          segments=["loyal", "lapsed"], kpis=True)
+    groups = {g.name: g for g in kpi_table(evaluation)}
+    members = {name: {k for (k,) in evaluation.connection.execute(
+        f"SELECT customer_id FROM {evaluation.table} WHERE {name}").fetchall()}
+        for name in ("loyal", "lapsed")}
+    members["all"] = set(pl.read_parquet(DATA / "customers.parquet")["customer_id"])
+    return groups, members
+
+
+def expected(members: set) -> dict[str, object]:
+    orders = visible(pl.read_parquet(DATA / "orders.parquet").to_dicts(), "ordered_at")
+    paid = [o for o in orders if o["status"] == "paid" and o["customer_id"] in members]
+    emails = [e for e in visible(pl.read_parquet(DATA / "email_events.parquet").to_dicts(),
+                                 "occurred_at") if e["customer_id"] in members]
+    answers = [a for a in visible(pl.read_parquet(DATA / "survey_answers.parquet").to_dicts(),
+                                  "answered_at")
+               if a["customer_id"] in members and a["nps"] is not None]
+    customers = pl.read_parquet(DATA / "customers.parquet").to_dicts()
+    ages = []
+    for c in customers:
+        if c["customer_id"] in members and c["birth_date"] is not None:
+            b = c["birth_date"]
+            ages.append(AS_OF.year - b.year - ((AS_OF.month, AS_OF.day) < (b.month, b.day)))
+    revenue = sum((Decimal(repr(o["amount"])) for o in paid), Decimal(0))
+    clicks = sum(1 for e in emails if e["event_type"] == "click")
+    opens = sum(1 for e in emails if e["event_type"] == "open")
+    return {
+        "revenue": revenue,
+        "orders_per_customer": Decimal(len(paid)) / len(members),
+        "aov": revenue / len(paid),  # the ratio of the sums, not an average of averages
+        "email_ctr": Decimal(clicks) / opens,
+        "nps": Decimal(sum(a["nps"] for a in answers)) / len(answers),
+        "avg_age": Decimal(sum(ages)) / len(ages),
+    }
+
+
+@pytest.mark.parametrize("group", ["all", "loyal", "lapsed"])
+def test_kpis_equal_a_direct_computation(shop, group):
+    groups, members = shop
+    want = expected(members[group])
+    got = groups[group].values
+    assert groups[group].size == len(members[group])
+    for name, value in want.items():
+        assert float(got[name]) == pytest.approx(float(value), rel=1e-9), name
+
+
+def test_the_index_is_against_all_entities(shop):
+    groups, _ = shop
+    for name, value in groups["loyal"].values.items():
+        assert groups["loyal"].index[name] == pytest.approx(
+            float(value) / float(groups["all"].values[name]) * 100)
+    assert all(index == pytest.approx(100) for index in groups["all"].index.values())
+
+
+def test_avg_over_a_related_table_is_a_ratio_of_sums(project):
+    # customer 1: one order of 100; customer 2: three orders of 10. The average of the
+    # customers' averages would be 55; the group's average order is 130 / 4 = 32.5.
+    path = project("""
+entity customer from parquet "data/customers.parquet" key id
+events orders from parquet "data/orders.parquet" key customer_id
+segment everyone = id > 0
+kpi avg_order = avg(orders.amount)
+""", {"customers": [{"id": 1}, {"id": 2}],
+      "orders": [{"customer_id": 1, "amount": 100.0}] +
+                [{"customer_id": 2, "amount": 10.0}] * 3})
+    groups = {g.name: g for g in kpi_table(evaluate(path, as_of=AS_OF, kpis=True))}
+    assert float(groups["everyone"].values["avg_order"]) == 32.5
+
+
+def test_kpi_misuse_is_reported():
+    messages = [d.message for d in compile_source(SourceFile("t.seg", """
+entity customer from parquet "c.parquet" key id { id int  age int }
+events orders from parquet "o.parquet" key customer_id at t { t timestamp  sku text }
+kpi a = age
+kpi b = count(distinct orders.sku)
+kpi c = first(orders.sku)
+kpi d = sum(age where age > 1)
+""")).errors]
+    assert messages == [
+        "a KPI measures a group of entities, so every value in it must be aggregated",
+        "`count(distinct …)` does not add up over a group of entities",
+        "`first` does not add up over a group of entities",
+        "`sum` over the entities of a group takes one value per entity, without `where` or "
+        "`distinct`",
+    ]
+
+
+def test_segl_kpis_prints_groups_and_indexes(monkeypatch):
+    monkeypatch.chdir(ROOT / "examples/shop")
+    result = CliRunner().invoke(main, ["kpis", "-s", "loyal", "-s", "lifecycle"])
+    assert result.exit_code == 0, result.stderr
+    assert "Average order value" in result.output and "lifecycle.prospect" in result.output
