@@ -123,6 +123,14 @@ def as_of_option(value: str | None, project: Project) -> str:
     return text
 
 
+def evaluation_date(value: str | None, project: Project, command: str) -> str:
+    """--as-of for a command that evaluates on DuckDB: a date or `today`."""
+    when = as_of_option(value, project)
+    if when == "param":
+        raise UsageError(f"`segl {command}` needs a date (or `today`) for --as-of")
+    return when
+
+
 class SeglGroup(click.Group):
     def invoke(self, ctx):
         try:
@@ -175,7 +183,7 @@ def check(files, params, database, no_data, evaluate_data, as_of):
                       _count(len(model.events) + len(model.lookups) + 1, "source")]
             console().print(f"{file}: ok ({', '.join(parts)})")
             if evaluate_data and not no_data:
-                when = as_of_option(as_of, project)
+                when = evaluation_date(as_of, project, "check --data")
                 evaluation = api.evaluate(file, when, None, values,
                                           database or project.database)
                 outcomes = check_expectations(evaluation)
@@ -274,9 +282,7 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
     """Evaluate segments on DuckDB and write their members."""
     with reporting():
         path, project = single_file(file)
-        when = as_of_option(as_of, project)
-        if when == "param":
-            raise UsageError("`segl run` needs a date (or `today`) for --as-of")
+        when = evaluation_date(as_of, project, "run")
         if out_path:
             try:
                 fmt = format_for(out_path, fmt)
@@ -356,9 +362,7 @@ def explain(segment, file, as_of, params, database):
     """Show how many entities pass each condition of SEGMENT."""
     with reporting():
         path, project = single_file(file)
-        when = as_of_option(as_of, project)
-        if when == "param":
-            raise UsageError("`segl explain` needs a date (or `today`) for --as-of")
+        when = evaluation_date(as_of, project, "explain")
         funnel = explain_segment(path, segment, when, parse_params(params, project),
                                  database or project.database)
         table = Table(title=f"{segment} · as_of {when} · {funnel.entities:,} entities")
@@ -387,9 +391,7 @@ def overlap(file, as_of, segments, limit, out_path, params, database):
     """How much segments overlap: members in both, and the Jaccard index, for every pair."""
     with reporting():
         path, project = single_file(file)
-        when = as_of_option(as_of, project)
-        if when == "param":
-            raise UsageError("`segl overlap` needs a date (or `today`) for --as-of")
+        when = evaluation_date(as_of, project, "overlap")
         evaluation = api.evaluate(path, when, list(segments) or None,
                                   parse_params(params, project), database or project.database)
         pairs = sorted(overlaps(evaluation), key=lambda p: (-p.jaccard, p.first, p.second))
@@ -418,9 +420,7 @@ def kpis(file, as_of, segments, params, database):
     """KPIs per segment and per segmentation bucket, with their index against everyone."""
     with reporting():
         path, project = single_file(file)
-        when = as_of_option(as_of, project)
-        if when == "param":
-            raise UsageError("`segl kpis` needs a date (or `today`) for --as-of")
+        when = evaluation_date(as_of, project, "kpis")
         evaluation = api.evaluate(path, when, list(segments) or None,
                                   parse_params(params, project), database or project.database,
                                   kpis=True)
