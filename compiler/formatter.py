@@ -54,7 +54,8 @@ _TEXT_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with"
 @cache
 def reserved_words() -> frozenset[str]:
     """Words the grammar reads as keywords: a name spelled like one is backquoted."""
-    text = grammar_text()
+    # the grammar's rules, without its comments (whose examples quote strings)
+    text = "\n".join(line.split("//")[0] for line in grammar_text().splitlines())
     words = set(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', text))
     for group, plural in re.findall(r"/\(([A-Za-z_|]+)\)(s\?)?", text):
         for word in group.split("|"):

@@ -136,6 +136,23 @@ class Segmentation:
     scores: tuple[ir.Score, ...] = ()
 
 
+PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",
+                       "channels", "photo")
+
+
+@dataclass(frozen=True)
+class Persona:
+    """The archetype of a segment: text for people, and a profile (values of entity columns
+    or features) that `segl persona` checks against the segment and the data."""
+
+    name: str
+    label: str | None
+    segment: str
+    text: dict[str, object]  # description, quote, channels (a tuple) …
+    profile: dict[str, ir.Literal]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
 @dataclass(frozen=True)
 class Kpi:
     """A measure of a group of entities; its aggregates are `ir.Total`s."""
@@ -188,6 +205,7 @@ class Model:
     segmentations: dict[str, Segmentation] = field(default_factory=dict)
     tests: dict[str, Test] = field(default_factory=dict)
     kpis: dict[str, Kpi] = field(default_factory=dict)
+    personas: dict[str, Persona] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

@@ -311,8 +311,22 @@ class Kpi(Node):
     expr: Expr
 
 
+@dataclass(frozen=True)
+class PersonaField(Node):
+    name: Ident
+    value: Literal | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Persona(Node):
+    name: Ident
+    label: str | None
+    segment: Ident
+    fields: tuple[PersonaField, ...]
+
+
 Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
-               | Test | Kpi)
+               | Test | Kpi | Persona)
 
 
 @dataclass(frozen=True)

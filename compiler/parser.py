@@ -27,12 +27,12 @@ from .diagnostics import Diagnostic, error
 from .source import SourceFile
 
 TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segmentation",
-             "segment", "test", "kpi")
+             "segment", "test", "kpi", "persona")
 # Declarations start at the beginning of a line (the canonical format indents nothing else
 # that way), so a column named `segment` inside a block does not start a new piece.
 _DECLARATION_START = re.compile(r"^(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
 _DECLARED_NAME = re.compile(
-    r"^[ \t]*(?:param|entity|events|lookup|feature|segmentation|segment|kpi)\s+`?(\w+)",
+    r"^[ \t]*(?:param|entity|events|lookup|feature|segmentation|segment|kpi|persona)\s+`?(\w+)",
     re.MULTILINE
 )
 
@@ -546,6 +546,24 @@ class AstBuilder(Transformer):
     def else_bucket(self, meta, children):
         name, label = children
         return n.Bucket(name, label.text if label else None, None, span=self._span(meta))
+
+    def persona_decl(self, meta, children):
+        name, label, segment, *fields = children
+        return n.Persona(name, label.text if label else None, segment, tuple(fields),
+                         span=self._span(meta))
+
+    def persona_value(self, meta, children):
+        return n.PersonaField(children[0], children[1], span=self._span(meta))
+
+    def persona_negative(self, meta, children):
+        name, number = children
+        literal = self.number(_Position(number.start_pos, number.end_pos), [number])
+        value = n.Literal(-literal.value, "number", span=literal.span)
+        return n.PersonaField(name, value, span=self._span(meta))
+
+    def persona_list(self, meta, children):
+        name, *items = children
+        return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
     def kpi_decl(self, meta, children):
         name, label, expr = children

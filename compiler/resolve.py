@@ -158,6 +158,7 @@ class _Resolver:
         self.segmentation_decls: dict[str, n.Segmentation] = {}
         self.test_decls: dict[str, n.Test] = {}
         self.kpi_decls: dict[str, n.Kpi] = {}
+        self.persona_decls: dict[str, n.Persona] = {}
         self.tables: dict[str, m.Table] = {}
         self.schema_known: dict[str, bool] = {}
         self.params: dict[str, m.Param] = {}
@@ -200,6 +201,11 @@ class _Resolver:
             kpi = self.resolve_kpi(decl)
             if kpi is not None:
                 kpis[kpi.name] = kpi
+        personas = {}
+        for decl in self.persona_decls.values():
+            persona = self.resolve_persona(decl)
+            if persona is not None:
+                personas[persona.name] = persona
         tests = {}
         for decl in self.test_decls.values():
             test = self.resolve_test(decl, segmentations)
@@ -217,6 +223,7 @@ class _Resolver:
             segmentations=segmentations,
             tests=tests,
             kpis=kpis,
+            personas=personas,
         )
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
@@ -260,6 +267,8 @@ class _Resolver:
             self.test_decls[name.text] = decl
         elif isinstance(decl, n.Kpi):
             self.kpi_decls[name.text] = decl
+        elif isinstance(decl, n.Persona):
+            self.persona_decls[name.text] = decl
 
     # ---- parameters
     def resolve_params(self) -> None:
@@ -518,6 +527,41 @@ class _Resolver:
             return None
         declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared)
+
+    def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
+        ok = True
+        if decl.segment.text not in self.segments:
+            self.error("E101", f"unknown segment `{decl.segment.text}`", decl.segment.span,
+                       did_you_mean(decl.segment.text, self.segments))
+            ok = False
+        entity = self.tables[self.entity_decl.name.text]
+        text: dict[str, object] = {}
+        profile: dict[str, ir.Literal] = {}
+        for field_ in decl.fields:
+            name = field_.name.text
+            if name in text or name in profile:
+                self.error("E102", f"`{name}` is given twice in persona `{decl.name.text}`",
+                           field_.name.span)
+                ok = False
+            elif name in m.PERSONA_TEXT_FIELDS:
+                value = field_.value
+                text[name] = value if isinstance(value, tuple) else value.value
+            elif isinstance(field_.value, tuple):
+                self.error("E002", f"`{name}` is a profile value: one value, not a list",
+                           field_.span, f"lists are for: {', '.join(m.PERSONA_TEXT_FIELDS)}")
+                ok = False
+            elif entity.column(name) is None and name not in self.features:
+                self.error("E101", f"`{name}` is neither a persona field nor a column or "
+                           f"feature of `{entity.name}`", field_.name.span,
+                           did_you_mean(name, [*m.PERSONA_TEXT_FIELDS, *self.features,
+                                               *(c.name for c in entity.columns)]))
+                ok = False
+            else:
+                profile[name] = self.literal(field_.value)
+        if not ok:
+            return None
+        return m.Persona(decl.name.text, decl.label, decl.segment.text, text, profile,
+                         decl.span)
 
     # ---- KPIs: aggregates over a group of entities
     def resolve_kpi(self, decl: n.Kpi) -> m.Kpi | None:

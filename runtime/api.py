@@ -76,11 +76,15 @@ def evaluate(
     database: str | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
     kpis: bool = False,
+    compilation: Compilation | None = None,
 ) -> Evaluation:
-    """Compile `path` and evaluate every (or the chosen) segment and segmentation in one
-    DuckDB query.
+    """Compile `path` (unless a `compilation` of it is given) and evaluate every (or the
+    chosen) segment and segmentation in one DuckDB query.
     Raises CompileError for definition errors and DataError for data errors."""
-    compilation, connection = load(path, params, database, connection)
+    if compilation is None:
+        compilation, connection = load(path, params, database, connection)
+    else:
+        connection = connection or duckdb_engine.connect(database)
     model = compilation.require_ok()
     chosen = select_segments(model, segments)
     when = resolve_as_of(as_of)

@@ -34,6 +34,7 @@ from .explain import explain as explain_segment
 from .kpis import kpi_table
 from .language_tests import run_tests
 from .outputs import FORMATS, format_for, members_query, write_atomically
+from .personas import persona_report
 from .project import Project, find_project
 from .scaffold import scaffold
 
@@ -444,6 +445,63 @@ def kpis(file, as_of, segments, params, database):
                 cells.append(shown)
             table.add_row(*cells)
         console().print(table)
+
+
+@main.command()
+@click.argument("name")
+@click.argument("file", required=False, type=click.Path())
+@click.option("--as-of", "as_of", metavar="DATE")
+@param_option
+@db_option
+def persona(name, file, as_of, params, database):
+    """Check persona NAME against its segment and the data, and print its factsheet."""
+    with reporting():
+        path, project = single_file(file)
+        when = evaluation_date(as_of, project, "persona")
+        report = persona_report(path, name, when, parse_params(params, project),
+                                database or project.database)
+        p = report.persona
+        out = console()
+        out.print(f"[bold]{p.label or p.name}[/bold] · persona of segment {p.segment}")
+        for field_ in ("description", "occupation", "goals", "challenges", "quote",
+                       "channels", "photo"):
+            if field_ in p.text:
+                value = p.text[field_]
+                shown = ", ".join(value) if isinstance(value, tuple) else str(value)
+                out.print(f"  {field_}: {shown}")
+        verdict = {True: "satisfies", False: "does NOT satisfy",
+                   None: "cannot be checked fully against"}[report.satisfies]
+        out.print(f"The profile {verdict} `{p.segment}`:")
+        for check in report.checks:
+            mark = {True: "pass", False: "FAIL", None: "?"}[check.result]
+            needs = f" (the profile does not give {', '.join(check.needs)})" \
+                if check.needs else ""
+            out.print(f"  {mark:>4}  {check.condition}{needs}")
+        share = report.segment_size / report.entities if report.entities else 0.0
+        out.print(f"Segment: {report.segment_size:,} members ({share:.1%} of "
+                  f"{report.entities:,}).")
+        out.print(f"Resembling the profile: {report.resembling:,} entities, "
+                  f"{report.resembling_in_segment:,} of them in the segment "
+                  "(same values; numbers within 10%).")
+        table = Table(title="profile: persona vs segment members")
+        for column in ("attribute", "persona", "segment members"):
+            table.add_column(column)
+        for attribute, value in p.profile.items():
+            table.add_row(attribute, str(value.value),
+                          report.profile_in_data.get(attribute, "(a feature)"))
+        out.print(table)
+        if report.kpis is not None:
+            kpi_table_view = Table(title="KPIs of the segment (index vs all = 100)")
+            kpi_table_view.add_column("KPI")
+            kpi_table_view.add_column("value", justify="right")
+            kpi_table_view.add_column("index", justify="right")
+            model = compiled(path, parse_params(params, project)).model
+            for kpi_name, value in report.kpis.values.items():
+                index = report.kpis.index[kpi_name]
+                kpi_table_view.add_row(model.kpis[kpi_name].label or kpi_name,
+                                       "–" if value is None else f"{float(value):,.2f}",
+                                       "–" if index is None else f"{index:.0f}")
+            out.print(kpi_table_view)
 
 
 @main.command(name="test")

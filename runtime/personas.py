@@ -1,0 +1,178 @@
+"""`segl persona NAME`: does the persona's own profile satisfy its segment (and if not, which
+condition fails), how many real entities resemble it, and a factsheet of the segment's
+measured profile next to the persona's text."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import duckdb
+from segl.compiler import ir
+from segl.compiler import model as m
+from segl.compiler.plan import plan_for
+from segl.compiler.to_sql import AsOf, SqlGenerator, ident
+
+from .api import Evaluation, evaluate, load
+from .errors import UsageError
+from .explain import condition_text
+from .kpis import GroupKpis, kpi_table
+from .sources import relation_sql
+
+TOLERANCE = Decimal("0.10")  # numbers resemble within 10% of the persona's value
+
+
+@dataclass
+class ConditionCheck:
+    condition: str
+    result: bool | None  # None: cannot tell from the profile
+    needs: list[str]  # what the profile lacks to tell
+
+
+@dataclass
+class PersonaReport:
+    persona: m.Persona
+    checks: list[ConditionCheck]
+    segment_size: int
+    entities: int
+    resembling: int  # entities with the profile's values (numbers within the tolerance)
+    resembling_in_segment: int
+    profile_in_data: dict[str, str]  # attribute -> the segment members' values, summarized
+    kpis: GroupKpis | None
+
+    @property
+    def satisfies(self) -> bool | None:
+        results = [c.result for c in self.checks]
+        if False in results:
+            return False
+        return None if None in results else True
+
+
+def persona_report(path: str, name: str, as_of, params=None, database=None) -> PersonaReport:
+    compilation, _ = load(path, params, database)
+    model = compilation.require_ok()
+    if name not in model.personas:
+        raise UsageError(f"no persona `{name}` in {path}; personas: "
+                         f"{', '.join(model.personas) or 'none'}")
+    persona = model.personas[name]
+    checks = check_profile(model, persona, as_of)
+    probe = m.Segment("_persona_resembles", None, None, None, (), None,
+                      tuple(_resembles(model, attribute, value)
+                            for attribute, value in persona.profile.items()) or
+                      (ir.Literal(True, type=ir.Type.BOOL),))
+    probe_model = replace(model, segments={**model.segments, probe.name: probe})
+    probe_compilation = replace(compilation, model=probe_model)
+    evaluation = evaluate(path, as_of, [persona.segment, probe.name], params, database,
+                          kpis=bool(model.kpis), compilation=probe_compilation)
+    both = _count(evaluation, f"{_q(persona.segment)} AND {_q(probe.name)}")
+    kpis = next((g for g in kpi_table(evaluation) if g.name == persona.segment), None) \
+        if model.kpis else None
+    return PersonaReport(persona, checks, evaluation.sizes[persona.segment],
+                         evaluation.entities, evaluation.sizes[probe.name], both,
+                         _profile_in_data(evaluation, model, persona), kpis)
+
+
+def check_profile(model: m.Model, persona: m.Persona, as_of) -> list[ConditionCheck]:
+    """Each condition of the persona's segment, with the profile's values put in."""
+    generator = SqlGenerator(plan_for(model, []), "duckdb", AsOf("date", as_of), "absolute")
+    connection = duckdb.connect()
+    checks = []
+    for condition in model.segments[persona.segment].conditions:
+        needs: list[str] = []
+        filled = _fill(model, persona, condition, needs, depth=0)
+        result = None
+        if not needs:
+            sql = generator.cond(filled).sql("duckdb")
+            (result,) = connection.execute(f"SELECT {sql}").fetchone()
+        text = condition_text(condition)
+        if isinstance(condition, ir.SegmentRef) and model.segments[persona.segment].parent:
+            text = f"extends {condition.name}" if condition.name == \
+                model.segments[persona.segment].parent else text
+        checks.append(ConditionCheck(text, result, sorted(set(needs))))
+    connection.close()
+    return checks
+
+
+def _fill(model: m.Model, persona: m.Persona, expr: ir.Expr, needs: list[str],
+          depth: int) -> ir.Expr:
+    """Put the profile's values in; expand features and segments the profile does not give."""
+    if depth > 50:
+        needs.append("(too deep)")
+        return expr
+
+    def visit(node: ir.Expr) -> ir.Expr:
+        if isinstance(node, ir.Column) and node.table == model.entity.name:
+            if node.name in persona.profile:
+                return persona.profile[node.name]
+            needs.append(node.name)
+            return node
+        if isinstance(node, ir.FeatureRef):
+            if node.name in persona.profile:
+                return persona.profile[node.name]
+            return _fill(model, persona, model.features[node.name].expr, needs, depth + 1)
+        if isinstance(node, ir.SegmentRef):
+            predicate = _fill(model, persona, model.segments[node.name].predicate, needs,
+                              depth + 1)
+            return ir.Func("coalesce", (predicate, ir.Literal(False, type=ir.Type.BOOL)),
+                           type=ir.Type.BOOL)
+        if isinstance(node, (ir.Aggregate, ir.Rank, ir.Score, ir.Column)):
+            needs.append(condition_text(node))
+            return node
+        return ir.transform_children(node, visit)
+
+    return visit(expr)
+
+
+def _resembles(model: m.Model, attribute: str, value: ir.Literal) -> ir.Expr:
+    entity = model.entity
+    if attribute in model.features:
+        subject: ir.Expr = ir.FeatureRef(attribute, type=model.features[attribute].type)
+    else:
+        subject = ir.Column(entity.name, attribute, type=entity.column(attribute).type)
+    if isinstance(value.value, (int, Decimal)) and not isinstance(value.value, bool):
+        margin = abs(Decimal(value.value)) * TOLERANCE
+        low = ir.Literal(Decimal(value.value) - margin, type=ir.Type.DECIMAL)
+        high = ir.Literal(Decimal(value.value) + margin, type=ir.Type.DECIMAL)
+        return ir.Between(subject, low, high, type=ir.Type.BOOL)
+    return ir.Compare("=", subject, value, type=ir.Type.BOOL)
+
+
+def _profile_in_data(evaluation: Evaluation, model: m.Model, persona: m.Persona
+                     ) -> dict[str, str]:
+    """For each profile attribute that is an entity column: the segment members' median
+    (numbers) or three most common values with their share (text)."""
+    summary = {}
+    segment = _q(persona.segment)
+    for attribute, value in persona.profile.items():
+        column = model.entity.column(attribute)
+        if column is None:
+            continue  # a feature: not in the members table
+        source = model.entity.locations[0]
+        rows = evaluation.connection.execute(
+            f"SELECT e.{_q(attribute)} FROM {evaluation.table} AS s "
+            f"JOIN {relation_sql(source)} AS e ON e.{_q(model.entity.key)} = "
+            f"s.{_q(evaluation.key)} WHERE s.{segment} AND e.{_q(attribute)} IS NOT NULL"
+        ).fetchall()
+        values = [row[0] for row in rows]
+        if not values:
+            summary[attribute] = "no values"
+        elif isinstance(value.value, (int, Decimal)):
+            summary[attribute] = f"median {statistics.median(values)}"
+        else:
+            counts: dict[object, int] = {}
+            for v in values:
+                counts[v] = counts.get(v, 0) + 1
+            top = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:3]
+            summary[attribute] = ", ".join(f"{v} {c / len(values):.0%}" for v, c in top)
+    return summary
+
+
+def _q(name: str) -> str:
+    return ident(name).sql("duckdb")
+
+
+def _count(evaluation: Evaluation, condition: str) -> int:
+    (count,) = evaluation.connection.execute(
+        f"SELECT count(*) FROM {evaluation.table} WHERE {condition}").fetchone()
+    return int(count)
