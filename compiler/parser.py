@@ -555,11 +555,14 @@ class AstBuilder(Transformer):
     def persona_value(self, meta, children):
         return n.PersonaField(children[0], children[1], span=self._span(meta))
 
-    def persona_negative(self, meta, children):
-        name, number = children
+    def persona_signed(self, meta, children):
+        # `income -5`: the sign is ADD_OP, so that a name followed by `-` stays an
+        # expression's subtraction wherever the parser cannot yet tell the two apart
+        name, sign, number = children
         literal = self.number(_Position(number.start_pos, number.end_pos), [number])
-        value = n.Literal(-literal.value, "number", span=literal.span)
-        return n.PersonaField(name, value, span=self._span(meta))
+        value = literal.value if str(sign) == "+" else -literal.value
+        return n.PersonaField(name, n.Literal(value, "number", span=literal.span),
+                              span=self._span(meta))
 
     def persona_list(self, meta, children):
         name, *items = children
