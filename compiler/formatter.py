@@ -268,7 +268,7 @@ class _Line:
 
 
 KNOWN = (n.Import, n.Param, n.Entity, n.Events, n.Lookup, n.Feature, n.Segment,
-         n.Segmentation, n.Kpi)
+         n.Segmentation, n.Kpi, n.Persona, n.Test)
 
 
 def _kind(declaration: n.Declaration) -> str:
@@ -414,6 +414,10 @@ class _Printer:
                 return self._segment_block(node)
             case n.Segmentation():
                 return self._segmentation(node)
+            case n.Persona():
+                return self._persona(node)
+            case n.Test():
+                return self._test(node)
             case n.Kpi():
                 head = f"kpi {name(node.name)}{self._label(node.label)} = "
                 return self._inline(head, node.expr, start)
@@ -436,6 +440,41 @@ class _Printer:
         otherwise = node.otherwise
         lines.append(_Line(f"else {name(otherwise.name)}{self._label(otherwise.label)}",
                            otherwise.span.start, INDENT))
+        lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
+        return lines
+
+    def _persona(self, node: n.Persona) -> list[_Line]:
+        lines = [_Line(f"persona {name(node.name)}{self._label(node.label)} for "
+                       f"{name(node.segment)} {{", node.span.start)]
+        for field_ in node.fields:
+            if isinstance(field_.value, tuple):
+                value = f"({', '.join(string(v) for v in field_.value)})"
+            else:
+                value = literal(field_.value)
+            # a field name is read as a name where it stands: no backquotes for `description`
+            shown = field_.name.text if re.fullmatch(r"[A-Za-z_]\w*", field_.name.text) \
+                else name(field_.name)
+            lines.append(_Line(f"{shown} {value}", field_.span.start, INDENT))
+        lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
+        return lines
+
+    def _test(self, node: n.Test) -> list[_Line]:
+        lines = [_Line(f"test {name(node.name)} {{", node.span.start)]
+        if node.as_of is not None:
+            lines.append(_Line(f"as_of {literal(node.as_of)}", node.as_of.span.start, INDENT))
+        for block in node.rows:
+            columns = ", ".join(name(c) for c in block.columns)
+            lines.append(_Line(f"rows {name(block.table)} ({columns}) {{", block.span.start,
+                               INDENT))
+            for row in block.rows:
+                values = ", ".join("missing" if v is None else literal(v) for v in row)
+                anchor = next((v.span.start for v in row if v is not None), block.span.start)
+                lines.append(_Line(f"({values})", anchor, INDENT * 2))
+            lines.append(_Line("}", block.span.end - 1, INDENT, comment_indent=INDENT * 2))
+        for expect in node.expects:
+            target = name(expect.segment) + (f".{name(expect.bucket)}" if expect.bucket else "")
+            keys = ", ".join(literal(k) for k in expect.keys)
+            lines.append(_Line(f"expect {target} = ({keys})", expect.span.start, INDENT))
         lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
         return lines
 

@@ -316,3 +316,37 @@ def test_segmentations_are_formatted_with_their_comments():
         "  else rest\n"
         "}  # tail\n"
     )
+
+
+def test_personas_and_tests_are_formatted_with_their_comments():
+    text = (
+        'persona  p "P"   for s {   # head\n'
+        '  description   "d"  # why\n'
+        '  channels ("a","b")\n'
+        "  income -5\n"
+        "}\n"
+        "test t {\n"
+        "  expect s = (1,2)\n"
+        "  rows customer (id, city) {\n"
+        '    (1, "x")   # first\n'
+        "    (2,missing)\n"
+        "  }\n"
+        "  as_of 2026-01-01\n"
+        "}\n"
+    )
+    assert assert_well_formatted(text) == (
+        'persona p "P" for s {  # head\n'
+        '  description "d"  # why\n'
+        '  channels ("a", "b")\n'
+        "  income -5\n"
+        "}\n"
+        "\n"
+        "test t {\n"
+        "  as_of 2026-01-01\n"
+        "  rows customer (id, city) {\n"
+        '    (1, "x")  # first\n'
+        "    (2, missing)\n"
+        "  }\n"
+        "  expect s = (1, 2)\n"
+        "}\n"
+    )
