@@ -553,6 +553,12 @@ def list_objects(file, params):
                     for d in dependencies(b.condition)]
             table.add_row(name, f"segmentation ({len(segmentation.buckets)} buckets)",
                           segmentation.label or "", ", ".join(dict.fromkeys(uses)))
+        for name, kpi in model.kpis.items():
+            table.add_row(name, "kpi", kpi.label or "", ", ".join(dependencies(kpi.expr)))
+        for name, persona in model.personas.items():
+            table.add_row(name, "persona", persona.label or "", persona.segment)
+        for name, test in model.tests.items():
+            table.add_row(name, "test", "", ", ".join(e.target for e in test.expects))
         console().print(table)
 
 

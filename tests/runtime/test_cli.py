@@ -260,3 +260,10 @@ def test_explain_of_a_segmentation_points_to_run():
     result = segl("explain", "lifecycle", SHOP, "--as-of", "2026-06-30")
     assert result.exit_code == 2
     assert "`lifecycle` is a segmentation: `segl run -s lifecycle`" in result.stderr
+
+
+def test_ls_lists_every_kind_of_declaration():
+    result = segl("ls", SHOP)
+    for row in ("segmentation (6 buckets)", "kpi", "persona", "test"):
+        assert row in result.output
+    assert "lisa" in result.output and "young_urban" in result.output
