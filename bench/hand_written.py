@@ -510,6 +510,212 @@ def generated_separate_sqls(segments: list[Generated], data_dir: str | Path,
     return queries
 
 
+# ---------------------------------------------------------------------- RFM, priority, KPIs
+# bench/tpch_rfm.seg: three scores, two segmentations (first match wins) and four KPIs.
+RFM_SEG_FILE = BENCH_DIR / "tpch_rfm.seg"
+RFM_MEMBERS = "rfm_members"          # the hand-written variant's members table
+RFM_KPIS = "rfm_kpis"                # and its KPI table
+RFM_SEGMENTATIONS = {
+    "rfm": ("champions", "loyal", "at_risk", "new", "hibernating", "others"),
+    "priority": ("key_automobile", "key_accounts", "recent_building", "recent", "long_tail"),
+}
+RFM_KPI_NAMES = ("revenue", "aov", "avg_balance", "quantity_per_order")
+SPEND_CUTS = (500_000, 1_500_000, 2_500_000, 3_500_000)   # score m: 5 thresholds
+
+
+def rfm_members_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
+    """Per customer, in one pass over line items and orders: the bucket of each
+    segmentation, the three scores and the per-customer values the KPIs total.
+
+    Scores follow segl: `ntile` ranks worst first (lower is better: the most days
+    first), among equal values the larger key first, so the smaller key scores better;
+    `quantile` is 1 + floor(5 (rank - 1) / n) with rank by value, worst (fewest orders)
+    first, equal values sharing a rank; `thresholds` is 1 + the cut points reached. A
+    customer without a value (no order: no recency) gets no score, and a bucket whose
+    condition is then null does not match."""
+    t = Tables(data_dir)
+    cuts = " + ".join(f"(spend_total >= {c})::INTEGER" for c in SPEND_CUTS)
+    return f"""
+WITH line_per_order AS (
+    SELECT l.l_orderkey, sum(l.l_quantity) AS quantity
+    FROM {t.lineitem} AS l
+    WHERE l.l_shipdate <= {d(as_of)}
+    GROUP BY l.l_orderkey
+),
+per_customer AS (
+    SELECT o.o_custkey,
+           max(o.o_orderdate) AS last_order,
+           count(*) AS orders_total,
+           sum(o.o_totalprice) AS spend_total,
+           sum(lpo.quantity) AS quantity
+    FROM {t.orders} AS o
+    LEFT JOIN line_per_order AS lpo ON lpo.l_orderkey = o.o_orderkey
+    WHERE o.o_orderdate <= {d(as_of)}
+    GROUP BY o.o_custkey
+),
+features AS (
+    SELECT c.c_custkey, c.c_mktsegment, c.c_acctbal,
+           {d(as_of)} - pc.last_order AS days_since_last_order,
+           coalesce(pc.orders_total, 0) AS orders_total,
+           coalesce(pc.spend_total, 0) AS spend_total,
+           coalesce(pc.quantity, 0) AS quantity
+    FROM {t.customer} AS c
+    LEFT JOIN per_customer AS pc ON pc.o_custkey = c.c_custkey
+),
+scored AS (
+    SELECT *,
+           CASE WHEN days_since_last_order IS NOT NULL THEN
+               ntile(5) OVER (PARTITION BY days_since_last_order IS NULL
+                              ORDER BY days_since_last_order DESC, c_custkey DESC)
+           END AS r,
+           -- orders_total is never null; the PARTITION BY only makes DuckDB run these
+           -- windows in parallel (a window without one runs on one thread: 1 s at SF10)
+           1 + 5 * (rank() OVER (PARTITION BY orders_total IS NULL ORDER BY orders_total) - 1)
+               // count(*) OVER (PARTITION BY orders_total IS NULL) AS f,
+           1 + {cuts} AS m
+    FROM features
+)
+SELECT c_custkey,
+       CASE WHEN r >= 4 AND f >= 4 AND m >= 4 THEN 'champions'
+            WHEN f >= 4 AND m >= 3 THEN 'loyal'
+            WHEN r <= 2 AND f >= 3 THEN 'at_risk'
+            WHEN r = 5 AND f <= 2 THEN 'new'
+            WHEN r <= 2 THEN 'hibernating'
+            ELSE 'others' END AS rfm,
+       CASE WHEN c_mktsegment = 'AUTOMOBILE' AND spend_total > 3000000 THEN 'key_automobile'
+            WHEN spend_total > 3000000 THEN 'key_accounts'
+            WHEN c_mktsegment = 'BUILDING' AND days_since_last_order <= 90 THEN 'recent_building'
+            WHEN days_since_last_order <= 180 THEN 'recent'
+            ELSE 'long_tail' END AS priority,
+       r, f, m,
+       spend_total, orders_total, c_acctbal, quantity
+FROM scored
+ORDER BY c_custkey"""
+
+
+def rfm_kpi_sql(members: str = RFM_MEMBERS) -> str:
+    """The KPIs per bucket of both segmentations and over everyone, in one pass over the
+    members table. Ratios are ratios of the group's sums; avg_balance a plain average."""
+    return f"""
+SELECT CASE WHEN grouping(rfm) = 0 THEN 'rfm'
+            WHEN grouping(priority) = 0 THEN 'priority' ELSE 'all' END AS segmentation,
+       coalesce(rfm, priority, 'all') AS bucket,
+       count(*) AS customers,
+       sum(spend_total) AS revenue,
+       sum(spend_total) / nullif(sum(orders_total), 0) AS aov,
+       avg(c_acctbal) AS avg_balance,
+       sum(quantity) / nullif(sum(orders_total), 0) AS quantity_per_order
+FROM {members}
+GROUP BY GROUPING SETS ((rfm), (priority), ())"""
+
+
+def rfm_statements(data_dir: str | Path, as_of: datetime.date = AS_OF) -> list[str]:
+    return [f"CREATE TEMP TABLE {RFM_MEMBERS} AS {rfm_members_sql(data_dir, as_of)}",
+            f"CREATE TEMP TABLE {RFM_KPIS} AS {rfm_kpi_sql()}"]
+
+
+def rfm_member_summary(connection, table: str, columns: tuple[str, ...]) -> dict:
+    """What two runs (in different processes) compare: bucket sizes, score counts, and a
+    fingerprint of every customer's (key, rfm, priority, r, f, m). `columns` names those
+    six in `table`."""
+    key, rfm, priority, r, f, m = (f'"{c}"' for c in columns)
+    summary: dict = {}
+    for name, column in (("rfm", rfm), ("priority", priority), ("r", r), ("f", f), ("m", m)):
+        for value, count in connection.execute(
+                f"SELECT {column}::VARCHAR, count(*) FROM {table} GROUP BY ALL").fetchall():
+            summary[f"{name}={value}"] = count
+    summary["fingerprint"] = str(connection.execute(
+        f"SELECT sum(hash({key}::BIGINT, {rfm}::VARCHAR, {priority}::VARCHAR, {r}::BIGINT, "
+        f"{f}::BIGINT, {m}::BIGINT)::HUGEINT) FROM {table}").fetchone()[0])
+    return summary
+
+
+def rfm_hand_kpis(connection, table: str = RFM_KPIS) -> dict[str, dict]:
+    """{group: {"customers": n, kpi: value}} from the hand-written KPI table; the group is
+    "all" or "segmentation.bucket"."""
+    rows = connection.execute(f"SELECT * FROM {table}").fetchall()
+    result = {}
+    for segmentation, bucket, customers, *values in rows:
+        group = "all" if segmentation == "all" else f"{segmentation}.{bucket}"
+        result[group] = {"customers": int(customers)} | {
+            k: None if v is None else float(v) for k, v in zip(RFM_KPI_NAMES, values,
+                                                                strict=True)}
+    return result
+
+
+def rfm_segl_kpis(groups) -> dict[str, dict]:
+    """The same shape from segl.runtime.kpis.kpi_table's result (buckets and "all")."""
+    return {g.name: {"customers": int(g.size)} | {
+        k: None if v is None else float(v) for k, v in g.values.items()}
+        for g in groups if g.kind in ("all", "bucket")}
+
+
+def compare_rfm_kpis(a: dict | None, b: dict | None, tolerance: float = 1e-9) -> list[str]:
+    """Groups and KPIs that differ (relative tolerance); an empty bucket may be absent from
+    one side (GROUP BY gives it no row)."""
+    if a is None or b is None:
+        return ["missing"]
+    problems = []
+    for group in sorted(set(a) | set(b)):
+        x, y = a.get(group), b.get(group)
+        if x is None or y is None:
+            if (x or y).get("customers"):
+                problems.append(f"{group}: only on one side")
+            continue
+        for name in ("customers", *RFM_KPI_NAMES):
+            u, v = x.get(name), y.get(name)
+            if u is None or v is None:
+                if u is not v:
+                    problems.append(f"{group}.{name}: {u} vs {v}")
+            elif abs(u - v) > tolerance * max(abs(u), abs(v)):
+                problems.append(f"{group}.{name}: {u!r} vs {v!r}")
+    return problems
+
+
+def verify_rfm(data_dir: str | Path, as_of: datetime.date = AS_OF) -> bool:
+    """The hand-written RFM query against segl (evaluate + kpi_table) of tpch_rfm.seg,
+    copied next to the data: every customer's buckets and scores, and every KPI."""
+    import shutil
+
+    from segl.runtime.api import evaluate
+    from segl.runtime.kpis import kpi_table
+
+    seg = Path(data_dir) / RFM_SEG_FILE.name
+    shutil.copyfile(RFM_SEG_FILE, seg)
+    evaluation = evaluate(str(seg), as_of=as_of, kpis=True)
+    segl_kpis = rfm_segl_kpis(kpi_table(evaluation))
+    connection = evaluation.connection
+    for statement in rfm_statements(data_dir, as_of):
+        connection.execute(statement)
+    hand_kpis = rfm_hand_kpis(connection)
+    ok = True
+    total = connection.execute(f"SELECT count(*) FROM {RFM_MEMBERS}").fetchone()[0]
+    print(f"RFM: {total:,} customers (hand), "
+          f"{connection.execute(f'SELECT count(*) FROM {evaluation.table}').fetchone()[0]:,}"
+          " (segl)")
+    for hand, segl in (("rfm", "rfm"), ("priority", "priority"), ("r", "rfm__r"),
+                       ("f", "rfm__f"), ("m", "rfm__m")):
+        differ = connection.execute(f"""
+            SELECT count(*) FROM {RFM_MEMBERS} AS h
+            FULL JOIN {evaluation.table} AS s ON s.c_custkey = h.c_custkey
+            WHERE h.c_custkey IS NULL OR s.c_custkey IS NULL
+               OR h.{hand}::VARCHAR IS DISTINCT FROM s.{segl}::VARCHAR""").fetchone()[0]
+        ok &= differ == 0
+        verdict = "same for every customer" if differ == 0 else f"DIFFER for {differ:,} customers"
+        print(f"  {hand:<9} {verdict}")
+    problems = compare_rfm_kpis(hand_kpis, segl_kpis)
+    ok &= not problems
+    print(f"  KPIs     {len(segl_kpis)} groups x {len(RFM_KPI_NAMES)} KPIs: "
+          + ("same (within 1e-9 relative)" if not problems else "DIFFER: " + "; ".join(problems)))
+    for group in segl_kpis:          # declaration order
+        values = hand_kpis.get(group, {})
+        print(f"    {group:<26} " + "  ".join(
+            f"{k}={v:,.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()))
+    connection.close()
+    print("agree" if ok else "DISAGREE")
+    return ok
+
+
 # ---------------------------------------------------------------------- verification
 def member_counts_wide(connection, table: str = "result") -> dict[str, int]:
     """Per BOOLEAN column of a wide result table: the number of true rows."""
@@ -570,10 +776,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", type=datetime.date.fromisoformat, default=AS_OF)
     parser.add_argument("--verify", action="store_true",
                         help="check single pass and separate queries give the same members")
+    parser.add_argument("--verify-rfm", action="store_true",
+                        help="check the hand-written RFM/priority/KPI SQL against segl "
+                             "(evaluate + kpi_table of tpch_rfm.seg)")
     parser.add_argument("--generated", type=int, default=50,
                         help="number of generated segments (default 50)")
     parser.add_argument("--print", dest="show",
-                        choices=["single", "separate", "gen-seg", "gen-single", "gen-separate"])
+                        choices=["single", "separate", "gen-seg", "gen-single", "gen-separate",
+                                 "rfm", "rfm-kpis"])
     args = parser.parse_args(argv)
     if args.show == "single":
         print(single_pass_sql(args.data_dir, args.as_of))
@@ -587,9 +797,16 @@ def main(argv: list[str] | None = None) -> int:
     elif args.show == "gen-separate":
         print("\n;\n".join(f"-- {n}\n{s}" for n, s in generated_separate_sqls(
             generate_segments(args.generated), args.data_dir, args.as_of)))
+    elif args.show == "rfm":
+        print(rfm_members_sql(args.data_dir, args.as_of))
+    elif args.show == "rfm-kpis":
+        print(rfm_kpi_sql())
+    ok = True
     if args.verify:
-        return 0 if verify(args.data_dir, args.as_of, args.generated) else 1
-    return 0
+        ok &= verify(args.data_dir, args.as_of, args.generated)
+    if args.verify_rfm:
+        ok &= verify_rfm(args.data_dir, args.as_of)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

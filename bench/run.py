@@ -23,6 +23,10 @@ Variants:
   segl50_separate   50 generated segments, segl's SQL for each segment alone, 50 queries
   idle              python + duckdb imported and connected, nothing run (memory floor)
   compile1000       segl compile_file + to_sql of 1,000 generated segments (no execution)
+  rfm_hand          bench/tpch_rfm.seg by hand: one pass giving every customer's RFM scores and
+                    buckets of two segmentations, then the KPIs per bucket and overall (baseline)
+  rfm_segl_sql      segl's SQL for the same (members query + KPI query), run like rfm_hand
+  rfm_segl          segl: evaluate(kpis=True) + kpi_table() end to end
 """
 
 from __future__ import annotations
@@ -56,9 +60,11 @@ AS_OF = hand_written.AS_OF
 SEG_12 = "tpch.seg"
 SEG_50 = "segments_50.seg"
 SEG_COMPILE = "segments_{n}.seg"
+SEG_RFM = "tpch_rfm.seg"
 
 SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separate",
-                  "hand50", "segl50", "hand50_separate", "segl50_separate")
+                  "hand50", "segl50", "hand50_separate", "segl50_separate",
+                  "rfm_hand", "rfm_segl_sql", "rfm_segl")
 ALL_VARIANTS = (*SCALE_VARIANTS, "compile1000")
 LABELS = {
     "idle": "python + duckdb, idle (memory floor)",
@@ -70,7 +76,12 @@ LABELS = {
     "segl50": "segl, one pass (to_sql)",
     "hand50_separate": "hand-written, 50 separate queries",
     "segl50_separate": "segl, one query per segment (50)",
+    "rfm_hand": "hand-written, one pass + KPIs (baseline)",
+    "rfm_segl_sql": "segl SQL (members + KPIs, run as baseline)",
+    "rfm_segl": "segl evaluate(kpis=True) + kpi_table()",
 }
+RFM_COLUMNS_HAND = ("c_custkey", "rfm", "priority", "r", "f", "m")
+RFM_COLUMNS_SEGL = ("c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m")
 
 
 # ====================================================================== worker side
@@ -150,6 +161,52 @@ def _separate_statements(queries):
     return [f"CREATE TEMP TABLE result_{i} AS {sql}" for i, (_, sql) in enumerate(queries)]
 
 
+def _segl_rfm_sql(seg_path: Path, as_of: datetime.date) -> tuple[list[str], float]:
+    """The statements evaluate(kpis=True) + kpi_table() run, without running them: the
+    members query (as evaluate builds it) and the KPI query kpi_table builds over it
+    (captured by handing kpi_table a connection that records the query and answers zeros)."""
+    _import_segl()
+    from segl.compiler.api import select_segments, sql_for_plan
+    from segl.compiler.plan import plan_for
+    from segl.compiler.to_sql import AsOf
+    from segl.runtime.api import Evaluation, load
+    from segl.runtime.engines.duckdb import MEMBERS_TABLE
+    from segl.runtime.kpis import kpi_table
+
+    class Recorder:
+        def __init__(self):
+            self.queries = []
+
+        def execute(self, query, *args):
+            self.queries.append(query)
+            return self
+
+        def fetchone(self):
+            return (0,) * 100_000
+
+        def fetchall(self):
+            return []
+
+    started = time.perf_counter()
+    compilation, connection = load(str(seg_path))
+    connection.close()
+    model = compilation.require_ok()
+    plan = plan_for(model, select_segments(model, None), list(model.kpis))
+    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", as_of), pretty=False)
+    recorder = Recorder()
+    kpi_table(Evaluation(compilation, plan, sql, as_of, recorder, MEMBERS_TABLE, plan.key,
+                         [], 0, {}, list(plan.segmentations), {}))
+    statements = [f"CREATE TEMP TABLE {MEMBERS_TABLE} AS {sql}",
+                  *(f"CREATE TEMP TABLE segl_kpis AS {q}" for q in recorder.queries)]
+    return statements, time.perf_counter() - started
+
+
+def _rfm_sizes(table: str, columns: tuple[str, ...]):
+    def sizes_of(connection):
+        return hand_written.rfm_member_summary(connection, table, columns)
+    return sizes_of
+
+
 def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
            generated: int, compile_segments: int) -> dict:
     import duckdb
@@ -214,6 +271,42 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
                 connection.close()
             del result
         return info | {"times": times, "cpu_times": cpu, "sizes": sizes}
+    if variant == "rfm_hand":
+        result = _timed_runs(hand_written.rfm_statements(data_dir, as_of), repeat,
+                             _rfm_sizes(hand_written.RFM_MEMBERS, RFM_COLUMNS_HAND))
+        # KPIs from one more run (outside the timings): the timed runs' connections are gone.
+        import duckdb
+        connection = duckdb.connect()
+        for statement in hand_written.rfm_statements(data_dir, as_of):
+            connection.execute(statement)
+        kpis = hand_written.rfm_hand_kpis(connection)
+        connection.close()
+        return info | result | {"kpis": kpis}
+    if variant == "rfm_segl_sql":
+        statements, compile_seconds = _segl_rfm_sql(data_dir / SEG_RFM, as_of)
+        os.chdir(data_dir)
+        result = _timed_runs(statements, repeat, _rfm_sizes("segl_members", RFM_COLUMNS_SEGL))
+        return info | result | {"compile_seconds": compile_seconds,
+                                "sql_chars": sum(len(s) for s in statements)}
+    if variant == "rfm_segl":
+        _import_segl()
+        from segl.runtime.api import evaluate
+        from segl.runtime.kpis import kpi_table
+        seg_path = data_dir / SEG_RFM
+        times, cpu, sizes, kpis = [], [], None, None
+        for i in range(repeat):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            evaluation = evaluate(str(seg_path), as_of=as_of, kpis=True)
+            groups = kpi_table(evaluation)
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+            if i == repeat - 1:
+                sizes = hand_written.rfm_member_summary(
+                    evaluation.connection, evaluation.table, RFM_COLUMNS_SEGL)
+                kpis = hand_written.rfm_segl_kpis(groups)
+            evaluation.connection.close()
+            del evaluation, groups
+        return info | {"times": times, "cpu_times": cpu, "sizes": sizes, "kpis": kpis}
     if variant == "compile1000":
         compile_file, to_sql = _import_segl()
         seg_path = data_dir / SEG_COMPILE.format(n=compile_segments)
@@ -292,6 +385,7 @@ def run_variant(variant: str, data_dir: Path, args) -> dict:
 def prepare(data_dir: Path, args) -> None:
     """The .seg files a scale factor's variants read, next to its Parquet files."""
     shutil.copyfile(BENCH_DIR / SEG_12, data_dir / SEG_12)
+    shutil.copyfile(BENCH_DIR / SEG_RFM, data_dir / SEG_RFM)
     segments = hand_written.generate_segments(args.generated)
     (data_dir / SEG_50).write_text(hand_written.generated_seg_text(segments))
 
@@ -365,6 +459,8 @@ def render_scale(entry: dict, repeat: int) -> str:
         (f"{entry['generated']} generated segments", ("hand50", "segl50", "hand50_separate",
                                                          "segl50_separate"),
          "hand50"),
+        ("RFM scores, 2 segmentations, 4 KPIs per bucket (bench/tpch_rfm.seg)",
+         ("rfm_hand", "rfm_segl_sql", "rfm_segl"), "rfm_hand"),
     ]
     for title, names, baseline in sections:
         names = [n for n in names if n in entry["requested"]]
@@ -376,7 +472,8 @@ def render_scale(entry: dict, repeat: int) -> str:
             lines.append(_row(label, v.get(name), v.get(baseline)))
     if "idle" in v:
         lines += ["", _row(LABELS["idle"], v["idle"], None)]
-    compile_seconds = {n: v[n].get("compile_seconds") for n in ("segl12", "segl50")
+    compile_seconds = {n: v[n].get("compile_seconds")
+                       for n in ("segl12", "segl50", "rfm_segl_sql")
                        if n in v and v[n].get("compile_seconds") is not None}
     if compile_seconds:
         lines.append("  segl compile (check + to_sql), outside the timings: " + ", ".join(
@@ -385,7 +482,8 @@ def render_scale(entry: dict, repeat: int) -> str:
     if loads:
         lines.append(f"  machine load (1-minute average) around the runs: {min(loads):.2f} to "
                      f"{max(loads):.2f} on {os.cpu_count()} CPUs")
-    lines += ["", "agreement (member counts per segment):"]
+    lines += ["", "agreement (member counts per segment; RFM: every customer's buckets and "
+                  "scores, every KPI):"]
     for check, problems in entry["checks"].items():
         lines.append(f"  {check:<42} " + ("same" if problems == [] else
                                            "not compared" if problems is None else
@@ -481,8 +579,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.generated} generated: hand one pass vs segl separate":
                 ("hand50", "segl50_separate"),
             f"{args.generated} generated: hand one pass vs segl": ("hand50", "segl50"),
+            "RFM hand vs segl SQL: buckets, scores": ("rfm_hand", "rfm_segl_sql"),
+            "RFM hand vs evaluate: buckets, scores": ("rfm_hand", "rfm_segl"),
+            "RFM hand vs kpi_table: KPIs": ("rfm_hand", "rfm_segl"),
         }.items():
             if a in entry["requested"] and b in entry["requested"]:
+                if check.endswith(": KPIs"):
+                    ka, kb = ((v.get(n) or {}).get("kpis") for n in (a, b))
+                    entry["checks"][check] = (hand_written.compare_rfm_kpis(ka, kb)
+                                              if ka and kb else None)
+                    continue
                 entry["checks"][check] = (compare_sizes(sizes[a], sizes[b])
                                           if sizes[a] and sizes[b] else None)
         report["scales"].append(entry)

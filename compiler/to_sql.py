@@ -116,7 +116,6 @@ class SqlGenerator:
         self.errors: list[Diagnostic] = []
         self.scope_table: str | None = None  # inside an aggregation: qualify columns
         self.row_aliases: dict[tuple[str, str], str] | None = None
-        self.kpi_group: exp.Expression | None = None  # rows a KPI's totals are over
         self.defaulted_measures = {m.name for a in plan.aggregations for m in a.measures
                                    if m.empty is not None}
         self.computed = {c.name: c for step in plan.steps for c in step.columns}
@@ -849,13 +848,10 @@ class SqlGenerator:
         return False
 
     def value_Total(self, node: ir.Total) -> exp.Expression:
-        """A KPI's aggregate over the rows of `kpi_group` (all rows when it is None)."""
+        """A KPI's aggregate over a group of rows (the query groups them)."""
         kinds = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min,
                  "max": exp.Max}
-        total = kinds[node.func](this=self.value(node.value))
-        if self.kpi_group is None:
-            return total
-        return exp.Filter(this=total, expression=exp.Where(this=self.kpi_group.copy()))
+        return kinds[node.func](this=self.value(node.value))
 
     def value_FeatureRef(self, node: ir.FeatureRef) -> exp.Expression:
         return col(node.name)
