@@ -7,9 +7,7 @@ both are well-kept libraries that do this better than code we would write.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -33,7 +31,13 @@ from .expectations import check_expectations, overlaps
 from .explain import explain as explain_segment
 from .kpis import kpi_table
 from .language_tests import run_tests
-from .outputs import FORMATS, format_for, members_query, write_atomically
+from .outputs import (
+    FORMATS,
+    format_for,
+    members_query,
+    write_atomically,
+    write_text_atomically,
+)
 from .personas import persona_report
 from .project import Project, find_project
 from .scaffold import scaffold
@@ -231,7 +235,7 @@ def compile_command(file, dialect, segments, as_of, show, out_path, params):
             text = sql_for_plan(plan, compilation, check_dialect(dialect or project.dialect),
                                 AsOf.parse(when), file_paths="relative")
         if out_path:
-            _write_text(out_path, text)
+            write_text_atomically(out_path, text)
         else:
             sys.stdout.write(text)
 
@@ -254,16 +258,6 @@ def check_dialect(name: str) -> str:
         raise UsageError(f"unknown dialect `{name}`; "
                          f"known: {', '.join(d.value for d in known)}") from None
     return name
-
-
-def _write_text(path: str, text: str) -> None:
-    """Write a text file atomically (temp file beside it, then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temp, target)
 
 
 @main.command()
@@ -407,7 +401,7 @@ def overlap(file, as_of, segments, limit, out_path, params, database):
         if out_path:
             lines = ["first,second,both,either,jaccard"] + [
                 f"{p.first},{p.second},{p.both},{p.either},{p.jaccard:.6f}" for p in pairs]
-            _write_text(out_path, "\n".join(lines) + "\n")
+            write_text_atomically(out_path, "\n".join(lines) + "\n")
 
 
 @main.command()

@@ -37,6 +37,14 @@ def condition_text(condition: ir.Expr) -> str:
     return re.sub(r"\s+", " ", condition.span.text).strip()
 
 
+def condition_texts(segment: m.Segment) -> list[str]:
+    """Each condition of a segment as written; the parent of `extends` comes first."""
+    texts = [condition_text(c) for c in segment.conditions]
+    if segment.parent:
+        texts[0] = f"extends {segment.parent}"
+    return texts
+
+
 def explain(path: str, segment: str, as_of=None, params=None, database=None) -> Funnel:
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
@@ -65,9 +73,6 @@ def explain(path: str, segment: str, as_of=None, params=None, database=None) -> 
     ).fetchone()
     total, counts = int(row[0]), [int(v) for v in row[1:]]
     k = len(conditions)
-    parent = model.segments[segment].parent
-    texts = [condition_text(c) for c in conditions]
-    if parent:
-        texts[0] = f"extends {parent}"
+    texts = condition_texts(model.segments[segment])
     steps = [FunnelStep(texts[i], counts[i], counts[k + i]) for i in range(k)]
     return Funnel(segment, total, steps)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from pathlib import Path
 
 from .errors import UsageError
+from .outputs import write_text_atomically
 
 STDIN = "-"
 
@@ -43,18 +42,8 @@ def read(path: str) -> str:
 
 
 def replace(path: str, text: str) -> None:
-    """Write `text` to `path` atomically (temp file beside it, then rename), keeping its mode."""
-    target = Path(path)
-    mode = target.stat().st_mode & 0o7777
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write `text` to `path` atomically, keeping its mode."""
+    write_text_atomically(path, text, Path(path).stat().st_mode & 0o7777)
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

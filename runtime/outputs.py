@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -55,20 +56,37 @@ def members_query(table: str, key: str, segments: list[str], shape: str,
             f"ORDER BY _order, {k}")
 
 
-def write_atomically(
-    connection: duckdb.DuckDBPyConnection, query: str, path: str, fmt: str
-) -> None:
+@contextlib.contextmanager
+def atomic_path(path: str) -> Iterator[str]:
+    """A temporary path beside `path`, renamed onto it when the block succeeds and removed
+    when it fails: a reader never sees half a file, and a failure keeps the old one."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
-    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet",
-               "json": "FORMAT json, ARRAY true"}[fmt]
     try:
-        escaped = temp.replace("'", "''")
-        connection.execute(f"COPY ({query}) TO '{escaped}' ({options})")
+        yield temp
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def write_text_atomically(path: str, text: str, mode: int | None = None) -> None:
+    """Write a text file atomically; `mode` sets its permissions (e.g. those it had)."""
+    with atomic_path(path) as temp:
+        with open(temp, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        if mode is not None:
+            os.chmod(temp, mode)
+
+
+def write_atomically(
+    connection: duckdb.DuckDBPyConnection, query: str, path: str, fmt: str
+) -> None:
+    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet",
+               "json": "FORMAT json, ARRAY true"}[fmt]
+    with atomic_path(path) as temp:
+        escaped = temp.replace("'", "''")
+        connection.execute(f"COPY ({query}) TO '{escaped}' ({options})")

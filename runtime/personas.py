@@ -16,7 +16,7 @@ from segl.compiler.to_sql import AsOf, SqlGenerator, ident
 
 from .api import Evaluation, evaluate, load
 from .errors import UsageError
-from .explain import condition_text
+from .explain import condition_text, condition_texts
 from .kpis import GroupKpis, kpi_table
 from .sources import relation_sql
 
@@ -78,17 +78,14 @@ def check_profile(model: m.Model, persona: m.Persona, as_of) -> list[ConditionCh
     generator = SqlGenerator(plan_for(model, []), "duckdb", AsOf("date", as_of), "absolute")
     connection = duckdb.connect()
     checks = []
-    for condition in model.segments[persona.segment].conditions:
+    segment = model.segments[persona.segment]
+    for condition, text in zip(segment.conditions, condition_texts(segment), strict=True):
         needs: list[str] = []
         filled = _fill(model, persona, condition, needs, depth=0)
         result = None
         if not needs:
             sql = generator.cond(filled).sql("duckdb")
             (result,) = connection.execute(f"SELECT {sql}").fetchone()
-        text = condition_text(condition)
-        if isinstance(condition, ir.SegmentRef) and model.segments[persona.segment].parent:
-            text = f"extends {condition.name}" if condition.name == \
-                model.segments[persona.segment].parent else text
         checks.append(ConditionCheck(text, result, sorted(set(needs))))
     connection.close()
     return checks
@@ -141,23 +138,24 @@ def _resembles(model: m.Model, attribute: str, value: ir.Literal) -> ir.Expr:
 def _profile_in_data(evaluation: Evaluation, model: m.Model, persona: m.Persona
                      ) -> dict[str, str]:
     """For each profile attribute that is an entity column: the segment members' median
-    (numbers) or three most common values with their share (text)."""
+    (numbers) or three most common values with their share (text). One read of the entity
+    table for all of them."""
+    attributes = [a for a in persona.profile if model.entity.column(a) is not None]
+    if not attributes:
+        return {}
+    selected = ", ".join(f"e.{_q(a)}" for a in attributes)
+    rows = evaluation.connection.execute(
+        f"SELECT {selected} FROM {evaluation.table} AS s "
+        f"JOIN {relation_sql(model.entity.locations[0])} AS e "
+        f"ON e.{_q(model.entity.key)} = s.{_q(evaluation.key)} "
+        f"WHERE s.{_q(persona.segment)}"
+    ).fetchall()
     summary = {}
-    segment = _q(persona.segment)
-    for attribute, value in persona.profile.items():
-        column = model.entity.column(attribute)
-        if column is None:
-            continue  # a feature: not in the members table
-        source = model.entity.locations[0]
-        rows = evaluation.connection.execute(
-            f"SELECT e.{_q(attribute)} FROM {evaluation.table} AS s "
-            f"JOIN {relation_sql(source)} AS e ON e.{_q(model.entity.key)} = "
-            f"s.{_q(evaluation.key)} WHERE s.{segment} AND e.{_q(attribute)} IS NOT NULL"
-        ).fetchall()
-        values = [row[0] for row in rows]
+    for index, attribute in enumerate(attributes):
+        values = [row[index] for row in rows if row[index] is not None]
         if not values:
             summary[attribute] = "no values"
-        elif isinstance(value.value, (int, Decimal)):
+        elif isinstance(persona.profile[attribute].value, (int, Decimal)):
             summary[attribute] = f"median {statistics.median(values)}"
         else:
             counts: dict[object, int] = {}
