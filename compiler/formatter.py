@@ -424,16 +424,13 @@ class _Printer:
         return self._verbatim(node)
 
     def _segmentation(self, node: n.Segmentation) -> list[_Line]:
-        lines = [_Line(f"segmentation {name(node.name)}{self._label(node.label)} {{",
-                       node.span.start)]
+        head = f"segmentation {name(node.name)}{self._label(node.label)}"
+        if node.tiers:
+            return [_Line(f"{head} = tiers {_score_body(node.scores[0])}", node.span.start)]
+        lines = [_Line(f"{head} {{", node.span.start)]
         for score in node.scores:
-            if score.method == "thresholds":
-                binning = f"thresholds ({', '.join(literal(t) for t in score.thresholds)})"
-            else:
-                binning = score.method
-            better = "higher" if score.higher_is_better else "lower"
-            lines.append(_Line(f"score {name(score.name)} by {expr(score.by, SUM)} {better} is "
-                               f"better into {score.bins} {binning}", score.span.start, INDENT))
+            lines.append(_Line(f"score {name(score.name)} {_score_body(score)}",
+                               score.span.start, INDENT))
         for bucket in node.buckets:
             lines.append(_Line(f"{name(bucket.name)}{self._label(bucket.label)} when "
                                f"{expr(bucket.condition)}", bucket.span.start, INDENT))
@@ -564,3 +561,13 @@ class _Printer:
             lines.append(_Line(text.rstrip(), start))
             start += len(text) + 1
         return lines
+
+
+def _score_body(score: n.Score) -> str:
+    """`by e higher is better into N method`: shared by scores and tiers."""
+    if score.method == "thresholds":
+        binning = f"thresholds ({', '.join(literal(t) for t in score.thresholds)})"
+    else:
+        binning = score.method
+    better = "higher" if score.higher_is_better else "lower"
+    return f"by {expr(score.by, SUM)} {better} is better into {score.bins} {binning}"

@@ -134,6 +134,7 @@ class Segmentation:
     buckets: tuple[Bucket, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
     scores: tuple[ir.Score, ...] = ()
+    tiers: bool = False  # `= tiers by …`: one score, one bucket per bin
 
 
 PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",

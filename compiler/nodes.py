@@ -278,6 +278,9 @@ class Segmentation(Node):
     buckets: tuple[Bucket, ...]
     otherwise: Bucket
     scores: tuple[Score, ...] = ()
+    # `segmentation x = tiers by e … into N m`: the one score is `tier`, the buckets are
+    # made by the resolver (tier_1 .. tier_N, then the `else` bucket no_value)
+    tiers: bool = False
 
 
 @dataclass(frozen=True)

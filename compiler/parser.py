@@ -26,6 +26,7 @@ from . import nodes as n
 from .diagnostics import Diagnostic, error
 from .source import SourceFile
 
+TIERS_ELSE = "no_value"  # the `else` bucket of tiers: entities whose value is missing
 TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segmentation",
              "segment", "test", "kpi", "persona")
 # Declarations start at the beginning of a line (the canonical format indents nothing else
@@ -523,6 +524,15 @@ class AstBuilder(Transformer):
         *whens, otherwise = [c for c in rest if isinstance(c, n.Bucket)]
         return n.Segmentation(name, label.text if label else None, tuple(whens), otherwise,
                               scores, span=self._span(meta))
+
+    def tiers_decl(self, meta, children):
+        name, label, by, better, bins, (method, thresholds) = children
+        span = self._span(meta)
+        score = n.Score(n.Ident("tier", span=span), by, str(better) == "higher",
+                        int(str(bins)), method, thresholds, span=span)
+        otherwise = n.Bucket(n.Ident(TIERS_ELSE, span=span), None, None, span=span)
+        return n.Segmentation(name, label.text if label else None, (), otherwise, (score,),
+                              tiers=True, span=span)
 
     def score(self, meta, children):
         name, by, better, bins, (method, thresholds) = children

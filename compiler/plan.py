@@ -74,6 +74,9 @@ class Plan:
     # component columns the query returns for them
     kpis: tuple[tuple[str, ir.Expr], ...] = ()
     kpi_components: tuple[str, ...] = ()
+    # The KPIs among `kpis` that segl adds itself: the total of each ranking expression
+    # (`top 20% by spend_total`, `tiers by spend_total`), whose index is a group's share.
+    shares: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -113,14 +116,34 @@ def feature_table_name(table: str, column: str) -> str:
 
 
 def plan_for(model: m.Model, names: list[str] | None = None,
-             kpis: list[str] | None = None) -> Plan:
+             kpis: list[str] | None = None, shares: bool = False) -> Plan:
     """Plan the given segments and segmentations (default: all), with only what they
-    depend on, and the per-entity components of the given KPIs (default: none)."""
+    depend on, and the per-entity components of the given KPIs (default: none). With
+    `shares`, also the total of every ranking expression (see `share_kpis`)."""
     if names is None:
         names = [*model.segments, *model.segmentations]
     segments = [name for name in names if name in model.segments]
     segmentations = [name for name in names if name in model.segmentations]
-    return _Planner(model).plan(segments, segmentations, kpis or [])
+    extra = share_kpis(model, segments, segmentations) if shares else {}
+    return _Planner(model).plan(segments, segmentations, kpis or [], extra)
+
+
+def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
+               ) -> dict[str, ir.Expr]:
+    """`share of EXPR` -> sum(EXPR) for each numeric expression that a segment ranks by
+    (a segment that is one `top`/`bottom`) or that a `tiers` segmentation bins: the 80/20
+    view, how much of the expression the group holds."""
+    found: dict[str, ir.Expr] = {}
+    ranked = [model.segments[name].predicate for name in segments]
+    ranked = [rank.by for rank in ranked if isinstance(rank, ir.Rank)]
+    ranked += [model.segmentations[name].scores[0].by for name in segmentations
+               if model.segmentations[name].tiers]
+    for by in ranked:
+        if by.type.is_numeric:
+            text = " ".join(by.span.text.split()) if by.span is not None else repr(by)
+            found.setdefault(f"share of {text}", ir.Total("sum", by, type=by.type,
+                                                          span=by.span))
+    return found
 
 
 class _Planner:
@@ -135,12 +158,14 @@ class _Planner:
         self.score_outputs: list[tuple[str, str]] = []
         self.kpi_components: list[str] = []
 
-    def plan(self, segments: list[str], segmentations: list[str], kpis: list[str]) -> Plan:
+    def plan(self, segments: list[str], segmentations: list[str], kpis: list[str],
+             shares: dict[str, ir.Expr]) -> Plan:
         for name in segments:
             self.segment(name)
         for name in segmentations:
             self.segmentation(name)
         planned_kpis = tuple((name, self.kpi(self.model.kpis[name].expr)) for name in kpis)
+        planned_kpis += tuple((name, self.kpi(total)) for name, total in shares.items())
         steps: dict[int, list[Computed]] = {}
         for name, column in self.computed.items():
             steps.setdefault(self.depth[name], []).append(column)
@@ -165,6 +190,7 @@ class _Planner:
             score_outputs=tuple(self.score_outputs),
             kpis=planned_kpis,
             kpi_components=tuple(self.kpi_components),
+            shares=tuple(shares),
         )
 
     def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:

@@ -506,6 +506,8 @@ class _Resolver:
         scores = self.resolve_scores(decl)
         if scores is None:
             return None
+        if decl.tiers:
+            return self.tiers_segmentation(decl, scores)
         scope = _Scope(local=scores)
         ok = True
         for bucket in (*decl.buckets, decl.otherwise):
@@ -527,6 +529,23 @@ class _Resolver:
             return None
         declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared)
+
+    def tiers_segmentation(self, decl: n.Segmentation, scores: dict[str, ir.Expr]
+                           ) -> m.Segmentation:
+        """`tiers by e … into N method`: bucket tier_i holds the entities scored N + 1 - i,
+        so tier_1 is the best; entities with a missing `e` fall into `no_value`."""
+        score = scores["tier"]
+        assert isinstance(score, ir.Score)
+        labels = tier_labels(score)
+        buckets = [
+            m.Bucket(f"tier_{i}", labels[i - 1],
+                     ir.Compare("=", score, ir.Literal(score.bins + 1 - i, type=ir.Type.INT),
+                                type=ir.Type.BOOL, span=decl.span), decl.span)
+            for i in range(1, score.bins + 1)
+        ]
+        buckets.append(m.Bucket(decl.otherwise.name.text, "No value", None, decl.span))
+        return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, (score,),
+                              tiers=True)
 
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True
@@ -1191,3 +1210,24 @@ def _parse_override(text: str, default: ir.Literal) -> ir.Literal | None:
         return ir.Literal(text, type=ir.Type.TEXT)
     except (ValueError, InvalidOperation):
         return None
+
+
+def tier_labels(score: ir.Score) -> list[str]:
+    """Labels of tier_1 (best) .. tier_N: the share of ranked entities each holds for ntile
+    and quantile ("Top 10%", "10-20%"), the value range for thresholds (">= 1500")."""
+    n = score.bins
+    if score.method != "thresholds":
+        def percent(i: int) -> str:
+            return f"{100 * i / n:.1f}".removesuffix(".0")
+        return [f"Top {percent(1)}%" if i == 1 else f"{percent(i - 1)}-{percent(i)}%"
+                for i in range(1, n + 1)]
+    cuts = [str(t.value) for t in score.thresholds]  # ascending, N - 1 of them
+    if score.higher_is_better:
+        # tier_1: >= the highest cut; tier_N: under the lowest
+        bounds = list(reversed(cuts))
+        labels = [f">= {bounds[0]}"]
+        labels += [f"{bounds[i]} to < {bounds[i - 1]}" for i in range(1, n - 1)]
+        return [*labels, f"< {bounds[-1]}"]
+    labels = [f"<= {cuts[0]}"]
+    labels += [f"> {cuts[i - 1]} to <= {cuts[i]}" for i in range(1, n - 1)]
+    return [*labels, f"> {cuts[-1]}"]

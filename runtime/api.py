@@ -88,7 +88,7 @@ def evaluate(
     model = compilation.require_ok()
     chosen = select_segments(model, segments)
     when = resolve_as_of(as_of)
-    plan = plan_for(model, chosen, list(model.kpis) if kpis else None)
+    plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis)
     # Executed, not read: skip pretty-printing (it costs as much as generating).
     sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
     check_entity_key(connection, model)

@@ -420,14 +420,17 @@ def kpis(file, as_of, segments, params, database):
                                   parse_params(params, project), database or project.database,
                                   kpis=True)
         model = evaluation.compilation.model
-        if not model.kpis:
-            raise UsageError(f"{path} declares no `kpi`")
+        shares = evaluation.plan.shares
+        if not model.kpis and not shares:
+            raise UsageError(f"{path} declares no `kpi` (and no segment ranks by a number)")
         table = Table(title=f"KPIs · as_of {evaluation.as_of} · value (index vs all = 100)")
         table.add_column("group")
         table.add_column("members", justify="right")
         table.add_column("share", justify="right")
         for name, kpi in model.kpis.items():
             table.add_column(kpi.label or name, justify="right")
+        for name in shares:
+            table.add_column(name, justify="right")
         for group in kpi_table(evaluation):
             share = group.size / evaluation.entities if evaluation.entities else 0.0
             cells = [group.name, f"{group.size:,}", f"{share:.1%}"]
@@ -437,6 +440,9 @@ def kpis(file, as_of, segments, params, database):
                 if group.kind != "all" and index is not None:
                     shown += f" ({index:.0f})"
                 cells.append(shown)
+            for name in shares:  # the group's part of everyone's total
+                index = group.index[name]
+                cells.append("–" if index is None else f"{index:.1f}%")
             table.add_row(*cells)
         console().print(table)
 
@@ -491,6 +497,8 @@ def persona(name, file, as_of, params, database):
             kpi_table_view.add_column("index", justify="right")
             model = compiled(path, parse_params(params, project)).model
             for kpi_name, value in report.kpis.values.items():
+                if kpi_name not in model.kpis:  # a share of a ranking expression
+                    continue
                 index = report.kpis.index[kpi_name]
                 kpi_table_view.add_row(model.kpis[kpi_name].label or kpi_name,
                                        "–" if value is None else f"{float(value):,.2f}",

@@ -318,6 +318,17 @@ def test_segmentations_are_formatted_with_their_comments():
     )
 
 
+def test_tiers_are_one_line():
+    text = ("segmentation deciles  \"Deciles\" =  tiers by  spend  higher is better\n"
+            "    into 10   ntile   # the 80/20 view\n"
+            "segmentation bands = tiers by (a + b) * 2 lower is better into 3 thresholds (1,2)\n")
+    assert assert_well_formatted(text) == (
+        'segmentation deciles "Deciles" = tiers by spend higher is better into 10 ntile'
+        "  # the 80/20 view\n"
+        "segmentation bands = tiers by (a + b) * 2 lower is better into 3 thresholds (1, 2)\n"
+    )
+
+
 def test_personas_and_tests_are_formatted_with_their_comments():
     text = (
         'persona  p "P"   for s {   # head\n'

@@ -1,5 +1,6 @@
 """KPIs: each against a plain Python computation, the ratio-of-sums rule, and the index."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -117,3 +118,22 @@ def test_segl_kpis_prints_groups_and_indexes(monkeypatch):
     result = CliRunner().invoke(main, ["kpis", "-s", "loyal", "-s", "lifecycle"])
     assert result.exit_code == 0, result.stderr
     assert "Average order value" in result.output and "lifecycle.prospect" in result.output
+
+
+def test_segl_kpis_shows_the_share_a_top_segment_holds(tmp_path):
+    """No `kpi` declared: a `top P% by e` segment alone is enough for the 80/20 view."""
+    seg = tmp_path / "pareto.seg"
+    seg.write_text(f'import "{ROOT / "examples/shop/features.seg"}"\n'
+                   "segment top_20pct = top 20% by spend_total\n"
+                   "segment bottom_half = bottom 50% by orders_total\n")
+    result = CliRunner().invoke(main, ["kpis", str(seg), "--as-of", "2026-06-30"],
+                                terminal_width=200)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "top_20pct" in line)
+    assert "share of spend_total" in result.output and "share of orders_total" in result.output
+    assert re.search(r"7\d\.\d%", row), row
+    plain = tmp_path / "plain.seg"
+    plain.write_text(f'import "{ROOT / "examples/shop/features.seg"}"\n'
+                     "segment big = spend_total > 1000\n")
+    result = CliRunner().invoke(main, ["kpis", str(plain), "--as-of", "2026-06-30"])
+    assert result.exit_code == 2 and "declares no `kpi`" in result.output

@@ -130,3 +130,94 @@ segmentation coded {
         else:
             assert bucket == "others"
     assert {row[0] for row in rows} == {"champions", "unscored", "others"}
+
+
+TIER_CASES = [
+    ("spend_total", True, 10, "ntile", [], "Top 10%"),
+    ("days_since_last_order", False, 4, "quantile", [], "Top 25%"),
+    ("spend_total", True, 5, "thresholds", [50, 200, 500, 1500], ">= 1500"),
+    ("days_since_last_order", False, 3, "thresholds", [30, 90], "<= 30"),
+]
+
+
+@pytest.mark.parametrize("by,higher,bins,method,thresholds,first_label", TIER_CASES,
+                         ids=[f"{c[0]}-{c[3]}" for c in TIER_CASES])
+def test_tiers_in_one_line(tmp_path, values, by, higher, bins, method, thresholds,
+                           first_label):
+    """`tiers` puts an entity scored s into tier_(N + 1 - s): tier_1 is the best bin;
+    a missing value lands in no_value."""
+    binning = method if method != "thresholds" else \
+        f"thresholds ({', '.join(str(t) for t in thresholds)})"
+    seg = tmp_path / "tiers.seg"
+    seg.write_text(f'import "{SHOP / "shop.seg"}"\n'
+                   f"segmentation tiered = tiers by {by} "
+                   f"{'higher' if higher else 'lower'} is better into {bins} {binning}\n")
+    evaluation = evaluate(seg, as_of=AS_OF, segments=["tiered"])
+    got = dict(evaluation.connection.execute(
+        f"SELECT customer_id, tiered FROM {evaluation.table}").fetchall())
+    scores = expected_scores(values[by], higher, bins, method, thresholds)
+    want = {k: "no_value" if s is None else f"tier_{bins + 1 - s}" for k, s in scores.items()}
+    differ = [k for k in want if got[k] != want[k]]
+    assert not differ, [(k, values[by][k], got[k], want[k]) for k in differ[:5]]
+    buckets = evaluation.compilation.model.segmentations["tiered"].buckets
+    assert [b.name for b in buckets] == [*(f"tier_{i}" for i in range(1, bins + 1)),
+                                         "no_value"]
+    assert buckets[0].label == first_label
+    if method == "ntile":  # equal sizes, the best tier holds the largest values
+        sizes = evaluation.buckets["tiered"]
+        assert sizes["tier_1"] == sizes["tier_2"] == 3000
+        top = [k for k, b in got.items() if b == "tier_1"]
+        rest = [k for k, b in got.items() if b == "tier_2"]
+        assert min(values[by][k] for k in top) >= max(values[by][k] for k in rest)
+
+
+def test_tier_labels_spell_each_range():
+    from segl.compiler import ir
+    from segl.compiler.resolve import tier_labels
+
+    def score(higher, bins, method, cuts=()):
+        return ir.Score("s", "tier", ir.Literal(1), higher, bins, method,
+                        tuple(ir.Literal(c) for c in cuts))
+
+    assert tier_labels(score(True, 3, "ntile")) == ["Top 33.3%", "33.3-66.7%", "66.7-100%"]
+    assert tier_labels(score(True, 4, "thresholds", (10, 20, 30))) == \
+        [">= 30", "20 to < 30", "10 to < 20", "< 10"]
+    assert tier_labels(score(False, 3, "thresholds", (7, 30))) == \
+        ["<= 7", "> 7 to <= 30", "> 30"]
+
+
+def test_tiers_need_two_to_a_hundred_bins(tmp_path):
+    from segl.compiler.api import compile_source
+    from segl.compiler.source import SourceFile
+    compilation = compile_source(SourceFile(
+        "t.seg", 'entity c from parquet "c.parquet" key id {\n  id int\n  x int\n}\n'
+        "segmentation t = tiers by x higher is better into 1 ntile\n"))
+    assert [d.code for d in compilation.errors] == ["E002"]
+    assert compilation.errors[0].span.line == 5
+
+
+def test_the_share_a_ranked_group_holds(tmp_path, values):
+    """The 80/20 line: a segment that is `top 20% by e` and each tier of `tiers by e` report
+    the share of everyone's total of e that they hold (`segl kpis`), computed here too."""
+    from segl.runtime.kpis import kpi_table
+
+    seg = tmp_path / "pareto.seg"
+    seg.write_text(f'import "{SHOP / "features.seg"}"\n'
+                   "segment top_20pct = top 20% by spend_total\n"
+                   "segmentation deciles = tiers by spend_total higher is better into 10 ntile\n")
+    evaluation = evaluate(seg, as_of=AS_OF, kpis=True)
+    assert evaluation.plan.shares == ("share of spend_total",)
+    groups = {g.name: g for g in kpi_table(evaluation)}
+    spend = values["spend_total"]
+    total = sum(spend.values())
+    best_first = sorted(spend, key=lambda k: (-spend[k], k))  # ties: the smaller key first
+    top = best_first[: len(best_first) * 20 // 100]
+    share = groups["top_20pct"].index["share of spend_total"]
+    assert share == pytest.approx(float(sum(spend[k] for k in top) / total * 100), abs=1e-9)
+    assert 70 < share < 80  # the shop's data is made to follow the 80/20 rule roughly
+    tenth = len(best_first) // 10
+    for i in range(10):
+        held = sum(spend[k] for k in best_first[i * tenth:(i + 1) * tenth])
+        assert groups[f"deciles.tier_{i + 1}"].index["share of spend_total"] == \
+            pytest.approx(float(held / total * 100), abs=1e-9)
+    assert groups["all"].index["share of spend_total"] == pytest.approx(100)
