@@ -9,6 +9,7 @@ from pathlib import Path
 from . import model as m
 from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
+from .kpi_sql import generate_kpi_sql
 from .plan import Plan, plan_for
 from .resolve import LoadedFile, SchemaProvider, is_library_file, resolve
 from .source import SourceFile
@@ -106,6 +107,20 @@ def to_sql(
     return sql_for_plan(plan, compilation, dialect, as_of, file_paths)
 
 
+def to_kpi_sql(
+    compilation: Compilation,
+    dialect: str = "duckdb",
+    as_of: date | str | AsOf | None = None,
+    segments: list[str] | None = None,
+    file_paths: str = "absolute",
+) -> str:
+    """Compiled SQL for a dialect: every KPI, with its index, for everyone, each segment and
+    each bucket (and the share each ranking segment or tier holds), in one query."""
+    model = compilation.require_ok()
+    plan = plan_for(model, select_segments(model, segments), list(model.kpis), shares=True)
+    return kpi_sql_for_plan(plan, compilation, dialect, as_of, file_paths)
+
+
 def sql_for_plan(
     plan: Plan,
     compilation: Compilation,
@@ -114,12 +129,31 @@ def sql_for_plan(
     file_paths: str = "absolute",
     pretty: bool = True,
 ) -> str:
+    return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
+                        pretty)
+
+
+def kpi_sql_for_plan(
+    plan: Plan,
+    compilation: Compilation,
+    dialect: str,
+    as_of: date | str | AsOf | None,
+    file_paths: str = "absolute",
+    pretty: bool = True,
+) -> str:
+    """One query giving every KPI (and its index) per group: everyone, each segment, each
+    bucket. Plan it with the KPIs: `plan_for(model, names, list(model.kpis), shares=True)`."""
+    return generate_kpi_sql(plan, dialect, _as_of(as_of), file_paths,
+                            _header(plan, compilation), pretty)
+
+
+def _header(plan: Plan, compilation: Compilation) -> dict[str, str]:
     header = {"source": compilation.path}
     if plan.model.params:
         header["params"] = ", ".join(
             f"{name}={_param_text(p.value.value)}" for name, p in plan.model.params.items()
         )
-    return generate_sql(plan, dialect, _as_of(as_of), file_paths, header, pretty)
+    return header
 
 
 def _param_text(value: object) -> str:

@@ -40,6 +40,8 @@ class DialectRules:
     boolean_values: bool = True
     # How a named query parameter for as_of is written, when sqlglot's default is wrong.
     as_of_parameter: str | None = None
+    # False where GROUP BY GROUPING SETS is missing: the KPI query unions one SELECT per set.
+    grouping_sets: bool = True
     notes: tuple[str, ...] = field(default=())
 
 
@@ -50,6 +52,8 @@ RULES: dict[str, DialectRules] = {
     "clickhouse": DialectRules("clickhouse", _clickhouse_file, frozenset({"parquet", "csv"}),
                                as_of_parameter="{as_of:Date}"),
     "tsql": DialectRules("tsql", boolean_values=False),
+    "sqlite": DialectRules("sqlite", grouping_sets=False),
+    "mysql": DialectRules("mysql", grouping_sets=False),
 }
 
 

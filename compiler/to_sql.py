@@ -97,12 +97,17 @@ def generate_sql(
 ) -> str:
     """The whole plan as one query, with a header comment naming version, source and as_of."""
     query = SqlGenerator(plan, dialect, as_of or AsOf("today"), file_paths).query()
+    return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
+
+
+def sql_header(dialect: str, as_of: AsOf | None, header: dict[str, str] | None) -> str:
+    """The comment lines above every generated query: version, source, dialect, as_of."""
     lines = [f"-- segl {SEGL_VERSION}"]
     for key, value in (header or {}).items():
         lines.append(f"-- {key}: {value}")
     lines.append(f"-- dialect: {dialect}")
     lines.append(f"-- as_of: {as_of or 'today'}")
-    return "\n".join(lines) + "\n" + query.sql(dialect=dialect, pretty=pretty) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 class SqlGenerator:

@@ -16,7 +16,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 from segl.compiler import ir
-from segl.compiler.api import Compilation, compile_file, select_segments, sql_for_plan
+from segl.compiler.api import (
+    Compilation,
+    compile_file,
+    kpi_sql_for_plan,
+    select_segments,
+    sql_for_plan,
+)
 from segl.compiler.diagnostics import CompileError, Diagnostic
 from segl.compiler.formatter import format_source
 from segl.compiler.plan import plan_for
@@ -219,21 +225,27 @@ def _count(number: int, noun: str) -> str:
               help="Compile as_of as a date literal, the engine's current date, or a named "
                    "query parameter `as_of`.")
 @click.option("--show", type=click.Choice(["sql", "plan"]), default="sql")
+@click.option("--kpis", "with_kpis", is_flag=True,
+              help="The KPI query instead: every KPI and its index per segment and bucket.")
 @click.option("--out", "out_path", type=click.Path(), help="Write the SQL to this file.")
 @param_option
-def compile_command(file, dialect, segments, as_of, show, out_path, params):
-    """Compile segments to SQL for a warehouse dialect."""
+def compile_command(file, dialect, segments, as_of, show, with_kpis, out_path, params):
+    """Compile segments (or, with --kpis, their KPIs) to SQL for a warehouse dialect."""
     with reporting():
         path, project = single_file(file)
         compilation = compiled(path, parse_params(params, project))
         model = compilation.model
-        plan = plan_for(model, select_segments(model, list(segments)))
+        if with_kpis and not model.kpis:
+            raise UsageError(f"{path} declares no `kpi`")
+        plan = plan_for(model, select_segments(model, list(segments)),
+                        list(model.kpis) if with_kpis else None, shares=with_kpis)
         if show == "plan":
             text = plan.describe() + "\n"
         else:
-            when = as_of_option(as_of, project)
-            text = sql_for_plan(plan, compilation, check_dialect(dialect or project.dialect),
-                                AsOf.parse(when), file_paths="relative")
+            when = AsOf.parse(as_of_option(as_of, project))
+            generate = kpi_sql_for_plan if with_kpis else sql_for_plan
+            text = generate(plan, compilation, check_dialect(dialect or project.dialect), when,
+                            file_paths="relative")
         if out_path:
             write_text_atomically(out_path, text)
         else:

@@ -1,12 +1,13 @@
 """KPIs per segment, per segmentation bucket and over every entity, each with its index
-(the group's value / the value over every entity x 100). One query over the evaluated members:
-the per-entity components of every KPI are columns of it, totalled per group with FILTER."""
+(the group's value / the value over every entity x 100). The per-entity components of every
+KPI are columns of the members table; the compiler's KPI query totals them per group."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from segl.compiler.to_sql import AsOf, SqlGenerator, col
+from segl.compiler.kpi_sql import kpi_select
+from segl.compiler.to_sql import AsOf
 
 from .api import Evaluation
 
@@ -22,45 +23,32 @@ class GroupKpis:
 
 
 def kpi_table(evaluation: Evaluation) -> list[GroupKpis]:
-    """One grouped pass over the members: GROUPING SETS of everyone, each segment column
-    and each segmentation column. (One FILTER per group and KPI made DuckDB aggregate the
-    table once per pair: 12x slower with 60 of them.)"""
+    """Every group's size, KPIs and indexes: the compiler's KPI query (one GROUPING SETS
+    pass over the members table) run on the evaluation's DuckDB connection. Groups come back
+    in order: everyone, the segments, then each segmentation's buckets (an empty bucket too)."""
     model = evaluation.compilation.model
-    generator = SqlGenerator(evaluation.plan, "duckdb", AsOf("date", evaluation.as_of),
-                             "absolute")
     names = [name for name, _ in evaluation.plan.kpis]
-    columns = [*evaluation.segments, *evaluation.segmentations]
-    quoted = [col(c).sql("duckdb") for c in columns]
-    values = [generator.value(kpi).sql("duckdb") for _, kpi in evaluation.plan.kpis]
-    select = [*(f"GROUPING({q})" for q in quoted), *quoted, "count(*)", *values]
-    sets = ", ".join(["()", *(f"({q})" for q in quoted)])
-    rows = evaluation.connection.execute(
-        f"SELECT {', '.join(select)} FROM {evaluation.table} GROUP BY GROUPING SETS ({sets})"
-    ).fetchall()
-    found: dict[tuple[str, object], tuple] = {}
-    for row in rows:
-        flags, keys, rest = row[:len(columns)], row[len(columns):2 * len(columns)], \
-            row[2 * len(columns):]
-        grouped = [i for i, flag in enumerate(flags) if flag == 0]
-        key = ("", None) if not grouped else (columns[grouped[0]], keys[grouped[0]])
-        found[key] = rest
-    empty = (0, *([None] * len(names)))
-    results = [_group("all", "all", "", found.get(("", None), empty), names)]
+    query = kpi_select(evaluation.plan, "duckdb", AsOf("date", evaluation.as_of),
+                       evaluation.table)
+    rows = evaluation.connection.execute(query.sql("duckdb")).fetchall()
+    found = {(kind, name): row for row in rows for kind, name in [row[:2]]}
+    width = len(names)
+
+    def group(kind: str, name: str, label: str) -> GroupKpis:
+        row = found.get((kind, name))
+        if row is None:  # a bucket nobody is in
+            return GroupKpis(kind, name, label, 0, dict.fromkeys(names),
+                             dict.fromkeys(names))
+        values, indexes = row[3:3 + width], row[3 + width:]
+        return GroupKpis(kind, name, label, int(row[2]), dict(zip(names, values, strict=True)),
+                         dict(zip(names, indexes, strict=True)))
+
+    results = [group("all", "all", "")]
     for name in evaluation.segments:
-        results.append(_group("segment", name, model.segments[name].label or "",
-                              found.get((name, True), empty), names))
+        results.append(group("segment", name, model.segments[name].label or ""))
     for name in evaluation.segmentations:
         for bucket in model.segmentations[name].buckets:
-            results.append(_group("bucket", f"{name}.{bucket.name}", bucket.label or "",
-                                  found.get((name, bucket.name), empty), names))
-    overall = results[0].values
-    for group in results:
-        for kpi in names:
-            value, base = group.values[kpi], overall[kpi]
-            group.index[kpi] = None if value is None or not base else \
-                float(value) / float(base) * 100
+            results.append(group("bucket", f"{name}.{bucket.name}", bucket.label or ""))
     return results
 
 
-def _group(kind: str, name: str, label: str, row: tuple, names: list[str]) -> GroupKpis:
-    return GroupKpis(kind, name, label, int(row[0]), dict(zip(names, row[1:], strict=True)), {})

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from segl.compiler.api import compile_file, to_sql
+from segl.compiler.api import compile_file, to_kpi_sql, to_sql
 from segl.compiler.to_sql import parse_back
+from sqlglot import exp
 
 from tests.conftest import EXAMPLE_ENTRIES, ROOT
 
@@ -54,6 +55,7 @@ def test_snapshot(entry, dialect, as_of, compilations, monkeypatch):
 
 def test_no_stale_snapshots():
     expected = {snapshot_path(e, d, a) for e, d, a in CASES}
+    expected |= {kpi_snapshot_path(d) for d in DIALECTS}
     assert set(SNAPSHOTS.rglob("*.sql")) <= expected
 
 
@@ -64,3 +66,50 @@ def test_compiled_sql_is_stable_across_runs(compilations, monkeypatch):
     again = to_sql(compile_file(entry.relative_to(ROOT)), "duckdb", "2026-06-30",
                    file_paths="relative")
     assert first == again
+
+
+# ---------------------------------------------------------------- the KPI query
+
+SHOP = ROOT / "examples/shop/shop.seg"
+
+
+def kpi_snapshot_path(dialect: str) -> Path:
+    return SNAPSHOTS / "shop" / f"kpis.{dialect}.sql"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_kpi_snapshot(dialect, compilations, monkeypatch):
+    """`segl compile --kpis`: GROUPING SETS where the dialect has them, UNION ALL where not."""
+    monkeypatch.chdir(ROOT)
+    sql = to_kpi_sql(compilations[SHOP], dialect, "2026-06-30", file_paths="relative")
+    path = kpi_snapshot_path(dialect)
+    if UPDATE:
+        path.write_text(sql, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path}; create it with SEGL_UPDATE_SNAPSHOTS=1"
+    assert sql == path.read_text(encoding="utf-8")
+    (statement,) = parse_back(sql, dialect)
+    assert statement.find(exp.Union) is not None or "GROUPING SETS" in sql
+    assert ("GROUPING SETS" in sql) == (dialect not in ("sqlite", "mysql"))
+
+
+def test_the_kpi_query_run_as_text_gives_the_kpi_table(compilations, monkeypatch):
+    """The statement a warehouse user runs gives what `segl kpis` shows."""
+    import duckdb
+    from segl.runtime.api import evaluate
+    from segl.runtime.kpis import kpi_table
+
+    monkeypatch.chdir(ROOT)
+    sql = to_kpi_sql(compilations[SHOP], "duckdb", "2026-06-30")
+    rows = duckdb.connect().execute(sql).fetchall()
+    evaluation = evaluate(SHOP, as_of="2026-06-30", kpis=True)
+    groups = [g for g in kpi_table(evaluation) if g.size]
+    assert [(r[0], r[1]) for r in rows] == sorted(
+        ((g.kind, g.name) for g in groups), key=lambda k: (("all", "segment").index(k[0])
+                                                           if k[0] != "bucket" else 2, k[1]))
+    names = [name for name, _ in evaluation.plan.kpis]
+    by_name = {g.name: g for g in groups}
+    for row in rows:
+        group = by_name[row[1]]
+        assert row[2] == group.size
+        assert list(row[3:3 + len(names)]) == [group.values[n] for n in names]
+        assert list(row[3 + len(names):]) == [group.index[n] for n in names]

@@ -1,0 +1,756 @@
+-- segl 0.1.0
+-- source: examples/shop/shop.seg
+-- params: loyal_orders=4, lapsed_days=180
+-- dialect: tsql
+-- as_of: 2026-06-30
+WITH agg_orders AS (
+  SELECT
+    orders.customer_id AS _key,
+    COUNT(
+      CASE
+        WHEN orders.status = 'paid'
+        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS orders__m1,
+    COUNT(CASE WHEN orders.status = 'paid' THEN 1 END) AS orders__m2,
+    MAX(CASE WHEN orders.status = 'paid' THEN orders.ordered_at END) AS orders__m3,
+    COUNT(
+      CASE
+        WHEN orders.status = 'paid'
+        AND (
+          orders.ordered_at >= CAST('2025-11-24 00:00:00' AS DATETIME2)
+          AND orders.ordered_at < CAST('2025-12-02 00:00:00' AS DATETIME2)
+        )
+        THEN 1
+      END
+    ) AS orders__m4,
+    COUNT(CASE WHEN NOT orders.discount_code IS NULL AND orders.status = 'paid' THEN 1 END) AS orders__m5,
+    COUNT(DISTINCT orders.category) AS orders__m6,
+    SUM(CASE WHEN orders.status = 'paid' THEN CAST(orders.amount AS NUMERIC(38, 9)) END) AS orders__m7,
+    SUM(
+      CASE
+        WHEN orders.status = 'paid'
+        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS DATETIME2)
+        THEN CAST(orders.amount AS NUMERIC(38, 9))
+      END
+    ) AS orders__m8
+  FROM shop.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+  GROUP BY
+    orders.customer_id
+), agg_web_events AS (
+  SELECT
+    web_events.customer_id AS _key,
+    COUNT(
+      CASE
+        WHEN web_events.page = '/pricing'
+        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS web_events__m1,
+    COUNT(
+      CASE
+        WHEN web_events.page = '/sale'
+        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS web_events__m2
+  FROM shop.web_events AS web_events
+  WHERE
+    web_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+    AND (
+      web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+      AND (
+        (
+          web_events.page = '/pricing'
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        )
+        OR (
+          web_events.page = '/sale'
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME2)
+        )
+      )
+    )
+  GROUP BY
+    web_events.customer_id
+), agg_email_events AS (
+  SELECT
+    email_events.customer_id AS _key,
+    COUNT(
+      CASE
+        WHEN email_events.event_type = 'click'
+        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS DATETIME2)
+        THEN 1
+      END
+    ) AS email_events__m1,
+    COUNT(CASE WHEN email_events.event_type = 'click' THEN 1 END) AS email_events__m2,
+    COUNT(CASE WHEN email_events.event_type = 'open' THEN 1 END) AS email_events__m3
+  FROM shop.email_events AS email_events
+  WHERE
+    email_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+    AND (
+      (
+        email_events.event_type = 'click'
+        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS DATETIME2)
+      )
+      OR email_events.event_type = 'click'
+      OR email_events.event_type = 'open'
+    )
+  GROUP BY
+    email_events.customer_id
+), agg_survey_answers AS (
+  SELECT
+    survey_answers.customer_id AS _key,
+    AVG(survey_answers.nps) AS survey_answers__m1,
+    SUM(survey_answers.nps) AS survey_answers__m2,
+    COUNT(survey_answers.nps) AS survey_answers__m3
+  FROM shop.survey_answers AS survey_answers
+  WHERE
+    survey_answers.answered_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
+  GROUP BY
+    survey_answers.customer_id
+), base AS (
+  SELECT
+    customer.customer_id AS customer_id,
+    customer.birth_date AS birth_date,
+    customer.income AS income,
+    customer.household_size AS household_size,
+    customer.lifestyle AS lifestyle,
+    customer.education AS education,
+    customer.province AS province,
+    customer.city AS city,
+    customer.postcode AS postcode,
+    customer.country AS country,
+    customer.interest AS interest,
+    customer.sustainability_score AS sustainability_score,
+    customer.app_user AS app_user,
+    customer.device AS device,
+    customer.consent_marketing AS consent_marketing,
+    COALESCE(agg_orders.orders__m1, 0) AS orders__m1,
+    COALESCE(agg_orders.orders__m2, 0) AS orders__m2,
+    agg_orders.orders__m3 AS orders__m3,
+    COALESCE(agg_orders.orders__m4, 0) AS orders__m4,
+    COALESCE(agg_orders.orders__m5, 0) AS orders__m5,
+    COALESCE(agg_orders.orders__m6, 0) AS orders__m6,
+    COALESCE(agg_orders.orders__m7, 0) AS orders__m7,
+    COALESCE(agg_orders.orders__m8, 0) AS orders__m8,
+    COALESCE(agg_web_events.web_events__m1, 0) AS web_events__m1,
+    COALESCE(agg_web_events.web_events__m2, 0) AS web_events__m2,
+    COALESCE(agg_email_events.email_events__m1, 0) AS email_events__m1,
+    COALESCE(agg_email_events.email_events__m2, 0) AS email_events__m2,
+    COALESCE(agg_email_events.email_events__m3, 0) AS email_events__m3,
+    agg_survey_answers.survey_answers__m1 AS survey_answers__m1,
+    COALESCE(agg_survey_answers.survey_answers__m2, 0) AS survey_answers__m2,
+    COALESCE(agg_survey_answers.survey_answers__m3, 0) AS survey_answers__m3
+  FROM shop.customers AS customer
+  LEFT JOIN agg_orders
+    ON agg_orders._key = customer.customer_id
+  LEFT JOIN agg_web_events
+    ON agg_web_events._key = customer.customer_id
+  LEFT JOIN agg_email_events
+    ON agg_email_events._key = customer.customer_id
+  LEFT JOIN agg_survey_answers
+    ON agg_survey_answers._key = customer.customer_id
+), step_1 AS (
+  SELECT
+    *,
+    (
+      YEAR(CAST('2026-06-30' AS DATE)) - YEAR(CAST(birth_date AS DATE))
+    ) - CASE
+      WHEN MONTH(CAST('2026-06-30' AS DATE)) * 100 + DAY(CAST('2026-06-30' AS DATE)) < MONTH(CAST(birth_date AS DATE)) * 100 + DAY(CAST(birth_date AS DATE))
+      THEN 1
+      ELSE 0
+    END AS age,
+    CASE WHEN income >= 75000 THEN 1 ELSE 0 END AS high_income,
+    CASE WHEN household_size >= 3 AND lifestyle = 'family' THEN 1 ELSE 0 END AS families,
+    CASE WHEN education IN ('bachelor', 'master', 'doctorate') THEN 1 ELSE 0 END AS higher_educated,
+    CASE WHEN province IN ('Noord-Holland', 'Zuid-Holland', 'Utrecht') THEN 1 ELSE 0 END AS randstad,
+    CASE
+      WHEN city IN ('Amsterdam', 'Rotterdam', 'Den Haag', 'Utrecht')
+      THEN 1
+      ELSE 0
+    END AS big_cities,
+    CASE WHEN postcode LIKE '10%' THEN 1 ELSE 0 END AS amsterdam_postcodes,
+    CASE WHEN country = 'BE' THEN 1 ELSE 0 END AS belgium,
+    CASE WHEN interest = 'sustainability' OR sustainability_score >= 4 THEN 1 ELSE 0 END AS sustainability_minded,
+    CASE WHEN app_user = 1 AND device = 'ios' THEN 1 ELSE 0 END AS ios_app_users,
+    CASE WHEN device = 'desktop' AND NOT app_user = 1 THEN 1 ELSE 0 END AS desktop_only,
+    orders__m1 AS orders_1y,
+    orders__m2 AS orders_total,
+    orders__m3 AS last_order,
+    web_events__m1 AS pricing_views_30d,
+    email_events__m1 AS email_clicks_90d,
+    orders__m4 AS black_friday_orders,
+    orders__m5 AS discounted_orders,
+    web_events__m2 AS sale_views_30d,
+    orders__m6 AS categories_bought,
+    orders__m7 AS spend_total,
+    orders__m8 AS spend_1y,
+    survey_answers__m1 AS avg_nps,
+    orders__m7 AS _kpi_1,
+    orders__m2 AS _kpi_2,
+    customer_id AS _kpi_3,
+    orders__m7 AS _kpi_4,
+    orders__m2 AS _kpi_5,
+    email_events__m2 AS _kpi_6,
+    email_events__m3 AS _kpi_7,
+    survey_answers__m2 AS _kpi_8,
+    survey_answers__m3 AS _kpi_9
+  FROM base
+), step_2 AS (
+  SELECT
+    *,
+    CASE WHEN age BETWEEN 18 AND 34 THEN 1 ELSE 0 END AS young_adults,
+    CASE WHEN age < 18 THEN 1 ELSE 0 END AS minors,
+    CASE WHEN orders_1y >= 4 THEN 1 ELSE 0 END AS loyal,
+    CASE WHEN orders_total = 1 THEN 1 ELSE 0 END AS one_time_buyers,
+    CASE WHEN orders_total = 0 THEN 1 ELSE 0 END AS never_ordered,
+    CASE WHEN orders_1y <= 1 THEN 1 ELSE 0 END AS at_most_one_order_1y,
+    DATEDIFF(DAY, CAST(last_order AS DATE), CAST('2026-06-30' AS DATE)) AS days_since_last_order,
+    CASE WHEN pricing_views_30d >= 1 AND orders_1y = 0 THEN 1 ELSE 0 END AS pricing_researchers,
+    CASE WHEN email_clicks_90d >= 1 THEN 1 ELSE 0 END AS email_engaged,
+    CASE WHEN black_friday_orders >= 1 THEN 1 ELSE 0 END AS black_friday_shoppers,
+    CASE
+      WHEN orders_total = 1 AND last_order >= CAST(CAST('2026-05-31' AS DATE) AS DATETIME2)
+      THEN 1
+      ELSE 0
+    END AS recent_first_timers,
+    CASE
+      WHEN (
+        orders_total >= 2 AND discounted_orders * 2 >= orders_total
+      )
+      OR sale_views_30d >= 3
+      THEN 1
+      ELSE 0
+    END AS bargain_hunters,
+    CASE WHEN categories_bought >= 4 THEN 1 ELSE 0 END AS explorers,
+    CASE
+      WHEN ROW_NUMBER() OVER (
+        ORDER BY spend_total DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
+      ) * 100 <= 20 * (
+        SELECT
+          COUNT(*)
+        FROM shop.customers AS customer
+      )
+      THEN 1
+      ELSE 0
+    END AS _rank_1,
+    CASE
+      WHEN ROW_NUMBER() OVER (
+        ORDER BY spend_1y DESC, CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END, customer_id
+      ) <= 100
+      THEN 1
+      ELSE 0
+    END AS _rank_2,
+    CAST(spend_total AS NUMERIC(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
+    CASE WHEN avg_nps >= 9 THEN 1 ELSE 0 END AS promoters,
+    CASE
+      WHEN age BETWEEN 25 AND 35 AND big_cities = 1 AND lifestyle = 'urban professional'
+      THEN 1
+      ELSE 0
+    END AS young_urban,
+    CASE
+      WHEN orders_total IS NULL
+      THEN NULL
+      ELSE CAST(FLOOR(
+        CAST(5 * (
+          RANK() OVER (
+            PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END
+            ORDER BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END, orders_total ASC
+          ) - 1
+        ) AS FLOAT) / COUNT(*) OVER (PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END)
+      ) AS INTEGER) + 1
+    END AS _score_rfm_f,
+    CASE
+      WHEN spend_total IS NULL
+      THEN NULL
+      ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
+    END AS _score_rfm_m,
+    age AS _kpi_10,
+    spend_total AS _kpi_11,
+    spend_1y AS _kpi_12
+  FROM step_1
+), step_3 AS (
+  SELECT
+    *,
+    CASE WHEN orders_total > 0 AND days_since_last_order > 180 THEN 1 ELSE 0 END AS lapsed,
+    CASE WHEN _rank_1 = 1 THEN 1 ELSE 0 END AS top_20pct,
+    CASE WHEN _rank_2 = 1 THEN 1 ELSE 0 END AS top_100_last_year,
+    CASE WHEN avg_order_value >= 150 THEN 1 ELSE 0 END AS high_order_value,
+    CASE
+      WHEN sustainability_minded = 1 AND consent_marketing = 1 AND NOT minors = 1
+      THEN 1
+      ELSE 0
+    END AS marketable_sustainable,
+    CASE
+      WHEN days_since_last_order IS NULL
+      THEN NULL
+      ELSE NTILE(5) OVER (
+        PARTITION BY CASE WHEN days_since_last_order IS NULL THEN 1 ELSE 0 END
+        ORDER BY days_since_last_order DESC, customer_id DESC
+      )
+    END AS _score_rfm_r
+  FROM step_2
+), step_4 AS (
+  SELECT
+    *,
+    CASE WHEN young_urban = 1 AND loyal = 1 AND NOT lapsed = 1 THEN 1 ELSE 0 END AS young_loyal,
+    CASE
+      WHEN top_20pct = 1 AND days_since_last_order BETWEEN 90 AND 365
+      THEN 1
+      ELSE 0
+    END AS vip_at_risk,
+    CASE
+      WHEN lapsed = 1 AND email_engaged = 1 AND consent_marketing = 1
+      THEN 1
+      ELSE 0
+    END AS win_back,
+    CASE
+      WHEN orders_total = 1 AND days_since_last_order <= 30
+      THEN 'new'
+      WHEN loyal = 1 AND NOT lapsed = 1
+      THEN 'loyal'
+      WHEN days_since_last_order BETWEEN 90 AND 180
+      THEN 'at_risk'
+      WHEN lapsed = 1
+      THEN 'lapsed'
+      WHEN orders_total = 1
+      THEN 'one_off'
+      ELSE 'prospect'
+    END AS lifecycle,
+    CASE
+      WHEN _score_rfm_r >= 4 AND _score_rfm_f >= 4 AND _score_rfm_m >= 4
+      THEN 'champions'
+      WHEN _score_rfm_f >= 4
+      THEN 'loyal'
+      WHEN _score_rfm_r <= 2 AND _score_rfm_f >= 3
+      THEN 'at_risk'
+      WHEN _score_rfm_r <= 2
+      THEN 'hibernating'
+      ELSE 'others'
+    END AS rfm
+  FROM step_3
+), segl_member_rows AS (
+  SELECT
+    customer_id AS customer_id,
+    young_adults AS young_adults,
+    high_income AS high_income,
+    families AS families,
+    higher_educated AS higher_educated,
+    minors AS minors,
+    randstad AS randstad,
+    big_cities AS big_cities,
+    amsterdam_postcodes AS amsterdam_postcodes,
+    belgium AS belgium,
+    sustainability_minded AS sustainability_minded,
+    ios_app_users AS ios_app_users,
+    desktop_only AS desktop_only,
+    loyal AS loyal,
+    one_time_buyers AS one_time_buyers,
+    never_ordered AS never_ordered,
+    at_most_one_order_1y AS at_most_one_order_1y,
+    lapsed AS lapsed,
+    pricing_researchers AS pricing_researchers,
+    email_engaged AS email_engaged,
+    black_friday_shoppers AS black_friday_shoppers,
+    recent_first_timers AS recent_first_timers,
+    bargain_hunters AS bargain_hunters,
+    explorers AS explorers,
+    top_20pct AS top_20pct,
+    top_100_last_year AS top_100_last_year,
+    high_order_value AS high_order_value,
+    promoters AS promoters,
+    young_urban AS young_urban,
+    young_loyal AS young_loyal,
+    vip_at_risk AS vip_at_risk,
+    marketable_sustainable AS marketable_sustainable,
+    win_back AS win_back,
+    lifecycle AS lifecycle,
+    rfm AS rfm,
+    _score_rfm_r AS rfm__r,
+    _score_rfm_f AS rfm__f,
+    _score_rfm_m AS rfm__m,
+    _kpi_1 AS _kpi_1,
+    _kpi_2 AS _kpi_2,
+    _kpi_3 AS _kpi_3,
+    _kpi_4 AS _kpi_4,
+    _kpi_5 AS _kpi_5,
+    _kpi_6 AS _kpi_6,
+    _kpi_7 AS _kpi_7,
+    _kpi_8 AS _kpi_8,
+    _kpi_9 AS _kpi_9,
+    _kpi_10 AS _kpi_10,
+    _kpi_11 AS _kpi_11,
+    _kpi_12 AS _kpi_12
+  FROM step_4
+), segl_grouped AS (
+  SELECT
+    young_adults AS young_adults,
+    high_income AS high_income,
+    families AS families,
+    higher_educated AS higher_educated,
+    minors AS minors,
+    randstad AS randstad,
+    big_cities AS big_cities,
+    amsterdam_postcodes AS amsterdam_postcodes,
+    belgium AS belgium,
+    sustainability_minded AS sustainability_minded,
+    ios_app_users AS ios_app_users,
+    desktop_only AS desktop_only,
+    loyal AS loyal,
+    one_time_buyers AS one_time_buyers,
+    never_ordered AS never_ordered,
+    at_most_one_order_1y AS at_most_one_order_1y,
+    lapsed AS lapsed,
+    pricing_researchers AS pricing_researchers,
+    email_engaged AS email_engaged,
+    black_friday_shoppers AS black_friday_shoppers,
+    recent_first_timers AS recent_first_timers,
+    bargain_hunters AS bargain_hunters,
+    explorers AS explorers,
+    top_20pct AS top_20pct,
+    top_100_last_year AS top_100_last_year,
+    high_order_value AS high_order_value,
+    promoters AS promoters,
+    young_urban AS young_urban,
+    young_loyal AS young_loyal,
+    vip_at_risk AS vip_at_risk,
+    marketable_sustainable AS marketable_sustainable,
+    win_back AS win_back,
+    lifecycle AS lifecycle,
+    rfm AS rfm,
+    COUNT(*) AS segl_members,
+    SUM(_kpi_1) AS revenue,
+    CAST(SUM(_kpi_2) AS NUMERIC(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
+    CAST(SUM(_kpi_4) AS NUMERIC(38, 10)) / NULLIF(SUM(_kpi_5), 0) AS aov,
+    CAST(SUM(_kpi_6) AS NUMERIC(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
+    CAST(SUM(_kpi_8) AS NUMERIC(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
+    AVG(_kpi_10) AS avg_age,
+    SUM(_kpi_11) AS [share of spend_total],
+    SUM(_kpi_12) AS [share of spend_1y]
+  FROM segl_member_rows
+  GROUP BY
+    GROUPING SETS (
+      (),
+      (young_adults),
+      (high_income),
+      (families),
+      (higher_educated),
+      (minors),
+      (randstad),
+      (big_cities),
+      (amsterdam_postcodes),
+      (belgium),
+      (sustainability_minded),
+      (ios_app_users),
+      (desktop_only),
+      (loyal),
+      (one_time_buyers),
+      (never_ordered),
+      (at_most_one_order_1y),
+      (lapsed),
+      (pricing_researchers),
+      (email_engaged),
+      (black_friday_shoppers),
+      (recent_first_timers),
+      (bargain_hunters),
+      (explorers),
+      (top_20pct),
+      (top_100_last_year),
+      (high_order_value),
+      (promoters),
+      (young_urban),
+      (young_loyal),
+      (vip_at_risk),
+      (marketable_sustainable),
+      (win_back),
+      (lifecycle),
+      (rfm)
+    )
+), segl_groups AS (
+  SELECT
+    CASE
+      WHEN NOT young_adults IS NULL
+      THEN 'segment'
+      WHEN NOT high_income IS NULL
+      THEN 'segment'
+      WHEN NOT families IS NULL
+      THEN 'segment'
+      WHEN NOT higher_educated IS NULL
+      THEN 'segment'
+      WHEN NOT minors IS NULL
+      THEN 'segment'
+      WHEN NOT randstad IS NULL
+      THEN 'segment'
+      WHEN NOT big_cities IS NULL
+      THEN 'segment'
+      WHEN NOT amsterdam_postcodes IS NULL
+      THEN 'segment'
+      WHEN NOT belgium IS NULL
+      THEN 'segment'
+      WHEN NOT sustainability_minded IS NULL
+      THEN 'segment'
+      WHEN NOT ios_app_users IS NULL
+      THEN 'segment'
+      WHEN NOT desktop_only IS NULL
+      THEN 'segment'
+      WHEN NOT loyal IS NULL
+      THEN 'segment'
+      WHEN NOT one_time_buyers IS NULL
+      THEN 'segment'
+      WHEN NOT never_ordered IS NULL
+      THEN 'segment'
+      WHEN NOT at_most_one_order_1y IS NULL
+      THEN 'segment'
+      WHEN NOT lapsed IS NULL
+      THEN 'segment'
+      WHEN NOT pricing_researchers IS NULL
+      THEN 'segment'
+      WHEN NOT email_engaged IS NULL
+      THEN 'segment'
+      WHEN NOT black_friday_shoppers IS NULL
+      THEN 'segment'
+      WHEN NOT recent_first_timers IS NULL
+      THEN 'segment'
+      WHEN NOT bargain_hunters IS NULL
+      THEN 'segment'
+      WHEN NOT explorers IS NULL
+      THEN 'segment'
+      WHEN NOT top_20pct IS NULL
+      THEN 'segment'
+      WHEN NOT top_100_last_year IS NULL
+      THEN 'segment'
+      WHEN NOT high_order_value IS NULL
+      THEN 'segment'
+      WHEN NOT promoters IS NULL
+      THEN 'segment'
+      WHEN NOT young_urban IS NULL
+      THEN 'segment'
+      WHEN NOT young_loyal IS NULL
+      THEN 'segment'
+      WHEN NOT vip_at_risk IS NULL
+      THEN 'segment'
+      WHEN NOT marketable_sustainable IS NULL
+      THEN 'segment'
+      WHEN NOT win_back IS NULL
+      THEN 'segment'
+      WHEN NOT lifecycle IS NULL
+      THEN 'bucket'
+      WHEN NOT rfm IS NULL
+      THEN 'bucket'
+      ELSE 'all'
+    END AS segl_kind,
+    CASE
+      WHEN NOT young_adults IS NULL
+      THEN 'young_adults'
+      WHEN NOT high_income IS NULL
+      THEN 'high_income'
+      WHEN NOT families IS NULL
+      THEN 'families'
+      WHEN NOT higher_educated IS NULL
+      THEN 'higher_educated'
+      WHEN NOT minors IS NULL
+      THEN 'minors'
+      WHEN NOT randstad IS NULL
+      THEN 'randstad'
+      WHEN NOT big_cities IS NULL
+      THEN 'big_cities'
+      WHEN NOT amsterdam_postcodes IS NULL
+      THEN 'amsterdam_postcodes'
+      WHEN NOT belgium IS NULL
+      THEN 'belgium'
+      WHEN NOT sustainability_minded IS NULL
+      THEN 'sustainability_minded'
+      WHEN NOT ios_app_users IS NULL
+      THEN 'ios_app_users'
+      WHEN NOT desktop_only IS NULL
+      THEN 'desktop_only'
+      WHEN NOT loyal IS NULL
+      THEN 'loyal'
+      WHEN NOT one_time_buyers IS NULL
+      THEN 'one_time_buyers'
+      WHEN NOT never_ordered IS NULL
+      THEN 'never_ordered'
+      WHEN NOT at_most_one_order_1y IS NULL
+      THEN 'at_most_one_order_1y'
+      WHEN NOT lapsed IS NULL
+      THEN 'lapsed'
+      WHEN NOT pricing_researchers IS NULL
+      THEN 'pricing_researchers'
+      WHEN NOT email_engaged IS NULL
+      THEN 'email_engaged'
+      WHEN NOT black_friday_shoppers IS NULL
+      THEN 'black_friday_shoppers'
+      WHEN NOT recent_first_timers IS NULL
+      THEN 'recent_first_timers'
+      WHEN NOT bargain_hunters IS NULL
+      THEN 'bargain_hunters'
+      WHEN NOT explorers IS NULL
+      THEN 'explorers'
+      WHEN NOT top_20pct IS NULL
+      THEN 'top_20pct'
+      WHEN NOT top_100_last_year IS NULL
+      THEN 'top_100_last_year'
+      WHEN NOT high_order_value IS NULL
+      THEN 'high_order_value'
+      WHEN NOT promoters IS NULL
+      THEN 'promoters'
+      WHEN NOT young_urban IS NULL
+      THEN 'young_urban'
+      WHEN NOT young_loyal IS NULL
+      THEN 'young_loyal'
+      WHEN NOT vip_at_risk IS NULL
+      THEN 'vip_at_risk'
+      WHEN NOT marketable_sustainable IS NULL
+      THEN 'marketable_sustainable'
+      WHEN NOT win_back IS NULL
+      THEN 'win_back'
+      WHEN NOT lifecycle IS NULL
+      THEN 'lifecycle.' + lifecycle
+      WHEN NOT rfm IS NULL
+      THEN 'rfm.' + rfm
+      ELSE 'all'
+    END AS segl_group,
+    segl_members AS segl_members,
+    revenue AS revenue,
+    orders_per_customer AS orders_per_customer,
+    aov AS aov,
+    email_ctr AS email_ctr,
+    nps AS nps,
+    avg_age AS avg_age,
+    [share of spend_total] AS [share of spend_total],
+    [share of spend_1y] AS [share of spend_1y]
+  FROM segl_grouped
+  WHERE
+    (
+      young_adults IS NULL OR young_adults = 1
+    )
+    AND (
+      high_income IS NULL OR high_income = 1
+    )
+    AND (
+      families IS NULL OR families = 1
+    )
+    AND (
+      higher_educated IS NULL OR higher_educated = 1
+    )
+    AND (
+      minors IS NULL OR minors = 1
+    )
+    AND (
+      randstad IS NULL OR randstad = 1
+    )
+    AND (
+      big_cities IS NULL OR big_cities = 1
+    )
+    AND (
+      amsterdam_postcodes IS NULL OR amsterdam_postcodes = 1
+    )
+    AND (
+      belgium IS NULL OR belgium = 1
+    )
+    AND (
+      sustainability_minded IS NULL OR sustainability_minded = 1
+    )
+    AND (
+      ios_app_users IS NULL OR ios_app_users = 1
+    )
+    AND (
+      desktop_only IS NULL OR desktop_only = 1
+    )
+    AND (
+      loyal IS NULL OR loyal = 1
+    )
+    AND (
+      one_time_buyers IS NULL OR one_time_buyers = 1
+    )
+    AND (
+      never_ordered IS NULL OR never_ordered = 1
+    )
+    AND (
+      at_most_one_order_1y IS NULL OR at_most_one_order_1y = 1
+    )
+    AND (
+      lapsed IS NULL OR lapsed = 1
+    )
+    AND (
+      pricing_researchers IS NULL OR pricing_researchers = 1
+    )
+    AND (
+      email_engaged IS NULL OR email_engaged = 1
+    )
+    AND (
+      black_friday_shoppers IS NULL OR black_friday_shoppers = 1
+    )
+    AND (
+      recent_first_timers IS NULL OR recent_first_timers = 1
+    )
+    AND (
+      bargain_hunters IS NULL OR bargain_hunters = 1
+    )
+    AND (
+      explorers IS NULL OR explorers = 1
+    )
+    AND (
+      top_20pct IS NULL OR top_20pct = 1
+    )
+    AND (
+      top_100_last_year IS NULL OR top_100_last_year = 1
+    )
+    AND (
+      high_order_value IS NULL OR high_order_value = 1
+    )
+    AND (
+      promoters IS NULL OR promoters = 1
+    )
+    AND (
+      young_urban IS NULL OR young_urban = 1
+    )
+    AND (
+      young_loyal IS NULL OR young_loyal = 1
+    )
+    AND (
+      vip_at_risk IS NULL OR vip_at_risk = 1
+    )
+    AND (
+      marketable_sustainable IS NULL OR marketable_sustainable = 1
+    )
+    AND (
+      win_back IS NULL OR win_back = 1
+    )
+)
+SELECT
+  segl_kind,
+  segl_group,
+  segl_members,
+  revenue,
+  orders_per_customer,
+  aov,
+  email_ctr,
+  nps,
+  avg_age,
+  [share of spend_total],
+  [share of spend_1y],
+  CAST(CAST(revenue AS FLOAT) * 100 AS FLOAT) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN revenue END) OVER () AS FLOAT), 0) AS revenue__index,
+  CAST(CAST(orders_per_customer AS FLOAT) * 100 AS FLOAT) / NULLIF(
+    CAST(MAX(CASE WHEN segl_kind = 'all' THEN orders_per_customer END) OVER () AS FLOAT),
+    0
+  ) AS orders_per_customer__index,
+  CAST(CAST(aov AS FLOAT) * 100 AS FLOAT) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN aov END) OVER () AS FLOAT), 0) AS aov__index,
+  CAST(CAST(email_ctr AS FLOAT) * 100 AS FLOAT) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN email_ctr END) OVER () AS FLOAT), 0) AS email_ctr__index,
+  CAST(CAST(nps AS FLOAT) * 100 AS FLOAT) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN nps END) OVER () AS FLOAT), 0) AS nps__index,
+  CAST(CAST(avg_age AS FLOAT) * 100 AS FLOAT) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN avg_age END) OVER () AS FLOAT), 0) AS avg_age__index,
+  CAST(CAST([share of spend_total] AS FLOAT) * 100 AS FLOAT) / NULLIF(
+    CAST(MAX(CASE WHEN segl_kind = 'all' THEN [share of spend_total] END) OVER () AS FLOAT),
+    0
+  ) AS [share of spend_total__index],
+  CAST(CAST([share of spend_1y] AS FLOAT) * 100 AS FLOAT) / NULLIF(
+    CAST(MAX(CASE WHEN segl_kind = 'all' THEN [share of spend_1y] END) OVER () AS FLOAT),
+    0
+  ) AS [share of spend_1y__index]
+FROM segl_groups
+ORDER BY
+  CASE WHEN segl_kind = 'all' THEN 0 WHEN segl_kind = 'segment' THEN 1 ELSE 2 END,
+  segl_group
