@@ -646,6 +646,25 @@ def _campaigns() -> list[tuple[str, int, str | None, float]]:
     return out
 
 
+# What one email costs (delivery plus its share of design and production): the cost table
+# behind the example's email ROI KPI, set so that ROI lands near the often-quoted 36 to 1.
+_COST_PER_SEND = {"NEWSLETTER5": 0.04, "SPRING10": 0.11, "SUMMER20": 0.12,
+                  "BLACKFRIDAY25": 0.18, "XMAS15": 0.14}
+
+
+def _campaigns_frame() -> pl.DataFrame:
+    """One row per email campaign: a lookup for email events (no randomness involved)."""
+    rows = _campaigns()
+    return pl.DataFrame({
+        "campaign": pl.Series([c[0] for c in rows], dtype=pl.String),
+        "kind": pl.Series(["newsletter" if c[0].startswith("newsletter") else "seasonal"
+                           for c in rows], dtype=pl.String),
+        "sent_on": _date_series("sent_on", [c[1] // DAY_S for c in rows]),
+        "discount_code": pl.Series([c[2] for c in rows], dtype=pl.String),
+        "cost_per_send": pl.Series([_COST_PER_SEND[c[2]] for c in rows], dtype=pl.Float64),
+    })
+
+
 def _gen_email_events(seed: int, profiles: list[dict], buyers: set[int]):
     rng = _rng(seed, "shop/email")
     subscribers = []
@@ -882,6 +901,7 @@ def generate_shop(out_dir: Path, seed: int = 7, customers: int = 30000) -> None:
     })
 
     _write(customers_df, out_dir / "customers.parquet")
+    _write(_campaigns_frame(), out_dir / "campaigns.parquet")
     _write(orders_df, out_dir / "orders.parquet")
     _write(web_df, out_dir / "web_events.parquet")
     _write(email_df, out_dir / "email_events.parquet")

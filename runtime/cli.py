@@ -23,7 +23,7 @@ from segl.compiler.api import (
     select_segments,
     sql_for_plan,
 )
-from segl.compiler.diagnostics import CompileError, Diagnostic
+from segl.compiler.diagnostics import CompileError, Diagnostic, did_you_mean
 from segl.compiler.formatter import format_source
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf
@@ -421,9 +421,10 @@ def overlap(file, as_of, segments, limit, out_path, params, database):
 @click.option("--as-of", "as_of", metavar="DATE")
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
+@click.option("--kpi", "-k", "chosen_kpis", multiple=True, help="Only these KPIs.")
 @param_option
 @db_option
-def kpis(file, as_of, segments, params, database):
+def kpis(file, as_of, segments, chosen_kpis, params, database):
     """KPIs per segment and per segmentation bucket, with their index against everyone."""
     with reporting():
         path, project = single_file(file)
@@ -435,28 +436,41 @@ def kpis(file, as_of, segments, params, database):
         shares = evaluation.plan.shares
         if not model.kpis and not shares:
             raise UsageError(f"{path} declares no `kpi` (and no segment ranks by a number)")
+        unknown = [k for k in chosen_kpis if k not in model.kpis]
+        if unknown:
+            hint = did_you_mean(unknown[0], model.kpis)
+            raise UsageError(f"unknown KPI `{unknown[0]}`" + (f"; {hint}" if hint else ""))
+        shown = list(chosen_kpis) or list(model.kpis)
+        if chosen_kpis:
+            shares = ()
+        # Columns are headed by the KPIs' names, which are short; their labels follow the
+        # table, so a dozen KPIs still fit a terminal.
         table = Table(title=f"KPIs · as_of {evaluation.as_of} · value (index vs all = 100)")
-        table.add_column("group")
+        table.add_column("group", no_wrap=True)
         table.add_column("members", justify="right")
         table.add_column("share", justify="right")
-        for name, kpi in model.kpis.items():
-            table.add_column(kpi.label or name, justify="right")
+        for name in shown:
+            table.add_column(name, justify="right")
         for name in shares:
             table.add_column(name, justify="right")
         for group in kpi_table(evaluation):
             share = group.size / evaluation.entities if evaluation.entities else 0.0
             cells = [group.name, f"{group.size:,}", f"{share:.1%}"]
-            for name in model.kpis:
+            for name in shown:
                 value, index = group.values[name], group.index[name]
-                shown = "–" if value is None else f"{float(value):,.2f}"
+                cell = "–" if value is None else f"{float(value):,.2f}"
                 if group.kind != "all" and index is not None:
-                    shown += f" ({index:.0f})"
-                cells.append(shown)
+                    cell += f" ({index:.0f})"
+                cells.append(cell)
             for name in shares:  # the group's part of everyone's total
                 index = group.index[name]
                 cells.append("–" if index is None else f"{index:.1f}%")
             table.add_row(*cells)
-        console().print(table)
+        out = console()
+        out.print(table)
+        for name in shown:
+            if model.kpis[name].label:
+                out.print(f"  {name}: {model.kpis[name].label}")
 
 
 @main.command()

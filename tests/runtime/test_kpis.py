@@ -1,7 +1,8 @@
 """KPIs: each against a plain Python computation, the ratio-of-sums rule, and the index."""
 
 import re
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
@@ -52,7 +53,35 @@ def expected(members: set) -> dict[str, object]:
     revenue = sum((Decimal(repr(o["amount"])) for o in paid), Decimal(0))
     clicks = sum(1 for e in emails if e["event_type"] == "click")
     opens = sum(1 for e in emails if e["event_type"] == "open")
+    sent = [e for e in emails if e["event_type"] == "sent"]
+    # windows by calendar date: the last 365 days are as_of - 364 .. as_of
+    last_year = AS_OF - timedelta(days=364)
+    year_before = AS_OF - timedelta(days=729)
+    orders_1y, orders_prev, spend_1y = defaultdict(int), defaultdict(int), Decimal(0)
+    for o in paid:
+        day = o["ordered_at"].date()
+        if day >= last_year:
+            orders_1y[o["customer_id"]] += 1
+            spend_1y += Decimal(repr(o["amount"]))
+        elif day >= year_before:
+            orders_prev[o["customer_id"]] += 1
+    had = [k for k in members if orders_prev[k] > 0]
+    cost = {c["campaign"]: Decimal(repr(c["cost_per_send"]))
+            for c in pl.read_parquet(DATA / "campaigns.parquet").to_dicts()}
+    email_cost = sum((cost[e["campaign"]] for e in sent), Decimal(0))
+    coded = sum((Decimal(repr(o["amount"])) for o in paid if o["discount_code"] is not None),
+                Decimal(0))
+    csat = [a["csat"] for a in visible(pl.read_parquet(DATA / "survey_answers.parquet")
+                                       .to_dicts(), "answered_at")
+            if a["customer_id"] in members and a["csat"] is not None]
     return {
+        "conversion": Decimal(sum(1 for k in members if orders_1y[k] > 0)) / len(members),
+        "retention": Decimal(sum(1 for k in had if orders_1y[k] > 0)) / len(had),
+        "churn": Decimal(sum(1 for k in had if orders_1y[k] == 0)) / len(had),
+        "email_open_rate": Decimal(opens) / len(sent),
+        "csat": Decimal(sum(csat)) / len(csat),
+        "clv_proxy": spend_1y * 3 / len(members),
+        "email_roi": (coded - email_cost) / email_cost,
         "revenue": revenue,
         "orders_per_customer": Decimal(len(paid)) / len(members),
         "aov": revenue / len(paid),  # the ratio of the sums, not an average of averages
@@ -68,6 +97,7 @@ def test_kpis_equal_a_direct_computation(shop, group):
     want = expected(members[group])
     got = groups[group].values
     assert groups[group].size == len(members[group])
+    assert set(want) == set(got), "every KPI of the example is checked here"
     for name, value in want.items():
         assert float(got[name]) == pytest.approx(float(value), rel=1e-9), name
 
@@ -115,9 +145,17 @@ kpi d = sum(age where age > 1)
 
 def test_segl_kpis_prints_groups_and_indexes(monkeypatch):
     monkeypatch.chdir(ROOT / "examples/shop")
-    result = CliRunner().invoke(main, ["kpis", "-s", "loyal", "-s", "lifecycle"])
+    result = CliRunner().invoke(main, ["kpis", "-s", "loyal", "-s", "lifecycle"],
+                                terminal_width=250)
     assert result.exit_code == 0, result.stderr
-    assert "Average order value" in result.output and "lifecycle.prospect" in result.output
+    assert "aov: Average order value" in result.output
+    assert "lifecycle.prospect" in result.output
+    result = CliRunner().invoke(main, ["kpis", "-s", "loyal", "-k", "aov", "-k", "churn"])
+    assert result.exit_code == 0, result.stderr
+    header = next(line for line in result.output.splitlines() if "group" in line)
+    assert "aov" in header and "churn" in header and "revenue" not in header
+    result = CliRunner().invoke(main, ["kpis", "-k", "churm"])
+    assert result.exit_code == 2 and "did you mean `churn`?" in result.output
 
 
 def test_segl_kpis_shows_the_share_a_top_segment_holds(tmp_path):

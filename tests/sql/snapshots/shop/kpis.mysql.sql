@@ -34,7 +34,20 @@ WITH agg_orders AS (
         AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS DATETIME)
         THEN CAST(orders.amount AS DECIMAL(38, 9))
       END
-    ) AS orders__m8
+    ) AS orders__m8,
+    COUNT(
+      CASE
+        WHEN orders.status = 'paid'
+        AND orders.ordered_at >= CAST('2024-07-01 00:00:00' AS DATETIME)
+        THEN 1
+      END
+    ) AS orders__m9,
+    SUM(
+      CASE
+        WHEN orders.status = 'paid' AND NOT orders.discount_code IS NULL
+        THEN CAST(orders.amount AS DECIMAL(38, 9))
+      END
+    ) AS orders__m10
   FROM shop.orders AS orders
   WHERE
     orders.ordered_at < CAST('2026-07-01 00:00:00' AS DATETIME)
@@ -86,8 +99,17 @@ WITH agg_orders AS (
       END
     ) AS email_events__m1,
     COUNT(CASE WHEN email_events.event_type = 'click' THEN 1 END) AS email_events__m2,
-    COUNT(CASE WHEN email_events.event_type = 'open' THEN 1 END) AS email_events__m3
+    COUNT(CASE WHEN email_events.event_type = 'open' THEN 1 END) AS email_events__m3,
+    COUNT(CASE WHEN email_events.event_type = 'sent' THEN 1 END) AS email_events__m4,
+    SUM(
+      CASE
+        WHEN email_events.event_type = 'sent'
+        THEN CAST(campaigns.cost_per_send AS DECIMAL(38, 9))
+      END
+    ) AS email_events__m5
   FROM shop.email_events AS email_events
+  LEFT JOIN shop.campaigns AS campaigns
+    ON email_events.campaign = campaigns.campaign
   WHERE
     email_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME)
     AND (
@@ -97,6 +119,7 @@ WITH agg_orders AS (
       )
       OR email_events.event_type = 'click'
       OR email_events.event_type = 'open'
+      OR email_events.event_type = 'sent'
     )
   GROUP BY
     email_events.customer_id
@@ -105,7 +128,9 @@ WITH agg_orders AS (
     survey_answers.customer_id AS _key,
     AVG(survey_answers.nps) AS survey_answers__m1,
     SUM(survey_answers.nps) AS survey_answers__m2,
-    COUNT(survey_answers.nps) AS survey_answers__m3
+    COUNT(survey_answers.nps) AS survey_answers__m3,
+    SUM(survey_answers.csat) AS survey_answers__m4,
+    COUNT(survey_answers.csat) AS survey_answers__m5
   FROM shop.survey_answers AS survey_answers
   WHERE
     survey_answers.answered_at < CAST('2026-07-01 00:00:00' AS DATETIME)
@@ -136,14 +161,20 @@ WITH agg_orders AS (
     COALESCE(agg_orders.orders__m6, 0) AS orders__m6,
     COALESCE(agg_orders.orders__m7, 0) AS orders__m7,
     COALESCE(agg_orders.orders__m8, 0) AS orders__m8,
+    COALESCE(agg_orders.orders__m9, 0) AS orders__m9,
+    COALESCE(agg_orders.orders__m10, 0) AS orders__m10,
     COALESCE(agg_web_events.web_events__m1, 0) AS web_events__m1,
     COALESCE(agg_web_events.web_events__m2, 0) AS web_events__m2,
     COALESCE(agg_email_events.email_events__m1, 0) AS email_events__m1,
     COALESCE(agg_email_events.email_events__m2, 0) AS email_events__m2,
     COALESCE(agg_email_events.email_events__m3, 0) AS email_events__m3,
+    COALESCE(agg_email_events.email_events__m4, 0) AS email_events__m4,
+    COALESCE(agg_email_events.email_events__m5, 0) AS email_events__m5,
     agg_survey_answers.survey_answers__m1 AS survey_answers__m1,
     COALESCE(agg_survey_answers.survey_answers__m2, 0) AS survey_answers__m2,
-    COALESCE(agg_survey_answers.survey_answers__m3, 0) AS survey_answers__m3
+    COALESCE(agg_survey_answers.survey_answers__m3, 0) AS survey_answers__m3,
+    COALESCE(agg_survey_answers.survey_answers__m4, 0) AS survey_answers__m4,
+    COALESCE(agg_survey_answers.survey_answers__m5, 0) AS survey_answers__m5
   FROM shop.customers AS customer
   LEFT JOIN agg_orders
     ON agg_orders._key = customer.customer_id
@@ -193,7 +224,16 @@ WITH agg_orders AS (
     email_events__m2 AS _kpi_6,
     email_events__m3 AS _kpi_7,
     survey_answers__m2 AS _kpi_8,
-    survey_answers__m3 AS _kpi_9
+    survey_answers__m3 AS _kpi_9,
+    customer_id AS _kpi_12,
+    email_events__m3 AS _kpi_17,
+    email_events__m4 AS _kpi_18,
+    survey_answers__m4 AS _kpi_19,
+    survey_answers__m5 AS _kpi_20,
+    customer_id AS _kpi_22,
+    orders__m10 AS _kpi_23,
+    email_events__m5 AS _kpi_24,
+    email_events__m5 AS _kpi_25
   FROM base
 ), step_2 AS (
   SELECT
@@ -257,8 +297,11 @@ WITH agg_orders AS (
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
     age AS _kpi_10,
-    spend_total AS _kpi_11,
-    spend_1y AS _kpi_12
+    CASE WHEN orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_11,
+    orders__m9 - orders_1y AS orders_prev_year,
+    spend_1y AS _kpi_21,
+    spend_total AS _kpi_26,
+    spend_1y AS _kpi_27
   FROM step_1
 ), step_3 AS (
   SELECT
@@ -275,7 +318,11 @@ WITH agg_orders AS (
         PARTITION BY CASE WHEN days_since_last_order IS NULL THEN 1 ELSE 0 END
         ORDER BY days_since_last_order DESC, customer_id DESC
       )
-    END AS _score_rfm_r
+    END AS _score_rfm_r,
+    CASE WHEN orders_prev_year > 0 AND orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_13,
+    CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_14,
+    CASE WHEN orders_prev_year > 0 AND orders_1y = 0 THEN 1 ELSE 0 END AS _kpi_15,
+    CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_16
   FROM step_2
 ), step_4 AS (
   SELECT
@@ -359,7 +406,22 @@ WITH agg_orders AS (
     _kpi_9,
     _kpi_10,
     _kpi_11,
-    _kpi_12
+    _kpi_12,
+    _kpi_13,
+    _kpi_14,
+    _kpi_15,
+    _kpi_16,
+    _kpi_17,
+    _kpi_18,
+    _kpi_19,
+    _kpi_20,
+    _kpi_21,
+    _kpi_22,
+    _kpi_23,
+    _kpi_24,
+    _kpi_25,
+    _kpi_26,
+    _kpi_27
   FROM step_4
 ), segl_grouped AS (
   SELECT
@@ -404,8 +466,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   UNION ALL
   SELECT
@@ -450,8 +521,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     young_adults
@@ -498,8 +578,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     high_income
@@ -546,8 +635,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     families
@@ -594,8 +692,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     higher_educated
@@ -642,8 +749,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     minors
@@ -690,8 +806,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     randstad
@@ -738,8 +863,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     big_cities
@@ -786,8 +920,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     amsterdam_postcodes
@@ -834,8 +977,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     belgium
@@ -882,8 +1034,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     sustainability_minded
@@ -930,8 +1091,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     ios_app_users
@@ -978,8 +1148,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     desktop_only
@@ -1026,8 +1205,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     loyal
@@ -1074,8 +1262,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     one_time_buyers
@@ -1122,8 +1319,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     never_ordered
@@ -1170,8 +1376,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     at_most_one_order_1y
@@ -1218,8 +1433,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     lapsed
@@ -1266,8 +1490,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     pricing_researchers
@@ -1314,8 +1547,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     email_engaged
@@ -1362,8 +1604,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     black_friday_shoppers
@@ -1410,8 +1661,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     recent_first_timers
@@ -1458,8 +1718,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     bargain_hunters
@@ -1506,8 +1775,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     explorers
@@ -1554,8 +1832,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     top_20pct
@@ -1602,8 +1889,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     top_100_last_year
@@ -1650,8 +1946,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     high_order_value
@@ -1698,8 +2003,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     promoters
@@ -1746,8 +2060,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     young_urban
@@ -1794,8 +2117,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     young_loyal
@@ -1842,8 +2174,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     vip_at_risk
@@ -1890,8 +2231,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     marketable_sustainable
@@ -1938,8 +2288,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     win_back
@@ -1986,8 +2345,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     lifecycle
@@ -2034,8 +2402,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS `share of spend_total`,
-    SUM(_kpi_12) AS `share of spend_1y`
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
   FROM segl_member_rows
   GROUP BY
     rfm
@@ -2190,6 +2567,13 @@ WITH agg_orders AS (
     email_ctr,
     nps,
     avg_age,
+    conversion,
+    retention,
+    churn,
+    email_open_rate,
+    csat,
+    clv_proxy,
+    email_roi,
     `share of spend_total`,
     `share of spend_1y`
   FROM segl_grouped
@@ -2301,6 +2685,13 @@ SELECT
   email_ctr,
   nps,
   avg_age,
+  conversion,
+  retention,
+  churn,
+  email_open_rate,
+  csat,
+  clv_proxy,
+  email_roi,
   `share of spend_total`,
   `share of spend_1y`,
   CAST(revenue AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN revenue END) OVER () AS DOUBLE), 0) AS revenue__index,
@@ -2312,6 +2703,16 @@ SELECT
   CAST(email_ctr AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN email_ctr END) OVER () AS DOUBLE), 0) AS email_ctr__index,
   CAST(nps AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN nps END) OVER () AS DOUBLE), 0) AS nps__index,
   CAST(avg_age AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN avg_age END) OVER () AS DOUBLE), 0) AS avg_age__index,
+  CAST(conversion AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN conversion END) OVER () AS DOUBLE), 0) AS conversion__index,
+  CAST(retention AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN retention END) OVER () AS DOUBLE), 0) AS retention__index,
+  CAST(churn AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN churn END) OVER () AS DOUBLE), 0) AS churn__index,
+  CAST(email_open_rate AS DOUBLE) * 100 / NULLIF(
+    CAST(MAX(CASE WHEN segl_kind = 'all' THEN email_open_rate END) OVER () AS DOUBLE),
+    0
+  ) AS email_open_rate__index,
+  CAST(csat AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN csat END) OVER () AS DOUBLE), 0) AS csat__index,
+  CAST(clv_proxy AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN clv_proxy END) OVER () AS DOUBLE), 0) AS clv_proxy__index,
+  CAST(email_roi AS DOUBLE) * 100 / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN email_roi END) OVER () AS DOUBLE), 0) AS email_roi__index,
   CAST(`share of spend_total` AS DOUBLE) * 100 / NULLIF(
     CAST(MAX(CASE WHEN segl_kind = 'all' THEN `share of spend_total` END) OVER () AS DOUBLE),
     0

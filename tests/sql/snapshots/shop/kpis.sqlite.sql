@@ -32,7 +32,19 @@ WITH agg_orders AS (
         WHEN orders.status = 'paid' AND orders.ordered_at >= DATETIME('2025-07-01 00:00:00')
         THEN CAST(orders.amount AS REAL(38, 9))
       END
-    ) AS orders__m8
+    ) AS orders__m8,
+    COUNT(
+      CASE
+        WHEN orders.status = 'paid' AND orders.ordered_at >= DATETIME('2024-07-01 00:00:00')
+        THEN 1
+      END
+    ) AS orders__m9,
+    SUM(
+      CASE
+        WHEN orders.status = 'paid' AND NOT orders.discount_code IS NULL
+        THEN CAST(orders.amount AS REAL(38, 9))
+      END
+    ) AS orders__m10
   FROM shop.orders AS orders
   WHERE
     orders.ordered_at < DATETIME('2026-07-01 00:00:00')
@@ -84,8 +96,17 @@ WITH agg_orders AS (
       END
     ) AS email_events__m1,
     COUNT(CASE WHEN email_events.event_type = 'click' THEN 1 END) AS email_events__m2,
-    COUNT(CASE WHEN email_events.event_type = 'open' THEN 1 END) AS email_events__m3
+    COUNT(CASE WHEN email_events.event_type = 'open' THEN 1 END) AS email_events__m3,
+    COUNT(CASE WHEN email_events.event_type = 'sent' THEN 1 END) AS email_events__m4,
+    SUM(
+      CASE
+        WHEN email_events.event_type = 'sent'
+        THEN CAST(campaigns.cost_per_send AS REAL(38, 9))
+      END
+    ) AS email_events__m5
   FROM shop.email_events AS email_events
+  LEFT JOIN shop.campaigns AS campaigns
+    ON email_events.campaign = campaigns.campaign
   WHERE
     email_events.occurred_at < DATETIME('2026-07-01 00:00:00')
     AND (
@@ -95,6 +116,7 @@ WITH agg_orders AS (
       )
       OR email_events.event_type = 'click'
       OR email_events.event_type = 'open'
+      OR email_events.event_type = 'sent'
     )
   GROUP BY
     email_events.customer_id
@@ -103,7 +125,9 @@ WITH agg_orders AS (
     survey_answers.customer_id AS _key,
     AVG(survey_answers.nps) AS survey_answers__m1,
     SUM(survey_answers.nps) AS survey_answers__m2,
-    COUNT(survey_answers.nps) AS survey_answers__m3
+    COUNT(survey_answers.nps) AS survey_answers__m3,
+    SUM(survey_answers.csat) AS survey_answers__m4,
+    COUNT(survey_answers.csat) AS survey_answers__m5
   FROM shop.survey_answers AS survey_answers
   WHERE
     survey_answers.answered_at < DATETIME('2026-07-01 00:00:00')
@@ -134,14 +158,20 @@ WITH agg_orders AS (
     COALESCE(agg_orders.orders__m6, 0) AS orders__m6,
     COALESCE(agg_orders.orders__m7, 0) AS orders__m7,
     COALESCE(agg_orders.orders__m8, 0) AS orders__m8,
+    COALESCE(agg_orders.orders__m9, 0) AS orders__m9,
+    COALESCE(agg_orders.orders__m10, 0) AS orders__m10,
     COALESCE(agg_web_events.web_events__m1, 0) AS web_events__m1,
     COALESCE(agg_web_events.web_events__m2, 0) AS web_events__m2,
     COALESCE(agg_email_events.email_events__m1, 0) AS email_events__m1,
     COALESCE(agg_email_events.email_events__m2, 0) AS email_events__m2,
     COALESCE(agg_email_events.email_events__m3, 0) AS email_events__m3,
+    COALESCE(agg_email_events.email_events__m4, 0) AS email_events__m4,
+    COALESCE(agg_email_events.email_events__m5, 0) AS email_events__m5,
     agg_survey_answers.survey_answers__m1 AS survey_answers__m1,
     COALESCE(agg_survey_answers.survey_answers__m2, 0) AS survey_answers__m2,
-    COALESCE(agg_survey_answers.survey_answers__m3, 0) AS survey_answers__m3
+    COALESCE(agg_survey_answers.survey_answers__m3, 0) AS survey_answers__m3,
+    COALESCE(agg_survey_answers.survey_answers__m4, 0) AS survey_answers__m4,
+    COALESCE(agg_survey_answers.survey_answers__m5, 0) AS survey_answers__m5
   FROM shop.customers AS customer
   LEFT JOIN agg_orders
     ON agg_orders._key = customer.customer_id
@@ -191,7 +221,16 @@ WITH agg_orders AS (
     email_events__m2 AS _kpi_6,
     email_events__m3 AS _kpi_7,
     survey_answers__m2 AS _kpi_8,
-    survey_answers__m3 AS _kpi_9
+    survey_answers__m3 AS _kpi_9,
+    customer_id AS _kpi_12,
+    email_events__m3 AS _kpi_17,
+    email_events__m4 AS _kpi_18,
+    survey_answers__m4 AS _kpi_19,
+    survey_answers__m5 AS _kpi_20,
+    customer_id AS _kpi_22,
+    orders__m10 AS _kpi_23,
+    email_events__m5 AS _kpi_24,
+    email_events__m5 AS _kpi_25
   FROM base
 ), step_2 AS (
   SELECT
@@ -245,8 +284,11 @@ WITH agg_orders AS (
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
     age AS _kpi_10,
-    spend_total AS _kpi_11,
-    spend_1y AS _kpi_12
+    CASE WHEN orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_11,
+    orders__m9 - orders_1y AS orders_prev_year,
+    spend_1y AS _kpi_21,
+    spend_total AS _kpi_26,
+    spend_1y AS _kpi_27
   FROM step_1
 ), step_3 AS (
   SELECT
@@ -263,7 +305,11 @@ WITH agg_orders AS (
         PARTITION BY CASE WHEN days_since_last_order IS NULL THEN 1 ELSE 0 END
         ORDER BY days_since_last_order DESC, customer_id DESC
       )
-    END AS _score_rfm_r
+    END AS _score_rfm_r,
+    CASE WHEN orders_prev_year > 0 AND orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_13,
+    CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_14,
+    CASE WHEN orders_prev_year > 0 AND orders_1y = 0 THEN 1 ELSE 0 END AS _kpi_15,
+    CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_16
   FROM step_2
 ), step_4 AS (
   SELECT
@@ -347,7 +393,22 @@ WITH agg_orders AS (
     _kpi_9,
     _kpi_10,
     _kpi_11,
-    _kpi_12
+    _kpi_12,
+    _kpi_13,
+    _kpi_14,
+    _kpi_15,
+    _kpi_16,
+    _kpi_17,
+    _kpi_18,
+    _kpi_19,
+    _kpi_20,
+    _kpi_21,
+    _kpi_22,
+    _kpi_23,
+    _kpi_24,
+    _kpi_25,
+    _kpi_26,
+    _kpi_27
   FROM step_4
 ), segl_grouped AS (
   SELECT
@@ -392,8 +453,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   UNION ALL
   SELECT
@@ -438,8 +508,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     young_adults
@@ -486,8 +565,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     high_income
@@ -534,8 +622,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     families
@@ -582,8 +679,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     higher_educated
@@ -630,8 +736,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     minors
@@ -678,8 +793,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     randstad
@@ -726,8 +850,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     big_cities
@@ -774,8 +907,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     amsterdam_postcodes
@@ -822,8 +964,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     belgium
@@ -870,8 +1021,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     sustainability_minded
@@ -918,8 +1078,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     ios_app_users
@@ -966,8 +1135,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     desktop_only
@@ -1014,8 +1192,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     loyal
@@ -1062,8 +1249,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     one_time_buyers
@@ -1110,8 +1306,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     never_ordered
@@ -1158,8 +1363,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     at_most_one_order_1y
@@ -1206,8 +1420,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     lapsed
@@ -1254,8 +1477,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     pricing_researchers
@@ -1302,8 +1534,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     email_engaged
@@ -1350,8 +1591,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     black_friday_shoppers
@@ -1398,8 +1648,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     recent_first_timers
@@ -1446,8 +1705,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     bargain_hunters
@@ -1494,8 +1762,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     explorers
@@ -1542,8 +1819,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     top_20pct
@@ -1590,8 +1876,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     top_100_last_year
@@ -1638,8 +1933,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     high_order_value
@@ -1686,8 +1990,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     promoters
@@ -1734,8 +2047,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     young_urban
@@ -1782,8 +2104,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     young_loyal
@@ -1830,8 +2161,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     vip_at_risk
@@ -1878,8 +2218,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     marketable_sustainable
@@ -1926,8 +2275,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     win_back
@@ -1974,8 +2332,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     lifecycle
@@ -2022,8 +2389,17 @@ WITH agg_orders AS (
     CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
     CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
     AVG(_kpi_10) AS avg_age,
-    SUM(_kpi_11) AS "share of spend_total",
-    SUM(_kpi_12) AS "share of spend_1y"
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
   FROM segl_member_rows
   GROUP BY
     rfm
@@ -2178,6 +2554,13 @@ WITH agg_orders AS (
     email_ctr,
     nps,
     avg_age,
+    conversion,
+    retention,
+    churn,
+    email_open_rate,
+    csat,
+    clv_proxy,
+    email_roi,
     "share of spend_total",
     "share of spend_1y"
   FROM segl_grouped
@@ -2289,6 +2672,13 @@ SELECT
   email_ctr,
   nps,
   avg_age,
+  conversion,
+  retention,
+  churn,
+  email_open_rate,
+  csat,
+  clv_proxy,
+  email_roi,
   "share of spend_total",
   "share of spend_1y",
   CAST(CAST(revenue AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN revenue END) OVER () AS REAL), 0) AS revenue__index,
@@ -2300,6 +2690,13 @@ SELECT
   CAST(CAST(email_ctr AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN email_ctr END) OVER () AS REAL), 0) AS email_ctr__index,
   CAST(CAST(nps AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN nps END) OVER () AS REAL), 0) AS nps__index,
   CAST(CAST(avg_age AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN avg_age END) OVER () AS REAL), 0) AS avg_age__index,
+  CAST(CAST(conversion AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN conversion END) OVER () AS REAL), 0) AS conversion__index,
+  CAST(CAST(retention AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN retention END) OVER () AS REAL), 0) AS retention__index,
+  CAST(CAST(churn AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN churn END) OVER () AS REAL), 0) AS churn__index,
+  CAST(CAST(email_open_rate AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN email_open_rate END) OVER () AS REAL), 0) AS email_open_rate__index,
+  CAST(CAST(csat AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN csat END) OVER () AS REAL), 0) AS csat__index,
+  CAST(CAST(clv_proxy AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN clv_proxy END) OVER () AS REAL), 0) AS clv_proxy__index,
+  CAST(CAST(email_roi AS REAL) * 100 AS REAL) / NULLIF(CAST(MAX(CASE WHEN segl_kind = 'all' THEN email_roi END) OVER () AS REAL), 0) AS email_roi__index,
   CAST(CAST("share of spend_total" AS REAL) * 100 AS REAL) / NULLIF(
     CAST(MAX(CASE WHEN segl_kind = 'all' THEN "share of spend_total" END) OVER () AS REAL),
     0
