@@ -11,7 +11,14 @@ from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .kpi_sql import generate_kpi_sql
 from .plan import Plan, plan_for
-from .resolve import LoadedFile, SchemaProvider, is_library_file, resolve
+from .resolve import (
+    LoadedFile,
+    SchemaProvider,
+    TextReader,
+    is_library_file,
+    read_from_disk,
+    resolve,
+)
 from .source import SourceFile
 from .to_sql import AsOf, generate_sql
 from .typecheck import typecheck
@@ -43,10 +50,11 @@ def compile_source(
     source: SourceFile,
     params: dict[str, str] | None = None,
     schema_provider: SchemaProvider | None = None,
+    read_text: TextReader = read_from_disk,
 ) -> Compilation:
-    """Parse, resolve and type-check one file (with its imports). Never raises on bad input:
-    every problem is a Diagnostic."""
-    resolution = resolve(source, params, schema_provider)
+    """Parse, resolve and type-check one file (with its imports, read with `read_text`).
+    Never raises on bad input: every problem is a Diagnostic."""
+    resolution = resolve(source, params, schema_provider, read_text)
     diagnostics = resolution.diagnostics
     model = resolution.model
     if model is not None:

@@ -1,9 +1,10 @@
 """Checks on segmentations: buckets that can never match, and too many buckets.
 
 A bucket can never match when an earlier bucket's condition holds whenever its own does: the
-same condition, a segment it extends (or is built from), or an interval inside an earlier one
-on the same expression (`> 365` after `> 180`). The proof is conservative: no warning when it
-cannot tell.
+same condition, a segment it extends (or is built from), an interval inside an earlier one
+on the same expression (`> 365` after `> 180`), a value list inside a longer one, a smaller
+`top N` by the same value. The proof is conservative: no warning when it cannot tell.
+`segl diff` uses the same proof to tell whether a changed segment narrows or widens.
 """
 
 from __future__ import annotations
@@ -44,18 +45,75 @@ def implies(a: ir.Expr, b: ir.Expr, model: m.Model, depth: int = 0) -> bool:
     if a == b:
         return True
     step = depth + 1
-    if isinstance(b, ir.Logic):
-        parts = (implies(a, operand, model, step) for operand in b.operands)
-        return any(parts) if b.op == "or" else all(parts)
-    if isinstance(a, ir.Logic):
-        parts = (implies(operand, b, model, step) for operand in a.operands)
-        return any(parts) if a.op == "and" else all(parts)
+    # Steps that lose nothing come first: a => (b1 and b2) exactly when a => b1 and a => b2;
+    # (a1 or a2) => b exactly when a1 => b and a2 => b; a segment is its predicate.
+    if isinstance(b, ir.Logic) and b.op == "and":
+        return all(implies(a, operand, model, step) for operand in b.operands)
+    if isinstance(a, ir.Logic) and a.op == "or":
+        return all(implies(operand, b, model, step) for operand in a.operands)
     if isinstance(a, ir.SegmentRef) and a.name in model.segments:
         return implies(model.segments[a.name].predicate, b, model, step)
     if isinstance(b, ir.SegmentRef) and b.name in model.segments:
         return implies(a, model.segments[b.name].predicate, model, step)
+    # Then the ones that may miss a proof: one disjunct of b, or one conjunct of a, suffices.
+    if isinstance(b, ir.Logic) and any(implies(a, operand, model, step)
+                                       for operand in b.operands):
+        return True
+    if isinstance(a, ir.Logic) and any(implies(operand, b, model, step)
+                                       for operand in a.operands):
+        return True
+    if isinstance(a, ir.Logic) or isinstance(b, ir.Logic):
+        return False
+    if isinstance(a, ir.Not) and isinstance(b, ir.Not) and _never_null(a.operand) and \
+            _never_null(b.operand):
+        # not A implies not B when B implies A; only for memberships, which are never
+        # null (a null A would make `not A` null, not true)
+        return implies(b.operand, a.operand, model, step)
+    if isinstance(a, ir.Rank) and isinstance(b, ir.Rank):
+        return _rank_within(a, b)
+    inner_values, outer_values = _values(a), _values(b)
+    if inner_values is not None and outer_values is not None:
+        (subject_a, negated_a, items_a), (subject_b, negated_b, items_b) = \
+            inner_values, outer_values
+        if subject_a == subject_b and negated_a == negated_b:
+            # `x in (1, 2)` implies `x in (1, 2, 3)`; `x not in (1, 2, 3)` implies
+            # `x not in (1, 2)`
+            return items_a <= items_b if not negated_a else items_b <= items_a
     inner, outer = _interval(a), _interval(b)
     return inner is not None and outer is not None and inner.within(outer)
+
+
+def _never_null(expr: ir.Expr) -> bool:
+    if isinstance(expr, ir.SegmentRef):
+        return True
+    if isinstance(expr, ir.Not):
+        return _never_null(expr.operand)
+    if isinstance(expr, ir.Logic):
+        return all(_never_null(operand) for operand in expr.operands)
+    return False
+
+
+def _rank_within(a: ir.Rank, b: ir.Rank) -> bool:
+    """The top 10 by a value are among the top 20 by it: ties are broken by key, so the
+    ranking is one fixed order and a shorter prefix of it is inside a longer one."""
+    if (a.direction, a.percent, a.by, a.among) != (b.direction, b.percent, b.by, b.among):
+        return False
+    try:
+        return a.amount.value <= b.amount.value
+    except TypeError:
+        return False
+
+
+def _values(expr: ir.Expr) -> tuple[ir.Expr, bool, frozenset] | None:
+    """`x in (…)`, `x not in (…)` or `x = literal` as (subject, negated, literal values)."""
+    if isinstance(expr, ir.InList) and all(isinstance(i, ir.Literal) for i in expr.items):
+        return expr.value, expr.negated, frozenset(i.value for i in expr.items)
+    if isinstance(expr, ir.Compare) and expr.op == "=":
+        if isinstance(expr.right, ir.Literal) and expr.right.value is not None:
+            return expr.left, False, frozenset([expr.right.value])
+        if isinstance(expr.left, ir.Literal) and expr.left.value is not None:
+            return expr.right, False, frozenset([expr.left.value])
+    return None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,13 @@ from .parser import parse_source
 from .source import SourceFile, Span
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
+# Reads an imported file's text: from disk by default; `segl diff` reads a git revision's
+# version of the same path, so data paths still resolve against the working tree.
+TextReader = Callable[[Path], str]
+
+
+def read_from_disk(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 _UNIT_WORDS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 
@@ -44,7 +51,8 @@ class Resolution:
 # ---------------------------------------------------------------- loading and imports
 
 
-def load_files(entry: SourceFile, diagnostics: list[Diagnostic]) -> list[LoadedFile]:
+def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
+               read_text: TextReader = read_from_disk) -> list[LoadedFile]:
     """The entry file and everything it imports, imported files first, each once."""
     loaded: dict[Path, LoadedFile] = {}
     order: list[LoadedFile] = []
@@ -78,7 +86,8 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic]) -> list[LoadedF
             if target in loaded:
                 continue
             try:
-                imported = SourceFile(_display_path(target), target.read_text(encoding="utf-8"))
+                text = target.read_text(encoding="utf-8") if decl.library else read_text(target)
+                imported = SourceFile(_display_path(target), text)
             except OSError as exc:
                 diagnostics.append(
                     error("E104", f"cannot read imported file `{decl.path}`: {exc.strerror}",
@@ -127,9 +136,10 @@ def resolve(
     entry: SourceFile,
     param_overrides: dict[str, str] | None = None,
     schema_provider: SchemaProvider | None = None,
+    read_text: TextReader = read_from_disk,
 ) -> Resolution:
     diagnostics: list[Diagnostic] = []
-    files = load_files(entry, diagnostics)
+    files = load_files(entry, diagnostics, read_text)
     resolver = _Resolver(files, diagnostics, param_overrides or {}, schema_provider)
     model = resolver.run()
     return Resolution(model, diagnostics, files)

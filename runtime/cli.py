@@ -30,7 +30,8 @@ from segl.compiler.to_sql import AsOf
 from segl.compiler.version import SEGL_VERSION
 from sqlglot.dialects.dialect import Dialect, Dialects
 
-from . import api
+from . import api, diff_report
+from . import diff as diffing
 from . import fmt as formatting
 from .errors import DataError, UsageError
 from .expectations import check_expectations, overlaps
@@ -649,6 +650,83 @@ def fmt(paths, check, show_diff, line_length):
                 click.echo(f"reformatted {shown}")
         if failed or (changed and (check or show_diff)):
             raise Exit(DEFINITION_ERROR)
+
+
+@main.command(name="diff")
+@click.argument("revisions_and_files", nargs=-1, required=True, metavar="BASE [HEAD] [FILE…]")
+@click.option("--data", "with_data", is_flag=True,
+              help="Evaluate both versions on DuckDB: members before, after, joined, left.")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Evaluation date for --data and the compiled SQL (default: segl.toml, "
+                   "else today).")
+@click.option("--dialect", "-d", help="Dialect of the compiled SQL diff (default: segl.toml, "
+                                      "else duckdb).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True,
+              help="markdown: one pull-request comment; json: schema segl-diff/1.")
+@click.option("--by", "by", metavar="COLUMN",
+              help="With --data: count joiners and leavers by this column of the entity.")
+@click.option("--examples", default=5, show_default=True, type=click.IntRange(min=0),
+              help="With --data: how many keys (the smallest) to show per change.")
+@click.option("--out", "out_path", type=click.Path(), help="Write the report to this file.")
+@param_option
+@db_option
+def diff_command(revisions_and_files, with_data, as_of, dialect, fmt, by, examples, out_path,
+                 params, database):
+    """What a change does: objects added, removed and changed, narrower or wider, the SQL,
+    and with --data the members who join and leave.
+
+    BASE and HEAD are git revisions (HEAD: the working tree) or two files or folders.
+    FILE… are the entry files to compare (default: segl.toml's `entry`, else every .seg
+    file no other imports). Exit 0: no semantic change; 1: something changed; 2: usage or
+    data error, or a version that does not compile.
+    """
+    with reporting():
+        args = list(revisions_and_files)
+        base, rest = args[0], args[1:]
+        head = None
+        both_paths = rest and Path(base).exists() and Path(rest[0]).exists()
+        if both_paths or (rest and not Path(rest[0]).exists()):
+            head, rest = rest[0], rest[1:]
+        project = find_project(Path.cwd())
+        if by and not with_data:
+            raise UsageError("--by needs --data")
+        when = evaluation_date(as_of, project, "diff")
+        request = diffing.DiffRequest(
+            base=base, head=head, files=tuple(rest), data=with_data, as_of=when,
+            dialect=check_dialect(dialect or project.dialect), by=by, examples=examples,
+            params=parse_params(params, project), database=database or project.database,
+            entry=tuple(project.entry) if not both_paths else ())
+        if with_data:
+            with console(sys.stderr).status("Compiling and evaluating both versions…"):
+                report = diffing.build_report(request)
+        else:
+            report = diffing.build_report(request)
+        print_diagnostics(report.errors)
+        if fmt == "markdown":
+            text = diff_report.to_markdown(report)
+        elif fmt == "json":
+            text = diff_report.to_json(report)
+        else:
+            text = None
+        if out_path:
+            write_text_atomically(out_path, text if text is not None else
+                                  _plain(diff_report.to_text(report)))
+        elif text is not None:
+            sys.stdout.write(text)
+        else:
+            console().print(diff_report.to_text(report), end="")
+        if report.errors:
+            raise Exit(USAGE_OR_DATA_ERROR)
+        if report.changed:
+            raise Exit(DEFINITION_ERROR)
+
+
+def _plain(markup: str) -> str:
+    out = Console(file=None, width=200, color_system=None, record=True)
+    with out.capture() as captured:
+        out.print(markup, end="", soft_wrap=True)
+    return captured.get()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,541 @@
+"""`segl diff BASE [HEAD]`: what a change to `.seg` files does, for a reviewer.
+
+Two versions of the same files are compiled: git revisions (read with `git show REV:path`,
+imports included, so nothing is checked out) or the working tree, or two paths side by side.
+Each version's files keep their working-tree paths, so data paths in them resolve to the same
+data: member deltas come from the definitions alone. The report holds, per entry file, the
+semantic diff (`compiler/semantic_diff.py`), the compiled SQL's unified diff for one dialect,
+and with `--data` the members of every segment and bucket in both versions, evaluated on
+DuckDB in one connection.
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import os
+import subprocess
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from segl.compiler import nodes as n
+from segl.compiler.api import Compilation, compile_source, to_sql
+from segl.compiler.diagnostics import CompileError, Diagnostic
+from segl.compiler.parser import parse_source
+from segl.compiler.resolve import read_from_disk
+from segl.compiler.semantic_diff import ModelDiff, diff_models
+from segl.compiler.source import SourceFile, Span
+from segl.compiler.to_sql import ident
+
+from . import api
+from .engines import duckdb as duckdb_engine
+from .errors import DataError, UsageError
+from .sources import DuckDBSchemas, relation_sql
+
+WORKING_TREE = "working tree"
+
+
+# ---------------------------------------------------------------- versions of the files
+
+
+class Version:
+    """One side of the diff: how to read a file, which `.seg` files exist, how to name a
+    file in messages."""
+
+    label: str
+
+    def read_text(self, path: Path) -> str:
+        raise NotImplementedError
+
+    def exists(self, path: Path) -> bool:
+        raise NotImplementedError
+
+    def seg_files(self, under: Path) -> list[Path]:
+        raise NotImplementedError
+
+    def shown(self, display: str) -> str:
+        """How a file is named in this version's error messages."""
+        return display
+
+
+class WorkingTree(Version):
+    def __init__(self, label: str = WORKING_TREE) -> None:
+        self.label = label
+
+    def read_text(self, path: Path) -> str:
+        return read_from_disk(path)
+
+    def exists(self, path: Path) -> bool:
+        return path.is_file()
+
+    def seg_files(self, under: Path) -> list[Path]:
+        if under.is_file():
+            return [under.resolve()]
+        return sorted(p.resolve() for p in under.rglob("*.seg") if p.is_file()
+                      and not any(part.startswith(".") for part in p.relative_to(under).parts))
+
+
+class GitRevision(Version):
+    """A commit's files, read through git; nothing is checked out."""
+
+    def __init__(self, root: Path, revision: str) -> None:
+        self.root = root
+        self.revision = revision
+        self.label = revision
+
+    @cached_property
+    def files(self) -> set[str]:
+        listing = git(self.root, "ls-tree", "-r", "--name-only", "-z", self.revision)
+        return {name for name in listing.split("\0") if name}
+
+    def relative(self, path: Path) -> str | None:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def read_text(self, path: Path) -> str:
+        relative = self.relative(path)
+        if relative is None:  # outside the repository: not versioned with it
+            return read_from_disk(path)
+        if relative not in self.files:
+            raise FileNotFoundError(errno.ENOENT, f"no such file in {self.revision}")
+        return git(self.root, "show", f"{self.revision}:{relative}")
+
+    def exists(self, path: Path) -> bool:
+        relative = self.relative(path)
+        return relative is not None and relative in self.files
+
+    def seg_files(self, under: Path) -> list[Path]:
+        prefix = self.relative(under)
+        if prefix is None:
+            return []
+        found = []
+        for name in sorted(self.files):
+            inside = prefix == "." or name == prefix or name.startswith(prefix + "/")
+            rest = name[len(prefix) + 1:] if prefix != "." else name
+            if inside and name.endswith(".seg") and not any(
+                    part.startswith(".") for part in rest.split("/")[:-1]):
+                found.append(self.root / name)
+        return found
+
+    def shown(self, display: str) -> str:
+        return f"{self.revision}:{display}"
+
+
+def git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              encoding="utf-8", check=False)
+    except FileNotFoundError:
+        raise UsageError("`segl diff` with revisions needs git on the PATH") from None
+    if done.returncode != 0:
+        raise UsageError(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
+    return done.stdout
+
+
+def repository_root(start: Path) -> Path:
+    try:
+        return Path(git(start, "rev-parse", "--show-toplevel").strip()).resolve()
+    except UsageError:
+        raise UsageError(f"{start} is not inside a git repository; give two paths to compare "
+                         "instead of revisions") from None
+
+
+def check_revision(root: Path, revision: str) -> None:
+    try:
+        git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except UsageError:
+        raise UsageError(f"unknown revision `{revision}` (not a commit in {root}, and not an "
+                         "existing path)") from None
+
+
+# ---------------------------------------------------------------- which files to compare
+
+
+@dataclass(frozen=True)
+class EntryPair:
+    """One entry file: its path in the base version and in the head version."""
+
+    name: str  # as shown in the report
+    base: Path
+    head: Path
+
+
+def root_files(version: Version, files: list[Path]) -> list[Path]:
+    """The `.seg` files no other file imports: the entry points of a folder."""
+    imported: set[Path] = set()
+    for path in files:
+        try:
+            text = version.read_text(path)
+        except (OSError, UnicodeDecodeError):
+            continue
+        module = parse_source(SourceFile(str(path), text)).module
+        for declaration in module.declarations:
+            if isinstance(declaration, n.Import) and not declaration.library:
+                imported.add((path.parent / declaration.path).resolve())
+    return [p for p in files if p not in imported]
+
+
+def display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass
+class MemberDelta:
+    kind: str  # segment | bucket
+    name: str  # a bucket is `segmentation.bucket`
+    before: int | None  # None: not in that version
+    after: int | None
+    joined: int
+    left: int
+    stayed: int
+    joined_examples: list = field(default_factory=list)
+    left_examples: list = field(default_factory=list)
+    breakdown: list[tuple[object, int, int]] = field(default_factory=list)  # value, in, out
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.joined or self.left) or (self.before is None) != (self.after is None)
+
+
+@dataclass
+class EntryDiff:
+    name: str
+    base_exists: bool
+    head_exists: bool
+    diff: ModelDiff | None = None
+    base_errors: list[Diagnostic] = field(default_factory=list)
+    head_errors: list[Diagnostic] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)  # text differs (any reason)
+    sql_diff: str | None = None
+    sql_note: str | None = None  # why there is no SQL diff
+    members: list[MemberDelta] | None = None
+    entities: tuple[int, int] | None = None  # base, head
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return self.base_errors + self.head_errors
+
+    @property
+    def changed(self) -> bool:
+        if self.base_exists != self.head_exists:
+            return True
+        return bool(self.diff and self.diff.changed)
+
+
+@dataclass
+class DiffReport:
+    base: str
+    head: str
+    dialect: str
+    as_of: str
+    data: bool
+    by: str | None
+    entries: list[EntryDiff]
+
+    @property
+    def changed(self) -> bool:
+        return any(e.changed for e in self.entries)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for e in self.entries for d in e.errors]
+
+
+# ---------------------------------------------------------------- building it
+
+
+@dataclass
+class DiffRequest:
+    base: str
+    head: str | None = None
+    files: tuple[str, ...] = ()
+    data: bool = False
+    as_of: str = "today"
+    dialect: str = "duckdb"
+    by: str | None = None
+    examples: int = 5
+    params: dict[str, str] = field(default_factory=dict)
+    database: str | None = None
+    entry: tuple[str, ...] = ()  # the project's entry files (segl.toml)
+
+
+def build_report(request: DiffRequest, cwd: Path | None = None) -> DiffReport:
+    cwd = (cwd or Path.cwd()).resolve()
+    base_version, head_version, pairs = _versions_and_entries(request, cwd)
+    entries = [_entry_diff(pair, base_version, head_version, request) for pair in pairs]
+    return DiffReport(base_version.label, head_version.label, request.dialect, request.as_of,
+                      request.data, request.by, entries)
+
+
+def _is_path(text: str | None) -> bool:
+    return text is not None and Path(text).exists()
+
+
+def _versions_and_entries(request: DiffRequest, cwd: Path
+                          ) -> tuple[Version, Version, list[EntryPair]]:
+    if _is_path(request.base) and _is_path(request.head):
+        return _path_pairs(request)
+    root = repository_root(cwd)
+    check_revision(root, request.base)
+    base: Version = GitRevision(root, request.base)
+    if request.head is None:
+        head: Version = WorkingTree()
+    else:
+        check_revision(root, request.head)
+        head = GitRevision(root, request.head)
+    if request.files:
+        chosen = [(cwd / f).resolve() for f in request.files]
+    elif request.entry:
+        chosen = [(cwd / f).resolve() for f in request.entry]
+    else:
+        both = sorted(set(root_files(base, base.seg_files(cwd)))
+                      | set(root_files(head, head.seg_files(cwd))))
+        chosen = both
+    if not chosen:
+        raise UsageError(f"no .seg files under {display(cwd)} in {base.label} or {head.label}")
+    for path in chosen:
+        if not base.exists(path) and not head.exists(path):
+            raise UsageError(f"{display(path)} exists in neither {base.label} nor {head.label}")
+    return base, head, [EntryPair(display(p), p, p) for p in chosen]
+
+
+def _path_pairs(request: DiffRequest) -> tuple[Version, Version, list[EntryPair]]:
+    base_path, head_path = Path(request.base).resolve(), Path(request.head or "").resolve()
+    base, head = WorkingTree(request.base), WorkingTree(request.head or "")
+    if base_path.is_file() != head_path.is_file():
+        raise UsageError("compare two files or two folders, not a file with a folder")
+    if base_path.is_file():
+        return base, head, [EntryPair(f"{request.base} → {request.head}", base_path, head_path)]
+    if request.files:
+        names = list(request.files)
+    else:
+        found = {p.relative_to(base_path).as_posix()
+                 for p in root_files(base, base.seg_files(base_path))}
+        found |= {p.relative_to(head_path).as_posix()
+                  for p in root_files(head, head.seg_files(head_path))}
+        names = sorted(found)
+    if not names:
+        raise UsageError(f"no .seg files in {request.base} or {request.head}")
+    return base, head, [EntryPair(name, base_path / name, head_path / name) for name in names]
+
+
+def _compile(version: Version, path: Path, params: dict[str, str],
+             schemas: DuckDBSchemas | None) -> Compilation:
+    source = SourceFile(display(path), version.read_text(path))
+    return compile_source(source, params, schemas, version.read_text)
+
+
+def _relabel(diagnostics: list[Diagnostic], version: Version) -> list[Diagnostic]:
+    """The same diagnostics, their files named as in this version (`main:shop.seg:3:1`)."""
+    sources: dict[str, SourceFile] = {}
+
+    def span(old: Span | None) -> Span | None:
+        if old is None:
+            return None
+        source = sources.get(old.path)
+        if source is None:
+            source = SourceFile(version.shown(old.path), old.source.text)
+            sources[old.path] = source
+        return Span(source, old.start, old.end)
+
+    return [replace(d, span=span(d.span), notes=tuple((span(s), t) for s, t in d.notes))
+            for d in diagnostics]
+
+
+def _entry_diff(pair: EntryPair, base_version: Version, head_version: Version,
+                request: DiffRequest) -> EntryDiff:
+    entry = EntryDiff(pair.name, base_version.exists(pair.base), head_version.exists(pair.head))
+    connection = duckdb_engine.connect(request.database) if request.data else None
+    compilations: dict[str, Compilation | None] = {"base": None, "head": None}
+    for side, version, path in (("base", base_version, pair.base),
+                                ("head", head_version, pair.head)):
+        if not version.exists(path):
+            continue
+        schemas = DuckDBSchemas(connection) if connection is not None else None
+        compilation = _compile(version, path, request.params, schemas)
+        if schemas is not None and schemas.problems:
+            raise DataError([f"{version.label}: {p}" for p in schemas.problems])
+        errors = _relabel(compilation.errors, version)
+        if side == "base":
+            entry.base_errors = errors
+        else:
+            entry.head_errors = errors
+        compilations[side] = compilation
+    base, head = compilations["base"], compilations["head"]
+    if entry.errors:
+        return entry
+    entry.diff = diff_models(base.model if base else None, head.model if head else None,
+                             base.files if base else None, head.files if head else None)
+    entry.files_changed = _files_changed(base, head)
+    _sql_diff(entry, base, head, base_version, head_version, request)
+    if connection is not None:
+        _members(entry, base, head, connection, request)
+    return entry
+
+
+def _files_changed(base: Compilation | None, head: Compilation | None) -> list[str]:
+    before = {f.source.path: f.source.text for f in base.files} if base else {}
+    after = {f.source.path: f.source.text for f in head.files} if head else {}
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+def _sql_diff(entry: EntryDiff, base: Compilation | None, head: Compilation | None,
+              base_version: Version, head_version: Version, request: DiffRequest) -> None:
+    texts = []
+    for compilation in (base, head):
+        if compilation is None:
+            texts.append("")
+            continue
+        try:
+            texts.append(to_sql(compilation, request.dialect, request.as_of,
+                                file_paths="relative"))
+        except CompileError as exc:
+            entry.sql_note = "; ".join(d.message for d in exc.diagnostics)
+            return
+    lines = difflib.unified_diff(texts[0].splitlines(keepends=True),
+                                 texts[1].splitlines(keepends=True),
+                                 fromfile=f"{base_version.label}: {entry.name}",
+                                 tofile=f"{head_version.label}: {entry.name}")
+    entry.sql_diff = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+# ---------------------------------------------------------------- members
+
+
+def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | None,
+             connection, request: DiffRequest) -> None:
+    when = api.resolve_as_of(request.as_of)
+    described = (head or base).model
+    if request.by and described.entity.column(request.by) is None:
+        raise DataError([f"--by: table `{described.entity.name}` has no column `{request.by}` "
+                         f"(columns: {', '.join(c.name for c in described.entity.columns)})"])
+    tables, outputs, entities = {}, {}, []
+    for side, compilation in (("base", base), ("head", head)):
+        if compilation is None:
+            entities.append(0)
+            continue
+        evaluation = api.evaluate(compilation.path, when, compilation=compilation,
+                                  connection=connection)
+        table = f"segl_diff_{side}"
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                           f"SELECT * FROM {evaluation.table}")
+        tables[side] = (table, evaluation.key)
+        model = compilation.model
+        outputs[side] = (list(evaluation.segments),
+                         {s: [b.name for b in model.segmentations[s].buckets]
+                          for s in evaluation.segmentations})
+        entities.append(evaluation.entities)
+    entry.entities = (entities[0], entities[1])
+    groups = _groups(outputs)
+    if not groups:
+        entry.members = []
+        return
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS} AS "
+                       f"{_joined_rows(tables, groups)}")
+    entry.members = _member_counts(connection, groups, request.examples)
+    if request.by:
+        _breakdowns(entry.members, connection, described, request.by)
+
+
+def _groups(outputs: dict[str, tuple[list[str], dict[str, list[str]]]]
+            ) -> list[tuple[str, str, str | None, str | None]]:
+    """(kind, name, membership in base as SQL or None, in head) of every segment and bucket
+    of either version."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for side, (segments, segmentations) in outputs.items():
+        prefix = "b" if side == "base" else "h"
+        for segment in segments:
+            found.setdefault(("segment", segment), {})[side] = \
+                f"{prefix}.{ident(segment).sql('duckdb')}"
+        for segmentation, buckets in segmentations.items():
+            column = f"{prefix}.{ident(segmentation).sql('duckdb')}"
+            for bucket in buckets:
+                literal = "'" + bucket.replace("'", "''") + "'"
+                found.setdefault(("bucket", f"{segmentation}.{bucket}"), {})[side] = \
+                    f"{column} = {literal}"
+    return [(kind, name, sides.get("base"), sides.get("head"))
+            for (kind, name), sides in found.items()]
+
+
+def _joined_rows(tables: dict[str, tuple[str, str]], groups) -> str:
+    """One row per entity of either version: its key and, per group, whether it was a member
+    before (`b0`) and after (`h0`)."""
+    columns = []
+    for index, (_, _, before, after) in enumerate(groups):
+        columns.append(f"coalesce({before or 'false'}, false) AS b{index}")
+        columns.append(f"coalesce({after or 'false'}, false) AS h{index}")
+    base = tables.get("base")
+    head = tables.get("head")
+    if base and head:
+        source = (f"{base[0]} AS b FULL JOIN {head[0]} AS h ON b.{ident(base[1]).sql('duckdb')}"
+                  f" = h.{ident(head[1]).sql('duckdb')}")
+        key = f"coalesce(b.{ident(base[1]).sql('duckdb')}, h.{ident(head[1]).sql('duckdb')})"
+    elif head:
+        source = f"{head[0]} AS h"
+        key = f"h.{ident(head[1]).sql('duckdb')}"
+    else:
+        source = f"{base[0]} AS b"
+        key = f"b.{ident(base[1]).sql('duckdb')}"
+    return f"SELECT {key} AS segl_key, {', '.join(columns)} FROM {source}"
+
+
+ROWS = "segl_diff_rows"
+
+
+def _member_counts(connection, groups, examples: int) -> list[MemberDelta]:
+    parts = []
+    for index in range(len(groups)):
+        b, h = f"b{index}", f"h{index}"
+        parts += [f"count(*) FILTER (WHERE {b})", f"count(*) FILTER (WHERE {h})",
+                  f"count(*) FILTER (WHERE {h} AND NOT {b})",
+                  f"count(*) FILTER (WHERE {b} AND NOT {h})",
+                  f"count(*) FILTER (WHERE {b} AND {h})",
+                  f"list(segl_key ORDER BY segl_key) FILTER (WHERE {h} AND NOT {b})"
+                  f"[1:{int(examples)}]",
+                  f"list(segl_key ORDER BY segl_key) FILTER (WHERE {b} AND NOT {h})"
+                  f"[1:{int(examples)}]"]
+    row = connection.execute(
+        f"SELECT {', '.join(parts)} FROM {ROWS}").fetchone()
+    deltas = []
+    for index, (kind, name, before, after) in enumerate(groups):
+        values = row[index * 7:(index + 1) * 7]
+        deltas.append(MemberDelta(
+            kind, name, int(values[0]) if before else None, int(values[1]) if after else None,
+            int(values[2]), int(values[3]), int(values[4]), list(values[5] or []),
+            list(values[6] or [])))
+    return deltas
+
+
+BREAKDOWN_ROWS = 10
+
+
+def _breakdowns(deltas: list[MemberDelta], connection, model, attribute: str) -> None:
+    """Joiners and leavers of each changed group, counted by a column of the entity."""
+    entity = model.entity
+    relation = relation_sql(entity.locations[0])
+    column = ident(attribute).sql("duckdb")
+    key = ident(entity.key).sql("duckdb")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE segl_diff_by AS "
+                       f"SELECT {key} AS segl_key, {column} AS value FROM {relation}")
+    for index, delta in enumerate(deltas):
+        if not (delta.joined or delta.left):
+            continue
+        b, h = f"b{index}", f"h{index}"
+        result = connection.execute(
+            f"SELECT * FROM (SELECT e.value, "
+            f"count(*) FILTER (WHERE j.{h} AND NOT j.{b}) AS joined, "
+            f"count(*) FILTER (WHERE j.{b} AND NOT j.{h}) AS gone "
+            f"FROM {ROWS} AS j LEFT JOIN segl_diff_by AS e USING (segl_key) "
+            f"WHERE j.{h} <> j.{b} GROUP BY ALL) "
+            f"ORDER BY joined + gone DESC, value NULLS LAST LIMIT {BREAKDOWN_ROWS}").fetchall()
+        delta.breakdown = [(value, int(joined), int(left)) for value, joined, left in result]
+
