@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*/*.seg"))
+EXAMPLES = sorted((ROOT / "examples").rglob("*.seg"))
 # The file of each example that holds its segments (the others are imported by it).
 EXAMPLE_ENTRIES = [ROOT / "examples/shop/shop.seg", ROOT / "examples/b2b/accounts.seg"]
 
