@@ -16,6 +16,7 @@ JSON_SCHEMA = "segl-diff/1"
 # GitHub refuses comments over 65,536 characters; the SQL diff is cut first.
 MAX_COMMENT = 60_000
 MAX_SQL_DIFF = 30_000
+TEXT_BREAKDOWN_ROWS = 5  # the terminal shows the largest; markdown and JSON up to ten
 
 
 # ---------------------------------------------------------------- shared wording
@@ -274,7 +275,7 @@ def to_text(report: DiffReport) -> str:
                 if delta.left_examples:
                     lines.append(f"{indent}left e.g. "
                                  f"{escape(_keys(delta.left, delta.left_examples))}")
-                for value, joined, gone in delta.breakdown:
+                for value, joined, gone in delta.breakdown[:TEXT_BREAKDOWN_ROWS]:
                     lines.append(indent + escape(f"{report.by} = {_value(value)}: "
                                                  f"+{joined:,} −{gone:,}"))
         if entry.sql_diff:
@@ -289,7 +290,7 @@ def to_text(report: DiffReport) -> str:
 
 
 def to_json(report: DiffReport) -> str:
-    return json.dumps(report_dict(report), indent=2, default=str) + "\n"
+    return json.dumps(report_dict(report), indent=2, default=str, ensure_ascii=False) + "\n"
 
 
 def report_dict(report: DiffReport) -> dict:
