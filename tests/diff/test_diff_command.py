@@ -76,6 +76,18 @@ def paid_orders_last_year() -> dict[int, int]:
     return dict(rows)
 
 
+def joiners_by_city(orders: dict[int, int]) -> list[tuple[str, int]]:
+    """Customers with exactly 3 paid orders (loyal at 3, not at 4) per city, largest first."""
+    cities = dict(duckdb.connect().execute(
+        "SELECT customer_id, city FROM read_parquet(?)",
+        [str(SHOP / "data/customers.parquet")]).fetchall())
+    by_city: dict[str, int] = {}
+    for key, n in orders.items():
+        if n == 3:
+            by_city[cities[key]] = by_city.get(cities[key], 0) + 1
+    return sorted(by_city.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+
+
 def test_markdown_comment_names_the_change_and_counts_members(repo, tmp_path):
     out = tmp_path / "comment.md"
     result = segl(repo, "diff", "base", "main", "--data", "--by", "city", "--format",
@@ -100,12 +112,13 @@ def test_markdown_comment_names_the_change_and_counts_members(repo, tmp_path):
     # the reformatted segment is not a change
     assert "explorers" not in comment
     assert "<details><summary>Compiled SQL (duckdb)" in comment
-    assert "-    COALESCE(" in comment or "- " in comment.split("```diff")[1]
-    # joiners by city add up to the joiners
+    sql = comment.split("```diff\n")[1].split("```")[0]
+    assert "\n-    COALESCE(orders_1y >= 4, FALSE) AS loyal," in sql
+    assert "\n+    COALESCE(orders_1y >= 3, FALSE) AS loyal," in sql
+    # joiners by city: the ten largest cities
     section = comment.split("`loyal` by `city`:")[1].split("\n\n")[1]
-    counted = sum(int(line.split("|")[2].replace(",", "")) for line in
-                  section.splitlines()[2:])
-    assert counted <= after - before  # the ten largest cities
+    assert section.splitlines()[2:] == [f"| {city} | {n:,} | 0 |"
+                                        for city, n in joiners_by_city(orders)]
 
 
 def test_breakdown_counts_joiners_by_city(repo):
@@ -116,16 +129,8 @@ def test_breakdown_counts_joiners_by_city(repo):
     loyal = next(g for g in report["entries"][0]["members"]["groups"]
                  if g["name"] == "loyal")
     orders = paid_orders_last_year()
-    cities = dict(duckdb.connect().execute(
-        "SELECT customer_id, city FROM read_parquet(?)",
-        [str(SHOP / "data/customers.parquet")]).fetchall())
-    by_city: dict[str, int] = {}
-    for key, n in orders.items():
-        if n == 3:
-            by_city[cities[key]] = by_city.get(cities[key], 0) + 1
-    expected = sorted(by_city.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     assert [(b["value"], b["joined"], b["left"]) for b in loyal["breakdown"]] == \
-        [(city, n, 0) for city, n in expected]
+        [(city, n, 0) for city, n in joiners_by_city(orders)]
     assert loyal["joined_examples"] == sorted(k for k, n in orders.items() if n == 3)[:3]
 
 
@@ -136,7 +141,7 @@ def test_json_schema(repo):
     assert set(report) == {"schema", "base", "head", "dialect", "as_of", "by", "changed",
                            "summary", "entries"}
     assert report["schema"] == "segl-diff/1" and report["changed"] is True
-    assert report["as_of"] is None and report["members"] if False else True
+    assert report["as_of"] is None and report["by"] is None  # no --data
     (entry,) = report["entries"]
     assert set(entry) == {"file", "in_base", "in_head", "changed", "errors", "files_changed",
                           "objects", "sql", "members"}
