@@ -57,7 +57,7 @@ def _plural(kind: str, number: int) -> str:
 
 def change_text(change: Change, code: str = "`") -> str:
     def quoted(text: str | None) -> str:
-        return f"{code}{text}{code}" if code else str(text)
+        return _code(str(text)) if code else str(text)
 
     direction = f" ({change.direction})" if change.direction else ""
     note = f"; {change.note}" if change.note else ""
@@ -70,9 +70,19 @@ def change_text(change: Change, code: str = "`") -> str:
     return f"{change.what}: {quoted(change.before)} → {quoted(change.after)}{direction}{note}"
 
 
+def _code(text: str) -> str:
+    """Inline code in markdown; a backquoted `.seg` name needs a longer fence."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def object_title(obj: ObjectDiff, code: str = "`") -> str:
     label = f" · {obj.label}" if obj.label else ""
-    return f"{obj.kind} {code}{obj.name}{code}{label}"
+    return f"{obj.kind} {_code(obj.name) if code else obj.name}{label}"
+
+
+def _cell(text: str) -> str:
+    """A markdown table cell: a `|` in a label would end the cell."""
+    return text.replace("|", "\\|")
 
 
 def object_verdict(obj: ObjectDiff) -> str:
@@ -165,7 +175,7 @@ def _markdown_entry(report: DiffReport, entry: EntryDiff) -> list[str]:
     else:
         lines += ["| object | change |", "| --- | --- |"]
     for obj, delta in rows:
-        title = object_title(obj) if obj else f"{delta.kind} `{delta.name}`"
+        title = _cell(object_title(obj) if obj else f"{delta.kind} {_code(delta.name)}")
         verdict = object_verdict(obj) if obj else "members changed (data or an earlier bucket)"
         if entry.members is not None:
             if delta is None:
@@ -195,7 +205,7 @@ def _markdown_entry(report: DiffReport, entry: EntryDiff) -> list[str]:
         lines += ["| object | stayed | joined (first keys) | left (first keys) |",
                   "| --- | ---: | --- | --- |"]
         for delta in changed_members:
-            lines.append(f"| {delta.kind} `{delta.name}` | {delta.stayed:,} | "
+            lines.append(f"| {delta.kind} {_cell(_code(delta.name))} | {delta.stayed:,} | "
                          f"{_keys(delta.joined, delta.joined_examples)} | "
                          f"{_keys(delta.left, delta.left_examples)} |")
         lines.append("")
@@ -203,7 +213,8 @@ def _markdown_entry(report: DiffReport, entry: EntryDiff) -> list[str]:
             if delta.breakdown:
                 lines += [f"`{delta.name}` by `{report.by}`:", "",
                           f"| {report.by} | joined | left |", "| --- | ---: | ---: |"]
-                lines += [f"| {_value(v)} | {j:,} | {g:,} |" for v, j, g in delta.breakdown]
+                lines += [f"| {_cell(_value(v))} | {j:,} | {g:,} |"
+                          for v, j, g in delta.breakdown]
                 lines.append("")
         lines += ["</details>", ""]
     if entry.sql_diff:
