@@ -80,7 +80,65 @@ def implies(a: ir.Expr, b: ir.Expr, model: m.Model, depth: int = 0) -> bool:
             # `x not in (1, 2)`
             return items_a <= items_b if not negated_a else items_b <= items_a
     inner, outer = _interval(a), _interval(b)
-    return inner is not None and outer is not None and inner.within(outer)
+    if inner is None or outer is None:
+        return False
+    if inner.within(outer):
+        return True
+    # Different subjects with a known order: `count(orders) in last 30 days >= 2` implies
+    # `count(orders) in last 90 days >= 2`, since the first count is never the larger.
+    if outer.high is None and at_most(inner.subject, outer.subject, model):
+        return inner.low is not None and outer.low is not None and \
+            _bound_within(inner.low, inner.low_closed, outer.low, outer.low_closed, 1)
+    if outer.low is None and at_most(outer.subject, inner.subject, model):
+        return inner.high is not None and outer.high is not None and \
+            _bound_within(inner.high, inner.high_closed, outer.high, outer.high_closed, -1)
+    return False
+
+
+_DAYS_PER_UNIT = {"day": 1, "week": 7}
+
+
+def at_most(x: ir.Expr, y: ir.Expr, model: m.Model, depth: int = 0) -> bool:
+    """True when `x <= y` for every entity, provably: the same count over a subset of the
+    rows (a narrower filter, a window inside the other). Counts are 0, never null, without
+    rows, so the order holds for every entity."""
+    if depth > 20:
+        return False
+    if x == y:
+        return True
+    if isinstance(x, ir.FeatureRef) and x.name in model.features:
+        return at_most(model.features[x.name].expr, y, model, depth + 1)
+    if isinstance(y, ir.FeatureRef) and y.name in model.features:
+        return at_most(x, model.features[y.name].expr, model, depth + 1)
+    if not (isinstance(x, ir.Aggregate) and isinstance(y, ir.Aggregate)):
+        return False
+    if x.func != "count" or y.func != "count" or \
+            (x.table, x.arg, x.distinct) != (y.table, y.arg, y.distinct):
+        return False
+    if y.filter is not None and (x.filter is None or not implies(x.filter, y.filter, model,
+                                                                   depth + 1)):
+        return False
+    return _window_within(x.window, y.window)
+
+
+def _window_within(inner: ir.Window | None, outer: ir.Window | None) -> bool:
+    """Every row `inner` admits, `outer` admits (both end at as_of at the latest)."""
+    if outer is None or inner == outer:
+        return True
+    if inner is None:
+        return False
+    if isinstance(inner, ir.WindowLast) and isinstance(outer, ir.WindowLast):
+        if inner.unit == outer.unit:
+            return inner.amount <= outer.amount
+        if inner.unit in _DAYS_PER_UNIT and outer.unit in _DAYS_PER_UNIT:
+            return inner.amount * _DAYS_PER_UNIT[inner.unit] <= \
+                outer.amount * _DAYS_PER_UNIT[outer.unit]
+        return False
+    if isinstance(inner, ir.WindowRange) and isinstance(outer, ir.WindowRange):
+        starts = outer.start is None or (inner.start is not None and inner.start >= outer.start)
+        ends = outer.end is None or (inner.end is not None and inner.end <= outer.end)
+        return starts and ends
+    return False
 
 
 def _never_null(expr: ir.Expr) -> bool:

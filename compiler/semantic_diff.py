@@ -275,8 +275,8 @@ class _Differ:
         return ir.transform(expr, rename)
 
     def _merged_model(self) -> m.Model:
-        """The head model plus the changed base segments under their renamed names, so that
-        `implies` can expand a segment reference of either version."""
+        """The head model plus the changed base segments and features under their renamed
+        names, so that `implies` can expand a reference of either version."""
         assert self.base is not None and self.head is not None
         extra = {}
         for name, segment in self.base.segments.items():
@@ -284,7 +284,13 @@ class _Differ:
                 conditions = tuple(self.base_expr(c) for c in segment.conditions)
                 extra[name + BASE_SUFFIX] = dataclasses.replace(
                     segment, name=name + BASE_SUFFIX, conditions=conditions)
-        return dataclasses.replace(self.head, segments={**self.head.segments, **extra})
+        features = {}
+        for name, feature in self.base.features.items():
+            if ("feature", name) in self.changed:
+                features[name + BASE_SUFFIX] = dataclasses.replace(
+                    feature, name=name + BASE_SUFFIX, expr=self.base_expr(feature.expr))
+        return dataclasses.replace(self.head, segments={**self.head.segments, **extra},
+                                   features={**self.head.features, **features})
 
     def direction(self, before: ir.Expr | None, after: ir.Expr | None) -> str:
         """`before` already renamed. None stands for "always true" (an `else` bucket)."""

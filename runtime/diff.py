@@ -23,7 +23,7 @@ from segl.compiler import nodes as n
 from segl.compiler.api import Compilation, compile_source, to_sql
 from segl.compiler.diagnostics import CompileError, Diagnostic
 from segl.compiler.parser import parse_source
-from segl.compiler.resolve import read_from_disk
+from segl.compiler.resolve import is_library_file, read_from_disk
 from segl.compiler.semantic_diff import ModelDiff, diff_models
 from segl.compiler.source import SourceFile, Span
 from segl.compiler.to_sql import ident
@@ -175,7 +175,8 @@ def root_files(version: Version, files: list[Path]) -> list[Path]:
         for declaration in module.declarations:
             if isinstance(declaration, n.Import) and not declaration.library:
                 imported.add((path.parent / declaration.path).resolve())
-    return [p for p in files if p not in imported]
+    # segl's own library files (when diffing segl's repository) are not entry points
+    return [p for p in files if p not in imported and not is_library_file(str(p))]
 
 
 def display(path: Path) -> str:

@@ -106,16 +106,32 @@ def test_a_parameter_change_reaches_the_conditions_using_it():
 
 
 def test_a_changed_feature_marks_its_segments_changed_through_it():
-    before = with_target("orders_1y >= 4")
-    after = textwrap.dedent(before).replace("in last 365 days", "in last 180 days")
+    before = with_target("orders_1y <= 1", "segment small = spend <= 100\n")
+    after = textwrap.dedent(before).replace("in last 365 days", "in last 180 days") \
+        .replace("sum(orders.amount)", "sum(orders.amount) in last 180 days")
     result = diff(before, after)
     feature = result.get("feature", "orders_1y")
     assert feature.changes[0].before == "count(orders) in last 365 days"
     assert feature.changes[0].after == "count(orders) in last 180 days"
-    for name in ("target", "regulars"):
+    # a count over a shorter window is never larger: `>=` narrows and `<=` widens
+    expected = {"regulars": "narrows", "target": "widens", "small": "unknown"}
+    for name, direction in expected.items():
         segment = result.get("segment", name)
-        assert segment.through == ("feature `orders_1y`",)
-        assert segment.direction == "unknown"
+        assert segment.through == (f"feature `{'spend' if name == 'small' else 'orders_1y'}`",)
+        assert segment.direction == direction, name
+
+
+@pytest.mark.parametrize(("before", "after", "direction"), [
+    ("count(orders) in last 30 days >= 2", "count(orders) in last 8 weeks >= 2", "widens"),
+    ("count(orders) >= 2", "count(orders where amount > 10) >= 2", "narrows"),
+    ("count(orders where amount > 10) >= 2", "count(orders where amount > 5) >= 3", "unknown"),
+    ("count(orders) since 2026-01-01 >= 1", "count(orders) from 2026-02-01 to 2026-03-01 >= 1",
+     "narrows"),
+    ("count(orders) in last 3 months >= 1", "count(orders) in last 90 days >= 1", "unknown"),
+])
+def test_counts_over_fewer_rows_are_never_larger(before, after, direction):
+    assert diff(with_target(before), with_target(after)).get("segment", "target").direction \
+        == direction
 
 
 def test_a_segment_widening_narrows_the_segments_that_exclude_it():
