@@ -207,6 +207,16 @@ class MemberDelta:
         return bool(self.joined or self.left) or (self.before is None) != (self.after is None)
 
 
+@dataclass(frozen=True)
+class BucketMove:
+    """Entities in bucket `source` of a segmentation before and in `target` after."""
+
+    segmentation: str
+    source: str
+    target: str
+    entities: int
+
+
 @dataclass
 class EntryDiff:
     name: str
@@ -220,6 +230,7 @@ class EntryDiff:
     sql_note: str | None = None  # why there is no SQL diff
     members: list[MemberDelta] | None = None
     entities: tuple[int, int] | None = None  # base, head
+    moves: list[BucketMove] = field(default_factory=list)  # between buckets, largest first
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -445,6 +456,27 @@ def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | Non
     entry.members = _member_counts(connection, groups, request.examples)
     if request.by:
         _breakdowns(entry.members, connection, described, request.by)
+    if "base" in tables and "head" in tables:
+        shared = [s for s in outputs["base"][1] if s in outputs["head"][1]]
+        entry.moves = _moves(connection, tables, shared)
+
+
+MOVES_PER_SEGMENTATION = 10
+
+
+def _moves(connection, tables, segmentations: list[str]) -> list[BucketMove]:
+    """The largest flows between buckets of each segmentation in both versions."""
+    (base, base_key), (head, head_key) = tables["base"], tables["head"]
+    moves = []
+    for name in segmentations:
+        column = ident(name).sql("duckdb")
+        rows = connection.execute(
+            f"SELECT b.{column}, h.{column}, count(*) AS n FROM {base} AS b "
+            f"JOIN {head} AS h ON b.{ident(base_key).sql('duckdb')} = "
+            f"h.{ident(head_key).sql('duckdb')} WHERE b.{column} IS DISTINCT FROM h.{column} "
+            f"GROUP BY ALL ORDER BY n DESC, 1, 2 LIMIT {MOVES_PER_SEGMENTATION}").fetchall()
+        moves += [BucketMove(name, source, target, int(n)) for source, target, n in rows]
+    return moves
 
 
 def _groups(outputs: dict[str, tuple[list[str], dict[str, list[str]]]]

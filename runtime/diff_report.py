@@ -217,6 +217,12 @@ def _markdown_entry(report: DiffReport, entry: EntryDiff) -> list[str]:
                           for v, j, g in delta.breakdown]
                 lines.append("")
         lines += ["</details>", ""]
+    if entry.moves:
+        lines += ["<details><summary>Moves between buckets</summary>", "",
+                  "| segmentation | from | to | entities |", "| --- | --- | --- | ---: |"]
+        lines += [f"| {_code(m.segmentation)} | {_code(m.source)} | {_code(m.target)} | "
+                  f"{m.entities:,} |" for m in entry.moves]
+        lines += ["", "</details>", ""]
     if entry.sql_diff:
         sql = entry.sql_diff
         if len(sql) > MAX_SQL_DIFF:
@@ -289,6 +295,9 @@ def to_text(report: DiffReport) -> str:
                 for value, joined, gone in delta.breakdown[:TEXT_BREAKDOWN_ROWS]:
                     lines.append(indent + escape(f"{report.by} = {_value(value)}: "
                                                  f"+{joined:,} −{gone:,}"))
+        for move in entry.moves:
+            lines.append(escape(f"  moved {move.segmentation}: {move.source} → {move.target}: "
+                                f"{move.entities:,}"))
         if entry.sql_diff:
             lines.append(f"  compiled SQL ({report.dialect}): {_sql_stats(entry.sql_diff)} "
                          "(the diff is in --format markdown and json)")
@@ -357,4 +366,6 @@ def _entry_dict(report: DiffReport, entry: EntryDiff) -> dict:
         } for o in (entry.diff.objects if entry.diff else ())],
         "sql": {"dialect": report.dialect, "diff": entry.sql_diff, "note": entry.sql_note},
         "members": members,
+        "moves": [{"segmentation": m.segmentation, "from": m.source, "to": m.target,
+                   "entities": m.entities} for m in entry.moves] if members else None,
     }

@@ -132,6 +132,15 @@ def test_breakdown_counts_joiners_by_city(repo):
     assert [(b["value"], b["joined"], b["left"]) for b in loyal["breakdown"]] == \
         [(city, n, 0) for city, n in joiners_by_city(orders)]
     assert loyal["joined_examples"] == sorted(k for k, n in orders.items() if n == 3)[:3]
+    # every entity joining or leaving a lifecycle bucket moved from or to another one
+    entry = report["entries"][0]
+    moves = [m for m in entry["moves"] if m["segmentation"] == "lifecycle"]
+    assert moves and all(m["from"] != m["to"] for m in moves)
+    for group in entry["members"]["groups"]:
+        if group["name"].startswith("lifecycle."):
+            bucket = group["name"].split(".")[1]
+            assert group["joined"] == sum(m["entities"] for m in moves if m["to"] == bucket)
+            assert group["left"] == sum(m["entities"] for m in moves if m["from"] == bucket)
 
 
 def test_json_schema(repo):
@@ -144,8 +153,8 @@ def test_json_schema(repo):
     assert report["as_of"] is None and report["by"] is None  # no --data
     (entry,) = report["entries"]
     assert set(entry) == {"file", "in_base", "in_head", "changed", "errors", "files_changed",
-                          "objects", "sql", "members"}
-    assert entry["file"] == "shop.seg" and entry["members"] is None
+                          "objects", "sql", "members", "moves"}
+    assert entry["file"] == "shop.seg" and entry["members"] is None and entry["moves"] is None
     assert entry["files_changed"] == ["shop.seg"]
     loyal = next(o for o in entry["objects"] if o["name"] == "loyal")
     assert loyal == {
