@@ -526,16 +526,16 @@ ROWS = "segl_diff_rows"
 
 def _member_counts(connection, groups, examples: int) -> list[MemberDelta]:
     parts = []
+    n = max(int(examples), 1)  # min(x, 0) is an error; 0 examples are cut below
     for index in range(len(groups)):
         b, h = f"b{index}", f"h{index}"
         parts += [f"count(*) FILTER (WHERE {b})", f"count(*) FILTER (WHERE {h})",
                   f"count(*) FILTER (WHERE {h} AND NOT {b})",
                   f"count(*) FILTER (WHERE {b} AND NOT {h})",
                   f"count(*) FILTER (WHERE {b} AND {h})",
-                  f"list(segl_key ORDER BY segl_key) FILTER (WHERE {h} AND NOT {b})"
-                  f"[1:{int(examples)}]",
-                  f"list(segl_key ORDER BY segl_key) FILTER (WHERE {b} AND NOT {h})"
-                  f"[1:{int(examples)}]"]
+                  # the n smallest keys, without collecting every key first
+                  f"min(segl_key, {n}) FILTER (WHERE {h} AND NOT {b})",
+                  f"min(segl_key, {n}) FILTER (WHERE {b} AND NOT {h})"]
     row = connection.execute(
         f"SELECT {', '.join(parts)} FROM {ROWS}").fetchone()
     deltas = []
@@ -543,8 +543,8 @@ def _member_counts(connection, groups, examples: int) -> list[MemberDelta]:
         values = row[index * 7:(index + 1) * 7]
         deltas.append(MemberDelta(
             kind, name, int(values[0]) if before else None, int(values[1]) if after else None,
-            int(values[2]), int(values[3]), int(values[4]), list(values[5] or []),
-            list(values[6] or [])))
+            int(values[2]), int(values[3]), int(values[4]), list(values[5] or [])[:examples],
+            list(values[6] or [])[:examples]))
     return deltas
 
 
