@@ -235,3 +235,22 @@ def test_two_paths(tmp_path):
     assert files.exit_code == 1
     assert "narrows  segment explorers" in files.output
     assert segl(tmp_path, "diff", "old", "old").exit_code == 0
+
+
+def test_a_new_entry_file_is_all_added_and_text_goes_to_out(repo, tmp_path):
+    extra = repo / "extra.seg"
+    extra.write_text('import "features.seg"\n\nsegment heavy = orders_total >= 10\n')
+    try:
+        out = tmp_path / "diff.txt"
+        result = segl(repo, "diff", "main", "extra.seg", "--format", "json")
+        assert result.exit_code == 1
+        (entry,) = json.loads(result.output)["entries"]
+        assert (entry["in_base"], entry["in_head"]) == (False, True)
+        assert {"status": "added", "name": "heavy"}.items() <= \
+            next(o for o in entry["objects"] if o["name"] == "heavy").items()
+        assert segl(repo, "diff", "main", "extra.seg", "--out", str(out)).exit_code == 1
+        text = out.read_text()
+        assert "new file (not in main)" in text and "added  segment heavy" in text
+        assert "[bold]" not in text  # markup rendered, not written
+    finally:
+        extra.unlink()
