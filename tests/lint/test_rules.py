@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from segl.compiler.api import compile_source
 from segl.compiler.diagnostics import CODES
 from segl.compiler.lint import CHECKS, COMMENT_RULES, COMPILER_WARNINGS, RULES, lint_model
@@ -170,6 +171,14 @@ def test_a_rule_that_is_not_selected_does_not_run(tmp_path):
     assert {f.code for f in found} == {"L001"}
 
 
+def test_a_consent_column_is_bool(tmp_path):
+    path = tmp_path / "consent.seg"
+    path.write_text('entity c from csv "c.csv" key id {\n  id int\n  ok text consent\n}\n')
+    found = lint_paths((str(path),), LintConfig()).findings
+    assert [(f.code, f.message) for f in found] == [
+        ("E201", "consent column `ok` is text; a consent column must be bool")]
+
+
 def test_compile_errors_are_reported_as_such(tmp_path):
     found = findings(tmp_path, seg("scor > 1"))
     assert [f.code for f in found] == ["E101"]
@@ -197,3 +206,27 @@ def test_the_linter_never_crashes_on_generated_conditions(condition, value):
     for finding in lint_model(compilation.model, compilation.files):
         assert finding.code in RULES
         assert finding.render()
+
+
+TYPED_ATOMS = st.one_of(
+    st.tuples(st.sampled_from(["score", "count(orders)", "max(orders.amount)",
+                               "days_since(max(orders.ordered_at))", "-score", "score * 2"]),
+              st.sampled_from(["<", "<=", ">", ">=", "=", "!="]),
+              st.integers(-3, 3)).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+    st.sampled_from(['city = "a"', 'city != "b"', 'city in ("a", "b")', 'city not in ("a")',
+                     "app_user", "consent_marketing", "city is missing", "score is present",
+                     "score between 1 and 2", "score between 2 and 1", "true", "false"]),
+)
+TYPED_CONDITIONS = st.recursive(TYPED_ATOMS, lambda c: st.one_of(
+    st.tuples(c, st.sampled_from(["and", "or"]), c).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+    c.map(lambda x: f"not ({x})")), max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TYPED_CONDITIONS)
+def test_the_linter_never_crashes_on_generated_typed_conditions(condition):
+    source = BASE + seg(condition) + f"segmentation g {{\n  a when {condition}\n  else b\n}}\n"
+    compilation = compile_source(SourceFile("<gen>", source))
+    assert compilation.ok, [d.render() for d in compilation.errors]
+    codes = {f.code for f in lint_model(compilation.model, compilation.files)}
+    assert not {"L301", "L302"} <= codes  # never both empty and everyone
