@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..diagnostics import Diagnostic, did_you_mean
 from ..formatter import comments
@@ -60,11 +61,11 @@ def apply_suppressions(findings: Iterable[Diagnostic], sources: Iterable[SourceF
     for source in sources:
         for directive in directives(source):
             every.append(directive)
-            by_line.setdefault((source.path, directive.target_line), []).append(directive)
+            by_line.setdefault((_file(source.path), directive.target_line), []).append(directive)
     kept = []
     for diagnostic in findings:
         span = diagnostic.span
-        matching = [d for d in by_line.get((span.path, span.line), ())
+        matching = [d for d in by_line.get((_file(span.path), span.line), ())
                     if diagnostic.code in d.codes] if span is not None else []
         if matching and diagnostic.code in RULES:
             for directive in matching:
@@ -74,6 +75,11 @@ def apply_suppressions(findings: Iterable[Diagnostic], sources: Iterable[SourceF
     for directive in every:
         kept.extend(_about(directive, enabled))
     return kept
+
+
+def _file(path: str) -> str:
+    """One key per file, however its path was spelt (given, or imported)."""
+    return str(Path(path).resolve())
 
 
 def _about(directive: Directive, enabled: set[str]) -> list[Diagnostic]:

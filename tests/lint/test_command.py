@@ -301,3 +301,13 @@ def test_docs_list_every_rule_as_the_code_does():
     assert list(rows) == list(RULES)
     for code, rule in RULES.items():
         assert rows[code] == [rule.name, rule.severity.value, rule.summary, rule.rationale]
+
+
+def test_silencing_in_an_imported_file(repo, tmp_path):
+    """The comment is read from the file the finding is in, however that file is reached."""
+    repo(BASE + 'feature remote = city != "x"  # segl: ignore[L201] unknown is not remote\n',
+         "segs/sources.seg")
+    repo('import "sources.seg"\n' + seg("remote"), "segs/main.seg")
+    result = segl("./segs/")
+    assert codes(result.output) == [], result.output
+    assert result.output == "no problems in 2 files\n"
