@@ -20,22 +20,35 @@ MAX_BUCKETS = 7  # the segmentation literature's advice: 3 to 7 groups
 
 def check_segmentations(model: m.Model, diagnostics: list[Diagnostic]) -> None:
     for segmentation in model.segmentations.values():
-        if len(segmentation.buckets) > MAX_BUCKETS:
-            diagnostics.append(warning(
-                "W202", f"segmentation `{segmentation.name}` has {len(segmentation.buckets)} "
-                f"buckets", segmentation.span,
-                f"3 to {MAX_BUCKETS} groups stay distinct and actionable; merge some buckets",
-            ))
-        buckets = segmentation.buckets
-        for index, bucket in enumerate(buckets[:-1]):
-            for earlier in buckets[:index]:
-                if implies(bucket.condition, earlier.condition, model):
-                    diagnostics.append(warning(
-                        "W201", f"bucket `{bucket.name}` can never match: every entity it "
-                        f"would take is taken first by `{earlier.name}`", bucket.span,
-                        f"move it above `{earlier.name}`, or remove it",
-                    ))
-                    break
+        diagnostics.extend(too_many_buckets(segmentation))
+        diagnostics.extend(unreachable_buckets(segmentation, model))
+
+
+def too_many_buckets(segmentation: m.Segmentation) -> list[Diagnostic]:
+    """W202 (also `segl lint` L501)."""
+    if len(segmentation.buckets) <= MAX_BUCKETS:
+        return []
+    return [warning(
+        "W202", f"segmentation `{segmentation.name}` has {len(segmentation.buckets)} "
+        f"buckets", segmentation.span,
+        f"3 to {MAX_BUCKETS} groups stay distinct and actionable; merge some buckets",
+    )]
+
+
+def unreachable_buckets(segmentation: m.Segmentation, model: m.Model) -> list[Diagnostic]:
+    """W201 (also `segl lint` L303): buckets an earlier bucket provably takes every entity of."""
+    found = []
+    buckets = segmentation.buckets
+    for index, bucket in enumerate(buckets[:-1]):
+        for earlier in buckets[:index]:
+            if implies(bucket.condition, earlier.condition, model):
+                found.append(warning(
+                    "W201", f"bucket `{bucket.name}` can never match: every entity it "
+                    f"would take is taken first by `{earlier.name}`", bucket.span,
+                    f"move it above `{earlier.name}`, or remove it",
+                ))
+                break
+    return found
 
 
 def implies(a: ir.Expr, b: ir.Expr, model: m.Model, depth: int = 0) -> bool:

@@ -13,6 +13,7 @@ from .source import Span
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # `segl lint` findings worth knowing that need no change
 
 
 # Every code a user can see, with a one-line meaning; docs/errors.md lists them too.
@@ -56,7 +57,8 @@ class Diagnostic:
         """`path:line:col: error[CODE]: message`, the source line, a caret line, hints."""
         label = f"{self.severity.value}[{self.code}]"
         if color:
-            tint = "\x1b[1;31m" if self.is_error else "\x1b[1;33m"
+            tint = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m"}.get(
+                self.severity, "\x1b[1;36m")
             label = f"{tint}{label}\x1b[0m"
         where = f"{self.span}: " if self.span else ""
         lines = [f"{where}{label}: {self.message}"]

@@ -420,14 +420,26 @@ class _Printer:
                 return self._test(node)
             case n.Kpi():
                 head = f"kpi {name(node.name)}{self._label(node.label)} = "
-                return self._inline(head, node.expr, start)
+                lines = self._inline(head, node.expr, start)
+                if node.purpose is not None:
+                    offset = self._keyword_offset("purpose", node.expr.span.end, node.span.end)
+                    lines.append(_Line(f"purpose {string(node.purpose)}", offset, INDENT))
+                return lines
         return self._verbatim(node)
 
     def _segmentation(self, node: n.Segmentation) -> list[_Line]:
         head = f"segmentation {name(node.name)}{self._label(node.label)}"
         if node.tiers:
-            return [_Line(f"{head} = tiers {_score_body(node.scores[0])}", node.span.start)]
+            lines = [_Line(f"{head} = tiers {_score_body(node.scores[0])}", node.span.start)]
+            if node.purpose is not None:
+                offset = self._keyword_offset("purpose", node.scores[0].by.span.end,
+                                              node.span.end)
+                lines.append(_Line(f"purpose {string(node.purpose)}", offset, INDENT))
+            return lines
         lines = [_Line(f"{head} {{", node.span.start)]
+        if node.purpose is not None:
+            offset = self._keyword_offset("purpose", node.span.start, node.span.end)
+            lines.append(_Line(f"purpose {string(node.purpose)}", offset, INDENT))
         for score in node.scores:
             lines.append(_Line(f"score {name(score.name)} {_score_body(score)}",
                                score.span.start, INDENT))
@@ -524,6 +536,8 @@ class _Printer:
                                offsets["description"], INDENT))
         if node.owner is not None:
             lines.append(_Line(f"owner {string(node.owner)}", offsets["owner"], INDENT))
+        if node.purpose is not None:
+            lines.append(_Line(f"purpose {string(node.purpose)}", offsets["purpose"], INDENT))
         if node.tags:
             tags = ", ".join(string(tag) for tag in node.tags)
             lines.append(_Line(f"tags ({tags})", offsets["tags"], INDENT))
@@ -543,7 +557,7 @@ class _Printer:
         """Where each property keyword of a segment block is in the input."""
         offsets: dict[str, int] = {}
         braces = parens = 0
-        properties = ("description", "owner", "tags", "where")
+        properties = ("description", "owner", "purpose", "tags", "where")
         for match in _LEXEME.finditer(self.text, node.span.start, node.span.end):
             token = match.group()
             if token in "{}()":
@@ -552,6 +566,13 @@ class _Printer:
             elif braces == 1 and parens == 0 and token in properties:
                 offsets.setdefault(token, match.start())
         return {key: offsets.get(key, node.span.start) for key in properties}
+
+    def _keyword_offset(self, word: str, start: int, end: int) -> int:
+        """Where the first lexeme `word` between `start` and `end` is (comments skipped)."""
+        for match in _LEXEME.finditer(self.text, start, end):
+            if match.group() == word:
+                return match.start()
+        return start
 
     def _verbatim(self, node: n.Node) -> list[_Line]:
         """A declaration this formatter does not know: printed as written."""

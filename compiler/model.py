@@ -109,6 +109,7 @@ class Segment:
     conditions: tuple[ir.Expr, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
     expectations: tuple[Expectation, ...] = ()
+    purpose: str | None = None  # why personal data is used: `segl lint` asks for it
 
     @property
     def predicate(self) -> ir.Expr:
@@ -135,6 +136,7 @@ class Segmentation:
     span: Span | None = field(default=None, compare=False, repr=False)
     scores: tuple[ir.Score, ...] = ()
     tiers: bool = False  # `= tiers by …`: one score, one bucket per bin
+    purpose: str | None = None
 
 
 PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",
@@ -162,6 +164,7 @@ class Kpi:
     label: str | None
     expr: ir.Expr
     span: Span | None = field(default=None, compare=False, repr=False)
+    purpose: str | None = None
 
 
 @dataclass(frozen=True)

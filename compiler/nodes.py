@@ -252,6 +252,7 @@ class Segment(Node):
     where: Expr | None
     inline: bool
     expectations: tuple[Expectation, ...] = ()
+    purpose: str | None = None  # why personal data is used (checked by `segl lint`)
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,7 @@ class Segmentation(Node):
     # `segmentation x = tiers by e … into N m`: the one score is `tier`, the buckets are
     # made by the resolver (tier_1 .. tier_N, then the `else` bucket no_value)
     tiers: bool = False
+    purpose: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,7 @@ class Kpi(Node):
     name: Ident
     label: str | None
     expr: Expr
+    purpose: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ _TERMINAL_WORDS = {
     "LPAR": "`(`", "RPAR": "`)`", "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`",
     "EQUAL": "`=`", "DOT": "`.`", "PERCENT": "`%`", "MINUS": "`-`",
     "TIME_UNIT": "days|weeks|months|years", "TYPE_NAME": "a column type",
-    "COLUMN_TAG": "pii|sensitive", "LOCATION_KIND": "table|parquet|csv",
+    "COLUMN_TAG": "pii|sensitive|consent", "LOCATION_KIND": "table|parquet|csv",
     "RANK_DIRECTION": "top|bottom", "IN_LAST": "`in last`", "DISTINCT": "`distinct`",
     "$END": "the end of the declaration",
 }
@@ -494,7 +494,7 @@ class AstBuilder(Transformer):
         return n.Segment(
             name, label.text if label else None, props.get("description"), props.get("owner"),
             props.get("tags", ()), extends, props.get("where"), False, expectations,
-            span=self._span(meta),
+            props.get("purpose"), span=self._span(meta),
         )
 
     def expect(self, meta, children):
@@ -519,20 +519,21 @@ class AstBuilder(Transformer):
                              other, span=self._span(meta))
 
     def segmentation_decl(self, meta, children):
-        name, label, *rest = children
+        name, label, purpose, *rest = children
         scores = tuple(c for c in rest if isinstance(c, n.Score))
         *whens, otherwise = [c for c in rest if isinstance(c, n.Bucket)]
         return n.Segmentation(name, label.text if label else None, tuple(whens), otherwise,
-                              scores, span=self._span(meta))
+                              scores, purpose=purpose[1] if purpose else None,
+                              span=self._span(meta))
 
     def tiers_decl(self, meta, children):
-        name, label, by, better, bins, (method, thresholds) = children
+        name, label, by, better, bins, (method, thresholds), purpose = children
         span = self._span(meta)
         score = n.Score(n.Ident("tier", span=span), by, str(better) == "higher",
                         int(str(bins)), method, thresholds, span=span)
         otherwise = n.Bucket(n.Ident(TIERS_ELSE, span=span), None, None, span=span)
         return n.Segmentation(name, label.text if label else None, (), otherwise, (score,),
-                              tiers=True, span=span)
+                              tiers=True, purpose=purpose[1] if purpose else None, span=span)
 
     def score(self, meta, children):
         name, by, better, bins, (method, thresholds) = children
@@ -579,8 +580,9 @@ class AstBuilder(Transformer):
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
     def kpi_decl(self, meta, children):
-        name, label, expr = children
-        return n.Kpi(name, label.text if label else None, expr, span=self._span(meta))
+        name, label, expr, purpose = children
+        return n.Kpi(name, label.text if label else None, expr,
+                     purpose[1] if purpose else None, span=self._span(meta))
 
     def test_decl(self, meta, children):
         name, *items = children
@@ -625,6 +627,11 @@ class AstBuilder(Transformer):
 
     def owner(self, meta, children):
         return ("owner", _unquote(children[0]), self._span(meta))
+
+    def purpose(self, meta, children):
+        return ("purpose", _unquote(children[0]), self._span(meta))
+
+    purpose_clause = purpose
 
     def tags(self, meta, children):
         return ("tags", tuple(_unquote(t) for t in children), self._span(meta))

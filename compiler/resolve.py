@@ -330,6 +330,10 @@ class _Resolver:
                 self.error("E102", f"column `{column.name.text}` is declared twice in "
                            f"`{decl.name.text}`", column.name.span)
                 continue
+            if "consent" in column.tags and column.type_name != "bool":
+                self.error("E201", f"consent column `{column.name.text}` is {column.type_name}; "
+                           "a consent column must be bool", column.span,
+                           "declare it `bool consent`: true when the customer consented")
             columns[column.name.text] = m.ColumnInfo(
                 column.name.text, ir.DECLARED_TYPES[column.type_name], column.tags
             )
@@ -505,7 +509,7 @@ class _Resolver:
             return None
         segment = m.Segment(name, decl.label, decl.description, decl.owner, decl.tags,
                             decl.extends.text if decl.extends else None, tuple(conditions),
-                            decl.span, tuple(expectations))
+                            decl.span, tuple(expectations), decl.purpose)
         self.segments[name] = segment
         return segment
 
@@ -538,7 +542,8 @@ class _Resolver:
         if not ok:
             return None
         declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
-        return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared)
+        return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared,
+                              purpose=decl.purpose)
 
     def tiers_segmentation(self, decl: n.Segmentation, scores: dict[str, ir.Expr]
                            ) -> m.Segmentation:
@@ -555,7 +560,7 @@ class _Resolver:
         ]
         buckets.append(m.Bucket(decl.otherwise.name.text, "No value", None, decl.span))
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, (score,),
-                              tiers=True)
+                              tiers=True, purpose=decl.purpose)
 
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True
@@ -604,7 +609,7 @@ class _Resolver:
                        "be aggregated", loose.span,
                        "e.g. `avg(age)`, `sum(orders.amount)`, `count(customer_id)`")
             return None
-        return m.Kpi(decl.name.text, decl.label, expr, decl.span)
+        return m.Kpi(decl.name.text, decl.label, expr, decl.span, decl.purpose)
 
     def kpi_aggregate(self, node: n.Call) -> ir.Expr | None:
         """An aggregate in a KPI: over a related table it is worked out per entity, then

@@ -7,6 +7,7 @@ both are well-kept libraries that do this better than code we would write.
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import contextmanager
 from datetime import date
@@ -23,7 +24,7 @@ from segl.compiler.api import (
     select_segments,
     sql_for_plan,
 )
-from segl.compiler.diagnostics import CompileError, Diagnostic, did_you_mean
+from segl.compiler.diagnostics import CompileError, Diagnostic, Severity, did_you_mean
 from segl.compiler.formatter import format_source
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf
@@ -38,6 +39,9 @@ from .expectations import check_expectations, overlaps
 from .explain import explain as explain_segment
 from .kpis import kpi_table
 from .language_tests import run_tests
+from .lint import lint_paths
+from .lint_config import expand_codes, find_config
+from .lint_report import as_json, github, repository_root, rules_table, sarif, summary, text
 from .outputs import (
     FORMATS,
     format_for,
@@ -727,6 +731,64 @@ def _plain(markup: str) -> str:
     with out.capture() as captured:
         out.print(markup, end="", soft_wrap=True)
     return captured.get()
+
+
+@main.command(name="lint")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True, help="How findings are printed.")
+@click.option("--select", "select", metavar="CODES",
+              help="Only these rules (comma-separated codes, prefixes like L2, or names); "
+                   "replaces `select` of the settings.")
+@click.option("--ignore", "ignore", metavar="CODES", help="Also leave out these rules.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option("--output", "output_path", type=click.Path(),
+              help="Write the report to this file (atomically) instead of standard output.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+def lint(paths, output_format, select, ignore, strict, output_path, list_rules):
+    """Check .seg files against the lint rules (PATH: files or folders; default: here)."""
+    with reporting():
+        config = find_config(Path(paths[0]) if paths else Path.cwd())
+        if select is not None:
+            config.enabled = frozenset(expand_codes(_codes(select), "--select"))
+        if ignore is not None:
+            config.enabled = config.enabled - expand_codes(_codes(ignore), "--ignore")
+        if list_rules:
+            rules = rules_table(config.severity_of)
+            if output_format == "json":
+                sys.stdout.write(json.dumps(rules, indent=2) + "\n")
+                return
+            table = Table()
+            for column in ("code", "name", "severity", "finds", "why"):
+                table.add_column(column)
+            for rule in rules:
+                off = "" if rule["code"] in config.enabled else " (off)"
+                table.add_row(rule["code"], rule["name"], rule["severity"] + off,
+                              rule["summary"], rule["rationale"])
+            console().print(table)
+            return
+        result = lint_paths(paths, config)
+        root = repository_root()
+        if output_format == "text":
+            report = text(result, color=not output_path and sys.stdout.isatty())
+        elif output_format == "json":
+            report = as_json(result, root)
+        elif output_format == "sarif":
+            report = sarif(result, root)
+        else:
+            report = github(result, root)
+        if output_path:
+            write_text_atomically(output_path, report)
+            sys.stderr.write(summary(result) + "\n")
+        else:
+            sys.stdout.write(report)
+        failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+        if any(f.severity in failing for f in result.findings):
+            raise Exit(DEFINITION_ERROR)
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in (part.strip() for part in text.split(",")) if c]
 
 
 if __name__ == "__main__":

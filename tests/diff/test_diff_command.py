@@ -18,8 +18,9 @@ from tests.conftest import ROOT
 
 SHOP = ROOT / "examples/shop"
 AS_OF = date(2026, 6, 30)
-LOYAL = 'segment loyal "Loyal customers" = orders_1y >= loyal_orders'
-LOYAL_3 = 'segment loyal "Loyal customers" = orders_1y >= 3'
+LOYAL = "  where orders_1y >= loyal_orders"  # in the block of segment loyal
+LOYAL_3 = "  where orders_1y >= 3"
+EXPLORERS = "  where categories_bought >= 4"  # in the block of segment explorers
 
 
 def git(repo, *args: str) -> str:
@@ -45,12 +46,12 @@ def repo(tmp_path_factory):
     git(path, "checkout", "-q", "-b", "broken")
     shop = path / "shop.seg"
     text = shop.read_text()
-    shop.write_text(text.replace(LOYAL, 'segment loyal "Loyal customers" = orders_1yr >= 4'))
+    assert LOYAL in text and EXPLORERS in text  # the example as this test expects it
+    shop.write_text(text.replace(LOYAL, "  where orders_1yr >= 4"))
     git(path, "commit", "-q", "-am", "typo")
     git(path, "checkout", "-q", "main")
     text = text.replace(LOYAL, LOYAL_3)
-    text = text.replace("segment explorers = categories_bought >= 4",
-                        "segment explorers =   categories_bought>=4   # formatting only")
+    text = text.replace(EXPLORERS, "  where   categories_bought>=4   # formatting only")
     shop.write_text(text)
     git(path, "commit", "-q", "-am", "loyal from 3 orders")
     return path
@@ -225,7 +226,7 @@ def test_two_paths(tmp_path):
             shutil.copy(SHOP / name, tmp_path / side / name)
     new_shop = tmp_path / "new/shop.seg"
     new_shop.write_text(new_shop.read_text().replace(
-        "segment explorers = categories_bought >= 4", "segment explorers = categories_bought >= 5"))
+        EXPLORERS, "  where categories_bought >= 5"))
     folders = segl(tmp_path, "diff", "old", "new", "--format", "json")
     assert folders.exit_code == 1, folders.output
     (entry,) = json.loads(folders.output)["entries"]

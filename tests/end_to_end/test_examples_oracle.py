@@ -744,7 +744,8 @@ class B2BOracle(Oracle):
 
     @feature
     def open_tickets(self, a):
-        return count(self.support_tickets[a.account_id], lambda t: not_(t["resolved"]))
+        return count(self.support_tickets[a.account_id],
+                     lambda t: or_(is_missing(t["resolved"]), not_(t["resolved"])))
 
     @feature
     def account_age_years(self, a):
@@ -754,7 +755,7 @@ class B2BOracle(Oracle):
 
     @segment
     def enterprise_prospects(self, a):
-        return and_(ge(a.employees, 1000), ne(a.plan, "enterprise"))
+        return and_(ge(a.employees, 1000), or_(is_missing(a.plan), ne(a.plan, "enterprise")))
 
     @segment
     def manufacturing_nl(self, a):

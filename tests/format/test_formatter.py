@@ -119,6 +119,16 @@ CASES = [
     ("segment s { where (a or b) and c and not d }",
      "segment s {\n  where (a or b)\n    and c\n    and not d\n}\n"),
     ("segment s {}", "segment s {\n}\n"),
+    # purpose (why personal data is used) and the consent tag
+    ('segment s { where a purpose "p" owner "o" }',
+     'segment s {\n  owner "o"\n  purpose "p"\n  where a\n}\n'),
+    ('kpi k = avg(age)   purpose "planning"', 'kpi k = avg(age)\n  purpose "planning"\n'),
+    ('segmentation g { purpose "p" a when x else b }',
+     'segmentation g {\n  purpose "p"\n  a when x\n  else b\n}\n'),
+    ("segmentation t = tiers by x higher is better into 3 ntile purpose \"p\"",
+     'segmentation t = tiers by x higher is better into 3 ntile\n  purpose "p"\n'),
+    ('entity c from csv "c" key id { ok bool consent }',
+     'entity c from csv "c" key id {\n  ok bool consent\n}\n'),
     # blank lines: at most one kept; one between kinds; none at the ends
     ("\n\nparam a = 1\n\n\n\nparam b = 2\nparam c = 3\nfeature f = a\n\n\n",
      "param a = 1\n\nparam b = 2\nparam c = 3\n\nfeature f = a\n"),

@@ -29,7 +29,12 @@ WITH agg_invoices AS (
         THEN 1
       END
     ) AS support_tickets__m1,
-    COUNT(CASE WHEN NOT support_tickets.resolved THEN 1 END) AS support_tickets__m2
+    COUNT(
+      CASE
+        WHEN support_tickets.resolved IS NULL OR NOT support_tickets.resolved
+        THEN 1
+      END
+    ) AS support_tickets__m2
   FROM crm.support_tickets AS support_tickets
   WHERE
     support_tickets.opened_at < CAST('2026-07-01 00:00:00' AS DATETIME)
@@ -38,7 +43,9 @@ WITH agg_invoices AS (
         support_tickets.severity = 'critical'
         AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS DATETIME)
       )
-      OR NOT support_tickets.resolved
+      OR (
+        support_tickets.resolved IS NULL OR NOT support_tickets.resolved
+      )
     )
   GROUP BY
     support_tickets.account_id
@@ -66,7 +73,9 @@ WITH agg_invoices AS (
 ), step_1 AS (
   SELECT
     *,
-    COALESCE(employees >= 1000 AND plan <> 'enterprise', FALSE) AS enterprise_prospects,
+    COALESCE(employees >= 1000 AND (
+      plan IS NULL OR plan <> 'enterprise'
+    ), FALSE) AS enterprise_prospects,
     COALESCE(industry = 'manufacturing' AND country = 'NL', FALSE) AS manufacturing_nl,
     COALESCE(sites >= 10, FALSE) AS multi_site,
     COALESCE(annual_revenue >= 50000000, FALSE) AS large_revenue,

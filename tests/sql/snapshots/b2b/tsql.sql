@@ -29,7 +29,12 @@ WITH agg_invoices AS (
         THEN 1
       END
     ) AS support_tickets__m1,
-    COUNT(CASE WHEN NOT support_tickets.resolved = 1 THEN 1 END) AS support_tickets__m2
+    COUNT(
+      CASE
+        WHEN support_tickets.resolved IS NULL OR NOT support_tickets.resolved = 1
+        THEN 1
+      END
+    ) AS support_tickets__m2
   FROM crm.support_tickets AS support_tickets
   WHERE
     support_tickets.opened_at < CAST('2026-07-01 00:00:00' AS DATETIME2)
@@ -38,7 +43,9 @@ WITH agg_invoices AS (
         support_tickets.severity = 'critical'
         AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS DATETIME2)
       )
-      OR NOT support_tickets.resolved = 1
+      OR (
+        support_tickets.resolved IS NULL OR NOT support_tickets.resolved = 1
+      )
     )
   GROUP BY
     support_tickets.account_id
@@ -66,7 +73,13 @@ WITH agg_invoices AS (
 ), step_1 AS (
   SELECT
     *,
-    CASE WHEN employees >= 1000 AND plan <> 'enterprise' THEN 1 ELSE 0 END AS enterprise_prospects,
+    CASE
+      WHEN employees >= 1000 AND (
+        plan IS NULL OR plan <> 'enterprise'
+      )
+      THEN 1
+      ELSE 0
+    END AS enterprise_prospects,
     CASE WHEN industry = 'manufacturing' AND country = 'NL' THEN 1 ELSE 0 END AS manufacturing_nl,
     CASE WHEN sites >= 10 THEN 1 ELSE 0 END AS multi_site,
     CASE WHEN annual_revenue >= 50000000 THEN 1 ELSE 0 END AS large_revenue,

@@ -163,7 +163,7 @@ WITH agg_orders AS (
     COALESCE(country = 'BE', FALSE) AS belgium,
     COALESCE(interest = 'sustainability' OR sustainability_score >= 4, FALSE) AS sustainability_minded,
     COALESCE(app_user AND device = 'ios', FALSE) AS ios_app_users,
-    COALESCE(device = 'desktop' AND NOT app_user, FALSE) AS desktop_only,
+    COALESCE(device = 'desktop' AND app_user = FALSE, FALSE) AS desktop_only,
     orders__m1 AS orders_1y,
     orders__m2 AS orders_total,
     orders__m3 AS last_order,

@@ -167,7 +167,7 @@ WITH agg_orders AS (
     CASE WHEN country = 'BE' THEN 1 ELSE 0 END AS belgium,
     CASE WHEN interest = 'sustainability' OR sustainability_score >= 4 THEN 1 ELSE 0 END AS sustainability_minded,
     CASE WHEN app_user = 1 AND device = 'ios' THEN 1 ELSE 0 END AS ios_app_users,
-    CASE WHEN device = 'desktop' AND NOT app_user = 1 THEN 1 ELSE 0 END AS desktop_only,
+    CASE WHEN device = 'desktop' AND app_user = 0 THEN 1 ELSE 0 END AS desktop_only,
     orders__m1 AS orders_1y,
     orders__m2 AS orders_total,
     orders__m3 AS last_order,

@@ -1,0 +1,29 @@
+"""L001, L002: segments say who owns them and what they are for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import nodes as n
+from ..diagnostics import Diagnostic
+from .context import Context
+from .rules import finding
+
+
+def segment_without_owner(context: Context) -> Iterator[Diagnostic]:
+    for segment in context.model.segments.values():
+        if segment.owner is None:
+            yield finding("L001", f"segment `{segment.name}` has no owner",
+                          context.name_span(n.Segment, segment.name, segment.span),
+                          'use the block form and add `owner "team-or-person"`')
+
+
+def segment_without_description(context: Context) -> Iterator[Diagnostic]:
+    for segment in context.model.segments.values():
+        if segment.description is None:
+            yield finding("L002", f"segment `{segment.name}` has no description",
+                          context.name_span(n.Segment, segment.name, segment.span),
+                          'use the block form and add `description "who is in it, and why"`')
+
+
+CHECKS = {"L001": segment_without_owner, "L002": segment_without_description}

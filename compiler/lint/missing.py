@@ -1,0 +1,223 @@
+"""L201, L202: conditions that leave out entities because a value is missing.
+
+A condition that is missing does not admit (docs/language.md, null logic). Two places where
+that surprises: a negation (`x != "a"`, `x not in (…)`, `not (x > 5)`) reads as "everything
+else" but leaves out entities with no x; and a bound on `min`/`max` over events that reads
+as a statement about every event (`max(orders.amount) <= 100`: "never above 100") leaves out
+entities with no events at all, for which it is vacuously true. `count` and `sum` are 0 over
+no events, so `count(orders) = 0` and `orders_1y <= 1` keep those entities and are not
+reported. Both rules stay quiet when the condition already says what happens to missing
+values (`is missing`, `is present`, or, for events, a `count`/`sum` over the same table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from .. import ir
+from ..diagnostics import Diagnostic
+from ..source import Span
+from .context import Context
+from .rules import finding
+
+
+class Nulls:
+    """Which expressions can be missing (SQL NULL) for some entity or row."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self._features: dict[str, bool] = {}
+
+    def may_miss(self, expr: ir.Expr) -> bool:
+        match expr:
+            case ir.Literal():
+                return expr.value is None
+            case ir.AsOf() | ir.SegmentRef() | ir.Rank() | ir.IsMissing():
+                return False
+            case ir.Column():
+                return self._column_may_miss(expr)
+            case ir.FeatureRef():
+                return self._feature_may_miss(expr.name)
+            case ir.Aggregate():
+                return expr.func not in ("count", "sum")
+            case ir.Total():
+                return expr.func not in ("count", "sum")
+            case ir.Case():
+                return expr.otherwise is None or any(
+                    self.may_miss(v) for v in (*(w[1] for w in expr.whens), expr.otherwise))
+            case ir.Func(name="coalesce"):
+                return all(self.may_miss(a) for a in expr.args)
+            case ir.Arith(op="/"):
+                nonzero = isinstance(expr.right, ir.Literal) and expr.right.value not in (0, None)
+                return not nonzero or self.may_miss(expr.left)
+            case ir.Score():
+                return self.may_miss(expr.by)
+        return any(self.may_miss(child) for child in expr.children())
+
+    def _column_may_miss(self, column: ir.Column) -> bool:
+        table = self.context.model.table(column.table)
+        if table is None:
+            return True
+        if table.kind == "entity":
+            return column.name != table.key  # the key is present in every row (checked)
+        if table.kind == "events":
+            return column.name not in (table.entity_key, table.time_column)
+        return True  # a lookup without a match gives missing values, its key too
+
+    def _feature_may_miss(self, name: str) -> bool:
+        if name not in self._features:
+            self._features[name] = True  # no cycles (the resolver rejects them); a guard
+            feature = self.context.model.features.get(name)
+            self._features[name] = feature is None or self.may_miss(feature.expr)
+        return self._features[name]
+
+    def leaves(self, expr: ir.Expr) -> list[ir.Expr]:
+        """The values in `expr` that can be missing, features expanded."""
+        return [node for node in self.context.expand(expr)
+                if isinstance(node, (ir.Column, ir.FeatureRef, ir.Aggregate))
+                and self.may_miss(node)]
+
+
+def _roots(context: Context) -> Iterator[tuple[ir.Expr, Span | None]]:
+    """Every expression the file writes, once each (features are not expanded here)."""
+    model = context.model
+    for feature in model.features.values():
+        yield feature.expr, feature.span
+    for segment in model.segments.values():
+        yield segment.predicate, segment.span
+    for segmentation in model.segmentations.values():
+        for bucket in segmentation.buckets:
+            if bucket.condition is not None:
+                yield bucket.condition, bucket.span
+        for score in segmentation.scores:
+            yield score.by, score.span
+    for kpi in model.kpis.values():
+        yield kpi.expr, kpi.span
+
+
+def _handled(nulls: Nulls, root: ir.Expr, value: ir.Expr) -> bool:
+    """Does `root` test any of the missing-able values in `value` with is missing/present?"""
+    tested = [node.value for node in nulls.context.expand(root) if isinstance(node, ir.IsMissing)]
+    if not tested:
+        return False
+    suspects = [value, *nulls.leaves(value)]
+    return any(t == s or s in nulls.leaves(t) for t in tested for s in suspects)
+
+
+def _text(expr: ir.Expr, fallback: str = "this condition") -> str:
+    return expr.span.text if expr.span is not None else fallback
+
+
+def missing_value_excluded(context: Context) -> Iterator[Diagnostic]:
+    nulls = Nulls(context)
+    for root, fallback in _roots(context):
+        yield from _negations(nulls, root, root, fallback)
+
+
+def _negations(nulls: Nulls, root: ir.Expr, node: ir.Expr, fallback: Span | None,
+               rows: bool = False) -> Iterator[Diagnostic]:
+    """`rows`: inside an aggregate's `where`, where rows are left out, not entities."""
+    value = None
+    if isinstance(node, ir.Not):
+        value = node.operand
+    elif (isinstance(node, ir.Compare) and node.op == "!=") or \
+            (isinstance(node, ir.InList) and node.negated):
+        value = node
+    if value is not None and nulls.may_miss(value) and not _handled(nulls, root, value):
+        leaves = nulls.leaves(value)
+        subject = _text(leaves[0], "a value") if leaves else "a value"
+        left_out = "rows are not counted" if rows else "entities are left out"
+        yield finding(
+            "L201", f"`{_text(node)}` is not true where `{subject}` is missing, so those "
+            f"{left_out}", node.span or fallback,
+            f"to keep them write `{subject} is missing or …`; to leave them out on purpose "
+            f"write `{subject} is present and …`")
+        return
+    for child in node.children():
+        yield from _negations(nulls, root, child, fallback,
+                              rows or (isinstance(node, ir.Aggregate) and child is node.filter))
+
+
+# ---------------------------------------------------------------- L202
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_BETWEEN = ("days_between", "months_between", "years_between")
+
+
+def _limit(context: Context, expr: ir.Expr, depth: int = 0) -> tuple[ir.Aggregate, int] | None:
+    """When `expr` is a monotone function of a `min`/`max` over events: that aggregate, and
+    the side (+1: towards +infinity, -1: towards -infinity) a 'for every event' reading puts
+    it on for an entity with no events (`max` of nothing is below everything)."""
+    if depth > 20:
+        return None
+    step = depth + 1
+    match expr:
+        case ir.Aggregate(func="max"):
+            return expr, -1
+        case ir.Aggregate(func="min"):
+            return expr, 1
+        case ir.FeatureRef():
+            feature = context.model.features.get(expr.name)
+            return _limit(context, feature.expr, step) if feature else None
+        case ir.Func(name=name, args=(first, second)) if name in _BETWEEN:
+            found = _limit(context, first, step)
+            if found:
+                return found[0], -found[1]  # days from an earlier date: more
+            return _limit(context, second, step)
+        case ir.Func(name="date" | "year" | "month", args=(only,)):
+            return _limit(context, only, step)
+        case ir.DateShift():
+            return _limit(context, expr.value, step)
+        case ir.Negate():
+            found = _limit(context, expr.operand, step)
+            return (found[0], -found[1]) if found else None
+        case ir.Arith(op="+" | "-"):
+            left, right = _limit(context, expr.left, step), _limit(context, expr.right, step)
+            if left and not right:
+                return left
+            if right and not left:
+                return (right[0], right[1] if expr.op == "+" else -right[1])
+        case ir.Arith(op="*" | "/", right=ir.Literal(value=value)) if \
+                isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            found = _limit(context, expr.left, step)
+            if found and value > 0:
+                return found
+    return None
+
+
+def no_events_excluded(context: Context) -> Iterator[Diagnostic]:
+    for root, fallback in _roots(context):
+        for node in root.walk():
+            if not isinstance(node, ir.Compare) or node.op not in _FLIP:
+                continue
+            found, op = _limit(context, node.left), node.op
+            if found is None or _limit(context, node.right) is not None:
+                found, op = _limit(context, node.right), _FLIP[node.op]
+                if found is None or _limit(context, node.left) is not None:
+                    continue
+            aggregate, side = found
+            vacuous = op in (">", ">=") if side > 0 else op in ("<", "<=")
+            if not vacuous or _events_handled(context, root, aggregate):
+                continue
+            table = aggregate.table
+            yield finding(
+                "L202", f"`{_text(node)}` is missing, not true, for entities with no "
+                f"`{table}`, so they are left out", node.span or fallback,
+                f"to keep them write `count({table}) = 0 or …`; to leave them out on purpose "
+                f"write `count({table}) > 0 and …`")
+
+
+def _events_handled(context: Context, root: ir.Expr, aggregate: ir.Aggregate) -> bool:
+    """Does the condition also say something about whether there are events at all?"""
+    for node in context.expand(root):
+        if isinstance(node, ir.Aggregate) and node.table == aggregate.table and \
+                node.func in ("count", "sum"):
+            return True
+        if isinstance(node, ir.IsMissing) and any(
+                sub == aggregate for sub in context.expand(node.value)):
+            return True
+    return False
+
+
+CHECKS = {"L201": missing_value_excluded, "L202": no_events_excluded}
