@@ -1,0 +1,75 @@
+"""The example report in a real headless Chromium: it loads from file:// with no console
+errors, shows every segment and KPI, and its SVG charts are laid out with a size. Chromium is
+required: `.ci/run` installs it, so a missing browser fails these tests rather than skipping."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from segl.compiler.api import compile_file
+from segl.runtime.cli import main
+
+from tests.browser.chromium import chromium
+from tests.conftest import ROOT
+
+SHOP = ROOT / "examples/shop/shop.seg"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with chromium() as driver:
+        yield driver
+
+
+def severe(driver) -> list[dict]:
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def test_console_errors_are_seen(browser, tmp_path):
+    """The log the report test reads does catch an error (so an empty one means something)."""
+    page = tmp_path / "broken.html"
+    page.write_text('<!DOCTYPE html><title>x</title><script>console.error("boom")</script>'
+                    '<img src="missing.png" alt="">')
+    browser.get(page.as_uri())
+    messages = " ".join(entry["message"] for entry in severe(browser))
+    assert "boom" in messages and "missing.png" in messages
+
+
+def test_the_report_renders_in_chromium(browser, tmp_path):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", str(SHOP), "--as-of", "2026-06-30",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    severe(browser)  # drop anything logged before this page
+    browser.get(out.as_uri())
+    assert browser.execute_script("return document.readyState") == "complete"
+    assert severe(browser) == []
+
+    text = browser.execute_script("return document.body.innerText")
+    model = compile_file(SHOP).model
+    for name in [*model.segments, *model.segmentations, *model.kpis]:
+        assert name in text, name
+    for kpi in model.kpis.values():
+        assert kpi.label in text, kpi.label
+    for segmentation in model.segmentations.values():
+        for bucket in segmentation.buckets:
+            assert f"{segmentation.name}.{bucket.name}" in text
+
+    charts = browser.execute_script("""
+        return Array.from(document.querySelectorAll('svg.chart')).map(svg => {
+          const box = svg.getBoundingClientRect();
+          const marks = Array.from(svg.querySelectorAll('rect.bar, rect.cell, rect.part'))
+            .map(r => r.getBoundingClientRect())
+            .filter(b => b.width > 0 && b.height > 0).length;
+          return {width: box.width, height: box.height, marks: marks,
+                  title: svg.querySelector('title').textContent};
+        });""")
+    # sizes, 2 segmentations x (stacked + bars), one per KPI, the overlap heatmap
+    assert len(charts) == 1 + 2 * 2 + len(model.kpis) + 1
+    for chart in charts:
+        assert chart["width"] > 100 and chart["height"] > 20, chart
+        assert chart["marks"] > 0, chart
+    heatmap = next(c for c in charts if c["title"].startswith("Overlap"))
+    assert heatmap["marks"] == len(model.segments) ** 2
+    sizes = next(c for c in charts if c["title"].startswith("Members per segment"))
+    assert sizes["marks"] == len(model.segments)
