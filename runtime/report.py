@@ -194,7 +194,7 @@ def render_report(data: ReportData) -> str:
         f"<h1>{_e(data.path)}</h1>"
         '<dl class="meta">'
         f"<div><dt>as of</dt><dd>{_e(data.as_of.isoformat())}</dd></div>"
-        f"<div><dt>entities</dt><dd>{_e(number(data.entities))} {_e(model.entity.name)}</dd>"
+        f"<div><dt>{_e(model.entity.name)} entities</dt><dd>{_e(number(data.entities))}</dd>"
         "</div>"
         f"<div><dt>segl</dt><dd>{_e(SEGL_VERSION)}</dd></div>"
         f"<div><dt>contents</dt><dd>{_e(' · '.join(counts))}</dd></div>"
@@ -236,7 +236,7 @@ def _table(head: list[str], rows: list[str], numeric: set[int], caption: str = "
 def _overview(data: ReportData) -> tuple[str, str, str]:
     model = data.model
     held = sum(1 for o in data.expectations if o.passed)
-    cards = [("entities", number(data.entities), model.entity.name),
+    cards = [("entities", number(data.entities), f"{model.entity.name} entities"),
              ("segments", str(len(data.evaluation.segments)), "declared"),
              ("segmentations", str(len(model.segmentations)),
               f"{sum(len(s.buckets) for s in model.segmentations.values())} buckets"),
