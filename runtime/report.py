@@ -31,7 +31,7 @@ from .explain import condition_text
 from .kpis import GroupKpis, kpi_table
 from .outputs import write_text_atomically
 from .personas import PersonaReport, persona_report
-from .report_charts import PALETTE, Bar, bar_chart, heatmap, index_color, stacked_bar
+from .report_charts import BAR_COLOR, PALETTE, Bar, bar_chart, heatmap, index_color, stacked_bar
 
 PAIR_WIDTH = 580  # a chart beside its table: drawn at about the width it is shown
 PHOTO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -69,10 +69,11 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
     evaluation = evaluate(path, as_of, None, params, database, connection=connection,
-                          kpis=bool(model.kpis), compilation=compilation)
+                          kpis=True, compilation=compilation)
     personas = [persona_report(path, name, evaluation.as_of, params, database, compilation)
                 for name in model.personas]
-    return ReportData(path, evaluation, kpi_table(evaluation) if model.kpis else [],
+    measured = model.kpis or evaluation.plan.shares
+    return ReportData(path, evaluation, kpi_table(evaluation) if measured else [],
                       overlaps(evaluation), personas, check_expectations(evaluation))
 
 
@@ -326,11 +327,12 @@ def _segmentations(data: ReportData) -> tuple[str, str, str]:
 
 def _kpis(data: ReportData) -> tuple[str, str, str]:
     model = data.model
-    if not model.kpis:
+    if not data.kpis:
         return "", "", ""
     names = list(model.kpis)
+    shares = list(data.evaluation.plan.shares)  # `share of spend_total`: the 80/20 view
     overall = data.kpis[0]
-    head = ["group", "members", "share"] + [model.kpis[k].label or k for k in names]
+    head = ["group", "members", "share"] + [model.kpis[k].label or k for k in names] + shares
     numeric = set(range(1, len(head)))
     additive = {k for k in names if is_additive(model.kpis[k])}
 
@@ -346,6 +348,12 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
             cells.append(f'<td class="num" data-kpi="{_e(kpi)}" data-value="{raw}" '
                          f'data-index="{"" if index is None else f"{index:.6f}"}"{style}>'
                          f"{kpi_value(value)}{chip}</td>")
+        for share in shares:  # the group's part of everyone's total, in percent
+            value, index = group.values[share], group.index[share]
+            cells.append(f'<td class="num" data-share="{_e(share)}" data-value='
+                         f'"{"" if value is None else _e(value)}" data-index='
+                         f'"{"" if index is None else f"{index:.6f}"}">'
+                         f'{"–" if index is None else f"{index:.1f}%"}</td>')
         return (f'<tr data-group="{_e(group.name)}" class="{group.kind}">'
                 f'<th scope="row" title="{_e(group.label)}"><code>{_e(group.name)}</code></th>'
                 f'<td class="num">{number(group.size)}</td>'
@@ -361,34 +369,33 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
     charts = []
     for kpi in names:
         label = model.kpis[kpi].label or kpi
-        bars: list[Bar] = []
-        heading = ""
-        for group in data.kpis[1:]:
-            section = "segments" if group.kind == "segment" else group.name.split(".")[0]
-            if section != heading:
-                bars.append(Bar(section, None, "", "", heading=True))
-                heading = section
-            value, index = group.values[kpi], group.index[kpi]
-            shown = group.name if group.kind == "segment" else group.name.split(".", 1)[1]
-            bars.append(Bar(shown, None if value is None else float(value), kpi_value(value),
-                            f"{group.name} · {label}: {kpi_value(value)} "
-                            f"(index {index_value(index)})",
-                            "#0f766e" if group.kind == "bucket" else "#2563eb"))
         base = overall.values[kpi]
         reference = None if base is None or kpi in additive else float(base)
+        bars = _group_bars(data.kpis[1:], lambda g, k=kpi: g.values[k], kpi_value,
+                           lambda g, k=kpi, t=label: f"{g.name} · {t}: {kpi_value(g.values[k])}"
+                           f" (index {index_value(g.index[k])})")
         charts.append(_figure(
             bar_chart(bars, f"{label} per segment and bucket", reference,
                       f"all: {kpi_value(base)}", width=PAIR_WIDTH, row=16),
             f"{label} ({kpi}) per segment (blue) and bucket (green)"
             + ("; the dashed line is the value over all entities." if reference is not None
                else f"; a total: all entities together have {kpi_value(base)}.")))
+    for share in shares:
+        bars = _group_bars(data.kpis[1:], lambda g, k=share: g.index[k],
+                           lambda v: "–" if v is None else f"{float(v):.1f}%",
+                           lambda g, k=share: f"{g.name} holds {index_value(g.index[k])}% "
+                           f"of everyone's {k.removeprefix('share of ')}")
+        charts.append(_figure(
+            bar_chart(bars, f"{share} per segment and bucket", width=PAIR_WIDTH, row=16),
+            f"The {share}: the part of all entities' total each group holds (the 80/20 view)."))
     legend = ('<p class="legend-note">Each cell: the value, then its <span class="index">index'
               '</span> against all entities (100 = the same as everyone): '
               '<span class="key up">above 100</span> <span class="key down">below 100</span>. '
               "The index of a sum or a count is the group's share of the total (not coloured)."
-              "</p>")
-    html = (_table(["KPI", "label", "definition"], [definitions], set(),
-                   "KPI definitions", "kpi-defs")
+              + (" A <em>share of</em> column is the part of all entities' total of a ranking "
+                 "expression the group holds." if shares else "") + "</p>")
+    html = ((_table(["KPI", "label", "definition"], [definitions], set(),
+                    "KPI definitions", "kpi-defs") if names else "")
             + "<h3>KPIs per segment</h3>" + legend
             + _table(head, segment_rows, numeric, "KPIs per segment with index", "kpi")
             + ("<h3>KPIs per bucket</h3>"
@@ -397,6 +404,22 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
             + "<h3>KPI charts</h3>" + f'<div class="grid">{"".join(charts)}</div>')
     return _section("kpis", "KPIs",
                     "Measured over each group's members; ratios are ratios of sums.", html)
+
+
+def _group_bars(groups: list[GroupKpis], value_of, shown_of, tooltip_of) -> list[Bar]:
+    """One bar per segment and bucket, under a heading row per segmentation."""
+    bars: list[Bar] = []
+    heading = ""
+    for group in groups:
+        section = "segments" if group.kind == "segment" else group.name.split(".")[0]
+        if section != heading:
+            bars.append(Bar(section, None, "", "", heading=True))
+            heading = section
+        value = value_of(group)
+        shown = group.name if group.kind == "segment" else group.name.split(".", 1)[1]
+        bars.append(Bar(shown, None if value is None else float(value), shown_of(value),
+                        tooltip_of(group), "#0f766e" if group.kind == "bucket" else BAR_COLOR))
+    return bars
 
 
 def is_additive(kpi: m.Kpi) -> bool:
@@ -516,6 +539,8 @@ def _persona_card(data: ReportData, report: PersonaReport) -> str:
     kpi_rows = []
     if report.kpis is not None:
         for kpi, value in report.kpis.values.items():
+            if kpi not in model.kpis:  # a `share of …` column of the KPI table
+                continue
             index = report.kpis.index[kpi]
             color = "transparent" if is_additive(model.kpis[kpi]) else index_color(index)
             kpi_rows.append(

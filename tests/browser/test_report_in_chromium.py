@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from segl.compiler.api import compile_file
+from segl.compiler.plan import share_kpis
 from segl.runtime.cli import main
 
 from tests.browser.chromium import chromium
@@ -64,8 +65,13 @@ def test_the_report_renders_in_chromium(browser, tmp_path):
           return {width: box.width, height: box.height, marks: marks,
                   title: svg.querySelector('title').textContent};
         });""")
-    # sizes, 2 segmentations x (stacked + bars), one per KPI, the overlap heatmap
-    assert len(charts) == 1 + 2 * 2 + len(model.kpis) + 1
+    # sizes, 2 segmentations x (stacked + bars), one per KPI and per `share of` (top_20pct's
+    # spend_total and top_100_last_year's spend_1y), the overlap heatmap
+    shares = share_kpis(model, list(model.segments), list(model.segmentations))
+    assert len(shares) == 2
+    for share in shares:
+        assert share in text
+    assert len(charts) == 1 + 2 * 2 + len(model.kpis) + len(shares) + 1
     for chart in charts:
         assert chart["width"] > 100 and chart["height"] > 20, chart
         assert chart["marks"] > 0, chart

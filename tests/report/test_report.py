@@ -43,8 +43,9 @@ class Cells(HTMLParser):
                 self.segments[self._row["data-segment"]] = int(found["data-size"])
             if "data-bucket" in self._row:
                 self.buckets[self._row["data-bucket"]] = int(found["data-size"])
-        elif tag == "td" and "data-kpi" in found and "data-group" in self._row:
-            key = (self._row["data-group"], found["data-kpi"])
+        elif tag == "td" and "data-group" in self._row and \
+                ("data-kpi" in found or "data-share" in found):
+            key = (self._row["data-group"], found.get("data-kpi") or found["data-share"])
             self.kpis[key] = (found["data-value"], found["data-index"])
         elif tag == "article" and "data-segment" in found:
             self.definitions.add(found["data-segment"])
@@ -74,13 +75,15 @@ def test_every_kpi_of_every_group_equals_kpi_table(shop_report):
     _, _, cells = shop_report
     groups = kpi_table(evaluate(str(SHOP), AS_OF, kpis=True))
     assert len(groups) == 1 + 32 + 11
+    columns = [*groups[0].values]
+    assert columns[6:] == ["share of spend_total", "share of spend_1y"]  # top 20% / top 100
     for group in groups:
         for kpi, value in group.values.items():
             shown_value, shown_index = cells.kpis[(group.name, kpi)]
             assert shown_value == ("" if value is None else str(value)), (group.name, kpi)
             index = group.index[kpi]
             assert shown_index == ("" if index is None else f"{index:.6f}"), (group.name, kpi)
-    assert len(cells.kpis) == len(groups) * 6
+    assert len(cells.kpis) == len(groups) * len(columns)
 
 
 def test_definitions_show_each_segments_source_label_and_owner(shop_report):
