@@ -555,8 +555,9 @@ def report(file, as_of, out_path, params, database):
             except OSError as exc:
                 raise UsageError(f"cannot write `{out_path}`: {exc.strerror or exc}") from None
         console(sys.stderr).print(
-            f"wrote {out_path} ({len(data.evaluation.segments)} segments, "
-            f"{len(data.evaluation.segmentations)} segmentations, as_of {data.as_of})")
+            f"wrote {out_path} ({_count(len(data.evaluation.segments), 'segment')}, "
+            f"{_count(len(data.evaluation.segmentations), 'segmentation')}, "
+            f"as_of {data.as_of})")
 
 
 @main.command(name="test")

@@ -243,8 +243,10 @@ def _overview(data: ReportData) -> tuple[str, str, str]:
               f"{sum(len(s.buckets) for s in model.segmentations.values())} buckets"),
              ("KPIs", str(len(model.kpis)), "per segment and bucket"),
              ("personas", str(len(model.personas)),
-              f"{sum(1 for p in data.personas if p.satisfies)} match their segment"),
+              f"{sum(1 for p in data.personas if p.satisfies)} match their segment"
+              if data.personas else "none declared"),
              ("expectations", f"{held} / {len(data.expectations)}",
+              "none declared" if not data.expectations else
               "hold" if held == len(data.expectations) else "FAIL: see below")]
     failing = held != len(data.expectations)
     html = '<div class="cards">' + "".join(
@@ -378,8 +380,9 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
             bar_chart(bars, f"{label} per segment and bucket", reference,
                       f"all: {kpi_value(base)}", width=PAIR_WIDTH, row=16),
             f"{label} ({kpi}) per segment (blue) and bucket (green)"
-            + ("; the dashed line is the value over all entities." if reference is not None
-               else f"; a total: all entities together have {kpi_value(base)}.")))
+            + (f"; a total: all entities together have {kpi_value(base)}." if kpi in additive
+               else "; the dashed line is the value over all entities." if reference is not None
+               else "; no value over all entities.")))
     for share in shares:
         bars = _group_bars(data.kpis[1:], lambda g, k=share: g.index[k],
                            lambda v: "–" if v is None else f"{float(v):.1f}%",

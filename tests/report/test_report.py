@@ -224,3 +224,30 @@ def test_every_highlighted_keyword_is_a_word_of_the_grammar():
     words = set(re.findall(r"[a-z_]+", grammar))
     for word in KEYWORDS:  # `days`: the grammar's TIME_UNIT is /(day|week|month|year)s?/
         assert word in words or word.removesuffix("s") in words, word
+
+
+FAILING = """entity customer from parquet "data/customers.parquet" key id {
+  id int
+  city text
+}
+
+segment delft {
+  where city = "Delft"
+  expect size >= 5
+}
+
+persona bob "Bob" for delft {
+  city "Utrecht"
+}
+"""
+
+
+def test_a_failing_persona_and_expectation_are_shown_as_failures(project):
+    path = project(FAILING, {"customers": [{"id": 1, "city": "Delft"},
+                                           {"id": 2, "city": "Utrecht"}]})
+    page = render_report(build_report(str(path), date(2026, 6, 30)))
+    assert '<p class="verdict fail">The profile does not satisfy <code>delft</code>' in page
+    assert ('<li class="fail"><span class="mark">FAIL</span> <code>city = '
+            '<span class="s">&quot;Delft&quot;</span></code></li>') in page
+    assert '<span class="badge fail">fails</span>' in page
+    assert '<div class="card bad">' in page and "0 / 1" in page
