@@ -226,8 +226,12 @@ def _figure(chart: str, caption: str, extra_class: str = "") -> str:
 
 
 def _table(head: list[str], rows: list[str], numeric: set[int], caption: str = "",
-           extra_class: str = "") -> str:
-    cells = "".join(f'<th scope="col"{" class=num" if i in numeric else ""}>{_e(h)}</th>'
+           extra_class: str = "", titles: dict[int, str] | None = None) -> str:
+    """`titles`: a tooltip for some column headings (a KPI's label over its name)."""
+    titles = titles or {}
+    cells = "".join(f'<th scope="col"{" class=num" if i in numeric else ""}'
+                    + (f' title="{_e(titles[i])}"' if titles.get(i) else "")
+                    + f">{_e(h).replace('_', '_<wbr>')}</th>"
                     for i, h in enumerate(head))
     caption_html = f"<caption>{_e(caption)}</caption>" if caption else ""
     return (f'<div class="table-wrap"><table class="{extra_class}">{caption_html}'
@@ -334,7 +338,10 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
     names = list(model.kpis)
     shares = list(data.evaluation.plan.shares)  # `share of spend_total`: the 80/20 view
     overall = data.kpis[0]
-    head = ["group", "members", "share"] + [model.kpis[k].label or k for k in names] + shares
+    # Names head the columns (labels can be a sentence); the label is the heading's tooltip
+    # and stands beside the name in the definitions above.
+    head = ["group", "members", "share", *names, *shares]
+    titles = {3 + i: model.kpis[k].label or "" for i, k in enumerate(names)}
     numeric = set(range(1, len(head)))
     additive = {k for k in names if is_additive(model.kpis[k])}
 
@@ -400,9 +407,9 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
     html = ((_table(["KPI", "label", "definition"], [definitions], set(),
                     "KPI definitions", "kpi-defs") if names else "")
             + "<h3>KPIs per segment</h3>" + legend
-            + _table(head, segment_rows, numeric, "KPIs per segment with index", "kpi")
+            + _table(head, segment_rows, numeric, "KPIs per segment with index", "kpi", titles)
             + ("<h3>KPIs per bucket</h3>"
-               + _table(head, bucket_rows, numeric, "KPIs per bucket with index", "kpi")
+               + _table(head, bucket_rows, numeric, "KPIs per bucket with index", "kpi", titles)
                if any(g.kind == "bucket" for g in data.kpis) else "")
             + "<h3>KPI charts</h3>" + f'<div class="grid">{"".join(charts)}</div>')
     return _section("kpis", "KPIs",
