@@ -12,6 +12,7 @@ from segl.runtime.cli import main
 
 from tests.browser.chromium import chromium
 from tests.conftest import ROOT
+from tests.report.test_report import HOSTILE, PNG
 
 SHOP = ROOT / "examples/shop/shop.seg"
 
@@ -79,3 +80,24 @@ def test_the_report_renders_in_chromium(browser, tmp_path):
     assert heatmap["marks"] == len(model.segments) ** 2
     sizes = next(c for c in charts if c["title"].startswith("Members per segment"))
     assert sizes["marks"] == len(model.segments)
+
+
+def test_hostile_labels_stay_text_and_the_photo_loads(browser, project, tmp_path):
+    """A label with a <script> shows as text in the browser (no script runs, no alert), and
+    the persona photo embedded as a data URI decodes."""
+    path = project(HOSTILE, {"customers": [{"id": 1, "city": "<Delft>"},
+                                           {"id": 2, "city": "Delft"}]})
+    (tmp_path / "ann.png").write_bytes(PNG)
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", str(path), "--as-of", "2026-06-30",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    severe(browser)
+    browser.get(out.as_uri())
+    assert severe(browser) == []
+    assert browser.execute_script("return document.scripts.length") == 0
+    text = browser.execute_script("return document.body.innerText")
+    assert "<script>alert('label')</script>" in text
+    assert browser.execute_script(
+        "const img = document.querySelector('img.avatar');"
+        "return img.complete && img.naturalWidth === 1 && img.src.startsWith('data:image/png');")
