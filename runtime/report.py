@@ -220,8 +220,9 @@ def _section(anchor: str, title: str, intro: str, content: str) -> tuple[str, st
     return anchor, title, html
 
 
-def _figure(chart: str, caption: str, extra_class: str = "") -> str:
-    return (f'<figure class="chart-figure {extra_class}">{chart}'
+def _figure(chart: str, caption: str, extra_class: str = "", heading: str = "") -> str:
+    top = f'<h4 class="chart-title">{_e(heading)}</h4>' if heading else ""
+    return (f'<figure class="chart-figure {extra_class}">{top}{chart}'
             f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
@@ -389,7 +390,7 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
             f"{label} ({kpi}) per segment (blue) and bucket (green)"
             + (f"; a total: all entities together have {kpi_value(base)}." if kpi in additive
                else "; the dashed line is the value over all entities." if reference is not None
-               else "; no value over all entities.")))
+               else "; no value over all entities."), heading=label))
     for share in shares:
         bars = _group_bars(data.kpis[1:], lambda g, k=share: g.index[k],
                            lambda v: "–" if v is None else f"{float(v):.1f}%",
@@ -397,7 +398,8 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
                            f"of everyone's {k.removeprefix('share of ')}")
         charts.append(_figure(
             bar_chart(bars, f"{share} per segment and bucket", width=PAIR_WIDTH, row=16),
-            f"The {share}: the part of all entities' total each group holds (the 80/20 view)."))
+            f"The {share}: the part of all entities' total each group holds (the 80/20 view).",
+            heading=share))
     legend = ('<p class="legend-note">Each cell: the value, then its <span class="index">index'
               '</span> against all entities (100 = the same as everyone): '
               '<span class="key up">above 100</span> <span class="key down">below 100</span>. '
