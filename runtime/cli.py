@@ -51,6 +51,7 @@ from .outputs import (
 )
 from .personas import persona_report
 from .project import Project, find_project
+from .report import write_report
 from .scaffold import scaffold
 
 OK, DEFINITION_ERROR, USAGE_OR_DATA_ERROR = 0, 1, 2
@@ -535,6 +536,32 @@ def persona(name, file, as_of, params, database):
                                        "–" if value is None else f"{float(value):,.2f}",
                                        "–" if index is None else f"{index:.0f}")
             out.print(kpi_table_view)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path())
+@click.option("--as-of", "as_of", metavar="DATE", help="Evaluation date (default: today).")
+@click.option("--out", "out_path", type=click.Path(), default="report.html", show_default=True,
+              help="The HTML file to write (atomically).")
+@param_option
+@db_option
+def report(file, as_of, out_path, params, database):
+    """Write one self-contained HTML report: sizes, KPIs, overlap, personas, definitions."""
+    with reporting():
+        path, project = single_file(file)
+        when = evaluation_date(as_of, project, "report")
+        if Path(out_path).is_dir():
+            raise UsageError(f"--out `{out_path}` is a folder: name the HTML file to write")
+        with console(sys.stderr).status("Evaluating segments, KPIs and personas…"):
+            try:
+                data = write_report(path, out_path, when, parse_params(params, project),
+                                    database or project.database)
+            except OSError as exc:
+                raise UsageError(f"cannot write `{out_path}`: {exc.strerror or exc}") from None
+        console(sys.stderr).print(
+            f"wrote {out_path} ({_count(len(data.evaluation.segments), 'segment')}, "
+            f"{_count(len(data.evaluation.segmentations), 'segmentation')}, "
+            f"as_of {data.as_of})")
 
 
 @main.command(name="test")

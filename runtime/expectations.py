@@ -74,15 +74,22 @@ class Overlap:
 
 
 def overlaps(evaluation: Evaluation) -> list[Overlap]:
-    """Every pair of evaluated segments: members in both, in either, Jaccard; one query."""
-    pairs = list(combinations(evaluation.segments, 2))
+    """Every pair of evaluated segments: members in both, in either, Jaccard; one query.
+    The members of each segment, stacked, joined to themselves on the key: one count per pair
+    an entity is in. (Two FILTERed counts per pair made DuckDB scan the table once per
+    aggregate: 5 s for the example shop's 496 pairs, against 0.8 s this way.)"""
+    names = evaluation.segments
+    pairs = list(combinations(range(len(names)), 2))
     if not pairs:
         return []
-    columns = []
-    for a, b in pairs:
-        x, y = ident(a).sql("duckdb"), ident(b).sql("duckdb")
-        columns.append(f"count(*) FILTER (WHERE {x} AND {y})")
-        columns.append(f"count(*) FILTER (WHERE {x} OR {y})")
-    row = evaluation.connection.execute(
-        f"SELECT {', '.join(columns)} FROM {evaluation.table}").fetchone()
-    return [Overlap(a, b, int(row[2 * i]), int(row[2 * i + 1])) for i, (a, b) in enumerate(pairs)]
+    key = ident(evaluation.key).sql("duckdb")
+    stacked = " UNION ALL ".join(
+        f"SELECT {key} AS k, {index} AS s FROM {evaluation.table} "
+        f"WHERE {ident(name).sql('duckdb')}" for index, name in enumerate(names))
+    rows = evaluation.connection.execute(
+        f"WITH m AS ({stacked}) SELECT a.s, b.s, count(*) FROM m AS a "
+        "JOIN m AS b ON a.k = b.k AND a.s < b.s GROUP BY a.s, b.s").fetchall()
+    both = {(int(a), int(b)): int(count) for a, b, count in rows}
+    sizes = [evaluation.sizes[name] for name in names]
+    return [Overlap(names[a], names[b], both.get((a, b), 0),
+                    sizes[a] + sizes[b] - both.get((a, b), 0)) for a, b in pairs]

@@ -11,6 +11,7 @@ from decimal import Decimal
 import duckdb
 from segl.compiler import ir
 from segl.compiler import model as m
+from segl.compiler.api import Compilation
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf, SqlGenerator, ident
 
@@ -49,8 +50,12 @@ class PersonaReport:
         return None if None in results else True
 
 
-def persona_report(path: str, name: str, as_of, params=None, database=None) -> PersonaReport:
-    compilation, _ = load(path, params, database)
+def persona_report(path: str, name: str, as_of, params=None, database=None,
+                   compilation: Compilation | None = None) -> PersonaReport:
+    """`compilation`: of `path` with the data's column types (from `load`), when the caller
+    has one already (the report checks every persona of a file)."""
+    if compilation is None:
+        compilation, _ = load(path, params, database)
     model = compilation.require_ok()
     if name not in model.personas:
         raise UsageError(f"no persona `{name}` in {path}; personas: "
