@@ -63,3 +63,15 @@ def test_diff_of_the_example_against_itself_is_empty():
     result = segl("diff", ".", ".")
     assert result.exit_code == 0, result.output
     assert "no semantic change" in result.output
+
+
+def test_the_example_uses_hooks_segl_declares():
+    """Every hook id of the example's .pre-commit-config.yaml is one of segl's hooks, and
+    the lint hook it uses passes on the example (it lints the whole repository)."""
+    declared = set(re.findall(r"^- id: (\S+)", (ROOT / ".pre-commit-hooks.yaml")
+                              .read_text(encoding="utf-8"), re.M))
+    used = set(re.findall(r"- id: (\S+)", (REPO / ".pre-commit-config.yaml")
+                          .read_text(encoding="utf-8")))
+    assert used and used <= declared, used - declared
+    result = segl("lint")
+    assert result.exit_code == 0, result.output
