@@ -12,6 +12,7 @@ from segl.compiler.plan import Plan, plan_for
 from segl.compiler.to_sql import AsOf
 
 from .engines import duckdb as duckdb_engine
+from .engines import polars as polars_engine
 from .errors import DataError
 from .sources import DuckDBSchemas, check_declared_types, check_entity_key, check_lookup_keys
 
@@ -77,9 +78,11 @@ def evaluate(
     connection: duckdb.DuckDBPyConnection | None = None,
     kpis: bool = False,
     compilation: Compilation | None = None,
+    engine: str = "duckdb",
 ) -> Evaluation:
     """Compile `path` (unless a `compilation` of it is given) and evaluate every (or the
-    chosen) segment and segmentation in one DuckDB query.
+    chosen) segment and segmentation in one DuckDB query, or with `engine="polars"` in one
+    Polars lazy query whose result becomes the same DuckDB members table.
     Raises CompileError for definition errors and DataError for data errors."""
     if compilation is None:
         compilation, connection = load(path, params, database, connection)
@@ -93,8 +96,13 @@ def evaluate(
     sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
     check_entity_key(connection, model)
     check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-    result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
-                                     list(plan.segmentations))
+    if engine == "polars":
+        members = polars_engine.run_members(compilation, plan, when)
+        result = duckdb_engine.load_members(connection, members, plan.key, list(plan.outputs),
+                                            list(plan.segmentations))
+    else:
+        result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
+                                         list(plan.segmentations))
     return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
                       result.segments, result.entities, result.sizes, result.segmentations,
                       result.buckets)

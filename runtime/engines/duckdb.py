@@ -35,6 +35,26 @@ def run_query(
     """Materialize the compiled query (key, one boolean column per segment, one bucket name
     per segmentation) and count members and bucket sizes."""
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS {sql}")
+    return summarize(connection, key, segments, segmentations)
+
+
+def load_members(
+    connection: duckdb.DuckDBPyConnection, members, key: str, segments: list[str],
+    segmentations: list[str] = (),
+) -> DuckDBResult:
+    """Materialize members computed by another engine (any object with the Arrow C stream
+    interface, e.g. a polars DataFrame; pyarrow is not needed) as the members table, with
+    the column types it carries, and count members and bucket sizes."""
+    relation = connection.from_arrow(members.__arrow_c_stream__())  # noqa: F841 (SQL below)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS SELECT * FROM relation")
+    return summarize(connection, key, segments, segmentations)
+
+
+def summarize(
+    connection: duckdb.DuckDBPyConnection, key: str, segments: list[str],
+    segmentations: list[str] = (),
+) -> DuckDBResult:
+    """Members per segment and entities per bucket of the members table."""
     counts = ", ".join(
         f"count(*) FILTER (WHERE {ident(s).sql('duckdb')})" for s in segments
     )

@@ -1,0 +1,28 @@
+"""Run a plan on Polars: the lazy query compiled by `compiler/to_polars.py`, collected."""
+
+from __future__ import annotations
+
+import datetime
+
+import polars
+from segl.compiler.api import Compilation
+from segl.compiler.plan import Plan
+from segl.compiler.to_polars import generate_polars
+
+from ..errors import DataError
+
+
+def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> polars.DataFrame:
+    """One row per entity, ordered by key: the key, one Boolean column per segment, one
+    text column per segmentation (the bucket name), the score columns (`rfm__r`) and the
+    KPI components: the columns of the DuckDB query, with the same names, in its order.
+    Raises CompileError for what Polars cannot express, DataError when the data cannot be
+    read."""
+    query = generate_polars(plan, as_of)
+    try:
+        frame = query.frame.collect()
+    except (polars.exceptions.PolarsError, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError([f"{compilation.path}: the polars engine cannot evaluate the "
+                         f"segments: {message}"]) from exc
+    return frame.select(query.columns)
