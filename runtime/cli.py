@@ -289,10 +289,13 @@ def check_dialect(name: str) -> str:
 @click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
               help="long: one row per (key, segment); wide: key + one column per segment.")
 @click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
+@click.option("--engine", type=click.Choice(["duckdb", "polars"]), default="duckdb",
+              show_default=True, help="Engine that evaluates the segments.")
 @param_option
 @db_option
-def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
-    """Evaluate segments on DuckDB and write their members."""
+def run(file, as_of, segments, out_path, fmt, shape, limit, engine, params, database):
+    """Evaluate segments (on DuckDB, or on Polars with --engine polars) and write their
+    members."""
     with reporting():
         path, project = single_file(file)
         when = evaluation_date(as_of, project, "run")
@@ -304,7 +307,7 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database):
         with console(sys.stderr).status("Compiling and reading sources…") as status:
             status.update("Evaluating segments…")
             evaluation = api.evaluate(path, when, list(segments), parse_params(params, project),
-                                      database or project.database)
+                                      database or project.database, engine=engine)
             if out_path:
                 status.update(f"Writing {out_path}…")
                 query = members_query(evaluation.table, evaluation.key, evaluation.segments,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import polars
 from segl.compiler.to_sql import ident
 
 MEMBERS_TABLE = "segl_members"
@@ -42,11 +43,19 @@ def load_members(
     connection: duckdb.DuckDBPyConnection, members, key: str, segments: list[str],
     segmentations: list[str] = (),
 ) -> DuckDBResult:
-    """Materialize members computed by another engine (any object with the Arrow C stream
-    interface, e.g. a polars DataFrame; pyarrow is not needed) as the members table, with
-    the column types it carries, and count members and bucket sizes."""
+    """Materialize members computed by Polars as the members table, with the column types
+    they carry (through the Arrow C stream interface: pyarrow is not needed), and count
+    members and bucket sizes. 128-bit integers (sums, DuckDB's HUGEINT) cross as
+    DECIMAL(38, 0), which DuckDB's Arrow reader accepts, and become HUGEINT again."""
+    wide = [name for name, kind in members.schema.items() if kind == polars.Int128]
+    if wide:
+        members = members.with_columns(polars.col(wide).cast(polars.Decimal(38, 0)))
     relation = connection.from_arrow(members.__arrow_c_stream__())  # noqa: F841 (SQL below)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS SELECT * FROM relation")
+    replace = ", ".join(f"CAST({ident(name).sql('duckdb')} AS HUGEINT) AS "
+                        f"{ident(name).sql('duckdb')}" for name in wide)
+    star = f"* REPLACE ({replace})" if wide else "*"
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS SELECT {star} FROM relation")
     return summarize(connection, key, segments, segmentations)
 
 
