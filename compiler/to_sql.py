@@ -964,9 +964,10 @@ def _calendar_difference(start: exp.Expression, end: exp.Expression, years: bool
         whole = exp.Sub(
             this=exp.Add(this=exp.Mul(this=part(exp.Year, end), expression=exp.Literal.number(12)),
                          expression=part(exp.Month, end)),
-            expression=exp.Add(this=exp.Mul(this=part(exp.Year, start),
-                                            expression=exp.Literal.number(12)),
-                               expression=part(exp.Month, start)),
+            # parenthesised: a - (b + c); sqlglot prints the tree as built
+            expression=exp.Paren(this=exp.Add(this=exp.Mul(this=part(exp.Year, start),
+                                                            expression=exp.Literal.number(12)),
+                                               expression=part(exp.Month, start))),
         )
         end_key, start_key = part(exp.Day, end), part(exp.Day, start)
     not_yet = exp.Case(ifs=[exp.If(this=exp.LT(this=end_key, expression=start_key),

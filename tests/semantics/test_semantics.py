@@ -215,3 +215,22 @@ feature age = years_between(birth_date, as_of)
 segment exact = age = """ + str(age) + "\n",
                    {"customers": [{"customer_id": 1, "birth_date": birth}]})
     assert members(path, as_of, "exact") == [1]
+
+
+@pytest.mark.parametrize("as_of,joined,months", [
+    (date(2025, 12, 31), date(2024, 3, 2), 21),  # across a year: 12 - 3 + 12 months
+    (date(2025, 12, 31), date(2024, 1, 31), 23),
+    (date(2026, 2, 28), date(2026, 1, 31), 0),  # 31 January: a month is not yet over
+    (date(2026, 3, 31), date(2026, 1, 31), 2),
+    (date(2026, 6, 30), date(2026, 7, 1), -1),  # in the future: negative
+])
+def test_months_between_counts_whole_calendar_months(project, as_of, joined, months):
+    path = project("""
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  joined date
+}
+feature tenure = months_between(joined, as_of)
+segment exact = tenure = """ + str(months) + "\n",
+                   {"customers": [{"customer_id": 1, "joined": joined}]})
+    assert members(path, as_of, "exact") == [1]
