@@ -709,9 +709,10 @@ def average(value: pl.Expr, decimal: bool) -> pl.Expr:
     decimal sum is divided with 18 decimals first, so the double is the nearest to the
     exact quotient, as DuckDB's extended-precision division gives in all but rare cases)."""
     total = value.sum()
-    quotient = (total.cast(pl.Decimal(38, 18)) / value.count().cast(pl.Decimal(38, 0))) \
-        .cast(pl.Float64) if decimal else total.cast(pl.Float64) / value.count()
-    return pl.when(value.count() > 0).then(quotient)
+    count = pl.when(value.count() > 0).then(value.count())  # missing without values
+    if decimal:
+        return (total.cast(pl.Decimal(38, 18)) / count.cast(pl.Decimal(38, 0))).cast(pl.Float64)
+    return total.cast(pl.Float64) / count.cast(pl.Float64)
 
 
 def calendar_difference(start: pl.Expr, end: pl.Expr, years: bool) -> pl.Expr:
