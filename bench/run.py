@@ -27,6 +27,13 @@ Variants:
                     buckets of two segmentations, then the KPIs per bucket and overall (baseline)
   rfm_segl_sql      segl's SQL for the same (members query + KPI query), run like rfm_hand
   rfm_segl          segl: evaluate(kpis=True) + kpi_table() end to end
+  polars12          segl's Polars backend: the lazy query of bench/tpch.seg built from the plan
+                    and collected (compile outside the timings); compare with segl12
+  polars12_evaluate segl: evaluate(engine="polars") end to end (members loaded into DuckDB)
+  polars50          50 generated segments on the Polars backend
+  rfm_polars        bench/tpch_rfm.seg on the Polars backend: scores, buckets, KPI components
+  rfm_polars_evaluate  evaluate(kpis=True, engine="polars") + kpi_table() end to end
+  idle_polars       python + duckdb + polars imported, nothing run (memory floor)
 """
 
 from __future__ import annotations
@@ -63,8 +70,10 @@ SEG_COMPILE = "segments_{n}.seg"
 SEG_RFM = "tpch_rfm.seg"
 
 SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separate",
-                  "hand50", "segl50", "hand50_separate", "segl50_separate",
-                  "rfm_hand", "rfm_segl_sql", "rfm_segl")
+                  "polars12", "polars12_evaluate",
+                  "hand50", "segl50", "hand50_separate", "segl50_separate", "polars50",
+                  "rfm_hand", "rfm_segl_sql", "rfm_segl", "rfm_polars", "rfm_polars_evaluate",
+                  "idle_polars")
 ALL_VARIANTS = (*SCALE_VARIANTS, "compile1000")
 LABELS = {
     "idle": "python + duckdb, idle (memory floor)",
@@ -79,7 +88,17 @@ LABELS = {
     "rfm_hand": "hand-written, one pass + KPIs (baseline)",
     "rfm_segl_sql": "segl SQL (members + KPIs, run as baseline)",
     "rfm_segl": "segl evaluate(kpis=True) + kpi_table()",
+    "polars12": "segl on Polars (plan -> lazy query)",
+    "polars12_evaluate": "segl evaluate(engine=polars) end to end",
+    "polars50": "segl on Polars (plan -> lazy query)",
+    "rfm_polars": "segl on Polars (members + KPI components)",
+    "rfm_polars_evaluate": "evaluate(kpis, engine=polars) + kpi_table()",
+    "idle_polars": "python + duckdb + polars, idle (memory floor)",
 }
+# segl on DuckDB against segl on Polars: the target of issue 4 (Polars within 1.5x)
+POLARS_PAIRS = (("segl12", "polars12"), ("segl12_evaluate", "polars12_evaluate"),
+                ("segl50", "polars50"), ("rfm_segl_sql", "rfm_polars"),
+                ("rfm_segl", "rfm_polars_evaluate"))
 RFM_COLUMNS_HAND = ("c_custkey", "rfm", "priority", "r", "f", "m")
 RFM_COLUMNS_SEGL = ("c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m")
 
@@ -201,6 +220,42 @@ def _segl_rfm_sql(seg_path: Path, as_of: datetime.date) -> tuple[list[str], floa
     return statements, time.perf_counter() - started
 
 
+def _polars_runs(seg_path: Path, as_of: datetime.date, repeat: int, rfm: bool) -> dict:
+    """The Polars backend alone: compile and plan (outside the timings, as for segl12), then
+    each run builds the lazy query from the plan and collects it, as `run_members` does."""
+    _import_segl()
+    import duckdb
+    import polars
+    from segl.compiler.api import select_segments
+    from segl.compiler.plan import plan_for
+    from segl.runtime.api import load
+    from segl.runtime.engines.duckdb import load_members
+    from segl.runtime.engines.polars import run_members
+
+    started = time.perf_counter()
+    compilation, connection = load(str(seg_path))
+    connection.close()
+    model = compilation.require_ok()
+    plan = plan_for(model, select_segments(model, None), list(model.kpis) if rfm else None)
+    compile_seconds = time.perf_counter() - started
+    times, cpu, frame = [], [], None
+    for _ in range(repeat):
+        frame = None
+        started, cpu_started = time.perf_counter(), time.process_time()
+        frame = run_members(compilation, plan, as_of)
+        times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+    if rfm:
+        connection = duckdb.connect()
+        load_members(connection, frame, plan.key, list(plan.outputs), list(plan.segmentations))
+        sizes = hand_written.rfm_member_summary(connection, "segl_members", RFM_COLUMNS_SEGL)
+        connection.close()
+    else:
+        sizes = {name: int(frame[name].sum()) for name in plan.outputs}
+    return {"times": times, "cpu_times": cpu, "sizes": sizes, "compile_seconds": compile_seconds,
+            "polars": polars.__version__}
+
+
 def _rfm_sizes(table: str, columns: tuple[str, ...]):
     def sizes_of(connection):
         return hand_written.rfm_member_summary(connection, table, columns)
@@ -307,6 +362,41 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
             evaluation.connection.close()
             del evaluation, groups
         return info | {"times": times, "cpu_times": cpu, "sizes": sizes, "kpis": kpis}
+    if variant == "idle_polars":
+        import polars
+        connection = duckdb.connect()
+        connection.execute("SELECT 42").fetchall()
+        polars.DataFrame({"x": [1]}).sum()
+        return info | {"times": []}
+    if variant in ("polars12", "polars50", "rfm_polars"):
+        return info | _polars_runs(data_dir / {"polars12": SEG_12, "polars50": SEG_50,
+                                               "rfm_polars": SEG_RFM}[variant],
+                                   as_of, repeat, rfm=variant == "rfm_polars")
+    if variant in ("polars12_evaluate", "rfm_polars_evaluate"):
+        _import_segl()
+        import polars
+        from segl.runtime.api import evaluate
+        from segl.runtime.kpis import kpi_table
+        rfm = variant == "rfm_polars_evaluate"
+        seg_path = data_dir / (SEG_RFM if rfm else SEG_12)
+        times, cpu, sizes, kpis = [], [], None, None
+        for i in range(repeat):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            evaluation = evaluate(str(seg_path), as_of=as_of, kpis=rfm, engine="polars")
+            groups = kpi_table(evaluation) if rfm else None
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+            if i == repeat - 1:
+                if rfm:
+                    sizes = hand_written.rfm_member_summary(
+                        evaluation.connection, evaluation.table, RFM_COLUMNS_SEGL)
+                    kpis = hand_written.rfm_segl_kpis(groups)
+                else:
+                    sizes = {str(k): int(v) for k, v in dict(evaluation.sizes).items()}
+            evaluation.connection.close()
+            del evaluation, groups
+        return info | {"times": times, "cpu_times": cpu, "sizes": sizes, "kpis": kpis,
+                       "polars": polars.__version__}
     if variant == "compile1000":
         compile_file, to_sql = _import_segl()
         seg_path = data_dir / SEG_COMPILE.format(n=compile_segments)
@@ -455,12 +545,14 @@ def render_scale(entry: dict, repeat: int) -> str:
     header = f"  {'':<42} {'time':>10} {'ratio':>8} {'peak RSS':>11} {'CPU time':>10}"
     sections = [
         ("12 segments (bench/tpch.seg)", ("hand12", "segl12", "segl12_evaluate",
-                                          "hand12_separate"), "hand12"),
+                                          "hand12_separate", "polars12", "polars12_evaluate"),
+         "hand12"),
         (f"{entry['generated']} generated segments", ("hand50", "segl50", "hand50_separate",
-                                                         "segl50_separate"),
+                                                         "segl50_separate", "polars50"),
          "hand50"),
         ("RFM scores, 2 segmentations, 4 KPIs per bucket (bench/tpch_rfm.seg)",
-         ("rfm_hand", "rfm_segl_sql", "rfm_segl"), "rfm_hand"),
+         ("rfm_hand", "rfm_segl_sql", "rfm_segl", "rfm_polars", "rfm_polars_evaluate"),
+         "rfm_hand"),
     ]
     for title, names, baseline in sections:
         names = [n for n in names if n in entry["requested"]]
@@ -472,8 +564,19 @@ def render_scale(entry: dict, repeat: int) -> str:
             lines.append(_row(label, v.get(name), v.get(baseline)))
     if "idle" in v:
         lines += ["", _row(LABELS["idle"], v["idle"], None)]
+    if "idle_polars" in v:
+        lines.append(_row(LABELS["idle_polars"], v["idle_polars"], None))
+    pairs = [(a, b) for a, b in POLARS_PAIRS if (v.get(a) or {}).get("best")
+             and (v.get(b) or {}).get("best")]
+    if pairs:
+        lines += ["", "Polars against DuckDB, both running segl (time ratio; peak RSS):"]
+        for a, b in pairs:
+            lines.append(f"  {LABELS[b]:<42} {v[b]['best'] / v[a]['best']:>5.2f}x of "
+                         f"{a}; {v[b]['peak_rss_mib']:,.0f} MiB vs "
+                         f"{v[a]['peak_rss_mib']:,.0f} MiB")
     compile_seconds = {n: v[n].get("compile_seconds")
-                       for n in ("segl12", "segl50", "rfm_segl_sql")
+                       for n in ("segl12", "segl50", "rfm_segl_sql", "polars12", "polars50",
+                                 "rfm_polars")
                        if n in v and v[n].get("compile_seconds") is not None}
     if compile_seconds:
         lines.append("  segl compile (check + to_sql), outside the timings: " + ", ".join(
@@ -545,7 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker_main(args)
 
-    variants = [v for v in args.variants if not (args.no_segl and "segl" in v)]
+    variants = [v for v in args.variants
+                if not (args.no_segl and ("segl" in v or "polars" in v))]
     if args.no_segl and "compile1000" in variants:
         variants.remove("compile1000")
     report = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -582,6 +686,12 @@ def main(argv: list[str] | None = None) -> int:
             "RFM hand vs segl SQL: buckets, scores": ("rfm_hand", "rfm_segl_sql"),
             "RFM hand vs evaluate: buckets, scores": ("rfm_hand", "rfm_segl"),
             "RFM hand vs kpi_table: KPIs": ("rfm_hand", "rfm_segl"),
+            "hand one pass vs segl on Polars": ("hand12", "polars12"),
+            "hand one pass vs evaluate(engine=polars)": ("hand12", "polars12_evaluate"),
+            f"{args.generated} generated: hand one pass vs Polars": ("hand50", "polars50"),
+            "RFM hand vs Polars: buckets, scores": ("rfm_hand", "rfm_polars"),
+            "RFM hand vs evaluate(polars): buckets, scores": ("rfm_hand", "rfm_polars_evaluate"),
+            "RFM hand vs kpi_table(polars): KPIs": ("rfm_hand", "rfm_polars_evaluate"),
         }.items():
             if a in entry["requested"] and b in entry["requested"]:
                 if check.endswith(": KPIs"):
