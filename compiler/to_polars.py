@@ -562,7 +562,7 @@ class PolarsGenerator:
         literal = isinstance(pattern, ir.Literal) and isinstance(pattern.value, str)
         if node.op == "like":
             if literal:
-                return value.str.contains(like_regex(str(pattern.value)))
+                return like(value, str(pattern.value))
             # a pattern per row: escape it, then translate its wildcards
             regex = (self.value(pattern).str.escape_regex().str.replace_all("%", ".*",
                                                                              literal=True)
@@ -731,6 +731,22 @@ def calendar_difference(start: pl.Expr, end: pl.Expr, years: bool) -> pl.Expr:
             (part(start, "year") * 12 + part(start, "month"))
         end_key, start_key = part(end, "day"), part(start, "day")
     return whole - (end_key < start_key).cast(pl.Int64)
+
+
+def like(value: pl.Expr, pattern: str) -> pl.Expr:
+    """SQL LIKE with a literal pattern: the common shapes (`%x%`, `x%`, `%x`, `x`) as plain
+    string tests, anything else as a regular expression."""
+    core = pattern.strip("%")
+    if not core or "%" in core or "_" in core:
+        return value.str.contains(like_regex(pattern))
+    leading, trailing = pattern.startswith("%"), pattern.endswith("%")
+    if leading and trailing:
+        return value.str.contains(core, literal=True)
+    if trailing:
+        return value.str.starts_with(core)
+    if leading:
+        return value.str.ends_with(core)
+    return value == pl.lit(core, dtype=pl.String)
 
 
 def like_regex(pattern: str) -> str:
