@@ -33,7 +33,7 @@ CODES: dict[str, str] = {
     "E111": "window misuse",
     "E201": "type mismatch",
     "E202": "predicate is not boolean",
-    "E301": "construct not expressible in the target dialect",
+    "E301": "construct not expressible in the target dialect or engine",
     "E401": "invalid parameter override",
     "W201": "a segmentation bucket that can never match",
     "W202": "a segmentation with more than 7 buckets",
