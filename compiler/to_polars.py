@@ -472,7 +472,9 @@ class PolarsGenerator:
         if isinstance(v, bool):
             return pl.lit(v, dtype=pl.Boolean)
         if isinstance(v, int) and node.type in (T.INT, T.ANY):
-            return pl.lit(v, dtype=pl.Int64)
+            # DuckDB's integer literals are INTEGER when they fit (a `case` of literals
+            # stays INTEGER), BIGINT otherwise
+            return pl.lit(v, dtype=pl.Int32 if -2**31 <= v < 2**31 else pl.Int64)
         if isinstance(v, (int, Decimal)) and node.type is T.DECIMAL:
             text = Decimal(v)
             scale = max(0, -text.as_tuple().exponent)
