@@ -183,7 +183,7 @@ class PolarsGenerator:
                 else left_type
             left_on, right_on = left_on.cast(common), right_on.cast(common)
         return left.join(right, left_on=left_on, right_on=right_on, how=how,
-                         coalesce=False, maintain_order="left" if how == "left" else "none")
+                         coalesce=False, maintain_order="none")  # the result is sorted by key
 
     def join_lookups(self, frame: pl.LazyFrame, lookups: tuple[str, ...],
                      measures: list[Measure], naming) -> pl.LazyFrame:
@@ -287,7 +287,10 @@ class PolarsGenerator:
                 for measure in other.measures:
                     total = getattr(pl.col(measure.name), _COMBINE[measure.aggregate.func])()
                     combined.append(total.alias(measure.name))
-            aggregates = [self.measure(table, measure).alias(measure.name) for measure in grouped]
+            parts = [self.measure(table, measure) for measure in grouped]
+            rows = rows.with_columns([c for inputs, _ in parts for c in inputs])
+            aggregates = [aggregate.alias(m.name) for m, (_, aggregate) in zip(grouped, parts,
+                                                                               strict=True)]
             results.append(rows.group_by(key.alias("_key")).agg([*aggregates, *combined]))
         for measure in aggregation.measures:
             if measure.aggregate.func == "most_frequent":
@@ -316,8 +319,10 @@ class PolarsGenerator:
         if conditions:
             frame = frame.filter(pl.all_horizontal(conditions))
         join_key = pl.col(qualified(table.name, table.through_column or "")).alias("_via")
+        parts = [self.measure(table, measure) for measure in measures]
+        frame = frame.with_columns([c for inputs, _ in parts for c in inputs])
         result = frame.group_by(join_key).agg(
-            [self.measure(table, measure).alias(measure.name) for measure in measures])
+            [aggregate.alias(m.name) for m, (_, aggregate) in zip(measures, parts, strict=True)])
         self.scope_table = None
         return result
 
@@ -403,10 +408,13 @@ class PolarsGenerator:
             parts.append(self.value(agg.arg).is_not_null())
         return _all(parts) if parts else None
 
-    def measure(self, table: m.Table, measure: Measure) -> pl.Expr:
-        """One aggregate inside `group_by().agg()`: the rows the condition admits (a null
-        condition does not), then the aggregate."""
+    def measure(self, table: m.Table, measure: Measure) -> tuple[list[pl.Expr], pl.Expr]:
+        """One aggregate: the columns to add to the rows before grouping, and the expression
+        inside `group_by().agg()`. Each measure's input is one column holding the value on
+        the rows its condition admits (a null condition does not) and null elsewhere, so the
+        aggregate is a plain `sum()`, `count()`, `min()`… (Polars' fast path per group)."""
         agg = measure.aggregate
+        column = f"_in_{measure.name}"
         if agg.func in ("first", "last"):
             condition = self.measure_condition(table, measure, require_value=True)
             value = self.value(agg.arg)
@@ -415,29 +423,29 @@ class PolarsGenerator:
             if condition is not None:
                 value, order = value.filter(condition), [o.filter(condition) for o in order]
             # earliest (latest) time, then the smallest (largest) value
-            return value.sort_by(order, descending=descending).first()
+            return [], value.sort_by(order, descending=descending).first()
         condition = self.measure_condition(table, measure)
-        if agg.func == "count":
-            if agg.arg is None:
-                if condition is None:
-                    return pl.len().cast(pl.Int64)
-                return condition.sum().cast(pl.Int64)
-            value = self.value(agg.arg)
-            if condition is not None:
-                value = value.filter(condition)
-            if agg.distinct:
-                return value.drop_nulls().n_unique().cast(pl.Int64)
-            return value.count().cast(pl.Int64)
+        if agg.func == "count" and agg.arg is None:
+            if condition is None:
+                return [], pl.len().cast(pl.Int64)
+            return [condition.fill_null(False).alias(column)], \
+                pl.col(column).sum().cast(pl.Int64)
         value = self.value(agg.arg)
         if agg.func in ("sum", "avg") and agg.arg.type in (T.FLOAT, T.ANY):
             value = as_sum_decimal(value)
+        elif agg.func == "sum" and agg.arg.type is T.INT:
+            value = value.cast(pl.Int128)  # DuckDB's HUGEINT: a sum never overflows
         if condition is not None:
-            value = value.filter(condition)
+            value = pl.when(condition).then(value)
+        inputs, admitted = [value.alias(column)], pl.col(column)
+        if agg.func == "count":
+            if agg.distinct:
+                present = admitted.null_count().gt(0).cast(pl.Int64)
+                return inputs, admitted.n_unique().cast(pl.Int64) - present
+            return inputs, admitted.count().cast(pl.Int64)
         if agg.func == "avg":
-            return average(value, agg.arg.type in (T.FLOAT, T.ANY, T.DECIMAL))
-        if agg.func == "sum" and agg.arg.type is T.INT:
-            return value.cast(pl.Int128).sum()  # DuckDB's HUGEINT: a sum never overflows
-        return getattr(value, agg.func)()
+            return inputs, average(admitted, agg.arg.type in (T.FLOAT, T.ANY, T.DECIMAL))
+        return inputs, getattr(admitted, agg.func)()
 
     def most_frequent(self, table: m.Table, measure: Measure,
                       lookups: tuple[str, ...]) -> pl.LazyFrame:
