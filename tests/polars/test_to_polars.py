@@ -70,7 +70,8 @@ def test_csv_sources_through_tables_and_lookups_agree(tmp_path):
     (data / "countries.csv").write_text("iso,label\nNL,Netherlands\n")
     (data / "orders.csv").write_text(
         "order_id,customer,placed,amount\n10,1,2026-06-30 23:59:59,10.5\n"
-        "11,1,2026-07-01 00:00:00,1\n12,2,2026-05-31 12:00:00,0.1\n13,2,2026-06-01 00:00:00,0.2\n14,9,2026-01-01 00:00:00,5\n")
+        "11,1,2026-07-01 00:00:00,1\n12,2,2026-05-31 12:00:00,0.1\n"
+        "13,2,2026-06-01 00:00:00,0.2\n14,9,2026-01-01 00:00:00,5\n")
     (data / "lines.csv").write_text(
         "order_id,sku,qty\n10,A,2\n10,B,1\n11,A,7\n12,B,3\n13,A,1\n99,A,4\n")
     (data / "products.csv").write_text("sku,brand\nA,Acme\nB,Other\n")
