@@ -126,6 +126,8 @@ class PolarsGenerator:
                 return frame.with_columns([pl.col(name).cast(kind) for name, kind in
                                            casts.items() if name in schema])
         kinds = sorted({loc.kind for loc in table.locations})
+        if any(f"`{table.name}` from a" in d.message for d in self.errors):
+            return pl.LazyFrame()  # reported once per source
         self.errors.append(error(
             "E301", f"the {ENGINE} engine cannot read `{table.name}` from a "
             f"{' or '.join(kinds)} location",

@@ -46,6 +46,7 @@ def test_a_table_location_is_e301_on_polars():
     model = compilation.require_ok()
     with pytest.raises(CompileError) as raised:
         generate_polars(plan_for(model), date(2026, 6, 30))
+    assert len(raised.value.diagnostics) == 1  # once, however often the source is read
     diagnostic = raised.value.diagnostics[0]
     assert diagnostic.code == "E301"
     assert "polars engine cannot read `customer` from a table location" in diagnostic.message
@@ -102,3 +103,27 @@ segment top_spender = top 1 by sum(orders.amount)
     # 31 January 2024) has 29 whole months, customer 2 (29 February 2024) 28
     assert on_duckdb.sizes == {"dutch": 2, "acme_buyers": 1, "recent": 1, "big": 2,
                                "tenure": 1, "top_spender": 1}
+
+
+def test_segl_run_engine_polars_on_a_database_table_is_e301(tmp_path):
+    import duckdb
+    from click.testing import CliRunner
+    from segl.runtime.cli import main
+
+    database = tmp_path / "warehouse.duckdb"
+    connection = duckdb.connect(str(database))
+    connection.execute("CREATE SCHEMA crm")
+    connection.execute("CREATE TABLE crm.accounts AS SELECT range AS id FROM range(5)")
+    connection.close()
+    seg = tmp_path / "warehouse.seg"
+    seg.write_text('entity account from table "crm.accounts" key id\nsegment big = id > 2\n')
+    runner = CliRunner()
+    on_duckdb = runner.invoke(main, ["run", str(seg), "--db", str(database), "--as-of",
+                                     "2026-06-30"])
+    assert on_duckdb.exit_code == 0, on_duckdb.output
+    on_polars = runner.invoke(main, ["run", str(seg), "--db", str(database), "--as-of",
+                                     "2026-06-30", "--engine", "polars"])
+    assert on_polars.exit_code == 1
+    assert "warehouse.seg:1:21: error[E301]: the polars engine cannot read `account` from a " \
+           "table location" in on_polars.output
+    assert "--engine duckdb" in on_polars.output
