@@ -100,9 +100,11 @@ def evaluate(
         members = polars_engine.run_members(compilation, plan, when)
         result = duckdb_engine.load_members(connection, members, plan.key, list(plan.outputs),
                                             list(plan.segmentations))
-    else:
+    elif engine == "duckdb":
         result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
                                          list(plan.segmentations))
+    else:
+        raise ValueError(f"unknown engine `{engine}`: duckdb or polars")
     return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
                       result.segments, result.entities, result.sizes, result.segmentations,
                       result.buckets)

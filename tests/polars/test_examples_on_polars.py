@@ -68,3 +68,8 @@ def test_segl_run_rejects_an_unknown_engine():
                                        "--engine", "sparkle"])
     assert result.exit_code == 2
     assert "sparkle" in result.output
+
+
+def test_evaluate_rejects_an_unknown_engine():
+    with pytest.raises(ValueError, match="unknown engine `sparkle`"):
+        evaluate(ROOT / "examples/b2b/accounts.seg", as_of=AS_OFS[0], engine="sparkle")
