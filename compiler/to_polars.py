@@ -147,6 +147,17 @@ class PolarsGenerator:
         """Only the given columns of a table, renamed by `rename(column)`."""
         available = self.schema(table)
         names = [c for c in dict.fromkeys(columns) if c in available or not available]
+        for name in names:
+            kind = available.get(name)
+            if isinstance(kind, pl.Datetime) and kind.time_zone and not any(
+                    f"`{table.name}.{name}`" in d.message for d in self.errors):
+                # DuckDB converts with its session time zone; Polars would refuse to compare.
+                self.errors.append(error(
+                    "E301", f"the {ENGINE} engine cannot compare `{table.name}.{name}`, a "
+                    f"timestamp with time zone {kind.time_zone}, with segl's plain timestamps",
+                    table.locations[0].span if table.locations else table.span,
+                    "store naive timestamps in the business time zone, or run with "
+                    "--engine duckdb"))
         return self.scan(table).select([pl.col(c).alias(rename(c) if rename else c)
                                         for c in names])
 

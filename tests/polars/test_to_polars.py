@@ -127,3 +127,22 @@ def test_segl_run_engine_polars_on_a_database_table_is_e301(tmp_path):
     assert "warehouse.seg:1:21: error[E301]: the polars engine cannot read `account` from a " \
            "table location" in on_polars.output
     assert "--engine duckdb" in on_polars.output
+
+
+def test_a_timestamp_with_time_zone_is_e301_naming_table_and_column(project):
+    from datetime import datetime
+
+    from segl.runtime.api import evaluate
+
+    stamps = pl.Series([datetime(2026, 6, 30, 23)]).dt.replace_time_zone("UTC")
+    path = project('entity customer from parquet "data/customers.parquet" key customer_id\n'
+                   'events orders from parquet "data/orders.parquet" key customer_id '
+                   "at ordered_at\nsegment buyer = count(orders) > 0\n",
+                   {"customers": [{"customer_id": 1}],
+                    "orders": [{"customer_id": 1, "ordered_at": stamps[0]}]},
+                   {"orders": {"customer_id": pl.Int64, "ordered_at": pl.Datetime("us", "UTC")}})
+    assert evaluate(path, as_of=date(2026, 6, 30)).sizes == {"buyer": 1}  # DuckDB converts
+    with pytest.raises(CompileError) as raised:
+        evaluate(path, as_of=date(2026, 6, 30), engine="polars")
+    message = raised.value.diagnostics[0].message
+    assert "cannot compare `orders.ordered_at`, a timestamp with time zone UTC" in message
