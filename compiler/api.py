@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from .resolve import (
     resolve,
 )
 from .source import SourceFile
-from .to_sql import AsOf, generate_sql
+from .to_sql import AsOf, SourceOverride, generate_sql
 from .typecheck import typecheck
 
 
@@ -136,9 +137,12 @@ def sql_for_plan(
     as_of: date | str | AsOf | None,
     file_paths: str = "absolute",
     pretty: bool = True,
+    sources: Mapping[str, SourceOverride] | None = None,
 ) -> str:
+    """SQL for a plan. `sources`: read these tables from engine tables or files instead of
+    their declared locations (see to_sql.SourceOverride)."""
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
-                        pretty)
+                        pretty, sources)
 
 
 def kpi_sql_for_plan(

@@ -30,6 +30,13 @@ def _clickhouse_file(kind: str, path: str) -> exp.Expression:
     return exp.Anonymous(this="file", expressions=[exp.Literal.string(path), exp.var(fmt)])
 
 
+def _sqlite_date_part(unit: str, value: exp.Expression) -> exp.Expression:
+    # SQLite has no YEAR/MONTH/DAY: dates are ISO text, read their digits with strftime.
+    pattern = {"YEAR": "%Y", "MONTH": "%m", "DAY": "%d"}[unit]
+    return exp.cast(exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(pattern),
+                                                                 value]), "INT", copy=False)
+
+
 @dataclass(frozen=True)
 class DialectRules:
     name: str
@@ -42,6 +49,21 @@ class DialectRules:
     as_of_parameter: str | None = None
     # False where GROUP BY GROUPING SETS is missing: the KPI query unions one SELECT per set.
     grouping_sets: bool = True
+    # How YEAR(x) / MONTH(x) / DAY(x) of a date is written, when the engine has no such
+    # functions (None: sqlglot's exp.Year, exp.Month, exp.Day).
+    date_part: Callable[[str, exp.Expression], exp.Expression] | None = None
+    # False where DECIMAL is a floating-point type (SQLite): sums and averages of fractional
+    # numbers are rounded to the 9 decimals they are added with elsewhere, so that equal
+    # totals compare equal whatever order the rows were added in (ties in rankings).
+    exact_decimals: bool = True
+    # The type dates are cast to: ClickHouse's DATE holds 1970-2149 only (earlier dates
+    # wrap around), its DATE32 holds 1900-2299.
+    date_type: str = "DATE"
+    # The type timestamps are cast to: ClickHouse's DATETIME has whole seconds from 1970;
+    # DATETIME64(6) has microseconds, like the others.
+    timestamp_type: str = "TIMESTAMP"
+    # Function names for upper and lower case that map every letter, not ASCII only.
+    case_functions: tuple[str, str] | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -50,9 +72,12 @@ RULES: dict[str, DialectRules] = {
     "spark": DialectRules("spark", _spark_file, frozenset({"parquet"})),
     "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"})),
     "clickhouse": DialectRules("clickhouse", _clickhouse_file, frozenset({"parquet", "csv"}),
-                               as_of_parameter="{as_of:Date}"),
+                               as_of_parameter="{as_of:Date32}", date_type="Nullable(Date32)",
+                               timestamp_type="Nullable(DateTime64(6))",
+                               case_functions=("upperUTF8", "lowerUTF8")),
     "tsql": DialectRules("tsql", boolean_values=False),
-    "sqlite": DialectRules("sqlite", grouping_sets=False),
+    "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
+                           exact_decimals=False),
     "mysql": DialectRules("mysql", grouping_sets=False),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from calendar import monthrange
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -94,9 +95,13 @@ def generate_sql(
     file_paths: str = "absolute",
     header: dict[str, str] | None = None,
     pretty: bool = True,
+    sources: Mapping[str, SourceOverride] | None = None,
 ) -> str:
-    """The whole plan as one query, with a header comment naming version, source and as_of."""
-    query = SqlGenerator(plan, dialect, as_of or AsOf("today"), file_paths).query()
+    """The whole plan as one query, with a header comment naming version, source and as_of.
+
+    `sources` reads the named tables from other locations than the declared ones: an engine
+    that cannot read the declared files loads them into its own tables and names them here."""
+    query = SqlGenerator(plan, dialect, as_of or AsOf("today"), file_paths, sources).query()
     return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
 
 
@@ -110,9 +115,21 @@ def sql_header(dialect: str, as_of: AsOf | None, header: dict[str, str] | None) 
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class SourceOverride:
+    """Where an engine reads one source instead of its declared locations: `kind` is
+    "table" (target: a table name in the engine) or a file kind the dialect reads
+    ("parquet", target: a path)."""
+
+    kind: str
+    target: str
+
+
 class SqlGenerator:
-    def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str) -> None:
+    def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
+                 sources: Mapping[str, SourceOverride] | None = None) -> None:
         self.plan = plan
+        self.sources = dict(sources or {})
         self.model = plan.model
         self.dialect = dialect
         self.rules: DialectRules = rules_for(dialect)
@@ -168,6 +185,13 @@ class SqlGenerator:
 
     # ---------------------------------------------------------------- sources
     def source(self, table: m.Table) -> exp.Expression:
+        override = self.sources.get(table.name)
+        if override is not None:
+            if override.kind == "table":
+                return exp.to_table(override.target, dialect=self.dialect)
+            if override.kind in self.rules.file_kinds and self.rules.file_reader:
+                return self.rules.file_reader(override.kind, override.target)
+            raise ValueError(f"the {self.dialect} dialect cannot read {override.kind} files")
         for location in table.locations:
             if location.kind == "table":
                 return exp.to_table(location.target, dialect=self.dialect)
@@ -271,8 +295,7 @@ class SqlGenerator:
                 _project(select, self.measure(table, measure), measure.name)
             for other in folded:
                 for measure in other.measures:
-                    total = _COMBINE[measure.aggregate.func](
-                        this=col(measure.name, f"pre_{other.table}"))
+                    total = self.combined(measure, col(measure.name, f"pre_{other.table}"))
                     _project(select, total, measure.name)
             ctes.append((aggregation.cte_name, select.group_by(key_expr.copy())))
             self.row_aliases = None
@@ -319,10 +342,17 @@ class SqlGenerator:
         if via.time_column:
             finish = finish.where(self.before_upper(via, via.time_column), copy=False)
         for measure in aggregation.measures:
-            total = _COMBINE[measure.aggregate.func](this=col(measure.name, pre))
-            _project(finish, total, measure.name)
+            _project(finish, self.combined(measure, col(measure.name, pre)), measure.name)
         finish = finish.group_by(col(via.entity_key or "", via.name), copy=False)
         return aggregation.cte_name, finish
+
+    def combined(self, measure: Measure, partial: exp.Expression) -> exp.Expression:
+        """Partial results added up to one per entity."""
+        total = _COMBINE[measure.aggregate.func](this=partial)
+        agg = measure.aggregate
+        if agg.func == "sum" and agg.arg is not None and agg.arg.type is not T.INT:
+            return self.exact_total(total)
+        return total
 
     def prefilter(self, table: m.Table, measures: list[Measure]) -> exp.Expression | None:
         """Rows no measure can use, left out before aggregating: when every measure has a
@@ -449,12 +479,12 @@ class SqlGenerator:
             if plus_day:
                 value = value + timedelta(days=1)
             if as_date:
-                return _cast(exp.Literal.string(value.isoformat()), "DATE")
-            return _cast(exp.Literal.string(f"{value.isoformat()} 00:00:00"), "TIMESTAMP")
+                return self.to_date(exp.Literal.string(value.isoformat()))
+            return self.to_timestamp(exp.Literal.string(f"{value.isoformat()} 00:00:00"))
         result = _date_add(self.as_of_expr(), amount, unit)
         if plus_day:
             result = _date_add(result, 1, "day")
-        return result if as_date else _cast(result, "TIMESTAMP")
+        return result if as_date else self.to_timestamp(result)
 
     def window_condition(self, table: m.Table, window: ir.Window | None) -> exp.Expression | None:
         if window is None or not table.time_column:
@@ -515,7 +545,15 @@ class SqlGenerator:
         if condition is not None:
             value = _case_when(condition, value)
         functions = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
-        return functions[agg.func](this=value)
+        result = functions[agg.func](this=value)
+        if agg.func in ("sum", "avg") and agg.arg.type is not T.INT:
+            return self.exact_total(result)
+        return result
+
+    def exact_total(self, total: exp.Expression) -> exp.Expression:
+        if self.rules.exact_decimals:
+            return total
+        return exp.Round(this=total, decimals=exp.Literal.number(9))
 
     def row_number(self, table: m.Table, measure: Measure, key: exp.Expression) -> exp.Expression:
         """Row 1 is the earliest (first) or latest (last) qualifying row; ties by value."""
@@ -566,12 +604,12 @@ class SqlGenerator:
 
     def as_of_expr(self) -> exp.Expression:
         if self.as_of.mode == "date":
-            return _cast(exp.Literal.string(self.as_of.value.isoformat()), "DATE")
+            return self.to_date(exp.Literal.string(self.as_of.value.isoformat()))
         if self.as_of.mode == "today":
-            return _cast(exp.CurrentDate(), "DATE")
+            return self.to_date(exp.CurrentDate())
         if self.rules.as_of_parameter:
-            return _cast(exp.var(self.rules.as_of_parameter), "DATE")
-        return _cast(exp.Placeholder(this="as_of"), "DATE")
+            return self.to_date(exp.var(self.rules.as_of_parameter))
+        return self.to_date(exp.Placeholder(this="as_of"))
 
     def value(self, node: ir.Expr) -> exp.Expression:
         if node in self.lookup_values:
@@ -602,9 +640,9 @@ class SqlGenerator:
                 return exp.Literal.number(1 if v else 0)
             return exp.true() if v else exp.false()
         if node.type is T.DATE:
-            return _cast(exp.Literal.string(v.isoformat()), "DATE")
+            return self.to_date(exp.Literal.string(v.isoformat()))
         if node.type is T.TIMESTAMP:
-            return _cast(exp.Literal.string(v.isoformat(sep=" ")), "TIMESTAMP")
+            return self.to_timestamp(exp.Literal.string(v.isoformat(sep=" ")))
         if node.type is T.TEXT:
             return exp.Literal.string(v)
         return exp.Literal.number(str(v))
@@ -653,7 +691,7 @@ class SqlGenerator:
         (midnight) explicitly, as strict engines (BigQuery) require."""
         values = [self.value(n) for n in nodes]
         if any(n.type is T.TIMESTAMP for n in nodes):
-            values = [_cast(v, "TIMESTAMP") if n.type is T.DATE else v
+            values = [self.to_timestamp(v) if n.type is T.DATE else v
                       for n, v in zip(nodes, values, strict=True)]
         return values
 
@@ -704,25 +742,26 @@ class SqlGenerator:
     def value_DateShift(self, node: ir.DateShift) -> exp.Expression:
         if isinstance(node.value, ir.AsOf) and self.as_of.mode == "date":
             shifted = shift_date(self.as_of.value, node.amount, node.unit)
-            return _cast(exp.Literal.string(shifted.isoformat()), "DATE")
+            return self.to_date(exp.Literal.string(shifted.isoformat()))
         shifted = _date_add(self.value(node.value), node.amount, node.unit)
         # Some engines return a timestamp for date + interval: keep the declared type.
-        return _as_date(shifted) if node.type is T.DATE else shifted
+        return self.to_date(shifted) if node.type is T.DATE else shifted
 
     def value_Func(self, node: ir.Func) -> exp.Expression:
         args = [self.value(a) for a in node.args]
         name = node.name
         if name == "days_between":
-            return exp.DateDiff(this=_as_date(args[1]), expression=_as_date(args[0]),
+            return exp.DateDiff(this=self.to_date(args[1]), expression=self.to_date(args[0]),
                                 unit=exp.var("DAY"))
         if name in ("months_between", "years_between"):
-            return _calendar_difference(args[0], args[1], name == "years_between")
+            return _calendar_difference(args[0], args[1], name == "years_between",
+                                        self.date_part, self.to_date)
         if name == "date":
-            return _as_date(args[0])
+            return self.to_date(args[0])
         if name == "year":
-            return exp.Year(this=args[0])
+            return self.date_part("YEAR", args[0])
         if name == "month":
-            return exp.Month(this=args[0])
+            return self.date_part("MONTH", args[0])
         if name == "score_code":
             # the digits of every score, e.g. "545"; missing when any score is
             any_missing = _or(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
@@ -736,12 +775,31 @@ class SqlGenerator:
             any_missing = _or(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
             return exp.Case(ifs=[exp.If(this=any_missing, true=exp.Null())],
                             default=kind(this=args[0], expressions=args[1:]))
+        if name in ("upper", "lower") and self.rules.case_functions:
+            function = self.rules.case_functions[0 if name == "upper" else 1]
+            return exp.Anonymous(this=function, expressions=[args[0]])
         simple = {"lower": exp.Lower, "upper": exp.Upper, "length": exp.Length, "abs": exp.Abs}
         if name in simple:
             return simple[name](this=args[0])
         if name == "round":
             return exp.Round(this=args[0], decimals=args[1] if len(args) > 1 else None)
         raise AssertionError(f"no SQL for function {name}")
+
+    def to_date(self, value: exp.Expression) -> exp.Expression:
+        return _cast(value, self.rule_type(self.rules.date_type, "DATE"))
+
+    def rule_type(self, name: str, default: str) -> str | exp.DataType:
+        # a dialect's own type name is parsed in that dialect; the standard one is not (in
+        # BigQuery, TIMESTAMP would be read as a timestamp with a time zone)
+        return default if name == default else exp.DataType.build(name, dialect=self.dialect)
+
+    def to_timestamp(self, value: exp.Expression) -> exp.Expression:
+        return _cast(value, self.rule_type(self.rules.timestamp_type, "TIMESTAMP"))
+
+    def date_part(self, unit: str, value: exp.Expression) -> exp.Expression:
+        if self.rules.date_part is not None:
+            return self.rules.date_part(unit, value)
+        return {"YEAR": exp.Year, "MONTH": exp.Month, "DAY": exp.Day}[unit](this=value)
 
     def value_Rank(self, node: ir.Rank) -> exp.Expression:
         by = self.value(node.by)
@@ -937,20 +995,19 @@ def _case_when(condition: exp.Expression, value: exp.Expression) -> exp.Expressi
     return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
-def _as_date(value: exp.Expression) -> exp.Expression:
-    return _cast(value, "DATE")
-
-
 def _date_add(value: exp.Expression, amount: int, unit: str) -> exp.Expression:
     return exp.DateAdd(this=value, expression=exp.Literal.number(amount),
                        unit=exp.var(unit.upper()))
 
 
-def _calendar_difference(start: exp.Expression, end: exp.Expression, years: bool):
+def _calendar_difference(start: exp.Expression, end: exp.Expression, years: bool,
+                         date_part: Callable[[str, exp.Expression], exp.Expression],
+                         to_date: Callable[[exp.Expression], exp.Expression]):
     """Whole months or years from start to end, counted like an age: the count goes up on
     the day of the month (or the date in the year) that start fell on."""
     def part(kind, value):
-        return kind(this=_as_date(value.copy()))
+        unit = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Day: "DAY"}[kind]
+        return date_part(unit, to_date(value.copy()))
 
     if years:
         whole = exp.Sub(this=part(exp.Year, end), expression=part(exp.Year, start))

@@ -12,7 +12,8 @@ from segl.compiler.plan import Plan, plan_for
 from segl.compiler.to_sql import AsOf
 
 from .engines import duckdb as duckdb_engine
-from .engines import polars as polars_engine
+from .engines import engine_module, run_members
+from .engines.loading import duckdb_output_types
 from .errors import DataError
 from .sources import DuckDBSchemas, check_declared_types, check_entity_key, check_lookup_keys
 
@@ -79,11 +80,16 @@ def evaluate(
     kpis: bool = False,
     compilation: Compilation | None = None,
     engine: str = "duckdb",
+    engine_options: dict[str, object] | None = None,
 ) -> Evaluation:
     """Compile `path` (unless a `compilation` of it is given) and evaluate every (or the
-    chosen) segment and segmentation in one DuckDB query, or with `engine="polars"` in one
-    Polars lazy query whose result becomes the same DuckDB members table.
-    Raises CompileError for definition errors and DataError for data errors."""
+    chosen) segment and segmentation in one query: on DuckDB, or on `engine` (see
+    runtime.engines.ENGINES; `engine_options` go to its run_members), whose members are then
+    loaded into the DuckDB connection so that everything downstream reads them alike.
+    Raises CompileError for definition errors, DataError for data errors and UsageError
+    for an engine that cannot run here."""
+    if engine != "duckdb":
+        engine_module(engine)  # a clear message now for an engine that cannot run here
     if compilation is None:
         compilation, connection = load(path, params, database, connection)
     else:
@@ -96,15 +102,15 @@ def evaluate(
     sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
     check_entity_key(connection, model)
     check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-    if engine == "polars":
-        members = polars_engine.run_members(compilation, plan, when)
-        result = duckdb_engine.load_members(connection, members, plan.key, list(plan.outputs),
-                                            list(plan.segmentations))
-    elif engine == "duckdb":
+    if engine == "duckdb":
         result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
                                          list(plan.segmentations))
     else:
-        raise ValueError(f"unknown engine `{engine}`: duckdb or polars")
+        frame = run_members(engine, compilation, plan, when, connection=connection,
+                            **(engine_options or {}))
+        types = duckdb_output_types(compilation, plan, when, connection)
+        result = duckdb_engine.load_members(connection, frame, plan.key, list(plan.outputs),
+                                            list(plan.segmentations), types)
     return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
                       result.segments, result.entities, result.sizes, result.segmentations,
                       result.buckets)

@@ -34,6 +34,7 @@ from sqlglot.dialects.dialect import Dialect, Dialects
 from . import api, diff_report
 from . import diff as diffing
 from . import fmt as formatting
+from .engines import ENGINES
 from .errors import DataError, UsageError
 from .expectations import check_expectations, overlaps
 from .explain import explain as explain_segment
@@ -166,6 +167,30 @@ param_option = click.option("--param", "-p", "params", multiple=True, metavar="N
                             help="Override a `param` of the file (repeatable).")
 db_option = click.option("--db", "database", metavar="DUCKDB_FILE",
                          help="DuckDB database holding `from table` sources.")
+engine_option = click.option(
+    "--engine", "-e", default="duckdb", show_default=True, metavar="ENGINE",
+    help=f"Where the query runs: {', '.join(ENGINES)} (see docs/engines.md).")
+target_option = click.option(
+    "--target", metavar="URL",
+    help="The engine's server: a postgresql:// URL (default: a temporary embedded server) "
+         "or a Spark master (default: local[2]).")
+
+# Which option of an engine's run_members --target sets.
+TARGET_OPTIONS = {"postgres": "url", "spark": "master"}
+
+
+def engine_options(engine: str, target: str | None) -> dict[str, object]:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine `{engine}`; engines are: {', '.join(ENGINES)}")
+    if target is None:
+        return {}
+    if engine not in TARGET_OPTIONS:
+        raise UsageError(f"--target is for {' and '.join(TARGET_OPTIONS)}; the {engine} "
+                         "engine runs in this process")
+    if engine == "postgres" and not target.startswith(("postgresql://", "postgres://")):
+        raise UsageError(f"--target for postgres is a postgresql:// URL, not `{target}`")
+    return {TARGET_OPTIONS[engine]: target}
+
 
 
 @main.command()
@@ -289,14 +314,14 @@ def check_dialect(name: str) -> str:
 @click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
               help="long: one row per (key, segment); wide: key + one column per segment.")
 @click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
-@click.option("--engine", type=click.Choice(["duckdb", "polars"]), default="duckdb",
-              show_default=True, help="Engine that evaluates the segments.")
 @param_option
 @db_option
-def run(file, as_of, segments, out_path, fmt, shape, limit, engine, params, database):
-    """Evaluate segments (on DuckDB, or on Polars with --engine polars) and write their
-    members."""
+@engine_option
+@target_option
+def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, engine, target):
+    """Evaluate segments (on DuckDB, or --engine E) and write their members."""
     with reporting():
+        options = engine_options(engine, target)
         path, project = single_file(file)
         when = evaluation_date(as_of, project, "run")
         if out_path:
@@ -307,7 +332,8 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, engine, params, data
         with console(sys.stderr).status("Compiling and reading sources…") as status:
             status.update("Evaluating segments…")
             evaluation = api.evaluate(path, when, list(segments), parse_params(params, project),
-                                      database or project.database, engine=engine)
+                                      database or project.database, engine=engine,
+                                      engine_options=options)
             if out_path:
                 status.update(f"Writing {out_path}…")
                 query = members_query(evaluation.table, evaluation.key, evaluation.segments,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 import polars
-from segl.compiler.to_sql import ident
+from segl.compiler.api import Compilation, sql_for_plan
+from segl.compiler.plan import Plan
+from segl.compiler.to_sql import AsOf, ident
 
 MEMBERS_TABLE = "segl_members"
 
@@ -29,6 +32,19 @@ def connect(database: str | None = None, read_only: bool = False) -> duckdb.Duck
     return duckdb.connect()
 
 
+def run_members(compilation: Compilation, plan: Plan, as_of: date,
+                **options: object) -> polars.DataFrame:
+    """The members frame computed by DuckDB (the reference the other engines are compared
+    with). Options: `connection` or `database`."""
+    from .loading import duckdb_connection, duckdb_output_types, members_frame
+
+    connection = duckdb_connection(options)
+    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", as_of), pretty=False)
+    rows = connection.execute(sql).fetchall()
+    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, connection),
+                         plan.key)
+
+
 def run_query(
     connection: duckdb.DuckDBPyConnection, sql: str, key: str, segments: list[str],
     segmentations: list[str] = (),
@@ -41,21 +57,26 @@ def run_query(
 
 def load_members(
     connection: duckdb.DuckDBPyConnection, members, key: str, segments: list[str],
-    segmentations: list[str] = (),
+    segmentations: list[str] = (), types: list[tuple[str, str]] | None = None,
 ) -> DuckDBResult:
-    """Materialize members computed by Polars as the members table, with the column types
-    they carry (through the Arrow C stream interface: pyarrow is not needed), and count
-    members and bucket sizes. 128-bit integers (sums, DuckDB's HUGEINT) cross as
-    DECIMAL(38, 0), which DuckDB's Arrow reader accepts, and become HUGEINT again."""
+    """Materialize members computed by another engine as the members table (through the
+    Arrow C stream interface: pyarrow is not needed), and count members and bucket sizes.
+    With `types` (DuckDB's own names and types of the members query), every column is cast
+    to its DuckDB type. 128-bit integers (sums, DuckDB's HUGEINT) cross as DECIMAL(38, 0),
+    which DuckDB's Arrow reader accepts, and become HUGEINT again."""
     wide = [name for name, kind in members.schema.items() if kind == polars.Int128]
     if wide:
         members = members.with_columns(polars.col(wide).cast(polars.Decimal(38, 0)))
     relation = connection.from_arrow(members.__arrow_c_stream__())  # noqa: F841 (SQL below)
-    replace = ", ".join(f"CAST({ident(name).sql('duckdb')} AS HUGEINT) AS "
-                        f"{ident(name).sql('duckdb')}" for name in wide)
-    star = f"* REPLACE ({replace})" if wide else "*"
+    if types:
+        columns = ", ".join(f"CAST({ident(name).sql('duckdb')} AS {kind}) AS "
+                            f"{ident(name).sql('duckdb')}" for name, kind in types)
+    else:
+        replace = ", ".join(f"CAST({ident(name).sql('duckdb')} AS HUGEINT) AS "
+                            f"{ident(name).sql('duckdb')}" for name in wide)
+        columns = f"* REPLACE ({replace})" if wide else "*"
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS SELECT {star} FROM relation")
+        f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS SELECT {columns} FROM relation")
     return summarize(connection, key, segments, segmentations)
 
 

@@ -9,14 +9,14 @@ WITH agg_invoices AS (
     MAX(invoices.invoiced_at) AS invoices__m2,
     SUM(
       CASE
-        WHEN invoices.invoiced_at >= CAST('2025-07-01 00:00:00' AS Nullable(DateTime))
+        WHEN invoices.invoiced_at >= CAST('2025-07-01 00:00:00' AS Nullable(DateTime64(6)))
         THEN CAST(invoices.amount AS Nullable(Decimal(38, 9)))
       END
     ) AS invoices__m3,
     COUNT(DISTINCT invoices.product_line) AS invoices__m4
   FROM file('examples/b2b/data/invoices.parquet', Parquet) AS invoices
   WHERE
-    invoices.invoiced_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime))
+    invoices.invoiced_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
   GROUP BY
     invoices.account_id
 ), agg_support_tickets AS (
@@ -25,7 +25,7 @@ WITH agg_invoices AS (
     COUNT(
       CASE
         WHEN support_tickets.severity = 'critical'
-        AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime))
+        AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime64(6)))
         THEN 1
       END
     ) AS support_tickets__m1,
@@ -37,11 +37,11 @@ WITH agg_invoices AS (
     ) AS support_tickets__m2
   FROM file('examples/b2b/data/support_tickets.parquet', Parquet) AS support_tickets
   WHERE
-    support_tickets.opened_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime))
+    support_tickets.opened_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
     AND (
       (
         support_tickets.severity = 'critical'
-        AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime))
+        AND support_tickets.opened_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime64(6)))
       )
       OR (
         support_tickets.resolved IS NULL OR NOT support_tickets.resolved
@@ -87,9 +87,9 @@ WITH agg_invoices AS (
     invoices__m3 AS revenue_12m,
     invoices__m4 AS product_lines,
     (
-      YEAR(CAST('2026-06-30' AS Nullable(DATE))) - YEAR(CAST(created_at AS Nullable(DATE)))
+      YEAR(CAST('2026-06-30' AS Nullable(Date32))) - YEAR(CAST(created_at AS Nullable(Date32)))
     ) - CASE
-      WHEN MONTH(CAST('2026-06-30' AS Nullable(DATE))) * 100 + DAY(CAST('2026-06-30' AS Nullable(DATE))) < MONTH(CAST(created_at AS Nullable(DATE))) * 100 + DAY(CAST(created_at AS Nullable(DATE)))
+      WHEN MONTH(CAST('2026-06-30' AS Nullable(Date32))) * 100 + DAY(CAST('2026-06-30' AS Nullable(Date32))) < MONTH(CAST(created_at AS Nullable(Date32))) * 100 + DAY(CAST(created_at AS Nullable(Date32)))
       THEN 1
       ELSE 0
     END AS account_age_years
@@ -100,7 +100,7 @@ WITH agg_invoices AS (
     COALESCE(invoices_total = 0, FALSE) AS never_invoiced,
     COALESCE(
       invoices_total > 0
-      AND DATE_DIFF(DAY, CAST(last_invoice AS Nullable(DATE)), CAST('2026-06-30' AS Nullable(DATE))) > 365,
+      AND DATE_DIFF(DAY, CAST(last_invoice AS Nullable(Date32)), CAST('2026-06-30' AS Nullable(Date32))) > 365,
       FALSE
     ) AS churn_risk,
     COALESCE(critical_tickets_90d >= 1 OR open_tickets >= 3, FALSE) AS support_heavy,

@@ -7,11 +7,14 @@ WITH agg_invoices AS (
     invoices.account_id AS _key,
     COUNT(*) AS invoices__m1,
     MAX(invoices.invoiced_at) AS invoices__m2,
-    SUM(
-      CASE
-        WHEN invoices.invoiced_at >= DATETIME('2025-07-01 00:00:00')
-        THEN CAST(invoices.amount AS REAL(38, 9))
-      END
+    ROUND(
+      SUM(
+        CASE
+          WHEN invoices.invoiced_at >= DATETIME('2025-07-01 00:00:00')
+          THEN CAST(invoices.amount AS REAL(38, 9))
+        END
+      ),
+      9
     ) AS invoices__m3,
     COUNT(DISTINCT invoices.product_line) AS invoices__m4
   FROM crm.invoices AS invoices
@@ -87,9 +90,9 @@ WITH agg_invoices AS (
     invoices__m3 AS revenue_12m,
     invoices__m4 AS product_lines,
     (
-      YEAR(DATE('2026-06-30')) - YEAR(DATE(created_at))
+      CAST(STRFTIME('%Y', DATE('2026-06-30')) AS INTEGER) - CAST(STRFTIME('%Y', DATE(created_at)) AS INTEGER)
     ) - CASE
-      WHEN MONTH(DATE('2026-06-30')) * 100 + DAY(DATE('2026-06-30')) < MONTH(DATE(created_at)) * 100 + DAY(DATE(created_at))
+      WHEN CAST(STRFTIME('%m', DATE('2026-06-30')) AS INTEGER) * 100 + CAST(STRFTIME('%d', DATE('2026-06-30')) AS INTEGER) < CAST(STRFTIME('%m', DATE(created_at)) AS INTEGER) * 100 + CAST(STRFTIME('%d', DATE(created_at)) AS INTEGER)
       THEN 1
       ELSE 0
     END AS account_age_years

@@ -9,7 +9,7 @@ WITH agg_orders AS (
     COUNT(
       CASE
         WHEN orders.status = 'paid'
-        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS Nullable(DateTime))
+        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS Nullable(DateTime64(6)))
         THEN 1
       END
     ) AS orders__m1,
@@ -19,8 +19,8 @@ WITH agg_orders AS (
       CASE
         WHEN orders.status = 'paid'
         AND (
-          orders.ordered_at >= CAST('2025-11-24 00:00:00' AS Nullable(DateTime))
-          AND orders.ordered_at < CAST('2025-12-02 00:00:00' AS Nullable(DateTime))
+          orders.ordered_at >= CAST('2025-11-24 00:00:00' AS Nullable(DateTime64(6)))
+          AND orders.ordered_at < CAST('2025-12-02 00:00:00' AS Nullable(DateTime64(6)))
         )
         THEN 1
       END
@@ -43,14 +43,14 @@ WITH agg_orders AS (
     SUM(
       CASE
         WHEN orders.status = 'paid'
-        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS Nullable(DateTime))
+        AND orders.ordered_at >= CAST('2025-07-01 00:00:00' AS Nullable(DateTime64(6)))
         THEN CAST(orders.amount AS Nullable(Decimal(38, 9)))
       END
     ) AS orders__m8,
     COUNT(
       CASE
         WHEN orders.status = 'paid'
-        AND orders.ordered_at >= CAST('2024-07-01 00:00:00' AS Nullable(DateTime))
+        AND orders.ordered_at >= CAST('2024-07-01 00:00:00' AS Nullable(DateTime64(6)))
         THEN 1
       END
     ) AS orders__m9,
@@ -64,7 +64,7 @@ WITH agg_orders AS (
     ) AS orders__m10
   FROM file('examples/shop/data/orders.parquet', Parquet) AS orders
   WHERE
-    orders.ordered_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime))
+    orders.ordered_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
   GROUP BY
     orders.customer_id
 ), agg_web_events AS (
@@ -73,30 +73,30 @@ WITH agg_orders AS (
     COUNT(
       CASE
         WHEN web_events.page = '/pricing'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime))
+        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
         THEN 1
       END
     ) AS web_events__m1,
     COUNT(
       CASE
         WHEN web_events.page = '/sale'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime))
+        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
         THEN 1
       END
     ) AS web_events__m2
   FROM file('examples/shop/data/web_events.parquet', Parquet) AS web_events
   WHERE
-    web_events.occurred_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime))
+    web_events.occurred_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
     AND (
-      web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime))
+      web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
       AND (
         (
           web_events.page = '/pricing'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime))
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
         )
         OR (
           web_events.page = '/sale'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime))
+          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
         )
       )
     )
@@ -108,7 +108,7 @@ WITH agg_orders AS (
     COUNT(
       CASE
         WHEN email_events.event_type = 'click'
-        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime))
+        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime64(6)))
         THEN 1
       END
     ) AS email_events__m1,
@@ -125,11 +125,11 @@ WITH agg_orders AS (
   LEFT JOIN file('examples/shop/data/campaigns.parquet', Parquet) AS campaigns
     ON email_events.campaign = campaigns.campaign
   WHERE
-    email_events.occurred_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime))
+    email_events.occurred_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
     AND (
       (
         email_events.event_type = 'click'
-        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime))
+        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime64(6)))
       )
       OR email_events.event_type = 'click'
       OR email_events.event_type = 'open'
@@ -147,7 +147,7 @@ WITH agg_orders AS (
     COUNT(survey_answers.csat) AS survey_answers__m5
   FROM file('examples/shop/data/survey_answers.parquet', Parquet) AS survey_answers
   WHERE
-    survey_answers.answered_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime))
+    survey_answers.answered_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
   GROUP BY
     survey_answers.customer_id
 ), base AS (
@@ -202,9 +202,9 @@ WITH agg_orders AS (
   SELECT
     *,
     (
-      YEAR(CAST('2026-06-30' AS Nullable(DATE))) - YEAR(CAST(birth_date AS Nullable(DATE)))
+      YEAR(CAST('2026-06-30' AS Nullable(Date32))) - YEAR(CAST(birth_date AS Nullable(Date32)))
     ) - CASE
-      WHEN MONTH(CAST('2026-06-30' AS Nullable(DATE))) * 100 + DAY(CAST('2026-06-30' AS Nullable(DATE))) < MONTH(CAST(birth_date AS Nullable(DATE))) * 100 + DAY(CAST(birth_date AS Nullable(DATE)))
+      WHEN MONTH(CAST('2026-06-30' AS Nullable(Date32))) * 100 + DAY(CAST('2026-06-30' AS Nullable(Date32))) < MONTH(CAST(birth_date AS Nullable(Date32))) * 100 + DAY(CAST(birth_date AS Nullable(Date32)))
       THEN 1
       ELSE 0
     END AS age,
@@ -258,13 +258,13 @@ WITH agg_orders AS (
     COALESCE(orders_total = 1, FALSE) AS one_time_buyers,
     COALESCE(orders_total = 0, FALSE) AS never_ordered,
     COALESCE(orders_1y <= 1, FALSE) AS at_most_one_order_1y,
-    DATE_DIFF(DAY, CAST(last_order AS Nullable(DATE)), CAST('2026-06-30' AS Nullable(DATE))) AS days_since_last_order,
+    DATE_DIFF(DAY, CAST(last_order AS Nullable(Date32)), CAST('2026-06-30' AS Nullable(Date32))) AS days_since_last_order,
     COALESCE(pricing_views_30d >= 1 AND orders_1y = 0, FALSE) AS pricing_researchers,
     COALESCE(email_clicks_90d >= 1, FALSE) AS email_engaged,
     COALESCE(black_friday_orders >= 1, FALSE) AS black_friday_shoppers,
     COALESCE(
       orders_total = 1
-      AND last_order >= CAST(CAST('2026-05-31' AS Nullable(DATE)) AS Nullable(DateTime)),
+      AND last_order >= CAST(CAST('2026-05-31' AS Nullable(Date32)) AS Nullable(DateTime64(6))),
       FALSE
     ) AS recent_first_timers,
     COALESCE(

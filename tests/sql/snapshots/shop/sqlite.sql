@@ -26,12 +26,18 @@ WITH agg_orders AS (
     ) AS orders__m4,
     COUNT(CASE WHEN NOT orders.discount_code IS NULL AND orders.status = 'paid' THEN 1 END) AS orders__m5,
     COUNT(DISTINCT orders.category) AS orders__m6,
-    SUM(CASE WHEN orders.status = 'paid' THEN CAST(orders.amount AS REAL(38, 9)) END) AS orders__m7,
-    SUM(
-      CASE
-        WHEN orders.status = 'paid' AND orders.ordered_at >= DATETIME('2025-07-01 00:00:00')
-        THEN CAST(orders.amount AS REAL(38, 9))
-      END
+    ROUND(
+      SUM(CASE WHEN orders.status = 'paid' THEN CAST(orders.amount AS REAL(38, 9)) END),
+      9
+    ) AS orders__m7,
+    ROUND(
+      SUM(
+        CASE
+          WHEN orders.status = 'paid' AND orders.ordered_at >= DATETIME('2025-07-01 00:00:00')
+          THEN CAST(orders.amount AS REAL(38, 9))
+        END
+      ),
+      9
     ) AS orders__m8
   FROM shop.orders AS orders
   WHERE
@@ -146,9 +152,9 @@ WITH agg_orders AS (
   SELECT
     *,
     (
-      YEAR(DATE('2026-06-30')) - YEAR(DATE(birth_date))
+      CAST(STRFTIME('%Y', DATE('2026-06-30')) AS INTEGER) - CAST(STRFTIME('%Y', DATE(birth_date)) AS INTEGER)
     ) - CASE
-      WHEN MONTH(DATE('2026-06-30')) * 100 + DAY(DATE('2026-06-30')) < MONTH(DATE(birth_date)) * 100 + DAY(DATE(birth_date))
+      WHEN CAST(STRFTIME('%m', DATE('2026-06-30')) AS INTEGER) * 100 + CAST(STRFTIME('%d', DATE('2026-06-30')) AS INTEGER) < CAST(STRFTIME('%m', DATE(birth_date)) AS INTEGER) * 100 + CAST(STRFTIME('%d', DATE(birth_date)) AS INTEGER)
       THEN 1
       ELSE 0
     END AS age,

@@ -1,0 +1,62 @@
+"""Run a plan on ClickHouse, in process through chdb.
+
+ClickHouse reads Parquet itself (`file('…', Parquet)`): sources declared as Parquet are read
+where they are; any other source (CSV, a DuckDB table) is first written to a Parquet file by
+DuckDB, with the types DuckDB reads it with. The session runs in UTC with `join_use_nulls`
+(a row missing from a LEFT JOIN gives NULL, not the type's default 0 or '').
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from segl.compiler.api import Compilation
+from segl.compiler.plan import Plan
+
+from .loading import (
+    duckdb_connection,
+    duckdb_output_types,
+    engine_sql,
+    frame_from,
+    parquet_sources,
+    read_sources,
+)
+
+DIALECT = "clickhouse"
+# Settings that make ClickHouse follow standard SQL where segl relies on it.
+SETTINGS = {
+    "join_use_nulls": 1,  # LEFT JOIN without a match: NULL, not 0 / ''
+    "session_timezone": "'UTC'",
+}
+
+_session: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def session():
+    """This process's chdb session (chdb allows one at a time), created on first use."""
+    from chdb import session as chdb_session
+
+    with _lock:
+        if "session" not in _session:
+            _session["session"] = chdb_session.Session()
+        return _session["session"]
+
+
+def run_members(compilation: Compilation, plan: Plan, as_of: date,
+                **options: object) -> pl.DataFrame:
+    """Options: `connection` / `database` (DuckDB, reads sources that are not Parquet)."""
+    reader = duckdb_connection(options)
+    sources = read_sources(plan, reader, DIALECT)
+    with tempfile.TemporaryDirectory(prefix="segl-clickhouse-") as folder:
+        overrides = parquet_sources(reader, sources, Path(folder))
+        sql = engine_sql(compilation, plan, DIALECT, as_of, overrides)
+        settings = ", ".join(f"{name} = {value}" for name, value in SETTINGS.items())
+        result = session().query(f"{sql}\nSETTINGS {settings}", "ArrowStream")
+        frame = pl.read_ipc_stream(io.BytesIO(result.bytes()))
+    return frame_from(frame, duckdb_output_types(compilation, plan, as_of, reader), plan.key)

