@@ -25,8 +25,9 @@ def check_segmentations(model: m.Model, diagnostics: list[Diagnostic]) -> None:
 
 
 def too_many_buckets(segmentation: m.Segmentation) -> list[Diagnostic]:
-    """W202 (also `segl lint` L501)."""
-    if len(segmentation.buckets) <= MAX_BUCKETS:
+    """W202 (also `segl lint` L501). Not for `tiers`: deciles and the like are a measuring
+    scale whose number of bins is the point, not a set of groups to act on."""
+    if len(segmentation.buckets) <= MAX_BUCKETS or segmentation.tiers:
         return []
     return [warning(
         "W202", f"segmentation `{segmentation.name}` has {len(segmentation.buckets)} "

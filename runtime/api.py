@@ -111,6 +111,10 @@ def evaluate(
         types = duckdb_output_types(compilation, plan, when, connection)
         result = duckdb_engine.load_members(connection, frame, plan.key, list(plan.outputs),
                                             list(plan.segmentations), types)
+    # Every declared bucket, in declaration order, an empty one with 0 (GROUP BY omits it).
+    buckets = {name: {b.name: result.buckets.get(name, {}).get(b.name, 0)
+                      for b in model.segmentations[name].buckets}
+               for name in result.segmentations}
     return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
                       result.segments, result.entities, result.sizes, result.segmentations,
-                      result.buckets)
+                      buckets)

@@ -66,13 +66,14 @@ def test_the_report_renders_in_chromium(browser, tmp_path):
           return {width: box.width, height: box.height, marks: marks,
                   title: svg.querySelector('title').textContent};
         });""")
-    # sizes, 2 segmentations x (stacked + bars), one per KPI and per `share of` (top_20pct's
-    # spend_total and top_100_last_year's spend_1y), the overlap heatmap
+    # sizes, each segmentation x (stacked + bars), one per KPI and per `share of`
+    # (top_20pct's and spend_deciles' spend_total, top_100_last_year's spend_1y), the overlap
+    # heatmap
     shares = share_kpis(model, list(model.segments), list(model.segmentations))
     assert len(shares) == 2
     for share in shares:
         assert share in text
-    assert len(charts) == 1 + 2 * 2 + len(model.kpis) + len(shares) + 1
+    assert len(charts) == 1 + len(model.segmentations) * 2 + len(model.kpis) + len(shares) + 1
     for chart in charts:
         assert chart["width"] > 100 and chart["height"] > 20, chart
         assert chart["marks"] > 0, chart

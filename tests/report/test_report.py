@@ -67,14 +67,15 @@ def test_every_segment_and_bucket_has_the_size_evaluate_gives(shop_report):
     expected = {f"{name}.{bucket}": size for name, buckets in evaluation.buckets.items()
                 for bucket, size in buckets.items()}
     assert cells.buckets == expected
-    assert len(cells.buckets) == 11  # lifecycle: 6, rfm: 5
+    assert len(cells.buckets) == 22  # lifecycle: 6, rfm: 5, spend_deciles: 11
+    assert cells.buckets["spend_deciles.no_value"] == 0  # an empty bucket is shown too
     assert f"{evaluation.entities:,}" in page
 
 
 def test_every_kpi_of_every_group_equals_kpi_table(shop_report):
     _, _, cells = shop_report
     groups = kpi_table(evaluate(str(SHOP), AS_OF, kpis=True))
-    assert len(groups) == 1 + 32 + 11
+    assert len(groups) == 1 + 32 + 22
     columns = [*groups[0].values]
     model = shop_report[0].model
     # every KPI, then the 80/20 shares of top_20pct's spend_total and top_100's spend_1y

@@ -118,6 +118,8 @@ def test_more_than_seven_buckets_is_reported():
     whens = "\n".join(f"  b{i} when age = {i}" for i in range(7))
     assert warnings_of(f"segmentation s {{\n{whens}\n  else rest\n}}\n") == [
         ("W202", "segmentation `s` has 8 buckets")]
+    # deciles are a scale, not groups to act on: no warning for their 11 buckets
+    assert warnings_of("segmentation d = tiers by age higher is better into 10 ntile\n") == []
 
 
 def test_bucket_names_are_unique_and_a_segmentation_is_not_a_value():

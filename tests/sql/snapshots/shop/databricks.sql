@@ -230,7 +230,15 @@ WITH agg_orders AS (
       WHEN spend_total IS NULL
       THEN NULL
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
-    END AS _score_rfm_m
+    END AS _score_rfm_m,
+    CASE
+      WHEN spend_total IS NULL
+      THEN NULL
+      ELSE NTILE(10) OVER (
+        PARTITION BY CASE WHEN spend_total IS NULL THEN 1 ELSE 0 END
+        ORDER BY spend_total ASC NULLS LAST, customer_id DESC
+      )
+    END AS _score_spend_deciles_tier
   FROM step_1
 ), step_3 AS (
   SELECT
@@ -247,7 +255,30 @@ WITH agg_orders AS (
         PARTITION BY CASE WHEN days_since_last_order IS NULL THEN 1 ELSE 0 END
         ORDER BY days_since_last_order DESC, customer_id DESC
       )
-    END AS _score_rfm_r
+    END AS _score_rfm_r,
+    CASE
+      WHEN _score_spend_deciles_tier = 10
+      THEN 'tier_1'
+      WHEN _score_spend_deciles_tier = 9
+      THEN 'tier_2'
+      WHEN _score_spend_deciles_tier = 8
+      THEN 'tier_3'
+      WHEN _score_spend_deciles_tier = 7
+      THEN 'tier_4'
+      WHEN _score_spend_deciles_tier = 6
+      THEN 'tier_5'
+      WHEN _score_spend_deciles_tier = 5
+      THEN 'tier_6'
+      WHEN _score_spend_deciles_tier = 4
+      THEN 'tier_7'
+      WHEN _score_spend_deciles_tier = 3
+      THEN 'tier_8'
+      WHEN _score_spend_deciles_tier = 2
+      THEN 'tier_9'
+      WHEN _score_spend_deciles_tier = 1
+      THEN 'tier_10'
+      ELSE 'no_value'
+    END AS spend_deciles
   FROM step_2
 ), step_4 AS (
   SELECT
@@ -317,9 +348,11 @@ SELECT
   win_back,
   lifecycle,
   rfm,
+  spend_deciles,
   _score_rfm_r AS rfm__r,
   _score_rfm_f AS rfm__f,
-  _score_rfm_m AS rfm__m
+  _score_rfm_m AS rfm__m,
+  _score_spend_deciles_tier AS spend_deciles__tier
 FROM step_4
 ORDER BY
   customer_id

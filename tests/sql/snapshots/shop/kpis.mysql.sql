@@ -296,6 +296,14 @@ WITH agg_orders AS (
       THEN NULL
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
+    CASE
+      WHEN spend_total IS NULL
+      THEN NULL
+      ELSE NTILE(10) OVER (
+        PARTITION BY CASE WHEN spend_total IS NULL THEN 1 ELSE 0 END
+        ORDER BY CASE WHEN spend_total IS NULL THEN 1 ELSE 0 END, spend_total ASC, customer_id DESC
+      )
+    END AS _score_spend_deciles_tier,
     age AS _kpi_10,
     CASE WHEN orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_11,
     orders__m9 - orders_1y AS orders_prev_year,
@@ -319,6 +327,29 @@ WITH agg_orders AS (
         ORDER BY days_since_last_order DESC, customer_id DESC
       )
     END AS _score_rfm_r,
+    CASE
+      WHEN _score_spend_deciles_tier = 10
+      THEN 'tier_1'
+      WHEN _score_spend_deciles_tier = 9
+      THEN 'tier_2'
+      WHEN _score_spend_deciles_tier = 8
+      THEN 'tier_3'
+      WHEN _score_spend_deciles_tier = 7
+      THEN 'tier_4'
+      WHEN _score_spend_deciles_tier = 6
+      THEN 'tier_5'
+      WHEN _score_spend_deciles_tier = 5
+      THEN 'tier_6'
+      WHEN _score_spend_deciles_tier = 4
+      THEN 'tier_7'
+      WHEN _score_spend_deciles_tier = 3
+      THEN 'tier_8'
+      WHEN _score_spend_deciles_tier = 2
+      THEN 'tier_9'
+      WHEN _score_spend_deciles_tier = 1
+      THEN 'tier_10'
+      ELSE 'no_value'
+    END AS spend_deciles,
     CASE WHEN orders_prev_year > 0 AND orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_13,
     CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_14,
     CASE WHEN orders_prev_year > 0 AND orders_1y = 0 THEN 1 ELSE 0 END AS _kpi_15,
@@ -392,9 +423,11 @@ WITH agg_orders AS (
     win_back,
     lifecycle,
     rfm,
+    spend_deciles,
     _score_rfm_r AS rfm__r,
     _score_rfm_f AS rfm__f,
     _score_rfm_m AS rfm__m,
+    _score_spend_deciles_tier AS spend_deciles__tier,
     _kpi_1,
     _kpi_2,
     _kpi_3,
@@ -459,6 +492,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -514,6 +548,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -571,6 +606,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -628,6 +664,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -685,6 +722,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -742,6 +780,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -799,6 +838,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -856,6 +896,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -913,6 +954,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -970,6 +1012,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1027,6 +1070,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1084,6 +1128,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1141,6 +1186,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1198,6 +1244,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1255,6 +1302,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1312,6 +1360,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1369,6 +1418,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1426,6 +1476,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1483,6 +1534,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1540,6 +1592,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1597,6 +1650,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1654,6 +1708,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1711,6 +1766,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1768,6 +1824,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1825,6 +1882,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1882,6 +1940,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1939,6 +1998,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1996,6 +2056,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2053,6 +2114,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2110,6 +2172,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2167,6 +2230,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2224,6 +2288,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2281,6 +2346,7 @@ WITH agg_orders AS (
     win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2338,6 +2404,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2395,6 +2462,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2416,6 +2484,64 @@ WITH agg_orders AS (
   FROM segl_member_rows
   GROUP BY
     rfm
+  UNION ALL
+  SELECT
+    NULL AS young_adults,
+    NULL AS high_income,
+    NULL AS families,
+    NULL AS higher_educated,
+    NULL AS minors,
+    NULL AS randstad,
+    NULL AS big_cities,
+    NULL AS amsterdam_postcodes,
+    NULL AS belgium,
+    NULL AS sustainability_minded,
+    NULL AS ios_app_users,
+    NULL AS desktop_only,
+    NULL AS loyal,
+    NULL AS one_time_buyers,
+    NULL AS never_ordered,
+    NULL AS at_most_one_order_1y,
+    NULL AS lapsed,
+    NULL AS pricing_researchers,
+    NULL AS email_engaged,
+    NULL AS black_friday_shoppers,
+    NULL AS recent_first_timers,
+    NULL AS bargain_hunters,
+    NULL AS explorers,
+    NULL AS top_20pct,
+    NULL AS top_100_last_year,
+    NULL AS high_order_value,
+    NULL AS promoters,
+    NULL AS young_urban,
+    NULL AS young_loyal,
+    NULL AS vip_at_risk,
+    NULL AS marketable_sustainable,
+    NULL AS win_back,
+    NULL AS lifecycle,
+    NULL AS rfm,
+    spend_deciles,
+    COUNT(*) AS segl_members,
+    SUM(_kpi_1) AS revenue,
+    CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
+    CAST(SUM(_kpi_4) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_5), 0) AS aov,
+    CAST(SUM(_kpi_6) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
+    CAST(SUM(_kpi_8) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
+    AVG(_kpi_10) AS avg_age,
+    CAST(SUM(_kpi_11) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS DECIMAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS `share of spend_total`,
+    SUM(_kpi_27) AS `share of spend_1y`
+  FROM segl_member_rows
+  GROUP BY
+    spend_deciles
 ), segl_groups AS (
   SELECT
     CASE
@@ -2486,6 +2612,8 @@ WITH agg_orders AS (
       WHEN NOT lifecycle IS NULL
       THEN 'bucket'
       WHEN NOT rfm IS NULL
+      THEN 'bucket'
+      WHEN NOT spend_deciles IS NULL
       THEN 'bucket'
       ELSE 'all'
     END AS segl_kind,
@@ -2558,6 +2686,8 @@ WITH agg_orders AS (
       THEN CONCAT('lifecycle.', lifecycle)
       WHEN NOT rfm IS NULL
       THEN CONCAT('rfm.', rfm)
+      WHEN NOT spend_deciles IS NULL
+      THEN CONCAT('spend_deciles.', spend_deciles)
       ELSE 'all'
     END AS segl_group,
     segl_members,

@@ -289,6 +289,14 @@ WITH agg_orders AS (
       THEN NULL
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
+    CASE
+      WHEN spend_total IS NULL
+      THEN NULL
+      ELSE NTILE(10) OVER (
+        PARTITION BY CASE WHEN spend_total IS NULL THEN 1 ELSE 0 END
+        ORDER BY spend_total ASC, customer_id DESC NULLS LAST
+      )
+    END AS _score_spend_deciles_tier,
     age AS _kpi_10,
     CASE WHEN orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_11,
     orders__m9 - orders_1y AS orders_prev_year,
@@ -312,6 +320,29 @@ WITH agg_orders AS (
         ORDER BY days_since_last_order DESC NULLS LAST, customer_id DESC NULLS LAST
       )
     END AS _score_rfm_r,
+    CASE
+      WHEN _score_spend_deciles_tier = 10
+      THEN 'tier_1'
+      WHEN _score_spend_deciles_tier = 9
+      THEN 'tier_2'
+      WHEN _score_spend_deciles_tier = 8
+      THEN 'tier_3'
+      WHEN _score_spend_deciles_tier = 7
+      THEN 'tier_4'
+      WHEN _score_spend_deciles_tier = 6
+      THEN 'tier_5'
+      WHEN _score_spend_deciles_tier = 5
+      THEN 'tier_6'
+      WHEN _score_spend_deciles_tier = 4
+      THEN 'tier_7'
+      WHEN _score_spend_deciles_tier = 3
+      THEN 'tier_8'
+      WHEN _score_spend_deciles_tier = 2
+      THEN 'tier_9'
+      WHEN _score_spend_deciles_tier = 1
+      THEN 'tier_10'
+      ELSE 'no_value'
+    END AS spend_deciles,
     CASE WHEN orders_prev_year > 0 AND orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_13,
     CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_14,
     CASE WHEN orders_prev_year > 0 AND orders_1y = 0 THEN 1 ELSE 0 END AS _kpi_15,
@@ -385,9 +416,11 @@ WITH agg_orders AS (
     win_back,
     lifecycle,
     rfm,
+    spend_deciles,
     _score_rfm_r AS rfm__r,
     _score_rfm_f AS rfm__f,
     _score_rfm_m AS rfm__m,
+    _score_spend_deciles_tier AS spend_deciles__tier,
     _kpi_1,
     _kpi_2,
     _kpi_3,
@@ -452,6 +485,7 @@ WITH agg_orders AS (
     win_back,
     lifecycle,
     rfm,
+    spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS DECIMAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -507,7 +541,8 @@ WITH agg_orders AS (
       (marketable_sustainable),
       (win_back),
       (lifecycle),
-      (rfm)
+      (rfm),
+      (spend_deciles)
     )
 ), segl_groups AS (
   SELECT
@@ -580,6 +615,8 @@ WITH agg_orders AS (
       THEN 'bucket'
       WHEN NOT rfm IS NULL
       THEN 'bucket'
+      WHEN NOT spend_deciles IS NULL
+      THEN 'bucket'
       ELSE 'all'
     END AS segl_kind,
     CASE
@@ -651,6 +688,8 @@ WITH agg_orders AS (
       THEN 'lifecycle.' || lifecycle
       WHEN NOT rfm IS NULL
       THEN 'rfm.' || rfm
+      WHEN NOT spend_deciles IS NULL
+      THEN 'spend_deciles.' || spend_deciles
       ELSE 'all'
     END AS segl_group,
     segl_members,

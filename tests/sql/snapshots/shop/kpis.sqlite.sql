@@ -295,6 +295,14 @@ WITH agg_orders AS (
       THEN NULL
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
+    CASE
+      WHEN spend_total IS NULL
+      THEN NULL
+      ELSE NTILE(10) OVER (
+        PARTITION BY CASE WHEN spend_total IS NULL THEN 1 ELSE 0 END
+        ORDER BY spend_total ASC NULLS LAST, customer_id DESC
+      )
+    END AS _score_spend_deciles_tier,
     age AS _kpi_10,
     CASE WHEN orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_11,
     orders__m9 - orders_1y AS orders_prev_year,
@@ -318,6 +326,29 @@ WITH agg_orders AS (
         ORDER BY days_since_last_order DESC, customer_id DESC
       )
     END AS _score_rfm_r,
+    CASE
+      WHEN _score_spend_deciles_tier = 10
+      THEN 'tier_1'
+      WHEN _score_spend_deciles_tier = 9
+      THEN 'tier_2'
+      WHEN _score_spend_deciles_tier = 8
+      THEN 'tier_3'
+      WHEN _score_spend_deciles_tier = 7
+      THEN 'tier_4'
+      WHEN _score_spend_deciles_tier = 6
+      THEN 'tier_5'
+      WHEN _score_spend_deciles_tier = 5
+      THEN 'tier_6'
+      WHEN _score_spend_deciles_tier = 4
+      THEN 'tier_7'
+      WHEN _score_spend_deciles_tier = 3
+      THEN 'tier_8'
+      WHEN _score_spend_deciles_tier = 2
+      THEN 'tier_9'
+      WHEN _score_spend_deciles_tier = 1
+      THEN 'tier_10'
+      ELSE 'no_value'
+    END AS spend_deciles,
     CASE WHEN orders_prev_year > 0 AND orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_13,
     CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_14,
     CASE WHEN orders_prev_year > 0 AND orders_1y = 0 THEN 1 ELSE 0 END AS _kpi_15,
@@ -391,9 +422,11 @@ WITH agg_orders AS (
     win_back,
     lifecycle,
     rfm,
+    spend_deciles,
     _score_rfm_r AS rfm__r,
     _score_rfm_f AS rfm__f,
     _score_rfm_m AS rfm__m,
+    _score_spend_deciles_tier AS spend_deciles__tier,
     _kpi_1,
     _kpi_2,
     _kpi_3,
@@ -458,6 +491,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -513,6 +547,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -570,6 +605,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -627,6 +663,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -684,6 +721,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -741,6 +779,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -798,6 +837,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -855,6 +895,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -912,6 +953,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -969,6 +1011,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1026,6 +1069,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1083,6 +1127,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1140,6 +1185,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1197,6 +1243,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1254,6 +1301,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1311,6 +1359,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1368,6 +1417,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1425,6 +1475,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1482,6 +1533,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1539,6 +1591,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1596,6 +1649,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1653,6 +1707,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1710,6 +1765,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1767,6 +1823,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1824,6 +1881,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1881,6 +1939,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1938,6 +1997,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -1995,6 +2055,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2052,6 +2113,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2109,6 +2171,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2166,6 +2229,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2223,6 +2287,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2280,6 +2345,7 @@ WITH agg_orders AS (
     win_back,
     NULL AS lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2337,6 +2403,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     lifecycle,
     NULL AS rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2394,6 +2461,7 @@ WITH agg_orders AS (
     NULL AS win_back,
     NULL AS lifecycle,
     rfm,
+    NULL AS spend_deciles,
     COUNT(*) AS segl_members,
     SUM(_kpi_1) AS revenue,
     CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
@@ -2415,6 +2483,64 @@ WITH agg_orders AS (
   FROM segl_member_rows
   GROUP BY
     rfm
+  UNION ALL
+  SELECT
+    NULL AS young_adults,
+    NULL AS high_income,
+    NULL AS families,
+    NULL AS higher_educated,
+    NULL AS minors,
+    NULL AS randstad,
+    NULL AS big_cities,
+    NULL AS amsterdam_postcodes,
+    NULL AS belgium,
+    NULL AS sustainability_minded,
+    NULL AS ios_app_users,
+    NULL AS desktop_only,
+    NULL AS loyal,
+    NULL AS one_time_buyers,
+    NULL AS never_ordered,
+    NULL AS at_most_one_order_1y,
+    NULL AS lapsed,
+    NULL AS pricing_researchers,
+    NULL AS email_engaged,
+    NULL AS black_friday_shoppers,
+    NULL AS recent_first_timers,
+    NULL AS bargain_hunters,
+    NULL AS explorers,
+    NULL AS top_20pct,
+    NULL AS top_100_last_year,
+    NULL AS high_order_value,
+    NULL AS promoters,
+    NULL AS young_urban,
+    NULL AS young_loyal,
+    NULL AS vip_at_risk,
+    NULL AS marketable_sustainable,
+    NULL AS win_back,
+    NULL AS lifecycle,
+    NULL AS rfm,
+    spend_deciles,
+    COUNT(*) AS segl_members,
+    SUM(_kpi_1) AS revenue,
+    CAST(SUM(_kpi_2) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_3), 0) AS orders_per_customer,
+    CAST(SUM(_kpi_4) AS REAL(38, 10)) / NULLIF(SUM(_kpi_5), 0) AS aov,
+    CAST(SUM(_kpi_6) AS REAL(38, 10)) / NULLIF(SUM(_kpi_7), 0) AS email_ctr,
+    CAST(SUM(_kpi_8) AS REAL(38, 10)) / NULLIF(SUM(_kpi_9), 0) AS nps,
+    AVG(_kpi_10) AS avg_age,
+    CAST(SUM(_kpi_11) AS REAL(38, 10)) / NULLIF(COUNT(_kpi_12), 0) AS conversion,
+    CAST(SUM(_kpi_13) AS REAL(38, 10)) / NULLIF(SUM(_kpi_14), 0) AS retention,
+    CAST(SUM(_kpi_15) AS REAL(38, 10)) / NULLIF(SUM(_kpi_16), 0) AS churn,
+    CAST(SUM(_kpi_17) AS REAL(38, 10)) / NULLIF(SUM(_kpi_18), 0) AS email_open_rate,
+    CAST(SUM(_kpi_19) AS REAL(38, 10)) / NULLIF(SUM(_kpi_20), 0) AS csat,
+    CAST(SUM(_kpi_21) * 3 AS REAL(38, 10)) / NULLIF(COUNT(_kpi_22), 0) AS clv_proxy,
+    CAST((
+      SUM(_kpi_23) - SUM(_kpi_24)
+    ) AS REAL(38, 10)) / NULLIF(SUM(_kpi_25), 0) AS email_roi,
+    SUM(_kpi_26) AS "share of spend_total",
+    SUM(_kpi_27) AS "share of spend_1y"
+  FROM segl_member_rows
+  GROUP BY
+    spend_deciles
 ), segl_groups AS (
   SELECT
     CASE
@@ -2485,6 +2611,8 @@ WITH agg_orders AS (
       WHEN NOT lifecycle IS NULL
       THEN 'bucket'
       WHEN NOT rfm IS NULL
+      THEN 'bucket'
+      WHEN NOT spend_deciles IS NULL
       THEN 'bucket'
       ELSE 'all'
     END AS segl_kind,
@@ -2557,6 +2685,8 @@ WITH agg_orders AS (
       THEN 'lifecycle.' || lifecycle
       WHEN NOT rfm IS NULL
       THEN 'rfm.' || rfm
+      WHEN NOT spend_deciles IS NULL
+      THEN 'spend_deciles.' || spend_deciles
       ELSE 'all'
     END AS segl_group,
     segl_members,
