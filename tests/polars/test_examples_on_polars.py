@@ -42,8 +42,9 @@ def test_example_members_are_the_same_on_polars(path, as_of):
 def test_the_examples_exercise_segments_buckets_and_scores():
     # so that the comparison above compares something
     evaluation = evaluate(ROOT / "examples/shop/shop.seg", as_of=AS_OFS[0], engine="polars")
-    assert len(evaluation.segments) >= 30 and evaluation.segmentations == ["lifecycle", "rfm"]
-    assert evaluation.scores == ["rfm__r", "rfm__f", "rfm__m"]
+    assert len(evaluation.segments) >= 30
+    assert evaluation.segmentations == ["lifecycle", "rfm", "spend_deciles"]
+    assert evaluation.scores == ["rfm__r", "rfm__f", "rfm__m", "spend_deciles__tier"]
     assert all(size > 0 for size in evaluation.sizes.values())
 
 
