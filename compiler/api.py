@@ -152,11 +152,12 @@ def kpi_sql_for_plan(
     as_of: date | str | AsOf | None,
     file_paths: str = "absolute",
     pretty: bool = True,
+    sources: Mapping[str, SourceOverride] | None = None,
 ) -> str:
     """One query giving every KPI (and its index) per group: everyone, each segment, each
     bucket. Plan it with the KPIs: `plan_for(model, names, list(model.kpis), shares=True)`."""
     return generate_kpi_sql(plan, dialect, _as_of(as_of), file_paths,
-                            _header(plan, compilation), pretty)
+                            _header(plan, compilation), pretty, sources)
 
 
 def _header(plan: Plan, compilation: Compilation) -> dict[str, str]:

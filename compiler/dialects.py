@@ -49,6 +49,10 @@ class DialectRules:
     as_of_parameter: str | None = None
     # False where GROUP BY GROUPING SETS is missing: the KPI query unions one SELECT per set.
     grouping_sets: bool = True
+    # Query settings the KPI query needs (ClickHouse fills the columns a grouping set leaves
+    # out with 0 and '' unless group_by_use_nulls is on; the KPI query tells sets apart by
+    # those columns being NULL).
+    kpi_settings: tuple[tuple[str, int], ...] = ()
     # How YEAR(x) / MONTH(x) / DAY(x) of a date is written, when the engine has no such
     # functions (None: sqlglot's exp.Year, exp.Month, exp.Day).
     date_part: Callable[[str, exp.Expression], exp.Expression] | None = None
@@ -74,7 +78,8 @@ RULES: dict[str, DialectRules] = {
     "clickhouse": DialectRules("clickhouse", _clickhouse_file, frozenset({"parquet", "csv"}),
                                as_of_parameter="{as_of:Date32}", date_type="Nullable(Date32)",
                                timestamp_type="Nullable(DateTime64(6))",
-                               case_functions=("upperUTF8", "lowerUTF8")),
+                               case_functions=("upperUTF8", "lowerUTF8"),
+                               kpi_settings=(("group_by_use_nulls", 1),)),
     "tsql": DialectRules("tsql", boolean_values=False),
     "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
                            exact_decimals=False),

@@ -12,10 +12,12 @@ SELECT per set, joined with UNION ALL. Buckets without members have no row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlglot import exp
 
 from .plan import Plan
-from .to_sql import AsOf, SqlGenerator, col, ident, sql_header
+from .to_sql import AsOf, SourceOverride, SqlGenerator, col, ident, sql_header
 
 # Result columns, before the KPIs and their indexes (`<kpi>__index`).
 KIND, GROUP, MEMBERS = "segl_kind", "segl_group", "segl_members"
@@ -105,13 +107,18 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
     ).from_(_GROUPS).order_by(order, col(GROUP))
     for name, cte in ctes:
         final = final.with_(name, as_=cte)
+    if generator.rules.kpi_settings:
+        final.set("settings", [exp.EQ(this=exp.column(name), expression=exp.Literal.number(v))
+                               for name, v in generator.rules.kpi_settings])
     return final
 
 
 def generate_kpi_sql(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "absolute",
-                     header: dict[str, str] | None = None, pretty: bool = True) -> str:
-    """The members query and the KPI query over it, as one statement for a warehouse."""
-    members = SqlGenerator(plan, dialect, as_of, file_paths).query()
+                     header: dict[str, str] | None = None, pretty: bool = True,
+                     sources: Mapping[str, SourceOverride] | None = None) -> str:
+    """The members query and the KPI query over it, as one statement for a warehouse.
+    `sources`: as for the members query (to_sql.SourceOverride)."""
+    members = SqlGenerator(plan, dialect, as_of, file_paths, sources).query()
     query = kpi_select(plan, dialect, as_of, members)
     return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
 

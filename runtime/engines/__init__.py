@@ -81,7 +81,8 @@ def engine_module(name: str) -> ModuleType:
 def run_members(name: str, compilation, plan, as_of, **options: object):
     """Run engine `name`'s run_members with the options it takes (an adapter without
     `**options` gets only those it names: the Polars backend reads files itself and needs
-    no DuckDB connection)."""
+    no DuckDB connection). Every SQL engine also takes `kpis=True`: run the KPI query
+    (compiler/kpi_sql.py) instead, one row per group, sorted by kind and group."""
     function = engine_module(name).run_members
     parameters = inspect.signature(function).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):

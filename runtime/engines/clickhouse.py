@@ -9,6 +9,7 @@ DuckDB, with the types DuckDB reads it with. The session runs in UTC with `join_
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import threading
 from datetime import date
@@ -25,6 +26,7 @@ from .loading import (
     frame_from,
     parquet_sources,
     read_sources,
+    result_order,
 )
 
 DIALECT = "clickhouse"
@@ -52,11 +54,15 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
                 **options: object) -> pl.DataFrame:
     """Options: `connection` / `database` (DuckDB, reads sources that are not Parquet)."""
     reader = duckdb_connection(options)
+    kpis = bool(options.get("kpis"))  # the KPI query instead of the members
     sources = read_sources(plan, reader, DIALECT)
     with tempfile.TemporaryDirectory(prefix="segl-clickhouse-") as folder:
         overrides = parquet_sources(reader, sources, Path(folder))
-        sql = engine_sql(compilation, plan, DIALECT, as_of, overrides)
+        sql = engine_sql(compilation, plan, DIALECT, as_of, overrides, kpis=kpis)
         settings = ", ".join(f"{name} = {value}" for name, value in SETTINGS.items())
-        result = session().query(f"{sql}\nSETTINGS {settings}", "ArrowStream")
+        # the KPI query ends with its own SETTINGS clause (group_by_use_nulls): extend it
+        joiner = ",\n" if re.search(r"\bSETTINGS\b[^)]*$", sql) else "\nSETTINGS "
+        result = session().query(f"{sql.rstrip()}{joiner}{settings}", "ArrowStream")
         frame = pl.read_ipc_stream(io.BytesIO(result.bytes()))
-    return frame_from(frame, duckdb_output_types(compilation, plan, as_of, reader), plan.key)
+    return frame_from(frame, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+                      result_order(plan, kpis))

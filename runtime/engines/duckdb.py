@@ -7,9 +7,9 @@ from datetime import date
 
 import duckdb
 import polars
-from segl.compiler.api import Compilation, sql_for_plan
+from segl.compiler.api import Compilation
 from segl.compiler.plan import Plan
-from segl.compiler.to_sql import AsOf, ident
+from segl.compiler.to_sql import ident
 
 MEMBERS_TABLE = "segl_members"
 
@@ -35,14 +35,21 @@ def connect(database: str | None = None, read_only: bool = False) -> duckdb.Duck
 def run_members(compilation: Compilation, plan: Plan, as_of: date,
                 **options: object) -> polars.DataFrame:
     """The members frame computed by DuckDB (the reference the other engines are compared
-    with). Options: `connection` or `database`."""
-    from .loading import duckdb_connection, duckdb_output_types, members_frame
+    with). Options: `connection` or `database`; `kpis`: the KPI query instead (one row per
+    group, see compiler/kpi_sql.py)."""
+    from .loading import (
+        duckdb_connection,
+        duckdb_output_types,
+        engine_sql,
+        members_frame,
+        result_order,
+    )
 
     connection = duckdb_connection(options)
-    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", as_of), pretty=False)
-    rows = connection.execute(sql).fetchall()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, connection),
-                         plan.key)
+    kpis = bool(options.get("kpis"))
+    rows = connection.execute(engine_sql(compilation, plan, "duckdb", as_of, {}, kpis)).fetchall()
+    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, connection, kpis),
+                         result_order(plan, kpis))
 
 
 def run_query(

@@ -13,7 +13,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import sqlglot
-from segl.compiler.api import Compilation, sql_for_plan
+from segl.compiler.api import Compilation, kpi_sql_for_plan, sql_for_plan
+from segl.compiler.kpi_sql import GROUP as KPI_GROUP
+from segl.compiler.kpi_sql import KIND as KPI_KIND
 from segl.compiler.plan import Plan
 from segl.compiler.to_sql import AsOf, SourceOverride
 from sqlglot import exp
@@ -69,16 +71,25 @@ def read_sources(plan: Plan, connection: duckdb.DuckDBPyConnection,
 
 
 def engine_sql(compilation: Compilation, plan: Plan, dialect: str, as_of: date,
-               sources: Mapping[str, SourceOverride]) -> str:
-    return sql_for_plan(plan, compilation, dialect, AsOf("date", as_of), pretty=False,
-                        sources=sources)
+               sources: Mapping[str, SourceOverride], kpis: bool = False) -> str:
+    """The members query, or with `kpis` the KPI query (compiler/kpi_sql.py) over it."""
+    generate = kpi_sql_for_plan if kpis else sql_for_plan
+    return generate(plan, compilation, dialect, AsOf("date", as_of), pretty=False,
+                    sources=sources)
 
 
 def duckdb_output_types(compilation: Compilation, plan: Plan, as_of: date,
-                        connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """Names and DuckDB types of the members query (binding it reads no rows)."""
-    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", as_of), pretty=False)
+                        connection: duckdb.DuckDBPyConnection,
+                        kpis: bool = False) -> list[tuple[str, str]]:
+    """Names and DuckDB types of the members (or KPI) query (binding it reads no rows)."""
+    generate = kpi_sql_for_plan if kpis else sql_for_plan
+    sql = generate(plan, compilation, "duckdb", AsOf("date", as_of), pretty=False)
     return [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {sql}").fetchall()]
+
+
+def result_order(plan: Plan, kpis: bool) -> list[str]:
+    """How an engine's result is sorted: by key, or a KPI row by its group."""
+    return [KPI_KIND, KPI_GROUP] if kpis else [plan.key]
 
 
 def polars_type(duckdb_type: str) -> pl.DataType:
@@ -99,7 +110,7 @@ def polars_type(duckdb_type: str) -> pl.DataType:
 
 
 def members_frame(rows: Sequence[Sequence[object]], types: Sequence[tuple[str, str]],
-                  key: str) -> pl.DataFrame:
+                  key: str | list[str]) -> pl.DataFrame:
     """Rows an engine returned, as a frame with DuckDB's column names and types, by key."""
     columns = []
     for index, (name, duckdb_type) in enumerate(types):
@@ -111,7 +122,8 @@ def members_frame(rows: Sequence[Sequence[object]], types: Sequence[tuple[str, s
     return pl.DataFrame(columns).sort(key)
 
 
-def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]], key: str) -> pl.DataFrame:
+def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]],
+               key: str | list[str]) -> pl.DataFrame:
     """A frame an engine returned (any column types), cast to DuckDB's names and types."""
     names = [name for name, _ in types]
     if frame.columns != names:

@@ -28,6 +28,7 @@ from .loading import (
     engine_sql,
     members_frame,
     read_sources,
+    result_order,
 )
 
 DIALECT = "postgres"
@@ -69,6 +70,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     """Options: `url` (a postgresql:// URL; default: the embedded server), `connection` /
     `database` (DuckDB, reads the declared sources)."""
     reader = duckdb_connection(options)
+    kpis = bool(options.get("kpis"))  # the KPI query instead of the members
     sources = read_sources(plan, reader, DIALECT)
     url = str(options.get("url") or embedded_url())
     try:
@@ -84,9 +86,11 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
         for source in sources:
             load_table(connection, reader, source, collation)
         sql = engine_sql(compilation, plan, DIALECT, as_of,
-                         {s.name: SourceOverride("table", table_name(s.name)) for s in sources})
+                         {s.name: SourceOverride("table", table_name(s.name)) for s in sources},
+                         kpis=kpis)
         rows = connection.execute(sql).fetchall()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader), plan.key)
+    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+                         result_order(plan, kpis))
 
 
 def table_name(source: str) -> str:

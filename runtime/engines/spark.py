@@ -29,6 +29,7 @@ from .loading import (
     members_frame,
     parquet_sources,
     read_sources,
+    result_order,
 )
 
 DIALECT = "spark"
@@ -75,13 +76,15 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     """Options: `master` (a Spark master URL; default local[2]), `connection` / `database`
     (DuckDB, reads sources that are not Parquet)."""
     reader = duckdb_connection(options)
+    kpis = bool(options.get("kpis"))  # the KPI query instead of the members
     sources = read_sources(plan, reader, DIALECT)
     spark = session(options.get("master"))  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory(prefix="segl-spark-") as folder:
         overrides = parquet_sources(reader, sources, Path(folder))
-        sql = engine_sql(compilation, plan, DIALECT, as_of, overrides)
+        sql = engine_sql(compilation, plan, DIALECT, as_of, overrides, kpis=kpis)
         rows = spark.sql(_without_comments(sql)).collect()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader), plan.key)
+    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+                         result_order(plan, kpis))
 
 
 def _without_comments(sql: str) -> str:

@@ -25,6 +25,7 @@ from .loading import (
     engine_sql,
     members_frame,
     read_sources,
+    result_order,
 )
 
 DIALECT = "sqlite"
@@ -36,6 +37,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     """Options: `connection` (DuckDB, reads the declared sources), `database` (a DuckDB
     file holding `table` sources), `sqlite_path` (a SQLite file to use instead of memory)."""
     reader = duckdb_connection(options)
+    kpis = bool(options.get("kpis"))  # the KPI query instead of the members
     sources = read_sources(plan, reader, DIALECT)
     connection = sqlite3.connect(str(options.get("sqlite_path") or ":memory:"))
     # SQLite's own upper() and lower() change ASCII letters only; the other engines map
@@ -46,11 +48,13 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
         for source in sources:
             load_table(connection, reader, source)
         sql = engine_sql(compilation, plan, DIALECT, as_of,
-                         {s.name: SourceOverride("table", table_name(s.name)) for s in sources})
+                         {s.name: SourceOverride("table", table_name(s.name)) for s in sources},
+                         kpis=kpis)
         rows = connection.execute(_without_comments(sql)).fetchall()
     finally:
         connection.close()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader), plan.key)
+    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+                         result_order(plan, kpis))
 
 
 def table_name(source: str) -> str:

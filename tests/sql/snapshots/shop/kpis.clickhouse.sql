@@ -1045,3 +1045,4 @@ FROM segl_groups
 ORDER BY
   CASE WHEN segl_kind = 'all' THEN 0 WHEN segl_kind = 'segment' THEN 1 ELSE 2 END,
   segl_group
+SETTINGS group_by_use_nulls = 1
