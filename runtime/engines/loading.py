@@ -51,7 +51,7 @@ def tables_read(plan: Plan, dialect: str) -> list[str]:
                for table in plan.model.tables}
     sql = sql_for_plan(plan, _NO_COMPILATION, dialect, AsOf("date", date(2000, 1, 1)),
                        pretty=False, sources=sources)
-    names = {table.name for table in sqlglot.parse_one(_strip_header(sql), read=dialect)
+    names = {table.name for table in sqlglot.parse_one(without_header(sql), read=dialect)
              .find_all(exp.Table)}
     return [table.name for table in plan.model.tables if marker + table.name in names]
 
@@ -133,7 +133,9 @@ def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]],
     ).sort(key)
 
 
-def _strip_header(sql: str) -> str:
+def without_header(sql: str) -> str:
+    """The SQL without segl's `--` header lines (Spark and sqlite3 take no comment lines
+    before a statement; sqlglot's parse keeps them as noise)."""
     return "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
 
 

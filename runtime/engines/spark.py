@@ -30,6 +30,7 @@ from .loading import (
     parquet_sources,
     read_sources,
     result_order,
+    without_header,
 )
 
 DIALECT = "spark"
@@ -82,10 +83,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     with tempfile.TemporaryDirectory(prefix="segl-spark-") as folder:
         overrides = parquet_sources(reader, sources, Path(folder))
         sql = engine_sql(compilation, plan, DIALECT, as_of, overrides, kpis=kpis)
-        rows = spark.sql(_without_comments(sql)).collect()
+        rows = spark.sql(without_header(sql)).collect()
     return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
                          result_order(plan, kpis))
 
-
-def _without_comments(sql: str) -> str:
-    return "\n".join(line for line in sql.splitlines() if not line.startswith("--"))

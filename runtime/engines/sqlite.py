@@ -26,6 +26,7 @@ from .loading import (
     members_frame,
     read_sources,
     result_order,
+    without_header,
 )
 
 DIALECT = "sqlite"
@@ -50,7 +51,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
         sql = engine_sql(compilation, plan, DIALECT, as_of,
                          {s.name: SourceOverride("table", table_name(s.name)) for s in sources},
                          kpis=kpis)
-        rows = connection.execute(_without_comments(sql)).fetchall()
+        rows = connection.execute(without_header(sql)).fetchall()
     finally:
         connection.close()
     return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
@@ -102,6 +103,3 @@ def _text_function(method):
         return method(value) if isinstance(value, str) else value
     return apply
 
-
-def _without_comments(sql: str) -> str:
-    return "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
