@@ -37,6 +37,44 @@ def _sqlite_date_part(unit: str, value: exp.Expression) -> exp.Expression:
                                                                  value]), "INT", copy=False)
 
 
+# A LIKE pattern as a GLOB pattern: GLOB's own wildcards are bracketed first (so that they
+# match themselves), then LIKE's `%` and `_` become GLOB's `*` and `?`. The order matters:
+# `[` before the replacements that add brackets. A backslash is an ordinary character in
+# both (segl's `like` has no escape character, as on DuckDB).
+_GLOB_STEPS = (("[", "[[]"), ("*", "[*]"), ("?", "[?]"), ("%", "*"), ("_", "?"))
+_GLOB_CHARACTERS = dict(_GLOB_STEPS)
+
+
+def glob_pattern(like: str) -> str:
+    """A LIKE pattern written as the GLOB pattern that matches the same texts."""
+    return "".join(_GLOB_CHARACTERS.get(character, character) for character in like)
+
+
+def _sqlite_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
+    # SQLite's LIKE ignores the case of ASCII letters; GLOB compares exactly, like every
+    # other engine's LIKE. A pattern that is not a literal is translated by the query.
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        return exp.Glob(this=value, expression=exp.Literal.string(glob_pattern(pattern.name)))
+    for old, new in _GLOB_STEPS:
+        pattern = exp.Replace(this=pattern, expression=exp.Literal.string(old),
+                              replacement=exp.Literal.string(new))
+    return exp.Glob(this=value, expression=pattern)
+
+
+def _like_without_escape(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
+    # PostgreSQL, Spark and ClickHouse take a backslash in a LIKE pattern as an escape
+    # character; segl's `like` has none (as on DuckDB and SQLite): each backslash is doubled
+    # to mean itself. A pattern without one is written as it is.
+    backslash = "\\"
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        if backslash in pattern.name:
+            pattern = exp.Literal.string(pattern.name.replace(backslash, backslash * 2))
+    else:
+        pattern = exp.Replace(this=pattern, expression=exp.Literal.string(backslash),
+                              replacement=exp.Literal.string(backslash * 2))
+    return exp.Like(this=value, expression=pattern)
+
+
 @dataclass(frozen=True)
 class DialectRules:
     name: str
@@ -68,21 +106,29 @@ class DialectRules:
     timestamp_type: str = "TIMESTAMP"
     # Function names for upper and lower case that map every letter, not ASCII only.
     case_functions: tuple[str, str] | None = None
+    # How `value LIKE pattern` is written where the engine's LIKE ignores case (SQLite) or
+    # has an escape character (a backslash): the text predicates are case-sensitive, and
+    # only `%` and `_` are special, on every engine.
+    like: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None
     notes: tuple[str, ...] = field(default=())
 
 
 RULES: dict[str, DialectRules] = {
     "duckdb": DialectRules("duckdb", _duckdb_file, frozenset({"parquet", "csv"})),
-    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"})),
-    "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"})),
+    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"}),
+                          like=_like_without_escape),
+    "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"}),
+                               like=_like_without_escape),
     "clickhouse": DialectRules("clickhouse", _clickhouse_file, frozenset({"parquet", "csv"}),
                                as_of_parameter="{as_of:Date32}", date_type="Nullable(Date32)",
                                timestamp_type="Nullable(DateTime64(6))",
                                case_functions=("upperUTF8", "lowerUTF8"),
+                               like=_like_without_escape,
                                kpi_settings=(("group_by_use_nulls", 1),)),
+    "postgres": DialectRules("postgres", like=_like_without_escape),
     "tsql": DialectRules("tsql", boolean_values=False),
     "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
-                           exact_decimals=False),
+                           exact_decimals=False, like=_sqlite_like),
     "mysql": DialectRules("mysql", grouping_sets=False),
 }
 

@@ -708,12 +708,12 @@ class SqlGenerator:
         value = _paren(self.value(node.value), 5)
         pattern = node.pattern
         if node.op == "like":
-            return exp.Like(this=value, expression=self.value(pattern))
+            return self.like(value, self.value(pattern))
         if isinstance(pattern, ir.Literal) and not re.search(r"[%_\\]", str(pattern.value)):
             text = str(pattern.value)
             wrapped = {"contains": f"%{text}%", "starts_with": f"{text}%",
                        "ends_with": f"%{text}"}[node.op]
-            return exp.Like(this=value, expression=exp.Literal.string(wrapped))
+            return self.like(value, exp.Literal.string(wrapped))
         needle = self.value(pattern)
         if node.op == "contains":
             return exp.GT(this=exp.StrPosition(this=value, substr=needle),
@@ -728,6 +728,11 @@ class SqlGenerator:
             exp.GTE(this=exp.Length(this=value.copy()), expression=length.copy()),
             exp.EQ(this=exp.Substring(this=value, start=start), expression=needle),
         )
+
+    def like(self, value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
+        if self.rules.like is not None:
+            return self.rules.like(value, pattern)
+        return exp.Like(this=value, expression=pattern)
 
     def value_IsMissing(self, node: ir.IsMissing) -> exp.Expression:
         test = exp.Is(this=_paren(self.value(node.value), 5), expression=exp.Null())
@@ -965,7 +970,7 @@ def _is_condition(node: ir.Expr) -> bool:
 _PRECEDENCE: tuple[tuple[type, int], ...] = (
     (exp.Or, 1), (exp.And, 2), (exp.Not, 3),
     (exp.EQ, 4), (exp.NEQ, 4), (exp.LT, 4), (exp.LTE, 4), (exp.GT, 4), (exp.GTE, 4),
-    (exp.Between, 4), (exp.In, 4), (exp.Like, 4), (exp.Is, 4),
+    (exp.Between, 4), (exp.In, 4), (exp.Like, 4), (exp.Glob, 4), (exp.Is, 4),
     (exp.Add, 5), (exp.Sub, 5), (exp.Mul, 6), (exp.Div, 6), (exp.Neg, 7),
 )
 

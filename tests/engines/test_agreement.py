@@ -89,6 +89,54 @@ segment uppered = upper(city) = "ZÜRICH"
     }
 
 
+TEXTS = """
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  name text
+  pattern text
+}
+"""
+TEXT_ROWS = [
+    (1, "Amsterdam", "am%"), (2, "amsterdam", "Am%"), (3, "AMSTERDAM", "%DAM"),
+    (4, "100% wol", "100%"), (5, "a_b", "a?b"), (6, "a*b?", "a*b?"), (7, "[x]", "[x]"),
+    (8, "aXb", None), (9, "aXb", "a_b"), (10, "a\\b", "a\\_"), (11, "a%", None),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_text_matching_is_case_sensitive_and_wildcards_mean_what_they_say(
+        project, engine, engine_options):
+    # SQLite's LIKE ignores ASCII case and its GLOB has wildcards of its own (* ? [...]);
+    # PostgreSQL, Spark and ClickHouse take a backslash as LIKE's escape character: none of
+    # it may leak into segl's `like`, `contains`, `starts with` and `ends with`.
+    path = project(TEXTS + """
+segment like_lower = name like "am%"
+segment like_upper = name like "AM%"
+segment starts_lower = name starts with "ams"
+segment contains_upper = name contains "STER"
+segment ends_lower = name ends with "dam"
+segment one_character = name like "a_b"
+segment glob_characters = name like "a*b?" or name like "[x]"
+segment ends_with_question_mark = name like "%?"
+segment percent_taken_literally = name starts with "100%"
+segment backslash_is_a_character = name like "a\\\\%"
+segment pattern_from_a_column = name like pattern
+""", {"customers": [dict(zip(("customer_id", "name", "pattern"), row, strict=True))
+                    for row in TEXT_ROWS]},
+        {"customers": {"customer_id": pl.Int64, "name": pl.String, "pattern": pl.String}})
+    evaluation = evaluate(path, as_of=date(2026, 6, 30), engine=engine,
+                          engine_options=engine_options)
+    result = {name: [r[0] for r in evaluation.connection.execute(
+        f'SELECT customer_id FROM {evaluation.table} WHERE "{name}" ORDER BY 1').fetchall()]
+        for name in evaluation.segments}
+    assert result == {
+        "like_lower": [2], "like_upper": [3], "starts_lower": [2], "contains_upper": [3],
+        "ends_lower": [1, 2], "one_character": [5, 8, 9, 10], "glob_characters": [6, 7],
+        "ends_with_question_mark": [6], "percent_taken_literally": [4],
+        "backslash_is_a_character": [10], "pattern_from_a_column": [3, 4, 6, 7, 9, 10],
+    }
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_division_is_exact_never_integer_and_missing_by_zero(project, engine, engine_options):
     result = members(project, engine, engine_options, """

@@ -35,7 +35,13 @@ AS_OF = date(2026, 6, 30)
 
 numbers = st.one_of(st.none(), st.integers(-5, 5))
 floats = st.one_of(st.none(), st.sampled_from([-1.5, 0.0, 0.25, 1.0, 2.5, 10.0]))
-texts = st.one_of(st.none(), st.sampled_from(["a", "A", "b", "a ", "ä", ""]))
+texts = st.one_of(st.none(), st.sampled_from(["a", "A", "b", "a ", "ä", "", "aB", "a_b", "a*?",
+                                               "[a]", "a\\b"]))
+# Text matching: case, `%` and `_`, and characters that are wildcards elsewhere (SQLite's
+# GLOB: * ? [) or an escape character (a backslash) must mean the same on every engine.
+# (Patterns as written in a .seg string: `\\` is one backslash.)
+like_patterns = st.sampled_from(["a%", "A%", "%b", "_", "a_b", "%*%", "[a]", "%?", "a\\\\b"])
+needles = st.sampled_from(["a", "A", "B", "_", "*", "[", "%", "a\\\\"])
 dates = st.one_of(st.none(), st.dates(date(2024, 1, 1), date(2026, 12, 31)))
 
 atoms = st.one_of(
@@ -48,7 +54,10 @@ atoms = st.one_of(
     st.builds(lambda v: f"d >= {v.isoformat()}", st.dates(date(2024, 1, 1), date(2026, 12, 31))),
     st.builds(lambda v, k: f"n / {v} > {k}", st.sampled_from(["2", "3", "x"]),
               st.sampled_from(["0", "0.5", "1"])),
-    st.sampled_from(["t is missing", "n is present", "d is missing"]),
+    st.sampled_from(["t is missing", "n is present", "d is missing", "t like upper(t)"]),
+    st.builds(lambda p: f't like "{p}"', like_patterns),
+    st.builds(lambda op, v: f't {op} "{v}"',
+              st.sampled_from(["starts with", "ends with", "contains"]), needles),
     st.builds(lambda w, k: f"count(orders) in last {w} days > {k}", st.integers(1, 400),
               st.integers(0, 2)),
     st.builds(lambda k: f"sum(orders.amount) >= {k}", st.sampled_from(["0", "1", "2.5"])),

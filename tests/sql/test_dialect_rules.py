@@ -3,10 +3,15 @@ the same constructs on the engines themselves)."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from segl.compiler.api import compile_source, sql_for_plan, to_sql
+from segl.compiler.dialects import glob_pattern
 from segl.compiler.plan import plan_for
 from segl.compiler.source import SourceFile
 from segl.compiler.to_sql import SourceOverride
@@ -79,3 +84,75 @@ def test_sources_can_be_moved_to_engine_tables_or_files(compilation):
     assert "parquet.`/tmp/c.parquet` AS customer" in text
     # without the override, postgres reads the declared warehouse tables
     assert "FROM s.customers AS customer" in sql(compilation, "postgres")
+
+
+TEXT_MATCHES = """
+entity customer from parquet "data/customers.parquet", table "s.customers" key customer_id {
+  customer_id int
+  city text
+  pattern text
+}
+segment starts = city starts with "Ams"
+segment ends = city ends with "dam"
+segment contains = city contains "ster"
+segment wildcards = city like "A_*?[%"
+segment by_column = city like pattern
+segment backslash = city like "a\\\\b%"
+"""
+
+
+def test_sqlite_matches_text_with_glob_and_other_dialects_keep_like():
+    compilation = compile_source(SourceFile("text.seg", TEXT_MATCHES))
+    assert compilation.ok, compilation.diagnostics
+    text = sql(compilation, "sqlite")
+    assert "LIKE" not in text
+    for glob in ("city GLOB 'Ams*'", "city GLOB '*dam'", "city GLOB '*ster*'",
+                 "city GLOB 'A?[*][?][[]*'"):
+        assert glob in text
+    # a pattern that is not a literal is translated by the query, `[` first
+    assert ("city GLOB REPLACE( REPLACE(REPLACE(REPLACE(REPLACE(pattern, '[', '[[]'), '*', "
+            "'[*]'), '?', '[?]'), '%', '*'), '_', '?' )") in " ".join(text.split())
+    assert "city GLOB 'a\\b*'" in text  # a backslash is an ordinary character in GLOB
+    for dialect in ("duckdb", "postgres", "spark", "clickhouse", "snowflake"):
+        other = sql(compilation, dialect)
+        assert "GLOB" not in other and "city LIKE 'Ams%'" in other
+        assert "city LIKE 'A_*?[%'" in other
+
+
+def test_a_backslash_in_a_like_pattern_is_doubled_where_like_escapes_with_it():
+    compilation = compile_source(SourceFile("text.seg", TEXT_MATCHES))
+    for dialect in ("duckdb", "snowflake"):  # no escape character: as written
+        text = sql(compilation, dialect)
+        assert "city LIKE pattern" in text and "REPLACE" not in text
+    assert "city LIKE 'a\\b%'" in sql(compilation, "duckdb")
+    assert "city LIKE 'a\\\\b%'" in sql(compilation, "postgres")
+    for dialect in ("postgres", "spark", "clickhouse"):
+        text = sql(compilation, dialect)
+        assert "city LIKE 'Ams%'" in text  # patterns without a backslash are unchanged
+        assert "city LIKE REPLACE(pattern, " in text
+
+
+def _like(text: str, pattern: str) -> bool:
+    """SQL LIKE without an escape character, case-sensitive: `%` any run, `_` one
+    character, everything else itself (written independently of the compiler)."""
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, flags=re.DOTALL) is not None
+
+
+pattern_characters = st.sampled_from(list("aAbB%_*?[]^\\-!é"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(pattern_characters, max_size=5), min_size=1, max_size=6),
+       pattern=st.text(pattern_characters, max_size=5))
+def test_a_like_pattern_as_sqlite_glob_matches_what_like_matches(texts, pattern):
+    connection = sqlite3.connect(":memory:")
+    literal = "SELECT ? GLOB ?"
+    translated = ("SELECT ? GLOB REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(?, '[', '[[]'), "
+                  "'*', '[*]'), '?', '[?]'), '%', '*'), '_', '?')")
+    for text in texts:
+        expected = _like(text, pattern)
+        (got,) = connection.execute(literal, (text, glob_pattern(pattern))).fetchone()
+        assert bool(got) is expected, (text, pattern, glob_pattern(pattern))
+        (got,) = connection.execute(translated, (text, pattern)).fetchone()
+        assert bool(got) is expected, (text, pattern)

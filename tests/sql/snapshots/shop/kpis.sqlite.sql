@@ -208,7 +208,7 @@ WITH agg_orders AS (
     COALESCE(education IN ('bachelor', 'master', 'doctorate'), FALSE) AS higher_educated,
     COALESCE(province IN ('Noord-Holland', 'Zuid-Holland', 'Utrecht'), FALSE) AS randstad,
     COALESCE(city IN ('Amsterdam', 'Rotterdam', 'Den Haag', 'Utrecht'), FALSE) AS big_cities,
-    COALESCE(postcode LIKE '10%', FALSE) AS amsterdam_postcodes,
+    COALESCE(postcode GLOB '10*', FALSE) AS amsterdam_postcodes,
     COALESCE(country = 'BE', FALSE) AS belgium,
     COALESCE(interest = 'sustainability' OR sustainability_score >= 4, FALSE) AS sustainability_minded,
     COALESCE(app_user AND device = 'ios', FALSE) AS ios_app_users,
