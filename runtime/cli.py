@@ -35,7 +35,7 @@ from . import api, diff_report
 from . import diff as diffing
 from . import fmt as formatting
 from .engines import ENGINES
-from .errors import DataError, UsageError
+from .errors import DataError, OutputError, UsageError
 from .expectations import check_expectations, overlaps
 from .explain import explain as explain_segment
 from .kpis import kpi_table
@@ -100,7 +100,7 @@ def reporting():
         for problem in exc.problems:
             sys.stderr.write(f"data error: {problem}\n")
         raise Exit(USAGE_OR_DATA_ERROR) from None
-    except UsageError as exc:
+    except (UsageError, OutputError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         raise Exit(USAGE_OR_DATA_ERROR) from None
 

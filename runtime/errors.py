@@ -14,3 +14,9 @@ class DataError(Exception):
 
 class UsageError(Exception):
     """A command-line or project-file mistake (exit code 2)."""
+
+
+class OutputError(Exception):
+    """An output file could not be written (a full disk, a file-size limit, no permission):
+    exit code 2. The message names the file and says that its previous content is
+    unchanged (outputs are written to a temporary file and renamed)."""

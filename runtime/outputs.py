@@ -5,13 +5,17 @@ into place, so a reader never sees half a file and a failed run leaves the old f
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 from segl.compiler.to_sql import ident
+
+from .errors import OutputError
 
 FORMATS = ("csv", "parquet", "json")
 
@@ -59,18 +63,44 @@ def members_query(table: str, key: str, segments: list[str], shape: str,
 @contextlib.contextmanager
 def atomic_path(path: str) -> Iterator[str]:
     """A temporary path beside `path`, renamed onto it when the block succeeds and removed
-    when it fails: a reader never sees half a file, and a failure keeps the old one."""
+    when it fails: a reader never sees half a file, and a failure keeps the old one. A
+    failure to write (a full disk, a file-size limit, no permission) is an OutputError
+    naming the file."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
+    existed = target.exists()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+        os.close(handle)
+    except OSError as exc:
+        raise OutputError(_cannot_write(path, _reason(exc), existed)) from None
     try:
         yield temp
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, (OSError, duckdb.IOException)):
+            raise OutputError(_cannot_write(path, _reason(exc), existed)) from None
         raise
+
+
+def _cannot_write(path: str, reason: str, existed: bool) -> str:
+    kept = f"the previous `{path}` is unchanged" if existed else "no file was written"
+    return f"cannot write `{path}`: {reason}; {kept}"
+
+
+def _reason(exc: BaseException) -> str:
+    """The operating system's reason: DuckDB reports the errno of a failed write inside its
+    message (which names its own temporary file, so it is not repeated)."""
+    number = getattr(exc, "errno", None)
+    if number is None:
+        found = re.search(r'"errno"\s*:\s*"?(\d+)', str(exc))
+        number = int(found.group(1)) if found else None
+    if number:
+        return f"{os.strerror(number).lower()} ({errno.errorcode.get(number, number)})"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def write_text_atomically(path: str, text: str, mode: int | None = None) -> None:

@@ -3,11 +3,13 @@ sample of data, so that `segl run` works straight away."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import OutputError, UsageError
+from .outputs import write_text_atomically
 
 SEGMENTS = '''# My first segments. Run them with `segl run`; see docs/tutorial.md.
 
@@ -59,7 +61,16 @@ def scaffold(folder: Path, customers: int = 200, seed: int = 1) -> list[Path]:
             order_rows.append(f"{key},{day.isoformat()} 12:00:00,{rng.randrange(500, 25000) / 100}")
     files[folder / "data" / "customers.csv"] = "\n".join(customer_rows) + "\n"
     files[folder / "data" / "orders.csv"] = "\n".join(order_rows) + "\n"
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    written: list[Path] = []
+    try:
+        for path, text in files.items():
+            write_text_atomically(str(path), text)
+            written.append(path)
+    except OutputError:
+        # Half a project would make the next `segl init` refuse: take back what was written.
+        for path in written:
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (folder / "data").rmdir()
+        raise
     return list(files)
