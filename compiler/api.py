@@ -10,6 +10,7 @@ from pathlib import Path
 from . import model as m
 from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
+from .dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads through it
 from .kpi_sql import generate_kpi_sql
 from .plan import Plan, plan_for
 from .resolve import (
@@ -21,6 +22,7 @@ from .resolve import (
     resolve,
 )
 from .source import SourceFile
+from .to_polars import scan_source
 from .to_sql import AsOf, SourceOverride, generate_sql
 from .typecheck import typecheck
 
@@ -84,6 +86,12 @@ def compile_file(
         diagnostic = error("E104", f"`{path}` is not UTF-8 text", None)
         return Compilation(str(path), None, [diagnostic])
     return compile_source(source, params, schema_provider)
+
+
+def polars_scan_source(table: m.Table):
+    """How the Polars backend reads a table's first file location (lazily; None when it has
+    none Polars reads): the runtime reads one source alone to name one that cannot be read."""
+    return scan_source(table)
 
 
 def select_segments(model: m.Model, names: list[str] | None) -> list[str]:

@@ -11,13 +11,33 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+# How DuckDB reads a CSV file: a header line, and `"` quoting values (RFC 4180) whatever
+# the sniffer saw in the first rows. Left to the sniffer, a file whose sample holds no quote
+# (or a broken quoted row) is read with no quote character: every quoted value then keeps
+# its quotes (`"Amsterdam"`), silently, and a quote left open deep in the file is taken as
+# text. Delimiter and column types are still sniffed.
+DUCKDB_CSV_OPTIONS: tuple[tuple[str, bool | str], ...] = (("header", True), ("quote", '"'))
 
-def _duckdb_file(kind: str, path: str) -> exp.Expression:
+
+def duckdb_file_reader(
+    kind: str, path: str,
+    options: tuple[tuple[str, bool | int | str | exp.Expression], ...] = (),
+) -> exp.Expression:
+    """`read_parquet('path')` or `read_csv('path', header = TRUE, quote = '"')`, with
+    `options` added (the runtime adds `store_rejects` to find bad rows)."""
     reader = "read_parquet" if kind == "parquet" else "read_csv"
     args: list[exp.Expression] = [exp.Literal.string(path)]
-    if kind == "csv":
-        args.append(exp.EQ(this=exp.column("header"), expression=exp.true()))
+    for name, value in (*(DUCKDB_CSV_OPTIONS if kind == "csv" else ()), *options):
+        literal = (value if isinstance(value, exp.Expression)
+                   else exp.Boolean(this=value) if isinstance(value, bool)
+                   else exp.Literal.number(value) if isinstance(value, int)
+                   else exp.Literal.string(value))
+        args.append(exp.EQ(this=exp.column(name), expression=literal))
     return exp.Anonymous(this=reader, expressions=args)
+
+
+def _duckdb_file(kind: str, path: str) -> exp.Expression:
+    return duckdb_file_reader(kind, path)
 
 
 def _spark_file(kind: str, path: str) -> exp.Expression:

@@ -63,6 +63,24 @@ def qualified(table: str, column: str) -> str:
     return f"{table}.{column}"
 
 
+def scan_source(table: m.Table) -> pl.LazyFrame | None:
+    """The table's first file location, lazily (None when it has none Polars reads); CSV
+    columns get the model's types. (The runtime also scans one source alone to name the
+    one that cannot be read.)"""
+    for location in table.locations:
+        path = location.path or location.target
+        if location.kind == "parquet":
+            return pl.scan_parquet(path)
+        if location.kind == "csv":
+            frame = pl.scan_csv(path, try_parse_dates=True, infer_schema_length=10_000)
+            casts = {c.name: POLARS_TYPES[c.type] for c in table.columns
+                     if c.type in POLARS_TYPES}
+            schema = frame.collect_schema()
+            return frame.with_columns([pl.col(name).cast(kind) for name, kind in
+                                       casts.items() if name in schema])
+    return None
+
+
 def generate_polars(plan: Plan, as_of: date) -> PolarsQuery:
     """The whole plan as one lazy Polars query, for a fixed as_of date."""
     return PolarsGenerator(plan, as_of).query()
@@ -114,17 +132,9 @@ class PolarsGenerator:
     # ---------------------------------------------------------------- sources
     def scan(self, table: m.Table) -> pl.LazyFrame:
         """The table's first file location, lazily; CSV columns get the model's types."""
-        for location in table.locations:
-            path = location.path or location.target
-            if location.kind == "parquet":
-                return pl.scan_parquet(path)
-            if location.kind == "csv":
-                frame = pl.scan_csv(path, try_parse_dates=True, infer_schema_length=10_000)
-                casts = {c.name: POLARS_TYPES[c.type] for c in table.columns
-                         if c.type in POLARS_TYPES}
-                schema = frame.collect_schema()
-                return frame.with_columns([pl.col(name).cast(kind) for name, kind in
-                                           casts.items() if name in schema])
+        frame = scan_source(table)
+        if frame is not None:
+            return frame
         kinds = sorted({loc.kind for loc in table.locations})
         if any(f"`{table.name}` from a" in d.message for d in self.errors):
             return pl.LazyFrame()  # reported once per source

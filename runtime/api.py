@@ -7,15 +7,23 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from segl.compiler import model as m
 from segl.compiler.api import Compilation, compile_file, select_segments, sql_for_plan
 from segl.compiler.plan import Plan, plan_for
 from segl.compiler.to_sql import AsOf
 
+from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
-from .engines import engine_module, run_members
+from .engines import engine_module, loading, run_members
 from .engines.loading import duckdb_output_types
 from .errors import DataError
-from .sources import DuckDBSchemas, check_declared_types, check_entity_key, check_lookup_keys
+from .sources import (
+    DuckDBSchemas,
+    check_csv_rows,
+    check_declared_types,
+    check_entity_key,
+    check_lookup_keys,
+)
 
 
 @dataclass
@@ -64,10 +72,28 @@ def load(
     compilation = compile_file(path, params, schemas)
     if schemas.problems:
         raise DataError(schemas.problems)
+    if schemas.header_only and not compilation.ok:
+        # A CSV file without rows reads as text: that explains the type errors it causes.
+        raise DataError(list(schemas.header_only.values()))
     if compilation.model is not None:
         # A declared type that the data contradicts explains any type errors that follow.
         check_declared_types(compilation.model, schemas)
     return compilation, connection
+
+
+def check_data(compilation: Compilation, connection: duckdb.DuckDBPyConnection) -> None:
+    """What `segl check` checks beyond the schemas: every row of every CSV source, and the
+    keys of the entity and of every lookup. Raises DataError."""
+    model = compilation.require_ok()
+    check_csv_rows(model)
+    with named_data_errors(lambda: model.tables):
+        check_entity_key(connection, model)
+        check_lookup_keys(connection, model, tuple(model.lookups))
+
+
+def tables_read(plan: Plan) -> list[m.Table]:
+    """The sources a plan's query reads."""
+    return [plan.model.table(name) for name in loading.tables_read(plan, "duckdb")]
 
 
 def evaluate(
@@ -100,17 +126,19 @@ def evaluate(
     plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis)
     # Executed, not read: skip pretty-printing (it costs as much as generating).
     sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
-    check_entity_key(connection, model)
-    check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-    if engine == "duckdb":
-        result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
-                                         list(plan.segmentations))
-    else:
-        frame = run_members(engine, compilation, plan, when, connection=connection,
-                            **(engine_options or {}))
-        types = duckdb_output_types(compilation, plan, when, connection)
-        result = duckdb_engine.load_members(connection, frame, plan.key, list(plan.outputs),
-                                            list(plan.segmentations), types)
+    with named_data_errors(lambda: tables_read(plan), engine):
+        check_entity_key(connection, model)
+        check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
+        if engine == "duckdb":
+            result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
+                                             list(plan.segmentations))
+        else:
+            frame = run_members(engine, compilation, plan, when, connection=connection,
+                                **(engine_options or {}))
+            types = duckdb_output_types(compilation, plan, when, connection)
+            result = duckdb_engine.load_members(connection, frame, plan.key,
+                                                list(plan.outputs), list(plan.segmentations),
+                                                types)
     # Every declared bucket, in declaration order, an empty one with 0 (GROUP BY omits it).
     buckets = {name: {b.name: result.buckets.get(name, {}).get(b.name, 0)
                       for b in model.segmentations[name].buckets}

@@ -211,12 +211,14 @@ def check(files, params, database, no_data, evaluate_data, as_of):
             if no_data:
                 compilation = compile_file(file, values)
             else:
-                compilation, _ = api.load(file, values, database or project.database)
+                compilation, connection = api.load(file, values, database or project.database)
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
                 failed = True
                 usage_only = usage_only and all(d.code == "E401" for d in compilation.errors)
                 continue
+            if not no_data:
+                api.check_data(compilation, connection)
             model = compilation.model
             parts = [_count(len(model.segments), "segment")]
             if model.segmentations:

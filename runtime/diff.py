@@ -29,6 +29,7 @@ from segl.compiler.source import SourceFile, Span
 from segl.compiler.to_sql import ident
 
 from . import api
+from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
 from .errors import DataError, UsageError
 from .sources import DuckDBSchemas, relation_sql
@@ -455,7 +456,8 @@ def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | Non
                        f"{_joined_rows(tables, groups)}")
     entry.members = _member_counts(connection, groups, request.examples)
     if request.by:
-        _breakdowns(entry.members, connection, described, request.by)
+        with named_data_errors(lambda: [described.entity]):  # it reads another column
+            _breakdowns(entry.members, connection, described, request.by)
     if "base" in tables and "head" in tables:
         shared = [s for s in outputs["base"][1] if s in outputs["head"][1]]
         entry.moves = _moves(connection, tables, shared)

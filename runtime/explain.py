@@ -12,7 +12,8 @@ from segl.compiler.api import Compilation, select_segments, sql_for_plan
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf, ident
 
-from .api import load, resolve_as_of
+from .api import load, resolve_as_of, tables_read
+from .bad_data import named_data_errors
 from .errors import UsageError
 from .sources import check_entity_key
 
@@ -62,8 +63,9 @@ def explain(path: str, segment: str, as_of=None, params=None, database=None) -> 
     plan = plan_for(probe_model, list(probes))
     sql = sql_for_plan(plan, Compilation(compilation.path, probe_model, []), "duckdb",
                        AsOf("date", resolve_as_of(as_of)))
-    check_entity_key(connection, model)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE segl_explain AS {sql}")
+    with named_data_errors(lambda: tables_read(plan)):
+        check_entity_key(connection, model)
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE segl_explain AS {sql}")
     names = [ident(name).sql("duckdb") for name in probes]
     alone = [f"count(*) FILTER (WHERE {n})" for n in names]
     cumulative = [f"count(*) FILTER (WHERE {' AND '.join(names[: i + 1])})"

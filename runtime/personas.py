@@ -16,6 +16,7 @@ from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf, SqlGenerator, ident
 
 from .api import Evaluation, evaluate, load
+from .bad_data import named_data_errors
 from .errors import UsageError
 from .explain import condition_text, condition_texts
 from .kpis import GroupKpis, kpi_table
@@ -73,9 +74,10 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
     both = _count(evaluation, f"{_q(persona.segment)} AND {_q(probe.name)}")
     kpis = next((g for g in kpi_table(evaluation) if g.name == persona.segment), None) \
         if model.kpis else None
+    with named_data_errors(lambda: [model.entity]):  # it reads the profile's columns
+        profile = _profile_in_data(evaluation, model, persona)
     return PersonaReport(persona, checks, evaluation.sizes[persona.segment],
-                         evaluation.entities, evaluation.sizes[probe.name], both,
-                         _profile_in_data(evaluation, model, persona), kpis)
+                         evaluation.entities, evaluation.sizes[probe.name], both, profile, kpis)
 
 
 def check_profile(model: m.Model, persona: m.Persona, as_of) -> list[ConditionCheck]:

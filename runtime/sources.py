@@ -7,10 +7,22 @@ import glob
 
 import duckdb
 from segl.compiler import model as m
+from segl.compiler.api import duckdb_file_reader
 from segl.compiler.ir import Type
 from segl.compiler.to_sql import ident
 
+from .bad_data import (
+    csv_dialect_problems,
+    csv_is_empty,
+    csv_row_problems,
+    location_files,
+    parquet_reason,
+    redacted,
+    shown_file,
+    source_label,
+)
 from .errors import DataError
+from .parquet_checksums import checksum_mismatches
 
 # DuckDB type names -> segl types (prefix match; DECIMAL(18,2), TIMESTAMP WITH TIME ZONE …).
 _DUCKDB_TYPES = (
@@ -34,54 +46,89 @@ def relation_sql(location: m.Location) -> str:
     """A DuckDB FROM-clause item for a location."""
     if location.kind == "table":
         return location.target
-    path = (location.path or location.target).replace("'", "''")
-    if location.kind == "parquet":
-        return f"read_parquet('{path}')"
-    return f"read_csv('{path}', header = true)"
+    return duckdb_file_reader(location.kind, location.path or location.target).sql("duckdb")
 
 
 class DuckDBSchemas:
     """A schema provider for the compiler: column types of each source, read from the data.
-    Problems reading a source are kept in `problems` for the runtime to report."""
+    Problems reading a source are kept in `problems` for the runtime to report: a missing or
+    empty file, a damaged Parquet page (its checksum), a CSV file whose first rows DuckDB
+    cannot split into columns. `header_only` holds the CSV files with a header and no rows,
+    whose columns all read as text (that explains type errors that follow)."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self.connection = connection
         self.problems: list[str] = []
         self.actual: dict[str, dict[str, str]] = {}
+        self.header_only: dict[str, str] = {}  # table -> a problem naming the file
 
     def __call__(self, table: m.Table) -> dict[str, Type] | None:
         if not table.locations:
             return None
         location = table.locations[0]
-        where = _where(table, location)
+        where = source_label(table, location)
         if location.kind != "table":
-            path = location.path or location.target
-            if not glob.glob(path):
-                what = "no file matches" if any(c in path for c in "*?[") else "no file"
-                self.problems.append(f"{where}: {what} `{location.target}` "
-                                     f"(looked for {path})")
+            problems = _file_problems(table, location)
+            if problems:
+                self.problems += problems
                 return None
         try:
             rows = self.connection.execute(
                 f"DESCRIBE SELECT * FROM {relation_sql(location)}"
             ).fetchall()
         except duckdb.Error as exc:
-            message = str(exc).splitlines()[0]
             if location.kind == "table":
+                message = str(exc).splitlines()[0]
                 self.problems.append(f"{where}: table `{location.target}` cannot be read "
                                      f"({message}); pass --db with the DuckDB database that "
                                      "holds it")
+            elif location.kind == "csv":
+                self.problems += csv_row_problems(table, location) or [
+                    f"{where}: cannot read `{location.target}`: {redacted(exc)}"]
             else:
-                self.problems.append(f"{where}: cannot read `{location.target}`: {message}")
+                self.problems.append(f"{where}: `{location.target}` cannot be read: "
+                                     f"{parquet_reason(exc)}")
             return None
+        if location.kind == "csv":
+            problems = csv_dialect_problems(table, location, [row[0] for row in rows])
+            if problems:
+                self.problems += problems
+                return None
+            if self._no_rows(location, rows):
+                self.header_only[table.name] = (
+                    f"{where}: `{location.target}` has a header but no rows, so every column "
+                    "reads as text (segl takes a CSV file's column types from its rows): add "
+                    "rows, or write the table as Parquet, which keeps its types")
         self.actual[table.name] = {name: kind for name, kind, *_ in rows}
         return {name: segl_type(kind) for name, kind, *_ in rows}
 
+    def _no_rows(self, location: m.Location, rows: list[tuple]) -> bool:
+        if any(kind != "VARCHAR" for _, kind, *_ in rows):
+            return False  # a column typed from its values: there are rows
+        return not self.connection.execute(
+            f"SELECT 1 FROM {relation_sql(location)} LIMIT 1").fetchall()
 
-def _where(table: m.Table, location: m.Location) -> str:
-    span = location.span or table.span
-    prefix = f"{span}: " if span else ""
-    return f"{prefix}{table.kind} `{table.name}`"
+
+def _file_problems(table: m.Table, location: m.Location) -> list[str]:
+    """What is wrong with a file location before DuckDB reads its schema."""
+    where = source_label(table, location)
+    path = location.path or location.target
+    files = [file for file in location_files(location) if glob.glob(file)]
+    if not files:
+        what = "no file matches" if any(c in path for c in "*?[") else "no file"
+        return [f"{where}: {what} `{location.target}` (looked for {path})"]
+    if location.kind == "csv" and csv_is_empty(location):
+        return [f"{where}: `{location.target}` is empty: a CSV file needs a header line"]
+    problems = []
+    if location.kind == "parquet":
+        for file in files:
+            try:
+                mismatches = checksum_mismatches(file)
+            except (duckdb.Error, OSError):
+                continue  # an unreadable footer: DuckDB's schema read names it
+            problems += [f"{where}: `{shown_file(file, location)}`: {mismatch.describe()}"
+                         for mismatch in mismatches[:1]]
+    return problems
 
 
 _COMPATIBLE = {
@@ -102,21 +149,33 @@ def check_declared_types(model: m.Model, schemas: DuckDBSchemas) -> None:
         actual = schemas.actual.get(table.name)
         if actual is None:
             continue
+        where = source_label(table, table.locations[0])
         for column in table.columns:
             if not column.declared:
                 continue
             if column.name not in actual:
                 problems.append(
-                    f"{_where(table, table.locations[0])}: column `{column.name}` is declared but "
-                    f"the data has no such column (columns: {', '.join(sorted(actual))})"
+                    f"{where}: column `{column.name}` is declared but the data has no such "
+                    f"column (columns: {', '.join(sorted(actual))})"
                 )
                 continue
             found = segl_type(actual[column.name])
             if found is not Type.ANY and found not in _COMPATIBLE.get(column.type, {found}):
-                problems.append(
-                    f"{_where(table, table.locations[0])}: column `{column.name}` is declared "
-                    f"{column.type.value} but is {actual[column.name]} in the data"
-                )
+                problems.append(schemas.header_only.get(table.name) or
+                                f"{where}: column `{column.name}` is declared "
+                                f"{column.type.value} but is {actual[column.name]} in the data")
+    if problems:
+        raise DataError(list(dict.fromkeys(problems)))
+
+
+def check_csv_rows(model: m.Model) -> None:
+    """Every row of every CSV source reads as its column types say (`segl check`: the query
+    itself only converts the columns it reads)."""
+    problems = []
+    for table in model.tables:
+        location = table.locations[0] if table.locations else None
+        if location is not None and location.kind == "csv":
+            problems += csv_row_problems(table, location)
     if problems:
         raise DataError(problems)
 
@@ -132,8 +191,9 @@ def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
             f"SELECT count({key}) - count(DISTINCT {key}) FROM {relation_sql(lookup.locations[0])}"
         ).fetchone()
         if duplicates:
-            problems.append(f"{_where(lookup, lookup.locations[0])}: key column `{lookup.key}` "
-                            f"has {duplicates} duplicate value(s); a lookup has one row per key")
+            problems.append(f"{source_label(lookup, lookup.locations[0])}: key column "
+                            f"`{lookup.key}` has {duplicates} duplicate value(s); a lookup has "
+                            "one row per key")
     if problems:
         raise DataError(problems)
 
@@ -146,7 +206,7 @@ def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> i
         f"SELECT count(*), count(*) - count({key}), count({key}) - count(DISTINCT {key}) "
         f"FROM {relation_sql(entity.locations[0])}"
     ).fetchone()
-    where = _where(entity, entity.locations[0])
+    where = source_label(entity, entity.locations[0])
     problems = []
     if missing:
         problems.append(f"{where}: key column `{entity.key}` is missing in {missing} row(s)")

@@ -148,6 +148,16 @@ class _NoCompilation:
 _NO_COMPILATION = _NoCompilation()  # type: ignore[assignment]
 
 
+def decode_every_value(reader: duckdb.DuckDBPyConnection, source: SourceData) -> None:
+    """Read every value of a Parquet source through DuckDB, which checks what ClickHouse and
+    Spark do not (text that is not UTF-8, among others), before they read the file in place:
+    a file DuckDB cannot read yields no members on any engine. Raises duckdb.Error."""
+    values = [exp.func("bit_xor", exp.func("hash", exp.column(name, quoted=True)))
+              for name, _ in source.columns]
+    reader.execute(exp.select(*values).from_(sqlglot.parse_one(source.relation, read="duckdb"))
+                   .sql("duckdb")).fetchall()
+
+
 def parquet_sources(reader: duckdb.DuckDBPyConnection, sources: Sequence[SourceData],
                     folder: Path) -> dict[str, SourceOverride]:
     """For engines that read Parquet: each source's declared Parquet files, or (for CSV and
@@ -155,6 +165,8 @@ def parquet_sources(reader: duckdb.DuckDBPyConnection, sources: Sequence[SourceD
     overrides = {}
     for source in sources:
         path = source.parquet
+        if path is not None:
+            decode_every_value(reader, source)
         if path is None:
             path = str(folder / f"{source.name}.parquet")
             escaped = path.replace("'", "''")

@@ -9,7 +9,9 @@ from segl.compiler.api import Compilation
 from segl.compiler.plan import Plan
 from segl.compiler.to_polars import generate_polars
 
+from ..bad_data import explain_failure
 from ..errors import DataError
+from .loading import tables_read
 
 
 def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> polars.DataFrame:
@@ -18,11 +20,11 @@ def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> p
     KPI components: the columns of the DuckDB query, with the same names, in its order.
     Raises CompileError for what Polars cannot express, DataError when the data cannot be
     read."""
-    query = generate_polars(plan, as_of)
     try:
+        query = generate_polars(plan, as_of)
         frame = query.frame.collect()
-    except (polars.exceptions.PolarsError, OSError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError([f"{compilation.path}: the polars engine cannot evaluate the "
-                         f"segments: {message}"]) from exc
+    except (polars.exceptions.PolarsError, polars.exceptions.PanicException, OSError) as exc:
+        # (A damaged Parquet page can make Polars panic: a BaseException, caught here too.)
+        tables = [plan.model.table(name) for name in tables_read(plan, "duckdb")]
+        raise DataError(explain_failure(tables, exc, "polars")) from None
     return frame.select(query.columns)

@@ -1,0 +1,304 @@
+"""Bad data, named: when a source file cannot be read, which table, which file, which column
+and which row (or byte) — never a traceback and never a value from the data (a bad row may
+hold personal data, and errors end up in CI logs).
+
+Every engine reads the declared files through DuckDB or, on `--engine polars`, through
+Polars. When reading fails, the source files the query reads are read again through DuckDB,
+one at a time, on a connection of their own:
+
+- a CSV file with `store_rejects`, so DuckDB lists each row it cannot read (its line, byte,
+  column and the kind of problem) instead of stopping at the first;
+- a Parquet file one column at a time, each value decoded, which names the column (and the
+  row group) that cannot be.
+
+`segl check` runs the CSV scan on every CSV source before anything fails (docs/engines.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import glob
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+import duckdb
+import polars as pl
+from segl.compiler import model as m
+from segl.compiler.api import duckdb_file_reader, polars_scan_source
+from segl.compiler.diagnostics import CompileError
+from sqlglot import exp
+
+from .errors import DataError, OutputError, UsageError
+
+# Bad rows listed per file; the others are counted.
+LISTED_ROWS = 3
+# Delimiters the CSV sniffer chooses from; a one-column header holding one of them means the
+# sniffer could not split the rows (see csv_dialect_problems).
+DELIMITERS = (",", ";", "\t", "|")
+_ROW_PROBLEMS = {
+    "MISSING COLUMNS": "fewer values than the header's {width} columns",
+    "TOO MANY COLUMNS": "more values than the header's {width} columns",
+    "UNQUOTED VALUE": "a quoted value is not closed, or text follows its closing quote",
+    "INVALID ENCODING": "bytes that are not UTF-8 (save the file as UTF-8)",
+    "INVALID UNICODE": "bytes that are not UTF-8 (save the file as UTF-8)",
+    "LINE SIZE OVER MAXIMUM": "a line longer than DuckDB reads (max_line_size)",
+}
+
+
+def source_label(table: m.Table, location: m.Location) -> str:
+    """`file.seg:2:22: entity `customer``: where a source is declared."""
+    span = location.span or table.span
+    prefix = f"{span}: " if span else ""
+    return f"{prefix}{table.kind} `{table.name}`"
+
+
+def location_files(location: m.Location) -> list[str]:
+    """The files a file location reads (a glob may match several), in order."""
+    path = location.path or location.target
+    return sorted(glob.glob(path)) if any(c in path for c in "*?[") else [path]
+
+
+def shown_file(file: str, location: m.Location) -> str:
+    """A file as the user wrote it (or, matched by a glob, relative to here when inside)."""
+    if file == (location.path or location.target):
+        return location.target
+    relative = os.path.relpath(file)
+    return file if relative.startswith("..") else relative
+
+
+# ------------------------------------------------------------------------------------- CSV
+def csv_row_problems(table: m.Table, location: m.Location,
+                     header: tuple[str, Sequence[str]] | None = None) -> list[str]:
+    """Every row of a CSV location DuckDB cannot read as segl reads it (the first few per
+    file, and how many more). With `header` (a delimiter and the column names), the file is
+    read with that delimiter and every column as text, nothing sniffed: for a file whose
+    first rows the sniffer could not split."""
+    path = location.path or location.target
+    options: list[tuple[str, bool | int | str | exp.Expression]] = [
+        ("store_rejects", True), ("rejects_table", "segl_rejects"),
+        ("rejects_scan", "segl_reject_scans")]
+    if header is not None:
+        delimiter, names = header
+        options += [("auto_detect", False), ("delim", delimiter), ("columns", exp.Struct(
+            expressions=[exp.PropertyEQ(this=exp.Literal.string(name),
+                                        expression=exp.Literal.string("VARCHAR"))
+                         for name in names]))]
+    reader = duckdb_file_reader("csv", path, tuple(options))
+    connection = duckdb.connect()
+    try:
+        columns = connection.execute(
+            exp.Describe(this=exp.select(exp.Star()).from_(reader)).sql("duckdb")).fetchall()
+        # Reading every column makes DuckDB convert every value (count(*) alone would not).
+        counted = [exp.Count(this=exp.column(name, quoted=True)) for name, *_ in columns]
+        connection.execute(exp.select(*counted).from_(reader.copy()).sql("duckdb")).fetchall()
+        rejects = connection.execute(
+            "SELECT s.file_path, e.line, e.byte_position, e.column_name, e.error_type, "
+            "count(*) OVER (PARTITION BY s.file_path) "
+            "FROM segl_rejects AS e JOIN segl_reject_scans AS s USING (scan_id, file_id) "
+            "ORDER BY s.file_path, e.line").fetchall()
+    except duckdb.Error as exc:
+        return [f"{source_label(table, location)}: cannot read `{location.target}`: "
+                f"{redacted(exc)}"]
+    finally:
+        connection.close()
+    types = {name: kind for name, kind, *_ in columns}
+    problems, listed = [], {}
+    for file, line, byte, column, kind, total in rejects:
+        listed[file] = listed.get(file, 0) + 1
+        if listed[file] > LISTED_ROWS:
+            continue
+        # DuckDB counts bytes from 1; an offset (what `seek` and hex dumps show) from 0.
+        place = (f"line {line}" + (f", column `{column}`" if column else "")
+                 + f" (byte offset {byte - 1})")
+        if kind == "CAST":
+            what = (f"not a valid {types.get(column, 'value')} (the column's type, which "
+                    "DuckDB took from the file's first rows)")
+        else:
+            what = _ROW_PROBLEMS.get(kind, kind.lower()).format(width=len(columns))
+        more = total - LISTED_ROWS
+        tail = f"; and {more} more bad line{'s' if more != 1 else ''}" \
+            if listed[file] == LISTED_ROWS and more > 0 else ""
+        problems.append(f"{source_label(table, location)}: `{shown_file(file, location)}` "
+                        f"{place}: {what}{tail}")
+    return problems
+
+
+def csv_dialect_problems(table: m.Table, location: m.Location,
+                         columns: Sequence[str]) -> list[str]:
+    """A CSV file read as one column whose name holds a delimiter: the sniffer could not
+    split the first rows consistently (a broken row among them, typically a quote left
+    open), so it gave up on the delimiter. Reading with that delimiter names the row."""
+    if len(columns) != 1:
+        return []
+    found = [d for d in DELIMITERS if d in columns[0]]
+    if not found:
+        return []
+    delimiter = max(found, key=columns[0].count)
+    names = _header_names(location, delimiter)
+    problems = csv_row_problems(table, location, (delimiter, names)) if names else []
+    if problems:
+        return problems
+    return [f"{source_label(table, location)}: `{location.target}`: DuckDB could not tell its "
+            f"columns apart (the header has `{delimiter}` but the first rows do not split "
+            "into the same number of values)"]
+
+
+def _header_names(location: m.Location, delimiter: str) -> list[str]:
+    files = location_files(location)
+    if not files:
+        return []
+    with open(files[0], encoding="utf-8-sig", errors="replace", newline="") as stream:
+        return next(csv.reader(stream, delimiter=delimiter), [])
+
+
+def csv_is_empty(location: m.Location) -> bool:
+    """No header line at all: an empty file (or one holding only blank lines)."""
+    path = location.path or location.target
+    if any(c in path for c in "*?["):
+        return False
+    try:
+        with open(path, "rb") as stream:
+            return not stream.read(4096).strip(b" \t\r\n\xef\xbb\xbf")
+    except OSError:
+        return False  # (a folder, no permission: DuckDB's schema read names it)
+
+
+# --------------------------------------------------------------------------------- Parquet
+def parquet_problems(table: m.Table, location: m.Location) -> list[str]:
+    """The first column (and row group) of each file of a Parquet location that DuckDB
+    cannot decode."""
+    problems = []
+    for file in location_files(location):
+        problem = _parquet_file_problem(file)
+        if problem:
+            problems.append(f"{source_label(table, location)}: "
+                            f"`{shown_file(file, location)}` {problem}")
+    return problems
+
+
+def _parquet_file_problem(file: str) -> str | None:
+    connection = duckdb.connect()
+    reader = duckdb_file_reader("parquet", file, (("file_row_number", True),))
+    try:
+        try:
+            columns = [row[0] for row in connection.execute(
+                exp.Describe(this=exp.select(exp.Star()).from_(reader)).sql("duckdb"))
+                .fetchall() if row[0] != "file_row_number"]
+            groups = connection.execute(
+                "SELECT row_group_id, min(row_group_num_rows) FROM parquet_metadata(?) "
+                "GROUP BY ALL ORDER BY 1", [file]).fetchall()
+        except duckdb.Error as exc:
+            return f"cannot be read: {parquet_reason(exc)}"
+        for column in columns:
+            failure = _decode_failure(connection, reader, column, None)
+            if failure is None:
+                continue
+            where = f"column `{column}`"
+            first = 0
+            for group, rows in groups:
+                if _decode_failure(connection, reader, column, (first, first + rows)):
+                    where += f", row group {group} (rows {first + 1} to {first + rows})"
+                    break
+                first += rows
+            return f"{where} cannot be read: {parquet_reason(failure)}"
+        return None
+    finally:
+        connection.close()
+
+
+def _decode_failure(connection: duckdb.DuckDBPyConnection, reader: exp.Expression,
+                    column: str, rows: tuple[int, int] | None) -> duckdb.Error | None:
+    """Decode every value of one column (of the rows [start, end)); the error, if any."""
+    value = exp.column(column, quoted=True)
+    query = exp.select(exp.func("bit_xor", exp.func("hash", value))).from_(reader.copy())
+    if rows is not None:
+        number = exp.column("file_row_number")
+        query = query.where(exp.and_(
+            exp.GTE(this=number, expression=exp.Literal.number(rows[0])),
+            exp.LT(this=number.copy(), expression=exp.Literal.number(rows[1]))))
+    try:
+        connection.execute(query.sql("duckdb")).fetchall()
+    except duckdb.Error as exc:
+        return exc
+    return None
+
+
+def parquet_reason(failure: BaseException) -> str:
+    text = str(failure)
+    if "UTF8" in text or "UTF-8" in text or "utf-8" in text:
+        return "text that is not valid UTF-8"
+    return f"the file is damaged ({redacted(failure)})"
+
+
+# ------------------------------------------------------------------------ any failure
+def redacted(failure: BaseException) -> str:
+    """The first line of an engine's message, with quoted parts (values from the data,
+    file paths of temporary files) left out."""
+    lines = str(failure).strip().splitlines()
+    text = lines[0] if lines else type(failure).__name__
+    text = re.sub(r'"[^"]*"|`[^`]*`|\'[^\']*\'', "…", text)
+    return text[:300]
+
+
+def explain_failure(tables: Sequence[m.Table], failure: BaseException,
+                    engine: str) -> list[str]:
+    """Why reading `tables` failed: the bad rows or columns of their files when DuckDB finds
+    them, else the failing table when Polars was reading, else the engine's own words."""
+    problems: list[str] = []
+    for table in tables:
+        location = table.locations[0] if table.locations else None
+        if location is None or location.kind == "table":
+            continue
+        if location.kind == "csv":
+            problems += csv_row_problems(table, location)
+        else:
+            problems += parquet_problems(table, location)
+    if problems:
+        return problems
+    if isinstance(failure, (pl.exceptions.PolarsError, pl.exceptions.PanicException)):
+        problems = _polars_source_problems(tables)
+        if problems:
+            return problems
+    return [f"the {engine} engine could not read the data: {redacted(failure)}"]
+
+
+def _polars_source_problems(tables: Sequence[m.Table]) -> list[str]:
+    for table in tables:
+        try:
+            frame = polars_scan_source(table)
+            if frame is not None:
+                frame.collect()
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
+            return [f"{source_label(table, table.locations[0])}: Polars cannot read "
+                    f"`{table.locations[0].target}`: {redacted(exc)}"]
+    return []
+
+
+# What reading data fails with: DuckDB (which reads for every SQL engine's loader), Polars
+# (its panics are BaseExceptions) and the file system. Errors about the SQL itself (a binder
+# or parser error) are segl's bugs, not the data's, and are not renamed.
+_READ_FAILURES = (duckdb.Error, pl.exceptions.PolarsError, pl.exceptions.PanicException,
+                  OSError)
+_SQL_BUGS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
+
+
+@contextlib.contextmanager
+def named_data_errors(tables: Callable[[], Sequence[m.Table]],
+                      engine: str = "duckdb") -> Iterator[None]:
+    """Reading the sources `tables()` returns (asked only when something failed), on
+    `engine`: a failure becomes a DataError naming the table, the file, the column and the
+    row where they can be found. segl's own errors pass, and so do DuckDB's errors about
+    the SQL itself. Any error of another engine (their classes vary: a server's, Spark's) is
+    explained the same way."""
+    try:
+        yield
+    except (CompileError, DataError, UsageError, OutputError, *_SQL_BUGS):
+        raise
+    except _READ_FAILURES as failure:
+        raise DataError(explain_failure(tables(), failure, engine)) from None
+    except Exception as failure:
+        if engine in ("duckdb", "polars"):
+            raise
+        raise DataError(explain_failure(tables(), failure, engine)) from None
