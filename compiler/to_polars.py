@@ -19,6 +19,7 @@ A construct Polars cannot express raises CompileError (E301) at the `.seg` posit
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -72,13 +73,31 @@ def scan_source(table: m.Table) -> pl.LazyFrame | None:
         if location.kind == "parquet":
             return pl.scan_parquet(path)
         if location.kind == "csv":
-            frame = pl.scan_csv(path, try_parse_dates=True, infer_schema_length=10_000)
+            frame = pl.scan_csv(path, separator=csv_separator(path), try_parse_dates=True,
+                                infer_schema_length=10_000)
             casts = {c.name: POLARS_TYPES[c.type] for c in table.columns
                      if c.type in POLARS_TYPES}
             schema = frame.collect_schema()
             return frame.with_columns([pl.col(name).cast(kind) for name, kind in
                                        casts.items() if name in schema])
     return None
+
+
+# The separators DuckDB's CSV sniffer chooses from. Polars has no sniffer: without the
+# separator a `;`-separated file (common where `,` is the decimal comma) reads as one column.
+CSV_SEPARATORS = (",", ";", "\t", "|")
+
+
+def csv_separator(path: str) -> str:
+    """The separator a CSV file's header line uses most (`,` when it uses none)."""
+    files = sorted(glob.glob(path)) or [path]
+    try:
+        with open(files[0], encoding="utf-8", errors="replace", newline="") as stream:
+            header = stream.readline()
+    except OSError:
+        return ","  # Polars' own error names the file
+    return max(CSV_SEPARATORS, key=lambda separator: (header.count(separator),
+                                                       -CSV_SEPARATORS.index(separator)))
 
 
 def generate_polars(plan: Plan, as_of: date) -> PolarsQuery:

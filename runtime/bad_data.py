@@ -234,11 +234,11 @@ def parquet_reason(failure: BaseException) -> str:
 
 # ------------------------------------------------------------------------ any failure
 def redacted(failure: BaseException) -> str:
-    """The first line of an engine's message, with quoted parts (values from the data,
-    file paths of temporary files) left out."""
+    """The first line of an engine's message, with quoted and bracketed parts (values from
+    the data, paths of temporary files) left out."""
     lines = str(failure).strip().splitlines()
     text = lines[0] if lines else type(failure).__name__
-    text = re.sub(r'"[^"]*"|`[^`]*`|\'[^\']*\'', "…", text)
+    text = re.sub(r'"[^"]*"|`[^`]*`|\'[^\']*\'|\[[^\]]*\]', "…", text)
     return text[:300]
 
 

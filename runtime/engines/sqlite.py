@@ -18,6 +18,8 @@ from segl.compiler.api import Compilation
 from segl.compiler.plan import Plan
 from segl.compiler.to_sql import SourceOverride
 
+from ..bad_data import source_label
+from ..errors import DataError
 from .loading import (
     SourceData,
     duckdb_connection,
@@ -47,7 +49,10 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     connection.create_function("lower", 1, _text_function(str.lower), deterministic=True)
     try:
         for source in sources:
-            load_table(connection, reader, source)
+            try:
+                load_table(connection, reader, source)
+            except OverflowError:
+                raise DataError([_too_wide(plan, source)]) from None
         sql = engine_sql(compilation, plan, DIALECT, as_of,
                          {s.name: SourceOverride("table", table_name(s.name)) for s in sources},
                          kpis=kpis)
@@ -72,6 +77,15 @@ def load_table(connection: sqlite3.Connection, reader, source: SourceData) -> No
     while rows := cursor.fetchmany(BATCH_ROWS):
         connection.executemany(insert, ([_sqlite_value(v) for v in row] for row in rows))
     connection.commit()
+
+
+def _too_wide(plan: Plan, source: SourceData) -> str:
+    table = plan.model.table(source.name)
+    wide = [name for name, kind in source.columns
+            if kind.upper() in ("HUGEINT", "UHUGEINT", "UBIGINT")]
+    return (f"{source_label(table, table.locations[0])}: column "
+            f"{', '.join(f'`{name}`' for name in wide) or '(unknown)'} holds a whole number "
+            "beyond SQLite's 64-bit INTEGER; run it on another engine")
 
 
 def _sqlite_type(duckdb_type: str) -> str:

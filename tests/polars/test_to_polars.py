@@ -105,6 +105,26 @@ segment top_spender = top 1 by sum(orders.amount)
                                "tenure": 1, "top_spender": 1}
 
 
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+def test_csv_files_with_any_separator_duckdb_sniffs_agree(tmp_path, separator):
+    # Polars has no sniffer: a `;`-separated file (where `,` is the decimal comma) read as
+    # one column, and every query over it failed.
+    from segl.runtime.api import evaluate
+
+    (tmp_path / "data").mkdir()
+    rows = [("id", "city", "score")] + [(str(i), ["Amsterdam", "Den Haag"][i % 2], str(i % 7))
+                                         for i in range(1, 40)]
+    (tmp_path / "data/customers.csv").write_text(
+        "\n".join(separator.join(row) for row in rows) + "\n")
+    seg = tmp_path / "t.seg"
+    seg.write_text('entity customer from csv "data/customers.csv" key id\n'
+                   'segment haag = city = "Den Haag" and score >= 3\n')
+    on_duckdb = evaluate(seg, as_of=date(2026, 6, 30))
+    on_polars = evaluate(seg, as_of=date(2026, 6, 30), engine="polars")
+    expected = sum(1 for _, city, score in rows[1:] if city == "Den Haag" and int(score) >= 3)
+    assert on_duckdb.sizes == on_polars.sizes == {"haag": expected}
+
+
 def test_segl_run_engine_polars_on_a_database_table_is_e301(tmp_path):
     import duckdb
     from click.testing import CliRunner

@@ -160,3 +160,16 @@ def test_explain_names_a_bad_row_too(tmp_path):
                   "2026-06-30")
     assert result.exit_code == 2
     assert f"`data/customers.csv` line {BAD_LINE}, column `age`" in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["polars", "sqlite"])
+def test_a_whole_number_beyond_64_bits_is_named_where_the_engine_cannot_hold_it(tmp_path,
+                                                                                 engine):
+    # DuckDB reads it as a HUGEINT; Polars reads CSV integers as Int64 and SQLite's INTEGER
+    # has 64 bits.
+    lines = csv_lines(rows=100)
+    lines[50] = b"50,Amsterdam,123456789012345678901234567"
+    message = assert_run_fails_named(write_csv(tmp_path, lines), engine,
+                                     "entity `customer`:", secrets=("123456789012345678901",))
+    assert "data/customers.csv" in message or "`age`" in message
+    assert segl("run", str(tmp_path / "t.seg"), "--as-of", "2026-06-30").exit_code == 0
