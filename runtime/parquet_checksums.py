@@ -37,17 +37,15 @@ class ChecksumMismatch:
                 f"`{self.column}`) does not match its checksum: the file is damaged")
 
 
-def checksum_mismatches(file: str) -> list[ChecksumMismatch]:
+def checksum_mismatches(file: str, connection: duckdb.DuckDBPyConnection | None = None
+                        ) -> list[ChecksumMismatch]:
     """Pages of `file` whose stored CRC-32 differs from their bytes (none for a file
-    without checksums). DuckDB reads the footer; a footer it cannot read raises."""
-    connection = duckdb.connect()
-    try:
-        chunks = connection.execute(
-            "SELECT row_group_id, path_in_schema, dictionary_page_offset, data_page_offset, "
-            "total_compressed_size FROM parquet_metadata(?) ORDER BY row_group_id, column_id",
-            [file]).fetchall()
-    finally:
-        connection.close()
+    without checksums). DuckDB reads the footer (on `connection`, or one of its own); a
+    footer it cannot read raises duckdb.Error."""
+    chunks = (connection or duckdb.connect()).execute(
+        "SELECT row_group_id, path_in_schema, dictionary_page_offset, data_page_offset, "
+        "total_compressed_size FROM parquet_metadata(?) ORDER BY row_group_id, column_id",
+        [file]).fetchall()
     found = []
     with open(file, "rb") as stream:
         for row_group, column, dictionary, data, size in chunks:

@@ -68,7 +68,7 @@ class DuckDBSchemas:
         location = table.locations[0]
         where = source_label(table, location)
         if location.kind != "table":
-            problems = _file_problems(table, location)
+            problems = _file_problems(table, location, self.connection)
             if problems:
                 self.problems += problems
                 return None
@@ -109,7 +109,8 @@ class DuckDBSchemas:
             f"SELECT 1 FROM {relation_sql(location)} LIMIT 1").fetchall()
 
 
-def _file_problems(table: m.Table, location: m.Location) -> list[str]:
+def _file_problems(table: m.Table, location: m.Location,
+                   connection: duckdb.DuckDBPyConnection) -> list[str]:
     """What is wrong with a file location before DuckDB reads its schema."""
     where = source_label(table, location)
     path = location.path or location.target
@@ -123,7 +124,7 @@ def _file_problems(table: m.Table, location: m.Location) -> list[str]:
     if location.kind == "parquet":
         for file in files:
             try:
-                mismatches = checksum_mismatches(file)
+                mismatches = checksum_mismatches(file, connection)
             except (duckdb.Error, OSError):
                 continue  # an unreadable footer: DuckDB's schema read names it
             problems += [f"{where}: `{shown_file(file, location)}`: {mismatch.describe()}"
