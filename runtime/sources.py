@@ -10,6 +10,7 @@ from segl.compiler import model as m
 from segl.compiler.api import duckdb_file_reader
 from segl.compiler.ir import Type
 from segl.compiler.to_sql import ident
+from sqlglot import exp
 
 from .bad_data import (
     csv_dialect_problems,
@@ -105,8 +106,9 @@ class DuckDBSchemas:
     def _no_rows(self, location: m.Location, rows: list[tuple]) -> bool:
         if any(kind != "VARCHAR" for _, kind, *_ in rows):
             return False  # a column typed from its values: there are rows
-        return not self.connection.execute(
-            f"SELECT 1 FROM {relation_sql(location)} LIMIT 1").fetchall()
+        reader = duckdb_file_reader(location.kind, location.path or location.target)
+        query = exp.select(exp.Literal.number(1)).from_(reader).limit(1)
+        return not self.connection.execute(query.sql("duckdb")).fetchall()
 
 
 def _file_problems(table: m.Table, location: m.Location,
