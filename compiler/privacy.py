@@ -277,6 +277,7 @@ class Output:
     values: tuple[ir.Expr, ...]
     command: str = ""  # "segl run --out"; "" in lint, which names every command
     instead: str = ""  # how to do without it, for a hint
+    counted_by: str = ""  # an output counted by the values of a column: that column
 
 
 def _key(model: m.Model) -> ir.Column:
@@ -314,8 +315,8 @@ def breakdown_outputs(model: m.Model, names: Iterable[str], column: str, command
     outputs = []
     for name in names:
         kind = Owner.SEGMENT if name in model.segments else Owner.SEGMENTATION
-        outputs.append(Output(permit_of(model, kind, name), f"joiners and leavers by `{column}`",
-                              (value,), command, instead))
+        outputs.append(Output(permit_of(model, kind, name), "joiners and leavers", (value,),
+                              command, instead, column))
     return outputs
 
 
@@ -371,6 +372,8 @@ class Refusal:
     def message(self) -> str:
         output, permit = self.output, self.output.permit
         subject = f"the {output.what} of {permit.kind} `{permit.name}`"
+        if output.counted_by:
+            subject += f" counted by `{output.counted_by}`"
         uses = ", ".join(use.describe() for use in self.uses)
         if output.command:
             return (f"`{output.command}` would output {subject}, derived from personal data "
