@@ -148,14 +148,14 @@ def where(span: Span | None) -> str:
 # ---------------------------------------------------------------- syntax highlighting
 
 # The words of the grammar (grammar/seg.lark) that read as keywords; a test keeps them in it.
-KEYWORDS = frozenset(("among", "and", "as_of", "at", "before", "better", "between", "by",
+KEYWORDS = frozenset(("allow", "among", "and", "as_of", "at", "before", "better", "between", "by",
     "case", "contains", "description", "else", "end", "ends", "entity", "events", "expect",
     "extends", "false", "feature", "for", "from", "import", "in", "into", "is", "key", "kpi",
     "like", "lookup", "missing", "not", "ntile", "on", "or", "overlap", "owner", "param",
-    "persona", "present", "quantile", "rows", "score", "segment", "segmentation", "share",
-    "since", "size", "starts", "tags", "test", "then", "thresholds", "through", "to", "true",
-    "when", "where", "with", "higher", "lower", "last", "top", "bottom", "day", "days", "week",
-    "weeks", "month", "months", "year", "years"))
+    "persona", "present", "purpose", "quantile", "rows", "score", "segment", "segmentation",
+    "share", "since", "size", "starts", "tags", "test", "then", "thresholds", "through", "to",
+    "true", "when", "where", "with", "higher", "lower", "last", "top", "bottom", "day", "days",
+    "week", "weeks", "month", "months", "year", "years"))
 _TOKEN = re.compile(r'(?P<comment>#[^\n]*)|(?P<string>"(?:[^"\\\n]|\\.)*")'
                     r"|(?P<number>\d[\d\-:T.]*%?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<other>.)", re.DOTALL)

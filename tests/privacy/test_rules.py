@@ -281,3 +281,21 @@ def test_a_persona_declares_purpose_and_allow_once():
     (error,) = compiled(text).errors
     assert (error.code, error.message, error.span.text) == (
         "E102", "`allow` is given twice in persona `p`", "allow (email)")
+
+
+def test_the_docs_example_compiles_and_is_allowed():
+    """docs/privacy.md's declarations, over the shop's sources and features: they compile and
+    every one of their outputs is allowed."""
+    from tests.conftest import ROOT
+    doc = (ROOT / "docs/privacy.md").read_text(encoding="utf-8")
+    example = "segment minors {" + doc.split("```\nsegment minors {", 1)[1].split("```")[0]
+    shop = ROOT / "examples/shop"
+    text = ((shop / "sources.seg").read_text()
+            + (shop / "features.seg").read_text().replace('import "sources.seg"', "")
+            + 'segment young_urban = city = "Amsterdam"\n' + example)
+    compilation = compile_source(SourceFile(str(shop / "doc.seg"), text))
+    assert compilation.ok, [d.render() for d in compilation.errors]
+    model = compilation.model
+    assert {"minors", "age_bands", "income_tiers", "avg_age", "lisa"} <= {
+        *model.segments, *model.segmentations, *model.kpis, *model.personas}
+    assert refused(model, all_outputs(model)) == []
