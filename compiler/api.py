@@ -24,6 +24,7 @@ from .privacy import breakdown_outputs as breakdown_outputs
 from .privacy import kpi_outputs as kpi_outputs
 from .privacy import member_outputs as member_outputs
 from .privacy import permit_of as permit_of
+from .privacy import personal_column as personal_column
 from .privacy import profile_outputs as profile_outputs
 from .privacy import refused as refused
 from .privacy import require_allowed as require_allowed

@@ -50,7 +50,7 @@ def purpose_problem(text: str) -> str | None:
         return ("a purpose is one line of plain text: this one holds a control character "
                 "(a newline, a tab) or a bidirectional override")
     if not any(c.isalpha() for c in text):
-        return "a purpose must say in words why the data is needed: this one is blank"
+        return "a purpose must say in words why the data is needed: this one has no words"
     if re.sub(r"[\W_]+", "", text.casefold()) in _PLACEHOLDERS:
         return f"`{text.strip()}` is a placeholder, not a purpose"
     return None
