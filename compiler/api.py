@@ -12,6 +12,23 @@ from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .kpi_sql import generate_kpi_sql
 from .plan import Plan, plan_for
+
+# Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
+# the objects it belongs to allow it. Re-exported for the runtime and future outputs.
+from .privacy import REFUSED as REFUSED
+from .privacy import Output as Output
+from .privacy import Owner as Owner
+from .privacy import Permit as Permit
+from .privacy import all_outputs as all_outputs
+from .privacy import breakdown_outputs as breakdown_outputs
+from .privacy import kpi_outputs as kpi_outputs
+from .privacy import member_outputs as member_outputs
+from .privacy import permit_of as permit_of
+from .privacy import personal_column as personal_column
+from .privacy import profile_outputs as profile_outputs
+from .privacy import refused as refused
+from .privacy import require_allowed as require_allowed
+from .privacy import share_outputs as share_outputs
 from .resolve import (
     LoadedFile,
     SchemaProvider,

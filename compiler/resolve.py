@@ -20,6 +20,7 @@ from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean, error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .parser import parse_source
+from .privacy import personal_column, purpose_problem
 from .source import SourceFile, Span
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
@@ -507,9 +508,10 @@ class _Resolver:
         if not ok:
             self.broken.add(name)
             return None
+        purpose, allow = self.permit(decl)
         segment = m.Segment(name, decl.label, decl.description, decl.owner, decl.tags,
                             decl.extends.text if decl.extends else None, tuple(conditions),
-                            decl.span, tuple(expectations), decl.purpose)
+                            decl.span, tuple(expectations), purpose, allow, decl.inline)
         self.segments[name] = segment
         return segment
 
@@ -542,8 +544,9 @@ class _Resolver:
         if not ok:
             return None
         declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
+        purpose, allow = self.permit(decl)
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared,
-                              purpose=decl.purpose)
+                              purpose=purpose, allow=allow)
 
     def tiers_segmentation(self, decl: n.Segmentation, scores: dict[str, ir.Expr]
                            ) -> m.Segmentation:
@@ -559,8 +562,9 @@ class _Resolver:
             for i in range(1, score.bins + 1)
         ]
         buckets.append(m.Bucket(decl.otherwise.name.text, "No value", None, decl.span))
+        purpose, allow = self.permit(decl)
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, (score,),
-                              tiers=True, purpose=decl.purpose)
+                              tiers=True, purpose=purpose, allow=allow)
 
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True
@@ -592,10 +596,11 @@ class _Resolver:
                 ok = False
             else:
                 profile[name] = self.literal(field_.value)
+        purpose, allow = self.permit(decl)
         if not ok:
             return None
         return m.Persona(decl.name.text, decl.label, decl.segment.text, text, profile,
-                         decl.span)
+                         decl.span, purpose, allow)
 
     # ---- KPIs: aggregates over a group of entities
     def resolve_kpi(self, decl: n.Kpi) -> m.Kpi | None:
@@ -609,7 +614,61 @@ class _Resolver:
                        "be aggregated", loose.span,
                        "e.g. `avg(age)`, `sum(orders.amount)`, `count(customer_id)`")
             return None
-        return m.Kpi(decl.name.text, decl.label, expr, decl.span, decl.purpose)
+        purpose, allow = self.permit(decl)
+        return m.Kpi(decl.name.text, decl.label, expr, decl.span, purpose, allow)
+
+    # ---- personal data: `purpose "…"` and `allow (…)` (docs/privacy.md)
+    def permit(self, decl: n.Segment | n.Segmentation | n.Kpi | n.Persona
+               ) -> tuple[str | None, tuple[m.Allowed, ...]]:
+        """The object's purpose (None when it has none or it is blank) and its allowed
+        columns; every problem is an error at its position."""
+        purpose = None
+        if decl.purpose is not None:
+            problem = purpose_problem(decl.purpose.text)
+            if problem is None:
+                purpose = decl.purpose.text
+            else:
+                self.error("E501", problem, decl.purpose.span,
+                           'write why this personal data is needed, e.g. `purpose "Keep '
+                           'minors out of marketing, as the law requires"`')
+        if decl.allow is None:
+            return purpose, ()
+        if decl.purpose is None:
+            self.error("E502", f"`allow` in `{decl.name.text}` needs a `purpose`: why its "
+                       "outputs carry this personal data", decl.allow.span,
+                       'declare `purpose "…"` before `allow (…)`')
+        allowed = []
+        for ref in decl.allow.columns:
+            column = self.allowed_column(ref)
+            if column is not None:
+                allowed.append(column)
+        return purpose, tuple(allowed)
+
+    def allowed_column(self, ref: n.NameRef | n.QualifiedRef) -> m.Allowed | None:
+        """A column named in `allow (…)`: an entity column, or `table.column`."""
+        entity = self.tables[self.entity_decl.name.text]
+        if isinstance(ref, n.QualifiedRef):
+            table = self.tables.get(ref.table.text)
+            if table is None:
+                self.error("E101", f"unknown table `{ref.table.text}`", ref.table.span,
+                           did_you_mean(ref.table.text, self.tables))
+                return None
+            column_name = ref.column.text
+        else:
+            table, column_name = entity, ref.name.text
+        if table.column(column_name) is None and self.schema_known.get(table.name):
+            self.error("E101", f"table `{table.name}` has no column `{column_name}`", ref.span,
+                       did_you_mean(column_name, [c.name for c in table.columns]) or
+                       "name an entity column, or another table's as `table.column`")
+            return None
+        column = personal_column(self.tables.get, table.name, column_name)
+        if column is None:
+            shown = column_name if table is entity else f"{table.name}.{column_name}"
+            self.error("E503", f"`{shown}` is not personal data: there is nothing to allow",
+                       ref.span, "`allow` names columns declared `pii` or `sensitive`, and "
+                       "columns of a lookup joined through one; remove it")
+            return None
+        return m.Allowed(table.name, column_name, ref.span, column.name)
 
     def kpi_aggregate(self, node: n.Call) -> ir.Expr | None:
         """An aggregate in a KPI: over a related table it is worked out per entity, then

@@ -18,9 +18,12 @@ from rich.console import Console
 from rich.table import Table
 from segl.compiler import ir
 from segl.compiler.api import (
+    REFUSED,
     Compilation,
     compile_file,
     kpi_sql_for_plan,
+    member_outputs,
+    require_allowed,
     select_segments,
     sql_for_plan,
 )
@@ -94,7 +97,9 @@ def reporting():
         yield
     except CompileError as exc:
         print_diagnostics(exc.diagnostics)
-        usage = all(d.code == "E401" for d in exc.diagnostics if d.is_error)
+        # a bad --param, or an output refused for personal data (docs/privacy.md): the
+        # command asked for what the definitions do not give
+        usage = all(d.code in ("E401", REFUSED) for d in exc.diagnostics if d.is_error)
         raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR) from None
     except DataError as exc:
         for problem in exc.problems:
@@ -334,6 +339,12 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, en
             evaluation = api.evaluate(path, when, list(segments), parse_params(params, project),
                                       database or project.database, engine=engine,
                                       engine_options=options)
+            if out_path or fmt == "table":
+                model = evaluation.compilation.model
+                require_allowed(model, member_outputs(
+                    model, [*evaluation.segments, *evaluation.segmentations],
+                    "segl run --out" if out_path else "segl run --format table",
+                    "or write the others only: `segl run --segment NAME …`"))
             if out_path:
                 status.update(f"Writing {out_path}…")
                 query = members_query(evaluation.table, evaluation.key, evaluation.segments,
@@ -488,7 +499,7 @@ def kpis(file, as_of, segments, chosen_kpis, params, database):
             table.add_column(name, justify="right")
         for name in shares:
             table.add_column(name, justify="right")
-        for group in kpi_table(evaluation):
+        for group in kpi_table(evaluation, [*shown, *shares]):
             share = group.size / evaluation.entities if evaluation.entities else 0.0
             cells = [group.name, f"{group.size:,}", f"{share:.1%}"]
             for name in shown:

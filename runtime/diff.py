@@ -20,7 +20,14 @@ from functools import cached_property
 from pathlib import Path
 
 from segl.compiler import nodes as n
-from segl.compiler.api import Compilation, compile_source, to_sql
+from segl.compiler.api import (
+    Compilation,
+    breakdown_outputs,
+    compile_source,
+    member_outputs,
+    refused,
+    to_sql,
+)
 from segl.compiler.diagnostics import CompileError, Diagnostic
 from segl.compiler.parser import parse_source
 from segl.compiler.resolve import is_library_file, read_from_disk
@@ -390,6 +397,7 @@ def _entry_diff(pair: EntryPair, base_version: Version, head_version: Version,
     entry.files_changed = _files_changed(base, head)
     _sql_diff(entry, base, head, base_version, head_version, request)
     if connection is not None:
+        _require_allowed(((head, head_version), (base, base_version)), request)
         _members(entry, base, head, connection, request)
     return entry
 
@@ -459,6 +467,31 @@ def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | Non
     if "base" in tables and "head" in tables:
         shared = [s for s in outputs["base"][1] if s in outputs["head"][1]]
         entry.moves = _moves(connection, tables, shared)
+
+
+def _require_allowed(sides: tuple[tuple[Compilation | None, Version], ...],
+                     request: DiffRequest) -> None:
+    """The example keys of every segment and bucket are its members, and `--by` counts them
+    by a column: each group's object must allow what that carries (docs/privacy.md), in the
+    head version where it has one, else in the base version."""
+    refusals: list[Diagnostic] = []
+    judged: set[str] = set()
+    for compilation, version in sides:
+        if compilation is None:
+            continue
+        model = compilation.model
+        names = [name for name in (*model.segments, *model.segmentations) if name not in judged]
+        judged.update(names)
+        outputs = []
+        if request.examples > 0:
+            outputs += member_outputs(model, names, "segl diff --data",
+                                      "or show no keys: `--examples 0`")
+        if request.by:
+            outputs += breakdown_outputs(model, names, request.by, "segl diff --data --by",
+                                         "or count by a column that is not personal")
+        refusals += _relabel(refused(model, outputs), version)
+    if refusals:
+        raise CompileError(refusals)
 
 
 MOVES_PER_SEGMENTATION = 10

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from segl.compiler import model as m
-from segl.compiler.api import Compilation, sql_for_plan
+from segl.compiler.api import Compilation, member_outputs, require_allowed, sql_for_plan
 from segl.compiler.ir import Type
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf, ident
@@ -35,6 +35,9 @@ def run_tests(compilation: Compilation, names: list[str] | None = None,
               default_as_of: date | None = None) -> list[TestResult]:
     model = compilation.require_ok()
     chosen = [t for t in model.tests.values() if not names or t.name in names]
+    # A failure prints the keys each segment selects: its members (docs/privacy.md).
+    targets = dict.fromkeys(e.segment for t in chosen for e in t.expects)
+    require_allowed(model, member_outputs(model, targets, "segl test"))
     return [run_test(compilation, model, test, default_as_of or date.today()) for test in chosen]
 
 

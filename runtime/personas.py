@@ -11,7 +11,7 @@ from decimal import Decimal
 import duckdb
 from segl.compiler import ir
 from segl.compiler import model as m
-from segl.compiler.api import Compilation
+from segl.compiler.api import Compilation, kpi_outputs, profile_outputs, require_allowed
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf, SqlGenerator, ident
 
@@ -51,15 +51,19 @@ class PersonaReport:
 
 
 def persona_report(path: str, name: str, as_of, params=None, database=None,
-                   compilation: Compilation | None = None) -> PersonaReport:
+                   compilation: Compilation | None = None,
+                   command: str = "segl persona") -> PersonaReport:
     """`compilation`: of `path` with the data's column types (from `load`), when the caller
-    has one already (the report checks every persona of a file)."""
+    has one already (the report checks every persona of a file). The profile values and the
+    segment's KPIs must be allowed to leave (docs/privacy.md), or CompileError (E504)."""
     if compilation is None:
         compilation, _ = load(path, params, database)
     model = compilation.require_ok()
     if name not in model.personas:
         raise UsageError(f"no persona `{name}` in {path}; personas: "
                          f"{', '.join(model.personas) or 'none'}")
+    require_allowed(model, [*profile_outputs(model, [name], command),
+                            *kpi_outputs(model, model.kpis, command)])
     persona = model.personas[name]
     checks = check_profile(model, persona, as_of)
     probe = m.Segment("_persona_resembles", None, None, None, (), None,
@@ -71,8 +75,8 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
     evaluation = evaluate(path, as_of, [persona.segment, probe.name], params, database,
                           kpis=bool(model.kpis), compilation=probe_compilation)
     both = _count(evaluation, f"{_q(persona.segment)} AND {_q(probe.name)}")
-    kpis = next((g for g in kpi_table(evaluation) if g.name == persona.segment), None) \
-        if model.kpis else None
+    kpis = next((g for g in kpi_table(evaluation, list(model.kpis), command)
+                 if g.name == persona.segment), None) if model.kpis else None
     return PersonaReport(persona, checks, evaluation.sizes[persona.segment],
                          evaluation.entities, evaluation.sizes[probe.name], both,
                          _profile_in_data(evaluation, model, persona), kpis)
