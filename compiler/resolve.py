@@ -19,6 +19,7 @@ from . import model as m
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean, error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
+from .names import character_problem, parse_table_name
 from .parser import parse_source
 from .source import SourceFile, Span
 
@@ -339,7 +340,9 @@ class _Resolver:
             )
         table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span,
                         **links)
-        schema = self.schema_provider(table) if self.schema_provider else None
+        # (a location that is no table name or path is never handed to the data)
+        readable = all(loc.table or loc.path for loc in locations)
+        schema = self.schema_provider(table) if self.schema_provider and readable else None
         # The column list is complete when read from the data, or when the file declares
         # columns; only a table with neither accepts any column name (typed `any`).
         self.schema_known[table.name] = schema is not None or bool(decl.columns)
@@ -361,9 +364,24 @@ class _Resolver:
 
     def location(self, loc: n.Location) -> m.Location:
         """File paths are relative to the declaring file. Whether the file exists is the
-        runtime's question (a data error), not the compiler's: compiling needs no data."""
+        runtime's question (a data error), not the compiler's: compiling needs no data.
+        A table location is a table name, never SQL: anything else is an error here, and
+        the location keeps no name (nothing reads it)."""
         if loc.kind == "table":
-            return m.Location("table", loc.target, None, loc.span)
+            parts = parse_table_name(loc.target)
+            if parts is None:
+                shown = "the text" if character_problem(loc.target, "") else f"`{loc.target}`"
+                self.error("E107", f"{shown} is not a table name", loc.span,
+                           "write a table as [catalog.]schema.table, each part a name; "
+                           "put a part with other characters in backquotes: "
+                           'table "crm.`web orders`"')
+                return m.Location("table", loc.target, None, loc.span)
+            return m.Location("table", loc.target, None, loc.span, parts)
+        problem = character_problem(loc.target, f"the {loc.kind} path")
+        if problem:
+            self.error("E107", problem, loc.span,
+                       "write the path without control characters")
+            return m.Location(loc.kind, loc.target, None, loc.span)
         target = Path(loc.target)
         path = target if target.is_absolute() else loc.span.source.directory / target
         return m.Location(loc.kind, loc.target, str(path.resolve()), loc.span)
