@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from segl.compiler.kpi_sql import kpi_select
-from segl.compiler.to_sql import AsOf
+from segl.compiler.api import AsOf, kpi_select
 
+from . import sql
 from .api import Evaluation
 
 
@@ -30,7 +30,7 @@ def kpi_table(evaluation: Evaluation) -> list[GroupKpis]:
     names = [name for name, _ in evaluation.plan.kpis]
     query = kpi_select(evaluation.plan, "duckdb", AsOf("date", evaluation.as_of),
                        evaluation.table)
-    rows = evaluation.connection.execute(query.sql("duckdb")).fetchall()
+    rows = sql.fetch_all(evaluation.connection, query)
     found = {(kind, name): row for row in rows for kind, name in [row[:2]]}
     width = len(names)
 
