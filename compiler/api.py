@@ -25,6 +25,7 @@ from .resolve import (
     resolve,
 )
 from .source import SourceFile
+from .to_polars import column_named as column_named
 from .to_sql import AsOf, SourceOverride, generate_sql, members_query, table_function
 
 # Builders of identifiers, columns and tables, for runtime code that writes its own queries

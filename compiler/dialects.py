@@ -68,22 +68,36 @@ class DialectRules:
     timestamp_type: str = "TIMESTAMP"
     # Function names for upper and lower case that map every letter, not ASCII only.
     case_functions: tuple[str, str] | None = None
+    # The character the dialect's LIKE escapes `%` and `_` with by default (None: none, as
+    # in DuckDB and SQLite). segl's `like` has no escape character, so a backslash in a
+    # pattern is doubled where the dialect would read it as one.
+    like_escape: str | None = None
+    # True where `[…]` in a LIKE pattern is a character class (T-SQL): `[` is written `[[]`.
+    like_brackets: bool = False
+    # The bytes of a name the engine keeps, where it cuts longer names silently (PostgreSQL
+    # keeps 63): two names alike in those bytes would be one column there.
+    name_bytes: int | None = None
     notes: tuple[str, ...] = field(default=())
 
 
 RULES: dict[str, DialectRules] = {
     "duckdb": DialectRules("duckdb", _duckdb_file, frozenset({"parquet", "csv"})),
-    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"})),
-    "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"})),
+    "postgres": DialectRules("postgres", like_escape="\\", name_bytes=63),
+    "redshift": DialectRules("redshift", like_escape="\\", name_bytes=127),
+    "snowflake": DialectRules("snowflake", like_escape="\\"),
+    "bigquery": DialectRules("bigquery", like_escape="\\"),
+    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"}), like_escape="\\"),
+    "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"}),
+                               like_escape="\\"),
     "clickhouse": DialectRules("clickhouse", _clickhouse_file, frozenset({"parquet", "csv"}),
                                as_of_parameter="{as_of:Date32}", date_type="Nullable(Date32)",
                                timestamp_type="Nullable(DateTime64(6))",
                                case_functions=("upperUTF8", "lowerUTF8"),
-                               kpi_settings=(("group_by_use_nulls", 1),)),
-    "tsql": DialectRules("tsql", boolean_values=False),
+                               kpi_settings=(("group_by_use_nulls", 1),), like_escape="\\"),
+    "tsql": DialectRules("tsql", boolean_values=False, like_brackets=True),
     "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
                            exact_decimals=False),
-    "mysql": DialectRules("mysql", grouping_sets=False),
+    "mysql": DialectRules("mysql", grouping_sets=False, like_escape="\\"),
 }
 
 

@@ -160,6 +160,7 @@ class _Resolver:
         self.schema_provider = schema_provider
         self.failed_names = set().union(*(f.failed_names for f in files)) if files else set()
         self.declared: dict[str, tuple[str, Span]] = {}  # name -> (kind, span): one namespace
+        self.declared_folded: dict[str, str] = {}  # name without case -> name
         self.entity_decl: n.Entity | None = None
         self.events_decls: dict[str, n.Events] = {}
         self.lookup_decls: dict[str, n.Lookup] = {}
@@ -242,11 +243,19 @@ class _Resolver:
             return
         kind = type(decl).__name__.lower()
         name = decl.name
-        if name.text in self.declared:
-            first_kind, first_span = self.declared[name.text]
+        # SQL engines read names without case (DuckDB and SQLite even quoted ones): two
+        # names that differ only in case would be one column there, silently.
+        same = self.declared_folded.get(name.text.casefold())
+        if name.text in self.declared or same is not None:
+            first_kind, first_span = self.declared[same or name.text]
+            message = f"`{name.text}` is already defined (as a {first_kind})" \
+                if name.text in self.declared else \
+                f"`{name.text}` and the {first_kind} `{same}` differ only in case"
             diagnostic = error(
-                "E102", f"`{name.text}` is already defined (as a {first_kind})", name.span,
-                "every entity, table, parameter, feature and segment needs its own name",
+                "E102", message, name.span,
+                "every entity, table, parameter, feature and segment needs its own name"
+                + ("" if name.text in self.declared else
+                   "; SQL engines do not tell names apart by case"),
             )
             self.diagnostics.append(
                 Diagnostic(diagnostic.code, diagnostic.severity, diagnostic.message,
@@ -255,6 +264,7 @@ class _Resolver:
             )
             return
         self.declared[name.text] = (kind, name.span)
+        self.declared_folded[name.text.casefold()] = name.text
         if isinstance(decl, n.Entity):
             if self.entity_decl is not None:
                 self.error("E106", "a project has exactly one entity", name.span,
@@ -762,8 +772,12 @@ class _Resolver:
 
     def check_shadowing(self, name: n.Ident) -> None:
         entity = self.tables[self.entity_decl.name.text]
-        if entity.column(name.text) is not None:
-            self.error("E105", f"`{name.text}` is also a column of `{entity.name}`", name.span,
+        folded = name.text.casefold()
+        column = next((c.name for c in entity.columns if c.name.casefold() == folded), None)
+        if column is not None:
+            what = "is also" if column == name.text else \
+                f"differs only in case from `{column}`,"
+            self.error("E105", f"`{name.text}` {what} a column of `{entity.name}`", name.span,
                        f"rename it (e.g. `{name.text}_value`) so every name means one thing")
 
     # ---- expressions

@@ -212,9 +212,32 @@ class SqlGenerator:
             col(self.plan.key), copy=False)
         for name, cte in ctes:
             final = final.with_(cte_alias(name), as_=cte, copy=False)
+        if self.rules.name_bytes:
+            self.check_cut_names(final, self.rules.name_bytes)
         if self.errors:
             raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
         return final
+
+    def check_cut_names(self, query: exp.Expression, limit: int) -> None:
+        """E301 for two names of the query that the engine, keeping `limit` bytes of a name,
+        would read as one (a long name alone is cut the same way everywhere, and works)."""
+        by_cut: dict[str, set[str]] = {}
+        for identifier in query.find_all(exp.Identifier):
+            name = identifier.this
+            by_cut.setdefault(_cut(name, limit), set()).add(name)
+        owners = sorted(((o.name, o.span) for o in (
+            *self.model.tables, *self.model.features.values(), *self.model.segments.values(),
+            *self.model.segmentations.values(), *self.model.kpis.values())),
+            key=lambda pair: -len(pair[0]))
+        for names in by_cut.values():
+            if len(names) < 2:
+                continue
+            first, second = sorted(names)[:2]
+            span = next((s for name, s in owners if name in second or name in first), None)
+            self.errors.append(error(
+                "E301", f"the {self.dialect} dialect keeps the first {limit} bytes of a name, "
+                f"so `{first}` and `{second}` would be one name there", span,
+                f"shorten the name to {limit} bytes (UTF-8) or fewer"))
 
     def column_value(self, column) -> exp.Expression:
         if column.kind in ("segment", "rank"):
@@ -751,8 +774,9 @@ class SqlGenerator:
         value = _paren(self.value(node.value), 5)
         pattern = node.pattern
         if node.op == "like":
-            return exp.Like(this=value, expression=self.value(pattern))
-        if isinstance(pattern, ir.Literal) and not re.search(r"[%_\\]", str(pattern.value)):
+            return exp.Like(this=value, expression=self.like_pattern(self.value(pattern)))
+        # (`[` too: a character class in T-SQL's LIKE)
+        if isinstance(pattern, ir.Literal) and not re.search(r"[%_\\\[]", str(pattern.value)):
             text = str(pattern.value)
             wrapped = {"contains": f"%{text}%", "starts_with": f"{text}%",
                        "ends_with": f"%{text}"}[node.op]
@@ -771,6 +795,23 @@ class SqlGenerator:
             exp.GTE(this=exp.Length(this=value.copy()), expression=length.copy()),
             exp.EQ(this=exp.Substring(this=value, start=start), expression=needle),
         )
+
+    def like_pattern(self, pattern: exp.Expression) -> exp.Expression:
+        """A `like` pattern with `%` and `_` its only special characters, as in DuckDB:
+        where the dialect's LIKE escapes with a backslash, or reads `[…]` as a class
+        (T-SQL), those characters are written so that they match themselves."""
+        replacements = []
+        if self.rules.like_escape:
+            replacements.append((self.rules.like_escape, self.rules.like_escape * 2))
+        if self.rules.like_brackets:
+            replacements.append(("[", "[[]"))
+        for old, new in replacements:
+            if isinstance(pattern, exp.Literal) and pattern.is_string:
+                pattern = exp.Literal.string(pattern.this.replace(old, new))
+            else:
+                pattern = exp.Replace(this=pattern, expression=exp.Literal.string(old),
+                                      replacement=exp.Literal.string(new))
+        return pattern
 
     def value_IsMissing(self, node: ir.IsMissing) -> exp.Expression:
         test = exp.Is(this=_paren(self.value(node.value), 5), expression=exp.Null())
@@ -999,6 +1040,14 @@ def _lookup_expressions(measures, lookups: set[str]) -> dict[ir.Expr, tuple[str,
 
 _CONDITIONS = (ir.Not, ir.Logic, ir.Compare, ir.Between, ir.InList, ir.TextMatch,
                ir.IsMissing, ir.Rank)
+
+
+def _cut(name: str, limit: int) -> str:
+    """`name` cut to `limit` bytes of UTF-8, at a character boundary (as PostgreSQL does)."""
+    data = name.encode()
+    if len(data) <= limit:
+        return name
+    return data[:limit].decode(errors="ignore")
 
 
 def _is_condition(node: ir.Expr) -> bool:

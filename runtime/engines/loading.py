@@ -12,7 +12,13 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from segl.compiler.api import AsOf, SourceOverride, location_relation, query_for_plan
+from segl.compiler.api import (
+    AsOf,
+    SourceOverride,
+    column_named,
+    location_relation,
+    query_for_plan,
+)
 from segl.compiler.kpi_sql import GROUP as KPI_GROUP
 from segl.compiler.kpi_sql import KIND as KPI_KIND
 from segl.compiler.plan import Plan
@@ -111,7 +117,7 @@ def members_frame(rows: Sequence[Sequence[object]], types: Sequence[tuple[str, s
         if dtype == pl.Boolean:  # engines without booleans return 1 / 0
             values = (None if v is None else bool(v) for v in values)
         columns.append(pl.Series(name, list(values), dtype=dtype, strict=False))
-    return pl.DataFrame(columns).sort(key)
+    return pl.DataFrame(columns).sort(_by(key))
 
 
 def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]],
@@ -121,8 +127,13 @@ def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]],
     if frame.columns != names:
         raise AssertionError(f"engine returned columns {frame.columns}, expected {names}")
     return frame.select(
-        pl.col(name).cast(polars_type(kind), strict=False) for name, kind in types
-    ).sort(key)
+        column_named(name).cast(polars_type(kind), strict=False) for name, kind in types
+    ).sort(_by(key))
+
+
+def _by(key: str | list[str]) -> list[pl.Expr]:
+    """Sort keys by exact name (a key column may be called `*`)."""
+    return [column_named(name) for name in ([key] if isinstance(key, str) else key)]
 
 
 def parquet_sources(reader: duckdb.DuckDBPyConnection, sources: Sequence[SourceData],

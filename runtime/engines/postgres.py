@@ -86,11 +86,15 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
         # DuckDB), not by the server's locale.
         sql.execute(connection, _SET_UTC, dialect=DIALECT)
         collation = text_collation(connection)
-        for source in sources:
-            load_table(connection, reader, source, collation)
         query = engine_query(plan, DIALECT, as_of,
                              {s.name: SourceOverride("table", table_name(s.name))
                               for s in sources}, kpis=kpis)
+        # Only the columns the query names are loaded: PostgreSQL keeps 63 bytes of a name,
+        # and two long column names of the data that it cannot tell apart are harmless
+        # unless the query reads them (then compiling has failed with E301).
+        named = {identifier.this for identifier in query.find_all(exp.Identifier)}
+        for source in sources:
+            load_table(connection, reader, source, collation, named)
         rows = sql.fetch_all(connection, query, dialect=DIALECT)
     return members_frame(rows, duckdb_output_types(plan, as_of, reader, kpis),
                          result_order(plan, kpis))
@@ -118,18 +122,21 @@ def text_collation(connection: psycopg.Connection) -> str:
 
 
 def load_table(connection: psycopg.Connection, reader, source: SourceData,
-               collation: str = "C") -> None:
+               collation: str = "C", only: set[str] | None = None) -> None:
     """The source as a temporary table of the session: its columns (named as in the data,
-    each an identifier) typed as DuckDB reads them, its rows copied in as values."""
+    each an identifier; with `only`, those in it) typed as DuckDB reads them, its rows
+    copied in as values."""
     name = table_name(source.name)
+    kept = [(column, kind) for column, kind in source.columns if only is None or column in only]
     columns = []
-    for column, kind in source.columns:
+    for column, kind in kept:
         data_type = _postgres_type(kind)
         text = data_type.this == exp.DataType.Type.TEXT
         columns.append(sql.column_def(column, data_type, collation if text else None))
     sql.execute(connection, sql.drop_table("pg_temp", name), dialect=DIALECT)
     sql.execute(connection, sql.create_table(name, columns, temporary=True), dialect=DIALECT)
-    cursor = sql.execute(reader, sql.select(exp.Star(), source=source.relation.copy()))
+    cursor = sql.execute(reader, sql.select(*(sql.col(column) for column, _ in kept),
+                                            source=source.relation.copy()))
     copy_in = exp.Copy(this=sql.table_ref(name), kind=True, files=[exp.var("STDIN")])
     with connection.cursor() as pg, sql.postgres_copy(pg, copy_in) as copy:
         while rows := cursor.fetchmany(BATCH_ROWS):
