@@ -105,19 +105,24 @@ def rules_for(dialect: str) -> DialectRules:
     return RULES.get(dialect, DialectRules(dialect))
 
 
-# Words reserved in at least one common dialect: identifiers spelled like these are quoted.
-RESERVED_WORDS = frozenset([
-    "all", "and", "any", "array", "as", "asc", "at", "between", "both", "by", "case",
-    "cast", "check", "collate", "column", "constraint", "create", "cross", "current",
-    "current_date", "current_time", "current_timestamp", "current_user", "date", "day",
-    "default", "delete", "desc", "distinct", "do", "else", "end", "except", "exists",
-    "false", "fetch", "filter", "for", "foreign", "from", "full", "grant", "group",
-    "having", "hour", "if", "ilike", "in", "inner", "insert", "intersect", "interval",
-    "into", "is", "join", "key", "lateral", "leading", "left", "like", "limit", "localtime",
-    "localtimestamp", "minute", "month", "natural", "not", "null", "of", "offset", "on",
-    "only", "or", "order", "outer", "over", "partition", "percent", "primary", "qualify",
-    "range", "references", "right", "rollup", "row", "rows", "second", "select",
-    "session_user", "set", "some", "table", "then", "time", "timestamp", "to", "top",
-    "trailing", "true", "union", "unique", "unknown", "update", "user", "using", "value",
-    "values", "when", "where", "window", "with", "within", "year",
-])
+# Words reserved in at least one dialect segl compiles for (every word PostgreSQL reserves,
+# the common ones of the others, and every word sqlglot's parser refuses as a bare name in
+# one of them): identifiers spelled like these are quoted. (Quoting a lowercase name is
+# harmless except on Snowflake, where a quoted name keeps its case: the list stays short.)
+_RESERVED = """
+    all alter analyse analyze and any array as asc asymmetric at authorization begin
+    between binary both by case cast charset check collate collation column concurrently
+    constraint create cross current current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user date day default deferrable
+    delete desc describe distinct do drop else end except exists false fetch filter for
+    force foreign freeze from full glob global grant group having hour if ilike in initially
+    inner insert install intersect interval into is isnull join key lateral leading left
+    like limit localtime localtimestamp match_recognize minus minute month natural not
+    notnull null of offset on only option or order outer over overlaps partition
+    partitioned_by percent placing prewhere primary qualify range references regexp
+    returning revoke right rlike rollback rollup row rows sample second select
+    serdeproperties session_user set similar some symmetric system_user table tablesample
+    then time timestamp to top trailing true uncache undrop union unique unknown update
+    user using value values variadic verbose when where window with within xor year
+"""
+RESERVED_WORDS = frozenset(_RESERVED.split())
