@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlglot
 from sqlglot import exp
 
 from . import ir
@@ -1136,7 +1135,3 @@ def table_function(source: exp.Expression, alias: str) -> exp.Expression:
         return _alias(source, ident(alias), table=True)
     return exp.Table(this=source, alias=exp.TableAlias(this=ident(alias)))
 
-
-def parse_back(sql: str, dialect: str) -> list[exp.Expression]:
-    """Parse generated SQL in its own dialect (used by the snapshot tests)."""
-    return [e for e in sqlglot.parse(sql, read=dialect) if e is not None]
