@@ -77,6 +77,12 @@ class DialectRules:
     # The bytes of a name the engine keeps, where it cuts longer names silently (PostgreSQL
     # keeps 63): two names alike in those bytes would be one column there.
     name_bytes: int | None = None
+    # False where a `.` in a quoted name separates parts of a path (BigQuery reads
+    # `a.b` as table b of dataset a, even quoted).
+    dotted_names: bool = True
+    # Names (without case) the engine cannot read back as columns of a subquery: SQLite
+    # takes "true" and "false" for its boolean values there, whatever the quotes.
+    unusable_names: frozenset[str] = frozenset()
     notes: tuple[str, ...] = field(default=())
 
 
@@ -85,7 +91,7 @@ RULES: dict[str, DialectRules] = {
     "postgres": DialectRules("postgres", like_escape="\\", name_bytes=63),
     "redshift": DialectRules("redshift", like_escape="\\", name_bytes=127),
     "snowflake": DialectRules("snowflake", like_escape="\\"),
-    "bigquery": DialectRules("bigquery", like_escape="\\"),
+    "bigquery": DialectRules("bigquery", like_escape="\\", dotted_names=False),
     "spark": DialectRules("spark", _spark_file, frozenset({"parquet"}), like_escape="\\"),
     "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"}),
                                like_escape="\\"),
@@ -96,7 +102,7 @@ RULES: dict[str, DialectRules] = {
                                kpi_settings=(("group_by_use_nulls", 1),), like_escape="\\"),
     "tsql": DialectRules("tsql", boolean_values=False, like_brackets=True),
     "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
-                           exact_decimals=False),
+                           exact_decimals=False, unusable_names=frozenset({"true", "false"})),
     "mysql": DialectRules("mysql", grouping_sets=False, like_escape="\\"),
 }
 

@@ -8,6 +8,7 @@ column of an events table (only inside an aggregate), a feature, a segment, a pa
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,9 @@ from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .names import character_problem, parse_table_name
 from .parser import parse_source
 from .source import SourceFile, Span
+
+# Column names segl gives its own query's columns (see Resolver.check_own_names).
+_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|segl_(kind|group|members)")
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
 # Reads an imported file's text: from disk by default; `segl diff` reads a git revision's
@@ -187,6 +191,7 @@ class _Resolver:
         for file in self.files:
             for decl in file.module.declarations:
                 self.collect(decl, file.source)
+        self.check_own_names()
         if self.entity_decl is None:
             span = None
             if self.files:
@@ -769,6 +774,24 @@ class _Resolver:
             return True
         self.in_progress.append((kind, name))
         return False
+
+    def check_own_names(self) -> None:
+        """segl names some columns of its queries itself: aggregates `orders__m1`, lookup
+        columns `nation__n_name`, score outputs `rfm__r`, KPI indexes `aov__index`,
+        rankings `_rank_1`, scores `_score_rfm_r`, KPI parts `_kpi_1`, the probes of
+        `segl explain` and `segl persona`, the KPI query's `segl_kind`, `segl_group` and
+        `segl_members`. A definition named like one would be two columns of one name (an
+        engine error, or on Polars one column silently replacing the other)."""
+        owners = [name.casefold() for name, (kind, _) in self.declared.items()
+                  if kind in ("entity", "events", "lookup", "segmentation", "kpi")]
+        for name, (_, span) in self.declared.items():
+            folded = name.casefold()
+            if _OWN_NAME.fullmatch(folded) or any(folded.startswith(owner + "__")
+                                                  for owner in owners):
+                self.error("E105", f"`{name}` is a name segl gives one of its own columns",
+                           span, "choose another: segl names columns `<table>__m1`, "
+                           "`<lookup>__<column>`, `<segmentation>__<score>`, `<kpi>__index`, "
+                           "`_rank_1`, `_score_…`, `_kpi_1` and `segl_kind`")
 
     def check_shadowing(self, name: n.Ident) -> None:
         entity = self.tables[self.entity_decl.name.text]

@@ -211,32 +211,60 @@ class SqlGenerator:
             col(self.plan.key), copy=False)
         for name, cte in ctes:
             final = final.with_(cte_alias(name), as_=cte, copy=False)
-        if self.rules.name_bytes:
-            self.check_cut_names(final, self.rules.name_bytes)
+        self.check_names(final)
         if self.errors:
             raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
         return final
 
-    def check_cut_names(self, query: exp.Expression, limit: int) -> None:
-        """E301 for two names of the query that the engine, keeping `limit` bytes of a name,
-        would read as one (a long name alone is cut the same way everywhere, and works)."""
+    def check_names(self, query: exp.Expression) -> None:
+        """E301 for names the dialect cannot hold apart: two names alike in the bytes an
+        engine keeps of a name (PostgreSQL: 63; a long name alone is cut the same way
+        everywhere, and works), or a name with a `.` where a dot splits a quoted name."""
+        limit, dotted = self.rules.name_bytes, self.rules.dotted_names
+        unusable = self.rules.unusable_names
+        if limit is None and dotted and not unusable:
+            return
         by_cut: dict[str, set[str]] = {}
+        problems: list[tuple[str, str]] = []  # (name, message)
         for identifier in query.find_all(exp.Identifier):
             name = identifier.this
-            by_cut.setdefault(_cut(name, limit), set()).add(name)
-        owners = sorted(((o.name, o.span) for o in (
-            *self.model.tables, *self.model.features.values(), *self.model.segments.values(),
-            *self.model.segmentations.values(), *self.model.kpis.values())),
-            key=lambda pair: -len(pair[0]))
+            by_cut.setdefault(_cut(name, limit) if limit else name, set()).add(name)
+            if not dotted and "." in name:
+                problems.append((name, f"the {self.dialect} dialect reads the `.` in `{name}` "
+                                       "as a separator of names, even quoted"))
+            if name.casefold() in unusable:
+                problems.append((name, f"the {self.dialect} dialect reads a column named "
+                                       f"`{name}` as the value {name.lower()}"))
         for names in by_cut.values():
-            if len(names) < 2:
-                continue
-            first, second = sorted(names)[:2]
-            span = next((s for name, s in owners if name in second or name in first), None)
-            self.errors.append(error(
-                "E301", f"the {self.dialect} dialect keeps the first {limit} bytes of a name, "
-                f"so `{first}` and `{second}` would be one name there", span,
-                f"shorten the name to {limit} bytes (UTF-8) or fewer"))
+            if len(names) > 1:
+                first, second = sorted(names)[:2]
+                problems.append((second, f"the {self.dialect} dialect keeps the first {limit} "
+                                         f"bytes of a name, so `{first}` and `{second}` would "
+                                         "be one name there"))
+        # Where to point: the definition of that name (a column: its table), else the
+        # definition whose name the derived name holds (agg_orders: orders).
+        definitions = [(o.name, o.span) for o in (
+            *self.model.tables, *self.model.features.values(), *self.model.segments.values(),
+            *self.model.segmentations.values(), *self.model.kpis.values())]
+        exact = {c.name: t.span for t in self.model.tables for c in t.columns}
+        exact.update((c, self.model.entity.span) for c in self.plan.entity_columns)
+        exact.update((c, self.model.table(t).span) for t, c in self.plan.lookup_columns)
+        for aggregation in self.plan.aggregations:
+            exact.update((column, self.model.table(table).span)
+                         for table, column in self.columns_in(list(aggregation.measures)))
+        exact.update(definitions)
+        owners = sorted(definitions, key=lambda pair: -len(pair[0]))
+        reported = set()
+        for name, message in problems:
+            span = exact.get(name) or next((s for owner, s in owners if owner in name), None)
+            kind = "dot" if "." in name and not dotted else \
+                "value" if name.casefold() in unusable else "bytes"
+            if (span, kind) in reported:
+                continue  # one error per definition (agg_x.y is x.y's name too)
+            reported.add((span, kind))
+            hint = {"dot": "rename it without a dot", "value": "rename it",
+                    "bytes": f"shorten the name to {limit} bytes (UTF-8) or fewer"}[kind]
+            self.errors.append(error("E301", message, span, hint))
 
     def column_value(self, column) -> exp.Expression:
         if column.kind in ("segment", "rank"):

@@ -44,15 +44,15 @@ def members_query(table: str, key: str, segments: list[str], shape: str,
         columns = [sql.col(s) for s in (*segments, *segmentations, *scores)]
         return sql.select(k, *columns, source=members).order_by(k.copy(), copy=False)
     parts = [
-        sql.select(k.copy(), sql.aliased(sql.text(s), "segment"),
-                   sql.aliased(sql.number(i), "_order"), source=members.copy()
+        sql.select(k.copy(), sql.aliased(sql.text(s), _SEGMENT),
+                   sql.aliased(sql.number(i), _ORDER), source=members.copy()
                    ).where(sql.col(s), copy=False)
         for i, s in enumerate(segments)
     ]
     parts += [
         sql.select(k.copy(), sql.aliased(exp.DPipe(this=sql.text(f"{s}."), expression=sql.col(s)),
-                                         "segment"),
-                   sql.aliased(sql.number(len(segments) + i), "_order"), source=members.copy())
+                                         _SEGMENT),
+                   sql.aliased(sql.number(len(segments) + i), _ORDER), source=members.copy())
         for i, s in enumerate(segmentations)
     ]
     if not parts:
@@ -61,8 +61,13 @@ def members_query(table: str, key: str, segments: list[str], shape: str,
     stacked = parts[0]
     for part in parts[1:]:
         stacked = exp.union(stacked, part, distinct=False, copy=False)
-    return sql.select(k.copy(), sql.col("segment"), source=sql.subquery(stacked)).order_by(
-        sql.col("_order"), k.copy(), copy=False)
+    return sql.select(k.copy(), sql.aliased(sql.col(_SEGMENT), "segment"),
+                      source=sql.subquery(stacked)).order_by(sql.col(_ORDER), k.copy(),
+                                                             copy=False)
+
+
+# The long output's working columns: a backquote is in no name, so never the key's.
+_SEGMENT, _ORDER = "`segment", "`order"
 
 
 @contextlib.contextmanager
