@@ -28,7 +28,7 @@ CITIES = {1: "Amsterdam", 2: "Utrecht", 3: "Amsterdam", 4: None}
 CUSTOMERS = {"customers": [{"customer_id": k, "city": v} for k, v in CITIES.items()]}
 # A value that ends a `--` comment line and runs a statement after it, if spliced.
 ATTACK = "x\nCREATE TABLE pwned AS SELECT 1 AS a; --"
-ATTACK_SEG = ATTACK.replace("\n", "\\n")  # as written in a .seg string
+DROP = "x\n DROP TABLE victim; --"  # the same, destroying instead of creating
 
 
 def duckdb_has(connection, table: str) -> bool:
@@ -78,14 +78,16 @@ def test_a_param_value_stays_on_its_header_line(project, value):
     assert not any("*/" in line for line in header)
 
 
-def test_a_param_value_never_runs_on_duckdb(project, tmp_path):
+@pytest.mark.parametrize("attack", [ATTACK, DROP])
+def test_a_param_value_never_runs_on_duckdb(project, tmp_path, attack):
     path = project(PARAM_SEG, CUSTOMERS)
-    text = to_sql(compile_file(path, {"town": ATTACK}), "duckdb", AS_OF)
+    text = to_sql(compile_file(path, {"town": attack}), "duckdb", AS_OF)
     connection = duckdb.connect()
+    connection.execute("CREATE TABLE victim AS SELECT 42 AS answer")
     assert connection.execute(text).fetchall() == [(k, False) for k in CITIES]
-    assert not duckdb_has(connection, "pwned")
+    assert duckdb_has(connection, "victim") and not duckdb_has(connection, "pwned")
     database = victim_database(tmp_path)
-    evaluation = evaluate(path, AS_OF, params={"town": ATTACK}, database=database)
+    evaluation = evaluate(path, AS_OF, params={"town": attack}, database=database)
     assert evaluation.sizes == {"here": 0}
     evaluation.connection.close()
     assert victim_alive(database)
@@ -98,11 +100,15 @@ def test_a_param_value_never_runs_on_postgres(project, postgres_url):
 
     path = project(PARAM_SEG, CUSTOMERS)
     text = to_sql(compile_file(path, {"town": ATTACK}), "postgres", AS_OF)
+    dropping = to_sql(compile_file(path, {"town": DROP}), "postgres", AS_OF)
     with psycopg.connect(postgres_url, autocommit=True) as pg:
         pg.execute("DROP TABLE IF EXISTS public.injection_customers, pwned")
+        pg.execute("CREATE TABLE IF NOT EXISTS victim AS SELECT 42 AS answer")
         pg.execute("CREATE TABLE public.injection_customers (customer_id int, city text)")
         for key, city in CITIES.items():
             pg.execute("INSERT INTO public.injection_customers VALUES (%s, %s)", [key, city])
+        pg.execute(dropping)
+        assert pg.execute("SELECT to_regclass('victim')").fetchone() == ("victim",)
         # psycopg runs several statements in one call: the trace would appear
         assert pg.execute(text).fetchall() == [(k, False) for k in CITIES]
         assert pg.execute("SELECT to_regclass('pwned')").fetchone() == (None,)
