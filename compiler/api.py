@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sqlglot import exp
+
 from . import model as m
 from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
-from .kpi_sql import generate_kpi_sql
+from .dialects import rules_for
+from .kpi_sql import generate_kpi_sql, kpi_query
+from .kpi_sql import kpi_select as kpi_select
 from .plan import Plan, plan_for
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
@@ -38,7 +42,14 @@ from .resolve import (
     resolve,
 )
 from .source import SourceFile
-from .to_sql import AsOf, SourceOverride, generate_sql
+from .to_polars import column_named as column_named
+from .to_sql import AsOf, SourceOverride, generate_sql, members_query, table_function
+
+# Builders of identifiers, columns and tables, for runtime code that writes its own queries
+# as trees (re-exported: the runtime reaches the compiler through this module).
+from .to_sql import col as col
+from .to_sql import ident as ident
+from .to_sql import table_ref as table_ref
 from .typecheck import typecheck
 
 
@@ -160,6 +171,39 @@ def sql_for_plan(
     their declared locations (see to_sql.SourceOverride)."""
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
                         pretty, sources)
+
+
+def query_for_plan(
+    plan: Plan,
+    dialect: str,
+    as_of: date | str | AsOf | None,
+    sources: Mapping[str, SourceOverride] | None = None,
+    kpis: bool = False,
+) -> exp.Select:
+    """The plan's query (with `kpis`, the KPI query over it) as a sqlglot tree, for the
+    runtime to run: SQL text is made from it only by sqlglot, for the engine's dialect.
+    Raises CompileError when the dialect cannot express the plan."""
+    build = kpi_query if kpis else members_query
+    return build(plan, dialect, _as_of(as_of), "absolute", sources)
+
+
+def location_relation(location: m.Location, dialect: str = "duckdb",
+                      alias: str | None = None) -> exp.Expression:
+    """A FROM-clause item reading one declared location in a dialect, `AS alias` when
+    given: the table by its name's parts, or the dialect's file reader with the path as a
+    string literal (DuckDB: `read_parquet('…')`). Raises ValueError for a location the
+    compiler refused (E107) or a file kind the dialect does not read."""
+    rules = rules_for(dialect)
+    if location.kind == "table":
+        if not location.table:
+            raise ValueError(f"`{location.target}` is not a table name")
+        source: exp.Expression = table_ref(*location.table)
+    elif location.path is None or rules.file_reader is None or \
+            location.kind not in rules.file_kinds:
+        raise ValueError(f"the {dialect} dialect cannot read this {location.kind} location")
+    else:
+        source = rules.file_reader(location.kind, location.path)
+    return table_function(source, alias) if alias else source
 
 
 def kpi_sql_for_plan(

@@ -68,22 +68,42 @@ class DialectRules:
     timestamp_type: str = "TIMESTAMP"
     # Function names for upper and lower case that map every letter, not ASCII only.
     case_functions: tuple[str, str] | None = None
+    # The character the dialect's LIKE escapes `%` and `_` with by default (None: none, as
+    # in DuckDB and SQLite). segl's `like` has no escape character, so a backslash in a
+    # pattern is doubled where the dialect would read it as one.
+    like_escape: str | None = None
+    # True where `[…]` in a LIKE pattern is a character class (T-SQL): `[` is written `[[]`.
+    like_brackets: bool = False
+    # The bytes of a name the engine keeps, where it cuts longer names silently (PostgreSQL
+    # keeps 63): two names alike in those bytes would be one column there.
+    name_bytes: int | None = None
+    # False where a `.` in a quoted name separates parts of a path (BigQuery reads
+    # `a.b` as table b of dataset a, even quoted).
+    dotted_names: bool = True
+    # Names (without case) the engine cannot read back as columns of a subquery: SQLite
+    # takes "true" and "false" for its boolean values there, whatever the quotes.
+    unusable_names: frozenset[str] = frozenset()
     notes: tuple[str, ...] = field(default=())
 
 
 RULES: dict[str, DialectRules] = {
     "duckdb": DialectRules("duckdb", _duckdb_file, frozenset({"parquet", "csv"})),
-    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"})),
-    "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"})),
+    "postgres": DialectRules("postgres", like_escape="\\", name_bytes=63),
+    "redshift": DialectRules("redshift", like_escape="\\", name_bytes=127),
+    "snowflake": DialectRules("snowflake", like_escape="\\"),
+    "bigquery": DialectRules("bigquery", like_escape="\\", dotted_names=False),
+    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"}), like_escape="\\"),
+    "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"}),
+                               like_escape="\\"),
     "clickhouse": DialectRules("clickhouse", _clickhouse_file, frozenset({"parquet", "csv"}),
                                as_of_parameter="{as_of:Date32}", date_type="Nullable(Date32)",
                                timestamp_type="Nullable(DateTime64(6))",
                                case_functions=("upperUTF8", "lowerUTF8"),
-                               kpi_settings=(("group_by_use_nulls", 1),)),
-    "tsql": DialectRules("tsql", boolean_values=False),
+                               kpi_settings=(("group_by_use_nulls", 1),), like_escape="\\"),
+    "tsql": DialectRules("tsql", boolean_values=False, like_brackets=True),
     "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
-                           exact_decimals=False),
-    "mysql": DialectRules("mysql", grouping_sets=False),
+                           exact_decimals=False, unusable_names=frozenset({"true", "false"})),
+    "mysql": DialectRules("mysql", grouping_sets=False, like_escape="\\"),
 }
 
 
@@ -91,19 +111,24 @@ def rules_for(dialect: str) -> DialectRules:
     return RULES.get(dialect, DialectRules(dialect))
 
 
-# Words reserved in at least one common dialect: identifiers spelled like these are quoted.
-RESERVED_WORDS = frozenset([
-    "all", "and", "any", "array", "as", "asc", "at", "between", "both", "by", "case",
-    "cast", "check", "collate", "column", "constraint", "create", "cross", "current",
-    "current_date", "current_time", "current_timestamp", "current_user", "date", "day",
-    "default", "delete", "desc", "distinct", "do", "else", "end", "except", "exists",
-    "false", "fetch", "filter", "for", "foreign", "from", "full", "grant", "group",
-    "having", "hour", "if", "ilike", "in", "inner", "insert", "intersect", "interval",
-    "into", "is", "join", "key", "lateral", "leading", "left", "like", "limit", "localtime",
-    "localtimestamp", "minute", "month", "natural", "not", "null", "of", "offset", "on",
-    "only", "or", "order", "outer", "over", "partition", "percent", "primary", "qualify",
-    "range", "references", "right", "rollup", "row", "rows", "second", "select",
-    "session_user", "set", "some", "table", "then", "time", "timestamp", "to", "top",
-    "trailing", "true", "union", "unique", "unknown", "update", "user", "using", "value",
-    "values", "when", "where", "window", "with", "within", "year",
-])
+# Words reserved in at least one dialect segl compiles for (every word PostgreSQL reserves,
+# the common ones of the others, and every word sqlglot's parser refuses as a bare name in
+# one of them): identifiers spelled like these are quoted. (Quoting a lowercase name is
+# harmless except on Snowflake, where a quoted name keeps its case: the list stays short.)
+_RESERVED = """
+    all alter analyse analyze and any array as asc asymmetric at authorization begin
+    between binary both by case cast charset check collate collation column concurrently
+    constraint create cross current current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user date day default deferrable
+    delete desc describe distinct do drop else end except exists false fetch filter for
+    force foreign freeze from full glob global grant group having hour if ilike in initially
+    inner insert install intersect interval into is isnull join key lateral leading left
+    like limit localtime localtimestamp match_recognize minus minute month natural not
+    notnull null of offset on only option or order outer over overlaps partition
+    partitioned_by percent placing prewhere primary qualify range references regexp
+    returning revoke right rlike rollback rollup row rows sample second select
+    serdeproperties session_user set similar some symmetric system_user table tablesample
+    then time timestamp to top trailing true uncache undrop union unique unknown update
+    user using value values variadic verbose when where window with within xor year
+"""
+RESERVED_WORDS = frozenset(_RESERVED.split())

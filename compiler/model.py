@@ -18,6 +18,8 @@ class Location:
     target: str  # as written
     path: str | None  # absolute path (or glob) for file locations
     span: Span | None = field(default=None, compare=False, repr=False)
+    # A table location's name, `[catalog.]schema.table` as its parts (never SQL text).
+    table: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

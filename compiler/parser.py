@@ -24,6 +24,7 @@ from segl.grammar import grammar_text
 
 from . import nodes as n
 from .diagnostics import Diagnostic, error
+from .names import name_problem
 from .source import SourceFile
 
 TIERS_ELSE = "no_value"  # the `else` bucket of tiers: entities whose value is missing
@@ -259,10 +260,18 @@ class AstBuilder(Transformer):
         text = str(token)
         if token.type == "QUOTED_NAME":
             text = text[1:-1]
+            problem = name_problem(text)
+            if problem:
+                raise _LiteralError(error("E002", problem, self._tok_span(token),
+                                          "a backquoted name holds printable characters only"))
         return n.Ident(text, span=self._tok_span(token))
 
     def string(self, meta, children):
-        return n.Literal(_unquote(children[0]), "string", span=self._span(meta))
+        value = _unquote(children[0])
+        if "\0" in value:  # (PostgreSQL's text holds no NUL: no engine gets one)
+            raise _LiteralError(error("E002", "a string holds a NUL byte", self._span(meta),
+                                      "remove it; text values cannot hold NUL"))
+        return n.Literal(value, "string", span=self._span(meta))
 
     def number(self, meta, children):
         text = str(children[0])

@@ -32,9 +32,10 @@ from segl.compiler.formatter import format_source
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf
 from segl.compiler.version import SEGL_VERSION
+from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, Dialects
 
-from . import api, diff_report
+from . import api, diff_report, sql
 from . import diff as diffing
 from . import fmt as formatting
 from .engines import ENGINES
@@ -392,8 +393,10 @@ def print_members(evaluation: api.Evaluation, shape: str, limit: int) -> None:
     query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
                           evaluation.segmentations, evaluation.scores)
     connection = evaluation.connection
-    total = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
-    cursor = connection.execute(f"SELECT * FROM ({query}) LIMIT {int(limit)}")
+    total = sql.fetch_one(connection, sql.select(sql.count_all(),
+                                                 source=sql.subquery(query.copy())))[0]
+    cursor = sql.execute(connection, sql.select(exp.Star(), source=sql.subquery(query))
+                         .limit(int(limit), copy=False))
     rows = cursor.fetchall()
     table = Table(title="members")
     for column in (d[0] for d in cursor.description):

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from segl.compiler.api import kpi_outputs, require_allowed, share_outputs
-from segl.compiler.kpi_sql import kpi_select
-from segl.compiler.to_sql import AsOf
+from segl.compiler.api import AsOf, kpi_outputs, kpi_select, require_allowed, share_outputs
 
+from . import sql
 from .api import Evaluation
 
 
@@ -40,7 +39,7 @@ def kpi_table(evaluation: Evaluation, names: list[str] | None = None,
           if shares else ())])
     query = kpi_select(evaluation.plan, "duckdb", AsOf("date", evaluation.as_of),
                        evaluation.table)
-    rows = evaluation.connection.execute(query.sql("duckdb")).fetchall()
+    rows = sql.fetch_all(evaluation.connection, query)
     found = {(kind, name): row for row in rows for kind, name in [row[:2]]}
     width = len(planned)
 

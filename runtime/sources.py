@@ -7,9 +7,11 @@ import glob
 
 import duckdb
 from segl.compiler import model as m
+from segl.compiler.api import location_relation
 from segl.compiler.ir import Type
-from segl.compiler.to_sql import ident
+from sqlglot import exp
 
+from . import sql
 from .errors import DataError
 
 # DuckDB type names -> segl types (prefix match; DECIMAL(18,2), TIMESTAMP WITH TIME ZONE …).
@@ -30,14 +32,15 @@ def segl_type(duckdb_type: str) -> Type:
     return Type.ANY
 
 
-def relation_sql(location: m.Location) -> str:
-    """A DuckDB FROM-clause item for a location."""
-    if location.kind == "table":
-        return location.target
-    path = (location.path or location.target).replace("'", "''")
-    if location.kind == "parquet":
-        return f"read_parquet('{path}')"
-    return f"read_csv('{path}', header = true)"
+def relation(location: m.Location, alias: str | None = None) -> exp.Expression:
+    """A DuckDB FROM-clause item for a location (a tree: a table name's parts as
+    identifiers, a path as a string literal), `AS alias` when given."""
+    return location_relation(location, "duckdb", alias)
+
+
+def _count_rows(connection: duckdb.DuckDBPyConnection, location: m.Location,
+                *columns: exp.Expression) -> tuple:
+    return sql.fetch_one(connection, sql.select(*columns, source=relation(location)))
 
 
 class DuckDBSchemas:
@@ -62,9 +65,8 @@ class DuckDBSchemas:
                                      f"(looked for {path})")
                 return None
         try:
-            rows = self.connection.execute(
-                f"DESCRIBE SELECT * FROM {relation_sql(location)}"
-            ).fetchall()
+            rows = sql.fetch_all(self.connection, sql.describe(
+                sql.select(exp.Star(), source=relation(location))))
         except duckdb.Error as exc:
             message = str(exc).splitlines()[0]
             if location.kind == "table":
@@ -127,10 +129,7 @@ def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
     problems = []
     for name in lookups:
         lookup = model.lookups[name]
-        key = ident(lookup.key or "").sql("duckdb")
-        (duplicates,) = connection.execute(
-            f"SELECT count({key}) - count(DISTINCT {key}) FROM {relation_sql(lookup.locations[0])}"
-        ).fetchone()
+        (duplicates,) = _count_rows(connection, lookup.locations[0], _duplicates(lookup.key))
         if duplicates:
             problems.append(f"{_where(lookup, lookup.locations[0])}: key column `{lookup.key}` "
                             f"has {duplicates} duplicate value(s); a lookup has one row per key")
@@ -141,11 +140,11 @@ def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
 def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> int:
     """The entity key must be present and unique: returns the number of entities."""
     entity = model.entity
-    key = ident(entity.key or "").sql("duckdb")
-    total, missing, duplicates = connection.execute(
-        f"SELECT count(*), count(*) - count({key}), count({key}) - count(DISTINCT {key}) "
-        f"FROM {relation_sql(entity.locations[0])}"
-    ).fetchone()
+    key = sql.col(entity.key or "")
+    total, missing, duplicates = _count_rows(
+        connection, entity.locations[0], sql.count_all(),
+        exp.Sub(this=sql.count_all(), expression=exp.Count(this=key)),
+        _duplicates(entity.key))
     where = _where(entity, entity.locations[0])
     problems = []
     if missing:
@@ -156,3 +155,9 @@ def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> i
     if problems:
         raise DataError(problems)
     return int(total)
+
+
+def _duplicates(key: str | None) -> exp.Expression:
+    """count(key) - count(DISTINCT key): how many non-null keys repeat one before them."""
+    return exp.Sub(this=exp.Count(this=sql.col(key or "")),
+                   expression=exp.Count(this=exp.Distinct(expressions=[sql.col(key or "")])))

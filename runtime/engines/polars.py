@@ -25,4 +25,5 @@ def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> p
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError([f"{compilation.path}: the polars engine cannot evaluate the "
                          f"segments: {message}"]) from exc
-    return frame.select(query.columns)
+    # (by exact name: select() would read a segment named `*` as every column)
+    return polars.DataFrame([frame.get_column(name) for name in query.columns])
