@@ -150,16 +150,29 @@ class SymbolIndex:
                 if s.kind is SymbolKind.COLUMN]
 
     # ---- rename
+    def rename_refusal(self, key: SymbolKey) -> str | None:
+        """Why this symbol cannot be renamed whatever the new name, or None."""
+        if key.space is Space.FUNCTION:
+            return f"`{key.name}` is a built-in function"
+        if key.space is Space.COLUMN:
+            return f"`{key.qualified}` is a column: its name is the data's"
+        symbol = self.symbols.get(key)
+        if symbol is None or symbol.name_span is None:
+            return f"`{key.qualified}` is not defined in these files"
+        occurrences = self.references(key)
+        if any(is_library_file(o.path) for o in occurrences):
+            return f"`{key.name}` is defined in segl's standard library"
+        if not any(o.is_definition for o in occurrences):
+            return (f"`{key.qualified}` is made by its declaration, not written: rename the "
+                    "declaration instead")
+        return None
+
     def rename(self, key: SymbolKey, new_name: str) -> list[TextEdit]:
         """The edits renaming a symbol everywhere it is written; RenameRefused when the new
         name is not a name, would collide with another, or the symbol is not the files' own."""
-        if key.space is Space.FUNCTION:
-            raise RenameRefused(f"`{key.name}` is a built-in function")
-        if key.space is Space.COLUMN:
-            raise RenameRefused(f"`{key.qualified}` is a column: its name is the data's")
-        symbol = self.symbols.get(key)
-        if symbol is None or symbol.name_span is None:
-            raise RenameRefused(f"`{key.qualified}` is not defined in these files")
+        refusal = self.rename_refusal(key)
+        if refusal:
+            raise RenameRefused(refusal)
         if not lexicon.is_valid_name(new_name):
             raise RenameRefused(f"`{new_name}` is not a valid name: a name has no backquote "
                                 "or line break and no leading or trailing space")
@@ -168,14 +181,8 @@ class SymbolIndex:
         clash = self._clash(key, new_name)
         if clash:
             raise RenameRefused(f"`{new_name}` is already {clash}")
-        occurrences = self.references(key)
-        if any(is_library_file(o.path) for o in occurrences):
-            raise RenameRefused(f"`{key.name}` is defined in segl's standard library")
-        if not any(o.is_definition for o in occurrences):
-            raise RenameRefused(f"`{key.qualified}` is made by its declaration, not written: "
-                                "rename the declaration instead")
         spelled = lexicon.spell_name(new_name)
-        return [TextEdit(o.span, spelled) for o in occurrences]
+        return [TextEdit(o.span, spelled) for o in self.references(key)]
 
     def _clash(self, key: SymbolKey, new_name: str) -> str | None:
         """What `new_name` already names where the renamed symbol is visible."""
