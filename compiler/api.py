@@ -39,6 +39,7 @@ from .symbols import TextEdit as TextEdit
 from .symbols import file_key as file_key
 from .to_sql import AsOf, SourceOverride, generate_sql
 from .typecheck import typecheck
+from .version import SEGL_VERSION as SEGL_VERSION
 
 
 @dataclass

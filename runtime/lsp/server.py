@@ -11,6 +11,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from segl.compiler.api import (
+    SEGL_VERSION,
     CompileError,
     Occurrence,
     RenameRefused,
@@ -21,7 +22,6 @@ from segl.compiler.api import (
     file_key,
     format_source,
 )
-from segl.compiler.version import SEGL_VERSION
 
 from . import completion, hover
 from .convert import Converter, merge, uri
@@ -178,7 +178,7 @@ def build_server() -> SeglServer:
         analyses, found = ls.occurrence_at(params.text_document.uri, params.position)
         if found is None:
             return None
-        for analysis in analyses:
+        for analysis in _defining(analyses, found):
             refusal = analysis.index.rename_refusal(found.key)
             if refusal:
                 raise JsonRpcException(refusal, code=REQUEST_FAILED)
@@ -191,7 +191,7 @@ def build_server() -> SeglServer:
             return None
         converter = ls.converter()
         changes: dict[str, dict[int, types.TextEdit]] = {}
-        for analysis in analyses:
+        for analysis in _defining(analyses, found):
             try:
                 edits = analysis.index.rename(found.key, params.new_name)
             except RenameRefused as exc:
@@ -270,6 +270,13 @@ def build_server() -> SeglServer:
         return [types.TextEdit(types.Range(types.Position(0, 0), positions.end), formatted)]
 
     return server
+
+
+def _defining(analyses: list[Analysis], found: Occurrence) -> list[Analysis]:
+    """The compilations in which the name is defined (an entry that does not load its
+    definition has nothing to rename); all of them when none does, to say why."""
+    defining = [a for a in analyses if a.index.symbol(found.key) is not None]
+    return defining or analyses
 
 
 def _global(name: str | None) -> SymbolKey:

@@ -1,10 +1,12 @@
 """`segl lsp` as a command: its help, and what it says without the `lsp` extra."""
 
+import ast
 import subprocess
 
 from click.testing import CliRunner
 from segl.runtime.cli import main
 
+from tests.conftest import ROOT
 from tests.lsp.conftest import SEGL
 
 
@@ -24,3 +26,15 @@ def test_without_pygls_the_command_says_how_to_get_it(tmp_path):
                             timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 2, result.stderr
     assert "pip install 'segl[lsp]'" in result.stderr
+
+
+def test_the_server_enters_the_compiler_only_through_its_api():
+    imported = set()
+    for path in (ROOT / "runtime/lsp").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    compiler = {name for name in imported if name.startswith("segl.compiler")}
+    assert compiler == {"segl.compiler.api"}

@@ -173,3 +173,23 @@ async def test_semantic_tokens_classify_names_by_what_they_are(client, shop):
     words = [t for t, _, _ in decoded]
     assert words.count("orders") == 2  # count(orders …), sum(orders.amount …)
     close_document(client, uri)
+
+
+async def test_a_file_of_two_entries_renames_where_the_name_is_defined(client, shop):
+    # a.seg and b.seg both import shared.seg; only a.seg loads the definition of `n`
+    project = shop / "two"
+    project.mkdir()
+    files = {
+        "segl.toml": '[segl]\nentry = ["a.seg", "b.seg"]\n',
+        "a.seg": 'import "defs.seg"\nimport "shared.seg"\n',
+        "b.seg": 'import "shared.seg"\nentity c from parquet "c.parquet" key id\n',
+        "defs.seg": 'entity c from parquet "c.parquet" key id\nfeature n = 1\n',
+        "shared.seg": "segment s = n > 0\n",
+    }
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
+    uri = open_document(client, project / "shared.seg")
+    edit = await client.text_document_rename_async(types.RenameParams(
+        doc(uri), position_of(files["shared.seg"], "n >"), "size_n"))
+    assert sorted(Path(u).name for u in edit.changes) == ["defs.seg", "shared.seg"]
+    close_document(client, uri)
