@@ -9,10 +9,14 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from . import lexicon as lexicon
 from . import model as m
 from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .dialects import rules_for
+from .formatter import format_source as format_source
+from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
+from .functions import AGGREGATES as AGGREGATES
 from .kpi_sql import generate_kpi_sql, kpi_query
 from .kpi_sql import kpi_select as kpi_select
 from .plan import Plan, plan_for
@@ -41,7 +45,19 @@ from .resolve import (
     read_from_disk,
     resolve,
 )
+from .resolve import library_names as library_names
 from .source import SourceFile
+from .source import Span as Span
+from .symbol_binding import build_index
+from .symbols import Occurrence as Occurrence
+from .symbols import RenameRefused as RenameRefused
+from .symbols import Space as Space
+from .symbols import Symbol as Symbol
+from .symbols import SymbolIndex
+from .symbols import SymbolKey as SymbolKey
+from .symbols import SymbolKind as SymbolKind
+from .symbols import TextEdit as TextEdit
+from .symbols import file_key as file_key
 from .to_polars import column_named as column_named
 from .to_sql import AsOf, SourceOverride, generate_sql, members_query, table_function
 
@@ -51,6 +67,7 @@ from .to_sql import col as col
 from .to_sql import ident as ident
 from .to_sql import table_ref as table_ref
 from .typecheck import typecheck
+from .version import SEGL_VERSION as SEGL_VERSION
 
 
 @dataclass
@@ -253,3 +270,19 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             seen.add(key)
             out.append(d)
     return out
+
+
+# ---------------------------------------------------------------- for editors
+# What the language server (runtime/lsp) uses, so that it needs no compiler internals: the
+# imports above marked `X as X` are re-exported for it.
+
+def symbol_index(compilation: Compilation) -> SymbolIndex:
+    """Every definition and every written name of the compiled files: where a name is
+    defined and used, what a file declares, what a rename changes (compiler/symbols.py)."""
+    return build_index(compilation.files, compilation.model)
+
+
+def builtin_functions() -> dict[str, str]:
+    """Every built-in function's name and one-line summary, aggregates first."""
+    return {**AGGREGATE_SUMMARIES,
+            **{name: f.summary for name, f in SCALAR_FUNCTIONS.items()}}

@@ -726,6 +726,18 @@ def fmt(paths, check, show_diff, line_length):
             raise Exit(DEFINITION_ERROR)
 
 
+@main.command(name="lsp")
+@click.option("--stdio", is_flag=True,
+              help="Talk over standard input and output: the only transport, and the default "
+                   "(accepted because editors pass it).")
+def lsp(stdio):
+    """Run the language server for editors (docs/editors.md); needs `segl[lsp]`."""
+    with reporting():
+        from .lsp import serve  # pygls is imported only by this command
+
+        serve()
+
+
 @main.command(name="diff")
 @click.argument("revisions_and_files", nargs=-1, required=True, metavar="BASE [HEAD] [FILE…]")
 @click.option("--data", "with_data", is_flag=True,
