@@ -7,12 +7,37 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sqlglot import exp
+
+from . import lexicon as lexicon
 from . import model as m
 from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads through it
-from .kpi_sql import generate_kpi_sql
+from .dialects import rules_for
+from .formatter import format_source as format_source
+from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
+from .functions import AGGREGATES as AGGREGATES
+from .kpi_sql import generate_kpi_sql, kpi_query
+from .kpi_sql import kpi_select as kpi_select
 from .plan import Plan, plan_for
+
+# Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
+# the objects it belongs to allow it. Re-exported for the runtime and future outputs.
+from .privacy import REFUSED as REFUSED
+from .privacy import Output as Output
+from .privacy import Owner as Owner
+from .privacy import Permit as Permit
+from .privacy import all_outputs as all_outputs
+from .privacy import breakdown_outputs as breakdown_outputs
+from .privacy import kpi_outputs as kpi_outputs
+from .privacy import member_outputs as member_outputs
+from .privacy import permit_of as permit_of
+from .privacy import personal_column as personal_column
+from .privacy import profile_outputs as profile_outputs
+from .privacy import refused as refused
+from .privacy import require_allowed as require_allowed
+from .privacy import share_outputs as share_outputs
 from .resolve import (
     LoadedFile,
     SchemaProvider,
@@ -21,10 +46,30 @@ from .resolve import (
     read_from_disk,
     resolve,
 )
+from .resolve import library_names as library_names
 from .source import SourceFile
+from .source import Span as Span
+from .symbol_binding import build_index
+from .symbols import Occurrence as Occurrence
+from .symbols import RenameRefused as RenameRefused
+from .symbols import Space as Space
+from .symbols import Symbol as Symbol
+from .symbols import SymbolIndex
+from .symbols import SymbolKey as SymbolKey
+from .symbols import SymbolKind as SymbolKind
+from .symbols import TextEdit as TextEdit
+from .symbols import file_key as file_key
+from .to_polars import column_named as column_named
 from .to_polars import scan_source
-from .to_sql import AsOf, SourceOverride, generate_sql
+from .to_sql import AsOf, SourceOverride, generate_sql, members_query, table_function
+
+# Builders of identifiers, columns and tables, for runtime code that writes its own queries
+# as trees (re-exported: the runtime reaches the compiler through this module).
+from .to_sql import col as col
+from .to_sql import ident as ident
+from .to_sql import table_ref as table_ref
 from .typecheck import typecheck
+from .version import SEGL_VERSION as SEGL_VERSION
 
 
 @dataclass
@@ -153,6 +198,39 @@ def sql_for_plan(
                         pretty, sources)
 
 
+def query_for_plan(
+    plan: Plan,
+    dialect: str,
+    as_of: date | str | AsOf | None,
+    sources: Mapping[str, SourceOverride] | None = None,
+    kpis: bool = False,
+) -> exp.Select:
+    """The plan's query (with `kpis`, the KPI query over it) as a sqlglot tree, for the
+    runtime to run: SQL text is made from it only by sqlglot, for the engine's dialect.
+    Raises CompileError when the dialect cannot express the plan."""
+    build = kpi_query if kpis else members_query
+    return build(plan, dialect, _as_of(as_of), "absolute", sources)
+
+
+def location_relation(location: m.Location, dialect: str = "duckdb",
+                      alias: str | None = None) -> exp.Expression:
+    """A FROM-clause item reading one declared location in a dialect, `AS alias` when
+    given: the table by its name's parts, or the dialect's file reader with the path as a
+    string literal (DuckDB: `read_parquet('…')`). Raises ValueError for a location the
+    compiler refused (E107) or a file kind the dialect does not read."""
+    rules = rules_for(dialect)
+    if location.kind == "table":
+        if not location.table:
+            raise ValueError(f"`{location.target}` is not a table name")
+        source: exp.Expression = table_ref(*location.table)
+    elif location.path is None or rules.file_reader is None or \
+            location.kind not in rules.file_kinds:
+        raise ValueError(f"the {dialect} dialect cannot read this {location.kind} location")
+    else:
+        source = rules.file_reader(location.kind, location.path)
+    return table_function(source, alias) if alias else source
+
+
 def kpi_sql_for_plan(
     plan: Plan,
     compilation: Compilation,
@@ -200,3 +278,19 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             seen.add(key)
             out.append(d)
     return out
+
+
+# ---------------------------------------------------------------- for editors
+# What the language server (runtime/lsp) uses, so that it needs no compiler internals: the
+# imports above marked `X as X` are re-exported for it.
+
+def symbol_index(compilation: Compilation) -> SymbolIndex:
+    """Every definition and every written name of the compiled files: where a name is
+    defined and used, what a file declares, what a rename changes (compiler/symbols.py)."""
+    return build_index(compilation.files, compilation.model)
+
+
+def builtin_functions() -> dict[str, str]:
+    """Every built-in function's name and one-line summary, aggregates first."""
+    return {**AGGREGATE_SUMMARIES,
+            **{name: f.summary for name, f in SCALAR_FUNCTIONS.items()}}

@@ -35,6 +35,10 @@ CODES: dict[str, str] = {
     "E202": "predicate is not boolean",
     "E301": "construct not expressible in the target dialect or engine",
     "E401": "invalid parameter override",
+    "E501": "a blank or placeholder purpose",
+    "E502": "`allow` without a purpose",
+    "E503": "`allow` names a column that is not personal data",
+    "E504": "an output carries personal data its object does not allow",
     "W201": "a segmentation bucket that can never match",
     "W202": "a segmentation with more than 7 buckets",
 }

@@ -57,44 +57,6 @@ def _sqlite_date_part(unit: str, value: exp.Expression) -> exp.Expression:
                                                                  value]), "INT", copy=False)
 
 
-# A LIKE pattern as a GLOB pattern: GLOB's own wildcards are bracketed first (so that they
-# match themselves), then LIKE's `%` and `_` become GLOB's `*` and `?`. The order matters:
-# `[` before the replacements that add brackets. A backslash is an ordinary character in
-# both (segl's `like` has no escape character, as on DuckDB).
-_GLOB_STEPS = (("[", "[[]"), ("*", "[*]"), ("?", "[?]"), ("%", "*"), ("_", "?"))
-_GLOB_CHARACTERS = dict(_GLOB_STEPS)
-
-
-def glob_pattern(like: str) -> str:
-    """A LIKE pattern written as the GLOB pattern that matches the same texts."""
-    return "".join(_GLOB_CHARACTERS.get(character, character) for character in like)
-
-
-def _sqlite_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
-    # SQLite's LIKE ignores the case of ASCII letters; GLOB compares exactly, like every
-    # other engine's LIKE. A pattern that is not a literal is translated by the query.
-    if isinstance(pattern, exp.Literal) and pattern.is_string:
-        return exp.Glob(this=value, expression=exp.Literal.string(glob_pattern(pattern.name)))
-    for old, new in _GLOB_STEPS:
-        pattern = exp.Replace(this=pattern, expression=exp.Literal.string(old),
-                              replacement=exp.Literal.string(new))
-    return exp.Glob(this=value, expression=pattern)
-
-
-def _like_without_escape(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
-    # PostgreSQL, Spark and ClickHouse take a backslash in a LIKE pattern as an escape
-    # character; segl's `like` has none (as on DuckDB and SQLite): each backslash is doubled
-    # to mean itself. A pattern without one is written as it is.
-    backslash = "\\"
-    if isinstance(pattern, exp.Literal) and pattern.is_string:
-        if backslash in pattern.name:
-            pattern = exp.Literal.string(pattern.name.replace(backslash, backslash * 2))
-    else:
-        pattern = exp.Replace(this=pattern, expression=exp.Literal.string(backslash),
-                              replacement=exp.Literal.string(backslash * 2))
-    return exp.Like(this=value, expression=pattern)
-
-
 @dataclass(frozen=True)
 class DialectRules:
     name: str
@@ -126,30 +88,48 @@ class DialectRules:
     timestamp_type: str = "TIMESTAMP"
     # Function names for upper and lower case that map every letter, not ASCII only.
     case_functions: tuple[str, str] | None = None
-    # How `value LIKE pattern` is written where the engine's LIKE ignores case (SQLite) or
-    # has an escape character (a backslash): the text predicates are case-sensitive, and
-    # only `%` and `_` are special, on every engine.
-    like: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None
+    # segl's `like` (and `contains`/`starts with`/`ends with`) is DuckDB's LIKE: case-
+    # sensitive, no escape character, `%` and `_` its only special characters. The three
+    # rules below say where a dialect's LIKE differs; like_match() is what applies them.
+    # The character the dialect's LIKE escapes `%` and `_` with by default (None: none, as
+    # in DuckDB, SQLite, Snowflake, Trino): a backslash in a pattern is doubled.
+    like_escape: str | None = None
+    # True where `[…]` in a LIKE pattern is a character class (T-SQL): `[` is written `[[]`.
+    like_brackets: bool = False
+    # True where LIKE ignores the case of ASCII letters and GLOB does not (SQLite): a
+    # pattern is written as GLOB's, whose own wildcards (`*`, `?`, `[`) are bracketed.
+    like_as_glob: bool = False
+    # The bytes of a name the engine keeps, where it cuts longer names silently (PostgreSQL
+    # keeps 63): two names alike in those bytes would be one column there.
+    name_bytes: int | None = None
+    # False where a `.` in a quoted name separates parts of a path (BigQuery reads
+    # `a.b` as table b of dataset a, even quoted).
+    dotted_names: bool = True
+    # Names (without case) the engine cannot read back as columns of a subquery: SQLite
+    # takes "true" and "false" for its boolean values there, whatever the quotes.
+    unusable_names: frozenset[str] = frozenset()
     notes: tuple[str, ...] = field(default=())
 
 
 RULES: dict[str, DialectRules] = {
     "duckdb": DialectRules("duckdb", _duckdb_file, frozenset({"parquet", "csv"})),
-    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"}),
-                          like=_like_without_escape),
+    "postgres": DialectRules("postgres", like_escape="\\", name_bytes=63),
+    "redshift": DialectRules("redshift", like_escape="\\", name_bytes=127),
+    "snowflake": DialectRules("snowflake"),  # LIKE has no default escape character
+    "bigquery": DialectRules("bigquery", like_escape="\\", dotted_names=False),
+    "spark": DialectRules("spark", _spark_file, frozenset({"parquet"}), like_escape="\\"),
     "databricks": DialectRules("databricks", _spark_file, frozenset({"parquet"}),
-                               like=_like_without_escape),
+                               like_escape="\\"),
     "clickhouse": DialectRules("clickhouse", _clickhouse_file, frozenset({"parquet", "csv"}),
                                as_of_parameter="{as_of:Date32}", date_type="Nullable(Date32)",
                                timestamp_type="Nullable(DateTime64(6))",
                                case_functions=("upperUTF8", "lowerUTF8"),
-                               like=_like_without_escape,
-                               kpi_settings=(("group_by_use_nulls", 1),)),
-    "postgres": DialectRules("postgres", like=_like_without_escape),
-    "tsql": DialectRules("tsql", boolean_values=False),
+                               kpi_settings=(("group_by_use_nulls", 1),), like_escape="\\"),
+    "tsql": DialectRules("tsql", boolean_values=False, like_brackets=True),
     "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
-                           exact_decimals=False, like=_sqlite_like),
-    "mysql": DialectRules("mysql", grouping_sets=False),
+                           exact_decimals=False, unusable_names=frozenset({"true", "false"}),
+                           like_as_glob=True),
+    "mysql": DialectRules("mysql", grouping_sets=False, like_escape="\\"),
 }
 
 
@@ -157,19 +137,69 @@ def rules_for(dialect: str) -> DialectRules:
     return RULES.get(dialect, DialectRules(dialect))
 
 
-# Words reserved in at least one common dialect: identifiers spelled like these are quoted.
-RESERVED_WORDS = frozenset([
-    "all", "and", "any", "array", "as", "asc", "at", "between", "both", "by", "case",
-    "cast", "check", "collate", "column", "constraint", "create", "cross", "current",
-    "current_date", "current_time", "current_timestamp", "current_user", "date", "day",
-    "default", "delete", "desc", "distinct", "do", "else", "end", "except", "exists",
-    "false", "fetch", "filter", "for", "foreign", "from", "full", "grant", "group",
-    "having", "hour", "if", "ilike", "in", "inner", "insert", "intersect", "interval",
-    "into", "is", "join", "key", "lateral", "leading", "left", "like", "limit", "localtime",
-    "localtimestamp", "minute", "month", "natural", "not", "null", "of", "offset", "on",
-    "only", "or", "order", "outer", "over", "partition", "percent", "primary", "qualify",
-    "range", "references", "right", "rollup", "row", "rows", "second", "select",
-    "session_user", "set", "some", "table", "then", "time", "timestamp", "to", "top",
-    "trailing", "true", "union", "unique", "unknown", "update", "user", "using", "value",
-    "values", "when", "where", "window", "with", "within", "year",
-])
+# ---------------------------------------------------------------- LIKE
+# A LIKE pattern as a GLOB pattern: GLOB's own wildcards are bracketed first (so that they
+# match themselves), then LIKE's `%` and `_` become GLOB's `*` and `?`. As REPLACE calls the
+# order matters: `[` before the replacements that add brackets, `*`/`?` before `%`/`_`
+# become them. A backslash is an ordinary character in both.
+_GLOB_STEPS = (("[", "[[]"), ("*", "[*]"), ("?", "[?]"), ("%", "*"), ("_", "?"))
+
+
+def glob_pattern(like: str) -> str:
+    """A LIKE pattern written as the GLOB pattern that matches the same texts."""
+    return _rewrite_text(like, _GLOB_STEPS)
+
+
+def like_match(rules: DialectRules, value: exp.Expression,
+               pattern: exp.Expression) -> exp.Expression:
+    """`value LIKE pattern` with segl's meaning in the dialect of `rules`: case-sensitive,
+    `%` and `_` the only special characters. A literal pattern is rewritten here; any other
+    is rewritten by the query (REPLACE), so a pattern from a column means the same."""
+    if rules.like_as_glob:
+        return exp.Glob(this=value, expression=_rewrite(pattern, _GLOB_STEPS))
+    steps: list[tuple[str, str]] = []
+    if rules.like_escape:
+        steps.append((rules.like_escape, rules.like_escape * 2))
+    if rules.like_brackets:
+        steps.append(("[", "[[]"))
+    return exp.Like(this=value, expression=_rewrite(pattern, tuple(steps)))
+
+
+def _rewrite(pattern: exp.Expression, steps: tuple[tuple[str, str], ...]) -> exp.Expression:
+    if not steps:
+        return pattern
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        return exp.Literal.string(_rewrite_text(pattern.name, steps))
+    for old, new in steps:
+        pattern = exp.Replace(this=pattern, expression=exp.Literal.string(old),
+                              replacement=exp.Literal.string(new))
+    return pattern
+
+
+def _rewrite_text(text: str, steps: tuple[tuple[str, str], ...]) -> str:
+    # One pass over the characters: what a step writes is never rewritten by another.
+    replacements = dict(steps)
+    return "".join(replacements.get(character, character) for character in text)
+
+
+# Words reserved in at least one dialect segl compiles for (every word PostgreSQL reserves,
+# the common ones of the others, and every word sqlglot's parser refuses as a bare name in
+# one of them): identifiers spelled like these are quoted. (Quoting a lowercase name is
+# harmless except on Snowflake, where a quoted name keeps its case: the list stays short.)
+_RESERVED = """
+    all alter analyse analyze and any array as asc asymmetric at authorization begin
+    between binary both by case cast charset check collate collation column concurrently
+    constraint create cross current current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user date day default deferrable
+    delete desc describe distinct do drop else end except exists false fetch filter for
+    force foreign freeze from full glob global grant group having hour if ilike in initially
+    inner insert install intersect interval into is isnull join key lateral leading left
+    like limit localtime localtimestamp match_recognize minus minute month natural not
+    notnull null of offset on only option or order outer over overlaps partition
+    partitioned_by percent placing prewhere primary qualify range references regexp
+    returning revoke right rlike rollback rollup row rows sample second select
+    serdeproperties session_user set similar some symmetric system_user table tablesample
+    then time timestamp to top trailing true uncache undrop union unique unknown update
+    user using value values variadic verbose when where window with within xor year
+"""
+RESERVED_WORDS = frozenset(_RESERVED.split())

@@ -420,26 +420,15 @@ class _Printer:
                 return self._test(node)
             case n.Kpi():
                 head = f"kpi {name(node.name)}{self._label(node.label)} = "
-                lines = self._inline(head, node.expr, start)
-                if node.purpose is not None:
-                    offset = self._keyword_offset("purpose", node.expr.span.end, node.span.end)
-                    lines.append(_Line(f"purpose {string(node.purpose)}", offset, INDENT))
-                return lines
+                return self._inline(head, node.expr, start) + self._permit(node)
         return self._verbatim(node)
 
     def _segmentation(self, node: n.Segmentation) -> list[_Line]:
         head = f"segmentation {name(node.name)}{self._label(node.label)}"
         if node.tiers:
-            lines = [_Line(f"{head} = tiers {_score_body(node.scores[0])}", node.span.start)]
-            if node.purpose is not None:
-                offset = self._keyword_offset("purpose", node.scores[0].by.span.end,
-                                              node.span.end)
-                lines.append(_Line(f"purpose {string(node.purpose)}", offset, INDENT))
-            return lines
-        lines = [_Line(f"{head} {{", node.span.start)]
-        if node.purpose is not None:
-            offset = self._keyword_offset("purpose", node.span.start, node.span.end)
-            lines.append(_Line(f"purpose {string(node.purpose)}", offset, INDENT))
+            return [_Line(f"{head} = tiers {_score_body(node.scores[0])}", node.span.start),
+                    *self._permit(node)]
+        lines = [_Line(f"{head} {{", node.span.start), *self._permit(node)]
         for score in node.scores:
             lines.append(_Line(f"score {name(score.name)} {_score_body(score)}",
                                score.span.start, INDENT))
@@ -454,7 +443,7 @@ class _Printer:
 
     def _persona(self, node: n.Persona) -> list[_Line]:
         lines = [_Line(f"persona {name(node.name)}{self._label(node.label)} for "
-                       f"{name(node.segment)} {{", node.span.start)]
+                       f"{name(node.segment)} {{", node.span.start), *self._permit(node)]
         for field_ in node.fields:
             if isinstance(field_.value, tuple):
                 value = f"({', '.join(string(v) for v in field_.value)})"
@@ -485,6 +474,18 @@ class _Printer:
             keys = ", ".join(literal(k) for k in expect.keys)
             lines.append(_Line(f"expect {target} = ({keys})", expect.span.start, INDENT))
         lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
+        return lines
+
+    @staticmethod
+    def _permit(node: n.Segment | n.Segmentation | n.Kpi | n.Persona) -> list[_Line]:
+        """`purpose "…"` and `allow (…)`, one line each, in that order (docs/privacy.md)."""
+        lines = []
+        if node.purpose is not None:
+            lines.append(_Line(f"purpose {string(node.purpose.text)}", node.purpose.span.start,
+                               INDENT))
+        if node.allow is not None:
+            columns = ", ".join(expr(column) for column in node.allow.columns)
+            lines.append(_Line(f"allow ({columns})", node.allow.span.start, INDENT))
         return lines
 
     @staticmethod
@@ -536,8 +537,7 @@ class _Printer:
                                offsets["description"], INDENT))
         if node.owner is not None:
             lines.append(_Line(f"owner {string(node.owner)}", offsets["owner"], INDENT))
-        if node.purpose is not None:
-            lines.append(_Line(f"purpose {string(node.purpose)}", offsets["purpose"], INDENT))
+        lines.extend(self._permit(node))
         if node.tags:
             tags = ", ".join(string(tag) for tag in node.tags)
             lines.append(_Line(f"tags ({tags})", offsets["tags"], INDENT))
@@ -557,7 +557,7 @@ class _Printer:
         """Where each property keyword of a segment block is in the input."""
         offsets: dict[str, int] = {}
         braces = parens = 0
-        properties = ("description", "owner", "purpose", "tags", "where")
+        properties = ("description", "owner", "tags", "where")
         for match in _LEXEME.finditer(self.text, node.span.start, node.span.end):
             token = match.group()
             if token in "{}()":
@@ -566,13 +566,6 @@ class _Printer:
             elif braces == 1 and parens == 0 and token in properties:
                 offsets.setdefault(token, match.start())
         return {key: offsets.get(key, node.span.start) for key in properties}
-
-    def _keyword_offset(self, word: str, start: int, end: int) -> int:
-        """Where the first lexeme `word` between `start` and `end` is (comments skipped)."""
-        for match in _LEXEME.finditer(self.text, start, end):
-            if match.group() == word:
-                return match.start()
-        return start
 
     def _verbatim(self, node: n.Node) -> list[_Line]:
         """A declaration this formatter does not know: printed as written."""

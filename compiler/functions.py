@@ -8,6 +8,17 @@ from dataclasses import dataclass
 from .ir import Type
 
 AGGREGATES = ("count", "sum", "avg", "min", "max", "first", "last", "most_frequent")
+# What each aggregate gives, per entity, over its related rows (for editors and docs).
+AGGREGATE_SUMMARIES = {
+    "count": "number of rows (0 without rows); count(distinct t.c): distinct values",
+    "sum": "total of the values (0 without rows)",
+    "avg": "average of the present values (missing without rows)",
+    "min": "smallest value (missing without rows)",
+    "max": "largest value (missing without rows)",
+    "first": "the value of the earliest row by the table's time column",
+    "last": "the value of the latest row by the table's time column",
+    "most_frequent": "the value that occurs most often (ties: the smallest)",
+}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,17 @@ from collections.abc import Mapping
 from sqlglot import exp
 
 from .plan import Plan
-from .to_sql import AsOf, SourceOverride, SqlGenerator, col, ident, sql_header
+from .to_sql import (
+    AsOf,
+    SourceOverride,
+    SqlGenerator,
+    col,
+    cte_alias,
+    ident,
+    members_query,
+    sql_header,
+    table_ref,
+)
 
 # Result columns, before the KPIs and their indexes (`<kpi>__index`).
 KIND, GROUP, MEMBERS = "segl_kind", "segl_group", "segl_members"
@@ -26,8 +36,9 @@ _GROUPED, _GROUPS, _MEMBERS = "segl_grouped", "segl_groups", "segl_member_rows"
 
 def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | str
                ) -> exp.Select:
-    """The KPI query over `members`: a table name, or the members query itself (which then
-    becomes a CTE, its own CTEs lifted beside it, as some dialects refuse nested WITH)."""
+    """The KPI query over `members`: a table's name (an identifier), or the members query
+    itself (which then becomes a CTE, its own CTEs lifted beside it, as some dialects refuse
+    nested WITH)."""
     generator = SqlGenerator(plan, dialect, as_of, "absolute")
     ctes: list[tuple[str, exp.Expression]] = []
     if isinstance(members, exp.Select):
@@ -37,9 +48,9 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
         if with_ is not None:
             ctes += [(cte.alias, cte.this) for cte in with_.expressions]
         ctes.append((_MEMBERS, inner))
-        source = _MEMBERS
+        source = table_ref(_MEMBERS)
     else:
-        source = members
+        source = table_ref(members) if isinstance(members, str) else members
     segments, segmentations = list(plan.outputs), list(plan.segmentations)
     columns = [*segments, *segmentations]
     values = [_alias(generator.value(kpi), name) for name, kpi in plan.kpis]
@@ -78,7 +89,7 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
     kept = [exp.Or(this=exp.Is(this=col(s), expression=exp.Null()), expression=holds(s))
             for s in segments]
     groups = exp.select(_alias(kind, KIND), _alias(group, GROUP), col(MEMBERS),
-                        *(col(name) for name, _ in plan.kpis)).from_(_GROUPED)
+                        *(col(name) for name, _ in plan.kpis)).from_(table_ref(_GROUPED))
     if kept:
         groups = groups.where(exp.and_(*kept))
     ctes.append((_GROUPS, groups))
@@ -104,9 +115,9 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
         col(KIND), col(GROUP), col(MEMBERS),
         *(col(name) for name, _ in plan.kpis),
         *(_alias(index(name), f"{name}__index") for name, _ in plan.kpis),
-    ).from_(_GROUPS).order_by(order, col(GROUP))
+    ).from_(table_ref(_GROUPS)).order_by(order, col(GROUP))
     for name, cte in ctes:
-        final = final.with_(name, as_=cte)
+        final = final.with_(cte_alias(name), as_=cte)
     if generator.rules.kpi_settings:
         final.set("settings", [exp.EQ(this=exp.column(name), expression=exp.Literal.number(v))
                                for name, v in generator.rules.kpi_settings])
@@ -118,16 +129,23 @@ def generate_kpi_sql(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "a
                      sources: Mapping[str, SourceOverride] | None = None) -> str:
     """The members query and the KPI query over it, as one statement for a warehouse.
     `sources`: as for the members query (to_sql.SourceOverride)."""
-    members = SqlGenerator(plan, dialect, as_of, file_paths, sources).query()
-    query = kpi_select(plan, dialect, as_of, members)
+    query = kpi_query(plan, dialect, as_of, file_paths, sources)
     return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
 
 
-def _one_set(source: str, columns: list[str], chosen: str | None, size: exp.Expression,
+def kpi_query(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "absolute",
+              sources: Mapping[str, SourceOverride] | None = None) -> exp.Select:
+    """The members query and the KPI query over it, as one sqlglot tree (no header)."""
+    return kpi_select(plan, dialect, as_of, members_query(plan, dialect, as_of, file_paths,
+                                                          sources))
+
+
+def _one_set(source: exp.Expression, columns: list[str], chosen: str | None, size: exp.Expression,
              values: list[exp.Expression]) -> exp.Select:
     """The rows GROUPING SETS would give for one set: `chosen` grouped, the others null."""
     projected = [col(c) if c == chosen else _alias(exp.Null(), c) for c in columns]
-    select = exp.select(*projected, size.copy(), *(v.copy() for v in values)).from_(source)
+    select = exp.select(*projected, size.copy(), *(v.copy() for v in values)).from_(
+        source.copy())
     return select.group_by(col(chosen)) if chosen else select
 
 

@@ -18,6 +18,8 @@ class Location:
     target: str  # as written
     path: str | None  # absolute path (or glob) for file locations
     span: Span | None = field(default=None, compare=False, repr=False)
+    # A table location's name, `[catalog.]schema.table` as its parts (never SQL text).
+    table: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class Allowed:
+    """A personal column named in an object's `allow (…)`: its outputs may carry it."""
+
+    table: str
+    column: str
+    span: Span | None = field(default=None, compare=False, repr=False)
+    name: str = field(default="", compare=False)  # as `allow` names it: `email`, `area.region`
+
+
+@dataclass(frozen=True)
 class Expectation:
     kind: str  # "size" | "share" | "overlap"
     op: str  # < <= > >= !=
@@ -109,7 +121,9 @@ class Segment:
     conditions: tuple[ir.Expr, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
     expectations: tuple[Expectation, ...] = ()
-    purpose: str | None = None  # why personal data is used: `segl lint` asks for it
+    purpose: str | None = None  # why personal data is used (docs/privacy.md)
+    allow: tuple[Allowed, ...] = ()  # the personal columns its outputs may carry
+    inline: bool = field(default=False, compare=False)  # `segment x = …`: no purpose, no allow
 
     @property
     def predicate(self) -> ir.Expr:
@@ -137,6 +151,7 @@ class Segmentation:
     scores: tuple[ir.Score, ...] = ()
     tiers: bool = False  # `= tiers by …`: one score, one bucket per bin
     purpose: str | None = None
+    allow: tuple[Allowed, ...] = ()
 
 
 PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",
@@ -154,6 +169,8 @@ class Persona:
     text: dict[str, object]  # description, quote, channels (a tuple) …
     profile: dict[str, ir.Literal]
     span: Span | None = field(default=None, compare=False, repr=False)
+    purpose: str | None = None
+    allow: tuple[Allowed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,7 @@ class Kpi:
     expr: ir.Expr
     span: Span | None = field(default=None, compare=False, repr=False)
     purpose: str | None = None
+    allow: tuple[Allowed, ...] = ()
 
 
 @dataclass(frozen=True)

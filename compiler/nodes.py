@@ -232,6 +232,20 @@ class Feature(Node):
 
 
 @dataclass(frozen=True)
+class Purpose(Node):
+    """`purpose "…"`: why an object uses personal data (docs/privacy.md)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Allow(Node):
+    """`allow (email, area.region)`: the personal columns an object's outputs may carry."""
+
+    columns: tuple[NameRef | QualifiedRef, ...]
+
+
+@dataclass(frozen=True)
 class Expectation(Node):
     """`expect size >= 100`, `expect share <= 20%`, `expect overlap with other < 10%`."""
 
@@ -252,7 +266,8 @@ class Segment(Node):
     where: Expr | None
     inline: bool
     expectations: tuple[Expectation, ...] = ()
-    purpose: str | None = None  # why personal data is used (checked by `segl lint`)
+    purpose: Purpose | None = None  # why personal data is used
+    allow: Allow | None = None  # which personal data its outputs may carry
 
 
 @dataclass(frozen=True)
@@ -282,7 +297,8 @@ class Segmentation(Node):
     # `segmentation x = tiers by e … into N m`: the one score is `tier`, the buckets are
     # made by the resolver (tier_1 .. tier_N, then the `else` bucket no_value)
     tiers: bool = False
-    purpose: str | None = None
+    purpose: Purpose | None = None
+    allow: Allow | None = None
 
 
 @dataclass(frozen=True)
@@ -314,7 +330,8 @@ class Kpi(Node):
     name: Ident
     label: str | None
     expr: Expr
-    purpose: str | None = None
+    purpose: Purpose | None = None
+    allow: Allow | None = None
 
 
 @dataclass(frozen=True)
@@ -329,6 +346,8 @@ class Persona(Node):
     label: str | None
     segment: Ident
     fields: tuple[PersonaField, ...]
+    purpose: Purpose | None = None
+    allow: Allow | None = None
 
 
 Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation

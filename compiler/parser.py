@@ -24,6 +24,7 @@ from segl.grammar import grammar_text
 
 from . import nodes as n
 from .diagnostics import Diagnostic, error
+from .names import name_problem
 from .source import SourceFile
 
 TIERS_ELSE = "no_value"  # the `else` bucket of tiers: entities whose value is missing
@@ -259,10 +260,18 @@ class AstBuilder(Transformer):
         text = str(token)
         if token.type == "QUOTED_NAME":
             text = text[1:-1]
+            problem = name_problem(text)
+            if problem:
+                raise _LiteralError(error("E002", problem, self._tok_span(token),
+                                          "a backquoted name holds printable characters only"))
         return n.Ident(text, span=self._tok_span(token))
 
     def string(self, meta, children):
-        return n.Literal(_unquote(children[0]), "string", span=self._span(meta))
+        value = _unquote(children[0])
+        if "\0" in value:  # (PostgreSQL's text holds no NUL: no engine gets one)
+            raise _LiteralError(error("E002", "a string holds a NUL byte", self._span(meta),
+                                      "remove it; text values cannot hold NUL"))
+        return n.Literal(value, "string", span=self._span(meta))
 
     def number(self, meta, children):
         text = str(children[0])
@@ -494,7 +503,7 @@ class AstBuilder(Transformer):
         return n.Segment(
             name, label.text if label else None, props.get("description"), props.get("owner"),
             props.get("tags", ()), extends, props.get("where"), False, expectations,
-            props.get("purpose"), span=self._span(meta),
+            props.get("purpose"), props.get("allow"), span=self._span(meta),
         )
 
     def expect(self, meta, children):
@@ -519,21 +528,22 @@ class AstBuilder(Transformer):
                              other, span=self._span(meta))
 
     def segmentation_decl(self, meta, children):
-        name, label, purpose, *rest = children
+        name, label, purpose, allow, *rest = children
         scores = tuple(c for c in rest if isinstance(c, n.Score))
         *whens, otherwise = [c for c in rest if isinstance(c, n.Bucket)]
         return n.Segmentation(name, label.text if label else None, tuple(whens), otherwise,
-                              scores, purpose=purpose[1] if purpose else None,
+                              scores, purpose=purpose[1] if purpose else None, allow=allow,
                               span=self._span(meta))
 
     def tiers_decl(self, meta, children):
-        name, label, by, better, bins, (method, thresholds), purpose = children
+        name, label, by, better, bins, (method, thresholds), purpose, allow = children
         span = self._span(meta)
         score = n.Score(n.Ident("tier", span=span), by, str(better) == "higher",
                         int(str(bins)), method, thresholds, span=span)
         otherwise = n.Bucket(n.Ident(TIERS_ELSE, span=span), None, None, span=span)
         return n.Segmentation(name, label.text if label else None, (), otherwise, (score,),
-                              tiers=True, purpose=purpose[1] if purpose else None, span=span)
+                              tiers=True, purpose=purpose[1] if purpose else None,
+                              allow=allow, span=span)
 
     def score(self, meta, children):
         name, by, better, bins, (method, thresholds) = children
@@ -559,9 +569,22 @@ class AstBuilder(Transformer):
         return n.Bucket(name, label.text if label else None, None, span=self._span(meta))
 
     def persona_decl(self, meta, children):
-        name, label, segment, *fields = children
-        return n.Persona(name, label.text if label else None, segment, tuple(fields),
-                         span=self._span(meta))
+        name, label, segment, *items = children
+        fields = tuple(item for item in items if isinstance(item, n.PersonaField))
+        clauses: dict[str, n.Purpose | n.Allow] = {}
+        for item in items:
+            if isinstance(item, n.PersonaField):
+                continue
+            key = "purpose" if isinstance(item, tuple) else "allow"
+            clause = item[1] if isinstance(item, tuple) else item
+            if key in clauses:
+                self.diagnostics.append(
+                    error("E102", f"`{key}` is given twice in persona `{name.text}`",
+                          clause.span, f"keep one `{key}`"))
+                continue
+            clauses[key] = clause
+        return n.Persona(name, label.text if label else None, segment, fields,
+                         clauses.get("purpose"), clauses.get("allow"), span=self._span(meta))
 
     def persona_value(self, meta, children):
         return n.PersonaField(children[0], children[1], span=self._span(meta))
@@ -580,9 +603,9 @@ class AstBuilder(Transformer):
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
     def kpi_decl(self, meta, children):
-        name, label, expr, purpose = children
+        name, label, expr, purpose, allow = children
         return n.Kpi(name, label.text if label else None, expr,
-                     purpose[1] if purpose else None, span=self._span(meta))
+                     purpose[1] if purpose else None, allow, span=self._span(meta))
 
     def test_decl(self, meta, children):
         name, *items = children
@@ -629,9 +652,16 @@ class AstBuilder(Transformer):
         return ("owner", _unquote(children[0]), self._span(meta))
 
     def purpose(self, meta, children):
-        return ("purpose", _unquote(children[0]), self._span(meta))
+        span = self._span(meta)
+        return ("purpose", n.Purpose(_unquote(children[0]), span=span), span)
 
     purpose_clause = purpose
+
+    def allow_clause(self, meta, children):
+        return n.Allow(tuple(children), span=self._span(meta))
+
+    def allow_property(self, meta, children):
+        return ("allow", children[0], self._span(meta))
 
     def tags(self, meta, children):
         return ("tags", tuple(_unquote(t) for t in children), self._span(meta))

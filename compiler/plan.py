@@ -134,16 +134,22 @@ def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
     (a segment that is one `top`/`bottom`) or that a `tiers` segmentation bins: the 80/20
     view, how much of the expression the group holds."""
     found: dict[str, ir.Expr] = {}
-    ranked = [model.segments[name].predicate for name in segments]
-    ranked = [rank.by for rank in ranked if isinstance(rank, ir.Rank)]
-    ranked += [model.segmentations[name].scores[0].by for name in segmentations
-               if model.segmentations[name].tiers]
-    for by in ranked:
+    for _, _, by in ranked_expressions(model, segments, segmentations):
         if by.type.is_numeric:
             text = " ".join(by.span.text.split()) if by.span is not None else repr(by)
             found.setdefault(f"share of {text}", ir.Total("sum", by, type=by.type,
                                                           span=by.span))
     return found
+
+
+def ranked_expressions(model: m.Model, segments: list[str], segmentations: list[str]
+                       ) -> list[tuple[str, str, ir.Expr]]:
+    """(kind, name, expression) for each segment that is one `top`/`bottom` and each `tiers`
+    segmentation: what they rank by."""
+    found = [("segment", name, model.segments[name].predicate) for name in segments]
+    found = [(kind, name, rank.by) for kind, name, rank in found if isinstance(rank, ir.Rank)]
+    return found + [("segmentation", name, model.segmentations[name].scores[0].by)
+                    for name in segmentations if model.segmentations[name].tiers]
 
 
 class _Planner:

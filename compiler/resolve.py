@@ -8,6 +8,7 @@ column of an events table (only inside an aggregate), a feature, a segment, a pa
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,8 +20,13 @@ from . import model as m
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean, error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
+from .names import character_problem, parse_table_name
 from .parser import parse_source
+from .privacy import personal_column, purpose_problem
 from .source import SourceFile, Span
+
+# Column names segl gives its own query's columns (see Resolver.check_own_names).
+_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|segl_(kind|group|members)")
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
 # Reads an imported file's text: from disk by default; `segl diff` reads a git revision's
@@ -159,6 +165,7 @@ class _Resolver:
         self.schema_provider = schema_provider
         self.failed_names = set().union(*(f.failed_names for f in files)) if files else set()
         self.declared: dict[str, tuple[str, Span]] = {}  # name -> (kind, span): one namespace
+        self.declared_folded: dict[str, str] = {}  # name without case -> name
         self.entity_decl: n.Entity | None = None
         self.events_decls: dict[str, n.Events] = {}
         self.lookup_decls: dict[str, n.Lookup] = {}
@@ -185,6 +192,7 @@ class _Resolver:
         for file in self.files:
             for decl in file.module.declarations:
                 self.collect(decl, file.source)
+        self.check_own_names()
         if self.entity_decl is None:
             span = None
             if self.files:
@@ -241,11 +249,19 @@ class _Resolver:
             return
         kind = type(decl).__name__.lower()
         name = decl.name
-        if name.text in self.declared:
-            first_kind, first_span = self.declared[name.text]
+        # SQL engines read names without case (DuckDB and SQLite even quoted ones): two
+        # names that differ only in case would be one column there, silently.
+        same = self.declared_folded.get(name.text.casefold())
+        if name.text in self.declared or same is not None:
+            first_kind, first_span = self.declared[same or name.text]
+            message = f"`{name.text}` is already defined (as a {first_kind})" \
+                if name.text in self.declared else \
+                f"`{name.text}` and the {first_kind} `{same}` differ only in case"
             diagnostic = error(
-                "E102", f"`{name.text}` is already defined (as a {first_kind})", name.span,
-                "every entity, table, parameter, feature and segment needs its own name",
+                "E102", message, name.span,
+                "every entity, table, parameter, feature and segment needs its own name"
+                + ("" if name.text in self.declared else
+                   "; SQL engines do not tell names apart by case"),
             )
             self.diagnostics.append(
                 Diagnostic(diagnostic.code, diagnostic.severity, diagnostic.message,
@@ -254,6 +270,7 @@ class _Resolver:
             )
             return
         self.declared[name.text] = (kind, name.span)
+        self.declared_folded[name.text.casefold()] = name.text
         if isinstance(decl, n.Entity):
             if self.entity_decl is not None:
                 self.error("E106", "a project has exactly one entity", name.span,
@@ -339,7 +356,9 @@ class _Resolver:
             )
         table = m.Table(decl.name.text, kind, locations, tuple(columns.values()), decl.span,
                         **links)
-        schema = self.schema_provider(table) if self.schema_provider else None
+        # (a location that is no table name or path is never handed to the data)
+        readable = all(loc.table or loc.path for loc in locations)
+        schema = self.schema_provider(table) if self.schema_provider and readable else None
         # The column list is complete when read from the data, or when the file declares
         # columns; only a table with neither accepts any column name (typed `any`).
         self.schema_known[table.name] = schema is not None or bool(decl.columns)
@@ -361,9 +380,24 @@ class _Resolver:
 
     def location(self, loc: n.Location) -> m.Location:
         """File paths are relative to the declaring file. Whether the file exists is the
-        runtime's question (a data error), not the compiler's: compiling needs no data."""
+        runtime's question (a data error), not the compiler's: compiling needs no data.
+        A table location is a table name, never SQL: anything else is an error here, and
+        the location keeps no name (nothing reads it)."""
         if loc.kind == "table":
-            return m.Location("table", loc.target, None, loc.span)
+            parts = parse_table_name(loc.target)
+            if parts is None:
+                shown = "the text" if character_problem(loc.target, "") else f"`{loc.target}`"
+                self.error("E107", f"{shown} is not a table name", loc.span,
+                           "write a table as [catalog.]schema.table, each part a name; "
+                           "put a part with other characters in backquotes: "
+                           'table "crm.`web orders`"')
+                return m.Location("table", loc.target, None, loc.span)
+            return m.Location("table", loc.target, None, loc.span, parts)
+        problem = character_problem(loc.target, f"the {loc.kind} path")
+        if problem:
+            self.error("E107", problem, loc.span,
+                       "write the path without control characters")
+            return m.Location(loc.kind, loc.target, None, loc.span)
         target = Path(loc.target)
         path = target if target.is_absolute() else loc.span.source.directory / target
         return m.Location(loc.kind, loc.target, str(path.resolve()), loc.span)
@@ -507,9 +541,10 @@ class _Resolver:
         if not ok:
             self.broken.add(name)
             return None
+        purpose, allow = self.permit(decl)
         segment = m.Segment(name, decl.label, decl.description, decl.owner, decl.tags,
                             decl.extends.text if decl.extends else None, tuple(conditions),
-                            decl.span, tuple(expectations), decl.purpose)
+                            decl.span, tuple(expectations), purpose, allow, decl.inline)
         self.segments[name] = segment
         return segment
 
@@ -542,8 +577,9 @@ class _Resolver:
         if not ok:
             return None
         declared = tuple(v for v in scores.values() if isinstance(v, ir.Score))
+        purpose, allow = self.permit(decl)
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, declared,
-                              purpose=decl.purpose)
+                              purpose=purpose, allow=allow)
 
     def tiers_segmentation(self, decl: n.Segmentation, scores: dict[str, ir.Expr]
                            ) -> m.Segmentation:
@@ -559,8 +595,9 @@ class _Resolver:
             for i in range(1, score.bins + 1)
         ]
         buckets.append(m.Bucket(decl.otherwise.name.text, "No value", None, decl.span))
+        purpose, allow = self.permit(decl)
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, (score,),
-                              tiers=True, purpose=decl.purpose)
+                              tiers=True, purpose=purpose, allow=allow)
 
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True
@@ -592,10 +629,11 @@ class _Resolver:
                 ok = False
             else:
                 profile[name] = self.literal(field_.value)
+        purpose, allow = self.permit(decl)
         if not ok:
             return None
         return m.Persona(decl.name.text, decl.label, decl.segment.text, text, profile,
-                         decl.span)
+                         decl.span, purpose, allow)
 
     # ---- KPIs: aggregates over a group of entities
     def resolve_kpi(self, decl: n.Kpi) -> m.Kpi | None:
@@ -609,7 +647,61 @@ class _Resolver:
                        "be aggregated", loose.span,
                        "e.g. `avg(age)`, `sum(orders.amount)`, `count(customer_id)`")
             return None
-        return m.Kpi(decl.name.text, decl.label, expr, decl.span, decl.purpose)
+        purpose, allow = self.permit(decl)
+        return m.Kpi(decl.name.text, decl.label, expr, decl.span, purpose, allow)
+
+    # ---- personal data: `purpose "…"` and `allow (…)` (docs/privacy.md)
+    def permit(self, decl: n.Segment | n.Segmentation | n.Kpi | n.Persona
+               ) -> tuple[str | None, tuple[m.Allowed, ...]]:
+        """The object's purpose (None when it has none or it is blank) and its allowed
+        columns; every problem is an error at its position."""
+        purpose = None
+        if decl.purpose is not None:
+            problem = purpose_problem(decl.purpose.text)
+            if problem is None:
+                purpose = decl.purpose.text
+            else:
+                self.error("E501", problem, decl.purpose.span,
+                           'write why this personal data is needed, e.g. `purpose "Keep '
+                           'minors out of marketing, as the law requires"`')
+        if decl.allow is None:
+            return purpose, ()
+        if decl.purpose is None:
+            self.error("E502", f"`allow` in `{decl.name.text}` needs a `purpose`: why its "
+                       "outputs carry this personal data", decl.allow.span,
+                       'declare `purpose "…"` before `allow (…)`')
+        allowed = []
+        for ref in decl.allow.columns:
+            column = self.allowed_column(ref)
+            if column is not None:
+                allowed.append(column)
+        return purpose, tuple(allowed)
+
+    def allowed_column(self, ref: n.NameRef | n.QualifiedRef) -> m.Allowed | None:
+        """A column named in `allow (…)`: an entity column, or `table.column`."""
+        entity = self.tables[self.entity_decl.name.text]
+        if isinstance(ref, n.QualifiedRef):
+            table = self.tables.get(ref.table.text)
+            if table is None:
+                self.error("E101", f"unknown table `{ref.table.text}`", ref.table.span,
+                           did_you_mean(ref.table.text, self.tables))
+                return None
+            column_name = ref.column.text
+        else:
+            table, column_name = entity, ref.name.text
+        if table.column(column_name) is None and self.schema_known.get(table.name):
+            self.error("E101", f"table `{table.name}` has no column `{column_name}`", ref.span,
+                       did_you_mean(column_name, [c.name for c in table.columns]) or
+                       "name an entity column, or another table's as `table.column`")
+            return None
+        column = personal_column(self.tables.get, table.name, column_name)
+        if column is None:
+            shown = column_name if table is entity else f"{table.name}.{column_name}"
+            self.error("E503", f"`{shown}` is not personal data: there is nothing to allow",
+                       ref.span, "`allow` names columns declared `pii` or `sensitive`, and "
+                       "columns of a lookup joined through one; remove it")
+            return None
+        return m.Allowed(table.name, column_name, ref.span, column.name)
 
     def kpi_aggregate(self, node: n.Call) -> ir.Expr | None:
         """An aggregate in a KPI: over a related table it is worked out per entity, then
@@ -742,10 +834,32 @@ class _Resolver:
         self.in_progress.append((kind, name))
         return False
 
+    def check_own_names(self) -> None:
+        """segl names some columns of its queries itself: aggregates `orders__m1`, lookup
+        columns `nation__n_name`, score outputs `rfm__r`, KPI indexes `aov__index`,
+        rankings `_rank_1`, scores `_score_rfm_r`, KPI parts `_kpi_1`, the probes of
+        `segl explain` and `segl persona`, the KPI query's `segl_kind`, `segl_group` and
+        `segl_members`. A definition named like one would be two columns of one name (an
+        engine error, or on Polars one column silently replacing the other)."""
+        owners = [name.casefold() for name, (kind, _) in self.declared.items()
+                  if kind in ("entity", "events", "lookup", "segmentation", "kpi")]
+        for name, (_, span) in self.declared.items():
+            folded = name.casefold()
+            if _OWN_NAME.fullmatch(folded) or any(folded.startswith(owner + "__")
+                                                  for owner in owners):
+                self.error("E105", f"`{name}` is a name segl gives one of its own columns",
+                           span, "choose another: segl names columns `<table>__m1`, "
+                           "`<lookup>__<column>`, `<segmentation>__<score>`, `<kpi>__index`, "
+                           "`_rank_1`, `_score_…`, `_kpi_1` and `segl_kind`")
+
     def check_shadowing(self, name: n.Ident) -> None:
         entity = self.tables[self.entity_decl.name.text]
-        if entity.column(name.text) is not None:
-            self.error("E105", f"`{name.text}` is also a column of `{entity.name}`", name.span,
+        folded = name.text.casefold()
+        column = next((c.name for c in entity.columns if c.name.casefold() == folded), None)
+        if column is not None:
+            what = "is also" if column == name.text else \
+                f"differs only in case from `{column}`,"
+            self.error("E105", f"`{name.text}` {what} a column of `{entity.name}`", name.span,
                        f"rename it (e.g. `{name.text}_value`) so every name means one thing")
 
     # ---- expressions

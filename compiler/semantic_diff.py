@@ -31,8 +31,8 @@ NARROWS, WIDENS, SAME, UNKNOWN = "narrows", "widens", "same", "unknown"
 BASE_SUFFIX = "@base"
 
 # Changes that do not decide who is a member.
-METADATA = frozenset({"label", "description", "owner", "tags", "expect added",
-                      "expect removed"})
+METADATA = frozenset({"label", "description", "owner", "tags", "purpose", "allow",
+                      "expect added", "expect removed"})
 # Kinds in report order.
 KINDS = ("source", "param", "feature", "segment", "segmentation", "bucket", "kpi", "persona",
          "test")
@@ -42,7 +42,8 @@ KINDS = ("source", "param", "feature", "segment", "segmentation", "bucket", "kpi
 class Change:
     """One thing that changed in an object. `what`: condition, condition added, condition
     removed, conditions reordered, definition, value, label, description, owner, tags,
-    expect added, expect removed, bucket order, score, location, columns, key, segment, …"""
+    purpose, allow, expect added, expect removed, bucket order, score, location, columns,
+    key, segment, …"""
 
     what: str
     before: str | None = None
@@ -610,13 +611,22 @@ def _label(obj: object) -> str | None:
 
 def _metadata_changes(old: object, new: object) -> list[Change]:
     changes = []
-    for attribute in ("label", "description", "owner", "tags"):
+    for attribute in ("label", "description", "owner", "tags", "purpose"):
         if not hasattr(new, attribute):
             continue
         a, b = getattr(old, attribute), getattr(new, attribute)
         if a != b:
             changes.append(Change(attribute, _value(a), _value(b)))
+    # which personal data the object's outputs may carry: a reviewer must see it change
+    a, b = set(getattr(old, "allow", ())), set(getattr(new, "allow", ()))
+    if a != b:
+        changes.append(Change("allow", _allowed(a), _allowed(b)))
     return changes
+
+
+def _allowed(columns: set[m.Allowed]) -> str | None:
+    names = sorted(c.name or f"{c.table}.{c.column}" for c in columns)
+    return f"({', '.join(names)})" if names else None
 
 
 def _expectation_changes(old: tuple[m.Expectation, ...], new: tuple[m.Expectation, ...]

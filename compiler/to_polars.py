@@ -26,6 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import polars as pl
+import polars.selectors as cs
 
 from . import ir
 from . import model as m
@@ -60,8 +61,19 @@ class PolarsQuery:
 
 
 def qualified(table: str, column: str) -> str:
-    """A column's name in the row frames of an aggregation (tables joined side by side)."""
-    return f"{table}.{column}"
+    """A column's name in the row frames of an aggregation (tables joined side by side).
+    A backquote is in no name the language accepts, so no two pairs give the same name
+    (with a dot, table `a.b` column `c` and table `a` column `b.c` would)."""
+    return f"{table}`{column}"
+
+
+def column_named(name: str) -> pl.Expr:
+    """A column by its exact name. pl.col reads `*` as every column and `^…$` as a regular
+    expression, and a backquoted name in a .seg file may be either: such a name is selected
+    by name instead."""
+    if name == "*" or (name.startswith("^") and name.endswith("$")):
+        return cs.by_name(name).as_expr()
+    return pl.col(name)
 
 
 def scan_source(table: m.Table) -> pl.LazyFrame | None:
@@ -78,7 +90,7 @@ def scan_source(table: m.Table) -> pl.LazyFrame | None:
             casts = {c.name: POLARS_TYPES[c.type] for c in table.columns
                      if c.type in POLARS_TYPES}
             schema = frame.collect_schema()
-            return frame.with_columns([pl.col(name).cast(kind) for name, kind in
+            return frame.with_columns([column_named(name).cast(kind) for name, kind in
                                        casts.items() if name in schema])
     return None
 
@@ -129,14 +141,14 @@ class PolarsGenerator:
             frame = frame.with_columns([self.column_value(c).alias(c.name)
                                         for c in step.columns])
         key = self.plan.key
-        outputs = [pl.col(key)]
-        outputs += [pl.col(name) for name in (*self.plan.outputs, *self.plan.segmentations)]
-        outputs += [pl.col(computed).alias(output)
+        outputs = [column_named(key)]
+        outputs += [column_named(name) for name in (*self.plan.outputs, *self.plan.segmentations)]
+        outputs += [column_named(computed).alias(output)
                     for output, computed in self.plan.score_outputs]
-        outputs += [pl.col(name) for name in self.plan.kpi_components]
+        outputs += [column_named(name) for name in self.plan.kpi_components]
         if self.errors:
             raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
-        final = frame.select(outputs).sort(key)
+        final = frame.select(outputs).sort(column_named(key))
         columns = (key, *self.plan.outputs, *self.plan.segmentations,
                    *(output for output, _ in self.plan.score_outputs),
                    *self.plan.kpi_components)
@@ -187,7 +199,7 @@ class PolarsGenerator:
                     table.locations[0].span if table.locations else table.span,
                     "store naive timestamps in the business time zone, or run with "
                     "--engine duckdb"))
-        return self.scan(table).select([pl.col(c).alias(rename(c) if rename else c)
+        return self.scan(table).select([column_named(c).alias(rename(c) if rename else c)
                                         for c in names])
 
     # ---------------------------------------------------------------- the entity row
@@ -199,19 +211,20 @@ class PolarsGenerator:
         frame = self.join_lookups(frame, self.plan.lookups, [],
                                   lambda table, column: column if table == entity.name
                                   else feature_table_name(table, column))
-        keep = [pl.col(c) for c in self.plan.entity_columns]
-        keep += [pl.col(feature_table_name(lookup, column))
+        keep = [column_named(c) for c in self.plan.entity_columns]
+        keep += [column_named(feature_table_name(lookup, column))
                  for lookup, column in self.plan.lookup_columns]
         frame = frame.select(keep)
         key = self.plan.key
         for aggregation in self.plan.aggregations:
             for result in grouped[aggregation.table]:
-                frame = self.left_join(frame, result, pl.col(key), pl.col("_key")).drop("_key")
+                frame = self.left_join(frame, result, column_named(key),
+                                       pl.col("_key")).drop("_key")
         defaults = []
         for aggregation in self.plan.aggregations:
             for measure in aggregation.measures:
                 if measure.empty is not None:
-                    defaults.append(pl.col(measure.name).fill_null(self.value(measure.empty)))
+                    defaults.append(column_named(measure.name).fill_null(self.value(measure.empty)))
         return frame.with_columns(defaults) if defaults else frame
 
     def left_join(self, left: pl.LazyFrame, right: pl.LazyFrame, left_on: pl.Expr,
@@ -249,10 +262,10 @@ class PolarsGenerator:
                 right = right.with_columns([self.value(expr).alias(alias) for expr, alias in mine])
                 self.scope_table = saved
                 for expr, alias in mine:
-                    self.lookup_values[expr] = pl.col(alias)
-            frame = self.left_join(frame, right,
-                                   pl.col(naming(lookup.owner or "", lookup.owner_column or "")),
-                                   pl.col(naming(name, lookup.key or "")))
+                    self.lookup_values[expr] = column_named(alias)
+            owner_column = naming(lookup.owner or "", lookup.owner_column or "")
+            frame = self.left_join(frame, right, column_named(owner_column),
+                                   column_named(naming(name, lookup.key or "")))
         return frame
 
     def columns_read(self, measures: list[Measure]) -> list[tuple[str, str]]:
@@ -279,7 +292,7 @@ class PolarsGenerator:
                           lambda column: qualified(table.name, column))
         if table.time_column:
             frame = frame.filter(self.before_upper(table))
-        key = pl.col(qualified(table.name, table.entity_key or ""))
+        key = column_named(qualified(table.name, table.entity_key or ""))
         if table.through:
             via = self.model.events[table.through]
             via_columns = [via.entity_key, via.time_column, table.through_via_column]
@@ -290,9 +303,9 @@ class PolarsGenerator:
             if via.time_column:
                 right = right.filter(self.before_upper(via))
             frame = self.left_join(
-                frame, right, pl.col(qualified(table.name, table.through_column or "")),
-                pl.col(qualified(via.name, table.through_via_column or "")), how="inner")
-            key = pl.col(qualified(via.name, via.entity_key or ""))
+                frame, right, column_named(qualified(table.name, table.through_column or "")),
+                column_named(qualified(via.name, table.through_via_column or "")), how="inner")
+            key = column_named(qualified(via.name, via.entity_key or ""))
         frame = self.join_lookups(frame, lookups, measures, qualified)
         return frame, key
 
@@ -325,9 +338,10 @@ class PolarsGenerator:
             for other in folded:
                 via_column = self.model.events[other.table].through_via_column or ""
                 rows = self.left_join(rows, partials[other.table],
-                                      pl.col(qualified(table.name, via_column)), pl.col("_via"))
+                                      column_named(qualified(table.name, via_column)),
+                                      pl.col("_via"))
                 for measure in other.measures:
-                    total = getattr(pl.col(measure.name), _COMBINE[measure.aggregate.func])()
+                    total = getattr(column_named(measure.name), _COMBINE[measure.aggregate.func])()
                     combined.append(total.alias(measure.name))
             parts = [self.measure(table, measure) for measure in grouped]
             rows = rows.with_columns([c for inputs, _ in parts for c in inputs])
@@ -360,7 +374,7 @@ class PolarsGenerator:
             conditions.append(prefilter)
         if conditions:
             frame = frame.filter(pl.all_horizontal(conditions))
-        join_key = pl.col(qualified(table.name, table.through_column or "")).alias("_via")
+        join_key = column_named(qualified(table.name, table.through_column or "")).alias("_via")
         parts = [self.measure(table, measure) for measure in measures]
         frame = frame.with_columns([c for inputs, _ in parts for c in inputs])
         result = frame.group_by(join_key).agg(
@@ -378,11 +392,11 @@ class PolarsGenerator:
         if via.time_column:
             right = right.filter(self.before_upper(via))
         rows = self.left_join(partial, right, pl.col("_via"),
-                              pl.col(qualified(via.name, table.through_via_column or "")),
+                              column_named(qualified(via.name, table.through_via_column or "")),
                               how="inner")
-        totals = [getattr(pl.col(m.name), _COMBINE[m.aggregate.func])().alias(m.name)
+        totals = [getattr(column_named(m.name), _COMBINE[m.aggregate.func])().alias(m.name)
                   for m in aggregation.measures]
-        return rows.group_by(pl.col(qualified(via.name, via.entity_key or "")).alias("_key")
+        return rows.group_by(column_named(qualified(via.name, via.entity_key or "")).alias("_key")
                              ).agg(totals)
 
     def prefilter(self, table: m.Table, measures: list[Measure]) -> pl.Expr | None:
@@ -410,7 +424,7 @@ class PolarsGenerator:
         return window.start if isinstance(window, ir.WindowRange) else None
 
     def time_column(self, table: m.Table) -> pl.Expr:
-        return pl.col(qualified(table.name, table.time_column or ""))
+        return column_named(qualified(table.name, table.time_column or ""))
 
     def bound(self, table: m.Table, value: date) -> pl.Expr:
         """A date bound for a time column: a date literal for a date column, midnight for a
@@ -471,7 +485,7 @@ class PolarsGenerator:
             if condition is None:
                 return [], pl.len().cast(pl.Int64)
             return [condition.fill_null(False).alias(column)], \
-                pl.col(column).sum().cast(pl.Int64)
+                column_named(column).sum().cast(pl.Int64)
         value = self.value(agg.arg)
         if agg.func in ("sum", "avg") and agg.arg.type in (T.FLOAT, T.ANY):
             value = as_sum_decimal(value)
@@ -479,7 +493,7 @@ class PolarsGenerator:
             value = value.cast(pl.Int128)  # DuckDB's HUGEINT: a sum never overflows
         if condition is not None:
             value = pl.when(condition).then(value)
-        inputs, admitted = [value.alias(column)], pl.col(column)
+        inputs, admitted = [value.alias(column)], column_named(column)
         if agg.func == "count":
             if agg.distinct:
                 present = admitted.null_count().gt(0).cast(pl.Int64)
@@ -512,8 +526,8 @@ class PolarsGenerator:
 
     def column_ref(self, table: str, column: str) -> pl.Expr:
         if self.scope_table is not None:
-            return pl.col(qualified(table, column))
-        return pl.col(column)
+            return column_named(qualified(table, column))
+        return column_named(column)
 
     def value_Literal(self, node: ir.Literal) -> pl.Expr:
         v = node.value
@@ -548,13 +562,13 @@ class PolarsGenerator:
         return self.column_ref(node.table, node.name)
 
     def value_Ref(self, node: ir.Ref) -> pl.Expr:
-        return pl.col(node.name)
+        return column_named(node.name)
 
     def value_FeatureRef(self, node: ir.FeatureRef) -> pl.Expr:
-        return pl.col(node.name)
+        return column_named(node.name)
 
     def value_SegmentRef(self, node: ir.SegmentRef) -> pl.Expr:
-        return pl.col(node.name)
+        return column_named(node.name)
 
     def value_Not(self, node: ir.Not) -> pl.Expr:
         return ~self.value(node.operand)  # null stays null
@@ -699,7 +713,7 @@ class PolarsGenerator:
         if node.among is not None:
             eligible = eligible & self.value(node.among).fill_null(False)
         row_number = pl.arg_sort_by(
-            [~eligible, by, pl.col(self.plan.key)],
+            [~eligible, by, column_named(self.plan.key)],
             descending=[False, node.direction == "top", False], nulls_last=True,
         ).arg_sort().cast(pl.Int64) + 1
         amount = Fraction(str(node.amount.value))
@@ -726,7 +740,7 @@ class PolarsGenerator:
         if node.method == "ntile":
             # worst first, equal values by key descending (the smaller key scores better)
             order = pl.arg_sort_by(
-                [missing, by, pl.col(self.plan.key)],
+                [missing, by, column_named(self.plan.key)],
                 descending=[False, not node.higher_is_better, True], nulls_last=True)
             index = order.arg_sort().cast(pl.Int64)  # 0-based row in the partition
             bins = pl.min_horizontal(pl.lit(node.bins, dtype=pl.Int64), scored)

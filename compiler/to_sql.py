@@ -14,13 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlglot
 from sqlglot import exp
 
 from . import ir
 from . import model as m
 from .diagnostics import CompileError, Diagnostic, error
-from .dialects import RESERVED_WORDS, DialectRules, rules_for
+from .dialects import RESERVED_WORDS, DialectRules, like_match, rules_for
 from .plan import Aggregation, Measure, Plan, feature_table_name
 from .version import SEGL_VERSION
 
@@ -31,6 +30,10 @@ _SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # sqlglot's builders copy their arguments by default; every tree here is built fresh, so
 # copying only costs time (a third of the generation time of a large file).
 def _alias(expression: exp.Expression, alias, **options) -> exp.Expression:
+    # a name is always an identifier of ours: sqlglot's own choice of quoting would leave
+    # `Café` bare (and PostgreSQL would fold it to `café`)
+    if isinstance(alias, str):
+        alias = ident(alias)
     return exp.alias_(expression, alias, copy=False, **options)
 
 
@@ -88,6 +91,19 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
+def table_ref(*parts: str) -> exp.Table:
+    """A table or CTE by its name's parts (`catalog, schema, table`, or fewer), each an
+    identifier: a name is never parsed as SQL."""
+    *prefix, name = parts
+    catalog, schema = ([None, None] + [ident(p) for p in prefix])[-2:]
+    return exp.Table(this=ident(name), db=schema, catalog=catalog)
+
+
+def cte_alias(name: str) -> exp.TableAlias:
+    """The name of a CTE for `with_` (which would parse a plain string as SQL)."""
+    return exp.TableAlias(this=ident(name))
+
+
 def generate_sql(
     plan: Plan,
     dialect: str = "duckdb",
@@ -101,25 +117,51 @@ def generate_sql(
 
     `sources` reads the named tables from other locations than the declared ones: an engine
     that cannot read the declared files loads them into its own tables and names them here."""
-    query = SqlGenerator(plan, dialect, as_of or AsOf("today"), file_paths, sources).query()
+    query = members_query(plan, dialect, as_of or AsOf("today"), file_paths, sources)
     return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
 
 
+def members_query(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "absolute",
+                  sources: Mapping[str, SourceOverride] | None = None) -> exp.Select:
+    """The plan's query as a sqlglot tree, for a caller that runs it (no header)."""
+    return SqlGenerator(plan, dialect, as_of, file_paths, sources).query()
+
+
 def sql_header(dialect: str, as_of: AsOf | None, header: dict[str, str] | None) -> str:
-    """The comment lines above every generated query: version, source, dialect, as_of."""
+    """The comment lines above every generated query: version, source, dialect, as_of.
+    Values (a path, parameter values) are user text: each is escaped onto its one line."""
     lines = [f"-- segl {SEGL_VERSION}"]
     for key, value in (header or {}).items():
-        lines.append(f"-- {key}: {value}")
-    lines.append(f"-- dialect: {dialect}")
+        lines.append(f"-- {comment_text(key)}: {comment_text(value)}")
+    lines.append(f"-- dialect: {comment_text(dialect)}")
     lines.append(f"-- as_of: {as_of or 'today'}")
     return "\n".join(lines) + "\n"
+
+
+_COMMENT_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def comment_text(value: str) -> str:
+    """`value` as text that stays inside a `--` comment line (and would inside `/* */`):
+    a backslash is doubled, a character that is not printable (a newline, any line or
+    paragraph separator, a control character) becomes its escape, and `*/` becomes `*\\/`.
+    Printable text, the common case, is unchanged."""
+    if value.isprintable() and "\\" not in value and "*/" not in value:
+        return value
+    escaped = "".join(
+        _COMMENT_ESCAPES.get(c) or (c if c.isprintable() else
+                                    f"\\x{ord(c):02x}" if ord(c) < 0x100 else
+                                    f"\\u{ord(c):04x}" if ord(c) < 0x10000 else
+                                    f"\\U{ord(c):08x}")
+        for c in value)
+    return escaped.replace("*/", "*\\/")
 
 
 @dataclass(frozen=True)
 class SourceOverride:
     """Where an engine reads one source instead of its declared locations: `kind` is
-    "table" (target: a table name in the engine) or a file kind the dialect reads
-    ("parquet", target: a path)."""
+    "table" (target: one table name in the engine, an identifier, not SQL) or a file kind
+    the dialect reads ("parquet", target: a path)."""
 
     kind: str
     target: str
@@ -156,7 +198,7 @@ class SqlGenerator:
         ctes.append(("base", self.base()))
         for index, step in enumerate(self.plan.steps, 1):
             name = f"step_{index}"
-            select = exp.select(exp.Star()).from_(previous, copy=False)
+            select = exp.select(exp.Star()).from_(table_ref(previous), copy=False)
             for column in step.columns:
                 _project(select, self.column_value(column), column.name)
             ctes.append((name, select))
@@ -165,13 +207,64 @@ class SqlGenerator:
             col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
         ] + [_alias(col(computed), ident(output)) for output, computed in self.plan.score_outputs
              ] + [col(name) for name in self.plan.kpi_components]
-        final = exp.select(*outputs).from_(previous, copy=False).order_by(
+        final = exp.select(*outputs).from_(table_ref(previous), copy=False).order_by(
             col(self.plan.key), copy=False)
         for name, cte in ctes:
-            final = final.with_(name, as_=cte, copy=False)
+            final = final.with_(cte_alias(name), as_=cte, copy=False)
+        self.check_names(final)
         if self.errors:
             raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
         return final
+
+    def check_names(self, query: exp.Expression) -> None:
+        """E301 for names the dialect cannot hold apart: two names alike in the bytes an
+        engine keeps of a name (PostgreSQL: 63; a long name alone is cut the same way
+        everywhere, and works), or a name with a `.` where a dot splits a quoted name."""
+        limit, dotted = self.rules.name_bytes, self.rules.dotted_names
+        unusable = self.rules.unusable_names
+        if limit is None and dotted and not unusable:
+            return
+        by_cut: dict[str, set[str]] = {}
+        problems: list[tuple[str, str]] = []  # (name, message)
+        for identifier in query.find_all(exp.Identifier):
+            name = identifier.this
+            by_cut.setdefault(_cut(name, limit) if limit else name, set()).add(name)
+            if not dotted and "." in name:
+                problems.append((name, f"the {self.dialect} dialect reads the `.` in `{name}` "
+                                       "as a separator of names, even quoted"))
+            if name.casefold() in unusable:
+                problems.append((name, f"the {self.dialect} dialect reads a column named "
+                                       f"`{name}` as the value {name.lower()}"))
+        for names in by_cut.values():
+            if len(names) > 1:
+                first, second = sorted(names)[:2]
+                problems.append((second, f"the {self.dialect} dialect keeps the first {limit} "
+                                         f"bytes of a name, so `{first}` and `{second}` would "
+                                         "be one name there"))
+        # Where to point: the definition of that name (a column: its table), else the
+        # definition whose name the derived name holds (agg_orders: orders).
+        definitions = [(o.name, o.span) for o in (
+            *self.model.tables, *self.model.features.values(), *self.model.segments.values(),
+            *self.model.segmentations.values(), *self.model.kpis.values())]
+        exact = {c.name: t.span for t in self.model.tables for c in t.columns}
+        exact.update((c, self.model.entity.span) for c in self.plan.entity_columns)
+        exact.update((c, self.model.table(t).span) for t, c in self.plan.lookup_columns)
+        for aggregation in self.plan.aggregations:
+            exact.update((column, self.model.table(table).span)
+                         for table, column in self.columns_in(list(aggregation.measures)))
+        exact.update(definitions)
+        owners = sorted(definitions, key=lambda pair: -len(pair[0]))
+        reported = set()
+        for name, message in problems:
+            span = exact.get(name) or next((s for owner, s in owners if owner in name), None)
+            kind = "dot" if "." in name and not dotted else \
+                "value" if name.casefold() in unusable else "bytes"
+            if (span, kind) in reported:
+                continue  # one error per definition (agg_x.y is x.y's name too)
+            reported.add((span, kind))
+            hint = {"dot": "rename it without a dot", "value": "rename it",
+                    "bytes": f"shorten the name to {limit} bytes (UTF-8) or fewer"}[kind]
+            self.errors.append(error("E301", message, span, hint))
 
     def column_value(self, column) -> exp.Expression:
         if column.kind in ("segment", "rank"):
@@ -188,13 +281,13 @@ class SqlGenerator:
         override = self.sources.get(table.name)
         if override is not None:
             if override.kind == "table":
-                return exp.to_table(override.target, dialect=self.dialect)
+                return table_ref(override.target)
             if override.kind in self.rules.file_kinds and self.rules.file_reader:
                 return self.rules.file_reader(override.kind, override.target)
             raise ValueError(f"the {self.dialect} dialect cannot read {override.kind} files")
         for location in table.locations:
             if location.kind == "table":
-                return exp.to_table(location.target, dialect=self.dialect)
+                return table_ref(*(location.table or (table.name,)))
             if location.kind in self.rules.file_kinds and self.rules.file_reader:
                 path = location.path or location.target
                 if self.file_paths == "relative":
@@ -203,7 +296,7 @@ class SqlGenerator:
         kinds = sorted({loc.kind for loc in table.locations})
         if any(d.message.endswith(f"`{table.name}` from a {' or '.join(kinds)} file")
                for d in self.errors):
-            return exp.to_table(table.name)
+            return table_ref(table.name)
         self.errors.append(error(
             "E301", f"the {self.dialect} dialect cannot read `{table.name}` from a "
             f"{' or '.join(kinds)} file", table.locations[0].span if table.locations else
@@ -212,10 +305,10 @@ class SqlGenerator:
             f'"{table.locations[0].target}", '
             f'table "schema.{table.name}"' if table.locations else "",
         ))
-        return exp.to_table(table.name)
+        return table_ref(table.name)
 
     def aliased_source(self, table: m.Table) -> exp.Expression:
-        return _table_function(self.source(table), table.name)
+        return table_function(self.source(table), table.name)
 
     def base(self) -> exp.Select:
         entity = self.model.entity
@@ -233,7 +326,7 @@ class SqlGenerator:
                 _project(select, value, measure.name)
             for cte in self.aggregation_ctes(aggregation):
                 select = select.join(
-                    exp.to_table(cte), join_type="left",
+                    table_ref(cte), join_type="left",
                     on=exp.EQ(this=col("_key", cte), expression=col(self.plan.key, entity.name)),
                     copy=False,
                 )
@@ -275,8 +368,8 @@ class SqlGenerator:
                 rows = rows.where(prefilter, append=True, copy=False)
             for other in folded:
                 rows = rows.join(
-                    _alias(exp.to_table(f"pre_{other.table}"), f"pre_{other.table}",
-                               table=True),
+                    _alias(table_ref(f"pre_{other.table}"), f"pre_{other.table}",
+                           table=True),
                     join_type="left", copy=False,
                     on=exp.EQ(this=col("_via", f"pre_{other.table}"), expression=col(
                         self.model.events[other.table].through_via_column or "", table.name)),
@@ -333,7 +426,7 @@ class SqlGenerator:
         via = self.model.events[table.through or ""]
         pre = f"pre_{table.name}"
         finish = exp.select(_alias(col(via.entity_key or "", via.name), "_key"))
-        finish = finish.from_(_alias(exp.to_table(pre), pre, table=True), copy=False)
+        finish = finish.from_(_alias(table_ref(pre), pre, table=True), copy=False)
         finish = finish.join(
             self.aliased_source(via), join_type="inner", copy=False,
             on=exp.EQ(this=col("_via", pre),
@@ -708,12 +801,13 @@ class SqlGenerator:
         value = _paren(self.value(node.value), 5)
         pattern = node.pattern
         if node.op == "like":
-            return self.like(value, self.value(pattern))
-        if isinstance(pattern, ir.Literal) and not re.search(r"[%_\\]", str(pattern.value)):
+            return like_match(self.rules, value, self.value(pattern))
+        # (`[` too: a character class in T-SQL's LIKE)
+        if isinstance(pattern, ir.Literal) and not re.search(r"[%_\\\[]", str(pattern.value)):
             text = str(pattern.value)
             wrapped = {"contains": f"%{text}%", "starts_with": f"{text}%",
                        "ends_with": f"%{text}"}[node.op]
-            return self.like(value, exp.Literal.string(wrapped))
+            return like_match(self.rules, value, exp.Literal.string(wrapped))
         needle = self.value(pattern)
         if node.op == "contains":
             return exp.GT(this=exp.StrPosition(this=value, substr=needle),
@@ -728,11 +822,6 @@ class SqlGenerator:
             exp.GTE(this=exp.Length(this=value.copy()), expression=length.copy()),
             exp.EQ(this=exp.Substring(this=value, start=start), expression=needle),
         )
-
-    def like(self, value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
-        if self.rules.like is not None:
-            return self.rules.like(value, pattern)
-        return exp.Like(this=value, expression=pattern)
 
     def value_IsMissing(self, node: ir.IsMissing) -> exp.Expression:
         test = exp.Is(this=_paren(self.value(node.value), 5), expression=exp.Null())
@@ -963,6 +1052,14 @@ _CONDITIONS = (ir.Not, ir.Logic, ir.Compare, ir.Between, ir.InList, ir.TextMatch
                ir.IsMissing, ir.Rank)
 
 
+def _cut(name: str, limit: int) -> str:
+    """`name` cut to `limit` bytes of UTF-8, at a character boundary (as PostgreSQL does)."""
+    data = name.encode()
+    if len(data) <= limit:
+        return name
+    return data[:limit].decode(errors="ignore")
+
+
 def _is_condition(node: ir.Expr) -> bool:
     return isinstance(node, _CONDITIONS)
 
@@ -1043,13 +1140,9 @@ def _with_projection(select: exp.Select, *projections: exp.Expression) -> exp.Se
     return copy
 
 
-def _table_function(source: exp.Expression, alias: str) -> exp.Expression:
+def table_function(source: exp.Expression, alias: str) -> exp.Expression:
     """`read_parquet('…') AS orders`: a table-valued function with a table alias."""
     if isinstance(source, exp.Table):
         return _alias(source, ident(alias), table=True)
     return exp.Table(this=source, alias=exp.TableAlias(this=ident(alias)))
 
-
-def parse_back(sql: str, dialect: str) -> list[exp.Expression]:
-    """Parse generated SQL in its own dialect (used by the snapshot tests)."""
-    return [e for e in sqlglot.parse(sql, read=dialect) if e is not None]

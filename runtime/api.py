@@ -8,10 +8,11 @@ from pathlib import Path
 
 import duckdb
 from segl.compiler import model as m
-from segl.compiler.api import Compilation, compile_file, select_segments, sql_for_plan
+from segl.compiler.api import AsOf, Compilation, compile_file, query_for_plan, select_segments
 from segl.compiler.plan import Plan, plan_for
-from segl.compiler.to_sql import AsOf
+from sqlglot import exp
 
+from . import sql
 from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
 from .engines import engine_module, loading, run_members
@@ -30,7 +31,7 @@ from .sources import (
 class Evaluation:
     compilation: Compilation
     plan: Plan
-    sql: str
+    query: exp.Select  # the members query run on DuckDB, as a tree
     as_of: date
     connection: duckdb.DuckDBPyConnection
     table: str  # DuckDB table with the key and one boolean column per segment
@@ -40,6 +41,11 @@ class Evaluation:
     sizes: dict[str, int]
     segmentations: list[str]
     buckets: dict[str, dict[str, int]]  # segmentation -> bucket -> entities
+
+    @property
+    def sql(self) -> str:
+        """The members query as DuckDB SQL text (made by sqlglot from the tree)."""
+        return sql.render(self.query)
 
     @property
     def scores(self) -> list[str]:
@@ -124,18 +130,17 @@ def evaluate(
     chosen = select_segments(model, segments)
     when = resolve_as_of(as_of)
     plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis)
-    # Executed, not read: skip pretty-printing (it costs as much as generating).
-    sql = sql_for_plan(plan, compilation, "duckdb", AsOf("date", when), pretty=False)
+    query = query_for_plan(plan, "duckdb", AsOf("date", when))
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
         check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
         if engine == "duckdb":
-            result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
+            result = duckdb_engine.run_query(connection, query, plan.key, list(plan.outputs),
                                              list(plan.segmentations))
         else:
             frame = run_members(engine, compilation, plan, when, connection=connection,
                                 **(engine_options or {}))
-            types = duckdb_output_types(compilation, plan, when, connection)
+            types = duckdb_output_types(plan, when, connection)
             result = duckdb_engine.load_members(connection, frame, plan.key,
                                                 list(plan.outputs), list(plan.segmentations),
                                                 types)
@@ -143,6 +148,6 @@ def evaluate(
     buckets = {name: {b.name: result.buckets.get(name, {}).get(b.name, 0)
                       for b in model.segmentations[name].buckets}
                for name in result.segmentations}
-    return Evaluation(compilation, plan, sql, when, connection, result.table, result.key,
+    return Evaluation(compilation, plan, query, when, connection, result.table, result.key,
                       result.segments, result.entities, result.sizes, result.segmentations,
                       buckets)

@@ -26,11 +26,13 @@ from collections.abc import Callable, Iterator, Sequence
 import duckdb
 import polars as pl
 from segl.compiler import model as m
-from segl.compiler.api import duckdb_file_reader, polars_scan_source
+from segl.compiler.api import duckdb_file_reader, personal_column, polars_scan_source
 from segl.compiler.diagnostics import CompileError
 from sqlglot import exp
 
+from . import sql
 from .errors import DataError, OutputError, UsageError
+from .parquet_checksums import parquet_metadata
 
 # Bad rows listed per file; the others are counted.
 LISTED_ROWS = 3
@@ -69,6 +71,22 @@ def shown_file(file: str, location: m.Location) -> str:
 
 
 # ------------------------------------------------------------------------------------- CSV
+# Where DuckDB's `store_rejects` puts the rows it cannot read (on a connection of its own).
+_REJECTS_TABLE, _REJECT_SCANS_TABLE = "segl_rejects", "segl_reject_scans"
+
+
+def _rejects_query() -> exp.Select:
+    """Each rejected row: its file, line, byte, column and kind of problem, and how many
+    rows of its file were rejected; by file and line."""
+    file = sql.col("file_path", "s")
+    listed = [file, *(sql.col(name, "e") for name in
+                      ("line", "byte_position", "column_name", "error_type")),
+              exp.Window(this=sql.count_all(), partition_by=[file.copy()])]
+    query = sql.select(*listed, source=sql.table_as(_REJECTS_TABLE, "e"))
+    query = query.join(sql.table_as(_REJECT_SCANS_TABLE, "s"), join_type="inner",
+                       using=[sql.ident("scan_id"), sql.ident("file_id")], copy=False)
+    return query.order_by(file.copy(), sql.col("line", "e"), copy=False)
+
 def csv_row_problems(table: m.Table, location: m.Location,
                      header: tuple[str, Sequence[str]] | None = None) -> list[str]:
     """Every row of a CSV location DuckDB cannot read as segl reads it (the first few per
@@ -77,8 +95,8 @@ def csv_row_problems(table: m.Table, location: m.Location,
     first rows the sniffer could not split."""
     path = location.path or location.target
     options: list[tuple[str, bool | int | str | exp.Expression]] = [
-        ("store_rejects", True), ("rejects_table", "segl_rejects"),
-        ("rejects_scan", "segl_reject_scans")]
+        ("store_rejects", True), ("rejects_table", _REJECTS_TABLE),
+        ("rejects_scan", _REJECT_SCANS_TABLE)]
     if header is not None:
         delimiter, names = header
         options += [("auto_detect", False), ("delim", delimiter), ("columns", exp.Struct(
@@ -88,19 +106,15 @@ def csv_row_problems(table: m.Table, location: m.Location,
     reader = duckdb_file_reader("csv", path, tuple(options))
     connection = duckdb.connect()
     try:
-        columns = connection.execute(
-            exp.Describe(this=exp.select(exp.Star()).from_(reader)).sql("duckdb")).fetchall()
+        columns = sql.fetch_all(connection, sql.describe(
+            sql.select(exp.Star(), source=reader.copy())))
         # Reading every column makes DuckDB convert every value (count(*) alone would not).
-        counted = [exp.Count(this=exp.column(name, quoted=True)) for name, *_ in columns]
-        connection.execute(exp.select(*counted).from_(reader.copy()).sql("duckdb")).fetchall()
-        rejects = connection.execute(
-            "SELECT s.file_path, e.line, e.byte_position, e.column_name, e.error_type, "
-            "count(*) OVER (PARTITION BY s.file_path) "
-            "FROM segl_rejects AS e JOIN segl_reject_scans AS s USING (scan_id, file_id) "
-            "ORDER BY s.file_path, e.line").fetchall()
+        counted = [exp.Count(this=sql.col(name)) for name, *_ in columns]
+        sql.fetch_all(connection, sql.select(*counted, source=reader.copy()))
+        rejects = sql.fetch_all(connection, _rejects_query())
     except duckdb.Error as exc:
         return [f"{source_label(table, location)}: cannot read `{location.target}`: "
-                f"{redacted(exc)}"]
+                f"{redacted(exc, [table])}"]
     finally:
         connection.close()
     types = {name: kind for name, kind, *_ in columns}
@@ -171,75 +185,98 @@ def parquet_problems(table: m.Table, location: m.Location) -> list[str]:
     cannot decode."""
     problems = []
     for file in location_files(location):
-        problem = _parquet_file_problem(file)
+        problem = _parquet_file_problem(file, table)
         if problem:
             problems.append(f"{source_label(table, location)}: "
                             f"`{shown_file(file, location)}` {problem}")
     return problems
 
 
-def _parquet_file_problem(file: str) -> str | None:
+def _parquet_file_problem(file: str, table: m.Table) -> str | None:
     connection = duckdb.connect()
     reader = duckdb_file_reader("parquet", file, (("file_row_number", True),))
     try:
         try:
-            columns = [row[0] for row in connection.execute(
-                exp.Describe(this=exp.select(exp.Star()).from_(reader)).sql("duckdb"))
-                .fetchall() if row[0] != "file_row_number"]
-            groups = connection.execute(
-                "SELECT row_group_id, min(row_group_num_rows) FROM parquet_metadata(?) "
-                "GROUP BY ALL ORDER BY 1", [file]).fetchall()
+            columns = [row[0] for row in sql.fetch_all(connection, sql.describe(
+                sql.select(exp.Star(), source=reader.copy()))) if row[0] != "file_row_number"]
+            group = sql.col("row_group_id")
+            groups = sql.fetch_all(connection, sql.select(
+                group, exp.Min(this=sql.col("row_group_num_rows")),
+                source=parquet_metadata()).group_by(group.copy()).order_by(group.copy()),
+                [file])
         except duckdb.Error as exc:
-            return f"cannot be read: {parquet_reason(exc)}"
+            return f"cannot be read: {parquet_reason(exc, [table])}"
         for column in columns:
             failure = _decode_failure(connection, reader, column, None)
             if failure is None:
                 continue
             where = f"column `{column}`"
             first = 0
-            for group, rows in groups:
+            for group_id, rows in groups:
                 if _decode_failure(connection, reader, column, (first, first + rows)):
-                    where += f", row group {group} (rows {first + 1} to {first + rows})"
+                    where += f", row group {group_id} (rows {first + 1} to {first + rows})"
                     break
                 first += rows
-            return f"{where} cannot be read: {parquet_reason(failure)}"
+            return f"{where} cannot be read: {parquet_reason(failure, [table])}"
         return None
     finally:
         connection.close()
 
 
+def every_value_decoded(source: exp.Expression, columns: Sequence[str]) -> exp.Select:
+    """A query that decodes every value of `columns` of `source` and keeps none (a hash of
+    each, folded into one number): DuckDB decodes a page only for a query that uses its
+    values, and checks what other engines do not (text that is not UTF-8, among others)."""
+    return sql.select(*(exp.func("bit_xor", exp.func("hash", sql.col(name)))
+                        for name in columns), source=source.copy())
+
+
 def _decode_failure(connection: duckdb.DuckDBPyConnection, reader: exp.Expression,
                     column: str, rows: tuple[int, int] | None) -> duckdb.Error | None:
     """Decode every value of one column (of the rows [start, end)); the error, if any."""
-    value = exp.column(column, quoted=True)
-    query = exp.select(exp.func("bit_xor", exp.func("hash", value))).from_(reader.copy())
+    query = every_value_decoded(reader, [column])
     if rows is not None:
-        number = exp.column("file_row_number")
+        number = sql.col("file_row_number")
         query = query.where(exp.and_(
-            exp.GTE(this=number, expression=exp.Literal.number(rows[0])),
-            exp.LT(this=number.copy(), expression=exp.Literal.number(rows[1]))))
+            exp.GTE(this=number, expression=sql.number(rows[0])),
+            exp.LT(this=number.copy(), expression=sql.number(rows[1]))), copy=False)
     try:
-        connection.execute(query.sql("duckdb")).fetchall()
+        sql.fetch_all(connection, query)
     except duckdb.Error as exc:
         return exc
     return None
 
 
-def parquet_reason(failure: BaseException) -> str:
+def parquet_reason(failure: BaseException, tables: Sequence[m.Table]) -> str:
     text = str(failure)
     if "UTF8" in text or "UTF-8" in text or "utf-8" in text:
         return "text that is not valid UTF-8"
-    return f"the file is damaged ({redacted(failure)})"
+    return f"the file is damaged ({redacted(failure, tables)})"
 
 
 # ------------------------------------------------------------------------ any failure
-def redacted(failure: BaseException) -> str:
-    """The first line of an engine's message, with quoted and bracketed parts (values from
-    the data, paths of temporary files) left out."""
+def redacted(failure: BaseException, tables: Sequence[m.Table]) -> str:
+    """The first line of an engine's message about reading `tables`, with quoted and
+    bracketed parts (values from the data, paths of temporary files) left out. Where the
+    tables hold personal data the message is withheld altogether: an engine may write a
+    value without quotes (a number out of range), and errors end up in CI logs."""
+    personal = personal_data(tables)
+    if personal:
+        return (f"{type(failure).__name__}; the engine's words are withheld, as they may "
+                f"hold a value of personal data: {', '.join(personal[:3])}")
     lines = str(failure).strip().splitlines()
     text = lines[0] if lines else type(failure).__name__
     text = re.sub(r'"[^"]*"|`[^`]*`|\'[^\']*\'|\[[^\]]*\]', "…", text)
     return text[:300]
+
+
+def personal_data(tables: Sequence[m.Table]) -> list[str]:
+    """The personal columns of `tables` (docs/privacy.md: tagged `pii` or `sensitive`, or
+    of a lookup joined through one of them), described as `allow` names them."""
+    table_of = {table.name: table for table in tables}.get
+    found = (personal_column(table_of, table.name, column.name)
+             for table in tables for column in table.columns)
+    return [column.describe() for column in found if column is not None]
 
 
 def explain_failure(tables: Sequence[m.Table], failure: BaseException,
@@ -261,7 +298,7 @@ def explain_failure(tables: Sequence[m.Table], failure: BaseException,
         problems = _polars_source_problems(tables)
         if problems:
             return problems
-    return [f"the {engine} engine could not read the data: {redacted(failure)}"]
+    return [f"the {engine} engine could not read the data: {redacted(failure, tables)}"]
 
 
 def _polars_source_problems(tables: Sequence[m.Table]) -> list[str]:
@@ -272,7 +309,7 @@ def _polars_source_problems(tables: Sequence[m.Table]) -> list[str]:
                 frame.collect()
         except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
             return [f"{source_label(table, table.locations[0])}: Polars cannot read "
-                    f"`{table.locations[0].target}`: {redacted(exc)}"]
+                    f"`{table.locations[0].target}`: {redacted(exc, [table])}"]
     return []
 
 

@@ -18,9 +18,12 @@ from rich.console import Console
 from rich.table import Table
 from segl.compiler import ir
 from segl.compiler.api import (
+    REFUSED,
     Compilation,
     compile_file,
     kpi_sql_for_plan,
+    member_outputs,
+    require_allowed,
     select_segments,
     sql_for_plan,
 )
@@ -29,9 +32,10 @@ from segl.compiler.formatter import format_source
 from segl.compiler.plan import plan_for
 from segl.compiler.to_sql import AsOf
 from segl.compiler.version import SEGL_VERSION
+from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, Dialects
 
-from . import api, diff_report
+from . import api, diff_report, sql
 from . import diff as diffing
 from . import fmt as formatting
 from .engines import ENGINES
@@ -94,7 +98,9 @@ def reporting():
         yield
     except CompileError as exc:
         print_diagnostics(exc.diagnostics)
-        usage = all(d.code == "E401" for d in exc.diagnostics if d.is_error)
+        # a bad --param, or an output refused for personal data (docs/privacy.md): the
+        # command asked for what the definitions do not give
+        usage = all(d.code in ("E401", REFUSED) for d in exc.diagnostics if d.is_error)
         raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR) from None
     except DataError as exc:
         for problem in exc.problems:
@@ -336,6 +342,12 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, en
             evaluation = api.evaluate(path, when, list(segments), parse_params(params, project),
                                       database or project.database, engine=engine,
                                       engine_options=options)
+            if out_path or fmt == "table":
+                model = evaluation.compilation.model
+                require_allowed(model, member_outputs(
+                    model, [*evaluation.segments, *evaluation.segmentations],
+                    "segl run --out" if out_path else "segl run --format table",
+                    "or write the others only: `segl run --segment NAME …`"))
             if out_path:
                 status.update(f"Writing {out_path}…")
                 query = members_query(evaluation.table, evaluation.key, evaluation.segments,
@@ -383,8 +395,10 @@ def print_members(evaluation: api.Evaluation, shape: str, limit: int) -> None:
     query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
                           evaluation.segmentations, evaluation.scores)
     connection = evaluation.connection
-    total = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
-    cursor = connection.execute(f"SELECT * FROM ({query}) LIMIT {int(limit)}")
+    total = sql.fetch_one(connection, sql.select(sql.count_all(),
+                                                 source=sql.subquery(query.copy())))[0]
+    cursor = sql.execute(connection, sql.select(exp.Star(), source=sql.subquery(query))
+                         .limit(int(limit), copy=False))
     rows = cursor.fetchall()
     table = Table(title="members")
     for column in (d[0] for d in cursor.description):
@@ -490,7 +504,7 @@ def kpis(file, as_of, segments, chosen_kpis, params, database):
             table.add_column(name, justify="right")
         for name in shares:
             table.add_column(name, justify="right")
-        for group in kpi_table(evaluation):
+        for group in kpi_table(evaluation, [*shown, *shares]):
             share = group.size / evaluation.entities if evaluation.entities else 0.0
             cells = [group.name, f"{group.size:,}", f"{share:.1%}"]
             for name in shown:
@@ -712,6 +726,18 @@ def fmt(paths, check, show_diff, line_length):
                 click.echo(f"reformatted {shown}")
         if failed or (changed and (check or show_diff)):
             raise Exit(DEFINITION_ERROR)
+
+
+@main.command(name="lsp")
+@click.option("--stdio", is_flag=True,
+              help="Talk over standard input and output: the only transport, and the default "
+                   "(accepted because editors pass it).")
+def lsp(stdio):
+    """Run the language server for editors (docs/editors.md); needs `segl[lsp]`."""
+    with reporting():
+        from .lsp import serve  # pygls is imported only by this command
+
+        serve()
 
 
 @main.command(name="diff")

@@ -20,19 +20,26 @@ from functools import cached_property
 from pathlib import Path
 
 from segl.compiler import nodes as n
-from segl.compiler.api import Compilation, compile_source, to_sql
+from segl.compiler.api import (
+    Compilation,
+    breakdown_outputs,
+    compile_source,
+    member_outputs,
+    refused,
+    to_sql,
+)
 from segl.compiler.diagnostics import CompileError, Diagnostic
 from segl.compiler.parser import parse_source
 from segl.compiler.resolve import is_library_file, read_from_disk
 from segl.compiler.semantic_diff import ModelDiff, diff_models
 from segl.compiler.source import SourceFile, Span
-from segl.compiler.to_sql import ident
+from sqlglot import exp
 
-from . import api
+from . import api, sql
 from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
 from .errors import DataError, UsageError
-from .sources import DuckDBSchemas, relation_sql
+from .sources import DuckDBSchemas, relation
 
 WORKING_TREE = "working tree"
 
@@ -391,6 +398,7 @@ def _entry_diff(pair: EntryPair, base_version: Version, head_version: Version,
     entry.files_changed = _files_changed(base, head)
     _sql_diff(entry, base, head, base_version, head_version, request)
     if connection is not None:
+        _require_allowed(((head, head_version), (base, base_version)), request)
         _members(entry, base, head, connection, request)
     return entry
 
@@ -439,8 +447,8 @@ def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | Non
         evaluation = api.evaluate(compilation.path, when, compilation=compilation,
                                   connection=connection)
         table = f"segl_diff_{side}"
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                           f"SELECT * FROM {evaluation.table}")
+        sql.execute(connection, sql.create_table_as(
+            table, sql.select(exp.Star(), source=sql.table_ref(evaluation.table))))
         tables[side] = (table, evaluation.key)
         model = compilation.model
         outputs[side] = (list(evaluation.segments),
@@ -452,8 +460,7 @@ def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | Non
     if not groups:
         entry.members = []
         return
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS} AS "
-                       f"{_joined_rows(tables, groups)}")
+    sql.execute(connection, sql.create_table_as(ROWS, _joined_rows(tables, groups)))
     entry.members = _member_counts(connection, groups, request.examples)
     if request.by:
         with named_data_errors(lambda: [described.entity]):  # it reads another column
@@ -461,6 +468,31 @@ def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | Non
     if "base" in tables and "head" in tables:
         shared = [s for s in outputs["base"][1] if s in outputs["head"][1]]
         entry.moves = _moves(connection, tables, shared)
+
+
+def _require_allowed(sides: tuple[tuple[Compilation | None, Version], ...],
+                     request: DiffRequest) -> None:
+    """The example keys of every segment and bucket are its members, and `--by` counts them
+    by a column: each group's object must allow what that carries (docs/privacy.md), in the
+    head version where it has one, else in the base version."""
+    refusals: list[Diagnostic] = []
+    judged: set[str] = set()
+    for compilation, version in sides:
+        if compilation is None:
+            continue
+        model = compilation.model
+        names = [name for name in (*model.segments, *model.segmentations) if name not in judged]
+        judged.update(names)
+        outputs = []
+        if request.examples > 0:
+            outputs += member_outputs(model, names, "segl diff --data",
+                                      "or show no keys: `--examples 0`")
+        if request.by:
+            outputs += breakdown_outputs(model, names, request.by, "segl diff --data --by",
+                                         "or count by a column that is not personal")
+        refusals += _relabel(refused(model, outputs), version)
+    if refusals:
+        raise CompileError(refusals)
 
 
 MOVES_PER_SEGMENTATION = 10
@@ -471,56 +503,60 @@ def _moves(connection, tables, segmentations: list[str]) -> list[BucketMove]:
     (base, base_key), (head, head_key) = tables["base"], tables["head"]
     moves = []
     for name in segmentations:
-        column = ident(name).sql("duckdb")
-        rows = connection.execute(
-            f"SELECT b.{column}, h.{column}, count(*) AS n FROM {base} AS b "
-            f"JOIN {head} AS h ON b.{ident(base_key).sql('duckdb')} = "
-            f"h.{ident(head_key).sql('duckdb')} WHERE b.{column} IS DISTINCT FROM h.{column} "
-            f"GROUP BY ALL ORDER BY n DESC, 1, 2 LIMIT {MOVES_PER_SEGMENTATION}").fetchall()
+        before, after = sql.col(name, "b"), sql.col(name, "h")
+        query = sql.select(before, after, sql.aliased(sql.count_all(), "n"),
+                           source=sql.table_as(base, "b"))
+        query = query.join(sql.table_as(head, "h"), join_type="inner", copy=False,
+                           on=exp.EQ(this=sql.col(base_key, "b"),
+                                     expression=sql.col(head_key, "h")))
+        query = query.where(exp.NullSafeNEQ(this=before.copy(), expression=after.copy()),
+                            copy=False).group_by(before.copy(), after.copy(), copy=False)
+        query = query.order_by(exp.Ordered(this=sql.col("n"), desc=True), before.copy(),
+                               after.copy(), copy=False).limit(MOVES_PER_SEGMENTATION,
+                                                               copy=False)
+        rows = sql.fetch_all(connection, query)
         moves += [BucketMove(name, source, target, int(n)) for source, target, n in rows]
     return moves
 
 
 def _groups(outputs: dict[str, tuple[list[str], dict[str, list[str]]]]
-            ) -> list[tuple[str, str, str | None, str | None]]:
-    """(kind, name, membership in base as SQL or None, in head) of every segment and bucket
-    of either version."""
-    found: dict[tuple[str, str], dict[str, str]] = {}
+            ) -> list[tuple[str, str, exp.Expression | None, exp.Expression | None]]:
+    """(kind, name, membership in base as a condition or None, in head) of every segment
+    and bucket of either version."""
+    found: dict[tuple[str, str], dict[str, exp.Expression]] = {}
     for side, (segments, segmentations) in outputs.items():
         prefix = "b" if side == "base" else "h"
         for segment in segments:
-            found.setdefault(("segment", segment), {})[side] = \
-                f"{prefix}.{ident(segment).sql('duckdb')}"
+            found.setdefault(("segment", segment), {})[side] = sql.col(segment, prefix)
         for segmentation, buckets in segmentations.items():
-            column = f"{prefix}.{ident(segmentation).sql('duckdb')}"
             for bucket in buckets:
-                literal = "'" + bucket.replace("'", "''") + "'"
                 found.setdefault(("bucket", f"{segmentation}.{bucket}"), {})[side] = \
-                    f"{column} = {literal}"
+                    exp.EQ(this=sql.col(segmentation, prefix), expression=sql.text(bucket))
     return [(kind, name, sides.get("base"), sides.get("head"))
             for (kind, name), sides in found.items()]
 
 
-def _joined_rows(tables: dict[str, tuple[str, str]], groups) -> str:
+def _joined_rows(tables: dict[str, tuple[str, str]], groups) -> exp.Select:
     """One row per entity of either version: its key and, per group, whether it was a member
     before (`b0`) and after (`h0`)."""
     columns = []
     for index, (_, _, before, after) in enumerate(groups):
-        columns.append(f"coalesce({before or 'false'}, false) AS b{index}")
-        columns.append(f"coalesce({after or 'false'}, false) AS h{index}")
+        for side, condition in (("b", before), ("h", after)):
+            columns.append(sql.aliased(exp.Coalesce(
+                this=condition if condition is not None else exp.false(),
+                expressions=[exp.false()]), f"{side}{index}"))
     base = tables.get("base")
     head = tables.get("head")
     if base and head:
-        source = (f"{base[0]} AS b FULL JOIN {head[0]} AS h ON b.{ident(base[1]).sql('duckdb')}"
-                  f" = h.{ident(head[1]).sql('duckdb')}")
-        key = f"coalesce(b.{ident(base[1]).sql('duckdb')}, h.{ident(head[1]).sql('duckdb')})"
-    elif head:
-        source = f"{head[0]} AS h"
-        key = f"h.{ident(head[1]).sql('duckdb')}"
-    else:
-        source = f"{base[0]} AS b"
-        key = f"b.{ident(base[1]).sql('duckdb')}"
-    return f"SELECT {key} AS segl_key, {', '.join(columns)} FROM {source}"
+        key: exp.Expression = exp.Coalesce(this=sql.col(base[1], "b"),
+                                           expressions=[sql.col(head[1], "h")])
+        query = sql.select(sql.aliased(key, "segl_key"), *columns,
+                           source=sql.table_as(base[0], "b"))
+        return query.join(sql.table_as(head[0], "h"), join_type="full", copy=False,
+                          on=exp.EQ(this=sql.col(base[1], "b"), expression=sql.col(head[1], "h")))
+    table, alias = (head, "h") if head else (base, "b")
+    return sql.select(sql.aliased(sql.col(table[1], alias), "segl_key"), *columns,
+                      source=sql.table_as(table[0], alias))
 
 
 ROWS = "segl_diff_rows"
@@ -528,23 +564,28 @@ ROWS = "segl_diff_rows"
 
 def _member_counts(connection, groups, examples: int) -> list[MemberDelta]:
     parts = []
-    n = max(int(examples), 1)  # min(x, 0) is an error; 0 examples are cut below
+    n = sql.number(max(int(examples), 1))  # min(x, 0) is an error; 0 examples are cut below
     for index in range(len(groups)):
-        b, h = f"b{index}", f"h{index}"
-        parts += [f"count(*) FILTER (WHERE {b})", f"count(*) FILTER (WHERE {h})",
-                  f"count(*) FILTER (WHERE {h} AND NOT {b})",
-                  f"count(*) FILTER (WHERE {b} AND NOT {h})",
-                  f"count(*) FILTER (WHERE {b} AND {h})",
+        b, h = sql.col(f"b{index}"), sql.col(f"h{index}")
+
+        def where(condition: exp.Expression, aggregate: exp.Expression) -> exp.Expression:
+            return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
+
+        joined = exp.and_(h.copy(), exp.Not(this=b.copy()))
+        left = exp.and_(b.copy(), exp.Not(this=h.copy()))
+        parts += [sql.count_where(b.copy()), sql.count_where(h.copy()),
+                  sql.count_where(joined.copy()), sql.count_where(left.copy()),
+                  sql.count_where(exp.and_(b.copy(), h.copy())),
                   # the n smallest keys, without collecting every key first
-                  f"min(segl_key, {n}) FILTER (WHERE {h} AND NOT {b})",
-                  f"min(segl_key, {n}) FILTER (WHERE {b} AND NOT {h})"]
-    row = connection.execute(
-        f"SELECT {', '.join(parts)} FROM {ROWS}").fetchone()
+                  where(joined, exp.Min(this=sql.col("segl_key"), count=n.copy())),
+                  where(left, exp.Min(this=sql.col("segl_key"), count=n.copy()))]
+    row = sql.fetch_one(connection, sql.select(*parts, source=sql.table_ref(ROWS)))
     deltas = []
     for index, (kind, name, before, after) in enumerate(groups):
         values = row[index * 7:(index + 1) * 7]
         deltas.append(MemberDelta(
-            kind, name, int(values[0]) if before else None, int(values[1]) if after else None,
+            kind, name, int(values[0]) if before is not None else None,
+            int(values[1]) if after is not None else None,
             int(values[2]), int(values[3]), int(values[4]), list(values[5] or [])[:examples],
             list(values[6] or [])[:examples]))
     return deltas
@@ -556,21 +597,30 @@ BREAKDOWN_ROWS = 10
 def _breakdowns(deltas: list[MemberDelta], connection, model, attribute: str) -> None:
     """Joiners and leavers of each changed group, counted by a column of the entity."""
     entity = model.entity
-    relation = relation_sql(entity.locations[0])
-    column = ident(attribute).sql("duckdb")
-    key = ident(entity.key).sql("duckdb")
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE segl_diff_by AS "
-                       f"SELECT {key} AS segl_key, {column} AS value FROM {relation}")
+    values = sql.select(sql.aliased(sql.col(entity.key), "segl_key"),
+                        sql.aliased(sql.col(attribute), "value"),
+                        source=relation(entity.locations[0]))
+    sql.execute(connection, sql.create_table_as(_BY, values))
     for index, delta in enumerate(deltas):
         if not (delta.joined or delta.left):
             continue
-        b, h = f"b{index}", f"h{index}"
-        result = connection.execute(
-            f"SELECT * FROM (SELECT e.value, "
-            f"count(*) FILTER (WHERE j.{h} AND NOT j.{b}) AS joined, "
-            f"count(*) FILTER (WHERE j.{b} AND NOT j.{h}) AS gone "
-            f"FROM {ROWS} AS j LEFT JOIN segl_diff_by AS e USING (segl_key) "
-            f"WHERE j.{h} <> j.{b} GROUP BY ALL) "
-            f"ORDER BY joined + gone DESC, value NULLS LAST LIMIT {BREAKDOWN_ROWS}").fetchall()
+        b, h = sql.col(f"b{index}", "j"), sql.col(f"h{index}", "j")
+        counts = sql.select(
+            sql.col("value", "e"),
+            sql.aliased(sql.count_where(exp.and_(h.copy(), exp.Not(this=b.copy()))), "joined"),
+            sql.aliased(sql.count_where(exp.and_(b.copy(), exp.Not(this=h.copy()))), "gone"),
+            source=sql.table_as(ROWS, "j"))
+        counts = counts.join(sql.table_as(_BY, "e"), join_type="left", using=["segl_key"],
+                             copy=False)
+        counts = counts.where(exp.NEQ(this=h.copy(), expression=b.copy()), copy=False)
+        counts = counts.group_by(sql.col("value", "e"), copy=False)
+        query = sql.select(exp.Star(), source=sql.subquery(counts)).order_by(
+            exp.Ordered(this=exp.Add(this=sql.col("joined"), expression=sql.col("gone")),
+                        desc=True),
+            exp.Ordered(this=sql.col("value"), nulls_first=False), copy=False,
+        ).limit(BREAKDOWN_ROWS, copy=False)
+        result = sql.fetch_all(connection, query)
         delta.breakdown = [(value, int(joined), int(left)) for value, joined, left in result]
 
+
+_BY = "segl_diff_by"

@@ -10,8 +10,9 @@ from decimal import Decimal
 from itertools import combinations
 
 from segl.compiler import model as m
-from segl.compiler.to_sql import ident
+from sqlglot import exp
 
+from . import sql
 from .api import Evaluation
 
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -55,9 +56,9 @@ def check_expectations(evaluation: Evaluation) -> list[Outcome]:
 
 
 def overlap_count(evaluation: Evaluation, first: str, second: str) -> int:
-    a, b = ident(first).sql("duckdb"), ident(second).sql("duckdb")
-    (count,) = evaluation.connection.execute(
-        f"SELECT count(*) FROM {evaluation.table} WHERE {a} AND {b}").fetchone()
+    query = sql.select(sql.count_all(), source=sql.table_ref(evaluation.table)).where(
+        exp.and_(sql.col(first), sql.col(second)), copy=False)
+    (count,) = sql.fetch_one(evaluation.connection, query)
     return int(count)
 
 
@@ -82,13 +83,22 @@ def overlaps(evaluation: Evaluation) -> list[Overlap]:
     pairs = list(combinations(range(len(names)), 2))
     if not pairs:
         return []
-    key = ident(evaluation.key).sql("duckdb")
-    stacked = " UNION ALL ".join(
-        f"SELECT {key} AS k, {index} AS s FROM {evaluation.table} "
-        f"WHERE {ident(name).sql('duckdb')}" for index, name in enumerate(names))
-    rows = evaluation.connection.execute(
-        f"WITH m AS ({stacked}) SELECT a.s, b.s, count(*) FROM m AS a "
-        "JOIN m AS b ON a.k = b.k AND a.s < b.s GROUP BY a.s, b.s").fetchall()
+    members = [sql.select(sql.aliased(sql.col(evaluation.key), "k"),
+                          sql.aliased(sql.number(index), "s"),
+                          source=sql.table_ref(evaluation.table)).where(sql.col(name), copy=False)
+               for index, name in enumerate(names)]
+    stacked = members[0]
+    for part in members[1:]:
+        stacked = exp.union(stacked, part, distinct=False, copy=False)
+    pairs_query = sql.select(
+        sql.col("s", "a"), sql.col("s", "b"), sql.count_all(),
+        source=exp.alias_(sql.table_ref("m"), "a", table=True),
+    ).join(exp.alias_(sql.table_ref("m"), "b", table=True), join_type="inner", copy=False,
+           on=exp.and_(exp.EQ(this=sql.col("k", "a"), expression=sql.col("k", "b")),
+                       exp.LT(this=sql.col("s", "a"), expression=sql.col("s", "b")))
+           ).group_by(sql.col("s", "a"), sql.col("s", "b"), copy=False
+                      ).with_(exp.TableAlias(this=sql.ident("m")), as_=stacked, copy=False)
+    rows = sql.fetch_all(evaluation.connection, pairs_query)
     both = {(int(a), int(b)): int(count) for a, b, count in rows}
     sizes = [evaluation.sizes[name] for name in names]
     return [Overlap(names[a], names[b], both.get((a, b), 0),

@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 
 from segl.compiler import ir
 from segl.compiler import model as m
-from segl.compiler.api import Compilation, select_segments, sql_for_plan
+from segl.compiler.api import AsOf, query_for_plan, select_segments
 from segl.compiler.plan import plan_for
-from segl.compiler.to_sql import AsOf, ident
+from sqlglot import exp
 
+from . import sql
 from .api import load, resolve_as_of, tables_read
 from .bad_data import named_data_errors
 from .errors import UsageError
@@ -61,20 +62,21 @@ def explain(path: str, segment: str, as_of=None, params=None, database=None) -> 
         )
     probe_model = replace(model, segments={**model.segments, **probes})
     plan = plan_for(probe_model, list(probes))
-    sql = sql_for_plan(plan, Compilation(compilation.path, probe_model, []), "duckdb",
-                       AsOf("date", resolve_as_of(as_of)))
+    query = query_for_plan(plan, "duckdb", AsOf("date", resolve_as_of(as_of)))
     with named_data_errors(lambda: tables_read(plan)):
         check_entity_key(connection, model)
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE segl_explain AS {sql}")
-    names = [ident(name).sql("duckdb") for name in probes]
-    alone = [f"count(*) FILTER (WHERE {n})" for n in names]
-    cumulative = [f"count(*) FILTER (WHERE {' AND '.join(names[: i + 1])})"
+        sql.execute(connection, sql.create_table_as(_FUNNEL, query))
+    names = [sql.col(name) for name in probes]
+    alone = [sql.count_where(n.copy()) for n in names]
+    cumulative = [sql.count_where(exp.and_(*(n.copy() for n in names[: i + 1])))
                   for i in range(len(names))]
-    row = connection.execute(
-        f"SELECT count(*), {', '.join(alone + cumulative)} FROM segl_explain"
-    ).fetchone()
+    row = sql.fetch_one(connection, sql.select(sql.count_all(), *alone, *cumulative,
+                                               source=sql.table_ref(_FUNNEL)))
     total, counts = int(row[0]), [int(v) for v in row[1:]]
     k = len(conditions)
     texts = condition_texts(model.segments[segment])
     steps = [FunnelStep(texts[i], counts[i], counts[k + i]) for i in range(k)]
     return Funnel(segment, total, steps)
+
+
+_FUNNEL = "segl_explain"

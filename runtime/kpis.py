@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from segl.compiler.kpi_sql import kpi_select
-from segl.compiler.to_sql import AsOf
+from segl.compiler.api import AsOf, kpi_outputs, kpi_select, require_allowed, share_outputs
 
+from . import sql
 from .api import Evaluation
 
 
@@ -22,26 +22,36 @@ class GroupKpis:
     index: dict[str, float | None]  # KPI -> value / overall value * 100
 
 
-def kpi_table(evaluation: Evaluation) -> list[GroupKpis]:
+def kpi_table(evaluation: Evaluation, names: list[str] | None = None,
+              command: str = "segl kpis") -> list[GroupKpis]:
     """Every group's size, KPIs and indexes: the compiler's KPI query (one GROUPING SETS
     pass over the members table) run on the evaluation's DuckDB connection. Groups come back
-    in order: everyone, the segments, then each segmentation's buckets (an empty bucket too)."""
+    in order: everyone, the segments, then each segmentation's buckets (an empty bucket too).
+    `names`: the KPIs (and shares) to return, default all planned; each must be allowed to
+    leave (docs/privacy.md), or CompileError (E504) names what to declare."""
     model = evaluation.compilation.model
-    names = [name for name, _ in evaluation.plan.kpis]
+    planned = [name for name, _ in evaluation.plan.kpis]
+    chosen = planned if names is None else [name for name in planned if name in names]
+    shares = [name for name in chosen if name in evaluation.plan.shares]
+    require_allowed(model, [
+        *kpi_outputs(model, chosen, command),
+        *(share_outputs(model, evaluation.segments, evaluation.segmentations, command)
+          if shares else ())])
     query = kpi_select(evaluation.plan, "duckdb", AsOf("date", evaluation.as_of),
                        evaluation.table)
-    rows = evaluation.connection.execute(query.sql("duckdb")).fetchall()
+    rows = sql.fetch_all(evaluation.connection, query)
     found = {(kind, name): row for row in rows for kind, name in [row[:2]]}
-    width = len(names)
+    width = len(planned)
 
     def group(kind: str, name: str, label: str) -> GroupKpis:
         row = found.get((kind, name))
         if row is None:  # a bucket nobody is in
-            return GroupKpis(kind, name, label, 0, dict.fromkeys(names),
-                             dict.fromkeys(names))
+            return GroupKpis(kind, name, label, 0, dict.fromkeys(chosen),
+                             dict.fromkeys(chosen))
         values, indexes = row[3:3 + width], row[3 + width:]
-        return GroupKpis(kind, name, label, int(row[2]), dict(zip(names, values, strict=True)),
-                         dict(zip(names, indexes, strict=True)))
+        return GroupKpis(kind, name, label, int(row[2]),
+                         {k: v for k, v in zip(planned, values, strict=True) if k in chosen},
+                         {k: v for k, v in zip(planned, indexes, strict=True) if k in chosen})
 
     results = [group("all", "all", "")]
     for name in evaluation.segments:

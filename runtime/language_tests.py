@@ -9,11 +9,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from segl.compiler import model as m
-from segl.compiler.api import Compilation, sql_for_plan
+from segl.compiler.api import AsOf, Compilation, member_outputs, query_for_plan, require_allowed
 from segl.compiler.ir import Type
 from segl.compiler.plan import plan_for
-from segl.compiler.to_sql import AsOf, ident
+from sqlglot import exp
 
+from . import sql
 from .engines import duckdb as duckdb_engine
 
 _DUCKDB_TYPES = {Type.INT: "BIGINT", Type.DECIMAL: "DECIMAL(38, 9)", Type.FLOAT: "DOUBLE",
@@ -35,6 +36,9 @@ def run_tests(compilation: Compilation, names: list[str] | None = None,
               default_as_of: date | None = None) -> list[TestResult]:
     model = compilation.require_ok()
     chosen = [t for t in model.tests.values() if not names or t.name in names]
+    # A failure prints the keys each segment selects: its members (docs/privacy.md).
+    targets = dict.fromkeys(e.segment for t in chosen for e in t.expects)
+    require_allowed(model, member_outputs(model, targets, "segl test"))
     return [run_test(compilation, model, test, default_as_of or date.today()) for test in chosen]
 
 
@@ -44,18 +48,17 @@ def run_test(compilation: Compilation, model: m.Model, test: m.Test,
     fixture = fixture_model(model, test, connection)
     targets = list(dict.fromkeys(e.segment for e in test.expects))
     plan = plan_for(fixture, targets)
-    sql = sql_for_plan(plan, Compilation(compilation.path, fixture, []), "duckdb",
-                       AsOf("date", test.as_of or default_as_of), pretty=False)
-    result = duckdb_engine.run_query(connection, sql, plan.key, list(plan.outputs),
+    query = query_for_plan(plan, "duckdb", AsOf("date", test.as_of or default_as_of))
+    result = duckdb_engine.run_query(connection, query, plan.key, list(plan.outputs),
                                      list(plan.segmentations))
     failures = []
     for expect in test.expects:
-        column = ident(expect.segment).sql("duckdb")
+        column = sql.col(expect.segment)
         condition = column if expect.bucket is None else \
-            f"{column} = '{expect.bucket.replace(chr(39), chr(39) * 2)}'"
-        rows = connection.execute(
-            f"SELECT {ident(plan.key).sql('duckdb')} FROM {result.table} WHERE {condition}"
-        ).fetchall()
+            exp.EQ(this=column, expression=sql.placeholder())
+        members = sql.select(sql.col(plan.key), source=sql.table_ref(result.table))
+        rows = sql.fetch_all(connection, members.where(condition, copy=False),
+                             None if expect.bucket is None else [expect.bucket])
         actual = {row[0] for row in rows}
         if actual != set(expect.keys):
             missing = sorted(set(expect.keys) - actual, key=str)
@@ -90,14 +93,12 @@ def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
         for column in (rows.columns if rows else ()):
             if column not in columns:
                 columns[column] = _duckdb_type(Type.ANY, column, rows)
-        definition = ", ".join(f"{ident(c).sql('duckdb')} {t}" for c, t in columns.items())
-        connection.execute(f"CREATE TABLE {name} ({definition})")
+        sql.execute(connection, sql.create_table(name, [
+            sql.column_def(c, sql.data_type(t)) for c, t in columns.items()]))
         if rows and rows.rows:
-            names = ", ".join(ident(c).sql("duckdb") for c in rows.columns)
-            marks = ", ".join("?" for _ in rows.columns)
-            connection.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})",
-                                   [list(row) for row in rows.rows])
-        return replace(table, locations=(m.Location("table", name, None),))
+            sql.execute_many(connection, sql.insert_values(name, rows.columns),
+                             [list(row) for row in rows.rows])
+        return replace(table, locations=(m.Location("table", name, None, table=(name,)),))
 
     return replace(
         model,

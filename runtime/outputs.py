@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-from segl.compiler.to_sql import ident
+from sqlglot import exp
 
+from . import sql
 from .errors import OutputError
 
 FORMATS = ("csv", "parquet", "json")
@@ -32,32 +33,44 @@ def format_for(path: str, explicit: str | None) -> str:
 
 
 def members_query(table: str, key: str, segments: list[str], shape: str,
-                  segmentations: list[str] = (), scores: list[str] = ()) -> str:
-    """SQL for the members in a stable order.
+                  segmentations: list[str] = (), scores: list[str] = ()) -> exp.Select:
+    """The members in a stable order, as a query tree.
 
     wide: the key, one boolean column per segment, one bucket-name column per segmentation
     and one column per segmentation score (`rfm__r`), by key. long: one row (key, segment)
     per member of each segment, then one row (key, "segmentation.bucket") per entity for
-    each segmentation, in declaration order, then by key."""
-    k = ident(key).sql("duckdb")
+    each segmentation, in declaration order, then by key. Segment names are string
+    literals: sqlglot escapes them."""
+    k = sql.col(key)
+    members = sql.table_ref(table)
     if shape == "wide":
-        columns = ", ".join(ident(s).sql("duckdb")
-                            for s in (*segments, *segmentations, *scores))
-        return f"SELECT {k}{', ' + columns if columns else ''} FROM {table} ORDER BY {k}"
+        columns = [sql.col(s) for s in (*segments, *segmentations, *scores)]
+        return sql.select(k, *columns, source=members).order_by(k.copy(), copy=False)
     parts = [
-        f"SELECT {k}, '{s}' AS segment, {i} AS _order FROM {table} "
-        f"WHERE {ident(s).sql('duckdb')}"
+        sql.select(k.copy(), sql.aliased(sql.text(s), _SEGMENT),
+                   sql.aliased(sql.number(i), _ORDER), source=members.copy()
+                   ).where(sql.col(s), copy=False)
         for i, s in enumerate(segments)
     ]
     parts += [
-        f"SELECT {k}, '{s}.' || {ident(s).sql('duckdb')} AS segment, {len(segments) + i} "
-        f"AS _order FROM {table}"
+        sql.select(k.copy(), sql.aliased(exp.DPipe(this=sql.text(f"{s}."), expression=sql.col(s)),
+                                         _SEGMENT),
+                   sql.aliased(sql.number(len(segments) + i), _ORDER), source=members.copy())
         for i, s in enumerate(segmentations)
     ]
     if not parts:
-        return f"SELECT {k}, NULL::VARCHAR AS segment FROM {table} WHERE false"
-    return (f"SELECT {k}, segment FROM ({' UNION ALL '.join(parts)}) "
-            f"ORDER BY _order, {k}")
+        return sql.select(k, sql.aliased(exp.cast(exp.Null(), "VARCHAR"), "segment"),
+                          source=members).where(exp.false(), copy=False)
+    stacked = parts[0]
+    for part in parts[1:]:
+        stacked = exp.union(stacked, part, distinct=False, copy=False)
+    return sql.select(k.copy(), sql.aliased(sql.col(_SEGMENT), "segment"),
+                      source=sql.subquery(stacked)).order_by(sql.col(_ORDER), k.copy(),
+                                                             copy=False)
+
+
+# The long output's working columns: a backquote is in no name, so never the key's.
+_SEGMENT, _ORDER = "`segment", "`order"
 
 
 @contextlib.contextmanager
@@ -113,10 +126,10 @@ def write_text_atomically(path: str, text: str, mode: int | None = None) -> None
 
 
 def write_atomically(
-    connection: duckdb.DuckDBPyConnection, query: str, path: str, fmt: str
+    connection: duckdb.DuckDBPyConnection, query: exp.Expression, path: str, fmt: str
 ) -> None:
-    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet",
-               "json": "FORMAT json, ARRAY true"}[fmt]
+    options: dict[str, str | bool] = {
+        "csv": {"FORMAT": "csv", "HEADER": True}, "parquet": {"FORMAT": "parquet"},
+        "json": {"FORMAT": "json", "ARRAY": True}}[fmt]
     with atomic_path(path) as temp:
-        escaped = temp.replace("'", "''")
-        connection.execute(f"COPY ({query}) TO '{escaped}' ({options})")
+        sql.execute(connection, sql.copy_to(query, temp, options))

@@ -20,9 +20,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
+from sqlglot import exp
+
+from . import sql
 
 HEADER_READ = 256  # bytes read for a page header first; more when it holds long statistics
 HEADER_LIMIT = 1 << 24
+
+
+def parquet_metadata() -> exp.Expression:
+    """DuckDB's `parquet_metadata(?)`: one row per column chunk of the file bound to `?`
+    (its row group, column, page offsets and sizes), read from the footer alone."""
+    return exp.Anonymous(this="parquet_metadata", expressions=[sql.placeholder()])
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,11 @@ def checksum_mismatches(file: str, connection: duckdb.DuckDBPyConnection | None 
     """Pages of `file` whose stored CRC-32 differs from their bytes (none for a file
     without checksums). DuckDB reads the footer (on `connection`, or one of its own); a
     footer it cannot read raises duckdb.Error."""
-    chunks = (connection or duckdb.connect()).execute(
-        "SELECT row_group_id, path_in_schema, dictionary_page_offset, data_page_offset, "
-        "total_compressed_size FROM parquet_metadata(?) ORDER BY row_group_id, column_id",
-        [file]).fetchall()
+    columns = ("row_group_id", "path_in_schema", "dictionary_page_offset", "data_page_offset",
+               "total_compressed_size")
+    query = sql.select(*(sql.col(name) for name in columns), source=parquet_metadata())
+    chunks = sql.fetch_all(connection or duckdb.connect(), query.order_by(
+        sql.col("row_group_id"), sql.col("column_id"), copy=False), [file])
     found = []
     with open(file, "rb") as stream:
         for row_group, column, dictionary, data, size in chunks:

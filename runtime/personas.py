@@ -11,16 +11,18 @@ from decimal import Decimal
 import duckdb
 from segl.compiler import ir
 from segl.compiler import model as m
-from segl.compiler.api import Compilation
+from segl.compiler.api import Compilation, kpi_outputs, profile_outputs, require_allowed
 from segl.compiler.plan import plan_for
-from segl.compiler.to_sql import AsOf, SqlGenerator, ident
+from segl.compiler.to_sql import AsOf, SqlGenerator
+from sqlglot import exp
 
+from . import sql
 from .api import Evaluation, evaluate, load
 from .bad_data import named_data_errors
 from .errors import UsageError
 from .explain import condition_text, condition_texts
 from .kpis import GroupKpis, kpi_table
-from .sources import relation_sql
+from .sources import relation
 
 TOLERANCE = Decimal("0.10")  # numbers resemble within 10% of the persona's value
 
@@ -52,15 +54,19 @@ class PersonaReport:
 
 
 def persona_report(path: str, name: str, as_of, params=None, database=None,
-                   compilation: Compilation | None = None) -> PersonaReport:
+                   compilation: Compilation | None = None,
+                   command: str = "segl persona") -> PersonaReport:
     """`compilation`: of `path` with the data's column types (from `load`), when the caller
-    has one already (the report checks every persona of a file)."""
+    has one already (the report checks every persona of a file). The profile values and the
+    segment's KPIs must be allowed to leave (docs/privacy.md), or CompileError (E504)."""
     if compilation is None:
         compilation, _ = load(path, params, database)
     model = compilation.require_ok()
     if name not in model.personas:
         raise UsageError(f"no persona `{name}` in {path}; personas: "
                          f"{', '.join(model.personas) or 'none'}")
+    require_allowed(model, [*profile_outputs(model, [name], command),
+                            *kpi_outputs(model, model.kpis, command)])
     persona = model.personas[name]
     checks = check_profile(model, persona, as_of)
     probe = m.Segment("_persona_resembles", None, None, None, (), None,
@@ -71,9 +77,9 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
     probe_compilation = replace(compilation, model=probe_model)
     evaluation = evaluate(path, as_of, [persona.segment, probe.name], params, database,
                           kpis=bool(model.kpis), compilation=probe_compilation)
-    both = _count(evaluation, f"{_q(persona.segment)} AND {_q(probe.name)}")
-    kpis = next((g for g in kpi_table(evaluation) if g.name == persona.segment), None) \
-        if model.kpis else None
+    both = _count(evaluation, exp.and_(sql.col(persona.segment), sql.col(probe.name)))
+    kpis = next((g for g in kpi_table(evaluation, list(model.kpis), command)
+                 if g.name == persona.segment), None) if model.kpis else None
     with named_data_errors(lambda: [model.entity]):  # it reads the profile's columns
         profile = _profile_in_data(evaluation, model, persona)
     return PersonaReport(persona, checks, evaluation.sizes[persona.segment],
@@ -91,8 +97,7 @@ def check_profile(model: m.Model, persona: m.Persona, as_of) -> list[ConditionCh
         filled = _fill(model, persona, condition, needs, depth=0)
         result = None
         if not needs:
-            sql = generator.cond(filled).sql("duckdb")
-            (result,) = connection.execute(f"SELECT {sql}").fetchone()
+            (result,) = sql.fetch_one(connection, sql.select(generator.cond(filled)))
         checks.append(ConditionCheck(text, result, sorted(set(needs))))
     connection.close()
     return checks
@@ -150,13 +155,13 @@ def _profile_in_data(evaluation: Evaluation, model: m.Model, persona: m.Persona
     attributes = [a for a in persona.profile if model.entity.column(a) is not None]
     if not attributes:
         return {}
-    selected = ", ".join(f"e.{_q(a)}" for a in attributes)
-    rows = evaluation.connection.execute(
-        f"SELECT {selected} FROM {evaluation.table} AS s "
-        f"JOIN {relation_sql(model.entity.locations[0])} AS e "
-        f"ON e.{_q(model.entity.key)} = s.{_q(evaluation.key)} "
-        f"WHERE s.{_q(persona.segment)}"
-    ).fetchall()
+    entity = relation(model.entity.locations[0], alias="e")
+    query = sql.select(*(sql.col(a, "e") for a in attributes),
+                       source=exp.alias_(sql.table_ref(evaluation.table), "s", table=True))
+    query = query.join(entity, join_type="inner", copy=False, on=exp.EQ(
+        this=sql.col(model.entity.key, "e"), expression=sql.col(evaluation.key, "s")))
+    rows = sql.fetch_all(evaluation.connection,
+                         query.where(sql.col(persona.segment, "s"), copy=False))
     summary = {}
     for index, attribute in enumerate(attributes):
         values = [row[index] for row in rows if row[index] is not None]
@@ -173,11 +178,7 @@ def _profile_in_data(evaluation: Evaluation, model: m.Model, persona: m.Persona
     return summary
 
 
-def _q(name: str) -> str:
-    return ident(name).sql("duckdb")
-
-
-def _count(evaluation: Evaluation, condition: str) -> int:
-    (count,) = evaluation.connection.execute(
-        f"SELECT count(*) FROM {evaluation.table} WHERE {condition}").fetchone()
+def _count(evaluation: Evaluation, condition: exp.Expression) -> int:
+    query = sql.select(sql.count_all(), source=sql.table_ref(evaluation.table))
+    (count,) = sql.fetch_one(evaluation.connection, query.where(condition, copy=False))
     return int(count)

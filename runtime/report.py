@@ -21,6 +21,7 @@ from pathlib import Path
 
 from segl.compiler import ir
 from segl.compiler import model as m
+from segl.compiler.api import kpi_outputs, profile_outputs, require_allowed, share_outputs
 from segl.compiler.resolve import is_library_file
 from segl.compiler.source import Span
 from segl.compiler.version import SEGL_VERSION
@@ -33,6 +34,7 @@ from .outputs import write_text_atomically
 from .personas import PersonaReport, persona_report
 from .report_charts import BAR_COLOR, PALETTE, Bar, bar_chart, heatmap, index_color, stacked_bar
 
+REPORT = "segl report"  # the command named when an output is refused (docs/privacy.md)
 PAIR_WIDTH = 580  # a chart beside its table: drawn at about the width it is shown
 PHOTO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
@@ -68,12 +70,19 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
     the overlaps, the expectations and each persona against the same data."""
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
+    # Before measuring anything: KPIs, shares and persona profiles leave in the page.
+    require_allowed(model, [
+        *kpi_outputs(model, model.kpis, REPORT),
+        *share_outputs(model, model.segments, model.segmentations, REPORT),
+        *profile_outputs(model, model.personas, REPORT)])
     evaluation = evaluate(path, as_of, None, params, database, connection=connection,
                           kpis=True, compilation=compilation)
-    personas = [persona_report(path, name, evaluation.as_of, params, database, compilation)
+    personas = [persona_report(path, name, evaluation.as_of, params, database, compilation,
+                               REPORT)
                 for name in model.personas]
     measured = model.kpis or evaluation.plan.shares
-    return ReportData(path, evaluation, kpi_table(evaluation) if measured else [],
+    return ReportData(path, evaluation,
+                      kpi_table(evaluation, command=REPORT) if measured else [],
                       overlaps(evaluation), personas, check_expectations(evaluation))
 
 
@@ -139,14 +148,14 @@ def where(span: Span | None) -> str:
 # ---------------------------------------------------------------- syntax highlighting
 
 # The words of the grammar (grammar/seg.lark) that read as keywords; a test keeps them in it.
-KEYWORDS = frozenset(("among", "and", "as_of", "at", "before", "better", "between", "by",
+KEYWORDS = frozenset(("allow", "among", "and", "as_of", "at", "before", "better", "between", "by",
     "case", "contains", "description", "else", "end", "ends", "entity", "events", "expect",
     "extends", "false", "feature", "for", "from", "import", "in", "into", "is", "key", "kpi",
     "like", "lookup", "missing", "not", "ntile", "on", "or", "overlap", "owner", "param",
-    "persona", "present", "quantile", "rows", "score", "segment", "segmentation", "share",
-    "since", "size", "starts", "tags", "test", "then", "thresholds", "through", "to", "true",
-    "when", "where", "with", "higher", "lower", "last", "top", "bottom", "day", "days", "week",
-    "weeks", "month", "months", "year", "years"))
+    "persona", "present", "purpose", "quantile", "rows", "score", "segment", "segmentation",
+    "share", "since", "size", "starts", "tags", "test", "then", "thresholds", "through", "to",
+    "true", "when", "where", "with", "higher", "lower", "last", "top", "bottom", "day", "days",
+    "week", "weeks", "month", "months", "year", "years"))
 _TOKEN = re.compile(r'(?P<comment>#[^\n]*)|(?P<string>"(?:[^"\\\n]|\\.)*")'
                     r"|(?P<number>\d[\d\-:T.]*%?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<other>.)", re.DOTALL)

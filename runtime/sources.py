@@ -7,11 +7,11 @@ import glob
 
 import duckdb
 from segl.compiler import model as m
-from segl.compiler.api import duckdb_file_reader
+from segl.compiler.api import location_relation
 from segl.compiler.ir import Type
-from segl.compiler.to_sql import ident
 from sqlglot import exp
 
+from . import sql
 from .bad_data import (
     csv_dialect_problems,
     csv_is_empty,
@@ -43,11 +43,15 @@ def segl_type(duckdb_type: str) -> Type:
     return Type.ANY
 
 
-def relation_sql(location: m.Location) -> str:
-    """A DuckDB FROM-clause item for a location."""
-    if location.kind == "table":
-        return location.target
-    return duckdb_file_reader(location.kind, location.path or location.target).sql("duckdb")
+def relation(location: m.Location, alias: str | None = None) -> exp.Expression:
+    """A DuckDB FROM-clause item for a location (a tree: a table name's parts as
+    identifiers, a path as a string literal), `AS alias` when given."""
+    return location_relation(location, "duckdb", alias)
+
+
+def _count_rows(connection: duckdb.DuckDBPyConnection, location: m.Location,
+                *columns: exp.Expression) -> tuple:
+    return sql.fetch_one(connection, sql.select(*columns, source=relation(location)))
 
 
 class DuckDBSchemas:
@@ -74,9 +78,8 @@ class DuckDBSchemas:
                 self.problems += problems
                 return None
         try:
-            rows = self.connection.execute(
-                f"DESCRIBE SELECT * FROM {relation_sql(location)}"
-            ).fetchall()
+            rows = sql.fetch_all(self.connection, sql.describe(
+                sql.select(exp.Star(), source=relation(location))))
         except duckdb.Error as exc:
             if location.kind == "table":
                 message = str(exc).splitlines()[0]
@@ -85,10 +88,10 @@ class DuckDBSchemas:
                                      "holds it")
             elif location.kind == "csv":
                 self.problems += csv_row_problems(table, location) or [
-                    f"{where}: cannot read `{location.target}`: {redacted(exc)}"]
+                    f"{where}: cannot read `{location.target}`: {redacted(exc, [table])}"]
             else:
                 self.problems.append(f"{where}: `{location.target}` cannot be read: "
-                                     f"{parquet_reason(exc)}")
+                                     f"{parquet_reason(exc, [table])}")
             return None
         if location.kind == "csv":
             problems = csv_dialect_problems(table, location, [row[0] for row in rows])
@@ -106,9 +109,8 @@ class DuckDBSchemas:
     def _no_rows(self, location: m.Location, rows: list[tuple]) -> bool:
         if any(kind != "VARCHAR" for _, kind, *_ in rows):
             return False  # a column typed from its values: there are rows
-        reader = duckdb_file_reader(location.kind, location.path or location.target)
-        query = exp.select(exp.Literal.number(1)).from_(reader).limit(1)
-        return not self.connection.execute(query.sql("duckdb")).fetchall()
+        query = sql.select(sql.number(1), source=relation(location)).limit(1, copy=False)
+        return not sql.fetch_all(self.connection, query)
 
 
 def _file_problems(table: m.Table, location: m.Location,
@@ -189,10 +191,7 @@ def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
     problems = []
     for name in lookups:
         lookup = model.lookups[name]
-        key = ident(lookup.key or "").sql("duckdb")
-        (duplicates,) = connection.execute(
-            f"SELECT count({key}) - count(DISTINCT {key}) FROM {relation_sql(lookup.locations[0])}"
-        ).fetchone()
+        (duplicates,) = _count_rows(connection, lookup.locations[0], _duplicates(lookup.key))
         if duplicates:
             problems.append(f"{source_label(lookup, lookup.locations[0])}: key column "
                             f"`{lookup.key}` has {duplicates} duplicate value(s); a lookup has "
@@ -204,11 +203,11 @@ def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
 def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> int:
     """The entity key must be present and unique: returns the number of entities."""
     entity = model.entity
-    key = ident(entity.key or "").sql("duckdb")
-    total, missing, duplicates = connection.execute(
-        f"SELECT count(*), count(*) - count({key}), count({key}) - count(DISTINCT {key}) "
-        f"FROM {relation_sql(entity.locations[0])}"
-    ).fetchone()
+    key = sql.col(entity.key or "")
+    total, missing, duplicates = _count_rows(
+        connection, entity.locations[0], sql.count_all(),
+        exp.Sub(this=sql.count_all(), expression=exp.Count(this=key)),
+        _duplicates(entity.key))
     where = source_label(entity, entity.locations[0])
     problems = []
     if missing:
@@ -219,3 +218,9 @@ def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> i
     if problems:
         raise DataError(problems)
     return int(total)
+
+
+def _duplicates(key: str | None) -> exp.Expression:
+    """count(key) - count(DISTINCT key): how many non-null keys repeat one before them."""
+    return exp.Sub(this=exp.Count(this=sql.col(key or "")),
+                   expression=exp.Count(this=exp.Distinct(expressions=[sql.col(key or "")])))

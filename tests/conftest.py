@@ -7,11 +7,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import sqlglot
+from sqlglot import exp
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").rglob("*.seg"))
 # The file of each example that holds its segments (the others are imported by it).
 EXAMPLE_ENTRIES = [ROOT / "examples/shop/shop.seg", ROOT / "examples/b2b/accounts.seg"]
+
+
+def parse_back(sql: str, dialect: str) -> list[exp.Expression]:
+    """Parse generated SQL in its own dialect (segl itself never parses SQL text)."""
+    return [e for e in sqlglot.parse(sql, read=dialect) if e is not None]
 
 
 @pytest.fixture

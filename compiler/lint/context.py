@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from .. import ir
 from .. import model as m
 from .. import nodes as n
+from ..privacy import Facts
 from ..resolve import LoadedFile, is_library_file
 from ..source import Span
-
-PERSONAL_TAGS = ("pii", "sensitive")
 
 
 @dataclass
@@ -20,8 +19,10 @@ class Context:
     model: m.Model
     files: list[LoadedFile]
     _declarations: dict[tuple[str, str], n.Node] = field(default_factory=dict)
+    privacy: Facts = field(init=False)
 
     def __post_init__(self) -> None:
+        self.privacy = Facts(self.model)
         for file in self.files:
             for decl in file.module.declarations:
                 if not isinstance(decl, n.Import):
@@ -54,20 +55,13 @@ class Context:
                     if feature is not None:
                         stack.append(feature.expr)
 
-    # ---- personal data
+    # ---- personal data (the facts are compiler/privacy.py's, shared with the runtime)
     def column_tags(self, column: ir.Column) -> tuple[str, ...]:
         table = self.model.table(column.table)
         info = table.column(column.name) if table is not None else None
         return info.tags if info is not None else ()
 
     def personal_columns(self, expr: ir.Expr) -> list[str]:
-        """`table.column (tag)` for every pii/sensitive column `expr` uses, features expanded."""
-        found: list[str] = []
-        for node in self.expand(expr):
-            if isinstance(node, ir.Column):
-                tags = [t for t in self.column_tags(node) if t in PERSONAL_TAGS]
-                if tags:
-                    text = f"`{node.name}` ({', '.join(tags)})"
-                    if text not in found:
-                        found.append(text)
-        return found
+        """`column` (tag) for every personal column `expr` uses, features expanded, segment
+        references not followed (each segment answers for its own)."""
+        return [use.column.describe() for use in self.privacy.uses((expr,), False)]

@@ -1,10 +1,7 @@
-"""L101, L102: personal data (`pii` and `sensitive` columns) is used for a declared purpose
-or with consent, and does not leave the warehouse in segl's outputs.
-
-"Export" in segl today means what a command writes or prints per entity or per value:
-`segl run --out` writes entity keys (and, in the wide shape, every segmentation score),
-`segl test` prints keys, and `segl persona` prints the segment members' commonest values of
-each profile column.
+"""L101, L102: personal data (`pii` and `sensitive` columns, and lookups joined through
+them) is used for a declared purpose or with consent, and leaves segl's outputs only where
+its object allows it. Which values are personal, and which outputs are refused, is
+compiler/privacy.py's to say (docs/privacy.md): the commands refuse exactly what L102 finds.
 """
 
 from __future__ import annotations
@@ -12,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import ir
-from .. import model as m
 from .. import nodes as n
 from ..diagnostics import Diagnostic
-from .context import PERSONAL_TAGS, Context
+from ..privacy import Owner, all_outputs, refusals
+from .context import Context
 from .rules import finding
 
 _PURPOSE_HINT = 'add `purpose "why this personal data is needed"`'
@@ -83,52 +80,17 @@ def _is_consent(context: Context, term: ir.Expr) -> bool:
 
 
 def personal_data_exported(context: Context) -> Iterator[Diagnostic]:
-    model = context.model
-    entity = model.entity
-    key = entity.column(entity.key or "")
-    personal = [t for t in (key.tags if key else ()) if t in PERSONAL_TAGS]
-    if personal and (model.segments or model.segmentations):
-        yield finding(
-            "L102", f"the entity key `{entity.key}` is {' and '.join(personal)}: `segl run "
-            "--out` writes it for every member", _column_span(context, entity) or entity.span,
-            "key the entity by a pseudonymous id and keep the personal value a column")
-    for segmentation in model.segmentations.values():
-        for score in segmentation.scores:
-            used = context.personal_columns(score.by)
-            if used:
-                yield finding(
-                    "L102", f"score `{score.name}` of `{segmentation.name}` is computed from "
-                    f"personal data ({', '.join(used)}) and written to `segl run --shape wide` "
-                    f"output as `{segmentation.name}__{score.name}`", score.span,
-                    "score a value that is not personal, or keep this segmentation out of "
-                    "exported runs (`segl run --segment …`)")
-    for persona in model.personas.values():
-        for attribute in persona.profile:
-            column = entity.column(attribute)
-            tags = [t for t in (column.tags if column else ()) if t in PERSONAL_TAGS]
-            if tags:
-                yield finding(
-                    "L102", f"persona `{persona.name}` profiles `{attribute}` "
-                    f"({', '.join(tags)}): `segl persona` prints the members' commonest values "
-                    "of it", _persona_field_span(context, persona, attribute) or persona.span,
-                    "profile a feature derived from it (an age band, a region) instead")
+    """What every command would refuse to output (error E504 there): the same facts and
+    the same function, over every output of every object."""
+    for refusal in refusals(context.model, all_outputs(context.model)):
+        permit = refusal.output.permit
+        yield finding("L102", refusal.message,
+                      context.name_span(_DECLARATIONS[permit.kind], permit.name, permit.span),
+                      *refusal.hints)
 
 
-def _column_span(context: Context, entity: m.Table):
-    decl = context.declaration(n.Entity, entity.name)
-    if decl is None:
-        return None
-    for column in decl.columns:
-        if column.name.text == entity.key:
-            return column.span
-    return decl.key.span
-
-
-def _persona_field_span(context: Context, persona: m.Persona, attribute: str):
-    decl = context.declaration(n.Persona, persona.name)
-    if decl is None:
-        return None
-    return next((f.span for f in decl.fields if f.name.text == attribute), None)
+_DECLARATIONS = {Owner.SEGMENT: n.Segment, Owner.SEGMENTATION: n.Segmentation,
+                 Owner.KPI: n.Kpi, Owner.PERSONA: n.Persona}
 
 
 CHECKS = {"L101": personal_data_without_purpose, "L102": personal_data_exported}

@@ -36,9 +36,11 @@ _RULES = (
          "a segment, segmentation or KPI uses a `pii` or `sensitive` column without a "
          "`purpose` or a consent condition",
          "GDPR: personal data may only be processed for a declared purpose or with consent"),
-    Rule("L102", "personal-data-exported", W,
-         "a `pii` or `sensitive` value leaves the warehouse in segl's output",
-         "data minimisation: outputs should carry pseudonymous keys and no personal values"),
+    Rule("L102", "personal-data-exported", E,
+         "an output of a segment, segmentation, KPI or persona is derived from personal data "
+         "that the object does not `allow`",
+         "every command refuses such an output (E504): personal data leaves only with a "
+         "purpose and an explicit allow"),
     Rule("L201", "missing-value-excluded", W,
          "a negated comparison silently excludes entities whose value is missing",
          "`x != \"a\"` and `not (x > 5)` are missing, not true, when x is missing"),

@@ -9,7 +9,6 @@ DuckDB, with the types DuckDB reads it with. The session runs in UTC with `join_
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 import threading
 from datetime import date
@@ -18,11 +17,13 @@ from pathlib import Path
 import polars as pl
 from segl.compiler.api import Compilation
 from segl.compiler.plan import Plan
+from sqlglot import exp
 
+from .. import sql
 from .loading import (
     duckdb_connection,
     duckdb_output_types,
-    engine_sql,
+    engine_query,
     frame_from,
     parquet_sources,
     read_sources,
@@ -32,8 +33,8 @@ from .loading import (
 DIALECT = "clickhouse"
 # Settings that make ClickHouse follow standard SQL where segl relies on it.
 SETTINGS = {
-    "join_use_nulls": 1,  # LEFT JOIN without a match: NULL, not 0 / ''
-    "session_timezone": "'UTC'",
+    "join_use_nulls": exp.Literal.number(1),  # LEFT JOIN without a match: NULL, not 0 / ''
+    "session_timezone": exp.Literal.string("UTC"),
 }
 
 _session: dict[str, object] = {}
@@ -58,11 +59,17 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     sources = read_sources(plan, reader, DIALECT)
     with tempfile.TemporaryDirectory(prefix="segl-clickhouse-") as folder:
         overrides = parquet_sources(reader, sources, Path(folder))
-        sql = engine_sql(compilation, plan, DIALECT, as_of, overrides, kpis=kpis)
-        settings = ", ".join(f"{name} = {value}" for name, value in SETTINGS.items())
-        # the KPI query ends with its own SETTINGS clause (group_by_use_nulls): extend it
-        joiner = ",\n" if re.search(r"\bSETTINGS\b[^)]*$", sql) else "\nSETTINGS "
-        result = session().query(f"{sql.rstrip()}{joiner}{settings}", "ArrowStream")
+        query = with_settings(engine_query(plan, DIALECT, as_of, overrides, kpis=kpis))
+        result = sql.chdb_query(session(), query, "ArrowStream")
         frame = pl.read_ipc_stream(io.BytesIO(result.bytes()))
-    return frame_from(frame, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+    return frame_from(frame, duckdb_output_types(plan, as_of, reader, kpis),
                       result_order(plan, kpis))
+
+
+def with_settings(query: exp.Select) -> exp.Select:
+    """The query with segl's SETTINGS added to its own (the KPI query has some)."""
+    settings = list(query.args.get("settings") or [])
+    settings += [exp.EQ(this=exp.column(name), expression=value.copy())
+                 for name, value in SETTINGS.items()]
+    query.set("settings", settings)
+    return query

@@ -9,9 +9,12 @@ import duckdb
 import polars
 from segl.compiler.api import Compilation
 from segl.compiler.plan import Plan
-from segl.compiler.to_sql import ident
+from sqlglot import exp
+
+from .. import sql
 
 MEMBERS_TABLE = "segl_members"
+ENGINE_MEMBERS = "segl_engine_members"  # a view of another engine's members frame
 
 
 @dataclass
@@ -40,25 +43,25 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     from .loading import (
         duckdb_connection,
         duckdb_output_types,
-        engine_sql,
+        engine_query,
         members_frame,
         result_order,
     )
 
     connection = duckdb_connection(options)
     kpis = bool(options.get("kpis"))
-    rows = connection.execute(engine_sql(compilation, plan, "duckdb", as_of, {}, kpis)).fetchall()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, connection, kpis),
+    rows = sql.fetch_all(connection, engine_query(plan, "duckdb", as_of, {}, kpis))
+    return members_frame(rows, duckdb_output_types(plan, as_of, connection, kpis),
                          result_order(plan, kpis))
 
 
 def run_query(
-    connection: duckdb.DuckDBPyConnection, sql: str, key: str, segments: list[str],
+    connection: duckdb.DuckDBPyConnection, query: exp.Expression, key: str, segments: list[str],
     segmentations: list[str] = (),
 ) -> DuckDBResult:
     """Materialize the compiled query (key, one boolean column per segment, one bucket name
     per segmentation) and count members and bucket sizes."""
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS {sql}")
+    sql.execute(connection, sql.create_table_as(MEMBERS_TABLE, query))
     return summarize(connection, key, segments, segmentations)
 
 
@@ -74,16 +77,15 @@ def load_members(
     wide = [name for name, kind in members.schema.items() if kind == polars.Int128]
     if wide:
         members = members.with_columns(polars.col(wide).cast(polars.Decimal(38, 0)))
-    relation = connection.from_arrow(members.__arrow_c_stream__())  # noqa: F841 (SQL below)
+    connection.from_arrow(members.__arrow_c_stream__()).create_view(ENGINE_MEMBERS, replace=True)
     if types:
-        columns = ", ".join(f"CAST({ident(name).sql('duckdb')} AS {kind}) AS "
-                            f"{ident(name).sql('duckdb')}" for name, kind in types)
+        columns = [sql.aliased(exp.cast(sql.col(name), sql.data_type(kind)), name)
+                   for name, kind in types]
     else:
-        replace = ", ".join(f"CAST({ident(name).sql('duckdb')} AS HUGEINT) AS "
-                            f"{ident(name).sql('duckdb')}" for name in wide)
-        columns = f"* REPLACE ({replace})" if wide else "*"
-    connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS SELECT {columns} FROM relation")
+        columns = [sql.aliased(exp.cast(sql.col(name), "HUGEINT"), name) if name in wide
+                   else sql.col(name) for name in members.columns]
+    sql.execute(connection, sql.create_table_as(
+        MEMBERS_TABLE, sql.select(*columns, source=sql.table_ref(ENGINE_MEMBERS))))
     return summarize(connection, key, segments, segmentations)
 
 
@@ -92,19 +94,14 @@ def summarize(
     segmentations: list[str] = (),
 ) -> DuckDBResult:
     """Members per segment and entities per bucket of the members table."""
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE {ident(s).sql('duckdb')})" for s in segments
-    )
-    row = connection.execute(
-        f"SELECT count(*){', ' + counts if counts else ''} FROM {MEMBERS_TABLE}"
-    ).fetchone()
+    members = sql.table_ref(MEMBERS_TABLE)
+    counts = [sql.count_where(sql.col(s)) for s in segments]
+    row = sql.fetch_one(connection, sql.select(sql.count_all(), *counts, source=members))
     sizes = {s: int(v) for s, v in zip(segments, row[1:], strict=True)}
     buckets = {}
     for name in segmentations:
-        column = ident(name).sql("duckdb")
-        rows = connection.execute(
-            f"SELECT {column}, count(*) FROM {MEMBERS_TABLE} GROUP BY ALL"
-        ).fetchall()
+        query = sql.select(sql.col(name), sql.count_all(), source=members.copy())
+        rows = sql.fetch_all(connection, query.group_by(sql.col(name), copy=False))
         buckets[name] = {bucket: int(size) for bucket, size in rows}
     return DuckDBResult(connection, MEMBERS_TABLE, key, list(segments), list(segmentations),
                         int(row[0]), sizes, buckets)

@@ -12,15 +12,20 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import sqlglot
-from segl.compiler.api import Compilation, kpi_sql_for_plan, sql_for_plan
+from segl.compiler.api import (
+    AsOf,
+    SourceOverride,
+    column_named,
+    location_relation,
+    query_for_plan,
+)
 from segl.compiler.kpi_sql import GROUP as KPI_GROUP
 from segl.compiler.kpi_sql import KIND as KPI_KIND
 from segl.compiler.plan import Plan
-from segl.compiler.to_sql import AsOf, SourceOverride
 from sqlglot import exp
 
-from ..sources import relation_sql
+from .. import sql
+from ..bad_data import every_value_decoded
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class SourceData:
 
     name: str
     columns: tuple[tuple[str, str], ...]  # (column, DuckDB type)
-    relation: str  # a DuckDB FROM-clause item
+    relation: exp.Expression  # a DuckDB FROM-clause item
     parquet: str | None  # the declared Parquet path, when the first location is one
 
 
@@ -49,10 +54,8 @@ def tables_read(plan: Plan, dialect: str) -> list[str]:
     marker = "segl_source__"
     sources = {table.name: SourceOverride("table", marker + table.name)
                for table in plan.model.tables}
-    sql = sql_for_plan(plan, _NO_COMPILATION, dialect, AsOf("date", date(2000, 1, 1)),
-                       pretty=False, sources=sources)
-    names = {table.name for table in sqlglot.parse_one(without_header(sql), read=dialect)
-             .find_all(exp.Table)}
+    query = query_for_plan(plan, dialect, AsOf("date", date(2000, 1, 1)), sources)
+    names = {table.name for table in query.find_all(exp.Table)}
     return [table.name for table in plan.model.tables if marker + table.name in names]
 
 
@@ -62,29 +65,25 @@ def read_sources(plan: Plan, connection: duckdb.DuckDBPyConnection,
     for name in tables_read(plan, dialect):
         table = plan.model.table(name)
         location = table.locations[0]
-        relation = relation_sql(location)
-        columns = tuple((row[0], row[1]) for row in connection.execute(
-            f"DESCRIBE SELECT * FROM {relation}").fetchall())
+        relation = location_relation(location)
+        columns = tuple((row[0], row[1]) for row in sql.fetch_all(
+            connection, sql.describe(sql.select(exp.Star(), source=relation.copy()))))
         parquet = (location.path or location.target) if location.kind == "parquet" else None
         found.append(SourceData(name, columns, relation, parquet))
     return found
 
 
-def engine_sql(compilation: Compilation, plan: Plan, dialect: str, as_of: date,
-               sources: Mapping[str, SourceOverride], kpis: bool = False) -> str:
+def engine_query(plan: Plan, dialect: str, as_of: date,
+                 sources: Mapping[str, SourceOverride], kpis: bool = False) -> exp.Select:
     """The members query, or with `kpis` the KPI query (compiler/kpi_sql.py) over it."""
-    generate = kpi_sql_for_plan if kpis else sql_for_plan
-    return generate(plan, compilation, dialect, AsOf("date", as_of), pretty=False,
-                    sources=sources)
+    return query_for_plan(plan, dialect, AsOf("date", as_of), sources, kpis=kpis)
 
 
-def duckdb_output_types(compilation: Compilation, plan: Plan, as_of: date,
-                        connection: duckdb.DuckDBPyConnection,
+def duckdb_output_types(plan: Plan, as_of: date, connection: duckdb.DuckDBPyConnection,
                         kpis: bool = False) -> list[tuple[str, str]]:
     """Names and DuckDB types of the members (or KPI) query (binding it reads no rows)."""
-    generate = kpi_sql_for_plan if kpis else sql_for_plan
-    sql = generate(plan, compilation, "duckdb", AsOf("date", as_of), pretty=False)
-    return [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {sql}").fetchall()]
+    query = query_for_plan(plan, "duckdb", AsOf("date", as_of), kpis=kpis)
+    return [(row[0], row[1]) for row in sql.fetch_all(connection, sql.describe(query))]
 
 
 def result_order(plan: Plan, kpis: bool) -> list[str]:
@@ -119,7 +118,7 @@ def members_frame(rows: Sequence[Sequence[object]], types: Sequence[tuple[str, s
         if dtype == pl.Boolean:  # engines without booleans return 1 / 0
             values = (None if v is None else bool(v) for v in values)
         columns.append(pl.Series(name, list(values), dtype=dtype, strict=False))
-    return pl.DataFrame(columns).sort(key)
+    return pl.DataFrame(columns).sort(_by(key))
 
 
 def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]],
@@ -129,33 +128,21 @@ def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]],
     if frame.columns != names:
         raise AssertionError(f"engine returned columns {frame.columns}, expected {names}")
     return frame.select(
-        pl.col(name).cast(polars_type(kind), strict=False) for name, kind in types
-    ).sort(key)
+        column_named(name).cast(polars_type(kind), strict=False) for name, kind in types
+    ).sort(_by(key))
 
 
-def without_header(sql: str) -> str:
-    """The SQL without segl's `--` header lines (Spark and sqlite3 take no comment lines
-    before a statement; sqlglot's parse keeps them as noise)."""
-    return "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
-
-
-class _NoCompilation:
-    """Stands in for a Compilation where only the path in the SQL header is read."""
-
-    path = ""
-
-
-_NO_COMPILATION = _NoCompilation()  # type: ignore[assignment]
+def _by(key: str | list[str]) -> list[pl.Expr]:
+    """Sort keys by exact name (a key column may be called `*`)."""
+    return [column_named(name) for name in ([key] if isinstance(key, str) else key)]
 
 
 def decode_every_value(reader: duckdb.DuckDBPyConnection, source: SourceData) -> None:
     """Read every value of a Parquet source through DuckDB, which checks what ClickHouse and
     Spark do not (text that is not UTF-8, among others), before they read the file in place:
     a file DuckDB cannot read yields no members on any engine. Raises duckdb.Error."""
-    values = [exp.func("bit_xor", exp.func("hash", exp.column(name, quoted=True)))
-              for name, _ in source.columns]
-    reader.execute(exp.select(*values).from_(sqlglot.parse_one(source.relation, read="duckdb"))
-                   .sql("duckdb")).fetchall()
+    sql.fetch_all(reader, every_value_decoded(source.relation,
+                                              [name for name, _ in source.columns]))
 
 
 def parquet_sources(reader: duckdb.DuckDBPyConnection, sources: Sequence[SourceData],
@@ -163,14 +150,14 @@ def parquet_sources(reader: duckdb.DuckDBPyConnection, sources: Sequence[SourceD
     """For engines that read Parquet: each source's declared Parquet files, or (for CSV and
     database tables) a Parquet file DuckDB writes into `folder` with the types it reads."""
     overrides = {}
-    for source in sources:
+    for index, source in enumerate(sources):
         path = source.parquet
         if path is not None:
             decode_every_value(reader, source)
         if path is None:
-            path = str(folder / f"{source.name}.parquet")
-            escaped = path.replace("'", "''")
-            reader.execute(f"COPY (SELECT * FROM {source.relation}) TO '{escaped}' "
-                           "(FORMAT parquet)")
+            # (numbered, not named after the source: a name is no file name)
+            path = str(folder / f"source_{index}.parquet")
+            query = sql.select(exp.Star(), source=source.relation.copy())
+            sql.execute(reader, sql.copy_to(query, path, {"FORMAT": "parquet"}))
         overrides[source.name] = SourceOverride("parquet", path)
     return overrides

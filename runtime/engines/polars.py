@@ -27,4 +27,5 @@ def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> p
         # (A damaged Parquet page can make Polars panic: a BaseException, caught here too.)
         tables = [plan.model.table(name) for name in tables_read(plan, "duckdb")]
         raise DataError(explain_failure(tables, exc, "polars")) from None
-    return frame.select(query.columns)
+    # (by exact name: select() would read a segment named `*` as every column)
+    return polars.DataFrame([frame.get_column(name) for name in query.columns])

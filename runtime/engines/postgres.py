@@ -8,6 +8,7 @@ disappears when the connection closes; nothing is written to the server's schema
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 import warnings
@@ -16,16 +17,18 @@ from pathlib import Path
 
 import polars as pl
 import psycopg
-from segl.compiler.api import Compilation
+import sqlglot
+from segl.compiler.api import Compilation, SourceOverride
 from segl.compiler.plan import Plan
-from segl.compiler.to_sql import SourceOverride
+from sqlglot import exp
 
+from .. import sql
 from ..errors import DataError
 from .loading import (
     SourceData,
     duckdb_connection,
     duckdb_output_types,
-    engine_sql,
+    engine_query,
     members_frame,
     read_sources,
     result_order,
@@ -81,15 +84,19 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     with connection:
         # Timestamps without a zone stay as they are; text compares byte by byte (as in
         # DuckDB), not by the server's locale.
-        connection.execute("SET TIME ZONE 'UTC'")
+        sql.execute(connection, _SET_UTC, dialect=DIALECT)
         collation = text_collation(connection)
+        query = engine_query(plan, DIALECT, as_of,
+                             {s.name: SourceOverride("table", table_name(s.name))
+                              for s in sources}, kpis=kpis)
+        # Only the columns the query names are loaded: PostgreSQL keeps 63 bytes of a name,
+        # and two long column names of the data that it cannot tell apart are harmless
+        # unless the query reads them (then compiling has failed with E301).
+        named = {identifier.this for identifier in query.find_all(exp.Identifier)}
         for source in sources:
-            load_table(connection, reader, source, collation)
-        sql = engine_sql(compilation, plan, DIALECT, as_of,
-                         {s.name: SourceOverride("table", table_name(s.name)) for s in sources},
-                         kpis=kpis)
-        rows = connection.execute(sql).fetchall()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+            load_table(connection, reader, source, collation, named)
+        rows = sql.fetch_all(connection, query, dialect=DIALECT)
+    return members_frame(rows, duckdb_output_types(plan, as_of, reader, kpis),
                          result_order(plan, kpis))
 
 
@@ -97,50 +104,70 @@ def table_name(source: str) -> str:
     return f"segl_{source}"
 
 
+_SET_UTC = exp.Set(expressions=[exp.SetItem(this=exp.EQ(
+    this=exp.column("timezone"), expression=exp.Literal.string("UTC")))])
+# Is the pg_c_utf8 collation there, for the database's encoding?
+_C_UTF8 = sqlglot.parse_one(
+    "SELECT 1 FROM pg_collation WHERE collname = 'pg_c_utf8' "
+    "AND collencoding IN (-1, pg_char_to_encoding(current_setting('server_encoding')))",
+    read=DIALECT)
+
+
 def text_collation(connection: psycopg.Connection) -> str:
     """How text columns compare: by code point, like DuckDB, whatever the database's
     locale. pg_c_utf8 (PostgreSQL 17+, UTF-8 databases) also maps the case of every letter in
     upper() and lower(); "C" (older servers) maps ASCII letters only."""
-    row = connection.execute(
-        "SELECT 1 FROM pg_collation WHERE collname = 'pg_c_utf8' "
-        "AND collencoding IN (-1, pg_char_to_encoding(current_setting('server_encoding')))"
-    ).fetchone()
+    row = sql.fetch_one(connection, _C_UTF8, dialect=DIALECT)
     return "pg_c_utf8" if row else "C"
 
 
 def load_table(connection: psycopg.Connection, reader, source: SourceData,
-               collation: str = "C") -> None:
+               collation: str = "C", only: set[str] | None = None) -> None:
+    """The source as a temporary table of the session: its columns (named as in the data,
+    each an identifier; with `only`, those in it) typed as DuckDB reads them, its rows
+    copied in as values."""
     name = table_name(source.name)
-    columns = ", ".join(
-        f'"{column}" {_postgres_type(kind)}'
-        + (f' COLLATE "{collation}"' if _postgres_type(kind) == "TEXT" else "")
-        for column, kind in source.columns)
-    connection.execute(f'DROP TABLE IF EXISTS pg_temp."{name}"')
-    connection.execute(f'CREATE TEMPORARY TABLE "{name}" ({columns})')
-    cursor = reader.execute(f"SELECT * FROM {source.relation}")
-    with connection.cursor() as pg, pg.copy(f'COPY "{name}" FROM STDIN') as copy:
+    kept = [(column, kind) for column, kind in source.columns if only is None or column in only]
+    columns = []
+    for column, kind in kept:
+        data_type = _postgres_type(kind)
+        text = data_type.this == exp.DataType.Type.TEXT
+        columns.append(sql.column_def(column, data_type, collation if text else None))
+    sql.execute(connection, sql.drop_table("pg_temp", name), dialect=DIALECT)
+    sql.execute(connection, sql.create_table(name, columns, temporary=True), dialect=DIALECT)
+    cursor = sql.execute(reader, sql.select(*(sql.col(column) for column, _ in kept),
+                                            source=source.relation.copy()))
+    copy_in = exp.Copy(this=sql.table_ref(name), kind=True, files=[exp.var("STDIN")])
+    with connection.cursor() as pg, sql.postgres_copy(pg, copy_in) as copy:
         while rows := cursor.fetchmany(BATCH_ROWS):
             for row in rows:
                 copy.write_row(row)
-    connection.execute(f'ANALYZE "{name}"')
+    sql.execute(connection, sql.analyze(name), dialect=DIALECT)
 
 
-def _postgres_type(duckdb_type: str) -> str:
+_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+_SIMPLE_TYPES = {
+    "DATE": "DATE", "BOOLEAN": "BOOLEAN", "DOUBLE": "DOUBLE PRECISION", "FLOAT": "REAL",
+    "REAL": "REAL", "BIGINT": "BIGINT", "INTEGER": "INTEGER", "SMALLINT": "SMALLINT",
+    "TINYINT": "SMALLINT", "UTINYINT": "SMALLINT", "USMALLINT": "INTEGER",
+    "UINTEGER": "BIGINT", "UBIGINT": "NUMERIC(20, 0)", "HUGEINT": "NUMERIC(39, 0)",
+    "VARCHAR": "TEXT",
+}
+
+
+def _postgres_type(duckdb_type: str) -> exp.DataType:
+    """The PostgreSQL type holding a DuckDB type's values, as a tree (built from segl's
+    own table of type names, never from the data's text)."""
     upper = duckdb_type.upper()
-    if upper.startswith("DECIMAL"):
-        return upper.replace("DECIMAL", "NUMERIC")
+    decimal = _DECIMAL.match(upper)
+    if decimal:
+        return exp.DataType(this=exp.DataType.Type.DECIMAL, expressions=[
+            exp.DataTypeParam(this=exp.Literal.number(int(part))) for part in decimal.groups()])
     if upper.startswith("TIMESTAMP WITH TIME ZONE"):
-        return "TIMESTAMPTZ"
+        return exp.DataType.build("TIMESTAMPTZ", dialect=DIALECT)
     if upper.startswith("TIMESTAMP"):
-        return "TIMESTAMP"
-    if upper == "VARCHAR":
-        return "TEXT"
-    simple = {"DATE": "DATE", "BOOLEAN": "BOOLEAN", "DOUBLE": "DOUBLE PRECISION",
-              "FLOAT": "REAL", "REAL": "REAL", "BIGINT": "BIGINT", "INTEGER": "INTEGER",
-              "SMALLINT": "SMALLINT", "TINYINT": "SMALLINT", "UTINYINT": "SMALLINT",
-              "USMALLINT": "INTEGER", "UINTEGER": "BIGINT", "UBIGINT": "NUMERIC(20, 0)",
-              "HUGEINT": "NUMERIC(39, 0)"}
-    return simple.get(upper, "TEXT")
+        return exp.DataType.build("TIMESTAMP", dialect=DIALECT)
+    return exp.DataType.build(_SIMPLE_TYPES.get(upper, "TEXT"), dialect=DIALECT)
 
 
 def _safe(url: str) -> str:

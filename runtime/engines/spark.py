@@ -21,16 +21,16 @@ import polars as pl
 from segl.compiler.api import Compilation
 from segl.compiler.plan import Plan
 
+from .. import sql
 from ..errors import UsageError
 from .loading import (
     duckdb_connection,
     duckdb_output_types,
-    engine_sql,
+    engine_query,
     members_frame,
     parquet_sources,
     read_sources,
     result_order,
-    without_header,
 )
 
 DIALECT = "spark"
@@ -82,8 +82,8 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     spark = session(options.get("master"))  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory(prefix="segl-spark-") as folder:
         overrides = parquet_sources(reader, sources, Path(folder))
-        sql = engine_sql(compilation, plan, DIALECT, as_of, overrides, kpis=kpis)
-        rows = spark.sql(without_header(sql)).collect()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+        query = engine_query(plan, DIALECT, as_of, overrides, kpis=kpis)
+        rows = sql.spark_sql(spark, query).collect()
+    return members_frame(rows, duckdb_output_types(plan, as_of, reader, kpis),
                          result_order(plan, kpis))
 

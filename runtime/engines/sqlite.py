@@ -14,21 +14,21 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
-from segl.compiler.api import Compilation
+from segl.compiler.api import Compilation, SourceOverride
 from segl.compiler.plan import Plan
-from segl.compiler.to_sql import SourceOverride
+from sqlglot import exp
 
+from .. import sql
 from ..bad_data import source_label
 from ..errors import DataError
 from .loading import (
     SourceData,
     duckdb_connection,
     duckdb_output_types,
-    engine_sql,
+    engine_query,
     members_frame,
     read_sources,
     result_order,
-    without_header,
 )
 
 DIALECT = "sqlite"
@@ -53,13 +53,13 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
                 load_table(connection, reader, source)
             except OverflowError:
                 raise DataError([_too_wide(plan, source)]) from None
-        sql = engine_sql(compilation, plan, DIALECT, as_of,
-                         {s.name: SourceOverride("table", table_name(s.name)) for s in sources},
-                         kpis=kpis)
-        rows = connection.execute(without_header(sql)).fetchall()
+        query = engine_query(plan, DIALECT, as_of,
+                             {s.name: SourceOverride("table", table_name(s.name))
+                              for s in sources}, kpis=kpis)
+        rows = sql.fetch_all(connection, query, dialect=DIALECT)
     finally:
         connection.close()
-    return members_frame(rows, duckdb_output_types(compilation, plan, as_of, reader, kpis),
+    return members_frame(rows, duckdb_output_types(plan, as_of, reader, kpis),
                          result_order(plan, kpis))
 
 
@@ -68,14 +68,17 @@ def table_name(source: str) -> str:
 
 
 def load_table(connection: sqlite3.Connection, reader, source: SourceData) -> None:
-    columns = ", ".join(f'"{name}" {_sqlite_type(kind)}' for name, kind in source.columns)
+    """The source as a table: its columns (named as in the data, each an identifier) with
+    SQLite's storage types, its rows inserted as bound values."""
     name = table_name(source.name)
-    connection.execute(f'DROP TABLE IF EXISTS "{name}"')
-    connection.execute(f'CREATE TABLE "{name}" ({columns})')
-    insert = f'INSERT INTO "{name}" VALUES ({", ".join("?" for _ in source.columns)})'
-    cursor = reader.execute(f"SELECT * FROM {source.relation}")
+    columns = [sql.column_def(column, _sqlite_type(kind)) for column, kind in source.columns]
+    sql.execute(connection, sql.drop_table(name), dialect=DIALECT)
+    sql.execute(connection, sql.create_table(name, columns), dialect=DIALECT)
+    insert = sql.insert_values(name, [column for column, _ in source.columns])
+    cursor = sql.execute(reader, sql.select(exp.Star(), source=source.relation.copy()))
     while rows := cursor.fetchmany(BATCH_ROWS):
-        connection.executemany(insert, ([_sqlite_value(v) for v in row] for row in rows))
+        sql.execute_many(connection, insert, ([_sqlite_value(v) for v in row] for row in rows),
+                         dialect=DIALECT)
     connection.commit()
 
 
@@ -88,15 +91,17 @@ def _too_wide(plan: Plan, source: SourceData) -> str:
             "beyond SQLite's 64-bit INTEGER; run it on another engine")
 
 
-def _sqlite_type(duckdb_type: str) -> str:
+def _sqlite_type(duckdb_type: str) -> exp.DataType:
     upper = duckdb_type.upper()
     if upper.startswith(("DECIMAL", "DOUBLE", "FLOAT", "REAL")):
-        return "REAL"
-    if upper.startswith(("TIMESTAMP", "DATE", "VARCHAR")):
-        return "TEXT"
-    if upper.startswith("BOOLEAN") or "INT" in upper:
-        return "INTEGER"
-    return "BLOB"
+        kind = exp.DataType.Type.DOUBLE  # (SQLite: REAL)
+    elif upper.startswith(("TIMESTAMP", "DATE", "VARCHAR")):
+        kind = exp.DataType.Type.TEXT
+    elif upper.startswith("BOOLEAN") or "INT" in upper:
+        kind = exp.DataType.Type.INT  # (SQLite: INTEGER)
+    else:
+        kind = exp.DataType.Type.VARBINARY  # (SQLite: BLOB)
+    return exp.DataType(this=kind)
 
 
 def _sqlite_value(value: object) -> object:

@@ -3,6 +3,7 @@ would download a browser. `.ci/run` installs both packages before the tests."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -16,10 +17,22 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1")
 
 
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None. With SEGL_REQUIRE_BROWSER=1 (`.ci/run`
+    sets it after installing Chromium) a missing browser is an error, not a reason to skip."""
+    missing = [str(binary) for binary in (CHROMIUM, CHROMEDRIVER) if not binary.exists()]
+    if not missing:
+        return None
+    message = f"{', '.join(missing)} missing: apt-get install chromium chromium-driver"
+    if os.environ.get("SEGL_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(message)
+    return message
+
+
 @contextmanager
 def chromium(width: int = 1280, height: int = 1400) -> Iterator[object]:
     """A headless Chromium with a fresh profile, removed afterwards. Raises when Chromium or
-    chromedriver is missing (CI installs them: a missing browser is a failure, not a skip)."""
+    chromedriver is missing (the tests ask `browser_missing()` first)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service

@@ -129,6 +129,18 @@ CASES = [
      'segmentation t = tiers by x higher is better into 3 ntile\n  purpose "p"\n'),
     ('entity c from csv "c" key id { ok bool consent }',
      'entity c from csv "c" key id {\n  ok bool consent\n}\n'),
+    # allow (which personal data outputs may carry): one line after the purpose
+    ('segment s { allow (email,`area`.region) where a purpose "p" }',
+     'segment s {\n  purpose "p"\n  allow (email, area.region)\n  where a\n}\n'),
+    ('kpi k = avg(age) purpose "p" allow ( birth_date )',
+     'kpi k = avg(age)\n  purpose "p"\n  allow (birth_date)\n'),
+    ('segmentation g { purpose "p" allow (x) a when x else b }',
+     'segmentation g {\n  purpose "p"\n  allow (x)\n  a when x\n  else b\n}\n'),
+    ("segmentation t = tiers by x higher is better into 3 ntile purpose \"p\" allow (x)",
+     'segmentation t = tiers by x higher is better into 3 ntile\n  purpose "p"\n'
+     "  allow (x)\n"),
+    ('persona p for s { city "A" description "d" purpose "p" allow (`allow`) }',
+     'persona p for s {\n  purpose "p"\n  allow (`allow`)\n  city "A"\n  description "d"\n}\n'),
     # blank lines: at most one kept; one between kinds; none at the ends
     ("\n\nparam a = 1\n\n\n\nparam b = 2\nparam c = 3\nfeature f = a\n\n\n",
      "param a = 1\n\nparam b = 2\nparam c = 3\n\nfeature f = a\n"),

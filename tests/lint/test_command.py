@@ -13,7 +13,8 @@ from segl.runtime.cli import main
 from tests.conftest import ROOT
 from tests.lint.test_rules import BASE, seg
 
-# Three findings: L201 (warning), L101 (error), L001 + L002 (warnings) on `plain`.
+# Findings: L201 (warning) on `a`; L101 and L102 (errors) on `b`, which reads a `pii` column
+# without a purpose or an allow; L001 + L002 (warnings) on `plain`.
 MIXED = BASE + seg('city != "x"', "a") + seg("birth_date < 2000-01-01", "b") \
     + 'segment plain = score > 1\n'
 
@@ -66,9 +67,10 @@ def test_imported_files_are_judged_by_what_imports_them(monkeypatch):
 
 def test_exit_codes(repo):
     repo(MIXED)
-    assert segl("segs").exit_code == 1  # L101 is an error
-    assert segl("segs", "--ignore", "L101").exit_code == 0  # warnings only
-    assert segl("segs", "--ignore", "L101", "--strict").exit_code == 1
+    assert segl("segs").exit_code == 1  # L101 and L102 are errors
+    assert segl("segs", "--ignore", "L101").exit_code == 1  # L102 still is
+    assert segl("segs", "--ignore", "L101,L102").exit_code == 0  # warnings only
+    assert segl("segs", "--ignore", "L101,L102", "--strict").exit_code == 1
     assert segl("segs", "--select", "L999").exit_code == 2
     assert segl("nowhere").exit_code == 2
     assert segl("segs", "--format", "xml").exit_code == 2
@@ -119,11 +121,11 @@ def test_segl_toml_select_ignore_and_severity(repo, tmp_path):
     repo(MIXED)
     (tmp_path / "segl.toml").write_text(
         '[lint]\nselect = ["L0", "L1", "L2"]\nignore = ["L002"]\n'
-        'severity = { L101 = "warning", L201 = "info" }\n')
+        'severity = { L101 = "warning", L102 = "warning", L201 = "info" }\n')
     result = segl("segs")
-    assert sorted(codes(result.output)) == ["L001", "L101", "L201"]
+    assert sorted(codes(result.output)) == ["L001", "L101", "L102", "L201"]
     assert "warning[L101]" in result.output and "info[L201]" in result.output
-    assert result.exit_code == 0  # L101 is only a warning here
+    assert result.exit_code == 0  # L101 and L102 are only warnings here
     assert segl("segs", "--strict").exit_code == 1
 
 
@@ -197,7 +199,7 @@ def test_json_schema(repo):
     assert document["version"] == 1
     assert document["tool"]["name"] == "segl"
     assert document["files"] == ["segs/case.seg"]
-    assert document["summary"] == {"error": 1, "warning": 3, "info": 0}
+    assert document["summary"] == {"error": 2, "warning": 3, "info": 0}
     keys = {"code", "name", "severity", "message", "hints", "path", "line", "column",
             "end_line", "end_column", "source"}
     for finding in document["findings"]:
@@ -242,7 +244,7 @@ def test_sarif_is_valid_2_1_0(repo, tmp_path):
     assert {r["id"]: r["defaultConfiguration"]["level"] for r in rules}["L101"] == "error"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].startswith("file://")
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
-    assert len(run["results"]) == 4
+    assert len(run["results"]) == 5
     for res in run["results"]:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
         assert res["level"] in SARIF_LEVELS
@@ -260,11 +262,11 @@ def test_sarif_is_valid_2_1_0(repo, tmp_path):
 def test_github_annotations(repo):
     repo(MIXED)
     lines = segl("segs", "--format", "github").output.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     pattern = re.compile(r"::(error|warning|notice) file=segs/case\.seg,line=\d+,col=\d+,"
                          r"endLine=\d+,endColumn=\d+,title=L\d{3} [a-z-]+::[^\n]+")
     assert all(pattern.fullmatch(line) for line in lines), lines
-    (error,) = [line for line in lines if line.startswith("::error")]
+    error, _ = [line for line in lines if line.startswith("::error")]
     assert "title=L101 personal-data-without-purpose::segment `b` uses personal data" in error
     assert "%0Ahint: " in error  # the hint on its own line, escaped
 

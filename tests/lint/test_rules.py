@@ -42,6 +42,17 @@ def seg(condition: str, name: str = "s") -> str:
     return f'segment {name} {{\n  description "d"\n  owner "o"\n  where {condition}\n}}\n'
 
 
+def permitted(condition: str, allow: str, name: str = "s") -> str:
+    """A documented segment that may output the personal data it reads (docs/privacy.md)."""
+    return (f'segment {name} {{\n  description "d"\n  owner "o"\n  purpose "Age-appropriate '
+            f'offers"\n  allow ({allow})\n  where {condition}\n}}\n')
+
+
+# A lookup joined through a `pii` column: all its columns are personal through it.
+DOMAINS = ('lookup domains from csv "d.csv" key address for customer.email {\n'
+           "  address text\n  kind text\n}\n")
+
+
 def buckets(count: int) -> str:
     lines = "".join(f"  b{i} when score = {i}\n" for i in range(count))
     return f"segmentation g {{\n{lines}  else rest\n}}\n"
@@ -69,13 +80,33 @@ CASES = [
     ("L101", "kpi k = count(email)\n", 'kpi k = count(email)\n  purpose "reachability"\n'),
     ("L101", 'segmentation g {\n  a when religion = "x"\n  else b\n}\n',
      'segmentation g {\n  purpose "p"\n  a when religion = "x"\n  else b\n}\n'),
-    # exported personal data
+    ("L101", DOMAINS + seg('domains.kind = "free"'),
+     DOMAINS + seg('domains.kind = "free" and consent_marketing')),
+    # personal data in an output without an allow (what the commands refuse, E504)
     ("L102", seg("score > 1") + 'persona p for s {\n  email "a@example.com"\n}\n',
      seg("score > 1") + 'persona p for s {\n  city "Utrecht"\n}\n'),
+    ("L102", seg("score > 1") + 'persona p for s {\n  email "a@example.com"\n}\n',
+     seg("score > 1") + 'persona p for s {\n  purpose "Which mail providers our members '
+     'use"\n  allow (email)\n  email "a@example.com"\n}\n'),
     ("L102", 'segmentation g {\n  purpose "p"\n  score r by days_since(birth_date) higher is '
      "better into 3 ntile\n  a when r = 3\n  else b\n}\n",
      "segmentation g {\n  score r by count(orders) higher is better into 3 ntile\n"
      "  a when r = 3\n  else b\n}\n"),
+    ("L102", 'segmentation g {\n  purpose "p"\n  score r by days_since(birth_date) higher is '
+     "better into 3 ntile\n  a when r = 3\n  else b\n}\n",
+     'segmentation g {\n  purpose "p"\n  allow (birth_date)\n  score r by '
+     "days_since(birth_date) higher is better into 3 ntile\n  a when r = 3\n  else b\n}\n"),
+    ("L102", seg("birth_date < 2000-01-01 and consent_marketing"),
+     permitted("birth_date < 2000-01-01", "birth_date")),
+    ("L102", 'kpi k = count(email)\n  purpose "reachability"\n',
+     'kpi k = count(email)\n  purpose "reachability"\n  allow (email)\n'),
+    ("L102", DOMAINS + permitted('domains.kind = "free"', "birth_date"),
+     DOMAINS + permitted('domains.kind = "free"', "domains.kind")),
+    ("L102", DOMAINS + seg('domains.kind = "free" and consent_marketing'),
+     DOMAINS + permitted('domains.kind = "free"', "email")),
+    # a segment reference brings what the referenced segment does not allow itself
+    ("L102", seg("birth_date < 2000-01-01 and consent_marketing", "r") + seg("r"),
+     permitted("birth_date < 2000-01-01", "birth_date", "r") + seg("r")),
     # missing values left out by a negation
     ("L201", seg('city != "x"'), seg('city is missing or city != "x"')),
     ("L201", seg("not (score > 5)"), seg("score is present and not (score > 5)")),

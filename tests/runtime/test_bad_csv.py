@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.runtime.bad_files import (
+    CSV_SEG,
     ROWS,
     assert_run_fails_named,
     byte_in_message,
@@ -173,3 +174,49 @@ def test_a_whole_number_beyond_64_bits_is_named_where_the_engine_cannot_hold_it(
                                      "entity `customer`:", secrets=("123456789012345678901",))
     assert "data/customers.csv" in message or "`age`" in message
     assert segl("run", str(tmp_path / "t.seg"), "--as-of", "2026-06-30").exit_code == 0
+
+
+PERSONAL_SEG = """\
+entity customer from csv "data/customers.csv" key customer_id {
+  age int pii
+}
+segment old {
+  purpose "Offer senior discounts"
+  allow (age)
+  where age > 40
+}
+"""
+
+
+def test_an_engine_message_about_personal_data_is_withheld(tmp_path):
+    # Polars names the failing cast; other engines may write the value itself without
+    # quotes. Where the source holds personal data (docs/privacy.md) only the kind of error
+    # and the personal columns are said, even for an allowed column: a data error is no
+    # output an `allow` covers, and it ends up in CI logs.
+    lines = csv_lines(rows=100)
+    lines[50] = b"50,Amsterdam,123456789012345678901234567"
+    seg = write_csv(tmp_path, lines)
+    seg.write_text(PERSONAL_SEG)
+    message = assert_run_fails_named(seg, "polars", "entity `customer`: Polars cannot read "
+                                     "`data/customers.csv`: ",
+                                     secrets=("123456789012345678901", "conversion"))
+    assert "the engine's words are withheld, as they may hold a value of personal data: " \
+        "`age` (pii)" in message
+
+
+def test_redacted_drops_quoted_values_and_withholds_everything_for_personal_tables():
+    import duckdb
+    from segl.compiler.api import compile_source
+    from segl.compiler.source import SourceFile
+    from segl.runtime.bad_data import redacted
+
+    failure = duckdb.ConversionException(
+        "Conversion Error: Type INT128 with value 123456789012345678901 can't be cast to "
+        "INT64 in column \"Secret-Street-7\"")
+    personal, plain = (compile_source(SourceFile("t.seg", text)).require_ok()
+                       for text in (PERSONAL_SEG, CSV_SEG))
+    assert redacted(failure, [personal.entity]) == (
+        "ConversionException; the engine's words are withheld, as they may hold a value of "
+        "personal data: `age` (pii)")
+    said = redacted(failure, [plain.entity])
+    assert said.startswith("Conversion Error: Type INT128") and "Secret" not in said

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from segl.compiler.api import compile_file, to_kpi_sql, to_sql
-from segl.compiler.to_sql import parse_back
 from sqlglot import exp
 
-from tests.conftest import EXAMPLE_ENTRIES, ROOT
+from tests.conftest import EXAMPLE_ENTRIES, ROOT, parse_back
 
 DIALECTS = ["duckdb", "postgres", "snowflake", "bigquery", "spark", "databricks", "redshift",
             "trino", "clickhouse", "tsql", "mysql", "sqlite"]
