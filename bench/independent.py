@@ -5,16 +5,19 @@
 with it says little (issue 15). This module is written from the question, not from segl's
 plan:
 
-* one grouped scan of orders, over the customers who ordered (``buyers``); customers
-  without an order are the complement and get their zeros by ``coalesce`` at the end;
-* line items are filtered first (their window; the BRASS parts through a semi-join
-  ``l_partkey IN (SELECT ... FROM part ...)``, never a join that keeps every line) and
-  only then joined to orders to find their customer, grouped straight by customer;
-* rankings rank only the entities that have a value (filter, then window): ``top 20% by
-  spend_total`` ranks the buyers (a customer without orders has spend 0 and ranks after
-  every buyer, since TPC-H prices are positive), the RFM ``ntile`` ranks the buyers (no
-  order: no recency, no score); no ``PARTITION BY`` a null flag anywhere;
-* ``quantile`` ranks the buyers too and shifts their rank by the number of customers
+* one grouped scan of orders, over the customers who ordered (``buyers``), with their line
+  items joined in; customers without an order are the complement and get their zeros by
+  ``coalesce`` at the end;
+* only the line items a feature counts are read past the scan's date filter: BRASS parts
+  (a semi-join ``l_partkey IN (SELECT ... FROM part ...)``, never a join that keeps
+  every line) in the last 365 days, any part in the last 90;
+* rankings rank only the entities that have a value (filter, then rank), and never with a
+  ``PARTITION BY`` a null flag: ``top 20% by spend_total`` is a top-N (``ORDER BY ...
+  LIMIT``) over the buyers; a customer without orders has spend 0 and ranks after every
+  buyer, since TPC-H prices are positive, so the query is exact whenever the buyers fill
+  the top 20% (two thirds of TPC-H customers order) and raises an error otherwise rather
+  than answer wrong. The RFM ``ntile`` ranks the buyers (no order: no recency, no score);
+  ``quantile`` ranks the buyers too and shifts their rank by the number of customers
   without orders, who all share the lowest value (0 orders) and rank 1.
 
 The members equal segl's for `bench/tpch.seg` (``twelve_sql``: one BOOLEAN per segment)
@@ -44,16 +47,6 @@ from hand_written import AS_OF, SPEND_CUTS, Tables, d, window_start  # noqa: E40
 TOP_PERCENT = 20          # high_spenders = top 20% by spend_total
 
 
-def _shared_ctes(t: Tables, as_of: datetime.date) -> str:
-    """The customers count (for percentages) and the visible orders."""
-    return f"""n_customers AS (SELECT count(*) AS n FROM {t.customer}),
-visible_orders AS (
-    SELECT o_orderkey, o_custkey, o_orderdate, o_totalprice, o_orderpriority
-    FROM {t.orders}
-    WHERE o_orderdate <= {d(as_of)}
-)"""
-
-
 def twelve_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     """The twelve segments of bench/tpch.seg: c_custkey and one BOOLEAN per segment."""
     t = Tables(data_dir)
@@ -62,73 +55,75 @@ def twelve_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     days_90 = window_start(as_of, 90, "days")
     lapsed_before = as_of - datetime.timedelta(days=365)
     return f"""
-WITH {_shared_ctes(t, as_of)},
+WITH n_customers AS (SELECT count(*) AS n FROM {t.customer}),
+lines AS (
+    -- only the line items a feature counts: BRASS parts shipped in the last 365 days
+    -- (a semi-join on part), any part in the last 90; summed per order
+    SELECT l_orderkey,
+           count(*) FILTER (WHERE is_brass) AS brass_lines_1y,
+           sum(l_quantity) FILTER (WHERE l_shipdate > {d(days_90)}) AS quantity_90d
+    FROM (SELECT l_orderkey, l_shipdate, l_quantity,
+                 l_partkey IN (SELECT p_partkey FROM {t.part} WHERE p_type LIKE '%BRASS%')
+                     AS is_brass
+          FROM {t.lineitem}
+          WHERE l_shipdate > {d(year_1)} AND l_shipdate <= {d(as_of)})
+    WHERE is_brass OR l_shipdate > {d(days_90)}
+    GROUP BY l_orderkey
+),
 buyers AS (
-    -- the one grouped scan of orders: only customers who ordered
-    SELECT o_custkey AS c_custkey,
-           count(*) FILTER (WHERE o_orderdate > {d(year_1)}) AS orders_1y,
-           sum(o_totalprice) FILTER (WHERE o_orderdate > {d(years_2)}) AS spend_2y,
-           avg(o_totalprice) FILTER (WHERE o_orderdate > {d(years_2)}) AS avg_order_2y,
-           sum(o_totalprice) AS spend_total,
-           max(o_orderdate) AS last_order,
-           bool_or(o_orderpriority = '1-URGENT') AS any_urgent
-    FROM visible_orders
-    GROUP BY o_custkey
+    -- the one grouped scan of orders (their line items joined in): only customers who
+    -- ordered; the others get their zeros by coalesce below
+    SELECT o.o_custkey AS c_custkey,
+           count(*) FILTER (WHERE o.o_orderdate > {d(year_1)}) AS orders_1y,
+           sum(o.o_totalprice) FILTER (WHERE o.o_orderdate > {d(years_2)}) AS spend_2y,
+           avg(o.o_totalprice) FILTER (WHERE o.o_orderdate > {d(years_2)}) AS avg_order_2y,
+           sum(o.o_totalprice) AS spend_total,
+           max(o.o_orderdate) AS last_order,
+           bool_or(o.o_orderpriority = '1-URGENT') AS any_urgent,
+           sum(lines.brass_lines_1y) AS brass_lines_1y,
+           sum(lines.quantity_90d) AS quantity_90d
+    FROM {t.orders} AS o
+    LEFT JOIN lines ON lines.l_orderkey = o.o_orderkey
+    WHERE o.o_orderdate <= {d(as_of)}
+    GROUP BY o.o_custkey
 ),
 top_spenders AS (
-    -- filter, then window: rank the buyers only; the others (spend 0) come after them
+    -- top {TOP_PERCENT}%: rank only the buyers, as a top-N (no window over everyone). A
+    -- customer without orders has spend 0 and ranks after every buyer (TPC-H prices are
+    -- positive), so this is exact as long as the buyers fill the top; the query refuses
+    -- to answer otherwise rather than answer wrong.
     SELECT c_custkey
     FROM buyers
-    QUALIFY row_number() OVER (ORDER BY spend_total DESC, c_custkey) * 100
-            <= {TOP_PERCENT} * (SELECT n FROM n_customers)
-),
-top_non_buyers AS (
-    -- only when fewer than {TOP_PERCENT}% of the customers ordered: the rest of the top,
-    -- customers without orders by key (none at TPC-H's shape; an empty LIMIT otherwise)
-    SELECT c.c_custkey
-    FROM {t.customer} AS c
-    WHERE c.c_custkey NOT IN (SELECT c_custkey FROM buyers)
-    ORDER BY c.c_custkey
-    LIMIT (SELECT greatest(0, ({TOP_PERCENT} * n) // 100 - (SELECT count(*) FROM buyers))
+    ORDER BY spend_total DESC, c_custkey
+    LIMIT (SELECT CASE WHEN (SELECT count(*) FROM buyers) * 100 < {TOP_PERCENT} * n
+                       THEN error('fewer buyers than the top {TOP_PERCENT}% of customers')
+                       ELSE ({TOP_PERCENT} * n) // 100 END
            FROM n_customers)
-),
-line_stats AS (
-    -- line items of the last 365 days that any feature needs, then their customer
-    SELECT o.o_custkey AS c_custkey,
-           count(*) FILTER (WHERE l.l_partkey IN (
-               SELECT p_partkey FROM {t.part} WHERE p_type LIKE '%BRASS%')) AS brass_lines_1y,
-           sum(l.l_quantity) FILTER (WHERE l.l_shipdate > {d(days_90)}) AS quantity_90d
-    FROM {t.lineitem} AS l
-    JOIN visible_orders AS o ON o.o_orderkey = l.l_orderkey
-    WHERE l.l_shipdate > {d(year_1)} AND l.l_shipdate <= {d(as_of)}
-    GROUP BY o.o_custkey
 ),
 flags AS (
     SELECT c.c_custkey,
            coalesce(c.c_mktsegment = 'AUTOMOBILE' AND c.c_acctbal > 5000, false)
                AS automobile_rich,
-           c.c_nationkey IN (
+           coalesce(c.c_nationkey IN (
                SELECT n.n_nationkey FROM {t.nation} AS n
                JOIN {t.region} AS r ON r.r_regionkey = n.n_regionkey
-               WHERE r.r_name = 'EUROPE') AS europe,
+               WHERE r.r_name = 'EUROPE'), false) AS europe,
            coalesce(b.orders_1y >= 3, false) AS frequent,
            coalesce(b.spend_2y > 1000000, false) AS big_spenders_2y,
            coalesce(b.avg_order_2y > 200000, false) AS high_avg_order,
            coalesce(b.last_order < {d(lapsed_before)}, false) AS lapsed,
-           ts.c_custkey IS NOT NULL OR tn.c_custkey IS NOT NULL AS high_spenders,
+           ts.c_custkey IS NOT NULL AS high_spenders,
            NOT coalesce(b.any_urgent, false) AS never_urgent,
-           coalesce(ls.brass_lines_1y >= 3, false) AS brass_buyers,
-           coalesce(ls.quantity_90d >= 150, false) AS bulk_buyers_90d
+           coalesce(b.brass_lines_1y >= 3, false) AS brass_buyers,
+           coalesce(b.quantity_90d >= 150, false) AS bulk_buyers_90d
     FROM {t.customer} AS c
     LEFT JOIN buyers AS b ON b.c_custkey = c.c_custkey
     LEFT JOIN top_spenders AS ts ON ts.c_custkey = c.c_custkey
-    LEFT JOIN top_non_buyers AS tn ON tn.c_custkey = c.c_custkey
-    LEFT JOIN line_stats AS ls ON ls.c_custkey = c.c_custkey
 )
 SELECT c_custkey,
-       automobile_rich, coalesce(europe, false) AS europe, frequent, big_spenders_2y,
-       high_avg_order, lapsed, high_spenders, never_urgent, brass_buyers, bulk_buyers_90d,
-       coalesce(europe, false) AND high_spenders AND NOT lapsed AS vip_europe,
+       automobile_rich, europe, frequent, big_spenders_2y, high_avg_order, lapsed,
+       high_spenders, never_urgent, brass_buyers, bulk_buyers_90d,
+       europe AND high_spenders AND NOT lapsed AS vip_europe,
        (high_spenders OR automobile_rich) AND (lapsed OR NOT frequent) AS win_back
 FROM flags
 ORDER BY c_custkey
@@ -141,13 +136,14 @@ def rfm_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     t = Tables(data_dir)
     cuts = " + ".join(f"(spend_total >= {c})::INTEGER" for c in SPEND_CUTS)
     return f"""
-WITH {_shared_ctes(t, as_of)},
+WITH n_customers AS (SELECT count(*) AS n FROM {t.customer}),
 buyers AS (
     SELECT o_custkey AS c_custkey,
            {d(as_of)} - max(o_orderdate) AS days_since_last_order,
            count(*) AS orders_total,
            sum(o_totalprice) AS spend_total
-    FROM visible_orders
+    FROM {t.orders}
+    WHERE o_orderdate <= {d(as_of)}
     GROUP BY o_custkey
 ),
 scored_buyers AS (
