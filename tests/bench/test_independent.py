@@ -29,14 +29,25 @@ from segl.runtime.api import load  # noqa: E402
 SHAPES = {"most_ordered": 0.67, "few_ordered": 0.1}
 
 
-@pytest.fixture(scope="module", params=list(SHAPES))
-def data(request, tmp_path_factory):
-    folder = tiny_tpch.write(tmp_path_factory.mktemp(request.param),
-                             buyer_share=SHAPES[request.param])
+def _write(shape: str, tmp_path_factory):
+    folder = tiny_tpch.write(tmp_path_factory.mktemp(shape), buyer_share=SHAPES[shape])
     for name in ("tpch.seg", "tpch_rfm.seg"):
         shutil.copyfile(BENCH / name, folder / name)
     connection = duckdb.connect()
-    yield request.param, folder, connection
+    return shape, folder, connection
+
+
+@pytest.fixture(scope="module")
+def most_ordered(tmp_path_factory):
+    shape, folder, connection = _write("most_ordered", tmp_path_factory)
+    yield shape, folder, connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def few_ordered(tmp_path_factory):
+    shape, folder, connection = _write("few_ordered", tmp_path_factory)
+    yield shape, folder, connection
     connection.close()
 
 
@@ -50,10 +61,8 @@ def materialize(connection, table: str, sql: str) -> None:
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
 
 
-def test_twelve_segments_same_members_as_segl(data):
-    shape, folder, connection = data
-    if shape == "few_ordered":
-        pytest.skip("the independent query refuses this shape (next test)")
+def test_twelve_segments_same_members_as_segl(most_ordered):
+    shape, folder, connection = most_ordered
     materialize(connection, "segl12", segl_sql(folder / "tpch.seg"))
     materialize(connection, "indep12", independent.twelve_sql(folder, tiny_tpch.AS_OF))
     customers = connection.execute("SELECT count(*) FROM segl12").fetchone()[0]
@@ -69,10 +78,8 @@ def test_twelve_segments_same_members_as_segl(data):
         assert 0 < members < customers, f"{shape}: {name} has {members} of {customers}"
 
 
-def test_twelve_segments_refused_when_buyers_do_not_fill_the_top(data):
-    shape, folder, connection = data
-    if shape != "few_ordered":
-        pytest.skip("the buyers fill the top 20% here (previous test)")
+def test_twelve_segments_refused_when_buyers_do_not_fill_the_top(few_ordered):
+    _, folder, connection = few_ordered
     buyers = connection.execute(f"""
         SELECT count(DISTINCT o_custkey) FROM read_parquet('{folder / "orders.parquet"}')
         WHERE o_orderdate <= DATE '{tiny_tpch.AS_OF}'""").fetchone()[0]
@@ -83,8 +90,9 @@ def test_twelve_segments_refused_when_buyers_do_not_fill_the_top(data):
         materialize(connection, "indep12", independent.twelve_sql(folder, tiny_tpch.AS_OF))
 
 
-def test_rfm_same_buckets_and_scores_as_segl(data):
-    shape, folder, connection = data
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_rfm_same_buckets_and_scores_as_segl(shape, request):
+    _, folder, connection = request.getfixturevalue(shape)
     materialize(connection, "seglrfm", segl_sql(folder / "tpch_rfm.seg"))
     materialize(connection, "indeprfm", independent.rfm_sql(folder, tiny_tpch.AS_OF))
     differ = connection.execute("""
