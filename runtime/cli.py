@@ -19,6 +19,7 @@ from rich.table import Table
 from segl.compiler import ir
 from segl.compiler.api import (
     REFUSED,
+    Code,
     Compilation,
     compile_file,
     kpi_sql_for_plan,
@@ -100,7 +101,7 @@ def reporting():
         print_diagnostics(exc.diagnostics)
         # a bad --param, or an output refused for personal data (docs/privacy.md): the
         # command asked for what the definitions do not give
-        usage = all(d.code in ("E401", REFUSED) for d in exc.diagnostics if d.is_error)
+        usage = all(d.code in (Code.E401, REFUSED) for d in exc.diagnostics if d.is_error)
         raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR) from None
     except DataError as exc:
         for problem in exc.problems:
@@ -221,7 +222,7 @@ def check(files, params, database, no_data, evaluate_data, as_of):
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
                 failed = True
-                usage_only = usage_only and all(d.code == "E401" for d in compilation.errors)
+                usage_only = usage_only and all(d.code == Code.E401 for d in compilation.errors)
                 continue
             if not no_data:
                 api.check_data(compilation, connection)
@@ -296,7 +297,7 @@ def compiled(path: str, params: dict[str, str]) -> Compilation:
     compilation = compile_file(path, params)
     print_diagnostics(compilation.diagnostics)
     if not compilation.ok:
-        usage = all(d.code == "E401" for d in compilation.errors)
+        usage = all(d.code == Code.E401 for d in compilation.errors)
         raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR)
     return compilation
 
