@@ -13,6 +13,7 @@ from . import lexicon as lexicon
 from . import model as m
 from .buckets import check_segmentations
 from .codes import Code as Code  # the diagnostic codes, for the runtime
+from .codes import explain, lookup
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads through it
 from .dialects import rules_for
@@ -289,6 +290,13 @@ def symbol_index(compilation: Compilation) -> SymbolIndex:
     """Every definition and every written name of the compiled files: where a name is
     defined and used, what a file declares, what a rename changes (compiler/symbols.py)."""
     return build_index(compilation.files, compilation.model)
+
+
+def explain_code(text: str) -> str | None:
+    """What `segl check --explain CODE` prints for the code a user typed (`e108` too), or
+    None when no such code is declared."""
+    code = lookup(text)
+    return explain(code) if code is not None else None
 
 
 def builtin_functions() -> dict[str, str]:

@@ -9,6 +9,10 @@ from .declared import Declared, Severity
 
 E, W = Severity.ERROR, Severity.WARNING
 
+_RFM_FEATURES = ("feature rfm_recency = days_since(max(orders.ordered_at))\n"
+                 "feature rfm_frequency = count(orders)\n"
+                 "feature rfm_monetary = sum(orders.amount)\n")
+
 COMPILER_CODES = (
     Declared(
         "E001", E, "syntax error",
@@ -44,8 +48,8 @@ COMPILER_CODES = (
         "E104", E, "import not found or unreadable",
         "A file (the one given, or one it imports) cannot be read, is not UTF-8, or names a "
         "standard library file that does not exist.",
-        "import std.rfn",
-        "import std.rfm"),
+        _RFM_FEATURES + "import std.rfn",
+        _RFM_FEATURES + "import std.rfm"),
     Declared(
         "E105", E, "name shadows a column",
         "A feature or segment would have the name of a column of the entity (or of a column "
@@ -103,8 +107,9 @@ COMPILER_CODES = (
         "E301", E, "construct not expressible in the target dialect or engine",
         "The file is valid, but the chosen SQL dialect or engine cannot express a part of it: "
         "a name it cannot hold (BigQuery: a dot in a name; PostgreSQL: two names alike in "
-        "their first 63 bytes), a source it cannot read. Raised by `segl compile --dialect` "
-        "and `segl run --engine`.",
+        "their first 63 bytes), a source it cannot read (BigQuery reads no files: a source "
+        "needs a `table`). Raised by `segl compile --dialect` and `segl run --engine`; the "
+        "example assumes the prelude's sources also name a `table`.",
         'segment `amsterdam.central` = city = "Amsterdam"',
         'segment amsterdam_central = city = "Amsterdam"'),
     Declared(

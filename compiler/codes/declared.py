@@ -32,3 +32,22 @@ class Declared:
     @property
     def kind(self) -> str:
         return {"E": "compiler error", "W": "compiler warning", "L": "lint rule"}[self.code[0]]
+
+
+# What every example's `mistake` and `fix` is written against (shown once in
+# docs/diagnostics.md, and prepended when the examples are compiled by the tests).
+PRELUDE = """\
+entity customer from csv "customers.csv" key customer_id {
+  customer_id int
+  city text
+  signup_date date
+  shop_id int
+  birth_date date pii
+  email text pii
+}
+events orders from csv "orders.csv" key customer_id at ordered_at {
+  customer_id int
+  ordered_at timestamp
+  amount float
+}
+"""
