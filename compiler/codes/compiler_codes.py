@@ -67,8 +67,8 @@ COMPILER_CODES = (
         "A declaration is incomplete or cannot work: a table name that is not "
         "`[catalog.]schema.table`, a path with control characters, `through` a table without "
         "the entity key, a segment block without `where`.",
-        'segment loyal {\n  owner "crm-team"\n}',
-        'segment loyal {\n  owner "crm-team"\n  where count(orders) >= 4\n}'),
+        'lookup shop from table "crm shops" key shop_id for customer.shop_id',
+        'lookup shop from table "crm.shops" key shop_id for customer.shop_id'),
     Declared(
         "E108", E, "aggregate misuse",
         "An events table has many rows per entity: its columns are used inside an aggregate, "
