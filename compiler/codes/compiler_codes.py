@@ -23,19 +23,22 @@ COMPILER_CODES = (
     Declared(
         "E002", E, "invalid literal",
         "A value is written well but means nothing: a date that does not exist, a percentage "
-        "above 100, a text holding a NUL byte, score bins out of order.",
+        "outside 0 to 100 (`top 0% by …`), a fraction where a whole number is needed "
+        "(`top 2.5 by …`, `1.5 days`), a text holding a NUL byte, score bins out of order.",
         "segment early = signup_date < 2020-02-30",
         "segment early = signup_date < 2020-02-29"),
     Declared(
         "E101", E, "unknown name",
-        "A name refers to no column, feature, segment, parameter, table or function visible "
-        "here. The hint names the closest known names.",
+        "A name refers to no column, feature, segment, parameter or table visible here: a "
+        "misspelt name, a `--segment` that does not exist, an unknown `through` table. The "
+        "hint names the closest known names.",
         'segment amsterdam = cty = "Amsterdam"',
         'segment amsterdam = city = "Amsterdam"'),
     Declared(
         "E102", E, "duplicate definition",
-        "Two declarations (or two clauses of one block) have the same name; every later one "
-        "would silently replace the first.",
+        "Two declarations have the same name (in one file or across imported files), a "
+        "column is declared twice, or a clause (`where`, `owner`) is given twice in one "
+        "block; a later one would silently replace the first.",
         'segment local = city = "Utrecht"\nsegment local = city = "Amsterdam"',
         'segment utrecht = city = "Utrecht"\nsegment amsterdam = city = "Amsterdam"'),
     Declared(
@@ -58,22 +61,24 @@ COMPILER_CODES = (
         "feature first_order = min(orders.ordered_at)"),
     Declared(
         "E106", E, "missing or duplicate entity",
-        "A project declares exactly one `entity`: the table whose rows the segments select. "
-        "Every other table is `events` (many rows per entity) or a `lookup`.",
+        "A project declares exactly one `entity` (none, or two, is this error): the table "
+        "whose rows the segments select. Every other table is `events` (many rows per "
+        "entity) or a `lookup`.",
         'entity shop from csv "shops.csv" key shop_id',
         'lookup shop from csv "shops.csv" key shop_id for customer.shop_id'),
     Declared(
         "E107", E, "invalid source declaration",
         "A declaration is incomplete or cannot work: a table name that is not "
-        "`[catalog.]schema.table`, a path with control characters, `through` a table without "
-        "the entity key, a segment block without `where`.",
+        "`[catalog.]schema.table`, a path with control characters, `through` a table that is "
+        "itself `through`, a segment block with neither `where` nor `extends`.",
         'lookup shop from table "crm shops" key shop_id for customer.shop_id',
         'lookup shop from table "crm.shops" key shop_id for customer.shop_id'),
     Declared(
         "E108", E, "aggregate misuse",
-        "An events table has many rows per entity: its columns are used inside an aggregate, "
-        "an aggregate needs one related table, aggregates do not nest, and a KPI adds up over "
-        "a group of entities.",
+        "An events table has many rows per entity, so its columns are used inside an "
+        "aggregate: `orders.amount` outside one, nested aggregates, an entity column inside "
+        "one, `sum(orders)`, `distinct` on `avg`, `first` on a table without `at`, `top` "
+        "inside an aggregate, a KPI that does not add up over a group of entities.",
         "segment big_spender = orders.amount > 100",
         "segment big_spender = max(orders.amount) > 100"),
     Declared(
@@ -83,24 +88,27 @@ COMPILER_CODES = (
         "segment big_spender = sum(orders.amount) > 1000"),
     Declared(
         "E110", E, "wrong number of arguments",
-        "The function takes a different number of arguments.",
+        "The function takes a different number of arguments (`round(x, 1, 2)`, "
+        "`count(a, b)`).",
         "segment new = days_since(signup_date, 1) < 30",
         "segment new = days_since(signup_date) < 30"),
     Declared(
         "E111", E, "window misuse",
-        "A window (`in last N days`, `between DATE and DATE`) applies to an aggregate over an "
-        "events table with a time column, and must hold at least one day.",
+        "A window (`in last N days`, `from DATE to DATE`) applies to an aggregate over an "
+        "events table with a time column (`at`), holds at least one day, does not end before "
+        "it starts, and takes only int or date parameters.",
         "segment active = count(orders) in last 0 days > 0",
         "segment active = count(orders) in last 30 days > 0"),
     Declared(
         "E201", E, "type mismatch",
-        "Two values of different types are compared or combined, e.g. a date with a text.",
+        "Two values of different types are compared or combined: a date with a text, "
+        "`city + 1`, `avg` of a text column, `case` branches of different types.",
         'segment early = signup_date < "2020-01-01"',
         "segment early = signup_date < 2020-01-01"),
     Declared(
         "E202", E, "predicate is not boolean",
-        "A segment, bucket or `where` needs a condition (true or false), not a number or a "
-        "text.",
+        "A segment, bucket, `where` or `not` needs a condition (true or false), not a number "
+        "or a text.",
         "segment big_spender = sum(orders.amount)",
         "segment big_spender = sum(orders.amount) > 1000"),
     Declared(
@@ -108,8 +116,9 @@ COMPILER_CODES = (
         "The file is valid, but the chosen SQL dialect or engine cannot express a part of it: "
         "a name it cannot hold (BigQuery: a dot in a name; PostgreSQL: two names alike in "
         "their first 63 bytes), a source it cannot read (BigQuery reads no files: a source "
-        "needs a `table`). Raised by `segl compile --dialect` and `segl run --engine`; the "
-        "example assumes the prelude's sources also name a `table`.",
+        "needs a `table`; the Polars engine reads no `table`). Raised by `segl compile "
+        "--dialect` and `segl run --engine`; the example assumes the prelude's sources also "
+        "name a `table`.",
         'segment `amsterdam.central` = city = "Amsterdam"',
         'segment amsterdam_central = city = "Amsterdam"'),
     Declared(
@@ -123,7 +132,7 @@ COMPILER_CODES = (
     Declared(
         "E501", E, "a blank or placeholder purpose",
         "A `purpose` says why personal data is used; an empty or placeholder text (`TODO`, "
-        "`n/a`, `...`) says nothing (docs/privacy.md).",
+        "`n/a`, `...`, a text over several lines) says nothing (docs/privacy.md).",
         'segment minors {\n  purpose "TODO"\n  where birth_date > 2008-06-30\n}',
         'segment minors {\n  purpose "Keep minors out of marketing, as the law requires"\n'
         "  where birth_date > 2008-06-30\n}"),
