@@ -226,12 +226,21 @@ class _Checker:
     def expect_comparable(self, left: ir.Expr, right: ir.Expr, where: ir.Expr) -> None:
         if _compatible(left.type, right.type):
             return
-        hint = ""
-        if T.TEXT in (left.type, right.type) and (left.type.is_temporal or right.type.is_temporal):
-            hint = "write dates without quotes: 2026-01-31"
-        elif T.TEXT in (left.type, right.type) and (left.type.is_numeric or right.type.is_numeric):
-            hint = "numbers are written without quotes"
-        self.error(f"cannot compare {_a(left.type)} with {_a(right.type)}", where, hint)
+        self.error(f"cannot compare {_a(left.type)} with {_a(right.type)}", where,
+                   _comparison_hint(left, right))
+
+
+def _comparison_hint(left: ir.Expr, right: ir.Expr) -> str:
+    """A hint only where it fits: "without quotes" only when a quoted literal is the text side."""
+    text, other = (left, right) if left.type is T.TEXT else (right, left)
+    if text.type is not T.TEXT or not (other.type.is_temporal or other.type.is_numeric):
+        return ""
+    if isinstance(text, ir.Literal):
+        return ("write dates without quotes: 2026-01-31" if other.type.is_temporal
+                else "numbers are written without quotes")
+    named = f"`{text.span.text}`" if text.span is not None else "this value"
+    return (f"{named} is text: compare it with text in quotes, or declare the column "
+            f"with the type its values have")
 
 
 def _a(t: T) -> str:
