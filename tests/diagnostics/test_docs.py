@@ -1,6 +1,7 @@
 """docs/diagnostics.md is generated from the declarations and must be current;
 `segl check --explain CODE` prints one declaration."""
 
+import json
 import os
 from pathlib import Path
 
@@ -44,3 +45,13 @@ def test_explain_of_an_unknown_code_is_a_usage_error():
     assert result.exit_code == 2
     assert "unknown code `E180`" in result.output
     assert "did you mean" in result.output and "`E108`" in result.output
+
+
+def test_sarif_points_a_compile_error_at_its_explanation(monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parent / "cases")
+    result = CliRunner().invoke(main, ["lint", "E101.seg", "--format", "sarif"])
+    rules = json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    (rule,) = [r for r in rules if r["id"] == "E101"]
+    assert rule["shortDescription"]["text"] == DECLARED["E101"].title
+    assert "docs/diagnostics.md#e101" in rule["help"]["text"]
+    assert "### E101" in DOC.read_text(encoding="utf-8")
