@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from . import ir
 from . import model as m
+from .codes import Code
 from .diagnostics import Diagnostic, error
 from .functions import aggregate_type
 
@@ -27,7 +28,7 @@ class _Checker:
         self.diagnostics = diagnostics
         self.features: dict[str, m.Feature] = {}
 
-    def error(self, message: str, node: ir.Expr, *hints: str, code: str = "E201") -> None:
+    def error(self, message: str, node: ir.Expr, *hints: str, code: Code = Code.E201) -> None:
         self.diagnostics.append(error(code, message, node.span, *hints))
 
     def run(self) -> m.Model:
@@ -56,7 +57,7 @@ class _Checker:
         checked = self.check(expr)
         if checked.type not in (T.BOOL, T.ANY):
             self.error(f"a condition must be true or false, but this is {_a(checked.type)}",
-                       checked, "compare it, e.g. `spend_1y > 100`", code="E202")
+                       checked, "compare it, e.g. `spend_1y > 100`", code=Code.E202)
         return checked
 
     def check(self, expr: ir.Expr) -> ir.Expr:
@@ -220,7 +221,7 @@ class _Checker:
     def expect_bool(self, node: ir.Expr) -> None:
         if node.type not in (T.BOOL, T.ANY):
             self.error("expected a condition (true or false), but this is "
-                       f"{_a(node.type)}", node, "compare it, e.g. `x > 0`", code="E202")
+                       f"{_a(node.type)}", node, "compare it, e.g. `x > 0`", code=Code.E202)
 
     def expect_comparable(self, left: ir.Expr, right: ir.Expr, where: ir.Expr) -> None:
         if _compatible(left.type, right.type):

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .. import ir
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from ..source import Span
 from .context import Context
@@ -129,7 +130,7 @@ def _negations(nulls: Nulls, root: ir.Expr, node: ir.Expr, fallback: Span | None
         subject = _text(leaves[0], "a value") if leaves else "a value"
         left_out = "rows are not counted" if rows else "entities are left out"
         yield finding(
-            "L201", f"`{_text(node)}` is not true where `{subject}` is missing, so those "
+            Code.L201, f"`{_text(node)}` is not true where `{subject}` is missing, so those "
             f"{left_out}", node.span or fallback,
             f"to keep them write `{subject} is missing or …`; to leave them out on purpose "
             f"write `{subject} is present and …`")
@@ -206,7 +207,7 @@ def no_events_excluded(context: Context) -> Iterator[Diagnostic]:
                 continue  # an earlier bucket already took the entities with no events
             table = aggregate.table
             yield finding(
-                "L202", f"`{_text(node)}` is missing, not true, for entities with no "
+                Code.L202, f"`{_text(node)}` is missing, not true, for entities with no "
                 f"`{table}`, so they are left out", node.span or fallback,
                 f"to keep them write `count({table}) = 0 or …`; to leave them out on purpose "
                 f"write `count({table}) > 0 and …`")
@@ -288,4 +289,4 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-CHECKS = {"L201": missing_value_excluded, "L202": no_events_excluded}
+CHECKS = {Code.L201: missing_value_excluded, Code.L202: no_events_excluded}
