@@ -17,6 +17,8 @@ Variants:
   segl12            segl: to_sql() of bench/tpch.seg, run exactly like the baseline
   segl12_evaluate   segl: evaluate() end to end (compile + run + member counts)
   hand12_separate   the twelve segments as twelve hand-written queries
+  indep12           the independent hand-written baseline (independent.py; bench/compare.py
+                    interleaves it with segl12 and hand12)
   hand50            50 generated segments, hand-written single pass
   segl50            50 generated segments, segl to_sql(), one query
   hand50_separate   50 generated segments, one hand-written query each
@@ -61,6 +63,7 @@ RESULTS_DIR = BENCH_DIR / "results"
 sys.path.insert(0, str(BENCH_DIR))
 
 import hand_written  # noqa: E402
+import independent  # noqa: E402
 import tpch_data  # noqa: E402
 
 AS_OF = hand_written.AS_OF
@@ -69,7 +72,7 @@ SEG_50 = "segments_50.seg"
 SEG_COMPILE = "segments_{n}.seg"
 SEG_RFM = "tpch_rfm.seg"
 
-SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separate",
+SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separate", "indep12",
                   "polars12", "polars12_evaluate",
                   "hand50", "segl50", "hand50_separate", "segl50_separate", "polars50",
                   "rfm_hand", "rfm_segl_sql", "rfm_segl", "rfm_polars", "rfm_polars_evaluate",
@@ -81,6 +84,7 @@ LABELS = {
     "segl12": "segl, one pass (to_sql, run as baseline)",
     "segl12_evaluate": "segl evaluate() end to end",
     "hand12_separate": "hand-written, 12 separate queries",
+    "indep12": "independent baseline (independent.py)",
     "hand50": "hand-written, one pass (baseline)",
     "segl50": "segl, one pass (to_sql)",
     "hand50_separate": "hand-written, 50 separate queries",
@@ -274,6 +278,9 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         return info | {"times": []}
     if variant == "hand12":
         statements = _materialize(hand_written.single_pass_sql(data_dir, as_of))
+        return info | _timed_runs(statements, repeat, _wide_sizes)
+    if variant == "indep12":
+        statements = _materialize(independent.twelve_sql(data_dir, as_of))
         return info | _timed_runs(statements, repeat, _wide_sizes)
     if variant == "hand12_separate":
         queries = hand_written.separate_sqls(data_dir, as_of)
@@ -544,7 +551,7 @@ def render_scale(entry: dict, repeat: int) -> str:
                      f"({generation.get('generator', 'tpchgen-cli')})")
     header = f"  {'':<42} {'time':>10} {'ratio':>8} {'peak RSS':>11} {'CPU time':>10}"
     sections = [
-        ("12 segments (bench/tpch.seg)", ("hand12", "segl12", "segl12_evaluate",
+        ("12 segments (bench/tpch.seg)", ("hand12", "segl12", "segl12_evaluate", "indep12",
                                           "hand12_separate", "polars12", "polars12_evaluate"),
          "hand12"),
         (f"{entry['generated']} generated segments", ("hand50", "segl50", "hand50_separate",
@@ -679,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
             "hand one pass vs 12 separate queries": ("hand12", "hand12_separate"),
             "hand one pass vs segl one pass": ("hand12", "segl12"),
             "hand one pass vs segl evaluate()": ("hand12", "segl12_evaluate"),
+            "hand one pass vs independent baseline": ("hand12", "indep12"),
             f"{args.generated} generated: hand one pass vs separate": ("hand50", "hand50_separate"),
             f"{args.generated} generated: hand one pass vs segl separate":
                 ("hand50", "segl50_separate"),

@@ -1,0 +1,443 @@
+"""segl against both hand-written baselines, interleaved, with the machine's noise measured.
+
+    nice -n 10 .venv/bin/python bench/compare.py [--scale 1 10] [--rounds 5]
+
+Issue 15's harness. Where bench/run.py runs each variant's repeats back to back, this one
+interleaves them: every round runs each variant of a group once, in alternating order
+(A B C, then C B A, ...), after one untimed warm-up round, so slow spells of a shared
+machine fall on every variant alike. Each measurement runs in a fresh Python subprocess
+on a fresh in-memory DuckDB connection reading the Parquet files (the statements are built
+in this process beforehand, so segl's compile time is outside the timings) and records its
+wall time, its own CPU time (all threads), its peak RSS, and the other processes' share of
+the machine during it (bench/cpu_share.py). Per variant: median, min..max, median CPU and
+median other share; per pair: the median of the per-round ratios.
+
+Groups (--groups):
+  twelve   bench/tpch.seg: segl's SQL, the plan-shaped baseline (hand_written.py), the
+           independent baseline (independent.py); members compared by count and key hash
+  rfm      bench/tpch_rfm.seg members (buckets and scores, no KPIs): segl's SQL, independent
+  fifty    50 generated segments: segl's SQL in one pass, and one query per segment
+  startup  CPU time (user + system) of `segl --help`, `segl check`, `segl compile` on
+           examples/shop, each a subprocess (getrusage(RUSAGE_CHILDREN))
+
+Results: a table on stdout, everything in bench/results/compare-<timestamp>.json and
+bench/results/compare-latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import cpu_share  # noqa: E402
+import hand_written  # noqa: E402
+import independent  # noqa: E402
+import tpch_data  # noqa: E402
+
+AS_OF = hand_written.AS_OF
+SHOP = ROOT / "examples" / "shop"
+GENERATED = 50
+
+# name: (group, label)
+VARIANTS = {
+    "segl12": ("twelve", "segl (to_sql, one query)"),
+    "hand12": ("twelve", "plan-shaped baseline (hand_written.py)"),
+    "indep12": ("twelve", "independent baseline (independent.py)"),
+    "seglrfm": ("rfm", "segl (to_sql, members only)"),
+    "indeprfm": ("rfm", "independent baseline (independent.py)"),
+    "segl50": ("fifty", f"segl, {GENERATED} segments in one query"),
+    "segl50_separate": ("fifty", f"segl, one query per segment ({GENERATED})"),
+    "hand50": ("fifty", "plan-shaped baseline, one query"),
+    "hand50_separate": ("fifty", f"hand-written, {GENERATED} separate queries"),
+}
+DEFAULT_VARIANTS = ("segl12", "hand12", "indep12", "seglrfm", "indeprfm", "segl50",
+                    "segl50_separate")
+GROUPS = ("twelve", "rfm", "fifty", "startup")
+TITLES = {"twelve": "12 segments (bench/tpch.seg)",
+          "rfm": "RFM and priority buckets, r f m scores (bench/tpch_rfm.seg, members only)",
+          "fifty": f"{GENERATED} generated segments: one pass vs one query per segment"}
+# (numerator, denominator) pairs whose per-round ratio is reported
+RATIOS = (("segl12", "indep12"), ("segl12", "hand12"), ("hand12", "indep12"),
+          ("seglrfm", "indeprfm"), ("segl50_separate", "segl50"),
+          ("hand50_separate", "hand50"), ("segl50", "hand50"))
+STARTUP = (("segl --help", ["--help"]),
+           ("segl check shop.seg", ["check", "shop.seg"]),
+           ("segl compile shop.seg", ["compile", "shop.seg"]))
+
+
+# ====================================================================== building the SQL
+def _segl_sqls(seg: Path, as_of: datetime.date,
+               selections: list[list[str] | None]) -> list[str]:
+    """segl's SQL for each selection of segments (None: all), compiled as `segl run`
+    compiles (column types read from the data)."""
+    from segl.compiler.api import to_sql
+    from segl.runtime.api import load
+
+    compilation, connection = load(str(seg))
+    connection.close()
+    return [str(to_sql(compilation, dialect="duckdb", as_of=as_of, segments=selection))
+            for selection in selections]
+
+
+def _segl_sql(seg: Path, as_of: datetime.date) -> str:
+    return _segl_sqls(seg, as_of, [None])[0]
+
+
+def _wide(sql: str) -> dict:
+    return {"statements": [f"CREATE TEMP TABLE result AS {sql}"], "check": {"kind": "wide"}}
+
+
+def _separate(queries: list[tuple[str, str]]) -> dict:
+    return {"statements": [f"CREATE TEMP TABLE result_{i} AS {sql}"
+                           for i, (_, sql) in enumerate(queries)],
+            "check": {"kind": "separate", "names": [name for name, _ in queries]}}
+
+
+def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
+    """The statements a variant's measurement runs and how its members are summarized."""
+    if variant == "segl12":
+        return _wide(_segl_sql(data_dir / "tpch.seg", as_of))
+    if variant == "hand12":
+        return _wide(hand_written.single_pass_sql(data_dir, as_of))
+    if variant == "indep12":
+        return _wide(independent.twelve_sql(data_dir, as_of))
+    if variant in ("seglrfm", "indeprfm"):
+        segl = variant == "seglrfm"
+        sql = (_segl_sql(data_dir / "tpch_rfm.seg", as_of) if segl
+               else independent.rfm_sql(data_dir, as_of))
+        columns = (("c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m") if segl
+                   else independent.RFM_COLUMNS)
+        return {"statements": [f"CREATE TEMP TABLE result AS {sql}"],
+                "check": {"kind": "rfm", "columns": list(columns)}}
+    segments = hand_written.generate_segments(GENERATED)
+    if variant == "segl50":
+        return _wide(_segl_sql(data_dir / "segments_50.seg", as_of))
+    if variant == "hand50":
+        return _wide(hand_written.generated_single_pass_sql(segments, data_dir, as_of))
+    if variant == "hand50_separate":
+        return _separate(hand_written.generated_separate_sqls(segments, data_dir, as_of))
+    if variant == "segl50_separate":
+        sqls = _segl_sqls(data_dir / "segments_50.seg", as_of, [[s.name] for s in segments])
+        return _separate([(s.name, f'SELECT c_custkey FROM ({sql}) AS q WHERE "{s.name}"')
+                          for s, sql in zip(segments, sqls, strict=True)])
+    raise ValueError(f"unknown variant {variant!r}")
+
+
+def prepare(data_dir: Path) -> None:
+    """The .seg files the segl variants compile, next to the Parquet files."""
+    for name in ("tpch.seg", "tpch_rfm.seg"):
+        shutil.copyfile(BENCH_DIR / name, data_dir / name)
+    (data_dir / "segments_50.seg").write_text(
+        hand_written.generated_seg_text(hand_written.generate_segments(GENERATED)))
+
+
+# ====================================================================== worker side
+def summarize(connection, check: dict) -> dict:
+    """Members as (count, sum of key hashes) per segment; RFM: bucket/score counts + hash."""
+    if check["kind"] == "rfm":
+        return hand_written.rfm_member_summary(connection, "result", tuple(check["columns"]))
+    if check["kind"] == "separate":
+        tables = [(name, f"result_{i}", "true") for i, name in enumerate(check["names"])]
+    else:
+        tables = [(name, "result", f'"{name}"') for name, kind in connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'result' ORDER BY ordinal_position").fetchall()
+            if kind == "BOOLEAN"]
+    summary = {}
+    for name, table, condition in tables:
+        count, hashed = connection.execute(
+            f"SELECT count(*), coalesce(sum(hash(c_custkey::BIGINT)::HUGEINT), 0) "
+            f"FROM {table} WHERE {condition}").fetchone()
+        summary[name] = f"{count} #{hashed}"
+    return summary
+
+
+def worker(spec_path: Path, out: Path) -> None:
+    import duckdb
+
+    spec = json.loads(spec_path.read_text())
+    try:
+        connection = duckdb.connect()
+        before = cpu_share.snapshot()
+        for statement in spec["statements"]:
+            connection.execute(statement)
+        after = cpu_share.snapshot()
+        result = cpu_share.measure(before, after)
+        if spec.get("summarize"):
+            result["members"] = summarize(connection, spec["check"])
+        connection.close()
+    except Exception as error:   # reported in the table, not fatal
+        result = {"error": f"{type(error).__name__}: {error}"}
+    out.write_text(json.dumps(result))
+
+
+# ====================================================================== parent side
+def schedule(variants: list[str], rounds: int, warmup: int = 1) -> list[tuple[int, str]]:
+    """(round, variant) in run order: warm-up rounds are numbered below 0; rounds alternate
+    direction (A B C, C B A, A B C, ...) so no variant always follows the same one."""
+    order = []
+    for r in range(-warmup, rounds):
+        names = variants if (r + warmup) % 2 == 0 else list(reversed(variants))
+        order += [(r, name) for name in names]
+    return order
+
+
+def run_measurement(spec: dict, timeout: float) -> dict:
+    """One measurement in a fresh subprocess; adds its peak RSS (wait4's rusage)."""
+    with tempfile.TemporaryDirectory(prefix="segl-compare-") as scratch:
+        spec_path, out = Path(scratch) / "spec.json", Path(scratch) / "out.json"
+        spec_path.write_text(json.dumps(spec))
+        process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
+                                    "--worker", str(spec_path), "--out", str(out)])
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            result = json.loads(out.read_text())
+        except (OSError, ValueError):
+            result = {"error": f"worker exited with {process.returncode}"
+                      + (f" (killed after {timeout:.0f} s)" if process.returncode < 0 else "")}
+    result["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+    return result
+
+
+def run_startup(segl: str, arguments: list[str]) -> dict:
+    """A `segl` command as a user runs it: wall, user + system CPU of the child, other share."""
+    before = cpu_share.snapshot(resource.RUSAGE_CHILDREN)
+    completed = subprocess.run([segl, *arguments], cwd=SHOP, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=False)
+    after = cpu_share.snapshot(resource.RUSAGE_CHILDREN)
+    result = cpu_share.measure(before, after)
+    if completed.returncode != 0:
+        result["error"] = f"exit {completed.returncode}"
+    return result
+
+
+def segl_command() -> str:
+    beside = Path(sys.executable).parent / "segl"
+    return str(beside) if beside.is_file() else (shutil.which("segl") or "segl")
+
+
+def stats(measurements: list[dict]) -> dict:
+    timed = [m for m in measurements if "error" not in m and m.get("round", 0) >= 0]
+    if not timed:
+        return {}
+    walls = [m["wall"] for m in timed]
+    shares = [m["busy_other_pct"] for m in timed if m.get("busy_other_pct") is not None]
+    median = statistics.median(walls)
+    return {"n": len(timed), "median": median, "min": min(walls), "max": max(walls),
+            "spread_pct": 100 * (max(walls) - min(walls)) / median if median else None,
+            "cpu_median": statistics.median(m["cpu"] for m in timed),
+            "busy_other_median": statistics.median(shares) if shares else None,
+            "busy_other_max": max(shares) if shares else None,
+            "peak_rss_mib": max((m.get("peak_rss_mib") or 0) for m in timed) or None}
+
+
+def paired_ratios(a: list[dict], b: list[dict]) -> dict | None:
+    """Per round a/b of wall time (the same round ran both, close together) and of CPU."""
+    by_round = {m["round"]: m for m in b if "error" not in m and m["round"] >= 0}
+    walls, cpus = [], []
+    for m in a:
+        other = by_round.get(m["round"])
+        if other and "error" not in m and m["round"] >= 0 and other["wall"] > 0:
+            walls.append(m["wall"] / other["wall"])
+            if other["cpu"] > 0:
+                cpus.append(m["cpu"] / other["cpu"])
+    if not walls:
+        return None
+    return {"wall_median": statistics.median(walls), "wall_min": min(walls),
+            "wall_max": max(walls), "cpu_median": statistics.median(cpus) if cpus else None}
+
+
+def agreement(entry: dict) -> dict[str, str]:
+    """Whether variants of a group selected the same members (from the warm-up run)."""
+    members = {name: next((m["members"] for m in runs if "members" in m), None)
+               for name, runs in entry["measurements"].items()}
+    checks = {}
+    for a, b in (("segl12", "indep12"), ("segl12", "hand12"), ("seglrfm", "indeprfm"),
+                 ("segl50", "segl50_separate"), ("segl50", "hand50"),
+                 ("segl50", "hand50_separate")):
+        if members.get(a) is None or members.get(b) is None:
+            continue
+        x = {k.strip('"'): v for k, v in members[a].items()}
+        y = {k.strip('"'): v for k, v in members[b].items()}
+        differ = sorted(k for k in set(x) | set(y) if x.get(k) != y.get(k))
+        checks[f"{a} vs {b}"] = "same" if not differ else "DIFFER: " + ", ".join(differ[:6])
+    return checks
+
+
+def run_scale(scale: float, variants: list[str], args) -> dict:
+    data_dir = tpch_data.generate(scale, args.data_root)
+    prepare(data_dir)
+    entry: dict = {"scale_factor": scale, "name": tpch_data.scale_name(scale),
+                   "data_dir": str(data_dir), "measurements": {}, "compile_seconds": {}}
+    for group in ("twelve", "rfm", "fifty"):
+        names = [v for v in variants if VARIANTS[v][0] == group]
+        if not names or group not in args.groups:
+            continue
+        specs = {}
+        for name in names:
+            started = time.perf_counter()
+            specs[name] = build(name, data_dir, args.as_of)
+            entry["compile_seconds"][name] = round(time.perf_counter() - started, 3)
+        for rnd, name in schedule(names, args.rounds, args.warmup):
+            spec = specs[name] | {"summarize": rnd == -args.warmup}
+            result = run_measurement(spec, args.timeout) | {"round": rnd}
+            entry["measurements"].setdefault(name, []).append(result)
+            print(f"[{entry['name']}] round {rnd:>2} {name:<16} "
+                  + (result["error"][:80] if "error" in result else
+                     f"{result['wall']:.3f} s, CPU {result['cpu']:.3f} s, other "
+                     f"{result['busy_other_pct']}%"), file=sys.stderr, flush=True)
+    entry["stats"] = {name: stats(runs) for name, runs in entry["measurements"].items()}
+    entry["ratios"] = {f"{a}/{b}": r for a, b in RATIOS
+                       if (r := paired_ratios(entry["measurements"].get(a, []),
+                                              entry["measurements"].get(b, [])))}
+    entry["agreement"] = agreement(entry)
+    return entry
+
+
+def run_startup_group(args) -> dict:
+    segl = segl_command()
+    measurements: dict[str, list] = {}
+    for rnd, label in schedule([label for label, _ in STARTUP], args.rounds, args.warmup):
+        arguments = dict(STARTUP)[label]
+        result = run_startup(segl, arguments) | {"round": rnd}
+        measurements.setdefault(label, []).append(result)
+    return {"measurements": measurements,
+            "stats": {label: stats(runs) for label, runs in measurements.items()}}
+
+
+# ====================================================================== rendering
+def _s(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if value < 10 else f"{value:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+HEADER = (f"  {'':<44} {'median':>8} {'min..max':>15} {'spread':>7} {'CPU':>8} "
+          f"{'other':>6} {'peak RSS':>9}")
+
+
+def _row(label: str, s: dict) -> str:
+    if not s:
+        return f"  {label:<44} {'n/a':>8}"
+    rss = f"{s['peak_rss_mib']:,.0f} MiB" if s.get("peak_rss_mib") else "-"
+    return (f"  {label:<44} {_s(s['median']):>8} {_s(s['min']) + '..' + _s(s['max']):>15} "
+            f"{_pct(s['spread_pct']):>7} {_s(s['cpu_median']):>8} "
+            f"{_pct(s['busy_other_median']):>6} {rss:>9}")
+
+
+def render_scale(entry: dict, args) -> str:
+    lines = [f"TPC-H {entry['name'].upper()}, as_of {args.as_of}: {args.rounds} rounds "
+             f"interleaved after {args.warmup} warm-up; seconds (median, min..max, spread = "
+             f"(max - min) / median); CPU = median user + system of the run; other = median "
+             f"share of the machine used by other processes during the run"]
+    for group in ("twelve", "rfm", "fifty"):
+        names = [n for n in VARIANTS if VARIANTS[n][0] == group and n in entry["stats"]]
+        if not names:
+            continue
+        lines += ["", TITLES[group], HEADER]
+        lines += [_row(VARIANTS[n][1], entry["stats"][n]) for n in names]
+        ratios = [(k, r) for k, r in entry["ratios"].items() if k.split("/")[0] in names]
+        for key, r in ratios:
+            cpu = f", CPU {r['cpu_median']:.2f}x" if r.get("cpu_median") else ""
+            lines.append(f"  ratio {key:<38} {r['wall_median']:.2f}x wall (per round "
+                         f"{r['wall_min']:.2f}..{r['wall_max']:.2f}){cpu}")
+    if entry["compile_seconds"]:
+        lines.append("\n  segl's SQL compiled before the runs (outside the timings): " + ", ".join(
+            f"{n} {s:.2f} s" for n, s in entry["compile_seconds"].items()
+            if n.startswith("segl")))
+    lines += ["", "agreement (members per segment: count and key hash; RFM: bucket and score "
+                  "counts, hash over every customer):"]
+    lines += [f"  {check:<36} {verdict}" for check, verdict in entry["agreement"].items()]
+    return "\n".join(lines)
+
+
+def render_startup(entry: dict, args) -> str:
+    lines = [f"start-up on examples/shop: {args.rounds} rounds interleaved; the command's "
+             f"user + system CPU (RUSAGE_CHILDREN) and wall time, seconds",
+             f"  {'':<44} {'CPU':>8} {'wall':>8} {'wall min..max':>15} {'other':>6}"]
+    for label, s in entry["stats"].items():
+        if not s:
+            lines.append(f"  {label:<44} {'n/a':>8}")
+            continue
+        lines.append(f"  {label:<44} {_s(s['cpu_median']):>8} {_s(s['median']):>8} "
+                     f"{_s(s['min']) + '..' + _s(s['max']):>15} "
+                     f"{_pct(s['busy_other_median']):>6}")
+    return "\n".join(lines)
+
+
+# ====================================================================== main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, nargs="+", default=[1.0])
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (5)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first (1)")
+    parser.add_argument("--groups", nargs="+", choices=GROUPS, default=list(GROUPS))
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS),
+                        default=list(DEFAULT_VARIANTS))
+    parser.add_argument("--as-of", type=datetime.date.fromisoformat, default=AS_OF)
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds before a measurement is killed (1800)")
+    parser.add_argument("--data-root", type=Path, default=tpch_data.DATA_ROOT)
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker, args.out)
+        return 0
+    if args.warmup < 1:
+        parser.error("--warmup must be at least 1 (the warm-up run checks the members)")
+
+    import duckdb
+    report = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
+              "argv": sys.argv[1:], "cpus": os.cpu_count(), "duckdb": duckdb.__version__,
+              "python": sys.version.split()[0], "rounds": args.rounds, "warmup": args.warmup,
+              "as_of": args.as_of.isoformat(), "scales": [], "startup": None}
+    outputs = []
+    if "startup" in args.groups:
+        report["startup"] = run_startup_group(args)
+        outputs.append(render_startup(report["startup"], args))
+    for scale in args.scale:
+        entry = run_scale(scale, args.variants, args)
+        report["scales"].append(entry)
+        outputs.append(render_scale(entry, args))
+        print("\n" + outputs[-1] + "\n", file=sys.stderr, flush=True)
+
+    results = BENCH_DIR / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"compare-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
+    text = json.dumps(report, indent=2, default=str) + "\n"
+    path.write_text(text)
+    (results / "compare-latest.json").write_text(text)
+    print(f"segl vs baselines, {report['started']}; DuckDB {report['duckdb']}, Python "
+          f"{report['python']}, {report['cpus']} CPUs\n")
+    print("\n\n".join(outputs))
+    print(f"\nresults: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
