@@ -20,6 +20,9 @@ class Severity(StrEnum):
 CODES: dict[str, str] = {
     "E001": "syntax error",
     "E002": "invalid literal",
+    "E003": "expression nested too deeply",
+    "E004": "the file is not UTF-8 text",
+    "E005": "a NUL byte in the file",
     "E101": "unknown name",
     "E102": "duplicate definition",
     "E103": "circular definition",

@@ -136,6 +136,8 @@ def _unit(amount: int | n.Ident, unit: str) -> str:
 
 
 def level(node: n.Expr) -> int:
+    if isinstance(node, n.Logic):
+        return _BINARY_LEVEL[node.op]
     if isinstance(node, n.Binary):
         return _BINARY_LEVEL[node.op]
     if isinstance(node, n.Unary):
@@ -155,14 +157,14 @@ def expr(node: n.Expr, at_least: int = OR) -> str:
 
 def _expr(node: n.Expr) -> str:
     match node:
+        case n.Logic(op=op, operands=operands):
+            # every operand binds tighter than the chain: a parenthesised chain keeps its
+            # parentheses, and `and` inside `or` keeps them too: `(a and b) or c`
+            return f" {op} ".join(expr(operand, NOT) for operand in operands)
         case n.Binary(op=op, left=left, right=right):
             own = _BINARY_LEVEL[op]
             if own == PREDICATE:
                 return f"{expr(left, SUM)} {op} {expr(right, SUM)}"
-            if op == "or":
-                # `and` inside `or` keeps its parentheses: `(a and b) or c` reads unambiguously
-                left_level = OR if isinstance(left, n.Binary) and left.op == "or" else NOT
-                return f"{expr(left, left_level)} or {expr(right, NOT)}"
             return f"{expr(left, own)} {op} {expr(right, own + 1)}"
         case n.Unary(op="not", operand=operand):
             return f"not {expr(operand, NOT)}"
@@ -235,15 +237,9 @@ def _window(window: n.Window) -> str:
 
 def chain(node: n.Expr) -> tuple[str, list[n.Expr]] | None:
     """A top-level `a and b and c` (or `or`) as its operator and operands, else None."""
-    if not (isinstance(node, n.Binary) and node.op in ("and", "or")):
+    if not isinstance(node, n.Logic):
         return None
-    operands = [node.right]
-    left = node.left
-    while isinstance(left, n.Binary) and left.op == node.op:
-        operands.append(left.right)
-        left = left.left
-    operands.append(left)
-    return node.op, operands[::-1]
+    return node.op, list(node.operands)
 
 
 # ---------------------------------------------------------------- lines and comments
@@ -517,12 +513,10 @@ class _Printer:
     def _chain_lines(head: str, split: tuple[str, list[n.Expr]], anchor: int,
                      indent: str) -> list[_Line]:
         op, operands = split
-        own = _BINARY_LEVEL[op]
-        # the operands of an `or` chain that are `and`s keep their parentheses, as inline
-        first, rest = (NOT, NOT) if op == "or" else (own, own + 1)
-        lines = [_Line(head + expr(operands[0], first), anchor, indent)]
+        # operands in parentheses as inline: a nested chain, or an `and` in an `or`
+        lines = [_Line(head + expr(operands[0], NOT), anchor, indent)]
         for operand in operands[1:]:
-            lines.append(_Line(f"{op} {expr(operand, rest)}", operand.span.start,
+            lines.append(_Line(f"{op} {expr(operand, NOT)}", operand.span.start,
                                CONTINUATION))
         return lines
 

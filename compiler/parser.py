@@ -13,16 +13,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
 )
+from lark.visitors import Transformer_NonRecursive
 from segl.grammar import grammar_text
 
 from . import nodes as n
+from .depth import too_deep
 from .diagnostics import Diagnostic, error
 from .names import name_problem
 from .source import SourceFile
@@ -97,8 +99,26 @@ def parse_source(source: SourceFile) -> ParseResult:
         declarations = builder.transform(tree).children
     except _LiteralError:
         return _parse_pieces(source)
+    failed: set[str] = set()
+    declarations = _within_depth(declarations, builder.diagnostics, failed)
     module = n.Module(source.path, tuple(declarations))
-    return ParseResult(module, builder.diagnostics, set())
+    return ParseResult(module, builder.diagnostics, failed)
+
+
+def _within_depth(declarations: list, diagnostics: list[Diagnostic], failed: set[str]) -> list:
+    """The declarations no later stage would recurse too deep on; E003 for each other one,
+    left out (like a declaration that did not parse) so nothing walks it."""
+    kept = []
+    for declaration in declarations:
+        problem = too_deep(declaration)
+        if problem is None:
+            kept.append(declaration)
+            continue
+        diagnostics.append(problem)
+        name = getattr(declaration, "name", None)
+        if isinstance(name, n.Ident):
+            failed.add(name.text)
+    return kept
 
 
 def _parse_pieces(source: SourceFile) -> ParseResult:
@@ -124,9 +144,11 @@ def _parse_pieces(source: SourceFile) -> ParseResult:
             continue
         builder = AstBuilder(source, begin)
         try:
-            declarations.extend(builder.transform(tree).children)
+            built = builder.transform(tree).children
         except _LiteralError as exc:
             diagnostics.append(exc.diagnostic)
+        else:
+            declarations.extend(_within_depth(built, builder.diagnostics, failed))
         diagnostics.extend(builder.diagnostics)
     diagnostics.sort(key=lambda d: d.span.start if d.span else 0)
     return ParseResult(n.Module(source.path, tuple(declarations)), diagnostics, failed)
@@ -201,16 +223,40 @@ _UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month":
           "months": "month", "year": "year", "years": "year"}
 
 
-class AstBuilder(Transformer):
+# The rules that continue an `and`/`or` chain with their left operand.
+_CHAIN_RULES = {"and_": "and", "or_": "or"}
+
+
+class _Chain:
+    """An `and`/`or` chain while it grows, one operand per reduction (appending to a list, not
+    copying a tuple); it becomes one `n.Logic` when another rule takes it."""
+
+    __slots__ = ("end", "op", "operands", "start")
+
+    def __init__(self, op: str, operands: list, start: int, end: int) -> None:
+        self.op = op
+        self.operands = operands
+        self.start = start
+        self.end = end
+
+
+class AstBuilder(Transformer_NonRecursive):
     """Builds AST nodes bottom-up from the Lark tree; each method is one grammar rule and
-    receives the rule's `meta` (positions) and its transformed children."""
+    receives the rule's `meta` (positions) and its transformed children. The walk over the
+    tree is Lark's non-recursive one: a file of any depth never reaches Python's recursion
+    limit here (`depth.py` then refuses expressions too deep for the later stages)."""
 
     def _call_userfunc(self, tree, new_children=None):
         # Called once per tree node: work out the rule's position from its children, drop
         # keyword and punctuation tokens, and call the rule's method directly.
         start = end = None
         kept = []
-        for child in new_children if new_children is not None else tree.children:
+        children = new_children if new_children is not None else tree.children
+        for index, child in enumerate(children):
+            if isinstance(child, _Chain) and not (
+                index == 0 and _CHAIN_RULES.get(tree.data) == child.op
+            ):
+                child = self._finish(child)  # a chain ends where another rule takes it
             if isinstance(child, Token):
                 position = (child.start_pos, child.end_pos)
                 if child.type in _MEANINGFUL_TERMINALS:
@@ -233,6 +279,8 @@ class AstBuilder(Transformer):
             return None
         if isinstance(child, n.Node):
             return child.span.start - self.offset, child.span.end - self.offset
+        if isinstance(child, _Chain):
+            return child.start, child.end
         # wrappers and tuples built by a rule: registered when the rule was transformed
         return self._positions.get(id(child))
 
@@ -352,10 +400,23 @@ class AstBuilder(Transformer):
 
     # ---- operators
     def or_(self, meta, children):
-        return n.Binary("or", children[0], children[1], span=self._span(meta))
+        return self._chain("or", meta, children)
 
     def and_(self, meta, children):
-        return n.Binary("and", children[0], children[1], span=self._span(meta))
+        return self._chain("and", meta, children)
+
+    @staticmethod
+    def _chain(op: str, meta, children) -> _Chain:
+        left, right = children
+        if isinstance(left, _Chain):  # the same operator: `_call_userfunc` finished any other
+            left.operands.append(right)
+            left.end = meta.end_pos
+            return left
+        return _Chain(op, [left, right], meta.start_pos, meta.end_pos)
+
+    def _finish(self, chain: _Chain) -> n.Logic:
+        return n.Logic(chain.op, tuple(chain.operands),
+                       span=self.source.span(chain.start + self.offset, chain.end + self.offset))
 
     def not_(self, meta, children):
         return n.Unary("not", children[0], span=self._span(meta))

@@ -1039,17 +1039,21 @@ class _Resolver:
         right = self.expr(node.right, scope)
         if left is None or right is None:
             return None
-        if node.op in ("and", "or"):
-            operands = []
-            for side in (left, right):
-                if isinstance(side, ir.Logic) and side.op == node.op:
-                    operands.extend(side.operands)
-                else:
-                    operands.append(side)
-            return ir.Logic(node.op, tuple(operands), span=node.span)
         if node.op in ("+", "-", "*", "/"):
             return ir.Arith(node.op, left, right, span=node.span)
         return ir.Compare(node.op, left, right, span=node.span)
+
+    def expr_Logic(self, node: n.Logic, scope: _Scope) -> ir.Expr | None:
+        resolved = self.exprs(node.operands, scope)
+        if resolved is None:
+            return None
+        operands: list[ir.Expr] = []
+        for operand in resolved:  # `a and (b and c)` is one chain for every later stage
+            if isinstance(operand, ir.Logic) and operand.op == node.op:
+                operands.extend(operand.operands)
+            else:
+                operands.append(operand)
+        return ir.Logic(node.op, tuple(operands), span=node.span)
 
     def expr_Between(self, node: n.Between, scope: _Scope) -> ir.Expr | None:
         parts = self.exprs((node.value, node.low, node.high), scope)
