@@ -20,6 +20,7 @@ from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
 from .functions import AGGREGATES as AGGREGATES
 from .kpi_sql import generate_kpi_sql, kpi_query
 from .kpi_sql import kpi_select as kpi_select
+from .limits import as_of_problem as as_of_problem
 from .plan import Plan, plan_for
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether

@@ -26,6 +26,7 @@ from segl.grammar import grammar_text
 from . import nodes as n
 from .depth import too_deep
 from .diagnostics import Diagnostic, error
+from .limits import as_of_problem, duration_problem, number_problem
 from .names import name_problem
 from .source import SourceFile
 
@@ -147,6 +148,9 @@ def _parse_pieces(source: SourceFile) -> ParseResult:
             built = builder.transform(tree).children
         except _LiteralError as exc:
             diagnostics.append(exc.diagnostic)
+            match = _DECLARED_NAME.match(source.text, begin)
+            if match:  # (no "unknown name" where the declaration is used)
+                failed.add(match.group(1))
         else:
             declarations.extend(_within_depth(built, builder.diagnostics, failed))
         diagnostics.extend(builder.diagnostics)
@@ -324,6 +328,11 @@ class AstBuilder(Transformer_NonRecursive):
     def number(self, meta, children):
         text = str(children[0])
         value: int | Decimal = Decimal(text) if "." in text else int(text)
+        problem = number_problem(value)
+        if problem:
+            raise _LiteralError(error("E002", problem, self._span(meta),
+                                      "numbers are 64-bit integers or decimals of at most "
+                                      "38 digits on every engine"))
         return n.Literal(value, "number", span=self._span(meta))
 
     def date_literal(self, meta, children):
@@ -358,7 +367,15 @@ class AstBuilder(Transformer_NonRecursive):
         amount, unit = children
         if "." in str(amount):
             raise _LiteralError(error("E002", "a duration needs a whole number", self._span(meta)))
+        self._check_duration(int(str(amount)), _UNITS[str(unit)], meta)
         return n.Duration(int(str(amount)), _UNITS[str(unit)], span=self._span(meta))
+
+    def _check_duration(self, amount: int, unit: str, meta) -> None:
+        problem = duration_problem(amount, unit)
+        if problem:
+            raise _LiteralError(error("E002", problem, self._span(meta),
+                                      "every date segl computes stays within the years 1 to "
+                                      "9999 on every engine (docs/language.md)"))
 
     # ---- references
     def name_ref(self, meta, children):
@@ -387,6 +404,8 @@ class AstBuilder(Transformer_NonRecursive):
     def window_last(self, meta, children):
         _, amount, unit = children
         value = amount if isinstance(amount, n.Ident) else int(str(amount))
+        if not isinstance(value, n.Ident):
+            self._check_duration(value, _UNITS[str(unit)], meta)
         return n.WindowLast(value, _UNITS[str(unit)], span=self._span(meta))
 
     def window_since(self, meta, children):
@@ -676,7 +695,12 @@ class AstBuilder(Transformer_NonRecursive):
         return n.Test(name, as_of, rows, expects, span=self._span(meta))
 
     def test_as_of(self, meta, children):
-        return ("as_of", self.date_literal(meta, children))
+        literal = self.date_literal(meta, children)
+        problem = as_of_problem(literal.value)
+        if problem:
+            raise _LiteralError(error("E002", problem, literal.span,
+                                      "an evaluation date lies in the years 1001 to 8998"))
+        return ("as_of", literal)
 
     def test_rows(self, meta, children):
         table, *rest = children

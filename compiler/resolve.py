@@ -20,6 +20,7 @@ from . import model as m
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean, error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
+from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
 from .privacy import personal_column, purpose_problem
@@ -1149,6 +1150,12 @@ class _Resolver:
                                "number", amount.span)
                     return None
                 amount = param.value.value
+                problem = duration_problem(int(amount), node.unit)
+                if problem:
+                    self.error("E111", f"parameter `{node.amount.text}`"
+                               f": {problem}", node.amount.span,
+                               "a window is at most 1,000 years long")
+                    return None
             if amount <= 0:
                 self.error("E111", "a window must be at least 1 " + node.unit, node.span)
                 return None
@@ -1167,6 +1174,8 @@ class _Resolver:
         if end < start:
             self.error("E111", f"the window ends ({end}) before it starts ({start})", node.span)
             return None
+        if end == date.max:  # up to the last date there is: no end (whose next day is none)
+            return ir.WindowRange(start, None)
         return ir.WindowRange(start, end)
 
     def date_value(self, node: n.Literal | n.NameRef) -> date | None:
@@ -1328,10 +1337,14 @@ def _walk_ast(node):
 
 def _parse_override(text: str, default: ir.Literal) -> ir.Literal | None:
     try:
-        if default.type is ir.Type.INT:
-            return ir.Literal(int(text), type=ir.Type.INT)
-        if default.type is ir.Type.DECIMAL:
-            return ir.Literal(Decimal(text), type=ir.Type.DECIMAL)
+        if default.type in (ir.Type.INT, ir.Type.DECIMAL):
+            # the same numbers a literal may hold: finite, 64-bit or 38 digits
+            number = int(text) if default.type is ir.Type.INT else Decimal(text)
+            if isinstance(number, Decimal) and not number.is_finite():
+                return None
+            if number_problem(number):
+                return None
+            return ir.Literal(number, type=default.type)
         if default.type is ir.Type.DATE:
             return ir.Literal(date.fromisoformat(text), type=ir.Type.DATE)
         if default.type is ir.Type.TIMESTAMP:

@@ -20,6 +20,7 @@ from segl.compiler import ir
 from segl.compiler.api import (
     REFUSED,
     Compilation,
+    as_of_problem,
     compile_file,
     kpi_sql_for_plan,
     member_outputs,
@@ -141,9 +142,12 @@ def as_of_option(value: str | None, project: Project) -> str:
     if text in ("today", "param"):
         return text
     try:
-        date.fromisoformat(text)
+        when = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of expects YYYY-MM-DD, `today` or `param`, got `{text}`") from None
+    problem = as_of_problem(when)
+    if problem:
+        raise UsageError(f"--as-of: {problem} (docs/language.md, supported ranges)")
     return text
 
 
