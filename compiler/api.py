@@ -50,6 +50,7 @@ from .resolve import (
 from .resolve import library_names as library_names
 from .source import SourceFile
 from .source import Span as Span
+from .source import decode as decode
 from .symbol_binding import build_index
 from .symbols import Occurrence as Occurrence
 from .symbols import RenameRefused as RenameRefused
@@ -128,9 +129,8 @@ def compile_file(
     except OSError as exc:
         diagnostic = error("E104", f"cannot read `{path}`: {exc.strerror}", None)
         return Compilation(str(path), None, [diagnostic])
-    except UnicodeDecodeError:
-        diagnostic = error("E104", f"`{path}` is not UTF-8 text", None)
-        return Compilation(str(path), None, [diagnostic])
+    except CompileError as exc:  # not UTF-8: E004 at the first bad byte
+        return Compilation(str(path), None, list(exc.diagnostics))
     return compile_source(source, params, schema_provider)
 
 

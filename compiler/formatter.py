@@ -66,7 +66,17 @@ def reserved_words() -> frozenset[str]:
 
 
 def format_source(text: str, path: str = "<stdin>", line_length: int = 100) -> str:
-    """The canonical text of a `.seg` file. Raises CompileError if it does not parse."""
+    """The canonical text of a `.seg` file. Raises CompileError if it does not parse. A
+    byte-order mark stays, and so do CRLF line ends (a file whose first line ends in CRLF
+    gets CRLF throughout; any other gets LF)."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    first_end = text.find("\n")
+    crlf = first_end > 0 and text[first_end - 1] == "\r"
+    formatted = _format(text[len(bom):].replace("\r\n", "\n"), path, line_length)
+    return bom + (formatted.replace("\n", "\r\n") if crlf else formatted)
+
+
+def _format(text: str, path: str, line_length: int) -> str:
     source = SourceFile(path, text)
     result = parse_source(source)
     errors = [d for d in result.diagnostics if d.is_error]
@@ -124,7 +134,7 @@ def literal(node: n.Literal) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")  # as written: str() gives `1E-24`, which does not parse
     return str(value)
 
 

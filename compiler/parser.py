@@ -91,8 +91,9 @@ class ParseResult:
 
 
 def parse_source(source: SourceFile) -> ParseResult:
+    text = _lexable(source.text)
     try:
-        tree = _lark().parse(source.text)
+        tree = _lark().parse(text)
     except UnexpectedInput:
         return _parse_pieces(source)  # find every syntax error, not just the first
     builder = AstBuilder(source)
@@ -122,19 +123,26 @@ def _within_depth(declarations: list, diagnostics: list[Diagnostic], failed: set
     return kept
 
 
+def _lexable(text: str) -> str:
+    """The text Lark reads: a UTF-8 byte-order mark at the start is read as a space (so every
+    offset and column stays the file's own; `segl fmt` writes the mark back)."""
+    return " " + text[1:] if text.startswith("\ufeff") else text
+
+
 def _parse_pieces(source: SourceFile) -> ParseResult:
     """Parse each top-level declaration on its own, collecting every error."""
     declarations: list[n.Declaration] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
-    starts = [m.start() for m in _DECLARATION_START.finditer(source.text)]
-    if not starts or (source.text[: starts[0]].strip(" \t\r\n") and not _only_comments(
-        source.text[: starts[0]]
+    text = _lexable(source.text)
+    starts = [m.start() for m in _DECLARATION_START.finditer(text)]
+    if not starts or (text[: starts[0]].strip(" \t\r\n") and not _only_comments(
+        text[: starts[0]]
     )):
         starts.insert(0, 0)
-    bounds = [*starts, len(source.text)]
+    bounds = [*starts, len(text)]
     for begin, end in itertools.pairwise(bounds):
-        piece = source.text[begin:end]
+        piece = text[begin:end]
         try:
             tree = _lark().parse(piece)
         except UnexpectedInput as exc:

@@ -18,13 +18,13 @@ from pathlib import Path
 from . import ir
 from . import model as m
 from . import nodes as n
-from .diagnostics import Diagnostic, did_you_mean, error
+from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
 from .privacy import personal_column, purpose_problem
-from .source import SourceFile, Span
+from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
 _OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|segl_(kind|group|members)")
@@ -36,7 +36,8 @@ TextReader = Callable[[Path], str]
 
 
 def read_from_disk(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    """The file's text as it is (CompileError, E004, when it is not UTF-8)."""
+    return decode(path.read_bytes(), _display_path(path))
 
 _UNIT_WORDS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 
@@ -81,6 +82,10 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
                         did_you_mean(decl.path, library_names()) or
                         f"the standard library has: {', '.join(library_names())}"))
                     continue
+            elif "\0" in decl.path:  # (a file read from disk was refused on reading)
+                nul = source.text.index("\0", decl.span.start)
+                diagnostics.append(nul_error(source, nul))
+                continue
             else:
                 target = (source.directory / decl.path).resolve()
             if target in stack or target == key:
@@ -95,6 +100,9 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
             try:
                 text = target.read_text(encoding="utf-8") if decl.library else read_text(target)
                 imported = SourceFile(_display_path(target), text)
+            except CompileError as exc:  # an imported file that is not UTF-8
+                diagnostics.extend(exc.diagnostics)
+                continue
             except OSError as exc:
                 diagnostics.append(
                     error("E104", f"cannot read imported file `{decl.path}`: {exc.strerror}",
@@ -1165,6 +1173,10 @@ class _Resolver:
             return ir.WindowRange(start, None) if start else None
         if isinstance(node, n.WindowBefore):
             end = self.date_value(node.end)
+            if end == date.min:
+                self.error("E111", "nothing is before 0001-01-01: the window is empty",
+                           node.span, "write a later date")
+                return None
             # `before D` excludes D itself: the last included day is D - 1.
             return ir.WindowRange(None, date.fromordinal(end.toordinal() - 1)) if end else None
         start = self.date_value(node.start)

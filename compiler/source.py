@@ -10,9 +10,9 @@ from pathlib import Path
 def decode(data: bytes, path: str) -> str:
     """`.seg` bytes as text: UTF-8, line ends untranslated, a BOM kept (the parser reads it
     as a space; `segl fmt` writes it back). Bytes that are not UTF-8 raise CompileError with
-    E004 at the line and column of the first bad byte."""
+    E004 at the line and column of the first bad byte; a NUL byte, E005."""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8")
         source = SourceFile(path, good + "\ufffd" + data[exc.end :].decode("utf-8", "replace"))
@@ -23,6 +23,12 @@ def decode(data: bytes, path: str) -> str:
             f"{exc.start}", source.span(len(good), len(good) + 1),
             "save the file as UTF-8 (an editor's \"save with encoding\", or "
             "`iconv -f latin1 -t utf-8`)")]) from None
+    nul = text.find("\0")
+    if nul >= 0:  # (UTF-16 text, a binary file, or a NUL in a path: E005 names which)
+        from .diagnostics import CompileError, nul_error
+
+        raise CompileError([nul_error(SourceFile(path, text), nul)])
+    return text
 
 
 @dataclass(frozen=True)

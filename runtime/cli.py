@@ -707,9 +707,9 @@ def fmt(paths, check, show_diff, line_length):
     with reporting():
         failed = changed = False
         for path in formatting.seg_files(paths):
-            before = sys.stdin.read() if path == formatting.STDIN else formatting.read(path)
             shown = "<stdin>" if path == formatting.STDIN else path
             try:
+                before = sys.stdin.read() if path == formatting.STDIN else formatting.read(path)
                 after = format_source(before, shown, line_length)
             except CompileError as exc:
                 print_diagnostics(exc.diagnostics)
