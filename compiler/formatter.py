@@ -385,7 +385,8 @@ class _Printer:
         start = node.span.start
         match node:
             case n.Import(path=path, library=True):
-                return [_Line(f"import {path}", start)]
+                package, module = path.split(".", 1)  # (reparsed, the path is the same)
+                return [_Line(f"import {name(package)}.{name(module)}", start)]
             case n.Import(path=path):
                 return [_Line(f"import {string(path)}", start)]
             case n.Param(name=ident, value=value):

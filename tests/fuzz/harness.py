@@ -42,7 +42,7 @@ def exercise(data: bytes | str, path: str) -> list[str]:
     """Every stage on one input; returns the codes of the diagnostics met (for the tests'
     tables). Raises only on a crash."""
     if isinstance(data, str):
-        data = data.encode()
+        data = data.encode("utf-8", "surrogatepass")  # (a lone surrogate: bytes not UTF-8)
     source, problems = decode(data, path)
     codes = [d.code for d in problems]
     for problem in problems:
