@@ -504,9 +504,7 @@ class AstBuilder(Transformer_NonRecursive):
             rest = rest[1:]
         by = rest[0]
         among = rest[1] if len(rest) > 1 else None
-        text = str(amount)
-        value: int | Decimal = Decimal(text) if "." in text else int(text)
-        literal = n.Literal(value, "number", span=self._tok_span(amount))
+        literal = self.number(_Position(amount.start_pos, amount.end_pos), [amount])
         return n.Rank(str(direction), literal, percent, by, among, span=self._span(meta))
 
     def among(self, meta, children):
@@ -733,6 +731,9 @@ class AstBuilder(Transformer_NonRecursive):
     def test_expect(self, meta, children):
         segment, *middle, keys = children  # `[ "." name ]` leaves placeholders when absent
         bucket = next((c for c in middle if isinstance(c, n.Ident)), None)
+        if any(key is _MISSING for key in keys or ()):
+            raise _LiteralError(error("E002", "an expected member is a key, not `missing`",
+                                      self._span(meta), "list the keys of the members"))
         return ("expect", n.TestExpect(segment, bucket, tuple(keys or ()), span=self._span(meta)))
 
     def extends(self, meta, children):

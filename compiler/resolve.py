@@ -18,6 +18,7 @@ from pathlib import Path
 from . import ir
 from . import model as m
 from . import nodes as n
+from .depth import too_deep_through_references
 from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .limits import duration_problem, number_problem
@@ -214,6 +215,7 @@ class _Resolver:
             return None
         self.build_tables()
         self.resolve_params()
+        self.refuse_deep_references()
         for name in self.feature_decls:
             self.resolve_feature(name)
         for name in self.segment_decls:
@@ -476,6 +478,18 @@ class _Resolver:
                    did_you_mean(column, [c.name for c in table.columns]))
 
     # ---- features and segments
+    def refuse_deep_references(self) -> None:
+        """Features and segments are resolved where they are used, inside the expression
+        being resolved (and planned likewise): a chain of definitions nests as deep as all
+        its expressions together. Past `depth.MAX_DEPTH`, E003; those names are then broken
+        (no cascading errors), so nothing recurses through them."""
+        definitions: dict[str, n.Node] = {**self.feature_decls, **self.segment_decls}
+        others = [*self.segmentation_decls.values(), *self.kpi_decls.values(),
+                  *self.persona_decls.values()]
+        names, problems = too_deep_through_references(definitions, others)
+        self.broken |= names
+        self.diagnostics.extend(problems)
+
     def resolve_feature(self, name: str) -> m.Feature | None:
         if name in self.features:
             return self.features[name]

@@ -40,6 +40,9 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
      "  else c\n}", ["E201"]),
     # a library import with a backquoted name: fmt printed `import A.0` (AssertionError)
     ("import A.`0`", "import A.`0`", ["E104"]),
+    # `missing` among a test's expected keys reached fmt as a sentinel (AttributeError)
+    ("expect s = (missing)", "segment s = age > 3\ntest t {\n  expect s = (missing)\n}",
+     ["E002"]),
     # encodings (item 3)
     ("a NUL in an import path", b'import "a\x00b.seg"', ["E005"]),
     ("a NUL in a location", b'lookup l from csv "l\x00.csv" key k for customer.city',
@@ -59,6 +62,21 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ("3,000 parentheses around a condition", "segment s = " + "(" * 3000 + "age > 3" +
      ")" * 3000, []),
     ("2,000 and terms", "segment s = " + " and ".join(["age > 3"] * 2000), []),
+    ("a number as large as a 64-bit integer in top", "segment s = top 99999999999999999999 "
+     "by age", ["E002"]),
+    # definitions built on definitions: each stage resolves a reference where it meets it
+    # (RecursionError in the resolver and the planner for a chain declared last-first)
+    ("300 features, each on the next", "".join(
+        f"feature f{i} = f{i + 1} + 1\n" for i in range(300)) + "feature f300 = age\n"
+     "segment s = f0 > 3", ["E003"]),
+    ("300 segments, each on the next", "".join(
+        f"segment s{i} = s{i + 1} and age > {i}\n" for i in range(300)) +
+     "segment s300 = age > 3", ["E003"]),
+    ("a long cycle", "".join(f"feature f{i} = f{(i + 1) % 300} + 1\n" for i in range(300)) +
+     "segment s = f0 > 3", ["E003"]),
+    ("40 features, each on the next, are fine", "".join(
+        f"feature f{i} = f{i + 1} + 1\n" for i in range(40)) + "feature f40 = age\n"
+     "segment s = f0 > 3", []),
 ]
 
 
