@@ -12,6 +12,8 @@ from sqlglot import exp
 from . import lexicon as lexicon
 from . import model as m
 from .buckets import check_segmentations
+from .codes import Code as Code  # the diagnostic codes, for the runtime
+from .codes import explain, lookup
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads through it
 from .dialects import rules_for
@@ -127,7 +129,7 @@ def compile_file(
     try:
         source = SourceFile.read(path)
     except OSError as exc:
-        diagnostic = error("E104", f"cannot read `{path}`: {exc.strerror}", None)
+        diagnostic = error(Code.E104, f"cannot read `{path}`: {exc.strerror}", None)
         return Compilation(str(path), None, [diagnostic])
     except CompileError as exc:  # not UTF-8: E004 at the first bad byte
         return Compilation(str(path), None, list(exc.diagnostics))
@@ -149,7 +151,7 @@ def select_segments(model: m.Model, names: list[str] | None) -> list[str]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise CompileError([
-            error("E101", f"unknown segment `{name}`", None,
+            error(Code.E101, f"unknown segment `{name}`", None,
                   did_you_mean(name, known) or f"segments are: {', '.join(known) or 'none'}")
             for name in unknown
         ])
@@ -289,6 +291,13 @@ def symbol_index(compilation: Compilation) -> SymbolIndex:
     """Every definition and every written name of the compiled files: where a name is
     defined and used, what a file declares, what a rename changes (compiler/symbols.py)."""
     return build_index(compilation.files, compilation.model)
+
+
+def explain_code(text: str) -> str | None:
+    """What `segl check --explain CODE` prints for the code a user typed (`e108` too), or
+    None when no such code is declared."""
+    code = lookup(text)
+    return explain(code) if code is not None else None
 
 
 def builtin_functions() -> dict[str, str]:

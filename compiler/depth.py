@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from . import nodes as n
+from .codes import Code
 from .diagnostics import Diagnostic, error
 
 # Hand-written segments nest a handful of levels; 100 leaves every later stage (and sqlglot's
@@ -35,7 +36,7 @@ def too_deep(declaration: n.Node) -> Diagnostic | None:
             depth += 1
             if depth > MAX_DEPTH:
                 return error(
-                    "E003", f"expression nested deeper than {MAX_DEPTH} levels", node.span,
+                    Code.E003, f"expression nested deeper than {MAX_DEPTH} levels", node.span,
                     "split it into features (`feature part = …`) and combine those; a long "
                     "chain of `and`/`or` is one level and needs no splitting",
                 )
@@ -116,7 +117,7 @@ def _through_error(node: n.Node, total: int) -> Diagnostic:
     span = name.span if isinstance(name, n.Ident) else node.span
     shown = f"`{name.text}`" if isinstance(name, n.Ident) else "this declaration"
     return error(
-        "E003", f"{shown} nests {total} levels deep, counting the features and segments it "
+        Code.E003, f"{shown} nests {total} levels deep, counting the features and segments it "
         f"uses (at most {MAX_DEPTH})", span,
         "fewer definitions built on one another, or shallower expressions in them",
     )

@@ -24,6 +24,7 @@ from lark.visitors import Transformer_NonRecursive
 from segl.grammar import grammar_text
 
 from . import nodes as n
+from .codes import Code
 from .depth import too_deep
 from .diagnostics import Diagnostic, error
 from .limits import as_of_problem, duration_problem, number_problem
@@ -186,14 +187,14 @@ def _syntax_error(
     if isinstance(exc, UnexpectedCharacters):
         char = source.text[offset : offset + 1]
         span = source.span(offset, offset + 1)
-        return error("E001", f"unexpected character `{char}`", span, _character_hint(char))
+        return error(Code.E001, f"unexpected character `{char}`", span, _character_hint(char))
     if isinstance(exc, UnexpectedEOF) or (
         isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
     ):
         end = len(_strip_trailing_comments(source.text[:piece_end]))
         span = source.span(max(0, end - 1), end)
         expected = _expected(getattr(exc, "expected", set()))
-        return error("E001", "unexpected end of declaration", span, f"expected {expected}")
+        return error(Code.E001, "unexpected end of declaration", span, f"expected {expected}")
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
     start = token.start_pos + piece_start
@@ -206,7 +207,7 @@ def _syntax_error(
         hint = "a window follows an aggregate: `count(orders) in last 90 days`"
     if token.type in ("TYPE_NAME", "TIME_UNIT", "COLUMN_TAG", "RANK_DIRECTION", "DISTINCT"):
         hint += f"; `{token}` is a reserved word: write `` `{token}` `` to use it as a name"
-    return error("E001", f"unexpected `{token}`", span, hint)
+    return error(Code.E001, f"unexpected `{token}`", span, hint)
 
 
 def _character_hint(char: str) -> str:
@@ -322,14 +323,14 @@ class AstBuilder(Transformer_NonRecursive):
             text = text[1:-1]
             problem = name_problem(text)
             if problem:
-                raise _LiteralError(error("E002", problem, self._tok_span(token),
+                raise _LiteralError(error(Code.E002, problem, self._tok_span(token),
                                           "a backquoted name holds printable characters only"))
         return n.Ident(text, span=self._tok_span(token))
 
     def string(self, meta, children):
         value = _unquote(children[0])
         if "\0" in value:  # (PostgreSQL's text holds no NUL: no engine gets one)
-            raise _LiteralError(error("E002", "a string holds a NUL byte", self._span(meta),
+            raise _LiteralError(error(Code.E002, "a string holds a NUL byte", self._span(meta),
                                       "remove it; text values cannot hold NUL"))
         return n.Literal(value, "string", span=self._span(meta))
 
@@ -338,7 +339,7 @@ class AstBuilder(Transformer_NonRecursive):
         value: int | Decimal = Decimal(text) if "." in text else int(text)
         problem = number_problem(value)
         if problem:
-            raise _LiteralError(error("E002", problem, self._span(meta),
+            raise _LiteralError(error(Code.E002, problem, self._span(meta),
                                       "numbers are 64-bit integers or decimals of at most "
                                       "38 digits on every engine"))
         return n.Literal(value, "number", span=self._span(meta))
@@ -349,7 +350,7 @@ class AstBuilder(Transformer_NonRecursive):
             value = date.fromisoformat(text)
         except ValueError:
             raise _LiteralError(
-                error("E002", f"`{text}` is not a valid date", self._span(meta),
+                error(Code.E002, f"`{text}` is not a valid date", self._span(meta),
                       "dates are written YYYY-MM-DD with a real month and day")
             ) from None
         return n.Literal(value, "date", span=self._span(meta))
@@ -360,7 +361,7 @@ class AstBuilder(Transformer_NonRecursive):
             value = datetime.fromisoformat(text)
         except ValueError:
             raise _LiteralError(
-                error("E002", f"`{text}` is not a valid timestamp", self._span(meta),
+                error(Code.E002, f"`{text}` is not a valid timestamp", self._span(meta),
                       "timestamps are written YYYY-MM-DDTHH:MM[:SS]")
             ) from None
         return n.Literal(value, "timestamp", span=self._span(meta))
@@ -374,14 +375,15 @@ class AstBuilder(Transformer_NonRecursive):
     def duration(self, meta, children):
         amount, unit = children
         if "." in str(amount):
-            raise _LiteralError(error("E002", "a duration needs a whole number", self._span(meta)))
+            raise _LiteralError(error(Code.E002, "a duration needs a whole number",
+                                      self._span(meta)))
         self._check_duration(int(str(amount)), _UNITS[str(unit)], meta)
         return n.Duration(int(str(amount)), _UNITS[str(unit)], span=self._span(meta))
 
     def _check_duration(self, amount: int, unit: str, meta) -> None:
         problem = duration_problem(amount, unit)
         if problem:
-            raise _LiteralError(error("E002", problem, self._span(meta),
+            raise _LiteralError(error(Code.E002, problem, self._span(meta),
                                       "every date segl computes stays within the years 1 to "
                                       "9999 on every engine (docs/language.md)"))
 
@@ -581,7 +583,7 @@ class AstBuilder(Transformer_NonRecursive):
                 continue
             if key in props:
                 self.diagnostics.append(
-                    error("E102", f"`{key}` is given twice in segment `{name.text}`", span,
+                    error(Code.E102, f"`{key}` is given twice in segment `{name.text}`", span,
                           "keep one; combine conditions in one `where` with `and`")
                 )
                 continue
@@ -665,7 +667,7 @@ class AstBuilder(Transformer_NonRecursive):
             clause = item[1] if isinstance(item, tuple) else item
             if key in clauses:
                 self.diagnostics.append(
-                    error("E102", f"`{key}` is given twice in persona `{name.text}`",
+                    error(Code.E102, f"`{key}` is given twice in persona `{name.text}`",
                           clause.span, f"keep one `{key}`"))
                 continue
             clauses[key] = clause
@@ -704,7 +706,7 @@ class AstBuilder(Transformer_NonRecursive):
         literal = self.date_literal(meta, children)
         problem = as_of_problem(literal.value)
         if problem:
-            raise _LiteralError(error("E002", problem, literal.span,
+            raise _LiteralError(error(Code.E002, problem, literal.span,
                                       "an evaluation date lies in the years 1001 to 8998"))
         return ("as_of", literal)
 
@@ -732,7 +734,7 @@ class AstBuilder(Transformer_NonRecursive):
         segment, *middle, keys = children  # `[ "." name ]` leaves placeholders when absent
         bucket = next((c for c in middle if isinstance(c, n.Ident)), None)
         if any(key is _MISSING for key in keys or ()):
-            raise _LiteralError(error("E002", "an expected member is a key, not `missing`",
+            raise _LiteralError(error(Code.E002, "an expected member is a key, not `missing`",
                                       self._span(meta), "list the keys of the members"))
         return ("expect", n.TestExpect(segment, bucket, tuple(keys or ()), span=self._span(meta)))
 

@@ -16,11 +16,12 @@ def decode(data: bytes, path: str) -> str:
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8")
         source = SourceFile(path, good + "\ufffd" + data[exc.end :].decode("utf-8", "replace"))
+        from .codes import Code
         from .diagnostics import CompileError, error  # (diagnostics imports this module)
 
         raise CompileError([error(
-            "E004", f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset "
-            f"{exc.start}", source.span(len(good), len(good) + 1),
+            Code.E004, f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte "
+            f"offset {exc.start}", source.span(len(good), len(good) + 1),
             "save the file as UTF-8 (an editor's \"save with encoding\", or "
             "`iconv -f latin1 -t utf-8`)")]) from None
     nul = text.find("\0")

@@ -19,9 +19,11 @@ from rich.table import Table
 from segl.compiler import ir
 from segl.compiler.api import (
     REFUSED,
+    Code,
     Compilation,
     as_of_problem,
     compile_file,
+    explain_code,
     kpi_sql_for_plan,
     member_outputs,
     require_allowed,
@@ -101,7 +103,7 @@ def reporting():
         print_diagnostics(exc.diagnostics)
         # a bad --param, or an output refused for personal data (docs/privacy.md): the
         # command asked for what the definitions do not give
-        usage = all(d.code in ("E401", REFUSED) for d in exc.diagnostics if d.is_error)
+        usage = all(d.code in (Code.E401, REFUSED) for d in exc.diagnostics if d.is_error)
         raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR) from None
     except DataError as exc:
         for problem in exc.problems:
@@ -110,6 +112,16 @@ def reporting():
     except (UsageError, OutputError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         raise Exit(USAGE_OR_DATA_ERROR) from None
+
+
+def explained(text: str) -> str:
+    """`segl check --explain CODE`: the code's declaration, or a usage error."""
+    explanation = explain_code(text)
+    if explanation is None:
+        hint = did_you_mean(text.strip().upper(), Code)
+        raise UsageError(f"unknown code `{text}`" + (f"; {hint}" if hint else
+                                                     "; see docs/diagnostics.md"))
+    return explanation
 
 
 def parse_params(values: tuple[str, ...], project: Project) -> dict[str, str]:
@@ -211,9 +223,14 @@ def engine_options(engine: str, target: str | None) -> dict[str, object]:
 @click.option("--data", "evaluate_data", is_flag=True,
               help="Also evaluate the segments and check their `expect` clauses.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Evaluation date for --data.")
-def check(files, params, database, no_data, evaluate_data, as_of):
+@click.option("--explain", "code_to_explain", metavar="CODE",
+              help="Print what a diagnostic code means, with an example (docs/diagnostics.md).")
+def check(files, params, database, no_data, evaluate_data, as_of, code_to_explain):
     """Check definitions (and that the data matches them)."""
     with reporting():
+        if code_to_explain is not None:
+            sys.stdout.write(explained(code_to_explain))
+            return
         chosen, project = entry_files(files)
         values = parse_params(params, project)
         failed, usage_only = False, True
@@ -225,7 +242,7 @@ def check(files, params, database, no_data, evaluate_data, as_of):
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
                 failed = True
-                usage_only = usage_only and all(d.code == "E401" for d in compilation.errors)
+                usage_only = usage_only and all(d.code == Code.E401 for d in compilation.errors)
                 continue
             if not no_data:
                 api.check_data(compilation, connection)
@@ -300,7 +317,7 @@ def compiled(path: str, params: dict[str, str]) -> Compilation:
     compilation = compile_file(path, params)
     print_diagnostics(compilation.diagnostics)
     if not compilation.ok:
-        usage = all(d.code == "E401" for d in compilation.errors)
+        usage = all(d.code == Code.E401 for d in compilation.errors)
         raise Exit(USAGE_OR_DATA_ERROR if usage else DEFINITION_ERROR)
     return compilation
 
