@@ -71,7 +71,7 @@ COMPILER_CODES = (
         "segment a = count(orders) > 1\nsegment b = a"),
     Declared(
         "E104", E, "import not found or unreadable",
-        "A file (the one given, or one it imports) cannot be read, is not UTF-8, or names a "
+        "A file (the one given, or one it imports) cannot be read (E004: not UTF-8), or names a "
         "standard library file that does not exist.",
         _RFM_FEATURES + "import std.rfn",
         _RFM_FEATURES + "import std.rfm"),
