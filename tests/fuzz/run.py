@@ -1,6 +1,6 @@
 """The mutation fuzzer's loop, for the suite and for the long run.
 
-    nice .venv/bin/python -m tests.fuzz.run --inputs 100000 --seed 1 [--crashes DIR]
+    nice .venv/bin/python -m tests.fuzz.run --inputs 100000 --seed 1 [--crashes DIR] [--progress N]
 
 prints inputs, wall time, and every distinct crash (exception type and the innermost segl
 frame) with a reproducer written to DIR; exit 1 when anything crashed.
@@ -31,12 +31,17 @@ def signature(exc: BaseException) -> str:
 
 
 def fuzz(inputs: int, seed: int, crashes: Path | None = None,
-         stream=sys.stdout) -> Counter[str]:
-    """Run `inputs` mutants; the count of each crash signature (empty: no crash)."""
+         stream=sys.stdout, progress: int = 0) -> Counter[str]:
+    """Run `inputs` mutants; the count of each crash signature (empty: no crash). With
+    `progress`, a line every `progress` inputs; interrupted (SIGINT), it stops there."""
     found: Counter[str] = Counter()
     seen: set[bytes] = set()
     generator = mutants(corpus(), random.Random(seed))
+    started = time.monotonic()
     for index in range(inputs):
+        if progress and index and index % progress == 0:
+            print(f"{index} inputs, {sum(found.values())} tracebacks, "
+                  f"{time.monotonic() - started:.0f} s", file=stream, flush=True)
         path, data, applied = next(generator)
         if data in seen:  # a mutant met before (a deletion of the same token) runs once
             continue
@@ -66,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inputs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--crashes", type=Path, default=None)
+    parser.add_argument("--progress", type=int, default=0, help="a line every N inputs")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    found = fuzz(args.inputs, args.seed, args.crashes)
+    found = fuzz(args.inputs, args.seed, args.crashes, progress=args.progress)
     elapsed = time.monotonic() - started
     print(f"{args.inputs} inputs (seed {args.seed}) in {elapsed:.0f} s: "
           f"{sum(found.values())} tracebacks, {len(found)} distinct")
