@@ -139,3 +139,26 @@ def test_control_characters_from_the_source_are_escaped_when_rendered(tmp_path):
     lines = result.output.splitlines()
     at = next(i for i, line in enumerate(lines) if "segment s = citty" in line)
     assert lines[at + 1].index("^") == lines[at].index("citty")
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "1000-12-31", "8999-01-01", "9999-12-31"])
+def test_an_evaluation_date_far_away_is_a_usage_error(tmp_path, as_of):
+    path = tmp_path / "far.seg"
+    path.write_text(HEADER + "feature f = count(orders) in last 1000 years\nsegment s = f > 0\n")
+    for command in (["compile", str(path)], ["run", str(path)]):
+        result = _cli(*command, "--as-of", as_of)
+        assert result.exit_code == 2, result.output
+        assert f"the evaluation date {as_of} is outside the supported years 1001 to 8998" in \
+            result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("value", "ok"), [("NaN", False), ("Infinity", False),
+                                           ("1" * 40, False), ("2.5", True)])
+def test_a_parameter_value_outside_the_ranges_is_e401(tmp_path, value, ok):
+    path = tmp_path / "p.seg"
+    path.write_text("param d = 1.5\n" + HEADER + "segment s = age > d\n")
+    result = _cli("check", "--no-data", str(path), "-p", f"d={value}")
+    assert (result.exit_code == 0) == ok, result.output
+    if not ok:
+        assert "error[E401]: parameter `d` expects a decimal" in result.output
