@@ -457,7 +457,7 @@ class _Printer:
             else:
                 value = literal(field_.value)
             # a field name is read as a name where it stands: no backquotes for `description`
-            shown = field_.name.text if re.fullmatch(r"[A-Za-z_]\w*", field_.name.text) \
+            shown = field_.name.text if _PLAIN_NAME.fullmatch(field_.name.text) \
                 else name(field_.name)
             lines.append(_Line(f"{shown} {value}", field_.span.start, INDENT))
         lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))

@@ -43,6 +43,9 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     # `missing` among a test's expected keys reached fmt as a sentinel (AttributeError)
     ("expect s = (missing)", "segment s = age > 3\ntest t {\n  expect s = (missing)\n}",
      ["E002"]),
+    # a persona field named with a non-ASCII letter lost its backquotes in fmt (`\w` is
+    # Unicode in Python, NAME is ASCII in the grammar): AssertionError in fmt
+    ("persona field `A¹`", 'segment s = age > 3\npersona p for s {\n  `A¹` ""\n}', ["E101"]),
     # encodings (item 3)
     ("a NUL in an import path", b'import "a\x00b.seg"', ["E005"]),
     ("a NUL in a location", b'lookup l from csv "l\x00.csv" key k for customer.city',
