@@ -22,6 +22,7 @@ from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
 from .functions import AGGREGATES as AGGREGATES
 from .kpi_sql import generate_kpi_sql, kpi_query
 from .kpi_sql import kpi_select as kpi_select
+from .limits import as_of_problem as as_of_problem
 from .plan import Plan, plan_for
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
@@ -51,6 +52,7 @@ from .resolve import (
 from .resolve import library_names as library_names
 from .source import SourceFile
 from .source import Span as Span
+from .source import decode as decode
 from .symbol_binding import build_index
 from .symbols import Occurrence as Occurrence
 from .symbols import RenameRefused as RenameRefused
@@ -129,9 +131,8 @@ def compile_file(
     except OSError as exc:
         diagnostic = error(Code.E104, f"cannot read `{path}`: {exc.strerror}", None)
         return Compilation(str(path), None, [diagnostic])
-    except UnicodeDecodeError:
-        diagnostic = error(Code.E104, f"`{path}` is not UTF-8 text", None)
-        return Compilation(str(path), None, [diagnostic])
+    except CompileError as exc:  # not UTF-8: E004 at the first bad byte
+        return Compilation(str(path), None, list(exc.diagnostics))
     return compile_source(source, params, schema_provider)
 
 

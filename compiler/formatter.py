@@ -66,7 +66,17 @@ def reserved_words() -> frozenset[str]:
 
 
 def format_source(text: str, path: str = "<stdin>", line_length: int = 100) -> str:
-    """The canonical text of a `.seg` file. Raises CompileError if it does not parse."""
+    """The canonical text of a `.seg` file. Raises CompileError if it does not parse. A
+    byte-order mark stays, and so do CRLF line ends (a file whose first line ends in CRLF
+    gets CRLF throughout; any other gets LF)."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    first_end = text.find("\n")
+    crlf = first_end > 0 and text[first_end - 1] == "\r"
+    formatted = _format(text[len(bom):].replace("\r\n", "\n"), path, line_length)
+    return bom + (formatted.replace("\n", "\r\n") if crlf else formatted)
+
+
+def _format(text: str, path: str, line_length: int) -> str:
     source = SourceFile(path, text)
     result = parse_source(source)
     errors = [d for d in result.diagnostics if d.is_error]
@@ -124,7 +134,7 @@ def literal(node: n.Literal) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")  # as written: str() gives `1E-24`, which does not parse
     return str(value)
 
 
@@ -136,6 +146,8 @@ def _unit(amount: int | n.Ident, unit: str) -> str:
 
 
 def level(node: n.Expr) -> int:
+    if isinstance(node, n.Logic):
+        return _BINARY_LEVEL[node.op]
     if isinstance(node, n.Binary):
         return _BINARY_LEVEL[node.op]
     if isinstance(node, n.Unary):
@@ -155,14 +167,14 @@ def expr(node: n.Expr, at_least: int = OR) -> str:
 
 def _expr(node: n.Expr) -> str:
     match node:
+        case n.Logic(op=op, operands=operands):
+            # every operand binds tighter than the chain: a parenthesised chain keeps its
+            # parentheses, and `and` inside `or` keeps them too: `(a and b) or c`
+            return f" {op} ".join(expr(operand, NOT) for operand in operands)
         case n.Binary(op=op, left=left, right=right):
             own = _BINARY_LEVEL[op]
             if own == PREDICATE:
                 return f"{expr(left, SUM)} {op} {expr(right, SUM)}"
-            if op == "or":
-                # `and` inside `or` keeps its parentheses: `(a and b) or c` reads unambiguously
-                left_level = OR if isinstance(left, n.Binary) and left.op == "or" else NOT
-                return f"{expr(left, left_level)} or {expr(right, NOT)}"
             return f"{expr(left, own)} {op} {expr(right, own + 1)}"
         case n.Unary(op="not", operand=operand):
             return f"not {expr(operand, NOT)}"
@@ -235,15 +247,9 @@ def _window(window: n.Window) -> str:
 
 def chain(node: n.Expr) -> tuple[str, list[n.Expr]] | None:
     """A top-level `a and b and c` (or `or`) as its operator and operands, else None."""
-    if not (isinstance(node, n.Binary) and node.op in ("and", "or")):
+    if not isinstance(node, n.Logic):
         return None
-    operands = [node.right]
-    left = node.left
-    while isinstance(left, n.Binary) and left.op == node.op:
-        operands.append(left.right)
-        left = left.left
-    operands.append(left)
-    return node.op, operands[::-1]
+    return node.op, list(node.operands)
 
 
 # ---------------------------------------------------------------- lines and comments
@@ -379,7 +385,8 @@ class _Printer:
         start = node.span.start
         match node:
             case n.Import(path=path, library=True):
-                return [_Line(f"import {path}", start)]
+                package, module = path.split(".", 1)  # (reparsed, the path is the same)
+                return [_Line(f"import {name(package)}.{name(module)}", start)]
             case n.Import(path=path):
                 return [_Line(f"import {string(path)}", start)]
             case n.Param(name=ident, value=value):
@@ -450,7 +457,7 @@ class _Printer:
             else:
                 value = literal(field_.value)
             # a field name is read as a name where it stands: no backquotes for `description`
-            shown = field_.name.text if re.fullmatch(r"[A-Za-z_]\w*", field_.name.text) \
+            shown = field_.name.text if _PLAIN_NAME.fullmatch(field_.name.text) \
                 else name(field_.name)
             lines.append(_Line(f"{shown} {value}", field_.span.start, INDENT))
         lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
@@ -517,12 +524,10 @@ class _Printer:
     def _chain_lines(head: str, split: tuple[str, list[n.Expr]], anchor: int,
                      indent: str) -> list[_Line]:
         op, operands = split
-        own = _BINARY_LEVEL[op]
-        # the operands of an `or` chain that are `and`s keep their parentheses, as inline
-        first, rest = (NOT, NOT) if op == "or" else (own, own + 1)
-        lines = [_Line(head + expr(operands[0], first), anchor, indent)]
+        # operands in parentheses as inline: a nested chain, or an `and` in an `or`
+        lines = [_Line(head + expr(operands[0], NOT), anchor, indent)]
         for operand in operands[1:]:
-            lines.append(_Line(f"{op} {expr(operand, rest)}", operand.span.start,
+            lines.append(_Line(f"{op} {expr(operand, NOT)}", operand.span.start,
                                CONTINUATION))
         return lines
 

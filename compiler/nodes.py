@@ -105,8 +105,17 @@ class Unary(Expr):
 
 
 @dataclass(frozen=True)
+class Logic(Expr):
+    """`a and b and c` (or `or`) as one node with every operand, however long the chain: no
+    stage recurses once per term. A parenthesised chain inside another stays its own node."""
+
+    op: str  # "and" | "or"
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
 class Binary(Expr):
-    op: str  # "and" "or" "+" "-" "*" "/" "=" "!=" "<" "<=" ">" ">="
+    op: str  # "+" "-" "*" "/" "=" "!=" "<" "<=" ">" ">="
     left: Expr
     right: Expr
 

@@ -13,18 +13,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
 )
+from lark.visitors import Transformer_NonRecursive
 from segl.grammar import grammar_text
 
 from . import nodes as n
 from .codes import Code
+from .depth import too_deep
 from .diagnostics import Diagnostic, error
+from .limits import as_of_problem, duration_problem, number_problem
 from .names import name_problem
 from .source import SourceFile
 
@@ -89,8 +92,9 @@ class ParseResult:
 
 
 def parse_source(source: SourceFile) -> ParseResult:
+    text = _lexable(source.text)
     try:
-        tree = _lark().parse(source.text)
+        tree = _lark().parse(text)
     except UnexpectedInput:
         return _parse_pieces(source)  # find every syntax error, not just the first
     builder = AstBuilder(source)
@@ -98,8 +102,32 @@ def parse_source(source: SourceFile) -> ParseResult:
         declarations = builder.transform(tree).children
     except _LiteralError:
         return _parse_pieces(source)
+    failed: set[str] = set()
+    declarations = _within_depth(declarations, builder.diagnostics, failed)
     module = n.Module(source.path, tuple(declarations))
-    return ParseResult(module, builder.diagnostics, set())
+    return ParseResult(module, builder.diagnostics, failed)
+
+
+def _within_depth(declarations: list, diagnostics: list[Diagnostic], failed: set[str]) -> list:
+    """The declarations no later stage would recurse too deep on; E003 for each other one,
+    left out (like a declaration that did not parse) so nothing walks it."""
+    kept = []
+    for declaration in declarations:
+        problem = too_deep(declaration)
+        if problem is None:
+            kept.append(declaration)
+            continue
+        diagnostics.append(problem)
+        name = getattr(declaration, "name", None)
+        if isinstance(name, n.Ident):
+            failed.add(name.text)
+    return kept
+
+
+def _lexable(text: str) -> str:
+    """The text Lark reads: a UTF-8 byte-order mark at the start is read as a space (so every
+    offset and column stays the file's own; `segl fmt` writes the mark back)."""
+    return " " + text[1:] if text.startswith("\ufeff") else text
 
 
 def _parse_pieces(source: SourceFile) -> ParseResult:
@@ -107,14 +135,15 @@ def _parse_pieces(source: SourceFile) -> ParseResult:
     declarations: list[n.Declaration] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
-    starts = [m.start() for m in _DECLARATION_START.finditer(source.text)]
-    if not starts or (source.text[: starts[0]].strip(" \t\r\n") and not _only_comments(
-        source.text[: starts[0]]
+    text = _lexable(source.text)
+    starts = [m.start() for m in _DECLARATION_START.finditer(text)]
+    if not starts or (text[: starts[0]].strip(" \t\r\n") and not _only_comments(
+        text[: starts[0]]
     )):
         starts.insert(0, 0)
-    bounds = [*starts, len(source.text)]
+    bounds = [*starts, len(text)]
     for begin, end in itertools.pairwise(bounds):
-        piece = source.text[begin:end]
+        piece = text[begin:end]
         try:
             tree = _lark().parse(piece)
         except UnexpectedInput as exc:
@@ -125,9 +154,14 @@ def _parse_pieces(source: SourceFile) -> ParseResult:
             continue
         builder = AstBuilder(source, begin)
         try:
-            declarations.extend(builder.transform(tree).children)
+            built = builder.transform(tree).children
         except _LiteralError as exc:
             diagnostics.append(exc.diagnostic)
+            match = _DECLARED_NAME.match(source.text, begin)
+            if match:  # (no "unknown name" where the declaration is used)
+                failed.add(match.group(1))
+        else:
+            declarations.extend(_within_depth(built, builder.diagnostics, failed))
         diagnostics.extend(builder.diagnostics)
     diagnostics.sort(key=lambda d: d.span.start if d.span else 0)
     return ParseResult(n.Module(source.path, tuple(declarations)), diagnostics, failed)
@@ -202,16 +236,40 @@ _UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month":
           "months": "month", "year": "year", "years": "year"}
 
 
-class AstBuilder(Transformer):
+# The rules that continue an `and`/`or` chain with their left operand.
+_CHAIN_RULES = {"and_": "and", "or_": "or"}
+
+
+class _Chain:
+    """An `and`/`or` chain while it grows, one operand per reduction (appending to a list, not
+    copying a tuple); it becomes one `n.Logic` when another rule takes it."""
+
+    __slots__ = ("end", "op", "operands", "start")
+
+    def __init__(self, op: str, operands: list, start: int, end: int) -> None:
+        self.op = op
+        self.operands = operands
+        self.start = start
+        self.end = end
+
+
+class AstBuilder(Transformer_NonRecursive):
     """Builds AST nodes bottom-up from the Lark tree; each method is one grammar rule and
-    receives the rule's `meta` (positions) and its transformed children."""
+    receives the rule's `meta` (positions) and its transformed children. The walk over the
+    tree is Lark's non-recursive one: a file of any depth never reaches Python's recursion
+    limit here (`depth.py` then refuses expressions too deep for the later stages)."""
 
     def _call_userfunc(self, tree, new_children=None):
         # Called once per tree node: work out the rule's position from its children, drop
         # keyword and punctuation tokens, and call the rule's method directly.
         start = end = None
         kept = []
-        for child in new_children if new_children is not None else tree.children:
+        children = new_children if new_children is not None else tree.children
+        for index, child in enumerate(children):
+            if isinstance(child, _Chain) and not (
+                index == 0 and _CHAIN_RULES.get(tree.data) == child.op
+            ):
+                child = self._finish(child)  # a chain ends where another rule takes it
             if isinstance(child, Token):
                 position = (child.start_pos, child.end_pos)
                 if child.type in _MEANINGFUL_TERMINALS:
@@ -234,6 +292,8 @@ class AstBuilder(Transformer):
             return None
         if isinstance(child, n.Node):
             return child.span.start - self.offset, child.span.end - self.offset
+        if isinstance(child, _Chain):
+            return child.start, child.end
         # wrappers and tuples built by a rule: registered when the rule was transformed
         return self._positions.get(id(child))
 
@@ -277,6 +337,11 @@ class AstBuilder(Transformer):
     def number(self, meta, children):
         text = str(children[0])
         value: int | Decimal = Decimal(text) if "." in text else int(text)
+        problem = number_problem(value)
+        if problem:
+            raise _LiteralError(error(Code.E002, problem, self._span(meta),
+                                      "numbers are 64-bit integers or decimals of at most "
+                                      "38 digits on every engine"))
         return n.Literal(value, "number", span=self._span(meta))
 
     def date_literal(self, meta, children):
@@ -312,7 +377,15 @@ class AstBuilder(Transformer):
         if "." in str(amount):
             raise _LiteralError(error(Code.E002, "a duration needs a whole number",
                                       self._span(meta)))
+        self._check_duration(int(str(amount)), _UNITS[str(unit)], meta)
         return n.Duration(int(str(amount)), _UNITS[str(unit)], span=self._span(meta))
+
+    def _check_duration(self, amount: int, unit: str, meta) -> None:
+        problem = duration_problem(amount, unit)
+        if problem:
+            raise _LiteralError(error(Code.E002, problem, self._span(meta),
+                                      "every date segl computes stays within the years 1 to "
+                                      "9999 on every engine (docs/language.md)"))
 
     # ---- references
     def name_ref(self, meta, children):
@@ -341,6 +414,8 @@ class AstBuilder(Transformer):
     def window_last(self, meta, children):
         _, amount, unit = children
         value = amount if isinstance(amount, n.Ident) else int(str(amount))
+        if not isinstance(value, n.Ident):
+            self._check_duration(value, _UNITS[str(unit)], meta)
         return n.WindowLast(value, _UNITS[str(unit)], span=self._span(meta))
 
     def window_since(self, meta, children):
@@ -354,10 +429,23 @@ class AstBuilder(Transformer):
 
     # ---- operators
     def or_(self, meta, children):
-        return n.Binary("or", children[0], children[1], span=self._span(meta))
+        return self._chain("or", meta, children)
 
     def and_(self, meta, children):
-        return n.Binary("and", children[0], children[1], span=self._span(meta))
+        return self._chain("and", meta, children)
+
+    @staticmethod
+    def _chain(op: str, meta, children) -> _Chain:
+        left, right = children
+        if isinstance(left, _Chain):  # the same operator: `_call_userfunc` finished any other
+            left.operands.append(right)
+            left.end = meta.end_pos
+            return left
+        return _Chain(op, [left, right], meta.start_pos, meta.end_pos)
+
+    def _finish(self, chain: _Chain) -> n.Logic:
+        return n.Logic(chain.op, tuple(chain.operands),
+                       span=self.source.span(chain.start + self.offset, chain.end + self.offset))
 
     def not_(self, meta, children):
         return n.Unary("not", children[0], span=self._span(meta))
@@ -418,9 +506,7 @@ class AstBuilder(Transformer):
             rest = rest[1:]
         by = rest[0]
         among = rest[1] if len(rest) > 1 else None
-        text = str(amount)
-        value: int | Decimal = Decimal(text) if "." in text else int(text)
-        literal = n.Literal(value, "number", span=self._tok_span(amount))
+        literal = self.number(_Position(amount.start_pos, amount.end_pos), [amount])
         return n.Rank(str(direction), literal, percent, by, among, span=self._span(meta))
 
     def among(self, meta, children):
@@ -617,7 +703,12 @@ class AstBuilder(Transformer):
         return n.Test(name, as_of, rows, expects, span=self._span(meta))
 
     def test_as_of(self, meta, children):
-        return ("as_of", self.date_literal(meta, children))
+        literal = self.date_literal(meta, children)
+        problem = as_of_problem(literal.value)
+        if problem:
+            raise _LiteralError(error(Code.E002, problem, literal.span,
+                                      "an evaluation date lies in the years 1001 to 8998"))
+        return ("as_of", literal)
 
     def test_rows(self, meta, children):
         table, *rest = children
@@ -642,6 +733,9 @@ class AstBuilder(Transformer):
     def test_expect(self, meta, children):
         segment, *middle, keys = children  # `[ "." name ]` leaves placeholders when absent
         bucket = next((c for c in middle if isinstance(c, n.Ident)), None)
+        if any(key is _MISSING for key in keys or ()):
+            raise _LiteralError(error(Code.E002, "an expected member is a key, not `missing`",
+                                      self._span(meta), "list the keys of the members"))
         return ("expect", n.TestExpect(segment, bucket, tuple(keys or ()), span=self._span(meta)))
 
     def extends(self, meta, children):

@@ -19,12 +19,14 @@ from . import ir
 from . import model as m
 from . import nodes as n
 from .codes import Code
-from .diagnostics import Diagnostic, did_you_mean, error
+from .depth import too_deep_through_references
+from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
+from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
 from .privacy import personal_column, purpose_problem
-from .source import SourceFile, Span
+from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
 _OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|segl_(kind|group|members)")
@@ -36,7 +38,8 @@ TextReader = Callable[[Path], str]
 
 
 def read_from_disk(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    """The file's text as it is (CompileError, E004, when it is not UTF-8)."""
+    return decode(path.read_bytes(), _display_path(path))
 
 _UNIT_WORDS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 
@@ -81,6 +84,10 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
                         did_you_mean(decl.path, library_names()) or
                         f"the standard library has: {', '.join(library_names())}"))
                     continue
+            elif "\0" in decl.path:  # (a file read from disk was refused on reading)
+                nul = source.text.index("\0", decl.span.start)
+                diagnostics.append(nul_error(source, nul))
+                continue
             else:
                 target = (source.directory / decl.path).resolve()
             if target in stack or target == key:
@@ -95,6 +102,9 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
             try:
                 text = target.read_text(encoding="utf-8") if decl.library else read_text(target)
                 imported = SourceFile(_display_path(target), text)
+            except CompileError as exc:  # an imported file that is not UTF-8
+                diagnostics.extend(exc.diagnostics)
+                continue
             except OSError as exc:
                 diagnostics.append(
                     error(Code.E104, f"cannot read imported file `{decl.path}`: {exc.strerror}",
@@ -206,6 +216,7 @@ class _Resolver:
             return None
         self.build_tables()
         self.resolve_params()
+        self.refuse_deep_references()
         for name in self.feature_decls:
             self.resolve_feature(name)
         for name in self.segment_decls:
@@ -469,6 +480,18 @@ class _Resolver:
                    did_you_mean(column, [c.name for c in table.columns]))
 
     # ---- features and segments
+    def refuse_deep_references(self) -> None:
+        """Features and segments are resolved where they are used, inside the expression
+        being resolved (and planned likewise): a chain of definitions nests as deep as all
+        its expressions together. Past `depth.MAX_DEPTH`, E003; those names are then broken
+        (no cascading errors), so nothing recurses through them."""
+        definitions: dict[str, n.Node] = {**self.feature_decls, **self.segment_decls}
+        others = [*self.segmentation_decls.values(), *self.kpi_decls.values(),
+                  *self.persona_decls.values()]
+        names, problems = too_deep_through_references(definitions, others)
+        self.broken |= names
+        self.diagnostics.extend(problems)
+
     def resolve_feature(self, name: str) -> m.Feature | None:
         if name in self.features:
             return self.features[name]
@@ -1041,17 +1064,21 @@ class _Resolver:
         right = self.expr(node.right, scope)
         if left is None or right is None:
             return None
-        if node.op in ("and", "or"):
-            operands = []
-            for side in (left, right):
-                if isinstance(side, ir.Logic) and side.op == node.op:
-                    operands.extend(side.operands)
-                else:
-                    operands.append(side)
-            return ir.Logic(node.op, tuple(operands), span=node.span)
         if node.op in ("+", "-", "*", "/"):
             return ir.Arith(node.op, left, right, span=node.span)
         return ir.Compare(node.op, left, right, span=node.span)
+
+    def expr_Logic(self, node: n.Logic, scope: _Scope) -> ir.Expr | None:
+        resolved = self.exprs(node.operands, scope)
+        if resolved is None:
+            return None
+        operands: list[ir.Expr] = []
+        for operand in resolved:  # `a and (b and c)` is one chain for every later stage
+            if isinstance(operand, ir.Logic) and operand.op == node.op:
+                operands.extend(operand.operands)
+            else:
+                operands.append(operand)
+        return ir.Logic(node.op, tuple(operands), span=node.span)
 
     def expr_Between(self, node: n.Between, scope: _Scope) -> ir.Expr | None:
         parts = self.exprs((node.value, node.low, node.high), scope)
@@ -1147,6 +1174,12 @@ class _Resolver:
                                "number", amount.span)
                     return None
                 amount = param.value.value
+                problem = duration_problem(int(amount), node.unit)
+                if problem:
+                    self.error(Code.E111, f"parameter `{node.amount.text}`"
+                               f": {problem}", node.amount.span,
+                               "a window is at most 1,000 years long")
+                    return None
             if amount <= 0:
                 self.error(Code.E111, "a window must be at least 1 " + node.unit, node.span)
                 return None
@@ -1156,6 +1189,10 @@ class _Resolver:
             return ir.WindowRange(start, None) if start else None
         if isinstance(node, n.WindowBefore):
             end = self.date_value(node.end)
+            if end == date.min:
+                self.error(Code.E111, "nothing is before 0001-01-01: the window is empty",
+                           node.span, "write a later date")
+                return None
             # `before D` excludes D itself: the last included day is D - 1.
             return ir.WindowRange(None, date.fromordinal(end.toordinal() - 1)) if end else None
         start = self.date_value(node.start)
@@ -1165,6 +1202,8 @@ class _Resolver:
         if end < start:
             self.error(Code.E111, f"the window ends ({end}) before it starts ({start})", node.span)
             return None
+        if end == date.max:  # up to the last date there is: no end (whose next day is none)
+            return ir.WindowRange(start, None)
         return ir.WindowRange(start, end)
 
     def date_value(self, node: n.Literal | n.NameRef) -> date | None:
@@ -1327,10 +1366,14 @@ def _walk_ast(node):
 
 def _parse_override(text: str, default: ir.Literal) -> ir.Literal | None:
     try:
-        if default.type is ir.Type.INT:
-            return ir.Literal(int(text), type=ir.Type.INT)
-        if default.type is ir.Type.DECIMAL:
-            return ir.Literal(Decimal(text), type=ir.Type.DECIMAL)
+        if default.type in (ir.Type.INT, ir.Type.DECIMAL):
+            # the same numbers a literal may hold: finite, 64-bit or 38 digits
+            number = int(text) if default.type is ir.Type.INT else Decimal(text)
+            if isinstance(number, Decimal) and not number.is_finite():
+                return None
+            if number_problem(number):
+                return None
+            return ir.Literal(number, type=default.type)
         if default.type is ir.Type.DATE:
             return ir.Literal(date.fromisoformat(text), type=ir.Type.DATE)
         if default.type is ir.Type.TIMESTAMP:

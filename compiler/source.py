@@ -7,6 +7,31 @@ from functools import cached_property
 from pathlib import Path
 
 
+def decode(data: bytes, path: str) -> str:
+    """`.seg` bytes as text: UTF-8, line ends untranslated, a BOM kept (the parser reads it
+    as a space; `segl fmt` writes it back). Bytes that are not UTF-8 raise CompileError with
+    E004 at the line and column of the first bad byte; a NUL byte, E005."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8")
+        source = SourceFile(path, good + "\ufffd" + data[exc.end :].decode("utf-8", "replace"))
+        from .codes import Code
+        from .diagnostics import CompileError, error  # (diagnostics imports this module)
+
+        raise CompileError([error(
+            Code.E004, f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte "
+            f"offset {exc.start}", source.span(len(good), len(good) + 1),
+            "save the file as UTF-8 (an editor's \"save with encoding\", or "
+            "`iconv -f latin1 -t utf-8`)")]) from None
+    nul = text.find("\0")
+    if nul >= 0:  # (UTF-16 text, a binary file, or a NUL in a path: E005 names which)
+        from .diagnostics import CompileError, nul_error
+
+        raise CompileError([nul_error(SourceFile(path, text), nul)])
+    return text
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """One `.seg` file's text. `path` is how the user named it (kept for messages)."""
@@ -24,7 +49,13 @@ class SourceFile:
 
     @classmethod
     def read(cls, path: str | Path) -> SourceFile:
-        return cls(str(path), Path(path).read_text(encoding="utf-8"))
+        """The file as it is on disk (a BOM and CRLF line ends kept). Raises OSError, and
+        CompileError (E004) for bytes that are not UTF-8."""
+        return cls.from_bytes(str(path), Path(path).read_bytes())
+
+    @classmethod
+    def from_bytes(cls, path: str, data: bytes) -> SourceFile:
+        return cls(path, decode(data, path))
 
     @property
     def directory(self) -> Path:

@@ -20,6 +20,8 @@ A construct Polars cannot express raises CompileError (E301) at the `.seg` posit
 from __future__ import annotations
 
 import glob
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -580,10 +582,7 @@ class PolarsGenerator:
     def value_Logic(self, node: ir.Logic) -> pl.Expr:
         # Polars' & and | are Kleene logic, as SQL: null and false is false.
         parts = [self.value(o) for o in node.operands]
-        result = parts[0]
-        for part in parts[1:]:
-            result = (result & part) if node.op == "and" else (result | part)
-        return result
+        return _all(parts) if node.op == "and" else _balanced(parts, operator.or_)
 
     def value_Arith(self, node: ir.Arith) -> pl.Expr:
         left, right = self.value(node.left), self.value(node.right)
@@ -833,8 +832,14 @@ def like_regex(pattern: str) -> str:
 
 
 def _all(parts: list[pl.Expr]) -> pl.Expr:
-    result = parts[0]
-    for part in parts[1:]:
-        result = result & part
-    return result
+    return _balanced(parts, operator.and_)
+
+
+def _balanced(parts: list[pl.Expr], combine: Callable[[pl.Expr, pl.Expr], pl.Expr]) -> pl.Expr:
+    """`parts` combined pairwise, as a balanced tree: a chain of 10,000 terms is 14 levels
+    deep, not 10,000 (Polars walks an expression by recursion)."""
+    while len(parts) > 1:
+        paired = [combine(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        parts = paired + parts[len(parts) - len(parts) % 2:]
+    return parts[0]
 

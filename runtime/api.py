@@ -8,7 +8,14 @@ from pathlib import Path
 
 import duckdb
 from segl.compiler import model as m
-from segl.compiler.api import AsOf, Compilation, compile_file, query_for_plan, select_segments
+from segl.compiler.api import (
+    AsOf,
+    Compilation,
+    as_of_problem,
+    compile_file,
+    query_for_plan,
+    select_segments,
+)
 from segl.compiler.plan import Plan, plan_for
 from sqlglot import exp
 
@@ -17,7 +24,7 @@ from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
 from .engines import engine_module, loading, run_members
 from .engines.loading import duckdb_output_types
-from .errors import DataError
+from .errors import DataError, UsageError
 from .sources import (
     DuckDBSchemas,
     check_csv_rows,
@@ -60,9 +67,11 @@ def today() -> date:
 def resolve_as_of(value: date | str | None) -> date:
     if value is None or value == "today":
         return today()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
+    when = value if isinstance(value, date) else date.fromisoformat(value)
+    problem = as_of_problem(when)
+    if problem:  # (the CLI checks --as-of first; this guards every other caller)
+        raise UsageError(problem)
+    return when
 
 
 def load(

@@ -21,6 +21,7 @@ from segl.compiler.api import (
     REFUSED,
     Code,
     Compilation,
+    as_of_problem,
     compile_file,
     explain_code,
     kpi_sql_for_plan,
@@ -153,9 +154,12 @@ def as_of_option(value: str | None, project: Project) -> str:
     if text in ("today", "param"):
         return text
     try:
-        date.fromisoformat(text)
+        when = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of expects YYYY-MM-DD, `today` or `param`, got `{text}`") from None
+    problem = as_of_problem(when)
+    if problem:
+        raise UsageError(f"--as-of: {problem} (docs/language.md, supported ranges)")
     return text
 
 
@@ -720,9 +724,9 @@ def fmt(paths, check, show_diff, line_length):
     with reporting():
         failed = changed = False
         for path in formatting.seg_files(paths):
-            before = sys.stdin.read() if path == formatting.STDIN else formatting.read(path)
             shown = "<stdin>" if path == formatting.STDIN else path
             try:
+                before = sys.stdin.read() if path == formatting.STDIN else formatting.read(path)
                 after = format_source(before, shown, line_length)
             except CompileError as exc:
                 print_diagnostics(exc.diagnostics)

@@ -24,6 +24,7 @@ from segl.compiler.api import (
     Compilation,
     breakdown_outputs,
     compile_source,
+    decode,
     member_outputs,
     refused,
     to_sql,
@@ -109,7 +110,8 @@ class GitRevision(Version):
             return read_from_disk(path)
         if relative not in self.files:
             raise FileNotFoundError(errno.ENOENT, f"no such file in {self.revision}")
-        return git(self.root, "show", f"{self.revision}:{relative}")
+        return decode(git_bytes(self.root, "show", f"{self.revision}:{relative}"),
+                      f"{self.revision}:{relative}")
 
     def exists(self, path: Path) -> bool:
         relative = self.relative(path)
@@ -133,13 +135,19 @@ class GitRevision(Version):
 
 
 def git(root: Path, *args: str) -> str:
+    return git_bytes(root, *args).decode("utf-8", "replace")
+
+
+def git_bytes(root: Path, *args: str) -> bytes:
+    """git's output as it is: a file shown from a revision keeps its bytes (CRLF, a BOM, and
+    bytes that are not UTF-8, which `decode` reports as E004)."""
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                              encoding="utf-8", check=False)
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise UsageError("`segl diff` with revisions needs git on the PATH") from None
     if done.returncode != 0:
-        raise UsageError(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        raise UsageError(f"git {' '.join(args)}: {stderr or 'failed'}")
     return done.stdout
 
 
@@ -177,7 +185,7 @@ def root_files(version: Version, files: list[Path]) -> list[Path]:
     for path in files:
         try:
             text = version.read_text(path)
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError, CompileError):  # (reported when compiled)
             continue
         module = parse_source(SourceFile(str(path), text)).module
         for declaration in module.declarations:
@@ -350,7 +358,10 @@ def _path_pairs(request: DiffRequest) -> tuple[Version, Version, list[EntryPair]
 
 def _compile(version: Version, path: Path, params: dict[str, str],
              schemas: DuckDBSchemas | None) -> Compilation:
-    source = SourceFile(display(path), version.read_text(path))
+    try:
+        source = SourceFile(display(path), version.read_text(path))
+    except CompileError as exc:  # not UTF-8 (E004), a NUL (E005)
+        return Compilation(display(path), None, list(exc.diagnostics))
     return compile_source(source, params, schemas, version.read_text)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from segl.compiler.api import decode
+
 from .errors import UsageError
 from .outputs import write_text_atomically
 
@@ -33,12 +35,13 @@ def seg_files(paths: tuple[str, ...]) -> list[str]:
 
 
 def read(path: str) -> str:
-    """The text as it is on disk: line endings are not translated."""
+    """The text as it is on disk: line endings are not translated, a byte-order mark kept.
+    Raises CompileError (E004 at the first bad byte) for a file that is not UTF-8."""
     try:
-        with open(path, encoding="utf-8", newline="") as stream:
-            return stream.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return decode(data, path)
 
 
 def replace(path: str, text: str) -> None:

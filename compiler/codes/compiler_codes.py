@@ -28,6 +28,28 @@ COMPILER_CODES = (
         "segment early = signup_date < 2020-02-30",
         "segment early = signup_date < 2020-02-29"),
     Declared(
+        "E003", E, "expression nested too deeply",
+        "An expression nests more than 100 levels deep (`case` inside `case`, `not not …`, "
+        "parentheses around sums, calls inside calls), counting the features and segments it "
+        "uses. A chain of `and`/`or` is one level however long. Deeper nesting would exhaust "
+        "the recursion of the stages after the parser; split it into features.",
+        "segment odd = " + "not " * 101 + "city = \"Utrecht\"",
+        "segment odd = not city = \"Utrecht\""),
+    Declared(
+        "E004", E, "the file is not UTF-8 text",
+        "A `.seg` file is UTF-8 (a byte-order mark is allowed). The error points at the line "
+        "and column of the first byte that is not UTF-8, often a Latin-1 `é` or `ü`; save the "
+        "file as UTF-8.",
+        '# saved as Latin-1\nsegment zurich = city = "Zürich"',
+        '# saved as UTF-8\nsegment zurich = city = "Zürich"'),
+    Declared(
+        "E005", E, "a NUL byte in the file",
+        "A `.seg` file holds a NUL byte: a binary or UTF-16 file, or a NUL in an import or "
+        "location path (which the operating system would cut short there). The message names "
+        "which.",
+        '# saved as UTF-16\nsegment zurich = city = "Zurich"',
+        '# saved as UTF-8\nsegment zurich = city = "Zurich"'),
+    Declared(
         "E101", E, "unknown name",
         "A name refers to no column, feature, segment, parameter or table visible here: a "
         "misspelt name, a `--segment` that does not exist, an unknown `through` table. The "
@@ -49,7 +71,7 @@ COMPILER_CODES = (
         "segment a = count(orders) > 1\nsegment b = a"),
     Declared(
         "E104", E, "import not found or unreadable",
-        "A file (the one given, or one it imports) cannot be read, is not UTF-8, or names a "
+        "A file (the one given, or one it imports) cannot be read (E004: not UTF-8), or names a "
         "standard library file that does not exist.",
         _RFM_FEATURES + "import std.rfn",
         _RFM_FEATURES + "import std.rfm"),

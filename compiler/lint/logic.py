@@ -45,7 +45,15 @@ def _cut(a: Interval, b: Interval) -> Interval | None:
     return low, low_closed, high, high_closed
 
 
+# Pairs of intervals `intersect` cuts at most; past it, it answers with the shorter list,
+# which holds the intersection: every caller asks only whether a result is empty, so a larger
+# answer loses a finding, never invents one (and 10,000 `x != …` terms stay linear).
+_MOST_PAIRS = 4096
+
+
 def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    if len(a) * len(b) > _MOST_PAIRS:
+        return a if len(a) <= len(b) else b
     return [c for x in a for y in b if (c := _cut(x, y)) is not None]
 
 
@@ -151,11 +159,12 @@ class Proofs:
         return found is not None and not intersect(found[1], self.domain(found[0]))
 
     def _contradiction(self, terms: tuple[ir.Expr, ...]) -> bool:
+        members = set(terms)  # (a set: a chain of 10,000 terms is not searched 10,000 times)
         for term in terms:
-            if isinstance(term, ir.Not) and term.operand in terms:
+            if isinstance(term, ir.Not) and term.operand in members:
                 return True
             if isinstance(term, ir.IsMissing) and replace(
-                    term, negated=not term.negated) in terms:
+                    term, negated=not term.negated) in members:
                 return True
         allowed: dict[ir.Expr, list[Interval]] = {}
         for term in terms:
@@ -187,12 +196,13 @@ class Proofs:
         return not intersect(complement(values), self.domain(subject))
 
     def _tautology(self, terms: tuple[ir.Expr, ...]) -> bool:
+        members = set(terms)
         for term in terms:
-            if isinstance(term, ir.Not) and term.operand in terms and \
+            if isinstance(term, ir.Not) and term.operand in members and \
                     not self.nulls.may_miss(term.operand):
                 return True
             if isinstance(term, ir.IsMissing) and replace(
-                    term, negated=not term.negated) in terms:
+                    term, negated=not term.negated) in members:
                 return True
         left_out: dict[ir.Expr, list[Interval]] = {}
         for term in terms:

@@ -97,9 +97,15 @@ def _roots(context: Context) -> Iterator[tuple[ir.Expr, Span | None]]:
         yield kpi.expr, kpi.span
 
 
-def _handled(nulls: Nulls, root: ir.Expr, value: ir.Expr) -> bool:
-    """Does `root` test any of the missing-able values in `value` with is missing/present?"""
-    tested = [node.value for node in nulls.context.expand(root) if isinstance(node, ir.IsMissing)]
+def _tested(nulls: Nulls, root: ir.Expr) -> list[ir.Expr]:
+    """The values `root` tests with is missing/present (once per root: a chain of 10,000
+    negations must not walk its root 10,000 times)."""
+    return [node.value for node in nulls.context.expand(root) if isinstance(node, ir.IsMissing)]
+
+
+def _handled(nulls: Nulls, tested: list[ir.Expr], value: ir.Expr) -> bool:
+    """Does the root (whose tested values are `tested`) test any of the missing-able values
+    in `value` with is missing/present?"""
     if not tested:
         return False
     suspects = [value, *nulls.leaves(value)]
@@ -113,10 +119,10 @@ def _text(expr: ir.Expr, fallback: str = "this condition") -> str:
 def missing_value_excluded(context: Context) -> Iterator[Diagnostic]:
     nulls = Nulls(context)
     for root, fallback in _roots(context):
-        yield from _negations(nulls, root, root, fallback)
+        yield from _negations(nulls, _tested(nulls, root), root, fallback)
 
 
-def _negations(nulls: Nulls, root: ir.Expr, node: ir.Expr, fallback: Span | None,
+def _negations(nulls: Nulls, tested: list[ir.Expr], node: ir.Expr, fallback: Span | None,
                rows: bool = False) -> Iterator[Diagnostic]:
     """`rows`: inside an aggregate's `where`, where rows are left out, not entities."""
     value = None
@@ -125,7 +131,7 @@ def _negations(nulls: Nulls, root: ir.Expr, node: ir.Expr, fallback: Span | None
     elif (isinstance(node, ir.Compare) and node.op == "!=") or \
             (isinstance(node, ir.InList) and node.negated):
         value = node
-    if value is not None and nulls.may_miss(value) and not _handled(nulls, root, value):
+    if value is not None and nulls.may_miss(value) and not _handled(nulls, tested, value):
         leaves = nulls.leaves(value)
         subject = _text(leaves[0], "a value") if leaves else "a value"
         left_out = "rows are not counted" if rows else "entities are left out"
@@ -136,7 +142,7 @@ def _negations(nulls: Nulls, root: ir.Expr, node: ir.Expr, fallback: Span | None
             f"write `{subject} is present and …`")
         return
     for child in node.children():
-        yield from _negations(nulls, root, child, fallback,
+        yield from _negations(nulls, tested, child, fallback,
                               rows or (isinstance(node, ir.Aggregate) and child is node.filter))
 
 

@@ -16,10 +16,12 @@ from pathlib import Path
 import duckdb
 from segl.compiler.api import (
     Compilation,
+    CompileError,
     SourceFile,
     Span,
     SymbolIndex,
     compile_source,
+    decode,
     file_key,
     symbol_index,
 )
@@ -82,7 +84,7 @@ class Workspace:
         resolved = Path(file_key(path))
         if resolved in self.open:
             return self.open[resolved]
-        return resolved.read_text(encoding="utf-8")
+        return decode(resolved.read_bytes(), str(resolved))  # E004/E005 as CompileError
 
     # ---- projects and entries
     def project(self, path: Path) -> Project:
@@ -128,7 +130,7 @@ class Workspace:
             return self._analyses[entry]
         try:
             text = self.read(entry)
-        except (OSError, UnicodeDecodeError):
+        except (OSError, CompileError):
             return None
         project = self.project(entry)
         schemas = _PlacedSchemas(self.connection(project.database)) if self.read_data else None

@@ -25,8 +25,19 @@ PARAM = re.compile(r"^# segl .* -p (\w+)=(\S+)$", re.MULTILINE)
 IN_A_WAREHOUSE = re.sub(r'csv "(\w+)\.csv"', r'csv "\1.csv", table "shop.\1"', PRELUDE)
 
 
+# E004's and E005's examples are about the file's bytes: `# saved as …` says how to encode it.
+SAVED_AS = re.compile(r"^# saved as (\S+)$", re.MULTILINE)
+ENCODINGS = {"Latin-1": "latin-1", "UTF-16": "utf-16-le", "UTF-8": "utf-8"}
+
+
 def _compiled(text: str, prelude: str = PRELUDE) -> tuple[SourceFile, Compilation]:
-    source = SourceFile("example.seg", prelude + text + "\n")
+    saved = SAVED_AS.search(text)
+    data = (prelude + text + "\n").encode(ENCODINGS[saved.group(1)] if saved else "utf-8")
+    try:
+        source = SourceFile.from_bytes("example.seg", data)
+    except CompileError as exc:  # E004, E005: refused as it is read
+        return SourceFile("example.seg", ""), Compilation("example.seg", None,
+                                                          list(exc.diagnostics))
     return source, compile_source(source, dict(PARAM.findall(text)))
 
 
