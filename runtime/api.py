@@ -7,9 +7,16 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from segl.compiler import model as m
-from segl.compiler.api import AsOf, Compilation, compile_file, query_for_plan, select_segments
-from segl.compiler.plan import Plan, plan_for
+from segl.compiler.api import (
+    AsOf,
+    Compilation,
+    Plan,
+    Table,
+    compile_file,
+    plan_for,
+    query_for_plan,
+    select_segments,
+)
 from sqlglot import exp
 
 from . import sql
@@ -97,7 +104,7 @@ def check_data(compilation: Compilation, connection: duckdb.DuckDBPyConnection) 
         check_lookup_keys(connection, model, tuple(model.lookups))
 
 
-def tables_read(plan: Plan) -> list[m.Table]:
+def tables_read(plan: Plan) -> list[Table]:
     """The sources a plan's query reads."""
     return [plan.model.table(name) for name in loading.tables_read(plan, "duckdb")]
 

@@ -16,22 +16,28 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
-from segl.compiler import ir
 from segl.compiler.api import (
     REFUSED,
+    SEGL_VERSION,
+    Aggregate,
+    AsOf,
     Compilation,
+    CompileError,
+    Diagnostic,
+    Expr,
+    FeatureRef,
+    SegmentRef,
+    Severity,
     compile_file,
+    did_you_mean,
+    format_source,
     kpi_sql_for_plan,
     member_outputs,
+    plan_for,
     require_allowed,
     select_segments,
     sql_for_plan,
 )
-from segl.compiler.diagnostics import CompileError, Diagnostic, Severity, did_you_mean
-from segl.compiler.formatter import format_source
-from segl.compiler.plan import plan_for
-from segl.compiler.to_sql import AsOf
-from segl.compiler.version import SEGL_VERSION
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, Dialects
 
@@ -667,13 +673,13 @@ def list_objects(file, params):
         console().print(table)
 
 
-def dependencies(expr: ir.Expr) -> list[str]:
+def dependencies(expr: Expr) -> list[str]:
     names: list[str] = []
     for node in expr.walk():
         name = None
-        if isinstance(node, (ir.FeatureRef, ir.SegmentRef)):
+        if isinstance(node, (FeatureRef, SegmentRef)):
             name = node.name
-        elif isinstance(node, ir.Aggregate):
+        elif isinstance(node, Aggregate):
             name = node.table
         if name and name not in names:
             names.append(name)

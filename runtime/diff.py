@@ -19,20 +19,23 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from segl.compiler import nodes as n
 from segl.compiler.api import (
     Compilation,
+    CompileError,
+    Diagnostic,
+    ModelDiff,
+    SourceFile,
+    Span,
     breakdown_outputs,
     compile_source,
+    diff_models,
+    imported_files,
+    is_library_file,
     member_outputs,
+    read_from_disk,
     refused,
     to_sql,
 )
-from segl.compiler.diagnostics import CompileError, Diagnostic
-from segl.compiler.parser import parse_source
-from segl.compiler.resolve import is_library_file, read_from_disk
-from segl.compiler.semantic_diff import ModelDiff, diff_models
-from segl.compiler.source import SourceFile, Span
 from sqlglot import exp
 
 from . import api, sql
@@ -179,10 +182,8 @@ def root_files(version: Version, files: list[Path]) -> list[Path]:
             text = version.read_text(path)
         except (OSError, UnicodeDecodeError):
             continue
-        module = parse_source(SourceFile(str(path), text)).module
-        for declaration in module.declarations:
-            if isinstance(declaration, n.Import) and not declaration.library:
-                imported.add((path.parent / declaration.path).resolve())
+        for name in imported_files(SourceFile(str(path), text)):
+            imported.add((path.parent / name).resolve())
     # segl's own library files (when diffing segl's repository) are not entry points
     return [p for p in files if p not in imported and not is_library_file(str(p))]
 

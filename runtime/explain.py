@@ -6,10 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from segl.compiler import ir
-from segl.compiler import model as m
-from segl.compiler.api import AsOf, query_for_plan, select_segments
-from segl.compiler.plan import plan_for
+from segl.compiler.api import AsOf, Expr, Segment, plan_for, query_for_plan, select_segments
 from sqlglot import exp
 
 from . import sql
@@ -33,13 +30,13 @@ class Funnel:
     steps: list[FunnelStep]
 
 
-def condition_text(condition: ir.Expr) -> str:
+def condition_text(condition: Expr) -> str:
     if condition.span is None:
         return repr(condition)
     return re.sub(r"\s+", " ", condition.span.text).strip()
 
 
-def condition_texts(segment: m.Segment) -> list[str]:
+def condition_texts(segment: Segment) -> list[str]:
     """Each condition of a segment as written; the parent of `extends` comes first."""
     texts = [condition_text(c) for c in segment.conditions]
     if segment.parent:
@@ -57,7 +54,7 @@ def explain(path: str, segment: str, as_of=None, params=None, database=None) -> 
     conditions = model.segments[segment].conditions
     probes = {}
     for index, condition in enumerate(conditions, 1):
-        probes[f"_explain_{index}"] = m.Segment(
+        probes[f"_explain_{index}"] = Segment(
             f"_explain_{index}", None, None, None, (), None, (condition,), condition.span
         )
     probe_model = replace(model, segments={**model.segments, **probes})

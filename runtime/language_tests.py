@@ -8,10 +8,20 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from segl.compiler import model as m
-from segl.compiler.api import AsOf, Compilation, member_outputs, query_for_plan, require_allowed
-from segl.compiler.ir import Type
-from segl.compiler.plan import plan_for
+from segl.compiler.api import (
+    AsOf,
+    Compilation,
+    Location,
+    Model,
+    Table,
+    Test,
+    TestRows,
+    Type,
+    member_outputs,
+    plan_for,
+    query_for_plan,
+    require_allowed,
+)
 from sqlglot import exp
 
 from . import sql
@@ -42,7 +52,7 @@ def run_tests(compilation: Compilation, names: list[str] | None = None,
     return [run_test(compilation, model, test, default_as_of or date.today()) for test in chosen]
 
 
-def run_test(compilation: Compilation, model: m.Model, test: m.Test,
+def run_test(compilation: Compilation, model: Model, test: Test,
              default_as_of: date) -> TestResult:
     connection = duckdb_engine.connect()
     fixture = fixture_model(model, test, connection)
@@ -76,11 +86,11 @@ def _keys(keys) -> str:
                            for k in sorted(keys, key=str)) + ")"
 
 
-def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
+def fixture_model(model: Model, test: Test, connection) -> Model:
     """The model with every source replaced by a table of the test's rows."""
     given = {rows.table: rows for rows in test.rows}
 
-    def table_for(table: m.Table) -> m.Table:
+    def table_for(table: Table) -> Table:
         name = f"segl_test_{table.name}"
         rows = given.get(table.name)
         columns: dict[str, str] = {}
@@ -98,7 +108,7 @@ def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
         if rows and rows.rows:
             sql.execute_many(connection, sql.insert_values(name, rows.columns),
                              [list(row) for row in rows.rows])
-        return replace(table, locations=(m.Location("table", name, None, table=(name,)),))
+        return replace(table, locations=(Location("table", name, None, table=(name,)),))
 
     return replace(
         model,
@@ -108,7 +118,7 @@ def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
     )
 
 
-def _duckdb_type(declared: Type, column: str, rows: m.TestRows | None, time: bool = False) -> str:
+def _duckdb_type(declared: Type, column: str, rows: TestRows | None, time: bool = False) -> str:
     if declared in _DUCKDB_TYPES:
         return _DUCKDB_TYPES[declared]
     if rows and column in rows.columns:

@@ -19,12 +19,19 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-from segl.compiler import ir
-from segl.compiler import model as m
-from segl.compiler.api import kpi_outputs, profile_outputs, require_allowed, share_outputs
-from segl.compiler.resolve import is_library_file
-from segl.compiler.source import Span
-from segl.compiler.version import SEGL_VERSION
+from segl.compiler.api import (
+    SEGL_VERSION,
+    Kpi,
+    Model,
+    Persona,
+    Span,
+    Total,
+    is_library_file,
+    kpi_outputs,
+    profile_outputs,
+    require_allowed,
+    share_outputs,
+)
 
 from .api import Evaluation, evaluate, load
 from .expectations import Outcome, Overlap, check_expectations, overlaps
@@ -52,7 +59,7 @@ class ReportData:
     expectations: list[Outcome]
 
     @property
-    def model(self) -> m.Model:
+    def model(self) -> Model:
         return self.evaluation.compilation.model
 
     @property
@@ -443,13 +450,13 @@ def _group_bars(groups: list[GroupKpis], value_of, shown_of, tooltip_of) -> list
     return bars
 
 
-def is_additive(kpi: m.Kpi) -> bool:
+def is_additive(kpi: Kpi) -> bool:
     """A sum or a count adds up over groups: its index is the group's share of the total, not
     a comparison with the average, so it is neither coloured nor drawn against everyone."""
-    return isinstance(kpi.expr, ir.Total) and kpi.expr.func in ("sum", "count")
+    return isinstance(kpi.expr, Total) and kpi.expr.func in ("sum", "count")
 
 
-def _expression_text(kpi: m.Kpi) -> str:
+def _expression_text(kpi: Kpi) -> str:
     return re.sub(r"\s+", " ", kpi.expr.span.text).strip() if kpi.expr.span else ""
 
 
@@ -507,7 +514,7 @@ def _personas(data: ReportData) -> tuple[str, str, str]:
                     "profile satisfies the segment.", "".join(cards))
 
 
-def photo_uri(persona: m.Persona) -> str | None:
+def photo_uri(persona: Persona) -> str | None:
     """The persona's photo as a data URI, read relative to the file that declares it; None
     when there is no photo or the file is missing."""
     photo = persona.text.get("photo")

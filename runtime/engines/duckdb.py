@@ -7,8 +7,7 @@ from datetime import date
 
 import duckdb
 import polars
-from segl.compiler.api import Compilation
-from segl.compiler.plan import Plan
+from segl.compiler.api import Compilation, Plan
 from sqlglot import exp
 
 from .. import sql
