@@ -46,10 +46,6 @@ from .ir import Type as Type
 from .ir import transform_children as transform_children
 from .kpi_sql import generate_kpi_sql, kpi_query
 from .kpi_sql import kpi_select as kpi_select
-from .lint import COMMENT_RULES as COMMENT_RULES
-from .lint import RULES as RULES
-from .lint import apply_suppressions as apply_suppressions
-from .lint import lint_model as lint_model
 from .model import Expectation as Expectation
 from .model import Kpi as Kpi
 from .model import Location as Location
@@ -87,11 +83,6 @@ from .resolve import (
 from .resolve import is_library_file as is_library_file
 from .resolve import library_names as library_names
 from .resolve import read_from_disk as read_from_disk
-from .semantic_diff import KINDS as KINDS
-from .semantic_diff import Change as Change
-from .semantic_diff import ModelDiff as ModelDiff
-from .semantic_diff import ObjectDiff as ObjectDiff
-from .semantic_diff import diff_models as diff_models
 from .source import SourceFile as SourceFile
 from .source import Span as Span
 from .symbol_binding import build_index
@@ -114,6 +105,24 @@ from .to_sql import ident as ident
 from .to_sql import table_ref as table_ref
 from .typecheck import typecheck
 from .version import SEGL_VERSION as SEGL_VERSION
+
+# Names re-exported on first use (PEP 562), so that a command that needs none of them does
+# not import their modules: the lint rules and the semantic diff.
+_LAZY = {
+    "COMMENT_RULES": "lint", "RULES": "lint", "apply_suppressions": "lint",
+    "lint_model": "lint",
+    "KINDS": "semantic_diff", "Change": "semantic_diff", "ModelDiff": "semantic_diff",
+    "ObjectDiff": "semantic_diff", "diff_models": "semantic_diff",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__package__}.{_LAZY[name]}"), name)
+
 
 # The KPI query's columns naming each row's group: its kind and its name.
 KPI_KIND, KPI_GROUP = kpi_sql.KIND, kpi_sql.GROUP

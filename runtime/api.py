@@ -22,8 +22,7 @@ from sqlglot import exp
 from . import sql
 from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
-from .engines import engine_module, loading, run_members
-from .engines.loading import duckdb_output_types
+from .engines import engine_module, run_members
 from .errors import DataError
 from .sources import (
     DuckDBSchemas,
@@ -106,6 +105,8 @@ def check_data(compilation: Compilation, connection: duckdb.DuckDBPyConnection) 
 
 def tables_read(plan: Plan) -> list[Table]:
     """The sources a plan's query reads."""
+    from .engines import loading
+
     return [plan.model.table(name) for name in loading.tables_read(plan, "duckdb")]
 
 
@@ -147,6 +148,8 @@ def evaluate(
         else:
             frame = run_members(engine, compilation, plan, when, connection=connection,
                                 **(engine_options or {}))
+            from .engines.loading import duckdb_output_types  # (imports Polars)
+
             types = duckdb_output_types(plan, when, connection)
             result = duckdb_engine.load_members(connection, frame, plan.key,
                                                 list(plan.outputs), list(plan.segmentations),

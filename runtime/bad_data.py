@@ -21,10 +21,10 @@ import csv
 import glob
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 
 import duckdb
-import polars as pl
 from segl.compiler.api import (
     CompileError,
     Location,
@@ -299,7 +299,7 @@ def explain_failure(tables: Sequence[Table], failure: BaseException,
             problems += parquet_problems(table, location)
     if problems:
         return problems
-    if isinstance(failure, (pl.exceptions.PolarsError, pl.exceptions.PanicException)):
+    if isinstance(failure, _polars_failures()):
         problems = _polars_source_problems(tables)
         if problems:
             return problems
@@ -312,17 +312,28 @@ def _polars_source_problems(tables: Sequence[Table]) -> list[str]:
             frame = polars_scan_source(table)
             if frame is not None:
                 frame.collect()
-        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
+        except (*_polars_failures(), OSError) as exc:
             return [f"{source_label(table, table.locations[0])}: Polars cannot read "
                     f"`{table.locations[0].target}`: {redacted(exc, [table])}"]
     return []
 
 
+def _polars_failures() -> tuple[type[BaseException], ...]:
+    """What Polars fails with (its panics are BaseExceptions): nothing when Polars was never
+    imported, since then it cannot have failed (and `segl check` need not import it)."""
+    polars = sys.modules.get("polars")
+    if polars is None:
+        return ()
+    return (polars.exceptions.PolarsError, polars.exceptions.PanicException)
+
+
 # What reading data fails with: DuckDB (which reads for every SQL engine's loader), Polars
-# (its panics are BaseExceptions) and the file system. Errors about the SQL itself (a binder
-# or parser error) are segl's bugs, not the data's, and are not renamed.
-_READ_FAILURES = (duckdb.Error, pl.exceptions.PolarsError, pl.exceptions.PanicException,
-                  OSError)
+# and the file system. Errors about the SQL itself (a binder or parser error) are segl's
+# bugs, not the data's, and are not renamed.
+def _read_failures() -> tuple[type[BaseException], ...]:
+    return (duckdb.Error, *_polars_failures(), OSError)
+
+
 _SQL_BUGS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
 
 
@@ -338,7 +349,7 @@ def named_data_errors(tables: Callable[[], Sequence[Table]],
         yield
     except (CompileError, DataError, UsageError, OutputError, *_SQL_BUGS):
         raise
-    except _READ_FAILURES as failure:
+    except _read_failures() as failure:
         raise DataError(explain_failure(tables(), failure, engine)) from None
     except Exception as failure:
         if engine in ("duckdb", "polars"):

@@ -40,8 +40,6 @@ def check(files, params, database, no_data, evaluate_data, as_of):
     """Check definitions (and that the data matches them)."""
     from segl.compiler.api import compile_file
 
-    from .. import api
-
     with reporting():
         chosen, project = entry_files(files)
         values = parse_params(params, project)
@@ -50,6 +48,8 @@ def check(files, params, database, no_data, evaluate_data, as_of):
             if no_data:
                 compilation = compile_file(file, values)
             else:
+                from .. import api  # (DuckDB reads the data's schemas)
+
                 compilation, connection = api.load(file, values, database or project.database)
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
