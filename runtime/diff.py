@@ -287,6 +287,8 @@ class DiffRequest:
     params: dict[str, str] = field(default_factory=dict)
     database: str | None = None
     entry: tuple[str, ...] = ()  # the project's entry files (segl.toml)
+    engine: str = "duckdb"  # where --data evaluates both versions (docs/engines.md)
+    engine_options: dict[str, object] = field(default_factory=dict)
 
 
 def build_report(request: DiffRequest, cwd: Path | None = None) -> DiffReport:
@@ -446,7 +448,8 @@ def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | Non
             entities.append(0)
             continue
         evaluation = api.evaluate(compilation.path, when, compilation=compilation,
-                                  connection=connection)
+                                  connection=connection, engine=request.engine,
+                                  engine_options=request.engine_options)
         table = f"segl_diff_{side}"
         sql.execute(connection, sql.create_table_as(
             table, sql.select(exp.Star(), source=sql.table_ref(evaluation.table))))

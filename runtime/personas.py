@@ -73,9 +73,11 @@ class PersonaReport:
 
 def persona_report(path: str, name: str, as_of, params=None, database=None,
                    compilation: Compilation | None = None,
-                   command: str = "segl persona") -> PersonaReport:
+                   command: str = "segl persona", engine: str = "duckdb",
+                   engine_options: dict[str, object] | None = None) -> PersonaReport:
     """`compilation`: of `path` with the data's column types (from `load`), when the caller
-    has one already (the report checks every persona of a file). The profile values and the
+    has one already (the report checks every persona of a file). The segment, the entities
+    resembling the profile and the KPIs are evaluated on `engine`. The profile values and the
     segment's KPIs must be allowed to leave (docs/privacy.md), or CompileError (E504)."""
     if compilation is None:
         compilation, _ = load(path, params, database)
@@ -94,7 +96,8 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
     probe_model = replace(model, segments={**model.segments, probe.name: probe})
     probe_compilation = replace(compilation, model=probe_model)
     evaluation = evaluate(path, as_of, [persona.segment, probe.name], params, database,
-                          kpis=bool(model.kpis), compilation=probe_compilation)
+                          kpis=bool(model.kpis), compilation=probe_compilation,
+                          engine=engine, engine_options=engine_options)
     both = _count(evaluation, exp.and_(sql.col(persona.segment), sql.col(probe.name)))
     kpis = next((g for g in kpi_table(evaluation, list(model.kpis), command)
                  if g.name == persona.segment), None) if model.kpis else None

@@ -72,7 +72,8 @@ class ReportData:
 
 
 def build_report(path: str, as_of, params: dict[str, str] | None = None,
-                 database: str | None = None) -> ReportData:
+                 database: str | None = None, engine: str = "duckdb",
+                 engine_options: dict[str, object] | None = None) -> ReportData:
     """Evaluate every segment and segmentation (with the KPIs) in one query, then measure
     the overlaps, the expectations and each persona against the same data."""
     compilation, connection = load(path, params, database)
@@ -83,9 +84,10 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
         *share_outputs(model, model.segments, model.segmentations, REPORT),
         *profile_outputs(model, model.personas, REPORT)])
     evaluation = evaluate(path, as_of, None, params, database, connection=connection,
-                          kpis=True, compilation=compilation)
+                          kpis=True, compilation=compilation, engine=engine,
+                          engine_options=engine_options)
     personas = [persona_report(path, name, evaluation.as_of, params, database, compilation,
-                               REPORT)
+                               REPORT, engine, engine_options)
                 for name in model.personas]
     measured = model.kpis or evaluation.plan.shares
     return ReportData(path, evaluation,
@@ -94,8 +96,9 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
 
 
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
-                 database: str | None = None) -> ReportData:
-    data = build_report(path, as_of, params, database)
+                 database: str | None = None, engine: str = "duckdb",
+                 engine_options: dict[str, object] | None = None) -> ReportData:
+    data = build_report(path, as_of, params, database, engine, engine_options)
     write_text_atomically(out, render_report(data), _file_mode(out))
     return data
 

@@ -10,9 +10,11 @@ from .context import (
     as_of_flag,
     compiled,
     db_option,
+    engine_option,
     out_flag,
     param_option,
     resolve,
+    target_option,
 )
 from .exits import reporting
 
@@ -23,13 +25,17 @@ from .exits import reporting
 @as_of_flag()
 @param_option
 @db_option
-def explain(segment, file, as_of, params, database):
+@engine_option
+@target_option
+def explain(segment, file, as_of, params, database, engine, target):
     """Show how many entities pass each condition of SEGMENT."""
     from ..explain import explain as explain_segment
 
     with reporting():
-        ctx = resolve(file, params, command="explain", as_of=as_of, database=database)
-        funnel = explain_segment(ctx.path, segment, ctx.as_of, ctx.params, ctx.database)
+        ctx = resolve(file, params, command="explain", as_of=as_of, database=database,
+                      engine=engine, target=target)
+        funnel = explain_segment(ctx.path, segment, ctx.as_of, ctx.params, ctx.database,
+                                 ctx.engine, ctx.engine_options)
         steps = table(("#", "right"), "condition", ("pass alone", "right"),
                       ("remaining", "right"), ("share", "right"),
                       title=f"{segment} · as_of {ctx.as_of} · {funnel.entities:,} entities")
@@ -48,16 +54,20 @@ def explain(segment, file, as_of, params, database):
 @out_flag("Write every pair (segment, segment, both, either, jaccard) to a CSV file.")
 @param_option
 @db_option
-def overlap(file, as_of, segments, limit, out_path, params, database):
+@engine_option
+@target_option
+def overlap(file, as_of, segments, limit, out_path, params, database, engine, target):
     """How much segments overlap: members in both, and the Jaccard index, for every pair."""
     from .. import api
     from ..expectations import overlaps
     from ..outputs import write_text_atomically
 
     with reporting():
-        ctx = resolve(file, params, command="overlap", as_of=as_of, database=database)
+        ctx = resolve(file, params, command="overlap", as_of=as_of, database=database,
+                      engine=engine, target=target)
         evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments) or None, ctx.params,
-                                  ctx.database)
+                                  ctx.database, engine=ctx.engine,
+                                  engine_options=ctx.engine_options)
         pairs = sorted(overlaps(evaluation), key=lambda p: (-p.jaccard, p.first, p.second))
         rows = table("segment", "segment", ("both", "right"), ("either", "right"),
                      ("jaccard", "right"),
@@ -80,7 +90,9 @@ def overlap(file, as_of, segments, limit, out_path, params, database):
 @click.option("--kpi", "-k", "chosen_kpis", multiple=True, help="Only these KPIs.")
 @param_option
 @db_option
-def kpis(file, as_of, segments, chosen_kpis, params, database):
+@engine_option
+@target_option
+def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target):
     """KPIs per segment and per segmentation bucket, with their index against everyone."""
     from segl.compiler.api import did_you_mean
 
@@ -88,9 +100,11 @@ def kpis(file, as_of, segments, chosen_kpis, params, database):
     from ..kpis import kpi_table
 
     with reporting():
-        ctx = resolve(file, params, command="kpis", as_of=as_of, database=database)
+        ctx = resolve(file, params, command="kpis", as_of=as_of, database=database,
+                      engine=engine, target=target)
         evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments) or None, ctx.params,
-                                  ctx.database, kpis=True)
+                                  ctx.database, kpis=True, engine=ctx.engine,
+                                  engine_options=ctx.engine_options)
         model = evaluation.compilation.model
         shares = evaluation.plan.shares
         if not model.kpis and not shares:
@@ -134,13 +148,17 @@ def kpis(file, as_of, segments, chosen_kpis, params, database):
 @as_of_flag()
 @param_option
 @db_option
-def persona(name, file, as_of, params, database):
+@engine_option
+@target_option
+def persona(name, file, as_of, params, database, engine, target):
     """Check persona NAME against its segment and the data, and print its factsheet."""
     from ..personas import persona_report
 
     with reporting():
-        ctx = resolve(file, params, command="persona", as_of=as_of, database=database)
-        report = persona_report(ctx.path, name, ctx.as_of, ctx.params, ctx.database)
+        ctx = resolve(file, params, command="persona", as_of=as_of, database=database,
+                      engine=engine, target=target)
+        report = persona_report(ctx.path, name, ctx.as_of, ctx.params, ctx.database,
+                                engine=ctx.engine, engine_options=ctx.engine_options)
         p = report.persona
         out = console()
         out.print(f"[bold]{p.label or p.name}[/bold] · persona of segment {p.segment}")

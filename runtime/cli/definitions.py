@@ -15,12 +15,15 @@ from .context import (
     check_dialect,
     compiled,
     db_option,
+    engine_option,
+    engine_options,
     entry_files,
     evaluation_date,
     out_flag,
     param_option,
     parse_params,
     single_file,
+    target_option,
 )
 from .exits import fail, reporting
 
@@ -36,11 +39,14 @@ if TYPE_CHECKING:
 @click.option("--data", "evaluate_data", is_flag=True,
               help="Also evaluate the segments and check their `expect` clauses.")
 @as_of_flag("Evaluation date for --data.")
-def check(files, params, database, no_data, evaluate_data, as_of):
+@engine_option
+@target_option
+def check(files, params, database, no_data, evaluate_data, as_of, engine, target):
     """Check definitions (and that the data matches them)."""
     from segl.compiler.api import compile_file
 
     with reporting():
+        options = engine_options(engine, target)
         chosen, project = entry_files(files)
         values = parse_params(params, project)
         failed, usage_only = False, True
@@ -66,19 +72,20 @@ def check(files, params, database, no_data, evaluate_data, as_of):
                       count(len(model.events) + len(model.lookups) + 1, "source")]
             show(f"{file}: ok ({', '.join(parts)})")
             if evaluate_data and not no_data and \
-                    not _expectations(file, as_of, project, values, database):
+                    not _expectations(file, as_of, project, values, database, engine, options):
                 failed, usage_only = True, False
         if failed:
             raise fail(usage_only)
 
 
-def _expectations(file, as_of, project, values, database) -> bool:
-    """Evaluate and print every `expect` clause; whether all hold."""
+def _expectations(file, as_of, project, values, database, engine, options) -> bool:
+    """Evaluate (on `engine`) and print every `expect` clause; whether all hold."""
     from .. import api
     from ..expectations import check_expectations
 
     when = evaluation_date(as_of, project, "check --data")
-    evaluation = api.evaluate(file, when, None, values, database or project.database)
+    evaluation = api.evaluate(file, when, None, values, database or project.database,
+                              engine=engine, engine_options=options)
     outcomes = check_expectations(evaluation)
     for outcome in outcomes:
         stream = sys.stdout if outcome.passed else sys.stderr

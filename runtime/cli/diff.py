@@ -14,10 +14,13 @@ from .context import (
     as_of_flag,
     check_dialect,
     db_option,
+    engine_option,
+    engine_options,
     evaluation_date,
     out_flag,
     param_option,
     parse_params,
+    target_option,
 )
 from .exits import Exit, ExitCode, reporting
 
@@ -25,7 +28,8 @@ from .exits import Exit, ExitCode, reporting
 @click.command(name="diff")
 @click.argument("revisions_and_files", nargs=-1, required=True, metavar="BASE [HEAD] [FILE…]")
 @click.option("--data", "with_data", is_flag=True,
-              help="Evaluate both versions on DuckDB: members before, after, joined, left.")
+              help="Evaluate both versions (on DuckDB, or --engine E): members before, after, "
+                   "joined, left.")
 @as_of_flag("Evaluation date for --data and the compiled SQL (default: segl.toml, "
             "else today).")
 @click.option("--dialect", "-d", help="Dialect of the compiled SQL diff (default: segl.toml, "
@@ -40,8 +44,10 @@ from .exits import Exit, ExitCode, reporting
 @out_flag("Write the report to this file.")
 @param_option
 @db_option
+@engine_option
+@target_option
 def diff_command(revisions_and_files, with_data, as_of, dialect, fmt, by, examples, out_path,
-                 params, database):
+                 params, database, engine, target):
     """What a change does: objects added, removed and changed, narrower or wider, the SQL,
     and with --data the members who join and leave.
 
@@ -64,12 +70,14 @@ def diff_command(revisions_and_files, with_data, as_of, dialect, fmt, by, exampl
         project = find_project(Path.cwd())
         if by and not with_data:
             raise UsageError("--by needs --data")
+        options = engine_options(engine, target)
         when = evaluation_date(as_of, project, "diff")
         request = diffing.DiffRequest(
             base=base, head=head, files=tuple(rest), data=with_data, as_of=when,
             dialect=check_dialect(dialect or project.dialect), by=by, examples=examples,
             params=parse_params(params, project), database=database or project.database,
-            entry=tuple(project.entry) if not both_paths else ())
+            entry=tuple(project.entry) if not both_paths else (), engine=engine,
+            engine_options=options)
         if with_data:
             with status("Compiling and evaluating both versions…"):
                 report = diffing.build_report(request)
