@@ -8,7 +8,15 @@ from datetime import date
 import click
 
 from .console import console
-from .context import compiled, param_option, parse_params, single_file
+from .context import (
+    compiled,
+    engine_option,
+    engine_options,
+    param_option,
+    parse_params,
+    single_file,
+    target_option,
+)
 from .exits import Exit, ExitCode, reporting
 
 
@@ -16,16 +24,20 @@ from .exits import Exit, ExitCode, reporting
 @click.argument("file", required=False, type=click.Path())
 @click.option("--name", "-k", "names", multiple=True, help="Only these tests.")
 @param_option
-def test_command(file, names, params):
+@engine_option
+@target_option
+def test_command(file, names, params, engine, target):
     """Run the `test` blocks: fixture rows in, expected members out."""
     from ..language_tests import run_tests
 
     with reporting():
+        options = engine_options(engine, target)
         path, project = single_file(file)
         compilation = compiled(path, parse_params(params, project))
         default_as_of = project.as_of if project.as_of not in ("today", "param") else None
         results = run_tests(compilation, list(names),
-                            date.fromisoformat(default_as_of) if default_as_of else None)
+                            date.fromisoformat(default_as_of) if default_as_of else None,
+                            engine, options)
         out = console()
         for result in results:
             out.print(("PASS " if result.passed else "FAIL ") + result.name)
