@@ -22,7 +22,8 @@ from sqlglot import exp
 from . import sql
 from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
-from .engines import engine_module, run_members
+from .engines import engine_module
+from .engines.members import members_table
 from .errors import DataError
 from .sources import (
     DuckDBSchemas,
@@ -142,18 +143,8 @@ def evaluate(
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
         check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-        if engine == "duckdb":
-            result = duckdb_engine.run_query(connection, query, plan.key, list(plan.outputs),
-                                             list(plan.segmentations))
-        else:
-            frame = run_members(engine, compilation, plan, when, connection=connection,
-                                **(engine_options or {}))
-            from .engines.loading import duckdb_output_types  # (imports Polars)
-
-            types = duckdb_output_types(plan, when, connection)
-            result = duckdb_engine.load_members(connection, frame, plan.key,
-                                                list(plan.outputs), list(plan.segmentations),
-                                                types)
+        result = members_table(engine, compilation, plan, when, connection, engine_options,
+                               query)
     # Every declared bucket, in declaration order, an empty one with 0 (GROUP BY omits it).
     buckets = {name: {b.name: result.buckets.get(name, {}).get(b.name, 0)
                       for b in model.segmentations[name].buckets}

@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from segl.compiler.api import (
-    AsOf,
     Compilation,
     Location,
     Model,
@@ -21,14 +20,14 @@ from segl.compiler.api import (
     Type,
     member_outputs,
     plan_for,
-    query_for_plan,
     require_allowed,
 )
 from sqlglot import exp
 
 from . import sql
 from .engines import duckdb as duckdb_engine
-from .engines import engine_module, run_members
+from .engines import engine_module
+from .engines.members import members_table
 
 _DUCKDB_TYPES = {Type.INT: "BIGINT", Type.DECIMAL: "DECIMAL(38, 9)", Type.FLOAT: "DOUBLE",
                  Type.TEXT: "VARCHAR", Type.BOOL: "BOOLEAN", Type.DATE: "DATE",
@@ -73,18 +72,8 @@ def run_test(compilation: Compilation, model: Model, test: Test, default_as_of: 
         targets = list(dict.fromkeys(e.segment for e in test.expects))
         plan = plan_for(fixture, targets)
         when = test.as_of or default_as_of
-        if engine == "duckdb":
-            query = query_for_plan(plan, "duckdb", AsOf("date", when))
-            result = duckdb_engine.run_query(connection, query, plan.key, list(plan.outputs),
-                                             list(plan.segmentations))
-        else:
-            from .engines.loading import duckdb_output_types
-
-            frame = run_members(engine, replace(compilation, model=fixture), plan, when,
-                                connection=connection, **(engine_options or {}))
-            result = duckdb_engine.load_members(
-                connection, frame, plan.key, list(plan.outputs), list(plan.segmentations),
-                duckdb_output_types(plan, when, connection))
+        result = members_table(engine, replace(compilation, model=fixture), plan, when,
+                               connection, engine_options)
     failures = []
     for expect in test.expects:
         column = sql.col(expect.segment)
