@@ -19,6 +19,8 @@ from . import kpi_sql
 from . import lexicon as lexicon
 from . import model as m
 from .buckets import check_segmentations
+from .codes import Code as Code  # the diagnostic codes, for the runtime
+from .codes import explain, lookup
 from .diagnostics import CODES as CODES
 from .diagnostics import CompileError as CompileError
 from .diagnostics import Diagnostic as Diagnostic
@@ -181,10 +183,10 @@ def compile_file(
     try:
         source = SourceFile.read(path)
     except OSError as exc:
-        diagnostic = error("E104", f"cannot read `{path}`: {exc.strerror}", None)
+        diagnostic = error(Code.E104, f"cannot read `{path}`: {exc.strerror}", None)
         return Compilation(str(path), None, [diagnostic])
     except UnicodeDecodeError:
-        diagnostic = error("E104", f"`{path}` is not UTF-8 text", None)
+        diagnostic = error(Code.E104, f"`{path}` is not UTF-8 text", None)
         return Compilation(str(path), None, [diagnostic])
     return compile_source(source, params, schema_provider)
 
@@ -241,7 +243,7 @@ def select_segments(model: m.Model, names: list[str] | None) -> list[str]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise CompileError([
-            error("E101", f"unknown segment `{name}`", None,
+            error(Code.E101, f"unknown segment `{name}`", None,
                   did_you_mean(name, known) or f"segments are: {', '.join(known) or 'none'}")
             for name in unknown
         ])
@@ -381,6 +383,13 @@ def symbol_index(compilation: Compilation) -> SymbolIndex:
     """Every definition and every written name of the compiled files: where a name is
     defined and used, what a file declares, what a rename changes (compiler/symbols.py)."""
     return build_index(compilation.files, compilation.model)
+
+
+def explain_code(text: str) -> str | None:
+    """What `segl check --explain CODE` prints for the code a user typed (`e108` too), or
+    None when no such code is declared."""
+    code = lookup(text)
+    return explain(code) if code is not None else None
 
 
 def builtin_functions() -> dict[str, str]:

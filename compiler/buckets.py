@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import ir
 from . import model as m
+from .codes import Code
 from .diagnostics import Diagnostic, warning
 
 MAX_BUCKETS = 7  # the segmentation literature's advice: 3 to 7 groups
@@ -30,7 +31,7 @@ def too_many_buckets(segmentation: m.Segmentation) -> list[Diagnostic]:
     if len(segmentation.buckets) <= MAX_BUCKETS or segmentation.tiers:
         return []
     return [warning(
-        "W202", f"segmentation `{segmentation.name}` has {len(segmentation.buckets)} "
+        Code.W202, f"segmentation `{segmentation.name}` has {len(segmentation.buckets)} "
         f"buckets", segmentation.span,
         f"3 to {MAX_BUCKETS} groups stay distinct and actionable; merge some buckets",
     )]
@@ -44,7 +45,7 @@ def unreachable_buckets(segmentation: m.Segmentation, model: m.Model) -> list[Di
         for earlier in buckets[:index]:
             if implies(bucket.condition, earlier.condition, model):
                 found.append(warning(
-                    "W201", f"bucket `{bucket.name}` can never match: every entity it "
+                    Code.W201, f"bucket `{bucket.name}` can never match: every entity it "
                     f"would take is taken first by `{earlier.name}`", bucket.span,
                     f"move it above `{earlier.name}`, or remove it",
                 ))

@@ -1,52 +1,23 @@
-"""Diagnostics: error codes, severities, hints, "did you mean", and rendering with carets."""
+"""Diagnostics: a code, a message, hints, "did you mean", and rendering with carets.
+
+The codes and severities are declared in compiler/codes/ (re-exported here)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from .codes import DECLARED, Code, Severity
 from .source import Span
 
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"  # `segl lint` findings worth knowing that need no change
-
-
-# Every code a user can see, with a one-line meaning; docs/errors.md lists them too.
-CODES: dict[str, str] = {
-    "E001": "syntax error",
-    "E002": "invalid literal",
-    "E101": "unknown name",
-    "E102": "duplicate definition",
-    "E103": "circular definition",
-    "E104": "import not found or unreadable",
-    "E105": "name shadows a column",
-    "E106": "missing or duplicate entity",
-    "E107": "invalid source declaration",
-    "E108": "aggregate misuse",
-    "E109": "unknown function",
-    "E110": "wrong number of arguments",
-    "E111": "window misuse",
-    "E201": "type mismatch",
-    "E202": "predicate is not boolean",
-    "E301": "construct not expressible in the target dialect or engine",
-    "E401": "invalid parameter override",
-    "E501": "a blank or placeholder purpose",
-    "E502": "`allow` without a purpose",
-    "E503": "`allow` names a column that is not personal data",
-    "E504": "an output carries personal data its object does not allow",
-    "W201": "a segmentation bucket that can never match",
-    "W202": "a segmentation with more than 7 buckets",
-}
+# Titles of the compiler's codes (E…, W…), for outputs that name a compile error.
+CODES: dict[str, str] = {code: d.title for code, d in DECLARED.items() if not code.startswith("L")}
 
 
 @dataclass(frozen=True)
 class Diagnostic:
-    code: str
+    code: Code
     severity: Severity
     message: str
     span: Span | None
@@ -84,11 +55,11 @@ def _excerpt(span: Span) -> list[str]:
     return [gutter + source_line, caret]
 
 
-def error(code: str, message: str, span: Span | None, *hints: str) -> Diagnostic:
+def error(code: Code, message: str, span: Span | None, *hints: str) -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, span, tuple(h for h in hints if h))
 
 
-def warning(code: str, message: str, span: Span | None, *hints: str) -> Diagnostic:
+def warning(code: Code, message: str, span: Span | None, *hints: str) -> Diagnostic:
     return Diagnostic(code, Severity.WARNING, message, span, tuple(h for h in hints if h))
 
 
@@ -106,3 +77,7 @@ class CompileError(Exception):
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
         super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+__all__ = ["CODES", "Code", "CompileError", "Diagnostic", "Severity", "did_you_mean", "error",
+           "warning"]

@@ -23,6 +23,7 @@ from lark.exceptions import (
 from segl.grammar import grammar_text
 
 from . import nodes as n
+from .codes import Code
 from .diagnostics import Diagnostic, error
 from .names import name_problem
 from .source import SourceFile
@@ -152,14 +153,14 @@ def _syntax_error(
     if isinstance(exc, UnexpectedCharacters):
         char = source.text[offset : offset + 1]
         span = source.span(offset, offset + 1)
-        return error("E001", f"unexpected character `{char}`", span, _character_hint(char))
+        return error(Code.E001, f"unexpected character `{char}`", span, _character_hint(char))
     if isinstance(exc, UnexpectedEOF) or (
         isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
     ):
         end = len(_strip_trailing_comments(source.text[:piece_end]))
         span = source.span(max(0, end - 1), end)
         expected = _expected(getattr(exc, "expected", set()))
-        return error("E001", "unexpected end of declaration", span, f"expected {expected}")
+        return error(Code.E001, "unexpected end of declaration", span, f"expected {expected}")
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
     start = token.start_pos + piece_start
@@ -172,7 +173,7 @@ def _syntax_error(
         hint = "a window follows an aggregate: `count(orders) in last 90 days`"
     if token.type in ("TYPE_NAME", "TIME_UNIT", "COLUMN_TAG", "RANK_DIRECTION", "DISTINCT"):
         hint += f"; `{token}` is a reserved word: write `` `{token}` `` to use it as a name"
-    return error("E001", f"unexpected `{token}`", span, hint)
+    return error(Code.E001, f"unexpected `{token}`", span, hint)
 
 
 def _character_hint(char: str) -> str:
@@ -262,14 +263,14 @@ class AstBuilder(Transformer):
             text = text[1:-1]
             problem = name_problem(text)
             if problem:
-                raise _LiteralError(error("E002", problem, self._tok_span(token),
+                raise _LiteralError(error(Code.E002, problem, self._tok_span(token),
                                           "a backquoted name holds printable characters only"))
         return n.Ident(text, span=self._tok_span(token))
 
     def string(self, meta, children):
         value = _unquote(children[0])
         if "\0" in value:  # (PostgreSQL's text holds no NUL: no engine gets one)
-            raise _LiteralError(error("E002", "a string holds a NUL byte", self._span(meta),
+            raise _LiteralError(error(Code.E002, "a string holds a NUL byte", self._span(meta),
                                       "remove it; text values cannot hold NUL"))
         return n.Literal(value, "string", span=self._span(meta))
 
@@ -284,7 +285,7 @@ class AstBuilder(Transformer):
             value = date.fromisoformat(text)
         except ValueError:
             raise _LiteralError(
-                error("E002", f"`{text}` is not a valid date", self._span(meta),
+                error(Code.E002, f"`{text}` is not a valid date", self._span(meta),
                       "dates are written YYYY-MM-DD with a real month and day")
             ) from None
         return n.Literal(value, "date", span=self._span(meta))
@@ -295,7 +296,7 @@ class AstBuilder(Transformer):
             value = datetime.fromisoformat(text)
         except ValueError:
             raise _LiteralError(
-                error("E002", f"`{text}` is not a valid timestamp", self._span(meta),
+                error(Code.E002, f"`{text}` is not a valid timestamp", self._span(meta),
                       "timestamps are written YYYY-MM-DDTHH:MM[:SS]")
             ) from None
         return n.Literal(value, "timestamp", span=self._span(meta))
@@ -309,7 +310,8 @@ class AstBuilder(Transformer):
     def duration(self, meta, children):
         amount, unit = children
         if "." in str(amount):
-            raise _LiteralError(error("E002", "a duration needs a whole number", self._span(meta)))
+            raise _LiteralError(error(Code.E002, "a duration needs a whole number",
+                                      self._span(meta)))
         return n.Duration(int(str(amount)), _UNITS[str(unit)], span=self._span(meta))
 
     # ---- references
@@ -495,7 +497,7 @@ class AstBuilder(Transformer):
                 continue
             if key in props:
                 self.diagnostics.append(
-                    error("E102", f"`{key}` is given twice in segment `{name.text}`", span,
+                    error(Code.E102, f"`{key}` is given twice in segment `{name.text}`", span,
                           "keep one; combine conditions in one `where` with `and`")
                 )
                 continue
@@ -579,7 +581,7 @@ class AstBuilder(Transformer):
             clause = item[1] if isinstance(item, tuple) else item
             if key in clauses:
                 self.diagnostics.append(
-                    error("E102", f"`{key}` is given twice in persona `{name.text}`",
+                    error(Code.E102, f"`{key}` is given twice in persona `{name.text}`",
                           clause.span, f"keep one `{key}`"))
                 continue
             clauses[key] = clause

@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from . import formatter, ir
 from . import model as m
+from .codes import Code
 from .diagnostics import CompileError, Diagnostic, error
 from .plan import ranked_expressions
 from .source import Span
@@ -32,7 +33,7 @@ from .source import Span
 PERSONAL_TAGS = ("pii", "sensitive")
 
 # The code of a refused output: commands exit 2 with it (docs/privacy.md).
-REFUSED = "E504"
+REFUSED = Code.E504
 
 # ---------------------------------------------------------------- purposes
 

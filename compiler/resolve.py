@@ -18,6 +18,7 @@ from pathlib import Path
 from . import ir
 from . import model as m
 from . import nodes as n
+from .codes import Code
 from .diagnostics import Diagnostic, did_you_mean, error
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .names import character_problem, parse_table_name
@@ -76,7 +77,7 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
                 target = library_path(decl.path)
                 if target is None:
                     diagnostics.append(error(
-                        "E104", f"no standard library file `{decl.path}`", decl.span,
+                        Code.E104, f"no standard library file `{decl.path}`", decl.span,
                         did_you_mean(decl.path, library_names()) or
                         f"the standard library has: {', '.join(library_names())}"))
                     continue
@@ -85,7 +86,7 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
             if target in stack or target == key:
                 chain = " -> ".join(p.name for p in (*stack, key, target))
                 diagnostics.append(
-                    error("E103", f"circular import: {chain}", decl.span,
+                    error(Code.E103, f"circular import: {chain}", decl.span,
                           "move the shared declarations into a file both can import")
                 )
                 continue
@@ -96,7 +97,7 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
                 imported = SourceFile(_display_path(target), text)
             except OSError as exc:
                 diagnostics.append(
-                    error("E104", f"cannot read imported file `{decl.path}`: {exc.strerror}",
+                    error(Code.E104, f"cannot read imported file `{decl.path}`: {exc.strerror}",
                           decl.span, "import paths are relative to the importing file")
                 )
                 continue
@@ -199,7 +200,7 @@ class _Resolver:
                 source = self.files[-1].source
                 span = source.span(0, min(1, len(source.text)))
             if "entity" not in {k for k, _ in self.declared.values()} and not self.failed_names:
-                self.error("E106", "no `entity` is declared", span,
+                self.error(Code.E106, "no `entity` is declared", span,
                            'declare the table segments select from, e.g. '
                            'entity customer from parquet "customers.parquet" key customer_id')
             return None
@@ -258,7 +259,7 @@ class _Resolver:
                 if name.text in self.declared else \
                 f"`{name.text}` and the {first_kind} `{same}` differ only in case"
             diagnostic = error(
-                "E102", message, name.span,
+                Code.E102, message, name.span,
                 "every entity, table, parameter, feature and segment needs its own name"
                 + ("" if name.text in self.declared else
                    "; SQL engines do not tell names apart by case"),
@@ -273,7 +274,7 @@ class _Resolver:
         self.declared_folded[name.text.casefold()] = name.text
         if isinstance(decl, n.Entity):
             if self.entity_decl is not None:
-                self.error("E106", "a project has exactly one entity", name.span,
+                self.error(Code.E106, "a project has exactly one entity", name.span,
                            f"`{self.entity_decl.name.text}` is the entity; "
                            "declare other tables as `events` or `lookup`")
                 return
@@ -301,7 +302,7 @@ class _Resolver:
     def resolve_params(self) -> None:
         for name in self.overrides:
             if name not in self.param_decls:
-                self.error("E401", f"unknown parameter `{name}` (set with --param or in "
+                self.error(Code.E401, f"unknown parameter `{name}` (set with --param or in "
                            "segl.toml)", None,
                            did_you_mean(name, self.param_decls) or
                            "declare it with `param NAME = default`")
@@ -311,8 +312,9 @@ class _Resolver:
             if name in self.overrides:
                 parsed = _parse_override(self.overrides[name], literal)
                 if parsed is None:
-                    self.error("E401", f"parameter `{name}` expects {literal.type.with_article}, "
-                               f"got `{self.overrides[name]}`", decl.span,
+                    self.error(Code.E401, f"parameter `{name}` expects "
+                               f"{literal.type.with_article}, got `{self.overrides[name]}`",
+                               decl.span,
                                f"the default is {decl.value.span.text if decl.value.span else ''}")
                 else:
                     literal = parsed
@@ -344,11 +346,11 @@ class _Resolver:
         columns: dict[str, m.ColumnInfo] = {}
         for column in decl.columns:
             if column.name.text in columns:
-                self.error("E102", f"column `{column.name.text}` is declared twice in "
+                self.error(Code.E102, f"column `{column.name.text}` is declared twice in "
                            f"`{decl.name.text}`", column.name.span)
                 continue
             if "consent" in column.tags and column.type_name != "bool":
-                self.error("E201", f"consent column `{column.name.text}` is {column.type_name}; "
+                self.error(Code.E201, f"consent column `{column.name.text}` is {column.type_name}; "
                            "a consent column must be bool", column.span,
                            "declare it `bool consent`: true when the customer consented")
             columns[column.name.text] = m.ColumnInfo(
@@ -387,7 +389,7 @@ class _Resolver:
             parts = parse_table_name(loc.target)
             if parts is None:
                 shown = "the text" if character_problem(loc.target, "") else f"`{loc.target}`"
-                self.error("E107", f"{shown} is not a table name", loc.span,
+                self.error(Code.E107, f"{shown} is not a table name", loc.span,
                            "write a table as [catalog.]schema.table, each part a name; "
                            "put a part with other characters in backquotes: "
                            'table "crm.`web orders`"')
@@ -395,7 +397,7 @@ class _Resolver:
             return m.Location("table", loc.target, None, loc.span, parts)
         problem = character_problem(loc.target, f"the {loc.kind} path")
         if problem:
-            self.error("E107", problem, loc.span,
+            self.error(Code.E107, problem, loc.span,
                        "write the path without control characters")
             return m.Location(loc.kind, loc.target, None, loc.span)
         target = Path(loc.target)
@@ -412,13 +414,13 @@ class _Resolver:
             else:
                 via = self.events_decls.get(decl.link.via.text)
                 if via is None:
-                    self.error("E101", f"unknown events table `{decl.link.via.text}`",
+                    self.error(Code.E101, f"unknown events table `{decl.link.via.text}`",
                                decl.link.via.span,
                                did_you_mean(decl.link.via.text, self.events_decls)
                                or "`through` names another events table")
                     self.broken.add(name)
                 elif not isinstance(via.link, n.KeyLink):
-                    self.error("E107", "`through` must name an events table that has the "
+                    self.error(Code.E107, "`through` must name an events table that has the "
                                "entity key itself", decl.link.via.span)
                     self.broken.add(name)
                 else:
@@ -431,7 +433,7 @@ class _Resolver:
                 if column is not None and column.type not in (
                     ir.Type.DATE, ir.Type.TIMESTAMP, ir.Type.ANY
                 ):
-                    self.error("E201", f"the time column `{column.name}` of `{name}` is "
+                    self.error(Code.E201, f"the time column `{column.name}` of `{name}` is "
                                f"{column.type.with_article}; it must be a date or timestamp",
                                decl.time_column.span)
                     self.broken.add(name)
@@ -440,7 +442,7 @@ class _Resolver:
             self.require_column(table, table.key, decl.key.span)
             owner = self.tables.get(decl.owner.text)
             if owner is None:
-                self.error("E101", f"unknown table `{decl.owner.text}`", decl.owner.span,
+                self.error(Code.E101, f"unknown table `{decl.owner.text}`", decl.owner.span,
                            did_you_mean(decl.owner.text, self.tables))
                 self.broken.add(name)
             else:
@@ -451,7 +453,7 @@ class _Resolver:
             owner = self.lookup_decls[name].owner.text
             while owner in self.lookup_decls:
                 if owner in seen:
-                    self.error("E103", f"lookup `{name}` hangs off itself",
+                    self.error(Code.E103, f"lookup `{name}` hangs off itself",
                                self.lookup_decls[name].owner.span)
                     self.broken.add(name)
                     break
@@ -463,7 +465,7 @@ class _Resolver:
             return
         if not self.schema_known.get(table.name):
             return  # columns are checked against the data when it is read
-        self.error("E101", f"table `{table.name}` has no column `{column}`", span,
+        self.error(Code.E101, f"table `{table.name}` has no column `{column}`", span,
                    did_you_mean(column, [c.name for c in table.columns]))
 
     # ---- features and segments
@@ -500,7 +502,7 @@ class _Resolver:
             parent = decl.extends.text
             if parent not in self.segment_decls:
                 if parent not in self.failed_names:
-                    self.error("E101", f"unknown segment `{parent}`", decl.extends.span,
+                    self.error(Code.E101, f"unknown segment `{parent}`", decl.extends.span,
                                did_you_mean(parent, self.segment_decls))
                 ok = False
             elif self.resolve_segment(parent) is None:
@@ -515,7 +517,7 @@ class _Resolver:
             else:
                 conditions.extend(ir.conjuncts(where))
         elif decl.extends is None:
-            self.error("E107", f"segment `{name}` has no `where` condition", decl.name.span,
+            self.error(Code.E107, f"segment `{name}` has no `where` condition", decl.name.span,
                        "add `where <condition>`, or `extends <segment>` to narrow another one")
             ok = False
         self.in_progress.pop()
@@ -526,13 +528,13 @@ class _Resolver:
         for expectation in decl.expectations:
             other = expectation.other.text if expectation.other else None
             if other is not None and other not in self.segment_decls:
-                self.error("E101", f"unknown segment `{other}`", expectation.other.span,
+                self.error(Code.E101, f"unknown segment `{other}`", expectation.other.span,
                            did_you_mean(other, self.segment_decls))
                 ok = False
                 continue
             percent = expectation.value.value
             if expectation.kind in ("share", "overlap") and not 0 <= percent <= 100:
-                self.error("E002", "a percentage must be between 0 and 100",
+                self.error(Code.E002, "a percentage must be between 0 and 100",
                            expectation.value.span)
                 ok = False
                 continue
@@ -561,7 +563,7 @@ class _Resolver:
         ok = True
         for bucket in (*decl.buckets, decl.otherwise):
             if bucket.name.text in seen:
-                self.error("E102", f"bucket `{bucket.name.text}` appears twice in segmentation "
+                self.error(Code.E102, f"bucket `{bucket.name.text}` appears twice in segmentation "
                            f"`{decl.name.text}`", bucket.name.span,
                            "give each bucket its own name")
                 ok = False
@@ -602,7 +604,7 @@ class _Resolver:
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True
         if decl.segment.text not in self.segments:
-            self.error("E101", f"unknown segment `{decl.segment.text}`", decl.segment.span,
+            self.error(Code.E101, f"unknown segment `{decl.segment.text}`", decl.segment.span,
                        did_you_mean(decl.segment.text, self.segments))
             ok = False
         entity = self.tables[self.entity_decl.name.text]
@@ -611,18 +613,18 @@ class _Resolver:
         for field_ in decl.fields:
             name = field_.name.text
             if name in text or name in profile:
-                self.error("E102", f"`{name}` is given twice in persona `{decl.name.text}`",
+                self.error(Code.E102, f"`{name}` is given twice in persona `{decl.name.text}`",
                            field_.name.span)
                 ok = False
             elif name in m.PERSONA_TEXT_FIELDS:
                 value = field_.value
                 text[name] = value if isinstance(value, tuple) else value.value
             elif isinstance(field_.value, tuple):
-                self.error("E002", f"`{name}` is a profile value: one value, not a list",
+                self.error(Code.E002, f"`{name}` is a profile value: one value, not a list",
                            field_.span, f"lists are for: {', '.join(m.PERSONA_TEXT_FIELDS)}")
                 ok = False
             elif entity.column(name) is None and name not in self.features:
-                self.error("E101", f"`{name}` is neither a persona field nor a column or "
+                self.error(Code.E101, f"`{name}` is neither a persona field nor a column or "
                            f"feature of `{entity.name}`", field_.name.span,
                            did_you_mean(name, [*m.PERSONA_TEXT_FIELDS, *self.features,
                                                *(c.name for c in entity.columns)]))
@@ -643,7 +645,7 @@ class _Resolver:
             return None
         loose = _outside_totals(expr)
         if loose is not None:
-            self.error("E108", "a KPI measures a group of entities, so every value in it must "
+            self.error(Code.E108, "a KPI measures a group of entities, so every value in it must "
                        "be aggregated", loose.span,
                        "e.g. `avg(age)`, `sum(orders.amount)`, `count(customer_id)`")
             return None
@@ -661,13 +663,13 @@ class _Resolver:
             if problem is None:
                 purpose = decl.purpose.text
             else:
-                self.error("E501", problem, decl.purpose.span,
+                self.error(Code.E501, problem, decl.purpose.span,
                            'write why this personal data is needed, e.g. `purpose "Keep '
                            'minors out of marketing, as the law requires"`')
         if decl.allow is None:
             return purpose, ()
         if decl.purpose is None:
-            self.error("E502", f"`allow` in `{decl.name.text}` needs a `purpose`: why its "
+            self.error(Code.E502, f"`allow` in `{decl.name.text}` needs a `purpose`: why its "
                        "outputs carry this personal data", decl.allow.span,
                        'declare `purpose "…"` before `allow (…)`')
         allowed = []
@@ -683,21 +685,21 @@ class _Resolver:
         if isinstance(ref, n.QualifiedRef):
             table = self.tables.get(ref.table.text)
             if table is None:
-                self.error("E101", f"unknown table `{ref.table.text}`", ref.table.span,
+                self.error(Code.E101, f"unknown table `{ref.table.text}`", ref.table.span,
                            did_you_mean(ref.table.text, self.tables))
                 return None
             column_name = ref.column.text
         else:
             table, column_name = entity, ref.name.text
         if table.column(column_name) is None and self.schema_known.get(table.name):
-            self.error("E101", f"table `{table.name}` has no column `{column_name}`", ref.span,
+            self.error(Code.E101, f"table `{table.name}` has no column `{column_name}`", ref.span,
                        did_you_mean(column_name, [c.name for c in table.columns]) or
                        "name an entity column, or another table's as `table.column`")
             return None
         column = personal_column(self.tables.get, table.name, column_name)
         if column is None:
             shown = column_name if table is entity else f"{table.name}.{column_name}"
-            self.error("E503", f"`{shown}` is not personal data: there is nothing to allow",
+            self.error(Code.E503, f"`{shown}` is not personal data: there is nothing to allow",
                        ref.span, "`allow` names columns declared `pii` or `sensitive`, and "
                        "columns of a lookup joined through one; remove it")
             return None
@@ -711,12 +713,12 @@ class _Resolver:
             aggregate = self.aggregate(node, _Scope())
             return self.kpi_total(aggregate) if aggregate is not None else None
         if node.filter is not None or node.distinct or name not in _GROUP_FUNCTIONS:
-            self.error("E108", f"`{name}` over the entities of a group takes one value per "
+            self.error(Code.E108, f"`{name}` over the entities of a group takes one value per "
                        "entity, without `where` or `distinct`", node.span,
                        "sum, count, avg, min and max aggregate a feature or a column")
             return None
         if len(node.args) != 1:
-            self.error("E110", f"`{name}` takes one argument, got {len(node.args)}", node.span)
+            self.error(Code.E110, f"`{name}` takes one argument, got {len(node.args)}", node.span)
             return None
         value = self.expr(node.args[0], _Scope())
         return ir.Total(name, value, span=node.span) if value is not None else None
@@ -727,7 +729,7 @@ class _Resolver:
         span = aggregate.span
         if aggregate.func in ("first", "last", "most_frequent") or aggregate.distinct:
             what = "count(distinct …)" if aggregate.distinct else aggregate.func
-            self.error("E108", f"`{what}` does not add up over a group of entities", span,
+            self.error(Code.E108, f"`{what}` does not add up over a group of entities", span,
                        "define it as a feature, then aggregate the feature in the KPI")
             return None
         if aggregate.func in ("count", "sum"):
@@ -745,14 +747,14 @@ class _Resolver:
         for block in decl.rows:
             table = self.tables.get(block.table.text)
             if table is None:
-                self.error("E101", f"unknown table `{block.table.text}`", block.table.span,
+                self.error(Code.E101, f"unknown table `{block.table.text}`", block.table.span,
                            did_you_mean(block.table.text, self.tables))
                 ok = False
                 continue
             values = []
             for row in block.rows:
                 if len(row) != len(block.columns):
-                    self.error("E002", f"a row of `{table.name}` needs {len(block.columns)} "
+                    self.error(Code.E002, f"a row of `{table.name}` needs {len(block.columns)} "
                                f"values, got {len(row)}", block.span)
                     ok = False
                     break
@@ -767,7 +769,7 @@ class _Resolver:
                 name in segmentations and bucket in {b.name for b in segmentations[name].buckets})
             if not known:
                 what = f"{name}.{bucket}" if bucket else name
-                self.error("E101", f"unknown segment or bucket `{what}`", expect.span,
+                self.error(Code.E101, f"unknown segment or bucket `{what}`", expect.span,
                            did_you_mean(what, [*self.segments, *(
                                f"{s.name}.{b.name}" for s in segmentations.values()
                                for b in s.buckets)]))
@@ -787,7 +789,7 @@ class _Resolver:
         for score in decl.scores:
             name = score.name.text
             if name in local or name == "scores":
-                self.error("E102", f"score `{name}` is declared twice in segmentation "
+                self.error(Code.E102, f"score `{name}` is declared twice in segmentation "
                            f"`{decl.name.text}`" if name in local else
                            "`scores` is the name of all the scores together", score.name.span)
                 ok = False
@@ -797,18 +799,18 @@ class _Resolver:
                 ok = False
                 continue
             if not 2 <= score.bins <= 100:
-                self.error("E002", "a score needs 2 to 100 bins", score.span)
+                self.error(Code.E002, "a score needs 2 to 100 bins", score.span)
                 ok = False
                 continue
             values = [t.value for t in score.thresholds]
             if score.method == "thresholds" and len(values) != score.bins - 1:
-                self.error("E002", f"{score.bins} bins need {score.bins - 1} thresholds, "
+                self.error(Code.E002, f"{score.bins} bins need {score.bins - 1} thresholds, "
                            f"got {len(values)}", score.span,
                            "thresholds are the cut points between the bins, in ascending order")
                 ok = False
                 continue
             if values != sorted(values) or len(set(values)) != len(values):
-                self.error("E002", "thresholds must be in ascending order", score.span)
+                self.error(Code.E002, "thresholds must be in ascending order", score.span)
                 ok = False
                 continue
             local[name] = ir.Score(
@@ -826,7 +828,7 @@ class _Resolver:
         if (kind, name) in self.in_progress:
             start = self.in_progress.index((kind, name))
             chain = " -> ".join(n for _, n in self.in_progress[start:]) + f" -> {name}"
-            self.error("E103", f"circular definition: {chain}", span,
+            self.error(Code.E103, f"circular definition: {chain}", span,
                        "a feature or segment cannot depend on itself")
             for _, member in self.in_progress[start:]:
                 self.broken.add(member)
@@ -847,7 +849,7 @@ class _Resolver:
             folded = name.casefold()
             if _OWN_NAME.fullmatch(folded) or any(folded.startswith(owner + "__")
                                                   for owner in owners):
-                self.error("E105", f"`{name}` is a name segl gives one of its own columns",
+                self.error(Code.E105, f"`{name}` is a name segl gives one of its own columns",
                            span, "choose another: segl names columns `<table>__m1`, "
                            "`<lookup>__<column>`, `<segmentation>__<score>`, `<kpi>__index`, "
                            "`_rank_1`, `_score_…`, `_kpi_1` and `segl_kind`")
@@ -859,7 +861,7 @@ class _Resolver:
         if column is not None:
             what = "is also" if column == name.text else \
                 f"differs only in case from `{column}`,"
-            self.error("E105", f"`{name.text}` {what} a column of `{entity.name}`", name.span,
+            self.error(Code.E105, f"`{name.text}` {what} a column of `{entity.name}`", name.span,
                        f"rename it (e.g. `{name.text}_value`) so every name means one thing")
 
     # ---- expressions
@@ -884,7 +886,7 @@ class _Resolver:
         return self.literal(node)
 
     def expr_Duration(self, node: n.Duration, scope: _Scope) -> ir.Expr | None:
-        self.error("E201", "a duration can only be added to or subtracted from a date",
+        self.error(Code.E201, "a duration can only be added to or subtracted from a date",
                    node.span, "e.g. `as_of - 30 days`")
         return None
 
@@ -907,11 +909,11 @@ class _Resolver:
                 return ir.Column(table.name, name, type=ir.Type.ANY, span=span)
             if name in self.feature_decls or name in self.segment_decls or \
                     self.tables[self.entity_decl.name.text].column(name):
-                self.error("E108", f"`{name}` is not a column of `{table.name}`; inside an "
+                self.error(Code.E108, f"`{name}` is not a column of `{table.name}`; inside an "
                            "aggregate only that table's columns can be used", span,
                            f"compute `{name}` outside the aggregate")
                 return None
-            self.error("E101", f"`{table.name}` has no column `{name}`", span,
+            self.error(Code.E101, f"`{table.name}` has no column `{name}`", span,
                        did_you_mean(name, [c.name for c in table.columns]))
             return None
         entity = self.tables[self.entity_decl.name.text]
@@ -930,11 +932,11 @@ class _Resolver:
         if name in self.params:
             return self.param_value(name, span)
         if name in self.events_decls:
-            self.error("E108", f"`{name}` is an events table, not a value", span,
+            self.error(Code.E108, f"`{name}` is an events table, not a value", span,
                        f"aggregate it, e.g. `count({name})`")
             return None
         if name in self.segmentation_decls:
-            self.error("E108", f"`{name}` is a segmentation, not a value", span,
+            self.error(Code.E108, f"`{name}` is a segmentation, not a value", span,
                        "use the segments its buckets are built from")
             return None
         if name in self.failed_names or name in self.broken:
@@ -943,7 +945,7 @@ class _Resolver:
             return ir.Column(entity.name, name, type=ir.Type.ANY, span=span)
         candidates = [c.name for c in entity.columns] + list(self.feature_decls) + \
             list(self.segment_decls) + list(self.params)
-        self.error("E101", f"unknown name `{name}`", span,
+        self.error(Code.E101, f"unknown name `{name}`", span,
                    did_you_mean(name, candidates) or
                    "declare it as a feature, or as a column of the entity")
         return None
@@ -957,7 +959,7 @@ class _Resolver:
         table = self.tables.get(table_name)
         if table is None:
             if table_name not in self.failed_names and table_name not in self.broken:
-                self.error("E101", f"unknown table `{table_name}`", node.table.span,
+                self.error(Code.E101, f"unknown table `{table_name}`", node.table.span,
                            did_you_mean(table_name, self.tables))
             return None
         allowed = self.visible_tables(scope)
@@ -965,14 +967,14 @@ class _Resolver:
             if table.kind == "events" or (
                 table.kind == "lookup" and self.root_table(table_name) in self.events_decls
             ):
-                self.error("E108", f"`{table_name}.{column_name}` is a column of a related "
+                self.error(Code.E108, f"`{table_name}.{column_name}` is a column of a related "
                            "table: it has many values per entity", node.span,
                            f"aggregate it, e.g. `max({table_name}.{column_name})`"
                            if scope.table is None else
                            f"an aggregate over `{scope.table}` can only use `{scope.table}`, "
                            "its lookups and the table it is joined through")
             else:
-                self.error("E108", f"`{table_name}` cannot be used inside an aggregate over "
+                self.error(Code.E108, f"`{table_name}` cannot be used inside an aggregate over "
                            f"`{scope.table}`", node.span,
                            "compute entity-level values outside the aggregate")
             return None
@@ -980,7 +982,7 @@ class _Resolver:
         if column is None:
             if not self.schema_known.get(table_name):
                 return ir.Column(table_name, column_name, type=ir.Type.ANY, span=node.span)
-            self.error("E101", f"table `{table_name}` has no column `{column_name}`",
+            self.error(Code.E101, f"table `{table_name}` has no column `{column_name}`",
                        node.column.span, did_you_mean(column_name, [c.name for c in table.columns]))
             return None
         return ir.Column(table_name, column_name, type=column.type, span=node.span)
@@ -1086,7 +1088,7 @@ class _Resolver:
 
     def expr_Rank(self, node: n.Rank, scope: _Scope) -> ir.Expr | None:
         if scope.table is not None:
-            self.error("E108", "`top`/`bottom` ranks entities; it cannot be used inside an "
+            self.error(Code.E108, "`top`/`bottom` ranks entities; it cannot be used inside an "
                        "aggregate", node.span)
             return None
         by = self.expr(node.by, scope)
@@ -1096,10 +1098,10 @@ class _Resolver:
         amount = self.literal(node.amount)
         value = node.amount.value
         if node.percent and not (0 < value <= 100):
-            self.error("E002", "a percentage must be above 0 and at most 100", node.amount.span)
+            self.error(Code.E002, "a percentage must be above 0 and at most 100", node.amount.span)
             return None
         if not node.percent and not isinstance(value, int):
-            self.error("E002", "`top N` needs a whole number", node.amount.span,
+            self.error(Code.E002, "`top N` needs a whole number", node.amount.span,
                        "for a share write `top 2.5%`")
             return None
         return ir.Rank(node.direction, amount, node.percent, by, among, type=ir.Type.BOOL,
@@ -1113,13 +1115,13 @@ class _Resolver:
         if aggregate is None:
             return None
         if not isinstance(aggregate, ir.Aggregate):
-            self.error("E111", f"a window applies to an aggregate; `{node.call.function.text}` "
+            self.error(Code.E111, f"a window applies to an aggregate; `{node.call.function.text}` "
                        "is not one", node.window.span,
                        "e.g. `count(orders) in last 90 days`")
             return None
         table = self.tables[aggregate.table]
         if table.time_column is None:
-            self.error("E111", f"`{aggregate.table}` has no time column, so it has no window",
+            self.error(Code.E111, f"`{aggregate.table}` has no time column, so it has no window",
                        node.window.span,
                        f"declare one: `events {aggregate.table} … at <time column>`")
             return None
@@ -1135,18 +1137,18 @@ class _Resolver:
             if isinstance(amount, n.Ident):
                 param = self.params.get(amount.text)
                 if param is None:
-                    self.error("E111", f"`{amount.text}` is not a whole-number parameter",
+                    self.error(Code.E111, f"`{amount.text}` is not a whole-number parameter",
                                amount.span, did_you_mean(amount.text, self.params) or
                                "a window length is a number or a whole-number parameter")
                     return None
                 if param.value.type is not ir.Type.INT:
-                    self.error("E111", f"parameter `{amount.text}` is "
+                    self.error(Code.E111, f"parameter `{amount.text}` is "
                                f"{param.value.type.with_article}; a window length needs a whole "
                                "number", amount.span)
                     return None
                 amount = param.value.value
             if amount <= 0:
-                self.error("E111", "a window must be at least 1 " + node.unit, node.span)
+                self.error(Code.E111, "a window must be at least 1 " + node.unit, node.span)
                 return None
             return ir.WindowLast(int(amount), node.unit)
         if isinstance(node, n.WindowSince):
@@ -1161,7 +1163,7 @@ class _Resolver:
         if start is None or end is None:
             return None
         if end < start:
-            self.error("E111", f"the window ends ({end}) before it starts ({start})", node.span)
+            self.error(Code.E111, f"the window ends ({end}) before it starts ({start})", node.span)
             return None
         return ir.WindowRange(start, end)
 
@@ -1170,11 +1172,11 @@ class _Resolver:
             return node.value if node.kind == "date" else None
         param = self.params.get(node.name.text)
         if param is not None and param.value.type is not ir.Type.DATE:
-            self.error("E111", f"parameter `{node.name.text}` is {param.value.type.with_article}; "
-                       "a window needs a date", node.span)
+            self.error(Code.E111, f"parameter `{node.name.text}` is "
+                       f"{param.value.type.with_article}; a window needs a date", node.span)
             return None
         if param is None:
-            self.error("E111", f"`{node.name.text}` is not a date parameter", node.span,
+            self.error(Code.E111, f"`{node.name.text}` is not a date parameter", node.span,
                        did_you_mean(node.name.text, self.params) or
                        "write a date (YYYY-MM-DD) or the name of a date parameter")
             return None
@@ -1185,13 +1187,13 @@ class _Resolver:
         if name in AGGREGATES:
             return self.aggregate(node, scope)
         if node.distinct or node.filter is not None:
-            self.error("E108", f"`{name}` is not an aggregate: `distinct` and `where` only "
+            self.error(Code.E108, f"`{name}` is not an aggregate: `distinct` and `where` only "
                        "apply to count, sum, avg, min, max, first, last, most_frequent",
                        node.span)
             return None
         function = SCALAR_FUNCTIONS.get(name)
         if function is None:
-            self.error("E109", f"unknown function `{name}`", node.function.span,
+            self.error(Code.E109, f"unknown function `{name}`", node.function.span,
                        did_you_mean(name, [*SCALAR_FUNCTIONS, *AGGREGATES]) or
                        "see docs/language.md#functions for the list")
             return None
@@ -1200,7 +1202,7 @@ class _Resolver:
             expected = str(function.min_args) if function.min_args == function.max_args else \
                 f"{function.min_args} or more" if function.max_args < 0 else \
                 f"{function.min_args} to {function.max_args}"
-            self.error("E110", f"`{name}` takes {expected} argument(s), got {count}", node.span,
+            self.error(Code.E110, f"`{name}` takes {expected} argument(s), got {count}", node.span,
                        f"{name}: {function.summary}")
             return None
         args = self.exprs(node.args, scope)
@@ -1215,17 +1217,17 @@ class _Resolver:
             return self.kpi_aggregate(node)
         name = node.function.text
         if scope.table is not None:
-            self.error("E108", f"`{name}` cannot be nested inside another aggregate", node.span)
+            self.error(Code.E108, f"`{name}` cannot be nested inside another aggregate", node.span)
             return None
         if len(node.args) != 1:
-            self.error("E110", f"`{name}` takes one argument, got {len(node.args)}", node.span,
+            self.error(Code.E110, f"`{name}` takes one argument, got {len(node.args)}", node.span,
                        f"e.g. `{name}(orders.amount)`" if name != "count" else
                        "e.g. `count(orders)` or `count(distinct orders.product_id)`")
             return None
         (arg,) = node.args
         table_name = self.aggregated_table(arg)
         if table_name is None:
-            self.error("E108", f"cannot tell which related table `{name}` aggregates",
+            self.error(Code.E108, f"cannot tell which related table `{name}` aggregates",
                        arg.span, "name the table: `count(orders)`, `sum(orders.amount)`")
             return None
         if table_name in self.broken:
@@ -1234,11 +1236,12 @@ class _Resolver:
         value: ir.Expr | None = None
         if isinstance(arg, n.NameRef) and arg.name.text == table_name:
             if name != "count":
-                self.error("E108", f"`{name}` needs a column, e.g. `{name}({table_name}.amount)`",
+                self.error(Code.E108,
+                           f"`{name}` needs a column, e.g. `{name}({table_name}.amount)`",
                            arg.span)
                 return None
             if node.distinct:
-                self.error("E108", "`count(distinct …)` needs a column",
+                self.error(Code.E108, "`count(distinct …)` needs a column",
                            arg.span, f"e.g. `count(distinct {table_name}.product_id)`")
                 return None
         else:
@@ -1246,7 +1249,7 @@ class _Resolver:
             if value is None:
                 return None
         if node.distinct and name != "count":
-            self.error("E108", "`distinct` only applies to count", node.span)
+            self.error(Code.E108, "`distinct` only applies to count", node.span)
             return None
         condition = None
         if node.filter is not None:
@@ -1254,7 +1257,7 @@ class _Resolver:
             if condition is None:
                 return None
         if name in ("first", "last") and self.tables[table_name].time_column is None:
-            self.error("E108", f"`{name}` orders by time, and `{table_name}` has no time column",
+            self.error(Code.E108, f"`{name}` orders by time, and `{table_name}` has no time column",
                        node.span, f"declare one: `events {table_name} … at <time column>`")
             return None
         return ir.Aggregate(name, table_name, value, condition, None, node.distinct,

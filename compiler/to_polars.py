@@ -30,6 +30,7 @@ import polars.selectors as cs
 
 from . import ir
 from . import model as m
+from .codes import Code
 from .diagnostics import CompileError, Diagnostic, error
 from .plan import Aggregation, Computed, Measure, Plan, feature_table_name
 from .to_sql import _lookup_expressions, shift_date
@@ -170,7 +171,7 @@ class PolarsGenerator:
         if any(f"`{table.name}` from a" in d.message for d in self.errors):
             return pl.LazyFrame()  # reported once per source
         self.errors.append(error(
-            "E301", f"the {ENGINE} engine cannot read `{table.name}` from a "
+            Code.E301, f"the {ENGINE} engine cannot read `{table.name}` from a "
             f"{' or '.join(kinds)} location",
             table.locations[0].span if table.locations else table.span,
             "add a parquet or csv location for it, or run with --engine duckdb"))
@@ -194,7 +195,7 @@ class PolarsGenerator:
                     f"`{table.name}.{name}`" in d.message for d in self.errors):
                 # DuckDB converts with its session time zone; Polars would refuse to compare.
                 self.errors.append(error(
-                    "E301", f"the {ENGINE} engine cannot compare `{table.name}.{name}`, a "
+                    Code.E301, f"the {ENGINE} engine cannot compare `{table.name}.{name}`, a "
                     f"timestamp with time zone {kind.time_zone}, with segl's plain timestamps",
                     table.locations[0].span if table.locations else table.span,
                     "store naive timestamps in the business time zone, or run with "
@@ -702,7 +703,7 @@ class PolarsGenerator:
         return pl.lit(None)
 
     def unsupported(self, node: ir.Expr, what: str) -> None:
-        self.errors.append(error("E301", f"the {ENGINE} engine cannot evaluate {what}",
+        self.errors.append(error(Code.E301, f"the {ENGINE} engine cannot evaluate {what}",
                                  node.span, "run it with --engine duckdb"))
 
     def value_Rank(self, node: ir.Rank) -> pl.Expr:

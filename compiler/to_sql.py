@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from . import ir
 from . import model as m
+from .codes import Code
 from .diagnostics import CompileError, Diagnostic, error
 from .dialects import RESERVED_WORDS, DialectRules, like_match, rules_for
 from .plan import Aggregation, Measure, Plan, feature_table_name
@@ -264,7 +265,7 @@ class SqlGenerator:
             reported.add((span, kind))
             hint = {"dot": "rename it without a dot", "value": "rename it",
                     "bytes": f"shorten the name to {limit} bytes (UTF-8) or fewer"}[kind]
-            self.errors.append(error("E301", message, span, hint))
+            self.errors.append(error(Code.E301, message, span, hint))
 
     def column_value(self, column) -> exp.Expression:
         if column.kind in ("segment", "rank"):
@@ -298,7 +299,7 @@ class SqlGenerator:
                for d in self.errors):
             return table_ref(table.name)
         self.errors.append(error(
-            "E301", f"the {self.dialect} dialect cannot read `{table.name}` from a "
+            Code.E301, f"the {self.dialect} dialect cannot read `{table.name}` from a "
             f"{' or '.join(kinds)} file", table.locations[0].span if table.locations else
             table.span,
             f"add a warehouse location: from {table.locations[0].kind} "

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from . import ir
 from . import model as m
+from .codes import Code
 from .diagnostics import Diagnostic, error
 from .functions import aggregate_type
 
@@ -27,7 +28,7 @@ class _Checker:
         self.diagnostics = diagnostics
         self.features: dict[str, m.Feature] = {}
 
-    def error(self, message: str, node: ir.Expr, *hints: str, code: str = "E201") -> None:
+    def error(self, message: str, node: ir.Expr, *hints: str, code: Code = Code.E201) -> None:
         self.diagnostics.append(error(code, message, node.span, *hints))
 
     def run(self) -> m.Model:
@@ -56,7 +57,7 @@ class _Checker:
         checked = self.check(expr)
         if checked.type not in (T.BOOL, T.ANY):
             self.error(f"a condition must be true or false, but this is {_a(checked.type)}",
-                       checked, "compare it, e.g. `spend_1y > 100`", code="E202")
+                       checked, "compare it, e.g. `spend_1y > 100`", code=Code.E202)
         return checked
 
     def check(self, expr: ir.Expr) -> ir.Expr:
@@ -220,17 +221,26 @@ class _Checker:
     def expect_bool(self, node: ir.Expr) -> None:
         if node.type not in (T.BOOL, T.ANY):
             self.error("expected a condition (true or false), but this is "
-                       f"{_a(node.type)}", node, "compare it, e.g. `x > 0`", code="E202")
+                       f"{_a(node.type)}", node, "compare it, e.g. `x > 0`", code=Code.E202)
 
     def expect_comparable(self, left: ir.Expr, right: ir.Expr, where: ir.Expr) -> None:
         if _compatible(left.type, right.type):
             return
-        hint = ""
-        if T.TEXT in (left.type, right.type) and (left.type.is_temporal or right.type.is_temporal):
-            hint = "write dates without quotes: 2026-01-31"
-        elif T.TEXT in (left.type, right.type) and (left.type.is_numeric or right.type.is_numeric):
-            hint = "numbers are written without quotes"
-        self.error(f"cannot compare {_a(left.type)} with {_a(right.type)}", where, hint)
+        self.error(f"cannot compare {_a(left.type)} with {_a(right.type)}", where,
+                   _comparison_hint(left, right))
+
+
+def _comparison_hint(left: ir.Expr, right: ir.Expr) -> str:
+    """A hint only where it fits: "without quotes" only when a quoted literal is the text side."""
+    text, other = (left, right) if left.type is T.TEXT else (right, left)
+    if text.type is not T.TEXT or not (other.type.is_temporal or other.type.is_numeric):
+        return ""
+    if isinstance(text, ir.Literal):
+        return ("write dates without quotes: 2026-01-31" if other.type.is_temporal
+                else "numbers are written without quotes")
+    named = f"`{text.span.text}`" if text.span is not None else "this value"
+    return (f"{named} is text: compare it with text in quotes, or declare the column "
+            f"with the type its values have")
 
 
 def _a(t: T) -> str:

@@ -97,7 +97,8 @@ def _sarif_rule(code: str) -> dict:
     return {
         "id": code, "name": _rule_name(code),
         "shortDescription": {"text": meaning},
-        "help": {"text": f"the file does not compile: {meaning}; see docs/language.md"},
+        "help": {"text": f"the file does not compile: {meaning}; see docs/diagnostics.md#"
+                         f"{code.lower()} or `segl check --explain {code}`"},
         "defaultConfiguration": {"level": "error" if code.startswith("E") else "warning"},
     }
 

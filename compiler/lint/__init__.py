@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import model as m
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from ..resolve import LoadedFile, is_library_file
 from . import documentation, logic, missing, privacy, segmentations, unused
@@ -21,7 +22,7 @@ CHECKS = {**documentation.CHECKS, **privacy.CHECKS, **missing.CHECKS, **logic.CH
           **unused.CHECKS, **segmentations.CHECKS}
 
 # Rules about `# segl: ignore` comments run after every other rule (see suppressions.py).
-COMMENT_RULES = frozenset({"L901", "L902"})
+COMMENT_RULES = frozenset({Code.L901, Code.L902})
 
 
 def lint_model(model: m.Model, files: list[LoadedFile],

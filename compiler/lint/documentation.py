@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import nodes as n
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from .context import Context
 from .rules import finding
@@ -13,7 +14,7 @@ from .rules import finding
 def segment_without_owner(context: Context) -> Iterator[Diagnostic]:
     for segment in context.model.segments.values():
         if segment.owner is None:
-            yield finding("L001", f"segment `{segment.name}` has no owner",
+            yield finding(Code.L001, f"segment `{segment.name}` has no owner",
                           context.name_span(n.Segment, segment.name, segment.span),
                           'use the block form and add `owner "team-or-person"`')
 
@@ -21,9 +22,9 @@ def segment_without_owner(context: Context) -> Iterator[Diagnostic]:
 def segment_without_description(context: Context) -> Iterator[Diagnostic]:
     for segment in context.model.segments.values():
         if segment.description is None:
-            yield finding("L002", f"segment `{segment.name}` has no description",
+            yield finding(Code.L002, f"segment `{segment.name}` has no description",
                           context.name_span(n.Segment, segment.name, segment.span),
                           'use the block form and add `description "who is in it, and why"`')
 
 
-CHECKS = {"L001": segment_without_owner, "L002": segment_without_description}
+CHECKS = {Code.L001: segment_without_owner, Code.L002: segment_without_description}

@@ -16,6 +16,7 @@ from decimal import Decimal
 from .. import ir
 from .. import model as m
 from ..buckets import unreachable_buckets
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from ..source import Span
 from .context import Context
@@ -216,14 +217,14 @@ def never_matches(context: Context) -> Iterator[Diagnostic]:
     proofs = Proofs(context)
     for segment in context.model.segments.values():
         if proofs.never(segment.predicate):
-            yield finding("L301", f"segment `{segment.name}` can never have members: its "
+            yield finding(Code.L301, f"segment `{segment.name}` can never have members: its "
                           "condition is false for every entity", _condition_span(segment),
                           "check the bounds and negations; a segment that is meant to be "
                           "empty can be deleted")
     for segmentation in context.model.segmentations.values():
         for bucket in segmentation.buckets:
             if bucket.condition is not None and proofs.never(bucket.condition):
-                yield finding("L301", f"bucket `{bucket.name}` of `{segmentation.name}` can "
+                yield finding(Code.L301, f"bucket `{bucket.name}` of `{segmentation.name}` can "
                               "never match: its condition is false for every entity",
                               bucket.span, "check the bounds and negations")
 
@@ -232,14 +233,14 @@ def always_true(context: Context) -> Iterator[Diagnostic]:
     proofs = Proofs(context)
     for segment in context.model.segments.values():
         if proofs.always(segment.predicate):
-            yield finding("L302", f"segment `{segment.name}` holds every entity: its "
+            yield finding(Code.L302, f"segment `{segment.name}` holds every entity: its "
                           "condition is true for all of them", _condition_span(segment),
                           "a bound that every value meets (a count is never below 0) or "
                           "`a or not a` says nothing")
     for segmentation in context.model.segmentations.values():
         for bucket in segmentation.buckets:
             if bucket.condition is not None and proofs.always(bucket.condition):
-                yield finding("L302", f"bucket `{bucket.name}` of `{segmentation.name}` takes "
+                yield finding(Code.L302, f"bucket `{bucket.name}` of `{segmentation.name}` takes "
                               "every entity, so no later bucket can match", bucket.span,
                               "make it the `else` bucket, or narrow its condition")
 
@@ -247,7 +248,7 @@ def always_true(context: Context) -> Iterator[Diagnostic]:
 def unreachable_bucket(context: Context) -> Iterator[Diagnostic]:
     for segmentation in context.model.segmentations.values():
         for warning in unreachable_buckets(segmentation, context.model):
-            yield finding("L303", warning.message, warning.span, *warning.hints)
+            yield finding(Code.L303, warning.message, warning.span, *warning.hints)
 
 
-CHECKS = {"L301": never_matches, "L302": always_true, "L303": unreachable_bucket}
+CHECKS = {Code.L301: never_matches, Code.L302: always_true, Code.L303: unreachable_bucket}

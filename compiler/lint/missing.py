@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .. import ir
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from ..source import Span
 from .context import Context
@@ -129,7 +130,7 @@ def _negations(nulls: Nulls, root: ir.Expr, node: ir.Expr, fallback: Span | None
         subject = _text(leaves[0], "a value") if leaves else "a value"
         left_out = "rows are not counted" if rows else "entities are left out"
         yield finding(
-            "L201", f"`{_text(node)}` is not true where `{subject}` is missing, so those "
+            Code.L201, f"`{_text(node)}` is not true where `{subject}` is missing, so those "
             f"{left_out}", node.span or fallback,
             f"to keep them write `{subject} is missing or …`; to leave them out on purpose "
             f"write `{subject} is present and …`")
@@ -187,6 +188,7 @@ def _limit(context: Context, expr: ir.Expr, depth: int = 0) -> tuple[ir.Aggregat
 
 
 def no_events_excluded(context: Context) -> Iterator[Diagnostic]:
+    earlier = _earlier_buckets(context)
     for root, fallback in _roots(context):
         for node in root.walk():
             if not isinstance(node, ir.Compare) or node.op not in _FLIP:
@@ -200,9 +202,12 @@ def no_events_excluded(context: Context) -> Iterator[Diagnostic]:
             vacuous = op in (">", ">=") if side > 0 else op in ("<", "<=")
             if not vacuous or _events_handled(context, root, aggregate):
                 continue
+            if any(_true_without_events(context, taken, aggregate.table)
+                   for taken in earlier.get(id(root), ())):
+                continue  # an earlier bucket already took the entities with no events
             table = aggregate.table
             yield finding(
-                "L202", f"`{_text(node)}` is missing, not true, for entities with no "
+                Code.L202, f"`{_text(node)}` is missing, not true, for entities with no "
                 f"`{table}`, so they are left out", node.span or fallback,
                 f"to keep them write `count({table}) = 0 or …`; to leave them out on purpose "
                 f"write `count({table}) > 0 and …`")
@@ -220,4 +225,68 @@ def _events_handled(context: Context, root: ir.Expr, aggregate: ir.Aggregate) ->
     return False
 
 
-CHECKS = {"L201": missing_value_excluded, "L202": no_events_excluded}
+def _earlier_buckets(context: Context) -> dict[int, tuple[ir.Expr, ...]]:
+    """For each bucket condition: the conditions of the buckets before it (first match wins,
+    so an entity an earlier bucket takes never reaches it)."""
+    earlier: dict[int, tuple[ir.Expr, ...]] = {}
+    for segmentation in context.model.segmentations.values():
+        seen: tuple[ir.Expr, ...] = ()
+        for bucket in segmentation.buckets:
+            if bucket.condition is not None:
+                earlier[id(bucket.condition)] = seen
+                seen = (*seen, bucket.condition)
+    return earlier
+
+
+_UNKNOWN = object()
+_COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _value_without_events(context: Context, expr: ir.Expr, table: str, depth: int = 0):
+    """The value of `expr` for an entity with no rows in `table`, or _UNKNOWN: `count` and
+    `sum` over it are 0, the other aggregates missing (None)."""
+    if depth > 20:
+        return _UNKNOWN
+    match expr:
+        case ir.Aggregate() if expr.table == table:
+            return 0 if expr.func in ("count", "sum") else None
+        case ir.Literal():
+            return expr.value
+        case ir.FeatureRef():
+            feature = context.model.features.get(expr.name)
+            if feature is not None:
+                return _value_without_events(context, feature.expr, table, depth + 1)
+    return _UNKNOWN
+
+
+def _true_without_events(context: Context, expr: ir.Expr, table: str, depth: int = 0) -> bool:
+    """Is `expr` certainly true for every entity with no rows in `table`?"""
+    if depth > 20:
+        return False
+    step = depth + 1
+    match expr:
+        case ir.Logic(op="or"):
+            return any(_true_without_events(context, o, table, step) for o in expr.operands)
+        case ir.Logic(op="and"):
+            return all(_true_without_events(context, o, table, step) for o in expr.operands)
+        case ir.Compare() if expr.op in _COMPARE:
+            left = _value_without_events(context, expr.left, table)
+            right = _value_without_events(context, expr.right, table)
+            if _number(left) and _number(right):
+                return _COMPARE[expr.op](left, right)
+        case ir.IsMissing():
+            value = _value_without_events(context, expr.value, table)
+            if value is not _UNKNOWN:
+                return (value is None) != expr.negated
+        case ir.FeatureRef():
+            feature = context.model.features.get(expr.name)
+            return feature is not None and _true_without_events(context, feature.expr, table, step)
+    return False
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+CHECKS = {Code.L201: missing_value_excluded, Code.L202: no_events_excluded}

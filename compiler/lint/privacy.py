@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from .. import ir
 from .. import nodes as n
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from ..privacy import Owner, all_outputs, refusals
 from .context import Context
@@ -25,7 +26,7 @@ def personal_data_without_purpose(context: Context) -> Iterator[Diagnostic]:
         if used and segment.purpose is None and not _requires_consent(
                 context, segment.conditions, 0):
             yield finding(
-                "L101", f"segment `{segment.name}` uses personal data ({', '.join(used)}) "
+                Code.L101, f"segment `{segment.name}` uses personal data ({', '.join(used)}) "
                 "without a purpose or a consent condition",
                 context.name_span(n.Segment, segment.name, segment.span),
                 f"{_PURPOSE_HINT} (block form), or require consent in the condition, e.g. "
@@ -36,7 +37,7 @@ def personal_data_without_purpose(context: Context) -> Iterator[Diagnostic]:
                 for c in context.personal_columns(e)]
         if used and segmentation.purpose is None:
             yield finding(
-                "L101", f"segmentation `{segmentation.name}` uses personal data "
+                Code.L101, f"segmentation `{segmentation.name}` uses personal data "
                 f"({', '.join(dict.fromkeys(used))}) without a purpose",
                 context.name_span(n.Segmentation, segmentation.name, segmentation.span),
                 f"{_PURPOSE_HINT} as the first line of the block")
@@ -44,7 +45,7 @@ def personal_data_without_purpose(context: Context) -> Iterator[Diagnostic]:
         used = context.personal_columns(kpi.expr)
         if used and kpi.purpose is None:
             yield finding(
-                "L101", f"KPI `{kpi.name}` uses personal data ({', '.join(used)}) without a "
+                Code.L101, f"KPI `{kpi.name}` uses personal data ({', '.join(used)}) without a "
                 "purpose", context.name_span(n.Kpi, kpi.name, kpi.span),
                 f'{_PURPOSE_HINT} after the expression: `kpi {kpi.name} = … purpose "…"`')
 
@@ -84,7 +85,7 @@ def personal_data_exported(context: Context) -> Iterator[Diagnostic]:
     the same function, over every output of every object."""
     for refusal in refusals(context.model, all_outputs(context.model)):
         permit = refusal.output.permit
-        yield finding("L102", refusal.message,
+        yield finding(Code.L102, refusal.message,
                       context.name_span(_DECLARATIONS[permit.kind], permit.name, permit.span),
                       *refusal.hints)
 
@@ -93,4 +94,4 @@ _DECLARATIONS = {Owner.SEGMENT: n.Segment, Owner.SEGMENTATION: n.Segmentation,
                  Owner.KPI: n.Kpi, Owner.PERSONA: n.Persona}
 
 
-CHECKS = {"L101": personal_data_without_purpose, "L102": personal_data_exported}
+CHECKS = {Code.L101: personal_data_without_purpose, Code.L102: personal_data_exported}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..buckets import too_many_buckets
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from .context import Context
 from .rules import finding
@@ -13,7 +14,7 @@ from .rules import finding
 def too_many(context: Context) -> Iterator[Diagnostic]:
     for segmentation in context.model.segmentations.values():
         for warning in too_many_buckets(segmentation):
-            yield finding("L501", warning.message, warning.span, *warning.hints)
+            yield finding(Code.L501, warning.message, warning.span, *warning.hints)
 
 
-CHECKS = {"L501": too_many}
+CHECKS = {Code.L501: too_many}

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..codes import Code
 from ..diagnostics import Diagnostic, did_you_mean
 from ..formatter import comments
 from ..source import SourceFile, Span
@@ -84,16 +85,16 @@ def _file(path: str) -> str:
 
 def _about(directive: Directive, enabled: set[str]) -> list[Diagnostic]:
     out = []
-    if not directive.codes and "L902" in enabled:
-        out.append(finding("L902", "`segl: ignore` needs the codes it silences",
+    if not directive.codes and Code.L902 in enabled:
+        out.append(finding(Code.L902, "`segl: ignore` needs the codes it silences",
                            directive.span, "write `# segl: ignore[L201]` (a reason may follow)"))
     for code in directive.codes:
         if code not in RULES:
-            if "L902" in enabled:
+            if Code.L902 in enabled:
                 hint = "compiler errors cannot be silenced; fix them" if code[:1] in "EW" \
                     else did_you_mean(code, RULES) or "see `segl lint --list-rules`"
-                out.append(finding("L902", f"`{code}` is not a lint rule", directive.span, hint))
-        elif code not in directive.used and code in enabled and "L901" in enabled:
-            out.append(finding("L901", f"`# segl: ignore[{code}]` silences nothing here",
+                out.append(finding(Code.L902, f"`{code}` is not a lint rule", directive.span, hint))
+        elif code not in directive.used and code in enabled and Code.L901 in enabled:
+            out.append(finding(Code.L901, f"`# segl: ignore[{code}]` silences nothing here",
                                directive.span, "remove it (or the code) from the comment"))
     return out

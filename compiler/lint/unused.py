@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from .. import ir
 from .. import nodes as n
+from ..codes import Code
 from ..diagnostics import Diagnostic
 from ..resolve import is_library_file
 from .context import Context
@@ -37,7 +38,7 @@ def unused_feature(context: Context) -> Iterator[Diagnostic]:
     for feature in context.model.features.values():
         if feature.name in used or (feature.span and is_library_file(feature.span.path)):
             continue
-        yield finding("L401", f"feature `{feature.name}` is not used by any segment, "
+        yield finding(Code.L401, f"feature `{feature.name}` is not used by any segment, "
                       "segmentation, KPI, persona or other feature",
                       context.name_span(n.Feature, feature.name, feature.span),
                       "delete it, or use it")
@@ -67,9 +68,9 @@ def unused_parameter(context: Context) -> Iterator[Diagnostic]:
     for param in context.model.params.values():
         if param.name in used or (param.span and is_library_file(param.span.path)):
             continue
-        yield finding("L402", f"parameter `{param.name}` is not used anywhere",
+        yield finding(Code.L402, f"parameter `{param.name}` is not used anywhere",
                       context.name_span(n.Param, param.name, param.span),
                       "delete it; an override of it (--param, segl.toml) changes nothing")
 
 
-CHECKS = {"L401": unused_feature, "L402": unused_parameter}
+CHECKS = {Code.L401: unused_feature, Code.L402: unused_parameter}

@@ -41,11 +41,17 @@ if TYPE_CHECKING:
 @as_of_flag("Evaluation date for --data.")
 @engine_option
 @target_option
-def check(files, params, database, no_data, evaluate_data, as_of, engine, target):
+@click.option("--explain", "code_to_explain", metavar="CODE",
+              help="Print what a diagnostic code means, with an example (docs/diagnostics.md).")
+def check(files, params, database, no_data, evaluate_data, as_of, engine, target,
+          code_to_explain):
     """Check definitions (and that the data matches them)."""
-    from segl.compiler.api import compile_file
+    from segl.compiler.api import Code, compile_file
 
     with reporting():
+        if code_to_explain is not None:
+            sys.stdout.write(explained(code_to_explain))
+            return
         options = engine_options(engine, target)
         chosen, project = entry_files(files)
         values = parse_params(params, project)
@@ -60,7 +66,7 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
                 failed = True
-                usage_only = usage_only and all(d.code == "E401" for d in compilation.errors)
+                usage_only = usage_only and all(d.code == Code.E401 for d in compilation.errors)
                 continue
             if not no_data:
                 api.check_data(compilation, connection)
@@ -76,6 +82,18 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
                 failed, usage_only = True, False
         if failed:
             raise fail(usage_only)
+
+
+def explained(text: str) -> str:
+    """`segl check --explain CODE`: the code's declaration, or a usage error."""
+    from segl.compiler.api import Code, did_you_mean, explain_code
+
+    explanation = explain_code(text)
+    if explanation is None:
+        hint = did_you_mean(text.strip().upper(), Code)
+        raise UsageError(f"unknown code `{text}`" + (f"; {hint}" if hint else
+                                                     "; see docs/diagnostics.md"))
+    return explanation
 
 
 def _expectations(file, as_of, project, values, database, engine, options) -> bool:

@@ -38,9 +38,9 @@ def for_diagnostics(errors: Iterable[Diagnostic]) -> ExitCode:
     """A usage error when every error is a bad --param (E401) or an output refused for
     personal data (docs/privacy.md): the command asked for what the definitions do not
     give. Otherwise a definition error."""
-    from segl.compiler.api import REFUSED
+    from segl.compiler.api import REFUSED, Code
 
-    usage = all(d.code in ("E401", REFUSED) for d in errors if d.is_error)
+    usage = all(d.code in (Code.E401, REFUSED) for d in errors if d.is_error)
     return ExitCode.USAGE_OR_DATA_ERROR if usage else ExitCode.DEFINITION_ERROR
 
 

@@ -127,6 +127,19 @@ CASES = [
                                                      "days_since(last) > 30")),
     ("L202", seg("max(orders.ordered_at) < as_of - 30 days"),
      seg("max(orders.ordered_at) >= as_of - 30 days")),
+    # an earlier bucket already took the entities with no events (first match wins)
+    ("L202", "segmentation g {\n  big when count(orders) > 5\n"
+             "  lapsed when max(orders.ordered_at) < as_of - 1 year\n  else other\n}\n",
+     "segmentation g {\n  never when count(orders) = 0\n"
+     "  lapsed when max(orders.ordered_at) < as_of - 1 year\n  else other\n}\n"),
+    ("L202", "segmentation g {\n  a when max(orders.amount) is present\n"
+             "  b when max(orders.amount) < 10\n  else c\n}\n",
+     "segmentation g {\n  a when max(orders.amount) is missing or score > 3\n"
+     "  b when max(orders.amount) < 10\n  else c\n}\n"),
+    ("L202", "feature n = count(orders)\nsegmentation g {\n  a when n >= 1 and score > 2\n"
+             "  b when min(orders.amount) > 5\n  else c\n}\n",
+     "feature n = count(orders)\nsegmentation g {\n  a when n < 1\n"
+     "  b when min(orders.amount) > 5\n  else c\n}\n"),
     # empty, or everyone, by construction
     ("L301", seg("score > 5 and score < 3"), seg("score > 3 and score < 5")),
     ("L301", seg('city = "a" and city = "b"'), seg('city = "a" or city = "b"')),

@@ -47,6 +47,9 @@ CASES = [
     ("segment a = days_between(birth_date) > 3", "E110", "12:13",
      "`days_between` takes 2 argument(s), got 1", None),
     ("segment a = city > 3", "E201", "12:13", "cannot compare a text with an int",
+     "`city` is text: compare it with text in quotes, or declare the column with the type "
+     "its values have"),
+    ('segment a = spend > "3"', "E201", "12:13", "cannot compare a float with a text",
      "numbers are written without quotes"),
     ('segment a = birth_date > "2020-01-01"', "E201", "12:13",
      "cannot compare a date with a text", "write dates without quotes: 2026-01-31"),
@@ -108,6 +111,11 @@ def test_error_table(source, code, position, message, hint):
     caret_line = lines[2]
     gutter = lines[1].index("| ") + 2
     assert caret_line[gutter + column - 1] == "^"
+
+
+def test_no_quotes_hint_where_nothing_is_quoted():
+    compilation = compile_source(SourceFile("t.seg", HEAD + "segment a = city > 75000\n"))
+    assert all("without quotes" not in hint for hint in compilation.errors[0].hints)
 
 
 def test_every_error_is_reported_not_just_the_first():
