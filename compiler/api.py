@@ -1,4 +1,10 @@
-"""The compiler's public entry points, used by the runtime, the CLI, tests and notebooks."""
+"""The compiler's public entry points, used by the runtime, the CLI, tests and notebooks.
+
+The runtime (runtime/) reaches the compiler only through this module (an AST scan pins it:
+tests/runtime/test_one_door.py). The data types and tables it reads (model, IR nodes,
+diagnostics, lint rules, the semantic diff) are re-exported here by name (`X as X`), so
+that everything the runtime depends on is listed in this one file.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +15,51 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from . import kpi_sql
 from . import lexicon as lexicon
 from . import model as m
 from .buckets import check_segmentations
 from .codes import Code as Code  # the diagnostic codes, for the runtime
 from .codes import explain, lookup
-from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
+from .diagnostics import CODES as CODES
+from .diagnostics import CompileError as CompileError
+from .diagnostics import Diagnostic as Diagnostic
+from .diagnostics import Severity as Severity
+from .diagnostics import did_you_mean as did_you_mean
+from .diagnostics import error
 from .dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads through it
 from .dialects import rules_for
 from .formatter import format_source as format_source
 from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
 from .functions import AGGREGATES as AGGREGATES
+from .ir import Aggregate as Aggregate
+from .ir import Between as Between
+from .ir import Column as Column
+from .ir import Compare as Compare
+from .ir import Expr as Expr
+from .ir import FeatureRef as FeatureRef
+from .ir import Func as Func
+from .ir import Literal as Literal
+from .ir import Rank as Rank
+from .ir import Score as Score
+from .ir import SegmentRef as SegmentRef
+from .ir import Total as Total
+from .ir import Type as Type
+from .ir import transform_children as transform_children
 from .kpi_sql import generate_kpi_sql, kpi_query
 from .kpi_sql import kpi_select as kpi_select
 from .limits import as_of_problem as as_of_problem
-from .plan import Plan, plan_for
+from .model import Expectation as Expectation
+from .model import Kpi as Kpi
+from .model import Location as Location
+from .model import Model as Model
+from .model import Persona as Persona
+from .model import Segment as Segment
+from .model import Table as Table
+from .model import Test as Test
+from .model import TestRows as TestRows
+from .plan import Plan as Plan
+from .plan import plan_for as plan_for
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
 # the objects it belongs to allow it. Re-exported for the runtime and future outputs.
@@ -45,12 +81,12 @@ from .resolve import (
     LoadedFile,
     SchemaProvider,
     TextReader,
-    is_library_file,
-    read_from_disk,
     resolve,
 )
+from .resolve import is_library_file as is_library_file
 from .resolve import library_names as library_names
-from .source import SourceFile
+from .resolve import read_from_disk as read_from_disk
+from .source import SourceFile as SourceFile
 from .source import Span as Span
 from .source import decode as decode
 from .symbol_binding import build_index
@@ -63,9 +99,8 @@ from .symbols import SymbolKey as SymbolKey
 from .symbols import SymbolKind as SymbolKind
 from .symbols import TextEdit as TextEdit
 from .symbols import file_key as file_key
-from .to_polars import column_named as column_named
-from .to_polars import scan_source
-from .to_sql import AsOf, SourceOverride, generate_sql, members_query, table_function
+from .to_sql import AsOf as AsOf
+from .to_sql import SourceOverride, SqlGenerator, generate_sql, members_query, table_function
 
 # Builders of identifiers, columns and tables, for runtime code that writes its own queries
 # as trees (re-exported: the runtime reaches the compiler through this module).
@@ -74,6 +109,27 @@ from .to_sql import ident as ident
 from .to_sql import table_ref as table_ref
 from .typecheck import typecheck
 from .version import SEGL_VERSION as SEGL_VERSION
+
+# Names re-exported on first use (PEP 562), so that a command that needs none of them does
+# not import their modules: the lint rules and the semantic diff.
+_LAZY = {
+    "COMMENT_RULES": "lint", "RULES": "lint", "apply_suppressions": "lint",
+    "lint_model": "lint",
+    "KINDS": "semantic_diff", "Change": "semantic_diff", "ModelDiff": "semantic_diff",
+    "ObjectDiff": "semantic_diff", "diff_models": "semantic_diff",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__package__}.{_LAZY[name]}"), name)
+
+
+# The KPI query's columns naming each row's group: its kind and its name.
+KPI_KIND, KPI_GROUP = kpi_sql.KIND, kpi_sql.GROUP
 
 
 @dataclass
@@ -139,7 +195,44 @@ def compile_file(
 def polars_scan_source(table: m.Table):
     """How the Polars backend reads a table's first file location (lazily; None when it has
     none Polars reads): the runtime reads one source alone to name one that cannot be read."""
+    from .to_polars import scan_source  # Polars is imported only when a command uses it
+
     return scan_source(table)
+
+
+def column_named(name: str):
+    """A Polars column by its exact name (a name like `*` is not a pattern)."""
+    from .to_polars import column_named as named
+
+    return named(name)
+
+
+def polars_query(plan: Plan, as_of: date):
+    """The plan as one lazy Polars query for a fixed as_of (`.frame` collects to the SQL
+    query's columns, `.columns` their names in order). Imports Polars."""
+    from .to_polars import generate_polars
+
+    return generate_polars(plan, as_of)
+
+
+def imported_files(source: SourceFile) -> list[str]:
+    """The files a `.seg` text imports (`import "…"`, not the library's `import std.…`),
+    as written, relative to its folder: parsed as the compiler parses it; a text that does
+    not parse imports what it could be read to import (nothing, at worst)."""
+    from . import nodes
+    from .parser import parse_source
+
+    module = parse_source(source).module
+    return [d.path for d in module.declarations
+            if isinstance(d, nodes.Import) and not d.library]
+
+
+def condition_query(model: m.Model, condition: Expr, dialect: str,
+                    as_of: date | str | AsOf | None) -> exp.Expression:
+    """A condition that reads no table (literals and functions of them) as a sqlglot
+    expression for a dialect: the runtime evaluates a persona's profile with it."""
+    generator = SqlGenerator(plan_for(model, []), dialect, _as_of(as_of), "absolute")
+    return generator.cond(condition)
 
 
 def select_segments(model: m.Model, names: list[str] | None) -> list[str]:

@@ -7,23 +7,24 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from segl.compiler import model as m
 from segl.compiler.api import (
     AsOf,
     Compilation,
+    Plan,
+    Table,
     as_of_problem,
     compile_file,
+    plan_for,
     query_for_plan,
     select_segments,
 )
-from segl.compiler.plan import Plan, plan_for
 from sqlglot import exp
 
 from . import sql
 from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
-from .engines import engine_module, loading, run_members
-from .engines.loading import duckdb_output_types
+from .engines import engine_module
+from .engines.members import members_table
 from .errors import DataError, UsageError
 from .sources import (
     DuckDBSchemas,
@@ -106,8 +107,10 @@ def check_data(compilation: Compilation, connection: duckdb.DuckDBPyConnection) 
         check_lookup_keys(connection, model, tuple(model.lookups))
 
 
-def tables_read(plan: Plan) -> list[m.Table]:
+def tables_read(plan: Plan) -> list[Table]:
     """The sources a plan's query reads."""
+    from .engines import loading
+
     return [plan.model.table(name) for name in loading.tables_read(plan, "duckdb")]
 
 
@@ -143,16 +146,8 @@ def evaluate(
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
         check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-        if engine == "duckdb":
-            result = duckdb_engine.run_query(connection, query, plan.key, list(plan.outputs),
-                                             list(plan.segmentations))
-        else:
-            frame = run_members(engine, compilation, plan, when, connection=connection,
-                                **(engine_options or {}))
-            types = duckdb_output_types(plan, when, connection)
-            result = duckdb_engine.load_members(connection, frame, plan.key,
-                                                list(plan.outputs), list(plan.segmentations),
-                                                types)
+        result = members_table(engine, compilation, plan, when, connection, engine_options,
+                               query)
     # Every declared bucket, in declaration order, an empty one with 0 (GROUP BY omits it).
     buckets = {name: {b.name: result.buckets.get(name, {}).get(b.name, 0)
                       for b in model.segmentations[name].buckets}

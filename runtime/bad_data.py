@@ -21,13 +21,18 @@ import csv
 import glob
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 
 import duckdb
-import polars as pl
-from segl.compiler import model as m
-from segl.compiler.api import duckdb_file_reader, personal_column, polars_scan_source
-from segl.compiler.diagnostics import CompileError
+from segl.compiler.api import (
+    CompileError,
+    Location,
+    Table,
+    duckdb_file_reader,
+    personal_column,
+    polars_scan_source,
+)
 from sqlglot import exp
 
 from . import sql
@@ -49,20 +54,20 @@ _ROW_PROBLEMS = {
 }
 
 
-def source_label(table: m.Table, location: m.Location) -> str:
+def source_label(table: Table, location: Location) -> str:
     """`file.seg:2:22: entity `customer``: where a source is declared."""
     span = location.span or table.span
     prefix = f"{span}: " if span else ""
     return f"{prefix}{table.kind} `{table.name}`"
 
 
-def location_files(location: m.Location) -> list[str]:
+def location_files(location: Location) -> list[str]:
     """The files a file location reads (a glob may match several), in order."""
     path = location.path or location.target
     return sorted(glob.glob(path)) if any(c in path for c in "*?[") else [path]
 
 
-def shown_file(file: str, location: m.Location) -> str:
+def shown_file(file: str, location: Location) -> str:
     """A file as the user wrote it (or, matched by a glob, relative to here when inside)."""
     if file == (location.path or location.target):
         return location.target
@@ -87,7 +92,7 @@ def _rejects_query() -> exp.Select:
                        using=[sql.ident("scan_id"), sql.ident("file_id")], copy=False)
     return query.order_by(file.copy(), sql.col("line", "e"), copy=False)
 
-def csv_row_problems(table: m.Table, location: m.Location,
+def csv_row_problems(table: Table, location: Location,
                      header: tuple[str, Sequence[str]] | None = None) -> list[str]:
     """Every row of a CSV location DuckDB cannot read as segl reads it (the first few per
     file, and how many more). With `header` (a delimiter and the column names), the file is
@@ -139,7 +144,7 @@ def csv_row_problems(table: m.Table, location: m.Location,
     return problems
 
 
-def csv_dialect_problems(table: m.Table, location: m.Location,
+def csv_dialect_problems(table: Table, location: Location,
                          columns: Sequence[str]) -> list[str]:
     """A CSV file read as one column whose name holds a delimiter: the sniffer could not
     split the first rows consistently (a broken row among them, typically a quote left
@@ -159,7 +164,7 @@ def csv_dialect_problems(table: m.Table, location: m.Location,
             "into the same number of values)"]
 
 
-def _header_names(location: m.Location, delimiter: str) -> list[str]:
+def _header_names(location: Location, delimiter: str) -> list[str]:
     files = location_files(location)
     if not files:
         return []
@@ -167,7 +172,7 @@ def _header_names(location: m.Location, delimiter: str) -> list[str]:
         return next(csv.reader(stream, delimiter=delimiter), [])
 
 
-def csv_is_empty(location: m.Location) -> bool:
+def csv_is_empty(location: Location) -> bool:
     """No header line at all: an empty file (or one holding only blank lines)."""
     path = location.path or location.target
     if any(c in path for c in "*?["):
@@ -180,7 +185,7 @@ def csv_is_empty(location: m.Location) -> bool:
 
 
 # --------------------------------------------------------------------------------- Parquet
-def parquet_problems(table: m.Table, location: m.Location) -> list[str]:
+def parquet_problems(table: Table, location: Location) -> list[str]:
     """The first column (and row group) of each file of a Parquet location that DuckDB
     cannot decode."""
     problems = []
@@ -192,7 +197,7 @@ def parquet_problems(table: m.Table, location: m.Location) -> list[str]:
     return problems
 
 
-def _parquet_file_problem(file: str, table: m.Table) -> str | None:
+def _parquet_file_problem(file: str, table: Table) -> str | None:
     connection = duckdb.connect()
     reader = duckdb_file_reader("parquet", file, (("file_row_number", True),))
     try:
@@ -247,7 +252,7 @@ def _decode_failure(connection: duckdb.DuckDBPyConnection, reader: exp.Expressio
     return None
 
 
-def parquet_reason(failure: BaseException, tables: Sequence[m.Table]) -> str:
+def parquet_reason(failure: BaseException, tables: Sequence[Table]) -> str:
     text = str(failure)
     if "UTF8" in text or "UTF-8" in text or "utf-8" in text:
         return "text that is not valid UTF-8"
@@ -255,7 +260,7 @@ def parquet_reason(failure: BaseException, tables: Sequence[m.Table]) -> str:
 
 
 # ------------------------------------------------------------------------ any failure
-def redacted(failure: BaseException, tables: Sequence[m.Table]) -> str:
+def redacted(failure: BaseException, tables: Sequence[Table]) -> str:
     """The first line of an engine's message about reading `tables`, with quoted and
     bracketed parts (values from the data, paths of temporary files) left out. Where the
     tables hold personal data the message is withheld altogether: an engine may write a
@@ -270,7 +275,7 @@ def redacted(failure: BaseException, tables: Sequence[m.Table]) -> str:
     return text[:300]
 
 
-def personal_data(tables: Sequence[m.Table]) -> list[str]:
+def personal_data(tables: Sequence[Table]) -> list[str]:
     """The personal columns of `tables` (docs/privacy.md: tagged `pii` or `sensitive`, or
     of a lookup joined through one of them), described as `allow` names them."""
     table_of = {table.name: table for table in tables}.get
@@ -279,7 +284,7 @@ def personal_data(tables: Sequence[m.Table]) -> list[str]:
     return [column.describe() for column in found if column is not None]
 
 
-def explain_failure(tables: Sequence[m.Table], failure: BaseException,
+def explain_failure(tables: Sequence[Table], failure: BaseException,
                     engine: str) -> list[str]:
     """Why reading `tables` failed: the bad rows or columns of their files when DuckDB finds
     them, else the failing table when Polars was reading, else the engine's own words."""
@@ -294,35 +299,46 @@ def explain_failure(tables: Sequence[m.Table], failure: BaseException,
             problems += parquet_problems(table, location)
     if problems:
         return problems
-    if isinstance(failure, (pl.exceptions.PolarsError, pl.exceptions.PanicException)):
+    if isinstance(failure, _polars_failures()):
         problems = _polars_source_problems(tables)
         if problems:
             return problems
     return [f"the {engine} engine could not read the data: {redacted(failure, tables)}"]
 
 
-def _polars_source_problems(tables: Sequence[m.Table]) -> list[str]:
+def _polars_source_problems(tables: Sequence[Table]) -> list[str]:
     for table in tables:
         try:
             frame = polars_scan_source(table)
             if frame is not None:
                 frame.collect()
-        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
+        except (*_polars_failures(), OSError) as exc:
             return [f"{source_label(table, table.locations[0])}: Polars cannot read "
                     f"`{table.locations[0].target}`: {redacted(exc, [table])}"]
     return []
 
 
+def _polars_failures() -> tuple[type[BaseException], ...]:
+    """What Polars fails with (its panics are BaseExceptions): nothing when Polars was never
+    imported, since then it cannot have failed (and `segl check` need not import it)."""
+    polars = sys.modules.get("polars")
+    if polars is None:
+        return ()
+    return (polars.exceptions.PolarsError, polars.exceptions.PanicException)
+
+
 # What reading data fails with: DuckDB (which reads for every SQL engine's loader), Polars
-# (its panics are BaseExceptions) and the file system. Errors about the SQL itself (a binder
-# or parser error) are segl's bugs, not the data's, and are not renamed.
-_READ_FAILURES = (duckdb.Error, pl.exceptions.PolarsError, pl.exceptions.PanicException,
-                  OSError)
+# and the file system. Errors about the SQL itself (a binder or parser error) are segl's
+# bugs, not the data's, and are not renamed.
+def _read_failures() -> tuple[type[BaseException], ...]:
+    return (duckdb.Error, *_polars_failures(), OSError)
+
+
 _SQL_BUGS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
 
 
 @contextlib.contextmanager
-def named_data_errors(tables: Callable[[], Sequence[m.Table]],
+def named_data_errors(tables: Callable[[], Sequence[Table]],
                       engine: str = "duckdb") -> Iterator[None]:
     """Reading the sources `tables()` returns (asked only when something failed), on
     `engine`: a failure becomes a DataError naming the table, the file, the column and the
@@ -333,7 +349,7 @@ def named_data_errors(tables: Callable[[], Sequence[m.Table]],
         yield
     except (CompileError, DataError, UsageError, OutputError, *_SQL_BUGS):
         raise
-    except _READ_FAILURES as failure:
+    except _read_failures() as failure:
         raise DataError(explain_failure(tables(), failure, engine)) from None
     except Exception as failure:
         if engine in ("duckdb", "polars"):

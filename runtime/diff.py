@@ -6,231 +6,45 @@ Each version's files keep their working-tree paths, so data paths in them resolv
 data: member deltas come from the definitions alone. The report holds, per entry file, the
 semantic diff (`compiler/semantic_diff.py`), the compiled SQL's unified diff for one dialect,
 and with `--data` the members of every segment and bucket in both versions, evaluated on
-DuckDB in one connection.
+the chosen engine (DuckDB by default) and joined in one DuckDB connection.
 """
 
 from __future__ import annotations
 
 import difflib
-import errno
-import os
-import subprocess
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from segl.compiler import nodes as n
 from segl.compiler.api import (
     Compilation,
-    breakdown_outputs,
+    CompileError,
+    Diagnostic,
+    ModelDiff,
+    SourceFile,
     compile_source,
-    decode,
-    member_outputs,
-    refused,
+    diff_models,
     to_sql,
 )
-from segl.compiler.diagnostics import CompileError, Diagnostic
-from segl.compiler.parser import parse_source
-from segl.compiler.resolve import is_library_file, read_from_disk
-from segl.compiler.semantic_diff import ModelDiff, diff_models
-from segl.compiler.source import SourceFile, Span
-from sqlglot import exp
 
-from . import api, sql
-from .bad_data import named_data_errors
+from .diff_members import BucketMove, MemberDelta, _members, _require_allowed
+from .diff_versions import (
+    EntryPair,
+    GitRevision,
+    Version,
+    WorkingTree,
+    check_revision,
+    display,
+    repository_root,
+    root_files,
+)
+from .diff_versions import (
+    relabel as _relabel,
+)
 from .engines import duckdb as duckdb_engine
 from .errors import DataError, UsageError
-from .sources import DuckDBSchemas, relation
-
-WORKING_TREE = "working tree"
-
-
-# ---------------------------------------------------------------- versions of the files
-
-
-class Version:
-    """One side of the diff: how to read a file, which `.seg` files exist, how to name a
-    file in messages."""
-
-    label: str
-
-    def read_text(self, path: Path) -> str:
-        raise NotImplementedError
-
-    def exists(self, path: Path) -> bool:
-        raise NotImplementedError
-
-    def seg_files(self, under: Path) -> list[Path]:
-        raise NotImplementedError
-
-    def shown(self, display: str) -> str:
-        """How a file is named in this version's error messages."""
-        return display
-
-
-class WorkingTree(Version):
-    def __init__(self, label: str = WORKING_TREE) -> None:
-        self.label = label
-
-    def read_text(self, path: Path) -> str:
-        return read_from_disk(path)
-
-    def exists(self, path: Path) -> bool:
-        return path.is_file()
-
-    def seg_files(self, under: Path) -> list[Path]:
-        if under.is_file():
-            return [under.resolve()]
-        return sorted(p.resolve() for p in under.rglob("*.seg") if p.is_file()
-                      and not any(part.startswith(".") for part in p.relative_to(under).parts))
-
-
-class GitRevision(Version):
-    """A commit's files, read through git; nothing is checked out."""
-
-    def __init__(self, root: Path, revision: str) -> None:
-        self.root = root
-        self.revision = revision
-        self.label = revision
-
-    @cached_property
-    def files(self) -> set[str]:
-        listing = git(self.root, "ls-tree", "-r", "--name-only", "-z", self.revision)
-        return {name for name in listing.split("\0") if name}
-
-    def relative(self, path: Path) -> str | None:
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return None
-
-    def read_text(self, path: Path) -> str:
-        relative = self.relative(path)
-        if relative is None:  # outside the repository: not versioned with it
-            return read_from_disk(path)
-        if relative not in self.files:
-            raise FileNotFoundError(errno.ENOENT, f"no such file in {self.revision}")
-        return decode(git_bytes(self.root, "show", f"{self.revision}:{relative}"),
-                      f"{self.revision}:{relative}")
-
-    def exists(self, path: Path) -> bool:
-        relative = self.relative(path)
-        return relative is not None and relative in self.files
-
-    def seg_files(self, under: Path) -> list[Path]:
-        prefix = self.relative(under)
-        if prefix is None:
-            return []
-        found = []
-        for name in sorted(self.files):
-            inside = prefix == "." or name == prefix or name.startswith(prefix + "/")
-            rest = name[len(prefix) + 1:] if prefix != "." else name
-            if inside and name.endswith(".seg") and not any(
-                    part.startswith(".") for part in rest.split("/")[:-1]):
-                found.append(self.root / name)
-        return found
-
-    def shown(self, display: str) -> str:
-        return f"{self.revision}:{display}"
-
-
-def git(root: Path, *args: str) -> str:
-    return git_bytes(root, *args).decode("utf-8", "replace")
-
-
-def git_bytes(root: Path, *args: str) -> bytes:
-    """git's output as it is: a file shown from a revision keeps its bytes (CRLF, a BOM, and
-    bytes that are not UTF-8, which `decode` reports as E004)."""
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
-    except FileNotFoundError:
-        raise UsageError("`segl diff` with revisions needs git on the PATH") from None
-    if done.returncode != 0:
-        stderr = done.stderr.decode("utf-8", "replace").strip()
-        raise UsageError(f"git {' '.join(args)}: {stderr or 'failed'}")
-    return done.stdout
-
-
-def repository_root(start: Path) -> Path:
-    try:
-        return Path(git(start, "rev-parse", "--show-toplevel").strip()).resolve()
-    except UsageError:
-        raise UsageError(f"{start} is not inside a git repository; give two paths to compare "
-                         "instead of revisions") from None
-
-
-def check_revision(root: Path, revision: str) -> None:
-    try:
-        git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    except UsageError:
-        raise UsageError(f"unknown revision `{revision}` (not a commit in {root}, and not an "
-                         "existing path)") from None
-
-
-# ---------------------------------------------------------------- which files to compare
-
-
-@dataclass(frozen=True)
-class EntryPair:
-    """One entry file: its path in the base version and in the head version."""
-
-    name: str  # as shown in the report
-    base: Path
-    head: Path
-
-
-def root_files(version: Version, files: list[Path]) -> list[Path]:
-    """The `.seg` files no other file imports: the entry points of a folder."""
-    imported: set[Path] = set()
-    for path in files:
-        try:
-            text = version.read_text(path)
-        except (OSError, UnicodeDecodeError, CompileError):  # (reported when compiled)
-            continue
-        module = parse_source(SourceFile(str(path), text)).module
-        for declaration in module.declarations:
-            if isinstance(declaration, n.Import) and not declaration.library:
-                imported.add((path.parent / declaration.path).resolve())
-    # segl's own library files (when diffing segl's repository) are not entry points
-    return [p for p in files if p not in imported and not is_library_file(str(p))]
-
-
-def display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
+from .sources import DuckDBSchemas
 
 # ---------------------------------------------------------------- the report
-
-
-@dataclass
-class MemberDelta:
-    kind: str  # segment | bucket
-    name: str  # a bucket is `segmentation.bucket`
-    before: int | None  # None: not in that version
-    after: int | None
-    joined: int
-    left: int
-    stayed: int
-    joined_examples: list = field(default_factory=list)
-    left_examples: list = field(default_factory=list)
-    breakdown: list[tuple[object, int, int]] = field(default_factory=list)  # value, in, out
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.joined or self.left) or (self.before is None) != (self.after is None)
-
-
-@dataclass(frozen=True)
-class BucketMove:
-    """Entities in bucket `source` of a segmentation before and in `target` after."""
-
-    segmentation: str
-    source: str
-    target: str
-    entities: int
 
 
 @dataclass
@@ -294,6 +108,8 @@ class DiffRequest:
     params: dict[str, str] = field(default_factory=dict)
     database: str | None = None
     entry: tuple[str, ...] = ()  # the project's entry files (segl.toml)
+    engine: str = "duckdb"  # where --data evaluates both versions (docs/engines.md)
+    engine_options: dict[str, object] = field(default_factory=dict)
 
 
 def build_report(request: DiffRequest, cwd: Path | None = None) -> DiffReport:
@@ -365,23 +181,6 @@ def _compile(version: Version, path: Path, params: dict[str, str],
     return compile_source(source, params, schemas, version.read_text)
 
 
-def _relabel(diagnostics: list[Diagnostic], version: Version) -> list[Diagnostic]:
-    """The same diagnostics, their files named as in this version (`main:shop.seg:3:1`)."""
-    sources: dict[str, SourceFile] = {}
-
-    def span(old: Span | None) -> Span | None:
-        if old is None:
-            return None
-        source = sources.get(old.path)
-        if source is None:
-            source = SourceFile(version.shown(old.path), old.source.text)
-            sources[old.path] = source
-        return Span(source, old.start, old.end)
-
-    return [replace(d, span=span(d.span), notes=tuple((span(s), t) for s, t in d.notes))
-            for d in diagnostics]
-
-
 def _entry_diff(pair: EntryPair, base_version: Version, head_version: Version,
                 request: DiffRequest) -> EntryDiff:
     entry = EntryDiff(pair.name, base_version.exists(pair.base), head_version.exists(pair.head))
@@ -438,200 +237,3 @@ def _sql_diff(entry: EntryDiff, base: Compilation | None, head: Compilation | No
                                  fromfile=f"{base_version.label}: {entry.name}",
                                  tofile=f"{head_version.label}: {entry.name}")
     entry.sql_diff = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-# ---------------------------------------------------------------- members
-
-
-def _members(entry: EntryDiff, base: Compilation | None, head: Compilation | None,
-             connection, request: DiffRequest) -> None:
-    when = api.resolve_as_of(request.as_of)
-    described = (head or base).model
-    if request.by and described.entity.column(request.by) is None:
-        raise DataError([f"--by: table `{described.entity.name}` has no column `{request.by}` "
-                         f"(columns: {', '.join(c.name for c in described.entity.columns)})"])
-    tables, outputs, entities = {}, {}, []
-    for side, compilation in (("base", base), ("head", head)):
-        if compilation is None:
-            entities.append(0)
-            continue
-        evaluation = api.evaluate(compilation.path, when, compilation=compilation,
-                                  connection=connection)
-        table = f"segl_diff_{side}"
-        sql.execute(connection, sql.create_table_as(
-            table, sql.select(exp.Star(), source=sql.table_ref(evaluation.table))))
-        tables[side] = (table, evaluation.key)
-        model = compilation.model
-        outputs[side] = (list(evaluation.segments),
-                         {s: [b.name for b in model.segmentations[s].buckets]
-                          for s in evaluation.segmentations})
-        entities.append(evaluation.entities)
-    entry.entities = (entities[0], entities[1])
-    groups = _groups(outputs)
-    if not groups:
-        entry.members = []
-        return
-    sql.execute(connection, sql.create_table_as(ROWS, _joined_rows(tables, groups)))
-    entry.members = _member_counts(connection, groups, request.examples)
-    if request.by:
-        with named_data_errors(lambda: [described.entity]):  # it reads another column
-            _breakdowns(entry.members, connection, described, request.by)
-    if "base" in tables and "head" in tables:
-        shared = [s for s in outputs["base"][1] if s in outputs["head"][1]]
-        entry.moves = _moves(connection, tables, shared)
-
-
-def _require_allowed(sides: tuple[tuple[Compilation | None, Version], ...],
-                     request: DiffRequest) -> None:
-    """The example keys of every segment and bucket are its members, and `--by` counts them
-    by a column: each group's object must allow what that carries (docs/privacy.md), in the
-    head version where it has one, else in the base version."""
-    refusals: list[Diagnostic] = []
-    judged: set[str] = set()
-    for compilation, version in sides:
-        if compilation is None:
-            continue
-        model = compilation.model
-        names = [name for name in (*model.segments, *model.segmentations) if name not in judged]
-        judged.update(names)
-        outputs = []
-        if request.examples > 0:
-            outputs += member_outputs(model, names, "segl diff --data",
-                                      "or show no keys: `--examples 0`")
-        if request.by:
-            outputs += breakdown_outputs(model, names, request.by, "segl diff --data --by",
-                                         "or count by a column that is not personal")
-        refusals += _relabel(refused(model, outputs), version)
-    if refusals:
-        raise CompileError(refusals)
-
-
-MOVES_PER_SEGMENTATION = 10
-
-
-def _moves(connection, tables, segmentations: list[str]) -> list[BucketMove]:
-    """The largest flows between buckets of each segmentation in both versions."""
-    (base, base_key), (head, head_key) = tables["base"], tables["head"]
-    moves = []
-    for name in segmentations:
-        before, after = sql.col(name, "b"), sql.col(name, "h")
-        query = sql.select(before, after, sql.aliased(sql.count_all(), "n"),
-                           source=sql.table_as(base, "b"))
-        query = query.join(sql.table_as(head, "h"), join_type="inner", copy=False,
-                           on=exp.EQ(this=sql.col(base_key, "b"),
-                                     expression=sql.col(head_key, "h")))
-        query = query.where(exp.NullSafeNEQ(this=before.copy(), expression=after.copy()),
-                            copy=False).group_by(before.copy(), after.copy(), copy=False)
-        query = query.order_by(exp.Ordered(this=sql.col("n"), desc=True), before.copy(),
-                               after.copy(), copy=False).limit(MOVES_PER_SEGMENTATION,
-                                                               copy=False)
-        rows = sql.fetch_all(connection, query)
-        moves += [BucketMove(name, source, target, int(n)) for source, target, n in rows]
-    return moves
-
-
-def _groups(outputs: dict[str, tuple[list[str], dict[str, list[str]]]]
-            ) -> list[tuple[str, str, exp.Expression | None, exp.Expression | None]]:
-    """(kind, name, membership in base as a condition or None, in head) of every segment
-    and bucket of either version."""
-    found: dict[tuple[str, str], dict[str, exp.Expression]] = {}
-    for side, (segments, segmentations) in outputs.items():
-        prefix = "b" if side == "base" else "h"
-        for segment in segments:
-            found.setdefault(("segment", segment), {})[side] = sql.col(segment, prefix)
-        for segmentation, buckets in segmentations.items():
-            for bucket in buckets:
-                found.setdefault(("bucket", f"{segmentation}.{bucket}"), {})[side] = \
-                    exp.EQ(this=sql.col(segmentation, prefix), expression=sql.text(bucket))
-    return [(kind, name, sides.get("base"), sides.get("head"))
-            for (kind, name), sides in found.items()]
-
-
-def _joined_rows(tables: dict[str, tuple[str, str]], groups) -> exp.Select:
-    """One row per entity of either version: its key and, per group, whether it was a member
-    before (`b0`) and after (`h0`)."""
-    columns = []
-    for index, (_, _, before, after) in enumerate(groups):
-        for side, condition in (("b", before), ("h", after)):
-            columns.append(sql.aliased(exp.Coalesce(
-                this=condition if condition is not None else exp.false(),
-                expressions=[exp.false()]), f"{side}{index}"))
-    base = tables.get("base")
-    head = tables.get("head")
-    if base and head:
-        key: exp.Expression = exp.Coalesce(this=sql.col(base[1], "b"),
-                                           expressions=[sql.col(head[1], "h")])
-        query = sql.select(sql.aliased(key, "segl_key"), *columns,
-                           source=sql.table_as(base[0], "b"))
-        return query.join(sql.table_as(head[0], "h"), join_type="full", copy=False,
-                          on=exp.EQ(this=sql.col(base[1], "b"), expression=sql.col(head[1], "h")))
-    table, alias = (head, "h") if head else (base, "b")
-    return sql.select(sql.aliased(sql.col(table[1], alias), "segl_key"), *columns,
-                      source=sql.table_as(table[0], alias))
-
-
-ROWS = "segl_diff_rows"
-
-
-def _member_counts(connection, groups, examples: int) -> list[MemberDelta]:
-    parts = []
-    n = sql.number(max(int(examples), 1))  # min(x, 0) is an error; 0 examples are cut below
-    for index in range(len(groups)):
-        b, h = sql.col(f"b{index}"), sql.col(f"h{index}")
-
-        def where(condition: exp.Expression, aggregate: exp.Expression) -> exp.Expression:
-            return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
-
-        joined = exp.and_(h.copy(), exp.Not(this=b.copy()))
-        left = exp.and_(b.copy(), exp.Not(this=h.copy()))
-        parts += [sql.count_where(b.copy()), sql.count_where(h.copy()),
-                  sql.count_where(joined.copy()), sql.count_where(left.copy()),
-                  sql.count_where(exp.and_(b.copy(), h.copy())),
-                  # the n smallest keys, without collecting every key first
-                  where(joined, exp.Min(this=sql.col("segl_key"), count=n.copy())),
-                  where(left, exp.Min(this=sql.col("segl_key"), count=n.copy()))]
-    row = sql.fetch_one(connection, sql.select(*parts, source=sql.table_ref(ROWS)))
-    deltas = []
-    for index, (kind, name, before, after) in enumerate(groups):
-        values = row[index * 7:(index + 1) * 7]
-        deltas.append(MemberDelta(
-            kind, name, int(values[0]) if before is not None else None,
-            int(values[1]) if after is not None else None,
-            int(values[2]), int(values[3]), int(values[4]), list(values[5] or [])[:examples],
-            list(values[6] or [])[:examples]))
-    return deltas
-
-
-BREAKDOWN_ROWS = 10
-
-
-def _breakdowns(deltas: list[MemberDelta], connection, model, attribute: str) -> None:
-    """Joiners and leavers of each changed group, counted by a column of the entity."""
-    entity = model.entity
-    values = sql.select(sql.aliased(sql.col(entity.key), "segl_key"),
-                        sql.aliased(sql.col(attribute), "value"),
-                        source=relation(entity.locations[0]))
-    sql.execute(connection, sql.create_table_as(_BY, values))
-    for index, delta in enumerate(deltas):
-        if not (delta.joined or delta.left):
-            continue
-        b, h = sql.col(f"b{index}", "j"), sql.col(f"h{index}", "j")
-        counts = sql.select(
-            sql.col("value", "e"),
-            sql.aliased(sql.count_where(exp.and_(h.copy(), exp.Not(this=b.copy()))), "joined"),
-            sql.aliased(sql.count_where(exp.and_(b.copy(), exp.Not(this=h.copy()))), "gone"),
-            source=sql.table_as(ROWS, "j"))
-        counts = counts.join(sql.table_as(_BY, "e"), join_type="left", using=["segl_key"],
-                             copy=False)
-        counts = counts.where(exp.NEQ(this=h.copy(), expression=b.copy()), copy=False)
-        counts = counts.group_by(sql.col("value", "e"), copy=False)
-        query = sql.select(exp.Star(), source=sql.subquery(counts)).order_by(
-            exp.Ordered(this=exp.Add(this=sql.col("joined"), expression=sql.col("gone")),
-                        desc=True),
-            exp.Ordered(this=sql.col("value"), nulls_first=False), copy=False,
-        ).limit(BREAKDOWN_ROWS, copy=False)
-        result = sql.fetch_all(connection, query)
-        delta.breakdown = [(value, int(joined), int(left)) for value, joined, left in result]
-
-
-_BY = "segl_diff_by"

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 
 from rich.markup import escape
-from segl.compiler.semantic_diff import KINDS, Change, ObjectDiff
+from segl.compiler.api import KINDS, Change, ObjectDiff
 
 from .diff import DiffReport, EntryDiff, MemberDelta
 

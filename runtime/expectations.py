@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from segl.compiler import model as m
+from segl.compiler.api import Expectation
 from sqlglot import exp
 
 from . import sql
@@ -22,7 +22,7 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
 @dataclass
 class Outcome:
     segment: str
-    expectation: m.Expectation
+    expectation: Expectation
     actual: str  # the measured value, as shown
     passed: bool
 

@@ -6,17 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from segl.compiler import ir
-from segl.compiler import model as m
-from segl.compiler.api import AsOf, query_for_plan, select_segments
-from segl.compiler.plan import plan_for
+from segl.compiler.api import Expr, Segment, select_segments
 from sqlglot import exp
 
 from . import sql
-from .api import load, resolve_as_of, tables_read
-from .bad_data import named_data_errors
+from .api import evaluate, load
 from .errors import UsageError
-from .sources import check_entity_key
 
 
 @dataclass
@@ -33,13 +28,13 @@ class Funnel:
     steps: list[FunnelStep]
 
 
-def condition_text(condition: ir.Expr) -> str:
+def condition_text(condition: Expr) -> str:
     if condition.span is None:
         return repr(condition)
     return re.sub(r"\s+", " ", condition.span.text).strip()
 
 
-def condition_texts(segment: m.Segment) -> list[str]:
+def condition_texts(segment: Segment) -> list[str]:
     """Each condition of a segment as written; the parent of `extends` comes first."""
     texts = [condition_text(c) for c in segment.conditions]
     if segment.parent:
@@ -47,7 +42,10 @@ def condition_texts(segment: m.Segment) -> list[str]:
     return texts
 
 
-def explain(path: str, segment: str, as_of=None, params=None, database=None) -> Funnel:
+def explain(path: str, segment: str, as_of=None, params=None, database=None,
+            engine: str = "duckdb", engine_options: dict[str, object] | None = None) -> Funnel:
+    """The funnel of `segment`: one probe segment per condition, evaluated with the members
+    on `engine` (docs/engines.md); the counts are one query over those members."""
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
     select_segments(model, [segment])
@@ -57,21 +55,19 @@ def explain(path: str, segment: str, as_of=None, params=None, database=None) -> 
     conditions = model.segments[segment].conditions
     probes = {}
     for index, condition in enumerate(conditions, 1):
-        probes[f"_explain_{index}"] = m.Segment(
+        probes[f"_explain_{index}"] = Segment(
             f"_explain_{index}", None, None, None, (), None, (condition,), condition.span
         )
     probe_model = replace(model, segments={**model.segments, **probes})
-    plan = plan_for(probe_model, list(probes))
-    query = query_for_plan(plan, "duckdb", AsOf("date", resolve_as_of(as_of)))
-    with named_data_errors(lambda: tables_read(plan)):
-        check_entity_key(connection, model)
-        sql.execute(connection, sql.create_table_as(_FUNNEL, query))
+    evaluation = evaluate(path, as_of, list(probes), params, database, connection=connection,
+                          compilation=replace(compilation, model=probe_model), engine=engine,
+                          engine_options=engine_options)
     names = [sql.col(name) for name in probes]
     alone = [sql.count_where(n.copy()) for n in names]
     cumulative = [sql.count_where(exp.and_(*(n.copy() for n in names[: i + 1])))
                   for i in range(len(names))]
     row = sql.fetch_one(connection, sql.select(sql.count_all(), *alone, *cumulative,
-                                               source=sql.table_ref(_FUNNEL)))
+                                               source=sql.table_ref(evaluation.table)))
     total, counts = int(row[0]), [int(v) for v in row[1:]]
     k = len(conditions)
     texts = condition_texts(model.segments[segment])
@@ -79,4 +75,3 @@ def explain(path: str, segment: str, as_of=None, params=None, database=None) -> 
     return Funnel(segment, total, steps)
 
 
-_FUNNEL = "segl_explain"

@@ -4,18 +4,30 @@ members are compared with what the segments select from them."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
-from segl.compiler import model as m
-from segl.compiler.api import AsOf, Compilation, member_outputs, query_for_plan, require_allowed
-from segl.compiler.ir import Type
-from segl.compiler.plan import plan_for
+from segl.compiler.api import (
+    Compilation,
+    Location,
+    Model,
+    Table,
+    Test,
+    TestRows,
+    Type,
+    member_outputs,
+    plan_for,
+    require_allowed,
+)
 from sqlglot import exp
 
 from . import sql
 from .engines import duckdb as duckdb_engine
+from .engines import engine_module
+from .engines.members import members_table
 
 _DUCKDB_TYPES = {Type.INT: "BIGINT", Type.DECIMAL: "DECIMAL(38, 9)", Type.FLOAT: "DOUBLE",
                  Type.TEXT: "VARCHAR", Type.BOOL: "BOOLEAN", Type.DATE: "DATE",
@@ -33,24 +45,35 @@ class TestResult:
 
 
 def run_tests(compilation: Compilation, names: list[str] | None = None,
-              default_as_of: date | None = None) -> list[TestResult]:
+              default_as_of: date | None = None, engine: str = "duckdb",
+              engine_options: dict[str, object] | None = None) -> list[TestResult]:
+    """Each chosen `test` block, its members computed on `engine` (docs/engines.md)."""
     model = compilation.require_ok()
     chosen = [t for t in model.tests.values() if not names or t.name in names]
     # A failure prints the keys each segment selects: its members (docs/privacy.md).
     targets = dict.fromkeys(e.segment for t in chosen for e in t.expects)
     require_allowed(model, member_outputs(model, targets, "segl test"))
-    return [run_test(compilation, model, test, default_as_of or date.today()) for test in chosen]
+    if engine != "duckdb":
+        engine_module(engine)  # a clear message now for an engine that cannot run here
+    return [run_test(compilation, model, test, default_as_of or date.today(), engine,
+                     engine_options or {})
+            for test in chosen]
 
 
-def run_test(compilation: Compilation, model: m.Model, test: m.Test,
-             default_as_of: date) -> TestResult:
+def run_test(compilation: Compilation, model: Model, test: Test, default_as_of: date,
+             engine: str = "duckdb", engine_options: dict[str, object] | None = None,
+             ) -> TestResult:
     connection = duckdb_engine.connect()
-    fixture = fixture_model(model, test, connection)
-    targets = list(dict.fromkeys(e.segment for e in test.expects))
-    plan = plan_for(fixture, targets)
-    query = query_for_plan(plan, "duckdb", AsOf("date", test.as_of or default_as_of))
-    result = duckdb_engine.run_query(connection, query, plan.key, list(plan.outputs),
-                                     list(plan.segmentations))
+    with tempfile.TemporaryDirectory(prefix="segl-test-") as folder:
+        # Every engine reads files: the rows are written as Parquet for engines other than
+        # DuckDB (which reads them from its own tables).
+        files = Path(folder) if engine != "duckdb" else None
+        fixture = fixture_model(model, test, connection, files)
+        targets = list(dict.fromkeys(e.segment for e in test.expects))
+        plan = plan_for(fixture, targets)
+        when = test.as_of or default_as_of
+        result = members_table(engine, replace(compilation, model=fixture), plan, when,
+                               connection, engine_options)
     failures = []
     for expect in test.expects:
         column = sql.col(expect.segment)
@@ -76,11 +99,12 @@ def _keys(keys) -> str:
                            for k in sorted(keys, key=str)) + ")"
 
 
-def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
-    """The model with every source replaced by a table of the test's rows."""
+def fixture_model(model: Model, test: Test, connection, files: Path | None = None) -> Model:
+    """The model with every source replaced by a table of the test's rows (with `files`,
+    a Parquet file of them in that folder)."""
     given = {rows.table: rows for rows in test.rows}
 
-    def table_for(table: m.Table) -> m.Table:
+    def table_for(table: Table) -> Table:
         name = f"segl_test_{table.name}"
         rows = given.get(table.name)
         columns: dict[str, str] = {}
@@ -98,7 +122,13 @@ def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
         if rows and rows.rows:
             sql.execute_many(connection, sql.insert_values(name, rows.columns),
                              [list(row) for row in rows.rows])
-        return replace(table, locations=(m.Location("table", name, None, table=(name,)),))
+        if files is not None:
+            path = str(files / f"{len(list(files.iterdir()))}.parquet")
+            sql.execute(connection, sql.copy_to(
+                sql.select(exp.Star(), source=sql.table_ref(name)), path,
+                {"FORMAT": "PARQUET"}))
+            return replace(table, locations=(Location("parquet", path, path),))
+        return replace(table, locations=(Location("table", name, None, table=(name,)),))
 
     return replace(
         model,
@@ -108,7 +138,7 @@ def fixture_model(model: m.Model, test: m.Test, connection) -> m.Model:
     )
 
 
-def _duckdb_type(declared: Type, column: str, rows: m.TestRows | None, time: bool = False) -> str:
+def _duckdb_type(declared: Type, column: str, rows: TestRows | None, time: bool = False) -> str:
     if declared in _DUCKDB_TYPES:
         return _DUCKDB_TYPES[declared]
     if rows and column in rows.columns:

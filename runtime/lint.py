@@ -12,11 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from segl.compiler.api import Compilation, compile_file
-from segl.compiler.diagnostics import Diagnostic, Severity
-from segl.compiler.lint import COMMENT_RULES, RULES, apply_suppressions, lint_model
-from segl.compiler.resolve import is_library_file
-from segl.compiler.source import SourceFile
+from segl.compiler.api import (
+    COMMENT_RULES,
+    RULES,
+    Compilation,
+    Diagnostic,
+    Severity,
+    SourceFile,
+    apply_suppressions,
+    compile_file,
+    is_library_file,
+    lint_model,
+)
 
 from .errors import UsageError
 from .fmt import STDIN, seg_files

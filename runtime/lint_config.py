@@ -19,8 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from segl.compiler.diagnostics import Severity, did_you_mean
-from segl.compiler.lint import RULES
+from segl.compiler.api import RULES, Severity, did_you_mean
 
 from .errors import UsageError
 

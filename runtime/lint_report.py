@@ -9,9 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from segl.compiler.diagnostics import CODES, Severity
-from segl.compiler.lint import RULES
-from segl.compiler.version import SEGL_VERSION
+from segl.compiler.api import CODES, RULES, SEGL_VERSION, Severity
 
 from .lint import LintResult
 

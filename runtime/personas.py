@@ -9,11 +9,29 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import duckdb
-from segl.compiler import ir
-from segl.compiler import model as m
-from segl.compiler.api import Compilation, kpi_outputs, profile_outputs, require_allowed
-from segl.compiler.plan import plan_for
-from segl.compiler.to_sql import AsOf, SqlGenerator
+from segl.compiler.api import (
+    Aggregate,
+    Between,
+    Column,
+    Compare,
+    Compilation,
+    Expr,
+    FeatureRef,
+    Func,
+    Literal,
+    Model,
+    Persona,
+    Rank,
+    Score,
+    Segment,
+    SegmentRef,
+    Type,
+    condition_query,
+    kpi_outputs,
+    profile_outputs,
+    require_allowed,
+    transform_children,
+)
 from sqlglot import exp
 
 from . import sql
@@ -36,7 +54,7 @@ class ConditionCheck:
 
 @dataclass
 class PersonaReport:
-    persona: m.Persona
+    persona: Persona
     checks: list[ConditionCheck]
     segment_size: int
     entities: int
@@ -55,9 +73,11 @@ class PersonaReport:
 
 def persona_report(path: str, name: str, as_of, params=None, database=None,
                    compilation: Compilation | None = None,
-                   command: str = "segl persona") -> PersonaReport:
+                   command: str = "segl persona", engine: str = "duckdb",
+                   engine_options: dict[str, object] | None = None) -> PersonaReport:
     """`compilation`: of `path` with the data's column types (from `load`), when the caller
-    has one already (the report checks every persona of a file). The profile values and the
+    has one already (the report checks every persona of a file). The segment, the entities
+    resembling the profile and the KPIs are evaluated on `engine`. The profile values and the
     segment's KPIs must be allowed to leave (docs/privacy.md), or CompileError (E504)."""
     if compilation is None:
         compilation, _ = load(path, params, database)
@@ -69,14 +89,15 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
                             *kpi_outputs(model, model.kpis, command)])
     persona = model.personas[name]
     checks = check_profile(model, persona, as_of)
-    probe = m.Segment("_persona_resembles", None, None, None, (), None,
+    probe = Segment("_persona_resembles", None, None, None, (), None,
                       tuple(_resembles(model, attribute, value)
                             for attribute, value in persona.profile.items()) or
-                      (ir.Literal(True, type=ir.Type.BOOL),))
+                      (Literal(True, type=Type.BOOL),))
     probe_model = replace(model, segments={**model.segments, probe.name: probe})
     probe_compilation = replace(compilation, model=probe_model)
     evaluation = evaluate(path, as_of, [persona.segment, probe.name], params, database,
-                          kpis=bool(model.kpis), compilation=probe_compilation)
+                          kpis=bool(model.kpis), compilation=probe_compilation,
+                          engine=engine, engine_options=engine_options)
     both = _count(evaluation, exp.and_(sql.col(persona.segment), sql.col(probe.name)))
     kpis = next((g for g in kpi_table(evaluation, list(model.kpis), command)
                  if g.name == persona.segment), None) if model.kpis else None
@@ -86,9 +107,8 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
                          evaluation.entities, evaluation.sizes[probe.name], both, profile, kpis)
 
 
-def check_profile(model: m.Model, persona: m.Persona, as_of) -> list[ConditionCheck]:
+def check_profile(model: Model, persona: Persona, as_of) -> list[ConditionCheck]:
     """Each condition of the persona's segment, with the profile's values put in."""
-    generator = SqlGenerator(plan_for(model, []), "duckdb", AsOf("date", as_of), "absolute")
     connection = duckdb.connect()
     checks = []
     segment = model.segments[persona.segment]
@@ -97,57 +117,58 @@ def check_profile(model: m.Model, persona: m.Persona, as_of) -> list[ConditionCh
         filled = _fill(model, persona, condition, needs, depth=0)
         result = None
         if not needs:
-            (result,) = sql.fetch_one(connection, sql.select(generator.cond(filled)))
+            condition_sql = condition_query(model, filled, "duckdb", as_of)
+            (result,) = sql.fetch_one(connection, sql.select(condition_sql))
         checks.append(ConditionCheck(text, result, sorted(set(needs))))
     connection.close()
     return checks
 
 
-def _fill(model: m.Model, persona: m.Persona, expr: ir.Expr, needs: list[str],
-          depth: int) -> ir.Expr:
+def _fill(model: Model, persona: Persona, expr: Expr, needs: list[str],
+          depth: int) -> Expr:
     """Put the profile's values in; expand features and segments the profile does not give."""
     if depth > 50:
         needs.append("(too deep)")
         return expr
 
-    def visit(node: ir.Expr) -> ir.Expr:
-        if isinstance(node, ir.Column) and node.table == model.entity.name:
+    def visit(node: Expr) -> Expr:
+        if isinstance(node, Column) and node.table == model.entity.name:
             if node.name in persona.profile:
                 return persona.profile[node.name]
             needs.append(node.name)
             return node
-        if isinstance(node, ir.FeatureRef):
+        if isinstance(node, FeatureRef):
             if node.name in persona.profile:
                 return persona.profile[node.name]
             return _fill(model, persona, model.features[node.name].expr, needs, depth + 1)
-        if isinstance(node, ir.SegmentRef):
+        if isinstance(node, SegmentRef):
             predicate = _fill(model, persona, model.segments[node.name].predicate, needs,
                               depth + 1)
-            return ir.Func("coalesce", (predicate, ir.Literal(False, type=ir.Type.BOOL)),
-                           type=ir.Type.BOOL)
-        if isinstance(node, (ir.Aggregate, ir.Rank, ir.Score, ir.Column)):
+            return Func("coalesce", (predicate, Literal(False, type=Type.BOOL)),
+                           type=Type.BOOL)
+        if isinstance(node, (Aggregate, Rank, Score, Column)):
             needs.append(condition_text(node))
             return node
-        return ir.transform_children(node, visit)
+        return transform_children(node, visit)
 
     return visit(expr)
 
 
-def _resembles(model: m.Model, attribute: str, value: ir.Literal) -> ir.Expr:
+def _resembles(model: Model, attribute: str, value: Literal) -> Expr:
     entity = model.entity
     if attribute in model.features:
-        subject: ir.Expr = ir.FeatureRef(attribute, type=model.features[attribute].type)
+        subject: Expr = FeatureRef(attribute, type=model.features[attribute].type)
     else:
-        subject = ir.Column(entity.name, attribute, type=entity.column(attribute).type)
+        subject = Column(entity.name, attribute, type=entity.column(attribute).type)
     if isinstance(value.value, (int, Decimal)) and not isinstance(value.value, bool):
         margin = abs(Decimal(value.value)) * TOLERANCE
-        low = ir.Literal(Decimal(value.value) - margin, type=ir.Type.DECIMAL)
-        high = ir.Literal(Decimal(value.value) + margin, type=ir.Type.DECIMAL)
-        return ir.Between(subject, low, high, type=ir.Type.BOOL)
-    return ir.Compare("=", subject, value, type=ir.Type.BOOL)
+        low = Literal(Decimal(value.value) - margin, type=Type.DECIMAL)
+        high = Literal(Decimal(value.value) + margin, type=Type.DECIMAL)
+        return Between(subject, low, high, type=Type.BOOL)
+    return Compare("=", subject, value, type=Type.BOOL)
 
 
-def _profile_in_data(evaluation: Evaluation, model: m.Model, persona: m.Persona
+def _profile_in_data(evaluation: Evaluation, model: Model, persona: Persona
                      ) -> dict[str, str]:
     """For each profile attribute that is an entity column: the segment members' median
     (numbers) or three most common values with their share (text). One read of the entity

@@ -6,9 +6,7 @@ from __future__ import annotations
 import glob
 
 import duckdb
-from segl.compiler import model as m
-from segl.compiler.api import location_relation
-from segl.compiler.ir import Type
+from segl.compiler.api import Location, Model, Table, Type, location_relation
 from sqlglot import exp
 
 from . import sql
@@ -43,13 +41,13 @@ def segl_type(duckdb_type: str) -> Type:
     return Type.ANY
 
 
-def relation(location: m.Location, alias: str | None = None) -> exp.Expression:
+def relation(location: Location, alias: str | None = None) -> exp.Expression:
     """A DuckDB FROM-clause item for a location (a tree: a table name's parts as
     identifiers, a path as a string literal), `AS alias` when given."""
     return location_relation(location, "duckdb", alias)
 
 
-def _count_rows(connection: duckdb.DuckDBPyConnection, location: m.Location,
+def _count_rows(connection: duckdb.DuckDBPyConnection, location: Location,
                 *columns: exp.Expression) -> tuple:
     return sql.fetch_one(connection, sql.select(*columns, source=relation(location)))
 
@@ -67,7 +65,7 @@ class DuckDBSchemas:
         self.actual: dict[str, dict[str, str]] = {}
         self.header_only: dict[str, str] = {}  # table -> a problem naming the file
 
-    def __call__(self, table: m.Table) -> dict[str, Type] | None:
+    def __call__(self, table: Table) -> dict[str, Type] | None:
         if not table.locations:
             return None
         location = table.locations[0]
@@ -106,14 +104,14 @@ class DuckDBSchemas:
         self.actual[table.name] = {name: kind for name, kind, *_ in rows}
         return {name: segl_type(kind) for name, kind, *_ in rows}
 
-    def _no_rows(self, location: m.Location, rows: list[tuple]) -> bool:
+    def _no_rows(self, location: Location, rows: list[tuple]) -> bool:
         if any(kind != "VARCHAR" for _, kind, *_ in rows):
             return False  # a column typed from its values: there are rows
         query = sql.select(sql.number(1), source=relation(location)).limit(1, copy=False)
         return not sql.fetch_all(self.connection, query)
 
 
-def _file_problems(table: m.Table, location: m.Location,
+def _file_problems(table: Table, location: Location,
                    connection: duckdb.DuckDBPyConnection) -> list[str]:
     """What is wrong with a file location before DuckDB reads its schema."""
     where = source_label(table, location)
@@ -147,7 +145,7 @@ _COMPATIBLE = {
 }
 
 
-def check_declared_types(model: m.Model, schemas: DuckDBSchemas) -> None:
+def check_declared_types(model: Model, schemas: DuckDBSchemas) -> None:
     """Declared columns must exist in the data with a compatible type."""
     problems: list[str] = []
     for table in model.tables:
@@ -173,7 +171,7 @@ def check_declared_types(model: m.Model, schemas: DuckDBSchemas) -> None:
         raise DataError(list(dict.fromkeys(problems)))
 
 
-def check_csv_rows(model: m.Model) -> None:
+def check_csv_rows(model: Model) -> None:
     """Every row of every CSV source reads as its column types say (`segl check`: the query
     itself only converts the columns it reads)."""
     problems = []
@@ -185,7 +183,7 @@ def check_csv_rows(model: m.Model) -> None:
         raise DataError(problems)
 
 
-def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
+def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: Model,
                       lookups: tuple[str, ...]) -> None:
     """A lookup joins many-to-one: a duplicated key would silently duplicate rows."""
     problems = []
@@ -200,7 +198,7 @@ def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: m.Model,
         raise DataError(problems)
 
 
-def check_entity_key(connection: duckdb.DuckDBPyConnection, model: m.Model) -> int:
+def check_entity_key(connection: duckdb.DuckDBPyConnection, model: Model) -> int:
     """The entity key must be present and unique: returns the number of entities."""
     entity = model.entity
     key = sql.col(entity.key or "")

@@ -15,8 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from segl.compiler.api import Compilation
-from segl.compiler.plan import Plan
+from segl.compiler.api import Compilation, Plan
 from sqlglot import exp
 
 from .. import sql

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars
-from segl.compiler.api import Compilation
-from segl.compiler.plan import Plan
+from segl.compiler.api import Compilation, Plan
 from sqlglot import exp
 
 from .. import sql
+
+if TYPE_CHECKING:
+    import polars
 
 MEMBERS_TABLE = "segl_members"
 ENGINE_MEMBERS = "segl_engine_members"  # a view of another engine's members frame
@@ -74,6 +76,8 @@ def load_members(
     With `types` (DuckDB's own names and types of the members query), every column is cast
     to its DuckDB type. 128-bit integers (sums, DuckDB's HUGEINT) cross as DECIMAL(38, 0),
     which DuckDB's Arrow reader accepts, and become HUGEINT again."""
+    import polars
+
     wide = [name for name, kind in members.schema.items() if kind == polars.Int128]
     if wide:
         members = members.with_columns(polars.col(wide).cast(polars.Decimal(38, 0)))

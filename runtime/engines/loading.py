@@ -13,15 +13,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 from segl.compiler.api import (
+    KPI_GROUP,
+    KPI_KIND,
     AsOf,
+    Plan,
     SourceOverride,
     column_named,
     location_relation,
     query_for_plan,
 )
-from segl.compiler.kpi_sql import GROUP as KPI_GROUP
-from segl.compiler.kpi_sql import KIND as KPI_KIND
-from segl.compiler.plan import Plan
 from sqlglot import exp
 
 from .. import sql

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 
 import polars
-from segl.compiler.api import Compilation
-from segl.compiler.plan import Plan
-from segl.compiler.to_polars import generate_polars
+from segl.compiler.api import Compilation, Plan, polars_query
 
 from ..bad_data import explain_failure
 from ..errors import DataError
@@ -21,7 +19,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> p
     Raises CompileError for what Polars cannot express, DataError when the data cannot be
     read."""
     try:
-        query = generate_polars(plan, as_of)
+        query = polars_query(plan, as_of)
         frame = query.frame.collect()
     except (polars.exceptions.PolarsError, polars.exceptions.PanicException, OSError) as exc:
         # (A damaged Parquet page can make Polars panic: a BaseException, caught here too.)

@@ -18,8 +18,7 @@ from pathlib import Path
 import polars as pl
 import psycopg
 import sqlglot
-from segl.compiler.api import Compilation, SourceOverride
-from segl.compiler.plan import Plan
+from segl.compiler.api import Compilation, Plan, SourceOverride
 from sqlglot import exp
 
 from .. import sql

@@ -14,8 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
-from segl.compiler.api import Compilation, SourceOverride
-from segl.compiler.plan import Plan
+from segl.compiler.api import Compilation, Plan, SourceOverride
 from sqlglot import exp
 
 from .. import sql

@@ -1,0 +1,96 @@
+"""The `segl` command: one module per command group, each imported only when one of its
+commands runs (`segl --help` lists them from the table below without importing them).
+
+Shared by all: `context.py` (the resolved project, entry file, params, as_of, engine and the
+options spelled alike), `console.py` (printing), `exits.py` (exit codes, decided once).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> (module in this package, function, the line `segl --help` shows). A test
+# checks that each line is the first line of the command's own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": ("definitions", "check", "Check definitions (and that the data matches them)."),
+    "compile": ("definitions", "compile_command",
+                "Compile segments (or, with --kpis, their KPIs) to SQL for a warehouse "
+                "dialect."),
+    "ls": ("definitions", "list_objects",
+           "List sources, features and segments with their labels and dependencies."),
+    "run": ("run", "run", "Evaluate segments (on DuckDB, or --engine E) and write their "
+                          "members."),
+    "explain": ("analysis", "explain", "Show how many entities pass each condition of "
+                                       "SEGMENT."),
+    "overlap": ("analysis", "overlap", "How much segments overlap: members in both, and the "
+                                       "Jaccard index, for every pair."),
+    "kpis": ("analysis", "kpis", "KPIs per segment and per segmentation bucket, with their "
+                                 "index against everyone."),
+    "persona": ("analysis", "persona", "Check persona NAME against its segment and the data, "
+                                       "and print its factsheet."),
+    "report": ("report", "report", "Write one self-contained HTML report: sizes, KPIs, "
+                                   "overlap, personas, definitions."),
+    "test": ("testing", "test_command", "Run the `test` blocks: fixture rows in, expected "
+                                        "members out."),
+    "diff": ("diff", "diff_command", "What a change does: objects added, removed and "
+                                     "changed, narrower or wider, the SQL, and with --data "
+                                     "the members who join and leave."),
+    "lint": ("lint", "lint", "Check .seg files against the lint rules (PATH: files or "
+                             "folders; default: here)."),
+    "fmt": ("tools", "fmt", "Format .seg files in the canonical style (PATH: files, folders, "
+                            "or - for stdin)."),
+    "init": ("tools", "init", "Scaffold a new segl project in FOLDER (default: here)."),
+    "lsp": ("tools", "lsp", "Run the language server for editors (docs/editors.md); needs "
+                            "`segl[lsp]`."),
+}
+
+
+class SeglGroup(click.Group):
+    """Commands imported on first use; the exit policy (exits.Exit) applied once."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, function, _ = COMMANDS[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        # (a stand-in command holding the line, shortened as click shortens any command's)
+        rows = [(name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):
+        from .exits import Exit
+
+        try:
+            return super().invoke(ctx)
+        except Exit as exc:
+            ctx.exit(int(exc.code))
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from segl.compiler.api import SEGL_VERSION  # (the compiler is imported only when asked)
+
+    click.echo(f"segl, version {SEGL_VERSION}")
+    ctx.exit()
+
+
+@click.group(cls=SeglGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version, help="Show the version and exit.")
+def main() -> None:
+    """segl: customer segments as reviewed code, compiled to any warehouse."""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""One resolved context for every command: the project file, the entry file, the
+parameters, the evaluation date, the engine and the database, read once from the command
+line and `segl.toml` (command line first). And the options every command spells alike."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..engines import ENGINES
+from ..errors import UsageError
+from ..project import Project, find_project
+from .console import print_diagnostics
+from .exits import Exit, for_diagnostics
+
+if TYPE_CHECKING:
+    from segl.compiler.api import Compilation
+
+# Which option of an engine's run_members --target sets.
+TARGET_OPTIONS = {"postgres": "url", "spark": "master"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a command runs on, resolved once."""
+
+    path: str  # the entry file
+    project: Project
+    params: dict[str, str] = field(default_factory=dict)
+    as_of: str = "today"  # a date, `today` (or `param`, for `segl compile`)
+    database: str | None = None
+    engine: str = "duckdb"
+    engine_options: dict[str, object] = field(default_factory=dict)
+
+
+def resolve(file: str | None, params: tuple[str, ...] = (), *, command: str,
+            as_of: str | None = None, database: str | None = None, engine: str = "duckdb",
+            target: str | None = None, evaluates: bool = True) -> Context:
+    """The context of a command on one entry file (`file`, else segl.toml's `entry`).
+    `evaluates`: the command evaluates data, so --as-of must be a date or `today`."""
+    options = engine_options(engine, target)
+    path, project = single_file(file)
+    when = evaluation_date(as_of, project, command) if evaluates else as_of_option(as_of,
+                                                                                 project)
+    return Context(path, project, parse_params(params, project), when,
+                   database or project.database, engine, options)
+
+
+def parse_params(values: tuple[str, ...], project: Project) -> dict[str, str]:
+    params = dict(project.params)
+    for value in values:
+        if "=" not in value:
+            raise UsageError(f"--param expects NAME=VALUE, got `{value}`")
+        name, _, text = value.partition("=")
+        params[name.strip()] = text.strip()
+    return params
+
+
+def entry_files(files: tuple[str, ...]) -> tuple[list[str], Project]:
+    project = find_project(Path(files[0]) if files else Path.cwd())
+    chosen = list(files) or project.entry
+    if not chosen:
+        raise UsageError("no .seg file given and no `entry` in a segl.toml here or above")
+    return chosen, project
+
+
+def single_file(file: str | None) -> tuple[str, Project]:
+    files, project = entry_files((file,) if file else ())
+    if len(files) > 1:
+        raise UsageError(f"segl.toml lists {len(files)} entry files: name one")
+    return files[0], project
+
+
+def as_of_option(value: str | None, project: Project) -> str:
+    text = value or project.as_of
+    if text in ("today", "param"):
+        return text
+    try:
+        when = date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of expects YYYY-MM-DD, `today` or `param`, got `{text}`") from None
+    from segl.compiler.api import as_of_problem
+
+    problem = as_of_problem(when)
+    if problem:
+        raise UsageError(f"--as-of: {problem} (docs/language.md, supported ranges)")
+    return text
+
+
+def evaluation_date(value: str | None, project: Project, command: str) -> str:
+    """--as-of for a command that evaluates data: a date or `today`."""
+    when = as_of_option(value, project)
+    if when == "param":
+        raise UsageError(f"`segl {command}` needs a date (or `today`) for --as-of")
+    return when
+
+
+def engine_options(engine: str, target: str | None) -> dict[str, object]:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine `{engine}`; engines are: {', '.join(ENGINES)}")
+    if target is None:
+        return {}
+    if engine not in TARGET_OPTIONS:
+        raise UsageError(f"--target is for {' and '.join(TARGET_OPTIONS)}; the {engine} "
+                         "engine runs in this process")
+    if engine == "postgres" and not target.startswith(("postgresql://", "postgres://")):
+        raise UsageError(f"--target for postgres is a postgresql:// URL, not `{target}`")
+    return {TARGET_OPTIONS[engine]: target}
+
+
+def compiled(path: str, params: dict[str, str]) -> Compilation:
+    """Compile without data; print diagnostics once; stop on errors."""
+    from segl.compiler.api import compile_file
+
+    compilation = compile_file(path, params)
+    print_diagnostics(compilation.diagnostics)
+    if not compilation.ok:
+        raise Exit(for_diagnostics(compilation.errors))
+    return compilation
+
+
+def check_dialect(name: str) -> str:
+    from sqlglot.dialects.dialect import Dialect, Dialects
+
+    try:
+        Dialect.get_or_raise(name)
+    except ValueError:
+        known = sorted(d for d in Dialects.__members__.values() if d.value)
+        raise UsageError(f"unknown dialect `{name}`; "
+                         f"known: {', '.join(d.value for d in known)}") from None
+    return name
+
+
+# ---------------------------------------------------------------- options spelled alike
+
+param_option = click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+                            help="Override a `param` of the file (repeatable).")
+db_option = click.option("--db", "database", metavar="DUCKDB_FILE",
+                         help="DuckDB database holding `from table` sources.")
+engine_option = click.option(
+    "--engine", "-e", default="duckdb", show_default=True, metavar="ENGINE",
+    help=f"Where the queries run: {', '.join(ENGINES)} (see docs/engines.md).")
+target_option = click.option(
+    "--target", metavar="URL",
+    help="The engine's server: a postgresql:// URL (default: a temporary embedded server) "
+         "or a Spark master (default: local[2]).")
+
+
+def as_of_flag(help_text: str = "Evaluation date (default: segl.toml, else today).",
+               metavar: str = "DATE"):
+    return click.option("--as-of", "as_of", metavar=metavar, help=help_text)
+
+
+def out_flag(help_text: str, **options):
+    """`--out FILE`: the one spelling of "write to this file"."""
+    return click.option("--out", "out_path", type=click.Path(), help=help_text, **options)
+
+
+def deprecated_output_flag(function):
+    """`--output FILE`, hidden: the spelling `segl lint` had before `--out`, still accepted
+    with a warning (CHANGELOG)."""
+
+    def warn(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None:
+            sys.stderr.write("warning: --output is deprecated; use --out\n")
+        return value
+
+    return click.option("--output", "deprecated_output", type=click.Path(), hidden=True,
+                        callback=warn)(function)

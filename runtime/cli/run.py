@@ -1,0 +1,128 @@
+"""`segl run`: evaluate segments on an engine; print sizes, members, or write them."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import UsageError
+from ..outputs import FORMATS
+from .console import console, note, show, status, table
+from .context import (
+    as_of_flag,
+    db_option,
+    engine_option,
+    out_flag,
+    param_option,
+    resolve,
+    target_option,
+)
+from .exits import reporting
+
+if TYPE_CHECKING:
+    from ..api import Evaluation
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path())
+@as_of_flag("Evaluation date (default: today).")
+@click.option("--segment", "-s", "segments", multiple=True,
+              help="Only these segments (or segmentations).")
+@out_flag("Write members to this file.")
+@click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]),
+              help="Output format (default: from --out's extension; `table` prints members).")
+@click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
+              help="long: one row per (key, segment); wide: key + one column per segment.")
+@click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
+@param_option
+@db_option
+@engine_option
+@target_option
+def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, engine, target):
+    """Evaluate segments (on DuckDB, or --engine E) and write their members."""
+    from segl.compiler.api import member_outputs, require_allowed
+
+    from .. import api
+    from ..expectations import check_expectations
+    from ..outputs import format_for, members_query, write_atomically
+
+    with reporting():
+        ctx = resolve(file, params, command="run", as_of=as_of, database=database,
+                      engine=engine, target=target)
+        if out_path:
+            try:
+                fmt = format_for(out_path, fmt)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        with status("Compiling and reading sources…") as progress:
+            progress.update("Evaluating segments…")
+            evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments), ctx.params,
+                                      ctx.database, engine=ctx.engine,
+                                      engine_options=ctx.engine_options)
+            if out_path or fmt == "table":
+                model = evaluation.compilation.model
+                require_allowed(model, member_outputs(
+                    model, [*evaluation.segments, *evaluation.segmentations],
+                    "segl run --out" if out_path else "segl run --format table",
+                    "or write the others only: `segl run --segment NAME …`"))
+            if out_path:
+                progress.update(f"Writing {out_path}…")
+                query = members_query(evaluation.table, evaluation.key, evaluation.segments,
+                                      shape, evaluation.segmentations, evaluation.scores)
+                write_atomically(evaluation.connection, query, out_path, fmt)
+        print_sizes(evaluation)
+        for outcome in check_expectations(evaluation):
+            if not outcome.passed:
+                sys.stderr.write(f"warning: expectation failed: {outcome.message()}\n")
+        if fmt == "table" and not out_path:
+            print_members(evaluation, shape, limit)
+        if out_path:
+            note(f"wrote {out_path} ({fmt}, {shape})")
+
+
+def print_sizes(evaluation: Evaluation) -> None:
+    model = evaluation.compilation.model
+    sizes = table("segment", "label", ("members", "right"), ("share", "right"),
+                  title=f"{evaluation.compilation.path} · as_of {evaluation.as_of} · "
+                        f"{evaluation.entities:,} {model.entity.name} entities")
+    for name in evaluation.segments:
+        size = evaluation.sizes[name]
+        share = size / evaluation.entities if evaluation.entities else 0.0
+        sizes.add_row(name, model.segments[name].label or "", f"{size:,}", f"{share:.1%}")
+    if evaluation.segments:
+        show(sizes)
+    for name in evaluation.segmentations:
+        segmentation = model.segmentations[name]
+        title = f"segmentation {name}" + (f" · {segmentation.label}" if segmentation.label else "")
+        buckets = table("bucket", "label", ("entities", "right"), ("share", "right"),
+                        title=title)
+        for bucket in segmentation.buckets:
+            size = evaluation.buckets[name].get(bucket.name, 0)
+            share = size / evaluation.entities if evaluation.entities else 0.0
+            buckets.add_row(bucket.name, bucket.label or "", f"{size:,}", f"{share:.1%}")
+        show(buckets)
+
+
+def print_members(evaluation: Evaluation, shape: str, limit: int) -> None:
+    from sqlglot import exp
+
+    from .. import sql
+    from ..outputs import members_query
+
+    query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
+                          evaluation.segmentations, evaluation.scores)
+    connection = evaluation.connection
+    total = sql.fetch_one(connection, sql.select(sql.count_all(),
+                                                 source=sql.subquery(query.copy())))[0]
+    cursor = sql.execute(connection, sql.select(exp.Star(), source=sql.subquery(query))
+                         .limit(int(limit), copy=False))
+    rows = cursor.fetchall()
+    members = table(*(d[0] for d in cursor.description), title="members")
+    for row in rows:
+        members.add_row(*("" if v is None else str(v) for v in row))
+    out = console()
+    out.print(members)
+    if total > limit:
+        out.print(f"… {total - limit:,} more rows; write them all with --out FILE")

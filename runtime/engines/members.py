@@ -1,0 +1,35 @@
+"""The one step every command that reads data goes through: the members of a plan computed
+on an engine and held as the members table of the in-process DuckDB connection, where the
+runtime's own queries (sizes, buckets, funnels, overlaps, KPI totals, diffs) read them alike
+whichever engine computed them (docs/engines.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+from segl.compiler.api import AsOf, Compilation, Plan, query_for_plan
+from sqlglot import exp
+
+from . import duckdb as duckdb_engine
+from . import run_members
+
+
+def members_table(engine: str, compilation: Compilation, plan: Plan, as_of: date,
+                  connection: duckdb.DuckDBPyConnection,
+                  options: dict[str, object] | None = None,
+                  query: exp.Select | None = None) -> duckdb_engine.DuckDBResult:
+    """Run the members query of `plan` on `engine` (DuckDB itself: in `connection`; another
+    engine: its adapter's run_members with `options`, the frame loaded with DuckDB's own
+    column types) and count members and bucket sizes. `query`: the plan's DuckDB query, when
+    the caller built it already."""
+    outputs, segmentations = list(plan.outputs), list(plan.segmentations)
+    if engine == "duckdb":
+        query = query or query_for_plan(plan, "duckdb", AsOf("date", as_of))
+        return duckdb_engine.run_query(connection, query, plan.key, outputs, segmentations)
+    from .loading import duckdb_output_types  # (imports Polars)
+
+    frame = run_members(engine, compilation, plan, as_of, connection=connection,
+                        **(options or {}))
+    return duckdb_engine.load_members(connection, frame, plan.key, outputs, segmentations,
+                                      duckdb_output_types(plan, as_of, connection))

