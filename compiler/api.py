@@ -11,16 +11,26 @@ from sqlglot import exp
 
 from . import lexicon as lexicon
 from . import model as m
+from .backends.polars.sources import column_named as column_named
+from .backends.polars.sources import scan_source
+from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads it
+from .backends.sql.dialects import rules_for
+from .backends.sql.generator import SourceOverride, generate_sql, members_query
+from .backends.sql.kpis import generate_kpi_sql, kpi_query
+from .backends.sql.kpis import kpi_select as kpi_select
+
+# Builders of identifiers, columns and tables, for runtime code that writes its own queries
+# as trees (re-exported: the runtime reaches the compiler through this module).
+from .backends.sql.trees import col as col
+from .backends.sql.trees import ident as ident
+from .backends.sql.trees import table_function
+from .backends.sql.trees import table_ref as table_ref
 from .buckets import check_segmentations
 from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
-from .dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads through it
-from .dialects import rules_for
 from .formatter import format_source as format_source
 from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
 from .functions import AGGREGATES as AGGREGATES
-from .kpi_sql import generate_kpi_sql, kpi_query
-from .kpi_sql import kpi_select as kpi_select
-from .plan import Plan, plan_for
+from .plan import AsOf, Plan, plan_for
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
 # the objects it belongs to allow it. Re-exported for the runtime and future outputs.
@@ -59,15 +69,6 @@ from .symbols import SymbolKey as SymbolKey
 from .symbols import SymbolKind as SymbolKind
 from .symbols import TextEdit as TextEdit
 from .symbols import file_key as file_key
-from .to_polars import column_named as column_named
-from .to_polars import scan_source
-from .to_sql import AsOf, SourceOverride, generate_sql, members_query, table_function
-
-# Builders of identifiers, columns and tables, for runtime code that writes its own queries
-# as trees (re-exported: the runtime reaches the compiler through this module).
-from .to_sql import col as col
-from .to_sql import ident as ident
-from .to_sql import table_ref as table_ref
 from .typecheck import typecheck
 from .version import SEGL_VERSION as SEGL_VERSION
 
@@ -193,7 +194,7 @@ def sql_for_plan(
     sources: Mapping[str, SourceOverride] | None = None,
 ) -> str:
     """SQL for a plan. `sources`: read these tables from engine tables or files instead of
-    their declared locations (see to_sql.SourceOverride)."""
+    their declared locations (see backends/sql: SourceOverride)."""
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
                         pretty, sources)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from . import ir
-from . import model as m
-from .source import Span
+from .. import ir
+from .. import model as m
+from ..source import Span
 
 T = ir.Type
 # Aggregates that partial results per join key add up to exactly.
