@@ -30,7 +30,9 @@ from .diagnostics import CompileError, Diagnostic, Severity, did_you_mean, error
 from .formatter import format_source as format_source
 from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
 from .functions import AGGREGATES as AGGREGATES
-from .plan import AsOf, Plan, plan_for
+from .plan import AsOf, PhysicalPlan, Plan, physical_plan, plan_for
+from .plan.as_of import AsOfMode
+from .plan.describe import describe, json_text
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
 # the objects it belongs to allow it. Re-exported for the runtime and future outputs.
@@ -211,6 +213,30 @@ def query_for_plan(
     Raises CompileError when the dialect cannot express the plan."""
     build = kpi_query if kpis else members_query
     return build(plan, dialect, _as_of(as_of), "absolute", sources)
+
+
+def physical_plan_for(plan: Plan, as_of: date | str | AsOf | None) -> PhysicalPlan:
+    """The plan fixed for one as_of: window bounds, prefilters, lookup hoisting, the tables
+    and columns read (compiler/plan/physical.py). Every backend translates this."""
+    return physical_plan(plan, _as_of(as_of))
+
+
+def describe_plan(plan: Plan, as_of: date | str | AsOf | None, fmt: str = "text") -> str:
+    """The physical plan printed readably (`text`) or as JSON (`json`), ending in a newline:
+    what `segl compile --show plan [--format json]` prints."""
+    physical = physical_plan_for(plan, as_of)
+    return (json_text(physical) if fmt == "json" else describe(physical)) + "\n"
+
+
+def tables_read(source: Compilation | Plan | PhysicalPlan) -> list[str]:
+    """The sources a query reads (the entity, aggregated events, the tables they are
+    reached through, lookups), in declaration order, from the plan: of a compilation, all
+    its segments and segmentations."""
+    if isinstance(source, PhysicalPlan):
+        return list(source.tables_read)
+    if isinstance(source, Compilation):
+        source = plan_for(source.require_ok())
+    return list(physical_plan(source, AsOf(AsOfMode.TODAY)).tables_read)
 
 
 def location_relation(location: m.Location, dialect: str = "duckdb",

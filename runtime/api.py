@@ -99,7 +99,7 @@ def check_data(compilation: Compilation, connection: duckdb.DuckDBPyConnection) 
 
 def tables_read(plan: Plan) -> list[m.Table]:
     """The sources a plan's query reads."""
-    return [plan.model.table(name) for name in loading.tables_read(plan, "duckdb")]
+    return [plan.model.table(name) for name in loading.tables_read(plan)]
 
 
 def evaluate(

@@ -20,3 +20,5 @@ from .logical import feature_table_name as feature_table_name
 from .logical import plan_for as plan_for
 from .logical import ranked_expressions as ranked_expressions
 from .logical import share_kpis as share_kpis
+from .physical import PhysicalPlan as PhysicalPlan
+from .physical import physical_plan as physical_plan

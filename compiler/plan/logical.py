@@ -105,27 +105,10 @@ class Plan:
         return tuple(dict.fromkeys(name for a in self.aggregations for name in a.lookups))
 
     def describe(self) -> str:
-        """A readable listing of the plan (for `segl compile --show plan` and tests)."""
-        lines = [f"entity {self.model.entity.name} key {self.key}",
-                 f"  read {', '.join(self.entity_columns)}"]
-        for lookup in self.lookups:
-            lines.append(f"  join lookup {lookup}")
-        for agg in self.aggregations:
-            lines.append(f"aggregate {agg.table} (one pass, {len(agg.measures)} measures)")
-            for measure in agg.measures:
-                empty = "" if measure.empty is None else f"  [no rows: {measure.empty.value}]"
-                lines.append(f"  {measure.name} = {_show(measure.aggregate)}{empty}")
-        for index, step in enumerate(self.steps, 1):
-            lines.append(f"step {index}")
-            for column in step.columns:
-                lines.append(f"  {column.kind} {column.name} = {_show(column.expr)}")
-        lines.append(f"output {', '.join((*self.outputs, *self.segmentations))}")
-        return "\n".join(lines)
+        """A readable listing of the plan before as_of is known (`describe.py`)."""
+        from .describe import describe_logical
 
-
-def _show(expr: ir.Expr) -> str:
-    text = repr(expr)
-    return text if len(text) < 160 else text[:157] + "..."
+        return describe_logical(self)
 
 
 def feature_table_name(table: str, column: str) -> str:

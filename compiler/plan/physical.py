@@ -80,7 +80,8 @@ class Pass:
     ordered: tuple[Measure, ...]  # first/last among them: rows numbered by time
     most_frequent: tuple[Measure, ...]  # each its own pass
     folded: tuple[str, ...]  # tables whose partial aggregates this pass finishes
-    prefilter: Prefilter | None  # of the grouped pass (none when it finishes partials)
+    # of the grouped pass (none when it finishes partial aggregates, its own or others')
+    prefilter: Prefilter | None
     partial_prefilter: Prefilter | None  # of the partial pass of a `through` table
     hoisted: tuple[Hoisted, ...]  # lookup-only expressions of the grouped (or partial) rows
     # lookup-only expressions of each most_frequent measure's rows, by measure name
@@ -246,7 +247,8 @@ class _Physical:
         measures = list(aggregation.measures) if aggregation.partial else list(grouped)
         return Pass(
             aggregation, grouped, ordered, alone, folded,
-            None if folded or not grouped else self.prefilter(table, list(grouped), conditions),
+            None if folded or not grouped or aggregation.partial
+            else self.prefilter(table, list(grouped), conditions),
             self.prefilter(table, list(aggregation.measures), conditions)
             if aggregation.partial else None,
             lookup_expressions(measures, lookups),

@@ -1,5 +1,5 @@
-"""Each rule of compiler/backends/sql/dialects.py, pinned in the SQL text it produces (tests/engines runs
-the same constructs on the engines themselves)."""
+"""Each rule of compiler/backends/sql/dialects.py, pinned in the SQL text it produces
+(tests/engines runs the same constructs on the engines themselves)."""
 
 from __future__ import annotations
 

@@ -252,6 +252,9 @@ class SqlExpressions:
                  "max": exp.Max}
         return kinds[node.func](this=self.value(node.value))
 
+    def value_Aggregate(self, node: ir.Aggregate) -> exp.Expression:
+        raise AssertionError("aggregates are planned as measures")
+
     def value_FeatureRef(self, node: ir.FeatureRef) -> exp.Expression:
         return col(node.name)
 
