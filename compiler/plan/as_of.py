@@ -30,6 +30,8 @@ class AsOf:
     def __post_init__(self) -> None:
         if type(self.mode) is not AsOfMode:
             object.__setattr__(self, "mode", AsOfMode(self.mode))
+        if isinstance(self.value, str):  # an ISO date, as callers of the old AsOf passed
+            object.__setattr__(self, "value", date.fromisoformat(self.value))
 
     @classmethod
     def parse(cls, text: str) -> AsOf:

@@ -11,7 +11,7 @@ table read with the columns needed. Backends translate these nodes; they compute
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -19,7 +19,7 @@ from .. import ir
 from .. import model as m
 from .as_of import AsOf, AsOfMode, shift_date
 from .hoisting import Hoisted, lookup_expressions
-from .logical import Aggregation, Measure, Plan
+from .logical import Aggregation, Computed, Measure, Plan, Step
 
 T = ir.Type
 F = ir.AggregateFunc
@@ -102,6 +102,8 @@ class Read:
 
 @dataclass(frozen=True)
 class PhysicalPlan:
+    # the logical plan with as_of folded into its expressions when it is known: `as_of`
+    # is that date, and `as_of - 6 months` the date six months before (calendar rules)
     plan: Plan = field(repr=False)
     as_of: AsOf
     passes: tuple[Pass, ...]
@@ -153,16 +155,62 @@ class _Physical:
         self.as_of = as_of
 
     def build(self) -> PhysicalPlan:
+        # Which expressions are hoisted into lookups is decided on the expressions as
+        # written (one that reads as_of never is); then as_of is folded in.
+        hoisting = {aggregation.table: self.hoisting(aggregation)
+                    for aggregation in self.plan.aggregations}
+        if self.as_of.known is not None:
+            self.plan = self.folded(self.plan, self.as_of.known)
         conditions = {measure.name: self.condition(measure)
                       for aggregation in self.plan.aggregations
                       for measure in aggregation.measures}
-        passes = tuple(self.pass_(aggregation, conditions)
+        passes = tuple(self.pass_(aggregation, conditions, *hoisting[aggregation.table])
                        for aggregation in self.plan.aggregations)
+        passed = {name for a in self.plan.aggregations
+                  for name in (a.table, self.model.events[a.table].through) if name}
         caps = tuple(self.cap(table) for table in self.model.tables
-                     if isinstance(table, m.Table) and table.kind == "events"
-                     and table.time_column)
+                     if table.name in passed and table.time_column)
         return PhysicalPlan(self.plan, self.as_of, passes, tuple(conditions.items()), caps,
                             self.reads())
+
+    # ---------------------------------------------------------------- as_of
+    @staticmethod
+    def folded(plan: Plan, as_of: date) -> Plan:
+        """`as_of` as its date, `as_of ± n units` as the date it gives: decided here, once,
+        with the calendar rules every engine follows."""
+
+        def fold(node: ir.Expr) -> ir.Expr:
+            if isinstance(node, ir.DateShift) and isinstance(node.value, ir.AsOf):
+                shifted = shift_date(as_of, node.amount, node.unit)
+                return ir.Literal(shifted, type=T.DATE, span=node.span)
+            if isinstance(node, ir.AsOf):
+                return ir.Literal(as_of, type=T.DATE, span=node.span)
+            return ir.transform_children(node, fold)
+
+        def measure(m_: Measure) -> Measure:
+            return replace(m_, aggregate=fold(m_.aggregate))
+
+        def column(c: Computed) -> Computed:
+            return replace(c, expr=fold(c.expr))
+
+        return replace(
+            plan,
+            aggregations=tuple(replace(a, measures=tuple(measure(m_) for m_ in a.measures))
+                               for a in plan.aggregations),
+            steps=tuple(Step(tuple(column(c) for c in step.columns)) for step in plan.steps),
+            kpis=tuple((name, fold(kpi)) for name, kpi in plan.kpis),
+        )
+
+    def hoisting(self, aggregation: Aggregation
+                 ) -> tuple[tuple[Hoisted, ...], tuple[tuple[str, tuple[Hoisted, ...]], ...]]:
+        """The lookup-only expressions of the grouped (or partial) rows, and of each
+        most_frequent measure's own rows."""
+        lookups = set(aggregation.lookups)
+        alone = [m_ for m_ in aggregation.measures if m_.aggregate.func is F.MOST_FREQUENT]
+        measures = [m_ for m_ in aggregation.measures
+                    if aggregation.partial or m_.aggregate.func is not F.MOST_FREQUENT]
+        return (lookup_expressions(measures, lookups),
+                tuple((m_.name, lookup_expressions([m_], lookups)) for m_ in alone))
 
     # ---------------------------------------------------------------- bounds
     def bound(self, amount: int, unit: ir.TimeUnit, plus_day: bool = False,
@@ -233,7 +281,9 @@ class _Physical:
                 return Prefilter(since, ())
         return Prefilter(since, tuple(dict.fromkeys(own)))
 
-    def pass_(self, aggregation: Aggregation, conditions: dict[str, Condition]) -> Pass:
+    def pass_(self, aggregation: Aggregation, conditions: dict[str, Condition],
+              hoisted: tuple[Hoisted, ...],
+              hoisted_alone: tuple[tuple[str, tuple[Hoisted, ...]], ...]) -> Pass:
         table = self.model.events[aggregation.table]
         grouped = tuple(measure for measure in aggregation.measures
                         if measure.aggregate.func is not F.MOST_FREQUENT)
@@ -243,16 +293,14 @@ class _Physical:
                       if measure.aggregate.func is F.MOST_FREQUENT)
         folded = tuple(other.table for other in self.plan.aggregations
                        if other.fold_into == table.name)
-        lookups = set(aggregation.lookups)
-        measures = list(aggregation.measures) if aggregation.partial else list(grouped)
         return Pass(
             aggregation, grouped, ordered, alone, folded,
             None if folded or not grouped or aggregation.partial
             else self.prefilter(table, list(grouped), conditions),
             self.prefilter(table, list(aggregation.measures), conditions)
             if aggregation.partial else None,
-            lookup_expressions(measures, lookups),
-            tuple((measure.name, lookup_expressions([measure], lookups)) for measure in alone),
+            hoisted,
+            hoisted_alone,
         )
 
     # ---------------------------------------------------------------- tables read

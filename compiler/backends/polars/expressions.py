@@ -13,7 +13,6 @@ from ... import ir
 from ... import model as m
 from ...diagnostics import Diagnostic, error
 from ...plan import Plan
-from ...plan.as_of import shift_date
 from .numeric import calendar_difference, like
 from .sources import POLARS_TYPES, column_named, qualified
 
@@ -174,8 +173,7 @@ class PolarsExpressions:
         return chain.otherwise(self.value(node.otherwise))
 
     def value_DateShift(self, node: ir.DateShift) -> pl.Expr:
-        if isinstance(node.value, ir.AsOf):
-            return pl.lit(shift_date(self.as_of, node.amount, node.unit), dtype=pl.Date)
+        # (`as_of ± n units` is a date already: the physical plan folds it)
         # Polars' calendar offsets clamp to the month's end, as every SQL engine does.
         return self.value(node.value).dt.offset_by(f"{node.amount}{_OFFSET_UNITS[node.unit]}")
 

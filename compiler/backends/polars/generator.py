@@ -53,8 +53,9 @@ def generate_polars(plan: Plan, as_of: date) -> PolarsQuery:
 
 class PolarsGenerator(Aggregations, PolarsExpressions):
     def __init__(self, plan: Plan, as_of: date) -> None:
-        super().__init__(plan, as_of)
-        self.physical = physical_plan(plan, AsOf(AsOfMode.DATE, as_of))
+        physical = physical_plan(plan, AsOf(AsOfMode.DATE, as_of))
+        super().__init__(physical.plan, as_of)
+        self.physical = physical
         self.schemas: dict[str, pl.Schema] = {}
 
     def query(self) -> PolarsQuery:

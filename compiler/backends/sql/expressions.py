@@ -13,7 +13,7 @@ from ... import ir
 from ... import model as m
 from ...diagnostics import Diagnostic
 from ...plan import Plan
-from ...plan.as_of import AsOf, shift_date
+from ...plan.as_of import AsOf, AsOfMode
 from .dialects import DialectRules, like_match, rules_for
 from .trees import and_, cast, col, date_add, or_, paren
 
@@ -46,9 +46,9 @@ class SqlExpressions:
         return col(column)
 
     def as_of_expr(self) -> exp.Expression:
-        if self.as_of.mode == "date":
+        if self.as_of.mode is AsOfMode.DATE:
             return self.to_date(exp.Literal.string(self.as_of.value.isoformat()))
-        if self.as_of.mode == "today":
+        if self.as_of.mode is AsOfMode.TODAY:
             return self.to_date(exp.CurrentDate())
         if self.rules.as_of_parameter:
             return self.to_date(exp.var(self.rules.as_of_parameter))
@@ -184,9 +184,7 @@ class SqlExpressions:
         )
 
     def value_DateShift(self, node: ir.DateShift) -> exp.Expression:
-        if isinstance(node.value, ir.AsOf) and self.as_of.mode == "date":
-            shifted = shift_date(self.as_of.value, node.amount, node.unit)
-            return self.to_date(exp.Literal.string(shifted.isoformat()))
+        # (`as_of ± n units` with as_of known is a date already: the physical plan folds it)
         shifted = date_add(self.value(node.value), node.amount, node.unit)
         # Some engines return a timestamp for date + interval: keep the declared type.
         return self.to_date(shifted) if node.type is T.DATE else shifted

@@ -66,8 +66,9 @@ class SourceOverride:
 class SqlGenerator(Aggregations, Ranking, SqlExpressions):
     def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
                  sources: Mapping[str, SourceOverride] | None = None) -> None:
-        super().__init__(plan, dialect, as_of)
-        self.physical = physical_plan(plan, as_of)
+        physical = physical_plan(plan, as_of)
+        super().__init__(physical.plan, dialect, as_of)
+        self.physical = physical
         self.sources = dict(sources or {})
         self.file_paths = file_paths
 
