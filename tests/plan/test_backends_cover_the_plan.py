@@ -76,3 +76,18 @@ def test_tables_read_are_the_tables_the_sql_reads(path):
         read = plan_tables_read(plan)
         assert read == [t.name for t in model.tables if t.name in in_sql], chosen
     assert plan_tables_read(compilation) == plan_tables_read(plan_for(model))
+
+
+BACKEND_FILES = sorted((ROOT / "compiler/backends").glob("*/*.py"))
+
+
+@pytest.mark.parametrize("path", BACKEND_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_backends_leave_the_decisions_to_the_plan(path):
+    """Calendar arithmetic, window bounds, prefilters and hoisting are the plan's: a backend
+    that computes one again (or reads another backend's internals) would drift from it."""
+    text = path.read_text(encoding="utf-8")
+    for decided in ("shift_date", "lookup_expressions", "aggregate.window", "window_start",
+                    "fold_into ==", "timedelta("):
+        assert decided not in text, decided
+    other = "polars" if path.parent.name == "sql" else "sql"
+    assert f"backends.{other}" not in text and f"..{other}" not in text
