@@ -47,3 +47,23 @@ def test_plan_text_and_json_match_the_snapshots(feature):
 def test_every_feature_has_a_file():
     assert set(FEATURES) >= {"prefilter", "window", "lookup", "through", "rfm", "tiers",
                              "calendar", "kpis"}
+
+
+def test_segl_compile_show_plan_prints_the_snapshot_and_json():
+    from click.testing import CliRunner
+    from segl.runtime.cli import main
+
+    path = HERE / "features" / "window.seg"
+    runner = CliRunner()
+    text = runner.invoke(main, ["compile", str(path), "--show", "plan", "--as-of",
+                                "2026-06-30"])
+    assert text.exit_code == 0, text.output
+    assert text.output == (HERE / "snapshots" / "window.txt").read_text(encoding="utf-8")
+    as_json = runner.invoke(main, ["compile", str(path), "--show", "plan", "--as-of",
+                                   "2026-06-30", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.output)
+    assert [p["table"] for p in data["passes"]] == ["orders"]
+    assert [r["table"] for r in data["reads"]] == ["customer", "orders"]
+    refused = runner.invoke(main, ["compile", str(path), "--format", "json"])
+    assert refused.exit_code == 2 and "--show plan" in refused.output
