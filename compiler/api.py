@@ -15,9 +15,21 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from . import kpi_sql
 from . import lexicon as lexicon
 from . import model as m
+from .backends.sql import kpis as kpi_sql
+from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads it
+from .backends.sql.dialects import rules_for
+from .backends.sql.generator import SourceOverride, SqlGenerator, generate_sql, members_query
+from .backends.sql.kpis import generate_kpi_sql, kpi_query
+from .backends.sql.kpis import kpi_select as kpi_select
+
+# Builders of identifiers, columns and tables, for runtime code that writes its own queries
+# as trees (re-exported: the runtime reaches the compiler through this module).
+from .backends.sql.trees import col as col
+from .backends.sql.trees import ident as ident
+from .backends.sql.trees import table_function
+from .backends.sql.trees import table_ref as table_ref
 from .buckets import check_segmentations
 from .codes import Code as Code  # the diagnostic codes, for the runtime
 from .codes import explain, lookup
@@ -27,8 +39,6 @@ from .diagnostics import Diagnostic as Diagnostic
 from .diagnostics import Severity as Severity
 from .diagnostics import did_you_mean as did_you_mean
 from .diagnostics import error
-from .dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads through it
-from .dialects import rules_for
 from .formatter import format_source as format_source
 from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
 from .functions import AGGREGATES as AGGREGATES
@@ -46,8 +56,6 @@ from .ir import SegmentRef as SegmentRef
 from .ir import Total as Total
 from .ir import Type as Type
 from .ir import transform_children as transform_children
-from .kpi_sql import generate_kpi_sql, kpi_query
-from .kpi_sql import kpi_select as kpi_select
 from .limits import as_of_problem as as_of_problem
 from .model import Expectation as Expectation
 from .model import Kpi as Kpi
@@ -58,8 +66,12 @@ from .model import Segment as Segment
 from .model import Table as Table
 from .model import Test as Test
 from .model import TestRows as TestRows
+from .plan import AsOf as AsOf
+from .plan import PhysicalPlan, physical_plan
 from .plan import Plan as Plan
 from .plan import plan_for as plan_for
+from .plan.as_of import AsOfMode
+from .plan.describe import describe, json_text
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
 # the objects it belongs to allow it. Re-exported for the runtime and future outputs.
@@ -99,14 +111,6 @@ from .symbols import SymbolKey as SymbolKey
 from .symbols import SymbolKind as SymbolKind
 from .symbols import TextEdit as TextEdit
 from .symbols import file_key as file_key
-from .to_sql import AsOf as AsOf
-from .to_sql import SourceOverride, SqlGenerator, generate_sql, members_query, table_function
-
-# Builders of identifiers, columns and tables, for runtime code that writes its own queries
-# as trees (re-exported: the runtime reaches the compiler through this module).
-from .to_sql import col as col
-from .to_sql import ident as ident
-from .to_sql import table_ref as table_ref
 from .typecheck import typecheck
 from .version import SEGL_VERSION as SEGL_VERSION
 
@@ -195,14 +199,16 @@ def compile_file(
 def polars_scan_source(table: m.Table):
     """How the Polars backend reads a table's first file location (lazily; None when it has
     none Polars reads): the runtime reads one source alone to name one that cannot be read."""
-    from .to_polars import scan_source  # Polars is imported only when a command uses it
+    from .backends.polars.sources import (
+        scan_source,  # Polars is imported only when a command uses it
+    )
 
     return scan_source(table)
 
 
 def column_named(name: str):
     """A Polars column by its exact name (a name like `*` is not a pattern)."""
-    from .to_polars import column_named as named
+    from .backends.polars.sources import column_named as named
 
     return named(name)
 
@@ -210,7 +216,7 @@ def column_named(name: str):
 def polars_query(plan: Plan, as_of: date):
     """The plan as one lazy Polars query for a fixed as_of (`.frame` collects to the SQL
     query's columns, `.columns` their names in order). Imports Polars."""
-    from .to_polars import generate_polars
+    from .backends.polars.generator import generate_polars
 
     return generate_polars(plan, as_of)
 
@@ -289,7 +295,7 @@ def sql_for_plan(
     sources: Mapping[str, SourceOverride] | None = None,
 ) -> str:
     """SQL for a plan. `sources`: read these tables from engine tables or files instead of
-    their declared locations (see to_sql.SourceOverride)."""
+    their declared locations (see backends/sql: SourceOverride)."""
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
                         pretty, sources)
 
@@ -306,6 +312,30 @@ def query_for_plan(
     Raises CompileError when the dialect cannot express the plan."""
     build = kpi_query if kpis else members_query
     return build(plan, dialect, _as_of(as_of), "absolute", sources)
+
+
+def physical_plan_for(plan: Plan, as_of: date | str | AsOf | None) -> PhysicalPlan:
+    """The plan fixed for one as_of: window bounds, prefilters, lookup hoisting, the tables
+    and columns read (compiler/plan/physical.py). Every backend translates this."""
+    return physical_plan(plan, _as_of(as_of))
+
+
+def describe_plan(plan: Plan, as_of: date | str | AsOf | None, fmt: str = "text") -> str:
+    """The physical plan printed readably (`text`) or as JSON (`json`), ending in a newline:
+    what `segl compile --show plan [--format json]` prints."""
+    physical = physical_plan_for(plan, as_of)
+    return (json_text(physical) if fmt == "json" else describe(physical)) + "\n"
+
+
+def tables_read(source: Compilation | Plan | PhysicalPlan) -> list[str]:
+    """The sources a query reads (the entity, aggregated events, the tables they are
+    reached through, lookups), in declaration order, from the plan: of a compilation, all
+    its segments and segmentations."""
+    if isinstance(source, PhysicalPlan):
+        return list(source.tables_read)
+    if isinstance(source, Compilation):
+        source = plan_for(source.require_ok())
+    return list(physical_plan(source, AsOf(AsOfMode.TODAY)).tables_read)
 
 
 def location_relation(location: m.Location, dialect: str = "duckdb",

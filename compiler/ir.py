@@ -44,6 +44,83 @@ class Type(StrEnum):
 DECLARED_TYPES = {t.value: t for t in Type if t not in (Type.DURATION, Type.ANY)}
 
 
+class Word(StrEnum):
+    """A closed vocabulary of the IR. A member equals its word (`AggregateFunc.SUM == "sum"`),
+    and prints as the word does, so reprs and plan listings read as the language is written."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class AggregateFunc(Word):
+    """What an `Aggregate` (per entity, over related rows) or a `Total` (per group of
+    entities, over a per-entity value) computes."""
+
+    COUNT = "count"
+    SUM = "sum"
+    AVG = "avg"
+    MIN = "min"
+    MAX = "max"
+    FIRST = "first"
+    LAST = "last"
+    MOST_FREQUENT = "most_frequent"
+
+
+class LogicOp(Word):
+    AND = "and"
+    OR = "or"
+
+
+class ArithOp(Word):
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "/"
+
+
+class CompareOp(Word):
+    EQ = "="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+
+class TextOp(Word):
+    CONTAINS = "contains"
+    STARTS_WITH = "starts_with"
+    ENDS_WITH = "ends_with"
+    LIKE = "like"
+
+
+class Direction(Word):
+    TOP = "top"
+    BOTTOM = "bottom"
+
+
+class ScoreMethod(Word):
+    NTILE = "ntile"
+    QUANTILE = "quantile"
+    THRESHOLDS = "thresholds"
+
+
+class TimeUnit(Word):
+    """Calendar units of windows and date shifts (month and year steps clamp to month end)."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+def _coerce(node: object, name: str, kind: type[Word]) -> None:
+    """Frozen nodes keep their vocabulary typed even when built from the parser's words."""
+    value = getattr(node, name)
+    if type(value) is not kind:
+        object.__setattr__(node, name, kind(value))
+
+
 @dataclass(frozen=True)
 class Expr:
     type: Type = field(default=Type.ANY, kw_only=True)
@@ -155,22 +232,31 @@ class Negate(Expr):
 
 @dataclass(frozen=True)
 class Logic(Expr):
-    op: str  # "and" | "or"
+    op: LogicOp
     operands: tuple[Expr, ...]
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", LogicOp)
 
 
 @dataclass(frozen=True)
 class Arith(Expr):
-    op: str  # + - * /
+    op: ArithOp
     left: Expr
     right: Expr
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", ArithOp)
 
 
 @dataclass(frozen=True)
 class Compare(Expr):
-    op: str  # = != < <= > >=
+    op: CompareOp
     left: Expr
     right: Expr
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", CompareOp)
 
 
 @dataclass(frozen=True)
@@ -189,9 +275,12 @@ class InList(Expr):
 
 @dataclass(frozen=True)
 class TextMatch(Expr):
-    op: str  # contains | starts_with | ends_with | like
+    op: TextOp
     value: Expr
     pattern: Expr
+
+    def __post_init__(self) -> None:
+        _coerce(self, "op", TextOp)
 
 
 @dataclass(frozen=True)
@@ -220,7 +309,10 @@ class DateShift(Expr):
 
     value: Expr
     amount: int
-    unit: str
+    unit: TimeUnit
+
+    def __post_init__(self) -> None:
+        _coerce(self, "unit", TimeUnit)
 
 
 # ---------------------------------------------------------------- windows and aggregates
@@ -231,7 +323,10 @@ class WindowLast:
     """as_of - amount unit < date(t) <= as_of"""
 
     amount: int
-    unit: str
+    unit: TimeUnit
+
+    def __post_init__(self) -> None:
+        _coerce(self, "unit", TimeUnit)
 
 
 @dataclass(frozen=True)
@@ -247,23 +342,29 @@ Window = WindowLast | WindowRange
 
 @dataclass(frozen=True)
 class Aggregate(Expr):
-    func: str  # count sum avg min max first last most_frequent
+    func: AggregateFunc
     table: str
     arg: Expr | None  # None for count(table)
     filter: Expr | None
     window: Window | None
     distinct: bool = False
 
+    def __post_init__(self) -> None:
+        _coerce(self, "func", AggregateFunc)
+
 
 @dataclass(frozen=True)
 class Rank(Expr):
     """Membership of the top (or bottom) N or N% of entities by `by`, ties broken by key."""
 
-    direction: str  # top | bottom
+    direction: Direction
     amount: Literal
     percent: bool
     by: Expr
     among: Expr | None
+
+    def __post_init__(self) -> None:
+        _coerce(self, "direction", Direction)
 
 
 @dataclass(frozen=True)
@@ -276,8 +377,11 @@ class Score(Expr):
     by: Expr
     higher_is_better: bool
     bins: int
-    method: str  # ntile | quantile | thresholds
+    method: ScoreMethod
     thresholds: tuple[Literal, ...] = ()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "method", ScoreMethod)
 
 
 @dataclass(frozen=True)
@@ -285,8 +389,11 @@ class Total(Expr):
     """A KPI's aggregate over a group of entities (a segment's members, a bucket, everyone):
     `func` (sum, count, avg, min, max) of a per-entity value."""
 
-    func: str
+    func: AggregateFunc
     value: Expr
+
+    def __post_init__(self) -> None:
+        _coerce(self, "func", AggregateFunc)
 
 
 def conjuncts(expr: Expr) -> tuple[Expr, ...]:

@@ -111,7 +111,7 @@ def tables_read(plan: Plan) -> list[Table]:
     """The sources a plan's query reads."""
     from .engines import loading
 
-    return [plan.model.table(name) for name in loading.tables_read(plan, "duckdb")]
+    return [plan.model.table(name) for name in loading.tables_read(plan)]
 
 
 def evaluate(

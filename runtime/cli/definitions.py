@@ -122,15 +122,19 @@ def _expectations(file, as_of, project, values, database, engine, options) -> bo
               help="Only these segments (or segmentations).")
 @as_of_flag("Compile as_of as a date literal, the engine's current date, or a named "
             "query parameter `as_of`.", metavar="DATE|today|param")
-@click.option("--show", type=click.Choice(["sql", "plan"]), default="sql")
+@click.option("--show", type=click.Choice(["sql", "plan"]), default="sql",
+              help="The SQL, or the plan every backend translates (for the given --as-of).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="With --show plan: a readable listing or JSON.")
 @click.option("--kpis", "with_kpis", is_flag=True,
               help="The KPI query instead: every KPI and its index per segment and bucket.")
 @out_flag("Write the SQL to this file.")
 @param_option
-def compile_command(file, dialect, segments, as_of, show, with_kpis, out_path, params):
+def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_path, params):
     """Compile segments (or, with --kpis, their KPIs) to SQL for a warehouse dialect."""
     from segl.compiler.api import (
         AsOf,
+        describe_plan,
         kpi_sql_for_plan,
         plan_for,
         select_segments,
@@ -147,10 +151,12 @@ def compile_command(file, dialect, segments, as_of, show, with_kpis, out_path, p
             raise UsageError(f"{path} declares no `kpi`")
         plan = plan_for(model, select_segments(model, list(segments)),
                         list(model.kpis) if with_kpis else None, shares=with_kpis)
+        if fmt == "json" and show != "plan":
+            raise UsageError("--format json needs --show plan")
+        when = AsOf.parse(as_of_option(as_of, project))
         if show == "plan":
-            text = plan.describe() + "\n"
+            text = describe_plan(plan, when, fmt)
         else:
-            when = AsOf.parse(as_of_option(as_of, project))
             generate = kpi_sql_for_plan if with_kpis else sql_for_plan
             text = generate(plan, compilation, check_dialect(dialect or project.dialect), when,
                             file_paths="relative")

@@ -22,6 +22,7 @@ from segl.compiler.api import (
     location_relation,
     query_for_plan,
 )
+from segl.compiler.api import tables_read as api_tables_read
 from sqlglot import exp
 
 from .. import sql
@@ -48,21 +49,16 @@ def duckdb_connection(options: Mapping[str, object]) -> duckdb.DuckDBPyConnectio
     return duckdb.connect(str(database), read_only=True) if database else duckdb.connect()
 
 
-def tables_read(plan: Plan, dialect: str) -> list[str]:
+def tables_read(plan: Plan) -> list[str]:
     """The sources the plan's query reads (the entity, aggregated events, the tables they
-    are reached through, lookups), found by compiling with every source renamed."""
-    marker = "segl_source__"
-    sources = {table.name: SourceOverride("table", marker + table.name)
-               for table in plan.model.tables}
-    query = query_for_plan(plan, dialect, AsOf("date", date(2000, 1, 1)), sources)
-    names = {table.name for table in query.find_all(exp.Table)}
-    return [table.name for table in plan.model.tables if marker + table.name in names]
+    are reached through, lookups): the compiler's plan says."""
+    return api_tables_read(plan)
 
 
 def read_sources(plan: Plan, connection: duckdb.DuckDBPyConnection,
                  dialect: str) -> list[SourceData]:
     found = []
-    for name in tables_read(plan, dialect):
+    for name in tables_read(plan):
         table = plan.model.table(name)
         location = table.locations[0]
         relation = location_relation(location)

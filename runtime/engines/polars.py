@@ -23,7 +23,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> p
         frame = query.frame.collect()
     except (polars.exceptions.PolarsError, polars.exceptions.PanicException, OSError) as exc:
         # (A damaged Parquet page can make Polars panic: a BaseException, caught here too.)
-        tables = [plan.model.table(name) for name in tables_read(plan, "duckdb")]
+        tables = [plan.model.table(name) for name in tables_read(plan)]
         raise DataError(explain_failure(tables, exc, "polars")) from None
     # (by exact name: select() would read a segment named `*` as every column)
     return polars.DataFrame([frame.get_column(name) for name in query.columns])

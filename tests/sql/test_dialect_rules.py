@@ -1,5 +1,5 @@
-"""Each rule of compiler/dialects.py, pinned in the SQL text it produces (tests/engines runs
-the same constructs on the engines themselves)."""
+"""Each rule of compiler/backends/sql/dialects.py, pinned in the SQL text it produces
+(tests/engines runs the same constructs on the engines themselves)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from segl.compiler.api import compile_source, sql_for_plan, to_sql
-from segl.compiler.dialects import glob_pattern
+from segl.compiler.backends.sql.dialects import glob_pattern
 from segl.compiler.plan import plan_for
 from segl.compiler.source import SourceFile
 from segl.compiler.to_sql import SourceOverride

@@ -11,12 +11,16 @@ each layer using only columns of the layers before it. The plan is plain data: p
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
-from . import ir
-from . import model as m
-from .source import Span
+from .. import ir
+from .. import model as m
+from ..source import Span
 
 T = ir.Type
+# Aggregates that partial results per join key add up to exactly.
+PARTIAL_FUNCS = frozenset({ir.AggregateFunc.COUNT, ir.AggregateFunc.SUM, ir.AggregateFunc.MIN,
+                           ir.AggregateFunc.MAX})
 
 
 @dataclass(frozen=True)
@@ -45,11 +49,25 @@ class Aggregation:
         return f"agg_{self.table}"
 
 
+class ComputedKind(StrEnum):
+    """What a computed column of the per-entity table holds."""
+
+    FEATURE = "feature"  # a value (a feature, or a KPI's per-entity component)
+    SEGMENT = "segment"  # membership: true or false, never null
+    RANK = "rank"  # membership of a top/bottom N: true or false, never null
+    SCORE = "score"  # a segmentation score, 1..bins, missing without a value
+    SEGMENTATION = "segmentation"  # the name of the entity's bucket
+
+    @property
+    def is_membership(self) -> bool:
+        return self in (ComputedKind.SEGMENT, ComputedKind.RANK)
+
+
 @dataclass(frozen=True)
 class Computed:
     name: str
     expr: ir.Expr
-    kind: str  # "feature" | "segment" | "rank"
+    kind: ComputedKind
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
@@ -87,27 +105,10 @@ class Plan:
         return tuple(dict.fromkeys(name for a in self.aggregations for name in a.lookups))
 
     def describe(self) -> str:
-        """A readable listing of the plan (for `segl compile --show plan` and tests)."""
-        lines = [f"entity {self.model.entity.name} key {self.key}",
-                 f"  read {', '.join(self.entity_columns)}"]
-        for lookup in self.lookups:
-            lines.append(f"  join lookup {lookup}")
-        for agg in self.aggregations:
-            lines.append(f"aggregate {agg.table} (one pass, {len(agg.measures)} measures)")
-            for measure in agg.measures:
-                empty = "" if measure.empty is None else f"  [no rows: {measure.empty.value}]"
-                lines.append(f"  {measure.name} = {_show(measure.aggregate)}{empty}")
-        for index, step in enumerate(self.steps, 1):
-            lines.append(f"step {index}")
-            for column in step.columns:
-                lines.append(f"  {column.kind} {column.name} = {_show(column.expr)}")
-        lines.append(f"output {', '.join((*self.outputs, *self.segmentations))}")
-        return "\n".join(lines)
+        """A readable listing of the plan before as_of is known (`describe.py`)."""
+        from .describe import describe_logical
 
-
-def _show(expr: ir.Expr) -> str:
-    text = repr(expr)
-    return text if len(text) < 160 else text[:157] + "..."
+        return describe_logical(self)
 
 
 def feature_table_name(table: str, column: str) -> str:
@@ -137,7 +138,7 @@ def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
     for _, _, by in ranked_expressions(model, segments, segmentations):
         if by.type.is_numeric:
             text = " ".join(by.span.text.split()) if by.span is not None else repr(by)
-            found.setdefault(f"share of {text}", ir.Total("sum", by, type=by.type,
+            found.setdefault(f"share of {text}", ir.Total(ir.AggregateFunc.SUM, by, type=by.type,
                                                           span=by.span))
     return found
 
@@ -223,7 +224,8 @@ class _Planner:
             return None
         own = self.measures.get(via, {})
         funcs = {aggregate.func for aggregate in own}
-        if not funcs - {"most_frequent"} or funcs & {"first", "last"}:
+        F = ir.AggregateFunc
+        if not funcs - {F.MOST_FREQUENT} or funcs & {F.FIRST, F.LAST}:
             return None
         return via
 
@@ -235,7 +237,7 @@ class _Planner:
             return False
         own = {table} | {t.name for t in self.model.lookup_chain(table)}
         for aggregate in measures:
-            if aggregate.func not in ("count", "sum", "min", "max") or aggregate.distinct:
+            if aggregate.func not in PARTIAL_FUNCS or aggregate.distinct:
                 return False
             for node in aggregate.walk():
                 if isinstance(node, ir.Column) and node.table not in own:
@@ -258,7 +260,7 @@ class _Planner:
             return self.depth[name]
         segment = self.model.segments[name]
         expr, depth = self.rewrite(segment.predicate)
-        self.add(Computed(name, expr, "segment", segment.span), depth + 1)
+        self.add(Computed(name, expr, ComputedKind.SEGMENT, segment.span), depth + 1)
         return self.depth[name]
 
     def kpi(self, expr: ir.Expr) -> ir.Expr:
@@ -269,7 +271,7 @@ class _Planner:
                 return node
             value, depth = self.rewrite(node.value)
             name = f"_kpi_{len(self.kpi_components) + 1}"
-            self.add(Computed(name, value, "feature", node.span), depth + 1)
+            self.add(Computed(name, value, ComputedKind.FEATURE, node.span), depth + 1)
             self.kpi_components.append(name)
             return replace(node, value=ir.Ref(name, type=node.value.type, span=node.span))
 
@@ -290,14 +292,14 @@ class _Planner:
             whens.append((condition, ir.Literal(bucket.name, type=T.TEXT)))
         otherwise = ir.Literal(segmentation.buckets[-1].name, type=T.TEXT)
         expr = ir.Case(tuple(whens), otherwise, type=T.TEXT, span=segmentation.span)
-        self.add(Computed(name, expr, "segmentation", segmentation.span), depth + 1)
+        self.add(Computed(name, expr, ComputedKind.SEGMENTATION, segmentation.span), depth + 1)
 
     def feature(self, name: str) -> int:
         if name in self.depth:
             return self.depth[name]
         feature = self.model.features[name]
         expr, depth = self.rewrite(feature.expr)
-        self.add(Computed(name, expr, "feature", feature.span), depth + 1)
+        self.add(Computed(name, expr, ComputedKind.FEATURE, feature.span), depth + 1)
         return self.depth[name]
 
     def add(self, column: Computed, depth: int) -> None:
@@ -353,7 +355,7 @@ class _Planner:
         name = f"_rank_{self.rank_count}"
         rewritten = ir.Rank(node.direction, node.amount, node.percent, by, among,
                             type=T.BOOL, span=node.span)
-        self.add(Computed(name, rewritten, "rank", node.span), depth + 1)
+        self.add(Computed(name, rewritten, ComputedKind.RANK, node.span), depth + 1)
         return name, depth + 1
 
     def score(self, node: ir.Score) -> tuple[str, int]:
@@ -361,16 +363,16 @@ class _Planner:
         if name in self.depth:
             return name, self.depth[name]
         by, depth = self.rewrite(node.by)
-        self.add(Computed(name, replace(node, by=by), "score", node.span), depth + 1)
+        self.add(Computed(name, replace(node, by=by), ComputedKind.SCORE, node.span), depth + 1)
         return name, depth + 1
 
     def measure(self, node: ir.Aggregate) -> ir.Expr:
         found = self.measures.setdefault(node.table, {})
         if node not in found:
             empty = None
-            if node.func == "count":
+            if node.func is ir.AggregateFunc.COUNT:
                 empty = ir.Literal(0, type=T.INT)
-            elif node.func == "sum":
+            elif node.func is ir.AggregateFunc.SUM:
                 empty = ir.Literal(0, type=node.type if node.type.is_numeric else T.INT)
             name = f"{node.table}__m{len(found) + 1}"
             found[node] = Measure(name, node, empty)

@@ -1,0 +1,1 @@
+"""Backends: each translates a physical plan, and decides nothing the plan decides."""

@@ -1,0 +1,1 @@
+"""The Polars backend: a plan as one lazy Polars query (see README.md)."""

@@ -1,0 +1,1 @@
+"""The SQL backend: a plan as sqlglot trees for any dialect (see README.md)."""

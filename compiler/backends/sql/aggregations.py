@@ -1,0 +1,349 @@
+"""The grouped passes over related tables: one per events table, partial aggregates of a
+`through` table, first/last row numbers, most_frequent, lookups joined (and lookup-only
+expressions computed once per lookup row), windows and prefilters."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ... import ir
+from ... import model as m
+from ...plan import Aggregation, Measure
+from ...plan.hoisting import Hoisted
+from ...plan.physical import Bound, Condition, Prefilter, TimeTest
+from .trees import (
+    and_,
+    case_when,
+    cast,
+    col,
+    date_add,
+    ident,
+    named,
+    or_,
+    project,
+    table_ref,
+    with_projection,
+)
+
+T = ir.Type
+F = ir.AggregateFunc
+# How partial results per join key add up to a result per entity.
+_COMBINE = {"count": exp.Sum, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}
+
+
+class Aggregations:
+    """Part of the SQL generator (mixed into `SqlGenerator`)."""
+
+    def aggregation_ctes(self, aggregation: Aggregation) -> list[str]:
+        if aggregation.fold_into:
+            return []
+        planned = self.physical.pass_for(aggregation.table)
+        names = [aggregation.cte_name] if planned.grouped else []
+        names.extend(f"{aggregation.cte_name}_{m.name}" for m in planned.most_frequent)
+        return names
+
+    def measure_cte(self, aggregation: Aggregation, measure: Measure) -> str:
+        if aggregation.fold_into:
+            return f"agg_{aggregation.fold_into}"
+        if measure.aggregate.func is F.MOST_FREQUENT:
+            return f"{aggregation.cte_name}_{measure.name}"
+        return aggregation.cte_name
+
+    def aggregation(self, aggregation: Aggregation) -> list[tuple[str, exp.Expression]]:
+        table = self.model.events[aggregation.table]
+        self.scope_table = table.name
+        ctes: list[tuple[str, exp.Expression]] = []
+        planned = self.physical.pass_for(table.name)
+        grouped, ordered = list(planned.grouped), list(planned.ordered)
+        folded = [a for a in self.plan.aggregations if a.table in planned.folded]
+        if aggregation.fold_into:
+            pass  # finished inside the pass over the table it is reached through
+        elif grouped and aggregation.partial:
+            ctes.append(self.finish_partial(aggregation, table))
+        elif grouped:
+            rows, key = self.event_rows(table, aggregation.lookups, planned.hoisted)
+            if planned.prefilter is not None:
+                rows = rows.where(self.plan_Prefilter(planned.prefilter), append=True,
+                                  copy=False)
+            for other in folded:
+                rows = rows.join(
+                    named(table_ref(f"pre_{other.table}"), f"pre_{other.table}",
+                           table=True),
+                    join_type="left", copy=False,
+                    on=exp.EQ(this=col("_via", f"pre_{other.table}"), expression=col(
+                        self.model.events[other.table].through_via_column or "", table.name)),
+                )
+            if ordered:
+                # first/last: number each entity's rows by time in a subquery, pick row 1.
+                needed = self.columns_in(grouped)
+                inner = self._number_rows(rows, key, needed, ordered, table)
+                self.row_aliases = {pair: f"{pair[0]}__{pair[1]}" for pair in needed}
+                key_expr: exp.Expression = col("_key", "numbered")
+                select = exp.select(key_expr).from_(inner.subquery("numbered"))
+            else:
+                key_expr = key
+                select = with_projection(rows, named(key, "_key"))
+            for measure in grouped:
+                project(select, self.measure(table, measure), measure.name)
+            for other in folded:
+                for measure in other.measures:
+                    total = self.combined(measure, col(measure.name, f"pre_{other.table}"))
+                    project(select, total, measure.name)
+            ctes.append((aggregation.cte_name, select.group_by(key_expr.copy())))
+            self.row_aliases = None
+        for measure in planned.most_frequent:
+            ctes.append((f"{aggregation.cte_name}_{measure.name}",
+                         self.most_frequent(table, measure, aggregation.lookups)))
+        self.scope_table = None
+        return ctes
+
+    def pre_aggregation(self, aggregation: Aggregation) -> tuple[str, exp.Expression]:
+        """Partial results per join key of a table reached through another (count, sum,
+        min, max): far fewer rows to join than the table itself."""
+        table = self.model.events[aggregation.table]
+        self.scope_table = table.name
+        rows = exp.select().from_(self.aliased_source(table), copy=False)
+        planned = self.physical.pass_for(table.name)
+        rows = self.join_lookups(rows, aggregation.lookups, planned.hoisted)
+        conditions = []
+        cap = self.physical.cap(table.name)
+        if cap is not None:
+            conditions.append(self.plan_TimeTest(cap))
+        if planned.partial_prefilter is not None:
+            conditions.append(self.plan_Prefilter(planned.partial_prefilter))
+        if conditions:
+            rows = rows.where(and_(*conditions), copy=False)
+        join_key = col(table.through_column or "", table.name)
+        rows.set("expressions", [named(join_key, "_via")])
+        for measure in aggregation.measures:
+            project(rows, self.measure(table, measure), measure.name)
+        self.scope_table = None
+        return f"pre_{table.name}", rows.group_by(join_key.copy(), copy=False)
+
+    def finish_partial(self, aggregation: Aggregation, table: m.Table) -> tuple[str, exp.Select]:
+        """Join the partial results to the table they are reached through; add them up."""
+        via = self.model.events[table.through or ""]
+        pre = f"pre_{table.name}"
+        finish = exp.select(named(col(via.entity_key or "", via.name), "_key"))
+        finish = finish.from_(named(table_ref(pre), pre, table=True), copy=False)
+        finish = finish.join(
+            self.aliased_source(via), join_type="inner", copy=False,
+            on=exp.EQ(this=col("_via", pre),
+                      expression=col(table.through_via_column or "", via.name)),
+        )
+        cap = self.physical.cap(via.name)
+        if cap is not None:
+            finish = finish.where(self.plan_TimeTest(cap), copy=False)
+        for measure in aggregation.measures:
+            project(finish, self.combined(measure, col(measure.name, pre)), measure.name)
+        finish = finish.group_by(col(via.entity_key or "", via.name), copy=False)
+        return aggregation.cte_name, finish
+
+    def combined(self, measure: Measure, partial: exp.Expression) -> exp.Expression:
+        """Partial results added up to one per entity."""
+        total = _COMBINE[measure.aggregate.func](this=partial)
+        agg = measure.aggregate
+        if agg.func is F.SUM and agg.arg is not None and agg.arg.type is not T.INT:
+            return self.exact_total(total)
+        return total
+
+    def plan_Prefilter(self, prefilter: Prefilter) -> exp.Expression:
+        """Rows no measure can use, left out before aggregating (the plan decides which)."""
+        parts: list[exp.Expression] = []
+        if prefilter.since is not None:
+            parts.append(self.plan_TimeTest(prefilter.since))
+        if not prefilter.any_of:
+            return parts[0]
+        conditions = [self.plan_Condition(condition) for condition in prefilter.any_of]
+        parts.append(conditions[0] if len(conditions) == 1 else or_(*conditions))
+        return and_(*parts)
+
+    def _number_rows(self, rows, key, needed, ordered, table) -> exp.Select:
+        """SELECT key AS _key, <needed columns as table__column>, ROW_NUMBER() … FROM rows."""
+        projections = [named(key, "_key")]
+        for table_name, column in needed:
+            alias = ident(f"{table_name}__{column}")
+            projections.append(named(col(column, table_name), alias))
+        for measure in ordered:
+            projections.append(named(self.row_number(table, measure, key),
+                                          ident(f"_rn_{measure.name}")))
+        return with_projection(rows, *projections)
+
+    def columns_in(self, measures: list[Measure]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        table = self.model.events[measures[0].aggregate.table]
+        if table.time_column:
+            found.append((table.name, table.time_column))
+        for measure in measures:
+            for part in (measure.aggregate.arg, measure.aggregate.filter):
+                if part is None:
+                    continue
+                for node in part.walk():
+                    if isinstance(node, ir.Column) and (node.table, node.name) not in found:
+                        found.append((node.table, node.name))
+        return found
+
+    def event_rows(self, table: m.Table, lookups: tuple[str, ...],
+                   hoisted: tuple[Hoisted, ...]) -> tuple[exp.Select, exp.Expression]:
+        """FROM the events table (joined through its via table and to its lookups), with
+        every row after as_of removed; returns the select and the entity-key expression."""
+        select = exp.select().from_(self.aliased_source(table))
+        caps: list[exp.Expression] = []
+        cap = self.physical.cap(table.name)
+        if cap is not None:
+            caps.append(self.plan_TimeTest(cap))
+        key: exp.Expression = col(table.entity_key or "", table.name)
+        if table.through:
+            via = self.model.events[table.through]
+            select = select.join(
+                self.aliased_source(via), join_type="inner",
+                on=exp.EQ(this=col(table.through_column or "", table.name),
+                          expression=col(table.through_via_column or "", via.name)),
+            )
+            via_cap = self.physical.cap(via.name)
+            if via_cap is not None:
+                caps.append(self.plan_TimeTest(via_cap))
+            key = col(via.entity_key or "", via.name)
+        select = self.join_lookups(select, lookups, hoisted)
+        if caps:
+            select = select.where(and_(*caps))
+        return select, key
+
+    def join_lookups(self, select: exp.Select, lookups: tuple[str, ...],
+                     hoisted: tuple[Hoisted, ...] = ()) -> exp.Select:
+        """LEFT JOIN each lookup. An expression of the measures that reads one lookup's
+        columns only (`part.p_type like "%BRASS%"`) is computed in that lookup's subquery,
+        once per lookup row instead of once per event row."""
+        self.lookup_values = {}  # valid for the rows this join builds, and only for them
+        for name in lookups:
+            lookup = self.model.lookups[name]
+            source = self.aliased_source(lookup)
+            mine = [(h.expr, h.alias) for h in hoisted if h.lookup == name]
+            if mine:
+                saved, self.scope_table = self.scope_table, name
+                inner = exp.select(exp.Star()).from_(self.aliased_source(lookup), copy=False)
+                for expr, alias in mine:
+                    project(inner, self.value(expr), alias)
+                    self.lookup_values[expr] = col(alias, name)
+                self.scope_table = saved
+                source = inner.subquery(ident(name))
+            select = select.join(
+                source, join_type="left", copy=False,
+                on=exp.EQ(this=col(lookup.owner_column or "", lookup.owner),
+                          expression=col(lookup.key or "", lookup.name)),
+            )
+        return select
+
+    def plan_TimeTest(self, test: TimeTest) -> exp.Expression:
+        kind = {ir.CompareOp.GE: exp.GTE, ir.CompareOp.LT: exp.LT}[test.op]
+        return kind(this=self.column_ref(test.table, test.column),
+                    expression=self.plan_Bound(test.bound, test.timestamp))
+
+    def plan_Bound(self, bound: Bound, timestamp: bool) -> exp.Expression:
+        """A date (midnight, for a timestamp column) known at compile time, or as_of
+        shifted when the query runs."""
+        if bound.fixed is not None:
+            if not timestamp:
+                return self.to_date(exp.Literal.string(bound.fixed.isoformat()))
+            return self.to_timestamp(exp.Literal.string(f"{bound.fixed.isoformat()} 00:00:00"))
+        result = date_add(self.as_of_expr(), bound.amount, bound.unit)
+        if bound.plus_day:
+            result = date_add(result, 1, "day")
+        return self.to_timestamp(result) if timestamp else result
+
+    def plan_Condition(self, condition: Condition, require: ir.Expr | None = None
+                       ) -> exp.Expression | None:
+        """A measure's filter and window (and with `require`, that value present)."""
+        parts: list[exp.Expression] = []
+        if condition.filter is not None:
+            parts.append(self.cond(condition.filter))
+        if condition.window:
+            parts.append(and_(*(self.plan_TimeTest(test) for test in condition.window)))
+        if require is not None:
+            parts.append(exp.Not(this=exp.Is(this=self.value(require), expression=exp.Null())))
+        return and_(*parts) if parts else None
+
+    def measure_condition(self, measure: Measure, require_value: bool = False
+                          ) -> exp.Expression | None:
+        return self.plan_Condition(self.physical.condition(measure),
+                                   measure.aggregate.arg if require_value else None)
+
+    def measure(self, table: m.Table, measure: Measure) -> exp.Expression:
+        agg = measure.aggregate
+        if agg.func in (F.FIRST, F.LAST):
+            condition = exp.EQ(this=col(f"_rn_{measure.name}", "numbered"),
+                               expression=exp.Literal.number(1))
+            inner = self.measure_condition(measure, require_value=True)
+            if inner is not None:
+                condition = and_(condition, inner)
+            return exp.Max(this=case_when(condition, self.value(agg.arg)))
+        condition = self.measure_condition(measure)
+        if agg.func is F.COUNT:
+            if agg.arg is None:
+                if condition is None:
+                    return exp.Count(this=exp.Star())
+                return exp.Count(this=case_when(condition, exp.Literal.number(1)))
+            value = self.value(agg.arg)
+            if condition is not None:
+                value = case_when(condition, value)
+            if agg.distinct:
+                value = exp.Distinct(expressions=[value])
+            return exp.Count(this=value)
+        value = self.value(agg.arg)
+        if agg.func in (F.SUM, F.AVG) and agg.arg.type in (T.FLOAT, T.ANY):
+            # Exact, order-independent totals on every engine and every run: add floats as
+            # DECIMAL(38, 9) (each value rounded to 9 decimals first).
+            value = cast(value, exp.DataType.build("DECIMAL(38, 9)"))
+        if condition is not None:
+            value = case_when(condition, value)
+        functions = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+        result = functions[agg.func](this=value)
+        if agg.func in (F.SUM, F.AVG) and agg.arg.type is not T.INT:
+            return self.exact_total(result)
+        return result
+
+    def exact_total(self, total: exp.Expression) -> exp.Expression:
+        if self.rules.exact_decimals:
+            return total
+        return exp.Round(this=total, decimals=exp.Literal.number(9))
+
+    def row_number(self, table: m.Table, measure: Measure, key: exp.Expression) -> exp.Expression:
+        """Row 1 is the earliest (first) or latest (last) qualifying row; ties by value."""
+        agg = measure.aggregate
+        condition = self.measure_condition(measure, require_value=True)
+        order = []
+        if condition is not None:
+            order.append(exp.Ordered(this=exp.Case(
+                ifs=[exp.If(this=condition, true=exp.Literal.number(0))],
+                default=exp.Literal.number(1))))
+        descending = agg.func is F.LAST
+        time = col(table.time_column or "", table.name)
+        order.append(exp.Ordered(this=time, desc=descending))
+        order.append(exp.Ordered(this=self.value(agg.arg), desc=descending))
+        return exp.Window(this=exp.RowNumber(), partition_by=[key.copy()],
+                          order=exp.Order(expressions=order))
+
+    def most_frequent(self, table: m.Table, measure: Measure,
+                      lookups: tuple[str, ...]) -> exp.Select:
+        agg = measure.aggregate
+        rows, key = self.event_rows(table, lookups, self.physical.hoisted_for(measure))
+        self.scope_table = table.name
+        condition = self.measure_condition(measure, require_value=True)
+        counted = with_projection(rows, named(key, "_key"),
+                                   named(self.value(agg.arg), "_value"))
+        if condition is not None:
+            counted = counted.where(condition, append=True)
+        counted = counted.group_by(key.copy(), self.value(agg.arg))
+        rank = exp.Window(
+            this=exp.RowNumber(), partition_by=[key.copy()],
+            order=exp.Order(expressions=[
+                exp.Ordered(this=exp.Count(this=exp.Star()), desc=True),
+                exp.Ordered(this=self.value(agg.arg)),
+            ]),
+        )
+        counted = counted.select(named(rank, "_rn"), append=True)
+        return (exp.select(col("_key"), named(col("_value"), ident(measure.name)))
+                .from_(counted.subquery("counted"))
+                .where(exp.EQ(this=col("_rn"), expression=exp.Literal.number(1))))
+
+    # ---------------------------------------------------------------- expressions

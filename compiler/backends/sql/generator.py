@@ -1,0 +1,172 @@
+"""Plan -> SQL: sqlglot expression trees for any dialect, then pretty, stable text.
+
+The query is a chain of CTEs: the grouped passes over related tables (`aggregations.py`),
+`base` (the entity row with its lookups and every pass joined), one CTE per plan step, and
+the final SELECT. Expressions are translated by `expressions.py` and `ranking.py`, one
+method per IR node kind. Dialect differences come from `dialects.RULES`, nowhere else. A
+construct the dialect cannot express raises CompileError (E301) at the `.seg` position.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from ... import model as m
+from ...codes import Code
+from ...diagnostics import CompileError, error
+from ...plan import Computed, Plan, feature_table_name
+from ...plan.as_of import AsOf, AsOfMode
+from ...plan.physical import physical_plan
+from .aggregations import Aggregations
+from .expressions import SqlExpressions
+from .names import name_errors
+from .ranking import Ranking
+from .text import sql_header
+from .trees import col, cte_alias, ident, named, project, table_function, table_ref
+
+
+def generate_sql(
+    plan: Plan,
+    dialect: str = "duckdb",
+    as_of: AsOf | None = None,
+    file_paths: str = "absolute",
+    header: dict[str, str] | None = None,
+    pretty: bool = True,
+    sources: Mapping[str, SourceOverride] | None = None,
+) -> str:
+    """The whole plan as one query, with a header comment naming version, source and as_of.
+
+    `sources` reads the named tables from other locations than the declared ones: an engine
+    that cannot read the declared files loads them into its own tables and names them here."""
+    query = members_query(plan, dialect, as_of or AsOf(AsOfMode.TODAY), file_paths, sources)
+    return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
+
+
+def members_query(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "absolute",
+                  sources: Mapping[str, SourceOverride] | None = None) -> exp.Select:
+    """The plan's query as a sqlglot tree, for a caller that runs it (no header)."""
+    return SqlGenerator(plan, dialect, as_of, file_paths, sources).query()
+
+
+
+@dataclass(frozen=True)
+class SourceOverride:
+    """Where an engine reads one source instead of its declared locations: `kind` is
+    "table" (target: one table name in the engine, an identifier, not SQL) or a file kind
+    the dialect reads ("parquet", target: a path)."""
+
+    kind: str
+    target: str
+
+
+
+class SqlGenerator(Aggregations, Ranking, SqlExpressions):
+    def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
+                 sources: Mapping[str, SourceOverride] | None = None) -> None:
+        physical = physical_plan(plan, as_of)
+        super().__init__(physical.plan, dialect, as_of)
+        self.physical = physical
+        self.sources = dict(sources or {})
+        self.file_paths = file_paths
+
+    def query(self) -> exp.Select:
+        ctes: list[tuple[str, exp.Expression]] = []
+        for aggregation in self.plan.aggregations:
+            if aggregation.partial:
+                ctes.append(self.pre_aggregation(aggregation))
+        for aggregation in self.plan.aggregations:
+            ctes.extend(self.aggregation(aggregation))
+        previous = "base"
+        ctes.append(("base", self.base()))
+        for index, step in enumerate(self.plan.steps, 1):
+            name = f"step_{index}"
+            select = exp.select(exp.Star()).from_(table_ref(previous), copy=False)
+            for column in step.columns:
+                project(select, self.column_value(column), column.name)
+            ctes.append((name, select))
+            previous = name
+        outputs = [col(self.plan.key)] + [
+            col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
+        ] + [named(col(computed), ident(output)) for output, computed in self.plan.score_outputs
+             ] + [col(name) for name in self.plan.kpi_components]
+        final = exp.select(*outputs).from_(table_ref(previous), copy=False).order_by(
+            col(self.plan.key), copy=False)
+        for name, cte in ctes:
+            final = final.with_(cte_alias(name), as_=cte, copy=False)
+        self.errors.extend(name_errors(self, final))
+        if self.errors:
+            raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
+        return final
+
+
+    def column_value(self, column: Computed) -> exp.Expression:
+        if column.kind.is_membership:
+            # Membership is true or false, never null: a null predicate does not admit.
+            condition = self.cond(column.expr)
+            if self.rules.boolean_values:
+                return exp.Coalesce(this=condition, expressions=[exp.false()])
+            return exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))],
+                            default=exp.Literal.number(0))
+        return self.value(column.expr)
+
+    # ---------------------------------------------------------------- sources
+    def source(self, table: m.Table) -> exp.Expression:
+        override = self.sources.get(table.name)
+        if override is not None:
+            if override.kind == "table":
+                return table_ref(override.target)
+            if override.kind in self.rules.file_kinds and self.rules.file_reader:
+                return self.rules.file_reader(override.kind, override.target)
+            raise ValueError(f"the {self.dialect} dialect cannot read {override.kind} files")
+        for location in table.locations:
+            if location.kind == "table":
+                return table_ref(*(location.table or (table.name,)))
+            if location.kind in self.rules.file_kinds and self.rules.file_reader:
+                path = location.path or location.target
+                if self.file_paths == "relative":
+                    path = os.path.relpath(path)
+                return self.rules.file_reader(location.kind, path)
+        kinds = sorted({loc.kind for loc in table.locations})
+        if any(d.message.endswith(f"`{table.name}` from a {' or '.join(kinds)} file")
+               for d in self.errors):
+            return table_ref(table.name)
+        self.errors.append(error(
+            Code.E301, f"the {self.dialect} dialect cannot read `{table.name}` from a "
+            f"{' or '.join(kinds)} file", table.locations[0].span if table.locations else
+            table.span,
+            f"add a warehouse location: from {table.locations[0].kind} "
+            f'"{table.locations[0].target}", '
+            f'table "schema.{table.name}"' if table.locations else "",
+        ))
+        return table_ref(table.name)
+
+    def aliased_source(self, table: m.Table) -> exp.Expression:
+        return table_function(self.source(table), table.name)
+
+    def base(self) -> exp.Select:
+        entity = self.model.entity
+        select = exp.select(*(col(c, entity.name) for c in self.plan.entity_columns))
+        select = select.from_(self.aliased_source(entity), copy=False)
+        select = self.join_lookups(select, self.plan.lookups)
+        for lookup, column in self.plan.lookup_columns:
+            project(select, col(column, lookup), feature_table_name(lookup, column))
+        for aggregation in self.plan.aggregations:
+            for measure in aggregation.measures:
+                cte = self.measure_cte(aggregation, measure)
+                value: exp.Expression = col(measure.name, cte)
+                if measure.empty is not None:
+                    value = exp.Coalesce(this=value, expressions=[self.value(measure.empty)])
+                project(select, value, measure.name)
+            for cte in self.aggregation_ctes(aggregation):
+                select = select.join(
+                    table_ref(cte), join_type="left",
+                    on=exp.EQ(this=col("_key", cte), expression=col(self.plan.key, entity.name)),
+                    copy=False,
+                )
+        return select
+
+    # ---------------------------------------------------------------- aggregations

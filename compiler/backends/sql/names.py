@@ -1,0 +1,78 @@
+"""Names a dialect cannot hold apart (E301): two names alike in the bytes an engine keeps,
+a dotted name where a dot splits quoted names, a column an engine reads as a value."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ...codes import Code
+from ...diagnostics import Diagnostic, error
+
+if TYPE_CHECKING:
+    from .generator import SqlGenerator
+
+
+def name_errors(generator: SqlGenerator, query: exp.Expression) -> list[Diagnostic]:
+    """E301 for names the dialect cannot hold apart: two names alike in the bytes an
+    engine keeps of a name (PostgreSQL: 63; a long name alone is cut the same way
+    everywhere, and works), or a name with a `.` where a dot splits a quoted name."""
+    limit, dotted = generator.rules.name_bytes, generator.rules.dotted_names
+    unusable = generator.rules.unusable_names
+    if limit is None and dotted and not unusable:
+        return []
+    errors: list[Diagnostic] = []
+    by_cut: dict[str, set[str]] = {}
+    problems: list[tuple[str, str]] = []  # (name, message)
+    for identifier in query.find_all(exp.Identifier):
+        name = identifier.this
+        by_cut.setdefault(cut(name, limit) if limit else name, set()).add(name)
+        if not dotted and "." in name:
+            problems.append((name, f"the {generator.dialect} dialect reads the `.` in `{name}` "
+                                   "as a separator of names, even quoted"))
+        if name.casefold() in unusable:
+            problems.append((name, f"the {generator.dialect} dialect reads a column named "
+                                   f"`{name}` as the value {name.lower()}"))
+    for names in by_cut.values():
+        if len(names) > 1:
+            first, second = sorted(names)[:2]
+            problems.append((second, f"the {generator.dialect} dialect keeps the first {limit} "
+                                     f"bytes of a name, so `{first}` and `{second}` would "
+                                     "be one name there"))
+    # Where to point: the definition of that name (a column: its table), else the
+    # definition whose name the derived name holds (agg_orders: orders).
+    model = generator.model
+    definitions = [(o.name, o.span) for o in (
+        *model.tables, *model.features.values(), *model.segments.values(),
+        *model.segmentations.values(), *model.kpis.values())]
+    exact = {c.name: t.span for t in generator.model.tables for c in t.columns}
+    exact.update((c, generator.model.entity.span) for c in generator.plan.entity_columns)
+    exact.update((c, generator.model.table(t).span) for t, c in generator.plan.lookup_columns)
+    for aggregation in generator.plan.aggregations:
+        exact.update((column, generator.model.table(table).span)
+                     for table, column in generator.columns_in(list(aggregation.measures)))
+    exact.update(definitions)
+    owners = sorted(definitions, key=lambda pair: -len(pair[0]))
+    reported = set()
+    for name, message in problems:
+        span = exact.get(name) or next((s for owner, s in owners if owner in name), None)
+        kind = "dot" if "." in name and not dotted else \
+            "value" if name.casefold() in unusable else "bytes"
+        if (span, kind) in reported:
+            continue  # one error per definition (agg_x.y is x.y's name too)
+        reported.add((span, kind))
+        hint = {"dot": "rename it without a dot", "value": "rename it",
+                "bytes": f"shorten the name to {limit} bytes (UTF-8) or fewer"}[kind]
+        errors.append(error(Code.E301, message, span, hint))
+
+    return errors
+
+
+def cut(name: str, limit: int) -> str:
+    """`name` cut to `limit` bytes of UTF-8, at a character boundary (as PostgreSQL does)."""
+    data = name.encode()
+    if len(data) <= limit:
+        return name
+    return data[:limit].decode(errors="ignore")
+
