@@ -103,10 +103,11 @@ def test_fmt_backquotes_every_keyword_used_as_a_name(word):
 
 
 def test_fmt_keeps_a_name_called_distinct_apart_from_the_keyword():
-    """`count(distinct)` would read `distinct` as the keyword: the lexicon backquotes it (the
-    formatter's own list of words used to miss `distinct` and `last`)."""
+    """`max(distinct)` would read `distinct` as the keyword: the lexicon backquotes it (the
+    formatter's own list of words missed `distinct` and `last`, and stopped on this file)."""
     source = ('entity c from parquet "c.parquet" key id {\n  id int\n  `distinct` int\n}\n\n'
-              "feature d = max(c.`distinct`)\n")
+              "feature d = max(c.`distinct`)\nfeature `distinct` = 1\n"
+              "feature e = max(`distinct`)\n")
     assert format_source(source) == source
 
 
