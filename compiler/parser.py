@@ -48,8 +48,9 @@ _TERMINAL_WORDS = {
     "COMPARE_OP": "a comparison", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`",
     "LPAR": "`(`", "RPAR": "`)`", "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`",
     "EQUAL": "`=`", "DOT": "`.`", "PERCENT": "`%`", "MINUS": "`-`",
-    "TIME_UNIT": "days|weeks|months|years", "TYPE_NAME": "a column type",
-    "COLUMN_TAG": "pii|sensitive|consent", "LOCATION_KIND": "table|parquet|csv",
+    "TIME_UNIT": "|".join(unit + "s" for unit in lexicon.UNIT_BASES), "TYPE_NAME": "a column type",
+    "COLUMN_TAG": "|".join(w.text for w in lexicon.TAGS),
+    "LOCATION_KIND": "|".join(w.text for w in lexicon.LOCATIONS),
     "RANK_DIRECTION": "top|bottom", "IN_LAST": "`in last`", "DISTINCT": "`distinct`",
     "$END": "the end of the declaration",
 }
