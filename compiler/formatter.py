@@ -21,25 +21,19 @@ and holds every comment of the input.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
-
-from segl.grammar import grammar_text
 
 from . import nodes as n
 from .diagnostics import CompileError
+from .lexicon import LexemeKind, is_identifier, scan, spell_name
+from .lexicon import comments as comments
 from .parser import parse_source
 from .source import SourceFile
 
 INDENT = "  "
 CONTINUATION = "    "  # `and` / `or` lines of a split condition
-
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Strings and backquoted names first, so a `#` inside them does not start a comment.
-_LEXEME = re.compile(r'"(?:\\.|[^"\\\n])*"|`[^`\n]+`|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|\S')
 
 # Binding strength, loosest first; an operand printed where a stronger one is needed gets
 # parentheses.
@@ -49,20 +43,6 @@ _BINARY_LEVEL = {"or": OR, "and": AND, "=": PREDICATE, "!=": PREDICATE, "<": PRE
                  "*": PRODUCT, "/": PRODUCT}
 _TEXT_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with": "ends with",
                "like": "like"}
-
-
-@cache
-def reserved_words() -> frozenset[str]:
-    """Words the grammar reads as keywords: a name spelled like one is backquoted."""
-    # the grammar's rules, without its comments (whose examples quote strings)
-    text = "\n".join(line.split("//")[0] for line in grammar_text().splitlines())
-    words = set(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', text))
-    for group, plural in re.findall(r"/\(([A-Za-z_|]+)\)(s\?)?", text):
-        for word in group.split("|"):
-            words.add(word)
-            if plural:
-                words.add(word + "s")
-    return frozenset(words)
 
 
 def format_source(text: str, path: str = "<stdin>", line_length: int = 100) -> str:
@@ -87,12 +67,6 @@ def _format(text: str, path: str, line_length: int) -> str:
     return formatted
 
 
-def comments(text: str) -> list[tuple[int, str]]:
-    """(offset, text) of every comment, trailing whitespace removed."""
-    return [(m.start(), m.group().rstrip()) for m in _LEXEME.finditer(text)
-            if m.group().startswith("#")]
-
-
 def _check(source: SourceFile, module: n.Module, formatted: str) -> None:
     """The formatter must never change what a file means or lose a comment."""
     again = parse_source(SourceFile(source.path, formatted))
@@ -111,10 +85,7 @@ def _check(source: SourceFile, module: n.Module, formatted: str) -> None:
 
 
 def name(ident: n.Ident | str) -> str:
-    text = ident.text if isinstance(ident, n.Ident) else ident
-    if _PLAIN_NAME.fullmatch(text) and text not in reserved_words():
-        return text
-    return f"`{text}`"
+    return spell_name(ident.text if isinstance(ident, n.Ident) else ident)
 
 
 def string(value: str) -> str:
@@ -457,7 +428,7 @@ class _Printer:
             else:
                 value = literal(field_.value)
             # a field name is read as a name where it stands: no backquotes for `description`
-            shown = field_.name.text if _PLAIN_NAME.fullmatch(field_.name.text) \
+            shown = field_.name.text if is_identifier(field_.name.text) \
                 else name(field_.name)
             lines.append(_Line(f"{shown} {value}", field_.span.start, INDENT))
         lines.append(_Line("}", node.span.end - 1, comment_indent=INDENT))
@@ -563,13 +534,13 @@ class _Printer:
         offsets: dict[str, int] = {}
         braces = parens = 0
         properties = ("description", "owner", "tags", "where")
-        for match in _LEXEME.finditer(self.text, node.span.start, node.span.end):
-            token = match.group()
-            if token in "{}()":
+        for lexeme in scan(self.text, node.span.start, node.span.end):
+            token = lexeme.text
+            if lexeme.kind is LexemeKind.SYMBOL and token in "{}()":
                 braces += {"{": 1, "}": -1}.get(token, 0)
                 parens += {"(": 1, ")": -1}.get(token, 0)
             elif braces == 1 and parens == 0 and token in properties:
-                offsets.setdefault(token, match.start())
+                offsets.setdefault(token, lexeme.start)
         return {key: offsets.get(key, node.span.start) for key in properties}
 
     def _verbatim(self, node: n.Node) -> list[_Line]:

@@ -39,7 +39,7 @@ def _words(kind: WordKind, entries: tuple[tuple[str, str], ...]) -> tuple[Word, 
     return tuple(Word(text, kind, summary) for text, summary in entries)
 
 
-# In the order a user meets them; `parser.TOP_LEVEL` is the same list of declarations.
+# In the order a user meets them; the parser cuts a file into pieces at these words.
 DECLARATIONS = _words(WordKind.DECLARATION, (
     ("import", 'import "other.seg" (relative to this file) or a library file: import std.rfm'),
     ("param", "param NAME = literal: a value that --param or segl.toml can override"),
@@ -129,9 +129,9 @@ TAGS = _words(WordKind.TAG, (
     ("sensitive", "special-category personal data (health, religion, …)"),
     ("consent", "a bool column: true when the customer consented"),
 ))
+UNIT_BASES = ("day", "week", "month", "year")  # each also written with an s: `days`
 UNITS = _words(WordKind.UNIT, tuple(
-    (word, f"a unit of time ({base})")
-    for base in ("day", "week", "month", "year") for word in (base, base + "s")
+    (word, f"a unit of time ({base})") for base in UNIT_BASES for word in (base, base + "s")
 ))
 LOCATIONS = _words(WordKind.LOCATION, (
     ("table", 'table "schema.name": a table of the warehouse (or --db)'),
@@ -148,6 +148,12 @@ WORDS: tuple[Word, ...] = (*DECLARATIONS, *CLAUSES, *PROPERTIES, *OPERATORS, *CO
                            *TYPES, *TAGS, *UNITS, *LOCATIONS, *BINNINGS)
 KEYWORDS: frozenset[str] = frozenset(w.text for w in WORDS)
 DECLARATION_KEYWORDS: tuple[str, ...] = tuple(w.text for w in DECLARATIONS)
+# Declarations whose name other declarations use (an `import` has none, nothing refers to a
+# `test`): the parser remembers the name of one that fails to parse, so its uses are not
+# reported as unknown names as well.
+_NOT_REFERRED_TO = frozenset(("import", "test"))
+NAMED_DECLARATION_KEYWORDS: tuple[str, ...] = tuple(
+    w for w in DECLARATION_KEYWORDS if w not in _NOT_REFERRED_TO)
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,12 @@ SYMBOLS: tuple[Symbol, ...] = (
 )
 
 
+def time_unit(text: str) -> str | None:
+    """The unit a word of time means (`days` -> `day`), or None for any other text."""
+    found = word(text)
+    return text.removesuffix("s") if found is not None and found.kind is WordKind.UNIT else None
+
+
 def word(text: str) -> Word | None:
     return _by_text().get(text)
 
@@ -186,9 +198,14 @@ def _by_text() -> dict[str, Word]:
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def is_identifier(text: str) -> bool:
+    """Spelt like a name (letters, digits, `_`; no digit first), keyword or not."""
+    return bool(_PLAIN_NAME.fullmatch(text))
+
+
 def is_plain_name(text: str) -> bool:
     """A name that needs no backquotes: an identifier that is not a word of the language."""
-    return bool(_PLAIN_NAME.fullmatch(text)) and text not in KEYWORDS
+    return is_identifier(text) and text not in KEYWORDS
 
 
 def is_valid_name(text: str) -> bool:
@@ -238,10 +255,17 @@ _LEXEME = re.compile("|".join((
 )))
 
 
-def scan(text: str) -> Iterator[Lexeme]:
+def scan(text: str, start: int = 0, end: int | None = None) -> Iterator[Lexeme]:
     """Every lexeme of `text`, whitespace skipped. Never fails: a character the language does
-    not use, or the quote of an unclosed string, is an OTHER lexeme."""
-    for match in _LEXEME.finditer(text):
+    not use, or the quote of an unclosed string, is an OTHER lexeme. `start` and `end` scan
+    only that part of the text, as if it ended at `end` (offsets stay the whole text's)."""
+    for match in _LEXEME.finditer(text, start, len(text) if end is None else end):
         kind = match.lastgroup
         assert kind is not None
         yield Lexeme(LexemeKind(kind), match.start(), match.end(), match.group())
+
+
+def comments(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of every comment, trailing whitespace removed: a `#` inside a string
+    or a backquoted name starts none."""
+    return [(lx.start, lx.text.rstrip()) for lx in scan(text) if lx.kind is LexemeKind.COMMENT]

@@ -23,6 +23,7 @@ from lark.exceptions import (
 from lark.visitors import Transformer_NonRecursive
 from segl.grammar import grammar_text
 
+from . import lexicon
 from . import nodes as n
 from .codes import Code
 from .depth import too_deep
@@ -32,14 +33,12 @@ from .names import name_problem
 from .source import SourceFile
 
 TIERS_ELSE = "no_value"  # the `else` bucket of tiers: entities whose value is missing
-TOP_LEVEL = ("import", "param", "entity", "events", "lookup", "feature", "segmentation",
-             "segment", "test", "kpi", "persona")
+TOP_LEVEL = lexicon.DECLARATION_KEYWORDS
 # Declarations start at the beginning of a line (the canonical format indents nothing else
 # that way), so a column named `segment` inside a block does not start a new piece.
 _DECLARATION_START = re.compile(r"^(" + "|".join(TOP_LEVEL) + r")\b", re.MULTILINE)
 _DECLARED_NAME = re.compile(
-    r"^[ \t]*(?:param|entity|events|lookup|feature|segmentation|segment|kpi|persona)\s+`?(\w+)",
-    re.MULTILINE
+    r"^[ \t]*(?:" + "|".join(lexicon.NAMED_DECLARATION_KEYWORDS) + r")\s+`?(\w+)", re.MULTILINE
 )
 
 # How terminals read in "expected …" messages.
@@ -49,8 +48,9 @@ _TERMINAL_WORDS = {
     "COMPARE_OP": "a comparison", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`",
     "LPAR": "`(`", "RPAR": "`)`", "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`",
     "EQUAL": "`=`", "DOT": "`.`", "PERCENT": "`%`", "MINUS": "`-`",
-    "TIME_UNIT": "days|weeks|months|years", "TYPE_NAME": "a column type",
-    "COLUMN_TAG": "pii|sensitive|consent", "LOCATION_KIND": "table|parquet|csv",
+    "TIME_UNIT": "|".join(unit + "s" for unit in lexicon.UNIT_BASES), "TYPE_NAME": "a column type",
+    "COLUMN_TAG": "|".join(w.text for w in lexicon.TAGS),
+    "LOCATION_KIND": "|".join(w.text for w in lexicon.LOCATIONS),
     "RANK_DIRECTION": "top|bottom", "IN_LAST": "`in last`", "DISTINCT": "`distinct`",
     "$END": "the end of the declaration",
 }
@@ -227,13 +227,16 @@ def _expected(terminals: set[str]) -> str:
     return ", ".join(words) if words else "something else"
 
 
+def _unit(token: Token) -> str:
+    """`days` -> `day` (the grammar's TIME_UNIT admits only the lexicon's units)."""
+    unit = lexicon.time_unit(str(token))
+    assert unit is not None, token
+    return unit
+
+
 class _LiteralError(Exception):
     def __init__(self, diagnostic: Diagnostic):
         self.diagnostic = diagnostic
-
-
-_UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month",
-          "months": "month", "year": "year", "years": "year"}
 
 
 # The rules that continue an `and`/`or` chain with their left operand.
@@ -377,8 +380,8 @@ class AstBuilder(Transformer_NonRecursive):
         if "." in str(amount):
             raise _LiteralError(error(Code.E002, "a duration needs a whole number",
                                       self._span(meta)))
-        self._check_duration(int(str(amount)), _UNITS[str(unit)], meta)
-        return n.Duration(int(str(amount)), _UNITS[str(unit)], span=self._span(meta))
+        self._check_duration(int(str(amount)), _unit(unit), meta)
+        return n.Duration(int(str(amount)), _unit(unit), span=self._span(meta))
 
     def _check_duration(self, amount: int, unit: str, meta) -> None:
         problem = duration_problem(amount, unit)
@@ -415,8 +418,8 @@ class AstBuilder(Transformer_NonRecursive):
         _, amount, unit = children
         value = amount if isinstance(amount, n.Ident) else int(str(amount))
         if not isinstance(value, n.Ident):
-            self._check_duration(value, _UNITS[str(unit)], meta)
-        return n.WindowLast(value, _UNITS[str(unit)], span=self._span(meta))
+            self._check_duration(value, _unit(unit), meta)
+        return n.WindowLast(value, _unit(unit), span=self._span(meta))
 
     def window_since(self, meta, children):
         return n.WindowSince(children[0], span=self._span(meta))

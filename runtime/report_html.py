@@ -11,6 +11,7 @@ from pathlib import Path
 from segl.compiler.api import (
     Span,
     is_library_file,
+    lexicon,
 )
 
 # ---------------------------------------------------------------- formatting
@@ -56,31 +57,39 @@ def where(span: Span | None) -> str:
 
 # ---------------------------------------------------------------- syntax highlighting
 
-# The words of the grammar (grammar/seg.lark) that read as keywords; a test keeps them in it.
-KEYWORDS = frozenset(("allow", "among", "and", "as_of", "at", "before", "better", "between", "by",
-    "case", "contains", "description", "else", "end", "ends", "entity", "events", "expect",
-    "extends", "false", "feature", "for", "from", "import", "in", "into", "is", "key", "kpi",
-    "like", "lookup", "missing", "not", "ntile", "on", "or", "overlap", "owner", "param",
-    "persona", "present", "purpose", "quantile", "rows", "score", "segment", "segmentation",
-    "share", "since", "size", "starts", "tags", "test", "then", "thresholds", "through", "to",
-    "true", "when", "where", "with", "higher", "lower", "last", "top", "bottom", "day", "days",
-    "week", "weeks", "month", "months", "year", "years"))
-_TOKEN = re.compile(r'(?P<comment>#[^\n]*)|(?P<string>"(?:[^"\\\n]|\\.)*")'
-                    r"|(?P<number>\d[\d\-:T.]*%?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-                    r"|(?P<other>.)", re.DOTALL)
+# Words highlighted as keywords: every word of the language (the lexicon) but the column
+# types, tags and location kinds of a source's block, which read as the table's description.
+_PLAIN_KINDS = frozenset((lexicon.WordKind.TYPE, lexicon.WordKind.TAG, lexicon.WordKind.LOCATION))
+KEYWORDS = frozenset(w.text for w in lexicon.WORDS if w.kind not in _PLAIN_KINDS)
+_CLASSES = {lexicon.LexemeKind.COMMENT: "c", lexicon.LexemeKind.STRING: "s",
+            lexicon.LexemeKind.NUMBER: "n", lexicon.LexemeKind.DATE: "n",
+            lexicon.LexemeKind.TIMESTAMP: "n"}
+_NUMERIC = frozenset((lexicon.LexemeKind.NUMBER, lexicon.LexemeKind.DATE,
+                      lexicon.LexemeKind.TIMESTAMP))
 
 
 def highlight(source: str) -> str:
-    """`.seg` text as escaped HTML with spans for comments, strings, numbers and keywords."""
-    out = []
-    for match in _TOKEN.finditer(source):
-        kind, text = match.lastgroup, match.group()
-        if kind == "word" and text in KEYWORDS:
-            out.append(f'<span class="k">{_e(text)}</span>')
-        elif kind in ("comment", "string", "number"):
-            out.append(f'<span class="{kind[0]}">{_e(text)}</span>')
-        else:
-            out.append(_e(text))
+    """`.seg` text as escaped HTML with spans for comments, strings, numbers and keywords,
+    cut by the lexicon's scanner (a `#` in a string or a backquoted name is no comment)."""
+    out: list[str] = []
+    position = 0
+    lexemes = list(lexicon.scan(source))
+    for i, lexeme in enumerate(lexemes):
+        if lexeme.start < position:  # a `%` already shown with its number
+            continue
+        out.append(_e(source[position:lexeme.start]))  # the whitespace between
+        end = lexeme.end
+        following = lexemes[i + 1] if i + 1 < len(lexemes) else None
+        if lexeme.kind in _NUMERIC and following is not None and following.text == "%" \
+                and following.start == end:
+            end = following.end  # `30%` is one number
+        text = source[lexeme.start:end]
+        css = _CLASSES.get(lexeme.kind)
+        if lexeme.kind is lexicon.LexemeKind.WORD and text in KEYWORDS:
+            css = "k"
+        out.append(f'<span class="{css}">{_e(text)}</span>' if css else _e(text))
+        position = end
+    out.append(_e(source[position:]))
     return "".join(out)
 
 

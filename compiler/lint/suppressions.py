@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..codes import Code
 from ..diagnostics import Diagnostic, did_you_mean
-from ..formatter import comments
+from ..lexicon import comments
 from ..source import SourceFile, Span
 from .rules import RULES, finding
 
