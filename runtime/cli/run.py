@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@as_of_flag("Evaluation date (default: today).")
+@as_of_flag()
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
 @out_flag("Write members to this file.")

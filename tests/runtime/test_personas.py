@@ -66,10 +66,19 @@ def test_resembling_entities_are_counted_in_the_data(project):
 def test_segl_persona_prints_the_factsheet(project):
     path, _ = report(project, 40)
     result = CliRunner().invoke(main, ["persona", "anna", str(path), "--as-of", "2026-06-30"])
-    assert result.exit_code == 0, result.stderr
+    # a persona that fails its segment fails like a test, after printing its factsheet
+    assert result.exit_code == 1, result.stderr
     assert "does NOT satisfy `young_delft`" in result.output
     assert "FAIL  age between 20 and 30" in result.output
     assert "quote: Close to campus." in result.output
+
+
+def test_segl_persona_exits_0_unless_a_condition_fails(project):
+    # age 25 passes; `buyers` cannot be told from a profile: not a failure
+    path, _ = report(project, 25)
+    result = CliRunner().invoke(main, ["persona", "anna", str(path), "--as-of", "2026-06-30"])
+    assert result.exit_code == 0, result.stderr
+    assert "cannot be checked fully against `young_delft`" in result.output
 
 
 def test_persona_fields_are_checked():
