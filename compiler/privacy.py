@@ -339,16 +339,18 @@ def share_outputs(model: m.Model, segments: Iterable[str], segmentations: Iterab
 
 def profile_outputs(model: m.Model, names: Iterable[str], command: str = "",
                     instead: str = "") -> list[Output]:
-    """A persona's factsheet: the members' commonest values of each profile attribute that
-    is an entity column (features are not printed)."""
+    """A persona's factsheet: the members' median or commonest values of each profile
+    attribute, an entity column or a feature (derived from what the feature uses)."""
     entity = model.entity
     outputs = []
     for name in names:
         persona = model.personas.get(name)
         if persona is None:
             continue
-        values = tuple(ir.Column(entity.name, a) for a in persona.profile
-                       if entity.column(a) is not None)
+        values = tuple(ir.Column(entity.name, a) if entity.column(a) is not None else
+                       ir.FeatureRef(a, type=model.features[a].type)
+                       for a in persona.profile
+                       if entity.column(a) is not None or a in model.features)
         outputs.append(Output(permit_of(model, Owner.PERSONA, name), "profile values", values,
                               command, instead))
     return outputs

@@ -1,6 +1,7 @@
 """Member outputs: long (key, segment) or wide (key + one boolean per segment), written as
 CSV, Parquet or JSON. Every file is written to a temporary file beside the target and renamed
-into place, so a reader never sees half a file and a failed run leaves the old file intact."""
+into place, so a reader never sees half a file and a failed run leaves the old file intact;
+for stdout (`segl run --out -`) the same bytes are copied from a private temporary file."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 from sqlglot import exp
@@ -125,11 +128,25 @@ def write_text_atomically(path: str, text: str, mode: int | None = None) -> None
             os.chmod(temp, mode)
 
 
+_COPY_OPTIONS: dict[str, dict[str, str | bool]] = {
+    "csv": {"FORMAT": "csv", "HEADER": True}, "parquet": {"FORMAT": "parquet"},
+    "json": {"FORMAT": "json", "ARRAY": True}}
+
+
 def write_atomically(
     connection: duckdb.DuckDBPyConnection, query: exp.Expression, path: str, fmt: str
 ) -> None:
-    options: dict[str, str | bool] = {
-        "csv": {"FORMAT": "csv", "HEADER": True}, "parquet": {"FORMAT": "parquet"},
-        "json": {"FORMAT": "json", "ARRAY": True}}[fmt]
     with atomic_path(path) as temp:
-        sql.execute(connection, sql.copy_to(query, temp, options))
+        sql.execute(connection, sql.copy_to(query, temp, _COPY_OPTIONS[fmt]))
+
+
+def write_to_stream(connection: duckdb.DuckDBPyConnection, query: exp.Expression, fmt: str,
+                    stream: BinaryIO) -> None:
+    """The query's rows as `fmt` on `stream` (stdout), byte for byte what a file would hold:
+    DuckDB writes files, so into a private temporary folder first, then copied."""
+    with tempfile.TemporaryDirectory(prefix="segl-") as folder:
+        temp = os.path.join(folder, f"members.{fmt}")
+        sql.execute(connection, sql.copy_to(query, temp, _COPY_OPTIONS[fmt]))
+        with open(temp, "rb") as written:
+            shutil.copyfileobj(written, stream)
+    stream.flush()

@@ -18,6 +18,7 @@ from segl.compiler.api import (
     Expr,
     FeatureRef,
     Func,
+    Kpi,
     Literal,
     Model,
     Persona,
@@ -25,6 +26,7 @@ from segl.compiler.api import (
     Score,
     Segment,
     SegmentRef,
+    Total,
     Type,
     condition_query,
     kpi_outputs,
@@ -43,6 +45,7 @@ from .kpis import GroupKpis, kpi_table
 from .sources import relation
 
 TOLERANCE = Decimal("0.10")  # numbers resemble within 10% of the persona's value
+_FEATURE_VALUE = "_persona_feature_"  # + a profile feature: a probe KPI carrying its values
 
 
 @dataclass
@@ -61,6 +64,7 @@ class PersonaReport:
     resembling: int  # entities with the profile's values (numbers within the tolerance)
     resembling_in_segment: int
     profile_in_data: dict[str, str]  # attribute -> the segment members' values, summarized
+    # (every profile attribute: an entity column or a feature)
     kpis: GroupKpis | None
 
     @property
@@ -93,16 +97,25 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
                       tuple(_resembles(model, attribute, value)
                             for attribute, value in persona.profile.items()) or
                       (Literal(True, type=Type.BOOL),))
-    probe_model = replace(model, segments={**model.segments, probe.name: probe})
+    features = _feature_probes(model, persona)
+    probe_model = replace(model, segments={**model.segments, probe.name: probe},
+                          kpis={**model.kpis, **features})
     probe_compilation = replace(compilation, model=probe_model)
     evaluation = evaluate(path, as_of, [persona.segment, probe.name], params, database,
-                          kpis=bool(model.kpis), compilation=probe_compilation,
+                          kpis=bool(model.kpis or features), compilation=probe_compilation,
                           engine=engine, engine_options=engine_options)
     both = _count(evaluation, exp.and_(sql.col(persona.segment), sql.col(probe.name)))
+    feature_columns = {name[len(_FEATURE_VALUE):]: total.value.name
+                       for name, total in evaluation.plan.kpis if name in features}
+    # the KPI query totals the file's own KPIs only; the probes are read per member below
+    evaluation = replace(evaluation, plan=replace(evaluation.plan, kpis=tuple(
+        (name, kpi) for name, kpi in evaluation.plan.kpis if name not in features)))
     kpis = next((g for g in kpi_table(evaluation, list(model.kpis), command)
                  if g.name == persona.segment), None) if model.kpis else None
     with named_data_errors(lambda: [model.entity]):  # it reads the profile's columns
         profile = _profile_in_data(evaluation, model, persona)
+    for attribute, column in feature_columns.items():
+        profile[attribute] = _feature_in_data(evaluation, persona, attribute, column)
     return PersonaReport(persona, checks, evaluation.sizes[persona.segment],
                          evaluation.entities, evaluation.sizes[probe.name], both, profile, kpis)
 
@@ -168,6 +181,47 @@ def _resembles(model: Model, attribute: str, value: Literal) -> Expr:
     return Compare("=", subject, value, type=Type.BOOL)
 
 
+def _feature_probes(model: Model, persona: Persona) -> dict[str, Kpi]:
+    """A KPI per profile attribute that is a feature (not an entity column): its per-entity
+    value becomes a column of the members table (the KPI's component), which the factsheet
+    summarizes over the segment's members like an entity column."""
+    probes = {}
+    for attribute in persona.profile:
+        if model.entity.column(attribute) is None and attribute in model.features:
+            kind = model.features[attribute].type
+            value = FeatureRef(attribute, type=kind)
+            probes[f"{_FEATURE_VALUE}{attribute}"] = Kpi(
+                f"{_FEATURE_VALUE}{attribute}", None, Total("max", value, type=kind))
+    return probes
+
+
+def _feature_in_data(evaluation: Evaluation, persona: Persona, attribute: str,
+                     column: str) -> str:
+    query = sql.select(sql.col(column), source=sql.table_ref(evaluation.table))
+    rows = sql.fetch_all(evaluation.connection,
+                         query.where(sql.col(persona.segment), copy=False))
+    return _summary([row[0] for row in rows], persona.profile[attribute])
+
+
+def _summary(values: list[object], profile_value: Literal) -> str:
+    """The members' median (a number) or three most common values with their share."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return "no values"
+    number = profile_value.value
+    if isinstance(number, (int, Decimal)) and not isinstance(number, bool):
+        return f"median {statistics.median(present)}"
+    counts: dict[object, int] = {}
+    for v in present:
+        counts[v] = counts.get(v, 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:3]
+    return ", ".join(f"{_shown(v)} {c / len(present):.0%}" for v, c in top)
+
+
+def _shown(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _profile_in_data(evaluation: Evaluation, model: Model, persona: Persona
                      ) -> dict[str, str]:
     """For each profile attribute that is an entity column: the segment members' median
@@ -183,20 +237,8 @@ def _profile_in_data(evaluation: Evaluation, model: Model, persona: Persona
         this=sql.col(model.entity.key, "e"), expression=sql.col(evaluation.key, "s")))
     rows = sql.fetch_all(evaluation.connection,
                          query.where(sql.col(persona.segment, "s"), copy=False))
-    summary = {}
-    for index, attribute in enumerate(attributes):
-        values = [row[index] for row in rows if row[index] is not None]
-        if not values:
-            summary[attribute] = "no values"
-        elif isinstance(persona.profile[attribute].value, (int, Decimal)):
-            summary[attribute] = f"median {statistics.median(values)}"
-        else:
-            counts: dict[object, int] = {}
-            for v in values:
-                counts[v] = counts.get(v, 0) + 1
-            top = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:3]
-            summary[attribute] = ", ".join(f"{v} {c / len(values):.0%}" for v, c in top)
-    return summary
+    return {attribute: _summary([row[index] for row in rows], persona.profile[attribute])
+            for index, attribute in enumerate(attributes)}
 
 
 def _count(evaluation: Evaluation, condition: exp.Expression) -> int:

@@ -16,7 +16,7 @@ from .context import (
     resolve,
     target_option,
 )
-from .exits import reporting
+from .exits import Exit, ExitCode, reporting
 
 
 @click.command()
@@ -151,7 +151,9 @@ def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target):
 @engine_option
 @target_option
 def persona(name, file, as_of, params, database, engine, target):
-    """Check persona NAME against its segment and the data, and print its factsheet."""
+    """Check persona NAME against its segment and the data, and print its factsheet.
+
+    Exits 1 when the persona's profile does not satisfy its segment."""
     from ..personas import persona_report
 
     with reporting():
@@ -200,3 +202,5 @@ def persona(name, file, as_of, params, database, engine, target):
                                "–" if value is None else f"{float(value):,.2f}",
                                "–" if index is None else f"{index:.0f}")
             out.print(values)
+        if report.satisfies is False:  # like a failing test (exits.py)
+            raise Exit(ExitCode.DEFINITION_ERROR)

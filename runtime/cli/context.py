@@ -76,14 +76,18 @@ def single_file(file: str | None) -> tuple[str, Project]:
     return files[0], project
 
 
-def as_of_option(value: str | None, project: Project) -> str:
+def as_of_option(value: str | None, project: Project, takes_param: bool = True) -> str:
+    """--as-of, else segl.toml's `as_of` (itself `today` when absent). `takes_param`: the
+    command accepts `param` (only `segl compile`); the message lists what it takes."""
     text = value or project.as_of
     if text in ("today", "param"):
         return text
     try:
         when = date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--as-of expects YYYY-MM-DD, `today` or `param`, got `{text}`") from None
+        takes = "YYYY-MM-DD, `today` or `param`" if takes_param else "YYYY-MM-DD or `today`"
+        source = "--as-of" if value else "segl.toml's `as_of`"
+        raise UsageError(f"{source} expects {takes}, got `{text}`") from None
     from segl.compiler.api import as_of_problem
 
     problem = as_of_problem(when)
@@ -93,10 +97,13 @@ def as_of_option(value: str | None, project: Project) -> str:
 
 
 def evaluation_date(value: str | None, project: Project, command: str) -> str:
-    """--as-of for a command that evaluates data: a date or `today`."""
-    when = as_of_option(value, project)
+    """--as-of for a command that evaluates data: a date or `today` (`param` is for
+    `segl compile` only, so the messages do not offer it)."""
+    when = as_of_option(value, project, takes_param=False)
     if when == "param":
-        raise UsageError(f"`segl {command}` needs a date (or `today`) for --as-of")
+        source = "--as-of" if value else "segl.toml's `as_of`"
+        raise UsageError(f"`segl {command}` needs a date (YYYY-MM-DD) or `today` for "
+                         f"{source}, not `param` (only `segl compile` takes it)")
     return when
 
 
@@ -151,7 +158,10 @@ target_option = click.option(
          "or a Spark master (default: local[2]).")
 
 
-def as_of_flag(help_text: str = "Evaluation date (default: segl.toml, else today).",
+AS_OF_HELP = "Evaluation date (default: segl.toml's `as_of` when set, else today)."
+
+
+def as_of_flag(help_text: str = AS_OF_HELP,
                metavar: str = "DATE"):
     return click.option("--as-of", "as_of", metavar=metavar, help=help_text)
 

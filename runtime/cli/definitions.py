@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 @click.option("--no-data", is_flag=True, help="Check definitions only; do not read the data.")
 @click.option("--data", "evaluate_data", is_flag=True,
               help="Also evaluate the segments and check their `expect` clauses.")
-@as_of_flag("Evaluation date for --data.")
+@as_of_flag("Evaluation date for --data (default: segl.toml's `as_of` when set, else "
+            "today).")
 @engine_option
 @target_option
 @click.option("--explain", "code_to_explain", metavar="CODE",
@@ -120,8 +121,9 @@ def _expectations(file, as_of, project, values, database, engine, options) -> bo
 @click.option("--dialect", "-d", help="Target SQL dialect (any sqlglot dialect).")
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
-@as_of_flag("Compile as_of as a date literal, the engine's current date, or a named "
-            "query parameter `as_of`.", metavar="DATE|today|param")
+@as_of_flag("Compile as_of as a date literal, the engine's current date (`today`), or a "
+            "named query parameter `as_of` (default: segl.toml's `as_of` when set, else "
+            "today).", metavar="DATE|today|param")
 @click.option("--show", type=click.Choice(["sql", "plan"]), default="sql",
               help="The SQL, or the plan every backend translates (for the given --as-of).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",

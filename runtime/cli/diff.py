@@ -30,8 +30,8 @@ from .exits import Exit, ExitCode, reporting
 @click.option("--data", "with_data", is_flag=True,
               help="Evaluate both versions (on DuckDB, or --engine E): members before, after, "
                    "joined, left.")
-@as_of_flag("Evaluation date for --data and the compiled SQL (default: segl.toml, "
-            "else today).")
+@as_of_flag("Evaluation date for --data and the compiled SQL (default: segl.toml's "
+            "`as_of` when set, else today).")
 @click.option("--dialect", "-d", help="Dialect of the compiled SQL diff (default: segl.toml, "
                                       "else duckdb).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),

@@ -1,7 +1,8 @@
 """The exit policy of every `segl` command, decided here and nowhere else.
 
 0 ok; 1 definition errors, or a check that failed (a lint finding, a failing test or
-expectation, a diff that changes something, a file `fmt --check` would change); 2 usage or
+expectation, a persona whose profile does not satisfy its
+segment, a diff that changes something, a file `fmt --check` would change); 2 usage or
 data errors (a bad option or `-p` value, data that cannot be read, an output refused for
 personal data, a file that cannot be written).
 """

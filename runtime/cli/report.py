@@ -22,7 +22,7 @@ from .exits import reporting
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@as_of_flag("Evaluation date (default: today).")
+@as_of_flag()
 @out_flag("The HTML file to write (atomically).", default="report.html", show_default=True)
 @param_option
 @db_option

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import click
 
 from ..errors import UsageError
 from ..outputs import FORMATS
-from .console import console, note, show, status, table
+from .console import console, note, status, table
 from .context import (
     as_of_flag,
     db_option,
@@ -27,12 +28,14 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@as_of_flag("Evaluation date (default: today).")
+@as_of_flag()
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
-@out_flag("Write members to this file.")
+@out_flag("Write members to this file; `-` writes them to stdout.")
 @click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]),
-              help="Output format (default: from --out's extension; `table` prints members).")
+              help="Output format (default: from --out's extension, csv for `--out -`; "
+                   "`table` prints members). csv, parquet or json without --out write the "
+                   "members to stdout.")
 @click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
               help="long: one row per (key, segment); wide: key + one column per segment.")
 @click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
@@ -51,6 +54,11 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, en
     with reporting():
         ctx = resolve(file, params, command="run", as_of=as_of, database=database,
                       engine=engine, target=target)
+        if out_path == "-":  # stdout, as csv unless --format says otherwise
+            out_path, fmt = None, fmt or "csv"
+        to_stdout = fmt in FORMATS and not out_path
+        if to_stdout and fmt == "parquet" and sys.stdout.isatty():
+            raise UsageError("Parquet is binary: write it to a file (--out FILE) or pipe it")
         if out_path:
             try:
                 fmt = format_for(out_path, fmt)
@@ -61,18 +69,20 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, en
             evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments), ctx.params,
                                       ctx.database, engine=ctx.engine,
                                       engine_options=ctx.engine_options)
-            if out_path or fmt == "table":
+            if out_path or fmt in ("table", *FORMATS):
                 model = evaluation.compilation.model
                 require_allowed(model, member_outputs(
                     model, [*evaluation.segments, *evaluation.segmentations],
-                    "segl run --out" if out_path else "segl run --format table",
+                    "segl run --out" if out_path else f"segl run --format {fmt}",
                     "or write the others only: `segl run --segment NAME …`"))
             if out_path:
                 progress.update(f"Writing {out_path}…")
                 query = members_query(evaluation.table, evaluation.key, evaluation.segments,
                                       shape, evaluation.segmentations, evaluation.scores)
                 write_atomically(evaluation.connection, query, out_path, fmt)
-        print_sizes(evaluation)
+        if to_stdout:  # the members alone on stdout, so that they pipe; the sizes on stderr
+            write_members_to_stdout(evaluation, shape, fmt)
+        print_sizes(evaluation, sys.stderr if to_stdout else None)
         for outcome in check_expectations(evaluation):
             if not outcome.passed:
                 sys.stderr.write(f"warning: expectation failed: {outcome.message()}\n")
@@ -82,7 +92,21 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, en
             note(f"wrote {out_path} ({fmt}, {shape})")
 
 
-def print_sizes(evaluation: Evaluation) -> None:
+def write_members_to_stdout(evaluation: Evaluation, shape: str, fmt: str) -> None:
+    from ..outputs import members_query, write_to_stream
+
+    query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
+                          evaluation.segmentations, evaluation.scores)
+    try:
+        write_to_stream(evaluation.connection, query, fmt, sys.stdout.buffer)
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+
+
+def print_sizes(evaluation: Evaluation, stream=None) -> None:
+    """The sizes of the segments and buckets, on stdout (or `stream`)."""
+    out = console(stream)
     model = evaluation.compilation.model
     sizes = table("segment", "label", ("members", "right"), ("share", "right"),
                   title=f"{evaluation.compilation.path} · as_of {evaluation.as_of} · "
@@ -92,7 +116,7 @@ def print_sizes(evaluation: Evaluation) -> None:
         share = size / evaluation.entities if evaluation.entities else 0.0
         sizes.add_row(name, model.segments[name].label or "", f"{size:,}", f"{share:.1%}")
     if evaluation.segments:
-        show(sizes)
+        out.print(sizes)
     for name in evaluation.segmentations:
         segmentation = model.segmentations[name]
         title = f"segmentation {name}" + (f" · {segmentation.label}" if segmentation.label else "")
@@ -102,7 +126,7 @@ def print_sizes(evaluation: Evaluation) -> None:
             size = evaluation.buckets[name].get(bucket.name, 0)
             share = size / evaluation.entities if evaluation.entities else 0.0
             buckets.add_row(bucket.name, bucket.label or "", f"{size:,}", f"{share:.1%}")
-        show(buckets)
+        out.print(buckets)
 
 
 def print_members(evaluation: Evaluation, shape: str, limit: int) -> None:

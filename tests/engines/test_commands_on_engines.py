@@ -78,6 +78,7 @@ persona ann "Ann, the urban buyer" for young_urban {
   age 28
   city "Amsterdam"
   lifestyle "urban"
+  spend_total 120
 }
 kpi revenue "Revenue" = sum(orders.amount where status = "paid")
 kpi aov "Average order value" = sum(orders.amount where status = "paid") \
@@ -178,6 +179,8 @@ def test_the_reference_is_not_empty(on_duckdb) -> None:
     assert "big_spenders" in on_duckdb["diff"][1]
     assert on_duckdb["explain"][1].count("%") >= 2
     assert b"<svg" in on_duckdb["report"][2]
+    # the persona's feature `spend_total`: the members' median, read from the members table
+    assert "median" in on_duckdb["persona"][1].split("spend_total")[1].split("\n")[0]
     assert "2 passed, 0 failed" not in on_duckdb["test"][1] or on_duckdb["test"][0] == 0
 
 

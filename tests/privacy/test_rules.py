@@ -283,6 +283,29 @@ def test_a_persona_declares_purpose_and_allow_once():
         "E102", "`allow` is given twice in persona `p`", "allow (email)")
 
 
+@pytest.mark.parametrize("clauses", ['  purpose "Know our members"\n  allow (postcode)\n',
+                                     '  allow (postcode)\n  purpose "Know our members"\n'])
+def test_a_persona_field_may_follow_purpose_and_allow(clauses):
+    """`description` is a keyword in a segment block; in a persona it is a field, after
+    `purpose "…"` and `allow (…)` too (where `segl fmt` puts those first)."""
+    text = block("s", "score > 1") + ("persona p for s {\n" + clauses
+                                      + '  description "after the clauses"\n'
+                                      '  postcode "1"\n}\n')
+    compilation = compiled(text)
+    assert compilation.ok, [d.render() for d in compilation.errors]
+    persona = compilation.model.personas["p"]
+    assert persona.text["description"] == "after the clauses"
+
+
+def test_a_profile_feature_is_derived_from_what_the_feature_uses():
+    text = (block("s", "score > 1") + "feature zone = postcode\n"
+            + 'persona p for s {\n  zone "1011"\n}\n')
+    found = refused_objects(text)
+    assert set(found) == {"p"} and "`postcode`" in found["p"]
+    assert refused_objects(text.replace("persona p for s {\n", f"persona p for s {{\n  purpose "
+                                        f"{string(WHY)}\n  allow (postcode)\n")) == {}
+
+
 def test_the_docs_example_compiles_and_is_allowed():
     """docs/privacy.md's declarations, over the shop's sources and features: they compile and
     every one of their outputs is allowed."""
