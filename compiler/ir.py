@@ -64,6 +64,9 @@ class AggregateFunc(Word):
     FIRST = "first"
     LAST = "last"
     MOST_FREQUENT = "most_frequent"
+    MEDIAN = "median"
+    PERCENTILE = "percentile"
+    STDDEV = "stddev"
 
 
 class LogicOp(Word):
@@ -297,7 +300,7 @@ class Case(Expr):
 
 @dataclass(frozen=True)
 class Func(Expr):
-    """A scalar function from `functions.SCALAR_FUNCTIONS`."""
+    """A scalar function of the catalogue (`compiler/catalogue/scalars.py`)."""
 
     name: str
     args: tuple[Expr, ...]
@@ -348,6 +351,7 @@ class Aggregate(Expr):
     filter: Expr | None
     window: Window | None
     distinct: bool = False
+    params: tuple[Literal, ...] = ()  # constant arguments after the value (the catalogue's)
 
     def __post_init__(self) -> None:
         _coerce(self, "func", AggregateFunc)
