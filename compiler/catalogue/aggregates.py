@@ -41,9 +41,10 @@ def _quantile_within_group(gen, args, node) -> exp.Expression:
 
 def _quantile_clickhouse(gen, args, node) -> exp.Expression:
     # quantileExactInclusive interpolates like percentile_cont (`quantile` samples)
+    # (sqlglot prints `expressions` as the parameter list: `name(p)(x)`)
     return _rounded(exp.ParameterizedAgg(this="quantileExactInclusive",
-                                         expressions=[_double(args[0])],
-                                         params=[_fraction(node)]))
+                                         expressions=[_fraction(node)],
+                                         params=[_double(args[0])]))
 
 
 def _quantile_spark(gen, args, node) -> exp.Expression:
