@@ -129,9 +129,11 @@ AGGREGATES: tuple[AggregateFunction, ...] = (
     AggregateFunction(
         "count", ArgKind.ANY, Type.INT, Empty.ZERO, OverGroup.SUM,
         "number of rows (0 without rows); count(distinct t.c): distinct values",
-        "`count(T)`, `count(T.col)`, `count(distinct T.col)`",
-        "rows; rows where `col` is present; distinct present values", partial="sum",
-        of_entities=True),
+        "`count(T)`", "number of rows",
+        more_rows=(("`count(T where cond)`", "rows meeting `cond`"),
+                   ("`count(T.col)`", "rows where `col` is present"),
+                   ("`count(distinct T.col)`", "distinct present values of `col`")),
+        partial="sum", of_entities=True),
     AggregateFunction(
         "sum", ArgKind.NUMBER, Result.SUM, Empty.ZERO, OverGroup.SUM,
         "total of the values (0 without rows)", "`sum(T.x [where cond])`",

@@ -129,6 +129,7 @@ class AggregateFunction:
     summary: str
     usage: str  # docs/language.md's aggregate table
     value_doc: str
+    more_rows: tuple[tuple[str, str], ...] = ()  # further (usage, value) rows of the docs
     params: tuple[LiteralParam, ...] = ()
     needs_time: bool = False  # orders rows by the table's time column
     partial: str | None = None  # how partial results combine ("sum", "min", "max"), if they do
