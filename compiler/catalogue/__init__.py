@@ -4,7 +4,7 @@ stage (see README.md). Adding a function is adding an entry in `scalars.py` or
 
 from __future__ import annotations
 
-from ..ir import Type
+from ..types import Type
 from .aggregates import AGGREGATES as AGGREGATE_ENTRIES
 from .aggregates import percentile_cont as percentile_cont
 from .aggregates import sample_stddev as sample_stddev

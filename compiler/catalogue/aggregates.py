@@ -9,7 +9,7 @@ import math
 
 from sqlglot import exp
 
-from ..ir import Type
+from ..types import Type
 from .entries import AggregateFunction, ArgKind, Empty, LiteralParam, OverGroup, Result
 
 _DIGITS = 9  # float statistics are rounded to 9 decimals: the same value on every engine

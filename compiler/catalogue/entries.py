@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from ..ir import Type
+from ..types import Type
 
 
 class ArgKind(Enum):

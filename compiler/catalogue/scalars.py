@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..ir import Type
+from ..types import Type
 from .entries import ArgKind, Monotone, Result, ScalarFunction
 
 # ------------------------------------------------------------------ SQL builders
