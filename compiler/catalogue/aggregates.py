@@ -63,7 +63,8 @@ def _quantile_polars(gen, args, node):
     import polars as pl
 
     fraction = float(node.params[0].value) if node.params else 0.5
-    return args[0].cast(pl.Float64).quantile(fraction, interpolation="linear").round(_DIGITS)
+    return args[0].cast(pl.Float64).quantile(fraction, interpolation="linear").round(
+        _DIGITS, mode="half_away_from_zero")
 
 
 def percentile_cont(values: list, fraction: float = 0.5) -> float | None:
@@ -105,7 +106,8 @@ def _stddev_polars(gen, args, node):
     import polars as pl
 
     value = args[0].cast(pl.Float64)
-    return pl.when(value.count() >= 2).then(value.std(ddof=1).round(_DIGITS))
+    return pl.when(value.count() >= 2).then(
+        value.std(ddof=1).round(_DIGITS, mode="half_away_from_zero"))
 
 
 _QUANTILE_DIALECTS = {"postgres": _quantile_within_group, "redshift": _quantile_within_group,
