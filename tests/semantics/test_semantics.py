@@ -320,3 +320,33 @@ feature weeks = weeks_between(joined, left)
 segment exact = weeks = """ + str(weeks) + "\n",
                    {"customers": [{"customer_id": 1, "joined": start, "left": end}]})
     assert members(path, date(2026, 6, 30), "exact") == [1]
+
+
+def test_statistics_beside_a_folded_through_table(project):
+    # lines fold their partial counts into orders' pass, which also computes the median
+    path = project("""
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_at {
+  order_id int
+  ordered_at timestamp
+  amount float
+}
+events lines from parquet "data/lines.parquet" through orders on order_id = order_id {
+  order_id int
+  qty int
+}
+feature typical = median(orders.amount)
+feature line_median = median(lines.qty)
+segment both = typical = 15 and count(lines) = 3 and line_median = 2
+""", {"customers": [{"customer_id": 1}, {"customer_id": 2}],
+      "orders": [{"customer_id": 1, "order_id": 10, "ordered_at": datetime(2026, 1, 1),
+                  "amount": 10.0},
+                 {"customer_id": 1, "order_id": 11, "ordered_at": datetime(2026, 1, 2),
+                  "amount": 20.0},
+                 {"customer_id": 2, "order_id": 12, "ordered_at": datetime(2026, 1, 2),
+                  "amount": 15.0}],
+      "lines": [{"order_id": 10, "qty": 1}, {"order_id": 10, "qty": 2},
+                {"order_id": 11, "qty": 5}, {"order_id": 12, "qty": 2}]})
+    assert members(path, date(2026, 6, 30), "both") == [1]
