@@ -142,6 +142,9 @@ class KpiTable:
     def to_pandas(self):
         return self.frame.to_pandas()
 
+    def __repr__(self) -> str:
+        return f"<segl KpiTable: {', '.join(self.kpis + self.shares)}>\n{self.frame!r}"
+
     def _repr_html_(self) -> str:
         from ..kpi_formats import shown
 
@@ -186,6 +189,9 @@ class FunnelView:
     def to_pandas(self):
         return self.frame.to_pandas()
 
+    def __repr__(self) -> str:
+        return f"<segl Funnel of {self.funnel.segment}, as_of {self.as_of}>\n{self.frame!r}"
+
     def _repr_html_(self) -> str:
         rows = [(step, condition, f"{passing:,}", f"{remaining:,}", f"{share:.1%}")
                 for step, condition, passing, remaining, share in self.frame.iter_rows()]
@@ -205,6 +211,12 @@ class PersonaView:
     @property
     def satisfies(self) -> bool | None:
         return self.report.satisfies
+
+    def __repr__(self) -> str:
+        p = self.report.persona
+        verdict = {True: "satisfies", False: "does NOT satisfy",
+                   None: "cannot be checked fully against"}[self.satisfies]
+        return f"<segl Persona {p.name}: {verdict} {p.segment}>"
 
     @cached_property
     def profile(self) -> pl.DataFrame:
