@@ -15,10 +15,10 @@ from importlib.metadata import version
 
 import polars as pl
 import pytest
+import segl
 from segl.compiler.api import CompileError
 from segl.runtime.errors import UsageError
 
-import segl
 from tests.conftest import ROOT
 
 SHOP = ROOT / "examples" / "shop"
