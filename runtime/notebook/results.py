@@ -107,7 +107,8 @@ class Result:
 class KpiTable:
     """KPIs per group (`Project.kpis`): `frame` has group, kind, label, members, share, each
     KPI's value and its index (`<kpi>_index`, the group's value / everyone's x 100), and
-    for a ranking segment the part of everyone's total each group holds (`<name>_share`)."""
+    for a ranking segment the part of everyone's total each group holds (`share of <what it
+    ranks by>`, in percent)."""
 
     frame: pl.DataFrame
     kpis: list[str]
@@ -128,7 +129,7 @@ class KpiTable:
             schema[name] = pl.Float64
             schema[f"{name}_index"] = pl.Float64
         for name in shares:
-            schema[f"{name}_share"] = pl.Float64
+            schema[name] = pl.Float64
         rows = []
         for g in groups:
             row = [g.name, g.kind, g.label, g.size, _share(g.size, entities)]
@@ -159,7 +160,7 @@ class KpiTable:
                     cell += f" ({index:.0f})"
                 cells.append(cell)
             for name in self.shares:
-                part = record[f"{name}_share"]
+                part = record[name]
                 cells.append("–" if part is None else f"{part:.1f}%")
             rows.append(cells)
         titles = ["", "", "", *(self.labels.get(k, "") for k in self.kpis)]
