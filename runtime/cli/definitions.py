@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from .console import count, print_diagnostics, show, table
 from .context import (
     as_of_flag,
@@ -25,7 +25,7 @@ from .context import (
     single_file,
     target_option,
 )
-from .exits import fail, reporting
+from .exits import Exit, ExitCode, fail, reporting
 
 if TYPE_CHECKING:
     from segl.compiler.api import Expr
@@ -56,14 +56,22 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
         options = engine_options(engine, target)
         chosen, project = entry_files(files)
         values = parse_params(params, project)
-        failed, usage_only = False, True
+        failed, usage_only, data_failed = False, True, False
         for file in chosen:
             if no_data:
                 compilation = compile_file(file, values)
             else:
                 from .. import api  # (DuckDB reads the data's schemas)
 
-                compilation, connection = api.load(file, values, database or project.database)
+                try:
+                    compilation, connection = api.load(file, values,
+                                                       database or project.database)
+                except DataError as exc:  # every definition error, then the data error
+                    print_diagnostics(exc.diagnostics)
+                    for problem in exc.problems:
+                        sys.stderr.write(f"data error: {problem}\n")
+                    data_failed = True
+                    continue
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
                 failed = True
@@ -81,6 +89,8 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
             if evaluate_data and not no_data and \
                     not _expectations(file, as_of, project, values, database, engine, options):
                 failed, usage_only = True, False
+        if data_failed:
+            raise Exit(ExitCode.USAGE_OR_DATA_ERROR)
         if failed:
             raise fail(usage_only)
 
