@@ -73,6 +73,8 @@ def _raw(value: object) -> object:
         return float(value)
     if isinstance(value, (list, tuple)):
         return [_raw(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _raw(v) for k, v in value.items()}
     if value is not None and not isinstance(value, (str, int, float, bool)):
         return str(value)  # dates and the like
     return value
@@ -139,6 +141,8 @@ def _csv(output: Output, stream=None) -> str:
 
 def _csv_value(value: object) -> object:
     value = _raw(value)
+    if isinstance(value, (list, dict)):  # (a profile's commonest values) as JSON text
+        return json.dumps(value, ensure_ascii=False)
     return str(value).lower() if isinstance(value, bool) else value
 
 
