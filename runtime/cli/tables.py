@@ -207,6 +207,9 @@ def _table(output: Output, stream=None) -> str:
     return console.file.getvalue()
 
 
+_WRAPPED = 24  # the narrowest a text column is made before a table folds
+
+
 def _width(grid: Grid, index: int, rows: list[list[tuple[object, str]]]) -> int:
     column = grid.columns[index]
     texts = [column.header or column.name, *(row[index][1] for row in rows)]
@@ -215,14 +218,17 @@ def _width(grid: Grid, index: int, rows: list[list[tuple[object, str]]]) -> int:
 
 def fold(grid: Grid, width: int) -> list:
     """The grid as one Rich table, or several when it is wider than `width`: each part
-    repeats the first `keep` shown columns and takes as many of the others as fit."""
+    repeats the first `keep` shown columns and takes as many of the others as fit (numbers
+    at their full width, text wrapped to at least `_WRAPPED` characters)."""
     from rich.table import Table
     from rich.text import Text
 
     rows = grid.rows if grid.limit is None else grid.rows[:grid.limit]
     chosen = _shown_columns(grid)
     kept, rest = chosen[:grid.keep], chosen[grid.keep:]
-    widths = {i: _width(grid, i, rows) for i in chosen}
+    # a text column can wrap (to a point); a number cannot: only numbers push columns apart
+    widths = {i: _width(grid, i, rows) if grid.columns[i].numeric
+              else min(_width(grid, i, rows), _WRAPPED) for i in chosen}
     parts: list[list[int]] = []
     current: list[int] = []
     for index in rest:

@@ -130,3 +130,20 @@ def test_every_table_command_documents_format_and_out() -> None:
         text = _segl(command, "--help").stdout
         assert "--format [table|csv|json|markdown]" in text, command
         assert "--out PATH" in text, command
+
+
+def test_ls_as_json_lists_every_object() -> None:
+    from segl.compiler.api import compile_file
+
+    model = compile_file(SHOP).model
+    rows = json.loads(_segl("ls", SHOP, "--format", "json").stdout)
+    kinds = {row["name"]: row["kind"] for row in rows}
+    assert {n for n, k in kinds.items() if k == "segment"} == set(model.segments)
+    assert {n for n, k in kinds.items() if k == "kpi"} == set(model.kpis)
+    assert list(rows[0]) == ["name", "kind", "label", "depends_on"]
+
+
+def test_text_columns_wrap_before_a_table_folds() -> None:
+    grid = Grid("g", [Column("name"), Column("depends_on")])
+    grid.add("a", "x, " * 40)
+    assert len(fold(grid, 60)) == 1
