@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from segl.runtime.notebook import Project
 
-__all__ = ["Project", "__version__", "load"]
+__all__ = ["CompileError", "DataError", "Project", "UsageError", "__version__", "load"]
 
 
 def load(path: str | None = None, *, params: dict[str, object] | None = None,
@@ -47,4 +47,12 @@ def __getattr__(name: str) -> object:
         from segl.runtime.notebook import Project
 
         return Project
+    if name == "CompileError":
+        from segl.compiler.api import CompileError
+
+        return CompileError
+    if name in ("DataError", "UsageError"):
+        from segl.runtime import errors
+
+        return getattr(errors, name)
     raise AttributeError(f"module 'segl' has no attribute '{name}'")

@@ -47,6 +47,9 @@ def test_version_and_stages_import_alongside() -> None:
     for stage in ("segl.grammar", "segl.compiler.api", "segl.runtime.api"):
         assert importlib.import_module(stage).__name__ == stage  # still subpackages of segl
     assert callable(segl.load)
+    assert segl.CompileError is CompileError and segl.UsageError is UsageError
+    with pytest.raises(AttributeError):
+        segl.nothing  # noqa: B018
 
 
 def test_import_segl_imports_nothing_else() -> None:
