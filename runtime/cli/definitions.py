@@ -19,14 +19,15 @@ from .context import (
     engine_options,
     entry_files,
     evaluation_date,
+    format_option,
     out_flag,
+    out_option,
     param_option,
     parse_params,
     single_file,
     target_option,
 )
 from .exits import Exit, ExitCode, fail, reporting
-from .tables import Column, Grid, Output, emit, format_option, out_option
 
 if TYPE_CHECKING:
     from segl.compiler.api import Expr
@@ -186,6 +187,8 @@ def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_pa
 @param_option
 def list_objects(file, fmt, out_path, params):
     """List sources, features and segments with their labels and dependencies."""
+    from .tables import Column, Grid, Output, emit
+
     with reporting():
         path, project = single_file(file)
         model = compiled(path, parse_params(params, project)).model

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import click
-
 from ..errors import UsageError
+from .context import format_option as format_option  # (the options live with the others)
+from .context import out_option as out_option
 
-FORMATS = ("table", "csv", "json", "markdown")
 _BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
               ".txt": "table"}
 
@@ -78,19 +77,6 @@ def _raw(value: object) -> object:
     if value is not None and not isinstance(value, (str, int, float, bool)):
         return str(value)  # dates and the like
     return value
-
-
-def format_option(function):
-    return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS),
-        help="table (for people), csv, json or markdown (default: from --out's extension "
-             ".csv/.json/.md, else table).")(function)
-
-
-def out_option(function):
-    return click.option("--out", "out_path", type=click.Path(), metavar="PATH",
-                        help="Write the output to this file (atomically) instead of stdout; "
-                             "`-` is stdout.")(function)
 
 
 def output_format(fmt: str | None, out_path: str | None) -> str:
