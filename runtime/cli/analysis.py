@@ -153,7 +153,7 @@ def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, en
                                    _share(group.size, evaluation.entities)]
             for name in shown:
                 value, index = group.values[name], group.index[name]
-                cell = kpi_shown(value, getattr(model.kpis[name], "format", None))
+                cell = kpi_shown(value, model.kpis[name].format)
                 if group.kind != "all" and index is not None:
                     cell += f" ({index:.0f})"
                 cells += [(value, cell), (index, "")]
@@ -192,6 +192,7 @@ def persona(name, file, as_of, fmt, out_path, params, database, engine, target):
 
 
 def persona_output(report, ctx) -> Output:
+    from ..kpi_formats import shown as kpi_shown
     from .context import compiled
 
     p = report.persona
@@ -236,7 +237,7 @@ def persona_output(report, ctx) -> Output:
                 continue
             index = report.kpis.index[kpi_name]
             values.add(kpi_name, model.kpis[kpi_name].label or kpi_name,
-                       (value, "–" if value is None else f"{float(value):,.2f}"),
+                       (value, kpi_shown(value, model.kpis[kpi_name].format)),
                        (index, "–" if index is None else f"{index:.0f}"))
         grids.append(values)
     facts = {"persona": p.name, "label": p.label, "segment": p.segment, **texts,

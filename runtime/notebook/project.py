@@ -110,8 +110,7 @@ class Project:
         groups = kpi_table(evaluation, [*shown, *shares], "Project.kpis")
         return KpiTable.of(groups, evaluation.entities, shown, shares,
                            {k: model.kpis[k].label or "" for k in shown},
-                           {k: model.kpis[k].format for k in shown
-                            if getattr(model.kpis[k], "format", None)},
+                           {k: model.kpis[k].format for k in shown if model.kpis[k].format},
                            f"KPIs · as_of {evaluation.as_of} · value (index vs all = 100)")
 
     def explain(self, segment: str, *, as_of: date | str | None = None,
@@ -135,7 +134,8 @@ class Project:
                                 command="Project.persona", engine=ctx.engine,
                                 engine_options=ctx.engine_options)
         model = self.compile().require_ok()
-        return PersonaView(report, {k: v.label or k for k, v in model.kpis.items()})
+        return PersonaView(report, {k: v.label or k for k, v in model.kpis.items()},
+                           {k: v.format for k, v in model.kpis.items()})
 
     def sql(self, dialect: str | None = None, *, segments: list[str] | None = None,
             as_of: date | str | None = None, kpis: bool = False) -> str:

@@ -208,6 +208,7 @@ class PersonaView:
 
     report: PersonaReport
     kpi_labels: dict[str, str]
+    kpi_formats: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def satisfies(self) -> bool | None:
@@ -249,7 +250,9 @@ class PersonaView:
                  html.table(["attribute", "persona", "segment members"],
                             self.profile.iter_rows(), caption="profile")]
         if r.kpis is not None:
-            rows = [(self.kpi_labels[k], "–" if v is None else f"{float(v):,.2f}",
+            from ..kpi_formats import shown
+
+            rows = [(self.kpi_labels[k], shown(v, self.kpi_formats.get(k)),
                      "–" if r.kpis.index[k] is None else f"{r.kpis.index[k]:.0f}")
                     for k, v in r.kpis.values.items() if k in self.kpi_labels]
             parts.append(html.table(["KPI", "value", "index"], rows, numeric=(1, 2),

@@ -147,3 +147,43 @@ def test_text_columns_wrap_before_a_table_folds() -> None:
     grid = Grid("g", [Column("name"), Column("depends_on")])
     grid.add("a", "x, " * 40)
     assert len(fold(grid, 60)) == 1
+
+
+KPI_SEG = """entity customer from parquet "data/customers.parquet" key id {
+  id int
+  age int
+  `number` int
+}
+kpi adult_rate "Adults" = sum(case when age >= 18 then 1 else 0 end) / count(id) format percent
+kpi spend = sum(`number`) format currency
+kpi avg_age = avg(age)
+segment adults = age >= 18
+"""
+
+
+def test_kpi_format_percent_is_shown_as_a_percentage_and_written_raw(project) -> None:
+    path = str(project(KPI_SEG, {"customers": [{"id": 1, "age": 30, "number": 1500},
+                                               {"id": 2, "age": 12, "number": 2},
+                                               {"id": 3, "age": 45, "number": 3},
+                                               {"id": 4, "age": 20, "number": 4}]}))
+    table = _segl("kpis", path, *AS_OF)
+    assert table.exit_code == 0, table.output
+    assert "75.0%" in table.stdout and "100.0% (133)" in table.stdout
+    assert "1,509.00" in table.stdout and "0.75" not in table.stdout
+    data = {r["group"]: r for r in json.loads(_segl("kpis", path, *AS_OF, "--format",
+                                                    "json").stdout)}
+    assert data["all"]["adult_rate"] == 0.75 and data["adults"]["adult_rate"] == 1.0
+    frame = segl.load(path, as_of="2026-06-30").kpis()
+    assert "75.0%" in frame._repr_html_()
+
+
+def test_kpi_format_round_trips_through_fmt() -> None:
+    from segl.compiler.api import compile_source, format_source
+    from segl.compiler.source import SourceFile
+
+    text = ('entity c from parquet "c.parquet" key id {\n  id int\n  age int\n}\n\n'
+            "kpi a = avg(age) format percent\nkpi b = avg(age) format number\n"
+            "kpi d = avg(age)\n")
+    assert format_source(text) == text
+    model = compile_source(SourceFile("k.seg", text)).model
+    assert [k.format for k in model.kpis.values()] == ["percent", "number", None]
