@@ -398,7 +398,10 @@ class _Printer:
                 return self._test(node)
             case n.Kpi():
                 head = f"kpi {name(node.name)}{self._label(node.label)} = "
-                return self._inline(head, node.expr, start) + self._permit(node)
+                lines = self._inline(head, node.expr, start)
+                if node.display is not None:
+                    lines[-1].text += f" format {node.display}"
+                return lines + self._permit(node)
         return self._verbatim(node)
 
     def _segmentation(self, node: n.Segmentation) -> list[_Line]:

@@ -26,6 +26,7 @@ class WordKind(StrEnum):
     UNIT = "unit"  # a unit of time
     LOCATION = "location"  # how a source is read
     BINNING = "binning"  # how a score cuts entities into bins
+    DISPLAY = "display"  # how a KPI's values are shown
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("before", "a window of the days before a date"),
     ("to", "the end date of a `from D to D` window"),
     ("distinct", "count(distinct TABLE.COLUMN): distinct values"),
+    ("format", "kpi NAME = measure format percent|currency|number: how its values are shown"),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (
     ("description", "what the segment is, for people"),
@@ -144,8 +146,14 @@ BINNINGS = _words(WordKind.BINNING, (
     ("thresholds", "thresholds (a, b, …): bins cut at these values, ascending"),
 ))
 
+DISPLAYS = _words(WordKind.DISPLAY, (
+    ("percent", "a KPI shown as a percentage: 0.156 as 15.6%"),
+    ("currency", "a KPI shown as an amount: two decimals, thousands separated"),
+    ("number", "a KPI shown as a number with two decimals (the default)"),
+))
+
 WORDS: tuple[Word, ...] = (*DECLARATIONS, *CLAUSES, *PROPERTIES, *OPERATORS, *CONSTANTS,
-                           *TYPES, *TAGS, *UNITS, *LOCATIONS, *BINNINGS)
+                           *TYPES, *TAGS, *UNITS, *LOCATIONS, *BINNINGS, *DISPLAYS)
 KEYWORDS: frozenset[str] = frozenset(w.text for w in WORDS)
 DECLARATION_KEYWORDS: tuple[str, ...] = tuple(w.text for w in DECLARATIONS)
 # Declarations whose name other declarations use (an `import` has none, nothing refers to a

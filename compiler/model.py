@@ -183,6 +183,7 @@ class Kpi:
     span: Span | None = field(default=None, compare=False, repr=False)
     purpose: str | None = None
     allow: tuple[Allowed, ...] = ()
+    format: str | None = None  # how its values are shown: percent | currency | number
 
 
 @dataclass(frozen=True)

@@ -341,6 +341,7 @@ class Kpi(Node):
     expr: Expr
     purpose: Purpose | None = None
     allow: Allow | None = None
+    display: str | None = None  # `format percent|currency|number`
 
 
 @dataclass(frozen=True)

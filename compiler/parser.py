@@ -694,9 +694,18 @@ class AstBuilder(Transformer_NonRecursive):
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
     def kpi_decl(self, meta, children):
-        name, label, expr, purpose, allow = children
+        name, label, expr, display, purpose, allow = children
         return n.Kpi(name, label.text if label else None, expr,
-                     purpose[1] if purpose else None, allow, span=self._span(meta))
+                     purpose[1] if purpose else None, allow, display, span=self._span(meta))
+
+    def format_percent(self, meta, children):
+        return "percent"
+
+    def format_currency(self, meta, children):
+        return "currency"
+
+    def format_number(self, meta, children):
+        return "number"
 
     def test_decl(self, meta, children):
         name, *items = children

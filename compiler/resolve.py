@@ -673,7 +673,7 @@ class _Resolver:
                        "e.g. `avg(age)`, `sum(orders.amount)`, `count(customer_id)`")
             return None
         purpose, allow = self.permit(decl)
-        return m.Kpi(decl.name.text, decl.label, expr, decl.span, purpose, allow)
+        return m.Kpi(decl.name.text, decl.label, expr, decl.span, purpose, allow, decl.display)
 
     # ---- personal data: `purpose "…"` and `allow (…)` (docs/privacy.md)
     def permit(self, decl: n.Segment | n.Segmentation | n.Kpi | n.Persona

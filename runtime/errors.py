@@ -7,8 +7,10 @@ class DataError(Exception):
     """The data does not match the definitions: a missing file or table, a missing column,
     a column of the wrong type, duplicate or missing entity keys."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], diagnostics: tuple = ()) -> None:
         self.problems = problems
+        # definition errors found meanwhile, that no unread source can explain: shown first
+        self.diagnostics = tuple(diagnostics)
         super().__init__("\n".join(problems))
 
 

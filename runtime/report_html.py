@@ -29,9 +29,12 @@ def percent(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "–"
 
 
-def kpi_value(value: object) -> str:
-    """As `segl kpis` prints it: two decimals, `–` for a missing value (e.g. 0 / 0)."""
-    return "–" if value is None else f"{float(value):,.2f}"
+def kpi_value(value: object, fmt: str | None = None) -> str:
+    """As `segl kpis` prints it: two decimals (`format percent`: 15.6%), `–` for a missing
+    value (e.g. 0 / 0)."""
+    from .kpi_formats import shown
+
+    return shown(value, fmt)
 
 
 def index_value(index: float | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -161,7 +162,7 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
                 f' style="background:{index_color(index)}"'
             cells.append(f'<td class="num" data-kpi="{_e(kpi)}" data-value="{raw}" '
                          f'data-index="{"" if index is None else f"{index:.6f}"}"{style}>'
-                         f"{kpi_value(value)}{chip}</td>")
+                         f"{kpi_value(value, model.kpis[kpi].format)}{chip}</td>")
         for share in shares:  # the group's part of everyone's total, in percent
             value, index = group.values[share], group.index[share]
             cells.append(f'<td class="num" data-share="{_e(share)}" data-value='
@@ -185,14 +186,15 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
         label = model.kpis[kpi].label or kpi
         base = overall.values[kpi]
         reference = None if base is None or kpi in additive else float(base)
-        bars = _group_bars(data.kpis[1:], lambda g, k=kpi: g.values[k], kpi_value,
-                           lambda g, k=kpi, t=label: f"{g.name} · {t}: {kpi_value(g.values[k])}"
+        shown = partial(kpi_value, fmt=model.kpis[kpi].format)
+        bars = _group_bars(data.kpis[1:], lambda g, k=kpi: g.values[k], shown,
+                           lambda g, k=kpi, t=label, s=shown: f"{g.name} · {t}: {s(g.values[k])}"
                            f" (index {index_value(g.index[k])})")
         charts.append(_figure(
             bar_chart(bars, f"{label} per segment and bucket", reference,
-                      f"all: {kpi_value(base)}", width=PAIR_WIDTH, row=16),
+                      f"all: {shown(base)}", width=PAIR_WIDTH, row=16),
             f"{label} ({kpi}) per segment (blue) and bucket (green)"
-            + (f"; a total: all entities together have {kpi_value(base)}." if kpi in additive
+            + (f"; a total: all entities together have {shown(base)}." if kpi in additive
                else "; the dashed line is the value over all entities." if reference is not None
                else "; no value over all entities."), heading=label))
     for share in shares:
@@ -361,7 +363,7 @@ def _persona_card(data: ReportData, report: PersonaReport) -> str:
             color = "transparent" if is_additive(model.kpis[kpi]) else index_color(index)
             kpi_rows.append(
                 f'<tr><th scope="row">{_e(model.kpis[kpi].label or kpi)}</th>'
-                f'<td class="num">{kpi_value(value)}</td>'
+                f'<td class="num">{kpi_value(value, model.kpis[kpi].format)}</td>'
                 f'<td class="num" style="background:{color}">{index_value(index)}</td></tr>')
     share = percent(report.segment_size, report.entities)
     measured = (

@@ -64,6 +64,7 @@ class DuckDBSchemas:
         self.problems: list[str] = []
         self.actual: dict[str, dict[str, str]] = {}
         self.header_only: dict[str, str] = {}  # table -> a problem naming the file
+        self.unread: set[str] = set()  # the tables that could not be read
 
     def __call__(self, table: Table) -> dict[str, Type] | None:
         if not table.locations:
@@ -74,11 +75,13 @@ class DuckDBSchemas:
             problems = _file_problems(table, location, self.connection)
             if problems:
                 self.problems += problems
+                self.unread.add(table.name)
                 return None
         try:
             rows = sql.fetch_all(self.connection, sql.describe(
                 sql.select(exp.Star(), source=relation(location))))
         except duckdb.Error as exc:
+            self.unread.add(table.name)
             if location.kind == "table":
                 message = str(exc).splitlines()[0]
                 self.problems.append(f"{where}: table `{location.target}` cannot be read "
@@ -95,6 +98,7 @@ class DuckDBSchemas:
             problems = csv_dialect_problems(table, location, [row[0] for row in rows])
             if problems:
                 self.problems += problems
+                self.unread.add(table.name)
                 return None
             if self._no_rows(location, rows):
                 self.header_only[table.name] = (

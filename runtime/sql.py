@@ -53,6 +53,14 @@ def fetch_one(connection, statement: exp.Expression, params: Sequence[object] | 
     return execute(connection, statement, params, dialect).fetchone()
 
 
+def frame(connection, statement: exp.Expression):
+    """A query's rows on a DuckDB connection as a Polars DataFrame (the notebook API). A
+    result of an earlier `execute` left unread is run to its end first (DuckDB refuses a
+    relation while one is pending)."""
+    connection.complete()
+    return connection.sql(render(statement)).pl()
+
+
 def fetch_all(connection, statement: exp.Expression, params: Sequence[object] | None = None,
               dialect: str = "duckdb") -> list[tuple]:
     return execute(connection, statement, params, dialect).fetchall()

@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                                  "index against everyone."),
     "persona": ("analysis", "persona", "Check persona NAME against its segment and the data, "
                                        "and print its factsheet."),
+    "profile": ("profile", "profile", "What a source's columns hold: distinct values with "
+                                      "counts, ranges, missing share."),
     "report": ("report", "report", "Write one self-contained HTML report: sizes, KPIs, "
                                    "overlap, personas, definitions."),
     "test": ("testing", "test_command", "Run the `test` blocks: fixture rows in, expected "

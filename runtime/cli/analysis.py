@@ -1,33 +1,44 @@
-"""`segl explain`, `segl overlap`, `segl kpis`, `segl persona`: what the segments hold."""
+"""`segl explain`, `segl overlap`, `segl kpis`, `segl persona`: what the segments hold. Each
+prints its tables with `--format table|csv|json|markdown`, to stdout or `--out PATH`
+(`tables.py`)."""
 
 from __future__ import annotations
 
 import click
 
 from ..errors import UsageError
-from .console import console, show, table
 from .context import (
     as_of_flag,
-    compiled,
     db_option,
     engine_option,
-    out_flag,
     param_option,
     resolve,
     target_option,
 )
 from .exits import Exit, ExitCode, reporting
+from .tables import Column, Grid, Output, emit, format_option, out_option
+
+
+def _share(part: int, whole: int) -> tuple[float, str]:
+    share = part / whole if whole else 0.0
+    return share, f"{share:.1%}"
+
+
+def _count(number: int) -> tuple[int, str]:
+    return number, f"{number:,}"
 
 
 @click.command()
 @click.argument("segment")
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
+@format_option
+@out_option
 @param_option
 @db_option
 @engine_option
 @target_option
-def explain(segment, file, as_of, params, database, engine, target):
+def explain(segment, file, as_of, fmt, out_path, params, database, engine, target):
     """Show how many entities pass each condition of SEGMENT."""
     from ..explain import explain as explain_segment
 
@@ -36,31 +47,35 @@ def explain(segment, file, as_of, params, database, engine, target):
                       engine=engine, target=target)
         funnel = explain_segment(ctx.path, segment, ctx.as_of, ctx.params, ctx.database,
                                  ctx.engine, ctx.engine_options)
-        steps = table(("#", "right"), "condition", ("pass alone", "right"),
-                      ("remaining", "right"), ("share", "right"),
-                      title=f"{segment} · as_of {ctx.as_of} · {funnel.entities:,} entities")
+        steps = Grid("steps", [Column("step", "#", numeric=True), Column("condition"),
+                               Column("passing", "pass alone", numeric=True),
+                               Column("remaining", numeric=True),
+                               Column("share", numeric=True)],
+                     title=f"{segment} · as_of {ctx.as_of} · {funnel.entities:,} entities",
+                     keep=2)
         for index, step in enumerate(funnel.steps, 1):
-            share = step.remaining / funnel.entities if funnel.entities else 0.0
-            steps.add_row(str(index), step.condition, f"{step.passing:,}",
-                          f"{step.remaining:,}", f"{share:.1%}")
-        show(steps)
+            steps.add(index, step.condition, _count(step.passing), _count(step.remaining),
+                      _share(step.remaining, funnel.entities))
+        emit(Output([steps]), fmt, out_path)
 
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
 @click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
-@click.option("--limit", default=20, show_default=True, help="Pairs printed, most alike first.")
-@out_flag("Write every pair (segment, segment, both, either, jaccard) to a CSV file.")
+@click.option("--limit", default=20, show_default=True,
+              help="Pairs shown by --format table and markdown, most alike first (csv and "
+                   "json hold every pair).")
+@format_option
+@out_option
 @param_option
 @db_option
 @engine_option
 @target_option
-def overlap(file, as_of, segments, limit, out_path, params, database, engine, target):
+def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engine, target):
     """How much segments overlap: members in both, and the Jaccard index, for every pair."""
     from .. import api
     from ..expectations import overlaps
-    from ..outputs import write_text_atomically
 
     with reporting():
         ctx = resolve(file, params, command="overlap", as_of=as_of, database=database,
@@ -69,17 +84,15 @@ def overlap(file, as_of, segments, limit, out_path, params, database, engine, ta
                                   ctx.database, engine=ctx.engine,
                                   engine_options=ctx.engine_options)
         pairs = sorted(overlaps(evaluation), key=lambda p: (-p.jaccard, p.first, p.second))
-        rows = table("segment", "segment", ("both", "right"), ("either", "right"),
-                     ("jaccard", "right"),
-                     title=f"overlap · as_of {evaluation.as_of} · {len(pairs):,} pairs")
-        for pair in pairs[:limit]:
-            rows.add_row(pair.first, pair.second, f"{pair.both:,}", f"{pair.either:,}",
-                         f"{pair.jaccard:.3f}")
-        show(rows)
-        if out_path:
-            lines = ["first,second,both,either,jaccard"] + [
-                f"{p.first},{p.second},{p.both},{p.either},{p.jaccard:.6f}" for p in pairs]
-            write_text_atomically(out_path, "\n".join(lines) + "\n")
+        rows = Grid("pairs", [Column("first", "segment"), Column("second", "segment"),
+                              Column("both", numeric=True), Column("either", numeric=True),
+                              Column("jaccard", numeric=True)],
+                    title=f"overlap · as_of {evaluation.as_of} · {len(pairs):,} pairs",
+                    keep=2, limit=limit)
+        for pair in pairs:
+            rows.add(pair.first, pair.second, _count(pair.both), _count(pair.either),
+                     (round(pair.jaccard, 6), f"{pair.jaccard:.3f}"))
+        emit(Output([rows]), fmt, out_path)
 
 
 @click.command()
@@ -88,15 +101,22 @@ def overlap(file, as_of, segments, limit, out_path, params, database, engine, ta
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
 @click.option("--kpi", "-k", "chosen_kpis", multiple=True, help="Only these KPIs.")
+@format_option
+@out_option
 @param_option
 @db_option
 @engine_option
 @target_option
-def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target):
-    """KPIs per segment and per segmentation bucket, with their index against everyone."""
+def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, engine,
+         target):
+    """KPIs per segment and per segmentation bucket, with their index against everyone.
+
+    table and markdown show each value with its index in brackets; csv and json give the
+    value and the index (`KPI_index`) as numbers, in columns of their own."""
     from segl.compiler.api import did_you_mean
 
     from .. import api
+    from ..kpi_formats import shown as kpi_shown
     from ..kpis import kpi_table
 
     with reporting():
@@ -117,42 +137,47 @@ def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target):
         if chosen_kpis:
             shares = ()
         # Columns are headed by the KPIs' names, which are short; their labels follow the
-        # table, so a dozen KPIs still fit a terminal.
-        rows = table("group", ("members", "right"), ("share", "right"),
-                     *((name, "right") for name in [*shown, *shares]),
-                     title=f"KPIs · as_of {evaluation.as_of} · value (index vs all = 100)")
-        rows.columns[0].no_wrap = True
+        # table, so a dozen KPIs still fit a terminal (and a wider table folds).
+        columns = [Column("group"), Column("kind", shown=False), Column("label", shown=False),
+                   Column("members", numeric=True), Column("share", numeric=True)]
+        for name in shown:
+            columns += [Column(name, numeric=True),
+                        Column(f"{name}_index", numeric=True, shown=False)]
+        columns += [Column(name, numeric=True) for name in shares]  # "share of spend_total"
+        rows = Grid("groups", columns, title=f"KPIs · as_of {evaluation.as_of} · value "
+                                             "(index vs all = 100)",
+                    notes=[f"  {name}: {model.kpis[name].label}" for name in shown
+                           if model.kpis[name].label])
         for group in kpi_table(evaluation, [*shown, *shares]):
-            share = group.size / evaluation.entities if evaluation.entities else 0.0
-            cells = [group.name, f"{group.size:,}", f"{share:.1%}"]
+            cells: list[object] = [group.name, group.kind, group.label, _count(group.size),
+                                   _share(group.size, evaluation.entities)]
             for name in shown:
                 value, index = group.values[name], group.index[name]
-                cell = "–" if value is None else f"{float(value):,.2f}"
+                cell = kpi_shown(value, model.kpis[name].format)
                 if group.kind != "all" and index is not None:
                     cell += f" ({index:.0f})"
-                cells.append(cell)
+                cells += [(value, cell), (index, "")]
             for name in shares:  # the group's part of everyone's total
                 index = group.index[name]
-                cells.append("–" if index is None else f"{index:.1f}%")
-            rows.add_row(*cells)
-        out = console()
-        out.print(rows)
-        for name in shown:
-            if model.kpis[name].label:
-                out.print(f"  {name}: {model.kpis[name].label}")
+                cells.append((index, "–" if index is None else f"{index:.1f}%"))
+            rows.add(*cells)
+        emit(Output([rows]), fmt, out_path)
 
 
 @click.command()
 @click.argument("name")
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
+@format_option
+@out_option
 @param_option
 @db_option
 @engine_option
 @target_option
-def persona(name, file, as_of, params, database, engine, target):
+def persona(name, file, as_of, fmt, out_path, params, database, engine, target):
     """Check persona NAME against its segment and the data, and print its factsheet.
 
+    csv writes the profile table (attribute, persona, segment members); json everything.
     Exits 1 when the persona's profile does not satisfy its segment."""
     from ..personas import persona_report
 
@@ -161,46 +186,62 @@ def persona(name, file, as_of, params, database, engine, target):
                       engine=engine, target=target)
         report = persona_report(ctx.path, name, ctx.as_of, ctx.params, ctx.database,
                                 engine=ctx.engine, engine_options=ctx.engine_options)
-        p = report.persona
-        out = console()
-        out.print(f"[bold]{p.label or p.name}[/bold] · persona of segment {p.segment}")
-        for field_ in ("description", "occupation", "goals", "challenges", "quote",
-                       "channels", "photo"):
-            if field_ in p.text:
-                value = p.text[field_]
-                shown = ", ".join(value) if isinstance(value, tuple) else str(value)
-                out.print(f"  {field_}: {shown}")
-        verdict = {True: "satisfies", False: "does NOT satisfy",
-                   None: "cannot be checked fully against"}[report.satisfies]
-        out.print(f"The profile {verdict} `{p.segment}`:")
-        for check in report.checks:
-            mark = {True: "pass", False: "FAIL", None: "?"}[check.result]
-            needs = f" (the profile does not give {', '.join(check.needs)})" \
-                if check.needs else ""
-            out.print(f"  {mark:>4}  {check.condition}{needs}")
-        share = report.segment_size / report.entities if report.entities else 0.0
-        out.print(f"Segment: {report.segment_size:,} members ({share:.1%} of "
-                  f"{report.entities:,}).")
-        out.print(f"Resembling the profile: {report.resembling:,} entities, "
-                  f"{report.resembling_in_segment:,} of them in the segment "
-                  "(same values; numbers within 10%).")
-        profile = table("attribute", "persona", "segment members",
-                        title="profile: persona vs segment members")
-        for attribute, value in p.profile.items():
-            profile.add_row(attribute, str(value.value),
-                            report.profile_in_data.get(attribute, "(a feature)"))
-        out.print(profile)
-        if report.kpis is not None:
-            values = table("KPI", ("value", "right"), ("index", "right"),
-                           title="KPIs of the segment (index vs all = 100)")
-            model = compiled(ctx.path, ctx.params).model
-            for kpi_name, value in report.kpis.values.items():
-                if kpi_name not in model.kpis:  # a share of a ranking expression
-                    continue
-                index = report.kpis.index[kpi_name]
-                values.add_row(model.kpis[kpi_name].label or kpi_name,
-                               "–" if value is None else f"{float(value):,.2f}",
-                               "–" if index is None else f"{index:.0f}")
-            out.print(values)
+        emit(persona_output(report, ctx), fmt, out_path, )
         if report.satisfies is False:  # like a failing test (exits.py)
             raise Exit(ExitCode.DEFINITION_ERROR)
+
+
+def persona_output(report, ctx) -> Output:
+    from ..kpi_formats import shown as kpi_shown
+    from .context import compiled
+
+    p = report.persona
+    lines = [f"{p.label or p.name} · persona of segment {p.segment}"]
+    texts = {}
+    for field_ in ("description", "occupation", "goals", "challenges", "quote", "channels",
+                   "photo"):
+        if field_ in p.text:
+            value = p.text[field_]
+            texts[field_] = list(value) if isinstance(value, tuple) else str(value)
+            lines.append(f"  {field_}: {', '.join(value) if isinstance(value, tuple) else value}")
+    verdict = {True: "satisfies", False: "does NOT satisfy",
+               None: "cannot be checked fully against"}[report.satisfies]
+    lines.append(f"The profile {verdict} `{p.segment}`:")
+    checks = Grid("checks", [Column("result"), Column("condition"), Column("needs")],
+                  displayed=False)
+    for check in report.checks:
+        mark = {True: "pass", False: "FAIL", None: "?"}[check.result]
+        needs = f" (the profile does not give {', '.join(check.needs)})" if check.needs else ""
+        lines.append(f"  {mark:>4}  {check.condition}{needs}")
+        checks.add((check.result, mark), check.condition, ", ".join(check.needs))
+    share = report.segment_size / report.entities if report.entities else 0.0
+    lines.append(f"Segment: {report.segment_size:,} members ({share:.1%} of "
+                 f"{report.entities:,}).")
+    lines.append(f"Resembling the profile: {report.resembling:,} entities, "
+                 f"{report.resembling_in_segment:,} of them in the segment "
+                 "(same values; numbers within 10%).")
+    profile = Grid("profile", [Column("attribute"), Column("persona"),
+                               Column("segment_members", "segment members")],
+                   title="profile: persona vs segment members")
+    for attribute, value in p.profile.items():
+        profile.add(attribute, (value.value, str(value.value)),
+                    report.profile_in_data.get(attribute, "(a feature)"))
+    grids = [checks, profile]
+    if report.kpis is not None:
+        values = Grid("kpis", [Column("kpi", shown=False), Column("label", "KPI"),
+                               Column("value", numeric=True), Column("index", numeric=True)],
+                      title="KPIs of the segment (index vs all = 100)")
+        model = compiled(ctx.path, ctx.params).model
+        for kpi_name, value in report.kpis.values.items():
+            if kpi_name not in model.kpis:  # a share of a ranking expression
+                continue
+            index = report.kpis.index[kpi_name]
+            values.add(kpi_name, model.kpis[kpi_name].label or kpi_name,
+                       (value, kpi_shown(value, model.kpis[kpi_name].format)),
+                       (index, "–" if index is None else f"{index:.0f}"))
+        grids.append(values)
+    facts = {"persona": p.name, "label": p.label, "segment": p.segment, **texts,
+             "satisfies": report.satisfies, "segment_size": report.segment_size,
+             "entities": report.entities, "resembling": report.resembling,
+             "resembling_in_segment": report.resembling_in_segment}
+    return Output(grids, lines, facts, primary=1)

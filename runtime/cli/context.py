@@ -182,3 +182,21 @@ def deprecated_output_flag(function):
 
     return click.option("--output", "deprecated_output", type=click.Path(), hidden=True,
                         callback=warn)(function)
+
+
+# ---------------------------------------------------------------- tables that pipe (tables.py)
+
+TABLE_FORMATS = ("table", "csv", "json", "markdown")
+
+
+def format_option(function):
+    return click.option(
+        "--format", "fmt", type=click.Choice(TABLE_FORMATS),
+        help="table (for people), csv, json or markdown (default: from --out's extension "
+             ".csv/.json/.md, else table).")(function)
+
+
+def out_option(function):
+    return click.option("--out", "out_path", type=click.Path(), metavar="PATH",
+                        help="Write the output to this file (atomically) instead of stdout; "
+                             "`-` is stdout.")(function)

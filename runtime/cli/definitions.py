@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import UsageError
-from .console import count, print_diagnostics, show, table
+from ..errors import DataError, UsageError
+from .console import count, print_diagnostics, show
 from .context import (
     as_of_flag,
     as_of_option,
@@ -19,13 +19,15 @@ from .context import (
     engine_options,
     entry_files,
     evaluation_date,
+    format_option,
     out_flag,
+    out_option,
     param_option,
     parse_params,
     single_file,
     target_option,
 )
-from .exits import fail, reporting
+from .exits import Exit, ExitCode, fail, reporting
 
 if TYPE_CHECKING:
     from segl.compiler.api import Expr
@@ -56,14 +58,22 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
         options = engine_options(engine, target)
         chosen, project = entry_files(files)
         values = parse_params(params, project)
-        failed, usage_only = False, True
+        failed, usage_only, data_failed = False, True, False
         for file in chosen:
             if no_data:
                 compilation = compile_file(file, values)
             else:
                 from .. import api  # (DuckDB reads the data's schemas)
 
-                compilation, connection = api.load(file, values, database or project.database)
+                try:
+                    compilation, connection = api.load(file, values,
+                                                       database or project.database)
+                except DataError as exc:  # every definition error, then the data error
+                    print_diagnostics(exc.diagnostics)
+                    for problem in exc.problems:
+                        sys.stderr.write(f"data error: {problem}\n")
+                    data_failed = True
+                    continue
             print_diagnostics(compilation.diagnostics)
             if not compilation.ok:
                 failed = True
@@ -81,6 +91,8 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
             if evaluate_data and not no_data and \
                     not _expectations(file, as_of, project, values, database, engine, options):
                 failed, usage_only = True, False
+        if data_failed:
+            raise Exit(ExitCode.USAGE_OR_DATA_ERROR)
         if failed:
             raise fail(usage_only)
 
@@ -170,36 +182,41 @@ def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_pa
 
 @click.command(name="ls")
 @click.argument("file", required=False, type=click.Path())
+@format_option
+@out_option
 @param_option
-def list_objects(file, params):
+def list_objects(file, fmt, out_path, params):
     """List sources, features and segments with their labels and dependencies."""
+    from .tables import Column, Grid, Output, emit
+
     with reporting():
         path, project = single_file(file)
         model = compiled(path, parse_params(params, project)).model
-        rows = table("name", "kind", "label", "depends on")
+        rows = Grid("objects", [Column("name"), Column("kind"), Column("label"),
+                                Column("depends_on", "depends on")])
         for source in model.tables:
             where = ", ".join(f"{loc.kind} {loc.target}" for loc in source.locations)
-            rows.add_row(source.name, source.kind, "", where)
+            rows.add(source.name, source.kind, "", where)
         for name, param in model.params.items():
-            rows.add_row(name, "param", "", str(param.value.value))
+            rows.add(name, "param", "", str(param.value.value))
         for name, feature in model.features.items():
-            rows.add_row(name, f"feature ({feature.type.value})", feature.label or "",
-                         ", ".join(dependencies(feature.expr)))
+            rows.add(name, f"feature ({feature.type.value})", feature.label or "",
+                     ", ".join(dependencies(feature.expr)))
         for name, segment in model.segments.items():
-            rows.add_row(name, "segment", segment.label or "",
-                         ", ".join(dependencies(segment.predicate)))
+            rows.add(name, "segment", segment.label or "",
+                     ", ".join(dependencies(segment.predicate)))
         for name, segmentation in model.segmentations.items():
             uses = [d for b in segmentation.buckets if b.condition
                     for d in dependencies(b.condition)]
-            rows.add_row(name, f"segmentation ({len(segmentation.buckets)} buckets)",
-                         segmentation.label or "", ", ".join(dict.fromkeys(uses)))
+            rows.add(name, f"segmentation ({len(segmentation.buckets)} buckets)",
+                     segmentation.label or "", ", ".join(dict.fromkeys(uses)))
         for name, kpi in model.kpis.items():
-            rows.add_row(name, "kpi", kpi.label or "", ", ".join(dependencies(kpi.expr)))
+            rows.add(name, "kpi", kpi.label or "", ", ".join(dependencies(kpi.expr)))
         for name, persona in model.personas.items():
-            rows.add_row(name, "persona", persona.label or "", persona.segment)
+            rows.add(name, "persona", persona.label or "", persona.segment)
         for name, test in model.tests.items():
-            rows.add_row(name, "test", "", ", ".join(e.target for e in test.expects))
-        show(rows)
+            rows.add(name, "test", "", ", ".join(e.target for e in test.expects))
+        emit(Output([rows]), fmt, out_path)
 
 
 def dependencies(expr: Expr) -> list[str]:

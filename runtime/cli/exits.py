@@ -61,6 +61,7 @@ def reporting() -> Iterator[None]:
         print_diagnostics(exc.diagnostics)
         raise Exit(for_diagnostics(exc.diagnostics)) from None
     except DataError as exc:
+        print_diagnostics(exc.diagnostics)  # definition errors first, the data error after
         for problem in exc.problems:
             sys.stderr.write(f"data error: {problem}\n")
         raise Exit(ExitCode.USAGE_OR_DATA_ERROR) from None
