@@ -89,6 +89,7 @@ from .privacy import profile_outputs as profile_outputs
 from .privacy import refused as refused
 from .privacy import require_allowed as require_allowed
 from .privacy import share_outputs as share_outputs
+from .privacy import trait_outputs as trait_outputs
 from .resolve import (
     LoadedFile,
     SchemaProvider,
@@ -254,6 +255,24 @@ def select_segments(model: m.Model, names: list[str] | None) -> list[str]:
                   did_you_mean(name, known) or f"segments are: {', '.join(known) or 'none'}")
             for name in unknown
         ])
+    return list(dict.fromkeys(names))
+
+
+def select_traits(model: m.Model, names: list[str] | None) -> list[str]:
+    """Check feature names given to `--traits` (`all`: every feature, in declaration
+    order); raise with a "did you mean"."""
+    known = list(model.features)
+    if not names:
+        return []
+    if "all" in names and "all" not in known:
+        names = [*known, *(n for n in names if n != "all")]
+    unknown = [n for n in names if n not in known]
+    problems = [
+        error(Code.E101, f"unknown feature `{name}`", None,
+              did_you_mean(name, known) or f"features are: {', '.join(known) or 'none'}")
+        for name in unknown]
+    if problems:
+        raise CompileError(problems)
     return list(dict.fromkeys(names))
 
 
