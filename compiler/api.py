@@ -70,6 +70,7 @@ from .plan import AsOf as AsOf
 from .plan import PhysicalPlan, physical_plan
 from .plan import Plan as Plan
 from .plan import plan_for as plan_for
+from .plan import shift_date as shift_date
 from .plan.as_of import AsOfMode
 from .plan.describe import describe, json_text
 

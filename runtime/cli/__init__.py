@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                                        "and print its factsheet."),
     "report": ("report", "report", "Write one self-contained HTML report: sizes, KPIs, "
                                    "overlap, personas, definitions."),
+    "snapshot": ("over_time", "snapshot", "Record who is in which segment and bucket at "
+                                          "each date into a history table."),
     "test": ("testing", "test_command", "Run the `test` blocks: fixture rows in, expected "
                                         "members out."),
     "diff": ("diff", "diff_command", "What a change does: objects added, removed and "
