@@ -183,8 +183,25 @@ def _create_tables(connection: duckdb.DuckDBPyConnection, table: str) -> None:
         sql.execute(connection, create)
 
 
-def _kept_points(table: str) -> exp.Select:
-    """The table's points at its recorded dates that are not being recomputed."""
+def recorded_points(connection: duckdb.DuckDBPyConnection, table: str, objects: list[str],
+                    first: date | None, last: date | None) -> None:
+    """POINTS and NEW_DATES (the dates in view) from the attached table: its points at its
+    recorded dates of `objects` from `first` to `last` (both included; None: unbounded)."""
+    def chosen(query: exp.Select) -> exp.Select:
+        conditions = [exp.In(this=sql.col(OBJECT, "d"), expressions=[sql.text(o) for o in objects])]
+        if first is not None:
+            conditions.append(exp.GTE(this=sql.col(AS_OF, "d"), expression=_date(first)))
+        if last is not None:
+            conditions.append(exp.LTE(this=sql.col(AS_OF, "d"), expression=_date(last)))
+        return query.where(exp.and_(*conditions), copy=False)
+
+    sql.execute(connection, sql.create_table_as(NEW_DATES, chosen(sql.select(
+        sql.col(OBJECT, "d"), sql.col(AS_OF, "d"), source=_target(dates_table(table), "d")))))
+    sql.execute(connection, sql.create_table_as(POINTS, chosen(_points(table))))
+
+
+def _points(table: str) -> exp.Select:
+    """The table's intervals as points: (entity, object, group) at each recorded date."""
     cover = exp.and_(
         exp.EQ(this=sql.col(OBJECT, "d"), expression=sql.col(OBJECT, "h")),
         exp.GTE(this=sql.col(AS_OF, "d"), expression=sql.col(VALID_FROM, "h")),
@@ -192,8 +209,12 @@ def _kept_points(table: str) -> exp.Select:
                 exp.LT(this=sql.col(AS_OF, "d"), expression=sql.col(VALID_TO, "h"))))
     query = sql.select(sql.col(ENTITY, "h"), sql.col(OBJECT, "h"), sql.col(GROUP, "h"),
                        sql.col(AS_OF, "d"), source=_target(table, "h"))
-    query = query.join(_target(dates_table(table), "d"), on=cover, copy=False)
-    return _not_new(query, "d")
+    return query.join(_target(dates_table(table), "d"), on=cover, copy=False)
+
+
+def _kept_points(table: str) -> exp.Select:
+    """The table's points at its recorded dates that are not being recomputed."""
+    return _not_new(_points(table), "d")
 
 
 def _kept_dates(table: str) -> exp.Select:

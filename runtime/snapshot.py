@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from segl.compiler.api import member_outputs, require_allowed, select_segments
+import duckdb
+from segl.compiler.api import Compilation, member_outputs, require_allowed, select_segments
 from sqlglot import exp
 
 from . import api, history_store, sql
@@ -47,21 +48,8 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
     require_allowed(model, member_outputs(
         model, objects, "segl snapshot",
         "or record the others only: `segl snapshot --segment NAME …`"))
-    history_store.quiet(connection)
-    for index, day in enumerate(sorted(days)):
-        if progress:
-            progress(f"Evaluating as_of {day} ({index + 1} of {len(days)})…")
-        evaluation = api.evaluate(path, day, objects, compilation=compilation,
-                                  connection=connection, engine=engine,
-                                  engine_options=engine_options)
-        points = history_store.points_of(evaluation.table, evaluation.key, evaluation.segments,
-                                         evaluation.segmentations, day)
-        if index == 0:
-            sql.execute(connection, sql.create_table_as(history_store.POINTS, points))
-        else:
-            sql.execute(connection, exp.Insert(this=sql.table_ref(history_store.POINTS),
-                                               expression=points))
-    history_store.new_dates(connection, objects, sorted(days))
+    evaluate_points(path, compilation, connection, days, objects, engine, engine_options,
+                    progress)
     if progress:
         progress(f"Writing {table} in {into}…")
     _attach(connection, into)
@@ -78,9 +66,32 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
     return SnapshotResult(into, table, sorted(days), objects, int(rows), int(recorded))
 
 
-def _attach(connection, into: str) -> None:
-    import duckdb
+def evaluate_points(path: str | Path, compilation: Compilation,
+                    connection: duckdb.DuckDBPyConnection, days: Sequence[date],
+                    objects: list[str], engine: str = "duckdb",
+                    engine_options: dict[str, object] | None = None,
+                    progress: Callable[[str], None] | None = None) -> None:
+    """POINTS (entity, object, group, as_of) of `objects` at each of `days`, and NEW_DATES,
+    in the connection's temporary tables: one evaluation per date (issue 11 item 2, one pass
+    for many dates, will replace the loop)."""
+    history_store.quiet(connection)
+    for index, day in enumerate(sorted(days)):
+        if progress:
+            progress(f"Evaluating as_of {day} ({index + 1} of {len(days)})…")
+        evaluation = api.evaluate(path, day, objects, compilation=compilation,
+                                  connection=connection, engine=engine,
+                                  engine_options=engine_options)
+        points = history_store.points_of(evaluation.table, evaluation.key, evaluation.segments,
+                                         evaluation.segmentations, day)
+        if index == 0:
+            sql.execute(connection, sql.create_table_as(history_store.POINTS, points))
+        else:
+            sql.execute(connection, exp.Insert(this=sql.table_ref(history_store.POINTS),
+                                               expression=points))
+    history_store.new_dates(connection, objects, sorted(days))
 
+
+def _attach(connection, into: str) -> None:
     try:
         Path(into).parent.mkdir(parents=True, exist_ok=True)
         history_store.attach(connection, into)

@@ -51,7 +51,7 @@ def dates(values: list[str], every: Every | None, today: date) -> list[date]:
     for value in values:
         if ".." in value:
             first, _, last = value.partition("..")
-            start, end = _date(first, today), _date(last, today)
+            start, end = parse_date(first, today), parse_date(last, today)
             if end < start:
                 raise UsageError(f"--as-of {value}: the range ends before it starts")
             ranged = True
@@ -63,7 +63,7 @@ def dates(values: list[str], every: Every | None, today: date) -> list[date]:
                 if len(found) > MAX_DATES:
                     break
         else:
-            found.add(_date(value, today))
+            found.add(parse_date(value, today))
         if len(found) > MAX_DATES:
             raise UsageError(f"--as-of names more than {MAX_DATES} dates: use a longer "
                              "--every step or a shorter range")
@@ -73,7 +73,7 @@ def dates(values: list[str], every: Every | None, today: date) -> list[date]:
     return sorted(found)
 
 
-def _date(text: str, today: date) -> date:
+def parse_date(text: str, today: date) -> date:
     text = text.strip()
     if text == "today":
         return today

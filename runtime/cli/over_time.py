@@ -52,3 +52,117 @@ def snapshot(file, as_of, every, into, table, segments, params, database, engine
              f"{count(len(result.dates), 'date')} ({result.dates[0]} … {result.dates[-1]}) "
              f"into {result.into}:{result.table} ({result.rows:,} intervals, "
              f"{result.recorded:,} object dates)")
+
+
+def _date_option(name: str, help_text: str):
+    return click.option(name, name.lstrip("-").replace("-", "_") + "_date", metavar="DATE",
+                        help=help_text)
+
+
+def _history_options(function):
+    function = click.option("--table", "table", default="segl_history", show_default=True,
+                            help=TABLE_HELP)(function)
+    return click.option("--history", "history_file", type=click.Path(), metavar="DUCKDB_FILE",
+                        help="Read the dates recorded by `segl snapshot --into` in this file "
+                             "instead of evaluating them.")(function)
+
+
+def _source(from_date, to_date, every, history_file, table, project_as_of):
+    """The dates to evaluate, or the recorded history to read."""
+    from .. import api
+    from ..changes import Source
+    from ..errors import UsageError
+    from ..timeline import Every, dates, parse_date
+
+    today = api.today()
+    if history_file:
+        if every:
+            raise UsageError("--every steps through dates to evaluate; --history reads the "
+                             "dates it holds")
+        first = parse_date(from_date, today) if from_date else None
+        last = parse_date(to_date, today) if to_date else None
+        return Source(into=history_file, table=table, first=first, last=last)
+    if not from_date:
+        raise UsageError("give the dates: --from D1 --to D2 [--every month] (or read a "
+                         "recorded history with --history FILE)")
+    to_date = to_date or project_as_of
+    return Source(days=dates([f"{from_date}..{to_date}"], Every(every) if every else None,
+                             today))
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path())
+@click.option("--segment", "-s", "segments", multiple=True,
+              help="Only these segments (or segmentations).")
+@_date_option("--from", "The first date (D1).")
+@_date_option("--to", "The last date (D2; default: segl.toml's `as_of`, else today).")
+@click.option("--every", type=click.Choice(EVERY),
+              help="The step from --from to --to (default: month).")
+@click.option("--keys", is_flag=True, help="Who entered and left (needs the segments' "
+                                           "allow for personal keys).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
+              default="table", show_default=True)
+@click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
+@_history_options
+@param_option
+@db_option
+@engine_option
+@target_option
+def history(file, segments, from_date, to_date, every, keys, fmt, out_path, history_file,
+            table, params, database, engine, target):
+    """Size per date of each segment and bucket, who entered and who left since the date before."""
+    from ..changes import history as compute
+    from .time_output import render_history
+
+    with reporting():
+        ctx = resolve(file, params, command="history", as_of=None, database=database,
+                      engine=engine, target=target)
+        source = _source(from_date, to_date, every, history_file, table, ctx.as_of)
+        with status("Compiling and reading sources…") as progress:
+            found = compute(ctx.path, source, list(segments), keys, ctx.params, ctx.database,
+                            ctx.engine, ctx.engine_options, progress.update)
+        render_history(found, fmt, out_path, keys)
+
+
+@click.command()
+@click.argument("arguments", nargs=-1, metavar="[FILE] SEGMENTATION")
+@_date_option("--from", "The first date (D1).")
+@_date_option("--to", "The second date (D2; default: segl.toml's `as_of`, else today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
+              default="table", show_default=True)
+@click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
+@_history_options
+@param_option
+@db_option
+@engine_option
+@target_option
+def transitions(arguments, from_date, to_date, fmt, out_path, history_file, table,
+                params, database, engine, target):
+    """Moves between the buckets of SEGMENTATION from one date to another: counts, row shares."""
+    from .. import api
+    from ..changes import Source
+    from ..changes import transitions as compute
+    from ..errors import UsageError
+    from ..timeline import parse_date
+    from .time_output import render_transitions
+
+    with reporting():
+        if len(arguments) not in (1, 2):
+            raise UsageError("name the segmentation: segl transitions [FILE] SEGMENTATION "
+                             "--from D1 --to D2")
+        *file, segmentation = arguments
+        ctx = resolve(file[0] if file else None, params, command="transitions", as_of=None,
+                      database=database, engine=engine, target=target)
+        if not from_date:
+            raise UsageError("give the two dates: --from D1 --to D2")
+        today = api.today()
+        first, last = (parse_date(from_date, today),
+                       parse_date(to_date or ctx.as_of, today))
+        if last <= first:
+            raise UsageError(f"--to ({last}) must come after --from ({first})")
+        source = (Source(into=history_file, table=table, first=first, last=last)
+                  if history_file else Source(days=[first, last]))
+        with status("Compiling and reading sources…") as progress:
+            found = compute(ctx.path, segmentation, source, ctx.params, ctx.database,
+                            ctx.engine, ctx.engine_options, progress.update)
+        render_transitions(found, fmt, out_path)
