@@ -163,8 +163,13 @@ def _points(path, compilation, connection: duckdb.DuckDBPyConnection, source: So
     try:
         if not history_store.exists(connection, source.table):
             raise UsageError(f"`{source.into}` holds no history table `{source.table}`")
-        history_store.recorded_points(connection, source.table, objects, source.first,
-                                      source.last)
+        try:
+            history_store.recorded_points(connection, source.table, objects, source.first,
+                                          source.last)
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UsageError(f"`{source.table}` in `{source.into}` is not a segl history "
+                             f"table: {reason}") from None
         # (a copy in this connection: the file is detached again right away)
         sql.execute(connection, sql.create_table_as(
             POINTS, sql.select(exp.Star(), source=sql.table_ref(POINTS))))

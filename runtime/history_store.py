@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
 
 from . import sql
+from .errors import OutputError, UsageError
 
 DEFAULT_TABLE = "segl_history"
 MEMBER = "member"  # the group of a segment's members
@@ -50,10 +52,18 @@ def dates_table(table: str) -> str:
 
 
 def attach(connection: duckdb.DuckDBPyConnection, path: str, read_only: bool = False) -> None:
-    """The history file as catalog TARGET of the connection (created when missing)."""
+    """The history file as catalog TARGET of the connection (created when missing, unless
+    `read_only`). Raises OutputError (writing) or UsageError (reading) naming the file."""
     alias = exp.Alias(this=sql.text(path), alias=sql.ident(TARGET))
     expressions = [exp.AttachOption(this=exp.var("READ_ONLY"))] if read_only else None
-    sql.execute(connection, exp.Attach(this=alias, exists=False, expressions=expressions))
+    try:
+        if not read_only:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        sql.execute(connection, exp.Attach(this=alias, exists=False, expressions=expressions))
+    except (OSError, duckdb.Error) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        error = UsageError if read_only else OutputError
+        raise error(f"cannot open the history file `{path}`: {reason}") from None
 
 
 def detach(connection: duckdb.DuckDBPyConnection) -> None:
@@ -155,8 +165,12 @@ def replace_rows(connection: duckdb.DuckDBPyConnection, table: str) -> None:
             expression=sql.select(sql.col(OBJECT), sql.col(AS_OF),
                                   source=sql.table_ref(ALL_DATES)).order_by(
                 sql.col(OBJECT), sql.col(AS_OF), copy=False)))
-    except BaseException:
+    except BaseException as exc:
         sql.execute(connection, exp.Rollback())
+        if isinstance(exc, duckdb.Error):  # a full disk, a table of another shape
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise OutputError(f"cannot write the history table `{table}`: {reason}; it is "
+                              "unchanged") from None
         raise
     sql.execute(connection, exp.Commit())
 

@@ -52,10 +52,15 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
                     progress)
     if progress:
         progress(f"Writing {table} in {into}…")
-    _attach(connection, into)
+    history_store.attach(connection, into)
     try:
         had_table = history_store.exists(connection, table)
-        history_store.rebuild(connection, table, had_table)
+        try:
+            history_store.rebuild(connection, table, had_table)
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise OutputError(f"`{table}` in `{into}` is not a segl history table ({reason}); "
+                              "it is unchanged") from None
         history_store.replace_rows(connection, table)
         rows = sql.fetch_one(connection, sql.select(
             sql.count_all(), source=sql.table_ref(history_store.TARGET, table)))[0]
@@ -90,11 +95,3 @@ def evaluate_points(path: str | Path, compilation: Compilation,
                                                expression=points))
     history_store.new_dates(connection, objects, sorted(days))
 
-
-def _attach(connection, into: str) -> None:
-    try:
-        Path(into).parent.mkdir(parents=True, exist_ok=True)
-        history_store.attach(connection, into)
-    except (OSError, duckdb.Error) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise OutputError(f"cannot open the history file `{into}`: {reason}") from None

@@ -160,3 +160,31 @@ def test_snapshot_refuses_personal_members_without_an_allow(tmp_path):
     assert result.exit_code == 2
     assert "error[E504]" in result.output and "`segl snapshot`" in result.output
     assert not history.exists()
+
+
+def test_bad_history_files_are_named_not_crashed_on(tmp_path):
+    seg = write_project(tmp_path)
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_text("not a database")
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as connection:
+        connection.execute("CREATE TABLE segl_history (a INT)")
+        connection.execute("CREATE TABLE segl_history_dates (b INT)")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = [
+        ("snapshot", "--as-of", "2026-01-31", "--into", str(garbage)),
+        ("snapshot", "--as-of", "2026-01-31", "--into", str(folder)),
+        ("snapshot", "--as-of", "2026-01-31", "--into", str(other)),
+        ("history", "--history", str(garbage)),
+        ("history", "--history", str(other)),
+        ("history", "--history", str(tmp_path / "missing.duckdb")),
+        ("transitions", "level", "--from", "2026-01-31", "--history", str(other)),
+    ]
+    for command, *args in cases:
+        result = cli(command, str(seg), *args)
+        assert result.exit_code == 2, (command, args, result.output)
+        assert result.output.startswith("error: "), result.output
+    assert garbage.read_text() == "not a database"
+    with duckdb.connect(str(other), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM segl_history").fetchone()[0] == 0
