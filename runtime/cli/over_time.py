@@ -67,6 +67,25 @@ def _history_options(function):
                              "instead of evaluating them.")(function)
 
 
+def output_format(fmt: str | None, out_path: str | None) -> str:
+    """--format, else the --out file's extension; a table on the terminal."""
+    from ..errors import UsageError
+
+    if fmt:
+        if fmt == "table" and out_path and out_path != "-":
+            raise UsageError("--format table prints on the terminal: write --out with "
+                             "--format csv|json|markdown")
+        return fmt
+    if not out_path or out_path == "-":
+        return "csv" if out_path == "-" else "table"
+    suffix = out_path.rsplit(".", 1)[-1].lower() if "." in out_path else ""
+    found = {"csv": "csv", "json": "json", "md": "markdown", "markdown": "markdown"}.get(suffix)
+    if found is None:
+        raise UsageError(f"cannot tell the format of `{out_path}`: use --format "
+                         "csv|json|markdown")
+    return found
+
+
 def _source(from_date, to_date, every, history_file, table, project_as_of):
     """The dates to evaluate, or the recorded history to read."""
     from .. import api
@@ -101,7 +120,8 @@ def _source(from_date, to_date, every, history_file, table, project_as_of):
 @click.option("--keys", is_flag=True, help="Who entered and left (needs the segments' "
                                            "allow for personal keys).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              default="table", show_default=True)
+              help="Output format (default: from --out's extension, .csv .json .md; else "
+                   "a table).")
 @click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
 @_history_options
 @param_option
@@ -121,7 +141,7 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, source, list(segments), keys, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)
-        render_history(found, fmt, out_path, keys)
+        render_history(found, output_format(fmt, out_path), out_path, keys)
 
 
 @click.command()
@@ -129,7 +149,8 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
 @_date_option("--from", "The first date (D1).")
 @_date_option("--to", "The second date (D2; default: segl.toml's `as_of`, else today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              default="table", show_default=True)
+              help="Output format (default: from --out's extension, .csv .json .md; else "
+                   "a table).")
 @click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
 @_history_options
 @param_option
@@ -165,4 +186,4 @@ def transitions(arguments, from_date, to_date, fmt, out_path, history_file, tabl
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, segmentation, source, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)
-        render_transitions(found, fmt, out_path)
+        render_transitions(found, output_format(fmt, out_path), out_path)

@@ -27,8 +27,6 @@ def render_history(found: History, fmt: str, out_path: str | None, keys: bool) -
         if keys:
             text += "\n" + as_markdown(KEY_COLUMNS, found.keys)
         emit(text, out_path)
-    elif out_path and out_path != "-":
-        emit(as_csv(HISTORY_COLUMNS, found.rows), out_path)
     else:
         sizes = table("object", "group", "as_of", ("size", "right"), ("entered", "right"),
                       ("left", "right"), title="size per date; entered and left since the "
@@ -55,7 +53,7 @@ def render_transitions(found: Transitions, fmt: str, out_path: str | None) -> No
             "from_sizes": {s: found.row_total(s) for s in found.sources},
             "to_sizes": {t: found.column_total(t) for t in found.targets}}), out_path)
         return
-    if fmt == "csv" or (fmt == "table" and out_path and out_path != "-"):
+    if fmt == "csv":
         emit(as_csv(("from_group", "to_group", "entities", "row_share"),
                     [(s, t, n, "" if share is None else f"{share:.6f}")
                      for s, t, n, share in long]), out_path)

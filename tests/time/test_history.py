@@ -91,6 +91,10 @@ def test_history_formats_agree(tmp_path):
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [(r["object"], r["group"], r["as_of"], int(r["size"])) for r in rows] == [
         (r["object"], r["group"], r["as_of"], r["size"]) for r in document["rows"]]
+    by_extension = tmp_path / "h.json"
+    assert cli(*base, "--out", str(by_extension)).exit_code == 0
+    assert json.loads(by_extension.read_text()) == document
+    assert cli(*base, "--out", str(tmp_path / "h.txt")).exit_code == 2
     markdown = cli(*base, "--format", "markdown").stdout
     assert markdown.startswith("| object | group | as_of | size | entered | left |")
     assert markdown.count("\n") == len(document["rows"]) + 2
