@@ -170,9 +170,6 @@ def _points(path, compilation, connection: duckdb.DuckDBPyConnection, source: So
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UsageError(f"`{source.table}` in `{source.into}` is not a segl history "
                              f"table: {reason}") from None
-        # (a copy in this connection: the file is detached again right away)
-        sql.execute(connection, sql.create_table_as(
-            POINTS, sql.select(exp.Star(), source=sql.table_ref(POINTS))))
     finally:
         history_store.detach(connection)
 

@@ -200,7 +200,8 @@ def _create_tables(connection: duckdb.DuckDBPyConnection, table: str) -> None:
 def recorded_points(connection: duckdb.DuckDBPyConnection, table: str, objects: list[str],
                     first: date | None, last: date | None) -> None:
     """POINTS and NEW_DATES (the dates in view) from the attached table: its points at its
-    recorded dates of `objects` from `first` to `last` (both included; None: unbounded)."""
+    recorded dates of `objects` from `first` to `last` (both included; None: unbounded), as
+    temporary tables of the connection (they outlive detaching the file)."""
     def chosen(query: exp.Select) -> exp.Select:
         conditions = [exp.In(this=sql.col(OBJECT, "d"), expressions=[sql.text(o) for o in objects])]
         if first is not None:
