@@ -15,7 +15,7 @@ from .context import (
 from .exits import reporting
 
 EVERY = ("day", "week", "month", "quarter")
-TABLE_HELP = "The history table in the file (default: segl_history; its dates: <table>_dates)."
+TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates)."
 
 
 @click.command()

@@ -10,6 +10,8 @@ import datetime as dt
 import duckdb
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from segl.runtime import history_store
 from segl.runtime.cli import main
 from segl.runtime.snapshot import snapshot
@@ -188,3 +190,26 @@ def test_bad_history_files_are_named_not_crashed_on(tmp_path):
     assert garbage.read_text() == "not a database"
     with duckdb.connect(str(other), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM segl_history").fetchone()[0] == 0
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(orders=st.lists(st.tuples(st.integers(1, 6), st.sampled_from(
+           [dt.date(2026, m, d) for m in range(1, 7) for d in (1, 15, 28)])), max_size=14),
+       late=st.lists(st.tuples(st.integers(1, 6), st.sampled_from(
+           [dt.date(2026, m, 10) for m in range(1, 7)])), min_size=1, max_size=4),
+       runs=st.permutations(range(6)), cut=st.integers(1, 5), again=st.integers(0, 5))
+def test_any_order_of_runs_and_late_data_follow_the_rule(tmp_path_factory, orders, late, runs,
+                                                         cut, again):
+    folder = tmp_path_factory.mktemp("random")
+    seg = write_project(folder, orders)
+    history = folder / "history.duckdb"
+    first, second = [MONTH_ENDS[i] for i in runs[:cut]], [MONTH_ENDS[i] for i in runs[cut:]]
+    snapshot(seg, first, str(history))
+    snapshot(seg, second, str(history))
+    assert table_rows(history) == intervals({day: memberships(day, orders) for day in MONTH_ENDS})
+    write_project(folder, orders + late)
+    snapshot(seg, [MONTH_ENDS[again]], str(history))
+    points = {day: memberships(day, orders) for day in MONTH_ENDS}
+    points[MONTH_ENDS[again]] = memberships(MONTH_ENDS[again], orders + late)
+    assert table_rows(history) == intervals(points)
