@@ -70,6 +70,7 @@ from .plan import AsOf as AsOf
 from .plan import PhysicalPlan, physical_plan
 from .plan import Plan as Plan
 from .plan import plan_for as plan_for
+from .plan import shift_date as shift_date
 from .plan.as_of import AsOfMode
 from .plan.describe import describe, json_text
 
@@ -89,6 +90,7 @@ from .privacy import profile_outputs as profile_outputs
 from .privacy import refused as refused
 from .privacy import require_allowed as require_allowed
 from .privacy import share_outputs as share_outputs
+from .privacy import trait_outputs as trait_outputs
 from .resolve import (
     LoadedFile,
     SchemaProvider,
@@ -254,6 +256,24 @@ def select_segments(model: m.Model, names: list[str] | None) -> list[str]:
                   did_you_mean(name, known) or f"segments are: {', '.join(known) or 'none'}")
             for name in unknown
         ])
+    return list(dict.fromkeys(names))
+
+
+def select_traits(model: m.Model, names: list[str] | None) -> list[str]:
+    """Check feature names given to `--traits` (`all`: every feature, in declaration
+    order); raise with a "did you mean"."""
+    known = list(model.features)
+    if not names:
+        return []
+    if "all" in names and "all" not in known:
+        names = [*known, *(n for n in names if n != "all")]
+    unknown = [n for n in names if n not in known]
+    problems = [
+        error(Code.E101, f"unknown feature `{name}`", None,
+              did_you_mean(name, known) or f"features are: {', '.join(known) or 'none'}")
+        for name in unknown]
+    if problems:
+        raise CompileError(problems)
     return list(dict.fromkeys(names))
 
 

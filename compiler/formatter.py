@@ -383,7 +383,7 @@ class _Printer:
                 return self._columns(node, head)
             case n.Feature():
                 head = f"feature {name(node.name)}{self._label(node.label)} = "
-                return self._inline(head, node.expr, start)
+                return self._inline(head, node.expr, start) + self._permit(node)
             case n.Segment(inline=True):
                 head = f"segment {name(node.name)}{self._label(node.label)} = "
                 assert node.where is not None
@@ -458,7 +458,7 @@ class _Printer:
         return lines
 
     @staticmethod
-    def _permit(node: n.Segment | n.Segmentation | n.Kpi | n.Persona) -> list[_Line]:
+    def _permit(node: n.Feature | n.Segment | n.Segmentation | n.Kpi | n.Persona) -> list[_Line]:
         """`purpose "…"` and `allow (…)`, one line each, in that order (docs/privacy.md)."""
         lines = []
         if node.purpose is not None:

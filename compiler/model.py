@@ -76,6 +76,9 @@ class Feature:
     label: str | None
     expr: ir.Expr
     span: Span | None = field(default=None, compare=False, repr=False)
+    # Which personal columns its values may carry out (`segl run --traits`, docs/privacy.md)
+    purpose: str | None = None
+    allow: tuple[Allowed, ...] = ()
 
     @property
     def type(self) -> ir.Type:

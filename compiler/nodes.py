@@ -238,6 +238,8 @@ class Feature(Node):
     name: Ident
     label: str | None
     expr: Expr
+    purpose: Purpose | None = None  # what its values may carry out (`segl run --traits`)
+    allow: Allow | None = None
 
 
 @dataclass(frozen=True)

@@ -569,8 +569,9 @@ class AstBuilder(Transformer_NonRecursive):
         return _Label(_unquote(children[0]))
 
     def feature_decl(self, meta, children):
-        name, label, expr = children
-        return n.Feature(name, label.text if label else None, expr, span=self._span(meta))
+        name, label, expr, purpose, allow = children
+        return n.Feature(name, label.text if label else None, expr,
+                         purpose[1] if purpose else None, allow, span=self._span(meta))
 
     def segment_inline(self, meta, children):
         name, label, expr = children

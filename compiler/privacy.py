@@ -230,6 +230,7 @@ class Facts:
 class Owner(StrEnum):
     """The kinds of object an output belongs to, and that declare `purpose` and `allow`."""
 
+    FEATURE = "feature"
     SEGMENT = "segment"
     SEGMENTATION = "segmentation"
     KPI = "KPI"
@@ -252,13 +253,15 @@ class Permit:
         return self.purpose is not None and column.covered_by(self.allow)
 
 
-_WHERE = {Owner.SEGMENT: "", Owner.KPI: " after its expression",
+_WHERE = {Owner.FEATURE: " after its expression", Owner.SEGMENT: "",
+          Owner.KPI: " after its expression",
           Owner.SEGMENTATION: " before its scores and buckets", Owner.PERSONA: ""}
 
 
 def permit_of(model: m.Model, kind: Owner, name: str) -> Permit:
-    objects = {Owner.SEGMENT: model.segments, Owner.SEGMENTATION: model.segmentations,
-               Owner.KPI: model.kpis, Owner.PERSONA: model.personas}[kind]
+    objects = {Owner.FEATURE: model.features, Owner.SEGMENT: model.segments,
+               Owner.SEGMENTATION: model.segmentations, Owner.KPI: model.kpis,
+               Owner.PERSONA: model.personas}[kind]
     obj = objects.get(name)
     if obj is None:
         return Permit(kind, name, None, frozenset())
@@ -304,6 +307,15 @@ def member_outputs(model: m.Model, names: Iterable[str], command: str = "",
             outputs.append(Output(permit_of(model, Owner.SEGMENTATION, name),
                                   "buckets and scores", values, command, instead))
     return outputs
+
+
+def trait_outputs(model: m.Model, names: Iterable[str], command: str = "",
+                  instead: str = "") -> list[Output]:
+    """Keys with the values of features (`segl run --traits`): each owned by its feature,
+    derived from the entity key and the feature's expression."""
+    return [Output(permit_of(model, Owner.FEATURE, name), "values",
+                   (_key(model), model.features[name].expr), command, instead)
+            for name in names if name in model.features]
 
 
 def breakdown_outputs(model: m.Model, names: Iterable[str], column: str, command: str = "",

@@ -506,7 +506,8 @@ class _Resolver:
         if expr is None:
             self.broken.add(name)
             return None
-        feature = m.Feature(name, decl.label, expr, decl.span)
+        purpose, allow = self.permit(decl)
+        feature = m.Feature(name, decl.label, expr, decl.span, purpose, allow)
         self.features[name] = feature
         return feature
 
@@ -676,7 +677,7 @@ class _Resolver:
         return m.Kpi(decl.name.text, decl.label, expr, decl.span, purpose, allow, decl.display)
 
     # ---- personal data: `purpose "…"` and `allow (…)` (docs/privacy.md)
-    def permit(self, decl: n.Segment | n.Segmentation | n.Kpi | n.Persona
+    def permit(self, decl: n.Feature | n.Segment | n.Segmentation | n.Kpi | n.Persona
                ) -> tuple[str | None, tuple[m.Allowed, ...]]:
         """The object's purpose (None when it has none or it is blank) and its allowed
         columns; every problem is an error at its position."""

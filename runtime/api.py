@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from segl.compiler.api import (
@@ -19,6 +20,7 @@ from segl.compiler.api import (
     plan_for,
     query_for_plan,
     select_segments,
+    select_traits,
 )
 from sqlglot import exp
 
@@ -36,6 +38,9 @@ from .sources import (
     check_lookup_keys,
 )
 
+if TYPE_CHECKING:
+    import polars
+
 
 @dataclass
 class Evaluation:
@@ -51,6 +56,7 @@ class Evaluation:
     sizes: dict[str, int]
     segmentations: list[str]
     buckets: dict[str, dict[str, int]]  # segmentation -> bucket -> entities
+    traits: list[str] = field(default_factory=list)  # features whose values `table` holds
 
     @property
     def sql(self) -> str:
@@ -61,6 +67,17 @@ class Evaluation:
     def scores(self) -> list[str]:
         """Score columns of the segmentations (`rfm__r`), in the wide output."""
         return [output for output, _ in self.plan.score_outputs]
+
+    def members(self, shape: str = "wide") -> polars.DataFrame:
+        """The members as a Polars frame, exactly the rows `segl run --shape SHAPE` writes:
+        with the values of the traits asked for, in their own types."""
+        from .engines.loading import typed_frame
+        from .outputs import members_query
+
+        query = members_query(self.table, self.key, self.segments, shape, self.segmentations,
+                              self.scores, self.traits)
+        types = [(row[0], row[1]) for row in sql.fetch_all(self.connection, sql.describe(query))]
+        return typed_frame(sql.fetch_all(self.connection, query), types)
 
 
 def today() -> date:
@@ -143,11 +160,14 @@ def evaluate(
     compilation: Compilation | None = None,
     engine: str = "duckdb",
     engine_options: dict[str, object] | None = None,
+    traits: list[str] | None = None,
 ) -> Evaluation:
     """Compile `path` (unless a `compilation` of it is given) and evaluate every (or the
     chosen) segment and segmentation in one query: on DuckDB, or on `engine` (see
     runtime.engines.ENGINES; `engine_options` go to its run_members), whose members are then
     loaded into the DuckDB connection so that everything downstream reads them alike.
+    `traits`: features (or `all`) whose values the members table holds too, typed; the
+    caller checks they may leave (`trait_outputs`, docs/privacy.md).
     Raises CompileError for definition errors, DataError for data errors and UsageError
     for an engine that cannot run here."""
     if engine != "duckdb":
@@ -159,7 +179,9 @@ def evaluate(
     model = compilation.require_ok()
     chosen = select_segments(model, segments)
     when = resolve_as_of(as_of)
-    plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis)
+    chosen_traits = select_traits(model, traits)
+    plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis,
+                    traits=chosen_traits)
     query = query_for_plan(plan, "duckdb", AsOf("date", when))
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
@@ -172,4 +194,4 @@ def evaluate(
                for name in result.segmentations}
     return Evaluation(compilation, plan, query, when, connection, result.table, result.key,
                       result.segments, result.entities, result.sizes, result.segmentations,
-                      buckets)
+                      buckets, chosen_traits)

@@ -36,40 +36,48 @@ def format_for(path: str, explicit: str | None) -> str:
 
 
 def members_query(table: str, key: str, segments: list[str], shape: str,
-                  segmentations: list[str] = (), scores: list[str] = ()) -> exp.Select:
+                  segmentations: list[str] = (), scores: list[str] = (),
+                  traits: list[str] = ()) -> exp.Select:
     """The members in a stable order, as a query tree.
 
-    wide: the key, one boolean column per segment, one bucket-name column per segmentation
-    and one column per segmentation score (`rfm__r`), by key. long: one row (key, segment)
-    per member of each segment, then one row (key, "segmentation.bucket") per entity for
-    each segmentation, in declaration order, then by key. Segment names are string
-    literals: sqlglot escapes them."""
+    wide: the key, one boolean column per segment, one bucket-name column per segmentation,
+    one column per segmentation score (`rfm__r`) and one per trait (a feature's value, in
+    its own type), by key. long: one row (key, segment) per member of each segment, then one
+    row (key, "segmentation.bucket") per entity for each segmentation, in declaration order,
+    then by key; each row with the entity's traits. Segment names are string literals:
+    sqlglot escapes them."""
     k = sql.col(key)
     members = sql.table_ref(table)
+    values = [sql.col(t) for t in traits]
     if shape == "wide":
         columns = [sql.col(s) for s in (*segments, *segmentations, *scores)]
-        return sql.select(k, *columns, source=members).order_by(k.copy(), copy=False)
+        return sql.select(k, *columns, *values, source=members).order_by(k.copy(), copy=False)
     parts = [
         sql.select(k.copy(), sql.aliased(sql.text(s), _SEGMENT),
-                   sql.aliased(sql.number(i), _ORDER), source=members.copy()
-                   ).where(sql.col(s), copy=False)
+                   sql.aliased(sql.number(i), _ORDER), *_copies(values),
+                   source=members.copy()).where(sql.col(s), copy=False)
         for i, s in enumerate(segments)
     ]
     parts += [
         sql.select(k.copy(), sql.aliased(exp.DPipe(this=sql.text(f"{s}."), expression=sql.col(s)),
                                          _SEGMENT),
-                   sql.aliased(sql.number(len(segments) + i), _ORDER), source=members.copy())
+                   sql.aliased(sql.number(len(segments) + i), _ORDER), *_copies(values),
+                   source=members.copy())
         for i, s in enumerate(segmentations)
     ]
     if not parts:
         return sql.select(k, sql.aliased(exp.cast(exp.Null(), "VARCHAR"), "segment"),
-                          source=members).where(exp.false(), copy=False)
+                          *values, source=members).where(exp.false(), copy=False)
     stacked = parts[0]
     for part in parts[1:]:
         stacked = exp.union(stacked, part, distinct=False, copy=False)
-    return sql.select(k.copy(), sql.aliased(sql.col(_SEGMENT), "segment"),
+    return sql.select(k.copy(), sql.aliased(sql.col(_SEGMENT), "segment"), *_copies(values),
                       source=sql.subquery(stacked)).order_by(sql.col(_ORDER), k.copy(),
                                                              copy=False)
+
+
+def _copies(columns: list[exp.Expression]) -> list[exp.Expression]:
+    return [c.copy() for c in columns]
 
 
 # The long output's working columns: a backquote is in no name, so never the key's.

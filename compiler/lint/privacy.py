@@ -90,8 +90,8 @@ def personal_data_exported(context: Context) -> Iterator[Diagnostic]:
                       *refusal.hints)
 
 
-_DECLARATIONS = {Owner.SEGMENT: n.Segment, Owner.SEGMENTATION: n.Segmentation,
-                 Owner.KPI: n.Kpi, Owner.PERSONA: n.Persona}
+_DECLARATIONS = {Owner.FEATURE: n.Feature, Owner.SEGMENT: n.Segment,
+                 Owner.SEGMENTATION: n.Segmentation, Owner.KPI: n.Kpi, Owner.PERSONA: n.Persona}
 
 
 CHECKS = {Code.L101: personal_data_without_purpose, Code.L102: personal_data_exported}

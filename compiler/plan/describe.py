@@ -157,9 +157,16 @@ def describe(physical: PhysicalPlan) -> str:
     lines += _step_lines(plan)
     for name, kpi in plan.kpis:
         lines.append(f"kpi {name} = {expr_text(kpi)}")
-    lines.append(f"output {', '.join((*plan.outputs, *plan.segmentations))}")
+    lines += _output_lines(plan)
     lines += [f"read {read.table}: {', '.join(read.columns)}" for read in physical.reads]
     return "\n".join(lines)
+
+
+def _output_lines(plan: Plan) -> list[str]:
+    lines = [f"output {', '.join((*plan.outputs, *plan.segmentations))}"]
+    if plan.traits:
+        lines.append(f"traits {', '.join(plan.traits)}")
+    return lines
 
 
 def describe_logical(plan: Plan) -> str:
@@ -170,7 +177,7 @@ def describe_logical(plan: Plan) -> str:
                      f"{len(aggregation.measures)} measures)")
         lines += [f"  {_measure_text(measure)}" for measure in aggregation.measures]
     lines += _step_lines(plan)
-    lines.append(f"output {', '.join((*plan.outputs, *plan.segmentations))}")
+    lines += _output_lines(plan)
     return "\n".join(lines)
 
 
@@ -250,6 +257,7 @@ def to_json(physical: PhysicalPlan) -> dict:
         "score_outputs": [list(pair) for pair in plan.score_outputs],
         "kpis": [{"name": name, "expr": expr_text(kpi)} for name, kpi in plan.kpis],
         "kpi_components": list(plan.kpi_components),
+        **({"traits": list(plan.traits)} if plan.traits else {}),
     }
 
 

@@ -96,6 +96,8 @@ class Plan:
     # The KPIs among `kpis` that segl adds itself: the total of each ranking expression
     # (`top 20% by spend_total`, `tiers by spend_total`), whose index is a group's share.
     shares: tuple[str, ...] = ()
+    # Features whose values the query returns as columns of their own name (`--traits`)
+    traits: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -118,16 +120,18 @@ def feature_table_name(table: str, column: str) -> str:
 
 
 def plan_for(model: m.Model, names: list[str] | None = None,
-             kpis: list[str] | None = None, shares: bool = False) -> Plan:
+             kpis: list[str] | None = None, shares: bool = False,
+             traits: list[str] | None = None) -> Plan:
     """Plan the given segments and segmentations (default: all), with only what they
     depend on, and the per-entity components of the given KPIs (default: none). With
-    `shares`, also the total of every ranking expression (see `share_kpis`)."""
+    `shares`, also the total of every ranking expression (see `share_kpis`); with `traits`,
+    the values of those features, each a column of the query named after it."""
     if names is None:
         names = [*model.segments, *model.segmentations]
     segments = [name for name in names if name in model.segments]
     segmentations = [name for name in names if name in model.segmentations]
     extra = share_kpis(model, segments, segmentations) if shares else {}
-    return _Planner(model).plan(segments, segmentations, kpis or [], extra)
+    return _Planner(model).plan(segments, segmentations, kpis or [], extra, traits or [])
 
 
 def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
@@ -167,13 +171,15 @@ class _Planner:
         self.kpi_components: list[str] = []
 
     def plan(self, segments: list[str], segmentations: list[str], kpis: list[str],
-             shares: dict[str, ir.Expr]) -> Plan:
+             shares: dict[str, ir.Expr], traits: list[str]) -> Plan:
         for name in segments:
             self.segment(name)
         for name in segmentations:
             self.segmentation(name)
         planned_kpis = tuple((name, self.kpi(self.model.kpis[name].expr)) for name in kpis)
         planned_kpis += tuple((name, self.kpi(total)) for name, total in shares.items())
+        for name in traits:
+            self.feature(name)
         steps: dict[int, list[Computed]] = {}
         for name, column in self.computed.items():
             steps.setdefault(self.depth[name], []).append(column)
@@ -199,6 +205,7 @@ class _Planner:
             kpis=planned_kpis,
             kpi_components=tuple(self.kpi_components),
             shares=tuple(shares),
+            traits=tuple(traits),
         )
 
     def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:

@@ -34,6 +34,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                                       "counts, ranges, missing share."),
     "report": ("report", "report", "Write one self-contained HTML report: sizes, KPIs, "
                                    "overlap, personas, definitions."),
+    "history": ("over_time", "history", "Size per date of each segment and bucket, who "
+                                        "entered and who left since the date before."),
+    "transitions": ("over_time", "transitions", "Moves between the buckets of SEGMENTATION "
+                                                "from one date to another: counts, row "
+                                                "shares."),
+    "snapshot": ("over_time", "snapshot", "Record who is in which segment and bucket at "
+                                          "each date into a history table."),
     "test": ("testing", "test_command", "Run the `test` blocks: fixture rows in, expected "
                                         "members out."),
     "diff": ("diff", "diff_command", "What a change does: objects added, removed and "

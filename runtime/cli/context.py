@@ -163,7 +163,20 @@ AS_OF_HELP = "Evaluation date (default: segl.toml's `as_of` when set, else today
 
 def as_of_flag(help_text: str = AS_OF_HELP,
                metavar: str = "DATE"):
-    return click.option("--as-of", "as_of", metavar=metavar, help=help_text)
+    """`--as-of DATE`, once: a second one is a usage error (click would keep the last one
+    silently); `segl snapshot` takes several dates."""
+    return click.option("--as-of", "as_of", metavar=metavar, help=help_text, multiple=True,
+                        callback=_one_as_of)
+
+
+def _one_as_of(ctx: click.Context, param: click.Parameter,
+               values: tuple[str, ...]) -> str | None:
+    if len(values) > 1:
+        raise click.BadParameter(
+            f"given {len(values)} times ({', '.join(values)}): this command evaluates one "
+            "date; `segl snapshot FILE --as-of D1..D2 --every month` records many",
+            ctx, param)
+    return values[0] if values else None
 
 
 def out_flag(help_text: str, **options):

@@ -38,18 +38,22 @@ if TYPE_CHECKING:
                    "members to stdout.")
 @click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
               help="long: one row per (key, segment); wide: key + one column per segment.")
+@click.option("--traits", "traits", multiple=True, metavar="NAME,…|all",
+              help="Add these features' values (typed) to the members: comma-separated "
+                   "names, or `all`.")
 @click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
 @param_option
 @db_option
 @engine_option
 @target_option
-def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, engine, target):
+def run(file, as_of, segments, out_path, fmt, shape, traits, limit, params, database, engine,
+        target):
     """Evaluate segments (on DuckDB, or --engine E) and write their members."""
-    from segl.compiler.api import member_outputs, require_allowed
+    from segl.compiler.api import member_outputs, require_allowed, trait_outputs
 
     from .. import api
     from ..expectations import check_expectations
-    from ..outputs import format_for, members_query, write_atomically
+    from ..outputs import format_for, write_atomically
 
     with reporting():
         ctx = resolve(file, params, command="run", as_of=as_of, database=database,
@@ -64,22 +68,27 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, en
                 fmt = format_for(out_path, fmt)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
+        names = trait_names(traits)
+        if shape == "long" and "segment" in names:
+            raise UsageError("a feature called `segment` cannot be a column of the long shape, "
+                             "which has a `segment` column: use --shape wide")
         with status("Compiling and reading sources…") as progress:
             progress.update("Evaluating segments…")
             evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments), ctx.params,
                                       ctx.database, engine=ctx.engine,
-                                      engine_options=ctx.engine_options)
+                                      engine_options=ctx.engine_options, traits=names)
             if out_path or fmt in ("table", *FORMATS):
                 model = evaluation.compilation.model
-                require_allowed(model, member_outputs(
-                    model, [*evaluation.segments, *evaluation.segmentations],
-                    "segl run --out" if out_path else f"segl run --format {fmt}",
-                    "or write the others only: `segl run --segment NAME …`"))
+                command = "segl run --out" if out_path else f"segl run --format {fmt}"
+                require_allowed(model, [*member_outputs(
+                    model, [*evaluation.segments, *evaluation.segmentations], command,
+                    "or write the others only: `segl run --segment NAME …`"),
+                    *trait_outputs(model, evaluation.traits, f"{command} --traits",
+                                   "or leave this feature out of --traits")])
             if out_path:
                 progress.update(f"Writing {out_path}…")
-                query = members_query(evaluation.table, evaluation.key, evaluation.segments,
-                                      shape, evaluation.segmentations, evaluation.scores)
-                write_atomically(evaluation.connection, query, out_path, fmt)
+                write_atomically(evaluation.connection, evaluation_query(evaluation, shape),
+                                 out_path, fmt)
         if to_stdout:  # the members alone on stdout, so that they pipe; the sizes on stderr
             write_members_to_stdout(evaluation, shape, fmt)
         print_sizes(evaluation, sys.stderr if to_stdout else None)
@@ -92,13 +101,27 @@ def run(file, as_of, segments, out_path, fmt, shape, limit, params, database, en
             note(f"wrote {out_path} ({fmt}, {shape})")
 
 
-def write_members_to_stdout(evaluation: Evaluation, shape: str, fmt: str) -> None:
-    from ..outputs import members_query, write_to_stream
+def trait_names(values: tuple[str, ...]) -> list[str]:
+    """`--traits a,b --traits c` → [a, b, c] (`all` stays, the compiler expands it)."""
+    names = [name.strip() for value in values for name in value.split(",")]
+    if any(not name for name in names):
+        raise UsageError("--traits takes feature names separated by commas, or `all`")
+    return list(dict.fromkeys(names))
 
-    query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
-                          evaluation.segmentations, evaluation.scores)
+
+def evaluation_query(evaluation: Evaluation, shape: str):
+    from ..outputs import members_query
+
+    return members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
+                         evaluation.segmentations, evaluation.scores, evaluation.traits)
+
+
+def write_members_to_stdout(evaluation: Evaluation, shape: str, fmt: str) -> None:
+    from ..outputs import write_to_stream
+
     try:
-        write_to_stream(evaluation.connection, query, fmt, sys.stdout.buffer)
+        write_to_stream(evaluation.connection, evaluation_query(evaluation, shape), fmt,
+                        sys.stdout.buffer)
     except BrokenPipeError:  # the reader stopped early (`| head`): not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
@@ -133,10 +156,8 @@ def print_members(evaluation: Evaluation, shape: str, limit: int) -> None:
     from sqlglot import exp
 
     from .. import sql
-    from ..outputs import members_query
 
-    query = members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
-                          evaluation.segmentations, evaluation.scores)
+    query = evaluation_query(evaluation, shape)
     connection = evaluation.connection
     total = sql.fetch_one(connection, sql.select(sql.count_all(),
                                                  source=sql.subquery(query.copy())))[0]

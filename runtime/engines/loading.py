@@ -107,6 +107,12 @@ def polars_type(duckdb_type: str) -> pl.DataType:
 def members_frame(rows: Sequence[Sequence[object]], types: Sequence[tuple[str, str]],
                   key: str | list[str]) -> pl.DataFrame:
     """Rows an engine returned, as a frame with DuckDB's column names and types, by key."""
+    return typed_frame(rows, types).sort(_by(key))
+
+
+def typed_frame(rows: Sequence[Sequence[object]],
+                types: Sequence[tuple[str, str]]) -> pl.DataFrame:
+    """Rows as a frame with DuckDB's column names and types, in their order."""
     columns = []
     for index, (name, duckdb_type) in enumerate(types):
         dtype = polars_type(duckdb_type)
@@ -114,7 +120,7 @@ def members_frame(rows: Sequence[Sequence[object]], types: Sequence[tuple[str, s
         if dtype == pl.Boolean:  # engines without booleans return 1 / 0
             values = (None if v is None else bool(v) for v in values)
         columns.append(pl.Series(name, list(values), dtype=dtype, strict=False))
-    return pl.DataFrame(columns).sort(_by(key))
+    return pl.DataFrame(columns)
 
 
 def frame_from(frame: pl.DataFrame, types: Sequence[tuple[str, str]],

@@ -135,6 +135,10 @@ COMMANDS = [
     (["persona", "pat", "{seg}", *AS_OF], {"pat", "faith_share"}),
     (["report", "{seg}", *AS_OF, "--out", "{out}/report.html"], {"pat", "faith_share"}),
     (["diff", "{dir}", "{dir}", "--data", *AS_OF], {"near", "org_mail", "faith"}),
+    (["snapshot", "{seg}", *AS_OF, "--into", "{out}/history.duckdb"],
+     {"near", "org_mail", "faith"}),
+    (["history", "{seg}", "--from", "2026-05-31", "--to", "2026-06-30", "--keys"],
+     {"near", "org_mail", "faith"}),
     (["diff", "{dir}", "{dir}", "--data", *AS_OF, "--examples", "0", "--by", "postcode"],
      {"buyers", "near", "org_mail", "faith"}),
 ]

@@ -72,13 +72,13 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
         outputs += [column_named(name) for name in (*self.plan.outputs, *self.plan.segmentations)]
         outputs += [column_named(computed).alias(output)
                     for output, computed in self.plan.score_outputs]
-        outputs += [column_named(name) for name in self.plan.kpi_components]
+        outputs += [column_named(name) for name in (*self.plan.kpi_components, *self.plan.traits)]
         if self.errors:
             raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
         final = frame.select(outputs).sort(column_named(key))
         columns = (key, *self.plan.outputs, *self.plan.segmentations,
                    *(output for output, _ in self.plan.score_outputs),
-                   *self.plan.kpi_components)
+                   *self.plan.kpi_components, *self.plan.traits)
         return PolarsQuery(final, columns)
 
     def column_value(self, column: Computed) -> pl.Expr:

@@ -92,7 +92,7 @@ class SqlGenerator(Aggregations, Ranking, SqlExpressions):
         outputs = [col(self.plan.key)] + [
             col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
         ] + [named(col(computed), ident(output)) for output, computed in self.plan.score_outputs
-             ] + [col(name) for name in self.plan.kpi_components]
+             ] + [col(name) for name in (*self.plan.kpi_components, *self.plan.traits)]
         final = exp.select(*outputs).from_(table_ref(previous), copy=False).order_by(
             col(self.plan.key), copy=False)
         for name, cte in ctes:

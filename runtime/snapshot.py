@@ -1,0 +1,97 @@
+"""`segl snapshot`: record who is in which segment and bucket at each date into the
+membership history table (`history_store.py`, docs/time.md).
+
+Each date is evaluated with a run of its own (one query per date, on the chosen engine); its
+members become points (entity, object, group, as_of) in the computing DuckDB connection.
+Computing many dates in one pass over the events is a later step (issue 11 item 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from segl.compiler.api import Compilation, member_outputs, require_allowed, select_segments
+from sqlglot import exp
+
+from . import api, history_store, sql
+from .errors import OutputError, UsageError
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    into: str
+    table: str
+    dates: list[date]
+    objects: list[str]
+    rows: int  # intervals in the table after the run
+    recorded: int  # dates the table holds, all objects together
+
+
+def snapshot(path: str | Path, days: Sequence[date], into: str,
+             table: str = history_store.DEFAULT_TABLE, segments: list[str] | None = None,
+             params: dict[str, str] | None = None, database: str | None = None,
+             engine: str = "duckdb", engine_options: dict[str, object] | None = None,
+             progress: Callable[[str], None] | None = None) -> SnapshotResult:
+    """Evaluate every (or the chosen) segment and segmentation at each of `days` and record
+    them into `table` of the DuckDB file `into`, replacing what it held for those objects at
+    those dates. Raises CompileError, DataError, UsageError, OutputError."""
+    if not days:
+        raise UsageError("no dates to record")
+    compilation, connection = api.load(path, params, database)
+    model = compilation.require_ok()
+    objects = select_segments(model, segments)
+    if not objects:
+        raise UsageError(f"`{compilation.path}` declares no segment or segmentation to record")
+    require_allowed(model, member_outputs(
+        model, objects, "segl snapshot",
+        "or record the others only: `segl snapshot --segment NAME …`"))
+    evaluate_points(path, compilation, connection, days, objects, engine, engine_options,
+                    progress)
+    if progress:
+        progress(f"Writing {table} in {into}…")
+    history_store.attach(connection, into)
+    try:
+        had_table = history_store.exists(connection, table)
+        try:
+            history_store.rebuild(connection, table, had_table)
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise OutputError(f"`{table}` in `{into}` is not a segl history table ({reason}); "
+                              "it is unchanged") from None
+        history_store.replace_rows(connection, table)
+        rows = sql.fetch_one(connection, sql.select(
+            sql.count_all(), source=sql.table_ref(history_store.TARGET, table)))[0]
+        recorded = sql.fetch_one(connection, sql.select(sql.count_all(), source=sql.table_ref(
+            history_store.TARGET, history_store.dates_table(table))))[0]
+    finally:
+        history_store.detach(connection)
+    return SnapshotResult(into, table, sorted(days), objects, int(rows), int(recorded))
+
+
+def evaluate_points(path: str | Path, compilation: Compilation,
+                    connection: duckdb.DuckDBPyConnection, days: Sequence[date],
+                    objects: list[str], engine: str = "duckdb",
+                    engine_options: dict[str, object] | None = None,
+                    progress: Callable[[str], None] | None = None) -> None:
+    """POINTS (entity, object, group, as_of) of `objects` at each of `days`, and NEW_DATES,
+    in the connection's temporary tables: one evaluation per date (issue 11 item 2, one pass
+    for many dates, will replace the loop)."""
+    history_store.quiet(connection)
+    for index, day in enumerate(sorted(days)):
+        if progress:
+            progress(f"Evaluating as_of {day} ({index + 1} of {len(days)})…")
+        evaluation = api.evaluate(path, day, objects, compilation=compilation,
+                                  connection=connection, engine=engine,
+                                  engine_options=engine_options)
+        points = history_store.points_of(evaluation.table, evaluation.key, evaluation.segments,
+                                         evaluation.segmentations, day)
+        if index == 0:
+            sql.execute(connection, sql.create_table_as(history_store.POINTS, points))
+        else:
+            sql.execute(connection, exp.Insert(this=sql.table_ref(history_store.POINTS),
+                                               expression=points))
+    history_store.new_dates(connection, objects, sorted(days))
+
