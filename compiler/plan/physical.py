@@ -4,7 +4,8 @@ For each grouped pass over a related table the physical plan fixes the rows it r
 table, the table it is reached through, its lookups, the lookup-only expressions computed
 once per lookup row, the cap that hides rows after as_of), each measure's condition (its
 filter and its window as bounds on the time column), the prefilter that drops rows no
-measure can use, and which partial aggregates the pass finishes. Bounds are dates whenever
+measure can use, and which partial aggregates the pass finishes. Each ranking ranks only
+the entities it admits (`ranking.py`). Bounds are dates whenever
 as_of is known at compile time; otherwise `as_of` shifted at run time. It also lists every
 table read with the columns needed. Backends translate these nodes; they compute none of it.
 """
@@ -20,6 +21,7 @@ from .. import model as m
 from .as_of import AsOf, AsOfMode, shift_date
 from .hoisting import Hoisted, lookup_expressions
 from .logical import Aggregation, Computed, Measure, Plan, Step
+from .ranking import Ranking, rankings
 
 T = ir.Type
 F = ir.AggregateFunc
@@ -110,6 +112,7 @@ class PhysicalPlan:
     conditions: tuple[tuple[str, Condition], ...]  # (measure name, its condition)
     caps: tuple[TimeTest, ...]  # per events table with a time column: time < as_of + 1 day
     reads: tuple[Read, ...]
+    rankings: tuple[Ranking, ...] = ()  # every top/bottom and ntile/quantile, filter then window
 
     @cached_property
     def _conditions(self) -> dict[str, Condition]:
@@ -171,7 +174,7 @@ class _Physical:
         caps = tuple(self.cap(table) for table in self.model.tables
                      if table.name in passed and table.time_column)
         return PhysicalPlan(self.plan, self.as_of, passes, tuple(conditions.items()), caps,
-                            self.reads())
+                            self.reads(), rankings(self.plan))
 
     # ---------------------------------------------------------------- as_of
     @staticmethod
