@@ -203,7 +203,9 @@ def _pass_lines(physical: PhysicalPlan, planned: Pass) -> list[str]:
         cap = physical.cap(table) if table else None
         if cap is not None:
             lines.append(f"  cap {time_test_text(cap)}")
-    lines += [f"  join lookup {lookup}" for lookup in aggregation.lookups]
+    lines += [f"  join lookup {lookup}" + (" (reduced to the rows meeting its conditions)"
+                                            if lookup in planned.reduced else "")
+              for lookup in aggregation.lookups]
     lines += [f"  hoist {h.alias} = {expr_text(h.expr)} (per {h.lookup} row)"
               for h in planned.hoisted]
     if planned.folded:
@@ -282,6 +284,7 @@ def _pass_json(physical: PhysicalPlan, planned: Pass) -> dict:
         "fold_into": aggregation.fold_into,
         "folded": list(planned.folded),
         "lookups": list(aggregation.lookups),
+        "reduced": list(planned.reduced),
         "caps": [_test_json(cap) for cap in (physical.cap(aggregation.table),) if cap],
         "hoisted": [_hoisted_json(h) for h in planned.hoisted],
         "prefilter": _prefilter_json(planned.prefilter),

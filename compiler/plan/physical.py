@@ -19,7 +19,7 @@ from functools import cached_property
 from .. import ir
 from .. import model as m
 from .as_of import AsOf, AsOfMode, shift_date
-from .hoisting import Hoisted, lookup_expressions
+from .hoisting import Hoisted, lookup_expressions, reduced_lookups
 from .logical import Aggregation, Computed, Measure, Plan, Step
 from .ranking import Ranking, rankings
 
@@ -88,6 +88,9 @@ class Pass:
     hoisted: tuple[Hoisted, ...]  # lookup-only expressions of the grouped (or partial) rows
     # lookup-only expressions of each most_frequent measure's rows, by measure name
     hoisted_alone: tuple[tuple[str, tuple[Hoisted, ...]], ...] = ()
+    # lookups of the grouped (or partial) rows joined reduced to the rows meeting one of
+    # their hoisted conditions (`hoisting.reduced_lookups`)
+    reduced: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
@@ -304,7 +307,20 @@ class _Physical:
             if aggregation.partial else None,
             hoisted,
             hoisted_alone,
+            self.reduced(aggregation, hoisted),
         )
+
+    def reduced(self, aggregation: Aggregation, hoisted: tuple[Hoisted, ...]
+                ) -> tuple[str, ...]:
+        """Lookups joined reduced to their rows meeting a hoisted condition; never one a
+        most_frequent measure reads (its own pass joins the lookups whole)."""
+        alone = {node.table for m_ in aggregation.measures
+                 if m_.aggregate.func is F.MOST_FREQUENT
+                 for node in m_.aggregate.walk() if isinstance(node, ir.Column)}
+        owners = {name: self.model.lookups[name].owner for name in aggregation.lookups}
+        return tuple(name for name in reduced_lookups(aggregation.measures, hoisted,
+                                                      aggregation.lookups, owners)
+                     if name not in alone)
 
     # ---------------------------------------------------------------- tables read
     def reads(self) -> tuple[Read, ...]:

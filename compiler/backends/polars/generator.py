@@ -178,10 +178,12 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
 
     def join_lookups(self, frame: pl.LazyFrame, lookups: tuple[str, ...],
                      measures: list[Measure], naming,
-                     hoisted: tuple[Hoisted, ...] = ()) -> pl.LazyFrame:
+                     hoisted: tuple[Hoisted, ...] = (), reduced: tuple[str, ...] = ()
+                     ) -> pl.LazyFrame:
         """LEFT JOIN each lookup, its columns named `naming(lookup, column)`. An expression of
         the measures that reads one lookup's columns only (`part.p_type like "%BRASS%"`) is
-        computed in that lookup's frame, once per lookup row instead of once per event row."""
+        computed in that lookup's frame, once per lookup row instead of once per event row;
+        a `reduced` lookup keeps only its rows meeting one of those conditions."""
         self.lookup_values = {}
         needed = self.columns_read(measures)
         for name in lookups:
@@ -196,6 +198,9 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
             if mine:
                 saved, self.scope_table = self.scope_table, name
                 right = right.with_columns([self.value(expr).alias(alias) for expr, alias in mine])
+                if name in reduced:
+                    right = right.filter(pl.any_horizontal(
+                        [column_named(alias) for _, alias in mine]))
                 self.scope_table = saved
                 for expr, alias in mine:
                     self.lookup_values[expr] = column_named(alias)
