@@ -14,6 +14,7 @@ from .context import (
     out_flag,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import Exit, ExitCode, reporting
@@ -27,13 +28,16 @@ from .exits import Exit, ExitCode, reporting
 @db_option
 @engine_option
 @target_option
-def explain(segment, file, as_of, params, database, engine, target):
+@resources_options
+def explain(segment, file, as_of, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """Show how many entities pass each condition of SEGMENT."""
     from ..explain import explain as explain_segment
 
     with reporting():
         ctx = resolve(file, params, command="explain", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         funnel = explain_segment(ctx.path, segment, ctx.as_of, ctx.params, ctx.database,
                                  ctx.engine, ctx.engine_options)
         steps = table(("#", "right"), "condition", ("pass alone", "right"),
@@ -56,7 +60,9 @@ def explain(segment, file, as_of, params, database, engine, target):
 @db_option
 @engine_option
 @target_option
-def overlap(file, as_of, segments, limit, out_path, params, database, engine, target):
+@resources_options
+def overlap(file, as_of, segments, limit, out_path, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """How much segments overlap: members in both, and the Jaccard index, for every pair."""
     from .. import api
     from ..expectations import overlaps
@@ -64,7 +70,8 @@ def overlap(file, as_of, segments, limit, out_path, params, database, engine, ta
 
     with reporting():
         ctx = resolve(file, params, command="overlap", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments) or None, ctx.params,
                                   ctx.database, engine=ctx.engine,
                                   engine_options=ctx.engine_options)
@@ -92,7 +99,9 @@ def overlap(file, as_of, segments, limit, out_path, params, database, engine, ta
 @db_option
 @engine_option
 @target_option
-def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target):
+@resources_options
+def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """KPIs per segment and per segmentation bucket, with their index against everyone."""
     from segl.compiler.api import did_you_mean
 
@@ -101,7 +110,8 @@ def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target):
 
     with reporting():
         ctx = resolve(file, params, command="kpis", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments) or None, ctx.params,
                                   ctx.database, kpis=True, engine=ctx.engine,
                                   engine_options=ctx.engine_options)
@@ -150,7 +160,9 @@ def kpis(file, as_of, segments, chosen_kpis, params, database, engine, target):
 @db_option
 @engine_option
 @target_option
-def persona(name, file, as_of, params, database, engine, target):
+@resources_options
+def persona(name, file, as_of, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """Check persona NAME against its segment and the data, and print its factsheet.
 
     Exits 1 when the persona's profile does not satisfy its segment."""
@@ -158,7 +170,8 @@ def persona(name, file, as_of, params, database, engine, target):
 
     with reporting():
         ctx = resolve(file, params, command="persona", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         report = persona_report(ctx.path, name, ctx.as_of, ctx.params, ctx.database,
                                 engine=ctx.engine, engine_options=ctx.engine_options)
         p = report.persona
