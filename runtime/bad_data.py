@@ -36,6 +36,7 @@ from segl.compiler.api import (
 from sqlglot import exp
 
 from . import sql
+from .engines.duckdb import connect
 from .errors import DataError, OutputError, UsageError
 from .parquet_checksums import parquet_metadata
 
@@ -109,7 +110,7 @@ def csv_row_problems(table: Table, location: Location,
                                         expression=exp.Literal.string("VARCHAR"))
                          for name in names]))]
     reader = duckdb_file_reader("csv", path, tuple(options))
-    connection = duckdb.connect()
+    connection = connect()  # with the command's resource settings
     try:
         columns = sql.fetch_all(connection, sql.describe(
             sql.select(exp.Star(), source=reader.copy())))
@@ -198,7 +199,7 @@ def parquet_problems(table: Table, location: Location) -> list[str]:
 
 
 def _parquet_file_problem(file: str, table: Table) -> str | None:
-    connection = duckdb.connect()
+    connection = connect()  # with the command's resource settings
     reader = duckdb_file_reader("parquet", file, (("file_row_number", True),))
     try:
         try:

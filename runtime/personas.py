@@ -8,7 +8,6 @@ import statistics
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-import duckdb
 from segl.compiler.api import (
     Aggregate,
     Between,
@@ -39,6 +38,7 @@ from sqlglot import exp
 from . import sql
 from .api import Evaluation, evaluate, load
 from .bad_data import named_data_errors
+from .engines.duckdb import connect
 from .errors import UsageError
 from .explain import condition_text, condition_texts
 from .kpis import GroupKpis, kpi_table
@@ -122,7 +122,7 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
 
 def check_profile(model: Model, persona: Persona, as_of) -> list[ConditionCheck]:
     """Each condition of the persona's segment, with the profile's values put in."""
-    connection = duckdb.connect()
+    connection = connect()  # with the command's resource settings
     checks = []
     segment = model.segments[persona.segment]
     for condition, text in zip(segment.conditions, condition_texts(segment), strict=True):

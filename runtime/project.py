@@ -5,6 +5,9 @@
     dialect = "duckdb"        # default for `segl compile`
     database = "shop.duckdb"  # DuckDB database holding `from table` sources
     as_of = "2026-06-30"      # default evaluation date ("today" when absent)
+    threads = 4               # resource controls of the commands that run queries
+    memory_limit = "4GB"      # (docs/engines.md: what each means on each engine)
+    temp_dir = ".segl-tmp"    # where the engine spills what does not fit
 
     [params]
     min_orders = 4
@@ -21,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .resources import Resources, parse_memory_limit, parse_temp_dir, parse_threads
 
 PROJECT_FILE = "segl.toml"
-_KNOWN = {"entry", "dialect", "database", "as_of"}
+_KNOWN = {"entry", "dialect", "database", "as_of", "threads", "memory_limit", "temp_dir"}
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Project:
     database: str | None = None
     as_of: str = "today"
     params: dict[str, str] = field(default_factory=dict)
+    resources: Resources = field(default_factory=Resources)
 
 
 def _relative(path: Path) -> str:
@@ -77,4 +82,8 @@ def load_project(path: Path) -> Project:
         as_of=str(section.get("as_of", "today")),
         params={k: str(v).lower() if isinstance(v, bool) else str(v)
                 for k, v in data.get("params", {}).items()},
+        resources=Resources(
+            parse_threads(section.get("threads"), f"{path}: `threads`"),
+            parse_memory_limit(section.get("memory_limit"), f"{path}: `memory_limit`"),
+            parse_temp_dir(section.get("temp_dir"), f"{path}: `temp_dir`", root)),
     )

@@ -13,6 +13,7 @@ from .. import ir
 from .hoisting import Hoisted
 from .logical import Aggregation, Measure, Plan
 from .physical import Bound, Condition, Pass, PhysicalPlan, Prefilter, TimeTest
+from .ranking import Ranking
 
 
 # ---------------------------------------------------------------- expressions as text
@@ -154,7 +155,7 @@ def describe(physical: PhysicalPlan) -> str:
     lines = [f"as_of {physical.as_of}", *_entity_lines(plan)]
     for planned in physical.passes:
         lines += _pass_lines(physical, planned)
-    lines += _step_lines(plan)
+    lines += _step_lines(plan, physical.rankings)
     for name, kpi in plan.kpis:
         lines.append(f"kpi {name} = {expr_text(kpi)}")
     lines += _output_lines(plan)
@@ -210,7 +211,9 @@ def _pass_lines(physical: PhysicalPlan, planned: Pass) -> list[str]:
         cap = physical.cap(table) if table else None
         if cap is not None:
             lines.append(f"  cap {time_test_text(cap)}")
-    lines += [f"  join lookup {lookup}" for lookup in aggregation.lookups]
+    lines += [f"  join lookup {lookup}" + (" (reduced to the rows meeting its conditions)"
+                                            if lookup in planned.reduced else "")
+              for lookup in aggregation.lookups]
     lines += [f"  hoist {h.alias} = {expr_text(h.expr)} (per {h.lookup} row)"
               for h in planned.hoisted]
     if planned.folded:
@@ -230,13 +233,33 @@ def _pass_lines(physical: PhysicalPlan, planned: Pass) -> list[str]:
     return lines
 
 
-def _step_lines(plan: Plan) -> list[str]:
+def _step_lines(plan: Plan, rankings: tuple[Ranking, ...] = ()) -> list[str]:
     lines = []
+    ranked = {ranking.column: ranking for ranking in rankings}
     for index, step in enumerate(plan.steps, 1):
         lines.append(f"step {index}")
-        lines += [f"  {column.kind} {column.name} = {expr_text(column.expr)}"
-                  for column in step.columns]
+        for column in step.columns:
+            lines.append(f"  {column.kind} {column.name} = {expr_text(column.expr)}")
+            if column.name in ranked:
+                lines.append(f"    {ranking_text(ranked[column.name])}")
     return lines
+
+
+def ranking_text(ranking: Ranking) -> str:
+    """`ranked apart: <which entities>, <function> by <ordering> [, counted]`."""
+    who = "every entity" if ranking.admits is None else f"where {expr_text(ranking.admits)}"
+    order = ", ".join(expr_text(key.expr) + (" desc" if key.descending else "")
+                      for key in ranking.order)
+    counted = ", counted" if ranking.counted else ""
+    return f"ranked apart: {who}, {ranking.func} by {order}{counted}"
+
+
+def _ranking_json(ranking: Ranking) -> dict:
+    return {"column": ranking.column, "step": ranking.step + 1, "func": str(ranking.func),
+            "admits": None if ranking.admits is None else expr_text(ranking.admits),
+            "order": [{"expr": expr_text(key.expr), "descending": key.descending}
+                      for key in ranking.order],
+            "counted": ranking.counted}
 
 
 # ---------------------------------------------------------------- JSON
@@ -252,6 +275,7 @@ def to_json(physical: PhysicalPlan) -> dict:
         "passes": [_pass_json(physical, planned) for planned in physical.passes],
         "steps": [[{"name": c.name, "kind": str(c.kind), "expr": expr_text(c.expr)}
                    for c in step.columns] for step in plan.steps],
+        "rankings": [_ranking_json(ranking) for ranking in physical.rankings],
         "outputs": list(plan.outputs),
         "segmentations": list(plan.segmentations),
         "score_outputs": [list(pair) for pair in plan.score_outputs],
@@ -269,6 +293,7 @@ def _pass_json(physical: PhysicalPlan, planned: Pass) -> dict:
         "fold_into": aggregation.fold_into,
         "folded": list(planned.folded),
         "lookups": list(aggregation.lookups),
+        "reduced": list(planned.reduced),
         "caps": [_test_json(cap) for cap in (physical.cap(aggregation.table),) if cap],
         "hoisted": [_hoisted_json(h) for h in planned.hoisted],
         "prefilter": _prefilter_json(planned.prefilter),

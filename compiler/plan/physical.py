@@ -4,7 +4,8 @@ For each grouped pass over a related table the physical plan fixes the rows it r
 table, the table it is reached through, its lookups, the lookup-only expressions computed
 once per lookup row, the cap that hides rows after as_of), each measure's condition (its
 filter and its window as bounds on the time column), the prefilter that drops rows no
-measure can use, and which partial aggregates the pass finishes. Bounds are dates whenever
+measure can use, and which partial aggregates the pass finishes. Each ranking ranks only
+the entities it admits (`ranking.py`). Bounds are dates whenever
 as_of is known at compile time; otherwise `as_of` shifted at run time. It also lists every
 table read with the columns needed. Backends translate these nodes; they compute none of it.
 """
@@ -18,8 +19,9 @@ from functools import cached_property
 from .. import ir
 from .. import model as m
 from .as_of import AsOf, AsOfMode, shift_date
-from .hoisting import Hoisted, lookup_expressions
+from .hoisting import Hoisted, lookup_expressions, reduced_lookups
 from .logical import Aggregation, Computed, Measure, Plan, Step
+from .ranking import Ranking, rankings
 
 T = ir.Type
 F = ir.AggregateFunc
@@ -86,6 +88,9 @@ class Pass:
     hoisted: tuple[Hoisted, ...]  # lookup-only expressions of the grouped (or partial) rows
     # lookup-only expressions of each most_frequent measure's rows, by measure name
     hoisted_alone: tuple[tuple[str, tuple[Hoisted, ...]], ...] = ()
+    # lookups of the grouped (or partial) rows joined reduced to the rows meeting one of
+    # their hoisted conditions (`hoisting.reduced_lookups`)
+    reduced: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
@@ -110,6 +115,7 @@ class PhysicalPlan:
     conditions: tuple[tuple[str, Condition], ...]  # (measure name, its condition)
     caps: tuple[TimeTest, ...]  # per events table with a time column: time < as_of + 1 day
     reads: tuple[Read, ...]
+    rankings: tuple[Ranking, ...] = ()  # every top/bottom and ntile/quantile, filter then window
 
     @cached_property
     def _conditions(self) -> dict[str, Condition]:
@@ -171,7 +177,7 @@ class _Physical:
         caps = tuple(self.cap(table) for table in self.model.tables
                      if table.name in passed and table.time_column)
         return PhysicalPlan(self.plan, self.as_of, passes, tuple(conditions.items()), caps,
-                            self.reads())
+                            self.reads(), rankings(self.plan))
 
     # ---------------------------------------------------------------- as_of
     @staticmethod
@@ -301,7 +307,20 @@ class _Physical:
             if aggregation.partial else None,
             hoisted,
             hoisted_alone,
+            self.reduced(aggregation, hoisted),
         )
+
+    def reduced(self, aggregation: Aggregation, hoisted: tuple[Hoisted, ...]
+                ) -> tuple[str, ...]:
+        """Lookups joined reduced to their rows meeting a hoisted condition; never one a
+        most_frequent measure reads (its own pass joins the lookups whole)."""
+        alone = {node.table for m_ in aggregation.measures
+                 if m_.aggregate.func is F.MOST_FREQUENT
+                 for node in m_.aggregate.walk() if isinstance(node, ir.Column)}
+        owners = {name: self.model.lookups[name].owner for name in aggregation.lookups}
+        return tuple(name for name in reduced_lookups(aggregation.measures, hoisted,
+                                                      aggregation.lookups, owners)
+                     if name not in alone)
 
     # ---------------------------------------------------------------- tables read
     def reads(self) -> tuple[Read, ...]:

@@ -77,8 +77,10 @@ class SeglGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
+        from ..resources import Resources, use
         from .exits import Exit
 
+        use(Resources())  # each command starts from the engines' defaults
         try:
             return super().invoke(ctx)
         except Exit as exc:

@@ -13,6 +13,7 @@ from .context import (
     engine_option,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import Exit, ExitCode, reporting
@@ -38,13 +39,16 @@ def _count(number: int) -> tuple[int, str]:
 @db_option
 @engine_option
 @target_option
-def explain(segment, file, as_of, fmt, out_path, params, database, engine, target):
+@resources_options
+def explain(segment, file, as_of, fmt, out_path, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """Show how many entities pass each condition of SEGMENT."""
     from ..explain import explain as explain_segment
 
     with reporting():
         ctx = resolve(file, params, command="explain", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         funnel = explain_segment(ctx.path, segment, ctx.as_of, ctx.params, ctx.database,
                                  ctx.engine, ctx.engine_options)
         steps = Grid("steps", [Column("step", "#", numeric=True), Column("condition"),
@@ -72,14 +76,17 @@ def explain(segment, file, as_of, fmt, out_path, params, database, engine, targe
 @db_option
 @engine_option
 @target_option
-def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engine, target):
+@resources_options
+def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """How much segments overlap: members in both, and the Jaccard index, for every pair."""
     from .. import api
     from ..expectations import overlaps
 
     with reporting():
         ctx = resolve(file, params, command="overlap", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments) or None, ctx.params,
                                   ctx.database, engine=ctx.engine,
                                   engine_options=ctx.engine_options)
@@ -107,8 +114,9 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 @db_option
 @engine_option
 @target_option
+@resources_options
 def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, engine,
-         target):
+         target, threads, memory_limit, temp_dir):
     """KPIs per segment and per segmentation bucket, with their index against everyone.
 
     table and markdown show each value with its index in brackets; csv and json give the
@@ -121,7 +129,8 @@ def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, en
 
     with reporting():
         ctx = resolve(file, params, command="kpis", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments) or None, ctx.params,
                                   ctx.database, kpis=True, engine=ctx.engine,
                                   engine_options=ctx.engine_options)
@@ -174,7 +183,9 @@ def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, en
 @db_option
 @engine_option
 @target_option
-def persona(name, file, as_of, fmt, out_path, params, database, engine, target):
+@resources_options
+def persona(name, file, as_of, fmt, out_path, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """Check persona NAME against its segment and the data, and print its factsheet.
 
     csv writes the profile table (attribute, persona, segment members); json everything.
@@ -183,7 +194,8 @@ def persona(name, file, as_of, fmt, out_path, params, database, engine, target):
 
     with reporting():
         ctx = resolve(file, params, command="persona", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         report = persona_report(ctx.path, name, ctx.as_of, ctx.params, ctx.database,
                                 engine=ctx.engine, engine_options=ctx.engine_options)
         emit(persona_output(report, ctx), fmt, out_path, )

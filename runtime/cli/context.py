@@ -15,6 +15,7 @@ import click
 from ..engines import ENGINES
 from ..errors import UsageError
 from ..project import Project, find_project
+from ..resources import Resources, parse_memory_limit, parse_temp_dir, parse_threads, use
 from .console import print_diagnostics
 from .exits import Exit, for_diagnostics
 
@@ -40,15 +41,34 @@ class Context:
 
 def resolve(file: str | None, params: tuple[str, ...] = (), *, command: str,
             as_of: str | None = None, database: str | None = None, engine: str = "duckdb",
-            target: str | None = None, evaluates: bool = True) -> Context:
+            target: str | None = None, evaluates: bool = True,
+            limits: tuple[str | None, str | None, str | None] = (None, None, None)
+            ) -> Context:
     """The context of a command on one entry file (`file`, else segl.toml's `entry`).
-    `evaluates`: the command evaluates data, so --as-of must be a date or `today`."""
+    `evaluates`: the command evaluates data, so --as-of must be a date or `today`.
+    `limits`: --threads, --memory-limit and --temp-dir, applied with `use_resources`."""
     options = engine_options(engine, target)
     path, project = single_file(file)
+    use_resources(project, limits, engine)
     when = evaluation_date(as_of, project, command) if evaluates else as_of_option(as_of,
                                                                                  project)
     return Context(path, project, parse_params(params, project), when,
                    database or project.database, engine, options)
+
+
+def use_resources(project: Project, limits: tuple[str | None, str | None, str | None],
+                  engine: str = "duckdb") -> Resources:
+    """--threads, --memory-limit and --temp-dir over segl.toml's keys, validated, used by
+    every connection the command opens (runtime/resources.py)."""
+    threads, memory_limit, temp_dir = limits
+    chosen = project.resources
+    chosen = Resources(
+        parse_threads(threads, "--threads") if threads is not None else chosen.threads,
+        parse_memory_limit(memory_limit, "--memory-limit") if memory_limit is not None
+        else chosen.memory_limit,
+        parse_temp_dir(temp_dir, "--temp-dir") if temp_dir is not None else chosen.temp_dir)
+    use(chosen, engine)
+    return chosen
 
 
 def parse_params(values: tuple[str, ...], project: Project) -> dict[str, str]:
@@ -156,6 +176,25 @@ target_option = click.option(
     "--target", metavar="URL",
     help="The engine's server: a postgresql:// URL (default: a temporary embedded server) "
          "or a Spark master (default: local[2]).")
+
+
+def resources_options(function):
+    """`--threads`, `--memory-limit`, `--temp-dir`: on every command that runs a query,
+    passed to it as `limits` (a tuple, for `resolve` or `use_resources`)."""
+
+    function = click.option(
+        "--temp-dir", metavar="FOLDER",
+        help="Where the engine spills what does not fit in memory (DuckDB's "
+             "temp_directory; default: segl.toml's `temp_dir`, else the engine's).")(function)
+    function = click.option(
+        "--memory-limit", metavar="SIZE",
+        help="Memory the engine may use, e.g. 256MB or 4GB (DuckDB's memory_limit; "
+             "default: segl.toml's `memory_limit`, else the engine's).")(function)
+    function = click.option(
+        "--threads", metavar="N",
+        help="Threads the engine may use (DuckDB, Polars; default: segl.toml's `threads`, "
+             "else one per core).")(function)
+    return function
 
 
 AS_OF_HELP = "Evaluation date (default: segl.toml's `as_of` when set, else today)."

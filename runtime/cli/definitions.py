@@ -24,8 +24,10 @@ from .context import (
     out_option,
     param_option,
     parse_params,
+    resources_options,
     single_file,
     target_option,
+    use_resources,
 )
 from .exits import Exit, ExitCode, fail, reporting
 
@@ -44,10 +46,11 @@ if TYPE_CHECKING:
             "today).")
 @engine_option
 @target_option
+@resources_options
 @click.option("--explain", "code_to_explain", metavar="CODE",
               help="Print what a diagnostic code means, with an example (docs/diagnostics.md).")
-def check(files, params, database, no_data, evaluate_data, as_of, engine, target,
-          code_to_explain):
+def check(files, params, database, no_data, evaluate_data, as_of, engine, target, threads,
+          memory_limit, temp_dir, code_to_explain):
     """Check definitions (and that the data matches them)."""
     from segl.compiler.api import Code, compile_file
 
@@ -57,6 +60,7 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
             return
         options = engine_options(engine, target)
         chosen, project = entry_files(files)
+        use_resources(project, (threads, memory_limit, temp_dir), engine)
         values = parse_params(params, project)
         failed, usage_only, data_failed = False, True, False
         for file in chosen:

@@ -20,7 +20,9 @@ from .context import (
     out_flag,
     param_option,
     parse_params,
+    resources_options,
     target_option,
+    use_resources,
 )
 from .exits import Exit, ExitCode, reporting
 
@@ -46,8 +48,9 @@ from .exits import Exit, ExitCode, reporting
 @db_option
 @engine_option
 @target_option
+@resources_options
 def diff_command(revisions_and_files, with_data, as_of, dialect, fmt, by, examples, out_path,
-                 params, database, engine, target):
+                 params, database, engine, target, threads, memory_limit, temp_dir):
     """What a change does: objects added, removed and changed, narrower or wider, the SQL,
     and with --data the members who join and leave.
 
@@ -71,6 +74,7 @@ def diff_command(revisions_and_files, with_data, as_of, dialect, fmt, by, exampl
         if by and not with_data:
             raise UsageError("--by needs --data")
         options = engine_options(engine, target)
+        use_resources(project, (threads, memory_limit, temp_dir), engine)
         when = evaluation_date(as_of, project, "diff")
         request = diffing.DiffRequest(
             base=base, head=head, files=tuple(rest), data=with_data, as_of=when,

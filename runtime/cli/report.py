@@ -15,6 +15,7 @@ from .context import (
     out_flag,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import reporting
@@ -28,13 +29,16 @@ from .exits import reporting
 @db_option
 @engine_option
 @target_option
-def report(file, as_of, out_path, params, database, engine, target):
+@resources_options
+def report(file, as_of, out_path, params, database, engine, target,
+        threads, memory_limit, temp_dir):
     """Write one self-contained HTML report: sizes, KPIs, overlap, personas, definitions."""
     from ..report import write_report
 
     with reporting():
         ctx = resolve(file, params, command="report", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         if Path(out_path).is_dir():
             raise UsageError(f"--out `{out_path}` is a folder: name the HTML file to write")
         with status("Evaluating segments, KPIs and personas…"):

@@ -18,6 +18,7 @@ from .context import (
     out_flag,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import reporting
@@ -46,8 +47,10 @@ if TYPE_CHECKING:
 @db_option
 @engine_option
 @target_option
+@resources_options
 def run(file, as_of, segments, out_path, fmt, shape, traits, limit, params, database, engine,
-        target):
+        target,
+        threads, memory_limit, temp_dir):
     """Evaluate segments (on DuckDB, or --engine E) and write their members."""
     from segl.compiler.api import member_outputs, require_allowed, trait_outputs
 
@@ -57,7 +60,8 @@ def run(file, as_of, segments, out_path, fmt, shape, traits, limit, params, data
 
     with reporting():
         ctx = resolve(file, params, command="run", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         if out_path == "-":  # stdout, as csv unless --format says otherwise
             out_path, fmt = None, fmt or "csv"
         to_stdout = fmt in FORMATS and not out_path

@@ -14,8 +14,10 @@ from .context import (
     engine_options,
     param_option,
     parse_params,
+    resources_options,
     single_file,
     target_option,
+    use_resources,
 )
 from .exits import Exit, ExitCode, reporting
 
@@ -26,13 +28,15 @@ from .exits import Exit, ExitCode, reporting
 @param_option
 @engine_option
 @target_option
-def test_command(file, names, params, engine, target):
+@resources_options
+def test_command(file, names, params, engine, target, threads, memory_limit, temp_dir):
     """Run the `test` blocks: fixture rows in, expected members out."""
     from ..language_tests import run_tests
 
     with reporting():
         options = engine_options(engine, target)
         path, project = single_file(file)
+        use_resources(project, (threads, memory_limit, temp_dir), engine)
         compilation = compiled(path, parse_params(params, project))
         default_as_of = project.as_of if project.as_of not in ("today", "param") else None
         results = run_tests(compilation, list(names),

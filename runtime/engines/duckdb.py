@@ -10,7 +10,7 @@ import duckdb
 from segl.compiler.api import Compilation, Plan
 from sqlglot import exp
 
-from .. import sql
+from .. import resources, sql
 
 if TYPE_CHECKING:
     import polars
@@ -32,9 +32,11 @@ class DuckDBResult:
 
 
 def connect(database: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection with the command's resource settings (runtime/resources.py)."""
+    config = resources.current().duckdb_config()
     if database:
-        return duckdb.connect(database, read_only=read_only)
-    return duckdb.connect()
+        return duckdb.connect(database, read_only=read_only, config=config)
+    return duckdb.connect(config=config)
 
 
 def run_members(compilation: Compilation, plan: Plan, as_of: date,

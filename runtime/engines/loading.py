@@ -45,8 +45,10 @@ def duckdb_connection(options: Mapping[str, object]) -> duckdb.DuckDBPyConnectio
     connection = options.get("connection")
     if connection is not None:
         return connection  # type: ignore[return-value]
+    from .duckdb import connect
+
     database = options.get("database")
-    return duckdb.connect(str(database), read_only=True) if database else duckdb.connect()
+    return connect(str(database), read_only=True) if database else connect()
 
 
 def tables_read(plan: Plan) -> list[str]:

@@ -152,6 +152,39 @@ segment top_of_big = top 50% by sum(orders.amount) among sum(orders.amount) >= 4
     assert result["top_of_big"] == [6, 7]  # 50% of the four with at least 4
 
 
+LOOKUP = """
+lookup channel_info from parquet "data/channels.parquet" key name for orders.channel {
+  name text
+  kind text
+}
+"""
+
+
+def test_a_lookup_read_only_through_conditions_is_joined_reduced_exactly(project):
+    # web is online, shop offline, app has no kind (null), phone has no lookup row
+    channels = [{"name": "web", "kind": "online"}, {"name": "shop", "kind": "offline"},
+                {"name": "app", "kind": None}]
+    orders = [order(1, datetime(2026, 1, 1), channel="web"),
+              order(2, datetime(2026, 1, 1), channel="shop"),
+              order(3, datetime(2026, 1, 1), channel="app"),
+              order(4, datetime(2026, 1, 1), 200.0, channel="phone")]
+    tables = {"customers": CUSTOMERS, "orders": orders, "channels": channels}
+    schema = {"customers": CUSTOMER_SCHEMA, "orders": ORDER_SCHEMA,
+              "channels": {"name": pl.String, "kind": pl.String}}
+    # the plan joins channel_info reduced to its online rows here (tests/plan checks)...
+    reduced = project(HEAD + LOOKUP + """
+segment online = count(orders where channel_info.kind = "online") >= 1
+segment online_or_big = count(orders where channel_info.kind = "online" or amount > 100) >= 1
+""", tables, schema, name="reduced.seg")
+    assert members(reduced, date(2026, 6, 30)) == {"online": [1], "online_or_big": [1, 4]}
+    # ...but not when the condition sits under a `not` of more than the lookup: reduced,
+    # shop's offline kind would read as missing and customer 2 would drop out
+    whole = project(HEAD + LOOKUP + """
+segment not_online = count(orders where not (channel_info.kind = "online" and amount > 5)) >= 1
+""", tables, schema, name="whole.seg")
+    assert members(whole, date(2026, 6, 30)) == {"not_online": [2]}
+
+
 def test_first_last_and_most_frequent_tie_breaks(project):
     path = write(project, """
 feature first_channel = first(orders.channel)

@@ -28,7 +28,8 @@ class Aggregations:
 
     def event_rows(self, table: m.Table, lookups: tuple[str, ...],
                    measures: list[Measure], hoisted: tuple[Hoisted, ...],
-                   extra: tuple[str, ...] = ()) -> tuple[pl.LazyFrame, pl.Expr]:
+                   extra: tuple[str, ...] = (), reduced: tuple[str, ...] = ()
+                   ) -> tuple[pl.LazyFrame, pl.Expr]:
         """The events table (joined through its via table and to its lookups), every row
         after as_of removed, columns qualified; returns the frame and the entity key."""
         needed = self.columns_read(measures)
@@ -55,7 +56,7 @@ class Aggregations:
                 frame, right, column_named(qualified(table.name, table.through_column or "")),
                 column_named(qualified(via.name, table.through_via_column or "")), how="inner")
             key = column_named(qualified(via.name, via.entity_key or ""))
-        frame = self.join_lookups(frame, lookups, measures, qualified, hoisted)
+        frame = self.join_lookups(frame, lookups, measures, qualified, hoisted, reduced)
         return frame, key
 
     def lookup_owner_columns(self, table: str, lookups: tuple[str, ...]) -> list[str]:
@@ -80,7 +81,7 @@ class Aggregations:
             via_columns = tuple(self.model.events[a.table].through_via_column or ""
                                 for a in folded)
             rows, key = self.event_rows(table, aggregation.lookups, grouped, planned.hoisted,
-                                        via_columns)
+                                        via_columns, planned.reduced)
             if planned.prefilter is not None:
                 rows = rows.filter(self.plan_Prefilter(planned.prefilter))
             combined: list[pl.Expr] = []
@@ -115,7 +116,7 @@ class Aggregations:
                           lambda column: qualified(table.name, column))
         planned = self.physical.pass_for(table.name)
         frame = self.join_lookups(frame, aggregation.lookups, measures, qualified,
-                                  planned.hoisted)
+                                  planned.hoisted, planned.reduced)
         conditions = []
         cap = self.physical.cap(table.name)
         if cap is not None:

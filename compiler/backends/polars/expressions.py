@@ -15,6 +15,7 @@ from ... import model as m
 from ...codes import Code
 from ...diagnostics import Diagnostic, error
 from ...plan import Plan
+from ...plan.ranking import RankFunc, Ranking
 from .numeric import all_of, balanced, like
 from .sources import POLARS_TYPES, column_named, qualified
 
@@ -188,55 +189,67 @@ class PolarsExpressions:
         self.errors.append(error(Code.E301, f"the {ENGINE} engine cannot evaluate {what}",
                                  node.span, "run it with --engine duckdb"))
 
-    def value_Rank(self, node: ir.Rank) -> pl.Expr:
-        """One ordering of all entities: the eligible first, by value, ties by key; an
-        eligible entity is a member when its row number r has r <= N (r * 100 <= P * n)."""
-        by = self.value(node.by)
-        eligible = by.is_not_null()
-        if node.among is not None:
-            eligible = eligible & self.value(node.among).fill_null(False)
-        row_number = pl.arg_sort_by(
-            [~eligible, by, column_named(self.plan.key)],
-            descending=[False, node.direction == "top", False], nulls_last=True,
-        ).arg_sort().cast(pl.Int64) + 1
-        amount = Fraction(str(node.amount.value))
-        if node.percent:
-            # r * 100 <= P * n, in integers: r * 100 * q <= p * n for P = p / q
-            within = row_number * (100 * amount.denominator) <= \
-                eligible.sum().cast(pl.Int64) * amount.numerator
+    def plan_Ranking(self, ranking: Ranking, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """The admitted entities only (filter, then rank): their key as `_key`, their
+        position in the ranking's ordering and, when needed, how many were ranked."""
+        if ranking.admits is not None:
+            frame = frame.filter(self.value(ranking.admits))
+        order = [self.value(key.expr) for key in ranking.order]
+        descending = [key.descending for key in ranking.order]
+        if ranking.func is RankFunc.RANK:
+            position = order[0].rank("min", descending=descending[0])
         else:
-            within = row_number <= int(amount)
-        return eligible & within
-
-    def value_Score(self, node: ir.Score) -> pl.Expr:
-        """Bins 1..N, N the best, as DuckDB computes them (see to_sql.value_Score)."""
-        by = self.value(node.by)
-        missing = by.is_null()
-        if node.method == "thresholds":
-            score = pl.lit(1, dtype=pl.Int32)
-            for threshold in node.thresholds:
-                limit = self.value(threshold)
-                reached = by >= limit if node.higher_is_better else by <= limit
-                score = score + reached.cast(pl.Int32)
-            return pl.when(missing).then(None).otherwise(score)
-        scored = missing.not_().sum().cast(pl.Int64)  # n: the entities with a value
-        if node.method == "ntile":
-            # worst first, equal values by key descending (the smaller key scores better)
-            order = pl.arg_sort_by(
-                [missing, by, column_named(self.plan.key)],
-                descending=[False, not node.higher_is_better, True], nulls_last=True)
-            index = order.arg_sort().cast(pl.Int64)  # 0-based row in the partition
-            bins = pl.min_horizontal(pl.lit(node.bins, dtype=pl.Int64), scored)
+            position = pl.arg_sort_by(order, descending=descending, nulls_last=True) \
+                .arg_sort() + 1
+        position = position.cast(pl.Int64)
+        if ranking.func is RankFunc.NTILE:
+            # DuckDB's ntile: the first `large` bins hold one entity more
+            scored = pl.len().cast(pl.Int64)
+            index = position - 1
+            bins = pl.min_horizontal(pl.lit(ranking.node.bins, dtype=pl.Int64), scored)
             size = scored // bins
             large = scored - bins * size
             small_from = large * (size + 1)
-            ntile = pl.when(index < small_from).then(1 + index // (size + 1)) \
+            position = pl.when(index < small_from).then(1 + index // (size + 1)) \
                 .otherwise(1 + large + (index - small_from) // pl.max_horizontal(size, 1))
-            return pl.when(missing).then(None).otherwise(ntile)
-        # quantile: 1 + floor(N * (rank - 1) / n), rank 1 the worst value, ties share a rank
-        rank = by.rank("min", descending=not node.higher_is_better).cast(pl.Int64)
-        quantile = (node.bins * (rank - 1)) // scored + 1
-        return pl.when(missing).then(None).otherwise(quantile.cast(pl.Int32))
+        columns = [column_named(self.plan.key).alias("_key"),
+                   position.alias(f"{ranking.name}_position")]
+        if ranking.counted:
+            columns.append(pl.len().cast(pl.Int64).alias(f"{ranking.name}_count"))
+        return frame.select(columns)
+
+    def ranking_of(self, node: ir.Rank | ir.Score) -> tuple[pl.Expr, pl.Expr]:
+        """The position and count columns of the ranking computing `node`."""
+        if not hasattr(self, "_rankings"):
+            self._rankings = {r.node: r for r in self.physical.rankings}
+        name = self._rankings[node].name
+        return column_named(f"{name}_position"), column_named(f"{name}_count")
+
+    def value_Rank(self, node: ir.Rank) -> pl.Expr:
+        """A member when ranked with position r <= N (r * 100 <= P * n)."""
+        position, count = self.ranking_of(node)
+        amount = Fraction(str(node.amount.value))
+        if node.percent:
+            # r * 100 <= P * n, in integers: r * 100 * q <= p * n for P = p / q
+            return position * (100 * amount.denominator) <= count * amount.numerator
+        return position <= int(amount)
+
+    def value_Score(self, node: ir.Score) -> pl.Expr:
+        """Bins 1..N, N the best, as DuckDB computes them (see the SQL backend's
+        value_Score); an entity that is not ranked (no value) gets none."""
+        if node.method == "ntile":
+            return self.ranking_of(node)[0]
+        if node.method == "quantile":
+            # 1 + floor(N * (rank - 1) / n), rank 1 the worst value, ties share a rank
+            rank, scored = self.ranking_of(node)
+            return ((node.bins * (rank - 1)) // scored + 1).cast(pl.Int32)
+        by = self.value(node.by)
+        score = pl.lit(1, dtype=pl.Int32)
+        for threshold in node.thresholds:
+            limit = self.value(threshold)
+            reached = by >= limit if node.higher_is_better else by <= limit
+            score = score + reached.cast(pl.Int32)
+        return pl.when(by.is_null()).then(None).otherwise(score)
 
     def value_Total(self, node: ir.Total) -> pl.Expr:
         self.unsupported(node, "a KPI total")

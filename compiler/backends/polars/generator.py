@@ -11,7 +11,8 @@ expression written here is what makes Polars agree with DuckDB:
 - float values are summed and averaged as DECIMAL(38, 9) after rounding each value half
   away from zero (Polars' own cast rounds half to even);
 - `/` divides as doubles with x / 0 missing (what DuckDB does with its decimal division);
-- `top`/`bottom` number the entities in one total order (eligible first, value, key);
+- `top`/`bottom` and ntile/quantile rank only the entities the plan admits (filter, then
+  rank: `plan/ranking.py`), numbered by value and key, joined back by key;
 - ntile and quantile scores are computed with DuckDB's integer formulas.
 
 A construct Polars cannot express raises CompileError (E301) at the `.seg` position.
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
+import polars.selectors as cs
 
 from ... import ir
 from ... import model as m
@@ -64,9 +66,16 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
                     if a.partial}
         grouped = {a.table: self.aggregation(a, partials) for a in self.plan.aggregations}
         frame = self.base(grouped)
-        for step in self.plan.steps:
+        for index, step in enumerate(self.plan.steps):
+            ranked = [r for r in self.physical.rankings if r.step == index]
+            for ranking in ranked:
+                # filter, then rank: the ranked entities joined back by key
+                frame = self.left_join(frame, self.plan_Ranking(ranking, frame),
+                                       column_named(self.plan.key), pl.col("_key")).drop("_key")
             frame = frame.with_columns([self.column_value(c).alias(c.name)
                                         for c in step.columns])
+            if ranked:
+                frame = frame.drop(cs.starts_with(*(r.name + "_" for r in ranked)))
         key = self.plan.key
         outputs = [column_named(key)]
         outputs += [column_named(name) for name in (*self.plan.outputs, *self.plan.segmentations)]
@@ -169,10 +178,12 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
 
     def join_lookups(self, frame: pl.LazyFrame, lookups: tuple[str, ...],
                      measures: list[Measure], naming,
-                     hoisted: tuple[Hoisted, ...] = ()) -> pl.LazyFrame:
+                     hoisted: tuple[Hoisted, ...] = (), reduced: tuple[str, ...] = ()
+                     ) -> pl.LazyFrame:
         """LEFT JOIN each lookup, its columns named `naming(lookup, column)`. An expression of
         the measures that reads one lookup's columns only (`part.p_type like "%BRASS%"`) is
-        computed in that lookup's frame, once per lookup row instead of once per event row."""
+        computed in that lookup's frame, once per lookup row instead of once per event row;
+        a `reduced` lookup keeps only its rows meeting one of those conditions."""
         self.lookup_values = {}
         needed = self.columns_read(measures)
         for name in lookups:
@@ -187,6 +198,9 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
             if mine:
                 saved, self.scope_table = self.scope_table, name
                 right = right.with_columns([self.value(expr).alias(alias) for expr, alias in mine])
+                if name in reduced:
+                    right = right.filter(pl.any_horizontal(
+                        [column_named(alias) for _, alias in mine]))
                 self.scope_table = saved
                 for expr, alias in mine:
                     self.lookup_values[expr] = column_named(alias)

@@ -65,7 +65,8 @@ class Aggregations:
         elif grouped and aggregation.partial:
             ctes.append(self.finish_partial(aggregation, table))
         elif grouped:
-            rows, key = self.event_rows(table, aggregation.lookups, planned.hoisted)
+            rows, key = self.event_rows(table, aggregation.lookups, planned.hoisted,
+                                        planned.reduced)
             if planned.prefilter is not None:
                 rows = rows.where(self.plan_Prefilter(planned.prefilter), append=True,
                                   copy=False)
@@ -108,7 +109,7 @@ class Aggregations:
         self.scope_table = table.name
         rows = exp.select().from_(self.aliased_source(table), copy=False)
         planned = self.physical.pass_for(table.name)
-        rows = self.join_lookups(rows, aggregation.lookups, planned.hoisted)
+        rows = self.join_lookups(rows, aggregation.lookups, planned.hoisted, planned.reduced)
         conditions = []
         cap = self.physical.cap(table.name)
         if cap is not None:
@@ -188,7 +189,8 @@ class Aggregations:
         return found
 
     def event_rows(self, table: m.Table, lookups: tuple[str, ...],
-                   hoisted: tuple[Hoisted, ...]) -> tuple[exp.Select, exp.Expression]:
+                   hoisted: tuple[Hoisted, ...], reduced: tuple[str, ...] = ()
+                   ) -> tuple[exp.Select, exp.Expression]:
         """FROM the events table (joined through its via table and to its lookups), with
         every row after as_of removed; returns the select and the entity-key expression."""
         select = exp.select().from_(self.aliased_source(table))
@@ -208,16 +210,18 @@ class Aggregations:
             if via_cap is not None:
                 caps.append(self.plan_TimeTest(via_cap))
             key = col(via.entity_key or "", via.name)
-        select = self.join_lookups(select, lookups, hoisted)
+        select = self.join_lookups(select, lookups, hoisted, reduced)
         if caps:
             select = select.where(and_(*caps))
         return select, key
 
     def join_lookups(self, select: exp.Select, lookups: tuple[str, ...],
-                     hoisted: tuple[Hoisted, ...] = ()) -> exp.Select:
+                     hoisted: tuple[Hoisted, ...] = (), reduced: tuple[str, ...] = ()
+                     ) -> exp.Select:
         """LEFT JOIN each lookup. An expression of the measures that reads one lookup's
         columns only (`part.p_type like "%BRASS%"`) is computed in that lookup's subquery,
-        once per lookup row instead of once per event row."""
+        once per lookup row instead of once per event row; a `reduced` lookup keeps only
+        its rows meeting one of those conditions."""
         self.lookup_values = {}  # valid for the rows this join builds, and only for them
         for name in lookups:
             lookup = self.model.lookups[name]
@@ -226,6 +230,9 @@ class Aggregations:
             if mine:
                 saved, self.scope_table = self.scope_table, name
                 inner = exp.select(exp.Star()).from_(self.aliased_source(lookup), copy=False)
+                if name in reduced:
+                    inner = inner.where(or_(*(self.cond(expr) for expr, _ in mine)),
+                                        copy=False)
                 for expr, alias in mine:
                     project(inner, self.value(expr), alias)
                     self.lookup_values[expr] = col(alias, name)

@@ -1,10 +1,11 @@
 """Plan -> SQL: sqlglot expression trees for any dialect, then pretty, stable text.
 
 The query is a chain of CTEs: the grouped passes over related tables (`aggregations.py`),
-`base` (the entity row with its lookups and every pass joined), one CTE per plan step, and
-the final SELECT. Expressions are translated by `expressions.py` and `ranking.py`, one
-method per IR node kind. Dialect differences come from `dialects.RULES`, nowhere else. A
-construct the dialect cannot express raises CompileError (E301) at the `.seg` position.
+`base` (the entity row with its lookups and every pass joined), one CTE per plan step (and
+one per ranking, joined back into its step), and the final SELECT. Expressions are
+translated by `expressions.py` and `ranking.py`, one method per IR node kind. Dialect
+differences come from `dialects.RULES`, nowhere else. A construct the dialect cannot
+express raises CompileError (E301) at the `.seg` position.
 """
 
 from __future__ import annotations
@@ -84,7 +85,15 @@ class SqlGenerator(Aggregations, Ranking, SqlExpressions):
         ctes.append(("base", self.base()))
         for index, step in enumerate(self.plan.steps, 1):
             name = f"step_{index}"
-            select = exp.select(exp.Star()).from_(table_ref(previous), copy=False)
+            ranked = [r for r in self.physical.rankings if r.step == index - 1]
+            ctes.extend((r.name, self.plan_Ranking(r, previous)) for r in ranked)
+            select = exp.select(exp.Column(this=exp.Star(), table=ident(previous)) if ranked
+                                else exp.Star()).from_(table_ref(previous), copy=False)
+            for ranking in ranked:
+                # filter, then window: the ranked entities joined back by key
+                select = select.join(table_ref(ranking.name), join_type="left", on=exp.EQ(
+                    this=col("_key", ranking.name), expression=col(self.plan.key, previous)),
+                    copy=False)
             for column in step.columns:
                 project(select, self.column_value(column), column.name)
             ctes.append((name, select))

@@ -94,9 +94,18 @@ WITH agg_invoices AS (
       ELSE 0
     END AS account_age_years
   FROM base
+), ranked_rank_1 AS (
+  SELECT
+    account_id AS _key,
+    ROW_NUMBER() OVER (ORDER BY revenue_12m DESC, account_id) AS _position,
+    COUNT(*) OVER (
+      ORDER BY revenue_12m DESC, account_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    ) AS _count
+  FROM step_1
 ), step_2 AS (
   SELECT
-    *,
+    step_1.*,
     COALESCE(invoices_total = 0, FALSE) AS never_invoiced,
     COALESCE(
       invoices_total > 0
@@ -104,16 +113,11 @@ WITH agg_invoices AS (
       FALSE
     ) AS churn_risk,
     COALESCE(critical_tickets_90d >= 1 OR open_tickets >= 3, FALSE) AS support_heavy,
-    COALESCE(
-      ROW_NUMBER() OVER (ORDER BY revenue_12m DESC, account_id) * 100 <= 10 * (
-        SELECT
-          COUNT(*)
-        FROM READ_PARQUET('examples/b2b/data/accounts.parquet') AS account
-      ),
-      FALSE
-    ) AS _rank_1,
+    COALESCE(ranked_rank_1._position * 100 <= 10 * ranked_rank_1._count, FALSE) AS _rank_1,
     COALESCE(product_lines = 1 AND revenue_12m > 0 AND account_age_years >= 2, FALSE) AS cross_sell
   FROM step_1
+  LEFT JOIN ranked_rank_1
+    ON ranked_rank_1._key = step_1.account_id
 ), step_3 AS (
   SELECT
     *,

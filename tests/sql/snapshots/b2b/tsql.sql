@@ -98,9 +98,20 @@ WITH agg_invoices AS (
       ELSE 0
     END AS account_age_years
   FROM base
+), ranked_rank_1 AS (
+  SELECT
+    account_id AS _key,
+    ROW_NUMBER() OVER (
+      ORDER BY revenue_12m DESC, CASE WHEN account_id IS NULL THEN 1 ELSE 0 END, account_id
+    ) AS _position,
+    COUNT(*) OVER (
+      ORDER BY revenue_12m DESC, account_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    ) AS _count
+  FROM step_1
 ), step_2 AS (
   SELECT
-    *,
+    step_1.*,
     CASE WHEN invoices_total = 0 THEN 1 ELSE 0 END AS never_invoiced,
     CASE
       WHEN invoices_total > 0
@@ -110,13 +121,7 @@ WITH agg_invoices AS (
     END AS churn_risk,
     CASE WHEN critical_tickets_90d >= 1 OR open_tickets >= 3 THEN 1 ELSE 0 END AS support_heavy,
     CASE
-      WHEN ROW_NUMBER() OVER (
-        ORDER BY revenue_12m DESC, CASE WHEN account_id IS NULL THEN 1 ELSE 0 END, account_id
-      ) * 100 <= 10 * (
-        SELECT
-          COUNT(*)
-        FROM crm.accounts AS account
-      )
+      WHEN ranked_rank_1._position * 100 <= 10 * ranked_rank_1._count
       THEN 1
       ELSE 0
     END AS _rank_1,
@@ -126,6 +131,8 @@ WITH agg_invoices AS (
       ELSE 0
     END AS cross_sell
   FROM step_1
+  LEFT JOIN ranked_rank_1
+    ON ranked_rank_1._key = step_1.account_id
 ), step_3 AS (
   SELECT
     *,

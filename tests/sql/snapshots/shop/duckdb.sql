@@ -177,9 +177,34 @@ WITH agg_orders AS (
     orders__m8 AS spend_1y,
     survey_answers__m1 AS avg_nps
   FROM base
+), ranked_rank_1 AS (
+  SELECT
+    customer_id AS _key,
+    ROW_NUMBER() OVER (ORDER BY spend_total DESC, customer_id) AS _position,
+    COUNT(*) OVER (
+      ORDER BY spend_total DESC, customer_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    ) AS _count
+  FROM step_1
+), ranked_rank_2 AS (
+  SELECT
+    customer_id AS _key,
+    ROW_NUMBER() OVER (ORDER BY spend_1y DESC, customer_id) AS _position
+  FROM step_1
+), ranked_score_rfm_f AS (
+  SELECT
+    customer_id AS _key,
+    RANK() OVER (ORDER BY orders_total) AS _position,
+    COUNT(*) OVER (ORDER BY orders_total ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _count
+  FROM step_1
+), ranked_score_spend_deciles_tier AS (
+  SELECT
+    customer_id AS _key,
+    NTILE(10) OVER (ORDER BY spend_total, customer_id DESC) AS _position
+  FROM step_1
 ), step_2 AS (
   SELECT
-    *,
+    step_1.*,
     COALESCE(age BETWEEN 18 AND 34, FALSE) AS young_adults,
     COALESCE(age < 18, FALSE) AS minors,
     COALESCE(orders_1y >= 4, FALSE) AS loyal,
@@ -202,60 +227,47 @@ WITH agg_orders AS (
       FALSE
     ) AS bargain_hunters,
     COALESCE(categories_bought >= 4, FALSE) AS explorers,
-    COALESCE(
-      ROW_NUMBER() OVER (ORDER BY spend_total DESC, customer_id) * 100 <= 20 * (
-        SELECT
-          COUNT(*)
-        FROM READ_PARQUET('examples/shop/data/customers.parquet') AS customer
-      ),
-      FALSE
-    ) AS _rank_1,
-    COALESCE(ROW_NUMBER() OVER (ORDER BY spend_1y DESC, customer_id) <= 100, FALSE) AS _rank_2,
+    COALESCE(ranked_rank_1._position * 100 <= 20 * ranked_rank_1._count, FALSE) AS _rank_1,
+    COALESCE(ranked_rank_2._position <= 100, FALSE) AS _rank_2,
     CAST(spend_total AS DECIMAL(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
     COALESCE(avg_nps >= 9, FALSE) AS promoters,
     COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban,
-    CASE
-      WHEN orders_total IS NULL
-      THEN NULL
-      ELSE CAST(FLOOR(
-        CAST(5 * (
-          RANK() OVER (
-            PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END
-            ORDER BY orders_total ASC
-          ) - 1
-        ) AS DOUBLE) / COUNT(*) OVER (PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END)
-      ) AS INT) + 1
-    END AS _score_rfm_f,
+    CAST(FLOOR(
+      CAST(5 * (
+        ranked_score_rfm_f._position - 1
+      ) AS DOUBLE) / ranked_score_rfm_f._count
+    ) AS INT) + 1 AS _score_rfm_f,
     CASE
       WHEN spend_total IS NULL
       THEN NULL
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
-    CASE
-      WHEN spend_total IS NULL
-      THEN NULL
-      ELSE NTILE(10) OVER (
-        PARTITION BY CASE WHEN spend_total IS NULL THEN 1 ELSE 0 END
-        ORDER BY spend_total ASC, customer_id DESC
-      )
-    END AS _score_spend_deciles_tier
+    ranked_score_spend_deciles_tier._position AS _score_spend_deciles_tier
   FROM step_1
+  LEFT JOIN ranked_rank_1
+    ON ranked_rank_1._key = step_1.customer_id
+  LEFT JOIN ranked_rank_2
+    ON ranked_rank_2._key = step_1.customer_id
+  LEFT JOIN ranked_score_rfm_f
+    ON ranked_score_rfm_f._key = step_1.customer_id
+  LEFT JOIN ranked_score_spend_deciles_tier
+    ON ranked_score_spend_deciles_tier._key = step_1.customer_id
+), ranked_score_rfm_r AS (
+  SELECT
+    customer_id AS _key,
+    NTILE(5) OVER (ORDER BY days_since_last_order DESC, customer_id DESC) AS _position
+  FROM step_2
+  WHERE
+    NOT days_since_last_order IS NULL
 ), step_3 AS (
   SELECT
-    *,
+    step_2.*,
     COALESCE(orders_total > 0 AND days_since_last_order > 180, FALSE) AS lapsed,
     COALESCE(_rank_1, FALSE) AS top_20pct,
     COALESCE(_rank_2, FALSE) AS top_100_last_year,
     COALESCE(avg_order_value >= 150, FALSE) AS high_order_value,
     COALESCE(sustainability_minded AND consent_marketing AND NOT minors, FALSE) AS marketable_sustainable,
-    CASE
-      WHEN days_since_last_order IS NULL
-      THEN NULL
-      ELSE NTILE(5) OVER (
-        PARTITION BY CASE WHEN days_since_last_order IS NULL THEN 1 ELSE 0 END
-        ORDER BY days_since_last_order DESC, customer_id DESC
-      )
-    END AS _score_rfm_r,
+    ranked_score_rfm_r._position AS _score_rfm_r,
     CASE
       WHEN _score_spend_deciles_tier = 10
       THEN 'tier_1'
@@ -280,6 +292,8 @@ WITH agg_orders AS (
       ELSE 'no_value'
     END AS spend_deciles
   FROM step_2
+  LEFT JOIN ranked_score_rfm_r
+    ON ranked_score_rfm_r._key = step_2.customer_id
 ), step_4 AS (
   SELECT
     *,

@@ -235,9 +235,34 @@ WITH agg_orders AS (
     email_events__m5 AS _kpi_24,
     email_events__m5 AS _kpi_25
   FROM base
+), ranked_rank_1 AS (
+  SELECT
+    customer_id AS _key,
+    ROW_NUMBER() OVER (ORDER BY spend_total DESC NULLS LAST, customer_id) AS _position,
+    COUNT(*) OVER (
+      ORDER BY spend_total DESC NULLS LAST, customer_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    ) AS _count
+  FROM step_1
+), ranked_rank_2 AS (
+  SELECT
+    customer_id AS _key,
+    ROW_NUMBER() OVER (ORDER BY spend_1y DESC NULLS LAST, customer_id) AS _position
+  FROM step_1
+), ranked_score_rfm_f AS (
+  SELECT
+    customer_id AS _key,
+    RANK() OVER (ORDER BY orders_total) AS _position,
+    COUNT(*) OVER (ORDER BY orders_total ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _count
+  FROM step_1
+), ranked_score_spend_deciles_tier AS (
+  SELECT
+    customer_id AS _key,
+    NTILE(10) OVER (ORDER BY spend_total, customer_id DESC NULLS LAST) AS _position
+  FROM step_1
 ), step_2 AS (
   SELECT
-    *,
+    step_1.*,
     COALESCE(age BETWEEN 18 AND 34, FALSE) AS young_adults,
     COALESCE(age < 18, FALSE) AS minors,
     COALESCE(orders_1y >= 4, FALSE) AS loyal,
@@ -260,43 +285,22 @@ WITH agg_orders AS (
       FALSE
     ) AS bargain_hunters,
     COALESCE(categories_bought >= 4, FALSE) AS explorers,
-    COALESCE(
-      ROW_NUMBER() OVER (ORDER BY spend_total DESC NULLS LAST, customer_id) * 100 <= 20 * (
-        SELECT
-          COUNT(*)
-        FROM shop.customers AS customer
-      ),
-      FALSE
-    ) AS _rank_1,
-    COALESCE(ROW_NUMBER() OVER (ORDER BY spend_1y DESC NULLS LAST, customer_id) <= 100, FALSE) AS _rank_2,
+    COALESCE(ranked_rank_1._position * 100 <= 20 * ranked_rank_1._count, FALSE) AS _rank_1,
+    COALESCE(ranked_rank_2._position <= 100, FALSE) AS _rank_2,
     CAST(spend_total AS DECIMAL(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
     COALESCE(avg_nps >= 9, FALSE) AS promoters,
     COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban,
-    CASE
-      WHEN orders_total IS NULL
-      THEN NULL
-      ELSE CAST(FLOOR(
-        CAST(5 * (
-          RANK() OVER (
-            PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END
-            ORDER BY orders_total ASC
-          ) - 1
-        ) AS DOUBLE PRECISION) / COUNT(*) OVER (PARTITION BY CASE WHEN orders_total IS NULL THEN 1 ELSE 0 END)
-      ) AS INTEGER) + 1
-    END AS _score_rfm_f,
+    CAST(FLOOR(
+      CAST(5 * (
+        ranked_score_rfm_f._position - 1
+      ) AS DOUBLE PRECISION) / ranked_score_rfm_f._count
+    ) AS INTEGER) + 1 AS _score_rfm_f,
     CASE
       WHEN spend_total IS NULL
       THEN NULL
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
-    CASE
-      WHEN spend_total IS NULL
-      THEN NULL
-      ELSE NTILE(10) OVER (
-        PARTITION BY CASE WHEN spend_total IS NULL THEN 1 ELSE 0 END
-        ORDER BY spend_total ASC, customer_id DESC NULLS LAST
-      )
-    END AS _score_spend_deciles_tier,
+    ranked_score_spend_deciles_tier._position AS _score_spend_deciles_tier,
     age AS _kpi_10,
     CASE WHEN orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_11,
     orders__m9 - orders_1y AS orders_prev_year,
@@ -304,22 +308,30 @@ WITH agg_orders AS (
     spend_total AS _kpi_26,
     spend_1y AS _kpi_27
   FROM step_1
+  LEFT JOIN ranked_rank_1
+    ON ranked_rank_1._key = step_1.customer_id
+  LEFT JOIN ranked_rank_2
+    ON ranked_rank_2._key = step_1.customer_id
+  LEFT JOIN ranked_score_rfm_f
+    ON ranked_score_rfm_f._key = step_1.customer_id
+  LEFT JOIN ranked_score_spend_deciles_tier
+    ON ranked_score_spend_deciles_tier._key = step_1.customer_id
+), ranked_score_rfm_r AS (
+  SELECT
+    customer_id AS _key,
+    NTILE(5) OVER (ORDER BY days_since_last_order DESC NULLS LAST, customer_id DESC NULLS LAST) AS _position
+  FROM step_2
+  WHERE
+    NOT days_since_last_order IS NULL
 ), step_3 AS (
   SELECT
-    *,
+    step_2.*,
     COALESCE(orders_total > 0 AND days_since_last_order > 180, FALSE) AS lapsed,
     COALESCE(_rank_1, FALSE) AS top_20pct,
     COALESCE(_rank_2, FALSE) AS top_100_last_year,
     COALESCE(avg_order_value >= 150, FALSE) AS high_order_value,
     COALESCE(sustainability_minded AND consent_marketing AND NOT minors, FALSE) AS marketable_sustainable,
-    CASE
-      WHEN days_since_last_order IS NULL
-      THEN NULL
-      ELSE NTILE(5) OVER (
-        PARTITION BY CASE WHEN days_since_last_order IS NULL THEN 1 ELSE 0 END
-        ORDER BY days_since_last_order DESC NULLS LAST, customer_id DESC NULLS LAST
-      )
-    END AS _score_rfm_r,
+    ranked_score_rfm_r._position AS _score_rfm_r,
     CASE
       WHEN _score_spend_deciles_tier = 10
       THEN 'tier_1'
@@ -348,6 +360,8 @@ WITH agg_orders AS (
     CASE WHEN orders_prev_year > 0 AND orders_1y = 0 THEN 1 ELSE 0 END AS _kpi_15,
     CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_16
   FROM step_2
+  LEFT JOIN ranked_score_rfm_r
+    ON ranked_score_rfm_r._key = step_2.customer_id
 ), step_4 AS (
   SELECT
     *,
