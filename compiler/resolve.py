@@ -26,6 +26,7 @@ from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
 from .privacy import personal_column, purpose_problem
+from .segmentation_values import SegmentationValues
 from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
@@ -162,7 +163,7 @@ def resolve(
     return Resolution(model, diagnostics, files)
 
 
-class _Resolver:
+class _Resolver(SegmentationValues):
     def __init__(
         self,
         files: list[LoadedFile],
@@ -192,6 +193,7 @@ class _Resolver:
         self.params: dict[str, m.Param] = {}
         self.features: dict[str, m.Feature] = {}
         self.segments: dict[str, m.Segment] = {}
+        self.segmentations: dict[str, m.Segmentation] = {}
         self.in_progress: list[tuple[str, str]] = []  # (kind, name) being resolved: cycles
         self.broken: set[str] = set()  # names whose definition failed: no cascading errors
 
@@ -221,11 +223,10 @@ class _Resolver:
             self.resolve_feature(name)
         for name in self.segment_decls:
             self.resolve_segment(name)
-        segmentations = {}
-        for decl in self.segmentation_decls.values():
-            segmentation = self.resolve_segmentation(decl)
-            if segmentation is not None:
-                segmentations[segmentation.name] = segmentation
+        for name in self.segmentation_decls:
+            self.resolve_segmentation_named(name, self.segmentation_decls[name].name.span)
+        segmentations = {k: self.segmentations[k] for k in self.segmentation_decls
+                         if k in self.segmentations}
         kpis = {}
         for decl in self.kpi_decls.values():
             kpi = self.resolve_kpi(decl)
@@ -853,7 +854,7 @@ class _Resolver:
             start = self.in_progress.index((kind, name))
             chain = " -> ".join(n for _, n in self.in_progress[start:]) + f" -> {name}"
             self.error(Code.E103, f"circular definition: {chain}", span,
-                       "a feature or segment cannot depend on itself")
+                       "a feature, segment or segmentation cannot depend on itself")
             for _, member in self.in_progress[start:]:
                 self.broken.add(member)
             return True
@@ -960,9 +961,7 @@ class _Resolver:
                        f"aggregate it, e.g. `count({name})`")
             return None
         if name in self.segmentation_decls:
-            self.error(Code.E108, f"`{name}` is a segmentation, not a value", span,
-                       "use the segments its buckets are built from")
-            return None
+            return self.segmentation_value(name, span)
         if name in self.failed_names or name in self.broken:
             return None
         if not self.schema_known.get(entity.name) and name not in self.declared:
@@ -981,6 +980,8 @@ class _Resolver:
     def expr_QualifiedRef(self, node: n.QualifiedRef, scope: _Scope) -> ir.Expr | None:
         table_name, column_name = node.table.text, node.column.text
         table = self.tables.get(table_name)
+        if table is None and table_name in self.segmentation_decls and scope.table is None:
+            return self.segmentation_score(node)
         if table is None:
             if table_name not in self.failed_names and table_name not in self.broken:
                 self.error(Code.E101, f"unknown table `{table_name}`", node.table.span,
@@ -1067,6 +1068,8 @@ class _Resolver:
             return None
         if node.op in ("+", "-", "*", "/"):
             return ir.Arith(node.op, left, right, span=node.span)
+        if node.op in ("=", "!=") and not self.bucket_literals(left, right):
+            return None
         return ir.Compare(node.op, left, right, span=node.span)
 
     def expr_Logic(self, node: n.Logic, scope: _Scope) -> ir.Expr | None:
@@ -1087,6 +1090,8 @@ class _Resolver:
 
     def expr_InList(self, node: n.InList, scope: _Scope) -> ir.Expr | None:
         value = self.expr(node.value, scope)
+        if isinstance(value, ir.SegmentationRef):
+            return self.bucket_list(value, node)
         items = self.exprs(node.items, scope)
         if value is None or items is None:
             return None
@@ -1365,7 +1370,8 @@ def _outside_totals(expr: ir.Expr) -> ir.Expr | None:
     """A per-entity value of a KPI that no aggregate covers, if any."""
     if isinstance(expr, ir.Total):
         return None
-    if isinstance(expr, (ir.Column, ir.FeatureRef, ir.SegmentRef, ir.Aggregate, ir.Rank)):
+    if isinstance(expr, (ir.Column, ir.FeatureRef, ir.SegmentRef, ir.Aggregate, ir.Rank,
+                         ir.SegmentationRef, ir.Score)):
         return expr
     for child in expr.children():
         found = _outside_totals(child)
