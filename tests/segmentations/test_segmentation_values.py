@@ -17,7 +17,7 @@ DEFINITIONS = """
 segment nl_champions = rfm is champions and country = "NL"
 segment good = rfm in (champions, loyal)
 segment not_good = rfm not in (champions, "loyal")
-segment recent_r = rfm.r >= 4 and rfm is not_a_bucket_name_here
+segment recent_r = rfm.r >= 4
 feature r_plus_f = rfm.r + rfm.f
 segment strong = r_plus_f >= 8
 segmentation rfm_nl {
@@ -69,35 +69,51 @@ def _file(tmp_path, body: str):
     return seg
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "polars"])
-def test_buckets_and_scores_as_values_equal_the_oracle(tmp_path, rfm, engine):
-    seg = _file(tmp_path, DEFINITIONS.replace(" and rfm is not_a_bucket_name_here", ""))
-    names = ["nl_champions", "good", "not_good", "recent_r", "strong", "rfm_nl"]
-    evaluation = evaluate(seg, as_of=AS_OF, segments=names, engine=engine)
-    rows = evaluation.connection.execute(
-        f"SELECT customer_id, {', '.join(names)} FROM {evaluation.table}").fetchall()
-    got = {row[0]: row[1:] for row in rows}
+EXAMPLE = SHOP / "segmentation_values.seg"
+EXAMPLE_SEGMENTS = ["nl_champions", "worth_keeping", "slipping", "strong_habits",
+                    "retention_focus", "lifecycle"]
+
+
+def expected_example(rfm, lifecycle: dict[int, str]) -> dict[int, tuple]:
+    """examples/shop/segmentation_values.seg, computed here from the RFM oracle (and the
+    lifecycle bucket, which tests/end_to_end checks against its own oracle)."""
     country = dict(pl.read_parquet(SHOP / "data/customers.parquet")
                    .select("customer_id", "country").iter_rows())
     want = {}
     for k, (r, f, _, bucket) in rfm.items():
         good = bucket in ("champions", "loyal")
-        nl = country[k] == "NL"
-        strong = r is not None and f is not None and r + f >= 8
-        want[k] = (bucket == "champions" and nl, good, not good,
-                   r is not None and r >= 4, strong,
-                   "nl_top" if good and nl else "top" if good else "rest")
+        if good and lifecycle[k] == "loyal":
+            focus = "keep"
+        elif bucket == "at_risk" or lifecycle[k] == "at_risk":
+            focus = "rescue"
+        else:
+            focus = "watch"
+        want[k] = (bucket == "champions" and country[k] == "NL", good,
+                   not good and r is not None and r >= 4,
+                   r is not None and f is not None and r + f >= 8, focus)
+    return want
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_the_example_equals_the_oracle(rfm, engine):
+    evaluation = evaluate(EXAMPLE, as_of=AS_OF, segments=EXAMPLE_SEGMENTS, engine=engine)
+    rows = evaluation.connection.execute(
+        f"SELECT customer_id, {', '.join(EXAMPLE_SEGMENTS)} FROM {evaluation.table}").fetchall()
+    got = {row[0]: row[1:-1] for row in rows}
+    want = expected_example(rfm, {row[0]: row[-1] for row in rows})
     differ = [k for k in want if got[k] != want[k]]
     assert not differ, [(k, rfm[k], got[k], want[k]) for k in differ[:5]]
-    for column in range(len(names) - 1):  # every segment has members and non-members
+    for column in range(4):  # every segment has members and non-members
         assert 0 < sum(bool(v[column]) for v in want.values()) < len(want)
+    assert {v[4] for v in want.values()} == {"keep", "rescue", "watch"}
 
 
 def test_a_kpi_of_a_score(tmp_path, rfm):
     from segl.runtime.kpis import kpi_table
 
-    seg = _file(tmp_path, DEFINITIONS.replace(" and rfm is not_a_bucket_name_here", ""))
+    seg = _file(tmp_path, DEFINITIONS)
     groups = {g.name: g for g in kpi_table(evaluate(seg, AS_OF, kpis=True), ["avg_r"])}
+    assert "good" in groups
     for group, members in (("all", rfm.values()),
                            ("good", [v for v in rfm.values() if v[3] in ("champions", "loyal")]),
                            ("rfm.champions", [v for v in rfm.values() if v[3] == "champions"])):
@@ -107,8 +123,7 @@ def test_a_kpi_of_a_score(tmp_path, rfm):
 
 
 def test_the_plan_computes_a_referenced_segmentation_once(tmp_path):
-    compilation = compile_source(SourceFile.read(_file(tmp_path, DEFINITIONS.replace(
-        " and rfm is not_a_bucket_name_here", ""))))
+    compilation = compile_source(SourceFile.read(_file(tmp_path, DEFINITIONS)))
     model = compilation.require_ok()
     plan = plan_for(model, ["good", "rfm_nl", "rfm"])
     columns = [c for step in plan.steps for c in step.columns]
