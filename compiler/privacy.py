@@ -357,9 +357,11 @@ def profile_outputs(model: m.Model, names: Iterable[str], command: str = "",
         if persona is None:
             continue
         values = tuple(ir.Column(entity.name, a) if entity.column(a) is not None else
-                       ir.FeatureRef(a, type=model.features[a].type)
+                       ir.FeatureRef(a, type=model.features[a].type) if a in model.features
+                       else ir.SegmentationRef(a, type=ir.Type.TEXT)
                        for a in persona.profile
-                       if entity.column(a) is not None or a in model.features)
+                       if entity.column(a) is not None or a in model.features
+                       or a in model.segmentations)
         outputs.append(Output(permit_of(model, Owner.PERSONA, name), "profile values", values,
                               command, instead))
     return outputs

@@ -647,11 +647,18 @@ class _Resolver(SegmentationValues):
                 self.error(Code.E002, f"`{name}` is a profile value: one value, not a list",
                            field_.span, f"lists are for: {', '.join(m.PERSONA_TEXT_FIELDS)}")
                 ok = False
+            elif name in self.segmentation_decls and entity.column(name) is None:
+                # `rfm "champions"`: the persona's bucket of a segmentation
+                value = self.profile_bucket(name, field_)
+                ok = ok and value is not None
+                if value is not None:
+                    profile[name] = value
             elif entity.column(name) is None and name not in self.features:
-                self.error(Code.E101, f"`{name}` is neither a persona field nor a column or "
-                           f"feature of `{entity.name}`", field_.name.span,
+                self.error(Code.E101, f"`{name}` is neither a persona field nor a column, "
+                           f"feature or segmentation of `{entity.name}`", field_.name.span,
                            did_you_mean(name, [*m.PERSONA_TEXT_FIELDS, *self.features,
-                                               *(c.name for c in entity.columns)]))
+                                               *(c.name for c in entity.columns),
+                                               *self.segmentation_decls]))
                 ok = False
             else:
                 profile[name] = self.literal(field_.value)

@@ -114,6 +114,19 @@ class SegmentationValues:
             items.append(bucket)
         return ir.InList(value, tuple(items), node.negated, type=ir.Type.BOOL, span=node.span)
 
+    def profile_bucket(self, name: str, field_: n.PersonaField) -> ir.Literal | None:
+        """A persona's `rfm "champions"`: one of the segmentation's buckets, as text."""
+        ref = self.segmentation_value(name, field_.name.span)
+        if ref is None:
+            return None
+        value = field_.value
+        if not isinstance(value, n.Literal) or value.kind != "string":
+            first = self.segmentations[name].buckets[0].name
+            self.error(Code.E201, f"`{name}` is a segmentation: give the persona's bucket as "
+                       "a string", field_.span, f'e.g. `{name} "{first}"`')
+            return None
+        return self.bucket(ref, value.value, value.span)
+
     def bucket_literals(self, left: ir.Expr, right: ir.Expr) -> bool:
         """`rfm = "champions"`: the text must be one of the buckets (else E101)."""
         for ref, other in ((left, right), (right, left)):

@@ -183,3 +183,29 @@ def test_cycles_through_segmentations_are_reported_at_the_reference(tmp_path):
         (15, 9, "circular definition: via_feature -> loop3 -> via_feature"),
     ], errors
     assert len(errors) == 3
+
+
+def test_a_persona_gives_its_bucket(rfm):
+    """`rfm "champions"` in a persona: its segment's `rfm is champions` is checked with it,
+    and the entities resembling it are those the oracle puts in that bucket."""
+    from segl.runtime.personas import persona_report
+
+    report = persona_report(str(EXAMPLE), "ruud", AS_OF)
+    assert [(c.condition, c.result) for c in report.checks] == [
+        ("rfm is champions", True), ('country = "NL"', True)]
+    country = dict(pl.read_parquet(SHOP / "data/customers.parquet")
+                   .select("customer_id", "country").iter_rows())
+    orders = shop_values()["orders_total"]
+    resembling = [k for k, (_, _, _, bucket) in rfm.items() if bucket == "champions"
+                  and country[k] == "NL" and 10.8 <= orders[k] <= 13.2]
+    assert report.resembling == len(resembling) > 0
+    assert report.profile_in_data["rfm"] == "champions 100%"
+
+
+def test_a_persona_bucket_is_checked(tmp_path):
+    errors = _errors(tmp_path, 'persona p for loyal {\n  rfm "champs"\n}\n'
+                               "persona q for loyal {\n  rfm 3\n}\n")
+    assert [(e[0], e[1], e[2], e[3]) for e in errors] == [
+        ("E101", 3, 7, "segmentation `rfm` has no bucket `champs`"),
+        ("E201", 6, 3, "`rfm` is a segmentation: give the persona's bucket as a string"),
+    ]
