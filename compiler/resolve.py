@@ -486,9 +486,9 @@ class _Resolver(SegmentationValues):
         being resolved (and planned likewise): a chain of definitions nests as deep as all
         its expressions together. Past `depth.MAX_DEPTH`, E003; those names are then broken
         (no cascading errors), so nothing recurses through them."""
-        definitions: dict[str, n.Node] = {**self.feature_decls, **self.segment_decls}
-        others = [*self.segmentation_decls.values(), *self.kpi_decls.values(),
-                  *self.persona_decls.values()]
+        definitions: dict[str, n.Node] = {**self.feature_decls, **self.segment_decls,
+                                          **self.segmentation_decls}
+        others = [*self.kpi_decls.values(), *self.persona_decls.values()]
         names, problems = too_deep_through_references(definitions, others)
         self.broken |= names
         self.diagnostics.extend(problems)

@@ -209,3 +209,14 @@ def test_a_persona_bucket_is_checked(tmp_path):
         ("E101", 3, 7, "segmentation `rfm` has no bucket `champs`"),
         ("E201", 6, 3, "`rfm` is a segmentation: give the persona's bucket as a string"),
     ]
+
+
+def test_a_long_chain_of_segmentations_is_refused_not_a_crash(tmp_path):
+    """Each segmentation is resolved where it is used, so a chain of them nests like a chain
+    of features: past the limit, E003 at the first one too deep (not a RecursionError)."""
+    lines = ["segmentation s0 {\n  a when orders_total > 1\n  else b\n}"]
+    lines += [f"segmentation s{i} {{\n  a when s{i - 1} is a\n  else b\n}}" for i in range(1, 400)]
+    errors = _errors(tmp_path, "\n".join(lines) + "\nsegment top = s399 is a\n")
+    assert [(e[0], e[3]) for e in errors] == [
+        ("E003", "`s48` nests 101 levels deep, counting the features, segments and "
+                 "segmentations it uses (at most 100)")]
