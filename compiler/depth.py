@@ -74,10 +74,11 @@ def too_deep_through_references(
 ) -> tuple[set[str], list[Diagnostic]]:
     """Features, segments and segmentations (`definitions`, by name) that nest deeper than
     MAX_DEPTH counted through the definitions they use (each stage resolves a reference
-    where it meets it, inside the expression it is resolving), and E003 for each one whose own expression takes
-    it past the limit (not for those that are too deep only because they use one). `others`
-    (KPIs, personas) are checked too; nothing refers to them. Iterative: a
-    chain of 10,000 definitions is fine here. Returns (every name too deep, the errors)."""
+    where it meets it, inside the expression it is resolving), and E003 for each one whose
+    own expression takes it past the limit (not for those that are too deep only because
+    they use one). `others` (KPIs, personas) are checked too; nothing refers to them.
+    Iterative: a chain of 10,000 definitions is fine here. Returns (every name too deep,
+    the errors)."""
     local = {name: _local(node) for name, node in definitions.items()}
     depth: dict[str, int] = {}
     for root in definitions:

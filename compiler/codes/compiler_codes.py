@@ -32,7 +32,8 @@ COMPILER_CODES = (
         "An expression nests more than 100 levels deep (`case` inside `case`, `not not …`, "
         "parentheses around sums, calls inside calls), counting the features, segments and "
         "segmentations it uses. A chain of `and`/`or` is one level however long. Deeper "
-        "nesting would exhaust the recursion of the stages after the parser; split it into features.",
+        "nesting would exhaust the recursion of the stages after the parser; split it into "
+        "features.",
         "segment odd = " + "not " * 101 + "city = \"Utrecht\"",
         "segment odd = not city = \"Utrecht\""),
     Declared(
