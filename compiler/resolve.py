@@ -940,6 +940,7 @@ class _Resolver(SegmentationValues):
             if not self.schema_known.get(table.name) and name not in self.declared:
                 return ir.Column(table.name, name, type=ir.Type.ANY, span=span)
             if name in self.feature_decls or name in self.segment_decls or \
+                    name in self.segmentation_decls or \
                     self.tables[self.entity_decl.name.text].column(name):
                 self.error(Code.E108, f"`{name}` is not a column of `{table.name}`; inside an "
                            "aggregate only that table's columns can be used", span,
