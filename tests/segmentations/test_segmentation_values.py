@@ -164,7 +164,7 @@ def test_unknown_buckets_and_scores_say_what_exists(tmp_path):
          "this is not a segmentation", ("e.g. `rfm is champions`; a missing value is "
                                         "`is missing`",)),
         # inside an aggregate only the table's columns (correlated conditions: issue 13 item 1)
-        ("E108", 8, 36, "`rfm` is not a column of `orders`; inside an aggregate only that "
+        ("E108", 8, 32, "`rfm` is not a column of `orders`; inside an aggregate only that "
          "table's columns can be used", ("compute `rfm` outside the aggregate",)),
     ]
 
