@@ -52,6 +52,7 @@ from .ir import Func as Func
 from .ir import Literal as Literal
 from .ir import Rank as Rank
 from .ir import Score as Score
+from .ir import SegmentationRef as SegmentationRef
 from .ir import SegmentRef as SegmentRef
 from .ir import Total as Total
 from .ir import Type as Type

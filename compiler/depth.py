@@ -61,6 +61,8 @@ def _local(node: object) -> tuple[int, list[tuple[str, int]]]:
             deepest = max(deepest, depth)
             if isinstance(item, n.NameRef):
                 refs.append((item.name.text, depth))
+            elif isinstance(item, n.QualifiedRef):  # `rfm.r`: a segmentation's score
+                refs.append((item.table.text, depth))
         if isinstance(item, n.Segment) and item.extends is not None:
             refs.append((item.extends.text, 1))
         stack.extend((getattr(item, f.name), depth) for f in fields(item) if f.name != "span")
@@ -70,12 +72,13 @@ def _local(node: object) -> tuple[int, list[tuple[str, int]]]:
 def too_deep_through_references(
     definitions: dict[str, n.Node], others: list[n.Node]
 ) -> tuple[set[str], list[Diagnostic]]:
-    """Features and segments (`definitions`, by name) that nest deeper than MAX_DEPTH counted
-    through the definitions they use (each stage resolves a reference where it meets it,
-    inside the expression it is resolving), and E003 for each one whose own expression takes
-    it past the limit (not for those that are too deep only because they use one). `others`
-    (segmentations, KPIs, personas) are checked too; nothing refers to them. Iterative: a
-    chain of 10,000 definitions is fine here. Returns (every name too deep, the errors)."""
+    """Features, segments and segmentations (`definitions`, by name) that nest deeper than
+    MAX_DEPTH counted through the definitions they use (each stage resolves a reference
+    where it meets it, inside the expression it is resolving), and E003 for each one whose
+    own expression takes it past the limit (not for those that are too deep only because
+    they use one). `others` (KPIs, personas) are checked too; nothing refers to them.
+    Iterative: a chain of 10,000 definitions is fine here. Returns (every name too deep,
+    the errors)."""
     local = {name: _local(node) for name, node in definitions.items()}
     depth: dict[str, int] = {}
     for root in definitions:
@@ -117,7 +120,7 @@ def _through_error(node: n.Node, total: int) -> Diagnostic:
     span = name.span if isinstance(name, n.Ident) else node.span
     shown = f"`{name.text}`" if isinstance(name, n.Ident) else "this declaration"
     return error(
-        Code.E003, f"{shown} nests {total} levels deep, counting the features and segments it "
-        f"uses (at most {MAX_DEPTH})", span,
+        Code.E003, f"{shown} nests {total} levels deep, counting the features, segments and "
+        f"segmentations it uses (at most {MAX_DEPTH})", span,
         "fewer definitions built on one another, or shallower expressions in them",
     )

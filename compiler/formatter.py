@@ -123,7 +123,7 @@ def level(node: n.Expr) -> int:
         return _BINARY_LEVEL[node.op]
     if isinstance(node, n.Unary):
         return NOT if node.op == "not" else NEGATE
-    if isinstance(node, n.Between | n.InList | n.TextMatch | n.IsMissing | n.Rank):
+    if isinstance(node, n.Between | n.InList | n.TextMatch | n.IsMissing | n.IsBucket | n.Rank):
         return PREDICATE
     if isinstance(node, n.Windowed):
         return WINDOWED
@@ -160,6 +160,8 @@ def _expr(node: n.Expr) -> str:
             return f"{expr(value, SUM)} {_TEXT_MATCH[op]} {expr(pattern, SUM)}"
         case n.IsMissing(value=value, negated=negated):
             return f"{expr(value, SUM)} is {'present' if negated else 'missing'}"
+        case n.IsBucket(value=value, bucket=bucket):
+            return f"{expr(value, SUM)} is {name(bucket)}"
         case n.Rank(direction=direction, amount=amount, percent=percent, by=by, among=among):
             text = f"{direction} {literal(amount)}{'%' if percent else ''} by {expr(by, SUM)}"
             return text + (f" among {expr(among, NOT)}" if among is not None else "")

@@ -185,6 +185,14 @@ class SegmentRef(Expr):
     name: str
 
 
+@dataclass(frozen=True)
+class SegmentationRef(Expr):
+    """The name of the bucket an entity lands in: never missing (the `else` bucket catches
+    everyone else). `rfm is champions` is `SegmentationRef("rfm") = "champions"`."""
+
+    name: str
+
+
 # ---------------------------------------------------------------- operators
 
 

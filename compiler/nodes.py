@@ -148,6 +148,14 @@ class IsMissing(Expr):
 
 
 @dataclass(frozen=True)
+class IsBucket(Expr):
+    """`rfm is champions`: a segmentation's bucket compared with one of its bucket names."""
+
+    value: Expr
+    bucket: Ident
+
+
+@dataclass(frozen=True)
 class Case(Expr):
     whens: tuple[tuple[Expr, Expr], ...]
     otherwise: Expr | None

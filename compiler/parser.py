@@ -494,6 +494,9 @@ class AstBuilder(Transformer_NonRecursive):
     def is_present(self, meta, children):
         return n.IsMissing(children[0], True, span=self._span(meta))
 
+    def is_bucket(self, meta, children):
+        return n.IsBucket(children[0], children[1], span=self._span(meta))
+
     def case(self, meta, children):
         whens = tuple(c for c in children if isinstance(c, tuple))
         rest = [c for c in children if not isinstance(c, tuple)]

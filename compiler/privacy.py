@@ -182,6 +182,15 @@ class Facts:
                 feature = self.model.features.get(node.name)
                 if feature is not None:
                     stack.append((feature.expr, via or f"feature `{node.name}`"))
+            elif isinstance(node, ir.SegmentationRef) and "#" + node.name not in seen:
+                # its bucket depends on everything its buckets and scores read
+                seen.add("#" + node.name)
+                segmentation = self.model.segmentations.get(node.name)
+                if segmentation is not None:
+                    reads = [b.condition for b in segmentation.buckets if b.condition is not None]
+                    reads += [score.by for score in segmentation.scores]
+                    stack.extend((e, via or f"segmentation `{node.name}`")
+                                 for e in reversed(reads))
             stack.extend((child, via) for child in reversed(list(node.children())))
 
     def _segment_refs(self, exprs: tuple[ir.Expr, ...]) -> list[str]:
@@ -360,9 +369,11 @@ def profile_outputs(model: m.Model, names: Iterable[str], command: str = "",
         if persona is None:
             continue
         values = tuple(ir.Column(entity.name, a) if entity.column(a) is not None else
-                       ir.FeatureRef(a, type=model.features[a].type)
+                       ir.FeatureRef(a, type=model.features[a].type) if a in model.features
+                       else ir.SegmentationRef(a, type=ir.Type.TEXT)
                        for a in persona.profile
-                       if entity.column(a) is not None or a in model.features)
+                       if entity.column(a) is not None or a in model.features
+                       or a in model.segmentations)
         outputs.append(Output(permit_of(model, Owner.PERSONA, name), "profile values", values,
                               command, instead))
     return outputs

@@ -26,6 +26,7 @@ from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
 from .privacy import personal_column, purpose_problem
+from .segmentation_values import SegmentationValues
 from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
@@ -162,7 +163,7 @@ def resolve(
     return Resolution(model, diagnostics, files)
 
 
-class _Resolver:
+class _Resolver(SegmentationValues):
     def __init__(
         self,
         files: list[LoadedFile],
@@ -192,6 +193,7 @@ class _Resolver:
         self.params: dict[str, m.Param] = {}
         self.features: dict[str, m.Feature] = {}
         self.segments: dict[str, m.Segment] = {}
+        self.segmentations: dict[str, m.Segmentation] = {}
         self.in_progress: list[tuple[str, str]] = []  # (kind, name) being resolved: cycles
         self.broken: set[str] = set()  # names whose definition failed: no cascading errors
 
@@ -221,11 +223,10 @@ class _Resolver:
             self.resolve_feature(name)
         for name in self.segment_decls:
             self.resolve_segment(name)
-        segmentations = {}
-        for decl in self.segmentation_decls.values():
-            segmentation = self.resolve_segmentation(decl)
-            if segmentation is not None:
-                segmentations[segmentation.name] = segmentation
+        for name in self.segmentation_decls:
+            self.resolve_segmentation_named(name, self.segmentation_decls[name].name.span)
+        segmentations = {k: self.segmentations[k] for k in self.segmentation_decls
+                         if k in self.segmentations}
         kpis = {}
         for decl in self.kpi_decls.values():
             kpi = self.resolve_kpi(decl)
@@ -485,9 +486,9 @@ class _Resolver:
         being resolved (and planned likewise): a chain of definitions nests as deep as all
         its expressions together. Past `depth.MAX_DEPTH`, E003; those names are then broken
         (no cascading errors), so nothing recurses through them."""
-        definitions: dict[str, n.Node] = {**self.feature_decls, **self.segment_decls}
-        others = [*self.segmentation_decls.values(), *self.kpi_decls.values(),
-                  *self.persona_decls.values()]
+        definitions: dict[str, n.Node] = {**self.feature_decls, **self.segment_decls,
+                                          **self.segmentation_decls}
+        others = [*self.kpi_decls.values(), *self.persona_decls.values()]
         names, problems = too_deep_through_references(definitions, others)
         self.broken |= names
         self.diagnostics.extend(problems)
@@ -647,11 +648,18 @@ class _Resolver:
                 self.error(Code.E002, f"`{name}` is a profile value: one value, not a list",
                            field_.span, f"lists are for: {', '.join(m.PERSONA_TEXT_FIELDS)}")
                 ok = False
+            elif name in self.segmentation_decls and entity.column(name) is None:
+                # `rfm "champions"`: the persona's bucket of a segmentation
+                value = self.profile_bucket(name, field_)
+                ok = ok and value is not None
+                if value is not None:
+                    profile[name] = value
             elif entity.column(name) is None and name not in self.features:
-                self.error(Code.E101, f"`{name}` is neither a persona field nor a column or "
-                           f"feature of `{entity.name}`", field_.name.span,
+                self.error(Code.E101, f"`{name}` is neither a persona field nor a column, "
+                           f"feature or segmentation of `{entity.name}`", field_.name.span,
                            did_you_mean(name, [*m.PERSONA_TEXT_FIELDS, *self.features,
-                                               *(c.name for c in entity.columns)]))
+                                               *(c.name for c in entity.columns),
+                                               *self.segmentation_decls]))
                 ok = False
             else:
                 profile[name] = self.literal(field_.value)
@@ -854,7 +862,7 @@ class _Resolver:
             start = self.in_progress.index((kind, name))
             chain = " -> ".join(n for _, n in self.in_progress[start:]) + f" -> {name}"
             self.error(Code.E103, f"circular definition: {chain}", span,
-                       "a feature or segment cannot depend on itself")
+                       "a feature, segment or segmentation cannot depend on itself")
             for _, member in self.in_progress[start:]:
                 self.broken.add(member)
             return True
@@ -933,6 +941,7 @@ class _Resolver:
             if not self.schema_known.get(table.name) and name not in self.declared:
                 return ir.Column(table.name, name, type=ir.Type.ANY, span=span)
             if name in self.feature_decls or name in self.segment_decls or \
+                    name in self.segmentation_decls or \
                     self.tables[self.entity_decl.name.text].column(name):
                 self.error(Code.E108, f"`{name}` is not a column of `{table.name}`; inside an "
                            "aggregate only that table's columns can be used", span,
@@ -961,9 +970,7 @@ class _Resolver:
                        f"aggregate it, e.g. `count({name})`")
             return None
         if name in self.segmentation_decls:
-            self.error(Code.E108, f"`{name}` is a segmentation, not a value", span,
-                       "use the segments its buckets are built from")
-            return None
+            return self.segmentation_value(name, span)
         if name in self.failed_names or name in self.broken:
             return None
         if not self.schema_known.get(entity.name) and name not in self.declared:
@@ -982,6 +989,8 @@ class _Resolver:
     def expr_QualifiedRef(self, node: n.QualifiedRef, scope: _Scope) -> ir.Expr | None:
         table_name, column_name = node.table.text, node.column.text
         table = self.tables.get(table_name)
+        if table is None and table_name in self.segmentation_decls and scope.table is None:
+            return self.segmentation_score(node)
         if table is None:
             if table_name not in self.failed_names and table_name not in self.broken:
                 self.error(Code.E101, f"unknown table `{table_name}`", node.table.span,
@@ -1068,6 +1077,8 @@ class _Resolver:
             return None
         if node.op in ("+", "-", "*", "/"):
             return ir.Arith(node.op, left, right, span=node.span)
+        if node.op in ("=", "!=") and not self.bucket_literals(left, right):
+            return None
         return ir.Compare(node.op, left, right, span=node.span)
 
     def expr_Logic(self, node: n.Logic, scope: _Scope) -> ir.Expr | None:
@@ -1088,6 +1099,8 @@ class _Resolver:
 
     def expr_InList(self, node: n.InList, scope: _Scope) -> ir.Expr | None:
         value = self.expr(node.value, scope)
+        if isinstance(value, ir.SegmentationRef):
+            return self.bucket_list(value, node)
         items = self.exprs(node.items, scope)
         if value is None or items is None:
             return None
@@ -1366,7 +1379,8 @@ def _outside_totals(expr: ir.Expr) -> ir.Expr | None:
     """A per-entity value of a KPI that no aggregate covers, if any."""
     if isinstance(expr, ir.Total):
         return None
-    if isinstance(expr, (ir.Column, ir.FeatureRef, ir.SegmentRef, ir.Aggregate, ir.Rank)):
+    if isinstance(expr, (ir.Column, ir.FeatureRef, ir.SegmentRef, ir.Aggregate, ir.Rank,
+                         ir.SegmentationRef, ir.Score)):
         return expr
     for child in expr.children():
         found = _outside_totals(child)

@@ -162,6 +162,8 @@ def _depends_on(expr: ir.Expr | None) -> set[tuple[str, str]]:
             found.add(("source", node.table))
         elif isinstance(node, ir.Score):
             found |= _depends_on(node.by)
+        elif isinstance(node, ir.SegmentationRef):
+            found.add(("segmentation", node.name))
     return found
 
 

@@ -258,9 +258,45 @@ class _Builder:
         elif self.entity:
             self.column_ref(self.entity, ident)
 
+    def segmentation_named(self, node: n.Node, scope: _Scope) -> str | None:
+        """The segmentation a value names at entity level (`rfm` in `rfm is champions`)."""
+        if not isinstance(node, n.NameRef) or scope.table is not None:
+            return None
+        text = node.name.text
+        if scope.segmentation and text in self.scores.get(scope.segmentation, ()):
+            return None
+        if self.entity and _column(self.entity, text) in self.symbols:
+            return None
+        symbol = self.symbols.get(_global(text))
+        return text if symbol is not None and symbol.kind is SymbolKind.SEGMENTATION else None
+
+    def buckets(self, node: n.IsBucket | n.InList, scope: _Scope) -> bool:
+        """`rfm is champions`, `rfm in (champions, "loyal")`: the names are rfm's buckets."""
+        segmentation = self.segmentation_named(node.value, scope)
+        if segmentation is None:
+            return False
+        self.expr(node.value, scope)
+        if isinstance(node, n.IsBucket):
+            self.occurrence(SymbolKey(Space.BUCKET, node.bucket.text, segmentation), node.bucket)
+            return True
+        for item in node.items:
+            if isinstance(item, n.NameRef):
+                self.occurrence(SymbolKey(Space.BUCKET, item.name.text, segmentation),
+                                item.name)
+        return True
+
     def expr(self, node: n.Node, scope: _Scope) -> None:
         if isinstance(node, n.NameRef):
             self.name(node.name, scope)
+        elif isinstance(node, (n.IsBucket, n.InList)) and self.buckets(node, scope):
+            return
+        elif isinstance(node, n.QualifiedRef) and node.table.text in self.scores \
+                and scope.table is None and _global(node.table.text) in self.symbols \
+                and self.symbols[_global(node.table.text)].kind is SymbolKind.SEGMENTATION:
+            self.occurrence(_global(node.table.text), node.table)  # `rfm.r`: a score
+            if node.column.text in self.scores[node.table.text]:
+                self.occurrence(SymbolKey(Space.SCORE, node.column.text, node.table.text),
+                                node.column)
         elif isinstance(node, n.QualifiedRef):
             self.occurrence(_global(node.table.text), node.table)
             self.column_ref(node.table.text, node.column)

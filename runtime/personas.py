@@ -24,6 +24,7 @@ from segl.compiler.api import (
     Rank,
     Score,
     Segment,
+    SegmentationRef,
     SegmentRef,
     Total,
     Type,
@@ -154,6 +155,11 @@ def _fill(model: Model, persona: Persona, expr: Expr, needs: list[str],
             if node.name in persona.profile:
                 return persona.profile[node.name]
             return _fill(model, persona, model.features[node.name].expr, needs, depth + 1)
+        if isinstance(node, SegmentationRef):  # the persona's bucket, if it gives one
+            if node.name in persona.profile:
+                return persona.profile[node.name]
+            needs.append(node.name)
+            return node
         if isinstance(node, SegmentRef):
             predicate = _fill(model, persona, model.segments[node.name].predicate, needs,
                               depth + 1)
@@ -171,6 +177,8 @@ def _resembles(model: Model, attribute: str, value: Literal) -> Expr:
     entity = model.entity
     if attribute in model.features:
         subject: Expr = FeatureRef(attribute, type=model.features[attribute].type)
+    elif entity.column(attribute) is None and attribute in model.segmentations:
+        subject = SegmentationRef(attribute, type=Type.TEXT)
     else:
         subject = Column(entity.name, attribute, type=entity.column(attribute).type)
     if isinstance(value.value, (int, Decimal)) and not isinstance(value.value, bool):
@@ -187,9 +195,12 @@ def _feature_probes(model: Model, persona: Persona) -> dict[str, Kpi]:
     summarizes over the segment's members like an entity column."""
     probes = {}
     for attribute in persona.profile:
-        if model.entity.column(attribute) is None and attribute in model.features:
-            kind = model.features[attribute].type
-            value = FeatureRef(attribute, type=kind)
+        if model.entity.column(attribute) is not None:
+            continue
+        if attribute in model.features or attribute in model.segmentations:
+            kind = model.features[attribute].type if attribute in model.features else Type.TEXT
+            value = FeatureRef(attribute, type=kind) if attribute in model.features else \
+                SegmentationRef(attribute, type=kind)
             probes[f"{_FEATURE_VALUE}{attribute}"] = Kpi(
                 f"{_FEATURE_VALUE}{attribute}", None, Total("max", value, type=kind))
     return probes

@@ -30,9 +30,10 @@ COMPILER_CODES = (
     Declared(
         "E003", E, "expression nested too deeply",
         "An expression nests more than 100 levels deep (`case` inside `case`, `not not …`, "
-        "parentheses around sums, calls inside calls), counting the features and segments it "
-        "uses. A chain of `and`/`or` is one level however long. Deeper nesting would exhaust "
-        "the recursion of the stages after the parser; split it into features.",
+        "parentheses around sums, calls inside calls), counting the features, segments and "
+        "segmentations it uses. A chain of `and`/`or` is one level however long. Deeper "
+        "nesting would exhaust the recursion of the stages after the parser; split it into "
+        "features.",
         "segment odd = " + "not " * 101 + "city = \"Utrecht\"",
         "segment odd = not city = \"Utrecht\""),
     Declared(

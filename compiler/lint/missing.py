@@ -34,7 +34,7 @@ class Nulls:
         match expr:
             case ir.Literal():
                 return expr.value is None
-            case ir.AsOf() | ir.SegmentRef() | ir.Rank() | ir.IsMissing():
+            case ir.AsOf() | ir.SegmentRef() | ir.SegmentationRef() | ir.Rank() | ir.IsMissing():
                 return False
             case ir.Column():
                 return self._column_may_miss(expr)

@@ -95,6 +95,7 @@ _TEXT: dict[type, Callable] = {
     ir.Column: lambda node: f"{node.table}.{node.name}",
     ir.FeatureRef: lambda node: node.name,
     ir.SegmentRef: lambda node: node.name,
+    ir.SegmentationRef: lambda node: node.name,
     ir.Ref: lambda node: node.name,
     ir.Not: lambda node: f"not {_inner(node.operand)}",
     ir.Negate: lambda node: f"-{_inner(node.operand)}",

@@ -286,13 +286,20 @@ class _Planner:
         return _rewrite_top_down(expr, component)
 
     def segmentation(self, name: str) -> None:
-        """One text column: the name of the first bucket whose condition holds (a missing
-        condition does not hold), else the last bucket's name."""
-        segmentation = self.model.segmentations[name]
-        depth = 0
-        for score in segmentation.scores:
+        """An output: the bucket column and each score."""
+        self.segmentation_column(name)
+        for score in self.model.segmentations[name].scores:
             computed, _ = self.score(score)
             self.score_outputs.append((f"{name}__{score.name}", computed))
+
+    def segmentation_column(self, name: str) -> int:
+        """One text column: the name of the first bucket whose condition holds (a missing
+        condition does not hold), else the last bucket's name. Computed once, whether an
+        output or a value other definitions read (`rfm is champions`)."""
+        if name in self.depth:
+            return self.depth[name]
+        segmentation = self.model.segmentations[name]
+        depth = 0
         whens = []
         for bucket in segmentation.buckets[:-1]:
             condition, condition_depth = self.rewrite(bucket.condition)
@@ -301,6 +308,7 @@ class _Planner:
         otherwise = ir.Literal(segmentation.buckets[-1].name, type=T.TEXT)
         expr = ir.Case(tuple(whens), otherwise, type=T.TEXT, span=segmentation.span)
         self.add(Computed(name, expr, ComputedKind.SEGMENTATION, segmentation.span), depth + 1)
+        return depth + 1
 
     def feature(self, name: str) -> int:
         if name in self.depth:
@@ -328,6 +336,9 @@ class _Planner:
             if isinstance(node, ir.SegmentRef):
                 depth = max(depth, self.segment(node.name))
                 return ir.Ref(node.name, type=T.BOOL, span=node.span)
+            if isinstance(node, ir.SegmentationRef):
+                depth = max(depth, self.segmentation_column(node.name))
+                return ir.Ref(node.name, type=T.TEXT, span=node.span)
             if isinstance(node, ir.Column):
                 return self.column(node)
             if isinstance(node, ir.Rank):

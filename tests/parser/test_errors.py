@@ -33,7 +33,7 @@ CASES = [
     ("feature spend_1y = sum(orders.amount) in last 365 days\nsegment a = spend_1yr > 3",
      "E101", "13:13", "unknown name `spend_1yr`", "did you mean `spend_1y` or `spend`?"),
     ("segment a = b\nsegment b = a", "E103", "12:9", "circular definition: a -> b -> a",
-     "a feature or segment cannot depend on itself"),
+     "a feature, segment or segmentation cannot depend on itself"),
     ('segment a = city = "x"\nsegment a = city = "y"', "E102", "13:9",
      "`a` is already defined (as a segment)", None),
     ("feature city = 1", "E105", "12:9", "`city` is also a column of `customer`", None),

@@ -84,8 +84,8 @@ def test_segl_persona_exits_0_unless_a_condition_fails(project):
 def test_persona_fields_are_checked():
     bad = SEG.replace("{age}", "30").replace('  city "Delft"\n}', '  citty "Delft"\n}')
     errors = [d.message for d in compile_source(SourceFile("t.seg", bad)).errors]
-    assert errors == ["`citty` is neither a persona field nor a column or feature of "
-                      "`customer`"]
+    assert errors == ["`citty` is neither a persona field nor a column, feature or "
+                      "segmentation of `customer`"]
 
 
 FEATURES = """entity customer from parquet "data/customers.parquet" key id {

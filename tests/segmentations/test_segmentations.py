@@ -122,7 +122,7 @@ def test_more_than_seven_buckets_is_reported():
     assert warnings_of("segmentation d = tiers by age higher is better into 10 ntile\n") == []
 
 
-def test_bucket_names_are_unique_and_a_segmentation_is_not_a_value():
+def test_bucket_names_are_unique_and_a_segmentation_is_not_a_condition():
     compilation = compile_source(SourceFile("t.seg", HEAD + """
 segmentation s {
   a when adult
@@ -133,12 +133,19 @@ segmentation t {
   x when adult
   else x
 }
+segmentation u {
+  y when adult
+  else z
+}
 segment uses = s
+segment bucket_name = u
 """))
+    # `s` is broken already (no second error); `u` is a value, its bucket's name: text,
+    # not a condition (`u is y` is one)
     assert [d.message for d in compilation.errors] == [
         "bucket `a` appears twice in segmentation `s`",
         "bucket `x` appears twice in segmentation `t`",
-        "`s` is a segmentation, not a value",
+        "a condition must be true or false, but this is a text",
     ]
 
 

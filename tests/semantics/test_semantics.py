@@ -383,3 +383,67 @@ segment both = typical = 15 and count(lines) = 3 and line_median = 2
       "lines": [{"order_id": 10, "qty": 1}, {"order_id": 10, "qty": 2},
                 {"order_id": 11, "qty": 5}, {"order_id": 12, "qty": 2}]})
     assert members(path, date(2026, 6, 30), "both") == [1]
+
+
+# ---- segmentations as values (issue 13 item 3): buckets and scores read by other definitions
+SEGMENTATION_VALUES = """
+feature spend = sum(orders.amount)
+feature n_orders = count(orders)
+segmentation value_tier {
+  score s by spend higher is better into 3 thresholds (20, 50)
+  high when s = 3
+  mid when s = 2
+  else low
+}
+segmentation engaged {
+  active when n_orders >= 2 and value_tier in (high, mid)
+  else idle
+}
+feature tier_plus_one = value_tier.s + 1
+segment high_ams = value_tier is high and city = "Amsterdam"
+segment not_low = value_tier not in (low)
+segment scored_two_up = tier_plus_one >= 3
+segment active = engaged is active
+segment named_mid = value_tier = "mid"
+"""
+
+
+def expected_segmentation_values(orders: list[dict], as_of: date) -> dict[str, list[int]]:
+    """The same definitions in plain Python: sums over visible orders, then buckets."""
+    spend = {c["customer_id"]: 0.0 for c in CUSTOMERS}
+    count = {c["customer_id"]: 0 for c in CUSTOMERS}
+    for row in orders:
+        if row["ordered_at"].date() <= as_of:
+            spend[row["customer_id"]] += row["amount"]
+            count[row["customer_id"]] += 1
+    score = {k: 1 + sum(v >= t for t in (20, 50)) for k, v in spend.items()}
+    tier = {k: {3: "high", 2: "mid"}.get(s, "low") for k, s in score.items()}
+    city = {c["customer_id"]: c["city"] for c in CUSTOMERS}
+    engaged = {k: "active" if count[k] >= 2 and tier[k] in ("high", "mid") else "idle"
+               for k in tier}
+    keys = sorted(tier)
+    return {
+        "high_ams": [k for k in keys if tier[k] == "high" and city[k] == "Amsterdam"],
+        "not_low": [k for k in keys if tier[k] != "low"],
+        "scored_two_up": [k for k in keys if score[k] + 1 >= 3],
+        "active": [k for k in keys if engaged[k] == "active"],
+        "named_mid": [k for k in keys if tier[k] == "mid"],
+    }
+
+
+def test_segmentation_buckets_and_scores_as_values(project):
+    orders = [
+        order(1, datetime(2026, 6, 1), 30.0), order(1, datetime(2026, 6, 2), 20.0),  # 50: high
+        order(2, datetime(2026, 6, 3), 20.0),  # exactly the first threshold: mid, one order
+        order(3, datetime(2026, 6, 4), 10.0), order(3, datetime(2026, 6, 5), 15.0),  # 25: mid
+        order(4, datetime(2026, 6, 6), 60.0),  # high, one order
+        order(2, datetime(2026, 7, 1), 500.0),  # after as_of: invisible
+    ]
+    path = write(project, SEGMENTATION_VALUES, CUSTOMERS, orders)
+    got = members(path, date(2026, 6, 30))
+    want = expected_segmentation_values(orders, date(2026, 6, 30))
+    assert got == want
+    assert all(want.values())  # no segment is trivially empty
+    # a later as_of sees customer 2's big order: it moves to `high`
+    assert members(path, date(2026, 7, 1)) == expected_segmentation_values(orders,
+                                                                             date(2026, 7, 1))

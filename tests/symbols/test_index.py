@@ -24,7 +24,8 @@ from segl.runtime.api import load
 
 from tests.conftest import ROOT
 
-ENTRIES = [ROOT / "examples/shop/shop.seg", ROOT / "examples/b2b/accounts.seg",
+ENTRIES = [ROOT / "examples/shop/shop.seg", ROOT / "examples/shop/segmentation_values.seg",
+           ROOT / "examples/b2b/accounts.seg",
            ROOT / "examples/analyst-repo/project.seg", ROOT / "bench/tpch.seg",
            ROOT / "bench/tpch_rfm.seg"]
 
@@ -46,10 +47,21 @@ def resolver_bindings(model):
                 # `t.c` is bound at the column's name, `c` at itself
                 yield span.source.span(span.end - 1, span.end), SymbolKey(
                     Space.COLUMN, node.name, node.table)
-            elif isinstance(node, (ir.FeatureRef, ir.SegmentRef)):
+            elif isinstance(node, (ir.FeatureRef, ir.SegmentRef, ir.SegmentationRef)):
                 yield span, SymbolKey(Space.GLOBAL, node.name)
             elif isinstance(node, ir.Score) and span.text.strip("`") == node.name:
                 yield span, SymbolKey(Space.SCORE, node.name, node.segmentation)
+            elif isinstance(node, ir.Score):  # `rfm.r`: the score at its name
+                yield span.source.span(span.end - len(node.name), span.end), SymbolKey(
+                    Space.SCORE, node.name, node.segmentation)
+            elif isinstance(node, (ir.Compare, ir.InList)):
+                # `rfm is champions`, `rfm in (champions, …)`: bucket names, where bare
+                ref, names = ((node.left, (node.right,)) if isinstance(node, ir.Compare)
+                              else (node.value, node.items))
+                if isinstance(ref, ir.SegmentationRef):
+                    for item in names:
+                        if item.span is not None and item.span.text == item.value:
+                            yield item.span, SymbolKey(Space.BUCKET, item.value, ref.name)
             elif isinstance(node, ir.Literal) and span.text.strip("`") in model.params:
                 yield span, SymbolKey(Space.GLOBAL, span.text.strip("`"))
 

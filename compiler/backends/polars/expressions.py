@@ -90,6 +90,9 @@ class PolarsExpressions:
     def value_SegmentRef(self, node: ir.SegmentRef) -> pl.Expr:
         return column_named(node.name)
 
+    def value_SegmentationRef(self, node: ir.SegmentationRef) -> pl.Expr:
+        return column_named(node.name)  # the bucket column the plan computed
+
     def value_Not(self, node: ir.Not) -> pl.Expr:
         return ~self.value(node.operand)  # null stays null
 

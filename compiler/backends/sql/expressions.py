@@ -231,6 +231,9 @@ class SqlExpressions:
     def value_SegmentRef(self, node: ir.SegmentRef) -> exp.Expression:
         return col(node.name)
 
+    def value_SegmentationRef(self, node: ir.SegmentationRef) -> exp.Expression:
+        return col(node.name)  # the bucket column the plan computed (a Ref by then)
+
 
 
 
