@@ -58,6 +58,7 @@ from .ir import Type as Type
 from .ir import transform_children as transform_children
 from .limits import as_of_problem as as_of_problem
 from .model import Expectation as Expectation
+from .model import Experiment as Experiment
 from .model import Kpi as Kpi
 from .model import Location as Location
 from .model import Model as Model
@@ -98,6 +99,8 @@ from .resolve import (
 from .resolve import is_library_file as is_library_file
 from .resolve import library_names as library_names
 from .resolve import read_from_disk as read_from_disk
+from .slots import md5_hex as md5_hex
+from .slots import slot as slot
 from .source import SourceFile as SourceFile
 from .source import Span as Span
 from .source import decode as decode

@@ -52,13 +52,15 @@ DECLARATIONS = _words(WordKind.DECLARATION, (
     ("kpi", "kpi NAME = measure: measured per segment, per bucket and over everyone"),
     ("persona", "persona NAME [\"label\"] for SEGMENT { … }: the archetype of a segment"),
     ("test", "test NAME { as_of … rows … expect … }: fixture rows in, members out"),
+    ("experiment", 'experiment NAME on SEGMENT salt "…" { ARM N% … }: arms by a hash of the key'),
+    ("holdout", 'holdout N% salt "…": entities kept out of every experiment and export'),
 ))
 CLAUSES = _words(WordKind.CLAUSE, (
     ("from", "the locations a source is read from; or the start of a `from D to D` window"),
     ("key", "the column holding the entity key"),
     ("at", "the time column of an events table: rows after as_of are dropped"),
     ("through", "events reached through another events table: through OTHER on COL = COL"),
-    ("on", "the join columns of a `through` table"),
+    ("on", "the join columns of a `through` table; the segment an experiment splits"),
     ("for", "what a lookup hangs off (TABLE.COLUMN), or the segment a persona stands for"),
     ("extends", "a segment narrowing another: every member of it is a member of the other"),
     ("where", "a condition: of a segment, or filtering the rows of an aggregate"),
@@ -86,6 +88,7 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("before", "a window of the days before a date"),
     ("to", "the end date of a `from D to D` window"),
     ("distinct", "count(distinct TABLE.COLUMN): distinct values"),
+    ("salt", 'salt "…": the text hashed with each key to assign arms (docs/experiments.md)'),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (
     ("description", "what the segment is, for people"),
@@ -151,7 +154,7 @@ DECLARATION_KEYWORDS: tuple[str, ...] = tuple(w.text for w in DECLARATIONS)
 # Declarations whose name other declarations use (an `import` has none, nothing refers to a
 # `test`): the parser remembers the name of one that fails to parse, so its uses are not
 # reported as unknown names as well.
-_NOT_REFERRED_TO = frozenset(("import", "test"))
+_NOT_REFERRED_TO = frozenset(("import", "test", "holdout"))
 NAMED_DECLARATION_KEYWORDS: tuple[str, ...] = tuple(
     w for w in DECLARATION_KEYWORDS if w not in _NOT_REFERRED_TO)
 

@@ -154,6 +154,47 @@ class Segmentation:
     allow: tuple[Allowed, ...] = ()
 
 
+@dataclass(frozen=True)
+class Arm:
+    """An experiment arm: the members whose slot is in [low, high) (slots 0..9999)."""
+
+    name: str
+    low: int
+    high: int
+
+    @property
+    def share(self) -> float:
+        """The arm's share of the experiment's segment, 0..1."""
+        return (self.high - self.low) / SLOTS
+
+
+SLOTS = 10_000  # slots per salt: a share is a whole number of hundredths of a percent
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """`experiment NAME on SEGMENT salt "…" { ARM N% … }`: the members of `segment` (outside
+    the holdout) split into arms by their slot (docs/experiments.md); evaluated as the
+    segmentation of the same name, whose last bucket `outside` holds everyone else."""
+
+    name: str
+    label: str | None
+    segment: str
+    salt: str
+    arms: tuple[Arm, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """`holdout N% salt "…"`: every entity whose slot for `salt` is below `high`; evaluated
+    as the segment `holdout`, kept out of every experiment arm and every export."""
+
+    salt: str
+    high: int
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
 PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",
                        "channels", "photo")
 
@@ -228,6 +269,8 @@ class Model:
     tests: dict[str, Test] = field(default_factory=dict)
     kpis: dict[str, Kpi] = field(default_factory=dict)
     personas: dict[str, Persona] = field(default_factory=dict)
+    experiments: dict[str, Experiment] = field(default_factory=dict)
+    holdout: Holdout | None = None
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

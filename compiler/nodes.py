@@ -359,8 +359,35 @@ class Persona(Node):
     allow: Allow | None = None
 
 
+@dataclass(frozen=True)
+class Arm(Node):
+    """One arm of an experiment: its name and its share of the segment, in percent."""
+
+    name: Ident
+    share: Literal
+
+
+@dataclass(frozen=True)
+class Experiment(Node):
+    """`experiment NAME on SEGMENT salt "…" { ARM N% … }` (docs/experiments.md)."""
+
+    name: Ident
+    label: str | None
+    segment: Ident
+    salt: Literal
+    arms: tuple[Arm, ...]
+
+
+@dataclass(frozen=True)
+class Holdout(Node):
+    """`holdout N% salt "…"`: entities kept out of every experiment and export."""
+
+    share: Literal
+    salt: Literal
+
+
 Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
-               | Test | Kpi | Persona)
+               | Test | Kpi | Persona | Experiment | Holdout)
 
 
 @dataclass(frozen=True)

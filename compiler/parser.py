@@ -693,6 +693,23 @@ class AstBuilder(Transformer_NonRecursive):
         name, *items = children
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
+    def experiment_decl(self, meta, children):
+        name, label, segment, salt, *arms = children
+        return n.Experiment(name, label.text if label else None, segment,
+                            self.string(_Position(salt.start_pos, salt.end_pos), [salt]),
+                            tuple(arms), span=self._span(meta))
+
+    def arm(self, meta, children):
+        name, number, _percent = children
+        share = self.number(_Position(number.start_pos, number.end_pos), [number])
+        return n.Arm(name, share, span=self._span(meta))
+
+    def holdout_decl(self, meta, children):
+        number, _percent, salt = children
+        return n.Holdout(self.number(_Position(number.start_pos, number.end_pos), [number]),
+                         self.string(_Position(salt.start_pos, salt.end_pos), [salt]),
+                         span=self._span(meta))
+
     def kpi_decl(self, meta, children):
         name, label, expr, purpose, allow = children
         return n.Kpi(name, label.text if label else None, expr,

@@ -21,6 +21,7 @@ from . import nodes as n
 from .codes import Code
 from .depth import too_deep_through_references
 from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
+from .experiments import HOLDOUT, resolve_experiment, resolve_holdout
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
@@ -187,6 +188,8 @@ class _Resolver:
         self.test_decls: dict[str, n.Test] = {}
         self.kpi_decls: dict[str, n.Kpi] = {}
         self.persona_decls: dict[str, n.Persona] = {}
+        self.experiment_decls: dict[str, n.Experiment] = {}
+        self.holdout_decl: n.Holdout | None = None
         self.tables: dict[str, m.Table] = {}
         self.schema_known: dict[str, bool] = {}
         self.params: dict[str, m.Param] = {}
@@ -226,6 +229,7 @@ class _Resolver:
             segmentation = self.resolve_segmentation(decl)
             if segmentation is not None:
                 segmentations[segmentation.name] = segmentation
+        holdout, experiments = self.resolve_experiments(segmentations)
         kpis = {}
         for decl in self.kpi_decls.values():
             kpi = self.resolve_kpi(decl)
@@ -249,15 +253,45 @@ class _Resolver:
             lookups={k: self.tables[k] for k in self.lookup_decls if k in self.tables},
             params=self.params,
             features={k: self.features[k] for k in self.feature_decls if k in self.features},
-            segments={k: self.segments[k] for k in self.segment_decls if k in self.segments},
+            segments={k: self.segments[k] for k in (*self.segment_decls, HOLDOUT)
+                      if k in self.segments},
             segmentations=segmentations,
             tests=tests,
             kpis=kpis,
             personas=personas,
+            experiments=experiments,
+            holdout=holdout,
         )
+
+    def resolve_experiments(self, segmentations: dict[str, m.Segmentation]
+                            ) -> tuple[m.Holdout | None, dict[str, m.Experiment]]:
+        """The holdout (as the segment `holdout`) and each experiment (as a segmentation of
+        its name, added to `segmentations`): compiler/experiments.py."""
+        entity = self.tables[self.entity_decl.name.text]
+        holdout = None
+        if self.holdout_decl is not None:
+            resolved = resolve_holdout(self.holdout_decl, entity, self.error)
+            if resolved is not None:
+                holdout, self.segments[HOLDOUT] = resolved
+        experiments = {}
+        for decl in self.experiment_decls.values():
+            self.check_shadowing(decl.name)
+            resolved_experiment = resolve_experiment(decl, entity, self.segments, holdout,
+                                                     self.error)
+            if resolved_experiment is not None:
+                experiment, segmentations[decl.name.text] = resolved_experiment
+                experiments[experiment.name] = experiment
+        return holdout, experiments
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
         if isinstance(decl, n.Import):
+            return
+        if isinstance(decl, n.Holdout):
+            if self.holdout_decl is not None:
+                self.error(Code.E112, "a project has one holdout", decl.span,
+                           "the holdout is global: keep one `holdout` declaration")
+            else:
+                self.holdout_decl = decl
             return
         kind = type(decl).__name__.lower()
         name = decl.name
@@ -308,6 +342,8 @@ class _Resolver:
             self.kpi_decls[name.text] = decl
         elif isinstance(decl, n.Persona):
             self.persona_decls[name.text] = decl
+        elif isinstance(decl, n.Experiment):
+            self.experiment_decls[name.text] = decl
 
     # ---- parameters
     def resolve_params(self) -> None:

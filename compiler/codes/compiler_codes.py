@@ -122,6 +122,16 @@ COMPILER_CODES = (
         "segment active = count(orders) in last 0 days > 0",
         "segment active = count(orders) in last 30 days > 0"),
     Declared(
+        "E112", E, "experiment or holdout misdeclared",
+        "An experiment's arms each take a positive share of its segment, in hundredths of a "
+        "percent, adding up to at most 100%; arm names differ (`outside` names the members "
+        "of no arm); the salt is not empty; a project has at most one `holdout`, below 100% "
+        "(docs/experiments.md).",
+        'segment everyone = true\n'
+        'experiment mail on everyone salt "mail-1" { control 50% variant 60% }',
+        'segment everyone = true\n'
+        'experiment mail on everyone salt "mail-1" { control 50% variant 50% }'),
+    Declared(
         "E201", E, "type mismatch",
         "Two values of different types are compared or combined: a date with a text, "
         "`city + 1`, `avg` of a text column, `case` branches of different types.",
