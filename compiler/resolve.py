@@ -30,7 +30,8 @@ from .privacy import personal_column, purpose_problem
 from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
-_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|segl_(kind|group|members)")
+_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|_readout_.*"
+                       r"|segl_(kind|group|members)")
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
 # Reads an imported file's text: from disk by default; `segl diff` reads a git revision's
