@@ -39,6 +39,7 @@ from .diagnostics import Diagnostic as Diagnostic
 from .diagnostics import Severity as Severity
 from .diagnostics import did_you_mean as did_you_mean
 from .diagnostics import error
+from .exports import export_output as export_output
 from .formatter import format_source as format_source
 from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
 from .functions import AGGREGATES as AGGREGATES
@@ -59,6 +60,7 @@ from .ir import transform_children as transform_children
 from .limits import as_of_problem as as_of_problem
 from .model import Expectation as Expectation
 from .model import Experiment as Experiment
+from .model import Export as Export
 from .model import Kpi as Kpi
 from .model import Location as Location
 from .model import Model as Model

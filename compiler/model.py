@@ -195,6 +195,46 @@ class Holdout:
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Trait:
+    """A value an export writes per member: an entity column or a feature."""
+
+    name: str
+    expr: ir.Expr  # ir.Column of the entity, or ir.FeatureRef
+
+
+@dataclass(frozen=True)
+class ExportTarget:
+    format: str  # "csv" | "parquet" | "jsonl" | "table"
+    target: str  # as written
+    path: str | None = None  # files: absolute, inside the declaring file's folder
+    table: tuple[str, ...] = ()  # `table "crm.newsletter"`: the name's parts
+
+
+@dataclass(frozen=True)
+class Export:
+    """`export NAME from SEGMENT { … }` (docs/activation.md): the segment's members outside
+    the holdout and the suppression list, with consent, and their traits."""
+
+    name: str
+    segment: str
+    traits: tuple[Trait, ...]
+    target: ExportTarget
+    consent: Trait | None = None
+    purpose: str | None = None
+    channel: str | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """`suppression from LOCATION key COLUMN`: entity keys no export contains."""
+
+    locations: tuple[Location, ...]
+    key: str
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
 PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",
                        "channels", "photo")
 
@@ -271,6 +311,8 @@ class Model:
     personas: dict[str, Persona] = field(default_factory=dict)
     experiments: dict[str, Experiment] = field(default_factory=dict)
     holdout: Holdout | None = None
+    exports: dict[str, Export] = field(default_factory=dict)
+    suppression: Suppression | None = None
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

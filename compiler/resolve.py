@@ -22,6 +22,7 @@ from .codes import Code
 from .depth import too_deep_through_references
 from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
 from .experiments import HOLDOUT, resolve_experiment, resolve_holdout
+from .exports import check_consent, resolve_export, resolve_suppression
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
@@ -191,6 +192,8 @@ class _Resolver:
         self.persona_decls: dict[str, n.Persona] = {}
         self.experiment_decls: dict[str, n.Experiment] = {}
         self.holdout_decl: n.Holdout | None = None
+        self.export_decls: dict[str, n.Export] = {}
+        self.suppression_decl: n.Suppression | None = None
         self.tables: dict[str, m.Table] = {}
         self.schema_known: dict[str, bool] = {}
         self.params: dict[str, m.Param] = {}
@@ -246,8 +249,16 @@ class _Resolver:
             test = self.resolve_test(decl, segmentations)
             if test is not None:
                 tests[test.name] = test
+        exports = {}
+        for decl in self.export_decls.values():
+            export = resolve_export(decl, self)
+            if export is not None:
+                exports[export.name] = export
+        suppression = None
+        if self.suppression_decl is not None:
+            suppression = resolve_suppression(self.suppression_decl, self)
         files = tuple(f.source.path for f in self.files)
-        return m.Model(
+        model = m.Model(
             files=files,
             entity=self.tables[self.entity_decl.name.text],
             events={k: self.tables[k] for k in self.events_decls if k in self.tables},
@@ -262,7 +273,11 @@ class _Resolver:
             personas=personas,
             experiments=experiments,
             holdout=holdout,
+            exports=exports,
+            suppression=suppression,
         )
+        self.diagnostics.extend(check_consent(model))
+        return model
 
     def resolve_experiments(self, segmentations: dict[str, m.Segmentation]
                             ) -> tuple[m.Holdout | None, dict[str, m.Experiment]]:
@@ -286,6 +301,13 @@ class _Resolver:
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
         if isinstance(decl, n.Import):
+            return
+        if isinstance(decl, n.Suppression):
+            if self.suppression_decl is not None:
+                self.error(Code.E113, "a project has one suppression list", decl.span,
+                           "it applies to every export: keep one `suppression` declaration")
+            else:
+                self.suppression_decl = decl
             return
         if isinstance(decl, n.Holdout):
             if self.holdout_decl is not None:
@@ -345,6 +367,8 @@ class _Resolver:
             self.persona_decls[name.text] = decl
         elif isinstance(decl, n.Experiment):
             self.experiment_decls[name.text] = decl
+        elif isinstance(decl, n.Export):
+            self.export_decls[name.text] = decl
 
     # ---- parameters
     def resolve_params(self) -> None:

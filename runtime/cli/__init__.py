@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                                  "index against everyone."),
     "persona": ("analysis", "persona", "Check persona NAME against its segment and the data, "
                                        "and print its factsheet."),
+    "export": ("export", "export", "Run exports: consenting members outside holdout and "
+                                   "suppression, to each target."),
     "experiment": ("experiment", "experiment", "Read out experiment NAME: per arm its size "
                                                "and KPIs against control."),
     "report": ("report", "report", "Write one self-contained HTML report: sizes, KPIs, "
