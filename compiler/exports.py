@@ -83,7 +83,7 @@ def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
         return None
     channel = clauses["channel"].text if "channel" in clauses else None
     return m.Export(decl.name.text, decl.segment.text, tuple(traits), target, consent,
-                    purpose, channel, decl.span)
+                    purpose, channel, decl.span, decl.name.span)
 
 
 def _word(kind: str) -> str:
@@ -154,9 +154,7 @@ def check_consent(model: m.Model) -> list[Diagnostic]:
 
 
 def _name_span(export: m.Export):
-    from .privacy import name_span
-
-    return name_span(export.span, export.name)
+    return export.name_span or export.span
 
 
 def export_output(model: m.Model, export: m.Export, command: str = "") -> Output:

@@ -224,6 +224,7 @@ class Export:
     purpose: str | None = None
     channel: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
+    name_span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
