@@ -93,7 +93,7 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("salt", 'salt "…": the text hashed with each key to assign arms (docs/experiments.md)'),
     ("traits", "traits (a, b): the columns and features an export writes per member"),
     ("require", "require consent COLUMN: members without consent are left out of an export"),
-    ("channel", 'channel "email": where an export goes; a channel needs consent'),
+    ("via", 'via "email": the channel an export goes to; a channel needs consent'),
     ("jsonl", 'to jsonl "path": JSON lines, one object per member'),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (

@@ -401,7 +401,7 @@ class ExportClause(Node):
 
 @dataclass(frozen=True)
 class Export(Node):
-    """`export NAME from SEGMENT { traits (…) require consent COL purpose "…" channel "…"
+    """`export NAME from SEGMENT { traits (…) require consent COL purpose "…" via "…"
     to csv|parquet|jsonl|table "…" }` (docs/activation.md)."""
 
     name: Ident

@@ -36,7 +36,7 @@ export newsletter from amsterdam {
   traits (email, first_name, spend_total)
   require consent opt_in
   purpose "Monthly newsletter"
-  channel "email"
+  via "email"
   to csv "out/newsletter.csv"
 }
 export lines from amsterdam {
@@ -189,7 +189,7 @@ def _check(text: str):
 @pytest.mark.parametrize(("text", "code", "message"), [
     ('export e from amsterdam {\n  traits (email)\n  purpose "Mail"\n  to csv "e.csv"\n}',
      "E505", "carries personal data (`email`) but requires no consent"),
-    ('export e from amsterdam {\n  traits (city)\n  channel "email"\n  to csv "e.csv"\n}',
+    ('export e from amsterdam {\n  traits (city)\n  via "email"\n  to csv "e.csv"\n}',
      "E505", 'goes to channel "email" but requires no consent'),
     ('export e from amsterdam {\n  traits (first_name)\n  require consent opt_in\n'
      '  to csv "e.csv"\n}', "E505", "without a purpose"),
