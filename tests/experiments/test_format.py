@@ -15,7 +15,8 @@ holdout   5%   salt "h"   # global
 suppression   from csv "no.csv"   key id
 experiment   e "E"  on s salt "x" {   a 50%  # first
   b 50.5% }
-export x from s { traits (id,email) require consent ok purpose "Mail"  via "email" to   jsonl "o.jsonl" }
+export x from s { traits (id,email) require consent ok purpose "Mail"  via "email"
+  to   jsonl "o.jsonl" }
 """
 CANONICAL = """entity c from csv "c.csv" key id {
   id int
