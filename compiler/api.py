@@ -41,6 +41,7 @@ from .diagnostics import Diagnostic as Diagnostic
 from .diagnostics import Severity as Severity
 from .diagnostics import did_you_mean as did_you_mean
 from .diagnostics import error
+from .exports import export_output as export_output
 from .formatter import format_source as format_source
 from .ir import Aggregate as Aggregate
 from .ir import Between as Between
@@ -59,6 +60,8 @@ from .ir import Type as Type
 from .ir import transform_children as transform_children
 from .limits import as_of_problem as as_of_problem
 from .model import Expectation as Expectation
+from .model import Experiment as Experiment
+from .model import Export as Export
 from .model import Kpi as Kpi
 from .model import Location as Location
 from .model import Model as Model
@@ -101,6 +104,8 @@ from .resolve import (
 from .resolve import is_library_file as is_library_file
 from .resolve import library_names as library_names
 from .resolve import read_from_disk as read_from_disk
+from .slots import md5_hex as md5_hex
+from .slots import slot as slot
 from .source import SourceFile as SourceFile
 from .source import Span as Span
 from .source import decode as decode

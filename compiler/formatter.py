@@ -247,7 +247,20 @@ class _Line:
 
 
 KNOWN = (n.Import, n.Param, n.Entity, n.Events, n.Lookup, n.Feature, n.Segment,
-         n.Segmentation, n.Kpi, n.Persona, n.Test)
+         n.Segmentation, n.Kpi, n.Persona, n.Test, n.Holdout, n.Suppression, n.Experiment,
+         n.Export)
+
+
+def _export_clause(clause: n.ExportClause) -> str:
+    if clause.kind == "traits":
+        return f"traits ({', '.join(name(i) for i in clause.names)})"
+    if clause.kind == "consent":
+        return f"require {clause.tag} {name(clause.names[0])}"
+    if clause.kind == "purpose":
+        return f"purpose {string(clause.text)}"
+    if clause.kind == "channel":
+        return f"via {string(clause.text)}"
+    return f"to {clause.format} {string(clause.text)}"
 
 
 def _kind(declaration: n.Declaration) -> str:
@@ -404,6 +417,22 @@ class _Printer:
                 if node.display is not None:
                     lines[-1].text += f" format {node.display}"
                 return lines + self._permit(node)
+            case n.Holdout():
+                return [_Line(f"holdout {literal(node.share)}% salt {literal(node.salt)}",
+                              start)]
+            case n.Suppression():
+                return [_Line(f"suppression from {self._locations(node.locations)} "
+                              f"key {name(node.key)}", start)]
+            case n.Experiment():
+                lines = [_Line(f"experiment {name(node.name)}{self._label(node.label)} on "
+                               f"{name(node.segment)} salt {literal(node.salt)} {{", start)]
+                lines += [_Line(f"{name(arm.name)} {literal(arm.share)}%", arm.span.start,
+                                INDENT) for arm in node.arms]
+                return [*lines, _Line("}", node.span.end - 1, comment_indent=INDENT)]
+            case n.Export():
+                lines = [_Line(f"export {name(node.name)} from {name(node.segment)} {{", start)]
+                lines += [_Line(_export_clause(c), c.span.start, INDENT) for c in node.clauses]
+                return [*lines, _Line("}", node.span.end - 1, comment_indent=INDENT)]
         return self._verbatim(node)
 
     def _segmentation(self, node: n.Segmentation) -> list[_Line]:

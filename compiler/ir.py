@@ -193,6 +193,16 @@ class SegmentationRef(Expr):
     name: str
 
 
+@dataclass(frozen=True)
+class Slot(Expr):
+    """The slot of an entity for a salt, 0..9999: the first 8 hex digits of
+    md5(salt || ':' || key as text) read as a number, modulo 10000 (docs/experiments.md).
+    Every backend computes exactly this; experiments and the holdout compare it."""
+
+    salt: str
+    key: Expr
+
+
 # ---------------------------------------------------------------- operators
 
 

@@ -53,13 +53,17 @@ DECLARATIONS = _words(WordKind.DECLARATION, (
     ("kpi", "kpi NAME = measure: measured per segment, per bucket and over everyone"),
     ("persona", "persona NAME [\"label\"] for SEGMENT { … }: the archetype of a segment"),
     ("test", "test NAME { as_of … rows … expect … }: fixture rows in, members out"),
+    ("experiment", 'experiment NAME on SEGMENT salt "…" { ARM N% … }: arms by a hash of the key'),
+    ("holdout", 'holdout N% salt "…": entities kept out of every experiment and export'),
+    ("export", 'export NAME from SEGMENT { traits (…) require consent COL … to csv "…" }'),
+    ("suppression", 'suppression from LOCATION key COLUMN: keys no export ever contains'),
 ))
 CLAUSES = _words(WordKind.CLAUSE, (
     ("from", "the locations a source is read from; or the start of a `from D to D` window"),
     ("key", "the column holding the entity key"),
     ("at", "the time column of an events table: rows after as_of are dropped"),
     ("through", "events reached through another events table: through OTHER on COL = COL"),
-    ("on", "the join columns of a `through` table"),
+    ("on", "the join columns of a `through` table; the segment an experiment splits"),
     ("for", "what a lookup hangs off (TABLE.COLUMN), or the segment a persona stands for"),
     ("extends", "a segment narrowing another: every member of it is a member of the other"),
     ("where", "a condition: of a segment, or filtering the rows of an aggregate"),
@@ -85,9 +89,14 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("last", "`in last N days`: a window ending at as_of"),
     ("since", "a window from a date to as_of"),
     ("before", "a window of the days before a date"),
-    ("to", "the end date of a `from D to D` window"),
+    ("to", "the end date of a `from D to D` window; where an export writes"),
     ("distinct", "count(distinct TABLE.COLUMN): distinct values"),
     ("format", "kpi NAME = measure format percent|currency|number: how its values are shown"),
+    ("salt", 'salt "…": the text hashed with each key to assign arms (docs/experiments.md)'),
+    ("traits", "traits (a, b): the columns and features an export writes per member"),
+    ("require", "require consent COLUMN: members without consent are left out of an export"),
+    ("via", 'via "email": the channel an export goes to; a channel needs consent'),
+    ("jsonl", 'to jsonl "path": JSON lines, one object per member'),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (
     ("description", "what the segment is, for people"),
@@ -159,7 +168,7 @@ DECLARATION_KEYWORDS: tuple[str, ...] = tuple(w.text for w in DECLARATIONS)
 # Declarations whose name other declarations use (an `import` has none, nothing refers to a
 # `test`): the parser remembers the name of one that fails to parse, so its uses are not
 # reported as unknown names as well.
-_NOT_REFERRED_TO = frozenset(("import", "test"))
+_NOT_REFERRED_TO = frozenset(("import", "test", "holdout", "suppression", "export"))
 NAMED_DECLARATION_KEYWORDS: tuple[str, ...] = tuple(
     w for w in DECLARATION_KEYWORDS if w not in _NOT_REFERRED_TO)
 

@@ -157,6 +157,88 @@ class Segmentation:
     allow: tuple[Allowed, ...] = ()
 
 
+@dataclass(frozen=True)
+class Arm:
+    """An experiment arm: the members whose slot is in [low, high) (slots 0..9999)."""
+
+    name: str
+    low: int
+    high: int
+
+    @property
+    def share(self) -> float:
+        """The arm's share of the experiment's segment, 0..1."""
+        return (self.high - self.low) / SLOTS
+
+
+SLOTS = 10_000  # slots per salt: a share is a whole number of hundredths of a percent
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """`experiment NAME on SEGMENT salt "…" { ARM N% … }`: the members of `segment` (outside
+    the holdout) split into arms by their slot (docs/experiments.md); evaluated as the
+    segmentation of the same name, whose last bucket `outside` holds everyone else."""
+
+    name: str
+    label: str | None
+    segment: str
+    salt: str
+    arms: tuple[Arm, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """`holdout N% salt "…"`: every entity whose slot for `salt` is below `high`; evaluated
+    as the segment `holdout`, kept out of every experiment arm and every export."""
+
+    salt: str
+    high: int
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Trait:
+    """A value an export writes per member: an entity column or a feature."""
+
+    name: str
+    expr: ir.Expr  # ir.Column of the entity, or ir.FeatureRef
+
+
+@dataclass(frozen=True)
+class ExportTarget:
+    format: str  # "csv" | "parquet" | "jsonl" | "table"
+    target: str  # as written
+    path: str | None = None  # files: absolute, inside the declaring file's folder
+    table: tuple[str, ...] = ()  # `table "crm.newsletter"`: the name's parts
+
+
+@dataclass(frozen=True)
+class Export:
+    """`export NAME from SEGMENT { … }` (docs/activation.md): the segment's members outside
+    the holdout and the suppression list, with consent, and their traits."""
+
+    name: str
+    segment: str
+    traits: tuple[Trait, ...]
+    target: ExportTarget
+    consent: Trait | None = None
+    purpose: str | None = None
+    channel: str | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+    name_span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """`suppression from LOCATION key COLUMN`: entity keys no export contains."""
+
+    locations: tuple[Location, ...]
+    key: str
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
 PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",
                        "channels", "photo")
 
@@ -232,6 +314,10 @@ class Model:
     tests: dict[str, Test] = field(default_factory=dict)
     kpis: dict[str, Kpi] = field(default_factory=dict)
     personas: dict[str, Persona] = field(default_factory=dict)
+    experiments: dict[str, Experiment] = field(default_factory=dict)
+    holdout: Holdout | None = None
+    exports: dict[str, Export] = field(default_factory=dict)
+    suppression: Suppression | None = None
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

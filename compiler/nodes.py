@@ -370,8 +370,66 @@ class Persona(Node):
     allow: Allow | None = None
 
 
+@dataclass(frozen=True)
+class Arm(Node):
+    """One arm of an experiment: its name and its share of the segment, in percent."""
+
+    name: Ident
+    share: Literal
+
+
+@dataclass(frozen=True)
+class Experiment(Node):
+    """`experiment NAME on SEGMENT salt "…" { ARM N% … }` (docs/experiments.md)."""
+
+    name: Ident
+    label: str | None
+    segment: Ident
+    salt: Literal
+    arms: tuple[Arm, ...]
+
+
+@dataclass(frozen=True)
+class Holdout(Node):
+    """`holdout N% salt "…"`: entities kept out of every experiment and export."""
+
+    share: Literal
+    salt: Literal
+
+
+@dataclass(frozen=True)
+class ExportClause(Node):
+    """One clause of an export block: `kind` is traits | consent | purpose | channel |
+    target; `names` the traits or the consent column, `text` the purpose, channel or path,
+    `format` the target's (csv, parquet, jsonl, table)."""
+
+    kind: str
+    names: tuple[Ident, ...] = ()
+    text: str = ""
+    format: str = ""
+    tag: str = ""  # `require TAG column`: the tag written (must be `consent`)
+
+
+@dataclass(frozen=True)
+class Export(Node):
+    """`export NAME from SEGMENT { traits (…) require consent COL purpose "…" via "…"
+    to csv|parquet|jsonl|table "…" }` (docs/activation.md)."""
+
+    name: Ident
+    segment: Ident
+    clauses: tuple[ExportClause, ...]
+
+
+@dataclass(frozen=True)
+class Suppression(Node):
+    """`suppression from LOCATION key COLUMN`: keys left out of every export."""
+
+    locations: tuple[Location, ...]
+    key: Ident
+
+
 Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
-               | Test | Kpi | Persona)
+               | Test | Kpi | Persona | Experiment | Holdout | Export | Suppression)
 
 
 @dataclass(frozen=True)

@@ -697,6 +697,53 @@ class AstBuilder(Transformer_NonRecursive):
         name, *items = children
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
+    def experiment_decl(self, meta, children):
+        name, label, segment, salt, *arms = children
+        return n.Experiment(name, label.text if label else None, segment,
+                            self.string(_Position(salt.start_pos, salt.end_pos), [salt]),
+                            tuple(arms), span=self._span(meta))
+
+    def arm(self, meta, children):
+        name, number, _percent = children
+        share = self.number(_Position(number.start_pos, number.end_pos), [number])
+        return n.Arm(name, share, span=self._span(meta))
+
+    def holdout_decl(self, meta, children):
+        number, _percent, salt = children
+        return n.Holdout(self.number(_Position(number.start_pos, number.end_pos), [number]),
+                         self.string(_Position(salt.start_pos, salt.end_pos), [salt]),
+                         span=self._span(meta))
+
+    def export_decl(self, meta, children):
+        name, segment, *clauses = children
+        return n.Export(name, segment, tuple(clauses), span=self._span(meta))
+
+    def export_traits(self, meta, children):
+        return n.ExportClause("traits", tuple(children), span=self._span(meta))
+
+    def export_consent(self, meta, children):
+        tag, column = children
+        return n.ExportClause("consent", (column,), tag=str(tag), span=self._span(meta))
+
+    def export_purpose(self, meta, children):
+        return n.ExportClause("purpose", text=_unquote(children[0]), span=self._span(meta))
+
+    def export_channel(self, meta, children):
+        return n.ExportClause("channel", text=_unquote(children[0]), span=self._span(meta))
+
+    def export_target(self, meta, children):
+        kind, target = children
+        return n.ExportClause("target", text=_unquote(target), format=str(kind),
+                              span=self._span(meta))
+
+    def export_jsonl(self, meta, children):
+        return n.ExportClause("target", text=_unquote(children[0]), format="jsonl",
+                              span=self._span(meta))
+
+    def suppression_decl(self, meta, children):
+        locations, key = children
+        return n.Suppression(tuple(locations), key, span=self._span(meta))
+
     def kpi_decl(self, meta, children):
         name, label, expr, display, purpose, allow = children
         return n.Kpi(name, label.text if label else None, expr,

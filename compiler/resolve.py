@@ -22,6 +22,8 @@ from .catalogue import AGGREGATES, SCALAR_FUNCTIONS, OverGroup
 from .codes import Code
 from .depth import too_deep_through_references
 from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
+from .experiments import HOLDOUT, resolve_experiment, resolve_holdout
+from .exports import check_consent, resolve_export, resolve_suppression
 from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
@@ -30,7 +32,8 @@ from .segmentation_values import SegmentationValues
 from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
-_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|segl_(kind|group|members)")
+_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|_readout_.*"
+                       r"|segl_(kind|group|members)")
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
 # Reads an imported file's text: from disk by default; `segl diff` reads a git revision's
@@ -188,6 +191,10 @@ class _Resolver(SegmentationValues):
         self.test_decls: dict[str, n.Test] = {}
         self.kpi_decls: dict[str, n.Kpi] = {}
         self.persona_decls: dict[str, n.Persona] = {}
+        self.experiment_decls: dict[str, n.Experiment] = {}
+        self.holdout_decl: n.Holdout | None = None
+        self.export_decls: dict[str, n.Export] = {}
+        self.suppression_decl: n.Suppression | None = None
         self.tables: dict[str, m.Table] = {}
         self.schema_known: dict[str, bool] = {}
         self.params: dict[str, m.Param] = {}
@@ -227,6 +234,7 @@ class _Resolver(SegmentationValues):
             self.resolve_segmentation_named(name, self.segmentation_decls[name].name.span)
         segmentations = {k: self.segmentations[k] for k in self.segmentation_decls
                          if k in self.segmentations}
+        holdout, experiments = self.resolve_experiments(segmentations)
         kpis = {}
         for decl in self.kpi_decls.values():
             kpi = self.resolve_kpi(decl)
@@ -242,23 +250,72 @@ class _Resolver(SegmentationValues):
             test = self.resolve_test(decl, segmentations)
             if test is not None:
                 tests[test.name] = test
+        exports = {}
+        for decl in self.export_decls.values():
+            export = resolve_export(decl, self)
+            if export is not None:
+                exports[export.name] = export
+        suppression = None
+        if self.suppression_decl is not None:
+            suppression = resolve_suppression(self.suppression_decl, self)
         files = tuple(f.source.path for f in self.files)
-        return m.Model(
+        model = m.Model(
             files=files,
             entity=self.tables[self.entity_decl.name.text],
             events={k: self.tables[k] for k in self.events_decls if k in self.tables},
             lookups={k: self.tables[k] for k in self.lookup_decls if k in self.tables},
             params=self.params,
             features={k: self.features[k] for k in self.feature_decls if k in self.features},
-            segments={k: self.segments[k] for k in self.segment_decls if k in self.segments},
+            segments={k: self.segments[k] for k in (*self.segment_decls, HOLDOUT)
+                      if k in self.segments},
             segmentations=segmentations,
             tests=tests,
             kpis=kpis,
             personas=personas,
+            experiments=experiments,
+            holdout=holdout,
+            exports=exports,
+            suppression=suppression,
         )
+        self.diagnostics.extend(check_consent(model))
+        return model
+
+    def resolve_experiments(self, segmentations: dict[str, m.Segmentation]
+                            ) -> tuple[m.Holdout | None, dict[str, m.Experiment]]:
+        """The holdout (as the segment `holdout`) and each experiment (as a segmentation of
+        its name, added to `segmentations`): compiler/experiments.py."""
+        entity = self.tables[self.entity_decl.name.text]
+        holdout = None
+        if self.holdout_decl is not None:
+            resolved = resolve_holdout(self.holdout_decl, entity, self.error)
+            if resolved is not None:
+                holdout, self.segments[HOLDOUT] = resolved
+        experiments = {}
+        for decl in self.experiment_decls.values():
+            self.check_shadowing(decl.name)
+            resolved_experiment = resolve_experiment(decl, entity, self.segments, holdout,
+                                                     self.error)
+            if resolved_experiment is not None:
+                experiment, segmentations[decl.name.text] = resolved_experiment
+                experiments[experiment.name] = experiment
+        return holdout, experiments
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
         if isinstance(decl, n.Import):
+            return
+        if isinstance(decl, n.Suppression):
+            if self.suppression_decl is not None:
+                self.error(Code.E113, "a project has one suppression list", decl.span,
+                           "it applies to every export: keep one `suppression` declaration")
+            else:
+                self.suppression_decl = decl
+            return
+        if isinstance(decl, n.Holdout):
+            if self.holdout_decl is not None:
+                self.error(Code.E112, "a project has one holdout", decl.span,
+                           "the holdout is global: keep one `holdout` declaration")
+            else:
+                self.holdout_decl = decl
             return
         kind = type(decl).__name__.lower()
         name = decl.name
@@ -309,6 +366,10 @@ class _Resolver(SegmentationValues):
             self.kpi_decls[name.text] = decl
         elif isinstance(decl, n.Persona):
             self.persona_decls[name.text] = decl
+        elif isinstance(decl, n.Experiment):
+            self.experiment_decls[name.text] = decl
+        elif isinstance(decl, n.Export):
+            self.export_decls[name.text] = decl
 
     # ---- parameters
     def resolve_params(self) -> None:

@@ -34,6 +34,7 @@ _DECLARATION_KINDS = {
     n.Param: SymbolKind.PARAM, n.Feature: SymbolKind.FEATURE, n.Segment: SymbolKind.SEGMENT,
     n.Segmentation: SymbolKind.SEGMENTATION, n.Kpi: SymbolKind.KPI,
     n.Persona: SymbolKind.PERSONA, n.Test: SymbolKind.TEST,
+    n.Experiment: SymbolKind.EXPERIMENT, n.Export: SymbolKind.EXPORT,
 }
 
 
@@ -76,8 +77,9 @@ class _Builder:
         self.scores: dict[str, set[str]] = {}  # segmentation -> its score names
 
     def run(self) -> None:
+        # (a holdout and the suppression list have no name: nothing refers to them)
         declarations = [d for f in self.files for d in f.module.declarations
-                        if not isinstance(d, n.Import)]
+                        if not isinstance(d, n.Import | n.Holdout | n.Suppression)]
         for decl in declarations:
             self.define(decl)
         self.add_model_columns()
@@ -124,6 +126,11 @@ class _Builder:
                                             column), column.name, key)
         if isinstance(decl, n.Segmentation):
             self.define_segmentation(decl, key)
+        if isinstance(decl, n.Experiment):  # its arms are the buckets of its segmentation
+            for arm in decl.arms:
+                self.add(Symbol(SymbolKey(Space.BUCKET, arm.name.text, decl.name.text),
+                                SymbolKind.BUCKET, arm.name.span, arm, type="bool"),
+                         arm.name, key)
 
     def define_segmentation(self, decl: n.Segmentation, key: SymbolKey) -> None:
         name = decl.name.text
@@ -227,6 +234,13 @@ class _Builder:
             for field_ in decl.fields:
                 if field_.name.text not in m.PERSONA_TEXT_FIELDS:
                     self.name(field_.name, _Scope())
+        elif isinstance(decl, n.Experiment):
+            self.occurrence(_global(decl.segment.text), decl.segment)
+        elif isinstance(decl, n.Export):
+            self.occurrence(_global(decl.segment.text), decl.segment)
+            for clause in decl.clauses:
+                for ident in clause.names:
+                    self.name(ident, _Scope())
         elif isinstance(decl, n.Test):
             for rows in decl.rows:
                 self.occurrence(_global(rows.table.text), rows.table)

@@ -43,6 +43,8 @@ class SymbolKind(StrEnum):
     KPI = "kpi"
     PERSONA = "persona"
     TEST = "test"
+    EXPERIMENT = "experiment"
+    EXPORT = "export"
     COLUMN = "column"
     BUCKET = "bucket"
     SCORE = "score"

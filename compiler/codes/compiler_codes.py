@@ -123,6 +123,27 @@ COMPILER_CODES = (
         "segment active = count(orders) in last 0 days > 0",
         "segment active = count(orders) in last 30 days > 0"),
     Declared(
+        "E112", E, "experiment or holdout misdeclared",
+        "An experiment's arms each take a positive share of its segment, in hundredths of a "
+        "percent, adding up to at most 100%; arm names differ (`outside` names the members "
+        "of no arm); the salt is not empty; a project has at most one `holdout`, below 100% "
+        "(docs/experiments.md).",
+        'segment everyone = true\n'
+        'experiment mail on everyone salt "mail-1" { control 50% variant 60% }',
+        'segment everyone = true\n'
+        'experiment mail on everyone salt "mail-1" { control 50% variant 50% }'),
+    Declared(
+        "E113", E, "export misdeclared",
+        "An export names its target once (`to csv|parquet|jsonl \"path\"` or `to table "
+        "\"schema.name\"`), each clause once, each trait once; a file target is a relative "
+        "path inside the declaring file's folder (a `.seg` file from a pull request writes "
+        "nowhere else); `require` takes `consent`; a project has one `suppression` list "
+        "(docs/activation.md).",
+        'segment everyone = true\n'
+        'export list from everyone { traits (city) to csv "/tmp/list.csv" }',
+        'segment everyone = true\n'
+        'export list from everyone { traits (city) to csv "out/list.csv" }'),
+    Declared(
         "E201", E, "type mismatch",
         "Two values of different types are compared or combined: a date with a text, "
         "`city + 1`, `avg` of a text column, `case` branches of different types.",
@@ -182,6 +203,17 @@ COMPILER_CODES = (
         '  where email ends with "@gmail.com"\n}',
         'segment gmail {\n  purpose "Warn Gmail users about the mail outage"\n'
         '  allow (email)\n  where email ends with "@gmail.com"\n}'),
+    Declared(
+        "E505", E, "an export without the consent it requires",
+        "An export that carries personal data (a trait derived from a `pii` or `sensitive` "
+        "column) or goes to a `channel` must declare `require consent COLUMN` (members whose "
+        "consent is not true are left out and counted); one that carries personal data also "
+        "declares its `purpose` (docs/activation.md).",
+        'segment everyone = true\n'
+        'export mailing from everyone { traits (email) to csv "out/mailing.csv" }',
+        'segment everyone = true\n'
+        'export mailing from everyone { traits (email) require consent email_opt_in '
+        'purpose "Monthly newsletter" to csv "out/mailing.csv" }'),
     Declared(
         "W201", W, "a segmentation bucket that can never match",
         "Buckets take entities in order; an earlier bucket takes every entity this one would "

@@ -44,6 +44,7 @@ entity customer from csv "customers.csv" key customer_id {
   shop_id int
   birth_date date pii
   email text pii
+  email_opt_in bool consent
 }
 events orders from csv "orders.csv" key customer_id at ordered_at {
   customer_id int

@@ -25,7 +25,7 @@ class Context:
         self.privacy = Facts(self.model)
         for file in self.files:
             for decl in file.module.declarations:
-                if not isinstance(decl, n.Import):
+                if not isinstance(decl, n.Import | n.Holdout | n.Suppression):  # (unnamed)
                     self._declarations.setdefault((type(decl).__name__, decl.name.text), decl)
 
     def declaration(self, kind: type, name: str):

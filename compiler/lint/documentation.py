@@ -13,7 +13,8 @@ from .rules import finding
 
 def segment_without_owner(context: Context) -> Iterator[Diagnostic]:
     for segment in context.model.segments.values():
-        if segment.owner is None:
+        # (the holdout's segment is made by segl: it has no block to add an owner to)
+        if segment.owner is None and context.declaration(n.Segment, segment.name):
             yield finding(Code.L001, f"segment `{segment.name}` has no owner",
                           context.name_span(n.Segment, segment.name, segment.span),
                           'use the block form and add `owner "team-or-person"`')

@@ -35,11 +35,13 @@ def unused_feature(context: Context) -> Iterator[Diagnostic]:
     used = {node.name for expr in _expressions(context) for node in expr.walk()
             if isinstance(node, ir.FeatureRef)}
     used.update(a for persona in context.model.personas.values() for a in persona.profile)
+    used.update(t.name for export in context.model.exports.values()
+                for t in (*export.traits, *((export.consent,) if export.consent else ())))
     for feature in context.model.features.values():
         if feature.name in used or (feature.span and is_library_file(feature.span.path)):
             continue
         yield finding(Code.L401, f"feature `{feature.name}` is not used by any segment, "
-                      "segmentation, KPI, persona or other feature",
+                      "segmentation, KPI, persona, export or other feature",
                       context.name_span(n.Feature, feature.name, feature.span),
                       "delete it, or use it")
 

@@ -112,6 +112,7 @@ _TEXT: dict[type, Callable] = {
     ir.Case: _case,
     ir.Func: lambda node: f"{node.name}({', '.join(expr_text(a) for a in node.args)})",
     ir.DateShift: _date_shift,
+    ir.Slot: lambda node: f"slot({node.salt!r}, {expr_text(node.key)})",
     ir.Aggregate: _aggregate,
     ir.Rank: _rank,
     ir.Score: _score,

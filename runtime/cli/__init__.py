@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                                        "and print its factsheet."),
     "profile": ("profile", "profile", "What a source's columns hold: distinct values with "
                                       "counts, ranges, missing share."),
+    "export": ("export", "export", "Run exports: consenting members outside holdout and "
+                                   "suppression, to each target."),
+    "experiment": ("experiment", "experiment", "Read out experiment NAME: per arm its size "
+                                               "and KPIs against control."),
     "report": ("report", "report", "Write one self-contained HTML report: sizes, KPIs, "
                                    "overlap, personas, definitions."),
     "history": ("over_time", "history", "Size per date of each segment and bucket, who "

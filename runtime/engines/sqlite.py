@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
-from segl.compiler.api import Compilation, Plan, SourceOverride, python_aggregates
+from segl.compiler.api import Compilation, Plan, SourceOverride, md5_hex, python_aggregates
 from sqlglot import exp
 
 from .. import sql
@@ -46,6 +46,8 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     # every letter ("ÉCOLE" -> "école"). Python's str methods do what they do.
     connection.create_function("upper", 1, _text_function(str.upper), deterministic=True)
     connection.create_function("lower", 1, _text_function(str.lower), deterministic=True)
+    # SQLite has no md5: experiments and the holdout hash keys with it (docs/experiments.md)
+    connection.create_function("md5", 1, md5_hex, deterministic=True)
     # aggregates SQLite lacks (median, percentile, stddev): the catalogue's Python ones
     for name, function in python_aggregates().items():
         connection.create_aggregate(name, -1, _python_aggregate(function))

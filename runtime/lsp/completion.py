@@ -43,6 +43,8 @@ KINDS = {
     SymbolKind.COLUMN: types.CompletionItemKind.Field,
     SymbolKind.BUCKET: types.CompletionItemKind.EnumMember,
     SymbolKind.SCORE: types.CompletionItemKind.Variable,
+    SymbolKind.EXPERIMENT: types.CompletionItemKind.Enum,
+    SymbolKind.EXPORT: types.CompletionItemKind.Method,
 }
 # Kinds of declared names an expression can use (a KPI, persona or test name cannot).
 _VALUE_KINDS = (SymbolKind.FEATURE, SymbolKind.SEGMENT, SymbolKind.PARAM, SymbolKind.EVENTS,

@@ -42,6 +42,7 @@ OUTLINE_KINDS = {
     SymbolKind.BUCKET: types.SymbolKind.EnumMember, SymbolKind.SCORE: types.SymbolKind.Field,
     SymbolKind.KPI: types.SymbolKind.Number, SymbolKind.PERSONA: types.SymbolKind.Object,
     SymbolKind.TEST: types.SymbolKind.Method, SymbolKind.COLUMN: types.SymbolKind.Field,
+    SymbolKind.EXPERIMENT: types.SymbolKind.Enum, SymbolKind.EXPORT: types.SymbolKind.Method,
 }
 
 

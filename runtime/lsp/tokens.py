@@ -28,6 +28,7 @@ SYMBOL_TYPES = {
     SymbolKind.SEGMENTATION: "enum", SymbolKind.BUCKET: "enumMember",
     SymbolKind.SCORE: "variable", SymbolKind.KPI: "variable", SymbolKind.PERSONA: "interface",
     SymbolKind.TEST: "method", SymbolKind.COLUMN: "property", SymbolKind.FUNCTION: "function",
+    SymbolKind.EXPERIMENT: "enum", SymbolKind.EXPORT: "method",
 }
 WORD_TYPES = {lexicon.WordKind.TYPE: "type", lexicon.WordKind.TAG: "modifier"}
 LEXEME_TYPES = {

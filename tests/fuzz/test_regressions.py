@@ -80,6 +80,12 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ("40 features, each on the next, are fine", "".join(
         f"feature f{i} = f{i + 1} + 1\n" for i in range(40)) + "feature f40 = age\n"
      "segment s = f0 > 3", []),
+    # unnamed declarations reached lint's index of declarations by name: AttributeError
+    ("a holdout with a NUL salt", 'holdout 1% salt "\\0"', []),
+    ("a suppression list of an empty path",
+     'suppression from parquet "" key customer', []),
+    ("an experiment of no arms' shares", 'experiment e on nothing salt "s" { a 0% }',
+     ["E101", "E112"]),
 ]
 
 

@@ -45,9 +45,10 @@ async def test_completion_offers_what_fits_where_the_cursor_is(client, shop):
     # at the start of a line: declarations first
     first = await completions(client, uri, text, "\nse", delta=3)
     assert first[0].kind == types.CompletionItemKind.Keyword
-    assert {i.label for i in first[:11]} == {"import", "param", "entity", "events", "lookup",
+    assert {i.label for i in first[:15]} == {"import", "param", "entity", "events", "lookup",
                                              "feature", "segment", "segmentation", "kpi",
-                                             "persona", "test"}
+                                             "persona", "test", "experiment", "holdout",
+                                             "export", "suppression"}
     # nothing inside a comment
     assert await completions(client, uri, text, "project's", delta=3) == []
     close_document(client, uri)

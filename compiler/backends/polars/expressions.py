@@ -16,6 +16,7 @@ from ...codes import Code
 from ...diagnostics import Diagnostic, error
 from ...plan import Plan
 from ...plan.ranking import RankFunc, Ranking
+from ...slots import slot
 from .numeric import all_of, balanced, like
 from .sources import POLARS_TYPES, column_named, qualified
 
@@ -179,6 +180,12 @@ class PolarsExpressions:
         # (`as_of ± n units` is a date already: the physical plan folds it)
         # Polars' calendar offsets clamp to the month's end, as every SQL engine does.
         return self.value(node.value).dt.offset_by(f"{node.amount}{_OFFSET_UNITS[node.unit]}")
+
+    def value_Slot(self, node: ir.Slot) -> pl.Expr:
+        # Polars has no md5: segl computes the slot (compiler/slots.py) per key
+        salt = node.salt
+        return self.value(node.key).map_elements(
+            lambda key: slot(salt, key), return_dtype=pl.Int64, skip_nulls=True)
 
     def value_Func(self, node: ir.Func) -> pl.Expr:
         args = [self.value(a) for a in node.args]

@@ -15,6 +15,7 @@ from ...diagnostics import Diagnostic
 from ...plan import Plan
 from ...plan.as_of import AsOf, AsOfMode
 from .dialects import DialectRules, like_match, rules_for
+from .slots import slot_sql
 from .trees import and_, cast, col, date_add, or_, paren
 
 T = ir.Type
@@ -227,6 +228,9 @@ class SqlExpressions:
 
     def value_FeatureRef(self, node: ir.FeatureRef) -> exp.Expression:
         return col(node.name)
+
+    def value_Slot(self, node: ir.Slot) -> exp.Expression:
+        return slot_sql(node.salt, self.value(node.key), self.dialect)
 
     def value_SegmentRef(self, node: ir.SegmentRef) -> exp.Expression:
         return col(node.name)

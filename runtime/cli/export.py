@@ -1,0 +1,49 @@
+"""`segl export`: run the file's exports (docs/activation.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .console import show, table
+from .context import (
+    as_of_flag,
+    db_option,
+    engine_option,
+    param_option,
+    resolve,
+    target_option,
+)
+from .exits import reporting
+
+
+@click.command()
+@click.argument("args", nargs=-1)
+@as_of_flag()
+@param_option
+@db_option
+@engine_option
+@target_option
+def export(args, as_of, params, database, engine, target):
+    """Run exports: consenting members outside holdout and suppression, to each target.
+
+    Arguments: export NAMEs (default: all), and the .seg FILE (default: segl.toml's
+    entry). Files are written atomically, tables in one transaction on the DuckDB database
+    (--db)."""
+    from ..exports import run_exports
+
+    with reporting():
+        files = [a for a in args if a.endswith(".seg") or Path(a).is_file()]
+        names = [a for a in args if a not in files]
+        ctx = resolve(files[0] if files else None, params, command="export", as_of=as_of,
+                      database=database, engine=engine, target=target)
+        results = run_exports(ctx.path, names or None, ctx.as_of, ctx.params, ctx.database,
+                              ctx.engine, ctx.engine_options)
+        rows = table("export", "target", ("members", "right"), ("holdout", "right"),
+                     ("suppressed", "right"), ("no consent", "right"), ("exported", "right"),
+                     title=f"exports · as_of {ctx.as_of}")
+        for r in results:
+            rows.add_row(r.name, r.target, f"{r.members:,}", f"{r.holdout:,}",
+                         f"{r.suppressed:,}", f"{r.no_consent:,}", f"{r.exported:,}")
+        show(rows)

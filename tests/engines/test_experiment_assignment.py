@@ -1,0 +1,92 @@
+"""Experiment arms and the holdout (docs/experiments.md) on every engine: for 100,000
+generated keys, integers and texts, each engine assigns exactly the arm an independent
+Python computation of the published hash gives (hashlib here, not segl's own code)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import polars as pl
+import pytest
+from segl.runtime.api import evaluate
+
+from .conftest import OTHER_ENGINES, engine_params
+
+ENGINES = engine_params(["duckdb", *OTHER_ENGINES])
+KEYS = 100_000
+ARMS = (("control", 10), ("variant_a", 45), ("variant_b", 45))
+
+
+def published_slot(salt: str, key: object) -> int:
+    """docs/experiments.md: first 8 hex digits of md5(salt ':' key), modulo 10000."""
+    return int(hashlib.md5(f"{salt}:{key}".encode()).hexdigest()[:8], 16) % 10_000
+
+
+def expected_arm(key: object, in_segment: bool) -> str:
+    if not in_segment or published_slot("global-1", key) < 500:
+        return "outside"
+    slot, low = published_slot("spring-2026", key), 0
+    for arm, percent in ARMS:
+        if low <= slot < low + percent * 100:
+            return arm
+        low += percent * 100
+    return "outside"
+
+
+def _keys(kind: str) -> list:
+    rng = random.Random(12)
+    if kind == "int":
+        return rng.sample(range(-5_000_000, 5_000_000_000), KEYS)
+    letters = "abcdefghijklmnopqrstuvwxyzÉéüß-_ 0123456789"
+    found: dict[str, None] = {}
+    while len(found) < KEYS:
+        found["".join(rng.choice(letters) for _ in range(rng.randint(1, 12)))] = None
+    return list(found)
+
+
+def _project(project, kind: str):
+    keys = _keys(kind)
+    rows = [{"customer_id": key, "group": index % 3} for index, key in enumerate(keys)]
+    schema = {"customer_id": pl.Int64 if kind == "int" else pl.String, "group": pl.Int64}
+    arms = " ".join(f"{arm} {percent}%" for arm, percent in ARMS)
+    path = project(f"""
+        entity customer from parquet "data/customers.parquet" key customer_id {{
+          customer_id {kind if kind == "int" else "text"}
+          group int
+        }}
+        segment most = group != 0
+        holdout 5% salt "global-1"
+        experiment spring on most salt "spring-2026" {{ {arms} }}
+        """, {"customers": rows}, {"customers": schema})
+    return path, {row["customer_id"]: row["group"] != 0 for row in rows}
+
+
+@pytest.mark.parametrize("kind", ["int", "text"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_engine_assigns_the_published_arms(project, engine, engine_options, kind):
+    path, members = _project(project, kind)
+    evaluation = evaluate(path, as_of="2026-06-30", engine=engine,
+                          engine_options=engine_options)
+    rows = evaluation.connection.execute(
+        f'SELECT customer_id, spring, holdout FROM {evaluation.table}').fetchall()
+    assert len(rows) == KEYS
+    wrong = [(key, arm, expected_arm(key, members[key])) for key, arm, _ in rows
+             if arm != expected_arm(key, members[key])]
+    assert wrong[:5] == []
+    holdout = {key for key, _, held in rows if held}
+    assert holdout == {key for key in members if published_slot("global-1", key) < 500}
+
+
+@pytest.mark.parametrize("kind", ["int", "text"])
+def test_shares_are_within_binomial_tolerance(project, kind):
+    path, members = _project(project, kind)
+    evaluation = evaluate(path, as_of="2026-06-30")
+    eligible = sum(1 for key, member in members.items()
+                   if member and published_slot("global-1", key) >= 500)
+    held = evaluation.sizes["holdout"]
+    assert abs(held - 0.05 * KEYS) <= 4 * (KEYS * 0.05 * 0.95) ** 0.5
+    for arm, percent in ARMS:
+        p = percent / 100
+        size = evaluation.buckets["spring"][arm]
+        assert abs(size - p * eligible) <= 4 * (eligible * p * (1 - p)) ** 0.5, arm
