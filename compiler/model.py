@@ -141,6 +141,33 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class ClusterFit:
+    """What `segl discover` found and wrote to the lock file: per feature the centre and
+    scale (the scaled value is (x - center) / scale) and the mean (imputed for a missing
+    value with `missing mean`), and the centroids in the scaled space, cluster 1 first."""
+
+    center: tuple[float, ...]
+    scale: tuple[float, ...]
+    mean: tuple[float, ...]
+    centroids: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """`clusters K on (…) scaled S seed N [missing M]`: k-means buckets (docs/discovery.md)."""
+
+    k: int
+    features: tuple[ir.Expr, ...]
+    feature_texts: tuple[str, ...]  # each feature as written, blanks collapsed
+    scaling: str  # zscore | minmax | none
+    seed: int
+    missing: str  # drop | mean
+    fingerprint: str  # of the declaration: the lock file must carry the same
+    lock_path: str  # the lock file next to the declaring `.seg`
+    fit: ClusterFit | None = None  # None: no lock file, or a stale one (E112)
+
+
+@dataclass(frozen=True)
 class Segmentation:
     """Every entity in exactly one bucket: the first whose condition holds, else the last."""
 
@@ -152,6 +179,7 @@ class Segmentation:
     tiers: bool = False  # `= tiers by …`: one score, one bucket per bin
     purpose: str | None = None
     allow: tuple[Allowed, ...] = ()
+    clusters: Clusters | None = None  # `= clusters K on (…)`: nearest centroid
 
 
 PERSONA_TEXT_FIELDS = ("description", "occupation", "goals", "challenges", "quote",

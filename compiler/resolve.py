@@ -15,12 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import ir
+from . import clusters, ir
 from . import model as m
 from . import nodes as n
 from .codes import Code
 from .depth import too_deep_through_references
 from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
+from .formatter import SUM
+from .formatter import expr as format_expr
 from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
@@ -29,7 +31,8 @@ from .privacy import personal_column, purpose_problem
 from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
-_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|segl_(kind|group|members)")
+_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_cluster_.*|_persona_.*|"
+                       r"segl_(kind|group|members)")
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
 # Reads an imported file's text: from disk by default; `segl diff` reads a git revision's
@@ -582,6 +585,8 @@ class _Resolver:
             return None
         if decl.tiers:
             return self.tiers_segmentation(decl, scores)
+        if decl.clusters is not None:
+            return self.clusters_segmentation(decl)
         scope = _Scope(local=scores)
         ok = True
         for bucket in (*decl.buckets, decl.otherwise):
@@ -623,6 +628,54 @@ class _Resolver:
         purpose, allow = self.permit(decl)
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, (score,),
                               tiers=True, purpose=purpose, allow=allow)
+
+    def clusters_segmentation(self, decl: n.Segmentation) -> m.Segmentation | None:
+        """`clusters K on (…)`: buckets by the nearest centroid of the lock file; without a
+        lock file that matches the declaration, E112 (and only the `no_value` bucket, so that
+        `segl discover` can still plan the features)."""
+        spec = decl.clusters
+        assert spec is not None
+        name = decl.name.text
+        k, seed = spec.k.value, spec.seed.value
+        if not 2 <= k <= clusters.MAX_CLUSTERS:
+            self.error(Code.E002, f"clusters need 2 to {clusters.MAX_CLUSTERS} clusters",
+                       spec.k.span)
+            return None
+        if not 0 <= seed < 2**32:
+            self.error(Code.E002, "a seed is a whole number from 0 to 4294967295", spec.seed.span)
+            return None
+        features = [self.expr(feature, _Scope()) for feature in spec.features]
+        if any(f is None for f in features):
+            return None
+        # as `segl fmt` writes them: reformatting does not make the lock file stale
+        texts = tuple(format_expr(f, SUM) for f in spec.features)
+        seen: set[str] = set()
+        for text, feature in zip(texts, spec.features, strict=True):
+            if text in seen:
+                self.error(Code.E102, f"`{text}` is listed twice in clusters `{name}`",
+                           feature.span)
+                return None
+            seen.add(text)
+        missing = spec.missing.text if spec.missing else "drop"
+        lock_path = clusters.lock_path_for(decl.span.path)
+        found = m.Clusters(k, tuple(f for f in features if f is not None), texts,
+                           spec.scaling.text, seed, missing,
+                           clusters.fingerprint(k, texts, spec.scaling.text, seed, missing),
+                           lock_path)
+        fit, problem = clusters.read_fit(lock_path, name, found)
+        purpose, allow = self.permit(decl)
+        if fit is None:
+            entry = Path(self.files[-1].source.path).name if self.files else "FILE"
+            self.error(Code.E112, problem or "", spec.span,
+                       f"run `segl discover {entry}` and commit "
+                       f"`{Path(lock_path).name}` with the change")
+            buckets: tuple[m.Bucket, ...] = (m.Bucket(clusters.NO_VALUE, "No value", None,
+                                                      decl.span),)
+        else:
+            found = dataclasses.replace(found, fit=fit)
+            buckets = clusters.assignment_buckets(name, found, fit, decl.span)
+        return m.Segmentation(name, decl.label, buckets, decl.span, clusters=found,
+                              purpose=purpose, allow=allow)
 
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True

@@ -48,10 +48,20 @@ class _Checker:
             )
             scores = tuple(self.check(score) for score in segmentation.scores)
             segmentations[name] = replace(segmentation, buckets=buckets, scores=scores)
+            if segmentation.clusters is not None:
+                segmentations[name] = replace(segmentations[name],
+                                              clusters=self.clusters(segmentation.clusters))
         kpis = {name: replace(kpi, expr=self.check(kpi.expr))
                 for name, kpi in self.model.kpis.items()}
         return replace(self.model, features=self.features, segments=segments,
                        segmentations=segmentations, kpis=kpis)
+
+    def clusters(self, clusters: m.Clusters) -> m.Clusters:
+        """Clusters are found on numbers: each feature must be one."""
+        features = tuple(self.check(f) for f in clusters.features)
+        for feature in features:
+            self.expect(feature, "a number (clusters are found on numbers)", _numeric)
+        return replace(clusters, features=features)
 
     def predicate(self, expr: ir.Expr) -> ir.Expr:
         checked = self.check(expr)

@@ -122,6 +122,20 @@ COMPILER_CODES = (
         "segment active = count(orders) in last 0 days > 0",
         "segment active = count(orders) in last 30 days > 0"),
     Declared(
+        "E112", E, "clusters not fitted, or the lock file is stale",
+        "A `clusters` segmentation assigns entities to the centroids `segl discover` wrote "
+        "to the lock file next to the `.seg` (`shop.clusters.toml` for `shop.seg`). The lock "
+        "file is missing, holds no section for the segmentation, cannot be read, or was "
+        "fitted for another declaration (its fingerprint covers k, the features as written, "
+        "the scaling, the seed and the missing rule). Run `segl discover FILE` and commit "
+        "the lock file with the change (docs/discovery.md).",
+        "# no shop.clusters.toml beside shop.seg\n"
+        "segmentation styles = clusters 3 on (count(orders), sum(orders.amount)) scaled zscore "
+        "seed 42",
+        "# after `segl discover shop.seg`: shop.clusters.toml holds [styles]\n"
+        "segmentation styles = clusters 3 on (count(orders), sum(orders.amount)) scaled zscore "
+        "seed 42"),
+    Declared(
         "E201", E, "type mismatch",
         "Two values of different types are compared or combined: a date with a text, "
         "`city + 1`, `avg` of a text column, `case` branches of different types.",

@@ -330,6 +330,10 @@ class _Planner:
                 name, score_depth = self.score(node)
                 depth = max(depth, score_depth)
                 return ir.Ref(name, type=T.INT, span=node.span)
+            if isinstance(node, ir.ClusterValue):
+                name, value_depth = self.cluster_value(node)
+                depth = max(depth, value_depth)
+                return ir.Ref(name, type=T.FLOAT, span=node.span)
             return node
 
         rewritten = _rewrite_top_down(expr, visit)
@@ -364,6 +368,16 @@ class _Planner:
             return name, self.depth[name]
         by, depth = self.rewrite(node.by)
         self.add(Computed(name, replace(node, by=by), ComputedKind.SCORE, node.span), depth + 1)
+        return name, depth + 1
+
+    def cluster_value(self, node: ir.ClusterValue) -> tuple[str, int]:
+        """A `clusters` segmentation's scaled feature or squared distance to a centroid:
+        one column each, computed once."""
+        name = f"_cluster_{node.segmentation}_{node.part}"
+        if name in self.depth:
+            return name, self.depth[name]
+        value, depth = self.rewrite(node.value)
+        self.add(Computed(name, value, ComputedKind.FEATURE, node.span), depth + 1)
         return name, depth + 1
 
     def measure(self, node: ir.Aggregate) -> ir.Expr:

@@ -240,6 +240,10 @@ class PolarsExpressions:
             within = row_number <= int(amount)
         return eligible & within
 
+    def value_ClusterValue(self, node: ir.ClusterValue) -> pl.Expr:
+        """(The planner makes each one a column; unplanned, it is its arithmetic.)"""
+        return self.value(node.value)
+
     def value_Score(self, node: ir.Score) -> pl.Expr:
         """Bins 1..N, N the best, as DuckDB computes them (see to_sql.value_Score)."""
         by = self.value(node.by)
