@@ -31,6 +31,11 @@ from .backends.sql.trees import ident as ident
 from .backends.sql.trees import table_function
 from .backends.sql.trees import table_ref as table_ref
 from .buckets import check_segmentations
+
+# `clusters` segmentations: the lock file `segl discover` writes (compiler/clusters.py)
+from .clusters import LockEntry as LockEntry
+from .clusters import lock_text as lock_text
+from .clusters import python_assignment as python_assignment
 from .codes import Code as Code  # the diagnostic codes, for the runtime
 from .codes import explain, lookup
 from .diagnostics import CODES as CODES
@@ -57,6 +62,8 @@ from .ir import Total as Total
 from .ir import Type as Type
 from .ir import transform_children as transform_children
 from .limits import as_of_problem as as_of_problem
+from .model import ClusterFit as ClusterFit
+from .model import Clusters as Clusters
 from .model import Expectation as Expectation
 from .model import Kpi as Kpi
 from .model import Location as Location

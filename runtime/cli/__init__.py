@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                                        "and print its factsheet."),
     "report": ("report", "report", "Write one self-contained HTML report: sizes, KPIs, "
                                    "overlap, personas, definitions."),
+    "discover": ("discover", "discover", "Fit the clusters segmentations on the data and "
+                                         "write their lock file."),
     "test": ("testing", "test_command", "Run the `test` blocks: fixture rows in, expected "
                                         "members out."),
     "diff": ("diff", "diff_command", "What a change does: objects added, removed and "
