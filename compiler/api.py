@@ -34,6 +34,7 @@ from .buckets import check_segmentations
 
 # `clusters` segmentations: the lock file `segl discover` writes (compiler/clusters.py)
 from .clusters import LockEntry as LockEntry
+from .clusters import SimilarityEntry as SimilarityEntry
 from .clusters import lock_text as lock_text
 from .clusters import python_assignment as python_assignment
 from .codes import Code as Code  # the diagnostic codes, for the runtime
@@ -70,6 +71,8 @@ from .model import Location as Location
 from .model import Model as Model
 from .model import Persona as Persona
 from .model import Segment as Segment
+from .model import Similarity as Similarity
+from .model import SimilarityFit as SimilarityFit
 from .model import Table as Table
 from .model import Test as Test
 from .model import TestRows as TestRows

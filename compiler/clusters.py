@@ -59,13 +59,30 @@ class LockEntry:
     sizes: tuple[int, ...]  # of each cluster, among them
 
 
-def lock_text(entries: Sequence[LockEntry], source_name: str) -> str:
-    """The lock file: TOML, one section per segmentation in name order, one line per
-    centroid, numbers as the shortest text that reads back as the same double."""
+@dataclass(frozen=True)
+class SimilarityEntry:
+    """A lookalike's section of the lock file."""
+
+    similarity: m.Similarity
+    fit: m.SimilarityFit
+    as_of: str
+    entities: int  # the seed segment's members fitted on
+
+    @property
+    def name(self) -> str:
+        return self.similarity.key
+
+
+def lock_text(entries: Sequence[LockEntry | SimilarityEntry], source_name: str) -> str:
+    """The lock file: TOML, one section per segmentation (or lookalike) in name order, one
+    line per centroid, numbers as the shortest text that reads back as the same double."""
     lines = [f"# Clusters of {source_name}, found by `segl discover`: review changes like code.",
              "# A scaled value is (value - center) / scale; centroids are in the scaled space.",
              "# Do not edit: a changed declaration needs a new `segl discover`."]
     for entry in sorted(entries, key=lambda e: e.name):
+        if isinstance(entry, SimilarityEntry):
+            lines += _similarity_lines(entry)
+            continue
         c, fit = entry.clusters, entry.fit
         lines += ["", f"[{_toml_key(entry.name)}]",
                   f'fingerprint = "{c.fingerprint}"',
@@ -84,15 +101,28 @@ def lock_text(entries: Sequence[LockEntry], source_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_fit(lock_path: str, name: str, clusters: m.Clusters
-             ) -> tuple[m.ClusterFit | None, str | None]:
-    """The fit of segmentation `name` from its lock file, or why there is none (a message
-    for E112)."""
+def _similarity_lines(entry: SimilarityEntry) -> list[str]:
+    s, fit = entry.similarity, entry.fit
+    return ["", f"[{_toml_key(s.key)}]",
+            f'fingerprint = "{s.fingerprint}"',
+            f"seed_segment = {_toml_string(s.seed)}",
+            'scaled = "zscore"',
+            f'as_of = "{entry.as_of}"',
+            f"entities = {entry.entities}",
+            "features = [" + ", ".join(_toml_string(t) for t in s.feature_texts) + "]",
+            f"center = {_numbers(fit.center)}",
+            f"scale = {_numbers(fit.scale)}",
+            f"centroid = {_numbers(fit.centroid)}"]
+
+
+def _section(lock_path: str, name: str, fingerprint_: str, what: str
+             ) -> tuple[Mapping | None, str | None]:
+    """The lock file's section `name` when its fingerprint is `fingerprint_`, or why not."""
     shown = Path(lock_path).name
     try:
         text = Path(lock_path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, f"clusters `{name}` are not fitted yet: there is no lock file `{shown}`"
+        return None, f"{what} not fitted yet: there is no lock file `{shown}`"
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot read the lock file `{shown}`: {exc}"
     try:
@@ -101,10 +131,61 @@ def read_fit(lock_path: str, name: str, clusters: m.Clusters
         return None, f"the lock file `{shown}` is not valid TOML: {exc}"
     section = document.get(name)
     if not isinstance(section, Mapping):
-        return None, f"the lock file `{shown}` holds no clusters for `{name}`"
-    if section.get("fingerprint") != clusters.fingerprint:
+        return None, f"the lock file `{shown}` holds no `{name}`: {what} not fitted yet"
+    if section.get("fingerprint") != fingerprint_:
         return None, (f"the lock file `{shown}` is stale: the declaration of `{name}` changed "
                       "since `segl discover` fitted it")
+    return section, None
+
+
+def read_similarity(similarity: m.Similarity) -> tuple[m.SimilarityFit | None, str | None]:
+    """A lookalike's fit from its lock file, or why there is none (for E112)."""
+    section, problem = _section(similarity.lock_path, similarity.key, similarity.fingerprint,
+                                f"similarity to `{similarity.seed}` is")
+    if section is None:
+        return None, problem
+    width = len(similarity.features)
+    try:
+        fit = m.SimilarityFit(_vector(section, "center", width), _vector(section, "scale", width),
+                              _vector(section, "centroid", width))
+    except ValueError as exc:
+        return None, f"the lock file `{Path(similarity.lock_path).name}` is damaged: {exc}"
+    if any(s == 0 for s in fit.scale):
+        return None, f"the lock file `{Path(similarity.lock_path).name}` is damaged: a scale of 0"
+    return fit, None
+
+
+def similarity_key(seed: str, feature_texts: Sequence[str]) -> str:
+    return f"similarity to {seed} on ({', '.join(feature_texts)})"
+
+
+def similarity_fingerprint(seed: str, feature_texts: Sequence[str]) -> str:
+    canonical = "\n".join(("similarity", f"seed={seed}",
+                           *(f"feature={t}" for t in feature_texts), "scaled=zscore"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def similarity_value(column: str, similarity: m.Similarity, fit: m.SimilarityFit) -> ir.Expr:
+    """Minus the squared distance to the seed's centroid in the scaled space (higher is more
+    alike; missing when a feature is), one planned column: what a lookalike ranks by."""
+    scaled = [ir.ClusterValue(column, f"z{j + 1}", ir.Arith(
+                  "/", _minus(feature, fit.center[j]), _number(fit.scale[j]), type=T.FLOAT,
+                  span=feature.span), type=T.FLOAT, span=feature.span)
+              for j, feature in enumerate(similarity.features)]
+    distance = _squared_distance(scaled, fit.centroid)
+    return ir.ClusterValue(column, "similarity", ir.Negate(distance, type=T.FLOAT),
+                           type=T.FLOAT, span=similarity.span)
+
+
+def read_fit(lock_path: str, name: str, clusters: m.Clusters
+             ) -> tuple[m.ClusterFit | None, str | None]:
+    """The fit of segmentation `name` from its lock file, or why there is none (a message
+    for E112)."""
+    shown = Path(lock_path).name
+    section, problem = _section(lock_path, name, clusters.fingerprint,
+                                f"clusters `{name}` are")
+    if section is None:
+        return None, problem
     width = len(clusters.features)
     try:
         fit = m.ClusterFit(

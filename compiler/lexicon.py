@@ -87,7 +87,7 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("last", "`in last N days`: a window ending at as_of"),
     ("since", "a window from a date to as_of"),
     ("before", "a window of the days before a date"),
-    ("to", "the end date of a `from D to D` window"),
+    ("to", "the end date of a `from D to D` window; `similarity to SEGMENT`"),
     ("distinct", "count(distinct TABLE.COLUMN): distinct values"),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (
@@ -110,6 +110,7 @@ OPERATORS = _words(WordKind.OPERATOR, (
     ("top", "top N [%] by VALUE [among CONDITION]: the highest-ranked entities"),
     ("bottom", "bottom N [%] by VALUE [among CONDITION]: the lowest-ranked entities"),
     ("among", "rank only the entities meeting the condition"),
+    ("similarity", "top N% by similarity to SEGMENT on (VALUES): its lookalikes"),
 ))
 CONSTANTS = _words(WordKind.CONSTANT, (
     ("true", "the boolean true"),

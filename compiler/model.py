@@ -168,6 +168,30 @@ class Clusters:
 
 
 @dataclass(frozen=True)
+class SimilarityFit:
+    """What `segl discover` found for a lookalike: per feature the centre and scale (over
+    every entity with all features) and the seed segment's centroid in the scaled space."""
+
+    center: tuple[float, ...]
+    scale: tuple[float, ...]
+    centroid: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """`similarity to SEED on (…)`: a lookalike's ranking value (docs/discovery.md)."""
+
+    key: str  # its section of the lock file: `similarity to SEED on (f1, f2)`
+    seed: str
+    features: tuple[ir.Expr, ...]
+    feature_texts: tuple[str, ...]
+    fingerprint: str
+    lock_path: str
+    fit: SimilarityFit | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Segmentation:
     """Every entity in exactly one bucket: the first whose condition holds, else the last."""
 
@@ -256,6 +280,8 @@ class Model:
     tests: dict[str, Test] = field(default_factory=dict)
     kpis: dict[str, Kpi] = field(default_factory=dict)
     personas: dict[str, Persona] = field(default_factory=dict)
+    # lookalikes' `similarity to SEED on (…)`, by lock file section (`segl discover` fits them)
+    similarities: dict[str, Similarity] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

@@ -162,6 +162,15 @@ class Rank(Expr):
     among: Expr | None
 
 
+@dataclass(frozen=True)
+class Similarity(Expr):
+    """`similarity to SEGMENT on (f1, …)`, what a lookalike ranks by: nearness to the
+    segment's centroid in the scaled features, fitted by `segl discover`."""
+
+    seed: Ident
+    features: tuple[Expr, ...]
+
+
 # ---------------------------------------------------------------- declarations
 
 

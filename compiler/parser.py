@@ -517,6 +517,10 @@ class AstBuilder(Transformer_NonRecursive):
     def among(self, meta, children):
         return children[0]
 
+    def similarity(self, meta, children):
+        seed, *features = children
+        return n.Similarity(seed, tuple(features), span=self._span(meta))
+
     # ---- declarations
     def start(self, meta, children):
         return _Children(children)

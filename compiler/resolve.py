@@ -195,6 +195,7 @@ class _Resolver:
         self.params: dict[str, m.Param] = {}
         self.features: dict[str, m.Feature] = {}
         self.segments: dict[str, m.Segment] = {}
+        self.similarities: dict[str, m.Similarity] = {}  # lookalikes, fitted or not
         self.in_progress: list[tuple[str, str]] = []  # (kind, name) being resolved: cycles
         self.broken: set[str] = set()  # names whose definition failed: no cascading errors
 
@@ -257,6 +258,7 @@ class _Resolver:
             tests=tests,
             kpis=kpis,
             personas=personas,
+            similarities=self.similarities,
         )
 
     def collect(self, decl: n.Declaration, source: SourceFile) -> None:
@@ -1186,6 +1188,43 @@ class _Resolver:
             return None
         return ir.Rank(node.direction, amount, node.percent, by, among, type=ir.Type.BOOL,
                        span=node.span)
+
+    def expr_Similarity(self, node: n.Similarity, scope: _Scope) -> ir.Expr | None:
+        """`similarity to SEED on (…)`: minus the squared distance to the seed segment's
+        centroid fitted by `segl discover` (E112 without a current lock file)."""
+        if scope.table is not None:
+            self.error(Code.E108, "`similarity` ranks entities; it cannot be used inside an "
+                       "aggregate", node.span)
+            return None
+        seed = node.seed.text
+        if seed not in self.segment_decls:
+            if seed not in self.failed_names:
+                self.error(Code.E101, f"unknown segment `{seed}`", node.seed.span,
+                           did_you_mean(seed, self.segment_decls))
+            return None
+        if self.resolve_segment(seed) is None:
+            return None
+        features = [self.expr(feature, _Scope()) for feature in node.features]
+        if any(f is None for f in features):
+            return None
+        texts = tuple(format_expr(f, SUM) for f in node.features)
+        if len(set(texts)) != len(texts):
+            self.error(Code.E102, "a feature is listed twice", node.span)
+            return None
+        key = clusters.similarity_key(seed, texts)
+        similarity = m.Similarity(key, seed, tuple(f for f in features if f is not None), texts,
+                                  clusters.similarity_fingerprint(seed, texts),
+                                  clusters.lock_path_for(node.span.path), span=node.span)
+        fit, problem = clusters.read_similarity(similarity)
+        self.similarities[key] = dataclasses.replace(similarity, fit=fit)
+        if fit is None:
+            entry = Path(self.files[-1].source.path).name if self.files else "FILE"
+            self.error(Code.E112, problem or "", node.span,
+                       f"run `segl discover {entry}` and commit "
+                       f"`{Path(similarity.lock_path).name}` with the change")
+            return None
+        column = "similar_" + similarity.fingerprint[:8]
+        return clusters.similarity_value(column, similarity, fit)
 
     def expr_Windowed(self, node: n.Windowed, scope: _Scope) -> ir.Expr | None:
         if scope.kpi:  # the window applies per entity, before the group's total

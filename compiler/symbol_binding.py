@@ -269,6 +269,10 @@ class _Builder:
             self.column_ref(node.table.text, node.column)
         elif isinstance(node, n.Call):
             self.call(node, scope)
+        elif isinstance(node, n.Similarity):
+            self.occurrence(_global(node.seed.text), node.seed)
+            for feature in node.features:
+                self.expr(feature, scope)
         elif isinstance(node, n.WindowLast):
             if isinstance(node.amount, n.Ident):
                 self.occurrence(_global(node.amount.text), node.amount)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 from segl.compiler.api import compile_file
-from segl.compiler.clusters import LockEntry, lock_path_for, lock_text
-from segl.compiler.model import ClusterFit
+from segl.compiler.clusters import LockEntry, SimilarityEntry, lock_path_for, lock_text
+from segl.compiler.model import ClusterFit, SimilarityFit
 
 HEAD = """
 entity customer from parquet "data/customers.parquet" key customer_id {
@@ -29,12 +29,17 @@ feature spend = sum(orders.amount)
 """
 
 
-def write_lock(seg: Path, fits: dict[str, ClusterFit], as_of: str = "2026-06-30") -> Path:
-    """Write the lock file of `seg` holding these fits (the declarations read from `seg`)."""
+def write_lock(seg: Path, fits: dict[str, ClusterFit | SimilarityFit],
+               as_of: str = "2026-06-30") -> Path:
+    """Write the lock file of `seg` holding these fits (the declarations read from `seg`):
+    a segmentation's by its name, a lookalike's by its key (`similarity to X on (…)`)."""
     compilation = compile_file(seg)
     assert compilation.model is not None, [d.render() for d in compilation.diagnostics]
     entries = []
     for name, fit in fits.items():
+        if isinstance(fit, SimilarityFit):
+            entries.append(SimilarityEntry(compilation.model.similarities[name], fit, as_of, 10))
+            continue
         spec = compilation.model.segmentations[name].clusters
         entries.append(LockEntry(name, spec, fit, as_of, 10, (1,) * spec.k))
     path = Path(lock_path_for(str(seg)))
@@ -52,7 +57,11 @@ DECLARATIONS = """
 segmentation styles = clusters 4 on (income, age / 10, n_orders, spend) scaled zscore seed 42
 segmentation imputed = clusters 3 on (income, spend) scaled minmax seed 7 missing mean
 segmentation ties = clusters 3 on (age) scaled none seed 1
+segment big_spenders = spend > 1500
+segment lookalikes = top 10% by similarity to big_spenders on (income, n_orders)
+  among not big_spenders
 """
+LOOKALIKE = "similarity to big_spenders on (income, n_orders)"
 FITS = {
     "styles": ClusterFit((50000.5, 4.1, 2.5, 300.25), (20000.0, 1.3, 1.7, 250.5),
                          (50000.5, 4.1, 2.5, 300.25),
@@ -62,6 +71,7 @@ FITS = {
                           ((0.2, 0.1), (0.7, 0.3), (0.45, 0.8))),
     # ages 30 and 50 are as near to two centroids: the lower cluster number wins
     "ties": ClusterFit((0.0,), (1.0,), (40.0,), ((20.0,), (40.0,), (40.0,))),
+    LOOKALIKE: SimilarityFit((50000.5, 2.5), (20000.0, 1.7), (0.4, 1.1)),
 }
 CUSTOMER_SCHEMA = {"customer_id": pl.Int64, "age": pl.Int64, "income": pl.Float64}
 ORDER_SCHEMA = {"customer_id": pl.Int64, "ordered_at": pl.Datetime("us"),
@@ -109,3 +119,22 @@ def fitted_shop(project):
                    {"customers": CUSTOMER_SCHEMA, "orders": ORDER_SCHEMA})
     write_lock(path, FITS)
     return path, customers, orders
+
+
+def python_lookalikes(values: dict[int, list], fit: SimilarityFit, seed: set[int],
+                      percent: int) -> set[int]:
+    """`top P% by similarity … among not SEED`, in Python: minus the squared distance in
+    the scaled space, computed as the SQL is written; the eligible entities (not in the seed,
+    every feature present) ranked by it, ties by the smaller key; member when the row
+    number r has r * 100 <= P * (eligible)."""
+    similarity = {}
+    for key, features in values.items():
+        if key in seed or any(v is None for v in features):
+            continue
+        distance = 0.0
+        for x, c, s, centre in zip(features, fit.center, fit.scale, fit.centroid, strict=True):
+            z = (float(x) - c) / s
+            distance += (z - centre) * (z - centre)
+        similarity[key] = -distance
+    ranked = sorted(similarity, key=lambda k: (-similarity[k], k))
+    return {key for r, key in enumerate(ranked, 1) if r * 100 <= percent * len(ranked)}

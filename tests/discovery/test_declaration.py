@@ -71,7 +71,7 @@ def test_reformatting_keeps_the_lock_file_current(project):
 
 @pytest.mark.parametrize("text, message", [
     ("not toml [", "not valid TOML"),
-    ("[other]\nfingerprint = \"x\"\n", "holds no clusters for `styles`"),
+    ("[other]\nfingerprint = \"x\"\n", "holds no `styles`"),
 ])
 def test_an_unreadable_lock_file_is_e112(project, text, message):
     path = project(HEAD + DECLARATION + "\n")
