@@ -124,8 +124,9 @@ COMPILER_CODES = (
     Declared(
         "E112", E, "clusters not fitted, or the lock file is stale",
         "A `clusters` segmentation assigns entities to the centroids `segl discover` wrote "
-        "to the lock file next to the `.seg` (`shop.clusters.toml` for `shop.seg`). The lock "
-        "file is missing, holds no section for the segmentation, cannot be read, or was "
+        "to the lock file next to the `.seg` (`shop.clusters.toml` for `shop.seg`), and a "
+        "lookalike (`similarity to SEGMENT on (…)`) ranks by the seed's centroid written "
+        "there. The lock file is missing, holds no section for it, cannot be read, or was "
         "fitted for another declaration (its fingerprint covers k, the features as written, "
         "the scaling, the seed and the missing rule). Run `segl discover FILE` and commit "
         "the lock file with the change (docs/discovery.md).",

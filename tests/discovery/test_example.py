@@ -32,3 +32,10 @@ def test_run_assigns_the_sizes_the_lock_file_records():
     sizes = evaluate(STYLES, as_of="2026-06-30").buckets["styles"]
     assert [sizes[f"cluster_{i}"] for i in range(1, 6)] == recorded
     assert sizes["no_value"] > 0  # customers who never ordered have no days since an order
+
+
+def test_the_example_lookalikes_are_a_tenth_of_the_non_promoters():
+    evaluation = evaluate(STYLES, as_of="2026-06-30",
+                          segments=["promoters", "promoter_lookalikes"])
+    others = evaluation.entities - evaluation.sizes["promoters"]
+    assert evaluation.sizes["promoter_lookalikes"] == others // 10
