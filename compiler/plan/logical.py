@@ -136,7 +136,8 @@ def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
     view, how much of the expression the group holds."""
     found: dict[str, ir.Expr] = {}
     for _, _, by in ranked_expressions(model, segments, segmentations):
-        if by.type.is_numeric:
+        # (a lookalike's similarity is a distance, not an amount anyone holds a share of)
+        if by.type.is_numeric and not isinstance(by, ir.ClusterValue):
             text = " ".join(by.span.text.split()) if by.span is not None else repr(by)
             found.setdefault(f"share of {text}", ir.Total(ir.AggregateFunc.SUM, by, type=by.type,
                                                           span=by.span))

@@ -123,3 +123,13 @@ def test_editors_see_the_seed_segment_and_the_features(look_seg):
     uses = [o.key.name for found in index.occurrences.values() for o in found]
     assert uses.count("big_spenders") == 3  # its definition, the seed, `among not …`
     assert uses.count("income") >= 2
+
+
+def test_kpis_show_no_share_of_a_similarity(look_seg):
+    from segl.compiler.api import plan_for
+
+    path = look_seg[0]
+    run_cli("discover", path, "--as-of", AS_OF)
+    model = compile_file(path).require_ok()
+    plan = plan_for(model, None, [], shares=True)
+    assert not [name for name in plan.shares if "similarity" in name or "n_orders" in name]
