@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_ITERATIONS = 300
-CHUNK = 65536  # rows per block of the distance computation (bounds memory at k * CHUNK)
 
 
 @dataclass(frozen=True)
@@ -41,14 +40,22 @@ def squared_distances(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 
 
 def nearest(x: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's nearest centroid (ties: the lowest index) and its squared distance."""
-    labels = np.empty(x.shape[0], dtype=np.int64)
-    best = np.empty(x.shape[0])
-    for start in range(0, x.shape[0], CHUNK):
-        block = squared_distances(x[start:start + CHUNK], centroids)
-        labels[start:start + CHUNK] = np.argmin(block, axis=1)  # first minimum
-        best[start:start + CHUNK] = block[np.arange(block.shape[0]),
-                                          labels[start:start + CHUNK]]
+    """Each row's nearest centroid (ties: the lowest index) and its squared distance: a
+    running minimum over the centroids, each distance summed feature by feature."""
+    columns = [np.ascontiguousarray(x[:, f]) for f in range(x.shape[1])]
+    labels = np.zeros(x.shape[0], dtype=np.int64)
+    best = np.full(x.shape[0], np.inf)
+    total = np.empty(x.shape[0])
+    difference = np.empty(x.shape[0])
+    for j, centroid in enumerate(centroids):
+        total.fill(0.0)
+        for column, c in zip(columns, centroid, strict=True):
+            np.subtract(column, c, out=difference)
+            np.multiply(difference, difference, out=difference)
+            total += difference
+        closer = total < best  # strictly: a tie keeps the lower index
+        best[closer] = total[closer]
+        labels[closer] = j
     return labels, best
 
 
