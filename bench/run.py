@@ -189,9 +189,8 @@ def _segl_rfm_sql(seg_path: Path, as_of: datetime.date) -> tuple[list[str], floa
     members query (as evaluate builds it) and the KPI query kpi_table builds over it
     (captured by handing kpi_table a connection that records the query and answers zeros)."""
     _import_segl()
-    from segl.compiler.api import select_segments, sql_for_plan
+    from segl.compiler.api import AsOf, select_segments, sql_for_plan
     from segl.compiler.plan import plan_for
-    from segl.compiler.to_sql import AsOf
     from segl.runtime.api import Evaluation, load
     from segl.runtime.engines.duckdb import MEMBERS_TABLE
     from segl.runtime.kpis import kpi_table

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from . import catalogue
 from . import lexicon as lexicon
 from . import model as m
 from .backends.sql import kpis as kpi_sql
@@ -31,6 +32,7 @@ from .backends.sql.trees import ident as ident
 from .backends.sql.trees import table_function
 from .backends.sql.trees import table_ref as table_ref
 from .buckets import check_segmentations
+from .catalogue import AGGREGATES as AGGREGATES
 
 # `clusters` segmentations: the lock file `segl discover` writes (compiler/clusters.py)
 from .clusters import LockEntry as LockEntry
@@ -46,8 +48,6 @@ from .diagnostics import Severity as Severity
 from .diagnostics import did_you_mean as did_you_mean
 from .diagnostics import error
 from .formatter import format_source as format_source
-from .functions import AGGREGATE_SUMMARIES, SCALAR_FUNCTIONS
-from .functions import AGGREGATES as AGGREGATES
 from .ir import Aggregate as Aggregate
 from .ir import Between as Between
 from .ir import Column as Column
@@ -435,5 +435,10 @@ def explain_code(text: str) -> str | None:
 
 def builtin_functions() -> dict[str, str]:
     """Every built-in function's name and one-line summary, aggregates first."""
-    return {**AGGREGATE_SUMMARIES,
-            **{name: f.summary for name, f in SCALAR_FUNCTIONS.items()}}
+    return catalogue.summaries()
+
+
+def python_aggregates() -> dict[str, object]:
+    """The aggregates an engine without them registers (SQLite): SQL name -> a function of
+    (values, *params) -> result (the catalogue's `python`)."""
+    return catalogue.python_aggregates()

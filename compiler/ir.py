@@ -13,35 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
 
+from .catalogue import AGGREGATE_ENTRIES
 from .source import Span
-
-
-class Type(StrEnum):
-    INT = "int"
-    DECIMAL = "decimal"
-    FLOAT = "float"
-    TEXT = "text"
-    BOOL = "bool"
-    DATE = "date"
-    TIMESTAMP = "timestamp"
-    DURATION = "duration"
-    ANY = "any"  # not known at compile time (an undeclared column with no schema available)
-
-    @property
-    def is_numeric(self) -> bool:
-        return self in (Type.INT, Type.DECIMAL, Type.FLOAT)
-
-    @property
-    def is_temporal(self) -> bool:
-        return self in (Type.DATE, Type.TIMESTAMP)
-
-    @property
-    def with_article(self) -> str:
-        """"an int", "a date": for messages."""
-        return ("an " if self.value[0] in "aeiou" else "a ") + self.value
-
-
-DECLARED_TYPES = {t.value: t for t in Type if t not in (Type.DURATION, Type.ANY)}
+from .types import DECLARED_TYPES as DECLARED_TYPES
+from .types import Type as Type
 
 
 class Word(StrEnum):
@@ -52,18 +27,11 @@ class Word(StrEnum):
         return repr(self.value)
 
 
-class AggregateFunc(Word):
-    """What an `Aggregate` (per entity, over related rows) or a `Total` (per group of
-    entities, over a per-entity value) computes."""
-
-    COUNT = "count"
-    SUM = "sum"
-    AVG = "avg"
-    MIN = "min"
-    MAX = "max"
-    FIRST = "first"
-    LAST = "last"
-    MOST_FREQUENT = "most_frequent"
+# What an `Aggregate` (per entity, over related rows) or a `Total` (per group of entities,
+# over a per-entity value) computes: one word per aggregate of the catalogue
+# (`compiler/catalogue/aggregates.py`), `AggregateFunc.MOST_FREQUENT == "most_frequent"`.
+AggregateFunc = Word("AggregateFunc", [(a.name.upper(), a.name) for a in AGGREGATE_ENTRIES],
+                     module=__name__, qualname="AggregateFunc")
 
 
 class LogicOp(Word):
@@ -297,7 +265,7 @@ class Case(Expr):
 
 @dataclass(frozen=True)
 class Func(Expr):
-    """A scalar function from `functions.SCALAR_FUNCTIONS`."""
+    """A scalar function of the catalogue (`compiler/catalogue/scalars.py`)."""
 
     name: str
     args: tuple[Expr, ...]
@@ -348,6 +316,7 @@ class Aggregate(Expr):
     filter: Expr | None
     window: Window | None
     distinct: bool = False
+    params: tuple[Literal, ...] = ()  # constant arguments after the value (the catalogue's)
 
     def __post_init__(self) -> None:
         _coerce(self, "func", AggregateFunc)

@@ -15,15 +15,15 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import clusters, ir
+from . import catalogue, clusters, ir
 from . import model as m
 from . import nodes as n
+from .catalogue import AGGREGATES, SCALAR_FUNCTIONS, OverGroup
 from .codes import Code
 from .depth import too_deep_through_references
 from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
 from .formatter import SUM
 from .formatter import expr as format_expr
-from .functions import AGGREGATES, SCALAR_FUNCTIONS
 from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
@@ -793,7 +793,7 @@ class _Resolver:
         if node.filter is not None or node.distinct or name not in _GROUP_FUNCTIONS:
             self.error(Code.E108, f"`{name}` over the entities of a group takes one value per "
                        "entity, without `where` or `distinct`", node.span,
-                       "sum, count, avg, min and max aggregate a feature or a column")
+                       f"{_GROUP_NAMES} aggregate a feature or a column")
             return None
         if len(node.args) != 1:
             self.error(Code.E110, f"`{name}` takes one argument, got {len(node.args)}", node.span)
@@ -805,14 +805,15 @@ class _Resolver:
         """count and sum add up over the group, min and max combine, avg is the ratio of the
         group's sum to its count (a ratio of sums, not an average of averages)."""
         span = aggregate.span
-        if aggregate.func in ("first", "last", "most_frequent") or aggregate.distinct:
+        over_group = catalogue.aggregate(aggregate.func).over_group
+        if over_group is OverGroup.NONE or aggregate.distinct:
             what = "count(distinct …)" if aggregate.distinct else aggregate.func
             self.error(Code.E108, f"`{what}` does not add up over a group of entities", span,
                        "define it as a feature, then aggregate the feature in the KPI")
             return None
-        if aggregate.func in ("count", "sum"):
+        if over_group is OverGroup.SUM:
             return ir.Total("sum", aggregate, span=span)
-        if aggregate.func in ("min", "max"):
+        if over_group is OverGroup.SAME:
             return ir.Total(aggregate.func, aggregate, span=span)
         total = ir.Total("sum", dataclasses.replace(aggregate, func="sum"), span=span)
         count = ir.Total("sum", dataclasses.replace(aggregate, func="count"), span=span)
@@ -1319,8 +1320,7 @@ class _Resolver:
             return self.aggregate(node, scope)
         if node.distinct or node.filter is not None:
             self.error(Code.E108, f"`{name}` is not an aggregate: `distinct` and `where` only "
-                       "apply to count, sum, avg, min, max, first, last, most_frequent",
-                       node.span)
+                       f"apply to {', '.join(AGGREGATES)}", node.span)
             return None
         function = SCALAR_FUNCTIONS.get(name)
         if function is None:
@@ -1350,12 +1350,18 @@ class _Resolver:
         if scope.table is not None:
             self.error(Code.E108, f"`{name}` cannot be nested inside another aggregate", node.span)
             return None
-        if len(node.args) != 1:
-            self.error(Code.E110, f"`{name}` takes one argument, got {len(node.args)}", node.span,
-                       f"e.g. `{name}(orders.amount)`" if name != "count" else
+        entry = catalogue.aggregate(name)
+        if len(node.args) != 1 + len(entry.params):
+            wanted = "one argument" if not entry.params else f"{1 + len(entry.params)} arguments"
+            example = ", ".join(["orders.amount", *(p.name for p in entry.params)])
+            self.error(Code.E110, f"`{name}` takes {wanted}, got {len(node.args)}", node.span,
+                       f"e.g. `{name}({example})`" if name != "count" else
                        "e.g. `count(orders)` or `count(distinct orders.product_id)`")
             return None
-        (arg,) = node.args
+        arg = node.args[0]
+        params = self.aggregate_params(entry, node)
+        if params is None:
+            return None
         table_name = self.aggregated_table(arg)
         if table_name is None:
             self.error(Code.E108, f"cannot tell which related table `{name}` aggregates",
@@ -1387,12 +1393,27 @@ class _Resolver:
             condition = self.expr(node.filter, inner)
             if condition is None:
                 return None
-        if name in ("first", "last") and self.tables[table_name].time_column is None:
+        if entry.needs_time and self.tables[table_name].time_column is None:
             self.error(Code.E108, f"`{name}` orders by time, and `{table_name}` has no time column",
                        node.span, f"declare one: `events {table_name} … at <time column>`")
             return None
         return ir.Aggregate(name, table_name, value, condition, None, node.distinct,
-                            span=node.span)
+                            params, span=node.span)
+
+    def aggregate_params(self, entry: catalogue.AggregateFunction, node: n.Call
+                         ) -> tuple[ir.Literal, ...] | None:
+        """The constant arguments after an aggregate's value: number literals in range."""
+        params = []
+        for spec, arg in zip(entry.params, node.args[1:], strict=True):
+            value = arg.value if isinstance(arg, n.Literal) and arg.kind == "number" \
+                else None
+            if value is None or not spec.admits(float(value)):
+                self.error(Code.E110, f"`{spec.name}` of `{entry.name}` must be "
+                           f"{spec.describe()}", arg.span,
+                           f"e.g. `{entry.name}(orders.amount, 0.9)`")
+                return None
+            params.append(ir.Literal(Decimal(str(value)), type=ir.Type.DECIMAL))
+        return tuple(params)
 
     def aggregated_table(self, arg: n.Expr) -> str | None:
         """The events table an aggregate runs over: named directly or by its columns."""
@@ -1425,7 +1446,11 @@ class _Scope:
     kpi: bool = False  # in a KPI: aggregates are over a group of entities
 
 
-_GROUP_FUNCTIONS = ("sum", "count", "avg", "min", "max")
+# aggregates that may total a per-entity value over a KPI's group
+_GROUP_FUNCTIONS = tuple(a.name for a in catalogue.AGGREGATE_FUNCTIONS.values() if a.of_entities)
+_GROUP_NAMES = " and ".join(
+    [", ".join(_GROUP_FUNCTIONS[:-1]), _GROUP_FUNCTIONS[-1]]) if len(_GROUP_FUNCTIONS) > 1 else \
+    _GROUP_FUNCTIONS[0]
 
 
 def _outside_totals(expr: ir.Expr) -> ir.Expr | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 
 from . import model as m
 from . import nodes as n
-from .functions import AGGREGATES, SCALAR_FUNCTIONS
+from .catalogue import AGGREGATES, SCALAR_FUNCTIONS
 from .resolve import LoadedFile
 from .symbols import (
     Occurrence,
@@ -289,7 +289,7 @@ class _Builder:
         if function in AGGREGATES or function in SCALAR_FUNCTIONS:
             self.occurrence(SymbolKey(Space.FUNCTION, function), node.function)
         inner = scope
-        if function in AGGREGATES and len(node.args) == 1:
+        if function in AGGREGATES and len(node.args) >= 1:
             table = self.aggregated_table(node.args[0])
             if table is not None:
                 inner = _Scope(table=table)  # a segmentation's scores are not row values

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import ir
+from . import catalogue, ir
 from . import model as m
+from .catalogue import ArgKind, Result
 from .codes import Code
 from .diagnostics import Diagnostic, error
-from .functions import aggregate_type
 
 T = ir.Type
 
@@ -164,43 +164,33 @@ class _Checker:
         return node.value.type if node.value.type.is_temporal else T.DATE
 
     def type_Func(self, node: ir.Func) -> T:
-        types = [a.type for a in node.args]
         if node.name == "score_code":
             return T.TEXT
-        if node.name in ("days_between", "months_between", "years_between"):
+        entry = catalogue.scalar(node.name)
+        if entry.arg is not ArgKind.ANY:
             for arg in node.args:
-                self.expect(arg, "a date or timestamp", lambda t: t.is_temporal)
-            return T.INT
-        if node.name in ("date",):
-            self.expect(node.args[0], "a date or timestamp", lambda t: t.is_temporal)
-            return T.DATE
-        if node.name in ("year", "month"):
-            self.expect(node.args[0], "a date or timestamp", lambda t: t.is_temporal)
-            return T.INT
-        if node.name in ("lower", "upper"):
-            self.expect(node.args[0], "text", lambda t: t is T.TEXT)
-            return T.TEXT
-        if node.name == "length":
-            self.expect(node.args[0], "text", lambda t: t is T.TEXT)
-            return T.INT
-        if node.name in ("abs", "round"):
-            for arg in node.args:
-                self.expect(arg, "a number", _numeric)
-            if node.name == "round" and len(node.args) == 2 and not (
-                isinstance(node.args[1], ir.Literal) and isinstance(node.args[1].value, int)
+                self.expect(arg, entry.arg.value, entry.arg.accepts)
+        for position in entry.whole_literal_args:
+            if position < len(node.args) and not (
+                isinstance(node.args[position], ir.Literal)
+                and isinstance(node.args[position].value, int)
             ):
-                self.error("the number of decimals must be a whole number", node.args[1])
-            return types[0]
+                self.error("the number of decimals must be a whole number", node.args[position])
+        if isinstance(entry.result, T):
+            return entry.result
+        if entry.result is Result.FIRST_ARG:
+            return node.args[0].type
         # coalesce, least, greatest: arguments of one kind
         return self.common_type(list(node.args), f"`{node.name}` arguments")
 
     def type_Aggregate(self, node: ir.Aggregate) -> T:
         if node.filter is not None:
             self.expect_bool(node.filter)
+        entry = catalogue.aggregate(node.func)
         arg_type = node.arg.type if node.arg is not None else None
-        if node.func in ("sum", "avg") and arg_type is not None:
-            self.expect(node.arg, "a number", _numeric)
-        return aggregate_type(node.func, arg_type)
+        if entry.arg is not ArgKind.ANY and node.arg is not None:
+            self.expect(node.arg, entry.arg.value, entry.arg.accepts)
+        return entry.result_type(arg_type)
 
     def type_Total(self, node: ir.Total) -> T:
         if node.func == "count":

@@ -145,7 +145,8 @@ def write_to_stream(connection: duckdb.DuckDBPyConnection, query: exp.Expression
     """The query's rows as `fmt` on `stream` (stdout), byte for byte what a file would hold:
     DuckDB writes files, so into a private temporary folder first, then copied."""
     with tempfile.TemporaryDirectory(prefix="segl-") as folder:
-        temp = os.path.join(folder, f"members.{fmt}")
+        # the COPY options name the format, so the file needs no extension
+        temp = os.path.join(folder, "members")
         sql.execute(connection, sql.copy_to(query, temp, _COPY_OPTIONS[fmt]))
         with open(temp, "rb") as written:
             shutil.copyfileobj(written, stream)

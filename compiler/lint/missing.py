@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .. import ir
+from .. import catalogue, ir
 from ..codes import Code
 from ..diagnostics import Diagnostic
 from ..source import Span
@@ -41,9 +41,9 @@ class Nulls:
             case ir.FeatureRef():
                 return self._feature_may_miss(expr.name)
             case ir.Aggregate():
-                return expr.func not in ("count", "sum")
+                return not _zero_without_rows(expr.func)
             case ir.Total():
-                return expr.func not in ("count", "sum")
+                return not _zero_without_rows(expr.func)
             case ir.Case():
                 return expr.otherwise is None or any(
                     self.may_miss(v) for v in (*(w[1] for w in expr.whens), expr.otherwise))
@@ -149,7 +149,10 @@ def _negations(nulls: Nulls, tested: list[ir.Expr], node: ir.Expr, fallback: Spa
 # ---------------------------------------------------------------- L202
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_BETWEEN = ("days_between", "months_between", "years_between")
+_BETWEEN = tuple(name for name, f in catalogue.SCALAR_FUNCTIONS.items()
+                 if f.monotone is catalogue.Monotone.DIFFERENCE)
+_RISING = tuple(name for name, f in catalogue.SCALAR_FUNCTIONS.items()
+                if f.monotone is catalogue.Monotone.RISING)
 
 
 def _limit(context: Context, expr: ir.Expr, depth: int = 0) -> tuple[ir.Aggregate, int] | None:
@@ -172,7 +175,7 @@ def _limit(context: Context, expr: ir.Expr, depth: int = 0) -> tuple[ir.Aggregat
             if found:
                 return found[0], -found[1]  # days from an earlier date: more
             return _limit(context, second, step)
-        case ir.Func(name="date" | "year" | "month", args=(only,)):
+        case ir.Func(name=name, args=(only,)) if name in _RISING:
             return _limit(context, only, step)
         case ir.DateShift():
             return _limit(context, expr.value, step)
@@ -223,7 +226,7 @@ def _events_handled(context: Context, root: ir.Expr, aggregate: ir.Aggregate) ->
     """Does the condition also say something about whether there are events at all?"""
     for node in context.expand(root):
         if isinstance(node, ir.Aggregate) and node.table == aggregate.table and \
-                node.func in ("count", "sum"):
+                _zero_without_rows(node.func):
             return True
         if isinstance(node, ir.IsMissing) and any(
                 sub == aggregate for sub in context.expand(node.value)):
@@ -256,7 +259,7 @@ def _value_without_events(context: Context, expr: ir.Expr, table: str, depth: in
         return _UNKNOWN
     match expr:
         case ir.Aggregate() if expr.table == table:
-            return 0 if expr.func in ("count", "sum") else None
+            return 0 if _zero_without_rows(expr.func) else None
         case ir.Literal():
             return expr.value
         case ir.FeatureRef():
@@ -296,3 +299,8 @@ def _number(value: object) -> bool:
 
 
 CHECKS = {Code.L201: missing_value_excluded, Code.L202: no_events_excluded}
+
+
+def _zero_without_rows(func: str) -> bool:
+    """The catalogue's lint fact: `count` and `sum` are 0 over no rows, others missing."""
+    return catalogue.aggregate(func).empty is catalogue.Empty.ZERO

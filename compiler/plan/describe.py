@@ -60,7 +60,8 @@ def _aggregate(node: ir.Aggregate) -> str:
     what = node.table if node.arg is None else expr_text(node.arg)
     where = f" where {expr_text(node.filter)}" if node.filter is not None else ""
     distinct = "distinct " if node.distinct else ""
-    return f"{node.func}({distinct}{what}{where}){_window(node.window)}"
+    params = "".join(f", {_literal(p)}" for p in node.params)
+    return f"{node.func}({distinct}{what}{params}{where}){_window(node.window)}"
 
 
 def _date_shift(node: ir.DateShift) -> str:

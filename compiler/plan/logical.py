@@ -13,14 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from .. import ir
+from .. import catalogue, ir
 from .. import model as m
 from ..source import Span
 
 T = ir.Type
 # Aggregates that partial results per join key add up to exactly.
-PARTIAL_FUNCS = frozenset({ir.AggregateFunc.COUNT, ir.AggregateFunc.SUM, ir.AggregateFunc.MIN,
-                           ir.AggregateFunc.MAX})
+# aggregates whose partial results per join key combine exactly (the catalogue's `partial`)
+PARTIAL_FUNCS = frozenset(ir.AggregateFunc(a.name) for a in catalogue.AGGREGATE_FUNCTIONS.values()
+                          if a.partial is not None)
 
 
 @dataclass(frozen=True)

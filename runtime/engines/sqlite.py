@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
-from segl.compiler.api import Compilation, Plan, SourceOverride
+from segl.compiler.api import Compilation, Plan, SourceOverride, python_aggregates
 from sqlglot import exp
 
 from .. import sql
@@ -46,6 +46,9 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     # every letter ("ÉCOLE" -> "école"). Python's str methods do what they do.
     connection.create_function("upper", 1, _text_function(str.upper), deterministic=True)
     connection.create_function("lower", 1, _text_function(str.lower), deterministic=True)
+    # aggregates SQLite lacks (median, percentile, stddev): the catalogue's Python ones
+    for name, function in python_aggregates().items():
+        connection.create_aggregate(name, -1, _python_aggregate(function))
     try:
         for source in sources:
             try:
@@ -121,3 +124,20 @@ def _text_function(method):
         return method(value) if isinstance(value, str) else value
     return apply
 
+
+def _python_aggregate(function):
+    """An aggregate class for sqlite3: collects the values, then calls `function(values,
+    *params)` (the constant arguments after the value, as floats)."""
+    class Aggregate:
+        def __init__(self) -> None:
+            self.values: list[object] = []
+            self.params: tuple[float, ...] = ()
+
+        def step(self, value: object, *params: object) -> None:
+            self.params = tuple(float(p) for p in params)  # type: ignore[arg-type]
+            if value is not None:
+                self.values.append(value)
+
+        def finalize(self) -> object:
+            return function(self.values, *self.params)
+    return Aggregate

@@ -20,10 +20,10 @@ from segl.compiler.api import (
     sql_for_plan,
     symbol_index,
 )
+from segl.compiler.backends.polars.generator import generate_polars
 from segl.compiler.diagnostics import CompileError, Diagnostic
 from segl.compiler.lint import RULES, apply_suppressions, lint_model
 from segl.compiler.source import SourceFile
-from segl.compiler.to_polars import generate_polars
 
 # Every dialect `tests/sql` pins (kept here so this folder imports no other test module).
 DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark", "databricks", "redshift",

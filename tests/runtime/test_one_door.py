@@ -67,7 +67,7 @@ def test_every_runtime_module_is_small() -> None:
     "from segl.compiler.plan import plan_for",
     "from segl.compiler import model as m",
     "from segl.compiler import ir, api",
-    "import segl.compiler.to_sql",
+    "import segl.compiler.backends.sql",
     "from ...compiler.parser import parse_source",
     "from ...compiler import nodes",
     "from segl import compiler",

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from segl.compiler.api import compile_source, to_sql
+from segl.compiler.backends.sql.text import comment_text
 from segl.compiler.diagnostics import CompileError
 from segl.compiler.source import SourceFile
-from segl.compiler.to_sql import comment_text
 
 from tests.parser.test_errors import HEAD  # lines 1-11: entity customer, events orders
 

@@ -234,3 +234,119 @@ feature tenure = months_between(joined, as_of)
 segment exact = tenure = """ + str(months) + "\n",
                    {"customers": [{"customer_id": 1, "joined": joined}]})
     assert members(path, as_of, "exact") == [1]
+
+
+# ---------------------------------------------------------------- catalogue statistics
+
+STAT_ORDERS = [  # per customer: amounts (channel web unless marked), one missing amount
+    (1, [1.0, 2.0, 3.5, 10.0]), (2, [4.0]), (4, [2.25, None, 7.125, 0.5, 3.0, 3.0, 11.0]),
+]
+
+
+def _python_percentile(values, p):
+    """An independent percentile_cont: statistics' inclusive quantiles (R-7)."""
+    import statistics
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return None
+    if len(present) == 1 or p in (0, 1):
+        return present[0] if p == 0 or len(present) == 1 else present[-1]
+    cuts = statistics.quantiles(present, n=100, method="inclusive")  # p = 0.01 .. 0.99
+    return cuts[round(p * 100) - 1]
+
+
+def _python_stddev(values):
+    import statistics
+    present = [v for v in values if v is not None]
+    return statistics.stdev(present) if len(present) >= 2 else None
+
+
+@pytest.mark.parametrize("feature,compute", [
+    ("median(orders.amount)", lambda v: _python_percentile(v, 0.5)),
+    ("percentile(orders.amount, 0.25)", lambda v: _python_percentile(v, 0.25)),
+    ("percentile(orders.amount, 0.9)", lambda v: _python_percentile(v, 0.9)),
+    ("percentile(orders.amount, 1)", lambda v: _python_percentile(v, 1)),
+    ("stddev(orders.amount)", _python_stddev),
+])
+def test_statistics_equal_an_independent_computation(project, feature, compute):
+    # median and percentile interpolate like percentile_cont; stddev is the sample one
+    lines = [f"feature stat = {feature}"]
+    expected = {}
+    for customer in (1, 2, 3, 4):
+        amounts = dict(STAT_ORDERS).get(customer, [])
+        value = compute(amounts)
+        test = "stat is missing" if value is None else \
+            f"stat > {value - 1e-6!r} and stat < {value + 1e-6!r}"
+        lines.append(f"segment s{customer} = customer_id = {customer} and {test}")
+        expected[f"s{customer}"] = [customer]
+    rows = [order(c, datetime(2026, 1, 1 + i), a) for c, amounts in STAT_ORDERS
+            for i, a in enumerate(amounts)]
+    path = write(project, "\n".join(lines) + "\n", CUSTOMERS, rows)
+    assert members(path, date(2026, 6, 30)) == expected
+
+
+def test_statistics_filter_and_window(project):
+    # `where` and windows admit rows as for every aggregate; under two values stddev is missing
+    path = write(project, """
+feature web_median = median(orders.amount where channel = "web") in last 30 days
+feature web_spread = stddev(orders.amount where channel = "web")
+segment median_is_3 = web_median = 3
+segment no_spread = web_spread is missing
+""", CUSTOMERS, [
+        order(1, datetime(2026, 6, 20), 2.0), order(1, datetime(2026, 6, 21), 4.0),
+        order(1, datetime(2026, 6, 22), 100.0, "app"),  # not web
+        order(1, datetime(2026, 1, 1), 50.0),  # out of the window, but web
+        order(2, datetime(2026, 6, 20), 3.0), order(2, datetime(2026, 6, 21), 9.0, "app"),
+    ])
+    assert members(path, date(2026, 6, 30)) == {"median_is_3": [1, 2], "no_spread": [2, 3, 4]}
+
+
+@pytest.mark.parametrize("start,end,weeks", [
+    (date(2026, 6, 1), date(2026, 6, 14), 1),  # 13 days
+    (date(2026, 6, 1), date(2026, 6, 15), 2),  # 14 days
+    (date(2026, 6, 15), date(2026, 6, 1), -2),
+    (date(2026, 6, 14), date(2026, 6, 1), -1),  # -13 days: toward zero
+    (date(2026, 6, 1), date(2026, 6, 7), 0),
+])
+def test_weeks_between_is_whole_weeks_toward_zero(project, start, end, weeks):
+    assert weeks == int((end - start).days / 7)  # the definition, independently
+    path = project("""
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  joined date
+  left date
+}
+feature weeks = weeks_between(joined, left)
+segment exact = weeks = """ + str(weeks) + "\n",
+                   {"customers": [{"customer_id": 1, "joined": start, "left": end}]})
+    assert members(path, date(2026, 6, 30), "exact") == [1]
+
+
+def test_statistics_beside_a_folded_through_table(project):
+    # lines fold their partial counts into orders' pass, which also computes the median
+    path = project("""
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_at {
+  order_id int
+  ordered_at timestamp
+  amount float
+}
+events lines from parquet "data/lines.parquet" through orders on order_id = order_id {
+  order_id int
+  qty int
+}
+feature typical = median(orders.amount)
+feature line_median = median(lines.qty)
+segment both = typical = 15 and count(lines) = 3 and line_median = 2
+""", {"customers": [{"customer_id": 1}, {"customer_id": 2}],
+      "orders": [{"customer_id": 1, "order_id": 10, "ordered_at": datetime(2026, 1, 1),
+                  "amount": 10.0},
+                 {"customer_id": 1, "order_id": 11, "ordered_at": datetime(2026, 1, 2),
+                  "amount": 20.0},
+                 {"customer_id": 2, "order_id": 12, "ordered_at": datetime(2026, 1, 2),
+                  "amount": 15.0}],
+      "lines": [{"order_id": 10, "qty": 1}, {"order_id": 10, "qty": 2},
+                {"order_id": 11, "qty": 5}, {"order_id": 12, "qty": 2}]})
+    assert members(path, date(2026, 6, 30), "both") == [1]

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from segl.compiler.api import compile_source, sql_for_plan, to_sql
 from segl.compiler.backends.sql.dialects import glob_pattern
+from segl.compiler.backends.sql.generator import SourceOverride
 from segl.compiler.plan import plan_for
 from segl.compiler.source import SourceFile
-from segl.compiler.to_sql import SourceOverride
 
 SEG = """
 entity customer from parquet "data/customers.parquet", table "s.customers" key customer_id {

@@ -8,7 +8,7 @@ from datetime import datetime, time
 
 import polars as pl
 
-from ... import ir
+from ... import catalogue, ir
 from ... import model as m
 from ...plan import Aggregation, Measure
 from ...plan.hoisting import Hoisted
@@ -18,7 +18,9 @@ from .sources import column_named, qualified
 
 T = ir.Type
 F = ir.AggregateFunc
-_COMBINE = {"count": "sum", "sum": "sum", "min": "min", "max": "max"}
+# How partial results per join key add up (the catalogue's `partial`: a Polars method name).
+_COMBINE = {a.name: a.partial for a in catalogue.AGGREGATE_FUNCTIONS.values()
+            if a.partial is not None}
 
 
 class Aggregations:
@@ -214,6 +216,11 @@ class Aggregations:
             return [condition.fill_null(False).alias(column)], \
                 column_named(column).sum().cast(pl.Int64)
         value = self.value(agg.arg)
+        build = catalogue.aggregate(agg.func).polars
+        if build is not None:
+            if condition is not None:
+                value = pl.when(condition).then(value)
+            return [value.alias(column)], build(self, [column_named(column)], agg)
         if agg.func in (F.SUM, F.AVG) and agg.arg.type in (T.FLOAT, T.ANY):
             value = as_sum_decimal(value)
         elif agg.func is F.SUM and agg.arg.type is T.INT:
@@ -228,7 +235,7 @@ class Aggregations:
             return inputs, admitted.count().cast(pl.Int64)
         if agg.func is F.AVG:
             return inputs, average(admitted, agg.arg.type in (T.FLOAT, T.ANY, T.DECIMAL))
-        return inputs, getattr(admitted, agg.func)()
+        return inputs, admitted.sum()
 
     def most_frequent(self, table: m.Table, measure: Measure,
                       lookups: tuple[str, ...]) -> pl.LazyFrame:

@@ -10,12 +10,12 @@ from fractions import Fraction
 
 import polars as pl
 
-from ... import ir
+from ... import catalogue, ir
 from ... import model as m
 from ...codes import Code
 from ...diagnostics import Diagnostic, error
 from ...plan import Plan
-from .numeric import all_of, balanced, calendar_difference, like
+from .numeric import all_of, balanced, like
 from .sources import POLARS_TYPES, column_named, qualified
 
 T = ir.Type
@@ -179,42 +179,10 @@ class PolarsExpressions:
     def value_Func(self, node: ir.Func) -> pl.Expr:
         args = [self.value(a) for a in node.args]
         name = node.name
-        if name == "days_between":
-            return (args[1].cast(pl.Date) - args[0].cast(pl.Date)).dt.total_days() \
-                .cast(pl.Int64)
-        if name in ("months_between", "years_between"):
-            return calendar_difference(args[0], args[1], name == "years_between")
-        if name == "date":
-            return args[0].cast(pl.Date)
-        if name == "year":
-            return args[0].dt.year().cast(pl.Int64)
-        if name == "month":
-            return args[0].dt.month().cast(pl.Int64)
         if name == "score_code":
             # the digits of every score, e.g. "545"; missing when any score is
             return pl.concat_str([a.cast(pl.String) for a in args])
-        if name == "coalesce":
-            return pl.coalesce(args)
-        if name in ("least", "greatest"):
-            # missing if any argument is missing (Polars' horizontal min skips nulls)
-            pick = pl.min_horizontal(args) if name == "least" else pl.max_horizontal(args)
-            return pl.when(pl.any_horizontal([a.is_null() for a in args])).then(None) \
-                .otherwise(pick)
-        if name == "lower":
-            return args[0].str.to_lowercase()
-        if name == "upper":
-            return args[0].str.to_uppercase()
-        if name == "length":
-            return args[0].str.len_chars().cast(pl.Int64)
-        if name == "abs":
-            return args[0].abs()
-        if name == "round":
-            decimals = node.args[1].value if len(node.args) > 1 else 0
-            if node.args[0].type is T.INT:
-                return args[0]
-            return args[0].round(int(decimals), mode="half_away_from_zero")
-        self.unsupported(node, f"the function `{name}`")
-        return pl.lit(None)
+        return catalogue.scalar(name).polars(self, args, node)
 
     def unsupported(self, node: ir.Expr, what: str) -> None:
         self.errors.append(error(Code.E301, f"the {ENGINE} engine cannot evaluate {what}",

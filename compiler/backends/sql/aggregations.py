@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ... import ir
+from ... import catalogue, ir
 from ... import model as m
+from ...codes import Code
+from ...diagnostics import error
 from ...plan import Aggregation, Measure
 from ...plan.hoisting import Hoisted
 from ...plan.physical import Bound, Condition, Prefilter, TimeTest
@@ -28,7 +30,9 @@ from .trees import (
 T = ir.Type
 F = ir.AggregateFunc
 # How partial results per join key add up to a result per entity.
-_COMBINE = {"count": exp.Sum, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}
+_COMBINERS = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}
+_COMBINE = {a.name: _COMBINERS[a.partial] for a in catalogue.AGGREGATE_FUNCTIONS.values()
+            if a.partial is not None}
 
 
 class Aggregations:
@@ -290,14 +294,22 @@ class Aggregations:
                 value = exp.Distinct(expressions=[value])
             return exp.Count(this=value)
         value = self.value(agg.arg)
+        entry = catalogue.aggregate(agg.func)
+        build = entry.sql_for(self.dialect)
+        if build is not None:
+            if self.dialect in entry.sql_unsupported:
+                self.errors.append(error(
+                    Code.E301, f"the {self.dialect} dialect cannot compute `{agg.func}`",
+                    agg.span, "run it on another engine (docs/language.md#aggregates)"))
+            return build(self, [value if condition is None else case_when(condition, value)],
+                         agg)
         if agg.func in (F.SUM, F.AVG) and agg.arg.type in (T.FLOAT, T.ANY):
             # Exact, order-independent totals on every engine and every run: add floats as
             # DECIMAL(38, 9) (each value rounded to 9 decimals first).
             value = cast(value, exp.DataType.build("DECIMAL(38, 9)"))
         if condition is not None:
             value = case_when(condition, value)
-        functions = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
-        result = functions[agg.func](this=value)
+        result = (exp.Sum if agg.func is F.SUM else exp.Avg)(this=value)
         if agg.func in (F.SUM, F.AVG) and agg.arg.type is not T.INT:
             return self.exact_total(result)
         return result

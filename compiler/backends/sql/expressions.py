@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from ... import ir
+from ... import catalogue, ir
 from ... import model as m
 from ...diagnostics import Diagnostic
 from ...plan import Plan
@@ -192,40 +192,12 @@ class SqlExpressions:
     def value_Func(self, node: ir.Func) -> exp.Expression:
         args = [self.value(a) for a in node.args]
         name = node.name
-        if name == "days_between":
-            return exp.DateDiff(this=self.to_date(args[1]), expression=self.to_date(args[0]),
-                                unit=exp.var("DAY"))
-        if name in ("months_between", "years_between"):
-            return _calendar_difference(args[0], args[1], name == "years_between",
-                                        self.date_part, self.to_date)
-        if name == "date":
-            return self.to_date(args[0])
-        if name == "year":
-            return self.date_part("YEAR", args[0])
-        if name == "month":
-            return self.date_part("MONTH", args[0])
         if name == "score_code":
             # the digits of every score, e.g. "545"; missing when any score is
             any_missing = or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
             digits = exp.Concat(expressions=[cast(a, "TEXT") for a in args])
             return exp.Case(ifs=[exp.If(this=any_missing, true=exp.Null())], default=digits)
-        if name == "coalesce":
-            return exp.Coalesce(this=args[0], expressions=args[1:])
-        if name in ("least", "greatest"):
-            # Missing if any argument is missing, on every engine (some skip nulls).
-            kind = exp.Least if name == "least" else exp.Greatest
-            any_missing = or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
-            return exp.Case(ifs=[exp.If(this=any_missing, true=exp.Null())],
-                            default=kind(this=args[0], expressions=args[1:]))
-        if name in ("upper", "lower") and self.rules.case_functions:
-            function = self.rules.case_functions[0 if name == "upper" else 1]
-            return exp.Anonymous(this=function, expressions=[args[0]])
-        simple = {"lower": exp.Lower, "upper": exp.Upper, "length": exp.Length, "abs": exp.Abs}
-        if name in simple:
-            return simple[name](this=args[0])
-        if name == "round":
-            return exp.Round(this=args[0], decimals=args[1] if len(args) > 1 else None)
-        raise AssertionError(f"no SQL for function {name}")
+        return catalogue.scalar(name).sql_for(self.dialect)(self, args, node)
 
     def to_date(self, value: exp.Expression) -> exp.Expression:
         return cast(value, self.rule_type(self.rules.date_type, "DATE"))
@@ -276,7 +248,7 @@ def _is_condition(node: ir.Expr) -> bool:
 
 
 
-def _calendar_difference(start: exp.Expression, end: exp.Expression, years: bool,
+def calendar_difference(start: exp.Expression, end: exp.Expression, years: bool,
                          date_part: Callable[[str, exp.Expression], exp.Expression],
                          to_date: Callable[[exp.Expression], exp.Expression]):
     """Whole months or years from start to end, counted like an age: the count goes up on
