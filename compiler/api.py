@@ -33,6 +33,12 @@ from .backends.sql.trees import table_function
 from .backends.sql.trees import table_ref as table_ref
 from .buckets import check_segmentations
 from .catalogue import AGGREGATES as AGGREGATES
+
+# `clusters` segmentations: the lock file `segl discover` writes (compiler/clusters.py)
+from .clusters import LockEntry as LockEntry
+from .clusters import SimilarityEntry as SimilarityEntry
+from .clusters import lock_text as lock_text
+from .clusters import python_assignment as python_assignment
 from .codes import Code as Code  # the diagnostic codes, for the runtime
 from .codes import explain, lookup
 from .diagnostics import CODES as CODES
@@ -59,6 +65,8 @@ from .ir import Total as Total
 from .ir import Type as Type
 from .ir import transform_children as transform_children
 from .limits import as_of_problem as as_of_problem
+from .model import ClusterFit as ClusterFit
+from .model import Clusters as Clusters
 from .model import Expectation as Expectation
 from .model import Experiment as Experiment
 from .model import Export as Export
@@ -67,6 +75,8 @@ from .model import Location as Location
 from .model import Model as Model
 from .model import Persona as Persona
 from .model import Segment as Segment
+from .model import Similarity as Similarity
+from .model import SimilarityFit as SimilarityFit
 from .model import Table as Table
 from .model import Test as Test
 from .model import TestRows as TestRows

@@ -27,8 +27,10 @@ def check_segmentations(model: m.Model, diagnostics: list[Diagnostic]) -> None:
 
 def too_many_buckets(segmentation: m.Segmentation) -> list[Diagnostic]:
     """W202 (also `segl lint` L501). Not for `tiers`: deciles and the like are a measuring
-    scale whose number of bins is the point, not a set of groups to act on."""
-    if len(segmentation.buckets) <= MAX_BUCKETS or segmentation.tiers:
+    scale whose number of bins is the point, not a set of groups to act on; nor for
+    `clusters`, whose number is chosen on the data (`segl discover --k`)."""
+    if len(segmentation.buckets) <= MAX_BUCKETS or segmentation.tiers or \
+            segmentation.clusters is not None:
         return []
     return [warning(
         Code.W202, f"segmentation `{segmentation.name}` has {len(segmentation.buckets)} "

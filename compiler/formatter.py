@@ -167,6 +167,9 @@ def _expr(node: n.Expr) -> str:
             return text + (f" among {expr(among, NOT)}" if among is not None else "")
         case n.Windowed(call=call, window=window):
             return f"{_expr(call)} {_window(window)}"
+        case n.Similarity(seed=seed, features=features):
+            listed = ", ".join(expr(f, SUM) for f in features)
+            return f"similarity to {name(seed)} on ({listed})"
         case n.Literal():
             return literal(node)
         case n.Duration(amount=amount, unit=unit):
@@ -440,6 +443,9 @@ class _Printer:
         if node.tiers:
             return [_Line(f"{head} = tiers {_score_body(node.scores[0])}", node.span.start),
                     *self._permit(node)]
+        if node.clusters is not None:
+            return [_Line(f"{head} = {_clusters_body(node.clusters)}", node.span.start),
+                    *self._permit(node)]
         lines = [_Line(f"{head} {{", node.span.start), *self._permit(node)]
         for score in node.scores:
             lines.append(_Line(f"score {name(score.name)} {_score_body(score)}",
@@ -585,6 +591,14 @@ class _Printer:
             lines.append(_Line(text.rstrip(), start))
             start += len(text) + 1
         return lines
+
+
+def _clusters_body(clusters: n.Clusters) -> str:
+    """`clusters K on (…) scaled S seed N [missing M]`."""
+    features = ", ".join(expr(f, SUM) for f in clusters.features)
+    missing = f" missing {clusters.missing.text}" if clusters.missing is not None else ""
+    return (f"clusters {literal(clusters.k)} on ({features}) scaled {clusters.scaling.text} "
+            f"seed {literal(clusters.seed)}{missing}")
 
 
 def _score_body(score: n.Score) -> str:

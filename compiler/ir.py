@@ -372,6 +372,17 @@ class Score(Expr):
 
 
 @dataclass(frozen=True)
+class ClusterValue(Expr):
+    """A value of a `clusters` segmentation that the planner computes once per entity as a
+    column (`part`: `z1` a scaled feature, `d1` the squared distance to centroid 1), so that
+    the arithmetic is written once and bucket conditions compare columns."""
+
+    segmentation: str
+    part: str
+    value: Expr
+
+
+@dataclass(frozen=True)
 class Total(Expr):
     """A KPI's aggregate over a group of entities (a segment's members, a bucket, everyone):
     `func` (sum, count, avg, min, max) of a per-entity value."""

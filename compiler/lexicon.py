@@ -63,7 +63,8 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("key", "the column holding the entity key"),
     ("at", "the time column of an events table: rows after as_of are dropped"),
     ("through", "events reached through another events table: through OTHER on COL = COL"),
-    ("on", "the join columns of a `through` table; the segment an experiment splits"),
+    ("on", "the join columns of a `through` table; the segment an experiment splits; "
+            "the features clusters are found on"),
     ("for", "what a lookup hangs off (TABLE.COLUMN), or the segment a persona stands for"),
     ("extends", "a segment narrowing another: every member of it is a member of the other"),
     ("where", "a condition: of a segment, or filtering the rows of an aggregate"),
@@ -76,6 +77,9 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("else", "the last bucket (everyone left), or the fallback of `case`"),
     ("score", "score NAME by VALUE higher|lower is better into N BINNING"),
     ("tiers", "segmentation NAME = tiers by VALUE … into N BINNING: buckets tier_1..tier_N"),
+    ("clusters", "segmentation NAME = clusters K on (VALUES) scaled S seed N: k-means buckets"),
+    ("scaled", "how clusters scale their features: zscore, minmax or none"),
+    ("seed", "the seed of `segl discover`'s k-means++ start: the same seed, the same clusters"),
     ("by", "the value a ranking, score or tier orders by"),
     ("is", "`is missing`, `is present`, `higher is better`"),
     ("better", "`higher is better` / `lower is better`: which end of a score is best"),
@@ -89,7 +93,8 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("last", "`in last N days`: a window ending at as_of"),
     ("since", "a window from a date to as_of"),
     ("before", "a window of the days before a date"),
-    ("to", "the end date of a `from D to D` window; where an export writes"),
+    ("to", "the end date of a `from D to D` window; where an export writes; "
+           "`similarity to SEGMENT`"),
     ("distinct", "count(distinct TABLE.COLUMN): distinct values"),
     ("format", "kpi NAME = measure format percent|currency|number: how its values are shown"),
     ("salt", 'salt "…": the text hashed with each key to assign arms (docs/experiments.md)'),
@@ -118,11 +123,12 @@ OPERATORS = _words(WordKind.OPERATOR, (
     ("top", "top N [%] by VALUE [among CONDITION]: the highest-ranked entities"),
     ("bottom", "bottom N [%] by VALUE [among CONDITION]: the lowest-ranked entities"),
     ("among", "rank only the entities meeting the condition"),
+    ("similarity", "top N% by similarity to SEGMENT on (VALUES): its lookalikes"),
 ))
 CONSTANTS = _words(WordKind.CONSTANT, (
     ("true", "the boolean true"),
     ("false", "the boolean false"),
-    ("missing", "`is missing`: no value; in a test row, a missing value"),
+    ("missing", "`is missing`: no value; in a test row, a missing value; clusters' missing rule"),
     ("present", "`is present`: has a value"),
     ("as_of", "the evaluation date (segl run --as-of, segl.toml, or a test's as_of)"),
 ))

@@ -144,6 +144,57 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class ClusterFit:
+    """What `segl discover` found and wrote to the lock file: per feature the centre and
+    scale (the scaled value is (x - center) / scale) and the mean (imputed for a missing
+    value with `missing mean`), and the centroids in the scaled space, cluster 1 first."""
+
+    center: tuple[float, ...]
+    scale: tuple[float, ...]
+    mean: tuple[float, ...]
+    centroids: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """`clusters K on (…) scaled S seed N [missing M]`: k-means buckets (docs/discovery.md)."""
+
+    k: int
+    features: tuple[ir.Expr, ...]
+    feature_texts: tuple[str, ...]  # each feature as written, blanks collapsed
+    scaling: str  # zscore | minmax | none
+    seed: int
+    missing: str  # drop | mean
+    fingerprint: str  # of the declaration: the lock file must carry the same
+    lock_path: str  # the lock file next to the declaring `.seg`
+    fit: ClusterFit | None = None  # None: no lock file, or a stale one (E114)
+
+
+@dataclass(frozen=True)
+class SimilarityFit:
+    """What `segl discover` found for a lookalike: per feature the centre and scale (over
+    every entity with all features) and the seed segment's centroid in the scaled space."""
+
+    center: tuple[float, ...]
+    scale: tuple[float, ...]
+    centroid: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """`similarity to SEED on (…)`: a lookalike's ranking value (docs/discovery.md)."""
+
+    key: str  # its section of the lock file: `similarity to SEED on (f1, f2)`
+    seed: str
+    features: tuple[ir.Expr, ...]
+    feature_texts: tuple[str, ...]
+    fingerprint: str
+    lock_path: str
+    fit: SimilarityFit | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Segmentation:
     """Every entity in exactly one bucket: the first whose condition holds, else the last."""
 
@@ -155,6 +206,7 @@ class Segmentation:
     tiers: bool = False  # `= tiers by …`: one score, one bucket per bin
     purpose: str | None = None
     allow: tuple[Allowed, ...] = ()
+    clusters: Clusters | None = None  # `= clusters K on (…)`: nearest centroid
 
 
 @dataclass(frozen=True)
@@ -318,6 +370,8 @@ class Model:
     holdout: Holdout | None = None
     exports: dict[str, Export] = field(default_factory=dict)
     suppression: Suppression | None = None
+    # lookalikes' `similarity to SEED on (…)`, by lock file section (`segl discover` fits them)
+    similarities: dict[str, Similarity] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         if name == self.entity.name:

@@ -170,6 +170,15 @@ class Rank(Expr):
     among: Expr | None
 
 
+@dataclass(frozen=True)
+class Similarity(Expr):
+    """`similarity to SEGMENT on (f1, …)`, what a lookalike ranks by: nearness to the
+    segment's centroid in the scaled features, fitted by `segl discover`."""
+
+    seed: Ident
+    features: tuple[Expr, ...]
+
+
 # ---------------------------------------------------------------- declarations
 
 
@@ -307,6 +316,18 @@ class Score(Node):
 
 
 @dataclass(frozen=True)
+class Clusters(Node):
+    """`clusters K on (f1, f2, …) scaled S seed N [missing M]` (docs/discovery.md): the
+    buckets are cluster_1 .. cluster_K, by the nearest centroid of the lock file."""
+
+    k: Literal
+    features: tuple[Expr, ...]
+    scaling: Ident  # zscore | minmax | none (checked by the parser)
+    seed: Literal
+    missing: Ident | None  # drop | mean; None: drop
+
+
+@dataclass(frozen=True)
 class Segmentation(Node):
     name: Ident
     label: str | None
@@ -318,6 +339,7 @@ class Segmentation(Node):
     tiers: bool = False
     purpose: Purpose | None = None
     allow: Allow | None = None
+    clusters: Clusters | None = None
 
 
 @dataclass(frozen=True)

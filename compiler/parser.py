@@ -33,6 +33,8 @@ from .names import name_problem
 from .source import SourceFile
 
 TIERS_ELSE = "no_value"  # the `else` bucket of tiers: entities whose value is missing
+CLUSTER_SCALINGS = ("zscore", "minmax", "none")  # `clusters … scaled S`
+CLUSTER_MISSING = ("drop", "mean")  # `clusters … missing M`
 TOP_LEVEL = lexicon.DECLARATION_KEYWORDS
 # Declarations start at the beginning of a line (the canonical format indents nothing else
 # that way), so a column named `segment` inside a block does not start a new piece.
@@ -518,6 +520,10 @@ class AstBuilder(Transformer_NonRecursive):
     def among(self, meta, children):
         return children[0]
 
+    def similarity(self, meta, children):
+        seed, *features = children
+        return n.Similarity(seed, tuple(features), span=self._span(meta))
+
     # ---- declarations
     def start(self, meta, children):
         return _Children(children)
@@ -639,6 +645,31 @@ class AstBuilder(Transformer_NonRecursive):
         return n.Segmentation(name, label.text if label else None, (), otherwise, (score,),
                               tiers=True, purpose=purpose[1] if purpose else None,
                               allow=allow, span=span)
+
+    def clusters_decl(self, meta, children):
+        name, label, k, *rest = children
+        *features, scaling, seed, missing, purpose, allow = rest
+        span = self._span(meta)
+        if scaling.text not in CLUSTER_SCALINGS:
+            raise _LiteralError(error(Code.E002, f"unknown scaling `{scaling.text}`",
+                                      scaling.span, "scale by zscore, minmax or none"))
+        if missing is not None and missing.text not in CLUSTER_MISSING:
+            raise _LiteralError(error(Code.E002, f"unknown missing rule `{missing.text}`",
+                                      missing.span, "`missing drop` leaves entities without "
+                                      "a value out (bucket no_value); `missing mean` imputes "
+                                      "the mean"))
+        clusters = n.Clusters(self._int_literal(k), tuple(features), scaling,
+                              self._int_literal(seed), missing, span=span)
+        otherwise = n.Bucket(n.Ident(TIERS_ELSE, span=span), None, None, span=span)
+        return n.Segmentation(name, label.text if label else None, (), otherwise, (),
+                              purpose=purpose[1] if purpose else None, allow=allow,
+                              clusters=clusters, span=span)
+
+    def _int_literal(self, token) -> n.Literal:
+        return self.number(_Position(token.start_pos, token.end_pos), [token])
+
+    def cluster_missing(self, meta, children):
+        return children[0]
 
     def score(self, meta, children):
         name, by, better, bins, (method, thresholds) = children

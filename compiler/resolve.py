@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import catalogue, ir
+from . import catalogue, clusters, ir
 from . import model as m
 from . import nodes as n
 from .catalogue import AGGREGATES, SCALAR_FUNCTIONS, OverGroup
@@ -24,6 +24,8 @@ from .depth import too_deep_through_references
 from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
 from .experiments import HOLDOUT, resolve_experiment, resolve_holdout
 from .exports import check_consent, resolve_export, resolve_suppression
+from .formatter import SUM
+from .formatter import expr as format_expr
 from .limits import duration_problem, number_problem
 from .names import character_problem, parse_table_name
 from .parser import parse_source
@@ -32,7 +34,7 @@ from .segmentation_values import SegmentationValues
 from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
-_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_persona_.*|_readout_.*"
+_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_cluster_.*|_persona_.*|_readout_.*"
                        r"|segl_(kind|group|members)")
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
@@ -201,6 +203,7 @@ class _Resolver(SegmentationValues):
         self.features: dict[str, m.Feature] = {}
         self.segments: dict[str, m.Segment] = {}
         self.segmentations: dict[str, m.Segmentation] = {}
+        self.similarities: dict[str, m.Similarity] = {}  # lookalikes, fitted or not
         self.in_progress: list[tuple[str, str]] = []  # (kind, name) being resolved: cycles
         self.broken: set[str] = set()  # names whose definition failed: no cascading errors
 
@@ -276,6 +279,7 @@ class _Resolver(SegmentationValues):
             holdout=holdout,
             exports=exports,
             suppression=suppression,
+            similarities=self.similarities,
         )
         self.diagnostics.extend(check_consent(model))
         return model
@@ -645,6 +649,8 @@ class _Resolver(SegmentationValues):
             return None
         if decl.tiers:
             return self.tiers_segmentation(decl, scores)
+        if decl.clusters is not None:
+            return self.clusters_segmentation(decl)
         scope = _Scope(local=scores)
         ok = True
         for bucket in (*decl.buckets, decl.otherwise):
@@ -686,6 +692,54 @@ class _Resolver(SegmentationValues):
         purpose, allow = self.permit(decl)
         return m.Segmentation(decl.name.text, decl.label, tuple(buckets), decl.span, (score,),
                               tiers=True, purpose=purpose, allow=allow)
+
+    def clusters_segmentation(self, decl: n.Segmentation) -> m.Segmentation | None:
+        """`clusters K on (…)`: buckets by the nearest centroid of the lock file; without a
+        lock file that matches the declaration, E114 (and only the `no_value` bucket, so that
+        `segl discover` can still plan the features)."""
+        spec = decl.clusters
+        assert spec is not None
+        name = decl.name.text
+        k, seed = spec.k.value, spec.seed.value
+        if not 2 <= k <= clusters.MAX_CLUSTERS:
+            self.error(Code.E002, f"clusters need 2 to {clusters.MAX_CLUSTERS} clusters",
+                       spec.k.span)
+            return None
+        if not 0 <= seed < 2**32:
+            self.error(Code.E002, "a seed is a whole number from 0 to 4294967295", spec.seed.span)
+            return None
+        features = [self.expr(feature, _Scope()) for feature in spec.features]
+        if any(f is None for f in features):
+            return None
+        # as `segl fmt` writes them: reformatting does not make the lock file stale
+        texts = tuple(format_expr(f, SUM) for f in spec.features)
+        seen: set[str] = set()
+        for text, feature in zip(texts, spec.features, strict=True):
+            if text in seen:
+                self.error(Code.E102, f"`{text}` is listed twice in clusters `{name}`",
+                           feature.span)
+                return None
+            seen.add(text)
+        missing = spec.missing.text if spec.missing else "drop"
+        lock_path = clusters.lock_path_for(decl.span.path)
+        found = m.Clusters(k, tuple(f for f in features if f is not None), texts,
+                           spec.scaling.text, seed, missing,
+                           clusters.fingerprint(k, texts, spec.scaling.text, seed, missing),
+                           lock_path)
+        fit, problem = clusters.read_fit(lock_path, name, found)
+        purpose, allow = self.permit(decl)
+        if fit is None:
+            entry = Path(self.files[-1].source.path).name if self.files else "FILE"
+            self.error(Code.E114, problem or "", spec.span,
+                       f"run `segl discover {entry}` and commit "
+                       f"`{Path(lock_path).name}` with the change")
+            buckets: tuple[m.Bucket, ...] = (m.Bucket(clusters.NO_VALUE, "No value", None,
+                                                      decl.span),)
+        else:
+            found = dataclasses.replace(found, fit=fit)
+            buckets = clusters.assignment_buckets(name, found, fit, decl.span)
+        return m.Segmentation(name, decl.label, buckets, decl.span, clusters=found,
+                              purpose=purpose, allow=allow)
 
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True
@@ -1209,6 +1263,43 @@ class _Resolver(SegmentationValues):
             return None
         return ir.Rank(node.direction, amount, node.percent, by, among, type=ir.Type.BOOL,
                        span=node.span)
+
+    def expr_Similarity(self, node: n.Similarity, scope: _Scope) -> ir.Expr | None:
+        """`similarity to SEED on (…)`: minus the squared distance to the seed segment's
+        centroid fitted by `segl discover` (E114 without a current lock file)."""
+        if scope.table is not None:
+            self.error(Code.E108, "`similarity` ranks entities; it cannot be used inside an "
+                       "aggregate", node.span)
+            return None
+        seed = node.seed.text
+        if seed not in self.segment_decls:
+            if seed not in self.failed_names:
+                self.error(Code.E101, f"unknown segment `{seed}`", node.seed.span,
+                           did_you_mean(seed, self.segment_decls))
+            return None
+        if self.resolve_segment(seed) is None:
+            return None
+        features = [self.expr(feature, _Scope()) for feature in node.features]
+        if any(f is None for f in features):
+            return None
+        texts = tuple(format_expr(f, SUM) for f in node.features)
+        if len(set(texts)) != len(texts):
+            self.error(Code.E102, "a feature is listed twice", node.span)
+            return None
+        key = clusters.similarity_key(seed, texts)
+        similarity = m.Similarity(key, seed, tuple(f for f in features if f is not None), texts,
+                                  clusters.similarity_fingerprint(seed, texts),
+                                  clusters.lock_path_for(node.span.path), span=node.span)
+        fit, problem = clusters.read_similarity(similarity)
+        self.similarities[key] = dataclasses.replace(similarity, fit=fit)
+        if fit is None:
+            entry = Path(self.files[-1].source.path).name if self.files else "FILE"
+            self.error(Code.E114, problem or "", node.span,
+                       f"run `segl discover {entry}` and commit "
+                       f"`{Path(similarity.lock_path).name}` with the change")
+            return None
+        column = "similar_" + similarity.fingerprint[:8]
+        return clusters.similarity_value(column, similarity, fit)
 
     def expr_Windowed(self, node: n.Windowed, scope: _Scope) -> ir.Expr | None:
         if scope.kpi:  # the window applies per entity, before the group's total

@@ -139,8 +139,9 @@ class _Builder:
             self.add(Symbol(SymbolKey(Space.SCORE, score.name.text, name), SymbolKind.SCORE,
                             score.name.span, score, type="int"), score.name, key)
         buckets = list(decl.buckets)
-        if decl.tiers and self.model and name in self.model.segmentations:
-            # tier_1 .. tier_N exist in the model only: they are defined by the declaration
+        if (decl.tiers or decl.clusters) and self.model and name in self.model.segmentations:
+            # tier_1 .. tier_N (cluster_1 .. cluster_K) exist in the model only: they are
+            # defined by the declaration
             buckets = [n.Bucket(n.Ident(b.name, span=decl.name.span), b.label, None,
                                 span=decl.span)
                        for b in self.model.segmentations[name].buckets]
@@ -226,6 +227,8 @@ class _Builder:
         elif isinstance(decl, n.Segmentation):
             for score in decl.scores:
                 self.expr(score.by, _Scope())
+            for feature in decl.clusters.features if decl.clusters else ():
+                self.expr(feature, _Scope())
             for bucket in decl.buckets:
                 if bucket.condition is not None:
                     self.expr(bucket.condition, _Scope(segmentation=name))
@@ -316,6 +319,10 @@ class _Builder:
             self.column_ref(node.table.text, node.column)
         elif isinstance(node, n.Call):
             self.call(node, scope)
+        elif isinstance(node, n.Similarity):
+            self.occurrence(_global(node.seed.text), node.seed)
+            for feature in node.features:
+                self.expr(feature, scope)
         elif isinstance(node, n.WindowLast):
             if isinstance(node.amount, n.Ident):
                 self.occurrence(_global(node.amount.text), node.amount)

@@ -48,10 +48,29 @@ class _Checker:
             )
             scores = tuple(self.check(score) for score in segmentation.scores)
             segmentations[name] = replace(segmentation, buckets=buckets, scores=scores)
+            if segmentation.clusters is not None:
+                segmentations[name] = replace(segmentations[name],
+                                              clusters=self.clusters(segmentation.clusters))
         kpis = {name: replace(kpi, expr=self.check(kpi.expr))
                 for name, kpi in self.model.kpis.items()}
+        similarities = {key: replace(s, features=self.numbers(s.features))
+                        for key, s in self.model.similarities.items()}
         return replace(self.model, features=self.features, segments=segments,
-                       segmentations=segmentations, kpis=kpis)
+                       segmentations=segmentations, kpis=kpis, similarities=similarities)
+
+    def clusters(self, clusters: m.Clusters) -> m.Clusters:
+        return replace(clusters, features=self.numbers(clusters.features))
+
+    def numbers(self, features: tuple[ir.Expr, ...]) -> tuple[ir.Expr, ...]:
+        """Clusters and similarities are found on numbers: each feature must be one (a
+        feature that fails is reported once, where the lookalike's ranking uses it too)."""
+        checked = tuple(self.check(f) for f in features)
+        for feature in checked:
+            if feature.type is not T.ANY and not feature.type.is_numeric and not any(
+                    d.span == feature.span for d in self.diagnostics if d.span is not None):
+                self.error(f"expected a number (clusters and similarities are found on "
+                           f"numbers), but this is {_a(feature.type)}", feature)
+        return checked
 
     def predicate(self, expr: ir.Expr) -> ir.Expr:
         checked = self.check(expr)

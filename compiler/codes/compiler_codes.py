@@ -144,6 +144,21 @@ COMPILER_CODES = (
         'segment everyone = true\n'
         'export list from everyone { traits (city) to csv "out/list.csv" }'),
     Declared(
+        "E114", E, "clusters not fitted, or the lock file is stale",
+        "A `clusters` segmentation assigns entities to the centroids `segl discover` wrote "
+        "to the lock file next to the `.seg` (`shop.clusters.toml` for `shop.seg`), and a "
+        "lookalike (`similarity to SEGMENT on (…)`) ranks by the seed's centroid written "
+        "there. The lock file is missing, holds no section for it, cannot be read, or was "
+        "fitted for another declaration (its fingerprint covers k, the features as written, "
+        "the scaling, the seed and the missing rule). Run `segl discover FILE` and commit "
+        "the lock file with the change (docs/discovery.md).",
+        "# no shop.clusters.toml beside shop.seg\n"
+        "segmentation styles = clusters 3 on (count(orders), sum(orders.amount)) scaled zscore "
+        "seed 42",
+        "# after `segl discover shop.seg`: shop.clusters.toml holds [styles]\n"
+        "segmentation styles = clusters 3 on (count(orders), sum(orders.amount)) scaled zscore "
+        "seed 42"),
+    Declared(
         "E201", E, "type mismatch",
         "Two values of different types are compared or combined: a date with a text, "
         "`city + 1`, `avg` of a text column, `case` branches of different types.",

@@ -117,6 +117,7 @@ _TEXT: dict[type, Callable] = {
     ir.Rank: _rank,
     ir.Score: _score,
     ir.Total: lambda node: f"{node.func}({expr_text(node.value)})",
+    ir.ClusterValue: lambda node: expr_text(node.value),
 }
 _OPERATORS = (ir.Not, ir.Negate, ir.Logic, ir.Arith, ir.Compare, ir.Between, ir.InList,
               ir.TextMatch, ir.IsMissing, ir.DateShift, ir.Rank)

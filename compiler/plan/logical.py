@@ -141,7 +141,8 @@ def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
     view, how much of the expression the group holds."""
     found: dict[str, ir.Expr] = {}
     for _, _, by in ranked_expressions(model, segments, segmentations):
-        if by.type.is_numeric:
+        # (a lookalike's similarity is a distance, not an amount anyone holds a share of)
+        if by.type.is_numeric and not isinstance(by, ir.ClusterValue):
             text = " ".join(by.span.text.split()) if by.span is not None else repr(by)
             found.setdefault(f"share of {text}", ir.Total(ir.AggregateFunc.SUM, by, type=by.type,
                                                           span=by.span))
@@ -349,6 +350,10 @@ class _Planner:
                 name, score_depth = self.score(node)
                 depth = max(depth, score_depth)
                 return ir.Ref(name, type=T.INT, span=node.span)
+            if isinstance(node, ir.ClusterValue):
+                name, value_depth = self.cluster_value(node)
+                depth = max(depth, value_depth)
+                return ir.Ref(name, type=T.FLOAT, span=node.span)
             return node
 
         rewritten = _rewrite_top_down(expr, visit)
@@ -383,6 +388,16 @@ class _Planner:
             return name, self.depth[name]
         by, depth = self.rewrite(node.by)
         self.add(Computed(name, replace(node, by=by), ComputedKind.SCORE, node.span), depth + 1)
+        return name, depth + 1
+
+    def cluster_value(self, node: ir.ClusterValue) -> tuple[str, int]:
+        """A `clusters` segmentation's scaled feature or squared distance to a centroid:
+        one column each, computed once."""
+        name = f"_cluster_{node.segmentation}_{node.part}"
+        if name in self.depth:
+            return name, self.depth[name]
+        value, depth = self.rewrite(node.value)
+        self.add(Computed(name, value, ComputedKind.FEATURE, node.span), depth + 1)
         return name, depth + 1
 
     def measure(self, node: ir.Aggregate) -> ir.Expr:

@@ -45,6 +45,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                                                 "shares."),
     "snapshot": ("over_time", "snapshot", "Record who is in which segment and bucket at "
                                           "each date into a history table."),
+    "discover": ("discover", "discover", "Fit the clusters segmentations on the data and "
+                                         "write their lock file."),
     "test": ("testing", "test_command", "Run the `test` blocks: fixture rows in, expected "
                                         "members out."),
     "diff": ("diff", "diff_command", "What a change does: objects added, removed and "

@@ -3,6 +3,7 @@ its mistake, after the prelude, raises the code and its fix does not (and compil
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from segl.compiler.api import (
@@ -12,10 +13,12 @@ from segl.compiler.api import (
     refused,
     to_sql,
 )
+from segl.compiler.clusters import LockEntry, lock_path_for, lock_text
 from segl.compiler.codes import DECLARED, Code
 from segl.compiler.codes.declared import PRELUDE
 from segl.compiler.diagnostics import CompileError
 from segl.compiler.lint import RULES, apply_suppressions, lint_model
+from segl.compiler.model import ClusterFit
 from segl.compiler.source import SourceFile
 
 PARAM = re.compile(r"^# segl .* -p (\w+)=(\S+)$", re.MULTILINE)
@@ -67,8 +70,26 @@ def test_the_mistake_raises_the_code(code):
     assert code in codes_of(code, DECLARED[code].mistake)
 
 
+def write_lock_file(text: str) -> None:
+    """E114's fix: the lock file `segl discover` writes, beside example.seg (in the current
+    folder), for the clusters the text declares."""
+    _, compilation = _compiled(text)
+    entries = []
+    for name, segmentation in compilation.model.segmentations.items():
+        spec = segmentation.clusters
+        if spec is not None:
+            width = len(spec.features)
+            fit = ClusterFit((0.0,) * width, (1.0,) * width, (0.0,) * width,
+                             tuple((float(i),) * width for i in range(spec.k)))
+            entries.append(LockEntry(name, spec, fit, "2026-06-30", spec.k, (1,) * spec.k))
+    Path(lock_path_for("example.seg")).write_text(lock_text(entries, "example.seg"))
+
+
 @pytest.mark.parametrize("code", list(Code), ids=str)
-def test_the_fix_does_not(code):
+def test_the_fix_does_not(code, tmp_path, monkeypatch):
+    if code is Code.E114:
+        monkeypatch.chdir(tmp_path)
+        write_lock_file(DECLARED[code].fix)
     _, compilation = _compiled(DECLARED[code].fix)
     assert compilation.ok, [d.render() for d in compilation.errors]
     assert code not in codes_of(code, DECLARED[code].fix)

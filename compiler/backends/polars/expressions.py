@@ -244,6 +244,10 @@ class PolarsExpressions:
             return position * (100 * amount.denominator) <= count * amount.numerator
         return position <= int(amount)
 
+    def value_ClusterValue(self, node: ir.ClusterValue) -> pl.Expr:
+        """(The planner makes each one a column; unplanned, it is its arithmetic.)"""
+        return self.value(node.value)
+
     def value_Score(self, node: ir.Score) -> pl.Expr:
         """Bins 1..N, N the best, as DuckDB computes them (see the SQL backend's
         value_Score); an entity that is not ranked (no value) gets none."""

@@ -223,6 +223,10 @@ class SqlExpressions:
                  "max": exp.Max}
         return kinds[node.func](this=self.value(node.value))
 
+    def value_ClusterValue(self, node: ir.ClusterValue) -> exp.Expression:
+        """(The planner makes each one a column; unplanned, it is its arithmetic.)"""
+        return self.value(node.value)
+
     def value_Aggregate(self, node: ir.Aggregate) -> exp.Expression:
         raise AssertionError("aggregates are planned as measures")
 
