@@ -6,7 +6,7 @@ Issue 15's harness. Where bench/run.py runs each variant's repeats back to back,
 interleaves them: every round runs each variant of a group once, in alternating order
 (A B C, then C B A, ...), after one untimed warm-up round, so slow spells of a shared
 machine fall on every variant alike. Each measurement runs in a fresh Python subprocess
-on a fresh in-memory DuckDB connection reading the Parquet files (the statements are built
+on a fresh in-memory DuckDB connection reading the Parquet files (the queries are built
 in this process beforehand, so segl's compile time is outside the timings) and records its
 wall time, its own CPU time (all threads), its peak RSS, and the other processes' share of
 the machine during it (bench/cpu_share.py). Per variant: median, min..max, median CPU and
@@ -98,18 +98,29 @@ def _segl_sql(seg: Path, as_of: datetime.date) -> str:
     return _segl_sqls(seg, as_of, [None])[0]
 
 
+# A measurement's work is a list of (table, query): the worker stores each query's rows in a
+# table through DuckDB's relation API, so no statement is assembled from text here.
 def _wide(sql: str) -> dict:
-    return {"statements": [f"CREATE TEMP TABLE result AS {sql}"], "check": {"kind": "wide"}}
+    return {"tables": [("result", sql)], "check": {"kind": "wide"}}
 
 
 def _separate(queries: list[tuple[str, str]]) -> dict:
-    return {"statements": [f"CREATE TEMP TABLE result_{i} AS {sql}"
-                           for i, (_, sql) in enumerate(queries)],
+    return {"tables": [(f"result_{i}", sql) for i, (_, sql) in enumerate(queries)],
             "check": {"kind": "separate", "names": [name for name, _ in queries]}}
 
 
+def _members_of(sql: str, segment: str) -> str:
+    """The keys of one segment's column in segl's wide query, as a sqlglot tree."""
+    import sqlglot
+    from sqlglot import exp
+
+    query = sqlglot.parse_one(sql, read="duckdb")
+    return (exp.select("c_custkey").from_(query.subquery("q"))
+            .where(exp.column(segment, quoted=True)).sql("duckdb"))
+
+
 def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
-    """The statements a variant's measurement runs and how its members are summarized."""
+    """The tables a variant's measurement fills and how its members are summarized."""
     if variant == "segl12":
         return _wide(_segl_sql(data_dir / "tpch.seg", as_of))
     if variant == "hand12":
@@ -122,8 +133,7 @@ def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
                else independent.rfm_sql(data_dir, as_of))
         columns = (("c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m") if segl
                    else independent.RFM_COLUMNS)
-        return {"statements": [f"CREATE TEMP TABLE result AS {sql}"],
-                "check": {"kind": "rfm", "columns": list(columns)}}
+        return {"tables": [("result", sql)], "check": {"kind": "rfm", "columns": list(columns)}}
     segments = hand_written.generate_segments(GENERATED)
     if variant == "segl50":
         return _wide(_segl_sql(data_dir / "segments_50.seg", as_of))
@@ -133,7 +143,7 @@ def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
         return _separate(hand_written.generated_separate_sqls(segments, data_dir, as_of))
     if variant == "segl50_separate":
         sqls = _segl_sqls(data_dir / "segments_50.seg", as_of, [[s.name] for s in segments])
-        return _separate([(s.name, f'SELECT c_custkey FROM ({sql}) AS q WHERE "{s.name}"')
+        return _separate([(s.name, _members_of(sql, s.name))
                           for s, sql in zip(segments, sqls, strict=True)])
     raise ValueError(f"unknown variant {variant!r}")
 
@@ -151,18 +161,23 @@ def summarize(connection, check: dict) -> dict:
     """Members as (count, sum of key hashes) per segment; RFM: bucket/score counts + hash."""
     if check["kind"] == "rfm":
         return hand_written.rfm_member_summary(connection, "result", tuple(check["columns"]))
+    from sqlglot import exp
+
     if check["kind"] == "separate":
-        tables = [(name, f"result_{i}", "true") for i, name in enumerate(check["names"])]
+        tables = [(name, f"result_{i}", exp.true()) for i, name in enumerate(check["names"])]
     else:
-        tables = [(name, "result", f'"{name}"') for name, kind in connection.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = 'result' ORDER BY ordinal_position").fetchall()
-            if kind == "BOOLEAN"]
+        tables = [(name, "result", exp.column(name, quoted=True))
+                  for name, kind in connection.execute(
+                      "SELECT column_name, data_type FROM information_schema.columns "
+                      "WHERE table_name = 'result' ORDER BY ordinal_position").fetchall()
+                  if kind == "BOOLEAN"]
+    key = exp.func("hash", exp.cast(exp.column("c_custkey"), "BIGINT"))
+    key_hash = exp.func("coalesce", exp.func("sum", exp.cast(key, "HUGEINT")),
+                        exp.Literal.number(0))
     summary = {}
     for name, table, condition in tables:
-        count, hashed = connection.execute(
-            f"SELECT count(*), coalesce(sum(hash(c_custkey::BIGINT)::HUGEINT), 0) "
-            f"FROM {table} WHERE {condition}").fetchone()
+        query = exp.select(exp.func("count", exp.Star()), key_hash).from_(table).where(condition)
+        count, hashed = connection.execute(query.sql("duckdb")).fetchone()
         summary[name] = f"{count} #{hashed}"
     return summary
 
@@ -174,8 +189,8 @@ def worker(spec_path: Path, out: Path) -> None:
     try:
         connection = duckdb.connect()
         before = cpu_share.snapshot()
-        for statement in spec["statements"]:
-            connection.execute(statement)
+        for table, query in spec["tables"]:
+            connection.sql(query).create(table)
         after = cpu_share.snapshot()
         result = cpu_share.measure(before, after)
         if spec.get("summarize"):
