@@ -39,7 +39,7 @@ NEVER_FOR_CHECK = [
     "segl.runtime.cli.run", "segl.runtime.cli.analysis", "segl.runtime.cli.report",
     "segl.runtime.cli.diff", "segl.runtime.cli.lint", "segl.runtime.cli.testing",
     "segl.runtime.cli.tools", "segl.runtime.notebook", "segl.runtime.profile",
-    "segl.runtime.cli.profile", "segl.runtime.cli.tables",
+    "segl.runtime.cli.profile", "segl.runtime.cli.tables", "segl.runtime.cli.prepare",
 ]
 
 # `segl --help` lists the commands from a table: it compiles and reads nothing.
