@@ -387,6 +387,9 @@ def run_scale(scale: float, variants: list[str], args) -> dict:
 
 
 def run_startup_group(args) -> dict:
+    import startup
+
+    startup.compile_bytecode()  # (as an installation has it; see bench/startup.py)
     segl = segl_command()
     measurements: dict[str, list] = {}
     for rnd, label in schedule([label for label, _ in STARTUP], args.rounds, args.warmup):
