@@ -6,8 +6,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from segl.compiler.analysis.semantic_diff import ModelDiff, diff_models
 from segl.compiler.api import compile_source
-from segl.compiler.semantic_diff import ModelDiff, diff_models
 from segl.compiler.source import SourceFile
 
 SOURCES = """

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import formatter, ir
-from . import model as m
-from .codes import Code
-from .diagnostics import CompileError, Diagnostic, error
-from .plan import ranked_expressions
-from .source import Span
+from .. import ir
+from .. import model as m
+from ..codes import Code
+from ..diagnostics import CompileError, Diagnostic, error
+from ..plan import ranked_expressions
+from ..source import Span
+from ..syntax import formatter
 
 PERSONAL_TAGS = ("pii", "sensitive")
 

@@ -1,7 +1,8 @@
 """Build the name index (`symbols.py`) of a compilation: collect definitions, then bind every
 name written in every loaded file.
 
-A name binds as the resolver binds it (compiler/resolve.py): inside an aggregate, a column of
+A name binds as the resolver binds it (compiler/semantic/resolve.py):
+inside an aggregate, a column of
 the aggregated table, else a parameter; at entity level, a score of the segmentation (in its
 buckets), a column of the entity, then a declared name. The walk is over the AST rather than
 the resolved model so that a declaration the resolver rejected still has its names indexed;
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from . import model as m
-from . import nodes as n
-from .catalogue import AGGREGATES, SCALAR_FUNCTIONS
+from .. import model as m
+from ..catalogue import AGGREGATES, SCALAR_FUNCTIONS
+from ..syntax import nodes as n
 from .resolve import LoadedFile
 from .symbols import (
     Occurrence,

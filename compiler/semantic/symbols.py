@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from . import lexicon
-from . import nodes as n
+from ..source import Span
+from ..syntax import lexicon
+from ..syntax import nodes as n
 from .resolve import is_library_file
-from .source import Span
 
 
 class Space(StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import nodes as n
-from ..codes import Code
-from ..diagnostics import Diagnostic
+from ...codes import Code
+from ...diagnostics import Diagnostic
+from ...syntax import nodes as n
 from .context import Context
 from .rules import finding
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from . import ir
-from . import model as m
-from . import nodes as n
-from .codes import Code
-from .diagnostics import did_you_mean
-from .source import Span
+from .. import ir
+from .. import model as m
+from ..codes import Code
+from ..diagnostics import did_you_mean
+from ..source import Span
+from ..syntax import nodes as n
 
 HOLDOUT = "holdout"  # the segment a `holdout` declaration is evaluated as
 OUTSIDE = "outside"  # the last bucket of an experiment: not in any arm

@@ -23,14 +23,14 @@ from lark.exceptions import (
 from lark.visitors import Transformer_NonRecursive
 from segl.grammar import grammar_text
 
+from ..codes import Code
+from ..diagnostics import Diagnostic, error
+from ..source import SourceFile
 from . import lexicon
 from . import nodes as n
-from .codes import Code
 from .depth import too_deep
-from .diagnostics import Diagnostic, error
 from .limits import as_of_problem, duration_problem, number_problem
 from .names import name_problem
-from .source import SourceFile
 
 TIERS_ELSE = "no_value"  # the `else` bucket of tiers: entities whose value is missing
 CLUSTER_SCALINGS = ("zscore", "minmax", "none")  # `clusters … scaled S`

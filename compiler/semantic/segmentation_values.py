@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import ir
-from . import model as m
-from . import nodes as n
-from .codes import Code
-from .diagnostics import did_you_mean
-from .source import Span
+from .. import ir
+from .. import model as m
+from ..codes import Code
+from ..diagnostics import did_you_mean
+from ..source import Span
+from ..syntax import nodes as n
 
 if TYPE_CHECKING:
     from .resolve import _Scope

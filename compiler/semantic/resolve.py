@@ -15,23 +15,24 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import catalogue, clusters, ir
-from . import model as m
-from . import nodes as n
-from .catalogue import AGGREGATES, SCALAR_FUNCTIONS, OverGroup
-from .codes import Code
-from .depth import too_deep_through_references
-from .diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
+from .. import catalogue, ir
+from .. import model as m
+from ..catalogue import AGGREGATES, SCALAR_FUNCTIONS, OverGroup
+from ..codes import Code
+from ..diagnostics import CompileError, Diagnostic, did_you_mean, error, nul_error
+from ..source import SourceFile, Span, decode
+from ..syntax import nodes as n
+from ..syntax.depth import too_deep_through_references
+from ..syntax.formatter import SUM
+from ..syntax.formatter import expr as format_expr
+from ..syntax.limits import duration_problem, number_problem
+from ..syntax.names import character_problem, parse_table_name
+from ..syntax.parser import parse_source
+from . import clusters
 from .experiments import HOLDOUT, resolve_experiment, resolve_holdout
 from .exports import check_consent, resolve_export, resolve_suppression
-from .formatter import SUM
-from .formatter import expr as format_expr
-from .limits import duration_problem, number_problem
-from .names import character_problem, parse_table_name
-from .parser import parse_source
 from .privacy import personal_column, purpose_problem
 from .segmentation_values import SegmentationValues
-from .source import SourceFile, Span, decode
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
 _OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_cluster_.*|_persona_.*|_readout_.*"
@@ -124,7 +125,7 @@ def load_files(entry: SourceFile, diagnostics: list[Diagnostic],
     return order
 
 
-STDLIB = Path(__file__).resolve().parent / "stdlib"
+STDLIB = Path(__file__).resolve().parent.parent / "stdlib"
 
 
 def library_names() -> list[str]:
@@ -287,7 +288,7 @@ class _Resolver(SegmentationValues):
     def resolve_experiments(self, segmentations: dict[str, m.Segmentation]
                             ) -> tuple[m.Holdout | None, dict[str, m.Experiment]]:
         """The holdout (as the segment `holdout`) and each experiment (as a segmentation of
-        its name, added to `segmentations`): compiler/experiments.py."""
+        its name, added to `segmentations`): compiler/semantic/experiments.py."""
         entity = self.tables[self.entity_decl.name.text]
         holdout = None
         if self.holdout_decl is not None:

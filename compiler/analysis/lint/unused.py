@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import ir
-from .. import nodes as n
-from ..codes import Code
-from ..diagnostics import Diagnostic
-from ..resolve import is_library_file
+from ... import ir
+from ...codes import Code
+from ...diagnostics import Diagnostic
+from ...semantic.resolve import is_library_file
+from ...syntax import nodes as n
 from .context import Context
 from .rules import finding
 

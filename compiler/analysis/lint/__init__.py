@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import model as m
-from ..codes import Code
-from ..diagnostics import Diagnostic
-from ..resolve import LoadedFile, is_library_file
+from ... import model as m
+from ...codes import Code
+from ...diagnostics import Diagnostic
+from ...semantic.resolve import LoadedFile, is_library_file
 from . import documentation, logic, missing, privacy, segmentations, unused
 from .context import Context
 from .rules import COMPILER_WARNINGS, RULES, Rule

@@ -21,11 +21,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import formatter, ir
-from . import model as m
-from . import nodes as n
-from .buckets import implies
-from .resolve import LoadedFile
+from .. import ir
+from .. import model as m
+from ..semantic.buckets import implies
+from ..semantic.resolve import LoadedFile
+from ..syntax import formatter
+from ..syntax import nodes as n
 
 NARROWS, WIDENS, SAME, UNKNOWN = "narrows", "widens", "same", "unknown"
 BASE_SUFFIX = "@base"

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 
-from .. import ir
-from .. import model as m
-from ..buckets import unreachable_buckets
-from ..codes import Code
-from ..diagnostics import Diagnostic
-from ..source import Span
+from ... import ir
+from ... import model as m
+from ...codes import Code
+from ...diagnostics import Diagnostic
+from ...semantic.buckets import unreachable_buckets
+from ...source import Span
 from .context import Context
 from .missing import Nulls
 from .rules import finding

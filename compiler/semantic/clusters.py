@@ -20,8 +20,8 @@ from decimal import Decimal
 from functools import reduce
 from pathlib import Path
 
-from . import ir
-from . import model as m
+from .. import ir
+from .. import model as m
 
 T = ir.Type
 LOCK_SUFFIX = ".clusters.toml"

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import Code
-from ..diagnostics import Diagnostic, did_you_mean
-from ..lexicon import comments
-from ..source import SourceFile, Span
+from ...codes import Code
+from ...diagnostics import Diagnostic, did_you_mean
+from ...source import SourceFile, Span
+from ...syntax.lexicon import comments
 from .rules import RULES, finding
 
 _DIRECTIVE = re.compile(r"segl:\s*ignore\b(?:\[([^\]]*)\])?")

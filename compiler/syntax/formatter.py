@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from ..diagnostics import CompileError
+from ..source import SourceFile
 from . import nodes as n
-from .diagnostics import CompileError
 from .lexicon import LexemeKind, is_identifier, scan, spell_name
 from .lexicon import comments as comments
 from .parser import parse_source
-from .source import SourceFile
 
 INDENT = "  "
 CONTINUATION = "    "  # `and` / `or` lines of a split condition

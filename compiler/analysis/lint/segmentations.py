@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..buckets import too_many_buckets
-from ..codes import Code
-from ..diagnostics import Diagnostic
+from ...codes import Code
+from ...diagnostics import Diagnostic
+from ...semantic.buckets import too_many_buckets
 from .context import Context
 from .rules import finding
 

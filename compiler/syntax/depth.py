@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from ..codes import Code
+from ..diagnostics import Diagnostic, error
 from . import nodes as n
-from .codes import Code
-from .diagnostics import Diagnostic, error
 
 # Hand-written segments nest a handful of levels; 100 leaves every later stage (and sqlglot's
 # generator, a few frames per level) far inside Python's default recursion limit of 1,000.

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import catalogue, ir
-from . import model as m
-from .catalogue import ArgKind, Result
-from .codes import Code
-from .diagnostics import Diagnostic, error
+from .. import catalogue, ir
+from .. import model as m
+from ..catalogue import ArgKind, Result
+from ..codes import Code
+from ..diagnostics import Diagnostic, error
 
 T = ir.Type
 

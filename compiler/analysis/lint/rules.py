@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..codes import Code
-from ..diagnostics import Diagnostic, Severity
-from ..source import Span
+from ...codes import Code
+from ...diagnostics import Diagnostic, Severity
+from ...source import Span
 
 
 @dataclass(frozen=True)

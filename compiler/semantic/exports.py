@@ -14,12 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import ir
-from . import model as m
-from . import nodes as n
-from .codes import Code
-from .diagnostics import Diagnostic, did_you_mean, error
-from .names import parse_table_name
+from .. import ir
+from .. import model as m
+from ..codes import Code
+from ..diagnostics import Diagnostic, did_you_mean, error
+from ..syntax import nodes as n
+from ..syntax.names import parse_table_name
 from .privacy import Facts, Output, Permit, purpose_problem
 
 FILE_FORMATS = ("csv", "parquet", "jsonl")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ir
-from . import model as m
-from .codes import Code
-from .diagnostics import Diagnostic, warning
+from .. import ir
+from .. import model as m
+from ..codes import Code
+from ..diagnostics import Diagnostic, warning
 
 MAX_BUCKETS = 7  # the segmentation literature's advice: 3 to 7 groups
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .. import catalogue, ir
-from ..codes import Code
-from ..diagnostics import Diagnostic
-from ..source import Span
+from ... import catalogue, ir
+from ...codes import Code
+from ...diagnostics import Diagnostic
+from ...source import Span
 from .context import Context
 from .rules import finding
 

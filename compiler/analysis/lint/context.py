@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .. import ir
-from .. import model as m
-from .. import nodes as n
-from ..privacy import Facts
-from ..resolve import LoadedFile, is_library_file
-from ..source import Span
+from ... import ir
+from ... import model as m
+from ...semantic.privacy import Facts
+from ...semantic.resolve import LoadedFile, is_library_file
+from ...source import Span
+from ...syntax import nodes as n
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Context:
                     if feature is not None:
                         stack.append(feature.expr)
 
-    # ---- personal data (the facts are compiler/privacy.py's, shared with the runtime)
+    # ---- personal data (the facts are compiler/semantic/privacy.py's, shared with the runtime)
     def column_tags(self, column: ir.Column) -> tuple[str, ...]:
         table = self.model.table(column.table)
         info = table.column(column.name) if table is not None else None

@@ -1,18 +1,19 @@
 """L101, L102: personal data (`pii` and `sensitive` columns, and lookups joined through
 them) is used for a declared purpose or with consent, and leaves segl's outputs only where
 its object allows it. Which values are personal, and which outputs are refused, is
-compiler/privacy.py's to say (docs/privacy.md): the commands refuse exactly what L102 finds.
+compiler/semantic/privacy.py's
+to say (docs/privacy.md): the commands refuse exactly what L102 finds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import ir
-from .. import nodes as n
-from ..codes import Code
-from ..diagnostics import Diagnostic
-from ..privacy import Owner, all_outputs, refusals
+from ... import ir
+from ...codes import Code
+from ...diagnostics import Diagnostic
+from ...semantic.privacy import Owner, all_outputs, refusals
+from ...syntax import nodes as n
 from .context import Context
 from .rules import finding
 
