@@ -84,6 +84,10 @@ from .semantic.clusters import SimilarityEntry as SimilarityEntry
 from .semantic.clusters import lock_text as lock_text
 from .semantic.clusters import python_assignment as python_assignment
 from .semantic.exports import export_output as export_output
+from .semantic.loading import LoadedFile, TextReader
+from .semantic.loading import is_library_file as is_library_file
+from .semantic.loading import library_names as library_names
+from .semantic.loading import read_from_disk as read_from_disk
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
 # the objects it belongs to allow it. Re-exported for the runtime and future outputs.
@@ -102,15 +106,7 @@ from .semantic.privacy import refused as refused
 from .semantic.privacy import require_allowed as require_allowed
 from .semantic.privacy import share_outputs as share_outputs
 from .semantic.privacy import trait_outputs as trait_outputs
-from .semantic.resolve import (
-    LoadedFile,
-    SchemaProvider,
-    TextReader,
-    resolve,
-)
-from .semantic.resolve import is_library_file as is_library_file
-from .semantic.resolve import library_names as library_names
-from .semantic.resolve import read_from_disk as read_from_disk
+from .semantic.resolve import SchemaProvider, resolve
 from .semantic.symbol_binding import build_index
 from .semantic.symbols import Occurrence as Occurrence
 from .semantic.symbols import RenameRefused as RenameRefused

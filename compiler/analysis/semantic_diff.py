@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .. import ir
 from .. import model as m
 from ..semantic.buckets import implies
-from ..semantic.resolve import LoadedFile
+from ..semantic.loading import LoadedFile
 from ..syntax import formatter
 from ..syntax import nodes as n
 

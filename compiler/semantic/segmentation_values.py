@@ -20,7 +20,7 @@ from ..source import Span
 from ..syntax import nodes as n
 
 if TYPE_CHECKING:
-    from .resolve import _Scope
+    from .bind_names import _Scope
 
 
 class SegmentationValues:

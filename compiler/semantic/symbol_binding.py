@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from .. import model as m
 from ..catalogue import AGGREGATES, SCALAR_FUNCTIONS
 from ..syntax import nodes as n
-from .resolve import LoadedFile
+from .loading import LoadedFile
 from .symbols import (
     Occurrence,
     Space,

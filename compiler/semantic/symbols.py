@@ -18,7 +18,7 @@ from pathlib import Path
 from ..source import Span
 from ..syntax import lexicon
 from ..syntax import nodes as n
-from .resolve import is_library_file
+from .loading import is_library_file
 
 
 class Space(StrEnum):

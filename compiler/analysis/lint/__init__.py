@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from ... import model as m
 from ...codes import Code
 from ...diagnostics import Diagnostic
-from ...semantic.resolve import LoadedFile, is_library_file
+from ...semantic.loading import LoadedFile, is_library_file
 from . import documentation, logic, missing, privacy, segmentations, unused
 from .context import Context
 from .rules import COMPILER_WARNINGS, RULES, Rule

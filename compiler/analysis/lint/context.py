@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from ... import ir
 from ... import model as m
+from ...semantic.loading import LoadedFile, is_library_file
 from ...semantic.privacy import Facts
-from ...semantic.resolve import LoadedFile, is_library_file
 from ...source import Span
 from ...syntax import nodes as n
 

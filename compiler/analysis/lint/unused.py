@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from ... import ir
 from ...codes import Code
 from ...diagnostics import Diagnostic
-from ...semantic.resolve import is_library_file
+from ...semantic.loading import is_library_file
 from ...syntax import nodes as n
 from .context import Context
 from .rules import finding
