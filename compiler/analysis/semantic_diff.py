@@ -25,7 +25,7 @@ from .. import ir
 from .. import model as m
 from ..semantic.buckets import implies
 from ..semantic.loading import LoadedFile
-from ..syntax import formatter
+from ..syntax import format_expressions
 from ..syntax import nodes as n
 
 NARROWS, WIDENS, SAME, UNKNOWN = "narrows", "widens", "same", "unknown"
@@ -93,7 +93,7 @@ class ModelDiff:
 
 class Texts:
     """Canonical `.seg` text of an `ir` node, through the AST node it was resolved from
-    (found by its span) and `formatter.expr`."""
+    (found by its span) and `format_expressions.expr`."""
 
     def __init__(self, files: list[LoadedFile]) -> None:
         self.nodes: dict[tuple[str, int, int], n.Node] = {}
@@ -111,7 +111,7 @@ class Texts:
         node = self.nodes.get((span.path, span.start, span.end))
         if isinstance(node, n.Expr):
             try:
-                return formatter.expr(node)
+                return format_expressions.expr(node)
             except TypeError:
                 pass
         return re.sub(r"\s+", " ", span.text).strip()
@@ -644,8 +644,10 @@ def _table_changes(old: m.Table, new: m.Table) -> list[Change]:
     changes = []
     if old.kind != new.kind:
         changes.append(Change("kind", old.kind, new.kind))
-    before = ", ".join(f"{loc.kind} {formatter.string(loc.target)}" for loc in old.locations)
-    after = ", ".join(f"{loc.kind} {formatter.string(loc.target)}" for loc in new.locations)
+    before = ", ".join(f"{loc.kind} {format_expressions.string(loc.target)}"
+                     for loc in old.locations)
+    after = ", ".join(f"{loc.kind} {format_expressions.string(loc.target)}"
+                    for loc in new.locations)
     if before != after:
         changes.append(Change("location", before, after))
     for attribute in ("key", "entity_key", "through", "through_column", "through_via_column",
@@ -675,9 +677,9 @@ def _value(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, tuple):
-        return "(" + ", ".join(formatter.string(str(v)) for v in value) + ")"
+        return "(" + ", ".join(format_expressions.string(str(v)) for v in value) + ")"
     if isinstance(value, str):
-        return formatter.string(value)
+        return format_expressions.string(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if hasattr(value, "isoformat"):

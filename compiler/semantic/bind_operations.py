@@ -14,8 +14,8 @@ from ..catalogue import AGGREGATES, SCALAR_FUNCTIONS
 from ..codes import Code
 from ..diagnostics import did_you_mean
 from ..syntax import nodes as n
-from ..syntax.formatter import SUM
-from ..syntax.formatter import expr as format_expr
+from ..syntax.format_expressions import SUM
+from ..syntax.format_expressions import expr as format_expr
 from ..syntax.limits import duration_problem
 from . import clusters
 from .bind_names import _Scope

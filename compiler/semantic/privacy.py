@@ -29,7 +29,7 @@ from ..codes import Code
 from ..diagnostics import CompileError, Diagnostic, error
 from ..plan import ranked_expressions
 from ..source import Span
-from ..syntax import formatter
+from ..syntax import format_expressions
 
 PERSONAL_TAGS = ("pii", "sensitive")
 
@@ -77,8 +77,8 @@ class PersonalColumn:
     @property
     def name(self) -> str:
         """As an `allow (…)` names it: `postcode` on the entity, `area.region` elsewhere."""
-        column = formatter.name(self.column)
-        return column if self.entity else f"{formatter.name(self.table)}.{column}"
+        column = format_expressions.name(self.column)
+        return column if self.entity else f"{format_expressions.name(self.table)}.{column}"
 
     def covered_by(self, allowed: Iterable[tuple[str, str]]) -> bool:
         """Allowed by name, or personal only through a join column that is allowed."""

@@ -11,8 +11,8 @@ from .. import model as m
 from ..codes import Code
 from ..source import Span
 from ..syntax import nodes as n
-from ..syntax.formatter import SUM
-from ..syntax.formatter import expr as format_expr
+from ..syntax.format_expressions import SUM
+from ..syntax.format_expressions import expr as format_expr
 from . import clusters
 from .bind_names import _Scope
 from .experiments import HOLDOUT, resolve_experiment, resolve_holdout

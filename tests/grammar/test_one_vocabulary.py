@@ -12,7 +12,8 @@ import pytest
 from segl.compiler.analysis.lint.suppressions import directives
 from segl.compiler.source import SourceFile
 from segl.compiler.syntax import lexicon, parser
-from segl.compiler.syntax.formatter import comments, format_source, name
+from segl.compiler.syntax.format_expressions import name
+from segl.compiler.syntax.formatter import comments, format_source
 from segl.runtime.report_html import KEYWORDS as REPORT_KEYWORDS
 from segl.runtime.report_html import highlight
 

@@ -15,7 +15,7 @@ from segl.compiler.api import (
     refused,
 )
 from segl.compiler.source import SourceFile
-from segl.compiler.syntax.formatter import string
+from segl.compiler.syntax.format_expressions import string
 
 SOURCES = """\
 entity customer from csv "c.csv" key id {
