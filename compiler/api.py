@@ -133,8 +133,8 @@ from .version import SEGL_VERSION as SEGL_VERSION
 _LAZY = {
     "COMMENT_RULES": "analysis.lint", "RULES": "analysis.lint",
     "apply_suppressions": "analysis.lint", "lint_model": "analysis.lint",
-    "KINDS": "analysis.semantic_diff", "Change": "analysis.semantic_diff",
-    "ModelDiff": "analysis.semantic_diff", "ObjectDiff": "analysis.semantic_diff",
+    "KINDS": "analysis.diff_results", "Change": "analysis.diff_results",
+    "ModelDiff": "analysis.diff_results", "ObjectDiff": "analysis.diff_results",
     "diff_models": "analysis.semantic_diff",
 }
 
