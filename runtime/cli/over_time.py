@@ -8,6 +8,8 @@ from .console import count, note, status
 from .context import (
     db_option,
     engine_option,
+    format_option,
+    out_option,
     param_option,
     resolve,
     target_option,
@@ -67,25 +69,6 @@ def _history_options(function):
                              "instead of evaluating them.")(function)
 
 
-def output_format(fmt: str | None, out_path: str | None) -> str:
-    """--format, else the --out file's extension; a table on the terminal."""
-    from ..errors import UsageError
-
-    if fmt:
-        if fmt == "table" and out_path and out_path != "-":
-            raise UsageError("--format table prints on the terminal: write --out with "
-                             "--format csv|json|markdown")
-        return fmt
-    if not out_path or out_path == "-":
-        return "csv" if out_path == "-" else "table"
-    suffix = out_path.rsplit(".", 1)[-1].lower() if "." in out_path else ""
-    found = {"csv": "csv", "json": "json", "md": "markdown", "markdown": "markdown"}.get(suffix)
-    if found is None:
-        raise UsageError(f"cannot tell the format of `{out_path}`: use --format "
-                         "csv|json|markdown")
-    return found
-
-
 def _source(from_date, to_date, every, history_file, table, project_as_of):
     """The dates to evaluate, or the recorded history to read."""
     from .. import api
@@ -119,10 +102,8 @@ def _source(from_date, to_date, every, history_file, table, project_as_of):
               help="The step from --from to --to (default: month).")
 @click.option("--keys", is_flag=True, help="Who entered and left (needs the segments' "
                                            "allow for personal keys).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              help="Output format (default: from --out's extension, .csv .json .md; else "
-                   "a table).")
-@click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
+@format_option
+@out_option
 @_history_options
 @param_option
 @db_option
@@ -132,26 +113,26 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
             table, params, database, engine, target):
     """Size per date of each segment and bucket, who entered and who left since the date before."""
     from ..changes import history as compute
+    from .tables import output_format
     from .time_output import render_history
 
     with reporting():
+        fmt = output_format(fmt, out_path)  # (a bad --out fails before the work)
         ctx = resolve(file, params, command="history", as_of=None, database=database,
                       engine=engine, target=target)
         source = _source(from_date, to_date, every, history_file, table, ctx.as_of)
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, source, list(segments), keys, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)
-        render_history(found, output_format(fmt, out_path), out_path, keys)
+        render_history(found, fmt, out_path, keys)
 
 
 @click.command()
 @click.argument("arguments", nargs=-1, metavar="[FILE] SEGMENTATION")
 @_date_option("--from", "The first date (D1).")
 @_date_option("--to", "The second date (D2; default: segl.toml's `as_of`, else today).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              help="Output format (default: from --out's extension, .csv .json .md; else "
-                   "a table).")
-@click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
+@format_option
+@out_option
 @_history_options
 @param_option
 @db_option
@@ -165,6 +146,7 @@ def transitions(arguments, from_date, to_date, fmt, out_path, history_file, tabl
     from ..changes import transitions as compute
     from ..errors import UsageError
     from ..timeline import parse_date
+    from .tables import output_format
     from .time_output import render_transitions
 
     with reporting():
@@ -172,6 +154,7 @@ def transitions(arguments, from_date, to_date, fmt, out_path, history_file, tabl
             raise UsageError("name the segmentation: segl transitions [FILE] SEGMENTATION "
                              "--from D1 --to D2")
         *file, segmentation = arguments
+        fmt = output_format(fmt, out_path)
         ctx = resolve(file[0] if file else None, params, command="transitions", as_of=None,
                       database=database, engine=engine, target=target)
         if not from_date:
@@ -186,4 +169,4 @@ def transitions(arguments, from_date, to_date, fmt, out_path, history_file, tabl
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, segmentation, source, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)
-        render_transitions(found, output_format(fmt, out_path), out_path)
+        render_transitions(found, fmt, out_path)

@@ -1,5 +1,6 @@
-"""Tables that pipe: what a command prints as a table, written as `--format
-table|csv|json|markdown` to stdout or to `--out PATH` (`-` is stdout). A grid keeps each
+"""Tables that pipe, the one owner of them: what a command prints as a table, written as
+`--format table|csv|json|markdown` to stdout or to `--out PATH` (`-` is stdout; without
+--format the extension decides, and `-` is CSV). A grid keeps each
 cell twice: the raw value (CSV, JSON: numbers as numbers, a missing value as empty/null)
 and the text shown to a person (table, markdown: `7,948.12`, `15.6%`). A table wider than
 the terminal is folded into several, each repeating the leading columns, instead of
@@ -21,6 +22,7 @@ from .context import out_option as out_option
 
 _BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
               ".txt": "table"}
+FORMATS = ("table", "csv", "json", "markdown")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Grid:
     keep: int = 1  # leading columns repeated in each part of a folded table
     limit: int | None = None  # rows shown in table and markdown (CSV and JSON hold all)
     displayed: bool = True  # False: in CSV and JSON only (the command prints it as lines)
+    exported: bool = True  # False: in table and markdown only (CSV, JSON hold another grid)
 
     def add(self, *cells: object | tuple[object, str]) -> None:
         """One row: each cell a raw value (shown as text) or (raw, shown)."""
@@ -80,11 +83,19 @@ def _raw(value: object) -> object:
 
 
 def output_format(fmt: str | None, out_path: str | None) -> str:
+    """--format, else the --out file's extension (.csv .json .md .markdown .txt); CSV for
+    `--out -` (a pipe), a table without --out. An extension it cannot tell is an error."""
     if fmt:
         return fmt
-    if out_path and out_path != "-":
-        return _BY_SUFFIX.get(Path(out_path).suffix.lower(), "table")
-    return "table"
+    if not out_path:
+        return "table"
+    if out_path == "-":
+        return "csv"
+    found = _BY_SUFFIX.get(Path(out_path).suffix.lower())
+    if found is None:
+        raise UsageError(f"cannot tell the format of `{out_path}` from its extension: use "
+                         "--format table|csv|json|markdown")
+    return found
 
 
 def emit(output: Output, fmt: str | None, out_path: str | None) -> None:
@@ -94,7 +105,7 @@ def emit(output: Output, fmt: str | None, out_path: str | None) -> None:
 
     fmt = output_format(fmt, out_path)
     to_file = bool(out_path) and out_path != "-"
-    if fmt == "csv" and not output.grids:
+    if fmt == "csv" and not _exported(output):
         raise UsageError("nothing to write as CSV")
     text = {"csv": _csv, "json": _json, "markdown": _markdown}.get(fmt, _table)(
         output, None if to_file else sys.stdout)
@@ -106,6 +117,10 @@ def emit(output: Output, fmt: str | None, out_path: str | None) -> None:
         sys.stdout.flush()
 
 
+def _exported(output: Output) -> list[Grid]:
+    return [g for g in output.grids if g.exported]
+
+
 def _data_columns(grid: Grid) -> list[int]:
     return [i for i, c in enumerate(grid.columns) if c.data]
 
@@ -115,7 +130,7 @@ def _shown_columns(grid: Grid) -> list[int]:
 
 
 def _csv(output: Output, stream=None) -> str:
-    grid = output.grids[output.primary]
+    grid = _exported(output)[output.primary]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     chosen = _data_columns(grid)
@@ -138,11 +153,12 @@ def _records(grid: Grid) -> list[dict[str, object]]:
 
 
 def _json(output: Output, stream=None) -> str:
-    if len(output.grids) == 1 and not output.facts:
-        data: object = _records(output.grids[0])
+    grids = _exported(output)
+    if len(grids) == 1 and not output.facts:
+        data: object = _records(grids[0])
     else:
         data = {**{k: _raw(v) for k, v in output.facts.items()},
-                **{g.name: _records(g) for g in output.grids}}
+                **{g.name: _records(g) for g in grids}}
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
