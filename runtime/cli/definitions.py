@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import DataError, UsageError
-from .console import count, print_diagnostics, show
+from .console import count, note, print_diagnostics, show
 from .context import (
     as_of_flag,
     as_of_option,
@@ -34,6 +34,9 @@ from .exits import Exit, ExitCode, fail, reporting
 if TYPE_CHECKING:
     from segl.compiler.api import Expr
 
+    from ..expectations import Outcome
+    from .tables import Output
+
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path())
@@ -49,15 +52,27 @@ if TYPE_CHECKING:
 @resources_options
 @click.option("--explain", "code_to_explain", metavar="CODE",
               help="Print what a diagnostic code means, with an example (docs/diagnostics.md).")
+@format_option
+@out_option
 def check(files, params, database, no_data, evaluate_data, as_of, engine, target, threads,
-          memory_limit, temp_dir, code_to_explain):
-    """Check definitions (and that the data matches them)."""
+          memory_limit, temp_dir, code_to_explain, fmt, out_path):
+    """Check definitions (and that the data matches them).
+
+    With --data, each `expect` clause's result; --format or --out writes them as a table
+    (file, segment, expectation, actual, holds, as_of) in table, csv, json or markdown."""
     from segl.compiler.api import Code, compile_file
 
     with reporting():
         if code_to_explain is not None:
             sys.stdout.write(explained(code_to_explain))
             return
+        results: list[tuple[str, str, list[Outcome]]] | None = None
+        if fmt is not None or out_path is not None:
+            if not evaluate_data or no_data:
+                raise UsageError("--format and --out write the results of --data: add --data")
+            from .tables import output_format  # (only then: `check` stays light)
+
+            fmt, results = output_format(fmt, out_path), []
         options = engine_options(engine, target)
         chosen, project = entry_files(files)
         use_resources(project, (threads, memory_limit, temp_dir), engine)
@@ -91,10 +106,15 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
                 parts.append(count(len(model.segmentations), "segmentation"))
             parts += [count(len(model.features), "feature"),
                       count(len(model.events) + len(model.lookups) + 1, "source")]
-            show(f"{file}: ok ({', '.join(parts)})")
+            (note if results is not None else show)(f"{file}: ok ({', '.join(parts)})")
             if evaluate_data and not no_data and \
-                    not _expectations(file, as_of, project, values, database, engine, options):
+                    not _expectations(file, as_of, project, values, database, engine, options,
+                                      results):
                 failed, usage_only = True, False
+        if results is not None:
+            from .tables import emit
+
+            emit(_expectations_output(results), fmt, out_path)
         if data_failed:
             raise Exit(ExitCode.USAGE_OR_DATA_ERROR)
         if failed:
@@ -113,8 +133,10 @@ def explained(text: str) -> str:
     return explanation
 
 
-def _expectations(file, as_of, project, values, database, engine, options) -> bool:
-    """Evaluate (on `engine`) and print every `expect` clause; whether all hold."""
+def _expectations(file, as_of, project, values, database, engine, options,
+                  results: list[tuple[str, str, list[Outcome]]] | None = None) -> bool:
+    """Evaluate (on `engine`) and check every `expect` clause; whether all hold. Printed, or
+    added to `results` (file, as_of, outcomes) for --format/--out."""
     from .. import api
     from ..expectations import check_expectations
 
@@ -122,14 +144,35 @@ def _expectations(file, as_of, project, values, database, engine, options) -> bo
     evaluation = api.evaluate(file, when, None, values, database or project.database,
                               engine=engine, engine_options=options)
     outcomes = check_expectations(evaluation)
+    failing = [o for o in outcomes if not o.passed]
+    if results is not None:
+        results.append((file, str(evaluation.as_of), outcomes))
+        return not failing
     for outcome in outcomes:
         stream = sys.stdout if outcome.passed else sys.stderr
         stream.write(("ok: " if outcome.passed else "expectation failed: ")
                      + outcome.message() + "\n")
-    failing = [o for o in outcomes if not o.passed]
     show(f"{file}: {len(outcomes) - len(failing)} of {len(outcomes)} "
          f"expectations hold at as_of {evaluation.as_of}")
     return not failing
+
+
+def _expectations_output(results: list[tuple[str, str, list[Outcome]]]) -> Output:
+    from .tables import Column, Grid, Output
+
+    grid = Grid("expectations", [Column("file"), Column("line", numeric=True),
+                                 Column("segment"), Column("expectation"), Column("actual"),
+                                 Column("holds"), Column("as_of")], keep=3)
+    for file, when, outcomes in results:
+        for outcome in outcomes:
+            span = outcome.expectation.span
+            grid.add(file, span.line if span else None, outcome.segment,
+                     f"expect {outcome.expectation.describe()}", outcome.actual,
+                     (outcome.passed, "yes" if outcome.passed else "NO"), when)
+    holding = sum(o.passed for _, _, outcomes in results for o in outcomes)
+    total = sum(len(outcomes) for _, _, outcomes in results)
+    grid.notes.append(f"{holding} of {total} expectations hold")
+    return Output([grid], facts={"hold": holding, "fail": total - holding})
 
 
 @click.command(name="compile")

@@ -54,7 +54,8 @@ class Grid:
 @dataclass
 class Output:
     """What a command prints: its grids, text lines before them (table and markdown), and
-    scalar facts for JSON. CSV holds one grid: `primary`."""
+    scalar facts for JSON. CSV holds one grid: `primary` (counted among the exported
+    grids)."""
 
     grids: list[Grid]
     lines: list[str] = field(default_factory=list)
@@ -98,23 +99,25 @@ def output_format(fmt: str | None, out_path: str | None) -> str:
     return found
 
 
-def emit(output: Output, fmt: str | None, out_path: str | None) -> None:
-    """Render `output` as `fmt` (or what --out's extension says) on stdout or into a file."""
+def emit(output: Output, fmt: str | None, out_path: str | None, stream=None) -> None:
+    """Render `output` as `fmt` (or what --out's extension says) on stdout (or `stream`, e.g.
+    stderr while stdout carries members) or into a file."""
     from ..outputs import write_text_atomically
     from .console import note
 
     fmt = output_format(fmt, out_path)
     to_file = bool(out_path) and out_path != "-"
+    stream = stream or sys.stdout
     if fmt == "csv" and not _exported(output):
         raise UsageError("nothing to write as CSV")
     text = {"csv": _csv, "json": _json, "markdown": _markdown}.get(fmt, _table)(
-        output, None if to_file else sys.stdout)
+        output, None if to_file else stream)
     if to_file:
         write_text_atomically(out_path, text)
         note(f"wrote {out_path} ({fmt})")
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        stream.write(text)
+        stream.flush()
 
 
 def _exported(output: Output) -> list[Grid]:
