@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from .console import note, show, table
-from .context import as_of_flag, db_option, engine_option, param_option, resolve, target_option
+from .context import (
+    as_of_flag,
+    db_option,
+    engine_option,
+    param_option,
+    resolve,
+    resources_options,
+    target_option,
+)
 from .exits import reporting
 
 
@@ -25,7 +33,9 @@ from .exits import reporting
 @db_option
 @engine_option
 @target_option
-def discover(file, as_of, k_range, sample, holdout, params, database, engine, target):
+@resources_options
+def discover(file, as_of, k_range, sample, holdout, params, database, engine, target,
+             threads, memory_limit, temp_dir):
     """Fit the clusters segmentations on the data and write their lock file.
 
     Also fits every lookalike's similarity (`top N% by similarity to SEGMENT on (…)`): the
@@ -35,7 +45,7 @@ def discover(file, as_of, k_range, sample, holdout, params, database, engine, ta
 
     with reporting():
         ctx = resolve(file, params, command="discover", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
         bounds = parse_k_range(k_range) if k_range else None
         discovery = fit(ctx.path, ctx.as_of, ctx.params, ctx.database, ctx.engine,
                         ctx.engine_options, bounds, max(sample, 2), holdout)

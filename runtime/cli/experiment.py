@@ -16,6 +16,7 @@ from .context import (
     out_option,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import Exit, ExitCode, reporting
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 @db_option
 @engine_option
 @target_option
-def experiment(first, second, kpis, as_of, fmt, out_path, params, database, engine, target):
+@resources_options
+def experiment(first, second, kpis, as_of, fmt, out_path, params, database, engine, target,
+               threads, memory_limit, temp_dir):
     """Read out experiment NAME: per arm its size and KPIs against control.
 
     For each arm: the difference with control, its 95% confidence interval, the p-value
@@ -54,7 +57,7 @@ def experiment(first, second, kpis, as_of, fmt, out_path, params, database, engi
             raise UsageError("name at least one KPI: --kpi FEATURE_OR_SEGMENT")
         fmt = output_format(fmt, out_path)
         ctx = resolve(file, params, command="experiment", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
         result = readout(ctx.path, name, list(dict.fromkeys(kpis)), ctx.as_of, ctx.params,
                          ctx.database, ctx.engine, ctx.engine_options)
         emit(readout_output(result), fmt, out_path)

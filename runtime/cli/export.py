@@ -13,6 +13,7 @@ from .context import (
     engine_option,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import reporting
@@ -25,7 +26,8 @@ from .exits import reporting
 @db_option
 @engine_option
 @target_option
-def export(args, as_of, params, database, engine, target):
+@resources_options
+def export(args, as_of, params, database, engine, target, threads, memory_limit, temp_dir):
     """Run exports: consenting members outside holdout and suppression, to each target.
 
     Arguments: export NAMEs (default: all), and the .seg FILE (default: segl.toml's
@@ -37,7 +39,8 @@ def export(args, as_of, params, database, engine, target):
         files = [a for a in args if a.endswith(".seg") or Path(a).is_file()]
         names = [a for a in args if a not in files]
         ctx = resolve(files[0] if files else None, params, command="export", as_of=as_of,
-                      database=database, engine=engine, target=target)
+                      database=database, engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         results = run_exports(ctx.path, names or None, ctx.as_of, ctx.params, ctx.database,
                               ctx.engine, ctx.engine_options)
         rows = table("export", "target", ("members", "right"), ("holdout", "right"),

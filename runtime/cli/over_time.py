@@ -12,6 +12,7 @@ from .context import (
     out_option,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import reporting
@@ -37,7 +38,9 @@ TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates).
 @db_option
 @engine_option
 @target_option
-def snapshot(file, as_of, every, into, table, segments, params, database, engine, target):
+@resources_options
+def snapshot(file, as_of, every, into, table, segments, params, database, engine, target,
+             threads, memory_limit, temp_dir):
     """Record who is in which segment and bucket at each date into a history table."""
     from .. import api
     from ..snapshot import snapshot as record
@@ -45,7 +48,7 @@ def snapshot(file, as_of, every, into, table, segments, params, database, engine
 
     with reporting():
         ctx = resolve(file, params, command="snapshot", as_of=None, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
         days = dates(list(as_of) or [ctx.as_of], Every(every) if every else None, api.today())
         with status("Compiling and reading sources…") as progress:
             result = record(ctx.path, days, into, table, list(segments), ctx.params,
@@ -109,8 +112,9 @@ def _source(from_date, to_date, every, history_file, table, project_as_of):
 @db_option
 @engine_option
 @target_option
+@resources_options
 def history(file, segments, from_date, to_date, every, keys, fmt, out_path, history_file,
-            table, params, database, engine, target):
+            table, params, database, engine, target, threads, memory_limit, temp_dir):
     """Size per date of each segment and bucket, who entered and who left since the date before."""
     from ..changes import history as compute
     from .tables import output_format
@@ -119,7 +123,7 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
     with reporting():
         fmt = output_format(fmt, out_path)  # (a bad --out fails before the work)
         ctx = resolve(file, params, command="history", as_of=None, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
         source = _source(from_date, to_date, every, history_file, table, ctx.as_of)
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, source, list(segments), keys, ctx.params, ctx.database,
@@ -138,8 +142,9 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
 @db_option
 @engine_option
 @target_option
+@resources_options
 def transitions(arguments, from_date, to_date, fmt, out_path, history_file, table,
-                params, database, engine, target):
+                params, database, engine, target, threads, memory_limit, temp_dir):
     """Moves between the buckets of SEGMENTATION from one date to another: counts, row shares."""
     from .. import api
     from ..changes import Source
@@ -156,7 +161,8 @@ def transitions(arguments, from_date, to_date, fmt, out_path, history_file, tabl
         *file, segmentation = arguments
         fmt = output_format(fmt, out_path)
         ctx = resolve(file[0] if file else None, params, command="transitions", as_of=None,
-                      database=database, engine=engine, target=target)
+                      database=database, engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         if not from_date:
             raise UsageError("give the two dates: --from D1 --to D2")
         today = api.today()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .console import print_diagnostics, show
+from .context import resources_options
 from .exits import Exit, ExitCode, reporting
 
 
@@ -69,9 +70,22 @@ def fmt(paths, check, show_diff, line_length):
 @click.option("--stdio", is_flag=True,
               help="Talk over standard input and output: the only transport, and the default "
                    "(accepted because editors pass it).")
-def lsp(stdio):
-    """Run the language server for editors (docs/editors.md); needs `segl[lsp]`."""
+@resources_options
+def lsp(stdio, threads, memory_limit, temp_dir):
+    """Run the language server for editors (docs/editors.md); needs `segl[lsp]`.
+
+    The resource options (over the segl.toml of the folder the editor starts it in) apply
+    to every DuckDB connection it opens: the schemas it reads and the sizes hover shows."""
+    from ..errors import UsageError
+    from ..project import Project, find_project
+    from .context import use_resources
+
     with reporting():
+        try:
+            project = find_project(Path.cwd())
+        except UsageError:  # (the server shows a segl.toml it cannot read on its files)
+            project = Project()
+        use_resources(project, (threads, memory_limit, temp_dir))
         from ..lsp import serve  # pygls is imported only by this command
 
         serve()
