@@ -66,7 +66,8 @@ def explain(segment, file, as_of, fmt, out_path, params, database, engine, targe
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
-@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (repeatable; default: every segment).")
 @click.option("--limit", default=20, show_default=True,
               help="Pairs shown by --format table and markdown, most alike first (csv and "
                    "json hold every pair).")
@@ -105,9 +106,10 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@click.option("--kpi", "-k", "chosen_kpis", multiple=True, help="Only these KPIs.")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@click.option("--kpi", "-k", "chosen_kpis", multiple=True, metavar="NAME",
+              help="Only these KPIs (repeatable; default: every KPI).")
 @format_option
 @out_option
 @param_option

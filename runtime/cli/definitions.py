@@ -45,14 +45,15 @@ if TYPE_CHECKING:
 @click.option("--no-data", is_flag=True, help="Check definitions only; do not read the data.")
 @click.option("--data", "evaluate_data", is_flag=True,
               help="Also evaluate the segments and check their `expect` clauses.")
-@as_of_flag("Evaluation date for --data (default: segl.toml's `as_of` when set, else "
-            "today).")
+@as_of_flag("Evaluation date for --data, YYYY-MM-DD or `today` (default: segl.toml's "
+            "`as_of` when set, else today).")
 @engine_option
 @target_option
 @resources_options
 @click.option("--explain", "code_to_explain", metavar="CODE",
-              help="Print what a diagnostic code means, with an example (docs/diagnostics.md).")
-@format_option
+              help="Instead of checking, print what a diagnostic code means, with an example "
+                   "(docs/diagnostics.md; default: check).")
+@format_option(without="`ok:` lines; with --data only")
 @out_option
 def check(files, params, database, no_data, evaluate_data, as_of, engine, target, threads,
           memory_limit, temp_dir, code_to_explain, fmt, out_path):
@@ -177,19 +178,20 @@ def _expectations_output(results: list[tuple[str, str, list[Outcome]]]) -> Outpu
 
 @click.command(name="compile")
 @click.argument("file", required=False, type=click.Path())
-@click.option("--dialect", "-d", help="Target SQL dialect (any sqlglot dialect).")
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@as_of_flag("Compile as_of as a date literal, the engine's current date (`today`), or a "
-            "named query parameter `as_of` (default: segl.toml's `as_of` when set, else "
-            "today).", metavar="DATE|today|param")
-@click.option("--show", type=click.Choice(["sql", "plan"]), default="sql",
+@click.option("--dialect", "-d", help="Target SQL dialect, any sqlglot dialect (default: "
+                                      "segl.toml's `dialect`, else duckdb).")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@as_of_flag("Compile as_of as a date literal (YYYY-MM-DD), the engine's current date "
+            "(`today`), or a named query parameter `as_of` (`param`; default: segl.toml's "
+            "`as_of` when set, else today).", metavar="DATE|today|param")
+@click.option("--show", type=click.Choice(["sql", "plan"]), default="sql", show_default=True,
               help="The SQL, or the plan every backend translates (for the given --as-of).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="With --show plan: a readable listing or JSON.")
 @click.option("--kpis", "with_kpis", is_flag=True,
               help="The KPI query instead: every KPI and its index per segment and bucket.")
-@out_flag("Write the SQL to this file.")
+@out_flag("Write the SQL (or plan) to this file, atomically (default: stdout).")
 @param_option
 def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_path, params):
     """Compile segments (or, with --kpis, their KPIs) to SQL for a warehouse dialect."""

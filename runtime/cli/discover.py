@@ -23,12 +23,14 @@ from .exits import reporting
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
 @click.option("--k", "k_range", metavar="A..B",
-              help="Also fit every k from A to B and print inertia and silhouette per k.")
+              help="Also fit every k from A to B and print inertia and silhouette per k "
+                   "(default: only the declared k).")
 @click.option("--sample", default=2000, show_default=True,
               help="Entities (a seeded sample) the silhouette is measured on.")
 @click.option("--holdout", type=click.FloatRange(1, 50), metavar="PERCENT",
               help="Check each lookalike: hold out this share of its seed segment and count "
-                   "how many of them rank in the top by similarity to the rest.")
+                   "how many of them rank in the top by similarity to the rest (1 to 50; "
+                   "default: no check).")
 @param_option
 @db_option
 @engine_option

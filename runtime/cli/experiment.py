@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 @click.argument("second", required=False)
 @click.option("--kpi", "kpis", multiple=True, metavar="K",
               help="A feature (a number: a mean; true/false: a rate) or a segment (a rate); "
-                   "repeatable.")
+                   "repeatable (no default: name at least one).")
 @as_of_flag()
 @format_option
 @out_option

@@ -24,16 +24,16 @@ TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates).
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @click.option("--as-of", "as_of", multiple=True, metavar="DATE|D1..D2",
-              help="A date to record (repeatable), or a range D1..D2 stepped by --every "
-                   "(default: segl.toml's `as_of` when set, else today).")
+              help="A date to record, YYYY-MM-DD or `today` (repeatable), or a range D1..D2 "
+                   "stepped by --every (default: segl.toml's `as_of` when set, else today).")
 @click.option("--every", type=click.Choice(EVERY),
               help="The step through a range (default: month). A range starting on a "
                    "month's last day keeps to month ends.")
 @click.option("--into", "into", required=True, type=click.Path(), metavar="DUCKDB_FILE",
               help="The DuckDB file holding the history table (created when missing).")
 @click.option("--table", "table", default="segl_history", show_default=True, help=TABLE_HELP)
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
 @param_option
 @db_option
 @engine_option
@@ -69,7 +69,7 @@ def _history_options(function):
                             help=TABLE_HELP)(function)
     return click.option("--history", "history_file", type=click.Path(), metavar="DUCKDB_FILE",
                         help="Read the dates recorded by `segl snapshot --into` in this file "
-                             "instead of evaluating them.")(function)
+                             "instead of evaluating them (default: evaluate).")(function)
 
 
 def _source(from_date, to_date, every, history_file, table, project_as_of):
@@ -97,14 +97,16 @@ def _source(from_date, to_date, every, history_file, table, project_as_of):
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@_date_option("--from", "The first date (D1).")
-@_date_option("--to", "The last date (D2; default: segl.toml's `as_of`, else today).")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@_date_option("--from", "The first date (D1), YYYY-MM-DD or `today` (no default: needed "
+                        "unless --history, which reads from its first recorded date).")
+@_date_option("--to", "The last date (D2), YYYY-MM-DD or `today` (default: segl.toml's "
+                      "`as_of` when set, else today).")
 @click.option("--every", type=click.Choice(EVERY),
               help="The step from --from to --to (default: month).")
-@click.option("--keys", is_flag=True, help="Who entered and left (needs the segments' "
-                                           "allow for personal keys).")
+@click.option("--keys", is_flag=True, help="Also list who entered and left (needs the "
+                                           "segments' allow for personal keys).")
 @format_option
 @out_option
 @_history_options
@@ -133,8 +135,9 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
 
 @click.command()
 @click.argument("arguments", nargs=-1, metavar="[FILE] SEGMENTATION")
-@_date_option("--from", "The first date (D1).")
-@_date_option("--to", "The second date (D2; default: segl.toml's `as_of`, else today).")
+@_date_option("--from", "The first date (D1), YYYY-MM-DD or `today` (no default: needed).")
+@_date_option("--to", "The second date (D2), YYYY-MM-DD or `today` (default: segl.toml's "
+                      "`as_of` when set, else today).")
 @format_option
 @out_option
 @_history_options

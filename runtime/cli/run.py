@@ -32,19 +32,21 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@out_flag("Write members to this file; `-` writes them to stdout.")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@out_flag("Write the members to this file, atomically; `-` writes them to stdout "
+          "(default: print the sizes only).")
 @click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]),
               help="Output format (default: from --out's extension, csv for `--out -`; "
                    "`table` prints members). csv, parquet or json without --out write the "
                    "members to stdout.")
-@click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
+@click.option("--shape", type=click.Choice(["long", "wide"]), default="long", show_default=True,
               help="long: one row per (key, segment); wide: key + one column per segment.")
 @click.option("--traits", "traits", multiple=True, metavar="NAME,…|all",
               help="Add these features' values (typed) to the members: comma-separated "
-                   "names, or `all`.")
-@click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
+                   "names, or `all` (default: none).")
+@click.option("--limit", default=20, show_default=True,
+              help="Rows of members printed by --format table.")
 @click.option("--sizes-format", "sizes_fmt", type=click.Choice(TABLE_FORMATS),
               help="The sizes as table (for people), csv, json or markdown (default: from "
                    "--sizes-out's extension .csv/.json/.md/.txt, else table; CSV for `-`).")

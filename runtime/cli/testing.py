@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 @click.command(name="test")
 @click.argument("file", required=False, type=click.Path())
-@click.option("--name", "-k", "names", multiple=True, help="Only these tests (repeatable; "
-                                                          "default: every test).")
-@format_option
+@click.option("--name", "-k", "names", multiple=True, metavar="NAME",
+              help="Only these tests (repeatable; default: every test).")
+@format_option(without="PASS/FAIL lines")
 @out_option
 @param_option
 @engine_option

@@ -31,7 +31,8 @@ def init(folder):
 @click.option("--diff", "show_diff", is_flag=True,
               help="Change nothing; print a diff and exit 1 if a file would change.")
 @click.option("--line-length", default=100, show_default=True, type=click.IntRange(min=1),
-              help="Split a longer inline `and`/`or` condition one condition per line.")
+              help="Split an inline `and`/`or` condition longer than this many characters "
+                   "one condition per line.")
 def fmt(paths, check, show_diff, line_length):
     """Format .seg files in the canonical style (PATH: files, folders, or - for stdin)."""
     from segl.compiler.api import CompileError, format_source
