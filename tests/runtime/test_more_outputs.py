@@ -134,3 +134,54 @@ def test_check_data_expectations_in_every_format(tmp_path) -> None:
     assert piped.stdout.splitlines()[0] == "file,line,segment,expectation,actual,holds,as_of"
     refused = _segl("check", SHOP, "--format", "csv")
     assert refused.exit_code == 2 and "add --data" in refused.stderr
+
+
+@pytest.fixture
+def activation(project):
+    """A file with a clusters segmentation (its lock file written) and an export."""
+    from tests.runtime.test_resources_everywhere import SEG
+
+    rows = [{"customer_id": i, "city": "Delft" if i % 3 else "Leiden", "spend": 20.0 + i % 90,
+             "orders": i % 7, "opt_in": i % 2 == 0} for i in range(1, 401)]
+    path = project(SEG, {"customers": rows})
+    assert _segl("discover", str(path), *AS_OF).exit_code == 0
+    return path, rows
+
+
+def test_export_summary_in_every_format(activation) -> None:
+    path, rows = activation
+    document = json.loads(_segl("export", str(path), *AS_OF, "--format", "json").stdout)
+    (summary,) = document["exports"]
+    big = [r for r in rows if r["spend"] > 60]
+    assert summary["export"] == "list" and summary["members"] == len(big)
+    assert summary["no_consent"] == sum(1 for r in big if not r["opt_in"])
+    written = list(csv.DictReader(io.StringIO((path.parent / "out/big.csv").read_text())))
+    assert summary["exported"] == len(written)
+    piped = list(csv.DictReader(io.StringIO(_segl("export", str(path), *AS_OF,
+                                                  "--out", "-").stdout)))
+    assert [int(piped[0][k]) for k in ("members", "exported")] == [len(big), len(written)]
+    markdown = _markdown_rows(_segl("export", str(path), *AS_OF, "--format", "markdown").stdout)
+    assert markdown[0] == ["export", "target", "members", "holdout", "suppressed",
+                           "no consent", "exported"]
+    assert markdown[1][:3] == ["list", summary["target"], f"{len(big):,}"]
+
+
+def test_discover_in_every_format(activation, tmp_path) -> None:
+    path, rows = activation
+    profile = list(csv.DictReader(io.StringIO(
+        _segl("discover", str(path), *AS_OF, "--format", "csv").stdout)))
+    clusters = {r["cluster"]: int(r["size"]) for r in profile}
+    assert set(clusters) == {"cluster_1", "cluster_2", "everyone"}
+    assert clusters["cluster_1"] + clusters["cluster_2"] == clusters["everyone"] == len(rows)
+    assert len(profile) == 3 * 2  # each cluster (and everyone) times each feature
+    target = tmp_path / "fit.json"
+    assert _segl("discover", str(path), *AS_OF, "--k", "2..3", "--out", str(target)
+                 ).exit_code == 0
+    document = json.loads(target.read_text())
+    assert [(c["k"], c["declared"]) for c in document["candidates"]] == [(2, True), (3, False)]
+    assert {(r["cluster"], r["feature"]) for r in document["clusters"]} == {
+        (r["cluster"], r["feature"]) for r in profile}
+    markdown = _segl("discover", str(path), *AS_OF, "--format", "markdown").stdout
+    assert "**styles · 2 clusters · as_of 2026-06-30" in markdown
+    shown = {row[0]: row for row in _markdown_rows(markdown)}
+    assert shown["cluster_1"][1] == f"{clusters['cluster_1']:,}"
