@@ -22,7 +22,6 @@ from .context import out_option as out_option
 
 _BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
               ".txt": "table"}
-FORMATS = ("table", "csv", "json", "markdown")
 
 
 @dataclass(frozen=True)
