@@ -1,12 +1,11 @@
 """How a KPI value is shown: `number` (two decimals, the default), `percent` (a rate as
-12.3%), `currency` (two decimals with a thousands separator, after the project's currency
-symbol or code when `segl.toml` names one: `€7,948.12`, `EUR 7,948.12`; without one no
-symbol: the data says nothing about which currency). One place, so `segl kpis`, `persona`,
-the notebook and the report agree."""
+12.3%), `currency` (two decimals with a thousands separator, after the KPI's own symbol,
+`format currency "€"`, else the project's, segl.toml's `currency = "€"`: `€7,948.12`, or a
+code, `EUR 7,948.12`; without either no symbol: the data says nothing about which
+currency). One place, so `segl kpis`, `persona`, the notebook and the report agree."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -15,11 +14,11 @@ from .errors import UsageError
 
 FORMATS = ("number", "percent", "currency")
 MISSING = "–"  # a value that does not exist (0 / 0)
-LONGEST_SYMBOL = 5
 
 
 class _Kpi(Protocol):
     format: str | None
+    currency: str | None
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,10 @@ class Display:
 
 
 def display(kpi: _Kpi, currency: str | None = None) -> Display:
-    """A KPI's display: its `format`; a currency's symbol is the project's `currency`."""
-    return Display(kpi.format, currency if kpi.format == "currency" else None)
+    """A KPI's display: its `format`; a currency's symbol is its own (`format currency
+    "€"`), else the project's `currency` (segl.toml)."""
+    return Display(kpi.format, (kpi.currency or currency) if kpi.format == "currency"
+                   else None)
 
 
 def shown(value: object, fmt: str | Display | None = None) -> str:
@@ -55,13 +56,13 @@ def shown(value: object, fmt: str | Display | None = None) -> str:
 
 def parse_currency(value: object, source: str) -> str | None:
     """segl.toml's `currency`: a symbol or code of 1 to 5 letters or currency signs (`€`,
-    `$`, `EUR`, `kr`, `R$`); anything else (digits, spaces, markup) is a usage error."""
+    `$`, `EUR`, `kr`, `R$`), as in `format currency "…"`; anything else is a usage error."""
+    from segl.compiler.api import currency_problem
+
     if value is None:
         return None
-    text = value if isinstance(value, str) else ""
-    if not (1 <= len(text) <= LONGEST_SYMBOL and all(
-            c.isalpha() or unicodedata.category(c) == "Sc" for c in text)):
-        raise UsageError(f"{source} expects a currency symbol or code such as \"€\" or "
-                         f"\"EUR\" (1 to {LONGEST_SYMBOL} letters or currency signs), got "
-                         f"{value!r}")
-    return text
+    problem = currency_problem(value) if isinstance(value, str) else \
+        f"{value!r} is not a currency symbol or code"
+    if problem:
+        raise UsageError(f"{source}: {problem}")
+    return value

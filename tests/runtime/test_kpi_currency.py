@@ -42,14 +42,14 @@ def test_bad_symbols_are_usage_errors(value) -> None:
     if isinstance(value, str) and 1 <= len(value) <= 5 and value.isalpha():
         assert parse_currency(value, "x") == value  # (`EUROS`: five letters is allowed)
         return
-    with pytest.raises(UsageError, match="currency symbol or code"):
+    with pytest.raises(UsageError, match="not a currency symbol or code"):
         parse_currency(value, "x")
 
 
 def test_a_bad_symbol_in_segl_toml_names_the_file(tmp_path) -> None:
     path = tmp_path / "segl.toml"
     path.write_text('[segl]\ncurrency = "12 EUR"\n', encoding="utf-8")
-    with pytest.raises(UsageError, match=r"segl.toml: `currency` expects"):
+    with pytest.raises(UsageError, match=r"segl.toml: `currency`: `12 EUR` is not a currency"):
         load_project(path)
 
 
@@ -94,3 +94,55 @@ def test_persona_report_and_notebook_show_it_too(euro_project) -> None:
     html = project.kpis(segments=["loyal"], kpis=["revenue"])._repr_html_()
     assert re.search(r"€[\d,]+\.\d\d", html)
     assert re.search(r"€[\d,]+\.\d\d", project.persona("lisa")._repr_html_())
+
+
+OWN = """entity customer from parquet "data/customers.parquet" key id {
+  id int
+  spend decimal
+}
+
+segment big = spend > 50
+
+kpi spend_total "Spend" = sum(spend) format currency "EUR"
+kpi spend_avg = avg(spend) format currency
+"""
+
+
+def test_a_kpi_names_its_own_currency(project, tmp_path, monkeypatch) -> None:
+    from segl.compiler.api import compile_file, format_source
+
+    path = project(OWN, {"customers": [{"id": i, "spend": 10 * i} for i in range(1, 11)]})
+    model = compile_file(str(path)).model
+    assert (model.kpis["spend_total"].format, model.kpis["spend_total"].currency) == \
+        ("currency", "EUR")
+    assert model.kpis["spend_avg"].currency is None
+    assert format_source(OWN) == OWN  # canonical, and kept by `segl fmt`
+    messy = OWN.replace('format currency "EUR"', 'format   currency\n  "EUR"')
+    assert format_source(messy) == OWN
+    (tmp_path / "segl.toml").write_text(
+        f'[segl]\nentry = ["{path.name}"]\nas_of = "2026-06-30"\ncurrency = "$"\n',
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    rows = _markdown_cells(_segl("kpis", "--format", "markdown").stdout)
+    assert rows["all"]["spend_total"] == "EUR 550.00"  # its own symbol wins
+    assert rows["all"]["spend_avg"] == "$55.00"  # the project's for the others
+    assert json.loads(_segl("kpis", "--format", "json").stdout)[0]["spend_total"] == 550
+
+
+def _markdown_cells(text: str) -> dict[str, dict[str, str]]:
+    lines = [[c.strip() for c in line.strip("|").split("|")]
+             for line in text.splitlines() if line.startswith("| ")]
+    head, *rows = lines
+    return {row[0]: dict(zip(head, row, strict=True)) for row in rows}
+
+
+@pytest.mark.parametrize("symbol", ["12", "E U R", "<b>", "EUROPE", ""])
+def test_a_bad_symbol_in_a_file_is_e002_at_the_string(project, symbol) -> None:
+    text = OWN.replace('"EUR"', f'"{symbol}"')
+    path = project(text)
+    result = _segl("check", str(path), "--no-data")
+    assert result.exit_code == 1
+    column = text.splitlines()[7].index(f'"{symbol}"') + 1
+    assert f"{path}:8:{column}: error[E002]: `{symbol}` is not a currency symbol or code" \
+        in result.stderr
+    assert "hint: write a symbol" in result.stderr
