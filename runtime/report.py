@@ -55,6 +55,7 @@ class ReportData:
     overlaps: list[Overlap]
     personas: list[PersonaReport]
     expectations: list[Outcome]
+    currency: str | None = None  # segl.toml's symbol for `format currency` KPIs
 
     @property
     def model(self) -> Model:
@@ -71,7 +72,8 @@ class ReportData:
 
 def build_report(path: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
+                 engine_options: dict[str, object] | None = None,
+                 currency: str | None = None) -> ReportData:
     """Evaluate every segment and segmentation (with the KPIs) in one query, then measure
     the overlaps, the expectations and each persona against the same data."""
     compilation, connection = load(path, params, database)
@@ -90,13 +92,15 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
     measured = model.kpis or evaluation.plan.shares
     return ReportData(path, evaluation,
                       kpi_table(evaluation, command=REPORT) if measured else [],
-                      overlaps(evaluation), personas, check_expectations(evaluation))
+                      overlaps(evaluation), personas, check_expectations(evaluation),
+                      currency)
 
 
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
-    data = build_report(path, as_of, params, database, engine, engine_options)
+                 engine_options: dict[str, object] | None = None,
+                 currency: str | None = None) -> ReportData:
+    data = build_report(path, as_of, params, database, engine, engine_options, currency)
     write_text_atomically(out, render_report(data), _file_mode(out))
     return data
 
