@@ -26,8 +26,9 @@ TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates).
 @click.option("--every", type=click.Choice(EVERY),
               help="The step through a range (default: month). A range starting on a "
                    "month's last day keeps to month ends.")
-@click.option("--into", "into", required=True, type=click.Path(), metavar="DUCKDB_FILE",
-              help="The DuckDB file holding the history table (created when missing).")
+@click.option("--into", "into", required=True, metavar="TARGET",
+              help="Where the history table is: a DuckDB file (created when missing), a "
+                   "postgresql:// URL, sqlite:PATH or spark:[DATABASE] (docs/time.md).")
 @click.option("--table", "table", default="segl_history", show_default=True, help=TABLE_HELP)
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
@@ -62,8 +63,9 @@ def _date_option(name: str, help_text: str):
 def _history_options(function):
     function = click.option("--table", "table", default="segl_history", show_default=True,
                             help=TABLE_HELP)(function)
-    return click.option("--history", "history_file", type=click.Path(), metavar="DUCKDB_FILE",
-                        help="Read the dates recorded by `segl snapshot --into` in this file "
+    return click.option("--history", "history_file", metavar="TARGET",
+                        help="Read the dates recorded by `segl snapshot --into` there (a "
+                             "DuckDB file, postgresql:// URL, sqlite:PATH or spark:[DATABASE]) "
                              "instead of evaluating them.")(function)
 
 
