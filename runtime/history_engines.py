@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Protocol
 
 from sqlglot import exp
@@ -57,22 +58,26 @@ def open_store(target: Target, engine_options: dict[str, object] | None = None,
             raise error(f"cannot connect to PostgreSQL at {target.label}: "
                         f"{_reason(exc)}") from None
         with connection:
-            yield PostgresStore(connection, target)
+            yield PostgresStore(connection, target, error)
     elif target.kind is TargetKind.SQLITE:
+        if read_only and not Path(target.location).is_file():
+            raise UsageError(f"no SQLite file `{target.location}`: record one with `segl "
+                             "snapshot FILE --as-of D1..D2 --into sqlite:PATH`")
         try:
             connection = sqlite3.connect(target.location, isolation_level=None)
         except sqlite3.Error as exc:
             raise error(f"cannot open the SQLite file `{target.location}`: "
                         f"{_reason(exc)}") from None
         try:
-            yield SqliteStore(connection, target)
+            yield SqliteStore(connection, target, error)
         finally:
             connection.close()
     elif target.kind is TargetKind.SPARK:
         from .engines.spark import session
 
         options = engine_options or {}
-        yield SparkStore(session(options.get("master")), target)  # type: ignore[arg-type]
+        yield SparkStore(session(options.get("master")), target,  # type: ignore[arg-type]
+                         error)
     else:
         raise ValueError(f"not a remote target: {target.kind}")
 
@@ -80,6 +85,12 @@ def open_store(target: Target, engine_options: dict[str, object] | None = None,
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _unreadable(error: type[Exception], table: str, target: Target,
+                exc: BaseException) -> Exception:
+    return error(f"`{table}` in {target.label} is not a segl history table "
+                 f"({_reason(exc)}); it is unchanged")
 
 
 def _failed(table: str, target: Target, exc: BaseException) -> OutputError:
@@ -121,21 +132,27 @@ def _tables_exist(names: Sequence[str], catalog: exp.Table, name_column: str,
 class PostgresStore:
     dialect = "postgres"
 
-    def __init__(self, connection, target: Target) -> None:
-        self.connection, self.target = connection, target
+    def __init__(self, connection, target: Target, error: type[Exception]) -> None:
+        self.connection, self.target, self.error = connection, target, error
 
     def read(self, table: str) -> tuple[Rows, Rows] | None:
+        import psycopg
+
         names = [table, dates_table(table)]
-        found = sql.fetch_one(self.connection, _tables_exist(
-            names, sql.table_ref("information_schema", "tables"), "table_name", exp.EQ(
-                this=sql.col("table_schema"), expression=exp.func("current_schema"))),
-            dialect=self.dialect)[0]
-        if found != 2:
-            return None
-        return (sql.fetch_all(self.connection, _all_rows(table, HISTORY_COLUMNS),
-                              dialect=self.dialect),
-                sql.fetch_all(self.connection, _all_rows(dates_table(table), (OBJECT, AS_OF)),
-                              dialect=self.dialect))
+        try:
+            found = sql.fetch_one(self.connection, _tables_exist(
+                names, sql.table_ref("information_schema", "tables"), "table_name", exp.EQ(
+                    this=sql.col("table_schema"), expression=exp.func("current_schema"))),
+                dialect=self.dialect)[0]
+            if found != 2:
+                return None
+            return (sql.fetch_all(self.connection, _all_rows(table, HISTORY_COLUMNS),
+                                  dialect=self.dialect),
+                    sql.fetch_all(self.connection, _all_rows(dates_table(table),
+                                                             (OBJECT, AS_OF)),
+                                  dialect=self.dialect))
+        except psycopg.Error as exc:
+            raise _unreadable(self.error, table, self.target, exc) from None
 
     def replace(self, table: str, entity_type: str, intervals: Rows, dates: Rows) -> None:
         import psycopg
@@ -173,8 +190,9 @@ class SqliteStore:
 
     dialect = "sqlite"
 
-    def __init__(self, connection: sqlite3.Connection, target: Target) -> None:
-        self.connection, self.target = connection, target
+    def __init__(self, connection: sqlite3.Connection, target: Target,
+                 error: type[Exception]) -> None:
+        self.connection, self.target, self.error = connection, target, error
 
     def read(self, table: str) -> tuple[Rows, Rows] | None:
         names = [table, dates_table(table)]
@@ -191,8 +209,7 @@ class SqliteStore:
                                                              (OBJECT, AS_OF)),
                                   dialect=self.dialect)
         except sqlite3.Error as exc:
-            raise UsageError(f"cannot read `{table}` in {self.target.label}: "
-                             f"{_reason(exc)}") from None
+            raise _unreadable(self.error, table, self.target, exc) from None
         return ([(e, o, g, _day(f), _day(t)) for e, o, g, f, t in intervals],
                 [(o, _day(d)) for o, d in dates])
 
@@ -238,8 +255,8 @@ STAGE = "__segl_new"  # the staging tables' suffix
 class SparkStore:
     dialect = "spark"
 
-    def __init__(self, session, target: Target) -> None:
-        self.session, self.target = session, target
+    def __init__(self, session, target: Target, error: type[Exception]) -> None:
+        self.session, self.target, self.error = session, target, error
         self.database = target.location or None
 
     def name(self, table: str) -> exp.Table:
@@ -256,13 +273,19 @@ class SparkStore:
         return True
 
     def read(self, table: str) -> tuple[Rows, Rows] | None:
+        from pyspark.errors import AnalysisException
+
         if not (self.exists(table) and self.exists(dates_table(table))):
             return None
-        return ([tuple(r) for r in sql.spark_sql(self.session, sql.select(
-                    *(sql.col(c) for c in HISTORY_COLUMNS), source=self.name(table))).collect()],
-                [tuple(r) for r in sql.spark_sql(self.session, sql.select(
-                    sql.col(OBJECT), sql.col(AS_OF),
-                    source=self.name(dates_table(table)))).collect()])
+        try:
+            return ([tuple(r) for r in sql.spark_sql(self.session, sql.select(
+                        *(sql.col(c) for c in HISTORY_COLUMNS),
+                        source=self.name(table))).collect()],
+                    [tuple(r) for r in sql.spark_sql(self.session, sql.select(
+                        sql.col(OBJECT), sql.col(AS_OF),
+                        source=self.name(dates_table(table)))).collect()])
+        except AnalysisException as exc:
+            raise _unreadable(self.error, table, self.target, exc) from None
 
     def replace(self, table: str, entity_type: str, intervals: Rows, dates: Rows) -> None:
         from pyspark.sql.types import DateType, LongType, StringType, StructField, StructType

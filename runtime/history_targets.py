@@ -92,9 +92,11 @@ def load(connection: duckdb.DuckDBPyConnection, target: Target, table: str,
     intervals, dates = found
     entity_type = entity_type or _entity_type(intervals)
     history_store.create_tables(connection, table, entity_type)
-    _insert(connection, table, history_store.HISTORY_COLUMNS, intervals, STAGE_INTERVALS)
+    error = UsageError if read_only else OutputError
+    _insert(connection, table, history_store.HISTORY_COLUMNS, intervals, STAGE_INTERVALS,
+            error, target)
     _insert(connection, history_store.dates_table(table),
-            (history_store.OBJECT, history_store.AS_OF), dates, STAGE_DATES)
+            (history_store.OBJECT, history_store.AS_OF), dates, STAGE_DATES, error, target)
     return True
 
 
@@ -140,13 +142,17 @@ def _entity_type(rows: list[tuple]) -> str:
 
 
 def _insert(connection: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
-            rows: list[tuple], stage: str) -> None:
+            rows: list[tuple], stage: str, error: type[Exception], target: Target) -> None:
     """Insert rows read from a remote table into TARGET.table (through a registered frame:
     one statement, not one per row)."""
     if not rows:
         return
-    frame = pl.DataFrame([list(row) for row in rows], schema=list(columns),
-                         orient="row", infer_schema_length=None)
+    try:
+        frame = pl.DataFrame([list(row) for row in rows], schema=list(columns),
+                             orient="row", infer_schema_length=None)
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:  # mixed kinds
+        raise error(f"`{table}` in {target.label} is not a segl history table "
+                    f"({type(exc).__name__}); it is unchanged") from None
     connection.register(stage, frame)
     try:
         schema = exp.Schema(this=sql.table_ref(history_store.TARGET, table),
@@ -155,8 +161,8 @@ def _insert(connection: duckdb.DuckDBPyConnection, table: str, columns: tuple[st
             *(sql.col(c) for c in columns), source=sql.table_ref(stage))))
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise OutputError(f"`{table}` is not a segl history table ({reason}); it is "
-                          "unchanged") from None
+        raise error(f"`{table}` in {target.label} is not a segl history table ({reason}); "
+                    "it is unchanged") from None
     finally:
         connection.unregister(stage)
 

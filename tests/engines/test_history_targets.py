@@ -185,3 +185,26 @@ def test_cli_records_into_sqlite_and_history_reads_it_back(tmp_path):
     evaluated = runner.invoke(main, ["history", str(seg), "--from", "2026-01-31", "--to",
                                      "2026-06-30", "--format", "csv"], catch_exceptions=False)
     assert shown.exit_code == 0 and shown.output == evaluated.output
+
+
+def test_a_table_of_another_shape_is_named_not_crashed_on(tmp_path):
+    from segl.runtime.errors import UsageError
+
+    seg = write_project(tmp_path)
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE segl_history (x TEXT)")
+        connection.execute("CREATE TABLE segl_history_dates (y TEXT)")
+        connection.execute("INSERT INTO segl_history VALUES ('keep me')")
+    with pytest.raises(OutputError, match="not a segl history table"):
+        snapshot(seg, MONTH_ENDS[:1], f"sqlite:{path}")
+    with pytest.raises(UsageError, match="not a segl history table"):
+        history(seg, Source(into=f"sqlite:{path}"))
+    with pytest.raises(UsageError, match="holds no history table `nope`"):
+        history(seg, Source(into=f"sqlite:{path}", table="nope"))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT x FROM segl_history").fetchall() == [("keep me",)]
+    missing = tmp_path / "missing.sqlite"
+    with pytest.raises(UsageError, match="no SQLite file"):
+        history(seg, Source(into=f"sqlite:{missing}"))
+    assert not missing.exists()

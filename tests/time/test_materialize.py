@@ -66,3 +66,18 @@ def test_refusals(args, message, monkeypatch):
     done = compile_history(*args)
     assert done.exit_code == 2
     assert message in done.output
+
+
+def test_personal_members_are_refused_without_an_allow(tmp_path):
+    from .small_shop import write_project
+
+    seg = write_project(tmp_path)
+    seg.write_text(seg.read_text().replace("  city text\n", "  city text pii\n")
+                   + 'segment in_x = city = "x"\n')
+    done = CliRunner().invoke(main, ["compile", str(seg), "--materialize", "history"])
+    assert done.exit_code == 2
+    assert "error[E504]" in done.output and "--materialize history" in done.output
+    assert "CREATE TABLE" not in done.output
+    kept = CliRunner().invoke(main, ["compile", str(seg), "--materialize", "history",
+                                     "--segment", "active", "--segment", "level"])
+    assert kept.exit_code == 0, kept.output
