@@ -26,9 +26,10 @@ TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates).
 @click.option("--every", type=click.Choice(EVERY),
               help="The step through a range (default: month). A range starting on a "
                    "month's last day keeps to month ends.")
-@click.option("--into", "into", required=True, metavar="TARGET",
+@click.option("--into", "into", metavar="TARGET",
               help="Where the history table is: a DuckDB file (created when missing), a "
-                   "postgresql:// URL, sqlite:PATH or spark:[DATABASE] (docs/time.md).")
+                   "postgresql:// URL, sqlite:PATH or spark:[DATABASE] (default: segl.toml's "
+                   "`history`; docs/time.md).")
 @click.option("--table", "table", default="segl_history", show_default=True, help=TABLE_HELP)
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
@@ -39,6 +40,7 @@ TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates).
 def snapshot(file, as_of, every, into, table, segments, params, database, engine, target):
     """Record who is in which segment and bucket at each date into a history table."""
     from .. import api
+    from ..errors import UsageError
     from ..snapshot import snapshot as record
     from ..timeline import Every, dates
 
@@ -46,6 +48,11 @@ def snapshot(file, as_of, every, into, table, segments, params, database, engine
         ctx = resolve(file, params, command="snapshot", as_of=None, database=database,
                       engine=engine, target=target)
         days = dates(list(as_of) or [ctx.as_of], Every(every) if every else None, api.today())
+        into = into or ctx.project.history
+        if not into:
+            raise UsageError("say where to record: --into TARGET (a DuckDB file, "
+                             "postgresql:// URL, sqlite:PATH or spark:[DATABASE]), or "
+                             "`history` in segl.toml")
         with status("Compiling and reading sources…") as progress:
             result = record(ctx.path, days, into, table, list(segments), ctx.params,
                             ctx.database, ctx.engine, ctx.engine_options, progress.update)
@@ -88,14 +95,18 @@ def output_format(fmt: str | None, out_path: str | None) -> str:
     return found
 
 
-def _source(from_date, to_date, every, history_file, table, project_as_of):
-    """The dates to evaluate, or the recorded history to read."""
+def _source(from_date, to_date, every, history_file, table, project_as_of,
+            project_history=None):
+    """The dates to evaluate, or the recorded history to read (`--history`, or segl.toml's
+    `history` when no dates are given)."""
     from .. import api
     from ..changes import Source
     from ..errors import UsageError
     from ..timeline import Every, dates, parse_date
 
     today = api.today()
+    if not history_file and not from_date and not every:
+        history_file = project_history
     if history_file:
         if every:
             raise UsageError("--every steps through dates to evaluate; --history reads the "
@@ -139,7 +150,8 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
     with reporting():
         ctx = resolve(file, params, command="history", as_of=None, database=database,
                       engine=engine, target=target)
-        source = _source(from_date, to_date, every, history_file, table, ctx.as_of)
+        source = _source(from_date, to_date, every, history_file, table, ctx.as_of,
+                         ctx.project.history)
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, source, list(segments), keys, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)

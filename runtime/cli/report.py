@@ -65,6 +65,9 @@ def report(file, as_of, every, history_target, table, out_path, params, database
                                last=api.resolve_as_of(ctx.as_of))
         elif days:
             over_time = Source(days=days)
+        elif _recorded(ctx.project.history):  # segl.toml's `history`, once recorded
+            over_time = Source(into=ctx.project.history, table=table,
+                               last=api.resolve_as_of(ctx.as_of))
         if Path(out_path).is_dir():
             raise UsageError(f"--out `{out_path}` is a folder: name the HTML file to write")
         with status("Evaluating segments, KPIs and personas…"):
@@ -76,3 +79,13 @@ def report(file, as_of, every, history_target, table, out_path, params, database
         note(f"wrote {out_path} ({count(len(data.evaluation.segments), 'segment')}, "
              f"{count(len(data.evaluation.segmentations), 'segmentation')}, "
              f"as_of {data.as_of})")
+
+
+def _recorded(history: str | None) -> bool:
+    """segl.toml names a history, and it is there (a DuckDB file not yet written is not)."""
+    from ..history_targets import TargetKind, parse_target
+
+    if not history:
+        return False
+    target = parse_target(history)
+    return target.kind is not TargetKind.DUCKDB or Path(target.location).is_file()
