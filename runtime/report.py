@@ -78,10 +78,12 @@ class ReportData:
 def build_report(path: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
                  engine_options: dict[str, object] | None = None,
-                 over_time: Source | None = None) -> ReportData:
+                 over_time: Source | None = None,
+                 time_kpis: list[str] | None = None) -> ReportData:
     """Evaluate every segment and segmentation (with the KPIs) in one query, then measure
     the overlaps, the expectations and each persona against the same data. `over_time`:
-    the dates (evaluated or recorded) of the "Over time" section (report_time.py)."""
+    the dates (evaluated or recorded) of the "Over time" section (report_time.py), which
+    follows the KPIs `time_kpis` (default: all)."""
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
     # Before measuring anything: KPIs, shares and persona profiles leave in the page.
@@ -101,15 +103,17 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
                       overlaps(evaluation), personas, check_expectations(evaluation))
     if over_time is not None:
         data.time = build_time(path, model, over_time, params, database, engine,
-                               engine_options)
+                               engine_options, time_kpis)
     return data
 
 
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
                  engine_options: dict[str, object] | None = None,
-                 over_time: Source | None = None) -> ReportData:
-    data = build_report(path, as_of, params, database, engine, engine_options, over_time)
+                 over_time: Source | None = None,
+                 time_kpis: list[str] | None = None) -> ReportData:
+    data = build_report(path, as_of, params, database, engine, engine_options, over_time,
+                        time_kpis)
     write_text_atomically(out, render_report(data), _file_mode(out))
     return data
 

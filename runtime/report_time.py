@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from segl.compiler.api import Model
+from segl.compiler.api import Model, did_you_mean
 
 from .changes import NO_LONGER, NOT_YET, History, Source, Transitions, history, transitions
+from .errors import UsageError
 from .kpi_formats import shown as kpi_shown
 from .kpi_trend import KpiPoint, kpi_trend
 from .report_charts import heatmap, line_chart
@@ -32,13 +33,20 @@ class TimeData:
 
 
 def build_time(path: str, model: Model, source: Source, params=None, database=None,
-               engine: str = "duckdb", engine_options=None) -> TimeData:
+               engine: str = "duckdb", engine_options=None,
+               chosen: list[str] | None = None) -> TimeData:
     """Sizes, changes and transitions from `source` (dates evaluated or recorded), and the
-    KPIs evaluated at the same dates."""
+    KPIs (`chosen`, default all) evaluated at the same dates. Raises UsageError for an
+    unknown KPI."""
+    unknown = [name for name in chosen or () if name not in model.kpis]
+    if unknown:
+        hint = did_you_mean(unknown[0], model.kpis)
+        raise UsageError(f"unknown KPI `{unknown[0]}`" + (f"; {hint}" if hint else ""))
+    names = list(chosen or model.kpis)
     found = history(path, source, None, False, params, database, engine, engine_options)
     days = found.dates
-    kpis = kpi_trend(path, days, None, list(model.kpis), params, database, engine,
-                     engine_options) if model.kpis and days else []
+    kpis = kpi_trend(path, days, None, names, params, database, engine,
+                     engine_options) if names and days else []
     moves = []
     if len(days) >= 2:
         ends = (Source(days=[days[0], days[-1]]) if source.into is None else
@@ -112,7 +120,8 @@ def _kpis_over_time(model: Model, data: TimeData, labels: list[str]) -> str:
     values = {(p.kpi, p.group, p.as_of): p for p in data.kpis}
     groups = list(dict.fromkeys(p.group for p in data.kpis))
     out = ["<h3>KPIs</h3>"]
-    for name, kpi in model.kpis.items():
+    for name in dict.fromkeys(p.kpi for p in data.kpis):
+        kpi = model.kpis[name]
         fmt = kpi.format
         lines = [g for g in groups if g == "all" or "." not in g][:MAX_LINES]
         series = [(group, [_number(values.get((name, group, d))) for d in data.dates])

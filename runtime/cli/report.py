@@ -33,14 +33,16 @@ from .exits import reporting
                    "snapshot --into` (up to the report's date).")
 @click.option("--table", "table", default="segl_history", show_default=True,
               help="With --history: the history table.")
+@click.option("--kpi", "-k", "chosen_kpis", multiple=True,
+              help="The KPIs the \"Over time\" section follows (default: all).")
 @out_flag("The HTML file to write (atomically).", default="report.html", show_default=True)
 @param_option
 @db_option
 @engine_option
 @target_option
 @resources_options
-def report(file, as_of, every, history_target, table, out_path, params, database, engine,
-           target, threads, memory_limit, temp_dir):
+def report(file, as_of, every, history_target, table, chosen_kpis, out_path, params, database,
+           engine, target, threads, memory_limit, temp_dir):
     """Write one self-contained HTML report: sizes, KPIs, overlap, personas, definitions
     (and, over a range of dates, how they changed)."""
     from .. import api
@@ -73,7 +75,8 @@ def report(file, as_of, every, history_target, table, out_path, params, database
         with status("Evaluating segments, KPIs and personas…"):
             try:
                 data = write_report(ctx.path, out_path, ctx.as_of, ctx.params, ctx.database,
-                                    ctx.engine, ctx.engine_options, over_time)
+                                    ctx.engine, ctx.engine_options, over_time,
+                                    list(chosen_kpis) or None)
             except OSError as exc:
                 raise UsageError(f"cannot write `{out_path}`: {exc.strerror or exc}") from None
         note(f"wrote {out_path} ({count(len(data.evaluation.segments), 'segment')}, "

@@ -152,3 +152,17 @@ def test_a_range_and_a_history_together_are_refused(tmp_path):
     assert done.exit_code == 2
     assert "give one --as-of" in done.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_chosen_kpis_only(tmp_path):
+    out = tmp_path / "r.html"
+    done = CliRunner().invoke(main, ["report", SHOP, "--as-of", "2026-05-31", "--as-of",
+                                     "2026-06-30", "--kpi", "churn", "--out", str(out)],
+                              catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    cells = TimeCells()
+    cells.feed(out.read_text())
+    assert {kpi for kpi, _, _ in cells.kpis} == {"churn"}
+    bad = CliRunner().invoke(main, ["report", SHOP, "--as-of", "2026-05-31..2026-06-30",
+                                    "--kpi", "chrun", "--out", str(tmp_path / "b.html")])
+    assert bad.exit_code == 2 and "unknown KPI `chrun`" in bad.output
