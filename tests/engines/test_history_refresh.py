@@ -36,9 +36,9 @@ def write_project(folder):
     return seg
 
 
-def statements(seg, dialect: str) -> list[str]:
+def statements(seg, dialect: str, table: str = "segl_history") -> list[str]:
     done = CliRunner().invoke(main, ["compile", str(seg), "--materialize", "history", "-d",
-                                     dialect], catch_exceptions=False)
+                                     dialect, "--table", table], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     body = "\n".join(line for line in done.stdout.splitlines() if not line.startswith("--"))
     return [s.strip() for s in body.split(";\n\n") if s.strip().rstrip(";")]
@@ -82,9 +82,11 @@ class Runner:
             else:
                 self.connection.execute(statement)
 
-    def table(self) -> list[tuple]:
-        rows = self.connection.execute(f"{SELECT} ORDER BY 2, 1, 4").fetchall()
-        dates = self.connection.execute("SELECT object, as_of FROM segl_history_dates "
+    def table(self, name: str = "segl_history") -> list[tuple]:
+        rows = self.connection.execute(
+            f'SELECT entity, object, "group", valid_from, valid_to FROM {name} '
+            "ORDER BY 2, 1, 4").fetchall()
+        dates = self.connection.execute(f"SELECT object, as_of FROM {name}_dates "
                                         "ORDER BY 1, 2").fetchall()
 
         def day(value):
@@ -119,3 +121,16 @@ def test_the_daily_refresh_gives_what_segl_snapshot_records(engine, tmp_path, re
     runner.run(script, MONTH_ENDS[-1])  # again: idempotent
     runner.run(script, MONTH_ENDS[1])  # before the latest date: left to segl snapshot
     assert runner.table() == want
+
+
+@pytest.mark.parametrize("engine", [e for e in ENGINES if e != "sqlite"])
+def test_a_table_in_a_schema(engine, tmp_path, request):
+    seg = write_project(tmp_path)
+    snapshot(seg, MONTH_ENDS[:3], str(tmp_path / "h.duckdb"))
+    runner = Runner(engine, tmp_path, request)
+    runner.connection.execute("DROP SCHEMA IF EXISTS marts CASCADE")
+    runner.connection.execute("CREATE SCHEMA marts")
+    script = statements(seg, engine, "marts.customer_history")
+    for day in MONTH_ENDS[:3]:
+        runner.run(script, day)
+    assert runner.table("marts.customer_history") == recorded(tmp_path / "h.duckdb")
