@@ -2,19 +2,17 @@
 section; docs/time.md): each date's KPIs per group exactly as `segl kpis --as-of D` gives
 them, one row per date, group and KPI.
 
-`each_date` is the one place a series of dates is evaluated, one evaluation per date;
-computing many dates in one pass over the events (issue 11 item 2) replaces its loop."""
+The dates are evaluated by `many_dates.each_date`, the seam issue 11 item 2 replaces."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import api
-from .api import Evaluation
 from .kpis import kpi_table
+from .many_dates import each_date
 
 Progress = Callable[[str], None] | None
 
@@ -30,23 +28,6 @@ class KpiPoint:
     kpi: str
     value: object  # None when missing (0 / 0)
     index: float | None  # value / everyone's value x 100
-
-
-def each_date(path: str | Path, days: Sequence[date], segments: list[str] | None = None,
-              params: dict[str, str] | None = None, database: str | None = None,
-              engine: str = "duckdb", engine_options: dict[str, object] | None = None,
-              kpis: bool = False, progress: Progress = None) -> Iterator[Evaluation]:
-    """The evaluation at each of `days`, in date order (one compilation, one connection;
-    each evaluation is read before the next replaces its members table)."""
-    compilation, connection = api.load(path, params, database)
-    compilation.require_ok()
-    ordered = sorted(days)
-    for number, day in enumerate(ordered, 1):
-        if progress:
-            progress(f"Evaluating as_of {day} ({number} of {len(ordered)})…")
-        yield api.evaluate(path, day, segments, compilation=compilation,
-                           connection=connection, kpis=kpis, engine=engine,
-                           engine_options=engine_options)
 
 
 def kpi_trend(path: str | Path, days: Sequence[date], segments: list[str] | None = None,

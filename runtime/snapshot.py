@@ -1,9 +1,9 @@
 """`segl snapshot`: record who is in which segment and bucket at each date into the
 membership history table (`history_store.py`, docs/time.md).
 
-Each date is evaluated with a run of its own (one query per date, on the chosen engine); its
-members become points (entity, object, group, as_of) in the computing DuckDB connection.
-Computing many dates in one pass over the events is a later step (issue 11 item 2)."""
+Each date is evaluated by `many_dates.each_date` (one query per date, on the chosen engine,
+until issue 11 item 2); its members become points (entity, object, group, as_of) in the
+computing DuckDB connection."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from . import api, history_store, history_targets, sql
 from .errors import OutputError, UsageError
+from .many_dates import each_date
 
 
 @dataclass(frozen=True)
@@ -80,21 +81,16 @@ def evaluate_points(path: str | Path, compilation: Compilation,
                     engine_options: dict[str, object] | None = None,
                     progress: Callable[[str], None] | None = None) -> None:
     """POINTS (entity, object, group, as_of) of `objects` at each of `days`, and NEW_DATES,
-    in the connection's temporary tables: one evaluation per date (issue 11 item 2, one pass
-    for many dates, will replace the loop)."""
+    in the connection's temporary tables (the dates evaluated by `many_dates.each_date`)."""
     history_store.quiet(connection)
-    for index, day in enumerate(sorted(days)):
-        if progress:
-            progress(f"Evaluating as_of {day} ({index + 1} of {len(days)})…")
-        evaluation = api.evaluate(path, day, objects, compilation=compilation,
-                                  connection=connection, engine=engine,
-                                  engine_options=engine_options)
+    for index, evaluation in enumerate(each_date(
+            path, days, objects, engine=engine, engine_options=engine_options,
+            progress=progress, compilation=compilation, connection=connection)):
         points = history_store.points_of(evaluation.table, evaluation.key, evaluation.segments,
-                                         evaluation.segmentations, day)
+                                         evaluation.segmentations, evaluation.as_of)
         if index == 0:
             sql.execute(connection, sql.create_table_as(history_store.POINTS, points))
         else:
             sql.execute(connection, exp.Insert(this=sql.table_ref(history_store.POINTS),
                                                expression=points))
     history_store.new_dates(connection, objects, sorted(days))
-
