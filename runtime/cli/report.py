@@ -43,8 +43,9 @@ from .exits import reporting
 @resources_options
 def report(file, as_of, every, history_target, table, chosen_kpis, out_path, params, database,
            engine, target, threads, memory_limit, temp_dir):
-    """Write one self-contained HTML report: sizes, KPIs, overlap, personas, definitions
-    (and, over a range of dates, how they changed)."""
+    """Write one self-contained HTML report: sizes, KPIs, overlap, personas, definitions.
+
+    Over a range of dates (or a recorded history), how sizes and KPIs changed."""
     from .. import api
     from ..changes import Source
     from ..report import write_report
