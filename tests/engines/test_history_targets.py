@@ -108,11 +108,12 @@ def test_intervals_on_the_target_follow_the_rule(tmp_path, target):
     assert result.rows == len(rows) and result.recorded == len(dates)
     snapshot(seg, MONTH_ENDS, into, table)  # again: the same table
     assert read() == (rows, dates)
-    # dates in two runs, the second between the first's: the same table again
-    other = f"{table}_b"
-    snapshot(seg, MONTH_ENDS[::2], into, other)
-    snapshot(seg, MONTH_ENDS[1::2], into, other)
-    assert snapshot(seg, MONTH_ENDS[:1], into, other).rows == len(rows)
+    if not into.startswith("spark:"):  # (the rule is DuckDB's whatever the target: once)
+        # dates in two runs, the second between the first's: the same table again
+        other = f"{table}_b"
+        snapshot(seg, MONTH_ENDS[::2], into, other)
+        snapshot(seg, MONTH_ENDS[1::2], into, other)
+        assert snapshot(seg, MONTH_ENDS[:1], into, other).rows == len(rows)
     # read back by `segl history` as from the DuckDB file
     found = history(seg, Source(into=into, table=table))
     from_file = tmp_path / "h.duckdb"
