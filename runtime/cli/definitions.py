@@ -150,7 +150,7 @@ def _expectations(file, as_of, project, values, database, engine, options) -> bo
               help="The statements a scheduler runs each day (as_of a bound parameter) to "
                    "keep the membership history table (docs/time.md).")
 @click.option("--table", "table", default="segl_history", show_default=True,
-              help="With --materialize history: the table ([schema.]name).")
+              help="With --materialize history: the table ([[catalog.]schema.]name).")
 @out_flag("Write the SQL to this file.")
 @param_option
 def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, materialize, table,
@@ -202,8 +202,9 @@ def _materialized(compilation, segments: list[str], dialect: str, table: str,
     if as_of not in (None, "param") or show != "sql" or with_kpis:
         raise UsageError("--materialize history emits SQL with as_of a bound parameter: "
                          "no --as-of DATE, --show plan or --kpis with it")
-    if not table or any(not part for part in table.split(".")):
-        raise UsageError(f"--table takes [schema.]name, not `{table}`")
+    parts = table.split(".")
+    if len(parts) > 3 or any(not part.strip() for part in parts):
+        raise UsageError(f"--table takes [[catalog.]schema.]name, not `{table}`")
     model = compilation.model
     objects = select_segments(model, segments)
     if not objects:

@@ -59,6 +59,7 @@ def test_a_schema_qualified_table(monkeypatch):
     (["--as-of", "2026-06-30"], "bound parameter"),
     (["--show", "plan"], "bound parameter"),
     (["--table", "a..b"], "--table takes"),
+    (["--table", "a.b.c.d"], "--table takes"),
     (["-d", "no-such-dialect"], "unknown dialect"),
 ])
 def test_refusals(args, message, monkeypatch):
