@@ -22,7 +22,7 @@ from sqlglot import exp
 from . import api, history_store, sql
 from .errors import UsageError
 from .history_store import AS_OF, ENTITY, GROUP, MEMBER, NEW_DATES, OBJECT, POINTS
-from .history_targets import load, parse_target
+from .history_targets import load, opened, parse_target
 from .snapshot import evaluate_points
 
 NOT_YET = "not yet an entity"
@@ -159,7 +159,9 @@ def _points(path, compilation, connection: duckdb.DuckDBPyConnection, source: So
         return
     target = parse_target(source.into)
     try:
-        if not load(connection, target, source.table, None, engine_options, read_only=True):
+        with opened(target, engine_options, read_only=True) as store:
+            held = load(connection, target, source.table, None, store, read_only=True)
+        if not held:
             raise UsageError(f"`{target.label}` holds no history table `{source.table}`")
         try:
             history_store.recorded_points(connection, source.table, objects, source.first,

@@ -38,6 +38,8 @@ Rows = list[tuple]
 
 
 class Store(Protocol):
+    def lock(self, table: str) -> None: ...
+
     def read(self, table: str) -> tuple[Rows, Rows] | None: ...
 
     def replace(self, table: str, entity_type: str, intervals: Rows, dates: Rows) -> None: ...
@@ -135,6 +137,13 @@ class PostgresStore:
     def __init__(self, connection, target: Target, error: type[Exception]) -> None:
         self.connection, self.target, self.error = connection, target, error
 
+    def lock(self, table: str) -> None:
+        """One writer of `table` at a time: a session advisory lock (released when the
+        connection closes), keyed by the table's name."""
+        key = exp.func("hashtext", sql.text(f"segl_history:{table}"))
+        sql.execute(self.connection, sql.select(exp.func("pg_advisory_lock", key)),
+                    dialect=self.dialect)
+
     def read(self, table: str) -> tuple[Rows, Rows] | None:
         import psycopg
 
@@ -193,6 +202,9 @@ class SqliteStore:
     def __init__(self, connection: sqlite3.Connection, target: Target,
                  error: type[Exception]) -> None:
         self.connection, self.target, self.error = connection, target, error
+
+    def lock(self, table: str) -> None:
+        """(SQLite's own file lock serialises the writes; a run reads before it locks.)"""
 
     def read(self, table: str) -> tuple[Rows, Rows] | None:
         names = [table, dates_table(table)]
@@ -261,6 +273,9 @@ class SparkStore:
 
     def name(self, table: str) -> exp.Table:
         return sql.table_ref(self.database, table) if self.database else sql.table_ref(table)
+
+    def lock(self, table: str) -> None:
+        """(Spark has no locks: one writer at a time, docs/time.md.)"""
 
     def exists(self, table: str) -> bool:
         from pyspark.errors import AnalysisException

@@ -14,9 +14,12 @@ the new rows are written back in one transaction per engine (`history_engines.py
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -24,6 +27,9 @@ from sqlglot import exp
 
 from . import history_store, sql
 from .errors import OutputError, UsageError
+
+if TYPE_CHECKING:
+    from .history_engines import Store
 
 
 class TargetKind(Enum):
@@ -69,24 +75,37 @@ def parse_target(into: str) -> Target:
 STAGE_INTERVALS, STAGE_DATES = "segl_stage_intervals", "segl_stage_dates"
 
 
-def load(connection: duckdb.DuckDBPyConnection, target: Target, table: str,
-         entity_type: str | None, engine_options: dict[str, object] | None = None,
-         read_only: bool = False) -> bool:
-    """Attach the history as catalog TARGET: the DuckDB file itself, or an in-memory copy
-    of a remote target's two tables. Whether the target holds the table. Raises UsageError
-    (reading) or OutputError (writing) naming the target."""
+@contextmanager
+def opened(target: Target, engine_options: dict[str, object] | None = None,
+           read_only: bool = False, lock: str | None = None) -> Iterator[Store | None]:
+    """The open connection to a remote target (None for a DuckDB file, attached by
+    `load`). `lock`: a writer's table, locked while the connection is open (PostgreSQL:
+    an advisory lock, so that two runs read, rebuild and write one after the other)."""
     if target.kind is TargetKind.DUCKDB:
+        yield None
+        return
+    from .history_engines import open_store
+
+    with open_store(target, engine_options, read_only) as store:
+        if lock is not None:
+            store.lock(lock)
+        yield store
+
+
+def load(connection: duckdb.DuckDBPyConnection, target: Target, table: str,
+         entity_type: str | None, store: Store | None, read_only: bool = False) -> bool:
+    """Attach the history as catalog TARGET: the DuckDB file itself, or an in-memory copy
+    of a remote target's two tables read through `store` (`opened`). Whether the target
+    holds the table. Raises UsageError (reading) or OutputError (writing) naming it."""
+    if store is None:
         if read_only and not Path(target.location).is_file():
             raise UsageError(f"no history file `{target.location}`: record one with `segl "
                              "snapshot FILE --as-of D1..D2 --into FILE`")
         history_store.attach(connection, target.location, read_only)
         return history_store.exists(connection, table)
-    from .history_engines import open_store
-
     sql.execute(connection, exp.Attach(this=exp.Alias(
         this=sql.text(":memory:"), alias=sql.ident(history_store.TARGET)), exists=False))
-    with open_store(target, engine_options, read_only) as store:
-        found = store.read(table)
+    found = store.read(table)
     if found is None:
         return False
     intervals, dates = found
@@ -100,12 +119,9 @@ def load(connection: duckdb.DuckDBPyConnection, target: Target, table: str,
     return True
 
 
-def write(connection: duckdb.DuckDBPyConnection, target: Target, table: str,
-          engine_options: dict[str, object] | None = None) -> None:
+def write(connection: duckdb.DuckDBPyConnection, store: Store, table: str) -> None:
     """Replace the remote target's two tables with INTERVALS and ALL_DATES in one
     transaction (a DuckDB file is written by `history_store.replace_rows`)."""
-    from .history_engines import open_store
-
     intervals = sql.fetch_all(connection, sql.select(
         *(sql.col(c) for c in history_store.HISTORY_COLUMNS),
         source=sql.table_ref(history_store.INTERVALS)).order_by(
@@ -115,9 +131,7 @@ def write(connection: duckdb.DuckDBPyConnection, target: Target, table: str,
         sql.col(history_store.OBJECT), sql.col(history_store.AS_OF),
         source=sql.table_ref(history_store.ALL_DATES)).order_by(
         sql.col(history_store.OBJECT), sql.col(history_store.AS_OF), copy=False))
-    entity_type = history_store.key_type(connection)
-    with open_store(target, engine_options) as store:
-        store.replace(table, entity_type, intervals, dates)
+    store.replace(table, history_store.key_type(connection), intervals, dates)
 
 
 def counts(connection: duckdb.DuckDBPyConnection, remote: bool, table: str) -> tuple[int, int]:

@@ -56,22 +56,23 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
     if progress:
         progress(f"Writing {table} in {target.label}…")
     remote = target.kind is not history_targets.TargetKind.DUCKDB
-    try:
-        had_table = history_targets.load(connection, target, table,
-                                         history_store.key_type(connection), engine_options)
+    with history_targets.opened(target, engine_options, lock=table) as store:
         try:
-            history_store.rebuild(connection, table, had_table)
-        except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise OutputError(f"`{table}` in `{target.label}` is not a segl history table "
-                              f"({reason}); it is unchanged") from None
-        if remote:
-            history_targets.write(connection, target, table, engine_options)
-        else:
-            history_store.replace_rows(connection, table)
-        rows, recorded = history_targets.counts(connection, remote, table)
-    finally:
-        history_store.detach(connection)
+            had_table = history_targets.load(connection, target, table,
+                                             history_store.key_type(connection), store)
+            try:
+                history_store.rebuild(connection, table, had_table)
+            except duckdb.Error as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise OutputError(f"`{table}` in `{target.label}` is not a segl history "
+                                  f"table ({reason}); it is unchanged") from None
+            if store is not None:
+                history_targets.write(connection, store, table)
+            else:
+                history_store.replace_rows(connection, table)
+            rows, recorded = history_targets.counts(connection, remote, table)
+        finally:
+            history_store.detach(connection)
     return SnapshotResult(target.label, table, sorted(days), objects, rows, recorded)
 
 

@@ -209,3 +209,30 @@ def test_a_table_of_another_shape_is_named_not_crashed_on(tmp_path):
     with pytest.raises(UsageError, match="no SQLite file"):
         history(seg, Source(into=f"sqlite:{missing}"))
     assert not missing.exists()
+
+
+@pytest.mark.skipif("postgres" not in OTHER_ENGINES, reason="no PostgreSQL here")
+def test_postgres_writers_wait_for_each_other(tmp_path, postgres_url, monkeypatch):
+    import threading
+    import time
+
+    seg = write_project(tmp_path)
+    table = f"h_{uuid.uuid4().hex[:8]}"
+    store = history_engines.PostgresStore
+    locking, reads, done = threading.Event(), [], []
+    lock, read = store.lock, store.read
+    monkeypatch.setattr(store, "lock", lambda self, t: (locking.set(), lock(self, t)))
+    monkeypatch.setattr(store, "read", lambda self, t: (reads.append(t), read(self, t))[1])
+    key = f"segl_history:{table}"
+    with psycopg.connect(postgres_url, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])  # another run's
+        writer = threading.Thread(target=lambda: done.append(
+            snapshot(seg, MONTH_ENDS[:2], postgres_url, table)))
+        writer.start()
+        assert locking.wait(timeout=120)
+        time.sleep(1)
+        assert not reads and writer.is_alive()  # it waits before reading the table
+        other.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+        writer.join(timeout=120)
+    assert reads == [table]
+    assert done and done[0].rows == len(expected(MONTH_ENDS[:2]))
