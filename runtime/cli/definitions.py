@@ -91,7 +91,8 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
                 parts.append(count(len(model.segmentations), "segmentation"))
             parts += [count(len(model.features), "feature"),
                       count(len(model.events) + len(model.lookups) + 1, "source")]
-            show(f"{file}: ok ({', '.join(parts)})")
+            # (plain text: a path is not Rich markup, and Rich need not be imported)
+            sys.stdout.write(f"{file}: ok ({', '.join(parts)})\n")
             if evaluate_data and not no_data and \
                     not _expectations(file, as_of, project, values, database, engine, options):
                 failed, usage_only = True, False
