@@ -105,7 +105,12 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@as_of_flag()
+@click.option("--as-of", "as_of", multiple=True, metavar="DATE|D1..D2",
+              help="The date, YYYY-MM-DD or `today` (segl.toml's `as_of` wins when set; "
+                   "default: today); a range D1..D2 (with --every) or several --as-of: one "
+                   "row per date, group and KPI (docs/time.md).")
+@click.option("--every", type=click.Choice(["day", "week", "month", "quarter"]),
+              help="The step through a range (default: month).")
 @click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
               help="Only these segments (or segmentations; repeatable; default: all).")
 @click.option("--kpi", "-k", "chosen_kpis", multiple=True, metavar="NAME",
@@ -117,12 +122,13 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 @engine_option
 @target_option
 @resources_options
-def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, engine,
+def kpis(file, as_of, every, segments, chosen_kpis, fmt, out_path, params, database, engine,
          target, threads, memory_limit, temp_dir):
     """KPIs per segment and per segmentation bucket, with their index against everyone.
 
     table and markdown show each value with its index in brackets; csv and json give the
-    value and the index (`KPI_index`) as numbers, in columns of their own."""
+    value and the index (`KPI_index`) as numbers, in columns of their own. Over a range of
+    dates (--as-of D1..D2 --every month): one row per date, group and KPI."""
     from segl.compiler.api import did_you_mean
 
     from .. import api
@@ -130,6 +136,16 @@ def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, en
     from ..kpi_formats import shown as kpi_shown
     from ..kpis import kpi_table
 
+    if len(as_of) > 1 or every or any(".." in value for value in as_of):
+        from .kpi_trend import trend
+
+        with reporting():
+            ctx = resolve(file, params, command="kpis", as_of=None, database=database,
+                          engine=engine, target=target,
+                          limits=(threads, memory_limit, temp_dir))
+            trend(ctx, list(as_of), every, list(segments), list(chosen_kpis), fmt, out_path)
+        return
+    as_of = as_of[0] if as_of else None
     with reporting():
         ctx = resolve(file, params, command="kpis", as_of=as_of, database=database,
                       engine=engine, target=target,

@@ -196,9 +196,15 @@ def _expectations_output(results: list[tuple[str, str, list[Outcome]]]) -> Outpu
               show_default=True, help="With --show plan: a readable listing or JSON.")
 @click.option("--kpis", "with_kpis", is_flag=True,
               help="The KPI query instead: every KPI and its index per segment and bucket.")
+@click.option("--materialize", type=click.Choice(["history"]),
+              help="The statements a scheduler runs each day (as_of a bound parameter) to "
+                   "keep the membership history table (docs/time.md; default: the segments' SQL).")
+@click.option("--table", "table", default="segl_history", show_default=True,
+              help="With --materialize history: the table ([[catalog.]schema.]name).")
 @out_flag("Write the SQL (or plan) to this file, atomically (default: stdout).")
 @param_option
-def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_path, params):
+def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, materialize, table,
+                    out_path, params):
     """Compile segments (or, with --kpis, their KPIs) to SQL for a warehouse dialect."""
     from segl.compiler.api import (
         AsOf,
@@ -221,17 +227,43 @@ def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_pa
                         list(model.kpis) if with_kpis else None, shares=with_kpis)
         if fmt == "json" and show != "plan":
             raise UsageError("--format json needs --show plan")
-        when = AsOf.parse(as_of_option(as_of, project))
-        if show == "plan":
-            text = describe_plan(plan, when, fmt)
+        if materialize:
+            text = _materialized(compilation, list(segments), dialect or project.dialect,
+                                 table, as_of, show, with_kpis)
+        elif show == "plan":
+            text = describe_plan(plan, AsOf.parse(as_of_option(as_of, project)), fmt)
         else:
             generate = kpi_sql_for_plan if with_kpis else sql_for_plan
-            text = generate(plan, compilation, check_dialect(dialect or project.dialect), when,
-                            file_paths="relative")
+            text = generate(plan, compilation, check_dialect(dialect or project.dialect),
+                            AsOf.parse(as_of_option(as_of, project)), file_paths="relative")
         if out_path:
             write_text_atomically(out_path, text)
         else:
             sys.stdout.write(text)
+
+
+def _materialized(compilation, segments: list[str], dialect: str, table: str,
+                  as_of: str | None, show: str, with_kpis: bool) -> str:
+    """`segl compile --materialize history`: the daily refresh statements."""
+    from segl.compiler.api import member_outputs, plan_for, require_allowed, select_segments
+
+    from ..materialize import history_script
+
+    if as_of not in (None, "param") or show != "sql" or with_kpis:
+        raise UsageError("--materialize history emits SQL with as_of a bound parameter: "
+                         "no --as-of DATE, --show plan or --kpis with it")
+    parts = table.split(".")
+    if len(parts) > 3 or any(not part.strip() for part in parts):
+        raise UsageError(f"--table takes [[catalog.]schema.]name, not `{table}`")
+    model = compilation.model
+    objects = select_segments(model, segments)
+    if not objects:
+        raise UsageError(f"`{compilation.path}` declares no segment or segmentation")
+    require_allowed(model, member_outputs(  # the table holds who is in each group
+        model, objects, "segl compile --materialize history",
+        "or keep the history of the others only: `--segment NAME …`"))
+    plan = plan_for(model, objects)
+    return history_script(plan, check_dialect(dialect), compilation.path, table, objects)
 
 
 @click.command(name="ls")

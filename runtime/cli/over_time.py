@@ -29,8 +29,10 @@ TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates).
 @click.option("--every", type=click.Choice(EVERY),
               help="The step through a range (default: month). A range starting on a "
                    "month's last day keeps to month ends.")
-@click.option("--into", "into", required=True, type=click.Path(), metavar="DUCKDB_FILE",
-              help="The DuckDB file holding the history table (created when missing).")
+@click.option("--into", "into", metavar="TARGET",
+              help="Where the history table is: a DuckDB file (created when missing), a "
+                   "postgresql:// URL, sqlite:PATH or spark:[DATABASE] (default: segl.toml's "
+                   "`history`; docs/time.md).")
 @click.option("--table", "table", default="segl_history", show_default=True, help=TABLE_HELP)
 @click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
               help="Only these segments (or segmentations; repeatable; default: all).")
@@ -43,6 +45,7 @@ def snapshot(file, as_of, every, into, table, segments, params, database, engine
              threads, memory_limit, temp_dir):
     """Record who is in which segment and bucket at each date into a history table."""
     from .. import api
+    from ..errors import UsageError
     from ..snapshot import snapshot as record
     from ..timeline import Every, dates
 
@@ -50,6 +53,11 @@ def snapshot(file, as_of, every, into, table, segments, params, database, engine
         ctx = resolve(file, params, command="snapshot", as_of=None, database=database,
                       engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
         days = dates(list(as_of) or [ctx.as_of], Every(every) if every else None, api.today())
+        into = into or ctx.project.history
+        if not into:
+            raise UsageError("say where to record: --into TARGET (a DuckDB file, "
+                             "postgresql:// URL, sqlite:PATH or spark:[DATABASE]), or "
+                             "`history` in segl.toml")
         with status("Compiling and reading sources…") as progress:
             result = record(ctx.path, days, into, table, list(segments), ctx.params,
                             ctx.database, ctx.engine, ctx.engine_options, progress.update)
@@ -67,19 +75,25 @@ def _date_option(name: str, help_text: str):
 def _history_options(function):
     function = click.option("--table", "table", default="segl_history", show_default=True,
                             help=TABLE_HELP)(function)
-    return click.option("--history", "history_file", type=click.Path(), metavar="DUCKDB_FILE",
-                        help="Read the dates recorded by `segl snapshot --into` in this file "
+    return click.option("--history", "history_file", metavar="TARGET",
+                        help="Read the dates recorded by `segl snapshot --into` there (a "
+                             "DuckDB file, postgresql:// URL, sqlite:PATH or spark:[DATABASE]) "
                              "instead of evaluating them (default: evaluate).")(function)
 
 
-def _source(from_date, to_date, every, history_file, table, project_as_of):
-    """The dates to evaluate, or the recorded history to read."""
+
+def _source(from_date, to_date, every, history_file, table, project_as_of,
+            project_history=None):
+    """The dates to evaluate, or the recorded history to read (`--history`, or segl.toml's
+    `history` when no dates are given)."""
     from .. import api
     from ..changes import Source
     from ..errors import UsageError
     from ..timeline import Every, dates, parse_date
 
     today = api.today()
+    if not history_file and not from_date and not every:
+        history_file = project_history
     if history_file:
         if every:
             raise UsageError("--every steps through dates to evaluate; --history reads the "
@@ -126,7 +140,8 @@ def history(file, segments, from_date, to_date, every, keys, fmt, out_path, hist
         fmt = output_format(fmt, out_path)  # (a bad --out fails before the work)
         ctx = resolve(file, params, command="history", as_of=None, database=database,
                       engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
-        source = _source(from_date, to_date, every, history_file, table, ctx.as_of)
+        source = _source(from_date, to_date, every, history_file, table, ctx.as_of,
+                         ctx.project.history)
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, source, list(segments), keys, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)
