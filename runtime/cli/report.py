@@ -23,18 +23,21 @@ from .exits import reporting
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @click.option("--as-of", "as_of", multiple=True, metavar="DATE|D1..D2",
-              help="The date (default: segl.toml's `as_of` when set, else today); a range "
+              help="The date, YYYY-MM-DD or `today` (default: segl.toml's `as_of` when set, "
+                   "else today); a range "
                    "D1..D2 (with --every) or several --as-of add an \"Over time\" section, "
                    "the rest of the report as of the last date (docs/time.md).")
 @click.option("--every", type=click.Choice(["day", "week", "month", "quarter"]),
               help="The step through a range (default: month).")
 @click.option("--history", "history_target", metavar="TARGET",
               help="The \"Over time\" section from the dates recorded there by `segl "
-                   "snapshot --into` (up to the report's date).")
+                   "snapshot --into` (up to the report's date; default: segl.toml's `history` "
+                   "once recorded, else none).")
 @click.option("--table", "table", default="segl_history", show_default=True,
               help="With --history: the history table.")
 @click.option("--kpi", "-k", "chosen_kpis", multiple=True,
-              help="The KPIs the \"Over time\" section follows (default: all).")
+              metavar="NAME",
+              help="The KPIs the \"Over time\" section follows (repeatable; default: all).")
 @out_flag("The HTML file to write (atomically).", default="report.html", show_default=True)
 @param_option
 @db_option

@@ -32,7 +32,7 @@ WITH agg_orders AS (
     MAX(CASE WHEN orders.status = 'paid' THEN orders.ordered_at END) AS orders__m2,
     COUNT(CASE WHEN orders.status = 'paid' THEN 1 END) AS orders__m3,
     SUM(CASE WHEN orders.status = 'paid' THEN CAST(orders.amount AS DECIMAL(38, 9)) END) AS orders__m4
-  FROM READ_PARQUET('/work/wt/time2/examples/shop/data/orders.parquet') AS orders
+  FROM READ_PARQUET('<checkout>/examples/shop/data/orders.parquet') AS orders
   WHERE
     orders.ordered_at < CAST(CAST($as_of AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)
     AND (
@@ -51,7 +51,7 @@ WITH agg_orders AS (
     agg_orders.orders__m2 AS orders__m2,
     COALESCE(agg_orders.orders__m3, 0) AS orders__m3,
     COALESCE(agg_orders.orders__m4, 0) AS orders__m4
-  FROM READ_PARQUET('/work/wt/time2/examples/shop/data/customers.parquet') AS customer
+  FROM READ_PARQUET('<checkout>/examples/shop/data/customers.parquet') AS customer
   LEFT JOIN agg_orders
     ON agg_orders._key = customer.customer_id
 ), step_1 AS (
