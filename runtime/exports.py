@@ -1,13 +1,18 @@
 """`segl export [NAME…]`: each export's members written to its target (docs/activation.md).
 
-The export's segment is evaluated (on any engine) with the holdout, and with the export's
-traits and consent as per-member values (probe KPIs, as `segl persona` reads features).
-A member is left out, and counted, in this order: in the holdout, in the suppression list,
-without consent (consent not true: false or missing). The rest are written ordered by key:
-files atomically (a temporary file renamed into place: a reader never sees half a file, a
-failure keeps the old one), a `table` target in one transaction on the DuckDB database
-(`--db`), created or replaced. The same data and as_of give the same rows, so re-running
-an export is idempotent.
+The export's segment is compiled with the holdout, and with the export's traits and consent
+as per-member values (probe KPIs, as `segl persona` reads features). A member is left out,
+and counted, in this order: in the holdout, in the suppression list, without consent
+(consent not true: false or missing). The rest are written ordered by key.
+
+On DuckDB (the default engine) nothing is materialised first: one light pass over the
+compiled query checks the entity key and takes the counts (DuckDB reads only the columns the
+flags need), then one `COPY (query WHERE …) TO` (or `CREATE TABLE … AS`) writes the rows
+straight from it; the COPY's own row count must equal the count of the first pass. On another
+engine the members (with the values) are computed there and loaded into DuckDB as for every
+command, and the rows are written from that table. Files are atomic (a temporary file
+renamed into place), tables transactional (runtime/export_tables.py). The same data and
+as_of give the same rows, so re-running an export is idempotent.
 """
 
 from __future__ import annotations
@@ -16,20 +21,27 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from segl.compiler.api import (
+    AsOf,
     Export,
     Kpi,
     Total,
     did_you_mean,
     export_output,
     location_relation,
+    plan_for,
+    query_for_plan,
     require_allowed,
+    select_segments,
 )
 from sqlglot import exp
 
 from . import sql
-from .api import evaluate, load
-from .errors import UsageError
+from .api import evaluate, load, tables_read
+from .bad_data import named_data_errors
+from .errors import DataError, UsageError
+from .export_tables import write_table
 from .outputs import atomic_path
+from .sources import check_lookup_keys, entity_key_counts, raise_key_problems
 
 PROBE = "_readout_export_"  # + a value's index: a probe KPI carrying per-member values
 _COPY = {"csv": {"FORMAT": "csv", "HEADER": True}, "parquet": {"FORMAT": "parquet"},
@@ -48,6 +60,38 @@ class ExportResult:
     exported: int
 
 
+@dataclass(frozen=True)
+class Rows:
+    """An export's members as a FROM item (the compiled query, or the members table) and
+    the trees that select, filter and count them."""
+
+    connection: object  # the DuckDB connection the trees run on
+    source: exp.Expression
+    key: str
+    member: exp.Expression
+    held: exp.Expression
+    suppressed: exp.Expression
+    consent: exp.Expression
+    outputs: list[exp.Expression]
+
+    def counts(self) -> list[exp.Expression]:
+        """members, holdout, suppressed, no consent, exported."""
+        not_held = exp.and_(self.member.copy(), exp.not_(self.held.copy()))
+        kept = exp.and_(not_held.copy(), exp.not_(self.suppressed.copy()))
+        return [sql.count_where(self.member.copy()),
+                sql.count_where(exp.and_(self.member.copy(), self.held.copy())),
+                sql.count_where(exp.and_(not_held.copy(), self.suppressed.copy())),
+                sql.count_where(exp.and_(kept.copy(), exp.not_(self.consent.copy()))),
+                sql.count_where(exp.and_(kept, self.consent.copy()))]
+
+    def exported(self) -> exp.Select:
+        """The rows written: key and traits of the members kept, ordered by key."""
+        kept = exp.and_(self.member.copy(), exp.not_(self.held.copy()),
+                        exp.not_(self.suppressed.copy()), self.consent.copy())
+        return sql.select(*(o.copy() for o in self.outputs), source=self.source.copy()).where(
+            kept, copy=False).order_by(sql.col(self.key), copy=False)
+
+
 def run_exports(path: str, names: list[str] | None, as_of: date, params=None, database=None,
                 engine: str = "duckdb", engine_options=None,
                 command: str = "segl export") -> list[ExportResult]:
@@ -64,7 +108,7 @@ def run_exports(path: str, names: list[str] | None, as_of: date, params=None, da
     results = []
     for export in chosen:
         results.append(_run(path, compilation, connection, export, as_of, params, database,
-                            engine, engine_options))
+                            engine, engine_options or {}))
     return results
 
 
@@ -76,38 +120,50 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
                                  Total("max", value.expr, type=value.expr.type))
               for i, value in enumerate(values)}
     probe_model = replace(model, kpis=probes)
-    segments = [export.segment] + ([HOLDOUT] if model.holdout else [])
-    evaluation = evaluate(path, as_of, list(dict.fromkeys(segments)), params, database,
-                          kpis=True, compilation=replace(compilation, model=probe_model),
-                          connection=connection, engine=engine, engine_options=engine_options)
-    columns = {kpi: total.value.name for kpi, total in evaluation.plan.kpis}
+    segments = list(dict.fromkeys([export.segment] + ([HOLDOUT] if model.holdout else [])))
+    if engine == "duckdb":
+        plan = plan_for(probe_model, select_segments(probe_model, segments), list(probes),
+                        shares=True, traits=[])
+        query = query_for_plan(plan, "duckdb", AsOf("date", as_of))
+        query.set("order", None)  # (the written rows are ordered; the counts need no order)
+        rows = _rows(model, export, connection, sql.subquery(query, "members"), plan.kpis)
+        with named_data_errors(lambda: tables_read(plan)):
+            check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
+            missing, duplicates, *counts = sql.fetch_one(connection, sql.select(
+                *entity_key_counts(rows.key), *rows.counts(),
+                source=rows.source.copy()))
+            raise_key_problems(model, missing, duplicates)
+            written = _write(connection, export, rows, engine, engine_options)
+    else:
+        evaluation = evaluate(path, as_of, segments, params, database, kpis=True,
+                              compilation=replace(compilation, model=probe_model),
+                              connection=connection, engine=engine,
+                              engine_options=engine_options)
+        rows = _rows(model, export, evaluation.connection, sql.table_ref(evaluation.table),
+                     evaluation.plan.kpis)
+        counts = list(sql.fetch_one(rows.connection, sql.select(*rows.counts(),
+                                                                source=rows.source.copy())))
+        written = _write(evaluation.connection, export, rows, engine, engine_options)
+    members, holdout, suppressed, no_consent, exported = (int(c) for c in counts)
+    if written is not None and written != exported:
+        raise DataError([f"export `{export.name}`: {written:,} rows were written but "
+                         f"{exported:,} counted: did the data change while it ran?"])
+    target = export.target
+    return ExportResult(export.name, f"{target.format} {target.target}", members, holdout,
+                        suppressed, no_consent, exported)
+
+
+def _rows(model, export: Export, connection, source: exp.Expression, kpis) -> Rows:
+    columns = {kpi: total.value.name for kpi, total in kpis}
     key = model.entity.key or ""
-    source = sql.table_ref(evaluation.table)
-    member = sql.col(export.segment)
-    held = sql.col(HOLDOUT) if model.holdout else exp.false()
-    suppressed = _suppressed(model, key)
     consent = exp.Is(this=sql.col(columns[f"{PROBE}{len(export.traits)}"]),
                      expression=exp.true()) if export.consent else exp.true()
-    not_held = exp.and_(member.copy(), exp.not_(held.copy()))
-    not_suppressed = exp.and_(not_held.copy(), exp.not_(suppressed.copy()))
-    counts = sql.fetch_one(evaluation.connection, sql.select(
-        sql.count_where(member.copy()),
-        sql.count_where(exp.and_(member.copy(), held.copy())),
-        sql.count_where(exp.and_(not_held.copy(), suppressed.copy())),
-        sql.count_where(exp.and_(not_suppressed.copy(), exp.not_(consent.copy()))),
-        sql.count_where(exp.and_(not_suppressed.copy(), consent.copy())),
-        source=source.copy()))
     outputs = [sql.col(key)] + [
         sql.aliased(sql.col(columns[f"{PROBE}{i}"]), trait.name)
         for i, trait in enumerate(export.traits) if trait.name != key]
-    rows = sql.select(*outputs, source=source).where(
-        exp.and_(not_suppressed, consent), copy=False).order_by(sql.col(key), copy=False)
-    _write(evaluation.connection, export, rows)
-    members, holdout, suppressed_count, no_consent, exported = counts
-    target = export.target
-    shown = f"{target.format} {target.target}"
-    return ExportResult(export.name, shown, members, holdout, suppressed_count, no_consent,
-                        exported)
+    return Rows(connection, source, key, sql.col(export.segment),
+                sql.col(HOLDOUT) if model.holdout else exp.false(), _suppressed(model, key),
+                consent, outputs)
 
 
 def _suppressed(model, key: str) -> exp.Expression:
@@ -123,22 +179,16 @@ def _suppressed(model, key: str) -> exp.Expression:
     return exp.In(this=sql.col(key), query=sql.subquery(union))
 
 
-def _write(connection, export: Export, rows: exp.Select) -> None:
+def _write(connection, export: Export, rows: Rows, engine: str,
+           engine_options: dict) -> int | None:
+    """Write the rows to the export's target; the number of rows a file received (None
+    for a table)."""
     target = export.target
     if target.format == "table":
-        *schema, _ = target.table
-        sql.execute(connection, exp.Transaction())
-        try:
-            if schema:
-                sql.execute(connection, exp.Create(this=sql.table_ref(*schema), kind="SCHEMA",
-                                                   exists=True))
-            sql.execute(connection, exp.Create(this=sql.table_ref(*target.table), kind="TABLE",
-                                               expression=rows, replace=True))
-            sql.execute(connection, exp.Commit())
-        except BaseException:
-            sql.execute(connection, exp.Rollback())
-            raise
-        return
+        write_table(connection, target.table, rows.exported(), engine, engine_options)
+        return None
     assert target.path is not None
     with atomic_path(target.path) as temp:
-        sql.execute(connection, sql.copy_to(rows, temp, _COPY[target.format]))
+        result = sql.fetch_one(connection, sql.copy_to(rows.exported(), temp,
+                                                       _COPY[target.format]))
+    return int(result[0]) if result else None
