@@ -39,7 +39,7 @@ from . import sql
 from .api import evaluate, load, tables_read
 from .bad_data import named_data_errors
 from .errors import DataError, UsageError
-from .export_tables import write_table
+from .export_tables import table_problem, write_table
 from .outputs import atomic_path
 from .sources import check_lookup_keys, entity_key_counts, raise_key_problems
 
@@ -105,10 +105,15 @@ def run_exports(path: str, names: list[str] | None, as_of: date, params=None, da
             raise UsageError(f"unknown export `{name}`" + (f" ({hint})" if hint else ""))
     chosen = [model.exports[name] for name in (names or model.exports)]
     require_allowed(model, [export_output(model, e, command) for e in chosen])
+    options = dict(engine_options or {})
+    problem = table_problem(engine, options) if any(
+        e.target.format == "table" for e in chosen) else None
+    if problem:
+        raise UsageError(problem)
     results = []
     for export in chosen:
         results.append(_run(path, compilation, connection, export, as_of, params, database,
-                            engine, engine_options or {}))
+                            engine, options))
     return results
 
 
@@ -135,10 +140,12 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
             raise_key_problems(model, missing, duplicates)
             written = _write(connection, export, rows, engine, engine_options)
     else:
+        # (a SQLite file is where a table goes: the segment is evaluated in memory)
         evaluation = evaluate(path, as_of, segments, params, database, kpis=True,
                               compilation=replace(compilation, model=probe_model),
                               connection=connection, engine=engine,
-                              engine_options=engine_options)
+                              engine_options={k: v for k, v in engine_options.items()
+                                              if k != "sqlite_path"})
         rows = _rows(model, export, evaluation.connection, sql.table_ref(evaluation.table),
                      evaluation.plan.kpis)
         counts = list(sql.fetch_one(rows.connection, sql.select(*rows.counts(),

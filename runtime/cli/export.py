@@ -29,17 +29,22 @@ def export(args, as_of, params, database, engine, target):
     """Run exports: consenting members outside holdout and suppression, to each target.
 
     Arguments: export NAMEs (default: all), and the .seg FILE (default: segl.toml's
-    entry). Files are written atomically, tables in one transaction on the DuckDB database
-    (--db)."""
+    entry). Files are written atomically; a `to table` target goes to the engine's database
+    (DuckDB: --db; PostgreSQL: --target URL; SQLite: --target FILE; Spark: its catalog),
+    created or replaced in one transaction."""
     from ..exports import run_exports
 
     with reporting():
         files = [a for a in args if a.endswith(".seg") or Path(a).is_file()]
         names = [a for a in args if a not in files]
+        # (SQLite: --target is the database file `to table` writes to, for this command only)
+        sqlite_file = target if engine == "sqlite" else None
         ctx = resolve(files[0] if files else None, params, command="export", as_of=as_of,
-                      database=database, engine=engine, target=target)
+                      database=database, engine=engine,
+                      target=None if sqlite_file else target)
+        options = {**ctx.engine_options, **({"sqlite_path": sqlite_file} if sqlite_file else {})}
         results = run_exports(ctx.path, names or None, ctx.as_of, ctx.params, ctx.database,
-                              ctx.engine, ctx.engine_options)
+                              ctx.engine, options)
         rows = table("export", "target", ("members", "right"), ("holdout", "right"),
                      ("suppressed", "right"), ("no consent", "right"), ("exported", "right"),
                      title=f"exports · as_of {ctx.as_of}")
