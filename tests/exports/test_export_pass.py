@@ -11,7 +11,7 @@ from segl.runtime import exports as exports_module
 from segl.runtime import sql
 from segl.runtime.cli import main
 
-from .test_exports import AS_OF, expected, shop  # noqa: F401  (shop: a fixture)
+from .test_exports import AS_OF, expected
 
 
 def test_duckdb_writes_straight_from_the_query_without_a_members_table(shop, monkeypatch):
