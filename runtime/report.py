@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from segl.compiler.api import (
@@ -23,13 +23,16 @@ from segl.compiler.api import (
 )
 
 from .api import Evaluation, evaluate, load
+from .errors import UsageError
 from .expectations import Outcome, Overlap, check_expectations, overlaps
+from .experiments import Readout, readout
 from .kpis import GroupKpis, kpi_table
 from .outputs import write_text_atomically
 from .personas import PersonaReport, persona_report
 from .report_html import KEYWORDS as KEYWORDS
 from .report_html import _e, _stylesheet, number, plural
 from .report_html import highlight as highlight
+from .report_readouts import readouts_section
 from .report_sections import (
     _definitions,
     _expectations,
@@ -55,6 +58,7 @@ class ReportData:
     overlaps: list[Overlap]
     personas: list[PersonaReport]
     expectations: list[Outcome]
+    readouts: list[Readout] = field(default_factory=list)  # one per experiment
 
     @property
     def model(self) -> Model:
@@ -71,11 +75,14 @@ class ReportData:
 
 def build_report(path: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
+                 engine_options: dict[str, object] | None = None,
+                 experiment_kpis: list[str] | None = None) -> ReportData:
     """Evaluate every segment and segmentation (with the KPIs) in one query, then measure
-    the overlaps, the expectations and each persona against the same data."""
+    the overlaps, the expectations and each persona against the same data, and read out
+    each experiment (`experiment_kpis`: `[EXPERIMENT:]KPI`, the KPIs of its readout)."""
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
+    kpis_of = readout_kpis(model, experiment_kpis or [])
     # Before measuring anything: KPIs, shares and persona profiles leave in the page.
     require_allowed(model, [
         *kpi_outputs(model, model.kpis, REPORT),
@@ -88,15 +95,37 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
                                REPORT, engine, engine_options)
                 for name in model.personas]
     measured = model.kpis or evaluation.plan.shares
+    readouts = [readout(path, name, kpis_of[name], evaluation.as_of, params, database, engine,
+                        engine_options, command=REPORT) for name in model.experiments]
     return ReportData(path, evaluation,
                       kpi_table(evaluation, command=REPORT) if measured else [],
-                      overlaps(evaluation), personas, check_expectations(evaluation))
+                      overlaps(evaluation), personas, check_expectations(evaluation), readouts)
+
+
+def readout_kpis(model: Model, specs: list[str]) -> dict[str, list[str]]:
+    """Each experiment's readout KPIs from `[EXPERIMENT:]KPI` (without a name: every
+    experiment's), in the order given, once each."""
+    found: dict[str, list[str]] = {name: [] for name in model.experiments}
+    for spec in specs:
+        name, _, kpi = spec.rpartition(":")
+        if not kpi:
+            raise UsageError(f"--experiment-kpi `{spec}` names no KPI: [EXPERIMENT:]KPI")
+        if not model.experiments:
+            raise UsageError("--experiment-kpi: the file declares no experiment")
+        if name and name not in model.experiments:
+            raise UsageError(f"--experiment-kpi `{spec}`: unknown experiment `{name}`")
+        for experiment in [name] if name else model.experiments:
+            if kpi not in found[experiment]:
+                found[experiment].append(kpi)
+    return found
 
 
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
-    data = build_report(path, as_of, params, database, engine, engine_options)
+                 engine_options: dict[str, object] | None = None,
+                 experiment_kpis: list[str] | None = None) -> ReportData:
+    data = build_report(path, as_of, params, database, engine, engine_options,
+                        experiment_kpis)
     write_text_atomically(out, render_report(data), _file_mode(out))
     return data
 
@@ -119,7 +148,8 @@ def render_report(data: ReportData) -> str:
     model = data.model
     title = f"Segment report · {data.path} · as of {data.as_of}"
     sections = [_overview(data), _sizes(data), _segmentations(data), _kpis(data),
-                _overlap(data), _personas(data), _expectations(data), _definitions(data)]
+                readouts_section(data.readouts), _overlap(data), _personas(data),
+                _expectations(data), _definitions(data)]
     toc = "".join(f'<li><a href="#{anchor}">{_e(name)}</a></li>'
                   for anchor, name, _ in sections if name)
     body = "".join(html for _, _, html in sections)

@@ -29,8 +29,12 @@ from .exits import reporting
 @db_option
 @engine_option
 @target_option
+@click.option("--experiment-kpi", "experiment_kpis", multiple=True,
+              metavar="[EXPERIMENT:]KPI",
+              help="A feature or segment read out per arm of the experiment (of every "
+                   "experiment without a name); repeatable.")
 @resources_options
-def report(file, as_of, out_path, params, database, engine, target,
+def report(file, as_of, out_path, params, database, engine, target, experiment_kpis,
         threads, memory_limit, temp_dir):
     """Write one self-contained HTML report: sizes, KPIs, overlap, personas, definitions."""
     from ..report import write_report
@@ -44,7 +48,7 @@ def report(file, as_of, out_path, params, database, engine, target,
         with status("Evaluating segments, KPIs and personas…"):
             try:
                 data = write_report(ctx.path, out_path, ctx.as_of, ctx.params, ctx.database,
-                                    ctx.engine, ctx.engine_options)
+                                    ctx.engine, ctx.engine_options, list(experiment_kpis))
             except OSError as exc:
                 raise UsageError(f"cannot write `{out_path}`: {exc.strerror or exc}") from None
         note(f"wrote {out_path} ({count(len(data.evaluation.segments), 'segment')}, "
