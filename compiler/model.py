@@ -6,6 +6,7 @@ types. Sources keep their span so data errors and dialect errors point at the de
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from . import ir
@@ -266,6 +267,14 @@ class ExportTarget:
     table: tuple[str, ...] = ()  # `table "crm.newsletter"`: the name's parts
 
 
+class ExportMode(enum.Enum):
+    """`mode full` (the default): every member kept; `mode changes`: who joined and who left
+    since the last export (docs/activation.md)."""
+
+    FULL = "full"
+    CHANGES = "changes"
+
+
 @dataclass(frozen=True)
 class Export:
     """`export NAME from SEGMENT { … }` (docs/activation.md): the segment's members outside
@@ -280,6 +289,7 @@ class Export:
     channel: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
     name_span: Span | None = field(default=None, compare=False, repr=False)
+    mode: ExportMode = ExportMode.FULL
 
 
 @dataclass(frozen=True)

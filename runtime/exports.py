@@ -23,6 +23,7 @@ from datetime import date
 from segl.compiler.api import (
     AsOf,
     Export,
+    ExportMode,
     Kpi,
     Total,
     did_you_mean,
@@ -35,8 +36,8 @@ from segl.compiler.api import (
 )
 from sqlglot import exp
 
-from . import sql
-from .api import evaluate, load, tables_read
+from . import export_changes, sql
+from .api import evaluate, load, resolve_as_of, tables_read
 from .bad_data import named_data_errors
 from .errors import DataError, UsageError
 from .export_tables import table_problem, write_table
@@ -57,7 +58,10 @@ class ExportResult:
     holdout: int  # left out: in the holdout
     suppressed: int  # left out: in the suppression list
     no_consent: int  # left out: consent not true
-    exported: int
+    exported: int  # kept now (a changes export writes who of them joined, and who left)
+    joined: int | None = None  # `mode changes`: rows written for members who joined
+    left: int | None = None  # `mode changes`: rows written for keys that left
+    baseline: export_changes.Baseline | None = None  # `mode changes`: compared with
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,14 @@ class Rows:
             kept, copy=False).order_by(sql.col(self.key), copy=False)
 
 
-def run_exports(path: str, names: list[str] | None, as_of: date, params=None, database=None,
-                engine: str = "duckdb", engine_options=None,
-                command: str = "segl export") -> list[ExportResult]:
+def run_exports(path: str, names: list[str] | None, as_of: date | str, params=None,
+                database=None, engine: str = "duckdb", engine_options=None,
+                command: str = "segl export", history: str | None = None,
+                history_table: str | None = None) -> list[ExportResult]:
+    """Run the named exports (default: all) at as_of. `history`, `history_table`: the
+    history of `segl snapshot` a `mode changes` export compares with, when it has the
+    segment recorded before as_of (runtime/export_changes.py)."""
+    when = resolve_as_of(as_of)
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
     if not model.exports:
@@ -110,15 +119,19 @@ def run_exports(path: str, names: list[str] | None, as_of: date, params=None, da
         e.target.format == "table" for e in chosen) else None
     if problem:
         raise UsageError(problem)
+    if engine not in ("duckdb", "polars") and any(
+            e.target.format == "table" and e.mode is ExportMode.CHANGES for e in chosen):
+        raise UsageError("a `mode changes` export to a table keeps its state beside the table "
+                         "in DuckDB: run it on DuckDB (or Polars), or export to a file")
     results = []
     for export in chosen:
-        results.append(_run(path, compilation, connection, export, as_of, params, database,
-                            engine, options))
+        results.append(_run(path, compilation, connection, export, when, params, database,
+                            engine, options, (history, history_table)))
     return results
 
 
 def _run(path, compilation, connection, export: Export, as_of, params, database, engine,
-         engine_options) -> ExportResult:
+         engine_options, history) -> ExportResult:
     model = compilation.model
     values = [*export.traits, *((export.consent,) if export.consent else ())]
     probes = {f"{PROBE}{i}": Kpi(f"{PROBE}{i}", None,
@@ -138,7 +151,10 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
                 *entity_key_counts(rows.key), *rows.counts(),
                 source=rows.source.copy()))
             raise_key_problems(model, missing, duplicates)
-            written = _write(connection, export, rows, engine, engine_options)
+            if export.mode is ExportMode.CHANGES:
+                return _changes(connection, export, rows, counts, as_of, engine,
+                                engine_options, history)
+            written = _write(connection, export, rows.exported(), engine, engine_options)
     else:
         # (a SQLite file is where a table goes: the segment is evaluated in memory)
         evaluation = evaluate(path, as_of, segments, params, database, kpis=True,
@@ -150,7 +166,11 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
                      evaluation.plan.kpis)
         counts = list(sql.fetch_one(rows.connection, sql.select(*rows.counts(),
                                                                 source=rows.source.copy())))
-        written = _write(evaluation.connection, export, rows, engine, engine_options)
+        if export.mode is ExportMode.CHANGES:
+            return _changes(rows.connection, export, rows, counts, as_of, engine,
+                            engine_options, history)
+        written = _write(evaluation.connection, export, rows.exported(), engine,
+                         engine_options)
     members, holdout, suppressed, no_consent, exported = (int(c) for c in counts)
     if written is not None and written != exported:
         raise DataError([f"export `{export.name}`: {written:,} rows were written but "
@@ -158,6 +178,26 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
     target = export.target
     return ExportResult(export.name, f"{target.format} {target.target}", members, holdout,
                         suppressed, no_consent, exported)
+
+
+def _changes(connection, export: Export, rows: Rows, counts, as_of: date, engine: str,
+             engine_options: dict, history) -> ExportResult:
+    """A `mode changes` export: who joined and who left since the baseline, written; then
+    the keys kept now recorded as the state of as_of."""
+    held = sql.select(sql.col(rows.key), source=rows.source.copy()).where(rows.held.copy())
+    baseline = export_changes.load_baseline(connection, export, as_of, held, *history)
+    traits = [t.name for t in export.traits if t.name != rows.key]
+    query = export_changes.changes(rows.exported(), rows.key, traits)
+    joined, left = export_changes.count_changes(connection, query)
+    written = _write(connection, export, query, engine, engine_options)
+    if written is not None and written != joined + left:
+        raise DataError([f"export `{export.name}`: {written:,} rows were written but "
+                         f"{joined + left:,} counted: did the data change while it ran?"])
+    export_changes.record_state(connection, export, as_of, rows.exported(), rows.key)
+    members, holdout, suppressed, no_consent, exported = (int(c) for c in counts)
+    target = export.target
+    return ExportResult(export.name, f"{target.format} {target.target}", members, holdout,
+                        suppressed, no_consent, exported, joined, left, baseline)
 
 
 def _rows(model, export: Export, connection, source: exp.Expression, kpis) -> Rows:
@@ -186,16 +226,15 @@ def _suppressed(model, key: str) -> exp.Expression:
     return exp.In(this=sql.col(key), query=sql.subquery(union))
 
 
-def _write(connection, export: Export, rows: Rows, engine: str,
+def _write(connection, export: Export, rows: exp.Select, engine: str,
            engine_options: dict) -> int | None:
     """Write the rows to the export's target; the number of rows a file received (None
     for a table)."""
     target = export.target
     if target.format == "table":
-        write_table(connection, target.table, rows.exported(), engine, engine_options)
+        write_table(connection, target.table, rows, engine, engine_options)
         return None
     assert target.path is not None
     with atomic_path(target.path) as temp:
-        result = sql.fetch_one(connection, sql.copy_to(rows.exported(), temp,
-                                                       _COPY[target.format]))
+        result = sql.fetch_one(connection, sql.copy_to(rows, temp, _COPY[target.format]))
     return int(result[0]) if result else None

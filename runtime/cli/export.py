@@ -25,7 +25,12 @@ from .exits import reporting
 @db_option
 @engine_option
 @target_option
-def export(args, as_of, params, database, engine, target):
+@click.option("--history", metavar="DUCKDB_FILE",
+              help="The history file of `segl snapshot` a `mode changes` export compares "
+                   "with (when it has the segment recorded before --as-of).")
+@click.option("--history-table", metavar="NAME", help="The history table in it "
+              "(default: segl_history).")
+def export(args, as_of, params, database, engine, target, history, history_table):
     """Run exports: consenting members outside holdout and suppression, to each target.
 
     Arguments: export NAMEs (default: all), and the .seg FILE (default: segl.toml's
@@ -44,11 +49,25 @@ def export(args, as_of, params, database, engine, target):
                       target=None if sqlite_file else target)
         options = {**ctx.engine_options, **({"sqlite_path": sqlite_file} if sqlite_file else {})}
         results = run_exports(ctx.path, names or None, ctx.as_of, ctx.params, ctx.database,
-                              ctx.engine, options)
+                              ctx.engine, options, history=history,
+                              history_table=history_table)
+        changes = any(r.joined is not None for r in results)
         rows = table("export", "target", ("members", "right"), ("holdout", "right"),
                      ("suppressed", "right"), ("no consent", "right"), ("exported", "right"),
+                     *((("joined", "right"), ("left", "right"), "since") if changes else ()),
                      title=f"exports · as_of {ctx.as_of}")
         for r in results:
-            rows.add_row(r.name, r.target, f"{r.members:,}", f"{r.holdout:,}",
-                         f"{r.suppressed:,}", f"{r.no_consent:,}", f"{r.exported:,}")
+            cells = [r.name, r.target, f"{r.members:,}", f"{r.holdout:,}",
+                     f"{r.suppressed:,}", f"{r.no_consent:,}", f"{r.exported:,}"]
+            if changes:
+                cells += ["", "", ""] if r.joined is None or r.left is None else \
+                    [f"{r.joined:,}", f"{r.left:,}", _since(r.baseline)]
+            rows.add_row(*cells)
         show(rows)
+
+
+def _since(baseline) -> str:
+    """What a changes export compared with."""
+    if baseline is None or baseline.as_of is None:
+        return "first export"
+    return f"{baseline.source} {baseline.as_of}"
