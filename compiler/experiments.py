@@ -100,23 +100,38 @@ def resolve_experiment(decl: n.Experiment, entity: m.Table, segments: dict[str, 
                f"{Decimal(low) / 100}%, more than 100%", decl.name.span,
                "shares are of the segment's members: they add up to at most 100%")
         ok = False
+    stratify = decl.stratify.text if decl.stratify is not None else None
+    if stratify is not None and entity.column(stratify) is None:
+        report(Code.E101, f"`{stratify}` is not a column of `{entity.name}`: an experiment is "
+               "stratified by a column of the entity", decl.stratify.span,
+               did_you_mean(stratify, [c.name for c in entity.columns]))
+        ok = False
     if not ok or salt is None:
         return None
     experiment = m.Experiment(decl.name.text, decl.label, decl.segment.text, salt,
-                              tuple(arms), decl.span)
+                              tuple(arms), decl.span, stratify)
     return experiment, segmentation_for(experiment, entity, holdout)
 
 
 def segmentation_for(experiment: m.Experiment, entity: m.Table,
                      holdout: m.Holdout | None) -> m.Segmentation:
-    """Bucket ARM when the entity is in the segment, not in the holdout, and its slot is in
-    the arm's range; else `outside`."""
+    """Bucket ARM when the entity is in the segment, not in the holdout, and its slot (its
+    stratified slot, under `stratify by`) is in the arm's range; else `outside`."""
     span = experiment.span
-    slot = slot_of(entity, experiment.salt)
+    slot: ir.Expr = slot_of(entity, experiment.salt)
     member: list[ir.Expr] = [ir.SegmentRef(experiment.segment, type=T.BOOL, span=span)]
     if holdout is not None:
         member.append(ir.Not(ir.SegmentRef(HOLDOUT, type=T.BOOL, span=span), type=T.BOOL,
                              span=span))
+    if experiment.stratify is not None:
+        column = entity.column(experiment.stratify)
+        stratum = ir.Column(entity.name, experiment.stratify,
+                            type=column.type if column is not None else T.ANY, span=span)
+        among = member[0] if len(member) == 1 else \
+            ir.Logic(ir.LogicOp.AND, tuple(member), type=T.BOOL, span=span)
+        assert isinstance(slot, ir.Slot)
+        slot = ir.StratifiedSlot(experiment.salt, slot.key, stratum, among, type=T.INT,
+                                 span=span)
     buckets = []
     for arm in experiment.arms:
         in_range = [ir.Compare(ir.CompareOp.GE, slot, ir.Literal(arm.low, type=T.INT),

@@ -239,6 +239,7 @@ class Experiment:
     salt: str
     arms: tuple[Arm, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
+    stratify: str | None = None  # `stratify by COLUMN`: an entity column
 
 
 @dataclass(frozen=True)

@@ -402,13 +402,15 @@ class Arm(Node):
 
 @dataclass(frozen=True)
 class Experiment(Node):
-    """`experiment NAME on SEGMENT salt "…" { ARM N% … }` (docs/experiments.md)."""
+    """`experiment NAME on SEGMENT salt "…" [stratify by COLUMN] { ARM N% … }`
+    (docs/experiments.md)."""
 
     name: Ident
     label: str | None
     segment: Ident
     salt: Literal
     arms: tuple[Arm, ...]
+    stratify: Ident | None = None
 
 
 @dataclass(frozen=True)
