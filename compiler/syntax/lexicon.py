@@ -102,6 +102,9 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("require", "require consent COLUMN: members without consent are left out of an export"),
     ("via", 'via "email": the channel an export goes to; a channel needs consent'),
     ("jsonl", 'to jsonl "path": JSON lines, one object per member'),
+    ("mode", "mode full|changes: every member, or who joined and who left since the last "
+             "export"),
+    ("stratify", "stratify by COLUMN: each value of the column split in the arms' shares"),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (
     ("description", "what the segment is, for people"),
