@@ -241,6 +241,7 @@ class Experiment:
     arms: tuple[Arm, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
     stratify: str | None = None  # `stratify by COLUMN`: an entity column
+    kpis: tuple[str, ...] = ()  # `kpis (…)`: features or segments read out per arm
 
 
 @dataclass(frozen=True)

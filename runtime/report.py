@@ -103,9 +103,9 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
 
 
 def readout_kpis(model: Model, specs: list[str]) -> dict[str, list[str]]:
-    """Each experiment's readout KPIs from `[EXPERIMENT:]KPI` (without a name: every
-    experiment's), in the order given, once each."""
-    found: dict[str, list[str]] = {name: [] for name in model.experiments}
+    """Each experiment's readout KPIs: those it declares (`kpis (…)`), then those of
+    `[EXPERIMENT:]KPI` (without a name: every experiment's), in order, once each."""
+    found: dict[str, list[str]] = {name: list(e.kpis) for name, e in model.experiments.items()}
     for spec in specs:
         name, _, kpi = spec.rpartition(":")
         if not kpi:

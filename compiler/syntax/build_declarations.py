@@ -229,10 +229,13 @@ class DeclarationBuilder:
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
     def experiment_decl(self, meta, children):
-        name, label, segment, salt, stratify, *arms = children
+        name, label, segment, salt, stratify, *arms, kpis = children
         return n.Experiment(name, label.text if label else None, segment,
                             self.string(_Position(salt.start_pos, salt.end_pos), [salt]),
-                            tuple(arms), stratify, span=self._span(meta))
+                            tuple(arms), stratify, kpis or (), span=self._span(meta))
+
+    def experiment_kpis(self, meta, children):
+        return tuple(children)
 
     def stratify(self, meta, children):
         return children[0]

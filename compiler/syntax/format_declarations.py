@@ -230,6 +230,9 @@ class _Printer:
                                start)]
                 lines += [_Line(f"{name(arm.name)} {literal(arm.share)}%", arm.span.start,
                                 INDENT) for arm in node.arms]
+                if node.kpis:
+                    lines.append(_Line(f"kpis ({', '.join(name(k) for k in node.kpis)})",
+                                       node.kpis[0].span.start, INDENT))
                 return [*lines, _Line("}", node.span.end - 1, comment_indent=INDENT)]
             case n.Export():
                 lines = [_Line(f"export {name(node.name)} from {name(node.segment)} {{", start)]

@@ -104,6 +104,7 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("jsonl", 'to jsonl "path": JSON lines, one object per member'),
     ("mode", "mode full|changes: every member, or who joined and who left since the last "
              "export"),
+    ("kpis", "kpis (K, …) in an experiment: the features or segments read out per arm"),
     ("stratify", "stratify by COLUMN: each value of the column split in the arms' shares"),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (

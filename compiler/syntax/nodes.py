@@ -402,7 +402,7 @@ class Arm(Node):
 
 @dataclass(frozen=True)
 class Experiment(Node):
-    """`experiment NAME on SEGMENT salt "…" [stratify by COLUMN] { ARM N% … }`
+    """`experiment NAME on SEGMENT salt "…" [stratify by COLUMN] { ARM N% … [kpis (K, …)] }`
     (docs/experiments.md)."""
 
     name: Ident
@@ -411,6 +411,7 @@ class Experiment(Node):
     salt: Literal
     arms: tuple[Arm, ...]
     stratify: Ident | None = None
+    kpis: tuple[Ident, ...] = ()  # read out per arm (features or segments)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError
 from .console import note, show, table
 from .context import (
     as_of_flag,
@@ -48,8 +47,6 @@ def experiment(first, second, kpis, as_of, fmt, out_path, params, database, engi
 
     with reporting():
         name, file = _name_and_file(first, second)
-        if not kpis:
-            raise UsageError("name at least one KPI: --kpi FEATURE_OR_SEGMENT")
         ctx = resolve(file, params, command="experiment", as_of=as_of, database=database,
                       engine=engine, target=target)
         result = readout(ctx.path, name, list(dict.fromkeys(kpis)), ctx.as_of, ctx.params,
