@@ -272,10 +272,11 @@ class ExportTarget:
 
 class ExportMode(enum.Enum):
     """`mode full` (the default): every member kept; `mode changes`: who joined and who left
-    since the last export (docs/activation.md)."""
+    since the last export; `mode merge`: a table updated in place (docs/activation.md)."""
 
     FULL = "full"
     CHANGES = "changes"
+    MERGE = "merge"
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,9 @@ def run_exports(path: str, names: list[str] | None, as_of: date | str, params=No
     chosen = [model.exports[name] for name in (names or model.exports)]
     require_allowed(model, [export_output(model, e, command) for e in chosen])
     options = dict(engine_options or {})
-    problem = table_problem(engine, options) if any(
-        e.target.format == "table" for e in chosen) else None
+    tables = [e for e in chosen if e.target.format == "table"]
+    problem = table_problem(engine, options, any(e.mode is ExportMode.MERGE for e in tables)) \
+        if tables else None
     if problem:
         raise UsageError(problem)
     if engine not in ("duckdb", "polars") and any(
@@ -154,7 +155,8 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
             if export.mode is ExportMode.CHANGES:
                 return _changes(connection, export, rows, counts, as_of, engine,
                                 engine_options, history)
-            written = _write(connection, export, rows.exported(), engine, engine_options)
+            written = _write(connection, export, rows.exported(), engine, engine_options,
+                             rows.key)
     else:
         # (a SQLite file is where a table goes: the segment is evaluated in memory)
         evaluation = evaluate(path, as_of, segments, params, database, kpis=True,
@@ -170,7 +172,7 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
             return _changes(rows.connection, export, rows, counts, as_of, engine,
                             engine_options, history)
         written = _write(evaluation.connection, export, rows.exported(), engine,
-                         engine_options)
+                         engine_options, rows.key)
     members, holdout, suppressed, no_consent, exported = (int(c) for c in counts)
     if written is not None and written != exported:
         raise DataError([f"export `{export.name}`: {written:,} rows were written but "
@@ -189,7 +191,7 @@ def _changes(connection, export: Export, rows: Rows, counts, as_of: date, engine
     traits = [t.name for t in export.traits if t.name != rows.key]
     query = export_changes.changes(rows.exported(), rows.key, traits)
     joined, left = export_changes.count_changes(connection, query)
-    written = _write(connection, export, query, engine, engine_options)
+    written = _write(connection, export, query, engine, engine_options, rows.key)
     if written is not None and written != joined + left:
         raise DataError([f"export `{export.name}`: {written:,} rows were written but "
                          f"{joined + left:,} counted: did the data change while it ran?"])
@@ -227,12 +229,13 @@ def _suppressed(model, key: str) -> exp.Expression:
 
 
 def _write(connection, export: Export, rows: exp.Select, engine: str,
-           engine_options: dict) -> int | None:
+           engine_options: dict, key: str) -> int | None:
     """Write the rows to the export's target; the number of rows a file received (None
     for a table)."""
     target = export.target
     if target.format == "table":
-        write_table(connection, target.table, rows, engine, engine_options)
+        merge_key = key if export.mode is ExportMode.MERGE else None
+        write_table(connection, target.table, rows, engine, engine_options, merge_key)
         return None
     assert target.path is not None
     with atomic_path(target.path) as temp:

@@ -86,14 +86,20 @@ def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
         known = {mode.value: mode for mode in m.ExportMode}
         if clause.text not in known:
             report(Code.E113, f"`mode {clause.text}` is not a mode of export", clause.span,
-                   "write `mode full` (every member, the default) or `mode changes` (who "
-                   "joined and who left since the last export)")
+                   "write `mode full` (every member, the default), `mode changes` (who "
+                   "joined and who left since the last export) or `mode merge` (a table "
+                   "updated in place)")
             ok = False
         else:
             mode = known[clause.text]
     if mode is m.ExportMode.CHANGES and any(t.name == CHANGE for t in traits):
         report(Code.E113, f"a `mode changes` export writes the column `{CHANGE}`: no trait "
                "may be called so", clauses["traits"].span, "rename the feature")
+        ok = False
+    if mode is m.ExportMode.MERGE and target is not None and target.format != "table":
+        report(Code.E113, "`mode merge` updates a table in place; a file is written whole",
+               clauses["mode"].span, 'export to a table (`to table "schema.name"`), or drop '
+               "`mode merge`")
         ok = False
     if not ok or target is None:
         return None

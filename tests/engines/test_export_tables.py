@@ -41,10 +41,10 @@ def slot(salt: str, key: object) -> int:
     return int(hashlib.md5(f"{salt}:{key}".encode()).hexdigest()[:8], 16) % 10_000
 
 
-def shop(project, schema: str, count: int):
+def shop(project, schema: str, count: int, cents: int = 125):
     rows = [{"customer_id": i, "city": ["Amsterdam", "Utrecht", "Amsterdam"][i % 3],
              "email": f"p{i}@example.nl", "opt_in": [True, None, True, False][i % 4],
-             "spend": Decimal(i * 125) / 100} for i in range(1, count + 1)]
+             "spend": Decimal(i * cents) / 100} for i in range(1, count + 1)]
     optout = [{"customer_id": i} for i in range(1, count + 1, 13)]
     path = project(SEG.replace("SCHEMA", schema), {"customers": rows, "optout": optout})
     kept = sorted((r["customer_id"], r["city"], float(r["spend"]), r["email"]) for r in rows
@@ -165,3 +165,43 @@ def test_a_table_target_an_engine_cannot_hold_is_refused_first(project, engine, 
     path, _ = shop(project, "x", 20)
     with pytest.raises(UsageError, match=message):
         run_exports(str(path), None, AS_OF, engine=engine, engine_options=options)
+
+
+MERGE_WAREHOUSES = ["postgres", "sqlite"]
+
+
+@pytest.mark.parametrize("engine", engine_params(MERGE_WAREHOUSES))
+def test_mode_merge_updates_the_table_in_place(project, engine, warehouse):
+    schema = warehouse.schema.removeprefix("crm_")
+    merged = SEG.replace('  to table "crm_SCHEMA', '  mode merge\n  to table "crm_SCHEMA')
+    path, kept = shop(project, schema, 400)
+    path.write_text(merged.replace("SCHEMA", schema))
+    run_exports(str(path), None, AS_OF, engine=engine, engine_options=warehouse.options)
+    assert warehouse.rows() == kept  # created when missing
+    if engine == "postgres":  # a view on the table: a replace would have to drop it
+        import psycopg
+
+        with psycopg.connect(warehouse.options["url"], autocommit=True) as connection:
+            connection.execute(f"CREATE VIEW {warehouse.schema}.watch AS "
+                               f"SELECT customer_id FROM {warehouse.schema}.amsterdam")
+    path, fewer = shop(project, schema, 200, cents=150)
+    path.write_text(merged.replace("SCHEMA", schema))
+    # the spend of the members kept in both changes: updated; the others deleted or added
+    run_exports(str(path), None, AS_OF, engine=engine, engine_options=warehouse.options)
+    assert warehouse.rows() == fewer
+    assert {k: s for k, _, s, _ in fewer} != {k: s for k, _, s, _ in kept if k <= 200}
+    if engine == "postgres":
+        with psycopg.connect(warehouse.options["url"]) as connection:
+            watched = connection.execute(f"SELECT count(*) FROM {warehouse.schema}.watch"
+                                         ).fetchone()[0]
+        assert watched == len(fewer)
+
+
+def test_mode_merge_is_refused_on_spark_and_for_files(project):
+    path, _ = shop(project, "x", 20)
+    path.write_text(path.read_text().replace('  to table', '  mode merge\n  to table'))
+    with pytest.raises(UsageError, match="not written on Spark"):
+        run_exports(str(path), None, AS_OF, engine="spark")
+    path.write_text(path.read_text().replace('to table "crm_x.amsterdam"', 'to csv "x.csv"'))
+    with pytest.raises(Exception, match="E113"):
+        run_exports(str(path), None, AS_OF)

@@ -4,12 +4,14 @@ members (loaded into DuckDB) give the same bytes."""
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
 from segl.runtime import exports as exports_module
 from segl.runtime import sql
 from segl.runtime.cli import main
+from segl.runtime.errors import DataError
 
 from .test_exports import AS_OF, expected
 
@@ -65,3 +67,40 @@ def test_another_engine_writes_the_same_bytes(valued_shop, engine):
                                          engine=engine)
     assert {name: (out / name).read_bytes() for name in on_duckdb} == on_duckdb
     assert results[0].exported == on_duckdb["newsletter.csv"].count(b"\n") - 1
+
+
+def test_mode_merge_on_duckdb_updates_in_place_and_rolls_back_a_failure(valued_shop,
+                                                                         monkeypatch):
+    path = valued_shop
+    path.write_text(path.read_text().replace('  to table "crm.amsterdam"',
+                                             '  mode merge\n  to table "crm.amsterdam"'))
+    database = str(path.parent / "w.duckdb")
+
+    def table() -> list[tuple]:
+        with duckdb.connect(database) as connection:
+            return connection.execute("SELECT * FROM crm.amsterdam ORDER BY 1").fetchall()
+
+    (first,) = exports_module.run_exports(str(path), ["crm"], AS_OF, database=database)
+    before = table()
+    assert len(before) == first.exported
+    rows = pl.read_parquet(path.parent / "data" / "customers.parquet")
+    rows.with_columns(spend=pl.col("spend") * 2, city=pl.when(pl.col("customer_id") % 10 == 0)
+                      .then(pl.lit("Utrecht")).otherwise(pl.col("city"))).write_parquet(
+        path.parent / "data" / "customers.parquet")
+    real = sql.execute
+
+    def failing(connection, statement, *args, **kwargs):
+        if type(statement).__name__ == "Insert":  # after the delete and the update
+            raise duckdb.IOException("disk full")
+        return real(connection, statement, *args, **kwargs)
+
+    monkeypatch.setattr(sql, "execute", failing)
+    with pytest.raises(DataError, match=r"left as it was\): disk full"):
+        exports_module.run_exports(str(path), ["crm"], AS_OF, database=database)
+    monkeypatch.undo()
+    assert table() == before
+    (second,) = exports_module.run_exports(str(path), ["crm"], AS_OF, database=database)
+    after = table()
+    assert len(after) == second.exported < first.exported
+    assert {k: float(s) for k, _, s in after} == \
+        {k: 2 * float(s) for k, _, s in before if k % 10 != 0}
