@@ -53,11 +53,13 @@ export to_table from positive_balance {{
 }}
 """
 # The independent baseline, written by hand (fixed text; run inside the benchmark's folder).
-HAND_QUERY = ("SELECT c_custkey, c_name, c_nationkey, c_acctbal, c_mktsegment, c_phone "
-              "FROM customer WHERE c_acctbal > 0 ORDER BY c_custkey")
-HAND_PARQUET = f"COPY ({HAND_QUERY}) TO 'hand.parquet' (FORMAT parquet)"
+HAND_PARQUET = ("COPY (SELECT c_custkey, c_name, c_nationkey, c_acctbal, c_mktsegment, "
+                "c_phone FROM customer WHERE c_acctbal > 0 ORDER BY c_custkey) "
+                "TO 'hand.parquet' (FORMAT parquet)")
 HAND_TABLE = ["CREATE SCHEMA IF NOT EXISTS crm",
-              f"CREATE OR REPLACE TABLE crm.hand AS {HAND_QUERY}"]
+              "CREATE OR REPLACE TABLE crm.hand AS SELECT c_custkey, c_name, c_nationkey, "
+              "c_acctbal, c_mktsegment, c_phone FROM customer WHERE c_acctbal > 0 "
+              "ORDER BY c_custkey"]
 
 
 def synthetic(count: int, folder: Path) -> Path:

@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .kpi_formats import parse_currency
 from .resources import Resources, parse_memory_limit, parse_temp_dir, parse_threads
 
 PROJECT_FILE = "segl.toml"
-_KNOWN = {"entry", "dialect", "database", "as_of", "threads", "memory_limit", "temp_dir"}
+_KNOWN = {"entry", "dialect", "database", "as_of", "threads", "memory_limit", "temp_dir",
+          "currency"}
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Project:
     as_of: str = "today"
     params: dict[str, str] = field(default_factory=dict)
     resources: Resources = field(default_factory=Resources)
+    currency: str | None = None  # the symbol `format currency` KPIs are shown with
 
 
 def _relative(path: Path) -> str:
@@ -86,4 +89,5 @@ def load_project(path: Path) -> Project:
             parse_threads(section.get("threads"), f"{path}: `threads`"),
             parse_memory_limit(section.get("memory_limit"), f"{path}: `memory_limit`"),
             parse_temp_dir(section.get("temp_dir"), f"{path}: `temp_dir`", root)),
+        currency=parse_currency(section.get("currency"), f"{path}: `currency`"),
     )

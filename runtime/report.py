@@ -58,6 +58,7 @@ class ReportData:
     overlaps: list[Overlap]
     personas: list[PersonaReport]
     expectations: list[Outcome]
+    currency: str | None = None  # segl.toml's symbol for `format currency` KPIs
     readouts: list[Readout] = field(default_factory=list)  # one per experiment
 
     @property
@@ -76,6 +77,7 @@ class ReportData:
 def build_report(path: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
                  engine_options: dict[str, object] | None = None,
+                 currency: str | None = None,
                  experiment_kpis: list[str] | None = None) -> ReportData:
     """Evaluate every segment and segmentation (with the KPIs) in one query, then measure
     the overlaps, the expectations and each persona against the same data, and read out
@@ -99,7 +101,8 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
                         engine_options, command=REPORT) for name in model.experiments]
     return ReportData(path, evaluation,
                       kpi_table(evaluation, command=REPORT) if measured else [],
-                      overlaps(evaluation), personas, check_expectations(evaluation), readouts)
+                      overlaps(evaluation), personas, check_expectations(evaluation),
+                      currency, readouts)
 
 
 def readout_kpis(model: Model, specs: list[str]) -> dict[str, list[str]]:
@@ -123,8 +126,9 @@ def readout_kpis(model: Model, specs: list[str]) -> dict[str, list[str]]:
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
                  engine_options: dict[str, object] | None = None,
+                 currency: str | None = None,
                  experiment_kpis: list[str] | None = None) -> ReportData:
-    data = build_report(path, as_of, params, database, engine, engine_options,
+    data = build_report(path, as_of, params, database, engine, engine_options, currency,
                         experiment_kpis)
     write_text_atomically(out, render_report(data), _file_mode(out))
     return data

@@ -66,7 +66,8 @@ def explain(segment, file, as_of, fmt, out_path, params, database, engine, targe
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
-@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (repeatable; default: every segment).")
 @click.option("--limit", default=20, show_default=True,
               help="Pairs shown by --format table and markdown, most alike first (csv and "
                    "json hold every pair).")
@@ -105,9 +106,10 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@click.option("--kpi", "-k", "chosen_kpis", multiple=True, help="Only these KPIs.")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@click.option("--kpi", "-k", "chosen_kpis", multiple=True, metavar="NAME",
+              help="Only these KPIs (repeatable; default: every KPI).")
 @format_option
 @out_option
 @param_option
@@ -124,6 +126,7 @@ def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, en
     from segl.compiler.api import did_you_mean
 
     from .. import api
+    from ..kpi_formats import display
     from ..kpi_formats import shown as kpi_shown
     from ..kpis import kpi_table
 
@@ -162,7 +165,7 @@ def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, en
                                    _share(group.size, evaluation.entities)]
             for name in shown:
                 value, index = group.values[name], group.index[name]
-                cell = kpi_shown(value, model.kpis[name].format)
+                cell = kpi_shown(value, display(model.kpis[name], ctx.project.currency))
                 if group.kind != "all" and index is not None:
                     cell += f" ({index:.0f})"
                 cells += [(value, cell), (index, "")]
@@ -204,6 +207,7 @@ def persona(name, file, as_of, fmt, out_path, params, database, engine, target,
 
 
 def persona_output(report, ctx) -> Output:
+    from ..kpi_formats import display
     from ..kpi_formats import shown as kpi_shown
     from .context import compiled
 
@@ -249,7 +253,8 @@ def persona_output(report, ctx) -> Output:
                 continue
             index = report.kpis.index[kpi_name]
             values.add(kpi_name, model.kpis[kpi_name].label or kpi_name,
-                       (value, kpi_shown(value, model.kpis[kpi_name].format)),
+                       (value, kpi_shown(value, display(model.kpis[kpi_name],
+                                                        ctx.project.currency))),
                        (index, "–" if index is None else f"{index:.0f}"))
         grids.append(values)
     facts = {"persona": p.name, "label": p.label, "segment": p.segment, **texts,

@@ -48,7 +48,8 @@ def report(file, as_of, out_path, params, database, engine, target, experiment_k
         with status("Evaluating segments, KPIs and personas…"):
             try:
                 data = write_report(ctx.path, out_path, ctx.as_of, ctx.params, ctx.database,
-                                    ctx.engine, ctx.engine_options, list(experiment_kpis))
+                                    ctx.engine, ctx.engine_options, ctx.project.currency,
+                                    list(experiment_kpis))
             except OSError as exc:
                 raise UsageError(f"cannot write `{out_path}`: {exc.strerror or exc}") from None
         note(f"wrote {out_path} ({count(len(data.evaluation.segments), 'segment')}, "
