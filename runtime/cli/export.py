@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 @target_option
 @click.option("--history", metavar="DUCKDB_FILE",
               help="The history file of `segl snapshot` a `mode changes` export compares "
-                   "with (when it has the segment recorded before --as-of).")
+                   "with (when it has the segment recorded before --as-of); default: none, "
+                   "the state kept beside the target.")
 @click.option("--history-table", metavar="NAME", help="The history table in it "
               "(default: segl_history).")
 @resources_options

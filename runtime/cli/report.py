@@ -32,7 +32,8 @@ from .exits import reporting
 @click.option("--experiment-kpi", "experiment_kpis", multiple=True,
               metavar="[EXPERIMENT:]KPI",
               help="A feature or segment read out per arm of the experiment (of every "
-                   "experiment without a name); repeatable.")
+                   "experiment without a name); repeatable; default: the KPIs each "
+                   "experiment declares.")
 @resources_options
 def report(file, as_of, out_path, params, database, engine, target, experiment_kpis,
         threads, memory_limit, temp_dir):
