@@ -59,6 +59,7 @@ from .model import Clusters as Clusters
 from .model import Expectation as Expectation
 from .model import Experiment as Experiment
 from .model import Export as Export
+from .model import ExportMode as ExportMode
 from .model import Kpi as Kpi
 from .model import Location as Location
 from .model import Model as Model

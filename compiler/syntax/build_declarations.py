@@ -229,10 +229,16 @@ class DeclarationBuilder:
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
     def experiment_decl(self, meta, children):
-        name, label, segment, salt, *arms = children
+        name, label, segment, salt, stratify, *arms, kpis = children
         return n.Experiment(name, label.text if label else None, segment,
                             self.string(_Position(salt.start_pos, salt.end_pos), [salt]),
-                            tuple(arms), span=self._span(meta))
+                            tuple(arms), stratify, kpis or (), span=self._span(meta))
+
+    def experiment_kpis(self, meta, children):
+        return tuple(children)
+
+    def stratify(self, meta, children):
+        return children[0]
 
     def arm(self, meta, children):
         name, number, _percent = children
@@ -270,6 +276,9 @@ class DeclarationBuilder:
     def export_jsonl(self, meta, children):
         return n.ExportClause("target", text=_unquote(children[0]), format="jsonl",
                               span=self._span(meta))
+
+    def export_mode(self, meta, children):
+        return n.ExportClause("mode", text=children[0].text, span=self._span(meta))
 
     def suppression_decl(self, meta, children):
         locations, key = children

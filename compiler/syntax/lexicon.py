@@ -103,6 +103,10 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("require", "require consent COLUMN: members without consent are left out of an export"),
     ("via", 'via "email": the channel an export goes to; a channel needs consent'),
     ("jsonl", 'to jsonl "path": JSON lines, one object per member'),
+    ("mode", "mode full|changes: every member, or who joined and who left since the last "
+             "export"),
+    ("kpis", "kpis (K, …) in an experiment: the features or segments read out per arm"),
+    ("stratify", "stratify by COLUMN: each value of the column split in the arms' shares"),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (
     ("description", "what the segment is, for people"),

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import UsageError
 from .context import (
     as_of_flag,
     db_option,
@@ -53,8 +52,6 @@ def experiment(first, second, kpis, as_of, fmt, out_path, params, database, engi
 
     with reporting():
         name, file = _name_and_file(first, second)
-        if not kpis:
-            raise UsageError("name at least one KPI: --kpi FEATURE_OR_SEGMENT")
         fmt = output_format(fmt, out_path)
         ctx = resolve(file, params, command="experiment", as_of=as_of, database=database,
                       engine=engine, target=target, limits=(threads, memory_limit, temp_dir))

@@ -43,9 +43,14 @@ from .exits import reporting
 @db_option
 @engine_option
 @target_option
+@click.option("--experiment-kpi", "experiment_kpis", multiple=True,
+              metavar="[EXPERIMENT:]KPI",
+              help="A feature or segment read out per arm of the experiment (of every "
+                   "experiment without a name); repeatable; default: the KPIs each "
+                   "experiment declares.")
 @resources_options
 def report(file, as_of, every, history_target, table, chosen_kpis, out_path, params, database,
-           engine, target, threads, memory_limit, temp_dir):
+           engine, target, experiment_kpis, threads, memory_limit, temp_dir):
     """Write one self-contained HTML report: sizes, KPIs, overlap, personas, definitions.
 
     Over a range of dates (or a recorded history), how sizes and KPIs changed."""
@@ -80,7 +85,8 @@ def report(file, as_of, every, history_target, table, chosen_kpis, out_path, par
             try:
                 data = write_report(ctx.path, out_path, ctx.as_of, ctx.params, ctx.database,
                                     ctx.engine, ctx.engine_options, ctx.project.currency,
-                                    over_time, list(chosen_kpis) or None)
+                                    over_time, list(chosen_kpis) or None,
+                                    list(experiment_kpis))
             except OSError as exc:
                 raise UsageError(f"cannot write `{out_path}`: {exc.strerror or exc}") from None
         note(f"wrote {out_path} ({count(len(data.evaluation.segments), 'segment')}, "
