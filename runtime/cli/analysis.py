@@ -106,8 +106,8 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @click.option("--as-of", "as_of", multiple=True, metavar="DATE|D1..D2",
-              help="The date, YYYY-MM-DD or `today` (segl.toml's `as_of` wins when set; "
-                   "default: today); a range D1..D2 (with --every) or several --as-of: one "
+              help="The date, YYYY-MM-DD or `today` (default: segl.toml's `as_of` when set, "
+                   "else today); a range D1..D2 (with --every) or several --as-of: one "
                    "row per date, group and KPI (docs/time.md).")
 @click.option("--every", type=click.Choice(["day", "week", "month", "quarter"]),
               help="The step through a range (default: month).")
