@@ -81,11 +81,12 @@ def main() -> None:
 
         # the same scaled matrix for both fits
         from segl.runtime.api import load
-        from segl.runtime.discover import _feature_columns, _scaling
+        from segl.runtime.discover import _scaling
+        from segl.runtime.discover_features import feature_columns
 
         compilation, connection = load(str(clustered))
         spec = compilation.model.segmentations["profiles"].clusters
-        raw = _feature_columns(compilation, {"profiles": spec.features},
+        raw = feature_columns(compilation, {"profiles": spec.features},
                                date(1998, 8, 2), connection, "duckdb",
                                {})["profiles"]
         x = np.where(np.isnan(raw), np.nanmean(raw, axis=0), raw)

@@ -9,7 +9,6 @@ same data, as_of and seed give the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 from dataclasses import dataclass, field
@@ -21,9 +20,7 @@ from segl.compiler.api import (
     ClusterFit,
     Clusters,
     Code,
-    Compilation,
     CompileError,
-    Kpi,
     LockEntry,
     Output,
     Owner,
@@ -31,17 +28,15 @@ from segl.compiler.api import (
     Similarity,
     SimilarityEntry,
     SimilarityFit,
-    Total,
     Type,
     lock_text,
     permit_of,
-    plan_for,
     require_allowed,
 )
 
 from . import kmeans
 from .api import load, resolve_as_of
-from .engines import run_members
+from .discover_features import feature_columns
 from .errors import UsageError
 from .outputs import write_text_atomically
 
@@ -145,8 +140,8 @@ def discover(path: str, as_of: date | str | None = None, params: dict[str, str] 
                             s.features, "segl discover") for s in similarities.values()])
     wanted = {**{name: spec.features for name, spec in targets.items()},
               **{key: (*s.features, ir_segment(s.seed)) for key, s in similarities.items()}}
-    columns = _feature_columns(compilation, wanted, when, connection, engine,
-                               engine_options or {})
+    columns = feature_columns(compilation, wanted, when, connection, engine,
+                              engine_options or {})
     results = [_fit_one(name, spec, columns[name], k_range, sample)
                for name, spec in targets.items()]
     lookalikes = [fit_lookalike(s, columns[key], holdout) for key, s in similarities.items()]
@@ -193,29 +188,6 @@ def parse_k_range(text: str) -> tuple[int, int]:
 
 def ir_segment(name: str) -> SegmentRef:
     return SegmentRef(name, type=Type.BOOL)
-
-
-def _feature_columns(compilation: Compilation, wanted: dict[str, tuple], when: date,
-                     connection, engine: str, options: dict[str, object]
-                     ) -> dict[str, np.ndarray]:
-    """The values each fit needs per entity (rows in key order, NaN for missing; a
-    membership as 1 or 0), as computed by the engine: every value is the per-entity
-    component of a KPI of a probe plan."""
-    model = compilation.model
-    kpis, owners = {}, []
-    for name, values in wanted.items():
-        for j, value in enumerate(values):
-            kpi_name = f"_discover_{len(kpis) + 1}"
-            kpis[kpi_name] = Kpi(kpi_name, None, Total("avg", value, type=value.type))
-            owners.append((name, j))
-    probe = dataclasses.replace(model, kpis=kpis)
-    plan = plan_for(probe, [], list(kpis))
-    clean = Compilation(compilation.path, probe, [], compilation.files, compilation.params)
-    frame = run_members(engine, clean, plan, when, connection=connection, **options)
-    values = {name: [None] * len(found) for name, found in wanted.items()}
-    for (name, j), column in zip(owners, plan.kpi_components, strict=True):
-        values[name][j] = frame.get_column(column).cast(float).to_numpy(allow_copy=True)
-    return {name: np.column_stack(v).astype(float) for name, v in values.items()}
 
 
 def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int] | None,
