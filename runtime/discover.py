@@ -36,6 +36,7 @@ from segl.compiler.api import (
 
 from . import kmeans
 from .api import load, resolve_as_of
+from .cluster_profiles import ClusterProfile, profile
 from .discover_features import feature_columns
 from .errors import UsageError
 from .outputs import write_text_atomically
@@ -48,15 +49,6 @@ class Candidate:
     k: int
     inertia: float
     silhouette: float
-
-
-@dataclass(frozen=True)
-class ClusterProfile:
-    name: str  # cluster_1 …
-    size: int
-    share: float
-    means: tuple[float, ...]  # of each feature, in its own units
-    index: tuple[float | None, ...]  # 100 * mean / mean of everyone fitted (None: mean 0)
 
 
 @dataclass(frozen=True)
@@ -217,18 +209,10 @@ def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int
     if k_range is not None:
         candidates = tuple(_candidate(z, k, spec.seed, sample) for k in
                            range(k_range[0], k_range[1] + 1) if k <= z.shape[0])
-    overall = x.mean(axis=0)
-    profiles = []
-    for i in range(spec.k):
-        rows = x[found.labels == i]
-        cluster_means = rows.mean(axis=0) if len(rows) else np.full(x.shape[1], np.nan)
-        profiles.append(ClusterProfile(
-            f"cluster_{i + 1}", len(rows), len(rows) / x.shape[0], _floats(cluster_means),
-            tuple(None if o == 0 else float(100 * m / o)
-                  for m, o in zip(cluster_means, overall, strict=True))))
+    overall, profiles = profile(x, found.labels, spec.k)
     return Discovered(name, spec, fit, x.shape[0], left_out, found.iterations, found.inertia,
-                      kmeans.silhouette(z, found.labels, sample, spec.seed), _floats(overall),
-                      tuple(profiles), candidates)
+                      kmeans.silhouette(z, found.labels, sample, spec.seed), overall,
+                      profiles, candidates)
 
 
 def fit_lookalike(similarity: Similarity, columns: np.ndarray, holdout: float | None

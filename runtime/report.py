@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from segl.compiler.api import (
@@ -23,10 +23,12 @@ from segl.compiler.api import (
 )
 
 from .api import Evaluation, evaluate, load
+from .cluster_profiles import SegmentationProfile, assigned_profiles
 from .expectations import Outcome, Overlap, check_expectations, overlaps
 from .kpis import GroupKpis, kpi_table
 from .outputs import write_text_atomically
 from .personas import PersonaReport, persona_report
+from .report_clusters import clusters_section
 from .report_html import KEYWORDS as KEYWORDS
 from .report_html import _e, _stylesheet, number, plural
 from .report_html import highlight as highlight
@@ -55,6 +57,7 @@ class ReportData:
     overlaps: list[Overlap]
     personas: list[PersonaReport]
     expectations: list[Outcome]
+    clusters: list[SegmentationProfile] = field(default_factory=list)  # fitted `clusters`
 
     @property
     def model(self) -> Model:
@@ -90,7 +93,8 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
     measured = model.kpis or evaluation.plan.shares
     return ReportData(path, evaluation,
                       kpi_table(evaluation, command=REPORT) if measured else [],
-                      overlaps(evaluation), personas, check_expectations(evaluation))
+                      overlaps(evaluation), personas, check_expectations(evaluation),
+                      assigned_profiles(evaluation, REPORT, engine, engine_options))
 
 
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
@@ -118,7 +122,8 @@ def _file_mode(path: str) -> int:
 def render_report(data: ReportData) -> str:
     model = data.model
     title = f"Segment report · {data.path} · as of {data.as_of}"
-    sections = [_overview(data), _sizes(data), _segmentations(data), _kpis(data),
+    sections = [_overview(data), _sizes(data), _segmentations(data), clusters_section(data),
+                _kpis(data),
                 _overlap(data), _personas(data), _expectations(data), _definitions(data)]
     toc = "".join(f'<li><a href="#{anchor}">{_e(name)}</a></li>'
                   for anchor, name, _ in sections if name)
