@@ -45,6 +45,8 @@ def discover(file, as_of, k_range, sample, holdout, params, database, engine, ta
             _show_lookalike(lookalike, discovery.as_of)
         for path, changed in write_lock_files(discovery):
             note(f"{'wrote' if changed else 'unchanged:'} {Path(path).name}")
+        if discovery.results:
+            _show_kpis(ctx, [result.name for result in discovery.results])
 
 
 def _show(result, as_of) -> None:
@@ -71,6 +73,35 @@ def _show(result, as_of) -> None:
     profile.add_row("everyone", f"{result.entities:,}", "100.0%",
                     *(f"{m:,.2f} (100)" for m in result.overall))
     show(profile)
+
+
+def _show_kpis(ctx, names: list[str]) -> None:
+    """Every declared KPI per cluster with its index against everyone, assigned with the
+    lock file just written (as `segl kpis` shows them): the other half of the profile."""
+    from .. import api
+    from ..kpi_formats import shown
+    from ..kpis import kpi_table
+
+    evaluation = api.evaluate(ctx.path, ctx.as_of, None, ctx.params, ctx.database, kpis=True,
+                              engine=ctx.engine, engine_options=ctx.engine_options)
+    model = evaluation.compilation.model
+    kpis = list(model.kpis)
+    if not kpis:
+        return
+    groups = kpi_table(evaluation, kpis, command="segl discover")
+    for name in names:
+        grid = table("cluster", ("members", "right"), *((k, "right") for k in kpis),
+                     title=f"{name} · KPIs per cluster · value (index vs all = 100)")
+        for group in [groups[0], *(g for g in groups if g.name.startswith(f"{name}."))]:
+            cells = []
+            for kpi in kpis:
+                value, index = group.values[kpi], group.index[kpi]
+                cell = shown(value, model.kpis[kpi].format)
+                cells.append(cell if group.kind == "all" or index is None
+                             else f"{cell} ({index:.0f})")
+            label = "everyone" if group.kind == "all" else group.name.removeprefix(f"{name}.")
+            grid.add_row(label, f"{group.size:,}", *cells)
+        show(grid)
 
 
 def _show_lookalike(lookalike, as_of) -> None:
