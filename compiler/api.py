@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlglot import exp
 
 from . import catalogue
-from . import lexicon as lexicon
 from . import model as m
 from .backends.sql import kpis as kpi_sql
 from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads it
@@ -31,14 +30,7 @@ from .backends.sql.trees import col as col
 from .backends.sql.trees import ident as ident
 from .backends.sql.trees import table_function
 from .backends.sql.trees import table_ref as table_ref
-from .buckets import check_segmentations
 from .catalogue import AGGREGATES as AGGREGATES
-
-# `clusters` segmentations: the lock file `segl discover` writes (compiler/clusters.py)
-from .clusters import LockEntry as LockEntry
-from .clusters import SimilarityEntry as SimilarityEntry
-from .clusters import lock_text as lock_text
-from .clusters import python_assignment as python_assignment
 from .codes import Code as Code  # the diagnostic codes, for the runtime
 from .codes import explain, lookup
 from .diagnostics import CODES as CODES
@@ -47,8 +39,6 @@ from .diagnostics import Diagnostic as Diagnostic
 from .diagnostics import Severity as Severity
 from .diagnostics import did_you_mean as did_you_mean
 from .diagnostics import error
-from .exports import export_output as export_output
-from .formatter import format_source as format_source
 from .ir import Aggregate as Aggregate
 from .ir import Between as Between
 from .ir import Column as Column
@@ -64,7 +54,6 @@ from .ir import SegmentRef as SegmentRef
 from .ir import Total as Total
 from .ir import Type as Type
 from .ir import transform_children as transform_children
-from .limits import as_of_problem as as_of_problem
 from .model import ClusterFit as ClusterFit
 from .model import Clusters as Clusters
 from .model import Expectation as Expectation
@@ -87,58 +76,66 @@ from .plan import plan_for as plan_for
 from .plan import shift_date as shift_date
 from .plan.as_of import AsOfMode
 from .plan.describe import describe, json_text
+from .semantic.buckets import check_segmentations
+
+# `clusters` segmentations: the lock file `segl discover` writes (compiler/semantic/clusters.py)
+from .semantic.clusters import LockEntry as LockEntry
+from .semantic.clusters import SimilarityEntry as SimilarityEntry
+from .semantic.clusters import lock_text as lock_text
+from .semantic.clusters import python_assignment as python_assignment
+from .semantic.exports import export_output as export_output
+from .semantic.loading import LoadedFile, TextReader
+from .semantic.loading import is_library_file as is_library_file
+from .semantic.loading import library_names as library_names
+from .semantic.loading import read_from_disk as read_from_disk
 
 # Personal data where it leaves (docs/privacy.md): what each command outputs, and whether
 # the objects it belongs to allow it. Re-exported for the runtime and future outputs.
-from .privacy import REFUSED as REFUSED
-from .privacy import Output as Output
-from .privacy import Owner as Owner
-from .privacy import Permit as Permit
-from .privacy import all_outputs as all_outputs
-from .privacy import breakdown_outputs as breakdown_outputs
-from .privacy import kpi_outputs as kpi_outputs
-from .privacy import member_outputs as member_outputs
-from .privacy import permit_of as permit_of
-from .privacy import personal_column as personal_column
-from .privacy import profile_outputs as profile_outputs
-from .privacy import refused as refused
-from .privacy import require_allowed as require_allowed
-from .privacy import share_outputs as share_outputs
-from .privacy import trait_outputs as trait_outputs
-from .resolve import (
-    LoadedFile,
-    SchemaProvider,
-    TextReader,
-    resolve,
-)
-from .resolve import is_library_file as is_library_file
-from .resolve import library_names as library_names
-from .resolve import read_from_disk as read_from_disk
+from .semantic.privacy import REFUSED as REFUSED
+from .semantic.privacy import Output as Output
+from .semantic.privacy import Owner as Owner
+from .semantic.privacy import Permit as Permit
+from .semantic.privacy import all_outputs as all_outputs
+from .semantic.privacy import breakdown_outputs as breakdown_outputs
+from .semantic.privacy import kpi_outputs as kpi_outputs
+from .semantic.privacy import member_outputs as member_outputs
+from .semantic.privacy import permit_of as permit_of
+from .semantic.privacy import personal_column as personal_column
+from .semantic.privacy import profile_outputs as profile_outputs
+from .semantic.privacy import refused as refused
+from .semantic.privacy import require_allowed as require_allowed
+from .semantic.privacy import share_outputs as share_outputs
+from .semantic.privacy import trait_outputs as trait_outputs
+from .semantic.resolve import SchemaProvider, resolve
+from .semantic.symbol_binding import build_index
+from .semantic.symbols import Occurrence as Occurrence
+from .semantic.symbols import RenameRefused as RenameRefused
+from .semantic.symbols import Space as Space
+from .semantic.symbols import Symbol as Symbol
+from .semantic.symbols import SymbolIndex
+from .semantic.symbols import SymbolKey as SymbolKey
+from .semantic.symbols import SymbolKind as SymbolKind
+from .semantic.symbols import TextEdit as TextEdit
+from .semantic.symbols import file_key as file_key
+from .semantic.typecheck import typecheck
 from .slots import md5_hex as md5_hex
 from .slots import slot as slot
 from .source import SourceFile as SourceFile
 from .source import Span as Span
 from .source import decode as decode
-from .symbol_binding import build_index
-from .symbols import Occurrence as Occurrence
-from .symbols import RenameRefused as RenameRefused
-from .symbols import Space as Space
-from .symbols import Symbol as Symbol
-from .symbols import SymbolIndex
-from .symbols import SymbolKey as SymbolKey
-from .symbols import SymbolKind as SymbolKind
-from .symbols import TextEdit as TextEdit
-from .symbols import file_key as file_key
-from .typecheck import typecheck
+from .syntax import lexicon as lexicon
+from .syntax.formatter import format_source as format_source
+from .syntax.limits import as_of_problem as as_of_problem
 from .version import SEGL_VERSION as SEGL_VERSION
 
 # Names re-exported on first use (PEP 562), so that a command that needs none of them does
 # not import their modules: the lint rules and the semantic diff.
 _LAZY = {
-    "COMMENT_RULES": "lint", "RULES": "lint", "apply_suppressions": "lint",
-    "lint_model": "lint",
-    "KINDS": "semantic_diff", "Change": "semantic_diff", "ModelDiff": "semantic_diff",
-    "ObjectDiff": "semantic_diff", "diff_models": "semantic_diff",
+    "COMMENT_RULES": "analysis.lint", "RULES": "analysis.lint",
+    "apply_suppressions": "analysis.lint", "lint_model": "analysis.lint",
+    "KINDS": "analysis.diff_results", "Change": "analysis.diff_results",
+    "ModelDiff": "analysis.diff_results", "ObjectDiff": "analysis.diff_results",
+    "diff_models": "analysis.semantic_diff",
 }
 
 
@@ -243,8 +240,8 @@ def imported_files(source: SourceFile) -> list[str]:
     """The files a `.seg` text imports (`import "…"`, not the library's `import std.…`),
     as written, relative to its folder: parsed as the compiler parses it; a text that does
     not parse imports what it could be read to import (nothing, at worst)."""
-    from . import nodes
-    from .parser import parse_source
+    from .syntax import nodes
+    from .syntax.parser import parse_source
 
     module = parse_source(source).module
     return [d.path for d in module.declarations
@@ -448,7 +445,7 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 def symbol_index(compilation: Compilation) -> SymbolIndex:
     """Every definition and every written name of the compiled files: where a name is
-    defined and used, what a file declares, what a rename changes (compiler/symbols.py)."""
+    defined and used, what a file declares, what a rename changes (compiler/semantic/symbols.py)."""
     return build_index(compilation.files, compilation.model)
 
 

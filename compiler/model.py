@@ -1,7 +1,8 @@
 """The resolved model of a project: every name bound, every import merged.
 
-`resolve.py` builds it from the AST; `typecheck.py` returns a copy whose expressions carry
-types. Sources keep their span so data errors and dialect errors point at the declaration.
+`semantic/resolve.py` builds it from the AST; `semantic/typecheck.py` returns a copy whose
+expressions carry types. Sources keep their span so data errors and dialect errors
+point at the declaration.
 """
 
 from __future__ import annotations

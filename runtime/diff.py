@@ -4,7 +4,8 @@ Two versions of the same files are compiled: git revisions (read with `git show 
 imports included, so nothing is checked out) or the working tree, or two paths side by side.
 Each version's files keep their working-tree paths, so data paths in them resolve to the same
 data: member deltas come from the definitions alone. The report holds, per entry file, the
-semantic diff (`compiler/semantic_diff.py`), the compiled SQL's unified diff for one dialect,
+semantic diff (`compiler/analysis/semantic_diff.py`),
+the compiled SQL's unified diff for one dialect,
 and with `--data` the members of every segment and bucket in both versions, evaluated on
 the chosen engine (DuckDB by default) and joined in one DuckDB connection.
 """

@@ -1,6 +1,6 @@
 """The codes of `segl lint`'s rules (L…). Title and explanation are what `segl lint
 --list-rules`, SARIF and docs/lint.md show as what a rule finds and why it matters; the rule's
-name and whether it is judged over the whole project are compiler/lint/rules.py's."""
+name and whether it is judged over the whole project are compiler/analysis/lint/rules.py's."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from segl.compiler.analysis.lint import RULES, apply_suppressions, lint_model
 from segl.compiler.api import (
     Compilation,
     compile_source,
@@ -13,12 +14,11 @@ from segl.compiler.api import (
     refused,
     to_sql,
 )
-from segl.compiler.clusters import LockEntry, lock_path_for, lock_text
 from segl.compiler.codes import DECLARED, Code
 from segl.compiler.codes.declared import PRELUDE
 from segl.compiler.diagnostics import CompileError
-from segl.compiler.lint import RULES, apply_suppressions, lint_model
 from segl.compiler.model import ClusterFit
+from segl.compiler.semantic.clusters import LockEntry, lock_path_for, lock_text
 from segl.compiler.source import SourceFile
 
 PARAM = re.compile(r"^# segl .* -p (\w+)=(\S+)$", re.MULTILINE)

@@ -4,7 +4,7 @@ code spans or rich markup come out intact."""
 from __future__ import annotations
 
 from rich.console import Console
-from segl.compiler.semantic_diff import diff_models
+from segl.compiler.analysis.semantic_diff import diff_models
 from segl.runtime.diff import DiffReport, EntryDiff
 from segl.runtime.diff_report import to_markdown, to_text
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from segl.compiler.analysis.diff_results import ModelDiff
+from segl.compiler.analysis.semantic_diff import diff_models
 from segl.compiler.api import compile_source
-from segl.compiler.semantic_diff import ModelDiff, diff_models
 from segl.compiler.source import SourceFile
 
 SOURCES = """

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 from segl.compiler.api import compile_file
-from segl.compiler.clusters import LockEntry, SimilarityEntry, lock_path_for, lock_text
 from segl.compiler.model import ClusterFit, SimilarityFit
+from segl.compiler.semantic.clusters import LockEntry, SimilarityEntry, lock_path_for, lock_text
 
 HEAD = """
 entity customer from parquet "data/customers.parquet" key customer_id {

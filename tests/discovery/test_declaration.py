@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from segl.compiler.api import compile_file, format_source
-from segl.compiler.clusters import fingerprint, lock_path_for, read_fit
 from segl.compiler.model import ClusterFit
+from segl.compiler.semantic.clusters import fingerprint, lock_path_for, read_fit
 
 from .helpers import HEAD, simple_fit, write_lock
 

@@ -9,8 +9,8 @@ import subprocess
 import zipfile
 
 import pytest
-from segl.compiler import lexicon
 from segl.compiler.api import builtin_functions
+from segl.compiler.syntax import lexicon
 
 from tests.conftest import ROOT
 

@@ -1,13 +1,13 @@
 """Assignment to the nearest centroid of a `clusters` segmentation, and a lookalike's top 10%
 by similarity, are the same on all six engines, and the same as an independent computation
-in Python from the raw rows (compiler/clusters.py `python_assignment` and
+in Python from the raw rows (compiler/semantic/clusters.py `python_assignment` and
 `python_lookalikes` follow the arithmetic the SQL is written with)."""
 
 from __future__ import annotations
 
 import pytest
 from segl.compiler.api import compile_file
-from segl.compiler.clusters import python_assignment
+from segl.compiler.semantic.clusters import python_assignment
 from segl.runtime.api import evaluate
 
 from tests.discovery.helpers import (

@@ -9,9 +9,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from segl.compiler.diagnostics import CompileError
-from segl.compiler.formatter import KNOWN, comments, format_source
-from segl.compiler.parser import parse_source
 from segl.compiler.source import SourceFile
+from segl.compiler.syntax.format_declarations import KNOWN
+from segl.compiler.syntax.formatter import comments, format_source
+from segl.compiler.syntax.parser import parse_source
 from segl.runtime.cli import main
 
 from tests.conftest import EXAMPLES

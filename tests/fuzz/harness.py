@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from segl.compiler.analysis.lint import RULES, apply_suppressions, lint_model
 from segl.compiler.api import (
     compile_source,
     format_source,
@@ -22,7 +23,6 @@ from segl.compiler.api import (
 )
 from segl.compiler.backends.polars.generator import generate_polars
 from segl.compiler.diagnostics import CompileError, Diagnostic
-from segl.compiler.lint import RULES, apply_suppressions, lint_model
 from segl.compiler.source import SourceFile
 
 # Every dialect `tests/sql` pins (kept here so this folder imports no other test module).

@@ -4,8 +4,8 @@ import logging
 
 import pytest
 from lark import Lark, logger
-from segl.compiler.parser import parse_source
 from segl.compiler.source import SourceFile
+from segl.compiler.syntax.parser import parse_source
 from segl.grammar import grammar_text
 
 from tests.conftest import EXAMPLES

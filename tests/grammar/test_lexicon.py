@@ -1,4 +1,4 @@
-"""The lexicon (compiler/lexicon.py) holds exactly the grammar's words and symbols.
+"""The lexicon (compiler/syntax/lexicon.py) holds exactly the grammar's words and symbols.
 
 The grammar's vocabulary is read from Lark itself: the terminals it builds from
 grammar/seg.lark, each terminal's pattern expanded into the strings it matches. A keyword
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lark import Lark
-from segl.compiler import lexicon
-from segl.compiler.lexicon import LexemeKind
-from segl.compiler.parser import TOP_LEVEL
+from segl.compiler.syntax import lexicon
+from segl.compiler.syntax.lexicon import LexemeKind
+from segl.compiler.syntax.parser import TOP_LEVEL
 from segl.grammar import grammar_text
 
 # Terminals that are not vocabulary: names, literals, layout. A new terminal must be put here

@@ -1,5 +1,5 @@
-"""The lexicon (compiler/lexicon.py) is the only copy of the language's words: no other module
-of `compiler/`, `runtime/` or `grammar/` spells a list of them (an AST scan), and the parser,
+"""The lexicon (compiler/syntax/lexicon.py) is the only copy of the language's words: no other
+module of `compiler/`, `runtime/` or `grammar/` spells a list of them (an AST scan), and the parser,
 formatter, report highlighter and silencing comments read the lexicon's scanner and names."""
 
 from __future__ import annotations
@@ -9,22 +9,23 @@ import re
 from pathlib import Path
 
 import pytest
-from segl.compiler import lexicon, parser
-from segl.compiler.formatter import comments, format_source, name
-from segl.compiler.lint.suppressions import directives
+from segl.compiler.analysis.lint.suppressions import directives
 from segl.compiler.source import SourceFile
+from segl.compiler.syntax import lexicon, parser
+from segl.compiler.syntax.format_expressions import name
+from segl.compiler.syntax.formatter import comments, format_source
 from segl.runtime.report_html import KEYWORDS as REPORT_KEYWORDS
 from segl.runtime.report_html import highlight
 
 ROOT = Path(__file__).resolve().parents[2]
-LEXICON = ROOT / "compiler" / "lexicon.py"
+LEXICON = ROOT / "compiler" / "syntax" / "lexicon.py"
 MIN_WORDS = 5  # a collection of this many keywords, and only keywords, is a copy of the lexicon
 # Lists that are not the vocabulary though every item is spelt like a keyword, and why.
 NOT_VOCABULARY = {
     # the kinds of declaration whose names prefix columns segl names itself: the resolver's
     # kinds of name are strings that read like their declarations' keywords (an enum of
     # declaration kinds would end this)
-    ("compiler/resolve.py", ("entity", "events", "lookup", "segmentation", "kpi")),
+    ("compiler/semantic/resolve.py", ("entity", "events", "lookup", "segmentation", "kpi")),
 }
 
 
@@ -65,7 +66,7 @@ def test_no_module_but_the_lexicon_lists_keywords(path):
     where = str(path.relative_to(ROOT))
     found = [(line, words) for line, words in keyword_lists(tree)
              if (where, tuple(words)) not in NOT_VOCABULARY]
-    assert found == [], f"{path}: use segl.compiler.lexicon instead"
+    assert found == [], f"{path}: use segl.compiler.syntax.lexicon instead"
 
 
 def test_every_exception_is_still_there():

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from segl.compiler.lint import RULES
+from segl.compiler.analysis.lint import RULES
 from segl.runtime.cli import main
 
 from tests.conftest import ROOT

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from segl.compiler.analysis.lint import CHECKS, COMMENT_RULES, COMPILER_WARNINGS, RULES, lint_model
 from segl.compiler.api import compile_source
 from segl.compiler.diagnostics import CODES
-from segl.compiler.lint import CHECKS, COMMENT_RULES, COMPILER_WARNINGS, RULES, lint_model
 from segl.compiler.source import SourceFile
 from segl.runtime.lint import lint_paths
 from segl.runtime.lint_config import LintConfig

@@ -55,7 +55,7 @@ async def test_completion_offers_what_fits_where_the_cursor_is(client, shop):
 
 
 async def test_keywords_completed_are_the_lexicons(client, shop):
-    from segl.compiler.lexicon import KEYWORDS
+    from segl.compiler.syntax.lexicon import KEYWORDS
 
     main = shop / "main.seg"
     uri = open_document(client, main)

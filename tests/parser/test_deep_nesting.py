@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from segl.compiler import nodes as n
 from segl.compiler.api import compile_source, format_source
-from segl.compiler.depth import MAX_DEPTH
-from segl.compiler.parser import parse_source
 from segl.compiler.source import SourceFile
+from segl.compiler.syntax import nodes as n
+from segl.compiler.syntax.depth import MAX_DEPTH
+from segl.compiler.syntax.parser import parse_source
 from segl.runtime.cli import main
 
 from tests.fuzz.harness import exercise

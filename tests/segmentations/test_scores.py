@@ -173,7 +173,7 @@ def test_tiers_in_one_line(tmp_path, values, by, higher, bins, method, threshold
 
 def test_tier_labels_spell_each_range():
     from segl.compiler import ir
-    from segl.compiler.resolve import tier_labels
+    from segl.compiler.semantic.resolve_segmentations import tier_labels
 
     def score(higher, bins, method, cuts=()):
         return ir.Score("s", "tier", ir.Literal(1), higher, bins, method,

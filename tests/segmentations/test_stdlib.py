@@ -3,9 +3,9 @@
 from datetime import date
 
 from segl.compiler.api import compile_source
-from segl.compiler.formatter import format_source
-from segl.compiler.resolve import STDLIB
+from segl.compiler.semantic.loading import STDLIB
 from segl.compiler.source import SourceFile
+from segl.compiler.syntax.formatter import format_source
 from segl.runtime.api import evaluate
 
 from tests.conftest import ROOT

@@ -1,4 +1,4 @@
-"""The name index (compiler/symbols.py): definitions, references, outlines and renames.
+"""The name index (compiler/semantic/symbols.py): definitions, references, outlines and renames.
 
 The index binds names on its own walk of the AST; the first tests hold it to the resolver,
 reference by reference, on every example and benchmark file. The others count names with a

@@ -1,0 +1,462 @@
+"""The AST: what the user wrote, as frozen dataclasses, every node with its span.
+
+Nothing here knows what a name refers to or what type an expression has: that is the
+resolver's and the type checker's job. One class per construct of `grammar/seg.lark`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..source import Span
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span = field(compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Ident(Node):
+    """A name as written; backquoted names arrive without their backquotes."""
+
+    text: str
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Expr(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    value: object  # int | Decimal | str | bool | date | datetime
+    kind: str  # "number" | "string" | "date" | "timestamp" | "bool"
+
+
+@dataclass(frozen=True)
+class Duration(Expr):
+    amount: int
+    unit: str  # "day" | "week" | "month" | "year"
+
+
+@dataclass(frozen=True)
+class NameRef(Expr):
+    name: Ident
+
+
+@dataclass(frozen=True)
+class QualifiedRef(Expr):
+    table: Ident
+    column: Ident
+
+
+@dataclass(frozen=True)
+class AsOfRef(Expr):
+    pass
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    function: Ident
+    args: tuple[Expr, ...]
+    distinct: bool = False
+    filter: Expr | None = None
+
+
+@dataclass(frozen=True)
+class WindowLast(Node):
+    amount: int | Ident  # a number or a parameter name
+    unit: str
+
+
+@dataclass(frozen=True)
+class WindowSince(Node):
+    start: Literal | NameRef
+
+
+@dataclass(frozen=True)
+class WindowBefore(Node):
+    end: Literal | NameRef
+
+
+@dataclass(frozen=True)
+class WindowRange(Node):
+    start: Literal | NameRef
+    end: Literal | NameRef
+
+
+Window = WindowLast | WindowSince | WindowBefore | WindowRange
+
+
+@dataclass(frozen=True)
+class Windowed(Expr):
+    call: Call
+    window: Window
+
+
+@dataclass(frozen=True)
+class Unary(Expr):
+    op: str  # "not" | "-"
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Logic(Expr):
+    """`a and b and c` (or `or`) as one node with every operand, however long the chain: no
+    stage recurses once per term. A parenthesised chain inside another stays its own node."""
+
+    op: str  # "and" | "or"
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    op: str  # "+" "-" "*" "/" "=" "!=" "<" "<=" ">" ">="
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Between(Expr):
+    value: Expr
+    low: Expr
+    high: Expr
+
+
+@dataclass(frozen=True)
+class InList(Expr):
+    value: Expr
+    items: tuple[Expr, ...]
+    negated: bool
+
+
+@dataclass(frozen=True)
+class TextMatch(Expr):
+    op: str  # "contains" | "starts_with" | "ends_with" | "like"
+    value: Expr
+    pattern: Expr
+
+
+@dataclass(frozen=True)
+class IsMissing(Expr):
+    value: Expr
+    negated: bool  # True for `is present`
+
+
+@dataclass(frozen=True)
+class IsBucket(Expr):
+    """`rfm is champions`: a segmentation's bucket compared with one of its bucket names."""
+
+    value: Expr
+    bucket: Ident
+
+
+@dataclass(frozen=True)
+class Case(Expr):
+    whens: tuple[tuple[Expr, Expr], ...]
+    otherwise: Expr | None
+
+
+@dataclass(frozen=True)
+class Rank(Expr):
+    direction: str  # "top" | "bottom"
+    amount: Literal
+    percent: bool
+    by: Expr
+    among: Expr | None
+
+
+@dataclass(frozen=True)
+class Similarity(Expr):
+    """`similarity to SEGMENT on (f1, …)`, what a lookalike ranks by: nearness to the
+    segment's centroid in the scaled features, fitted by `segl discover`."""
+
+    seed: Ident
+    features: tuple[Expr, ...]
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Location(Node):
+    kind: str  # "table" | "parquet" | "csv"
+    target: str
+
+
+@dataclass(frozen=True)
+class Column(Node):
+    name: Ident
+    type_name: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Import(Node):
+    path: str
+    library: bool = False  # `import std.rfm`: a file of segl's standard library
+
+
+@dataclass(frozen=True)
+class Param(Node):
+    name: Ident
+    value: Literal
+
+
+@dataclass(frozen=True)
+class Entity(Node):
+    name: Ident
+    locations: tuple[Location, ...]
+    key: Ident
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class KeyLink(Node):
+    """The events table holds the entity key in `column`."""
+
+    column: Ident
+
+
+@dataclass(frozen=True)
+class ThroughLink(Node):
+    """The events table reaches the entity through another events table."""
+
+    via: Ident
+    column: Ident
+    via_column: Ident
+
+
+@dataclass(frozen=True)
+class Events(Node):
+    name: Ident
+    locations: tuple[Location, ...]
+    link: KeyLink | ThroughLink
+    time_column: Ident | None
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Lookup(Node):
+    name: Ident
+    locations: tuple[Location, ...]
+    key: Ident
+    owner: Ident
+    owner_column: Ident
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Feature(Node):
+    name: Ident
+    label: str | None
+    expr: Expr
+    purpose: Purpose | None = None  # what its values may carry out (`segl run --traits`)
+    allow: Allow | None = None
+
+
+@dataclass(frozen=True)
+class Purpose(Node):
+    """`purpose "…"`: why an object uses personal data (docs/privacy.md)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Allow(Node):
+    """`allow (email, area.region)`: the personal columns an object's outputs may carry."""
+
+    columns: tuple[NameRef | QualifiedRef, ...]
+
+
+@dataclass(frozen=True)
+class Expectation(Node):
+    """`expect size >= 100`, `expect share <= 20%`, `expect overlap with other < 10%`."""
+
+    kind: str  # "size" | "share" | "overlap"
+    op: str
+    value: Literal
+    other: Ident | None = None
+
+
+@dataclass(frozen=True)
+class Segment(Node):
+    name: Ident
+    label: str | None
+    description: str | None
+    owner: str | None
+    tags: tuple[str, ...]
+    extends: Ident | None
+    where: Expr | None
+    inline: bool
+    expectations: tuple[Expectation, ...] = ()
+    purpose: Purpose | None = None  # why personal data is used
+    allow: Allow | None = None  # which personal data its outputs may carry
+
+
+@dataclass(frozen=True)
+class Bucket(Node):
+    name: Ident
+    label: str | None
+    condition: Expr | None  # None for the `else` bucket
+
+
+@dataclass(frozen=True)
+class Score(Node):
+    name: Ident
+    by: Expr
+    higher_is_better: bool
+    bins: int
+    method: str  # "ntile" | "quantile" | "thresholds"
+    thresholds: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class Clusters(Node):
+    """`clusters K on (f1, f2, …) scaled S seed N [missing M]` (docs/discovery.md): the
+    buckets are cluster_1 .. cluster_K, by the nearest centroid of the lock file."""
+
+    k: Literal
+    features: tuple[Expr, ...]
+    scaling: Ident  # zscore | minmax | none (checked by the parser)
+    seed: Literal
+    missing: Ident | None  # drop | mean; None: drop
+
+
+@dataclass(frozen=True)
+class Segmentation(Node):
+    name: Ident
+    label: str | None
+    buckets: tuple[Bucket, ...]
+    otherwise: Bucket
+    scores: tuple[Score, ...] = ()
+    # `segmentation x = tiers by e … into N m`: the one score is `tier`, the buckets are
+    # made by the resolver (tier_1 .. tier_N, then the `else` bucket no_value)
+    tiers: bool = False
+    purpose: Purpose | None = None
+    allow: Allow | None = None
+    clusters: Clusters | None = None
+
+
+@dataclass(frozen=True)
+class TestRows(Node):
+    table: Ident
+    columns: tuple[Ident, ...]
+    rows: tuple[tuple[Literal | None, ...], ...]  # None: `missing`
+
+
+@dataclass(frozen=True)
+class TestExpect(Node):
+    segment: Ident  # a segment, or a segmentation with `bucket`
+    bucket: Ident | None
+    keys: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class Test(Node):
+    """Fixture rows and the members they must give: `segl test` runs it."""
+
+    name: Ident
+    as_of: Literal | None
+    rows: tuple[TestRows, ...]
+    expects: tuple[TestExpect, ...]
+
+
+@dataclass(frozen=True)
+class Kpi(Node):
+    name: Ident
+    label: str | None
+    expr: Expr
+    purpose: Purpose | None = None
+    allow: Allow | None = None
+    display: str | None = None  # `format percent|currency|number`
+
+
+@dataclass(frozen=True)
+class PersonaField(Node):
+    name: Ident
+    value: Literal | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Persona(Node):
+    name: Ident
+    label: str | None
+    segment: Ident
+    fields: tuple[PersonaField, ...]
+    purpose: Purpose | None = None
+    allow: Allow | None = None
+
+
+@dataclass(frozen=True)
+class Arm(Node):
+    """One arm of an experiment: its name and its share of the segment, in percent."""
+
+    name: Ident
+    share: Literal
+
+
+@dataclass(frozen=True)
+class Experiment(Node):
+    """`experiment NAME on SEGMENT salt "…" { ARM N% … }` (docs/experiments.md)."""
+
+    name: Ident
+    label: str | None
+    segment: Ident
+    salt: Literal
+    arms: tuple[Arm, ...]
+
+
+@dataclass(frozen=True)
+class Holdout(Node):
+    """`holdout N% salt "…"`: entities kept out of every experiment and export."""
+
+    share: Literal
+    salt: Literal
+
+
+@dataclass(frozen=True)
+class ExportClause(Node):
+    """One clause of an export block: `kind` is traits | consent | purpose | channel |
+    target; `names` the traits or the consent column, `text` the purpose, channel or path,
+    `format` the target's (csv, parquet, jsonl, table)."""
+
+    kind: str
+    names: tuple[Ident, ...] = ()
+    text: str = ""
+    format: str = ""
+    tag: str = ""  # `require TAG column`: the tag written (must be `consent`)
+
+
+@dataclass(frozen=True)
+class Export(Node):
+    """`export NAME from SEGMENT { traits (…) require consent COL purpose "…" via "…"
+    to csv|parquet|jsonl|table "…" }` (docs/activation.md)."""
+
+    name: Ident
+    segment: Ident
+    clauses: tuple[ExportClause, ...]
+
+
+@dataclass(frozen=True)
+class Suppression(Node):
+    """`suppression from LOCATION key COLUMN`: keys left out of every export."""
+
+    locations: tuple[Location, ...]
+    key: Ident
+
+
+Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation
+               | Test | Kpi | Persona | Experiment | Holdout | Export | Suppression)
+
+
+@dataclass(frozen=True)
+class Module:
+    """One parsed file."""
+
+    path: str
+    declarations: tuple[Declaration, ...]
