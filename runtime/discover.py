@@ -66,6 +66,8 @@ class Discovered:
     overall: tuple[float, ...]  # mean of each feature over the fitted entities
     profiles: tuple[ClusterProfile, ...]
     candidates: tuple[Candidate, ...] = ()
+    # every entity's cluster (0-based; -1: no_value), in key order, as the SQL will assign it
+    assigned: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -128,14 +130,25 @@ def discover(path: str, as_of: date | str | None = None, params: dict[str, str] 
     require_allowed(model, [Output(permit_of(model, Owner.SEGMENTATION, name),
                                    "centroids and profiles", spec.features, "segl discover")
                             for name, spec in targets.items()] +
-                    [Output(permit_of(model, Owner.SEGMENT, s.seed), "centroid",
-                            s.features, "segl discover") for s in similarities.values()])
+                    [Output(_seed_permit(model, s), "centroid", s.features, "segl discover")
+                     for s in similarities.values()])
+    # a lookalike seeded by a bucket of a clusters segmentation fitted here takes the
+    # bucket's members from this fit (the lock file on disk may be missing or stale)
+    refitted = {key for key, s in similarities.items()
+                if s.seed_bucket is not None and s.seed_bucket[0] in targets}
     wanted = {**{name: spec.features for name, spec in targets.items()},
-              **{key: (*s.features, ir_segment(s.seed)) for key, s in similarities.items()}}
+              **{key: (*s.features, *(() if key in refitted else (s.seed_member,)))
+                 for key, s in similarities.items()}}
     columns = feature_columns(compilation, wanted, when, connection, engine,
                               engine_options or {})
     results = [_fit_one(name, spec, columns[name], k_range, sample)
                for name, spec in targets.items()]
+    fitted = {result.name: result for result in results}
+    for key in refitted:
+        segmentation, bucket = similarities[key].seed_bucket
+        member = fitted[segmentation].assigned == int(bucket.removeprefix("cluster_")) - 1 \
+            if bucket.startswith("cluster_") else np.zeros(len(columns[key]), dtype=bool)
+        columns[key] = np.column_stack([columns[key], member.astype(float)])
     lookalikes = [fit_lookalike(s, columns[key], holdout) for key, s in similarities.items()]
     discovery = Discovery(when, results, lookalikes)
     by_file: dict[str, list[LockEntry | SimilarityEntry]] = {}
@@ -182,6 +195,14 @@ def ir_segment(name: str) -> SegmentRef:
     return SegmentRef(name, type=Type.BOOL)
 
 
+def _seed_permit(model, similarity: Similarity):
+    """Whose `purpose` and `allow` let the seed's centroid leave: the seed segment's, or
+    for `similarity to S is B` the segmentation S's."""
+    if similarity.seed_bucket is not None:
+        return permit_of(model, Owner.SEGMENTATION, similarity.seed_bucket[0])
+    return permit_of(model, Owner.SEGMENT, similarity.seed)
+
+
 def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int] | None,
              sample: int) -> Discovered:
     present = ~np.isnan(raw)
@@ -191,6 +212,7 @@ def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int
         raise UsageError(f"clusters `{name}`: `{empty}` has no value for any entity")
     means = np.array([raw[present[:, j], j].mean() for j in range(raw.shape[1])])
     left_out = 0
+    complete = np.ones(len(raw), dtype=bool)
     if spec.missing == "mean":
         x = np.where(present, raw, means)
     else:
@@ -210,9 +232,11 @@ def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int
         candidates = tuple(_candidate(z, k, spec.seed, sample) for k in
                            range(k_range[0], k_range[1] + 1) if k <= z.shape[0])
     overall, profiles = profile(x, found.labels, spec.k)
+    assigned = np.full(len(raw), -1, dtype=np.int64)
+    assigned[complete] = found.labels
     return Discovered(name, spec, fit, x.shape[0], left_out, found.iterations, found.inertia,
                       kmeans.silhouette(z, found.labels, sample, spec.seed), overall,
-                      profiles, candidates)
+                      profiles, candidates, assigned)
 
 
 def fit_lookalike(similarity: Similarity, columns: np.ndarray, holdout: float | None
