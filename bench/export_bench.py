@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 import polars as pl
+from sqlglot import exp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sql_fill import count_rows, parquet
 
 SEG = """
 entity customer from parquet "{path}" key c_custkey {{
@@ -65,17 +70,23 @@ def synthetic(count: int, folder: Path) -> Path:
 
 
 def hand_written(customer: Path, out: Path, database: Path) -> tuple[float, float]:
-    query = (f"SELECT {TRAITS} FROM read_parquet('{customer}') WHERE c_acctbal > 0 "
-             "ORDER BY c_custkey")
+    query = _positive(customer).order_by("c_custkey").sql("duckdb")
     start = time.perf_counter()
     with duckdb.connect() as connection:
-        connection.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet)")
-    parquet = time.perf_counter() - start
+        connection.sql(query).write_parquet(str(out))
+    seconds = time.perf_counter() - start
     start = time.perf_counter()
     with duckdb.connect(str(database)) as connection:
         connection.execute("CREATE SCHEMA IF NOT EXISTS crm")
-        connection.execute(f"CREATE OR REPLACE TABLE crm.hand AS {query}")
-    return parquet, time.perf_counter() - start
+        connection.execute("DROP TABLE IF EXISTS crm.hand")
+        connection.sql(query).create("crm.hand")
+    return seconds, time.perf_counter() - start
+
+
+def _positive(customer: Path) -> exp.Select:
+    """The traits of every customer with a positive balance, as a sqlglot tree."""
+    return (exp.select(*TRAITS.split(", ")).from_(parquet(customer.parent, customer.stem))
+            .where(exp.column("c_acctbal") > 0))
 
 
 def segl(seg: Path, database: Path, name: str) -> float:
@@ -99,8 +110,8 @@ def main() -> None:
             synthetic(args.synthetic, folder)
         seg = folder / "bench.seg"
         seg.write_text(SEG.format(path=customer.resolve()))
-        rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{customer}') "
-                          "WHERE c_acctbal > 0").fetchall()[0][0]
+        with duckdb.connect() as connection:
+            rows = count_rows(connection, _positive(customer))
         times: dict[str, list[float]] = {k: [] for k in
                                          ("hand parquet", "hand table", "segl parquet",
                                           "segl table")}

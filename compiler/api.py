@@ -126,6 +126,7 @@ from .source import decode as decode
 from .syntax import lexicon as lexicon
 from .syntax.formatter import format_source as format_source
 from .syntax.limits import as_of_problem as as_of_problem
+from .syntax.limits import currency_problem as currency_problem
 from .version import SEGL_VERSION as SEGL_VERSION
 
 # Names re-exported on first use (PEP 562), so that a command that needs none of them does

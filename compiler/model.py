@@ -338,6 +338,7 @@ class Kpi:
     purpose: str | None = None
     allow: tuple[Allowed, ...] = ()
     format: str | None = None  # how its values are shown: percent | currency | number
+    currency: str | None = None  # `format currency "€"`: its symbol (else segl.toml's)
 
 
 @dataclass(frozen=True)

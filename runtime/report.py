@@ -12,6 +12,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from segl.compiler.api import (
     SEGL_VERSION,
@@ -43,6 +44,10 @@ from .report_sections import (
     _sizes,
 )
 from .report_sections import photo_uri as photo_uri
+from .report_time import TimeData, build_time, time_section
+
+if TYPE_CHECKING:
+    from .changes import Source
 
 REPORT = "segl report"  # the command named when an output is refused (docs/privacy.md)
 
@@ -57,6 +62,8 @@ class ReportData:
     overlaps: list[Overlap]
     personas: list[PersonaReport]
     expectations: list[Outcome]
+    currency: str | None = None  # segl.toml's symbol for `format currency` KPIs
+    time: TimeData | None = None  # the "Over time" section, for a range or a history
     clusters: list[SegmentationProfile] = field(default_factory=list)  # fitted `clusters`
 
     @property
@@ -74,9 +81,14 @@ class ReportData:
 
 def build_report(path: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
+                 engine_options: dict[str, object] | None = None,
+                 currency: str | None = None,
+                 over_time: Source | None = None,
+                 time_kpis: list[str] | None = None) -> ReportData:
     """Evaluate every segment and segmentation (with the KPIs) in one query, then measure
-    the overlaps, the expectations and each persona against the same data."""
+    the overlaps, the expectations and each persona against the same data. `over_time`:
+    the dates (evaluated or recorded) of the "Over time" section (report_time.py), which
+    follows the KPIs `time_kpis` (default: all)."""
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
     # Before measuring anything: KPIs, shares and persona profiles leave in the page.
@@ -91,16 +103,25 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
                                REPORT, engine, engine_options)
                 for name in model.personas]
     measured = model.kpis or evaluation.plan.shares
-    return ReportData(path, evaluation,
+    data = ReportData(path, evaluation,
                       kpi_table(evaluation, command=REPORT) if measured else [],
                       overlaps(evaluation), personas, check_expectations(evaluation),
+                      currency, None,
                       assigned_profiles(evaluation, REPORT, engine, engine_options))
+    if over_time is not None:
+        data.time = build_time(path, model, over_time, params, database, engine,
+                               engine_options, time_kpis)
+    return data
 
 
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
-    data = build_report(path, as_of, params, database, engine, engine_options)
+                 engine_options: dict[str, object] | None = None,
+                 currency: str | None = None,
+                 over_time: Source | None = None,
+                 time_kpis: list[str] | None = None) -> ReportData:
+    data = build_report(path, as_of, params, database, engine, engine_options, currency,
+                        over_time, time_kpis)
     write_text_atomically(out, render_report(data), _file_mode(out))
     return data
 
@@ -123,8 +144,8 @@ def render_report(data: ReportData) -> str:
     model = data.model
     title = f"Segment report · {data.path} · as of {data.as_of}"
     sections = [_overview(data), _sizes(data), _segmentations(data), clusters_section(data),
-                _kpis(data),
-                _overlap(data), _personas(data), _expectations(data), _definitions(data)]
+                _kpis(data), time_section(model, data.time), _overlap(data), _personas(data),
+                _expectations(data), _definitions(data)]
     toc = "".join(f'<li><a href="#{anchor}">{_e(name)}</a></li>'
                   for anchor, name, _ in sections if name)
     body = "".join(html for _, _, html in sections)

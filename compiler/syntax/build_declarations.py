@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..codes import Code
 from ..diagnostics import error
 from . import nodes as n
-from .limits import as_of_problem
+from .limits import as_of_problem, currency_problem
 from .rule_values import (
     _MISSING,
     _Children,
@@ -281,17 +281,28 @@ class DeclarationBuilder:
 
     def kpi_decl(self, meta, children):
         name, label, expr, display, purpose, allow = children
+        kind, symbol = display or (None, None)
         return n.Kpi(name, label.text if label else None, expr,
-                     purpose[1] if purpose else None, allow, display, span=self._span(meta))
+                     purpose[1] if purpose else None, allow, kind, symbol,
+                     span=self._span(meta))
 
     def format_percent(self, meta, children):
-        return "percent"
+        return "percent", None
 
     def format_currency(self, meta, children):
-        return "currency"
+        (token,) = children
+        if token is None:
+            return "currency", None
+        symbol = _unquote(token)
+        problem = currency_problem(symbol)
+        if problem:
+            raise _LiteralError(error(Code.E002, problem, self._tok_span(token),
+                                      "write a symbol (\"€\") or an ISO code (\"EUR\"), or "
+                                      "leave it out for none"))
+        return "currency", symbol
 
     def format_number(self, meta, children):
-        return "number"
+        return "number", None
 
     def test_decl(self, meta, children):
         name, *items = children

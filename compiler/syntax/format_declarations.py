@@ -213,7 +213,8 @@ class _Printer:
                 head = f"kpi {name(node.name)}{self._label(node.label)} = "
                 lines = self._inline(head, node.expr, start)
                 if node.display is not None:
-                    lines[-1].text += f" format {node.display}"
+                    symbol = f" {string(node.currency)}" if node.currency is not None else ""
+                    lines[-1].text += f" format {node.display}{symbol}"
                 return lines + self._permit(node)
             case n.Holdout():
                 return [_Line(f"holdout {literal(node.share)}% salt {literal(node.salt)}",

@@ -375,6 +375,7 @@ class Kpi(Node):
     purpose: Purpose | None = None
     allow: Allow | None = None
     display: str | None = None  # `format percent|currency|number`
+    currency: str | None = None  # `format currency "€"`: the symbol or code
 
 
 @dataclass(frozen=True)
