@@ -164,7 +164,7 @@ def main() -> None:
             print(summary("12 segments", runs["12 segments"]))
             print(summary("12 segments + 8 clusters assigned",
                           runs["12 segments + 8 clusters"],
-                          f"+{100 * (with_clusters / plain - 1):.1f}% (best of each)"))
+                          f"{100 * (with_clusters / plain - 1):+.1f}% (best of each)"))
     print(f"load after: {os.getloadavg()[0]:.2f}")
 
 
