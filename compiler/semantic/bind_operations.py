@@ -129,13 +129,18 @@ class OperationBinding:
             self.error(Code.E108, "`similarity` ranks entities; it cannot be used inside an "
                        "aggregate", node.span)
             return None
-        seed = node.seed.text
-        if seed not in self.segment_decls:
+        seed, seed_bucket = node.seed.text, None
+        if node.bucket is not None:  # `similarity to styles is cluster_2`: a bucket's members
+            if self.bucket_of(node.seed, node.bucket) is None:
+                return None
+            seed_bucket = (seed, node.bucket.text)
+            seed = f"{seed} is {node.bucket.text}"
+        elif seed not in self.segment_decls:
             if seed not in self.failed_names:
                 self.error(Code.E101, f"unknown segment `{seed}`", node.seed.span,
                            did_you_mean(seed, self.segment_decls))
             return None
-        if self.resolve_segment(seed) is None:
+        elif self.resolve_segment(seed) is None:
             return None
         features = [self.expr(feature, _Scope()) for feature in node.features]
         if any(f is None for f in features):
@@ -147,7 +152,8 @@ class OperationBinding:
         key = clusters.similarity_key(seed, texts)
         similarity = m.Similarity(key, seed, tuple(f for f in features if f is not None), texts,
                                   clusters.similarity_fingerprint(seed, texts),
-                                  clusters.lock_path_for(node.span.path), span=node.span)
+                                  clusters.lock_path_for(node.span.path), span=node.span,
+                                  seed_bucket=seed_bucket)
         fit, problem = clusters.read_similarity(similarity)
         self.similarities[key] = dataclasses.replace(similarity, fit=fit)
         if fit is None:

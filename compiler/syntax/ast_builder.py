@@ -307,5 +307,5 @@ class AstBuilder(DeclarationBuilder, Transformer_NonRecursive):
         return children[0]
 
     def similarity(self, meta, children):
-        seed, *features = children
-        return n.Similarity(seed, tuple(features), span=self._span(meta))
+        seed, bucket, *features = children
+        return n.Similarity(seed, tuple(features), bucket, span=self._span(meta))

@@ -108,9 +108,10 @@ def _expr(node: n.Expr) -> str:
             return text + (f" among {expr(among, NOT)}" if among is not None else "")
         case n.Windowed(call=call, window=window):
             return f"{_expr(call)} {_window(window)}"
-        case n.Similarity(seed=seed, features=features):
+        case n.Similarity(seed=seed, features=features, bucket=bucket):
             listed = ", ".join(expr(f, SUM) for f in features)
-            return f"similarity to {name(seed)} on ({listed})"
+            of = f" is {name(bucket)}" if bucket is not None else ""
+            return f"similarity to {name(seed)}{of} on ({listed})"
         case n.Literal():
             return literal(node)
         case n.Duration(amount=amount, unit=unit):

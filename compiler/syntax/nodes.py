@@ -177,6 +177,7 @@ class Similarity(Expr):
 
     seed: Ident
     features: tuple[Expr, ...]
+    bucket: Ident | None = None  # `similarity to styles is cluster_2`: a bucket's members
 
 
 # ---------------------------------------------------------------- declarations
@@ -387,10 +388,11 @@ class PersonaField(Node):
 class Persona(Node):
     name: Ident
     label: str | None
-    segment: Ident
+    segment: Ident  # with `bucket`: the segmentation
     fields: tuple[PersonaField, ...]
     purpose: Purpose | None = None
     allow: Allow | None = None
+    bucket: Ident | None = None  # `for styles is cluster_3`
 
 
 @dataclass(frozen=True)

@@ -299,7 +299,7 @@ def list_objects(file, fmt, out_path, params):
         for name, kpi in model.kpis.items():
             rows.add(name, "kpi", kpi.label or "", ", ".join(dependencies(kpi.expr)))
         for name, persona in model.personas.items():
-            rows.add(name, "persona", persona.label or "", persona.segment)
+            rows.add(name, "persona", persona.label or "", persona.target)
         for name, test in model.tests.items():
             rows.add(name, "test", "", ", ".join(e.target for e in test.expects))
         emit(Output([rows]), fmt, out_path)
