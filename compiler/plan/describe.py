@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from .. import ir
+from .correlation import pass_json, pass_text
 from .hoisting import Hoisted
 from .logical import Aggregation, Measure, Plan
 from .physical import Bound, Condition, Pass, PhysicalPlan, Prefilter, TimeTest
@@ -177,7 +178,8 @@ def describe_logical(plan: Plan) -> str:
     """The plan before as_of is known: what `Plan.describe` prints."""
     lines = list(_entity_lines(plan))
     for aggregation in plan.aggregations:
-        lines.append(f"aggregate {aggregation.table} (one pass, "
+        lines.append(f"aggregate {aggregation.table} "
+                     f"({pass_text(plan.aggregations, aggregation)}, "
                      f"{len(aggregation.measures)} measures)")
         lines += [f"  {_measure_text(measure)}" for measure in aggregation.measures]
     lines += _step_lines(plan)
@@ -201,7 +203,7 @@ def _measure_text(measure: Measure) -> str:
 def _pass_lines(physical: PhysicalPlan, planned: Pass) -> list[str]:
     aggregation: Aggregation = planned.aggregation
     events = physical.plan.model.events[aggregation.table]
-    how = "one pass"
+    how = pass_text(physical.plan.aggregations, aggregation)
     if aggregation.partial:
         how = f"partial per {events.through_column}, finished " + (
             f"in the pass over {aggregation.fold_into}" if aggregation.fold_into
@@ -294,6 +296,7 @@ def _pass_json(physical: PhysicalPlan, planned: Pass) -> dict:
         "table": aggregation.table,
         "partial": aggregation.partial,
         "fold_into": aggregation.fold_into,
+        **({} if aggregation.stage is None else pass_json(aggregation)),
         "folded": list(planned.folded),
         "lookups": list(aggregation.lookups),
         "reduced": list(planned.reduced),

@@ -96,6 +96,10 @@ class Pass:
     def table(self) -> str:
         return self.aggregation.table
 
+    @property
+    def name(self) -> str:
+        return self.aggregation.name
+
 
 @dataclass(frozen=True)
 class Read:
@@ -127,7 +131,7 @@ class PhysicalPlan:
 
     @cached_property
     def _passes(self) -> dict[str, Pass]:
-        return {p.table: p for p in self.passes}
+        return {p.name: p for p in self.passes}
 
     def condition(self, measure: Measure) -> Condition:
         return self._conditions[measure.name]
@@ -136,13 +140,17 @@ class PhysicalPlan:
         """Rows of `table` after as_of are invisible: this test keeps the others."""
         return self._caps.get(table)
 
-    def pass_for(self, table: str) -> Pass:
-        return self._passes[table]
+    def pass_for(self, name: str) -> Pass:
+        """A pass by its name (`Aggregation.name`: the table, or `table@stage`)."""
+        return self._passes[name]
 
     def hoisted_for(self, measure: Measure) -> tuple[Hoisted, ...]:
         """The lookup-only expressions of the rows of a most_frequent measure's own pass."""
-        found = self.pass_for(measure.aggregate.table).hoisted_alone
-        return dict(found).get(measure.name, ())
+        for planned in self.passes:
+            found = dict(planned.hoisted_alone)
+            if measure.name in found:
+                return found[measure.name]
+        return ()
 
     @property
     def tables_read(self) -> tuple[str, ...]:
@@ -163,14 +171,14 @@ class _Physical:
     def build(self) -> PhysicalPlan:
         # Which expressions are hoisted into lookups is decided on the expressions as
         # written (one that reads as_of never is); then as_of is folded in.
-        hoisting = {aggregation.table: self.hoisting(aggregation)
+        hoisting = {aggregation.name: self.hoisting(aggregation)
                     for aggregation in self.plan.aggregations}
         if self.as_of.known is not None:
             self.plan = self.folded(self.plan, self.as_of.known)
         conditions = {measure.name: self.condition(measure)
                       for aggregation in self.plan.aggregations
                       for measure in aggregation.measures}
-        passes = tuple(self.pass_(aggregation, conditions, *hoisting[aggregation.table])
+        passes = tuple(self.pass_(aggregation, conditions, *hoisting[aggregation.name])
                        for aggregation in self.plan.aggregations)
         passed = {name for a in self.plan.aggregations
                   for name in (a.table, self.model.events[a.table].through) if name}
@@ -297,8 +305,8 @@ class _Physical:
                         if measure.aggregate.func in (F.FIRST, F.LAST))
         alone = tuple(measure for measure in aggregation.measures
                       if measure.aggregate.func is F.MOST_FREQUENT)
-        folded = tuple(other.table for other in self.plan.aggregations
-                       if other.fold_into == table.name)
+        folded = () if aggregation.correlated else tuple(
+            other.table for other in self.plan.aggregations if other.fold_into == table.name)
         return Pass(
             aggregation, grouped, ordered, alone, folded,
             None if folded or not grouped or aggregation.partial

@@ -17,7 +17,7 @@ from ..syntax import nodes as n
 from ..syntax.format_expressions import SUM
 from ..syntax.format_expressions import expr as format_expr
 from ..syntax.limits import duration_problem
-from . import clusters
+from . import clusters, correlation
 from .bind_names import _Scope
 
 
@@ -177,11 +177,24 @@ class OperationBinding:
                        node.window.span,
                        f"declare one: `events {aggregate.table} … at <time column>`")
             return None
+        entity_date = correlation.entity_date_name(node.window, self.params)
+        if entity_date is not None and (entity_date.name.text in self.feature_decls
+                                        or self.tables[self.entity_decl.name.text]
+                                        .column(entity_date.name.text)):
+            value = self.expr(entity_date, _Scope())
+            if value is None:
+                return None
+            time = ir.Column(table.name, table.time_column,
+                             type=table.column(table.time_column).type
+                             if table.column(table.time_column) else ir.Type.ANY,
+                             span=entity_date.span)
+            return dataclasses.replace(correlation.windowed_filter(node.window, aggregate, time,
+                                                                   value), span=node.span)
         window = self.window(node.window)
         if window is None:
             return None
         return ir.Aggregate(aggregate.func, aggregate.table, aggregate.arg, aggregate.filter,
-                            window, aggregate.distinct, span=node.span)
+                            window, aggregate.distinct, aggregate.params, span=node.span)
 
     def window(self, node: n.Window) -> ir.Window | None:
         if isinstance(node, n.WindowLast):
