@@ -447,3 +447,93 @@ def test_segmentation_buckets_and_scores_as_values(project):
     # a later as_of sees customer 2's big order: it moves to `high`
     assert members(path, date(2026, 7, 1)) == expected_segmentation_values(orders,
                                                                              date(2026, 7, 1))
+
+
+# ---- correlated conditions: an aggregate's `where` and window read the entity's values
+CORRELATED = """
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  signed_up date
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_at {
+  ordered_at timestamp
+  amount float
+  channel text
+}
+feature first_order = min(orders.ordered_at)
+feature after_first = count(orders where ordered_at > first_order)
+feature spend_after_first = sum(orders.amount where ordered_at > first_order)
+feature since_signup = count(orders) since signed_up
+feature last_big = max(orders.ordered_at where amount >= 50)
+feature small_after_big = count(orders where amount < 50 and ordered_at > last_big)
+segment came_back = after_first > 0
+segment spent_again = spend_after_first > 20
+segment active_since_signup = since_signup > 1
+segment small_after_big_one = small_after_big > 0
+"""
+
+
+def correlated_expected(customers, rows, as_of):
+    """The four segments of CORRELATED computed directly from the rows."""
+    expected = {"came_back": [], "spent_again": [], "active_since_signup": [],
+                "small_after_big_one": []}
+    for customer in customers:
+        key = customer["customer_id"]
+        mine = [r for r in rows if r["customer_id"] == key and r["ordered_at"].date() <= as_of]
+        first = min((r["ordered_at"] for r in mine), default=None)
+        later = [r for r in mine if first is not None and r["ordered_at"] > first]
+        signed = customer["signed_up"]
+        since = [r for r in mine if signed is not None and r["ordered_at"].date() >= signed]
+        last_big = max((r["ordered_at"] for r in mine if r["amount"] >= 50), default=None)
+        small = [r for r in mine if last_big is not None and r["amount"] < 50
+                 and r["ordered_at"] > last_big]
+        for name, hit in (("came_back", later), ("spent_again",
+                                                   sum(r["amount"] for r in later) > 20),
+                          ("active_since_signup", len(since) > 1),
+                          ("small_after_big_one", small)):
+            if hit:
+                expected[name].append(key)
+    return expected
+
+
+def write_correlated(project, customers, rows):
+    return project(CORRELATED, {"customers": customers, "orders": rows}, {
+        "customers": {"customer_id": pl.Int64, "signed_up": pl.Date}, "orders": ORDER_SCHEMA})
+
+
+def test_correlated_conditions_ties_and_after_as_of(project):
+    customers = [{"customer_id": 1, "signed_up": date(2026, 6, 1)},
+                 {"customer_id": 2, "signed_up": date(2026, 6, 10)},
+                 {"customer_id": 3, "signed_up": None},
+                 {"customer_id": 4, "signed_up": date(2026, 1, 1)}]
+    t = datetime(2026, 6, 5, 12)
+    rows = [
+        order(1, t, 60), order(1, t, 10),  # the same moment as the first order: not after
+        order(2, t, 10), order(2, t + timedelta(seconds=1), 30),  # one second later: after
+        order(2, datetime(2026, 6, 10, 0), 60),  # on the signup day itself: since counts it
+        order(2, datetime(2026, 6, 12), 5),  # small after the last big one
+        order(3, t, 10), order(3, t + timedelta(days=1), 70),  # no signup date: none since
+        order(4, datetime(2026, 7, 1), 99),  # after as_of: invisible, even as a first order
+    ]
+    result = members(write_correlated(project, customers, rows), date(2026, 6, 30))
+    assert result == correlated_expected(customers, rows, date(2026, 6, 30))
+    assert result == {"came_back": [2, 3], "spent_again": [2, 3], "active_since_signup": [1, 2],
+                      "small_after_big_one": [2]}
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(st.tuples(st.integers(1, 4), st.integers(-60, 5), st.sampled_from([0, 3600]),
+                              st.sampled_from([10.0, 60.0])), max_size=25),
+    signups=st.lists(st.one_of(st.none(), st.integers(-60, 5)), min_size=4, max_size=4),
+    as_of=st.dates(date(2025, 1, 1), date(2026, 12, 31)),
+)
+def test_correlated_conditions_match_a_direct_computation(project, events, signups, as_of):
+    # few distinct moments: equal timestamps are common; days after as_of are in the data
+    customers = [{"customer_id": i + 1, "signed_up": None if s is None
+                  else as_of + timedelta(days=s)} for i, s in enumerate(signups)]
+    rows = [order(c, datetime.combine(as_of, datetime.min.time()) + timedelta(days=d, seconds=s),
+                  amount) for c, d, s, amount in events]
+    result = members(write_correlated(project, customers, rows), as_of)
+    assert result == correlated_expected(customers, rows, as_of)
