@@ -85,3 +85,10 @@ def test_a_table_column_wins_over_an_entity_value_of_the_same_name():
     plan = _plan("feature kind = \"x\"\nfeature same = count(o where kind = \"a\")\n"
                  "segment s = same > 0 and kind = \"x\"\n")
     assert all(a.stage is None for a in plan.aggregations)  # `kind` is o.kind inside
+
+
+def test_a_window_keeps_the_aggregates_parameter():
+    # (a windowed percentile was computed as the median before)
+    plan = _plan("feature p = percentile(o.amount, 0.9) in last 30 days\nsegment s = p > 1\n")
+    (measure,) = plan.aggregations[0].measures
+    assert [float(p.value) for p in measure.aggregate.params] == [0.9]
