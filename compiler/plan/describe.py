@@ -49,6 +49,13 @@ def _units(amount: int, unit: ir.TimeUnit) -> str:
 def _window(window: ir.Window | None) -> str:
     if isinstance(window, ir.WindowLast):
         return f" in last {_units(window.amount, window.unit)}"
+    if isinstance(window, ir.WindowPrevious):
+        return f" in previous {_units(window.amount, window.unit)}"
+    if isinstance(window, ir.WindowPeriod):
+        unit = {1: "month", 3: "quarter", 12: "year"}[window.months]
+        if window.back > 1:
+            return f" in the {unit} {window.back} {unit}s before this one"
+        return f" in {'this' if window.back == 0 else 'last'} {unit}"
     if not isinstance(window, ir.WindowRange):
         return ""
     if window.start and window.end:
@@ -129,6 +136,8 @@ def bound_text(bound: Bound) -> str:
     if bound.fixed is not None:
         return bound.fixed.isoformat()
     text = "as_of"
+    if bound.truncate:
+        text = f"first day of as_of's {({1: 'month', 3: 'quarter', 12: 'year'})[bound.truncate]}"
     if bound.amount:
         sign = "-" if bound.amount < 0 else "+"
         text += f" {sign} {_units(abs(bound.amount), bound.unit)}"

@@ -19,6 +19,7 @@ from functools import cached_property
 from .. import ir
 from .. import model as m
 from .as_of import AsOf, AsOfMode, shift_date
+from .calendar import period_days
 from .hoisting import Hoisted, lookup_expressions, reduced_lookups
 from .logical import Aggregation, Computed, Measure, Plan, Step
 from .ranking import Ranking, rankings
@@ -36,6 +37,9 @@ class Bound:
     amount: int = 0
     unit: ir.TimeUnit = ir.TimeUnit.DAY
     plus_day: bool = False
+    # a calendar window's bound when as_of is not known: as_of cut to the first day of its
+    # period of this many months (1, 3, 12), then shifted by `amount` months
+    truncate: int = 0
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,13 @@ class _Physical:
         if isinstance(window, ir.WindowLast):
             return (self.test(table, ir.CompareOp.GE,
                               self.bound(-window.amount, window.unit, plus_day=True)),)
+        if isinstance(window, ir.WindowPrevious):
+            return (self.test(table, ir.CompareOp.GE,
+                              self.bound(-2 * window.amount, window.unit, plus_day=True)),
+                    self.test(table, ir.CompareOp.LT,
+                              self.bound(-window.amount, window.unit, plus_day=True)))
+        if isinstance(window, ir.WindowPeriod):
+            return self.period(table, window)
         tests = []
         if window.start is not None:
             tests.append(self.test(table, ir.CompareOp.GE,
@@ -260,10 +271,31 @@ class _Physical:
                                    self.bound(0, ir.TimeUnit.DAY, True, fixed=window.end)))
         return tuple(tests)
 
+    def period(self, table: m.Table, window: ir.WindowPeriod) -> tuple[TimeTest, ...]:
+        """A calendar period (`calendar.py`): its first day, and the first day after it."""
+        if self.as_of.mode is AsOfMode.DATE and self.as_of.value:
+            start, after = period_days(self.as_of.value, window.months, window.back)
+            first = Bound(start)
+            following = Bound(after) if after is not None else None
+        else:
+            shift = -window.back * window.months
+            first = Bound(None, shift, ir.TimeUnit.MONTH, truncate=window.months)
+            following = None if window.back == 0 else Bound(
+                None, shift + window.months, ir.TimeUnit.MONTH, truncate=window.months)
+        tests = [self.test(table, ir.CompareOp.GE, first)]
+        if following is not None:
+            tests.append(self.test(table, ir.CompareOp.LT, following))
+        return tuple(tests)
+
     def window_start(self, window: ir.Window | None) -> date | None:
         """The first day a window covers, when it is known at compile time."""
         if isinstance(window, ir.WindowRange):
             return window.start
+        known = self.as_of.value if self.as_of.mode is AsOfMode.DATE else None
+        if isinstance(window, ir.WindowPeriod) and known:
+            return period_days(known, window.months, window.back)[0]
+        if isinstance(window, ir.WindowPrevious) and known:
+            return shift_date(known, -2 * window.amount, window.unit) + timedelta(days=1)
         if isinstance(window, ir.WindowLast) and self.as_of.mode is AsOfMode.DATE \
                 and self.as_of.value:
             return shift_date(self.as_of.value, -window.amount, window.unit) + timedelta(days=1)

@@ -190,6 +190,8 @@ class OperationBinding:
                              span=entity_date.span)
             return dataclasses.replace(correlation.windowed_filter(node.window, aggregate, time,
                                                                    value), span=node.span)
+        if isinstance(node.window, n.WindowEach):
+            return correlation.each_period(self, node, aggregate)
         window = self.window(node.window)
         if window is None:
             return None
@@ -222,6 +224,14 @@ class OperationBinding:
                 self.error(Code.E111, "a window must be at least 1 " + node.unit, node.span)
                 return None
             return ir.WindowLast(int(amount), node.unit)
+        if isinstance(node, n.WindowPeriod):
+            months = correlation.period_months(self, node.unit, node)
+            return ir.WindowPeriod(months, node.back) if months else None
+        if isinstance(node, n.WindowPrevious):
+            if node.amount <= 0:
+                self.error(Code.E111, "a window must be at least 1 " + node.unit, node.span)
+                return None
+            return ir.WindowPrevious(node.amount, node.unit)
         if isinstance(node, n.WindowSince):
             start = self.date_value(node.start)
             return ir.WindowRange(start, None) if start else None

@@ -8,6 +8,7 @@ admits no row. The planner joins the entity's value to the rows (`plan/correlati
 from __future__ import annotations
 
 from .. import ir
+from ..codes import Code
 from ..syntax import nodes as n
 
 
@@ -34,3 +35,40 @@ def windowed_filter(window: n.Window, aggregate: ir.Aggregate, table: ir.Column,
         condition = ir.Logic(ir.LogicOp.AND, (aggregate.filter, test), span=aggregate.span)
     return ir.Aggregate(aggregate.func, aggregate.table, aggregate.arg, condition, None,
                         aggregate.distinct, aggregate.params, span=aggregate.span)
+
+
+# ---- calendar windows (`plan/calendar.py` has their days)
+PERIODS = {"month": 1, "quarter": 3, "year": 12}
+MAX_EACH = 36  # `in each of the last N months`: N aggregates, one per period
+
+
+def period_months(resolver, unit: str, node: n.Node) -> int | None:
+    """A calendar window's unit as months (E111 for any other unit)."""
+    months = PERIODS.get(unit)
+    if months is None:
+        resolver.error(Code.E111, f"`{unit}` is not a calendar period", node.span,
+                       "calendar windows are by month, quarter or year; for days write "
+                       "`in last 7 days`")
+    return months
+
+
+def each_period(resolver, node: n.Windowed, aggregate: ir.Aggregate) -> ir.Expr | None:
+    """`AGG in each of the last N months`: the smallest of the aggregate over each of the N
+    whole periods before as_of's (`least`), so `count(orders) in each of the last 3 months
+    > 0` is an order in every one of them."""
+    window = node.window
+    assert isinstance(window, n.WindowEach)
+    months = period_months(resolver, window.unit, window)
+    if months is None:
+        return None
+    if not 1 <= window.amount <= MAX_EACH:
+        resolver.error(Code.E111, f"`in each of the last N {window.unit}s` takes 1 to "
+                       f"{MAX_EACH} periods", window.span)
+        return None
+    parts = tuple(ir.Aggregate(aggregate.func, aggregate.table, aggregate.arg, aggregate.filter,
+                               ir.WindowPeriod(months, back), aggregate.distinct,
+                               aggregate.params, type=aggregate.type, span=node.span)
+                  for back in range(1, window.amount + 1))
+    if len(parts) == 1:
+        return parts[0]
+    return ir.Func("least", parts, span=node.span)

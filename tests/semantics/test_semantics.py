@@ -537,3 +537,80 @@ def test_correlated_conditions_match_a_direct_computation(project, events, signu
                   amount) for c, d, s, amount in events]
     result = members(write_correlated(project, customers, rows), as_of)
     assert result == correlated_expected(customers, rows, as_of)
+
+
+# ---- calendar windows: periods relative to as_of, the period before a rolling window
+CALENDAR = """
+feature this_quarter = count(orders) in this quarter
+feature last_month = count(orders) in last month
+feature last_year = sum(orders.amount) in last year
+feature recent = count(orders) in last 20 days
+feature before_recent = count(orders) in previous 20 days
+feature streak = count(orders) in each of the last 3 months
+segment q = this_quarter > 0
+segment lm = last_month > 1
+segment ly = last_year >= 20
+segment declining = recent < before_recent
+segment every_month = streak > 0
+"""
+
+
+def _month_index(day):
+    return day.year * 12 + day.month - 1
+
+
+def calendar_expected(rows, as_of):
+    seen = [r for r in rows if r["ordered_at"].date() <= as_of]
+    now = _month_index(as_of)
+    expected = {"q": [], "lm": [], "ly": [], "declining": [], "every_month": []}
+    for customer in (1, 2, 3, 4):
+        days = [(r["ordered_at"].date(), r["amount"]) for r in seen if r["customer_id"] == customer]
+        quarter = [d for d, _ in days if d.year == as_of.year
+                   and (d.month - 1) // 3 == (as_of.month - 1) // 3]
+        last_month = [d for d, _ in days if _month_index(d) == now - 1]
+        last_year = sum(a for d, a in days if d.year == as_of.year - 1)
+        recent = [d for d, _ in days if as_of - timedelta(days=20) < d]
+        before = [d for d, _ in days
+                  if as_of - timedelta(days=40) < d <= as_of - timedelta(days=20)]
+        months = [sum(1 for d, _ in days if _month_index(d) == now - k) for k in (1, 2, 3)]
+        for name, hit in (("q", quarter), ("lm", len(last_month) > 1), ("ly", last_year >= 20),
+                          ("declining", len(recent) < len(before)),
+                          ("every_month", min(months) > 0)):
+            if hit:
+                expected[name].append(customer)
+    return expected
+
+
+def test_calendar_windows_at_period_edges(project):
+    path = write(project, CALENDAR, CUSTOMERS, [
+        order(1, datetime(2026, 4, 1, 0, 0)),  # the quarter's first moment (as_of in Q2)
+        order(2, datetime(2026, 3, 31, 23, 59)),  # the last moment of Q1: last month
+        order(2, datetime(2026, 3, 1, 0, 0)),
+        order(2, datetime(2026, 2, 14, 12)), order(2, datetime(2026, 1, 31, 9)),
+        order(3, datetime(2025, 12, 31, 23, 59), 25.0),  # last year
+        order(4, datetime(2026, 5, 1, 0, 0)),  # after as_of: invisible
+    ])
+    as_of = date(2026, 4, 30)
+    result = members(path, as_of)
+    assert result == calendar_expected(read_rows(path), as_of)
+    assert result == {"q": [1], "lm": [2], "ly": [3], "declining": [1, 2],
+                      "every_month": [2]}
+
+
+def read_rows(path):
+    frame = pl.read_parquet(path.parent / "data" / "orders.parquet")
+    return frame.to_dicts()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(st.tuples(st.integers(1, 4), st.integers(-420, 10), st.integers(0, 86399)),
+                    max_size=30),
+    as_of=st.dates(date(2024, 1, 1), date(2026, 12, 31)),
+)
+def test_calendar_windows_match_a_direct_computation(project, events, as_of):
+    rows = [order(c, datetime.combine(as_of, datetime.min.time()) + timedelta(days=d, seconds=s))
+            for c, d, s in events]
+    path = write(project, CALENDAR, CUSTOMERS, rows)
+    assert members(path, as_of) == calendar_expected(rows, as_of)

@@ -274,7 +274,11 @@ class Aggregations:
             if not timestamp:
                 return self.to_date(exp.Literal.string(bound.fixed.isoformat()))
             return self.to_timestamp(exp.Literal.string(f"{bound.fixed.isoformat()} 00:00:00"))
-        result = date_add(self.as_of_expr(), bound.amount, bound.unit)
+        start = self.as_of_expr()
+        if bound.truncate:  # a calendar period's first day (as_of known only at run time)
+            unit = {1: "MONTH", 3: "QUARTER", 12: "YEAR"}[bound.truncate]
+            start = self.to_date(exp.DateTrunc(this=start, unit=exp.var(unit)))
+        result = date_add(start, bound.amount, bound.unit)
         if bound.plus_day:
             result = date_add(result, 1, "day")
         return self.to_timestamp(result) if timestamp else result

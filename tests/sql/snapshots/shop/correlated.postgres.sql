@@ -69,7 +69,12 @@ WITH agg_web_events AS (
         THEN CAST(orders.amount AS DECIMAL(38, 9))
       END
     ) AS orders__c1m1,
-    COUNT(CASE WHEN orders.ordered_at > segl_context.last_view THEN 1 END) AS orders__c1m2
+    COUNT(
+      CASE
+        WHEN segl_context.last_view IS NULL OR orders.ordered_at > segl_context.last_view
+        THEN 1
+      END
+    ) AS orders__c1m2
   FROM shop.orders AS orders
   INNER JOIN (
     SELECT
@@ -85,7 +90,9 @@ WITH agg_web_events AS (
       (
         orders.status = 'paid' AND orders.ordered_at > segl_context.first_purchase
       )
-      OR orders.ordered_at > segl_context.last_view
+      OR (
+        segl_context.last_view IS NULL OR orders.ordered_at > segl_context.last_view
+      )
     )
   GROUP BY
     orders.customer_id
