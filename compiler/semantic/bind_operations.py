@@ -317,7 +317,7 @@ class OperationBinding:
         params = self.aggregate_params(entry, node)
         if params is None:
             return None
-        table_name = self.aggregated_table(arg)
+        table_name = self.aggregated_table(arg, node.filter)
         if table_name is None:
             self.error(Code.E108, f"cannot tell which related table `{name}` aggregates",
                        arg.span, "name the table: `count(orders)`, `sum(orders.amount)`")
@@ -370,18 +370,34 @@ class OperationBinding:
             params.append(ir.Literal(Decimal(str(value)), type=ir.Type.DECIMAL))
         return tuple(params)
 
-    def aggregated_table(self, arg: n.Expr) -> str | None:
-        """The events table an aggregate runs over: named directly or by its columns."""
+    def aggregated_table(self, arg: n.Expr, condition: n.Expr | None = None) -> str | None:
+        """The events table an aggregate runs over: named directly or by its columns (of
+        the argument; when they name the table another is reached through, also of the
+        condition: `min(orders.o_orderdate where part.p_brand = "X")` runs over lineitem)."""
         if isinstance(arg, n.NameRef) and arg.name.text in self.events_decls:
             return arg.name.text
+        found = self.tables_named(arg)
+        if len(found) == 1 and condition is not None:
+            through = [table for table in self.tables_named(condition) if table != found[0]
+                       and isinstance(self.events_decls[table].link, n.ThroughLink)
+                       and self.events_decls[table].link.via.text == found[0]]
+            if len(through) == 1:
+                return through[0]
+        return self.one_table(found)
+
+    def tables_named(self, expr: n.Expr) -> list[str]:
+        """The events tables whose columns (or whose lookups' columns) `expr` names."""
         found: list[str] = []
-        for sub in _walk_ast(arg):
+        for sub in _walk_ast(expr):
             if isinstance(sub, n.QualifiedRef):
                 table = sub.table.text
                 if table in self.lookup_decls:
                     table = self.root_table(table)
                 if table in self.events_decls and table not in found:
                     found.append(table)
+        return found
+
+    def one_table(self, found: list[str]) -> str | None:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
