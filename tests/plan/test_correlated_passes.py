@@ -92,3 +92,19 @@ def test_a_window_keeps_the_aggregates_parameter():
     plan = _plan("feature p = percentile(o.amount, 0.9) in last 30 days\nsegment s = p > 1\n")
     (measure,) = plan.aggregations[0].measures
     assert [float(p.value) for p in measure.aggregate.params] == [0.9]
+
+
+def test_a_condition_on_the_table_reached_through_chooses_that_table():
+    source = SourceFile("t.seg", """
+entity c from table "c" key id { id int }
+events o from table "o" key cid at t { id int  t date }
+events l from table "l" through o on oid = id at s { oid int  s date  pid int }
+lookup p from table "p" key pid for l.pid { pid int  brand text }
+feature first_brand = min(o.t where p.brand = "B")
+feature after = count(o where t > first_brand)
+segment s = after > 0
+""")
+    compilation = compile_source(source)
+    assert compilation.ok, [d.message for d in compilation.errors]
+    assert compilation.model.features["first_brand"].expr.table == "l"  # over l's rows
+    assert _passes(plan_for(compilation.model)) == {"l": 1, "o": 1}
