@@ -160,6 +160,12 @@ def _window(window: n.Window) -> str:
             return f"before {_date_value(end)}"
         case n.WindowRange(start=start, end=end):
             return f"from {_date_value(start)} to {_date_value(end)}"
+        case n.WindowPeriod(unit=unit, back=back):
+            return f"in {'this' if back == 0 else 'last'} {unit}"
+        case n.WindowPrevious(amount=amount, unit=unit):
+            return f"in previous {amount} {_unit(amount, unit)}"
+        case n.WindowEach(amount=amount, unit=unit):
+            return f"in each of the last {amount} {unit}" + ("" if amount == 1 else "s")
     raise TypeError(f"cannot format {type(window).__name__}")
 
 
