@@ -16,6 +16,7 @@ from enum import StrEnum
 from .. import catalogue, ir
 from .. import model as m
 from ..source import Span
+from .sequences import SequencePass, SequencePlanner
 
 T = ir.Type
 # Aggregates that partial results per join key add up to exactly.
@@ -98,6 +99,8 @@ class Plan:
     shares: tuple[str, ...] = ()
     # Features whose values the query returns as columns of their own name (`--traits`)
     traits: tuple[str, ...] = ()
+    # event sequences (`count(A then no B within 7 days)`): one pass per pattern
+    sequences: tuple[SequencePass, ...] = ()
 
     @property
     def key(self) -> str:
@@ -170,6 +173,7 @@ class _Planner:
         self.lookup_columns: list[tuple[str, str]] = []
         self.score_outputs: list[tuple[str, str]] = []
         self.kpi_components: list[str] = []
+        self.sequences = SequencePlanner()
 
     def plan(self, segments: list[str], segmentations: list[str], kpis: list[str],
              shares: dict[str, ir.Expr], traits: list[str]) -> Plan:
@@ -207,6 +211,7 @@ class _Planner:
             kpi_components=tuple(self.kpi_components),
             shares=tuple(shares),
             traits=tuple(traits),
+            sequences=self.sequences.passes(),
         )
 
     def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:
@@ -331,6 +336,8 @@ class _Planner:
             nonlocal depth
             if isinstance(node, ir.Aggregate):
                 return self.measure(node)
+            if isinstance(node, ir.Sequence):
+                return self.sequences.column(node)
             if isinstance(node, ir.FeatureRef):
                 depth = max(depth, self.feature(node.name))
                 return ir.Ref(node.name, type=node.type, span=node.span)

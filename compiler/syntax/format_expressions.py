@@ -127,6 +127,8 @@ def _expr(node: n.Expr) -> str:
                 parts.append(", ".join(expr(arg) for arg in args))
             if filter_ is not None:
                 parts.append(f"where {expr(filter_)}")
+            if node.sequence is not None:
+                parts.append(_sequence_step(node.sequence))
             return f"{name(function)}({' '.join(parts)})"
         case n.Case(whens=whens, otherwise=otherwise):
             parts = ["case", *(f"when {expr(c)} then {expr(v)}" for c, v in whens)]
@@ -134,6 +136,16 @@ def _expr(node: n.Expr) -> str:
                 parts.append(f"else {expr(otherwise)}")
             return " ".join([*parts, "end"])
     raise TypeError(f"cannot format {type(node).__name__}")
+
+
+def _sequence_step(node: n.SequenceStep) -> str:
+    words = {"then": "then", "then_no": "then no", "then_first": "then first"}[node.kind]
+    parts = [f"{words} {name(node.table)}"]
+    if node.filter is not None:
+        parts.append(f"where {expr(node.filter)}")
+    if node.within is not None:
+        parts.append("within " + _window(node.within).removeprefix("in last "))
+    return " ".join(parts)
 
 
 def _expectation(node: n.Expectation) -> str:
