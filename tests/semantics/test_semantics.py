@@ -447,3 +447,15 @@ def test_segmentation_buckets_and_scores_as_values(project):
     # a later as_of sees customer 2's big order: it moves to `high`
     assert members(path, date(2026, 7, 1)) == expected_segmentation_values(orders,
                                                                              date(2026, 7, 1))
+
+
+# Event sequences: their cases live in sequence_cases.py; imported here so that every
+# engine's run of this module (tests/engines, tests/polars) runs them too.
+from .sequence_cases import (  # noqa: E402, F401
+    test_sequences_equal_timestamps_are_not_after,
+    test_sequences_ignore_events_after_as_of,
+    test_sequences_match_a_direct_computation,
+    test_sequences_of_empty_streams_are_zero,
+    test_sequences_one_event_completes_several,
+    test_sequences_then_no_counts_windows_that_ended,
+)

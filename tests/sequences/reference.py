@@ -1,0 +1,41 @@
+"""Event sequences computed in plain Python straight from docs/language.md#sequences, one
+event at a time (no windows, no instants): the independent answer the engines must give."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+
+def visible(times: list, as_of: date) -> list:
+    """Events up to the end of as_of (later ones, and missing times, are invisible)."""
+    return [t for t in times if t is not None and _day(t) <= as_of]
+
+
+def sequence(kind: str, first: list, then: list, within: int | None, as_of: date
+             ) -> tuple[int, object]:
+    """(count, last) for one entity: `kind` is "then", "then no" or "then first"; `first`
+    and `then` the times of the two steps' events (one entry per event); `within` days."""
+    first, then = visible(first, as_of), visible(then, as_of)
+
+    def in_window(start, end) -> bool:
+        return within is None or _day(end) <= _day(start) + timedelta(days=within)
+
+    matched = []
+    if kind == "then":
+        matched = [a for a in first if any(b > a and in_window(a, b) for b in then)]
+    elif kind == "then no":
+        matched = [a for a in first
+                   if (within is None or _day(a) + timedelta(days=within) <= as_of)
+                   and not any(b > a and in_window(a, b) for b in then)]
+    elif kind == "then first":
+        # a second-step event that is the first one after some first-step event
+        matched = [b for b in then
+                   if any(a < b and in_window(a, b)
+                          and not any(a < other < b for other in then) for a in first)]
+    else:
+        raise ValueError(kind)
+    return len(matched), max(matched, default=None)
+
+
+def _day(t) -> date:
+    return t.date() if isinstance(t, datetime) else t
