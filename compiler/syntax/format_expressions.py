@@ -25,6 +25,11 @@ _TEXT_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with"
 # ---------------------------------------------------------------- names and literals
 
 
+# Keywords the lexer only reads inside a longer token (`in last`): before `(` they are
+# always the aggregate's name, so `last(…)` needs no backquotes.
+_CALLABLE_WORDS = frozenset({"last"})
+
+
 def name(ident: n.Ident | str) -> str:
     return spell_name(ident.text if isinstance(ident, n.Ident) else ident)
 
@@ -129,7 +134,8 @@ def _expr(node: n.Expr) -> str:
                 parts.append(f"where {expr(filter_)}")
             if node.sequence is not None:
                 parts.append(_sequence_step(node.sequence))
-            return f"{name(function)}({' '.join(parts)})"
+            shown = function.text if function.text in _CALLABLE_WORDS else name(function)
+            return f"{shown}({' '.join(parts)})"
         case n.Case(whens=whens, otherwise=otherwise):
             parts = ["case", *(f"when {expr(c)} then {expr(v)}" for c, v in whens)]
             if otherwise is not None:

@@ -28,10 +28,15 @@ def sequence(kind: str, first: list, then: list, within: int | None, as_of: date
                    if (within is None or _day(a) + timedelta(days=within) <= as_of)
                    and not any(b > a and in_window(a, b) for b in then)]
     elif kind == "then first":
-        # a second-step event that is the first one after some first-step event
-        matched = [b for b in then
-                   if any(a < b and in_window(a, b)
-                          and not any(a < other < b for other in then) for a in first)]
+        # a second-step event that is the first one after some first-step event: no other
+        # second-step event strictly between them, so that event is at or after the
+        # latest second-step event strictly before this one
+        matched = []
+        for b in then:
+            before = max((other for other in then if other < b), default=None)
+            if any(a < b and in_window(a, b) and (before is None or before <= a)
+                   for a in first):
+                matched.append(b)
     else:
         raise ValueError(kind)
     return len(matched), max(matched, default=None)
