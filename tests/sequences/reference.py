@@ -1,8 +1,10 @@
 """Event sequences computed in plain Python straight from docs/language.md#sequences, one
-event at a time (no windows, no instants): the independent answer the engines must give."""
+event at a time (no window functions, no instants; a sorted list and bisection find the
+nearest event after or before one): the independent answer the engines must give."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
 
@@ -20,20 +22,29 @@ def sequence(kind: str, first: list, then: list, within: int | None, as_of: date
     def in_window(start, end) -> bool:
         return within is None or _day(end) <= _day(start) + timedelta(days=within)
 
+    ordered = sorted(then)
+
+    def followed(a) -> bool:
+        """A second-step event strictly after `a`, within the window: the nearest one after
+        it is, if any is (the window only bounds how late)."""
+        index = bisect_right(ordered, a)
+        return index < len(ordered) and in_window(a, ordered[index])
+
     matched = []
     if kind == "then":
-        matched = [a for a in first if any(b > a and in_window(a, b) for b in then)]
+        matched = [a for a in first if followed(a)]
     elif kind == "then no":
         matched = [a for a in first
                    if (within is None or _day(a) + timedelta(days=within) <= as_of)
-                   and not any(b > a and in_window(a, b) for b in then)]
+                   and not followed(a)]
     elif kind == "then first":
         # a second-step event that is the first one after some first-step event: no other
         # second-step event strictly between them, so that event is at or after the
         # latest second-step event strictly before this one
         matched = []
         for b in then:
-            before = max((other for other in then if other < b), default=None)
+            index = bisect_left(ordered, b)
+            before = ordered[index - 1] if index else None
             if any(a < b and in_window(a, b) and (before is None or before <= a)
                    for a in first):
                 matched.append(b)
