@@ -170,13 +170,37 @@ def reads(model: m.Model, passes: tuple[SequencePass, ...]) -> list[tuple[str, s
 
 
 def describe(pass_: SequencePass) -> str:
-    """One line for `--show plan`."""
+    """The pass in one line (the logical plan's listing)."""
     p = pass_.pattern
     within = f" within {p.within.amount} {p.within.unit}s" if p.within else ""
-    tables = p.first if p.first == p.then else f"{p.first} + {p.then}"
+    scans = p.first if p.first == p.then else f"{p.first}, {p.then}"
     outputs = ", ".join(c for c in (pass_.count, pass_.last) if c)
     return (f"sequence {pass_.name}: {p.first} {p.kind} {p.then}{within} "
-            f"(one scan of {tables}, windows over instants) -> {outputs}")
+            f"(one scan of {scans}; windows over instants) -> {outputs}")
+
+
+def sequence_lines(sequence: PhysicalSequence, text) -> list[str]:
+    """The pass for `--show plan`: what each scan reads and which instants complete it
+    (`text`: describe.expr_text)."""
+    lines = [describe(sequence.pass_)]
+    for source in sequence.sources:
+        steps = [f"{name} if {text(condition)}" for name, condition in
+                 (("first step", source.first), ("second step", source.then))
+                 if condition is not None]
+        lines.append(f"  scan {source.table} ({text(source.cap)}): {'; '.join(steps)}")
+    lines.append(f"  completes when {text(sequence.matched)}, counting {sequence.weight}")
+    return lines
+
+
+def sequence_json(sequence: PhysicalSequence, text) -> dict:
+    pass_ = sequence.pass_
+    return {"name": pass_.name, "pattern": text(pass_.pattern), "count": pass_.count,
+            "last": pass_.last,
+            "scans": [{"table": s.table, "cap": text(s.cap),
+                       "first": None if s.first is None else text(s.first),
+                       "then": None if s.then is None else text(s.then)}
+                      for s in sequence.sources],
+            "matched": text(sequence.matched), "weight": sequence.weight}
 
 
 def _time_type(table: m.Table) -> ir.Type:

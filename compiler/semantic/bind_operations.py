@@ -252,7 +252,7 @@ class OperationBinding:
         if name in AGGREGATES:
             return self.aggregate(node, scope)
         if node.sequence is not None:
-            self.error(Code.E120, f"a sequence is counted with `count(…)` or dated with "
+            self.error(Code.E125, f"a sequence is counted with `count(…)` or dated with "
                        f"`last(…)`, not `{name}(…)`", node.function.span)
             return None
         if node.distinct or node.filter is not None:

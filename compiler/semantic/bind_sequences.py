@@ -1,5 +1,5 @@
 """Binding an event sequence: `count(A [where …] then [no|first] B [where …] [within N])`
-and `last(…)` (docs/language.md#sequences) to `ir.Sequence`, with E120 for misuse.
+and `last(…)` (docs/language.md#sequences) to `ir.Sequence`, with E125 for misuse.
 
 Called by the resolver's aggregate binding (`bind_operations.py`) when a call has a second
 step; `resolver` is that resolver (its `expr`, `window`, `error`, `tables`)."""
@@ -19,13 +19,13 @@ _EXAMPLE = "e.g. `count(web_events then no orders within 7 days)`"
 
 
 def bind_sequence(resolver, node: n.Call, scope: _Scope) -> ir.Expr | None:
-    """The sequence `node` (a call with `node.sequence`), or None after reporting E120."""
+    """The sequence `node` (a call with `node.sequence`), or None after reporting E125."""
     step = node.sequence
     assert step is not None
     name = node.function.text
     func = _FUNCS.get(name)
     if func is None:
-        resolver.error(Code.E120, f"a sequence is counted with `count(…)` or dated with "
+        resolver.error(Code.E125, f"a sequence is counted with `count(…)` or dated with "
                        f"`last(…)`, not `{name}(…)`", node.function.span, _EXAMPLE)
         return None
     if scope.table is not None:
@@ -33,12 +33,12 @@ def bind_sequence(resolver, node: n.Call, scope: _Scope) -> ir.Expr | None:
                        node.span)
         return None
     if node.distinct:
-        resolver.error(Code.E120, "`distinct` does not apply to a sequence: each event that "
+        resolver.error(Code.E125, "`distinct` does not apply to a sequence: each event that "
                        "completes the pattern counts once", node.span, _EXAMPLE)
         return None
     if len(node.args) != 1 or not isinstance(node.args[0], n.NameRef):
         span = node.args[0].span if node.args else node.span
-        resolver.error(Code.E120, "a sequence starts with an events table, e.g. "
+        resolver.error(Code.E125, "a sequence starts with an events table, e.g. "
                        "`web_events where event_type = \"view\"`", span, _EXAMPLE)
         return None
     first = _events_table(resolver, node.args[0].name)
@@ -70,18 +70,18 @@ def bind_sequence(resolver, node: n.Call, scope: _Scope) -> ir.Expr | None:
 def _events_table(resolver, ident: n.Ident) -> m.Table | None:
     table = resolver.tables.get(ident.text)
     if table is None or ident.text not in resolver.events_decls:
-        resolver.error(Code.E120, f"`{ident.text}` is not an events table: each step of a "
+        resolver.error(Code.E125, f"`{ident.text}` is not an events table: each step of a "
                        "sequence names one", ident.span, _EXAMPLE)
         return None
     if table.name in resolver.broken:
         return None
     if table.through:
-        resolver.error(Code.E120, f"`{table.name}` is reached through `{table.through}`: a "
+        resolver.error(Code.E125, f"`{table.name}` is reached through `{table.through}`: a "
                        "sequence step names an events table keyed by the entity",
                        ident.span, f"use `{table.through}` and filter it")
         return None
     if table.time_column is None:
-        resolver.error(Code.E120, f"`{table.name}` has no time column, so its events have no "
+        resolver.error(Code.E125, f"`{table.name}` has no time column, so its events have no "
                        "order", ident.span,
                        f"declare one: `events {table.name} … at <time column>`")
         return None
@@ -97,13 +97,13 @@ def _filter(resolver, node: n.Expr | None, table: m.Table) -> ir.Expr | bool | N
         return False
     for sub in bound.walk():
         if isinstance(sub, ir.Column) and sub.table != table.name:
-            resolver.error(Code.E120, f"a step's `where` reads its own table's columns; "
+            resolver.error(Code.E125, f"a step's `where` reads its own table's columns; "
                            f"`{sub.table}.{sub.name}` is not a column of `{table.name}`",
                            sub.span or node.span, "filter each step by its own columns")
             return False
         if isinstance(sub, (ir.FeatureRef, ir.SegmentRef, ir.SegmentationRef, ir.Aggregate,
                             ir.Sequence)):
-            resolver.error(Code.E120, "a step's `where` reads its own table's columns, not "
+            resolver.error(Code.E125, "a step's `where` reads its own table's columns, not "
                            "per-entity values", sub.span or node.span,
                            "filter each step by its own columns")
             return False

@@ -25,9 +25,10 @@ _TEXT_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with"
 # ---------------------------------------------------------------- names and literals
 
 
-# Keywords the lexer only reads inside a longer token (`in last`): before `(` they are
-# always the aggregate's name, so `last(…)` needs no backquotes.
-_CALLABLE_WORDS = frozenset({"last"})
+# Keywords that are also aggregates: `last` is a keyword only inside `in last`, `first` only
+# after a sequence's `then`; before `(` each is always the aggregate, so `last(…)` and
+# `first(…)` need no backquotes.
+_CALLABLE_WORDS = frozenset({"last", "first"})
 
 
 def name(ident: n.Ident | str) -> str:

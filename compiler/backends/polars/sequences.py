@@ -19,6 +19,9 @@ T = ir.Type
 class Sequences:
     """Mixed into PolarsGenerator: one frame of `_key`, count and last per sequence pass."""
 
+    def value_Sequence(self, node: ir.Sequence) -> pl.Expr:
+        raise AssertionError("sequences are planned as passes of their own")
+
     def sequence_frame(self, sequence: PhysicalSequence) -> pl.LazyFrame:
         frames = [self.sequence_rows(sequence, source) for source in sequence.sources]
         rows = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")

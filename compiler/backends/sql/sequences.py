@@ -19,6 +19,9 @@ T = ir.Type
 class Sequences:
     """Mixed into SqlGenerator: the CTEs of each sequence pass."""
 
+    def value_Sequence(self, node: ir.Sequence) -> exp.Expression:
+        raise AssertionError("sequences are planned as passes of their own")
+
     def sequence_ctes(self, sequence: PhysicalSequence) -> list[tuple[str, exp.Expression]]:
         name = sequence.name
         rows: exp.Expression | None = None
