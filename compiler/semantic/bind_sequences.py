@@ -61,9 +61,13 @@ def bind_sequence(resolver, node: n.Call, scope: _Scope) -> ir.Expr | None:
         (time_type.type if time_type is not None else ir.Type.ANY)
     sequence = ir.Sequence(func, kind, first.name, first_filter, then.name, then_filter,
                            within, type=type_, span=node.span)
-    if scope.kpi:  # per entity, then over the group: counts add up, the latest is the max
-        total = "sum" if func is ir.AggregateFunc.COUNT else "max"
-        return ir.Total(total, sequence, span=node.span)
+    if scope.kpi:  # per entity, then over the group: the counts add up
+        if func is not ir.AggregateFunc.COUNT:
+            resolver.error(Code.E125, "a KPI counts a sequence: `count(…)`; its latest time "
+                           "is a feature's value", node.function.span,
+                           "e.g. `kpi repeats = count(orders then orders within 30 days)`")
+            return None
+        return ir.Total("sum", sequence, span=node.span)
     return sequence
 
 

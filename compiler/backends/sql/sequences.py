@@ -46,9 +46,10 @@ class Sequences:
         matched = self.cond(sequence.matched)
         result = exp.select(col("_key")).from_(table_ref(f"{name}_windows"), copy=False)
         if sequence.pass_.count:
-            project(result, exp.Sum(this=exp.Case(
+            # (a whole number of every engine's usual width: DuckDB sums to HUGEINT)
+            project(result, cast(exp.Sum(this=exp.Case(
                 ifs=[exp.If(this=matched, true=col(sequence.weight))], default=zero)),
-                sequence.pass_.count)
+                "BIGINT"), sequence.pass_.count)
         if sequence.pass_.last:
             project(result, exp.Max(this=case_when(matched.copy(), col("_t"))),
                     sequence.pass_.last)

@@ -101,7 +101,7 @@ WITH seq_1_rows AS (
 ), seq_2 AS (
   SELECT
     _key,
-    SUM(
+    CAST(SUM(
       CASE
         WHEN _b > 0
         AND NOT _prev_a IS NULL
@@ -112,7 +112,7 @@ WITH seq_1_rows AS (
         THEN _b
         ELSE 0
       END
-    ) AS seq_2__count
+    ) AS BIGINT) AS seq_2__count
   FROM seq_2_windows
   GROUP BY
     _key

@@ -113,7 +113,7 @@ WITH seq_1_rows AS (
 ), seq_2 AS (
   SELECT
     _key,
-    SUM(
+    CAST(SUM(
       CASE
         WHEN _b > 0
         AND NOT _prev_a IS NULL
@@ -124,7 +124,7 @@ WITH seq_1_rows AS (
         THEN _b
         ELSE 0
       END
-    ) AS seq_2__count
+    ) AS BIGINT) AS seq_2__count
   FROM seq_2_windows
   GROUP BY
     _key

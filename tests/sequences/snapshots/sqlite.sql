@@ -110,7 +110,7 @@ WITH seq_1_rows AS (
 ), seq_2 AS (
   SELECT
     _key,
-    SUM(
+    CAST(SUM(
       CASE
         WHEN _b > 0
         AND NOT _prev_a IS NULL
@@ -121,7 +121,7 @@ WITH seq_1_rows AS (
         THEN _b
         ELSE 0
       END
-    ) AS seq_2__count
+    ) AS INTEGER) AS seq_2__count
   FROM seq_2_windows
   GROUP BY
     _key
