@@ -63,6 +63,13 @@ class PhysicalSequence:
     weight: str
 
     @property
+    def every_instant_then(self) -> bool:
+        """Every row read is a second-step event (`orders then no orders`): the next
+        instant holding one is simply the next instant (LEAD, without a frame)."""
+        return all(isinstance(s.then, ir.Literal) and s.then.value is True
+                   for s in self.sources)
+
+    @property
     def name(self) -> str:
         return self.pass_.name
 

@@ -34,6 +34,8 @@ class Sequences:
             windows = instants.with_columns(
                 a_time.shift(1).forward_fill().over("_key").alias("_prev_a"),
                 b_time.shift(1).forward_fill().over("_key").alias("_prev_b"))
+        elif sequence.every_instant_then:  # every instant holds one: the next instant
+            windows = instants.with_columns(t.shift(-1).over("_key").alias("_next"))
         else:
             b_time = pl.when(pl.col("_b") > 0).then(t)
             windows = instants.with_columns(

@@ -41,6 +41,12 @@ class Sequences:
         if sequence.kind is K.THEN_FIRST:
             project(windows, self.neighbour(exp.Max, "_a", following=False), "_prev_a")
             project(windows, self.neighbour(exp.Max, "_b", following=False), "_prev_b")
+        elif sequence.every_instant_then:
+            project(windows, exp.Window(
+                this=exp.Lead(this=col("_t")),
+                partition_by=[col("_key")],
+                order=exp.Order(expressions=[exp.Ordered(this=col("_t"))]), over="OVER"),
+                "_next")
         else:
             project(windows, self.neighbour(exp.Min, "_b", following=True), "_next")
         matched = self.cond(sequence.matched)
