@@ -48,6 +48,18 @@ WITH seq_1_rows AS (
 ), seq_1 AS (
   SELECT
     _key,
+    CAST(SUM(
+      CASE
+        WHEN _a > 0
+        AND CAST(DATE_ADD(CAST(_t AS DATE), 7) AS DATE) <= CAST('2026-06-30' AS DATE)
+        AND (
+          _next IS NULL
+          OR NOT CAST(_next AS DATE) <= CAST(DATE_ADD(CAST(_t AS DATE), 7) AS DATE)
+        )
+        THEN _a
+        ELSE 0
+      END
+    ) AS BIGINT) AS seq_1__count,
     MAX(
       CASE
         WHEN _a > 0
@@ -131,6 +143,7 @@ WITH seq_1_rows AS (
 ), base AS (
   SELECT
     customer.customer_id,
+    COALESCE(seq_1.seq_1__count, 0) AS seq_1__count,
     seq_1.seq_1__last AS seq_1__last,
     COALESCE(seq_2.seq_2__count, 0) AS seq_2__count
   FROM parquet.`examples/shop/data/customers.parquet` AS customer
@@ -142,6 +155,7 @@ WITH seq_1_rows AS (
   SELECT
     *,
     seq_1__last AS last_abandoned_browse,
+    seq_1__count AS abandoned_browses,
     seq_2__count AS attributed_orders
   FROM base
 ), step_2 AS (
@@ -151,12 +165,14 @@ WITH seq_1_rows AS (
       DATEDIFF(DAY, CAST(last_abandoned_browse AS DATE), CAST('2026-06-30' AS DATE)) <= 30,
       FALSE
     ) AS abandoned_browsers,
+    COALESCE(abandoned_browses >= 3, FALSE) AS serial_abandoners,
     COALESCE(attributed_orders >= 2, FALSE) AS email_converters
   FROM step_1
 )
 SELECT
   customer_id,
   abandoned_browsers,
+  serial_abandoners,
   email_converters
 FROM step_2
 ORDER BY

@@ -47,6 +47,17 @@ WITH seq_1_rows AS (
 ), seq_1 AS (
   SELECT
     _key,
+    CAST(SUM(
+      CASE
+        WHEN _a > 0
+        AND DATE(DATE(DATE(_t), '7 DAY')) <= DATE('2026-06-30')
+        AND (
+          _next IS NULL OR NOT DATE(_next) <= DATE(DATE(DATE(_t), '7 DAY'))
+        )
+        THEN _a
+        ELSE 0
+      END
+    ) AS INTEGER) AS seq_1__count,
     MAX(
       CASE
         WHEN _a > 0
@@ -128,6 +139,7 @@ WITH seq_1_rows AS (
 ), base AS (
   SELECT
     customer.customer_id,
+    COALESCE(seq_1.seq_1__count, 0) AS seq_1__count,
     seq_1.seq_1__last AS seq_1__last,
     COALESCE(seq_2.seq_2__count, 0) AS seq_2__count
   FROM shop.customers AS customer
@@ -139,6 +151,7 @@ WITH seq_1_rows AS (
   SELECT
     *,
     seq_1__last AS last_abandoned_browse,
+    seq_1__count AS abandoned_browses,
     seq_2__count AS attributed_orders
   FROM base
 ), step_2 AS (
@@ -148,12 +161,14 @@ WITH seq_1_rows AS (
       CAST((JULIANDAY(DATE('2026-06-30')) - JULIANDAY(DATE(last_abandoned_browse))) AS INTEGER) <= 30,
       FALSE
     ) AS abandoned_browsers,
+    COALESCE(abandoned_browses >= 3, FALSE) AS serial_abandoners,
     COALESCE(attributed_orders >= 2, FALSE) AS email_converters
   FROM step_1
 )
 SELECT
   customer_id,
   abandoned_browsers,
+  serial_abandoners,
   email_converters
 FROM step_2
 ORDER BY
