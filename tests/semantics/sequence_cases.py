@@ -176,3 +176,49 @@ _moments = st.builds(lambda d, m: datetime(2026, 6, 1) + timedelta(days=d, minut
 def test_sequences_match_a_direct_computation(project, orders, visits, as_of):
     assert sequence_values(project, orders, visits, as_of) == \
         expected_values(orders, visits, as_of)
+
+
+DATED_HEAD = """
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_on {
+  ordered_on date
+}
+feature gaps = count(orders then no orders within 2 days)
+feature last_gap = last(orders then no orders within 2 days)
+feature repeats = count(orders then first orders within 2 days)
+segment everyone = true
+"""
+
+
+def test_sequences_over_a_date_column(project):
+    """A time column of dates: two orders on one day are at one instant (neither is after
+    the other), `within` counts days, and `last` is a date."""
+    from . import test_semantics as cases
+
+    orders = [(1, date(2026, 6, 1)), (1, date(2026, 6, 1)), (1, date(2026, 6, 3)),
+              (1, date(2026, 6, 10)), (2, date(2026, 6, 29)), (3, date(2026, 6, 20)),
+              (3, date(2026, 6, 22)), (3, date(2026, 7, 1))]
+    path = project(DATED_HEAD, {
+        "customers": [{"customer_id": k} for k in KEYS],
+        "orders": [{"customer_id": c, "ordered_on": d} for c, d in orders],
+    }, {"customers": {"customer_id": pl.Int64},
+        "orders": {"customer_id": pl.Int64, "ordered_on": pl.Date}})
+    evaluation = cases.evaluate(path, as_of=AS_OF, traits=["gaps", "last_gap", "repeats"])
+    rows = evaluation.connection.execute(
+        f"SELECT {evaluation.key}, gaps, last_gap, repeats FROM {evaluation.table} ORDER BY 1"
+    ).fetchall()
+    got = {row[0]: (row[1], _plain(row[2]), row[3]) for row in rows}
+    for key in KEYS:
+        times = [d for c, d in orders if c == key]
+        gaps, last_gap = sequence("then no", times, times, 2, AS_OF)
+        repeats, _ = sequence("then first", times, times, 2, AS_OF)
+        value = got[key][1]
+        if isinstance(value, datetime):  # an engine that returns dates as timestamps
+            value = value.date()
+        assert (got[key][0], value, got[key][2]) == (gaps, last_gap, repeats), key
+    # June 1st (twice) is followed on June 3rd, within 2 days; June 3rd and June 10th not
+    assert got[1][0] == 2 and got[1][1] in (date(2026, 6, 10), datetime(2026, 6, 10))
+    assert got[1][2] == 1  # June 3rd is the first after June 1st, within 2 days
+    assert got[2][0] == 0  # June 29th: its two days end after as_of

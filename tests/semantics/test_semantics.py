@@ -457,5 +457,6 @@ from .sequence_cases import (  # noqa: E402, F401
     test_sequences_match_a_direct_computation,
     test_sequences_of_empty_streams_are_zero,
     test_sequences_one_event_completes_several,
+    test_sequences_over_a_date_column,
     test_sequences_then_no_counts_windows_that_ended,
 )
