@@ -56,11 +56,16 @@ GENERATED = 50
 # name: (group, label)
 VARIANTS = {
     "segl12": ("twelve", "segl (to_sql, one query)"),
+    "segl12_filter": ("twelve", "segl, aggregates with FILTER (WHERE)"),
+    "segl12_prepared": ("twelve", "segl on the prepared layout (segl prepare)"),
     "hand12": ("twelve", "plan-shaped baseline (hand_written.py)"),
     "indep12": ("twelve", "independent baseline (independent.py)"),
     "seglrfm": ("rfm", "segl (to_sql, members only)"),
     "indeprfm": ("rfm", "independent baseline (independent.py)"),
+    "seglrfm_prepared": ("rfm", "segl on the prepared layout (segl prepare)"),
     "segl50": ("fifty", f"segl, {GENERATED} segments in one query"),
+    "segl50_filter": ("fifty", f"segl, {GENERATED} in one query, aggregates with FILTER"),
+    "segl50_prepared": ("fifty", f"segl, {GENERATED} in one query, prepared layout"),
     "segl50_separate": ("fifty", f"segl, one query per segment ({GENERATED})"),
     "hand50": ("fifty", "plan-shaped baseline, one query"),
     "hand50_separate": ("fifty", f"hand-written, {GENERATED} separate queries"),
@@ -73,6 +78,10 @@ TITLES = {"twelve": "12 segments (bench/tpch.seg)",
           "fifty": f"{GENERATED} generated segments: one pass vs one query per segment"}
 # (numerator, denominator) pairs whose per-round ratio is reported
 RATIOS = (("segl12", "indep12"), ("segl12", "hand12"), ("hand12", "indep12"),
+          ("segl12_filter", "segl12"), ("segl50_filter", "segl50"),
+          ("segl12_prepared", "segl12"), ("segl12_prepared", "indep12"),
+          ("seglrfm_prepared", "seglrfm"), ("seglrfm_prepared", "indeprfm"),
+          ("segl50_prepared", "segl50"),
           ("seglrfm", "indeprfm"), ("segl50_separate", "segl50"),
           ("hand50_separate", "hand50"), ("segl50", "hand50"))
 STARTUP = (("segl --help", ["--help"]),
@@ -82,20 +91,56 @@ STARTUP = (("segl --help", ["--help"]),
 
 # ====================================================================== building the SQL
 def _segl_sqls(seg: Path, as_of: datetime.date,
-               selections: list[list[str] | None]) -> list[str]:
+               selections: list[list[str] | None], filtered: bool = False) -> list[str]:
     """segl's SQL for each selection of segments (None: all), compiled as `segl run`
-    compiles (column types read from the data)."""
+    compiles (column types read from the data). `filtered`: a measure's window and filter
+    written `agg(…) FILTER (WHERE …)` instead of `agg(CASE WHEN … END)` (the dialect rule
+    `aggregate_filter`, off for DuckDB because it measured slower; issue 15 item 2)."""
+    import dataclasses
+
     from segl.compiler.api import to_sql
+    from segl.compiler.backends.sql import dialects
     from segl.runtime.api import load
 
     compilation, connection = load(str(seg))
     connection.close()
-    return [str(to_sql(compilation, dialect="duckdb", as_of=as_of, segments=selection))
-            for selection in selections]
+    saved = dialects.RULES["duckdb"]
+    if filtered:
+        dialects.RULES["duckdb"] = dataclasses.replace(saved, aggregate_filter=True)
+    try:
+        return [str(to_sql(compilation, dialect="duckdb", as_of=as_of, segments=selection))
+                for selection in selections]
+    finally:
+        dialects.RULES["duckdb"] = saved
 
 
-def _segl_sql(seg: Path, as_of: datetime.date) -> str:
-    return _segl_sqls(seg, as_of, [None])[0]
+def _segl_sql(seg: Path, as_of: datetime.date, filtered: bool = False) -> str:
+    return _segl_sqls(seg, as_of, [None], filtered)[0]
+
+
+PREPARE_SECONDS: dict[str, dict] = {}   # data folder -> `segl prepare`'s wall, CPU (if run)
+
+
+def _segl_prepared_sql(seg: Path, as_of: datetime.date) -> str:
+    """segl's SQL reading the prepared layout (`segl prepare`, runtime/prepared.py): the
+    events tables sorted by entity key and time. `segl prepare` runs first, as a user runs
+    it (a subprocess: its memory stays out of this process, whose size every measurement's
+    child starts from), when the layout is missing or stale; its time is reported apart."""
+    from segl.compiler.api import plan_for, select_segments, sql_for_plan
+    from segl.runtime import prepared
+    from segl.runtime.api import load
+
+    compilation, connection = load(str(seg))
+    connection.close()
+    model = compilation.require_ok()
+    if set(prepared.overrides(model, seg)) != {t.name for t in prepared.preparable(model)}:
+        result = run_startup(segl_command(), ["prepare", str(seg)], cwd=seg.parent)
+        if "error" in result:
+            raise RuntimeError(f"segl prepare {seg}: {result['error']}")
+        PREPARE_SECONDS[str(seg.parent)] = result
+    sources = prepared.overrides(model, seg)
+    return sql_for_plan(plan_for(model, select_segments(model, None)), compilation, "duckdb",
+                        as_of, sources=sources)
 
 
 # A measurement's work is a list of (table, query): the worker stores each query's rows in a
@@ -121,8 +166,17 @@ def _members_of(sql: str, segment: str) -> str:
 
 def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
     """The tables a variant's measurement fills and how its members are summarized."""
-    if variant == "segl12":
-        return _wide(_segl_sql(data_dir / "tpch.seg", as_of))
+    if variant == "segl12_prepared":
+        return _wide(_segl_prepared_sql(data_dir / "tpch.seg", as_of))
+    if variant == "segl50_prepared":
+        return _wide(_segl_prepared_sql(data_dir / "segments_50.seg", as_of))
+    if variant == "seglrfm_prepared":
+        return {"tables": [("result", _segl_prepared_sql(data_dir / "tpch_rfm.seg", as_of))],
+                "check": {"kind": "rfm", "columns": ["c_custkey", "rfm", "priority", "rfm__r",
+                                                      "rfm__f", "rfm__m"]}}
+    if variant in ("segl12", "segl12_filter"):
+        return _wide(_segl_sql(data_dir / "tpch.seg", as_of,
+                               filtered=variant == "segl12_filter"))
     if variant == "hand12":
         return _wide(hand_written.single_pass_sql(data_dir, as_of))
     if variant == "indep12":
@@ -135,8 +189,9 @@ def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
                    else independent.RFM_COLUMNS)
         return {"tables": [("result", sql)], "check": {"kind": "rfm", "columns": list(columns)}}
     segments = hand_written.generate_segments(GENERATED)
-    if variant == "segl50":
-        return _wide(_segl_sql(data_dir / "segments_50.seg", as_of))
+    if variant in ("segl50", "segl50_filter"):
+        return _wide(_segl_sql(data_dir / "segments_50.seg", as_of,
+                               filtered=variant == "segl50_filter"))
     if variant == "hand50":
         return _wide(hand_written.generated_single_pass_sql(segments, data_dir, as_of))
     if variant == "hand50_separate":
@@ -233,10 +288,10 @@ def run_measurement(spec: dict, timeout: float) -> dict:
     return result
 
 
-def run_startup(segl: str, arguments: list[str]) -> dict:
+def run_startup(segl: str, arguments: list[str], cwd: Path = SHOP) -> dict:
     """A `segl` command as a user runs it: wall, user + system CPU of the child, other share."""
     before = cpu_share.snapshot(resource.RUSAGE_CHILDREN)
-    completed = subprocess.run([segl, *arguments], cwd=SHOP, stdout=subprocess.DEVNULL,
+    completed = subprocess.run([segl, *arguments], cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, check=False)
     after = cpu_share.snapshot(resource.RUSAGE_CHILDREN)
     result = cpu_share.measure(before, after)
@@ -288,7 +343,9 @@ def agreement(entry: dict) -> dict[str, str]:
     checks = {}
     for a, b in (("segl12", "indep12"), ("segl12", "hand12"), ("seglrfm", "indeprfm"),
                  ("segl50", "segl50_separate"), ("segl50", "hand50"),
-                 ("segl50", "hand50_separate")):
+                 ("segl50", "hand50_separate"), ("segl12", "segl12_filter"),
+                 ("segl50", "segl50_filter"), ("segl12", "segl12_prepared"),
+                 ("seglrfm", "seglrfm_prepared"), ("segl50", "segl50_prepared")):
         if members.get(a) is None or members.get(b) is None:
             continue
         x = {k.strip('"'): v for k, v in members[a].items()}
@@ -320,6 +377,7 @@ def run_scale(scale: float, variants: list[str], args) -> dict:
                   + (result["error"][:80] if "error" in result else
                      f"{result['wall']:.3f} s, CPU {result['cpu']:.3f} s, other "
                      f"{result['busy_other_pct']}%"), file=sys.stderr, flush=True)
+    entry["prepare_seconds"] = PREPARE_SECONDS.get(str(data_dir))
     entry["stats"] = {name: stats(runs) for name, runs in entry["measurements"].items()}
     entry["ratios"] = {f"{a}/{b}": r for a, b in RATIOS
                        if (r := paired_ratios(entry["measurements"].get(a, []),
@@ -329,6 +387,9 @@ def run_scale(scale: float, variants: list[str], args) -> dict:
 
 
 def run_startup_group(args) -> dict:
+    import startup
+
+    startup.compile_bytecode()  # (as an installation has it; see bench/startup.py)
     segl = segl_command()
     measurements: dict[str, list] = {}
     for rnd, label in schedule([label for label, _ in STARTUP], args.rounds, args.warmup):
@@ -383,6 +444,11 @@ def render_scale(entry: dict, args) -> str:
         lines.append("\n  segl's SQL compiled before the runs (outside the timings): " + ", ".join(
             f"{n} {s:.2f} s" for n, s in entry["compile_seconds"].items()
             if n.startswith("segl")))
+    if entry.get("prepare_seconds") is not None:
+        done = entry["prepare_seconds"]
+        lines.append(f"  segl prepare (events tables sorted by entity key and time, written "
+                     f"once, outside the timings): {done['wall']:.2f} s wall, CPU "
+                     f"{done['cpu']:.2f} s, other {done['busy_other_pct']}%")
     lines += ["", "agreement (members per segment: count and key hash; RFM: bucket and score "
                   "counts, hash over every customer):"]
     lines += [f"  {check:<36} {verdict}" for check, verdict in entry["agreement"].items()]

@@ -30,7 +30,9 @@ the same as filtering on l_shipdate alone.
     python bench/hand_written.py --data-dir bench/data/sf1 --verify
     python bench/hand_written.py --data-dir bench/data/sf1 --print single
 
-The module only builds SQL text; it imports duckdb only for --verify.
+The queries are constant SQL text with named slots filled as sqlglot trees
+(bench/sql_fill.py), or built as trees (the generated segments); no path, date or name is
+pasted into SQL text. The module imports duckdb only for --verify.
 """
 
 from __future__ import annotations
@@ -44,7 +46,23 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlglot import exp
+
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+from sql_fill import (  # noqa: E402
+    binary,
+    column,
+    conjunction,
+    count_rows,
+    create_table,
+    fill,
+    literal,
+    parquet,
+    sql,
+)
+
 SEG_FILE = BENCH_DIR / "tpch.seg"
 AS_OF = datetime.date(1998, 8, 2)
 
@@ -80,26 +98,6 @@ def window_start(as_of: datetime.date, n: int, unit: str) -> datetime.date:
     return datetime.date(year, month + 1, day)
 
 
-def d(day: datetime.date) -> str:
-    return f"DATE '{day.isoformat()}'"
-
-
-def q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-class Tables:
-    """read_parquet(...) expressions for the TPC-H tables of one data folder."""
-
-    def __init__(self, data_dir: str | Path):
-        self.dir = Path(data_dir).resolve()
-
-    def __getattr__(self, table: str) -> str:
-        if table.startswith("_"):
-            raise AttributeError(table)
-        return f"read_parquet({q(str(self.dir / f'{table}.parquet'))})"
-
-
 def source_lines(seg_file: Path = SEG_FILE) -> str:
     """The entity/events/lookup declarations of bench/tpch.seg, for generated files."""
     lines = [line for line in seg_file.read_text().splitlines()
@@ -108,39 +106,32 @@ def source_lines(seg_file: Path = SEG_FILE) -> str:
 
 
 # ---------------------------------------------------------------------- twelve segments
-def single_pass_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
-    """The twelve segments of bench/tpch.seg in one query (wide table, one row per customer)."""
-    t = Tables(data_dir)
-    year_1 = window_start(as_of, 365, "days")
-    years_2 = window_start(as_of, 2, "years")
-    days_90 = window_start(as_of, 90, "days")
-    lapsed_before = as_of - datetime.timedelta(days=365)   # days_between(last, as_of) > 365
-    return f"""
+SINGLE_PASS = """
 WITH line_per_order AS (
     -- the line-item features look back at most 365 days: read only that window
     SELECT l.l_orderkey,
            count(brass.p_partkey) AS brass_lines_1y,
-           sum(l.l_quantity) FILTER (WHERE l.l_shipdate > {d(days_90)}) AS quantity_90d
-    FROM {t.lineitem} AS l
-    LEFT JOIN (SELECT p_partkey FROM {t.part} WHERE p_type LIKE '%BRASS%') AS brass
+           sum(l.l_quantity) FILTER (WHERE l.l_shipdate > :days_90) AS quantity_90d
+    FROM lineitem AS l
+    LEFT JOIN (SELECT p_partkey FROM part WHERE p_type LIKE '%BRASS%') AS brass
            ON brass.p_partkey = l.l_partkey
-    WHERE l.l_shipdate > {d(year_1)} AND l.l_shipdate <= {d(as_of)}
+    WHERE l.l_shipdate > :year_1 AND l.l_shipdate <= :as_of
     GROUP BY l.l_orderkey
 ),
 per_customer AS (
     SELECT o.o_custkey,
            count(*) AS orders_total,
-           count(*) FILTER (WHERE o.o_orderdate > {d(year_1)}) AS orders_1y,
-           sum(o.o_totalprice) FILTER (WHERE o.o_orderdate > {d(years_2)}) AS spend_2y,
-           avg(o.o_totalprice) FILTER (WHERE o.o_orderdate > {d(years_2)}) AS avg_order_2y,
+           count(*) FILTER (WHERE o.o_orderdate > :year_1) AS orders_1y,
+           sum(o.o_totalprice) FILTER (WHERE o.o_orderdate > :years_2) AS spend_2y,
+           avg(o.o_totalprice) FILTER (WHERE o.o_orderdate > :years_2) AS avg_order_2y,
            sum(o.o_totalprice) AS spend_total,
            max(o.o_orderdate) AS last_order,
            count(*) FILTER (WHERE o.o_orderpriority = '1-URGENT') AS urgent_orders,
            sum(lpo.brass_lines_1y) AS brass_lines_1y,
            sum(lpo.quantity_90d) AS quantity_90d
-    FROM {t.orders} AS o
+    FROM orders AS o
     LEFT JOIN line_per_order AS lpo ON lpo.l_orderkey = o.o_orderkey
-    WHERE o.o_orderdate <= {d(as_of)}
+    WHERE o.o_orderdate <= :as_of
     GROUP BY o.o_custkey
 ),
 base AS (
@@ -150,16 +141,16 @@ base AS (
            coalesce(pc.orders_1y, 0) >= 3 AS frequent,
            coalesce(pc.spend_2y, 0) > 1000000 AS big_spenders_2y,
            coalesce(pc.avg_order_2y > 200000, false) AS high_avg_order,
-           coalesce(pc.orders_total > 0 AND pc.last_order < {d(lapsed_before)}, false) AS lapsed,
+           coalesce(pc.orders_total > 0 AND pc.last_order < :lapsed_before, false) AS lapsed,
            -- spend_total is never null (0 without orders): every customer is ranked
            row_number() OVER (ORDER BY coalesce(pc.spend_total, 0) DESC, c.c_custkey) * 100
-               <= 20 * (SELECT count(*) FROM {t.customer}) AS high_spenders,
+               <= 20 * (SELECT count(*) FROM customer) AS high_spenders,
            coalesce(pc.urgent_orders, 0) = 0 AS never_urgent,
            coalesce(pc.brass_lines_1y, 0) >= 3 AS brass_buyers,
            coalesce(pc.quantity_90d, 0) >= 150 AS bulk_buyers_90d
-    FROM {t.customer} AS c
-    LEFT JOIN {t.nation} AS n ON n.n_nationkey = c.c_nationkey
-    LEFT JOIN {t.region} AS r ON r.r_regionkey = n.n_regionkey
+    FROM customer AS c
+    LEFT JOIN nation AS n ON n.n_nationkey = c.c_nationkey
+    LEFT JOIN region AS r ON r.r_regionkey = n.n_regionkey
     LEFT JOIN per_customer AS pc ON pc.o_custkey = c.c_custkey
 )
 SELECT c_custkey,
@@ -169,78 +160,90 @@ SELECT c_custkey,
        (high_spenders OR automobile_rich) AND (lapsed OR NOT frequent) AS win_back
 FROM base
 ORDER BY c_custkey
-""".strip()
+"""
+
+
+def dates(as_of: datetime.date) -> dict[str, datetime.date]:
+    """The window starts the twelve segments use, by placeholder name."""
+    return {"as_of": as_of,
+            "year_1": window_start(as_of, 365, "days"),
+            "years_2": window_start(as_of, 2, "years"),
+            "days_90": window_start(as_of, 90, "days"),
+            # days_between(last, as_of) > 365
+            "lapsed_before": as_of - datetime.timedelta(days=365)}
+
+
+def single_pass_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
+    """The twelve segments of bench/tpch.seg in one query (wide table, one row per customer)."""
+    return sql(fill(SINGLE_PASS, data_dir, **dates(as_of)))
+
+
+# The conditions of the twelve separate queries (over `customer AS c`); a composite segment
+# repeats its parts' conditions.
+SEPARATE = {
+    "automobile_rich": "c.c_mktsegment = 'AUTOMOBILE' AND c.c_acctbal > 5000",
+    "europe": """c.c_nationkey IN (
+        SELECT n.n_nationkey FROM nation AS n
+        JOIN region AS r ON r.r_regionkey = n.n_regionkey
+        WHERE r.r_name = 'EUROPE')""",
+    "frequent": """c.c_custkey IN (
+        SELECT o_custkey FROM orders
+        WHERE o_orderdate > :year_1 AND o_orderdate <= :as_of
+        GROUP BY o_custkey HAVING count(*) >= 3)""",
+    "big_spenders_2y": """c.c_custkey IN (
+        SELECT o_custkey FROM orders
+        WHERE o_orderdate > :years_2 AND o_orderdate <= :as_of
+        GROUP BY o_custkey HAVING sum(o_totalprice) > 1000000)""",
+    "high_avg_order": """c.c_custkey IN (
+        SELECT o_custkey FROM orders
+        WHERE o_orderdate > :years_2 AND o_orderdate <= :as_of
+        GROUP BY o_custkey HAVING avg(o_totalprice) > 200000)""",
+    "lapsed": """c.c_custkey IN (
+        SELECT o_custkey FROM orders WHERE o_orderdate <= :as_of
+        GROUP BY o_custkey HAVING max(o_orderdate) < :lapsed_before)""",
+    "high_spenders": """c.c_custkey IN (
+        SELECT c2.c_custkey
+        FROM customer AS c2
+        LEFT JOIN (SELECT o_custkey, sum(o_totalprice) AS spend FROM orders
+                   WHERE o_orderdate <= :as_of GROUP BY o_custkey) AS s
+               ON s.o_custkey = c2.c_custkey
+        QUALIFY row_number() OVER (ORDER BY coalesce(s.spend, 0) DESC, c2.c_custkey) * 100
+                <= 20 * (SELECT count(*) FROM customer))""",
+    "never_urgent": """NOT EXISTS (
+        SELECT 1 FROM orders AS o
+        WHERE o.o_custkey = c.c_custkey AND o.o_orderpriority = '1-URGENT'
+          AND o.o_orderdate <= :as_of)""",
+    "brass_buyers": """c.c_custkey IN (
+        SELECT o.o_custkey
+        FROM lineitem AS l
+        JOIN orders AS o ON o.o_orderkey = l.l_orderkey
+        JOIN part AS p ON p.p_partkey = l.l_partkey
+        WHERE p.p_type LIKE '%BRASS%' AND o.o_orderdate <= :as_of
+          AND l.l_shipdate > :year_1 AND l.l_shipdate <= :as_of
+        GROUP BY o.o_custkey HAVING count(*) >= 3)""",
+    "bulk_buyers_90d": """c.c_custkey IN (
+        SELECT o.o_custkey
+        FROM lineitem AS l
+        JOIN orders AS o ON o.o_orderkey = l.l_orderkey
+        WHERE o.o_orderdate <= :as_of
+          AND l.l_shipdate > :days_90 AND l.l_shipdate <= :as_of
+        GROUP BY o.o_custkey HAVING sum(l.l_quantity) >= 150)""",
+}
+MEMBERS = "SELECT c.c_custkey FROM customer AS c WHERE :condition ORDER BY c.c_custkey"
 
 
 def separate_sqls(data_dir: str | Path, as_of: datetime.date = AS_OF) -> list[tuple[str, str]]:
     """The twelve segments as twelve standalone queries, each returning member keys."""
-    t = Tables(data_dir)
-    year_1 = window_start(as_of, 365, "days")
-    years_2 = window_start(as_of, 2, "years")
-    days_90 = window_start(as_of, 90, "days")
-    lapsed_before = as_of - datetime.timedelta(days=365)
-
-    automobile_rich = "c.c_mktsegment = 'AUTOMOBILE' AND c.c_acctbal > 5000"
-    europe = f"""c.c_nationkey IN (
-        SELECT n.n_nationkey FROM {t.nation} AS n
-        JOIN {t.region} AS r ON r.r_regionkey = n.n_regionkey
-        WHERE r.r_name = 'EUROPE')"""
-    frequent = f"""c.c_custkey IN (
-        SELECT o_custkey FROM {t.orders}
-        WHERE o_orderdate > {d(year_1)} AND o_orderdate <= {d(as_of)}
-        GROUP BY o_custkey HAVING count(*) >= 3)"""
-    lapsed = f"""c.c_custkey IN (
-        SELECT o_custkey FROM {t.orders} WHERE o_orderdate <= {d(as_of)}
-        GROUP BY o_custkey HAVING max(o_orderdate) < {d(lapsed_before)})"""
-    high_spenders = f"""c.c_custkey IN (
-        SELECT c2.c_custkey
-        FROM {t.customer} AS c2
-        LEFT JOIN (SELECT o_custkey, sum(o_totalprice) AS spend FROM {t.orders}
-                   WHERE o_orderdate <= {d(as_of)} GROUP BY o_custkey) AS s
-               ON s.o_custkey = c2.c_custkey
-        QUALIFY row_number() OVER (ORDER BY coalesce(s.spend, 0) DESC, c2.c_custkey) * 100
-                <= 20 * (SELECT count(*) FROM {t.customer}))"""
-
-    def members(condition: str) -> str:
-        return f"SELECT c.c_custkey FROM {t.customer} AS c\nWHERE {condition}\nORDER BY c.c_custkey"
-
-    return [
-        ("automobile_rich", members(automobile_rich)),
-        ("europe", members(europe)),
-        ("frequent", members(frequent)),
-        ("big_spenders_2y", members(f"""c.c_custkey IN (
-        SELECT o_custkey FROM {t.orders}
-        WHERE o_orderdate > {d(years_2)} AND o_orderdate <= {d(as_of)}
-        GROUP BY o_custkey HAVING sum(o_totalprice) > 1000000)""")),
-        ("high_avg_order", members(f"""c.c_custkey IN (
-        SELECT o_custkey FROM {t.orders}
-        WHERE o_orderdate > {d(years_2)} AND o_orderdate <= {d(as_of)}
-        GROUP BY o_custkey HAVING avg(o_totalprice) > 200000)""")),
-        ("lapsed", members(lapsed)),
-        ("high_spenders", members(high_spenders)),
-        ("never_urgent", members(f"""NOT EXISTS (
-        SELECT 1 FROM {t.orders} AS o
-        WHERE o.o_custkey = c.c_custkey AND o.o_orderpriority = '1-URGENT'
-          AND o.o_orderdate <= {d(as_of)})""")),
-        ("brass_buyers", members(f"""c.c_custkey IN (
-        SELECT o.o_custkey
-        FROM {t.lineitem} AS l
-        JOIN {t.orders} AS o ON o.o_orderkey = l.l_orderkey
-        JOIN {t.part} AS p ON p.p_partkey = l.l_partkey
-        WHERE p.p_type LIKE '%BRASS%' AND o.o_orderdate <= {d(as_of)}
-          AND l.l_shipdate > {d(year_1)} AND l.l_shipdate <= {d(as_of)}
-        GROUP BY o.o_custkey HAVING count(*) >= 3)""")),
-        ("bulk_buyers_90d", members(f"""c.c_custkey IN (
-        SELECT o.o_custkey
-        FROM {t.lineitem} AS l
-        JOIN {t.orders} AS o ON o.o_orderkey = l.l_orderkey
-        WHERE o.o_orderdate <= {d(as_of)}
-          AND l.l_shipdate > {d(days_90)} AND l.l_shipdate <= {d(as_of)}
-        GROUP BY o.o_custkey HAVING sum(l.l_quantity) >= 150)""")),
-        ("vip_europe", members(f"{europe}\n  AND {high_spenders}\n  AND NOT {lapsed}")),
-        ("win_back", members(f"(({high_spenders}) OR ({automobile_rich}))\n"
-                             f"  AND (({lapsed}) OR NOT ({frequent}))")),
-    ]
+    values = dates(as_of)
+    part = {name: fill("SELECT " + text, data_dir, **values).selects[0]
+            for name, text in SEPARATE.items()}
+    part["vip_europe"] = exp.and_(part["europe"], part["high_spenders"],
+                                  exp.not_(part["lapsed"]))
+    part["win_back"] = exp.and_(
+        exp.or_(part["high_spenders"], part["automobile_rich"]),
+        exp.or_(part["lapsed"], exp.not_(part["frequent"])))
+    return [(name, sql(fill(MEMBERS, data_dir, condition=part[name])))
+            for name in TWELVE]
 
 
 # ---------------------------------------------------------------------- generated segments
@@ -287,17 +290,20 @@ class Aggregate:
     def start(self, as_of: datetime.date) -> datetime.date | None:
         return window_start(as_of, *self.window) if self.window else None
 
-    def sql(self, as_of: datetime.date) -> str:
+    def sql(self, as_of: datetime.date) -> exp.Expression:
         """The aggregate over rows already restricted to date(t) <= as_of."""
         alias = ALIAS[self.table]
-        conditions = []
+        conditions: list[exp.Expression] = []
         if self.where:
-            conditions.append(f"{alias}.{self.where[0]} = {q(self.where[1])}")
+            conditions.append(binary("=", column(self.where[0], alias),
+                                     literal(self.where[1])))
         if self.window:
-            conditions.append(f"{alias}.{TIME_COLUMN[self.table]} > {d(self.start(as_of))}")
-        call = "count(*)" if self.func == "count" else f"sum({alias}.{self.column})"
+            conditions.append(binary(">", column(TIME_COLUMN[self.table], alias),
+                                     literal(self.start(as_of))))
+        call = (exp.func("count", exp.Star()) if self.func == "count"
+                else exp.func("sum", column(self.column, alias)))
         if conditions:
-            call += f" FILTER (WHERE {' AND '.join(conditions)})"
+            call = exp.Filter(this=call, expression=exp.Where(this=conjunction(conditions)))
         return call
 
 
@@ -311,10 +317,10 @@ class Attribute:
         value = f'"{self.value}"' if isinstance(self.value, str) else str(self.value)
         return f"{self.column} {self.op} {value}"
 
-    def sql(self) -> str:
-        column = "n.n_name" if self.column == "nation.n_name" else f"c.{self.column}"
-        value = q(self.value) if isinstance(self.value, str) else str(self.value)
-        return f"{column} {self.op} {value}"
+    def sql(self) -> exp.Expression:
+        target = (column("n_name", "n") if self.column == "nation.n_name"
+                  else column(self.column, "c"))
+        return binary(self.op, target, literal(self.value))
 
 
 @dataclass(frozen=True)
@@ -417,96 +423,107 @@ def _lower_bound(aggregates, as_of) -> datetime.date | None:
     return None if not starts or None in starts else min(starts)
 
 
+def _table(data_dir: str | Path, table: str, alias: str) -> exp.Expression:
+    return exp.alias_(parquet(data_dir, table), alias, table=True)
+
+
 def generated_single_pass_sql(segments: list[Generated], data_dir: str | Path,
                               as_of: datetime.date = AS_OF) -> str:
     """All generated segments in one query: one pass over line items (per order), one
     over orders (per customer), joined to customer (and nation when needed)."""
-    t = Tables(data_dir)
     order_aggs = _distinct_aggregates(segments, "orders")
     line_aggs = _distinct_aggregates(segments, "lineitem")
-    ctes = []
-    per_customer_columns = [f"{a.sql(as_of)} AS {name}" for a, name in order_aggs.items()]
-    join_lines = ""
+    per_customer = [exp.alias_(a.sql(as_of), name) for a, name in order_aggs.items()]
+    query = exp.select(column("c_custkey", "c"))
+    orders = exp.select(column("o_custkey", "o")).from_(_table(data_dir, "orders", "o"))
     if line_aggs:
         since = _lower_bound(line_aggs, as_of)
-        window = f" AND l.l_shipdate > {d(since)}" if since else ""
-        columns = ",\n           ".join(f"{a.sql(as_of)} AS {name}"
-                                        for a, name in line_aggs.items())
-        ctes.append(f"""line_per_order AS (
-    SELECT l.l_orderkey,
-           {columns}
-    FROM {t.lineitem} AS l
-    WHERE l.l_shipdate <= {d(as_of)}{window}
-    GROUP BY l.l_orderkey
-)""")
-        per_customer_columns += [f"sum(lpo.{name}) AS {name}" for name in line_aggs.values()]
-        join_lines = "\n    LEFT JOIN line_per_order AS lpo ON lpo.l_orderkey = o.o_orderkey"
-    if per_customer_columns:
+        where = [binary("<=", column("l_shipdate", "l"), literal(as_of))]
+        if since:
+            where.append(binary(">", column("l_shipdate", "l"), literal(since)))
+        lines = (exp.select(column("l_orderkey", "l"),
+                            *(exp.alias_(a.sql(as_of), name) for a, name in line_aggs.items()))
+                 .from_(_table(data_dir, "lineitem", "l")).where(conjunction(where))
+                 .group_by(column("l_orderkey", "l")))
+        query = query.with_("line_per_order", as_=lines)
+        per_customer += [exp.alias_(exp.func("sum", column(name, "lpo")), name)
+                         for name in line_aggs.values()]
+        orders = orders.join(exp.alias_(exp.to_table("line_per_order"), "lpo", table=True),
+                             on=binary("=", column("l_orderkey", "lpo"),
+                                       column("o_orderkey", "o")), join_type="left")
+    if per_customer:
         # Orders only need reading as far back as the widest window, unless line items
         # must reach their orders.
         since = None if line_aggs else _lower_bound(order_aggs, as_of)
-        window = f" AND o.o_orderdate > {d(since)}" if since else ""
-        columns = ",\n           ".join(per_customer_columns)
-        ctes.append(f"""per_customer AS (
-    SELECT o.o_custkey,
-           {columns}
-    FROM {t.orders} AS o{join_lines}
-    WHERE o.o_orderdate <= {d(as_of)}{window}
-    GROUP BY o.o_custkey
-)""")
+        where = [binary("<=", column("o_orderdate", "o"), literal(as_of))]
+        if since:
+            where.append(binary(">", column("o_orderdate", "o"), literal(since)))
+        orders = (orders.select(*per_customer).where(conjunction(where))
+                  .group_by(column("o_custkey", "o")))
+        query = query.with_("per_customer", as_=orders)
 
-    def predicate(s: Generated) -> str:
+    def predicate(s: Generated) -> exp.Expression:
         parts = [a.sql() for a in s.attributes]
         if s.aggregate:
             name = (order_aggs if s.aggregate.table == "orders" else line_aggs)[s.aggregate]
-            parts.append(f"coalesce(pc.{name}, 0) {s.op} {s.threshold}")
-        return f"coalesce({' AND '.join(parts)}, false) AS {s.name}"
+            parts.append(binary(s.op, exp.func("coalesce", column(name, "pc"),
+                                               literal(0)), literal(s.threshold)))
+        return exp.alias_(exp.func("coalesce", conjunction(parts), exp.false()), s.name)
 
-    joins = ""
+    query = query.select(*(predicate(s) for s in segments)).from_(
+        _table(data_dir, "customer", "c"))
     if any(s.needs_nation for s in segments):
-        joins += f"\nLEFT JOIN {t.nation} AS n ON n.n_nationkey = c.c_nationkey"
-    if per_customer_columns:
-        joins += "\nLEFT JOIN per_customer AS pc ON pc.o_custkey = c.c_custkey"
-    columns = ",\n       ".join(predicate(s) for s in segments)
-    with_clause = ("WITH " + ",\n".join(ctes) + "\n") if ctes else ""
-    return (f"{with_clause}SELECT c.c_custkey,\n       {columns}\n"
-            f"FROM {t.customer} AS c{joins}\nORDER BY c.c_custkey")
+        query = query.join(_table(data_dir, "nation", "n"), join_type="left",
+                           on=binary("=", column("n_nationkey", "n"),
+                                     column("c_nationkey", "c")))
+    if per_customer:
+        query = query.join(exp.alias_(exp.to_table("per_customer"), "pc", table=True),
+                           join_type="left",
+                           on=binary("=", column("o_custkey", "pc"), column("c_custkey", "c")))
+    return sql(query.order_by(column("c_custkey", "c")))
 
 
 def generated_separate_sqls(segments: list[Generated], data_dir: str | Path,
                             as_of: datetime.date = AS_OF) -> list[tuple[str, str]]:
     """One standalone query per generated segment, each returning member keys."""
-    t = Tables(data_dir)
     queries = []
     for s in segments:
         conditions = [a.sql() for a in s.attributes]
         if s.aggregate:
             a = s.aggregate
             start = a.start(as_of)
+            orders = _table(data_dir, "orders", "o")
             if a.table == "orders":
-                where = [f"o.o_orderdate <= {d(as_of)}"]
+                where = [binary("<=", column("o_orderdate", "o"), literal(as_of))]
                 if start:
-                    where.append(f"o.o_orderdate > {d(start)}")
+                    where.append(binary(">", column("o_orderdate", "o"), literal(start)))
                 if a.where:
-                    where.append(f"o.{a.where[0]} = {q(a.where[1])}")
-                source = f"{t.orders} AS o"
+                    where.append(binary("=", column(a.where[0], "o"), literal(a.where[1])))
+                source = exp.select(column("o_custkey", "o")).from_(orders)
             else:
-                where = [f"l.l_shipdate <= {d(as_of)}", f"o.o_orderdate <= {d(as_of)}"]
+                where = [binary("<=", column("l_shipdate", "l"), literal(as_of)),
+                         binary("<=", column("o_orderdate", "o"), literal(as_of))]
                 if start:
-                    where.append(f"l.l_shipdate > {d(start)}")
+                    where.append(binary(">", column("l_shipdate", "l"), literal(start)))
                 if a.where:
-                    where.append(f"l.{a.where[0]} = {q(a.where[1])}")
-                source = (f"{t.lineitem} AS l\n"
-                          f"        JOIN {t.orders} AS o ON o.o_orderkey = l.l_orderkey")
-            call = "count(*)" if a.func == "count" else f"sum({ALIAS[a.table]}.{a.column})"
-            conditions.append(f"""c.c_custkey IN (
-        SELECT o.o_custkey FROM {source}
-        WHERE {' AND '.join(where)}
-        GROUP BY o.o_custkey HAVING {call} {s.op} {s.threshold})""")
-        nation = (f"\nJOIN {t.nation} AS n ON n.n_nationkey = c.c_nationkey"
-                  if s.needs_nation else "")
-        queries.append((s.name, f"SELECT c.c_custkey FROM {t.customer} AS c{nation}\n"
-                                f"WHERE {' AND '.join(conditions)}\nORDER BY c.c_custkey"))
+                    where.append(binary("=", column(a.where[0], "l"), literal(a.where[1])))
+                source = (exp.select(column("o_custkey", "o"))
+                          .from_(_table(data_dir, "lineitem", "l"))
+                          .join(orders, on=binary("=", column("o_orderkey", "o"),
+                                                  column("l_orderkey", "l"))))
+            call = (exp.func("count", exp.Star()) if a.func == "count"
+                    else exp.func("sum", column(a.column, ALIAS[a.table])))
+            keys = (source.where(conjunction(where)).group_by(column("o_custkey", "o"))
+                    .having(binary(s.op, call, literal(s.threshold))))
+            conditions.append(exp.In(this=column("c_custkey", "c"),
+                                     query=exp.Subquery(this=keys)))
+        query = exp.select(column("c_custkey", "c")).from_(_table(data_dir, "customer", "c"))
+        if s.needs_nation:
+            query = query.join(_table(data_dir, "nation", "n"),
+                               on=binary("=", column("n_nationkey", "n"),
+                                         column("c_nationkey", "c")))
+        queries.append((s.name, sql(query.where(conjunction(conditions))
+                                    .order_by(column("c_custkey", "c")))))
     return queries
 
 
@@ -533,13 +550,14 @@ def rfm_members_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     first, equal values sharing a rank; `thresholds` is 1 + the cut points reached. A
     customer without a value (no order: no recency) gets no score, and a bucket whose
     condition is then null does not match."""
-    t = Tables(data_dir)
-    cuts = " + ".join(f"(spend_total >= {c})::INTEGER" for c in SPEND_CUTS)
-    return f"""
+    return sql(fill(RFM_MEMBERS_SQL, data_dir, as_of=as_of, m_score=m_score()))
+
+
+RFM_MEMBERS_SQL = """
 WITH line_per_order AS (
     SELECT l.l_orderkey, sum(l.l_quantity) AS quantity
-    FROM {t.lineitem} AS l
-    WHERE l.l_shipdate <= {d(as_of)}
+    FROM lineitem AS l
+    WHERE l.l_shipdate <= :as_of
     GROUP BY l.l_orderkey
 ),
 per_customer AS (
@@ -548,18 +566,18 @@ per_customer AS (
            count(*) AS orders_total,
            sum(o.o_totalprice) AS spend_total,
            sum(lpo.quantity) AS quantity
-    FROM {t.orders} AS o
+    FROM orders AS o
     LEFT JOIN line_per_order AS lpo ON lpo.l_orderkey = o.o_orderkey
-    WHERE o.o_orderdate <= {d(as_of)}
+    WHERE o.o_orderdate <= :as_of
     GROUP BY o.o_custkey
 ),
 features AS (
     SELECT c.c_custkey, c.c_mktsegment, c.c_acctbal,
-           {d(as_of)} - pc.last_order AS days_since_last_order,
+           :as_of - pc.last_order AS days_since_last_order,
            coalesce(pc.orders_total, 0) AS orders_total,
            coalesce(pc.spend_total, 0) AS spend_total,
            coalesce(pc.quantity, 0) AS quantity
-    FROM {t.customer} AS c
+    FROM customer AS c
     LEFT JOIN per_customer AS pc ON pc.o_custkey = c.c_custkey
 ),
 scored AS (
@@ -572,7 +590,7 @@ scored AS (
            -- windows in parallel (a window without one runs on one thread: 1 s at SF10)
            1 + 5 * (rank() OVER (PARTITION BY orders_total IS NULL ORDER BY orders_total) - 1)
                // count(*) OVER (PARTITION BY orders_total IS NULL) AS f,
-           1 + {cuts} AS m
+           :m_score AS m
     FROM features
 )
 SELECT c_custkey,
@@ -593,10 +611,25 @@ FROM scored
 ORDER BY c_custkey"""
 
 
+def m_score(value: str = "spend_total") -> exp.Expression:
+    """1 + the spend cut points `value` reaches (score m, `thresholds`)."""
+    score: exp.Expression = literal(1)
+    for cut in SPEND_CUTS:
+        reached = exp.cast(exp.Paren(this=binary(">=", column(value), literal(cut))),
+                           exp.DataType.Type.INT)
+        score = exp.Add(this=score, expression=reached)
+    return score
+
+
 def rfm_kpi_sql(members: str = RFM_MEMBERS) -> str:
     """The KPIs per bucket of both segmentations and over everyone, in one pass over the
     members table. Ratios are ratios of the group's sums; avg_balance a plain average."""
-    return f"""
+    tree = fill(RFM_KPI_SQL)
+    tree.set("from_", exp.From(this=exp.to_table(members)))
+    return sql(tree)
+
+
+RFM_KPI_SQL = """
 SELECT CASE WHEN grouping(rfm) = 0 THEN 'rfm'
             WHEN grouping(priority) = 0 THEN 'priority' ELSE 'all' END AS segmentation,
        coalesce(rfm, priority, 'all') AS bucket,
@@ -605,35 +638,41 @@ SELECT CASE WHEN grouping(rfm) = 0 THEN 'rfm'
        sum(spend_total) / nullif(sum(orders_total), 0) AS aov,
        avg(c_acctbal) AS avg_balance,
        sum(quantity) / nullif(sum(orders_total), 0) AS quantity_per_order
-FROM {members}
+FROM members
 GROUP BY GROUPING SETS ((rfm), (priority), ())"""
 
 
-def rfm_statements(data_dir: str | Path, as_of: datetime.date = AS_OF) -> list[str]:
-    return [f"CREATE TEMP TABLE {RFM_MEMBERS} AS {rfm_members_sql(data_dir, as_of)}",
-            f"CREATE TEMP TABLE {RFM_KPIS} AS {rfm_kpi_sql()}"]
+def rfm_statements(data_dir: str | Path,
+                   as_of: datetime.date = AS_OF) -> list[tuple[str, str]]:
+    """(table, query) pairs: the members table, then the KPI table over it."""
+    return [(RFM_MEMBERS, rfm_members_sql(data_dir, as_of)), (RFM_KPIS, rfm_kpi_sql())]
 
 
 def rfm_member_summary(connection, table: str, columns: tuple[str, ...]) -> dict:
     """What two runs (in different processes) compare: bucket sizes, score counts, and a
     fingerprint of every customer's (key, rfm, priority, r, f, m). `columns` names those
     six in `table`."""
-    key, rfm, priority, r, f, m = (f'"{c}"' for c in columns)
+    key, rfm, priority, r, f, m = (exp.column(c, quoted=True) for c in columns)
+    source = exp.to_table(table)
     summary: dict = {}
-    for name, column in (("rfm", rfm), ("priority", priority), ("r", r), ("f", f), ("m", m)):
-        for value, count in connection.execute(
-                f"SELECT {column}::VARCHAR, count(*) FROM {table} GROUP BY ALL").fetchall():
-            summary[f"{name}={value}"] = count
+    for name, value in (("rfm", rfm), ("priority", priority), ("r", r), ("f", f), ("m", m)):
+        text = exp.cast(value, exp.DataType.Type.VARCHAR)
+        query = (exp.select(text, exp.func("count", exp.Star())).from_(source)
+                 .group_by(text))
+        for bucket, count in connection.execute(sql(query)).fetchall():
+            summary[f"{name}={bucket}"] = count
+    typed = [exp.cast(key, "BIGINT"), exp.cast(rfm, "VARCHAR"), exp.cast(priority, "VARCHAR"),
+             exp.cast(r, "BIGINT"), exp.cast(f, "BIGINT"), exp.cast(m, "BIGINT")]
+    fingerprint = exp.func("sum", exp.cast(exp.func("hash", *typed), "HUGEINT"))
     summary["fingerprint"] = str(connection.execute(
-        f"SELECT sum(hash({key}::BIGINT, {rfm}::VARCHAR, {priority}::VARCHAR, {r}::BIGINT, "
-        f"{f}::BIGINT, {m}::BIGINT)::HUGEINT) FROM {table}").fetchone()[0])
+        sql(exp.select(fingerprint).from_(source))).fetchone()[0])
     return summary
 
 
 def rfm_hand_kpis(connection, table: str = RFM_KPIS) -> dict[str, dict]:
     """{group: {"customers": n, kpi: value}} from the hand-written KPI table; the group is
     "all" or "segmentation.bucket"."""
-    rows = connection.execute(f"SELECT * FROM {table}").fetchall()
+    rows = connection.execute(sql(exp.select("*").from_(exp.to_table(table)))).fetchall()
     result = {}
     for segmentation, bucket, customers, *values in rows:
         group = "all" if segmentation == "all" else f"{segmentation}.{bucket}"
@@ -685,21 +724,23 @@ def verify_rfm(data_dir: str | Path, as_of: datetime.date = AS_OF) -> bool:
     evaluation = evaluate(str(seg), as_of=as_of, kpis=True)
     segl_kpis = rfm_segl_kpis(kpi_table(evaluation))
     connection = evaluation.connection
-    for statement in rfm_statements(data_dir, as_of):
-        connection.execute(statement)
+    for table, query in rfm_statements(data_dir, as_of):
+        create_table(connection, table, query)
     hand_kpis = rfm_hand_kpis(connection)
     ok = True
-    total = connection.execute(f"SELECT count(*) FROM {RFM_MEMBERS}").fetchone()[0]
-    print(f"RFM: {total:,} customers (hand), "
-          f"{connection.execute(f'SELECT count(*) FROM {evaluation.table}').fetchone()[0]:,}"
-          " (segl)")
+    print(f"RFM: {count_rows(connection, RFM_MEMBERS):,} customers (hand), "
+          f"{count_rows(connection, evaluation.table):,} (segl)")
     for hand, segl in (("rfm", "rfm"), ("priority", "priority"), ("r", "rfm__r"),
                        ("f", "rfm__f"), ("m", "rfm__m")):
-        differ = connection.execute(f"""
-            SELECT count(*) FROM {RFM_MEMBERS} AS h
-            FULL JOIN {evaluation.table} AS s ON s.c_custkey = h.c_custkey
-            WHERE h.c_custkey IS NULL OR s.c_custkey IS NULL
-               OR h.{hand}::VARCHAR IS DISTINCT FROM s.{segl}::VARCHAR""").fetchone()[0]
+        h_key, s_key = column("c_custkey", "h"), column("c_custkey", "s")
+        pairs = (exp.select(h_key)
+                 .from_(exp.alias_(exp.to_table(RFM_MEMBERS), "h", table=True))
+                 .join(exp.alias_(exp.to_table(evaluation.table), "s", table=True),
+                       on=binary("=", s_key, h_key), join_type="full"))
+        differ = count_rows(connection, pairs.where(exp.or_(
+            h_key.is_(exp.null()), s_key.is_(exp.null()),
+            exp.NullSafeNEQ(this=exp.cast(column(hand, "h"), "VARCHAR"),
+                            expression=exp.cast(column(segl, "s"), "VARCHAR")))))
         ok &= differ == 0
         verdict = "same for every customer" if differ == 0 else f"DIFFER for {differ:,} customers"
         print(f"  {hand:<9} {verdict}")
@@ -719,15 +760,19 @@ def verify_rfm(data_dir: str | Path, as_of: datetime.date = AS_OF) -> bool:
 # ---------------------------------------------------------------------- verification
 def member_counts_wide(connection, table: str = "result") -> dict[str, int]:
     """Per BOOLEAN column of a wide result table: the number of true rows."""
-    columns = [name for name, type_ in connection.execute(
-        f"SELECT column_name, data_type FROM information_schema.columns "
-        f"WHERE table_name = {q(table)} ORDER BY ordinal_position").fetchall()
-        if type_ == "BOOLEAN"]
+    relation = connection.table(table)
+    columns = [name for name, type_ in zip(relation.columns, relation.types, strict=True)
+               if str(type_) == "BOOLEAN"]
     if not columns:
         return {}
-    row = connection.execute(
-        "SELECT " + ", ".join(f'count_if("{c}")' for c in columns) + f" FROM {table}").fetchone()
+    query = exp.select(*(exp.func("count_if", exp.column(c, quoted=True)) for c in columns))
+    row = connection.execute(sql(query.from_(exp.to_table(table)))).fetchone()
     return dict(zip(columns, row, strict=True))
+
+
+def _members(table: str, flag: str | None = None) -> exp.Select:
+    query = exp.select("c_custkey").from_(exp.to_table(table))
+    return query.where(exp.column(flag, quoted=True)) if flag else query
 
 
 def verify(data_dir: str | Path, as_of: datetime.date = AS_OF, generated: int = 50) -> bool:
@@ -743,24 +788,21 @@ def verify(data_dir: str | Path, as_of: datetime.date = AS_OF, generated: int = 
                       generated_separate_sqls(segments, data_dir, as_of)))
     for title, wide, separate in cases:
         connection = duckdb.connect()
-        connection.execute(f"CREATE TEMP TABLE result AS {wide}")
-        nulls = connection.execute(
-            "SELECT count(*) FROM result WHERE " + " OR ".join(
-                f'"{name}" IS NULL' for name, _ in separate)).fetchone()[0]
+        create_table(connection, "result", wide)
+        nulls = count_rows(connection, "result", exp.or_(
+            *(exp.column(name, quoted=True).is_(exp.null()) for name, _ in separate)))
         counts = member_counts_wide(connection)
-        print(f"{title}: {connection.execute('SELECT count(*) FROM result').fetchone()[0]:,} "
+        print(f"{title}: {count_rows(connection, 'result'):,} "
               f"customers, rows with a NULL flag: {nulls}")
         ok &= nulls == 0
-        for i, (name, sql) in enumerate(separate):
-            connection.execute(f"CREATE TEMP TABLE result_{i} AS {sql}")
-            size = connection.execute(f"SELECT count(*) FROM result_{i}").fetchone()[0]
-            differ = connection.execute(f"""
-                SELECT count(*) FROM (
-                    (SELECT c_custkey FROM result WHERE "{name}"
-                     EXCEPT SELECT c_custkey FROM result_{i})
-                    UNION ALL
-                    (SELECT c_custkey FROM result_{i}
-                     EXCEPT SELECT c_custkey FROM result WHERE "{name}"))""").fetchone()[0]
+        for i, (name, query) in enumerate(separate):
+            table = f"result_{i}"
+            create_table(connection, table, query)
+            size = count_rows(connection, table)
+            only_wide = exp.except_(_members("result", name), _members(table))
+            only_separate = exp.except_(_members(table), _members("result", name))
+            differ = count_rows(connection, exp.union(
+                exp.Subquery(this=only_wide), exp.Subquery(this=only_separate), distinct=False))
             same = size == counts[name] and differ == 0
             ok &= same
             print(f"  {name:<18} one pass {counts[name]:>10,}  separate {size:>10,}  "

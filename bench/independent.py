@@ -29,7 +29,8 @@ The semantics spelled out in bench/README.md hold here too: ``in last N days`` i
 
     python bench/independent.py --print twelve|rfm [--data-dir bench/data/sf1]
 
-The module only builds SQL text; it never imports duckdb.
+The queries are constant SQL text with named slots (``:as_of``) that bench/sql_fill.py fills
+as sqlglot trees; the module never imports duckdb.
 """
 
 from __future__ import annotations
@@ -42,62 +43,61 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from hand_written import AS_OF, SPEND_CUTS, Tables, d, window_start  # noqa: E402
+from hand_written import AS_OF, dates, m_score  # noqa: E402
+from sql_fill import fill, sql  # noqa: E402
 
 TOP_PERCENT = 20          # high_spenders = top 20% by spend_total
 
 
 def twelve_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     """The twelve segments of bench/tpch.seg: c_custkey and one BOOLEAN per segment."""
-    t = Tables(data_dir)
-    year_1 = window_start(as_of, 365, "days")
-    years_2 = window_start(as_of, 2, "years")
-    days_90 = window_start(as_of, 90, "days")
-    lapsed_before = as_of - datetime.timedelta(days=365)
-    return f"""
-WITH n_customers AS (SELECT count(*) AS n FROM {t.customer}),
+    return sql(fill(TWELVE_SQL, data_dir, top_percent=TOP_PERCENT, **dates(as_of)))
+
+
+TWELVE_SQL = """
+WITH n_customers AS (SELECT count(*) AS n FROM customer),
 lines AS (
     -- only the line items a feature counts: BRASS parts shipped in the last 365 days
     -- (a semi-join on part), any part in the last 90; summed per order
     SELECT l_orderkey,
            count(*) FILTER (WHERE is_brass) AS brass_lines_1y,
-           sum(l_quantity) FILTER (WHERE l_shipdate > {d(days_90)}) AS quantity_90d
+           sum(l_quantity) FILTER (WHERE l_shipdate > :days_90) AS quantity_90d
     FROM (SELECT l_orderkey, l_shipdate, l_quantity,
-                 l_partkey IN (SELECT p_partkey FROM {t.part} WHERE p_type LIKE '%BRASS%')
+                 l_partkey IN (SELECT p_partkey FROM part WHERE p_type LIKE '%BRASS%')
                      AS is_brass
-          FROM {t.lineitem}
-          WHERE l_shipdate > {d(year_1)} AND l_shipdate <= {d(as_of)})
-    WHERE is_brass OR l_shipdate > {d(days_90)}
+          FROM lineitem
+          WHERE l_shipdate > :year_1 AND l_shipdate <= :as_of)
+    WHERE is_brass OR l_shipdate > :days_90
     GROUP BY l_orderkey
 ),
 buyers AS (
     -- the one grouped scan of orders (their line items joined in): only customers who
     -- ordered; the others get their zeros by coalesce below
     SELECT o.o_custkey AS c_custkey,
-           count(*) FILTER (WHERE o.o_orderdate > {d(year_1)}) AS orders_1y,
-           sum(o.o_totalprice) FILTER (WHERE o.o_orderdate > {d(years_2)}) AS spend_2y,
-           avg(o.o_totalprice) FILTER (WHERE o.o_orderdate > {d(years_2)}) AS avg_order_2y,
+           count(*) FILTER (WHERE o.o_orderdate > :year_1) AS orders_1y,
+           sum(o.o_totalprice) FILTER (WHERE o.o_orderdate > :years_2) AS spend_2y,
+           avg(o.o_totalprice) FILTER (WHERE o.o_orderdate > :years_2) AS avg_order_2y,
            sum(o.o_totalprice) AS spend_total,
            max(o.o_orderdate) AS last_order,
            bool_or(o.o_orderpriority = '1-URGENT') AS any_urgent,
            sum(lines.brass_lines_1y) AS brass_lines_1y,
            sum(lines.quantity_90d) AS quantity_90d
-    FROM {t.orders} AS o
+    FROM orders AS o
     LEFT JOIN lines ON lines.l_orderkey = o.o_orderkey
-    WHERE o.o_orderdate <= {d(as_of)}
+    WHERE o.o_orderdate <= :as_of
     GROUP BY o.o_custkey
 ),
 top_spenders AS (
-    -- top {TOP_PERCENT}%: rank only the buyers, as a top-N (no window over everyone). A
+    -- top TOP_PERCENT (20)%: rank only the buyers, as a top-N (no window over everyone). A
     -- customer without orders has spend 0 and ranks after every buyer (TPC-H prices are
     -- positive), so this is exact as long as the buyers fill the top; the query refuses
     -- to answer otherwise rather than answer wrong.
     SELECT c_custkey
     FROM buyers
     ORDER BY spend_total DESC, c_custkey
-    LIMIT (SELECT CASE WHEN (SELECT count(*) FROM buyers) * 100 < {TOP_PERCENT} * n
-                       THEN error('fewer buyers than the top {TOP_PERCENT}% of customers')
-                       ELSE ({TOP_PERCENT} * n) // 100 END
+    LIMIT (SELECT CASE WHEN (SELECT count(*) FROM buyers) * 100 < :top_percent * n
+                       THEN error('fewer buyers than the top 20% of customers')
+                       ELSE (:top_percent * n) // 100 END
            FROM n_customers)
 ),
 flags AS (
@@ -105,18 +105,18 @@ flags AS (
            coalesce(c.c_mktsegment = 'AUTOMOBILE' AND c.c_acctbal > 5000, false)
                AS automobile_rich,
            coalesce(c.c_nationkey IN (
-               SELECT n.n_nationkey FROM {t.nation} AS n
-               JOIN {t.region} AS r ON r.r_regionkey = n.n_regionkey
+               SELECT n.n_nationkey FROM nation AS n
+               JOIN region AS r ON r.r_regionkey = n.n_regionkey
                WHERE r.r_name = 'EUROPE'), false) AS europe,
            coalesce(b.orders_1y >= 3, false) AS frequent,
            coalesce(b.spend_2y > 1000000, false) AS big_spenders_2y,
            coalesce(b.avg_order_2y > 200000, false) AS high_avg_order,
-           coalesce(b.last_order < {d(lapsed_before)}, false) AS lapsed,
+           coalesce(b.last_order < :lapsed_before, false) AS lapsed,
            ts.c_custkey IS NOT NULL AS high_spenders,
            NOT coalesce(b.any_urgent, false) AS never_urgent,
            coalesce(b.brass_lines_1y >= 3, false) AS brass_buyers,
            coalesce(b.quantity_90d >= 150, false) AS bulk_buyers_90d
-    FROM {t.customer} AS c
+    FROM customer AS c
     LEFT JOIN buyers AS b ON b.c_custkey = c.c_custkey
     LEFT JOIN top_spenders AS ts ON ts.c_custkey = c.c_custkey
 )
@@ -127,23 +127,24 @@ SELECT c_custkey,
        (high_spenders OR automobile_rich) AND (lapsed OR NOT frequent) AS win_back
 FROM flags
 ORDER BY c_custkey
-""".strip()
+"""
 
 
 def rfm_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     """bench/tpch_rfm.seg's members: per customer the rfm and priority buckets and the r,
     f, m scores (c_custkey, rfm, priority, r, f, m); no KPI values."""
-    t = Tables(data_dir)
-    cuts = " + ".join(f"(spend_total >= {c})::INTEGER" for c in SPEND_CUTS)
-    return f"""
-WITH n_customers AS (SELECT count(*) AS n FROM {t.customer}),
+    return sql(fill(RFM_SQL, data_dir, as_of=as_of, m_score=m_score()))
+
+
+RFM_SQL = """
+WITH n_customers AS (SELECT count(*) AS n FROM customer),
 buyers AS (
     SELECT o_custkey AS c_custkey,
-           {d(as_of)} - max(o_orderdate) AS days_since_last_order,
+           :as_of - max(o_orderdate) AS days_since_last_order,
            count(*) AS orders_total,
            sum(o_totalprice) AS spend_total
-    FROM {t.orders}
-    WHERE o_orderdate <= {d(as_of)}
+    FROM orders
+    WHERE o_orderdate <= :as_of
     GROUP BY o_custkey
 ),
 scored_buyers AS (
@@ -161,12 +162,12 @@ scored AS (
     SELECT c.c_custkey, c.c_mktsegment, s.days_since_last_order, s.r,
            coalesce(s.f, 1) AS f,
            coalesce(s.spend_total, 0) AS spend_total
-    FROM {t.customer} AS c
+    FROM customer AS c
     LEFT JOIN scored_buyers AS s ON s.c_custkey = c.c_custkey
 )
 SELECT c_custkey,
-       CASE WHEN r >= 4 AND f >= 4 AND 1 + {cuts} >= 4 THEN 'champions'
-            WHEN f >= 4 AND 1 + {cuts} >= 3 THEN 'loyal'
+       CASE WHEN r >= 4 AND f >= 4 AND :m_score >= 4 THEN 'champions'
+            WHEN f >= 4 AND :m_score >= 3 THEN 'loyal'
             WHEN r <= 2 AND f >= 3 THEN 'at_risk'
             WHEN r = 5 AND f <= 2 THEN 'new'
             WHEN r <= 2 THEN 'hibernating'
@@ -177,10 +178,10 @@ SELECT c_custkey,
                 THEN 'recent_building'
             WHEN days_since_last_order <= 180 THEN 'recent'
             ELSE 'long_tail' END AS priority,
-       r, f, 1 + {cuts} AS m
+       r, f, :m_score AS m
 FROM scored
 ORDER BY c_custkey
-""".strip()
+"""
 
 
 RFM_COLUMNS = ("c_custkey", "rfm", "priority", "r", "f", "m")

@@ -9,7 +9,8 @@ generated 1,000-segment file, and writes everything to bench/results/*.json.
 Every variant runs in a fresh Python subprocess (its peak resident set size is
 read from the kernel's rusage for that child, via os.wait4), and every timed run
 uses a fresh in-memory DuckDB connection reading the Parquet files directly and
-materializes its result the same way: CREATE TEMP TABLE ... AS <query>. A timing
+materializes its result the same way: the query fills a table through DuckDB's relation
+api (`connection.sql(query).create(table)`; no statement is assembled from text). A timing
 is the best of --repeat runs (the median is in the JSON too).
 
 Variants:
@@ -46,7 +47,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import statistics
@@ -64,7 +64,10 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import hand_written  # noqa: E402
 import independent  # noqa: E402
+import sqlglot  # noqa: E402
 import tpch_data  # noqa: E402
+from sql_fill import count_rows, create_table, parquet  # noqa: E402
+from sqlglot import exp  # noqa: E402
 
 AS_OF = hand_written.AS_OF
 SEG_12 = "tpch.seg"
@@ -140,27 +143,22 @@ def _segl_sql(seg_path: Path, as_of: datetime.date) -> tuple[str, float]:
     return str(sql), time.perf_counter() - started
 
 
-def _materialize(sql: str, table: str = "result") -> list[str]:
-    """Statements that materialize `sql` as a temp table, whatever to_sql returns:
-    a query is wrapped in CREATE TEMP TABLE; anything else is run as it is."""
-    text = sql.strip().rstrip(";").strip()
-    body = re.sub(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*", "", text, flags=re.S)
-    head = body.lstrip("(").lstrip().split(None, 1)[0].upper() if body.strip() else ""
-    if head in ("SELECT", "WITH", "FROM", "VALUES", "TABLE"):
-        return [f"CREATE TEMP TABLE {table} AS {body.strip()}"]
-    return [text]
+def _materialize(sql: str, table: str = "result") -> list[tuple[str, str]]:
+    """The work that stores `sql`'s rows in table `table`: a (table, query) pair, run
+    through DuckDB's relation API (no `CREATE ... AS` text is assembled)."""
+    return [(table, sql.strip().rstrip(";").strip())]
 
 
-def _timed_runs(statements: list[str], repeat: int, sizes_of) -> dict:
-    """Run `statements` `repeat` times, each time on a fresh in-memory connection."""
+def _timed_runs(tables: list[tuple[str, str]], repeat: int, sizes_of) -> dict:
+    """Fill each (table, query) `repeat` times, each time on a fresh in-memory connection."""
     import duckdb
 
     times, cpu, sizes = [], [], None
     for i in range(repeat):
         connection = duckdb.connect()
         started, cpu_started = time.perf_counter(), time.process_time()
-        for statement in statements:
-            connection.execute(statement)
+        for table, query in tables:
+            create_table(connection, table, query)
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
         if i == repeat - 1:
@@ -175,16 +173,16 @@ def _wide_sizes(connection) -> dict:
 
 def _separate_sizes(names):
     def sizes_of(connection):
-        return {name: connection.execute(f"SELECT count(*) FROM result_{i}").fetchone()[0]
-                for i, name in enumerate(names)}
+        return {name: count_rows(connection, f"result_{i}") for i, name in enumerate(names)}
     return sizes_of
 
 
-def _separate_statements(queries):
-    return [f"CREATE TEMP TABLE result_{i} AS {sql}" for i, (_, sql) in enumerate(queries)]
+def _separate_statements(queries) -> list[tuple[str, str]]:
+    return [(f"result_{i}", sql) for i, (_, sql) in enumerate(queries)]
 
 
-def _segl_rfm_sql(seg_path: Path, as_of: datetime.date) -> tuple[list[str], float]:
+def _segl_rfm_sql(seg_path: Path,
+                  as_of: datetime.date) -> tuple[list[tuple[str, str]], float]:
     """The statements evaluate(kpis=True) + kpi_table() run, without running them: the
     members query (as evaluate builds it) and the KPI query kpi_table builds over it
     (captured by handing kpi_table a connection that records the query and answers zeros)."""
@@ -218,8 +216,7 @@ def _segl_rfm_sql(seg_path: Path, as_of: datetime.date) -> tuple[list[str], floa
     recorder = Recorder()
     kpi_table(Evaluation(compilation, plan, sql, as_of, recorder, MEMBERS_TABLE, plan.key,
                          [], 0, {}, list(plan.segmentations), {}))
-    statements = [f"CREATE TEMP TABLE {MEMBERS_TABLE} AS {sql}",
-                  *(f"CREATE TEMP TABLE segl_kpis AS {q}" for q in recorder.queries)]
+    statements = [(MEMBERS_TABLE, str(sql)), *(("segl_kpis", q) for q in recorder.queries)]
     return statements, time.perf_counter() - started
 
 
@@ -307,7 +304,10 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         queries = []
         for name in names:
             sql = to_sql(compilation, dialect="duckdb", as_of=as_of, segments=[name])
-            queries.append((name, f'SELECT {key} FROM (\n{sql}\n) AS q WHERE "{name}"'))
+            member = (exp.select(exp.column(key, quoted=True))
+                      .from_(sqlglot.parse_one(str(sql), read="duckdb").subquery("q"))
+                      .where(exp.column(name, quoted=True)))
+            queries.append((name, member.sql("duckdb")))
         return info | _timed_runs(_separate_statements(queries), repeat,
                                   _separate_sizes(names))
     if variant in ("segl12", "segl50"):
@@ -338,8 +338,8 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         # KPIs from one more run (outside the timings): the timed runs' connections are gone.
         import duckdb
         connection = duckdb.connect()
-        for statement in hand_written.rfm_statements(data_dir, as_of):
-            connection.execute(statement)
+        for table, query in hand_written.rfm_statements(data_dir, as_of):
+            create_table(connection, table, query)
         kpis = hand_written.rfm_hand_kpis(connection)
         connection.close()
         return info | result | {"kpis": kpis}
@@ -348,7 +348,7 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         os.chdir(data_dir)
         result = _timed_runs(statements, repeat, _rfm_sizes("segl_members", RFM_COLUMNS_SEGL))
         return info | result | {"compile_seconds": compile_seconds,
-                                "sql_chars": sum(len(s) for s in statements)}
+                                "sql_chars": sum(len(q) for _, q in statements)}
     if variant == "rfm_segl":
         _import_segl()
         from segl.runtime.api import evaluate
@@ -499,9 +499,7 @@ def table_sizes(data_dir: Path) -> dict:
     connection = duckdb.connect()
     sizes = {}
     for table in ("customer", "orders", "lineitem"):
-        path = str(data_dir / f"{table}.parquet").replace("'", "''")
-        sizes[table] = connection.execute(
-            f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
+        sizes[table] = count_rows(connection, exp.select("*").from_(parquet(data_dir, table)))
     connection.close()
     return sizes
 

@@ -30,7 +30,8 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import compare  # noqa: E402
 import tpch_data  # noqa: E402
-from hand_written import AS_OF, Tables, q  # noqa: E402
+from hand_written import AS_OF  # noqa: E402
+from sql_fill import fill, sql  # noqa: E402
 
 SEG = BENCH_DIR / "tpch_sequence.seg"
 COLUMNS = ("c_custkey", "had_gap", "gaps", "last_gap")
@@ -49,28 +50,30 @@ def segl_sql(data_dir: Path, as_of: datetime.date) -> str:
     return query_for_plan(plan, "duckdb", AsOf(AsOfMode.DATE, as_of)).sql("duckdb")
 
 
-def hand_sql(data_dir: Path, as_of: datetime.date) -> str:
-    t = Tables(data_dir)
-    day = f"DATE {q(as_of.isoformat())}"
-    return f"""
+# The hand-written baseline: constant SQL, its tables and date filled as trees (sql_fill.py).
+HAND_SQL = """
 WITH days AS (
   SELECT o_custkey AS k, o_orderdate AS d, count(*) AS n
-  FROM {t.orders}
-  WHERE o_orderdate <= {day}
+  FROM orders
+  WHERE o_orderdate <= :as_of
   GROUP BY o_custkey, o_orderdate
 ), nexts AS (
   SELECT k, d, n, lead(d) OVER (PARTITION BY k ORDER BY d) AS next_d FROM days
 ), gaps AS (
-  SELECT k, sum(n)::BIGINT AS gaps, max(d) AS last_gap
+  SELECT k, CAST(sum(n) AS BIGINT) AS gaps, max(d) AS last_gap
   FROM nexts
-  WHERE d + INTERVAL 90 DAY <= {day}
+  WHERE d + INTERVAL 90 DAY <= :as_of
     AND (next_d IS NULL OR next_d > d + INTERVAL 90 DAY)
   GROUP BY k
 )
 SELECT c_custkey, coalesce(gaps > 0, false) AS had_gap, coalesce(gaps, 0) AS gaps, last_gap
-FROM {t.customer} LEFT JOIN gaps ON k = c_custkey
+FROM customer LEFT JOIN gaps ON k = c_custkey
 ORDER BY c_custkey
 """
+
+
+def hand_sql(data_dir: Path, as_of: datetime.date) -> str:
+    return sql(fill(HAND_SQL, data_dir, as_of=as_of))
 
 
 def check_same(sqls: dict[str, str]) -> dict:

@@ -30,6 +30,7 @@ from .engines import duckdb as duckdb_engine
 from .engines import engine_module
 from .engines.members import members_table
 from .errors import DataError, UsageError
+from .prepared import overrides as prepared_sources
 from .sources import (
     DuckDBSchemas,
     check_csv_rows,
@@ -161,13 +162,15 @@ def evaluate(
     engine: str = "duckdb",
     engine_options: dict[str, object] | None = None,
     traits: list[str] | None = None,
+    prepared: bool = True,
 ) -> Evaluation:
     """Compile `path` (unless a `compilation` of it is given) and evaluate every (or the
     chosen) segment and segmentation in one query: on DuckDB, or on `engine` (see
     runtime.engines.ENGINES; `engine_options` go to its run_members), whose members are then
     loaded into the DuckDB connection so that everything downstream reads them alike.
     `traits`: features (or `all`) whose values the members table holds too, typed; the
-    caller checks they may leave (`trait_outputs`, docs/privacy.md).
+    caller checks they may leave (`trait_outputs`, docs/privacy.md). `prepared`: read the
+    layout `segl prepare` wrote where the sources have not changed since (runtime/prepared.py).
     Raises CompileError for definition errors, DataError for data errors and UsageError
     for an engine that cannot run here."""
     if engine != "duckdb":
@@ -182,7 +185,8 @@ def evaluate(
     chosen_traits = select_traits(model, traits)
     plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis,
                     traits=chosen_traits)
-    query = query_for_plan(plan, "duckdb", AsOf("date", when))
+    query = query_for_plan(plan, "duckdb", AsOf("date", when),
+                           prepared_sources(model, compilation.path) if prepared else None)
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
         check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)

@@ -190,27 +190,44 @@ def _joined_rows(tables: dict[str, tuple[str, str]], groups) -> exp.Select:
 ROWS = "segl_diff_rows"
 
 
+def _long_rows(groups) -> exp.Select:
+    """The joined rows in long form: per entity and group, the group's index `g` and whether
+    the entity was a member before (`b`) and after (`h`): DuckDB zips the UNNESTs."""
+    def column_list(prefix: str) -> exp.Expression:
+        return exp.Unnest(expressions=[exp.Array(
+            expressions=[sql.col(f"{prefix}{index}") for index in range(len(groups))])])
+
+    return sql.select(sql.col("segl_key"),
+                      sql.aliased(exp.Unnest(expressions=[
+                          exp.func("range", sql.number(len(groups)))]), "g"),
+                      sql.aliased(column_list("b"), "b"), sql.aliased(column_list("h"), "h"),
+                      source=sql.table_ref(ROWS))
+
+
 def _member_counts(connection, groups, examples: int) -> list[MemberDelta]:
-    parts = []
+    """Per group: members before and after, joined, left, stayed, and the smallest keys of
+    those who joined and left, counted in one grouped pass over the long form (seven
+    aggregates grouped by group, not seven per group: issue 15 item 6)."""
     n = sql.number(max(int(examples), 1))  # min(x, 0) is an error; 0 examples are cut below
-    for index in range(len(groups)):
-        b, h = sql.col(f"b{index}"), sql.col(f"h{index}")
+    b, h = sql.col("b"), sql.col("h")
 
-        def where(condition: exp.Expression, aggregate: exp.Expression) -> exp.Expression:
-            return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
+    def where(condition: exp.Expression, aggregate: exp.Expression) -> exp.Expression:
+        return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
 
-        joined = exp.and_(h.copy(), exp.Not(this=b.copy()))
-        left = exp.and_(b.copy(), exp.Not(this=h.copy()))
-        parts += [sql.count_where(b.copy()), sql.count_where(h.copy()),
-                  sql.count_where(joined.copy()), sql.count_where(left.copy()),
-                  sql.count_where(exp.and_(b.copy(), h.copy())),
-                  # the n smallest keys, without collecting every key first
-                  where(joined, exp.Min(this=sql.col("segl_key"), count=n.copy())),
-                  where(left, exp.Min(this=sql.col("segl_key"), count=n.copy()))]
-    row = sql.fetch_one(connection, sql.select(*parts, source=sql.table_ref(ROWS)))
+    joined = exp.and_(h.copy(), exp.Not(this=b.copy()))
+    left = exp.and_(b.copy(), exp.Not(this=h.copy()))
+    query = sql.select(
+        sql.col("g"), sql.count_where(b.copy()), sql.count_where(h.copy()),
+        sql.count_where(joined.copy()), sql.count_where(left.copy()),
+        sql.count_where(exp.and_(b.copy(), h.copy())),
+        # the n smallest keys, without collecting every key first
+        where(joined, exp.Min(this=sql.col("segl_key"), count=n.copy())),
+        where(left, exp.Min(this=sql.col("segl_key"), count=n.copy())),
+        source=sql.subquery(_long_rows(groups), "long")).group_by(sql.col("g"))
+    found = {int(row[0]): row[1:] for row in sql.fetch_all(connection, query)}
     deltas = []
     for index, (kind, name, before, after) in enumerate(groups):
-        values = row[index * 7:(index + 1) * 7]
+        values = found.get(index, (0, 0, 0, 0, 0, None, None))
         deltas.append(MemberDelta(
             kind, name, int(values[0]) if before is not None else None,
             int(values[1]) if after is not None else None,

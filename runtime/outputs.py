@@ -10,16 +10,19 @@ import errno
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import duckdb
 from sqlglot import exp
 
 from . import sql
 from .errors import OutputError
+
+if TYPE_CHECKING:  # (imported when a query runs: `segl compile --out` needs no DuckDB)
+    import duckdb
 
 FORMATS = ("csv", "parquet", "json")
 
@@ -105,7 +108,9 @@ def atomic_path(path: str) -> Iterator[str]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        if isinstance(exc, (OSError, duckdb.IOException)):
+        duckdb_module = sys.modules.get("duckdb")  # (no DuckDB error without DuckDB)
+        if isinstance(exc, OSError) or (duckdb_module is not None
+                                        and isinstance(exc, duckdb_module.IOException)):
             raise OutputError(_cannot_write(path, _reason(exc), existed)) from None
         raise
 

@@ -1,9 +1,9 @@
 """`segl snapshot`: record who is in which segment and bucket at each date into the
 membership history table (`history_store.py`, docs/time.md).
 
-Each date is evaluated with a run of its own (one query per date, on the chosen engine); its
-members become points (entity, object, group, as_of) in the computing DuckDB connection.
-Computing many dates in one pass over the events is a later step (issue 11 item 2)."""
+Each date is evaluated by `many_dates.each_date` (one query per date, on the chosen engine,
+until issue 11 item 2); its members become points (entity, object, group, as_of) in the
+computing DuckDB connection."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import duckdb
 from segl.compiler.api import Compilation, member_outputs, require_allowed, select_segments
 from sqlglot import exp
 
-from . import api, history_store, sql
+from . import api, history_store, history_targets, sql
 from .errors import OutputError, UsageError
+from .many_dates import each_date
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
              engine: str = "duckdb", engine_options: dict[str, object] | None = None,
              progress: Callable[[str], None] | None = None) -> SnapshotResult:
     """Evaluate every (or the chosen) segment and segmentation at each of `days` and record
-    them into `table` of the DuckDB file `into`, replacing what it held for those objects at
-    those dates. Raises CompileError, DataError, UsageError, OutputError."""
+    them into `table` of `into` (a DuckDB file, or a PostgreSQL, SQLite or Spark target:
+    history_targets.py), replacing what it held for those objects at those dates.
+    Raises CompileError, DataError, UsageError, OutputError."""
     if not days:
         raise UsageError("no dates to record")
     compilation, connection = api.load(path, params, database)
@@ -48,27 +50,30 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
     require_allowed(model, member_outputs(
         model, objects, "segl snapshot",
         "or record the others only: `segl snapshot --segment NAME …`"))
+    target = history_targets.parse_target(into)
     evaluate_points(path, compilation, connection, days, objects, engine, engine_options,
                     progress)
     if progress:
-        progress(f"Writing {table} in {into}…")
-    history_store.attach(connection, into)
-    try:
-        had_table = history_store.exists(connection, table)
+        progress(f"Writing {table} in {target.label}…")
+    remote = target.kind is not history_targets.TargetKind.DUCKDB
+    with history_targets.opened(target, engine_options, lock=table) as store:
         try:
-            history_store.rebuild(connection, table, had_table)
-        except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise OutputError(f"`{table}` in `{into}` is not a segl history table ({reason}); "
-                              "it is unchanged") from None
-        history_store.replace_rows(connection, table)
-        rows = sql.fetch_one(connection, sql.select(
-            sql.count_all(), source=sql.table_ref(history_store.TARGET, table)))[0]
-        recorded = sql.fetch_one(connection, sql.select(sql.count_all(), source=sql.table_ref(
-            history_store.TARGET, history_store.dates_table(table))))[0]
-    finally:
-        history_store.detach(connection)
-    return SnapshotResult(into, table, sorted(days), objects, int(rows), int(recorded))
+            had_table = history_targets.load(connection, target, table,
+                                             history_store.key_type(connection), store)
+            try:
+                history_store.rebuild(connection, table, had_table)
+            except duckdb.Error as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise OutputError(f"`{table}` in `{target.label}` is not a segl history "
+                                  f"table ({reason}); it is unchanged") from None
+            if store is not None:
+                history_targets.write(connection, store, table)
+            else:
+                history_store.replace_rows(connection, table)
+            rows, recorded = history_targets.counts(connection, remote, table)
+        finally:
+            history_store.detach(connection)
+    return SnapshotResult(target.label, table, sorted(days), objects, rows, recorded)
 
 
 def evaluate_points(path: str | Path, compilation: Compilation,
@@ -77,21 +82,16 @@ def evaluate_points(path: str | Path, compilation: Compilation,
                     engine_options: dict[str, object] | None = None,
                     progress: Callable[[str], None] | None = None) -> None:
     """POINTS (entity, object, group, as_of) of `objects` at each of `days`, and NEW_DATES,
-    in the connection's temporary tables: one evaluation per date (issue 11 item 2, one pass
-    for many dates, will replace the loop)."""
+    in the connection's temporary tables (the dates evaluated by `many_dates.each_date`)."""
     history_store.quiet(connection)
-    for index, day in enumerate(sorted(days)):
-        if progress:
-            progress(f"Evaluating as_of {day} ({index + 1} of {len(days)})…")
-        evaluation = api.evaluate(path, day, objects, compilation=compilation,
-                                  connection=connection, engine=engine,
-                                  engine_options=engine_options)
+    for index, evaluation in enumerate(each_date(
+            path, days, objects, engine=engine, engine_options=engine_options,
+            progress=progress, compilation=compilation, connection=connection)):
         points = history_store.points_of(evaluation.table, evaluation.key, evaluation.segments,
-                                         evaluation.segmentations, day)
+                                         evaluation.segmentations, evaluation.as_of)
         if index == 0:
             sql.execute(connection, sql.create_table_as(history_store.POINTS, points))
         else:
             sql.execute(connection, exp.Insert(this=sql.table_ref(history_store.POINTS),
                                                expression=points))
     history_store.new_dates(connection, objects, sorted(days))
-

@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "dialect."),
     "ls": ("definitions", "list_objects",
            "List sources, features and segments with their labels and dependencies."),
+    "prepare": ("prepare", "prepare", "Store the events tables sorted by entity key and time, "
+                                      "for faster runs."),
     "run": ("run", "run", "Evaluate segments (on DuckDB, or --engine E) and write their "
                           "members."),
     "explain": ("analysis", "explain", "Show how many entities pass each condition of "

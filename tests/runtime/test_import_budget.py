@@ -39,7 +39,7 @@ NEVER_FOR_CHECK = [
     "segl.runtime.cli.run", "segl.runtime.cli.analysis", "segl.runtime.cli.report",
     "segl.runtime.cli.diff", "segl.runtime.cli.lint", "segl.runtime.cli.testing",
     "segl.runtime.cli.tools", "segl.runtime.notebook", "segl.runtime.profile",
-    "segl.runtime.cli.profile", "segl.runtime.cli.tables",
+    "segl.runtime.cli.profile", "segl.runtime.cli.tables", "segl.runtime.cli.prepare",
 ]
 
 # `segl --help` lists the commands from a table: it compiles and reads nothing.
@@ -65,6 +65,21 @@ def test_check_imports_neither_engines_nor_polars_nor_other_commands() -> None:
     assert f"{SHOP}: ok" in output  # it did check, reading the data through DuckDB
     assert "duckdb" in modules and "segl.runtime.cli.definitions" in modules
     assert _found(modules, NEVER_FOR_CHECK) == []
+
+
+def test_check_prints_without_rich() -> None:
+    # (its one line is plain text: importing Rich cost a tenth of its start-up)
+    output, modules = imported("check", str(SHOP))
+    assert f"{SHOP}: ok" in output
+    assert _found(modules, ["rich", "pygments"]) == []
+
+
+def test_compile_imports_neither_duckdb_nor_polars() -> None:
+    # `segl compile` reads no data: the SQL generator without any engine (issue 15 item 5)
+    output, modules = imported("compile", str(SHOP))
+    assert "SELECT" in output
+    banned = [m for m in NEVER_FOR_CHECK if m != "segl.runtime.outputs"]  # (--out writes)
+    assert _found(modules, [*banned, "duckdb", "rich", "segl.runtime.api"]) == []
 
 
 def test_check_without_data_does_not_import_duckdb() -> None:

@@ -156,3 +156,32 @@ def test_a_like_pattern_as_sqlite_glob_matches_what_like_matches(texts, pattern)
         assert bool(got) is expected, (text, pattern, glob_pattern(pattern))
         (got,) = connection.execute(translated, (text, pattern)).fetchone()
         assert bool(got) is expected, (text, pattern)
+
+
+def test_aggregate_filter_writes_filter_clauses_with_the_same_members(monkeypatch):
+    """`aggregate_filter` (off everywhere: slower on DuckDB, see dialects.py) writes a
+    measure's window and filter as FILTER (WHERE …); the members are those of the CASE form,
+    on DuckDB, for the example shop (counts, sums, averages, windows and filters)."""
+    import dataclasses
+
+    from segl.compiler.backends.sql import dialects
+    from segl.runtime.api import load
+    from segl.runtime.sql import fetch_all
+
+    from tests.conftest import ROOT
+
+    compilation, connection = load(str(ROOT / "examples" / "shop" / "shop.seg"))
+    when = date(2026, 6, 30)
+    case_form = to_sql(compilation, "duckdb", when)
+    monkeypatch.setitem(dialects.RULES, "duckdb",
+                        dataclasses.replace(dialects.RULES["duckdb"], aggregate_filter=True))
+    filter_form = to_sql(compilation, "duckdb", when)
+    assert "FILTER(WHERE" in filter_form and "FILTER(WHERE" not in case_form
+    assert "CASE" in case_form
+
+    import sqlglot
+
+    rows = [fetch_all(connection, sqlglot.parse_one(text, read="duckdb"))
+            for text in (case_form, filter_form)]
+    assert rows[0] == rows[1] and len(rows[0]) > 10
+    connection.close()

@@ -289,17 +289,23 @@ class Aggregations:
                 condition = and_(condition, inner)
             return exp.Max(this=case_when(condition, self.value(agg.arg)))
         condition = self.measure_condition(measure)
+        # Where the dialect has it, `agg(x) FILTER (WHERE c)`: the same rows as
+        # `agg(CASE WHEN c THEN x END)` (a null condition admits no row either), without a
+        # CASE per row. (Catalogue aggregates built by their entry keep the CASE.)
+        use_filter = condition is not None and self.rules.aggregate_filter
         if agg.func is F.COUNT:
             if agg.arg is None:
                 if condition is None:
                     return exp.Count(this=exp.Star())
+                if use_filter:
+                    return filtered(exp.Count(this=exp.Star()), condition)
                 return exp.Count(this=case_when(condition, exp.Literal.number(1)))
             value = self.value(agg.arg)
-            if condition is not None:
+            if condition is not None and not use_filter:
                 value = case_when(condition, value)
             if agg.distinct:
                 value = exp.Distinct(expressions=[value])
-            return exp.Count(this=value)
+            return filtered(exp.Count(this=value), condition if use_filter else None)
         value = self.value(agg.arg)
         entry = catalogue.aggregate(agg.func)
         build = entry.sql_for(self.dialect)
@@ -314,9 +320,10 @@ class Aggregations:
             # Exact, order-independent totals on every engine and every run: add floats as
             # DECIMAL(38, 9) (each value rounded to 9 decimals first).
             value = cast(value, exp.DataType.build("DECIMAL(38, 9)"))
-        if condition is not None:
+        if condition is not None and not use_filter:
             value = case_when(condition, value)
-        result = (exp.Sum if agg.func is F.SUM else exp.Avg)(this=value)
+        result = filtered((exp.Sum if agg.func is F.SUM else exp.Avg)(this=value),
+                          condition if use_filter else None)
         if agg.func in (F.SUM, F.AVG) and agg.arg.type is not T.INT:
             return self.exact_total(result)
         return result
@@ -366,3 +373,10 @@ class Aggregations:
                 .where(exp.EQ(this=col("_rn"), expression=exp.Literal.number(1))))
 
     # ---------------------------------------------------------------- expressions
+
+
+def filtered(aggregate: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
+    """`aggregate FILTER (WHERE condition)`, or the aggregate itself without a condition."""
+    if condition is None:
+        return aggregate
+    return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
