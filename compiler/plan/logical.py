@@ -18,6 +18,7 @@ from .. import model as m
 from ..source import Span
 from . import correlation
 from .table_reads import TableReads
+from .sequences import SequencePass, SequencePlanner
 
 T = ir.Type
 
@@ -109,6 +110,8 @@ class Plan:
     shares: tuple[str, ...] = ()
     # Features whose values the query returns as columns of their own name (`--traits`)
     traits: tuple[str, ...] = ()
+    # event sequences (`count(A then no B within 7 days)`): one pass per pattern
+    sequences: tuple[SequencePass, ...] = ()
 
     @property
     def key(self) -> str:
@@ -195,6 +198,7 @@ class _Planner(TableReads):
         self.lookup_columns: list[tuple[str, str]] = []
         self.score_outputs: list[tuple[str, str]] = []
         self.kpi_components: list[str] = []
+        self.sequences = SequencePlanner()
 
     def plan(self, segments: list[str], segmentations: list[str], kpis: list[str],
              shares: dict[str, ir.Expr], traits: list[str]) -> Plan:
@@ -234,6 +238,7 @@ class _Planner(TableReads):
             kpi_components=tuple(self.kpi_components),
             shares=tuple(shares),
             traits=tuple(traits),
+            sequences=self.sequences.passes(),
         )
 
     # ---- named things: each becomes a column at a depth
@@ -311,6 +316,8 @@ class _Planner(TableReads):
                 ref, stage = self.measure(node)
                 depth = max(depth, stage)
                 return ref
+            if isinstance(node, ir.Sequence):
+                return self.sequences.column(node)
             if isinstance(node, ir.FeatureRef):
                 depth = max(depth, self.feature(node.name))
                 return ir.Ref(node.name, type=node.type, span=node.span)

@@ -26,6 +26,7 @@ from .aggregations import Aggregations
 from .expressions import SqlExpressions
 from .names import name_errors
 from .ranking import Ranking
+from .sequences import Sequences
 from .text import sql_header
 from .trees import col, cte_alias, ident, named, project, table_function, table_ref
 
@@ -65,7 +66,7 @@ class SourceOverride:
 
 
 
-class SqlGenerator(Aggregations, Ranking, SqlExpressions):
+class SqlGenerator(Aggregations, Ranking, Sequences, SqlExpressions):
     def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
                  sources: Mapping[str, SourceOverride] | None = None) -> None:
         physical = physical_plan(plan, as_of)
@@ -82,6 +83,8 @@ class SqlGenerator(Aggregations, Ranking, SqlExpressions):
         for aggregation in self.plan.aggregations:
             if not aggregation.correlated:
                 ctes.extend(self.aggregation(aggregation))
+        for sequence in self.physical.sequences:
+            ctes.extend(self.sequence_ctes(sequence))
         previous = "base"
         ctes.append(("base", self.base()))
         previous = self.correlated_passes(0, previous, ctes)
@@ -203,6 +206,6 @@ class SqlGenerator(Aggregations, Ranking, SqlExpressions):
                     on=exp.EQ(this=col("_key", cte), expression=col(self.plan.key, entity.name)),
                     copy=False,
                 )
-        return select
+        return self.sequence_joins(select, col(self.plan.key, entity.name))
 
     # ---------------------------------------------------------------- aggregations
