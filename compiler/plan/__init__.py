@@ -9,7 +9,6 @@ calendar rules; `describe.py` prints a plan and serialises it to JSON.
 from .as_of import AsOf as AsOf
 from .as_of import AsOfMode as AsOfMode
 from .as_of import shift_date as shift_date
-from .table_reads import PARTIAL_FUNCS as PARTIAL_FUNCS
 from .logical import Aggregation as Aggregation
 from .logical import Computed as Computed
 from .logical import ComputedKind as ComputedKind
@@ -22,3 +21,4 @@ from .logical import ranked_expressions as ranked_expressions
 from .logical import share_kpis as share_kpis
 from .physical import PhysicalPlan as PhysicalPlan
 from .physical import physical_plan as physical_plan
+from .table_reads import PARTIAL_FUNCS as PARTIAL_FUNCS

@@ -17,8 +17,8 @@ from .. import ir
 from .. import model as m
 from ..source import Span
 from . import correlation
-from .table_reads import TableReads
 from .sequences import SequencePass, SequencePlanner
+from .table_reads import TableReads
 
 T = ir.Type
 

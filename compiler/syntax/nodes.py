@@ -1,27 +1,23 @@
 """The AST: what the user wrote, as frozen dataclasses, every node with its span.
 
 Nothing here knows what a name refers to or what type an expression has: that is the
-resolver's and the type checker's job. One class per construct of `grammar/seg.lark`.
+resolver's and the type checker's job. One class per construct of `grammar/seg.lark`; the
+base classes are in node_base.py, the activation declarations (experiments, holdout,
+exports, suppression) in activation_nodes.py, and all are reached as `nodes.X`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..source import Span
-
-
-@dataclass(frozen=True)
-class Node:
-    span: Span = field(compare=False, repr=False, kw_only=True)
-
-
-@dataclass(frozen=True)
-class Ident(Node):
-    """A name as written; backquoted names arrive without their backquotes."""
-
-    text: str
-
+from .activation_nodes import Arm as Arm
+from .activation_nodes import Experiment as Experiment
+from .activation_nodes import Export as Export
+from .activation_nodes import ExportClause as ExportClause
+from .activation_nodes import Holdout as Holdout
+from .activation_nodes import Suppression as Suppression
+from .node_base import Ident as Ident
+from .node_base import Node as Node
 
 # ---------------------------------------------------------------- expressions
 
@@ -430,67 +426,6 @@ class Persona(Node):
     purpose: Purpose | None = None
     allow: Allow | None = None
     bucket: Ident | None = None  # `for styles is cluster_3`
-
-
-@dataclass(frozen=True)
-class Arm(Node):
-    """One arm of an experiment: its name and its share of the segment, in percent."""
-
-    name: Ident
-    share: Literal
-
-
-@dataclass(frozen=True)
-class Experiment(Node):
-    """`experiment NAME on SEGMENT salt "…" [stratify by COLUMN] { ARM N% … [kpis (K, …)] }`
-    (docs/experiments.md)."""
-
-    name: Ident
-    label: str | None
-    segment: Ident
-    salt: Literal
-    arms: tuple[Arm, ...]
-    stratify: Ident | None = None
-    kpis: tuple[Ident, ...] = ()  # read out per arm (features or segments)
-
-
-@dataclass(frozen=True)
-class Holdout(Node):
-    """`holdout N% salt "…"`: entities kept out of every experiment and export."""
-
-    share: Literal
-    salt: Literal
-
-
-@dataclass(frozen=True)
-class ExportClause(Node):
-    """One clause of an export block: `kind` is traits | consent | purpose | channel |
-    target; `names` the traits or the consent column, `text` the purpose, channel or path,
-    `format` the target's (csv, parquet, jsonl, table)."""
-
-    kind: str
-    names: tuple[Ident, ...] = ()
-    text: str = ""
-    format: str = ""
-    tag: str = ""  # `require TAG column`: the tag written (must be `consent`)
-
-
-@dataclass(frozen=True)
-class Export(Node):
-    """`export NAME from SEGMENT { traits (…) require consent COL purpose "…" via "…"
-    to csv|parquet|jsonl|table "…" }` (docs/activation.md)."""
-
-    name: Ident
-    segment: Ident
-    clauses: tuple[ExportClause, ...]
-
-
-@dataclass(frozen=True)
-class Suppression(Node):
-    """`suppression from LOCATION key COLUMN`: keys left out of every export."""
-
-    locations: tuple[Location, ...]
-    key: Ident
 
 
 Declaration = (Import | Param | Entity | Events | Lookup | Feature | Segment | Segmentation

@@ -55,8 +55,10 @@ def test_the_canonical_format_is_stable(text):
     ("feature f = count(distinct orders then orders)", "E125", 13, "`distinct`"),
     ('feature f = count(visits where shop.kind = "x" then orders)', "E125", 32,
      "`shop.kind` is not a column of `visits`"),
-    ("feature g = 1\nfeature f = count(orders where amount > g then orders)", "E108", 41,
-     "`g` is not a column of `orders`"),
+    # a per-entity value in a step's `where` (fine in a plain aggregate since correlated
+    # conditions landed) is refused for sequences, at the name
+    ("feature g = 1\nfeature f = count(orders where amount > g then orders)", "E125", 41,
+     "reads its own table's columns, not per-entity values"),
     ("feature f = count(orders then orders within 0 days)", "E111", 38, "at least 1 day"),
     ("feature f = max(count(orders then orders))", "E108", 17, "cannot tell which"),
     ("kpi k = last(orders then orders)", "E125", 9, "a KPI counts"),
