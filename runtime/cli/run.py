@@ -12,7 +12,6 @@ from ..errors import UsageError
 from ..outputs import FORMATS
 from .console import console, note, status, table
 from .context import (
-    as_of_flag,
     db_option,
     engine_option,
     out_flag,
@@ -22,6 +21,7 @@ from .context import (
     target_option,
 )
 from .exits import reporting
+from .run_dates import dates_flags, many_dates, print_date_sizes
 
 if TYPE_CHECKING:
     from ..api import Evaluation
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@as_of_flag()
+@dates_flags
 @click.option("--segment", "-s", "segments", multiple=True,
               help="Only these segments (or segmentations).")
 @out_flag("Write members to this file; `-` writes them to stdout.")
@@ -48,9 +48,8 @@ if TYPE_CHECKING:
 @engine_option
 @target_option
 @resources_options
-def run(file, as_of, segments, out_path, fmt, shape, traits, limit, params, database, engine,
-        target,
-        threads, memory_limit, temp_dir):
+def run(file, as_of, every, segments, out_path, fmt, shape, traits, limit, params, database,
+        engine, target, threads, memory_limit, temp_dir):
     """Evaluate segments (on DuckDB, or --engine E) and write their members."""
     from segl.compiler.api import member_outputs, require_allowed, trait_outputs
 
@@ -59,7 +58,9 @@ def run(file, as_of, segments, out_path, fmt, shape, traits, limit, params, data
     from ..outputs import format_for, write_atomically
 
     with reporting():
-        ctx = resolve(file, params, command="run", as_of=as_of, database=database,
+        days = many_dates(as_of, every, api.today())
+        ctx = resolve(file, params, command="run", as_of=None if days else
+                      (as_of[0] if as_of else None), database=database,
                       engine=engine, target=target,
                       limits=(threads, memory_limit, temp_dir))
         if out_path == "-":  # stdout, as csv unless --format says otherwise
@@ -78,9 +79,16 @@ def run(file, as_of, segments, out_path, fmt, shape, traits, limit, params, data
                              "which has a `segment` column: use --shape wide")
         with status("Compiling and reading sources…") as progress:
             progress.update("Evaluating segments…")
-            evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments), ctx.params,
-                                      ctx.database, engine=ctx.engine,
-                                      engine_options=ctx.engine_options, traits=names)
+            if days:  # many dates in one pass
+                from ..multi_date import evaluate_dates
+
+                evaluation = evaluate_dates(ctx.path, days, list(segments), ctx.params,
+                                            ctx.database, engine=ctx.engine,
+                                            engine_options=ctx.engine_options, traits=names)
+            else:
+                evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments), ctx.params,
+                                          ctx.database, engine=ctx.engine,
+                                          engine_options=ctx.engine_options, traits=names)
             if out_path or fmt in ("table", *FORMATS):
                 model = evaluation.compilation.model
                 command = "segl run --out" if out_path else f"segl run --format {fmt}"
@@ -95,8 +103,11 @@ def run(file, as_of, segments, out_path, fmt, shape, traits, limit, params, data
                                  out_path, fmt)
         if to_stdout:  # the members alone on stdout, so that they pipe; the sizes on stderr
             write_members_to_stdout(evaluation, shape, fmt)
-        print_sizes(evaluation, sys.stderr if to_stdout else None)
-        for outcome in check_expectations(evaluation):
+        if days:
+            print_date_sizes(evaluation, sys.stderr if to_stdout else None)
+        else:
+            print_sizes(evaluation, sys.stderr if to_stdout else None)
+        for outcome in ([] if days else check_expectations(evaluation)):
             if not outcome.passed:
                 sys.stderr.write(f"warning: expectation failed: {outcome.message()}\n")
         if fmt == "table" and not out_path:
@@ -117,7 +128,8 @@ def evaluation_query(evaluation: Evaluation, shape: str):
     from ..outputs import members_query
 
     return members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
-                         evaluation.segmentations, evaluation.scores, evaluation.traits)
+                         evaluation.segmentations, evaluation.scores, evaluation.traits,
+                         dated=hasattr(evaluation, "dates"))
 
 
 def write_members_to_stdout(evaluation: Evaluation, shape: str, fmt: str) -> None:

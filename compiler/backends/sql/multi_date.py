@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .expressions import AS_OF_COLUMN
-from .trees import and_, col, ident, named, table_ref
+from .trees import and_, col, named, table_ref
 
 DATES = "_dates"  # the CTE of every date
 OUTPUT = "as_of"  # the date's column in the result
