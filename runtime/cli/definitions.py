@@ -140,7 +140,10 @@ def _expectations(file, as_of, project, values, database, engine, options) -> bo
               help="Only these segments (or segmentations).")
 @as_of_flag("Compile as_of as a date literal, the engine's current date (`today`), or a "
             "named query parameter `as_of` (default: segl.toml's `as_of` when set, else "
-            "today).", metavar="DATE|today|param")
+            "today); a range D1..D2 (with --every) or a list D1,D2,… compiles the query of "
+            "many dates in one pass.", metavar="DATE|today|param|D1..D2|D1,D2,…")
+@click.option("--every", type=click.Choice(["day", "week", "month", "quarter"]),
+              help="The step through an --as-of range (default: month).")
 @click.option("--show", type=click.Choice(["sql", "plan"]), default="sql",
               help="The SQL, or the plan every backend translates (for the given --as-of).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -149,7 +152,8 @@ def _expectations(file, as_of, project, values, database, engine, options) -> bo
               help="The KPI query instead: every KPI and its index per segment and bucket.")
 @out_flag("Write the SQL to this file.")
 @param_option
-def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_path, params):
+def compile_command(file, dialect, segments, as_of, every, show, fmt, with_kpis, out_path,
+                    params):
     """Compile segments (or, with --kpis, their KPIs) to SQL for a warehouse dialect."""
     from segl.compiler.api import (
         AsOf,
@@ -172,7 +176,13 @@ def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, out_pa
                         list(model.kpis) if with_kpis else None, shares=with_kpis)
         if fmt == "json" and show != "plan":
             raise UsageError("--format json needs --show plan")
-        when = AsOf.parse(as_of_option(as_of, project))
+        from .. import api
+        from .run_dates import many_dates
+
+        days = many_dates((as_of,) if as_of else (), every, api.today())
+        if days and with_kpis:
+            raise UsageError("--kpis compiles one date: KPIs over many dates are not built yet")
+        when = AsOf.many(days) if days else AsOf.parse(as_of_option(as_of, project))
         if show == "plan":
             text = describe_plan(plan, when, fmt)
         else:
