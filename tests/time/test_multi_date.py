@@ -159,3 +159,57 @@ def test_events_on_the_boundaries(project, customers, orders, segments):
         got = run_members(engine, compilation, plan, AsOf.many(EVAL_DATES),
                           connection=connection)
         assert got.equals(expected), (engine, text, orders, got, expected)
+
+
+# ---------------------------------------------------------------- a table reached through another
+THROUGH = """
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_at {
+  order_id int
+  ordered_at timestamp
+  amount float
+}
+events lines from parquet "data/lines.parquet" through orders on order_id = order_id {
+  order_id int
+  qty int
+}
+feature typical = median(orders.amount)
+feature n_lines = count(lines)
+feature big_lines = sum(lines.qty where orders.amount > 12)
+feature line_median = median(lines.qty)
+segment many = n_lines >= 2
+segment big = big_lines >= 3
+segment typical_low = typical <= 15
+"""
+
+
+@pytest.mark.parametrize("partial", [True, False], ids=["folded", "partial"])
+def test_a_table_reached_through_another(project, partial):
+    """Partial aggregates per order (pre_lines) carry the date of the order's cap: the
+    lines of an order after a date are unseen at that date, on every engine."""
+    text = THROUGH if partial else THROUGH.replace(
+        "feature typical = median(orders.amount)\n", "").replace(
+        "segment typical_low = typical <= 15\n", "")
+    orders = [(1, 10, datetime(2026, 1, 31, 23), 10.0), (1, 11, datetime(2026, 2, 1), 20.0),
+              (2, 12, datetime(2026, 2, 28, 0), 15.0), (2, 13, datetime(2026, 3, 1), 13.0),
+              (3, 14, datetime(2026, 3, 31, 12), 30.0)]
+    lines = [(10, 1), (10, 2), (11, 5), (12, 2), (13, 1), (13, 4), (14, 3), (99, 7)]
+    path = project(text, {
+        "customers": [{"customer_id": i} for i in (1, 2, 3, 4)],
+        "orders": [{"customer_id": c, "order_id": o, "ordered_at": t, "amount": a}
+                   for c, o, t, a in orders],
+        "lines": [{"order_id": o, "qty": q} for o, q in lines]})
+    compilation, connection = load(path)
+    model = compilation.require_ok()
+    plan = plan_for(model, [*model.segments], traits=list(model.features))
+    expected = pl.concat([
+        run_members("duckdb", compilation, plan, day, connection=connection).select(
+            pl.lit(day, dtype=pl.Date).alias("as_of"), pl.all())
+        for day in EVAL_DATES])
+    assert expected["n_lines"].to_list() != [0] * expected.height
+    for engine in ENGINES:
+        got = run_members(engine, compilation, plan, AsOf.many(EVAL_DATES),
+                          connection=connection)
+        assert got.equals(expected), (engine, got, expected)
