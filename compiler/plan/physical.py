@@ -286,11 +286,11 @@ class _Physical:
             since = self.test(table, ir.CompareOp.GE, self.bound(
                 -max(_days_at_most(m_.aggregate.window) for m_ in measures),
                 ir.TimeUnit.DAY, plus_day=True))
-            # With windows that only look back and no filters, the span says it all.
-            if all(measure.aggregate.filter is None
-                   and isinstance(measure.aggregate.window, ir.WindowLast)
-                   for measure in measures):
-                return Prefilter(since, ())
+        # With windows that only look back and no filters, the span says it all.
+        if since is not None and all(measure.aggregate.filter is None
+                                     and isinstance(measure.aggregate.window, ir.WindowLast)
+                                     for measure in measures):
+            return Prefilter(since, ())
         return Prefilter(since, tuple(dict.fromkeys(own)))
 
     def pass_(self, aggregation: Aggregation, conditions: dict[str, Condition],
