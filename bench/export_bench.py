@@ -1,30 +1,35 @@
 """Export benchmark (issue 12): every TPC-H customer of a segment with five traits, written by
-`segl export` to Parquet and to a DuckDB table, against a hand-written `COPY (…) TO` and
-`CREATE TABLE … AS` of the same rows in the same run (interleaved rounds, best of).
+`segl export` to Parquet and to a DuckDB table, against an independently written `COPY (…) TO`
+and `CREATE TABLE … AS` of the same rows, interleaved in the same run (A B A B, the order
+alternating each round), with the share of the CPUs other processes used during each
+measurement (bench/cpu_share.py).
 
-    python bench/export_bench.py --data bench/data/sf10 --rounds 3
+    python bench/export_bench.py --data bench/data/sf10 --rounds 5
 
 `--data` is a folder holding TPC-H `customer.parquet` (bench/tpch_data.py); without one,
 `--synthetic N` writes N customers of TPC-H's shape (uniform values in TPC-H's ranges) to a
 temporary folder. The segment (`c_acctbal > 0`, about 91% of customers) and the traits are
-the same on both sides; the hand-written queries order by key as segl does.
+the same on both sides; the hand-written statements order by key as segl does. They are fixed
+text (no name or path is formatted into them): the benchmark works inside its temporary
+folder, where the customers are the view `customer` and the outputs have fixed names.
+Each written file is read back and compared with the other side's (same rows, same order).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
 import polars as pl
-from sqlglot import exp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sql_fill import count_rows, parquet
+import cpu_share
 
 SEG = """
 entity customer from parquet "{path}" key c_custkey {{
@@ -47,7 +52,14 @@ export to_table from positive_balance {{
   to table "crm.customers"
 }}
 """
-TRAITS = "c_custkey, c_name, c_nationkey, c_acctbal, c_mktsegment, c_phone"
+# The independent baseline, written by hand (fixed text; run inside the benchmark's folder).
+HAND_PARQUET = ("COPY (SELECT c_custkey, c_name, c_nationkey, c_acctbal, c_mktsegment, "
+                "c_phone FROM customer WHERE c_acctbal > 0 ORDER BY c_custkey) "
+                "TO 'hand.parquet' (FORMAT parquet)")
+HAND_TABLE = ["CREATE SCHEMA IF NOT EXISTS crm",
+              "CREATE OR REPLACE TABLE crm.hand AS SELECT c_custkey, c_name, c_nationkey, "
+              "c_acctbal, c_mktsegment, c_phone FROM customer WHERE c_acctbal > 0 "
+              "ORDER BY c_custkey"]
 
 
 def synthetic(count: int, folder: Path) -> Path:
@@ -69,66 +81,82 @@ def synthetic(count: int, folder: Path) -> Path:
     return path
 
 
-def hand_written(customer: Path, out: Path, database: Path) -> tuple[float, float]:
-    query = _positive(customer).order_by("c_custkey").sql("duckdb")
-    start = time.perf_counter()
-    with duckdb.connect() as connection:
-        connection.sql(query).write_parquet(str(out))
-    seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    with duckdb.connect(str(database)) as connection:
-        connection.execute("CREATE SCHEMA IF NOT EXISTS crm")
-        connection.execute("DROP TABLE IF EXISTS crm.hand")
-        connection.sql(query).create("crm.hand")
-    return seconds, time.perf_counter() - start
+def hand(customer: Path, kind: str) -> None:
+    """The hand-written statement (in the benchmark's folder: fixed names)."""
+    with duckdb.connect("hand.duckdb" if kind == "table" else ":memory:") as connection:
+        connection.read_parquet(str(customer)).create_view("customer")
+        for statement in (HAND_TABLE if kind == "table" else [HAND_PARQUET]):
+            connection.execute(statement)
 
 
-def _positive(customer: Path) -> exp.Select:
-    """The traits of every customer with a positive balance, as a sqlglot tree."""
-    return (exp.select(*TRAITS.split(", ")).from_(parquet(customer.parent, customer.stem))
-            .where(exp.column("c_acctbal") > 0))
-
-
-def segl(seg: Path, database: Path, name: str) -> float:
+def segl(seg: Path, kind: str) -> None:
     from segl.runtime.exports import run_exports
 
-    start = time.perf_counter()
-    run_exports(str(seg), [name], "1998-08-02",
-                database=str(database) if name == "to_table" else None)
-    return time.perf_counter() - start
+    run_exports(str(seg), ["to_table" if kind == "table" else "to_parquet"], "1998-08-02",
+                database="segl.duckdb" if kind == "table" else None)
+
+
+def measure(run) -> dict:
+    before = cpu_share.snapshot()
+    run()
+    return cpu_share.measure(before, cpu_share.snapshot())
+
+
+def same_rows(folder: Path) -> bool:
+    segl_file = pl.read_parquet(folder / "out" / "customers.parquet")
+    hand_file = pl.read_parquet(folder / "hand.parquet")
+    with duckdb.connect(str(folder / "segl.duckdb")) as a, \
+            duckdb.connect(str(folder / "hand.duckdb")) as b:
+        tables = a.execute("SELECT * FROM crm.customers").fetchall() == \
+            b.execute("SELECT * FROM crm.hand").fetchall()
+    return segl_file.equals(hand_file) and tables
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path)
     parser.add_argument("--synthetic", type=int, default=1_500_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="segl-export-bench-"))
+    home = Path.cwd()
     try:
-        customer = (args.data / "customer.parquet") if args.data else \
+        customer = (args.data / "customer.parquet").resolve() if args.data else \
             synthetic(args.synthetic, folder)
         seg = folder / "bench.seg"
-        seg.write_text(SEG.format(path=customer.resolve()))
-        with duckdb.connect() as connection:
-            rows = count_rows(connection, _positive(customer))
-        times: dict[str, list[float]] = {k: [] for k in
-                                         ("hand parquet", "hand table", "segl parquet",
-                                          "segl table")}
-        for _ in range(args.rounds):  # interleaved: each round runs every variant once
-            parquet, table = hand_written(customer, folder / "hand.parquet",
-                                          folder / "hand.duckdb")
-            times["hand parquet"].append(parquet)
-            times["hand table"].append(table)
-            times["segl parquet"].append(segl(seg, folder / "segl.duckdb", "to_parquet"))
-            times["segl table"].append(segl(seg, folder / "segl.duckdb", "to_table"))
-        best = {k: min(v) for k, v in times.items()}
-        print(f"{rows:,} customers exported, five traits, best of {args.rounds}")
+        seg.write_text(SEG.format(path=customer))
+        os.chdir(folder)
+        rows = pl.scan_parquet(customer).filter(pl.col("c_acctbal") > 0).select(
+            pl.len()).collect().item()
+        variants = {("hand", "parquet"): lambda: hand(customer, "parquet"),
+                    ("segl", "parquet"): lambda: segl(seg, "parquet"),
+                    ("hand", "table"): lambda: hand(customer, "table"),
+                    ("segl", "table"): lambda: segl(seg, "table")}
+        for run in variants.values():  # warm-up (file cache, imports), not timed
+            run()
+        times: dict[tuple[str, str], list[dict]] = {k: [] for k in variants}
+        for index in range(args.rounds):  # A B A B: each round runs every variant once
+            for kind in ("parquet", "table"):
+                order = ("hand", "segl") if index % 2 == 0 else ("segl", "hand")
+                for who in order:
+                    times[(who, kind)].append(measure(variants[(who, kind)]))
+        print(f"{rows:,} customers exported, five traits, {args.rounds} rounds interleaved "
+              f"(after one warm-up); {os.cpu_count()} CPUs; rows identical: {same_rows(folder)}")
+        print("target   hand-written median (min)   segl export median (min)   ratio of "
+              "medians   paired ratio median   other processes' CPU share median (max)")
         for kind in ("parquet", "table"):
-            ratio = best[f"segl {kind}"] / best[f"hand {kind}"]
-            print(f"{kind:8} hand-written {best[f'hand {kind}']:.3f}s  segl export "
-                  f"{best[f'segl {kind}']:.3f}s  ratio {ratio:.2f}x")
+            a, b = times[("hand", kind)], times[("segl", kind)]
+            walls_a, walls_b = [m["wall"] for m in a], [m["wall"] for m in b]
+            paired = statistics.median(x["wall"] / y["wall"] for x, y in zip(b, a, strict=True))
+            shares = [m["busy_other_pct"] for m in a + b if m["busy_other_pct"] is not None]
+            share = (f"{statistics.median(shares):.0f}% ({max(shares):.0f}%)" if shares
+                     else "n/a")
+            print(f"{kind:8} {statistics.median(walls_a):8.3f}s ({min(walls_a):.3f}s)"
+                  f"          {statistics.median(walls_b):8.3f}s ({min(walls_b):.3f}s)"
+                  f"         {statistics.median(walls_b) / statistics.median(walls_a):5.2f}x"
+                  f"              {paired:5.2f}x               {share}")
     finally:
+        os.chdir(home)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -59,6 +59,7 @@ from .model import Clusters as Clusters
 from .model import Expectation as Expectation
 from .model import Experiment as Experiment
 from .model import Export as Export
+from .model import ExportMode as ExportMode
 from .model import Kpi as Kpi
 from .model import Location as Location
 from .model import Model as Model
@@ -126,6 +127,7 @@ from .source import decode as decode
 from .syntax import lexicon as lexicon
 from .syntax.formatter import format_source as format_source
 from .syntax.limits import as_of_problem as as_of_problem
+from .syntax.limits import currency_problem as currency_problem
 from .version import SEGL_VERSION as SEGL_VERSION
 
 # Names re-exported on first use (PEP 562), so that a command that needs none of them does

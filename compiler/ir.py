@@ -203,6 +203,20 @@ class Slot(Expr):
     key: Expr
 
 
+@dataclass(frozen=True)
+class StratifiedSlot(Expr):
+    """An experiment's slot under `stratify by` (docs/experiments.md): the entities `among`
+    admits (the segment's members outside the holdout) are numbered within their stratum by
+    (Slot(salt, key), key), and the one at position p of n gets slot floor(10000 * (p - 1)
+    / n): each stratum is split in the declared shares to within one member per arm. Missing
+    for an entity `among` does not admit."""
+
+    salt: str
+    key: Expr
+    stratum: Expr
+    among: Expr
+
+
 # ---------------------------------------------------------------- operators
 
 

@@ -7,6 +7,7 @@ point at the declaration.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from . import ir
@@ -239,6 +240,8 @@ class Experiment:
     salt: str
     arms: tuple[Arm, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
+    stratify: str | None = None  # `stratify by COLUMN`: an entity column
+    kpis: tuple[str, ...] = ()  # `kpis (…)`: features or segments read out per arm
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,15 @@ class ExportTarget:
     table: tuple[str, ...] = ()  # `table "crm.newsletter"`: the name's parts
 
 
+class ExportMode(enum.Enum):
+    """`mode full` (the default): every member kept; `mode changes`: who joined and who left
+    since the last export; `mode merge`: a table updated in place (docs/activation.md)."""
+
+    FULL = "full"
+    CHANGES = "changes"
+    MERGE = "merge"
+
+
 @dataclass(frozen=True)
 class Export:
     """`export NAME from SEGMENT { … }` (docs/activation.md): the segment's members outside
@@ -281,6 +293,7 @@ class Export:
     channel: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
     name_span: Span | None = field(default=None, compare=False, repr=False)
+    mode: ExportMode = ExportMode.FULL
 
 
 @dataclass(frozen=True)
@@ -322,6 +335,7 @@ class Kpi:
     purpose: str | None = None
     allow: tuple[Allowed, ...] = ()
     format: str | None = None  # how its values are shown: percent | currency | number
+    currency: str | None = None  # `format currency "€"`: its symbol (else segl.toml's)
 
 
 @dataclass(frozen=True)

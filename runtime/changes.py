@@ -22,6 +22,7 @@ from sqlglot import exp
 from . import api, history_store, sql
 from .errors import UsageError
 from .history_store import AS_OF, ENTITY, GROUP, MEMBER, NEW_DATES, OBJECT, POINTS
+from .history_targets import load, opened, parse_target
 from .snapshot import evaluate_points
 
 NOT_YET = "not yet an entity"
@@ -156,19 +157,18 @@ def _points(path, compilation, connection: duckdb.DuckDBPyConnection, source: So
         evaluate_points(path, compilation, connection, source.days, objects, engine,
                         engine_options, progress)
         return
-    if not Path(source.into).is_file():
-        raise UsageError(f"no history file `{source.into}`: record one with `segl snapshot "
-                         "FILE --as-of D1..D2 --into FILE`")
-    history_store.attach(connection, source.into, read_only=True)
+    target = parse_target(source.into)
     try:
-        if not history_store.exists(connection, source.table):
-            raise UsageError(f"`{source.into}` holds no history table `{source.table}`")
+        with opened(target, engine_options, read_only=True) as store:
+            held = load(connection, target, source.table, None, store, read_only=True)
+        if not held:
+            raise UsageError(f"`{target.label}` holds no history table `{source.table}`")
         try:
             history_store.recorded_points(connection, source.table, objects, source.first,
                                           source.last)
         except duckdb.Error as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UsageError(f"`{source.table}` in `{source.into}` is not a segl history "
+            raise UsageError(f"`{source.table}` in `{target.label}` is not a segl history "
                              f"table: {reason}") from None
     finally:
         history_store.detach(connection)

@@ -1,18 +1,12 @@
-"""A readout (`experiments.py`) as rows, and those rows as csv, json or markdown; the
-command prints them as a table (`cli/experiment.py`). JSON is `segl-experiment/1`."""
+"""A readout (`experiments.py`) as rows, its numbers as text, and the sample-ratio verdict;
+`cli/experiment.py` renders them through the one table module (`cli/tables.py`) as a table,
+CSV, JSON (`segl-experiment/1`) or markdown."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 
 from .experiments import Readout
-
-FORMATS = ("table", "csv", "json", "markdown")
-COLUMNS = ("kpi", "kind", "arm", "n", "missing", "value", "difference", "ci_low", "ci_high",
-           "p_value", "test", "mde")
 
 
 def _number(value: float | None) -> float | None:
@@ -42,30 +36,6 @@ def arm_rows(readout: Readout) -> list[dict[str, object]]:
              "observed_share": a.size / total if total else None} for a in readout.arms]
 
 
-def as_json(readout: Readout) -> str:
-    experiment = readout.experiment
-    document = {
-        "format": "segl-experiment/1", "experiment": experiment.name,
-        "segment": experiment.segment, "salt": experiment.salt,
-        "as_of": readout.as_of.isoformat(), "control": readout.control,
-        "arms": arm_rows(readout),
-        "sample_ratio": {"chi_square": readout.ratio.chi_square,
-                         "p_value": readout.ratio.p_value,
-                         "mismatch": readout.ratio.mismatch},
-        "kpis": rows(readout),
-    }
-    return json.dumps(document, indent=2) + "\n"
-
-
-def as_csv(readout: Readout) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows(readout):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
-
-
 def shown(value: object, kind: str = "") -> str:
     if value is None:
         return "–"
@@ -81,21 +51,3 @@ def ratio_line(readout: Readout) -> str:
     verdict = "SAMPLE-RATIO MISMATCH: the split is not what was declared; do not trust " \
               "the results" if ratio.mismatch else "no sample-ratio mismatch"
     return f"{verdict} (chi-square {ratio.chi_square:.2f}, p {shown(ratio.p_value, 'p')})"
-
-
-def as_markdown(readout: Readout) -> str:
-    experiment = readout.experiment
-    lines = [f"### Experiment `{experiment.name}` on `{experiment.segment}` · as_of "
-             f"{readout.as_of}", "", "| arm | share | size |", "| --- | ---: | ---: |"]
-    lines += [f"| {a['arm']} | {a['share']:.2%} | {a['size']:,} |" for a in arm_rows(readout)]
-    lines += ["", ratio_line(readout), "",
-              "| KPI | arm | n | value | difference | 95% CI | p-value | MDE | test |",
-              "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |"]
-    for row in rows(readout):
-        interval = "–" if row["ci_low"] is None else \
-            f"[{shown(row['ci_low'])}, {shown(row['ci_high'])}]"
-        lines.append(f"| {row['kpi']} ({row['kind']}) | {row['arm']} | {row['n']:,} | "
-                     f"{shown(row['value'])} | {shown(row['difference'])} | {interval} | "
-                     f"{shown(row['p_value'], 'p')} | {shown(row['mde'])} | "
-                     f"{row['test'] or 'control'} |")
-    return "\n".join(lines) + "\n"

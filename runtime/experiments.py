@@ -42,6 +42,7 @@ from .experiment_stats import (
     sample_ratio,
 )
 
+REPORT_COMMAND = "segl report"  # (a report shows an experiment without KPIs too)
 PROBE = "_readout_"  # + a feature: a probe KPI carrying its per-member values
 RATE, MEAN = "rate", "mean"
 
@@ -85,6 +86,10 @@ def readout(path: str, name: str, kpis: list[str], as_of: date, params=None, dat
     if experiment is None:
         raise UsageError(f"unknown experiment `{name}`" + _suggest(name, model.experiments)
                          if model.experiments else f"`{path}` declares no experiment")
+    kpis = kpis or list(experiment.kpis)  # (none given: those the experiment declares)
+    if not kpis and command != REPORT_COMMAND:
+        raise UsageError(f"name at least one KPI: --kpi FEATURE_OR_SEGMENT (or declare "
+                         f"`kpis (…)` in experiment `{name}`)")
     kinds = {kpi: _kind(model, kpi) for kpi in kpis}
     values = tuple(FeatureRef(k, type=model.features[k].type) if k in model.features else
                    SegmentRef(k, type=Type.BOOL) for k in kpis)

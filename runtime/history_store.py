@@ -157,7 +157,7 @@ def replace_rows(connection: duckdb.DuckDBPyConnection, table: str) -> None:
     at any point leaves both tables as they were (or absent, as they were)."""
     sql.execute(connection, exp.Transaction())
     try:
-        _create_tables(connection, table)
+        create_tables(connection, table)
         sql.execute(connection, exp.Delete(this=sql.table_ref(TARGET, table)))
         _insert_intervals(connection, table)
         sql.execute(connection, exp.Delete(this=sql.table_ref(TARGET, dates_table(table))))
@@ -183,11 +183,19 @@ def _insert_intervals(connection: duckdb.DuckDBPyConnection, table: str) -> None
     sql.execute(connection, exp.Insert(this=sql.table_ref(TARGET, table), expression=ordered))
 
 
-def _create_tables(connection: duckdb.DuckDBPyConnection, table: str) -> None:
-    key_type = next(row[1] for row in sql.fetch_all(
+def key_type(connection: duckdb.DuckDBPyConnection) -> str:
+    """The DuckDB type of the entity key, read from the points just evaluated."""
+    return next(row[1] for row in sql.fetch_all(
         connection, sql.describe(sql.select(sql.col(ENTITY), source=sql.table_ref(POINTS)))))
+
+
+def create_tables(connection: duckdb.DuckDBPyConnection, table: str,
+                  entity_type: str | None = None) -> None:
+    """The history table and its dates table in TARGET, unless they are there; the entity
+    of `entity_type` (a DuckDB type name), else of the points' key."""
+    key_type_name = entity_type or key_type(connection)
     text, day = sql.data_type("VARCHAR"), sql.data_type("DATE")
-    columns = [sql.column_def(ENTITY, sql.data_type(key_type)),
+    columns = [sql.column_def(ENTITY, sql.data_type(key_type_name)),
                sql.column_def(OBJECT, text), sql.column_def(GROUP, text.copy()),
                sql.column_def(VALID_FROM, day), sql.column_def(VALID_TO, day.copy())]
     for name, defs in ((table, columns), (dates_table(table), [

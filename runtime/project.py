@@ -8,6 +8,8 @@
     threads = 4               # resource controls of the commands that run queries
     memory_limit = "4GB"      # (docs/engines.md: what each means on each engine)
     temp_dir = ".segl-tmp"    # where the engine spills what does not fit
+    history = "history.duckdb"  # the membership history (a file, or a postgresql:// URL,
+                              # sqlite:PATH or spark:[DATABASE]; docs/time.md)
 
     [params]
     min_orders = 4
@@ -24,10 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .kpi_formats import parse_currency
 from .resources import Resources, parse_memory_limit, parse_temp_dir, parse_threads
 
 PROJECT_FILE = "segl.toml"
-_KNOWN = {"entry", "dialect", "database", "as_of", "threads", "memory_limit", "temp_dir"}
+_KNOWN = {"entry", "dialect", "database", "as_of", "threads", "memory_limit", "temp_dir",
+          "currency", "history"}
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Project:
     as_of: str = "today"
     params: dict[str, str] = field(default_factory=dict)
     resources: Resources = field(default_factory=Resources)
+    currency: str | None = None  # the symbol `format currency` KPIs are shown with
+    history: str | None = None  # the membership history target (docs/time.md)
 
 
 def _relative(path: Path) -> str:
@@ -86,4 +92,21 @@ def load_project(path: Path) -> Project:
             parse_threads(section.get("threads"), f"{path}: `threads`"),
             parse_memory_limit(section.get("memory_limit"), f"{path}: `memory_limit`"),
             parse_temp_dir(section.get("temp_dir"), f"{path}: `temp_dir`", root)),
+        currency=parse_currency(section.get("currency"), f"{path}: `currency`"),
+        history=_history(section.get("history"), path),
     )
+
+
+def _history(value: object, path: Path) -> str | None:
+    """The history target: a URL as written; a file (or `sqlite:FILE`) relative to the
+    folder holding segl.toml."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(f"{path}: `history` is a DuckDB file, a postgresql:// URL, "
+                         "sqlite:PATH or spark:[DATABASE]")
+    if value.startswith(("postgresql://", "postgres://", "spark:")):
+        return value
+    if value.startswith("sqlite:"):
+        return "sqlite:" + _relative(path.parent / value.removeprefix("sqlite:"))
+    return _relative(path.parent / value)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from segl.compiler.api import (
     SEGL_VERSION,
@@ -23,13 +24,16 @@ from segl.compiler.api import (
 )
 
 from .api import Evaluation, evaluate, load
+from .errors import UsageError
 from .expectations import Outcome, Overlap, check_expectations, overlaps
+from .experiments import Readout, readout
 from .kpis import GroupKpis, kpi_table
 from .outputs import write_text_atomically
 from .personas import PersonaReport, persona_report
 from .report_html import KEYWORDS as KEYWORDS
 from .report_html import _e, _stylesheet, number, plural
 from .report_html import highlight as highlight
+from .report_readouts import readouts_section
 from .report_sections import (
     _definitions,
     _expectations,
@@ -41,6 +45,10 @@ from .report_sections import (
     _sizes,
 )
 from .report_sections import photo_uri as photo_uri
+from .report_time import TimeData, build_time, time_section
+
+if TYPE_CHECKING:
+    from .changes import Source
 
 REPORT = "segl report"  # the command named when an output is refused (docs/privacy.md)
 
@@ -55,6 +63,9 @@ class ReportData:
     overlaps: list[Overlap]
     personas: list[PersonaReport]
     expectations: list[Outcome]
+    currency: str | None = None  # segl.toml's symbol for `format currency` KPIs
+    time: TimeData | None = None  # the "Over time" section, for a range or a history
+    readouts: list[Readout] = field(default_factory=list)  # one per experiment
 
     @property
     def model(self) -> Model:
@@ -71,11 +82,19 @@ class ReportData:
 
 def build_report(path: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
+                 engine_options: dict[str, object] | None = None,
+                 currency: str | None = None,
+                 over_time: Source | None = None,
+                 time_kpis: list[str] | None = None,
+                 experiment_kpis: list[str] | None = None) -> ReportData:
     """Evaluate every segment and segmentation (with the KPIs) in one query, then measure
-    the overlaps, the expectations and each persona against the same data."""
+    the overlaps, the expectations and each persona against the same data, and read out
+    each experiment (`experiment_kpis`: `[EXPERIMENT:]KPI`, the KPIs of its readout).
+    `over_time`: the dates (evaluated or recorded) of the "Over time" section
+    (report_time.py), which follows the KPIs `time_kpis` (default: all)."""
     compilation, connection = load(path, params, database)
     model = compilation.require_ok()
+    kpis_of = readout_kpis(model, experiment_kpis or [])
     # Before measuring anything: KPIs, shares and persona profiles leave in the page.
     require_allowed(model, [
         *kpi_outputs(model, model.kpis, REPORT),
@@ -88,15 +107,45 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
                                REPORT, engine, engine_options)
                 for name in model.personas]
     measured = model.kpis or evaluation.plan.shares
-    return ReportData(path, evaluation,
+    readouts = [readout(path, name, kpis_of[name], evaluation.as_of, params, database, engine,
+                        engine_options, command=REPORT) for name in model.experiments]
+    data = ReportData(path, evaluation,
                       kpi_table(evaluation, command=REPORT) if measured else [],
-                      overlaps(evaluation), personas, check_expectations(evaluation))
+                      overlaps(evaluation), personas, check_expectations(evaluation),
+                      currency, readouts=readouts)
+    if over_time is not None:
+        data.time = build_time(path, model, over_time, params, database, engine,
+                               engine_options, time_kpis)
+    return data
+
+
+def readout_kpis(model: Model, specs: list[str]) -> dict[str, list[str]]:
+    """Each experiment's readout KPIs: those it declares (`kpis (…)`), then those of
+    `[EXPERIMENT:]KPI` (without a name: every experiment's), in order, once each."""
+    found: dict[str, list[str]] = {name: list(e.kpis) for name, e in model.experiments.items()}
+    for spec in specs:
+        name, _, kpi = spec.rpartition(":")
+        if not kpi:
+            raise UsageError(f"--experiment-kpi `{spec}` names no KPI: [EXPERIMENT:]KPI")
+        if not model.experiments:
+            raise UsageError("--experiment-kpi: the file declares no experiment")
+        if name and name not in model.experiments:
+            raise UsageError(f"--experiment-kpi `{spec}`: unknown experiment `{name}`")
+        for experiment in [name] if name else model.experiments:
+            if kpi not in found[experiment]:
+                found[experiment].append(kpi)
+    return found
 
 
 def write_report(path: str, out: str, as_of, params: dict[str, str] | None = None,
                  database: str | None = None, engine: str = "duckdb",
-                 engine_options: dict[str, object] | None = None) -> ReportData:
-    data = build_report(path, as_of, params, database, engine, engine_options)
+                 engine_options: dict[str, object] | None = None,
+                 currency: str | None = None,
+                 over_time: Source | None = None,
+                 time_kpis: list[str] | None = None,
+                 experiment_kpis: list[str] | None = None) -> ReportData:
+    data = build_report(path, as_of, params, database, engine, engine_options, currency,
+                        over_time, time_kpis, experiment_kpis)
     write_text_atomically(out, render_report(data), _file_mode(out))
     return data
 
@@ -119,7 +168,9 @@ def render_report(data: ReportData) -> str:
     model = data.model
     title = f"Segment report · {data.path} · as of {data.as_of}"
     sections = [_overview(data), _sizes(data), _segmentations(data), _kpis(data),
-                _overlap(data), _personas(data), _expectations(data), _definitions(data)]
+                time_section(model, data.time),
+                readouts_section(data.readouts), _overlap(data), _personas(data),
+                _expectations(data), _definitions(data)]
     toc = "".join(f'<li><a href="#{anchor}">{_e(name)}</a></li>'
                   for anchor, name, _ in sections if name)
     body = "".join(html for _, _, html in sections)

@@ -109,27 +109,31 @@ def stacked_bar(parts: Sequence[tuple[str, int, str]], total: int, title: str,
 
 
 def heatmap(names: Sequence[str], value: Callable[[int, int], float],
-            tooltip: Callable[[int, int], str], title: str, legend: str) -> str:
-    """A symmetric matrix of shares (0..1) as coloured cells, names down the left and along
-    the top; darker is more."""
-    count = len(names)
+            tooltip: Callable[[int, int], str], title: str, legend: str,
+            columns: Sequence[str] | None = None) -> str:
+    """A matrix of shares (0..1) as coloured cells, `names` down the left and `columns`
+    (default: the same names) along the top; darker is more."""
+    columns = names if columns is None else columns
+    count = max(len(names), len(columns))
     cell = max(10.0, min(22.0, 620 / max(count, 1)))
-    label_width = min(220, max((len(n) for n in names), default=0) * CHAR_WIDTH) + 10
+    label_width = min(220, max((len(n) for n in [*names, *columns]), default=0)
+                      * CHAR_WIDTH) + 10
     top = label_width * 0.72 + 10  # the names along the top are turned 45 degrees
-    grid = cell * count
+    grid = cell * len(names)
     legend_height = 44
-    width = label_width + grid + label_width * 0.72 + 10
+    width = label_width + cell * len(columns) + label_width * 0.72 + 10
     height = top + grid + legend_height
     out = [_svg_open(width, height, title)]
     for index, name in enumerate(names):
         y = top + index * cell + cell / 2
         out.append(f'<text class="chart-label" x="{_n(label_width - 6)}" y="{_n(y)}" '
                    f'text-anchor="end" dominant-baseline="central">{escape(name)}</text>')
+    for index, name in enumerate(columns):
         x = label_width + index * cell + cell / 2
         out.append(f'<text class="chart-label" x="{_n(x)}" y="{_n(top - 6)}" '
                    f'transform="rotate(-45 {_n(x)} {_n(top - 6)})">{escape(name)}</text>')
-    for row in range(count):
-        for column in range(count):
+    for row in range(len(names)):
+        for column in range(len(columns)):
             share = value(row, column)
             out.append(f'<rect class="cell" x="{_n(label_width + column * cell)}" '
                        f'y="{_n(top + row * cell)}" width="{_n(cell - 1)}" '
@@ -146,6 +150,63 @@ def heatmap(names: Sequence[str], value: Callable[[int, int], float],
                    f'height="12" fill="{share_color(step)}"><title>{step:g}</title></rect>')
         out.append(f'<text class="chart-value" x="{_n(x + 18)}" y="{_n(legend_y + 6)}" '
                    f'dominant-baseline="central">{step:g}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
+               title: str, shown: Callable[[float], str], width: int = 760,
+               height: int = 240) -> str:
+    """One line per series over the same x labels (dates), a point and tooltip at each
+    value, a legend under the plot; a missing value breaks the line."""
+    left, right, top, bottom = 70, 16, 12, 34
+    legend_rows = math.ceil(len(series) / 4)
+    plot_width, plot_height = width - left - right, height - top - bottom
+    values = [v for _, points in series for v in points if v is not None]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+    step = plot_width / max(len(labels) - 1, 1)
+
+    def x(index: int) -> float:
+        return left + (index * step if len(labels) > 1 else plot_width / 2)
+
+    def y(value: float) -> float:
+        return top + plot_height - (value - low) / span * plot_height
+
+    out = [_svg_open(width, height + legend_rows * 18, title)]
+    for tick in (low, (low + high) / 2, high):
+        out.append(f'<line class="grid" x1="{left}" x2="{_n(left + plot_width)}" '
+                   f'y1="{_n(y(tick))}" y2="{_n(y(tick))}" stroke="#e5e7eb"/>'
+                   f'<text class="chart-value" x="{left - 6}" y="{_n(y(tick))}" '
+                   f'text-anchor="end" dominant-baseline="central">{escape(shown(tick))}</text>')
+    every = max(1, math.ceil(len(labels) / 8))
+    for index, label in enumerate(labels):
+        if index % every == 0 or index == len(labels) - 1:
+            out.append(f'<text class="chart-label" x="{_n(x(index))}" '
+                       f'y="{_n(top + plot_height + 16)}" text-anchor="middle">'
+                       f'{escape(label)}</text>')
+    for number_, (name, points) in enumerate(series):
+        color = PALETTE[number_ % len(PALETTE)]
+        runs: list[list[str]] = [[]]
+        for index, value in enumerate(points):
+            if value is None:
+                runs.append([])
+            else:
+                runs[-1].append(f"{_n(x(index))},{_n(y(value))}")
+        for run in runs:
+            if len(run) > 1:
+                out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" '
+                           f'points="{" ".join(run)}"/>')
+        for index, value in enumerate(points):
+            if value is not None:
+                out.append(f'<circle cx="{_n(x(index))}" cy="{_n(y(value))}" r="3" '
+                           f'fill="{color}"><title>{escape(name)} · {escape(labels[index])}: '
+                           f'{escape(shown(value))}</title></circle>')
+        lx = left + (number_ % 4) * (plot_width / 4)
+        ly = height + (number_ // 4) * 18
+        out.append(f'<rect x="{_n(lx)}" y="{_n(ly - 9)}" width="12" height="3" '
+                   f'fill="{color}"/><text class="chart-label" x="{_n(lx + 16)}" '
+                   f'y="{_n(ly - 7)}" dominant-baseline="central">{escape(name)}</text>')
     out.append("</svg>")
     return "".join(out)
 

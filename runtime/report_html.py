@@ -7,12 +7,16 @@ import re
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segl.compiler.api import (
     Span,
     is_library_file,
     lexicon,
 )
+
+if TYPE_CHECKING:
+    from .kpi_formats import Display
 
 # ---------------------------------------------------------------- formatting
 
@@ -29,7 +33,7 @@ def percent(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "–"
 
 
-def kpi_value(value: object, fmt: str | None = None) -> str:
+def kpi_value(value: object, fmt: str | Display | None = None) -> str:
     """As `segl kpis` prints it: two decimals (`format percent`: 15.6%), `–` for a missing
     value (e.g. 0 / 0)."""
     from .kpi_formats import shown

@@ -19,6 +19,7 @@ from segl.compiler.api import (
 
 from .expectations import Overlap
 from .explain import condition_text
+from .kpi_formats import display
 from .kpis import GroupKpis
 from .personas import PersonaReport
 from .report_charts import BAR_COLOR, PALETTE, Bar, bar_chart, heatmap, index_color, stacked_bar
@@ -162,7 +163,7 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
                 f' style="background:{index_color(index)}"'
             cells.append(f'<td class="num" data-kpi="{_e(kpi)}" data-value="{raw}" '
                          f'data-index="{"" if index is None else f"{index:.6f}"}"{style}>'
-                         f"{kpi_value(value, model.kpis[kpi].format)}{chip}</td>")
+                         f"{kpi_value(value, display(model.kpis[kpi], data.currency))}{chip}</td>")
         for share in shares:  # the group's part of everyone's total, in percent
             value, index = group.values[share], group.index[share]
             cells.append(f'<td class="num" data-share="{_e(share)}" data-value='
@@ -186,7 +187,7 @@ def _kpis(data: ReportData) -> tuple[str, str, str]:
         label = model.kpis[kpi].label or kpi
         base = overall.values[kpi]
         reference = None if base is None or kpi in additive else float(base)
-        shown = partial(kpi_value, fmt=model.kpis[kpi].format)
+        shown = partial(kpi_value, fmt=display(model.kpis[kpi], data.currency))
         bars = _group_bars(data.kpis[1:], lambda g, k=kpi: g.values[k], shown,
                            lambda g, k=kpi, t=label, s=shown: f"{g.name} · {t}: {s(g.values[k])}"
                            f" (index {index_value(g.index[k])})")
@@ -363,7 +364,7 @@ def _persona_card(data: ReportData, report: PersonaReport) -> str:
             color = "transparent" if is_additive(model.kpis[kpi]) else index_color(index)
             kpi_rows.append(
                 f'<tr><th scope="row">{_e(model.kpis[kpi].label or kpi)}</th>'
-                f'<td class="num">{kpi_value(value, model.kpis[kpi].format)}</td>'
+                f'<td class="num">{kpi_value(value, display(model.kpis[kpi], data.currency))}</td>'
                 f'<td class="num" style="background:{color}">{index_value(index)}</td></tr>')
     share = percent(report.segment_size, report.entities)
     measured = (

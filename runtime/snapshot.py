@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 from segl.compiler.api import Compilation, member_outputs, require_allowed, select_segments
 
-from . import api, history_store, sql
+from . import api, history_store, history_targets, sql
 from .errors import OutputError, UsageError
 
 
@@ -35,8 +35,9 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
              engine: str = "duckdb", engine_options: dict[str, object] | None = None,
              progress: Callable[[str], None] | None = None) -> SnapshotResult:
     """Evaluate every (or the chosen) segment and segmentation at each of `days` and record
-    them into `table` of the DuckDB file `into`, replacing what it held for those objects at
-    those dates. Raises CompileError, DataError, UsageError, OutputError."""
+    them into `table` of `into` (a DuckDB file, or a PostgreSQL, SQLite or Spark target:
+    history_targets.py), replacing what it held for those objects at those dates.
+    Raises CompileError, DataError, UsageError, OutputError."""
     if not days:
         raise UsageError("no dates to record")
     compilation, connection = api.load(path, params, database)
@@ -47,27 +48,30 @@ def snapshot(path: str | Path, days: Sequence[date], into: str,
     require_allowed(model, member_outputs(
         model, objects, "segl snapshot",
         "or record the others only: `segl snapshot --segment NAME …`"))
+    target = history_targets.parse_target(into)
     evaluate_points(path, compilation, connection, days, objects, engine, engine_options,
                     progress)
     if progress:
-        progress(f"Writing {table} in {into}…")
-    history_store.attach(connection, into)
-    try:
-        had_table = history_store.exists(connection, table)
+        progress(f"Writing {table} in {target.label}…")
+    remote = target.kind is not history_targets.TargetKind.DUCKDB
+    with history_targets.opened(target, engine_options, lock=table) as store:
         try:
-            history_store.rebuild(connection, table, had_table)
-        except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise OutputError(f"`{table}` in `{into}` is not a segl history table ({reason}); "
-                              "it is unchanged") from None
-        history_store.replace_rows(connection, table)
-        rows = sql.fetch_one(connection, sql.select(
-            sql.count_all(), source=sql.table_ref(history_store.TARGET, table)))[0]
-        recorded = sql.fetch_one(connection, sql.select(sql.count_all(), source=sql.table_ref(
-            history_store.TARGET, history_store.dates_table(table))))[0]
-    finally:
-        history_store.detach(connection)
-    return SnapshotResult(into, table, sorted(days), objects, int(rows), int(recorded))
+            had_table = history_targets.load(connection, target, table,
+                                             history_store.key_type(connection), store)
+            try:
+                history_store.rebuild(connection, table, had_table)
+            except duckdb.Error as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise OutputError(f"`{table}` in `{target.label}` is not a segl history "
+                                  f"table ({reason}); it is unchanged") from None
+            if store is not None:
+                history_targets.write(connection, store, table)
+            else:
+                history_store.replace_rows(connection, table)
+            rows, recorded = history_targets.counts(connection, remote, table)
+        finally:
+            history_store.detach(connection)
+    return SnapshotResult(target.label, table, sorted(days), objects, rows, recorded)
 
 
 def evaluate_points(path: str | Path, compilation: Compilation,

@@ -25,11 +25,12 @@ class NotATree(TypeError):
     """Raised for SQL given as text: the runtime runs sqlglot trees only."""
 
 
-def render(statement: exp.Expression, dialect: str = "duckdb") -> str:
-    """The statement's text in `dialect`, made by sqlglot from the tree."""
+def render(statement: exp.Expression, dialect: str = "duckdb", pretty: bool = False) -> str:
+    """The statement's text in `dialect`, made by sqlglot from the tree (`pretty`: laid out
+    on lines, for people to read)."""
     if not isinstance(statement, exp.Expression):
         raise NotATree(f"SQL must be a sqlglot expression tree, not {type(statement).__name__}")
-    return statement.sql(dialect=dialect)
+    return statement.sql(dialect=dialect, pretty=pretty)
 
 
 def execute(connection, statement: exp.Expression, params: Sequence[object] | None = None,

@@ -113,6 +113,8 @@ _TEXT: dict[type, Callable] = {
     ir.Func: lambda node: f"{node.name}({', '.join(expr_text(a) for a in node.args)})",
     ir.DateShift: _date_shift,
     ir.Slot: lambda node: f"slot({node.salt!r}, {expr_text(node.key)})",
+    ir.StratifiedSlot: lambda node: (f"stratified_slot({node.salt!r}, {expr_text(node.key)}, "
+                                     f"by {expr_text(node.stratum)})"),
     ir.Aggregate: _aggregate,
     ir.Rank: _rank,
     ir.Score: _score,

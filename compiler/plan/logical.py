@@ -166,6 +166,7 @@ class _Planner:
         self.computed: dict[str, Computed] = {}
         self.depth: dict[str, int] = {}
         self.rank_count = 0
+        self.stratified: dict[ir.StratifiedSlot, str] = {}  # node -> its column
         self.entity_columns: list[str] = [model.entity.key or ""]
         self.lookup_columns: list[tuple[str, str]] = []
         self.score_outputs: list[tuple[str, str]] = []
@@ -350,6 +351,10 @@ class _Planner:
                 name, score_depth = self.score(node)
                 depth = max(depth, score_depth)
                 return ir.Ref(name, type=T.INT, span=node.span)
+            if isinstance(node, ir.StratifiedSlot):
+                name, slot_depth = self.stratified_slot(node)
+                depth = max(depth, slot_depth)
+                return ir.Ref(name, type=T.INT, span=node.span)
             if isinstance(node, ir.ClusterValue):
                 name, value_depth = self.cluster_value(node)
                 depth = max(depth, value_depth)
@@ -388,6 +393,22 @@ class _Planner:
             return name, self.depth[name]
         by, depth = self.rewrite(node.by)
         self.add(Computed(name, replace(node, by=by), ComputedKind.SCORE, node.span), depth + 1)
+        return name, depth + 1
+
+    def stratified_slot(self, node: ir.StratifiedSlot) -> tuple[str, int]:
+        """An experiment's stratified slot: a ranking within each stratum (plan/ranking.py),
+        computed once per salt, stratum and admitted entities."""
+        name = f"_stratified_{len(self.stratified) + 1}"
+        name = self.stratified.setdefault(node, name)
+        if name in self.depth:
+            return name, self.depth[name]
+        stratum, depth = self.rewrite(node.stratum)
+        among, among_depth = self.rewrite(node.among)
+        key, key_depth = self.rewrite(node.key)
+        depth = max(depth, among_depth, key_depth)
+        rewritten = ir.StratifiedSlot(node.salt, key, stratum, among, type=T.INT,
+                                      span=node.span)
+        self.add(Computed(name, rewritten, ComputedKind.SCORE, node.span), depth + 1)
         return name, depth + 1
 
     def cluster_value(self, node: ir.ClusterValue) -> tuple[str, int]:

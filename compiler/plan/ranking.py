@@ -19,6 +19,10 @@ the number of entities ranked:
   1 + floor(bins * (rank - 1) / count).
 
 Thresholds scores are arithmetic on the value and need no ranking.
+
+An experiment's stratified slot (`stratify by`) is a `row_number` by (slot, key) within each
+stratum (the ranking's `partition`) among the segment's members outside the holdout, with the
+number ranked in the stratum.
 """
 
 from __future__ import annotations
@@ -50,11 +54,12 @@ class Ranking:
 
     column: str  # the computed column it fills (a RANK or SCORE column of a step)
     step: int  # the index (from 0) of the step that column belongs to
-    node: ir.Rank | ir.Score  # what it computes (amount, percent, bins)
+    node: ir.Rank | ir.Score | ir.StratifiedSlot  # what it computes
     admits: ir.Expr | None  # which entities are ranked; None: every entity
     order: tuple[OrderKey, ...]
     func: RankFunc
     counted: bool  # the number of entities ranked is needed too
+    partition: tuple[ir.Expr, ...] = ()  # numbered (and counted) apart within each value
 
     @property
     def name(self) -> str:
@@ -87,6 +92,11 @@ def rankings(plan: Plan) -> tuple[Ranking, ...]:
                 else:
                     found.append(Ranking(column.name, index, node, admits, (worst_first,),
                                          RankFunc.RANK, True))
+            elif column.kind is ComputedKind.SCORE and isinstance(node, ir.StratifiedSlot):
+                order = (OrderKey(ir.Slot(node.salt, node.key, type=T.INT), False),
+                         OrderKey(node.key, False))
+                found.append(Ranking(column.name, index, node, node.among, order,
+                                     RankFunc.ROW_NUMBER, True, (node.stratum,)))
     return tuple(found)
 
 

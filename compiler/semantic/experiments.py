@@ -10,7 +10,7 @@ arm's boundary too: put the arms whose share may change last).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 
 from .. import ir
@@ -68,9 +68,13 @@ def resolve_holdout(decl: n.Holdout, entity: m.Table, report: Report
 
 
 def resolve_experiment(decl: n.Experiment, entity: m.Table, segments: dict[str, m.Segment],
-                       holdout: m.Holdout | None, report: Report
+                       holdout: m.Holdout | None, report: Report,
+                       feature_of: Callable[[str], m.Feature | None] | None = None,
+                       feature_names: Collection[str] = ()
                        ) -> tuple[m.Experiment, m.Segmentation] | None:
-    ok = True
+    """`feature_of`: the resolver's feature (resolved on demand) of a name in
+    `feature_names`, for the declared KPIs."""
+    ok = _check_kpis(decl, segments, feature_of, feature_names, report)
     if decl.segment.text not in segments:
         report(Code.E101, f"unknown segment `{decl.segment.text}`", decl.segment.span,
                did_you_mean(decl.segment.text, segments))
@@ -100,23 +104,39 @@ def resolve_experiment(decl: n.Experiment, entity: m.Table, segments: dict[str, 
                f"{Decimal(low) / 100}%, more than 100%", decl.name.span,
                "shares are of the segment's members: they add up to at most 100%")
         ok = False
+    stratify = decl.stratify.text if decl.stratify is not None else None
+    if stratify is not None and entity.column(stratify) is None:
+        report(Code.E101, f"`{stratify}` is not a column of `{entity.name}`: an experiment is "
+               "stratified by a column of the entity", decl.stratify.span,
+               did_you_mean(stratify, [c.name for c in entity.columns]))
+        ok = False
     if not ok or salt is None:
         return None
     experiment = m.Experiment(decl.name.text, decl.label, decl.segment.text, salt,
-                              tuple(arms), decl.span)
+                              tuple(arms), decl.span, stratify,
+                              tuple(dict.fromkeys(k.text for k in decl.kpis)))
     return experiment, segmentation_for(experiment, entity, holdout)
 
 
 def segmentation_for(experiment: m.Experiment, entity: m.Table,
                      holdout: m.Holdout | None) -> m.Segmentation:
-    """Bucket ARM when the entity is in the segment, not in the holdout, and its slot is in
-    the arm's range; else `outside`."""
+    """Bucket ARM when the entity is in the segment, not in the holdout, and its slot (its
+    stratified slot, under `stratify by`) is in the arm's range; else `outside`."""
     span = experiment.span
-    slot = slot_of(entity, experiment.salt)
+    slot: ir.Expr = slot_of(entity, experiment.salt)
     member: list[ir.Expr] = [ir.SegmentRef(experiment.segment, type=T.BOOL, span=span)]
     if holdout is not None:
         member.append(ir.Not(ir.SegmentRef(HOLDOUT, type=T.BOOL, span=span), type=T.BOOL,
                              span=span))
+    if experiment.stratify is not None:
+        column = entity.column(experiment.stratify)
+        stratum = ir.Column(entity.name, experiment.stratify,
+                            type=column.type if column is not None else T.ANY, span=span)
+        among = member[0] if len(member) == 1 else \
+            ir.Logic(ir.LogicOp.AND, tuple(member), type=T.BOOL, span=span)
+        assert isinstance(slot, ir.Slot)
+        slot = ir.StratifiedSlot(experiment.salt, slot.key, stratum, among, type=T.INT,
+                                 span=span)
     buckets = []
     for arm in experiment.arms:
         in_range = [ir.Compare(ir.CompareOp.GE, slot, ir.Literal(arm.low, type=T.INT),
@@ -127,6 +147,31 @@ def segmentation_for(experiment: m.Experiment, entity: m.Table,
         buckets.append(m.Bucket(arm.name, None, condition, span))
     buckets.append(m.Bucket(OUTSIDE, "Not in the experiment", None, span))
     return m.Segmentation(experiment.name, experiment.label, tuple(buckets), span)
+
+
+def _check_kpis(decl: n.Experiment, segments: dict[str, m.Segment], feature_of,
+                feature_names: Collection[str], report: Report) -> bool:
+    """A declared KPI is a segment (a rate) or a feature that is a number (a mean) or true or
+    false (a rate)."""
+    ok = True
+    for ident in decl.kpis:
+        if ident.text in segments:
+            continue
+        if ident.text in feature_names and feature_of is not None:
+            feature = feature_of(ident.text)
+            if feature is None:
+                ok = False
+            elif feature.type is not T.BOOL and not feature.type.is_numeric and \
+                    feature.type is not T.ANY:
+                report(Code.E201, f"feature `{ident.text}` is {feature.type.with_article}: a "
+                       "readout KPI is a number (a mean) or true/false (a rate)", ident.span,
+                       "name a numeric or true/false feature, or a segment")
+                ok = False
+            continue
+        report(Code.E101, f"`{ident.text}` is neither a feature nor a segment: a readout KPI "
+               "is one", ident.span, did_you_mean(ident.text, [*segments, *feature_names]))
+        ok = False
+    return ok
 
 
 def _salt(literal: n.Literal, report: Report) -> str | None:

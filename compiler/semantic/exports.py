@@ -23,6 +23,7 @@ from ..syntax.names import parse_table_name
 from .privacy import Facts, Output, Permit, purpose_problem
 
 FILE_FORMATS = ("csv", "parquet", "jsonl")
+CHANGE = "change"  # the column of a `mode changes` export: joined | left
 
 
 def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
@@ -79,11 +80,32 @@ def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
     else:
         target = _target(clauses["target"], report)
         ok = ok and target is not None
+    mode = m.ExportMode.FULL
+    if "mode" in clauses:
+        clause = clauses["mode"]
+        known = {mode.value: mode for mode in m.ExportMode}
+        if clause.text not in known:
+            report(Code.E113, f"`mode {clause.text}` is not a mode of export", clause.span,
+                   "write `mode full` (every member, the default), `mode changes` (who "
+                   "joined and who left since the last export) or `mode merge` (a table "
+                   "updated in place)")
+            ok = False
+        else:
+            mode = known[clause.text]
+    if mode is m.ExportMode.CHANGES and any(t.name == CHANGE for t in traits):
+        report(Code.E113, f"a `mode changes` export writes the column `{CHANGE}`: no trait "
+               "may be called so", clauses["traits"].span, "rename the feature")
+        ok = False
+    if mode is m.ExportMode.MERGE and target is not None and target.format != "table":
+        report(Code.E113, "`mode merge` updates a table in place; a file is written whole",
+               clauses["mode"].span, 'export to a table (`to table "schema.name"`), or drop '
+               "`mode merge`")
+        ok = False
     if not ok or target is None:
         return None
     channel = clauses["channel"].text if "channel" in clauses else None
     return m.Export(decl.name.text, decl.segment.text, tuple(traits), target, consent,
-                    purpose, channel, decl.span, decl.name.span)
+                    purpose, channel, decl.span, decl.name.span, mode)
 
 
 def _word(kind: str) -> str:

@@ -176,7 +176,8 @@ class DefinitionResolution:
                        "e.g. `avg(age)`, `sum(orders.amount)`, `count(customer_id)`")
             return None
         purpose, allow = self.permit(decl)
-        return m.Kpi(decl.name.text, decl.label, expr, decl.span, purpose, allow, decl.display)
+        return m.Kpi(decl.name.text, decl.label, expr, decl.span, purpose, allow, decl.display,
+                     decl.currency)
 
     # ---- personal data: `purpose "…"` and `allow (…)` (docs/privacy.md)
     def permit(self, decl: n.Feature | n.Segment | n.Segmentation | n.Kpi | n.Persona

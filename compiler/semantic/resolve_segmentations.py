@@ -35,7 +35,8 @@ class SegmentationResolution:
         for decl in self.experiment_decls.values():
             self.check_shadowing(decl.name)
             resolved_experiment = resolve_experiment(decl, entity, self.segments, holdout,
-                                                     self.error)
+                                                     self.error, self.resolve_feature,
+                                                     self.feature_decls)
             if resolved_experiment is not None:
                 experiment, segmentations[decl.name.text] = resolved_experiment
                 experiments[experiment.name] = experiment

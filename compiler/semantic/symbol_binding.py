@@ -240,6 +240,10 @@ class _Builder:
                     self.name(field_.name, _Scope())
         elif isinstance(decl, n.Experiment):
             self.occurrence(_global(decl.segment.text), decl.segment)
+            if decl.stratify is not None and self.entity:  # a column of the entity
+                self.column_ref(self.entity, decl.stratify)
+            for kpi in decl.kpis:  # a feature or a segment
+                self.name(kpi, _Scope())
         elif isinstance(decl, n.Export):
             self.occurrence(_global(decl.segment.text), decl.segment)
             for clause in decl.clauses:

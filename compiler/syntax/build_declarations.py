@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..codes import Code
 from ..diagnostics import error
 from . import nodes as n
-from .limits import as_of_problem
+from .limits import as_of_problem, currency_problem
 from .rule_values import (
     _MISSING,
     _Children,
@@ -229,10 +229,16 @@ class DeclarationBuilder:
         return n.PersonaField(name, tuple(_unquote(t) for t in items), span=self._span(meta))
 
     def experiment_decl(self, meta, children):
-        name, label, segment, salt, *arms = children
+        name, label, segment, salt, stratify, *arms, kpis = children
         return n.Experiment(name, label.text if label else None, segment,
                             self.string(_Position(salt.start_pos, salt.end_pos), [salt]),
-                            tuple(arms), span=self._span(meta))
+                            tuple(arms), stratify, kpis or (), span=self._span(meta))
+
+    def experiment_kpis(self, meta, children):
+        return tuple(children)
+
+    def stratify(self, meta, children):
+        return children[0]
 
     def arm(self, meta, children):
         name, number, _percent = children
@@ -271,23 +277,37 @@ class DeclarationBuilder:
         return n.ExportClause("target", text=_unquote(children[0]), format="jsonl",
                               span=self._span(meta))
 
+    def export_mode(self, meta, children):
+        return n.ExportClause("mode", text=children[0].text, span=self._span(meta))
+
     def suppression_decl(self, meta, children):
         locations, key = children
         return n.Suppression(tuple(locations), key, span=self._span(meta))
 
     def kpi_decl(self, meta, children):
         name, label, expr, display, purpose, allow = children
+        kind, symbol = display or (None, None)
         return n.Kpi(name, label.text if label else None, expr,
-                     purpose[1] if purpose else None, allow, display, span=self._span(meta))
+                     purpose[1] if purpose else None, allow, kind, symbol,
+                     span=self._span(meta))
 
     def format_percent(self, meta, children):
-        return "percent"
+        return "percent", None
 
     def format_currency(self, meta, children):
-        return "currency"
+        (token,) = children
+        if token is None:
+            return "currency", None
+        symbol = _unquote(token)
+        problem = currency_problem(symbol)
+        if problem:
+            raise _LiteralError(error(Code.E002, problem, self._tok_span(token),
+                                      "write a symbol (\"€\") or an ISO code (\"EUR\"), or "
+                                      "leave it out for none"))
+        return "currency", symbol
 
     def format_number(self, meta, children):
-        return "number"
+        return "number", None
 
     def test_decl(self, meta, children):
         name, *items = children

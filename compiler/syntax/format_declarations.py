@@ -58,6 +58,8 @@ def _export_clause(clause: n.ExportClause) -> str:
         return f"purpose {string(clause.text)}"
     if clause.kind == "channel":
         return f"via {string(clause.text)}"
+    if clause.kind == "mode":
+        return f"mode {clause.text}"
     return f"to {clause.format} {string(clause.text)}"
 
 
@@ -213,7 +215,8 @@ class _Printer:
                 head = f"kpi {name(node.name)}{self._label(node.label)} = "
                 lines = self._inline(head, node.expr, start)
                 if node.display is not None:
-                    lines[-1].text += f" format {node.display}"
+                    symbol = f" {string(node.currency)}" if node.currency is not None else ""
+                    lines[-1].text += f" format {node.display}{symbol}"
                 return lines + self._permit(node)
             case n.Holdout():
                 return [_Line(f"holdout {literal(node.share)}% salt {literal(node.salt)}",
@@ -222,10 +225,15 @@ class _Printer:
                 return [_Line(f"suppression from {self._locations(node.locations)} "
                               f"key {name(node.key)}", start)]
             case n.Experiment():
+                stratify = f" stratify by {name(node.stratify)}" if node.stratify else ""
                 lines = [_Line(f"experiment {name(node.name)}{self._label(node.label)} on "
-                               f"{name(node.segment)} salt {literal(node.salt)} {{", start)]
+                               f"{name(node.segment)} salt {literal(node.salt)}{stratify} {{",
+                               start)]
                 lines += [_Line(f"{name(arm.name)} {literal(arm.share)}%", arm.span.start,
                                 INDENT) for arm in node.arms]
+                if node.kpis:
+                    lines.append(_Line(f"kpis ({', '.join(name(k) for k in node.kpis)})",
+                                       node.kpis[0].span.start, INDENT))
                 return [*lines, _Line("}", node.span.end - 1, comment_indent=INDENT)]
             case n.Export():
                 lines = [_Line(f"export {name(node.name)} from {name(node.segment)} {{", start)]

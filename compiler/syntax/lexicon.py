@@ -96,12 +96,17 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("to", "the end date of a `from D to D` window; where an export writes; "
            "`similarity to SEGMENT`"),
     ("distinct", "count(distinct TABLE.COLUMN): distinct values"),
-    ("format", "kpi NAME = measure format percent|currency|number: how its values are shown"),
+    ("format", "kpi NAME = measure format percent|currency [\"€\"]|number: how its values are "
+               "shown"),
     ("salt", 'salt "…": the text hashed with each key to assign arms (docs/experiments.md)'),
     ("traits", "traits (a, b): the columns and features an export writes per member"),
     ("require", "require consent COLUMN: members without consent are left out of an export"),
     ("via", 'via "email": the channel an export goes to; a channel needs consent'),
     ("jsonl", 'to jsonl "path": JSON lines, one object per member'),
+    ("mode", "mode full|changes: every member, or who joined and who left since the last "
+             "export"),
+    ("kpis", "kpis (K, …) in an experiment: the features or segments read out per arm"),
+    ("stratify", "stratify by COLUMN: each value of the column split in the arms' shares"),
 ))
 PROPERTIES = _words(WordKind.PROPERTY, (
     ("description", "what the segment is, for people"),
@@ -163,7 +168,8 @@ BINNINGS = _words(WordKind.BINNING, (
 
 DISPLAYS = _words(WordKind.DISPLAY, (
     ("percent", "a KPI shown as a percentage: 0.156 as 15.6%"),
-    ("currency", "a KPI shown as an amount: two decimals, thousands separated"),
+    ("currency", "a KPI shown as an amount: two decimals, thousands separated, after its "
+                 "symbol (`format currency \"€\"`, else segl.toml's `currency`)"),
     ("number", "a KPI shown as a number with two decimals (the default)"),
 ))
 

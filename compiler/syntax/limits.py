@@ -10,10 +10,13 @@ one engine at run time (docs/language.md, "Supported ranges").
 * A duration (`in last N days`, `as_of - N years`) is at most 1,000 years.
 * The evaluation date (`--as-of`, a test's `as_of`) lies in the years 1001 to 8998, so
   every date `as_of ± duration` is a real date (years 1 to 9999) on every engine.
+
+And a currency symbol (`format currency "€"`) is 1 to 5 letters or currency signs.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +26,20 @@ DURATION_YEARS = 1_000
 MOST = {"day": 365_242, "week": 52_177, "month": 12 * DURATION_YEARS, "year": DURATION_YEARS}
 EARLIEST_AS_OF = date(1001, 1, 1)
 LATEST_AS_OF = date(8998, 12, 31)
+
+
+LONGEST_CURRENCY = 5
+
+
+def currency_problem(symbol: str) -> str | None:
+    """A currency symbol or code (`format currency "€"`, segl.toml's `currency`) is 1 to 5
+    letters or currency signs: it is printed beside numbers, so no digits, spaces or
+    markup."""
+    if 1 <= len(symbol) <= LONGEST_CURRENCY and all(
+            c.isalpha() or unicodedata.category(c) == "Sc" for c in symbol):
+        return None
+    return (f"`{symbol}` is not a currency symbol or code: 1 to {LONGEST_CURRENCY} letters "
+            "or currency signs, such as \"€\", \"$\" or \"EUR\"")
 
 
 def number_problem(value: int | Decimal) -> str | None:

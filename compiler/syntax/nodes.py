@@ -374,6 +374,7 @@ class Kpi(Node):
     purpose: Purpose | None = None
     allow: Allow | None = None
     display: str | None = None  # `format percent|currency|number`
+    currency: str | None = None  # `format currency "€"`: the symbol or code
 
 
 @dataclass(frozen=True)
@@ -402,13 +403,16 @@ class Arm(Node):
 
 @dataclass(frozen=True)
 class Experiment(Node):
-    """`experiment NAME on SEGMENT salt "…" { ARM N% … }` (docs/experiments.md)."""
+    """`experiment NAME on SEGMENT salt "…" [stratify by COLUMN] { ARM N% … [kpis (K, …)] }`
+    (docs/experiments.md)."""
 
     name: Ident
     label: str | None
     segment: Ident
     salt: Literal
     arms: tuple[Arm, ...]
+    stratify: Ident | None = None
+    kpis: tuple[Ident, ...] = ()  # read out per arm (features or segments)
 
 
 @dataclass(frozen=True)

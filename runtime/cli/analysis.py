@@ -66,7 +66,8 @@ def explain(segment, file, as_of, fmt, out_path, params, database, engine, targe
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @as_of_flag()
-@click.option("--segment", "-s", "segments", multiple=True, help="Only these segments.")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (repeatable; default: every segment).")
 @click.option("--limit", default=20, show_default=True,
               help="Pairs shown by --format table and markdown, most alike first (csv and "
                    "json hold every pair).")
@@ -104,10 +105,16 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@as_of_flag()
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@click.option("--kpi", "-k", "chosen_kpis", multiple=True, help="Only these KPIs.")
+@click.option("--as-of", "as_of", multiple=True, metavar="DATE|D1..D2",
+              help="The date, YYYY-MM-DD or `today` (segl.toml's `as_of` wins when set; "
+                   "default: today); a range D1..D2 (with --every) or several --as-of: one "
+                   "row per date, group and KPI (docs/time.md).")
+@click.option("--every", type=click.Choice(["day", "week", "month", "quarter"]),
+              help="The step through a range (default: month).")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@click.option("--kpi", "-k", "chosen_kpis", multiple=True, metavar="NAME",
+              help="Only these KPIs (repeatable; default: every KPI).")
 @format_option
 @out_option
 @param_option
@@ -115,18 +122,30 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 @engine_option
 @target_option
 @resources_options
-def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, engine,
+def kpis(file, as_of, every, segments, chosen_kpis, fmt, out_path, params, database, engine,
          target, threads, memory_limit, temp_dir):
     """KPIs per segment and per segmentation bucket, with their index against everyone.
 
     table and markdown show each value with its index in brackets; csv and json give the
-    value and the index (`KPI_index`) as numbers, in columns of their own."""
+    value and the index (`KPI_index`) as numbers, in columns of their own. Over a range of
+    dates (--as-of D1..D2 --every month): one row per date, group and KPI."""
     from segl.compiler.api import did_you_mean
 
     from .. import api
+    from ..kpi_formats import display
     from ..kpi_formats import shown as kpi_shown
     from ..kpis import kpi_table
 
+    if len(as_of) > 1 or every or any(".." in value for value in as_of):
+        from .kpi_trend import trend
+
+        with reporting():
+            ctx = resolve(file, params, command="kpis", as_of=None, database=database,
+                          engine=engine, target=target,
+                          limits=(threads, memory_limit, temp_dir))
+            trend(ctx, list(as_of), every, list(segments), list(chosen_kpis), fmt, out_path)
+        return
+    as_of = as_of[0] if as_of else None
     with reporting():
         ctx = resolve(file, params, command="kpis", as_of=as_of, database=database,
                       engine=engine, target=target,
@@ -162,7 +181,7 @@ def kpis(file, as_of, segments, chosen_kpis, fmt, out_path, params, database, en
                                    _share(group.size, evaluation.entities)]
             for name in shown:
                 value, index = group.values[name], group.index[name]
-                cell = kpi_shown(value, model.kpis[name].format)
+                cell = kpi_shown(value, display(model.kpis[name], ctx.project.currency))
                 if group.kind != "all" and index is not None:
                     cell += f" ({index:.0f})"
                 cells += [(value, cell), (index, "")]
@@ -204,6 +223,7 @@ def persona(name, file, as_of, fmt, out_path, params, database, engine, target,
 
 
 def persona_output(report, ctx) -> Output:
+    from ..kpi_formats import display
     from ..kpi_formats import shown as kpi_shown
     from .context import compiled
 
@@ -249,7 +269,8 @@ def persona_output(report, ctx) -> Output:
                 continue
             index = report.kpis.index[kpi_name]
             values.add(kpi_name, model.kpis[kpi_name].label or kpi_name,
-                       (value, kpi_shown(value, model.kpis[kpi_name].format)),
+                       (value, kpi_shown(value, display(model.kpis[kpi_name],
+                                                        ctx.project.currency))),
                        (index, "–" if index is None else f"{index:.0f}"))
         grids.append(values)
     facts = {"persona": p.name, "label": p.label, "segment": p.segment, **texts,

@@ -166,9 +166,11 @@ def check_dialect(name: str) -> str:
 # ---------------------------------------------------------------- options spelled alike
 
 param_option = click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-                            help="Override a `param` of the file (repeatable).")
+                            help="Override a `param` of the file (repeatable; default: "
+                                 "segl.toml's [params], else the value in the file).")
 db_option = click.option("--db", "database", metavar="DUCKDB_FILE",
-                         help="DuckDB database holding `from table` sources.")
+                         help="DuckDB database file holding `from table` sources (default: "
+                              "segl.toml's `database`, else none).")
 engine_option = click.option(
     "--engine", "-e", default="duckdb", show_default=True, metavar="ENGINE",
     help=f"Where the queries run: {', '.join(ENGINES)} (see docs/engines.md).")
@@ -197,7 +199,8 @@ def resources_options(function):
     return function
 
 
-AS_OF_HELP = "Evaluation date (default: segl.toml's `as_of` when set, else today)."
+AS_OF_HELP = ("Evaluation date, YYYY-MM-DD or `today` (default: segl.toml's `as_of` when "
+              "set, else today).")
 
 
 def as_of_flag(help_text: str = AS_OF_HELP,
@@ -219,8 +222,9 @@ def _one_as_of(ctx: click.Context, param: click.Parameter,
 
 
 def out_flag(help_text: str, **options):
-    """`--out FILE`: the one spelling of "write to this file"."""
-    return click.option("--out", "out_path", type=click.Path(), help=help_text, **options)
+    """`--out PATH`: the one spelling of "write to this file"."""
+    return click.option("--out", "out_path", type=click.Path(), metavar="PATH",
+                        help=help_text, **options)
 
 
 def deprecated_output_flag(function):
@@ -241,14 +245,20 @@ def deprecated_output_flag(function):
 TABLE_FORMATS = ("table", "csv", "json", "markdown")
 
 
-def format_option(function):
-    return click.option(
-        "--format", "fmt", type=click.Choice(TABLE_FORMATS),
-        help="table (for people), csv, json or markdown (default: from --out's extension "
-             ".csv/.json/.md, else table).")(function)
+def format_option(function=None, *, without: str = "a table"):
+    """`--format table|csv|json|markdown`; `without`: what the command prints when neither
+    --format nor --out is given (`@format_option` or `@format_option(without=…)`)."""
+
+    def decorate(f):
+        return click.option(
+            "--format", "fmt", type=click.Choice(TABLE_FORMATS),
+            help="table (for people), csv, json or markdown (default: from --out's extension "
+                 f".csv/.json/.md/.txt, CSV for `--out -`, else {without}).")(f)
+
+    return decorate(function) if function is not None else decorate
 
 
 def out_option(function):
     return click.option("--out", "out_path", type=click.Path(), metavar="PATH",
                         help="Write the output to this file (atomically) instead of stdout; "
-                             "`-` is stdout.")(function)
+                             "`-` is stdout (default: stdout).")(function)

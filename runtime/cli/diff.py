@@ -32,18 +32,19 @@ from .exits import Exit, ExitCode, reporting
 @click.option("--data", "with_data", is_flag=True,
               help="Evaluate both versions (on DuckDB, or --engine E): members before, after, "
                    "joined, left.")
-@as_of_flag("Evaluation date for --data and the compiled SQL (default: segl.toml's "
-            "`as_of` when set, else today).")
-@click.option("--dialect", "-d", help="Dialect of the compiled SQL diff (default: segl.toml, "
-                                      "else duckdb).")
+@as_of_flag("Evaluation date for --data and the compiled SQL, YYYY-MM-DD or `today` "
+            "(default: segl.toml's `as_of` when set, else today).")
+@click.option("--dialect", "-d", help="Dialect of the compiled SQL diff (default: segl.toml's "
+                                      "`dialect`, else duckdb).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", show_default=True,
               help="markdown: one pull-request comment; json: schema segl-diff/1.")
 @click.option("--by", "by", metavar="COLUMN",
-              help="With --data: count joiners and leavers by this column of the entity.")
+              help="With --data: count joiners and leavers by this column of the entity "
+                   "(default: no breakdown).")
 @click.option("--examples", default=5, show_default=True, type=click.IntRange(min=0),
               help="With --data: how many keys (the smallest) to show per change.")
-@out_flag("Write the report to this file.")
+@out_flag("Write the report to this file, atomically (default: stdout).")
 @param_option
 @db_option
 @engine_option

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import UsageError
-from .console import note, show, table
 from .context import (
     as_of_flag,
     db_option,
     engine_option,
-    out_flag,
+    format_option,
+    out_option,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import Exit, ExitCode, reporting
+from .tables import Column, Grid, Output
+
+if TYPE_CHECKING:
+    from ..experiments import Readout
 
 
 @click.command()
@@ -26,61 +30,34 @@ from .exits import Exit, ExitCode, reporting
 @click.argument("second", required=False)
 @click.option("--kpi", "kpis", multiple=True, metavar="K",
               help="A feature (a number: a mean; true/false: a rate) or a segment (a rate); "
-                   "repeatable.")
+                   "repeatable (no default: name at least one).")
 @as_of_flag()
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              default=None, help="Output format (default: table, or from --out's extension).")
-@out_flag("Write the readout to this file (csv, json or markdown).")
+@format_option
+@out_option
 @param_option
 @db_option
 @engine_option
 @target_option
-def experiment(first, second, kpis, as_of, fmt, out_path, params, database, engine, target):
+@resources_options
+def experiment(first, second, kpis, as_of, fmt, out_path, params, database, engine, target,
+               threads, memory_limit, temp_dir):
     """Read out experiment NAME: per arm its size and KPIs against control.
 
     For each arm: the difference with control, its 95% confidence interval, the p-value
     (two-proportion z-test for rates, Welch's t-test for means) and the minimum detectable
     effect; a sample-ratio mismatch is flagged (exit 1). Arguments: NAME [FILE], or
     FILE NAME."""
-    from ..experiment_report import as_csv, as_json, as_markdown, ratio_line, rows, shown
     from ..experiments import readout
-    from ..outputs import write_text_atomically
+    from .tables import emit, output_format
 
     with reporting():
         name, file = _name_and_file(first, second)
-        if not kpis:
-            raise UsageError("name at least one KPI: --kpi FEATURE_OR_SEGMENT")
+        fmt = output_format(fmt, out_path)
         ctx = resolve(file, params, command="experiment", as_of=as_of, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
         result = readout(ctx.path, name, list(dict.fromkeys(kpis)), ctx.as_of, ctx.params,
                          ctx.database, ctx.engine, ctx.engine_options)
-        fmt = fmt or _format_of(out_path)
-        writers = {"csv": as_csv, "json": as_json, "markdown": as_markdown}
-        if fmt in writers:
-            text = writers[fmt](result)
-            if out_path:
-                write_text_atomically(out_path, text)
-                note(f"wrote {out_path}")
-            else:
-                sys.stdout.write(text)
-        else:
-            arms = table("arm", ("share", "right"), ("size", "right"),
-                         title=f"{name} on {result.experiment.segment} · as_of {result.as_of}")
-            for arm in result.arms:
-                arms.add_row(arm.name, f"{arm.share:.2%}", f"{arm.size:,}")
-            kpi_table = table("KPI", "arm", ("n", "right"), ("value", "right"),
-                              ("difference", "right"), ("95% CI", "right"),
-                              ("p-value", "right"), ("MDE", "right"), "test")
-            for row in rows(result):
-                interval = "" if row["ci_low"] is None else \
-                    f"[{shown(row['ci_low'])}, {shown(row['ci_high'])}]"
-                kpi_table.add_row(f"{row['kpi']} ({row['kind']})", str(row["arm"]),
-                                  f"{row['n']:,}", shown(row["value"]),
-                                  shown(row["difference"]) if row["test"] else "", interval,
-                                  shown(row["p_value"], "p") if row["test"] else "",
-                                  shown(row["mde"]) if row["test"] else "",
-                                  str(row["test"] or "control"))
-            show(arms, ratio_line(result), kpi_table)
+        emit(readout_output(result), fmt, out_path)
         if result.ratio.mismatch:
             raise Exit(ExitCode.DEFINITION_ERROR)  # a check that failed
 
@@ -94,8 +71,44 @@ def _name_and_file(first: str, second: str | None) -> tuple[str, str | None]:
     return first, second
 
 
-def _format_of(out_path: str | None) -> str:
-    if not out_path:
-        return "table"
-    suffix = Path(out_path).suffix.lower()
-    return {".csv": "csv", ".json": "json", ".md": "markdown"}.get(suffix, "csv")
+def readout_output(result: Readout) -> Output:
+    """The readout as two grids: the arms (with the sample-ratio verdict after them) and the
+    KPIs per arm; JSON is `segl-experiment/1`, CSV the KPI rows."""
+    from ..experiment_report import arm_rows, ratio_line, rows, shown
+
+    experiment = result.experiment
+    arms = Grid("arms", [Column("arm"), Column("share", numeric=True),
+                         Column("size", numeric=True), Column("expected", shown=False),
+                         Column("observed_share", shown=False)],
+                title=f"{experiment.name} on {experiment.segment} · as_of {result.as_of}",
+                notes=[ratio_line(result)])
+    for arm in arm_rows(result):
+        arms.add(arm["arm"], (arm["share"], f"{arm['share']:.2%}"),
+                 (arm["size"], f"{arm['size']:,}"), arm["expected"], arm["observed_share"])
+    table = Grid("kpis", [
+        Column("label", "KPI", data=False), Column("kpi", shown=False),
+        Column("kind", shown=False), Column("arm"), Column("n", numeric=True),
+        Column("missing", shown=False), Column("value", numeric=True),
+        Column("difference", numeric=True), Column("ci_low", shown=False),
+        Column("ci_high", shown=False), Column("interval", "95% CI", numeric=True, data=False),
+        Column("p_value", "p-value", numeric=True), Column("test", shown=False),
+        Column("mde", "MDE", numeric=True), Column("shown_test", "test", data=False)], keep=2)
+    for row in rows(result):
+        tested = bool(row["test"])
+        interval = "" if row["ci_low"] is None else \
+            f"[{shown(row['ci_low'])}, {shown(row['ci_high'])}]"
+        table.add(f"{row['kpi']} ({row['kind']})", row["kpi"], row["kind"], str(row["arm"]),
+                  (row["n"], f"{row['n']:,}"), row["missing"],
+                  (row["value"], shown(row["value"])),
+                  (row["difference"], shown(row["difference"]) if tested else ""),
+                  row["ci_low"], row["ci_high"], (None, interval),
+                  (row["p_value"], shown(row["p_value"], "p") if tested else ""),
+                  row["test"], (row["mde"], shown(row["mde"]) if tested else ""),
+                  str(row["test"] or "control"))
+    return Output([arms, table], facts={
+        "format": "segl-experiment/1", "experiment": experiment.name,
+        "segment": experiment.segment, "salt": experiment.salt, "as_of": result.as_of,
+        "control": result.control,
+        "sample_ratio": {"chi_square": result.ratio.chi_square,
+                         "p_value": result.ratio.p_value, "mismatch": result.ratio.mismatch}},
+                  primary=1)

@@ -19,10 +19,13 @@ from .exits import Exit, ExitCode, reporting
               default="text", show_default=True, help="How findings are printed.")
 @click.option("--select", "select", metavar="CODES",
               help="Only these rules (comma-separated codes, prefixes like L2, or names); "
-                   "replaces `select` of the settings.")
-@click.option("--ignore", "ignore", metavar="CODES", help="Also leave out these rules.")
+                   "replaces `select` of the settings (default: the settings' `select`, else "
+                   "every rule).")
+@click.option("--ignore", "ignore", metavar="CODES",
+              help="Also leave out these rules, comma-separated (default: only the settings' "
+                   "`ignore`).")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
-@out_flag("Write the report to this file (atomically) instead of standard output.")
+@out_flag("Write the report to this file (atomically) instead of stdout (default: stdout).")
 @deprecated_output_flag
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 def lint(paths, output_format, select, ignore, strict, out_path, deprecated_output,

@@ -8,8 +8,11 @@ from .console import count, note, status
 from .context import (
     db_option,
     engine_option,
+    format_option,
+    out_option,
     param_option,
     resolve,
+    resources_options,
     target_option,
 )
 from .exits import reporting
@@ -21,30 +24,40 @@ TABLE_HELP = "The history table in the file (its recorded dates: <table>_dates).
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @click.option("--as-of", "as_of", multiple=True, metavar="DATE|D1..D2",
-              help="A date to record (repeatable), or a range D1..D2 stepped by --every "
-                   "(default: segl.toml's `as_of` when set, else today).")
+              help="A date to record, YYYY-MM-DD or `today` (repeatable), or a range D1..D2 "
+                   "stepped by --every (default: segl.toml's `as_of` when set, else today).")
 @click.option("--every", type=click.Choice(EVERY),
               help="The step through a range (default: month). A range starting on a "
                    "month's last day keeps to month ends.")
-@click.option("--into", "into", required=True, type=click.Path(), metavar="DUCKDB_FILE",
-              help="The DuckDB file holding the history table (created when missing).")
+@click.option("--into", "into", metavar="TARGET",
+              help="Where the history table is: a DuckDB file (created when missing), a "
+                   "postgresql:// URL, sqlite:PATH or spark:[DATABASE] (default: segl.toml's "
+                   "`history`; docs/time.md).")
 @click.option("--table", "table", default="segl_history", show_default=True, help=TABLE_HELP)
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
 @param_option
 @db_option
 @engine_option
 @target_option
-def snapshot(file, as_of, every, into, table, segments, params, database, engine, target):
+@resources_options
+def snapshot(file, as_of, every, into, table, segments, params, database, engine, target,
+             threads, memory_limit, temp_dir):
     """Record who is in which segment and bucket at each date into a history table."""
     from .. import api
+    from ..errors import UsageError
     from ..snapshot import snapshot as record
     from ..timeline import Every, dates
 
     with reporting():
         ctx = resolve(file, params, command="snapshot", as_of=None, database=database,
-                      engine=engine, target=target)
+                      engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
         days = dates(list(as_of) or [ctx.as_of], Every(every) if every else None, api.today())
+        into = into or ctx.project.history
+        if not into:
+            raise UsageError("say where to record: --into TARGET (a DuckDB file, "
+                             "postgresql:// URL, sqlite:PATH or spark:[DATABASE]), or "
+                             "`history` in segl.toml")
         with status("Compiling and reading sources…") as progress:
             result = record(ctx.path, days, into, table, list(segments), ctx.params,
                             ctx.database, ctx.engine, ctx.engine_options, progress.update)
@@ -62,38 +75,25 @@ def _date_option(name: str, help_text: str):
 def _history_options(function):
     function = click.option("--table", "table", default="segl_history", show_default=True,
                             help=TABLE_HELP)(function)
-    return click.option("--history", "history_file", type=click.Path(), metavar="DUCKDB_FILE",
-                        help="Read the dates recorded by `segl snapshot --into` in this file "
-                             "instead of evaluating them.")(function)
+    return click.option("--history", "history_file", metavar="TARGET",
+                        help="Read the dates recorded by `segl snapshot --into` there (a "
+                             "DuckDB file, postgresql:// URL, sqlite:PATH or spark:[DATABASE]) "
+                             "instead of evaluating them (default: evaluate).")(function)
 
 
-def output_format(fmt: str | None, out_path: str | None) -> str:
-    """--format, else the --out file's extension; a table on the terminal."""
-    from ..errors import UsageError
 
-    if fmt:
-        if fmt == "table" and out_path and out_path != "-":
-            raise UsageError("--format table prints on the terminal: write --out with "
-                             "--format csv|json|markdown")
-        return fmt
-    if not out_path or out_path == "-":
-        return "csv" if out_path == "-" else "table"
-    suffix = out_path.rsplit(".", 1)[-1].lower() if "." in out_path else ""
-    found = {"csv": "csv", "json": "json", "md": "markdown", "markdown": "markdown"}.get(suffix)
-    if found is None:
-        raise UsageError(f"cannot tell the format of `{out_path}`: use --format "
-                         "csv|json|markdown")
-    return found
-
-
-def _source(from_date, to_date, every, history_file, table, project_as_of):
-    """The dates to evaluate, or the recorded history to read."""
+def _source(from_date, to_date, every, history_file, table, project_as_of,
+            project_history=None):
+    """The dates to evaluate, or the recorded history to read (`--history`, or segl.toml's
+    `history` when no dates are given)."""
     from .. import api
     from ..changes import Source
     from ..errors import UsageError
     from ..timeline import Every, dates, parse_date
 
     today = api.today()
+    if not history_file and not from_date and not every:
+        history_file = project_history
     if history_file:
         if every:
             raise UsageError("--every steps through dates to evaluate; --history reads the "
@@ -111,60 +111,65 @@ def _source(from_date, to_date, every, history_file, table, project_as_of):
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@_date_option("--from", "The first date (D1).")
-@_date_option("--to", "The last date (D2; default: segl.toml's `as_of`, else today).")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@_date_option("--from", "The first date (D1), YYYY-MM-DD or `today` (no default: needed "
+                        "unless --history, which reads from its first recorded date).")
+@_date_option("--to", "The last date (D2), YYYY-MM-DD or `today` (default: segl.toml's "
+                      "`as_of` when set, else today).")
 @click.option("--every", type=click.Choice(EVERY),
               help="The step from --from to --to (default: month).")
-@click.option("--keys", is_flag=True, help="Who entered and left (needs the segments' "
-                                           "allow for personal keys).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              help="Output format (default: from --out's extension, .csv .json .md; else "
-                   "a table).")
-@click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
+@click.option("--keys", is_flag=True, help="Also list who entered and left (needs the "
+                                           "segments' allow for personal keys).")
+@format_option
+@out_option
 @_history_options
 @param_option
 @db_option
 @engine_option
 @target_option
+@resources_options
 def history(file, segments, from_date, to_date, every, keys, fmt, out_path, history_file,
-            table, params, database, engine, target):
+            table, params, database, engine, target, threads, memory_limit, temp_dir):
     """Size per date of each segment and bucket, who entered and who left since the date before."""
     from ..changes import history as compute
+    from .tables import output_format
     from .time_output import render_history
 
     with reporting():
+        fmt = output_format(fmt, out_path)  # (a bad --out fails before the work)
         ctx = resolve(file, params, command="history", as_of=None, database=database,
-                      engine=engine, target=target)
-        source = _source(from_date, to_date, every, history_file, table, ctx.as_of)
+                      engine=engine, target=target, limits=(threads, memory_limit, temp_dir))
+        source = _source(from_date, to_date, every, history_file, table, ctx.as_of,
+                         ctx.project.history)
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, source, list(segments), keys, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)
-        render_history(found, output_format(fmt, out_path), out_path, keys)
+        render_history(found, fmt, out_path, keys)
 
 
 @click.command()
 @click.argument("arguments", nargs=-1, metavar="[FILE] SEGMENTATION")
-@_date_option("--from", "The first date (D1).")
-@_date_option("--to", "The second date (D2; default: segl.toml's `as_of`, else today).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              help="Output format (default: from --out's extension, .csv .json .md; else "
-                   "a table).")
-@click.option("--out", "out_path", type=click.Path(), help="Write to this file; `-`: stdout.")
+@_date_option("--from", "The first date (D1), YYYY-MM-DD or `today` (no default: needed).")
+@_date_option("--to", "The second date (D2), YYYY-MM-DD or `today` (default: segl.toml's "
+                      "`as_of` when set, else today).")
+@format_option
+@out_option
 @_history_options
 @param_option
 @db_option
 @engine_option
 @target_option
+@resources_options
 def transitions(arguments, from_date, to_date, fmt, out_path, history_file, table,
-                params, database, engine, target):
+                params, database, engine, target, threads, memory_limit, temp_dir):
     """Moves between the buckets of SEGMENTATION from one date to another: counts, row shares."""
     from .. import api
     from ..changes import Source
     from ..changes import transitions as compute
     from ..errors import UsageError
     from ..timeline import parse_date
+    from .tables import output_format
     from .time_output import render_transitions
 
     with reporting():
@@ -172,8 +177,10 @@ def transitions(arguments, from_date, to_date, fmt, out_path, history_file, tabl
             raise UsageError("name the segmentation: segl transitions [FILE] SEGMENTATION "
                              "--from D1 --to D2")
         *file, segmentation = arguments
+        fmt = output_format(fmt, out_path)
         ctx = resolve(file[0] if file else None, params, command="transitions", as_of=None,
-                      database=database, engine=engine, target=target)
+                      database=database, engine=engine, target=target,
+                      limits=(threads, memory_limit, temp_dir))
         if not from_date:
             raise UsageError("give the two dates: --from D1 --to D2")
         today = api.today()
@@ -186,4 +193,4 @@ def transitions(arguments, from_date, to_date, fmt, out_path, history_file, tabl
         with status("Compiling and reading sources…") as progress:
             found = compute(ctx.path, segmentation, source, ctx.params, ctx.database,
                             ctx.engine, ctx.engine_options, progress.update)
-        render_transitions(found, output_format(fmt, out_path), out_path)
+        render_transitions(found, fmt, out_path)

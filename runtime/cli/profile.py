@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from .context import db_option, param_option, parse_params, single_file
+from .context import (
+    db_option,
+    param_option,
+    parse_params,
+    resources_options,
+    single_file,
+    use_resources,
+)
 from .exits import reporting
 from .tables import Column, Grid, Output, emit, format_option, out_option
 
@@ -32,7 +39,8 @@ def _share(part: int, whole: int) -> tuple[float, str]:
 @out_option
 @param_option
 @db_option
-def profile(names, limit, fmt, out_path, params, database):
+@resources_options
+def profile(names, limit, fmt, out_path, params, database, threads, memory_limit, temp_dir):
     """What a source's columns hold: distinct values with counts, ranges, missing share.
 
     SOURCE: one row per column (rows, missing, distinct, range, commonest values).
@@ -46,6 +54,7 @@ def profile(names, limit, fmt, out_path, params, database):
             raise UsageError("expected [FILE] SOURCE[.COLUMN]")
         file, name = (None, names[0]) if len(names) == 1 else names
         path, project = single_file(file)
+        use_resources(project, (threads, memory_limit, temp_dir))
         one = "." in name
         columns = profile_source(path, name, parse_params(params, project),
                                  database or project.database,

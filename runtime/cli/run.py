@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..outputs import FORMATS
 from .console import console, note, status, table
 from .context import (
+    TABLE_FORMATS,
     db_option,
     engine_option,
     out_flag,
@@ -25,37 +26,47 @@ from .run_dates import dates_flags, many_dates, print_date_sizes
 
 if TYPE_CHECKING:
     from ..api import Evaluation
+    from .tables import Output
 
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @dates_flags
-@click.option("--segment", "-s", "segments", multiple=True,
-              help="Only these segments (or segmentations).")
-@out_flag("Write members to this file; `-` writes them to stdout.")
+@click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
+              help="Only these segments (or segmentations; repeatable; default: all).")
+@out_flag("Write the members to this file, atomically; `-` writes them to stdout "
+          "(default: print the sizes only).")
 @click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]),
               help="Output format (default: from --out's extension, csv for `--out -`; "
                    "`table` prints members). csv, parquet or json without --out write the "
                    "members to stdout.")
-@click.option("--shape", type=click.Choice(["long", "wide"]), default="long",
+@click.option("--shape", type=click.Choice(["long", "wide"]), default="long", show_default=True,
               help="long: one row per (key, segment); wide: key + one column per segment.")
 @click.option("--traits", "traits", multiple=True, metavar="NAME,…|all",
               help="Add these features' values (typed) to the members: comma-separated "
-                   "names, or `all`.")
-@click.option("--limit", default=20, show_default=True, help="Rows printed by --format table.")
+                   "names, or `all` (default: none).")
+@click.option("--limit", default=20, show_default=True,
+              help="Rows of members printed by --format table.")
+@click.option("--sizes-format", "sizes_fmt", type=click.Choice(TABLE_FORMATS),
+              help="The sizes as table (for people), csv, json or markdown (default: from "
+                   "--sizes-out's extension .csv/.json/.md/.txt, else table; CSV for `-`).")
+@click.option("--sizes-out", "sizes_out", type=click.Path(), metavar="PATH",
+              help="Write the sizes to this file (atomically) instead of the terminal; `-` "
+                   "is stdout (default: stdout, or stderr when the members go to stdout).")
 @param_option
 @db_option
 @engine_option
 @target_option
 @resources_options
-def run(file, as_of, every, segments, out_path, fmt, shape, traits, limit, params, database,
-        engine, target, threads, memory_limit, temp_dir):
+def run(file, as_of, every, segments, out_path, fmt, shape, traits, limit, sizes_fmt, sizes_out,
+        params, database, engine, target, threads, memory_limit, temp_dir):
     """Evaluate segments (on DuckDB, or --engine E) and write their members."""
     from segl.compiler.api import member_outputs, require_allowed, trait_outputs
 
     from .. import api
     from ..expectations import check_expectations
     from ..outputs import format_for, write_atomically
+    from .tables import emit, output_format
 
     with reporting():
         days = many_dates(as_of, every, api.today())
@@ -73,6 +84,12 @@ def run(file, as_of, every, segments, out_path, fmt, shape, traits, limit, param
                 fmt = format_for(out_path, fmt)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
+        sizes_fmt = output_format(sizes_fmt, sizes_out)
+        if sizes_out == "-" and (to_stdout or (fmt == "table" and not out_path)):
+            raise UsageError("the members go to stdout: write the sizes to a file "
+                             "(--sizes-out FILE), or the members (--out FILE)")
+        # members printed as a table after sizes in another format: the sizes to stderr
+        sizes_on_stdout_too = fmt == "table" and not out_path and sizes_fmt != "table"
         names = trait_names(traits)
         if shape == "long" and "segment" in names:
             raise UsageError("a feature called `segment` cannot be a column of the long shape, "
@@ -103,10 +120,12 @@ def run(file, as_of, every, segments, out_path, fmt, shape, traits, limit, param
                                  out_path, fmt)
         if to_stdout:  # the members alone on stdout, so that they pipe; the sizes on stderr
             write_members_to_stdout(evaluation, shape, fmt)
-        if days:
-            print_date_sizes(evaluation, sys.stderr if to_stdout else None)
+        if days:  # (sizes per date: printed as tables)
+            print_date_sizes(evaluation, sys.stderr if to_stdout or sizes_on_stdout_too
+                             else None)
         else:
-            print_sizes(evaluation, sys.stderr if to_stdout else None)
+            emit(sizes_output(evaluation), sizes_fmt, sizes_out,
+                 sys.stderr if to_stdout or sizes_on_stdout_too else None)
         for outcome in ([] if days else check_expectations(evaluation)):
             if not outcome.passed:
                 sys.stderr.write(f"warning: expectation failed: {outcome.message()}\n")
@@ -143,29 +162,47 @@ def write_members_to_stdout(evaluation: Evaluation, shape: str, fmt: str) -> Non
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
 
 
-def print_sizes(evaluation: Evaluation, stream=None) -> None:
-    """The sizes of the segments and buckets, on stdout (or `stream`)."""
-    out = console(stream)
+def sizes_output(evaluation: Evaluation) -> Output:
+    """The sizes of the segments and buckets: a table each (as `segl run` always printed
+    them), and for CSV and JSON one long grid (`segment`, `bucket`, `label`, `members`,
+    `share`; the bucket empty for a segment)."""
+    from .tables import Column, Grid, Output
+
     model = evaluation.compilation.model
-    sizes = table("segment", "label", ("members", "right"), ("share", "right"),
-                  title=f"{evaluation.compilation.path} · as_of {evaluation.as_of} · "
-                        f"{evaluation.entities:,} {model.entity.name} entities")
+    total = evaluation.entities
+
+    def counted(size: int) -> tuple[tuple[object, str], tuple[object, str]]:
+        share = size / total if total else 0.0
+        return (size, f"{size:,}"), (share, f"{share:.1%}")
+
+    data = Grid("sizes", [Column("segment"), Column("bucket"), Column("label"),
+                          Column("members", numeric=True), Column("share", numeric=True)],
+                displayed=False)
+    segments = Grid("segments", [Column("segment"), Column("label"),
+                                 Column("members", numeric=True),
+                                 Column("share", numeric=True)],
+                    title=f"{evaluation.compilation.path} · as_of {evaluation.as_of} · "
+                          f"{total:,} {model.entity.name} entities", exported=False)
     for name in evaluation.segments:
-        size = evaluation.sizes[name]
-        share = size / evaluation.entities if evaluation.entities else 0.0
-        sizes.add_row(name, model.segments[name].label or "", f"{size:,}", f"{share:.1%}")
-    if evaluation.segments:
-        out.print(sizes)
+        label = model.segments[name].label or ""
+        segments.add(name, label, *counted(evaluation.sizes[name]))
+        data.add(name, None, label, *counted(evaluation.sizes[name]))
+    grids = [data, segments] if evaluation.segments else [data]
     for name in evaluation.segmentations:
         segmentation = model.segmentations[name]
-        title = f"segmentation {name}" + (f" · {segmentation.label}" if segmentation.label else "")
-        buckets = table("bucket", "label", ("entities", "right"), ("share", "right"),
-                        title=title)
+        buckets = Grid(name, [Column("bucket"), Column("label"),
+                              Column("entities", numeric=True), Column("share", numeric=True)],
+                       title=f"segmentation {name}" + (f" · {segmentation.label}"
+                                                       if segmentation.label else ""),
+                       exported=False)
         for bucket in segmentation.buckets:
             size = evaluation.buckets[name].get(bucket.name, 0)
-            share = size / evaluation.entities if evaluation.entities else 0.0
-            buckets.add_row(bucket.name, bucket.label or "", f"{size:,}", f"{share:.1%}")
-        out.print(buckets)
+            buckets.add(bucket.name, bucket.label or "", *counted(size))
+            data.add(name, bucket.name, bucket.label or "", *counted(size))
+        grids.append(buckets)
+    return Output(grids, facts={"file": str(evaluation.compilation.path),
+                                "as_of": evaluation.as_of, "entity": model.entity.name,
+                                "entities": total})
 
 
 def print_members(evaluation: Evaluation, shape: str, limit: int) -> None:

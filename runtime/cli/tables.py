@@ -1,5 +1,6 @@
-"""Tables that pipe: what a command prints as a table, written as `--format
-table|csv|json|markdown` to stdout or to `--out PATH` (`-` is stdout). A grid keeps each
+"""Tables that pipe, the one owner of them: what a command prints as a table, written as
+`--format table|csv|json|markdown` to stdout or to `--out PATH` (`-` is stdout; without
+--format the extension decides, and `-` is CSV). A grid keeps each
 cell twice: the raw value (CSV, JSON: numbers as numbers, a missing value as empty/null)
 and the text shown to a person (table, markdown: `7,948.12`, `15.6%`). A table wider than
 the terminal is folded into several, each repeating the leading columns, instead of
@@ -42,6 +43,7 @@ class Grid:
     keep: int = 1  # leading columns repeated in each part of a folded table
     limit: int | None = None  # rows shown in table and markdown (CSV and JSON hold all)
     displayed: bool = True  # False: in CSV and JSON only (the command prints it as lines)
+    exported: bool = True  # False: in table and markdown only (CSV, JSON hold another grid)
 
     def add(self, *cells: object | tuple[object, str]) -> None:
         """One row: each cell a raw value (shown as text) or (raw, shown)."""
@@ -51,7 +53,8 @@ class Grid:
 @dataclass
 class Output:
     """What a command prints: its grids, text lines before them (table and markdown), and
-    scalar facts for JSON. CSV holds one grid: `primary`."""
+    scalar facts for JSON. CSV holds one grid: `primary` (counted among the exported
+    grids)."""
 
     grids: list[Grid]
     lines: list[str] = field(default_factory=list)
@@ -80,30 +83,44 @@ def _raw(value: object) -> object:
 
 
 def output_format(fmt: str | None, out_path: str | None) -> str:
+    """--format, else the --out file's extension (.csv .json .md .markdown .txt); CSV for
+    `--out -` (a pipe), a table without --out. An extension it cannot tell is an error."""
     if fmt:
         return fmt
-    if out_path and out_path != "-":
-        return _BY_SUFFIX.get(Path(out_path).suffix.lower(), "table")
-    return "table"
+    if not out_path:
+        return "table"
+    if out_path == "-":
+        return "csv"
+    found = _BY_SUFFIX.get(Path(out_path).suffix.lower())
+    if found is None:
+        raise UsageError(f"cannot tell the format of `{out_path}` from its extension: use "
+                         "--format table|csv|json|markdown")
+    return found
 
 
-def emit(output: Output, fmt: str | None, out_path: str | None) -> None:
-    """Render `output` as `fmt` (or what --out's extension says) on stdout or into a file."""
+def emit(output: Output, fmt: str | None, out_path: str | None, stream=None) -> None:
+    """Render `output` as `fmt` (or what --out's extension says) on stdout (or `stream`, e.g.
+    stderr while stdout carries members) or into a file."""
     from ..outputs import write_text_atomically
     from .console import note
 
     fmt = output_format(fmt, out_path)
     to_file = bool(out_path) and out_path != "-"
-    if fmt == "csv" and not output.grids:
+    stream = stream or sys.stdout
+    if fmt == "csv" and not _exported(output):
         raise UsageError("nothing to write as CSV")
     text = {"csv": _csv, "json": _json, "markdown": _markdown}.get(fmt, _table)(
-        output, None if to_file else sys.stdout)
+        output, None if to_file else stream)
     if to_file:
         write_text_atomically(out_path, text)
         note(f"wrote {out_path} ({fmt})")
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        stream.write(text)
+        stream.flush()
+
+
+def _exported(output: Output) -> list[Grid]:
+    return [g for g in output.grids if g.exported]
 
 
 def _data_columns(grid: Grid) -> list[int]:
@@ -115,7 +132,7 @@ def _shown_columns(grid: Grid) -> list[int]:
 
 
 def _csv(output: Output, stream=None) -> str:
-    grid = output.grids[output.primary]
+    grid = _exported(output)[output.primary]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     chosen = _data_columns(grid)
@@ -138,11 +155,12 @@ def _records(grid: Grid) -> list[dict[str, object]]:
 
 
 def _json(output: Output, stream=None) -> str:
-    if len(output.grids) == 1 and not output.facts:
-        data: object = _records(output.grids[0])
+    grids = _exported(output)
+    if len(grids) == 1 and not output.facts:
+        data: object = _records(grids[0])
     else:
         data = {**{k: _raw(v) for k, v in output.facts.items()},
-                **{g.name: _records(g) for g in output.grids}}
+                **{g.name: _records(g) for g in grids}}
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

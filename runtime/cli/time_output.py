@@ -1,79 +1,61 @@
-"""How `segl history` and `segl transitions` print: a table on the terminal, or CSV, JSON
-(`segl-history/1`, `segl-transitions/1`) and markdown, to stdout or `--out FILE`."""
+"""How `segl history` and `segl transitions` print, through the one table module
+(`tables.py`): a table on the terminal, or CSV, JSON (`segl-history/1`,
+`segl-transitions/1`) and markdown, to stdout or `--out FILE`."""
 
 from __future__ import annotations
 
 from ..changes import History, Transitions
-from ..tabular import as_csv, as_json, as_markdown, cell, emit
-from .console import show, table
+from .tables import Column, Grid, Output, emit
 
 HISTORY_COLUMNS = ("object", "group", "as_of", "size", "entered", "left")
 KEY_COLUMNS = ("object", "group", "as_of", "change", "entity")
 
 
-def render_history(found: History, fmt: str, out_path: str | None, keys: bool) -> None:
-    if fmt == "json":
-        document = {"format": "segl-history/1", "objects": found.objects,
-                    "dates": found.dates,
-                    "rows": [dict(zip(HISTORY_COLUMNS, row, strict=True)) for row in found.rows]}
-        if keys:
-            document["keys"] = [dict(zip(KEY_COLUMNS, row, strict=True)) for row in found.keys]
-        emit(as_json(document), out_path)
-    elif fmt == "csv":
-        emit(as_csv(KEY_COLUMNS, found.keys) if keys else as_csv(HISTORY_COLUMNS, found.rows),
-             out_path)
-    elif fmt == "markdown":
-        text = as_markdown(HISTORY_COLUMNS, found.rows, (False, False, False, True, True, True))
-        if keys:
-            text += "\n" + as_markdown(KEY_COLUMNS, found.keys)
-        emit(text, out_path)
-    else:
-        sizes = table("object", "group", "as_of", ("size", "right"), ("entered", "right"),
-                      ("left", "right"), title="size per date; entered and left since the "
-                                                "date before")
-        for row in found.rows:
-            sizes.add_row(*(f"{v:,}" if isinstance(v, int) else cell(v) for v in row))
-        show(sizes)
-        if keys:
-            who = table(*KEY_COLUMNS, title="who entered and left")
-            for row in found.keys:
-                who.add_row(*(cell(v) for v in row))
-            show(who)
+def _count(value: int | None) -> tuple[object, str]:
+    return value, "" if value is None else f"{value:,}"
 
 
-def render_transitions(found: Transitions, fmt: str, out_path: str | None) -> None:
-    long = [(s, t, found.counts.get((s, t), 0), _share(found, s, t))
-            for s in found.sources for t in found.targets]
-    if fmt == "json":
-        emit(as_json({
-            "format": "segl-transitions/1", "segmentation": found.segmentation,
-            "from": found.first, "to": found.last,
-            "rows": [{"from_group": s, "to_group": t, "entities": n, "row_share": share}
-                     for s, t, n, share in long],
-            "from_sizes": {s: found.row_total(s) for s in found.sources},
-            "to_sizes": {t: found.column_total(t) for t in found.targets}}), out_path)
-        return
-    if fmt == "csv":
-        emit(as_csv(("from_group", "to_group", "entities", "row_share"),
-                    [(s, t, n, "" if share is None else f"{share:.6f}")
-                     for s, t, n, share in long]), out_path)
-        return
-    head = (f"{found.first} \\ {found.last}", *found.targets, "total")
-    rows = [(s, *(_cell(found, s, t) for t in found.targets), f"{found.row_total(s):,}")
-            for s in found.sources]
-    rows.append(("total", *(f"{found.column_total(t):,}" for t in found.targets),
-                 f"{sum(found.row_total(s) for s in found.sources):,}"))
-    if fmt == "markdown":
-        emit(f"**{found.segmentation}**: from {found.first} (rows) to {found.last} "
-             "(columns); entities, and the share of the row\n\n"
-             + as_markdown(head, rows, (False, *([True] * (len(head) - 1)))), out_path)
-        return
-    matrix = table(head[0], *((name, "right") for name in head[1:]),
-                   title=f"{found.segmentation}: from {found.first} (rows) to {found.last} "
-                         "(columns), entities and share of the row")
-    for row in rows:
-        matrix.add_row(*row)
-    show(matrix)
+def render_history(found: History, fmt: str | None, out_path: str | None, keys: bool) -> None:
+    sizes = Grid("rows", [Column(name, numeric=name in ("size", "entered", "left"))
+                          for name in HISTORY_COLUMNS],
+                 title="size per date; entered and left since the date before", keep=3)
+    for obj, group, as_of, size, entered, left in found.rows:
+        sizes.add(obj, group, as_of, _count(size), _count(entered), _count(left))
+    grids = [sizes]
+    if keys:
+        who = Grid("keys", [Column(name) for name in KEY_COLUMNS], title="who entered and left",
+                   keep=3)
+        for row in found.keys:
+            who.add(*row)
+        grids.append(who)
+    emit(Output(grids, facts={"format": "segl-history/1", "objects": found.objects,
+                              "dates": found.dates},
+                primary=1 if keys else 0), fmt, out_path)
+
+
+def render_transitions(found: Transitions, fmt: str | None, out_path: str | None) -> None:
+    long = Grid("rows", [Column("from_group"), Column("to_group"),
+                         Column("entities", numeric=True), Column("row_share", numeric=True)],
+                displayed=False)
+    for source in found.sources:
+        for target in found.targets:
+            long.add(source, target, found.counts.get((source, target), 0),
+                     _share(found, source, target))
+    matrix = Grid("matrix", [Column(f"{found.first} \\ {found.last}"),
+                             *(Column(name, numeric=True) for name in found.targets),
+                             Column("total", numeric=True)],
+                  title=f"{found.segmentation}: from {found.first} (rows) to {found.last} "
+                        "(columns), entities and share of the row", exported=False)
+    for source in found.sources:
+        matrix.add(source, *((None, _cell(found, source, t)) for t in found.targets),
+                   _count(found.row_total(source)))
+    matrix.add("total", *(_count(found.column_total(t)) for t in found.targets),
+               _count(sum(found.row_total(s) for s in found.sources)))
+    emit(Output([long, matrix], facts={
+        "format": "segl-transitions/1", "segmentation": found.segmentation,
+        "from": found.first, "to": found.last,
+        "from_sizes": {s: found.row_total(s) for s in found.sources},
+        "to_sizes": {t: found.column_total(t) for t in found.targets}}), fmt, out_path)
 
 
 def _share(found: Transitions, source: str, target: str) -> float | None:

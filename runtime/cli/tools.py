@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .console import print_diagnostics, show
+from .context import resources_options
 from .exits import Exit, ExitCode, reporting
 
 
@@ -30,7 +31,8 @@ def init(folder):
 @click.option("--diff", "show_diff", is_flag=True,
               help="Change nothing; print a diff and exit 1 if a file would change.")
 @click.option("--line-length", default=100, show_default=True, type=click.IntRange(min=1),
-              help="Split a longer inline `and`/`or` condition one condition per line.")
+              help="Split an inline `and`/`or` condition longer than this many characters "
+                   "one condition per line.")
 def fmt(paths, check, show_diff, line_length):
     """Format .seg files in the canonical style (PATH: files, folders, or - for stdin)."""
     from segl.compiler.api import CompileError, format_source
@@ -69,9 +71,22 @@ def fmt(paths, check, show_diff, line_length):
 @click.option("--stdio", is_flag=True,
               help="Talk over standard input and output: the only transport, and the default "
                    "(accepted because editors pass it).")
-def lsp(stdio):
-    """Run the language server for editors (docs/editors.md); needs `segl[lsp]`."""
+@resources_options
+def lsp(stdio, threads, memory_limit, temp_dir):
+    """Run the language server for editors (docs/editors.md); needs `segl[lsp]`.
+
+    The resource options (over the segl.toml of the folder the editor starts it in) apply
+    to every DuckDB connection it opens: the schemas it reads and the sizes hover shows."""
+    from ..errors import UsageError
+    from ..project import Project, find_project
+    from .context import use_resources
+
     with reporting():
+        try:
+            project = find_project(Path.cwd())
+        except UsageError:  # (the server shows a segl.toml it cannot read on its files)
+            project = Project()
+        use_resources(project, (threads, memory_limit, temp_dir))
         from ..lsp import serve  # pygls is imported only by this command
 
         serve()

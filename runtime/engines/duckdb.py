@@ -83,12 +83,22 @@ def load_members(
     wide = [name for name, kind in members.schema.items() if kind == polars.Int128]
     if wide:
         members = members.with_columns(polars.col(wide).cast(polars.Decimal(38, 0)))
+    # A column with no type (all missing, e.g. read from a Parquet column of Polars' Null
+    # type) crosses as booleans: DuckDB's Arrow reader refuses Polars' Null arrays (a null
+    # count without a validity bitmap). It becomes DuckDB's untyped NULL again below, as
+    # DuckDB's own plan gives it.
+    untyped = {name for name, kind in members.schema.items() if kind == polars.Null}
+    if untyped:
+        members = members.with_columns(polars.col(sorted(untyped)).cast(polars.Boolean))
     connection.from_arrow(members.__arrow_c_stream__()).create_view(ENGINE_MEMBERS, replace=True)
     if types:
-        columns = [sql.aliased(exp.cast(sql.col(name), sql.data_type(kind)), name)
+        untyped |= {name for name, kind in types if kind.strip('"').upper() == "NULL"}
+        columns = [sql.aliased(exp.Null(), name) if name in untyped
+                   else sql.aliased(exp.cast(sql.col(name), sql.data_type(kind)), name)
                    for name, kind in types]
     else:
         columns = [sql.aliased(exp.cast(sql.col(name), "HUGEINT"), name) if name in wide
+                   else sql.aliased(exp.Null(), name) if name in untyped
                    else sql.col(name) for name in members.columns]
     sql.execute(connection, sql.create_table_as(
         MEMBERS_TABLE, sql.select(*columns, source=sql.table_ref(ENGINE_MEMBERS))))

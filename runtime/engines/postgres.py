@@ -129,7 +129,7 @@ def load_table(connection: psycopg.Connection, reader, source: SourceData,
     kept = [(column, kind) for column, kind in source.columns if only is None or column in only]
     columns = []
     for column, kind in kept:
-        data_type = _postgres_type(kind)
+        data_type = postgres_type(kind)
         text = data_type.this == exp.DataType.Type.TEXT
         columns.append(sql.column_def(column, data_type, collation if text else None))
     sql.execute(connection, sql.drop_table("pg_temp", name), dialect=DIALECT)
@@ -154,7 +154,7 @@ _SIMPLE_TYPES = {
 }
 
 
-def _postgres_type(duckdb_type: str) -> exp.DataType:
+def postgres_type(duckdb_type: str) -> exp.DataType:
     """The PostgreSQL type holding a DuckDB type's values, as a tree (built from segl's
     own table of type names, never from the data's text)."""
     upper = duckdb_type.upper()

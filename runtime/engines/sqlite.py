@@ -75,13 +75,13 @@ def load_table(connection: sqlite3.Connection, reader, source: SourceData) -> No
     """The source as a table: its columns (named as in the data, each an identifier) with
     SQLite's storage types, its rows inserted as bound values."""
     name = table_name(source.name)
-    columns = [sql.column_def(column, _sqlite_type(kind)) for column, kind in source.columns]
+    columns = [sql.column_def(column, sqlite_type(kind)) for column, kind in source.columns]
     sql.execute(connection, sql.drop_table(name), dialect=DIALECT)
     sql.execute(connection, sql.create_table(name, columns), dialect=DIALECT)
     insert = sql.insert_values(name, [column for column, _ in source.columns])
     cursor = sql.execute(reader, sql.select(exp.Star(), source=source.relation.copy()))
     while rows := cursor.fetchmany(BATCH_ROWS):
-        sql.execute_many(connection, insert, ([_sqlite_value(v) for v in row] for row in rows),
+        sql.execute_many(connection, insert, ([sqlite_value(v) for v in row] for row in rows),
                          dialect=DIALECT)
     connection.commit()
 
@@ -95,7 +95,7 @@ def _too_wide(plan: Plan, source: SourceData) -> str:
             "beyond SQLite's 64-bit INTEGER; run it on another engine")
 
 
-def _sqlite_type(duckdb_type: str) -> exp.DataType:
+def sqlite_type(duckdb_type: str) -> exp.DataType:
     upper = duckdb_type.upper()
     if upper.startswith(("DECIMAL", "DOUBLE", "FLOAT", "REAL")):
         kind = exp.DataType.Type.DOUBLE  # (SQLite: REAL)
@@ -108,7 +108,7 @@ def _sqlite_type(duckdb_type: str) -> exp.DataType:
     return exp.DataType(this=kind)
 
 
-def _sqlite_value(value: object) -> object:
+def sqlite_value(value: object) -> object:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)

@@ -80,6 +80,8 @@ class SeglServer(LanguageServer):
         for analysis in self.files.all_contexts():
             for path, diagnostics in converter.file_diagnostics(analysis).items():
                 by_file.setdefault(path, []).extend(diagnostics)
+        for path, problems in self.files.unreadable().items():  # E004/E005, as the CLI
+            by_file.setdefault(path, []).extend(converter.diagnostic(d) for d in problems)
         for path, problem in self.files.project_problems.items():
             if path in self.files.open:
                 by_file.setdefault(path, []).append(types.Diagnostic(
@@ -128,6 +130,11 @@ def build_server() -> SeglServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: SeglServer, params: types.DidChangeTextDocumentParams) -> None:
         document_text(ls, params.text_document.uri)
+        ls.publish_soon()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: SeglServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.files.changed_on_disk()  # (saved as UTF-8: its E004 goes)
         ls.publish_soon()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -17,6 +17,7 @@ import duckdb
 from segl.compiler.api import (
     Compilation,
     CompileError,
+    Diagnostic,
     SourceFile,
     Span,
     SymbolIndex,
@@ -67,6 +68,10 @@ class Workspace:
         self._analyses: dict[Path, Analysis] = {}
         self._connections: dict[str | None, duckdb.DuckDBPyConnection] = {}
         self.project_problems: dict[Path, str] = {}  # a segl.toml that cannot be read
+        # files whose bytes are not UTF-8 text (E004) or hold a NUL (E005): an entry file
+        # read from disk, or an open document as saved (the editor sends text, not bytes)
+        self._unreadable_entries: dict[Path, list[Diagnostic]] = {}
+        self._saved: dict[Path, tuple[tuple[int, int], list[Diagnostic]]] = {}
 
     # ---- texts
     def set_text(self, path: Path, text: str) -> None:
@@ -130,8 +135,12 @@ class Workspace:
             return self._analyses[entry]
         try:
             text = self.read(entry)
-        except (OSError, CompileError):
+        except OSError:
             return None
+        except CompileError as exc:  # not UTF-8: E004 at the first bad byte, as `segl check`
+            self._unreadable_entries[entry] = list(exc.diagnostics)
+            return None
+        self._unreadable_entries.pop(entry, None)
         project = self.project(entry)
         schemas = _PlacedSchemas(self.connection(project.database)) if self.read_data else None
         compilation = compile_source(SourceFile(str(entry), text), project.params, schemas,
@@ -145,6 +154,34 @@ class Workspace:
         analysis = Analysis(entry, project, compilation, symbol_index(compilation), problems)
         self._analyses[entry] = analysis
         return analysis
+
+    def unreadable(self) -> dict[Path, list[Diagnostic]]:
+        """E004/E005 of every file that `segl check` could not read: entry files (found while
+        compiling, so call this after `all_contexts`) and open documents as saved on disk."""
+        found = {path: list(d) for path, d in self._unreadable_entries.items()}
+        for path in self.open:
+            problems = self._saved_problems(path)
+            if problems:
+                found.setdefault(path, []).extend(problems)
+        return found
+
+    def _saved_problems(self, path: Path) -> list[Diagnostic]:
+        try:
+            status = path.stat()
+        except OSError:
+            return []  # (a new, unsaved document)
+        stamp = (status.st_mtime_ns, status.st_size)
+        cached = self._saved.get(path)
+        if cached is None or cached[0] != stamp:
+            try:
+                decode(path.read_bytes(), str(path))
+                problems: list[Diagnostic] = []
+            except CompileError as exc:
+                problems = list(exc.diagnostics)
+            except OSError:
+                problems = []
+            cached = self._saved[path] = (stamp, problems)
+        return cached[1]
 
     def connection(self, database: str | None) -> duckdb.DuckDBPyConnection:
         """One DuckDB connection per database, kept: reading a schema needs no fresh one."""

@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+from ..kpi_formats import display
 from .results import FunnelView, KpiTable, PersonaView, Result
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class Project:
         groups = kpi_table(evaluation, [*shown, *shares], "Project.kpis")
         return KpiTable.of(groups, evaluation.entities, shown, shares,
                            {k: model.kpis[k].label or "" for k in shown},
-                           {k: model.kpis[k].format for k in shown if model.kpis[k].format},
+                           {k: display(model.kpis[k], ctx.project.currency) for k in shown},
                            f"KPIs · as_of {evaluation.as_of} · value (index vs all = 100)")
 
     def explain(self, segment: str, *, as_of: date | str | None = None,
@@ -135,7 +136,8 @@ class Project:
                                 engine_options=ctx.engine_options)
         model = self.compile().require_ok()
         return PersonaView(report, {k: v.label or k for k, v in model.kpis.items()},
-                           {k: v.format for k, v in model.kpis.items()})
+                           {k: display(v, ctx.project.currency)
+                            for k, v in model.kpis.items()})
 
     def sql(self, dialect: str | None = None, *, segments: list[str] | None = None,
             as_of: date | str | None = None, kpis: bool = False) -> str:

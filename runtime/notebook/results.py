@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from ..api import Evaluation
     from ..explain import Funnel
+    from ..kpi_formats import Display
     from ..kpis import GroupKpis
     from ..personas import PersonaReport
 
@@ -114,12 +115,12 @@ class KpiTable:
     kpis: list[str]
     labels: dict[str, str]
     shares: list[str] = field(default_factory=list)
-    formats: dict[str, str] = field(default_factory=dict)  # KPI -> percent | currency | …
+    formats: dict[str, Display] = field(default_factory=dict)  # KPI -> its display
     caption: str = ""
 
     @classmethod
     def of(cls, groups: list[GroupKpis], entities: int, kpis: list[str], shares: list[str],
-           labels: dict[str, str], formats: dict[str, str], caption: str) -> KpiTable:
+           labels: dict[str, str], formats: dict[str, Display], caption: str) -> KpiTable:
         import polars as pl
 
         schema: dict[str, type[pl.DataType]] = {
@@ -208,7 +209,7 @@ class PersonaView:
 
     report: PersonaReport
     kpi_labels: dict[str, str]
-    kpi_formats: dict[str, str | None] = field(default_factory=dict)
+    kpi_formats: dict[str, Display] = field(default_factory=dict)
 
     @property
     def satisfies(self) -> bool | None:

@@ -138,6 +138,8 @@ def commands(project: dict[str, Path], out: Path) -> dict[str, tuple[list[str], 
         "overlap": (["overlap", base, "--as-of", AS_OF, "--out", str(out / "overlap.csv")],
                     out / "overlap.csv"),
         "kpis": (["kpis", base, "--as-of", AS_OF], None),
+        # over time (issue 11 item 6): two dates, one row per date, group and KPI
+        "kpis over time": (["kpis", base, "--as-of", "2026-05-31", "--as-of", AS_OF], None),
         "persona": (["persona", "ann", base, "--as-of", AS_OF], None),
         "report": (["report", base, "--as-of", AS_OF, "--out", str(out / "report.html")],
                    out / "report.html"),

@@ -1,11 +1,14 @@
 """Experiment arms and the holdout (docs/experiments.md) on every engine: for 100,000
 generated keys, integers and texts, each engine assigns exactly the arm an independent
-Python computation of the published hash gives (hashlib here, not segl's own code)."""
+Python computation of the published hash gives (hashlib here, not segl's own code); the same
+for a stratified experiment (`stratify by`: numbered by slot and key within each stratum),
+whose every stratum is split in the declared shares to within one member."""
 
 from __future__ import annotations
 
 import hashlib
 import random
+from collections import defaultdict
 
 import polars as pl
 import pytest
@@ -45,42 +48,76 @@ def _keys(kind: str) -> list:
     return list(found)
 
 
+REGIONS = ("north", "south", "east", "west", "Île", None)  # a missing region is a stratum
+
+
 def _project(project, kind: str):
     keys = _keys(kind)
-    rows = [{"customer_id": key, "group": index % 3} for index, key in enumerate(keys)]
-    schema = {"customer_id": pl.Int64 if kind == "int" else pl.String, "group": pl.Int64}
+    rng = random.Random(7)
+    # strata of very different sizes (and one of a few members)
+    rows = [{"customer_id": key, "group": index % 3,
+             "region": "tiny" if index % 5_000 == 0 else
+             rng.choices(REGIONS, weights=(40, 25, 15, 10, 6, 4))[0]}
+            for index, key in enumerate(keys)]
+    schema = {"customer_id": pl.Int64 if kind == "int" else pl.String, "group": pl.Int64,
+              "region": pl.String}
     arms = " ".join(f"{arm} {percent}%" for arm, percent in ARMS)
     path = project(f"""
         entity customer from parquet "data/customers.parquet" key customer_id {{
           customer_id {kind if kind == "int" else "text"}
           group int
+          region text
         }}
         segment most = group != 0
         holdout 5% salt "global-1"
         experiment spring on most salt "spring-2026" {{ {arms} }}
+        experiment balanced on most salt "spring-2026" stratify by region {{ {arms} }}
         """, {"customers": rows}, {"customers": schema})
-    return path, {row["customer_id"]: row["group"] != 0 for row in rows}
+    return path, {row["customer_id"]: row["group"] != 0 for row in rows}, \
+        {row["customer_id"]: row["region"] for row in rows}
+
+
+def stratified_arms(members: dict, regions: dict) -> dict:
+    """docs/experiments.md: within each stratum the eligible members numbered by (slot,
+    key) from 1; the one at p of n has slot floor(10000 * (p - 1) / n)."""
+    strata = defaultdict(list)
+    for key, member in members.items():
+        if member and published_slot("global-1", key) >= 500:
+            strata[regions[key]].append(key)
+    found = {key: "outside" for key in members}
+    for keys in strata.values():
+        keys.sort(key=lambda k: (published_slot("spring-2026", k), k))
+        for position, key in enumerate(keys, 1):
+            slot, low = 10_000 * (position - 1) // len(keys), 0
+            for arm, percent in ARMS:
+                if low <= slot < low + percent * 100:
+                    found[key] = arm
+                low += percent * 100
+    return found
 
 
 @pytest.mark.parametrize("kind", ["int", "text"])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_every_engine_assigns_the_published_arms(project, engine, engine_options, kind):
-    path, members = _project(project, kind)
+    path, members, regions = _project(project, kind)
     evaluation = evaluate(path, as_of="2026-06-30", engine=engine,
                           engine_options=engine_options)
     rows = evaluation.connection.execute(
-        f'SELECT customer_id, spring, holdout FROM {evaluation.table}').fetchall()
+        f'SELECT customer_id, spring, holdout, balanced FROM {evaluation.table}').fetchall()
     assert len(rows) == KEYS
-    wrong = [(key, arm, expected_arm(key, members[key])) for key, arm, _ in rows
+    wrong = [(key, arm, expected_arm(key, members[key])) for key, arm, _, _ in rows
              if arm != expected_arm(key, members[key])]
     assert wrong[:5] == []
-    holdout = {key for key, _, held in rows if held}
+    holdout = {key for key, _, held, _ in rows if held}
     assert holdout == {key for key in members if published_slot("global-1", key) < 500}
+    stratified = stratified_arms(members, regions)
+    assert [(key, arm, stratified[key]) for key, _, _, arm in rows
+            if arm != stratified[key]][:5] == []
 
 
 @pytest.mark.parametrize("kind", ["int", "text"])
 def test_shares_are_within_binomial_tolerance(project, kind):
-    path, members = _project(project, kind)
+    path, members, _regions = _project(project, kind)
     evaluation = evaluate(path, as_of="2026-06-30")
     eligible = sum(1 for key, member in members.items()
                    if member and published_slot("global-1", key) >= 500)
@@ -90,3 +127,21 @@ def test_shares_are_within_binomial_tolerance(project, kind):
         p = percent / 100
         size = evaluation.buckets["spring"][arm]
         assert abs(size - p * eligible) <= 4 * (eligible * p * (1 - p)) ** 0.5, arm
+
+
+@pytest.mark.parametrize("kind", ["int", "text"])
+def test_a_stratified_experiment_splits_each_stratum_in_its_shares(project, kind):
+    path, _members, regions = _project(project, kind)
+    evaluation = evaluate(path, as_of="2026-06-30")
+    rows = evaluation.connection.execute(
+        f"SELECT customer_id, balanced FROM {evaluation.table}").fetchall()
+    by_stratum: dict = defaultdict(lambda: defaultdict(int))
+    for key, arm in rows:
+        if arm != "outside":
+            by_stratum[regions[key]][arm] += 1
+    assert set(by_stratum) == {*REGIONS, "tiny"}
+    for stratum, sizes in by_stratum.items():
+        total = sum(sizes.values())
+        for arm, percent in ARMS:
+            # exact to within one member, not merely within binomial noise
+            assert abs(sizes[arm] - total * percent / 100) <= 1, (stratum, arm, dict(sizes))

@@ -152,6 +152,19 @@ def test_formats_and_out(shop, tmp_path):
     result = runner.invoke(main, ["experiment", "mail", str(path), "--kpi", "big",
                                   "--format", "markdown", "--as-of", "2026-06-30"])
     assert "| big (rate) | variant_a |" in result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "**mail on " + document["segment"] + " · as_of 2026-06-30**"
+    assert any(line.startswith("no sample-ratio mismatch (chi-square") for line in lines)
+    result = runner.invoke(main, ["experiment", "mail", str(path), "--kpi", "big",
+                                  "--as-of", "2026-06-30"], terminal_width=200)
+    assert "95% CI" in result.output and "p-value" in result.output
+    assert "no sample-ratio mismatch" in result.output
+    dash = runner.invoke(main, ["experiment", "mail", str(path), "--kpi", "big",
+                                "--as-of", "2026-06-30", "--out", "-"])  # a pipe: CSV
+    assert dash.output.splitlines()[0].startswith("kpi,kind,arm,n,missing,value")
+    unknown = runner.invoke(main, ["experiment", "mail", str(path), "--kpi", "big",
+                                   "--as-of", "2026-06-30", "--out", str(tmp_path / "r.dat")])
+    assert unknown.exit_code == 2 and "cannot tell the format" in unknown.output
 
 
 @pytest.mark.parametrize(("args", "message"), [

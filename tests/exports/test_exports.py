@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 
 import duckdb
 import polars as pl
@@ -60,18 +59,6 @@ AS_OF = "2026-06-30"
 
 def slot(salt: str, key: object) -> int:
     return int(hashlib.md5(f"{salt}:{key}".encode()).hexdigest()[:8], 16) % 10_000
-
-
-@pytest.fixture
-def shop(project):
-    rng = random.Random(8)
-    rows = [{"customer_id": i, "city": rng.choice(["Amsterdam", "Utrecht"]),
-             "email": f"person{i}@example.nl", "first_name": f"N{i}",
-             "opt_in": rng.choice([True, False, None]), "spend": None}
-            for i in range(1, 3_001)]
-    optout = [{"customer_id": i} for i in range(1, 3_001, 37)]
-    path = project(HEAD + EXPORTS, {"customers": rows, "optout": optout})
-    return path, rows, {r["customer_id"] for r in optout}
 
 
 def expected(rows, optout, consent: bool = True) -> list[int]:

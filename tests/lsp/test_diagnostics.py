@@ -120,6 +120,46 @@ async def test_a_source_that_cannot_be_read_is_a_data_problem_at_its_declaration
     lonely.unlink()
 
 
+LATIN_1_MAIN = "# Caf\u00e9 segments, saved as Latin-1.\nimport \"features.seg\"\n" \
+               "segment delft = city = \"Delft\"\n"
+
+
+def _changed_on_disk(client, path: Path) -> None:
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
+        types.FileEvent(path.as_uri(), types.FileChangeType.Changed)]))
+
+
+async def test_an_entry_file_that_is_not_utf8_gets_e004_at_its_first_bad_byte(
+        client, shop, tmp_path):
+    copy = write_project(tmp_path)
+    (copy / "main.seg").write_bytes(LATIN_1_MAIN.encode("latin-1"))
+    expected = segl_check(copy)
+    assert [e[:4] for e in expected] == [("main.seg", 1, 6, "E004")]
+
+    main = shop / "main.seg"
+    original = main.read_bytes()
+    main.write_bytes(LATIN_1_MAIN.encode("latin-1"))
+    try:
+        features = open_document(client, shop / "features.seg")  # main.seg stays closed
+        found = await diagnostics(client, main.as_uri(), until=lambda d: len(d) > 0)
+        assert [as_cli("main.seg", d) for d in found] == expected
+        assert found[0].severity == types.DiagnosticSeverity.Error
+        # open as the editor decoded it: the text is fine, the file as saved is not
+        uri = open_document(client, main, LATIN_1_MAIN)
+        replace_text(client, features, (shop / "features.seg").read_text(encoding="utf-8"), 2)
+        found = await diagnostics(client, uri, until=lambda d: len(d) > 0)
+        assert [as_cli("main.seg", d) for d in found] == expected
+        main.write_text(LATIN_1_MAIN, encoding="utf-8")  # "save with encoding UTF-8"
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            types.TextDocumentIdentifier(uri)))
+        assert await diagnostics(client, uri, until=lambda d: not d) == []
+        close_document(client, uri)
+        close_document(client, features)
+    finally:
+        main.write_bytes(original)
+        _changed_on_disk(client, main)
+
+
 HOSTILE_TEXTS = [
     "",
     "\x00\x01\x02 segment",

@@ -94,11 +94,23 @@ def test_history_formats_agree(tmp_path):
     by_extension = tmp_path / "h.json"
     assert cli(*base, "--out", str(by_extension)).exit_code == 0
     assert json.loads(by_extension.read_text()) == document
-    assert cli(*base, "--out", str(tmp_path / "h.txt")).exit_code == 2
-    markdown = cli(*base, "--format", "markdown").stdout
-    assert markdown.startswith("| object | group | as_of | size | entered | left |")
-    assert markdown.count("\n") == len(document["rows"]) + 2
+    assert cli(*base, "--out", str(tmp_path / "h.dat")).exit_code == 2  # which format?
+    text = tmp_path / "h.txt"  # the table, as plain text
+    assert cli(*base, "--out", str(text)).exit_code == 0
+    assert "active" in text.read_text() and "\x1b" not in text.read_text()
+    markdown = cli(*base, "--format", "markdown").stdout.splitlines()
+    assert markdown[0] == "**size per date; entered and left since the date before**"
+    table = [line for line in markdown if line.startswith("|")]
+    assert table[0] == "| object | group | as_of | size | entered | left |"
+    assert table[1] == "|---|---|---|---:|---:|---:|"
+    assert len(table) == len(document["rows"]) + 2
+    sizes = {(r["object"], r["group"], r["as_of"]): r["size"] for r in document["rows"]}
+    for line in table[2:]:
+        obj, group, as_of, size = (c.strip() for c in line.strip("|").split("|")[:4])
+        assert int(size.replace(",", "")) == sizes[(obj, group, as_of)]
     assert "active" in cli(*base).stdout
+    piped = cli(*base, "--out", "-")  # a pipe: CSV
+    assert piped.stdout.splitlines()[0] == "object,group,as_of,size,entered,left"
 
 
 def transitions_json(*args: str) -> dict:
@@ -122,6 +134,31 @@ def test_transitions_add_up_to_both_dates_bucket_sizes():
             total = found["from_sizes"][row["from_group"]]
             assert row["row_share"] == pytest.approx(want / total)
     assert found["from_sizes"][NOT_YET] == 0 and found["to_sizes"][NO_LONGER] == 0
+
+
+def test_transitions_formats_agree(tmp_path):
+    seg = write_project(tmp_path)
+    base = ["transitions", str(seg), "level", "--from", "2026-01-31", "--to", "2026-06-30"]
+    document = json.loads(cli(*base, "--format", "json").stdout)
+    assert document["format"] == "segl-transitions/1" and "matrix" not in document
+    out = tmp_path / "t.csv"
+    assert cli(*base, "--out", str(out)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(r["from_group"], r["to_group"], int(r["entities"])) for r in rows] == [
+        (r["from_group"], r["to_group"], r["entities"]) for r in document["rows"]]
+    for row, want in zip(rows, document["rows"], strict=True):
+        assert (row["row_share"] == "" if want["row_share"] is None
+                else float(row["row_share"]) == pytest.approx(want["row_share"]))
+    markdown = cli(*base, "--format", "markdown").stdout.splitlines()
+    assert markdown[0].startswith("**level: from 2026-01-31 (rows) to 2026-06-30")
+    table = [line for line in markdown if line.startswith("|")]
+    targets = list(document["to_sizes"])
+    assert table[0] == "| 2026-01-31 \\\\ 2026-06-30 | " + " | ".join(targets) + " | total |"
+    total = [c.strip() for c in table[-1].strip("|").split("|")]
+    assert total[0] == "total"
+    assert [int(c.replace(",", "")) for c in total[1:-1]] == list(document["to_sizes"].values())
+    printed = cli(*base).stdout
+    assert "level: from 2026-01-31 (rows)" in printed and "total" in printed
 
 
 def test_transitions_count_entities_that_appear_and_disappear(tmp_path):

@@ -206,6 +206,8 @@ class PolarsExpressions:
             frame = frame.filter(self.value(ranking.admits))
         order = [self.value(key.expr) for key in ranking.order]
         descending = [key.descending for key in ranking.order]
+        if ranking.partition:
+            return self._partitioned_ranking(ranking, frame, order, descending)
         if ranking.func is RankFunc.RANK:
             position = order[0].rank("min", descending=descending[0])
         else:
@@ -228,7 +230,29 @@ class PolarsExpressions:
             columns.append(pl.len().cast(pl.Int64).alias(f"{ranking.name}_count"))
         return frame.select(columns)
 
-    def ranking_of(self, node: ir.Rank | ir.Score) -> tuple[pl.Expr, pl.Expr]:
+    def _partitioned_ranking(self, ranking: Ranking, frame: pl.LazyFrame, order: list[pl.Expr],
+                             descending: list[bool]) -> pl.LazyFrame:
+        """row_number by the ordering and the count, within each value of the partition
+        (a missing value is a partition of its own, as in SQL)."""
+        names = [f"_order_{i}" for i in range(len(order))]
+        parts = [f"_part_{i}" for i in range(len(ranking.partition))]
+        frame = frame.with_columns([o.alias(n) for o, n in zip(order, names, strict=True)]
+                                   + [self.value(p).alias(n) for p, n in
+                                      zip(ranking.partition, parts, strict=True)])
+        frame = frame.sort([*parts, *names], descending=[False] * len(parts) + descending,
+                           nulls_last=True)
+        position = (pl.int_range(pl.len(), dtype=pl.Int64) + 1).over(parts)
+        return frame.select(column_named(self.plan.key).alias("_key"),
+                            position.alias(f"{ranking.name}_position"),
+                            pl.len().cast(pl.Int64).over(parts).alias(f"{ranking.name}_count"))
+
+    def value_StratifiedSlot(self, node: ir.StratifiedSlot) -> pl.Expr:
+        """floor(10000 * (position - 1) / count), as the SQL backend computes it."""
+        position, count = self.ranking_of(node)
+        return ((10_000 * (position - 1)) // count).cast(pl.Int64)
+
+    def ranking_of(self, node: ir.Rank | ir.Score | ir.StratifiedSlot
+                   ) -> tuple[pl.Expr, pl.Expr]:
         """The position and count columns of the ranking computing `node`."""
         if not hasattr(self, "_rankings"):
             self._rankings = {r.node: r for r in self.physical.rankings}

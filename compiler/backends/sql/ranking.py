@@ -25,16 +25,17 @@ class Ranking:
             func: exp.Expression = exp.Ntile(this=exp.Literal.number(ranking.node.bins))
         else:
             func = exp.RowNumber() if ranking.func is RankFunc.ROW_NUMBER else exp.Rank()
-        dated = self.date_partition(None)  # many dates: each date ranks its own entities
+        # ranking.partition: ranked within groups; many dates: each date ranks its own
+        partition = [*self.date_partition(None), *(self.value(p) for p in ranking.partition)]
         select = exp.select(named(col(self.plan.key), ident("_key")),
-                            named(exp.Window(this=func, partition_by=dated, order=order.copy()),
-                                  ident("_position")))
-        if dated:
+                            named(exp.Window(this=func, partition_by=partition or None,
+                                             order=order.copy()), ident("_position")))
+        if self.dated:
             select = select.select(named(self.date_of(None), ident(RANK_DATE)), copy=False)
         if ranking.counted:
             # over the same ordering and the whole frame: one sort serves both
             count = exp.Window(this=exp.Count(this=exp.Star()), order=order,
-                               partition_by=self.date_partition(None),
+                               partition_by=[p.copy() for p in partition] or None,
                                spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED",
                                                    start_side="PRECEDING", end="UNBOUNDED",
                                                    end_side="FOLLOWING"))
@@ -44,7 +45,8 @@ class Ranking:
             select = select.where(self.cond(ranking.admits), copy=False)
         return select
 
-    def ranking_of(self, node: ir.Rank | ir.Score) -> plan_ranking.Ranking:
+    def ranking_of(self, node: ir.Rank | ir.Score | ir.StratifiedSlot
+                   ) -> plan_ranking.Ranking:
         if not hasattr(self, "_rankings"):
             self._rankings = {r.node: r for r in self.physical.rankings}
         return self._rankings[node]
@@ -58,6 +60,17 @@ class Ranking:
             return exp.LTE(this=position, expression=amount)
         return exp.LTE(this=exp.Mul(this=position, expression=exp.Literal.number(100)),
                        expression=exp.Mul(this=amount, expression=col("_count", ranking.name)))
+
+    def value_StratifiedSlot(self, node: ir.StratifiedSlot) -> exp.Expression:
+        """floor(10000 * (position - 1) / count) within the stratum (a double division of
+        integers below 2^53: exact enough that the floor is the integer one)."""
+        ranking = self.ranking_of(node)
+        share = exp.Div(this=cast(exp.Mul(this=exp.Literal.number(10_000),
+                                          expression=exp.Paren(this=exp.Sub(
+                                              this=col("_position", ranking.name),
+                                              expression=exp.Literal.number(1)))), "DOUBLE"),
+                        expression=col("_count", ranking.name))
+        return cast(exp.Floor(this=share), "INT")
 
     def value_Score(self, node: ir.Score) -> exp.Expression:
         """Bins 1..N, N the best. ntile: equal-sized bins, ties split by key (the smaller key
