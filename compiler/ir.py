@@ -337,7 +337,28 @@ class WindowRange:
     end: date | None
 
 
-Window = WindowLast | WindowRange
+@dataclass(frozen=True)
+class WindowPrevious:
+    """as_of - 2·amount unit < date(t) <= as_of - amount unit: the period before the last"""
+
+    amount: int
+    unit: TimeUnit
+
+    def __post_init__(self) -> None:
+        _coerce(self, "unit", TimeUnit)
+
+
+@dataclass(frozen=True)
+class WindowPeriod:
+    """A calendar period (`months` months long: 1 a month, 3 a quarter, 12 a year): with
+    `back` 0 the one holding as_of, from its first day up to as_of; with `back` k the whole
+    period k periods before that one (`plan/calendar.py`)."""
+
+    months: int
+    back: int
+
+
+Window = WindowLast | WindowRange | WindowPrevious | WindowPeriod
 
 
 @dataclass(frozen=True)

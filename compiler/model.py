@@ -187,13 +187,23 @@ class Similarity:
     """`similarity to SEED on (…)`: a lookalike's ranking value (docs/discovery.md)."""
 
     key: str  # its section of the lock file: `similarity to SEED on (f1, f2)`
-    seed: str
+    seed: str  # a segment, or `SEGMENTATION is BUCKET` (then `seed_bucket` is set)
     features: tuple[ir.Expr, ...]
     feature_texts: tuple[str, ...]
     fingerprint: str
     lock_path: str
     fit: SimilarityFit | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
+    seed_bucket: tuple[str, str] | None = None  # (segmentation, bucket): its members seed it
+
+    @property
+    def seed_member(self) -> ir.Expr:
+        """True for a member of the seed: in the segment, or in the bucket."""
+        if self.seed_bucket is None:
+            return ir.SegmentRef(self.seed, type=ir.Type.BOOL)
+        segmentation, bucket = self.seed_bucket
+        return ir.Compare(ir.CompareOp.EQ, ir.SegmentationRef(segmentation, type=ir.Type.TEXT),
+                          ir.Literal(bucket, type=ir.Type.TEXT), type=ir.Type.BOOL)
 
 
 @dataclass(frozen=True)
@@ -316,12 +326,18 @@ class Persona:
 
     name: str
     label: str | None
-    segment: str
+    segment: str  # with `bucket`: the segmentation
     text: dict[str, object]  # description, quote, channels (a tuple) …
     profile: dict[str, ir.Literal]
     span: Span | None = field(default=None, compare=False, repr=False)
     purpose: str | None = None
     allow: tuple[Allowed, ...] = ()
+    bucket: str | None = None  # `persona … for styles is cluster_3`
+
+    @property
+    def target(self) -> str:
+        """What the persona gives a face to: `young_urban`, or `styles is cluster_3`."""
+        return self.segment if self.bucket is None else f"{self.segment} is {self.bucket}"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ same data, as_of and seed give the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 from dataclasses import dataclass, field
@@ -21,9 +20,7 @@ from segl.compiler.api import (
     ClusterFit,
     Clusters,
     Code,
-    Compilation,
     CompileError,
-    Kpi,
     LockEntry,
     Output,
     Owner,
@@ -31,17 +28,16 @@ from segl.compiler.api import (
     Similarity,
     SimilarityEntry,
     SimilarityFit,
-    Total,
     Type,
     lock_text,
     permit_of,
-    plan_for,
     require_allowed,
 )
 
 from . import kmeans
 from .api import load, resolve_as_of
-from .engines import run_members
+from .cluster_profiles import ClusterProfile, profile
+from .discover_features import feature_columns
 from .errors import UsageError
 from .outputs import write_text_atomically
 
@@ -53,15 +49,6 @@ class Candidate:
     k: int
     inertia: float
     silhouette: float
-
-
-@dataclass(frozen=True)
-class ClusterProfile:
-    name: str  # cluster_1 …
-    size: int
-    share: float
-    means: tuple[float, ...]  # of each feature, in its own units
-    index: tuple[float | None, ...]  # 100 * mean / mean of everyone fitted (None: mean 0)
 
 
 @dataclass(frozen=True)
@@ -79,6 +66,8 @@ class Discovered:
     overall: tuple[float, ...]  # mean of each feature over the fitted entities
     profiles: tuple[ClusterProfile, ...]
     candidates: tuple[Candidate, ...] = ()
+    # every entity's cluster (0-based; -1: no_value), in key order, as the SQL will assign it
+    assigned: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -141,14 +130,25 @@ def discover(path: str, as_of: date | str | None = None, params: dict[str, str] 
     require_allowed(model, [Output(permit_of(model, Owner.SEGMENTATION, name),
                                    "centroids and profiles", spec.features, "segl discover")
                             for name, spec in targets.items()] +
-                    [Output(permit_of(model, Owner.SEGMENT, s.seed), "centroid",
-                            s.features, "segl discover") for s in similarities.values()])
+                    [Output(_seed_permit(model, s), "centroid", s.features, "segl discover")
+                     for s in similarities.values()])
+    # a lookalike seeded by a bucket of a clusters segmentation fitted here takes the
+    # bucket's members from this fit (the lock file on disk may be missing or stale)
+    refitted = {key for key, s in similarities.items()
+                if s.seed_bucket is not None and s.seed_bucket[0] in targets}
     wanted = {**{name: spec.features for name, spec in targets.items()},
-              **{key: (*s.features, ir_segment(s.seed)) for key, s in similarities.items()}}
-    columns = _feature_columns(compilation, wanted, when, connection, engine,
-                               engine_options or {})
+              **{key: (*s.features, *(() if key in refitted else (s.seed_member,)))
+                 for key, s in similarities.items()}}
+    columns = feature_columns(compilation, wanted, when, connection, engine,
+                              engine_options or {})
     results = [_fit_one(name, spec, columns[name], k_range, sample)
                for name, spec in targets.items()]
+    fitted = {result.name: result for result in results}
+    for key in refitted:
+        segmentation, bucket = similarities[key].seed_bucket
+        member = fitted[segmentation].assigned == int(bucket.removeprefix("cluster_")) - 1 \
+            if bucket.startswith("cluster_") else np.zeros(len(columns[key]), dtype=bool)
+        columns[key] = np.column_stack([columns[key], member.astype(float)])
     lookalikes = [fit_lookalike(s, columns[key], holdout) for key, s in similarities.items()]
     discovery = Discovery(when, results, lookalikes)
     by_file: dict[str, list[LockEntry | SimilarityEntry]] = {}
@@ -195,27 +195,12 @@ def ir_segment(name: str) -> SegmentRef:
     return SegmentRef(name, type=Type.BOOL)
 
 
-def _feature_columns(compilation: Compilation, wanted: dict[str, tuple], when: date,
-                     connection, engine: str, options: dict[str, object]
-                     ) -> dict[str, np.ndarray]:
-    """The values each fit needs per entity (rows in key order, NaN for missing; a
-    membership as 1 or 0), as computed by the engine: every value is the per-entity
-    component of a KPI of a probe plan."""
-    model = compilation.model
-    kpis, owners = {}, []
-    for name, values in wanted.items():
-        for j, value in enumerate(values):
-            kpi_name = f"_discover_{len(kpis) + 1}"
-            kpis[kpi_name] = Kpi(kpi_name, None, Total("avg", value, type=value.type))
-            owners.append((name, j))
-    probe = dataclasses.replace(model, kpis=kpis)
-    plan = plan_for(probe, [], list(kpis))
-    clean = Compilation(compilation.path, probe, [], compilation.files, compilation.params)
-    frame = run_members(engine, clean, plan, when, connection=connection, **options)
-    values = {name: [None] * len(found) for name, found in wanted.items()}
-    for (name, j), column in zip(owners, plan.kpi_components, strict=True):
-        values[name][j] = frame.get_column(column).cast(float).to_numpy(allow_copy=True)
-    return {name: np.column_stack(v).astype(float) for name, v in values.items()}
+def _seed_permit(model, similarity: Similarity):
+    """Whose `purpose` and `allow` let the seed's centroid leave: the seed segment's, or
+    for `similarity to S is B` the segmentation S's."""
+    if similarity.seed_bucket is not None:
+        return permit_of(model, Owner.SEGMENTATION, similarity.seed_bucket[0])
+    return permit_of(model, Owner.SEGMENT, similarity.seed)
 
 
 def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int] | None,
@@ -227,6 +212,7 @@ def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int
         raise UsageError(f"clusters `{name}`: `{empty}` has no value for any entity")
     means = np.array([raw[present[:, j], j].mean() for j in range(raw.shape[1])])
     left_out = 0
+    complete = np.ones(len(raw), dtype=bool)
     if spec.missing == "mean":
         x = np.where(present, raw, means)
     else:
@@ -245,18 +231,12 @@ def _fit_one(name: str, spec: Clusters, raw: np.ndarray, k_range: tuple[int, int
     if k_range is not None:
         candidates = tuple(_candidate(z, k, spec.seed, sample) for k in
                            range(k_range[0], k_range[1] + 1) if k <= z.shape[0])
-    overall = x.mean(axis=0)
-    profiles = []
-    for i in range(spec.k):
-        rows = x[found.labels == i]
-        cluster_means = rows.mean(axis=0) if len(rows) else np.full(x.shape[1], np.nan)
-        profiles.append(ClusterProfile(
-            f"cluster_{i + 1}", len(rows), len(rows) / x.shape[0], _floats(cluster_means),
-            tuple(None if o == 0 else float(100 * m / o)
-                  for m, o in zip(cluster_means, overall, strict=True))))
+    overall, profiles = profile(x, found.labels, spec.k)
+    assigned = np.full(len(raw), -1, dtype=np.int64)
+    assigned[complete] = found.labels
     return Discovered(name, spec, fit, x.shape[0], left_out, found.iterations, found.inertia,
-                      kmeans.silhouette(z, found.labels, sample, spec.seed), _floats(overall),
-                      tuple(profiles), candidates)
+                      kmeans.silhouette(z, found.labels, sample, spec.seed), overall,
+                      profiles, candidates, assigned)
 
 
 def fit_lookalike(similarity: Similarity, columns: np.ndarray, holdout: float | None

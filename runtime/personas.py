@@ -93,6 +93,8 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
     require_allowed(model, [*profile_outputs(model, [name], command),
                             *kpi_outputs(model, model.kpis, command)])
     persona = model.personas[name]
+    group = persona_segment(model, persona)
+    model = replace(model, segments={**model.segments, group.name: group})
     checks = check_profile(model, persona, as_of)
     probe = Segment("_persona_resembles", None, None, None, (), None,
                       tuple(_resembles(model, attribute, value)
@@ -102,31 +104,48 @@ def persona_report(path: str, name: str, as_of, params=None, database=None,
     probe_model = replace(model, segments={**model.segments, probe.name: probe},
                           kpis={**model.kpis, **features})
     probe_compilation = replace(compilation, model=probe_model)
-    evaluation = evaluate(path, as_of, [persona.segment, probe.name], params, database,
+    evaluation = evaluate(path, as_of, [group.name, probe.name], params, database,
                           kpis=bool(model.kpis or features), compilation=probe_compilation,
                           engine=engine, engine_options=engine_options)
-    both = _count(evaluation, exp.and_(sql.col(persona.segment), sql.col(probe.name)))
+    both = _count(evaluation, exp.and_(sql.col(group.name), sql.col(probe.name)))
     feature_columns = {name[len(_FEATURE_VALUE):]: total.value.name
                        for name, total in evaluation.plan.kpis if name in features}
     # the KPI query totals the file's own KPIs only; the probes are read per member below
     evaluation = replace(evaluation, plan=replace(evaluation.plan, kpis=tuple(
         (name, kpi) for name, kpi in evaluation.plan.kpis if name not in features)))
     kpis = next((g for g in kpi_table(evaluation, list(model.kpis), command)
-                 if g.name == persona.segment), None) if model.kpis else None
+                 if g.name == group.name), None) if model.kpis else None
     with named_data_errors(lambda: [model.entity]):  # it reads the profile's columns
-        profile = _profile_in_data(evaluation, model, persona)
+        profile = _profile_in_data(evaluation, model, persona, group.name)
     for attribute, column in feature_columns.items():
-        profile[attribute] = _feature_in_data(evaluation, persona, attribute, column)
-    return PersonaReport(persona, checks, evaluation.sizes[persona.segment],
+        profile[attribute] = _feature_in_data(evaluation, persona, attribute, column,
+                                              group.name)
+    return PersonaReport(persona, checks, evaluation.sizes[group.name],
                          evaluation.entities, evaluation.sizes[probe.name], both, profile, kpis)
+
+
+BUCKET_MEMBERS = "_persona_bucket"  # the members of `persona … for S is B`
+
+
+def persona_segment(model: Model, persona: Persona) -> Segment:
+    """The group the persona gives a face to: its segment, or for `for S is B` a probe
+    segment of B's members (condition `S is B`)."""
+    if persona.bucket is None:
+        return model.segments[persona.segment]
+    if BUCKET_MEMBERS in model.segments:
+        return model.segments[BUCKET_MEMBERS]
+    member = Compare("=", SegmentationRef(persona.segment, type=Type.TEXT),
+                     Literal(persona.bucket, type=Type.TEXT), type=Type.BOOL)
+    return Segment(BUCKET_MEMBERS, None, None, None, (), None, (member,))
 
 
 def check_profile(model: Model, persona: Persona, as_of) -> list[ConditionCheck]:
     """Each condition of the persona's segment, with the profile's values put in."""
     connection = connect()  # with the command's resource settings
     checks = []
-    segment = model.segments[persona.segment]
-    for condition, text in zip(segment.conditions, condition_texts(segment), strict=True):
+    segment = persona_segment(model, persona)
+    texts = condition_texts(segment) if persona.bucket is None else [persona.target]
+    for condition, text in zip(segment.conditions, texts, strict=True):
         needs: list[str] = []
         filled = _fill(model, persona, condition, needs, depth=0)
         result = None
@@ -207,10 +226,10 @@ def _feature_probes(model: Model, persona: Persona) -> dict[str, Kpi]:
 
 
 def _feature_in_data(evaluation: Evaluation, persona: Persona, attribute: str,
-                     column: str) -> str:
+                     column: str, members: str) -> str:
     query = sql.select(sql.col(column), source=sql.table_ref(evaluation.table))
     rows = sql.fetch_all(evaluation.connection,
-                         query.where(sql.col(persona.segment), copy=False))
+                         query.where(sql.col(members), copy=False))
     return _summary([row[0] for row in rows], persona.profile[attribute])
 
 
@@ -233,7 +252,7 @@ def _shown(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _profile_in_data(evaluation: Evaluation, model: Model, persona: Persona
+def _profile_in_data(evaluation: Evaluation, model: Model, persona: Persona, members: str
                      ) -> dict[str, str]:
     """For each profile attribute that is an entity column: the segment members' median
     (numbers) or three most common values with their share (text). One read of the entity
@@ -247,7 +266,7 @@ def _profile_in_data(evaluation: Evaluation, model: Model, persona: Persona
     query = query.join(entity, join_type="inner", copy=False, on=exp.EQ(
         this=sql.col(model.entity.key, "e"), expression=sql.col(evaluation.key, "s")))
     rows = sql.fetch_all(evaluation.connection,
-                         query.where(sql.col(persona.segment, "s"), copy=False))
+                         query.where(sql.col(members, "s"), copy=False))
     return {attribute: _summary([row[index] for row in rows], persona.profile[attribute])
             for index, attribute in enumerate(attributes)}
 

@@ -24,12 +24,14 @@ from segl.compiler.api import (
 )
 
 from .api import Evaluation, evaluate, load
+from .cluster_profiles import SegmentationProfile, assigned_profiles
 from .errors import UsageError
 from .expectations import Outcome, Overlap, check_expectations, overlaps
 from .experiments import Readout, readout
 from .kpis import GroupKpis, kpi_table
 from .outputs import write_text_atomically
 from .personas import PersonaReport, persona_report
+from .report_clusters import clusters_section
 from .report_html import KEYWORDS as KEYWORDS
 from .report_html import _e, _stylesheet, number, plural
 from .report_html import highlight as highlight
@@ -66,6 +68,7 @@ class ReportData:
     currency: str | None = None  # segl.toml's symbol for `format currency` KPIs
     time: TimeData | None = None  # the "Over time" section, for a range or a history
     readouts: list[Readout] = field(default_factory=list)  # one per experiment
+    clusters: list[SegmentationProfile] = field(default_factory=list)  # fitted `clusters`
 
     @property
     def model(self) -> Model:
@@ -112,7 +115,8 @@ def build_report(path: str, as_of, params: dict[str, str] | None = None,
     data = ReportData(path, evaluation,
                       kpi_table(evaluation, command=REPORT) if measured else [],
                       overlaps(evaluation), personas, check_expectations(evaluation),
-                      currency, readouts=readouts)
+                      currency, readouts=readouts,
+                      clusters=assigned_profiles(evaluation, REPORT, engine, engine_options))
     if over_time is not None:
         data.time = build_time(path, model, over_time, params, database, engine,
                                engine_options, time_kpis)
@@ -167,8 +171,8 @@ def _file_mode(path: str) -> int:
 def render_report(data: ReportData) -> str:
     model = data.model
     title = f"Segment report · {data.path} · as of {data.as_of}"
-    sections = [_overview(data), _sizes(data), _segmentations(data), _kpis(data),
-                time_section(model, data.time),
+    sections = [_overview(data), _sizes(data), _segmentations(data), clusters_section(data),
+                _kpis(data), time_section(model, data.time),
                 readouts_section(data.readouts), _overlap(data), _personas(data),
                 _expectations(data), _definitions(data)]
     toc = "".join(f'<li><a href="#{anchor}">{_e(name)}</a></li>'

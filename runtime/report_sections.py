@@ -377,13 +377,13 @@ def _persona_card(data: ReportData, report: PersonaReport) -> str:
         f'<article class="block persona" id="{_anchor("persona", persona.name)}">'
         f'<div class="persona-head">{avatar}<div><h3>{_e(title)}</h3>'
         f'<p class="subtle">persona <code>{_e(persona.name)}</code> of segment '
-        f'<a href="#{_anchor("def", persona.segment)}"><code>{_e(persona.segment)}</code></a>'
+        f'<a href="#{_anchor("def", persona.segment)}"><code>{_e(persona.target)}</code></a>'
         f"</p></div></div>"
         '<div class="persona-body"><div class="persona-text">'
         f"{quote_html}<dl class=\"facts\">{''.join(facts)}</dl>{missing_photo}</div>"
         '<div class="persona-data">'
         f'<p class="verdict {verdict_class}">The profile {verdict} '
-        f"<code>{_e(persona.segment)}</code></p><ul class=\"checks\">{checks}</ul>"
+        f"<code>{_e(persona.target)}</code></p><ul class=\"checks\">{checks}</ul>"
         f"{measured}"
         + _table(["attribute", "persona", "segment members"], profile_rows, set(),
                  "Persona profile against the segment's members")

@@ -47,7 +47,8 @@ def _dependencies(model: m.Model) -> dict[tuple[str, str], set[tuple[str, str]]]
     for name, kpi in model.kpis.items():
         deps[("kpi", name)] = _depends_on(kpi.expr)
     for name, persona in model.personas.items():
-        deps[("persona", name)] = {("segment", persona.segment)}
+        deps[("persona", name)] = {("segment" if persona.bucket is None else "segmentation",
+                                    persona.segment)}
     return deps
 
 
@@ -78,7 +79,7 @@ def _definitions(model: m.Model) -> dict[tuple[str, str], object]:
     for name, kpi in model.kpis.items():
         out[("kpi", name)] = kpi.expr
     for name, persona in model.personas.items():
-        out[("persona", name)] = (persona.segment, persona.profile)
+        out[("persona", name)] = (persona.target, persona.profile)
     for name, test in model.tests.items():
         out[("test", name)] = (test.as_of, test.rows, test.expects)
     return out

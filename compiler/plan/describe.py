@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from .. import ir
+from .correlation import pass_json, pass_text
 from .hoisting import Hoisted
 from .logical import Aggregation, Measure, Plan
 from .physical import Bound, Condition, Pass, PhysicalPlan, Prefilter, TimeTest
@@ -48,6 +49,13 @@ def _units(amount: int, unit: ir.TimeUnit) -> str:
 def _window(window: ir.Window | None) -> str:
     if isinstance(window, ir.WindowLast):
         return f" in last {_units(window.amount, window.unit)}"
+    if isinstance(window, ir.WindowPrevious):
+        return f" in previous {_units(window.amount, window.unit)}"
+    if isinstance(window, ir.WindowPeriod):
+        unit = {1: "month", 3: "quarter", 12: "year"}[window.months]
+        if window.back > 1:
+            return f" in the {unit} {window.back} {unit}s before this one"
+        return f" in {'this' if window.back == 0 else 'last'} {unit}"
     if not isinstance(window, ir.WindowRange):
         return ""
     if window.start and window.end:
@@ -130,6 +138,8 @@ def bound_text(bound: Bound) -> str:
     if bound.fixed is not None:
         return bound.fixed.isoformat()
     text = "as_of"
+    if bound.truncate:
+        text = f"first day of as_of's {({1: 'month', 3: 'quarter', 12: 'year'})[bound.truncate]}"
     if bound.amount:
         sign = "-" if bound.amount < 0 else "+"
         text += f" {sign} {_units(abs(bound.amount), bound.unit)}"
@@ -190,7 +200,8 @@ def describe_logical(plan: Plan) -> str:
     """The plan before as_of is known: what `Plan.describe` prints."""
     lines = list(_entity_lines(plan))
     for aggregation in plan.aggregations:
-        lines.append(f"aggregate {aggregation.table} (one pass, "
+        lines.append(f"aggregate {aggregation.table} "
+                     f"({pass_text(plan.aggregations, aggregation)}, "
                      f"{len(aggregation.measures)} measures)")
         lines += [f"  {_measure_text(measure)}" for measure in aggregation.measures]
     lines += _step_lines(plan)
@@ -214,7 +225,7 @@ def _measure_text(measure: Measure) -> str:
 def _pass_lines(physical: PhysicalPlan, planned: Pass) -> list[str]:
     aggregation: Aggregation = planned.aggregation
     events = physical.plan.model.events[aggregation.table]
-    how = "one pass"
+    how = pass_text(physical.plan.aggregations, aggregation)
     if aggregation.partial:
         how = f"partial per {events.through_column}, finished " + (
             f"in the pass over {aggregation.fold_into}" if aggregation.fold_into
@@ -309,6 +320,7 @@ def _pass_json(physical: PhysicalPlan, planned: Pass) -> dict:
         "table": aggregation.table,
         "partial": aggregation.partial,
         "fold_into": aggregation.fold_into,
+        **({} if aggregation.stage is None else pass_json(aggregation)),
         "folded": list(planned.folded),
         "lookups": list(aggregation.lookups),
         "reduced": list(planned.reduced),

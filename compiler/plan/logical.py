@@ -16,6 +16,7 @@ from enum import StrEnum
 from .. import catalogue, ir
 from .. import model as m
 from ..source import Span
+from . import correlation
 
 T = ir.Type
 # Aggregates that partial results per join key add up to exactly.
@@ -44,10 +45,23 @@ class Aggregation:
     # A partial aggregation is finished inside this table's own pass (the table it is
     # reached through), so that table is read once: LEFT JOIN the partials, add them up.
     fold_into: str | None = None
+    # A correlated pass (`correlation.py`): it runs after the plan step of this depth
+    # (0: after `base`), reading these per-entity columns; None for a plain pass.
+    stage: int | None = None
+    context: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The pass's name: its table, and for a correlated pass its stage."""
+        return self.table if self.stage is None else f"{self.table}@{self.stage}"
 
     @property
     def cte_name(self) -> str:
-        return f"agg_{self.table}"
+        return f"agg_{self.table}" if self.stage is None else f"agg{self.stage}_{self.table}"
+
+    @property
+    def correlated(self) -> bool:
+        return self.stage is not None
 
 
 class ComputedKind(StrEnum):
@@ -131,7 +145,13 @@ def plan_for(model: m.Model, names: list[str] | None = None,
     segments = [name for name in names if name in model.segments]
     segmentations = [name for name in names if name in model.segmentations]
     extra = share_kpis(model, segments, segmentations) if shares else {}
-    return _Planner(model).plan(segments, segmentations, kpis or [], extra, traits or [])
+    first = _Planner(model)
+    planned = first.plan(segments, segmentations, kpis or [], extra, traits or [])
+    merge = first.mergeable()
+    if not merge:
+        return planned
+    # again, with each table's plain measures in its first correlated pass
+    return _Planner(model, merge).plan(segments, segmentations, kpis or [], extra, traits or [])
 
 
 def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
@@ -160,9 +180,16 @@ def ranked_expressions(model: m.Model, segments: list[str], segmentations: list[
 
 
 class _Planner:
-    def __init__(self, model: m.Model) -> None:
+    def __init__(self, model: m.Model, merge: dict[str, ir.Aggregate] | None = None) -> None:
         self.model = model
+        # by pass name (`Aggregation.name`): the table, `table@stage` for correlated passes
         self.measures: dict[str, dict[ir.Aggregate, Measure]] = {}
+        self.stages: dict[str, tuple[str, int | None, tuple[str, ...]]] = {}
+        # the tables whose measures each column and measure reads, through any chain
+        self.reads: dict[str, frozenset[str]] = {}
+        self.correlated: dict[ir.Aggregate, tuple[str, frozenset[str]]] = {}
+        self.merge = merge or {}  # table -> the correlated aggregate its plain measures join
+        self.pass_of: dict[str, str] = {}  # measure name -> pass name
         self.computed: dict[str, Computed] = {}
         self.depth: dict[str, int] = {}
         self.rank_count = 0
@@ -191,8 +218,10 @@ class _Planner:
         )
         aggregations = tuple(
             Aggregation(table, tuple(found.values()), self.aggregation_lookups(table, found),
-                        self.can_pre_aggregate(table, found), self.fold_target(table))
-            for table, found in self.measures.items()
+                        stage is None and self.can_pre_aggregate(table, found),
+                        self.fold_target(table) if stage is None else None, stage, context)
+            for (table, stage, context), found in
+            ((self.stages[name], found) for name, found in self.measures.items())
         )
         return Plan(
             model=self.model,
@@ -226,11 +255,26 @@ class _Planner:
         order = [t.name for root in roots for t in self.model.lookup_chain(root)]
         return tuple(name for name in dict.fromkeys(order) if name in needed)
 
+    def mergeable(self) -> dict[str, ir.Aggregate]:
+        """For each table with plain measures and correlated ones: its first correlated
+        aggregate that reads no measure of the table itself (through any chain), whose pass
+        the plain measures can join (one pass over the table instead of two)."""
+        found: dict[str, ir.Aggregate] = {}
+        for aggregate, (name, reads) in self.correlated.items():
+            table, stage, _ = self.stages[name]
+            if table in reads or table not in self.measures:
+                continue
+            best = found.get(table)
+            if best is None or stage < self.stages[self.correlated[best][0]][1]:
+                found[table] = aggregate
+        return found
+
     def fold_target(self, table: str) -> str | None:
         """The table whose pass finishes this table's partial aggregation, if any: the
         table it is reached through, when that has a plain grouped pass of its own."""
         via = self.model.events[table].through
-        if not via or not self.can_pre_aggregate(table, self.measures[table]):
+        if not via or table not in self.measures or \
+                not self.can_pre_aggregate(table, self.measures[table]):
             return None
         own = self.measures.get(via, {})
         funcs = {aggregate.func for aggregate in own}
@@ -323,6 +367,11 @@ class _Planner:
     def add(self, column: Computed, depth: int) -> None:
         self.computed[column.name] = column
         self.depth[column.name] = depth
+        self.reads[column.name] = self.tables_read(column.expr)
+
+    def tables_read(self, expr: ir.Expr) -> frozenset[str]:
+        return frozenset().union(*(self.reads.get(node.name, frozenset())
+                                   for node in expr.walk() if isinstance(node, ir.Ref)))
 
     # ---- expressions: replace references by feature-table columns, track depth
     def rewrite(self, expr: ir.Expr) -> tuple[ir.Expr, int]:
@@ -331,7 +380,9 @@ class _Planner:
         def visit(node: ir.Expr) -> ir.Expr:
             nonlocal depth
             if isinstance(node, ir.Aggregate):
-                return self.measure(node)
+                ref, stage = self.measure(node)
+                depth = max(depth, stage)
+                return ref
             if isinstance(node, ir.FeatureRef):
                 depth = max(depth, self.feature(node.name))
                 return ir.Ref(node.name, type=node.type, span=node.span)
@@ -421,17 +472,37 @@ class _Planner:
         self.add(Computed(name, value, ComputedKind.FEATURE, node.span), depth + 1)
         return name, depth + 1
 
-    def measure(self, node: ir.Aggregate) -> ir.Expr:
-        found = self.measures.setdefault(node.table, {})
+    def measure(self, node: ir.Aggregate) -> tuple[ir.Expr, int]:
+        """The aggregate's column, and the depth of the step after which it is known: 0
+        for a plain pass, the stage of a correlated pass (`correlation.py`)."""
+        original = node
+        node, stage, context = correlation.contextualise(self.model, node, self.rewrite)
+        context_reads = frozenset().union(*(self.reads.get(name, frozenset())
+                                            for name in context))
+        reads = context_reads | {node.table}
+        if stage is None and node.table in self.merge and node != self.merge[node.table]:
+            target, _ = self.measure(self.merge[node.table])  # the pass the measure joins
+            assert isinstance(target, ir.Ref)
+            name = self.pass_of[target.name]
+            _, stage, context = self.stages[name]
+        else:
+            name = node.table if stage is None else f"{node.table}@{stage}"
+        if stage is not None and original not in self.correlated:
+            self.correlated[original] = (name, context_reads)
+        old = self.stages.get(name, (node.table, stage, ()))[2]
+        self.stages[name] = (node.table, stage, tuple(dict.fromkeys((*old, *context))))
+        found = self.measures.setdefault(name, {})
         if node not in found:
             empty = None
             if node.func is ir.AggregateFunc.COUNT:
                 empty = ir.Literal(0, type=T.INT)
             elif node.func is ir.AggregateFunc.SUM:
                 empty = ir.Literal(0, type=node.type if node.type.is_numeric else T.INT)
-            name = f"{node.table}__m{len(found) + 1}"
-            found[node] = Measure(name, node, empty)
-        return ir.Ref(found[node].name, type=node.type, span=node.span)
+            prefix = "" if stage is None else f"c{stage}"
+            found[node] = Measure(f"{node.table}__{prefix}m{len(found) + 1}", node, empty)
+            self.pass_of[found[node].name] = name
+            self.reads[found[node].name] = reads
+        return ir.Ref(found[node].name, type=node.type, span=node.span), stage or 0
 
 
 def _rewrite_top_down(expr: ir.Expr, visit) -> ir.Expr:

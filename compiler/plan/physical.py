@@ -19,6 +19,7 @@ from functools import cached_property
 from .. import ir
 from .. import model as m
 from .as_of import AsOf, AsOfMode, shift_date
+from .calendar import period_days
 from .hoisting import Hoisted, lookup_expressions, reduced_lookups
 from .logical import Aggregation, Computed, Measure, Plan, Step
 from .ranking import Ranking, rankings
@@ -36,6 +37,9 @@ class Bound:
     amount: int = 0
     unit: ir.TimeUnit = ir.TimeUnit.DAY
     plus_day: bool = False
+    # a calendar window's bound when as_of is not known: as_of cut to the first day of its
+    # period of this many months (1, 3, 12), then shifted by `amount` months
+    truncate: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ class Pass:
     def table(self) -> str:
         return self.aggregation.table
 
+    @property
+    def name(self) -> str:
+        return self.aggregation.name
+
 
 @dataclass(frozen=True)
 class Read:
@@ -127,7 +135,7 @@ class PhysicalPlan:
 
     @cached_property
     def _passes(self) -> dict[str, Pass]:
-        return {p.table: p for p in self.passes}
+        return {p.name: p for p in self.passes}
 
     def condition(self, measure: Measure) -> Condition:
         return self._conditions[measure.name]
@@ -136,13 +144,17 @@ class PhysicalPlan:
         """Rows of `table` after as_of are invisible: this test keeps the others."""
         return self._caps.get(table)
 
-    def pass_for(self, table: str) -> Pass:
-        return self._passes[table]
+    def pass_for(self, name: str) -> Pass:
+        """A pass by its name (`Aggregation.name`: the table, or `table@stage`)."""
+        return self._passes[name]
 
     def hoisted_for(self, measure: Measure) -> tuple[Hoisted, ...]:
         """The lookup-only expressions of the rows of a most_frequent measure's own pass."""
-        found = self.pass_for(measure.aggregate.table).hoisted_alone
-        return dict(found).get(measure.name, ())
+        for planned in self.passes:
+            found = dict(planned.hoisted_alone)
+            if measure.name in found:
+                return found[measure.name]
+        return ()
 
     @property
     def tables_read(self) -> tuple[str, ...]:
@@ -163,14 +175,14 @@ class _Physical:
     def build(self) -> PhysicalPlan:
         # Which expressions are hoisted into lookups is decided on the expressions as
         # written (one that reads as_of never is); then as_of is folded in.
-        hoisting = {aggregation.table: self.hoisting(aggregation)
+        hoisting = {aggregation.name: self.hoisting(aggregation)
                     for aggregation in self.plan.aggregations}
         if self.as_of.known is not None:
             self.plan = self.folded(self.plan, self.as_of.known)
         conditions = {measure.name: self.condition(measure)
                       for aggregation in self.plan.aggregations
                       for measure in aggregation.measures}
-        passes = tuple(self.pass_(aggregation, conditions, *hoisting[aggregation.table])
+        passes = tuple(self.pass_(aggregation, conditions, *hoisting[aggregation.name])
                        for aggregation in self.plan.aggregations)
         passed = {name for a in self.plan.aggregations
                   for name in (a.table, self.model.events[a.table].through) if name}
@@ -243,6 +255,13 @@ class _Physical:
         if isinstance(window, ir.WindowLast):
             return (self.test(table, ir.CompareOp.GE,
                               self.bound(-window.amount, window.unit, plus_day=True)),)
+        if isinstance(window, ir.WindowPrevious):
+            return (self.test(table, ir.CompareOp.GE,
+                              self.bound(-2 * window.amount, window.unit, plus_day=True)),
+                    self.test(table, ir.CompareOp.LT,
+                              self.bound(-window.amount, window.unit, plus_day=True)))
+        if isinstance(window, ir.WindowPeriod):
+            return self.period(table, window)
         tests = []
         if window.start is not None:
             tests.append(self.test(table, ir.CompareOp.GE,
@@ -252,10 +271,31 @@ class _Physical:
                                    self.bound(0, ir.TimeUnit.DAY, True, fixed=window.end)))
         return tuple(tests)
 
+    def period(self, table: m.Table, window: ir.WindowPeriod) -> tuple[TimeTest, ...]:
+        """A calendar period (`calendar.py`): its first day, and the first day after it."""
+        if self.as_of.mode is AsOfMode.DATE and self.as_of.value:
+            start, after = period_days(self.as_of.value, window.months, window.back)
+            first = Bound(start)
+            following = Bound(after) if after is not None else None
+        else:
+            shift = -window.back * window.months
+            first = Bound(None, shift, ir.TimeUnit.MONTH, truncate=window.months)
+            following = None if window.back == 0 else Bound(
+                None, shift + window.months, ir.TimeUnit.MONTH, truncate=window.months)
+        tests = [self.test(table, ir.CompareOp.GE, first)]
+        if following is not None:
+            tests.append(self.test(table, ir.CompareOp.LT, following))
+        return tuple(tests)
+
     def window_start(self, window: ir.Window | None) -> date | None:
         """The first day a window covers, when it is known at compile time."""
         if isinstance(window, ir.WindowRange):
             return window.start
+        known = self.as_of.value if self.as_of.mode is AsOfMode.DATE else None
+        if isinstance(window, ir.WindowPeriod) and known:
+            return period_days(known, window.months, window.back)[0]
+        if isinstance(window, ir.WindowPrevious) and known:
+            return shift_date(known, -2 * window.amount, window.unit) + timedelta(days=1)
         if isinstance(window, ir.WindowLast) and self.as_of.mode is AsOfMode.DATE \
                 and self.as_of.value:
             return shift_date(self.as_of.value, -window.amount, window.unit) + timedelta(days=1)
@@ -303,8 +343,8 @@ class _Physical:
                         if measure.aggregate.func in (F.FIRST, F.LAST))
         alone = tuple(measure for measure in aggregation.measures
                       if measure.aggregate.func is F.MOST_FREQUENT)
-        folded = tuple(other.table for other in self.plan.aggregations
-                       if other.fold_into == table.name)
+        folded = () if aggregation.correlated else tuple(
+            other.table for other in self.plan.aggregations if other.fold_into == table.name)
         return Pass(
             aggregation, grouped, ordered, alone, folded,
             None if folded or not grouped or aggregation.partial

@@ -69,10 +69,9 @@ class NameBinding:
             if name in self.feature_decls or name in self.segment_decls or \
                     name in self.segmentation_decls or \
                     self.tables[self.entity_decl.name.text].column(name):
-                self.error(Code.E108, f"`{name}` is not a column of `{table.name}`; inside an "
-                           "aggregate only that table's columns can be used", span,
-                           f"compute `{name}` outside the aggregate")
-                return None
+                # a correlated condition: the entity's value, the same for each of its rows
+                # (`sum(orders.amount where ordered_at > first_order)`; `correlation.py`)
+                return self.expr(node, _Scope())
             self.error(Code.E101, f"`{table.name}` has no column `{name}`", span,
                        did_you_mean(name, [c.name for c in table.columns]))
             return None
@@ -123,6 +122,9 @@ class NameBinding:
                            did_you_mean(table_name, self.tables))
             return None
         allowed = self.visible_tables(scope)
+        if table_name not in allowed and scope.table is not None and \
+                table_name in self.visible_tables(_Scope()):
+            return self.expr_QualifiedRef(node, _Scope())  # the entity's value (correlated)
         if table_name not in allowed:
             if table.kind == "events" or (
                 table.kind == "lookup" and self.root_table(table_name) in self.events_decls

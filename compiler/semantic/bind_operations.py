@@ -17,7 +17,7 @@ from ..syntax import nodes as n
 from ..syntax.format_expressions import SUM
 from ..syntax.format_expressions import expr as format_expr
 from ..syntax.limits import duration_problem
-from . import clusters
+from . import clusters, correlation
 from .bind_names import _Scope
 
 
@@ -129,13 +129,18 @@ class OperationBinding:
             self.error(Code.E108, "`similarity` ranks entities; it cannot be used inside an "
                        "aggregate", node.span)
             return None
-        seed = node.seed.text
-        if seed not in self.segment_decls:
+        seed, seed_bucket = node.seed.text, None
+        if node.bucket is not None:  # `similarity to styles is cluster_2`: a bucket's members
+            if self.bucket_of(node.seed, node.bucket) is None:
+                return None
+            seed_bucket = (seed, node.bucket.text)
+            seed = f"{seed} is {node.bucket.text}"
+        elif seed not in self.segment_decls:
             if seed not in self.failed_names:
                 self.error(Code.E101, f"unknown segment `{seed}`", node.seed.span,
                            did_you_mean(seed, self.segment_decls))
             return None
-        if self.resolve_segment(seed) is None:
+        elif self.resolve_segment(seed) is None:
             return None
         features = [self.expr(feature, _Scope()) for feature in node.features]
         if any(f is None for f in features):
@@ -147,7 +152,8 @@ class OperationBinding:
         key = clusters.similarity_key(seed, texts)
         similarity = m.Similarity(key, seed, tuple(f for f in features if f is not None), texts,
                                   clusters.similarity_fingerprint(seed, texts),
-                                  clusters.lock_path_for(node.span.path), span=node.span)
+                                  clusters.lock_path_for(node.span.path), span=node.span,
+                                  seed_bucket=seed_bucket)
         fit, problem = clusters.read_similarity(similarity)
         self.similarities[key] = dataclasses.replace(similarity, fit=fit)
         if fit is None:
@@ -177,11 +183,26 @@ class OperationBinding:
                        node.window.span,
                        f"declare one: `events {aggregate.table} … at <time column>`")
             return None
+        entity_date = correlation.entity_date_name(node.window, self.params)
+        if entity_date is not None and (entity_date.name.text in self.feature_decls
+                                        or self.tables[self.entity_decl.name.text]
+                                        .column(entity_date.name.text)):
+            value = self.expr(entity_date, _Scope())
+            if value is None:
+                return None
+            time = ir.Column(table.name, table.time_column,
+                             type=table.column(table.time_column).type
+                             if table.column(table.time_column) else ir.Type.ANY,
+                             span=entity_date.span)
+            return dataclasses.replace(correlation.windowed_filter(node.window, aggregate, time,
+                                                                   value), span=node.span)
+        if isinstance(node.window, n.WindowEach):
+            return correlation.each_period(self, node, aggregate)
         window = self.window(node.window)
         if window is None:
             return None
         return ir.Aggregate(aggregate.func, aggregate.table, aggregate.arg, aggregate.filter,
-                            window, aggregate.distinct, span=node.span)
+                            window, aggregate.distinct, aggregate.params, span=node.span)
 
     def window(self, node: n.Window) -> ir.Window | None:
         if isinstance(node, n.WindowLast):
@@ -209,6 +230,14 @@ class OperationBinding:
                 self.error(Code.E111, "a window must be at least 1 " + node.unit, node.span)
                 return None
             return ir.WindowLast(int(amount), node.unit)
+        if isinstance(node, n.WindowPeriod):
+            months = correlation.period_months(self, node.unit, node)
+            return ir.WindowPeriod(months, node.back) if months else None
+        if isinstance(node, n.WindowPrevious):
+            if node.amount <= 0:
+                self.error(Code.E111, "a window must be at least 1 " + node.unit, node.span)
+                return None
+            return ir.WindowPrevious(node.amount, node.unit)
         if isinstance(node, n.WindowSince):
             start = self.date_value(node.start)
             return ir.WindowRange(start, None) if start else None
@@ -294,7 +323,7 @@ class OperationBinding:
         params = self.aggregate_params(entry, node)
         if params is None:
             return None
-        table_name = self.aggregated_table(arg)
+        table_name = self.aggregated_table(arg, node.filter)
         if table_name is None:
             self.error(Code.E108, f"cannot tell which related table `{name}` aggregates",
                        arg.span, "name the table: `count(orders)`, `sum(orders.amount)`")
@@ -347,18 +376,34 @@ class OperationBinding:
             params.append(ir.Literal(Decimal(str(value)), type=ir.Type.DECIMAL))
         return tuple(params)
 
-    def aggregated_table(self, arg: n.Expr) -> str | None:
-        """The events table an aggregate runs over: named directly or by its columns."""
+    def aggregated_table(self, arg: n.Expr, condition: n.Expr | None = None) -> str | None:
+        """The events table an aggregate runs over: named directly or by its columns (of
+        the argument; when they name the table another is reached through, also of the
+        condition: `min(orders.o_orderdate where part.p_brand = "X")` runs over lineitem)."""
         if isinstance(arg, n.NameRef) and arg.name.text in self.events_decls:
             return arg.name.text
+        found = self.tables_named(arg)
+        if len(found) == 1 and condition is not None:
+            through = [table for table in self.tables_named(condition) if table != found[0]
+                       and isinstance(self.events_decls[table].link, n.ThroughLink)
+                       and self.events_decls[table].link.via.text == found[0]]
+            if len(through) == 1:
+                return through[0]
+        return self.one_table(found)
+
+    def tables_named(self, expr: n.Expr) -> list[str]:
+        """The events tables whose columns (or whose lookups' columns) `expr` names."""
         found: list[str] = []
-        for sub in _walk_ast(arg):
+        for sub in _walk_ast(expr):
             if isinstance(sub, n.QualifiedRef):
                 table = sub.table.text
                 if table in self.lookup_decls:
                     table = self.root_table(table)
                 if table in self.events_decls and table not in found:
                     found.append(table)
+        return found
+
+    def one_table(self, found: list[str]) -> str | None:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:

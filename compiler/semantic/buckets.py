@@ -42,6 +42,8 @@ def too_many_buckets(segmentation: m.Segmentation) -> list[Diagnostic]:
 def unreachable_buckets(segmentation: m.Segmentation, model: m.Model) -> list[Diagnostic]:
     """W201 (also `segl lint` L303): buckets an earlier bucket provably takes every entity of."""
     found = []
+    if segmentation.clusters is not None:  # nearest centroid: each bucket can match
+        return found
     buckets = segmentation.buckets
     for index, bucket in enumerate(buckets[:-1]):
         for earlier in buckets[:index]:

@@ -169,7 +169,8 @@ def similarity_value(column: str, similarity: m.Similarity, fit: m.SimilarityFit
     """Minus the squared distance to the seed's centroid in the scaled space (higher is more
     alike; missing when a feature is), one planned column: what a lookalike ranks by."""
     scaled = [ir.ClusterValue(column, f"z{j + 1}", ir.Arith(
-                  "/", _minus(feature, fit.center[j]), _number(fit.scale[j]), type=T.FLOAT,
+                  "/", _minus(_double(feature), fit.center[j]), _number(fit.scale[j]),
+                  type=T.FLOAT,
                   span=feature.span), type=T.FLOAT, span=feature.span)
               for j, feature in enumerate(similarity.features)]
     distance = _squared_distance(scaled, fit.centroid)
@@ -229,9 +230,9 @@ def scaled_features(name: str, clusters: m.Clusters, fit: m.ClusterFit) -> list[
     the mean under `missing mean` (the division is in doubles on every engine)."""
     scaled = []
     for j, feature in enumerate(clusters.features):
-        value = feature
+        value = _double(feature)
         if clusters.missing == "mean":
-            value = ir.Func("coalesce", (feature, _number(fit.mean[j])), type=T.FLOAT,
+            value = ir.Func("coalesce", (value, _number(fit.mean[j])), type=T.FLOAT,
                             span=feature.span)
         arithmetic = ir.Arith("/", _minus(value, fit.center[j]), _number(fit.scale[j]),
                               type=T.FLOAT, span=feature.span)
@@ -272,6 +273,16 @@ def _squared_distance(scaled: list[ir.Expr], centroid: Sequence[float]) -> ir.Ex
         difference = _minus(value, c)
         terms.append(ir.Arith("*", difference, difference, type=T.FLOAT))
     return reduce(lambda a, b: ir.Arith("+", a, b, type=T.FLOAT), terms)
+
+
+def _double(value: ir.Expr) -> ir.Expr:
+    """The value as a double before any arithmetic (`x / 1` in doubles, which the SQL
+    backend writes as a cast): a decimal or an integer minus the center is then double
+    arithmetic, as the fit and `python_assignment` do it, not 38-digit decimal arithmetic,
+    which costs most of the assignment's time."""
+    if value.type is T.FLOAT:
+        return value
+    return ir.Arith("/", value, _number(1.0), type=T.FLOAT, span=value.span)
 
 
 def _minus(value: ir.Expr, c: float) -> ir.Expr:

@@ -23,6 +23,7 @@ from ..diagnostics import Diagnostic, did_you_mean, error
 from ..source import SourceFile, Span
 from ..syntax import nodes as n
 from ..syntax.limits import number_problem
+from . import namespaces
 from .bind_names import NameBinding
 from .bind_operations import OperationBinding
 from .experiments import HOLDOUT
@@ -92,6 +93,7 @@ class _Resolver(SegmentationValues, TableResolution, DefinitionResolution,
         self.segmentation_decls: dict[str, n.Segmentation] = {}
         self.test_decls: dict[str, n.Test] = {}
         self.kpi_decls: dict[str, n.Kpi] = {}
+        self.kpi_names: dict[str, Span] = {}  # KPIs named like another declaration
         self.persona_decls: dict[str, n.Persona] = {}
         self.experiment_decls: dict[str, n.Experiment] = {}
         self.holdout_decl: n.Holdout | None = None
@@ -205,17 +207,23 @@ class _Resolver(SegmentationValues, TableResolution, DefinitionResolution,
         name = decl.name
         # SQL engines read names without case (DuckDB and SQLite even quoted ones): two
         # names that differ only in case would be one column there, silently.
-        same = self.declared_folded.get(name.text.casefold())
-        if name.text in self.declared or same is not None:
-            first_kind, first_span = self.declared[same or name.text]
+        space = namespaces.namespace(kind)  # KPIs have their own (`namespaces.py`)
+        declared = {key: value for key, value in self.declared.items()
+                    if namespaces.namespace(value[0]) == space}
+        same = next((key for key in declared if key.casefold() == name.text.casefold()), None)
+        if same is not None:
+            first_kind, first_span = declared[same]
+            renamed = namespaces.free_name(name.text, kind, {k.casefold() for k in declared})
             message = f"`{name.text}` is already defined (as a {first_kind})" \
-                if name.text in self.declared else \
+                if name.text in declared else \
                 f"`{name.text}` and the {first_kind} `{same}` differ only in case"
+            reason = namespaces.why(kind, first_kind) if kind != first_kind else \
+                f"two {kind}s cannot share a name"
             diagnostic = error(
                 Code.E102, message, name.span,
-                "every entity, table, parameter, feature and segment needs its own name"
-                + ("" if name.text in self.declared else
-                   "; SQL engines do not tell names apart by case"),
+                (f"{reason}; rename this {kind}, e.g. `{renamed}`" if name.text in declared
+                 else "every entity, table, parameter, feature and segment needs its own "
+                 "name; SQL engines do not tell names apart by case"),
             )
             self.diagnostics.append(
                 Diagnostic(diagnostic.code, diagnostic.severity, diagnostic.message,
@@ -223,8 +231,15 @@ class _Resolver(SegmentationValues, TableResolution, DefinitionResolution,
                            ((first_span, "first defined here"),))
             )
             return
-        self.declared[name.text] = (kind, name.span)
-        self.declared_folded[name.text.casefold()] = name.text
+        if name.text in self.declared:  # a KPI beside another kind: kept apart by kind
+            if space == "kpi":
+                self.kpi_names[name.text] = name.span
+            else:
+                self.kpi_names[name.text] = self.declared[name.text][1]
+                self.declared[name.text] = (kind, name.span)
+        else:
+            self.declared[name.text] = (kind, name.span)
+            self.declared_folded[name.text.casefold()] = name.text
         if isinstance(decl, n.Entity):
             if self.entity_decl is not None:
                 self.error(Code.E106, "a project has exactly one entity", name.span,
@@ -299,6 +314,7 @@ class _Resolver(SegmentationValues, TableResolution, DefinitionResolution,
         engine error, or on Polars one column silently replacing the other)."""
         owners = [name.casefold() for name, (kind, _) in self.declared.items()
                   if kind in ("entity", "events", "lookup", "segmentation", "kpi")]
+        owners += [name.casefold() for name in self.kpi_names]
         for name, (_, span) in self.declared.items():
             folded = name.casefold()
             if _OWN_NAME.fullmatch(folded) or any(folded.startswith(owner + "__")

@@ -122,7 +122,9 @@ class DefinitionResolution:
 
     def resolve_persona(self, decl: n.Persona) -> m.Persona | None:
         ok = True
-        if decl.segment.text not in self.segments:
+        if decl.bucket is not None:  # `for styles is cluster_3`: a segmentation's bucket
+            ok = self.persona_bucket(decl)
+        elif decl.segment.text not in self.segments:
             self.error(Code.E101, f"unknown segment `{decl.segment.text}`", decl.segment.span,
                        did_you_mean(decl.segment.text, self.segments))
             ok = False
@@ -161,7 +163,8 @@ class DefinitionResolution:
         if not ok:
             return None
         return m.Persona(decl.name.text, decl.label, decl.segment.text, text, profile,
-                         decl.span, purpose, allow)
+                         decl.span, purpose, allow,
+                         decl.bucket.text if decl.bucket is not None else None)
 
     # ---- KPIs: aggregates over a group of entities
     def resolve_kpi(self, decl: n.Kpi) -> m.Kpi | None:

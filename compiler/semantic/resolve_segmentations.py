@@ -135,8 +135,12 @@ class SegmentationResolution:
             self.error(Code.E114, problem or "", spec.span,
                        f"run `segl discover {entry}` and commit "
                        f"`{Path(lock_path).name}` with the change")
-            buckets: tuple[m.Bucket, ...] = (m.Bucket(clusters.NO_VALUE, "No value", None,
-                                                      decl.span),)
+            # the buckets are known before the fit (a persona or a lookalike may name one, and
+            # `segl discover` must compile the file): never chosen, the file does not run
+            never = ir.Literal(False, type=ir.Type.BOOL)
+            buckets: tuple[m.Bucket, ...] = (
+                *(m.Bucket(f"cluster_{i}", None, never, decl.span) for i in range(1, k + 1)),
+                m.Bucket(clusters.NO_VALUE, "No value", None, decl.span))
         else:
             found = dataclasses.replace(found, fit=fit)
             buckets = clusters.assignment_buckets(name, found, fit, decl.span)

@@ -127,6 +127,27 @@ class SegmentationValues:
             return None
         return self.bucket(ref, value.value, value.span)
 
+    def persona_bucket(self, decl: n.Persona) -> bool:
+        """`persona … for styles is cluster_3`: a segmentation and one of its buckets."""
+        return self.bucket_of(decl.segment, decl.bucket) is not None
+
+    def bucket_of(self, segmentation: n.Ident, bucket: n.Ident) -> ir.Expr | None:
+        """`S is B` outside an expression (a persona's or a lookalike's seed): the test
+        `S = "B"`, or E101 for an unknown segmentation or bucket."""
+        name = segmentation.text
+        if name not in self.segmentation_decls:
+            if name not in self.failed_names:
+                self.error(Code.E101, f"unknown segmentation `{name}`", segmentation.span,
+                           did_you_mean(name, self.segmentation_decls))
+            return None
+        ref = self.segmentation_value(name, segmentation.span)
+        if ref is None:
+            return None
+        literal = self.bucket(ref, bucket.text, bucket.span)
+        if literal is None:
+            return None
+        return ir.Compare(ir.CompareOp.EQ, ref, literal, type=ir.Type.BOOL, span=bucket.span)
+
     def bucket_literals(self, left: ir.Expr, right: ir.Expr) -> bool:
         """`rfm = "champions"`: the text must be one of the buckets (else E101)."""
         for ref, other in ((left, right), (right, left)):

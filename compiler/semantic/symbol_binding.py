@@ -235,6 +235,9 @@ class _Builder:
                     self.expr(bucket.condition, _Scope(segmentation=name))
         elif isinstance(decl, n.Persona):
             self.occurrence(_global(decl.segment.text), decl.segment)
+            if decl.bucket is not None:  # `for styles is cluster_3`
+                self.occurrence(SymbolKey(Space.BUCKET, decl.bucket.text, decl.segment.text),
+                                decl.bucket)
             for field_ in decl.fields:
                 if field_.name.text not in m.PERSONA_TEXT_FIELDS:
                     self.name(field_.name, _Scope())
@@ -326,6 +329,9 @@ class _Builder:
             self.call(node, scope)
         elif isinstance(node, n.Similarity):
             self.occurrence(_global(node.seed.text), node.seed)
+            if node.bucket is not None:
+                self.occurrence(SymbolKey(Space.BUCKET, node.bucket.text, node.seed.text),
+                                node.bucket)
             for feature in node.features:
                 self.expr(feature, scope)
         elif isinstance(node, n.WindowLast):

@@ -23,7 +23,8 @@ from .rule_values import _Filter, _LiteralError, _Position, _unit, _unquote
 _MEANINGFUL_TERMINALS = frozenset({
     "NAME", "QUOTED_NAME", "STRING", "NUMBER", "INT", "DATE", "TIMESTAMP", "COMPARE_OP",
     "ADD_OP", "MUL_OP", "TYPE_NAME", "COLUMN_TAG", "LOCATION_KIND", "RANK_DIRECTION",
-    "PERCENT", "IN_LAST", "TIME_UNIT", "DISTINCT", "BETTER",
+    "PERCENT", "IN_LAST", "IN_THIS", "IN_PREVIOUS", "IN_EACH_LAST", "TIME_UNIT", "DISTINCT",
+    "BETTER",
 })
 
 
@@ -209,6 +210,21 @@ class AstBuilder(DeclarationBuilder, Transformer_NonRecursive):
             self._check_duration(value, _unit(unit), meta)
         return n.WindowLast(value, _unit(unit), span=self._span(meta))
 
+    def window_last_period(self, meta, children):
+        return n.WindowPeriod(_period(children[1]), 1, span=self._span(meta))
+
+    def window_this_period(self, meta, children):
+        return n.WindowPeriod(_period(children[1]), 0, span=self._span(meta))
+
+    def window_previous(self, meta, children):
+        _, amount, unit = children
+        self._check_duration(int(str(amount)), _unit(unit), meta)
+        return n.WindowPrevious(int(str(amount)), _unit(unit), span=self._span(meta))
+
+    def window_each(self, meta, children):
+        _, amount, unit = children
+        return n.WindowEach(int(str(amount)), _period(unit), span=self._span(meta))
+
     def window_since(self, meta, children):
         return n.WindowSince(children[0], span=self._span(meta))
 
@@ -307,5 +323,12 @@ class AstBuilder(DeclarationBuilder, Transformer_NonRecursive):
         return children[0]
 
     def similarity(self, meta, children):
-        seed, *features = children
-        return n.Similarity(seed, tuple(features), span=self._span(meta))
+        seed, bucket, *features = children
+        return n.Similarity(seed, tuple(features), bucket, span=self._span(meta))
+
+
+def _period(unit) -> str:
+    """A calendar window's unit as written (a time unit or a name: `quarter`), singular;
+    the resolver says which are calendar periods."""
+    text = unit.text if isinstance(unit, n.Ident) else str(unit)
+    return text[:-1] if text.endswith("s") else text

@@ -195,7 +195,7 @@ class DeclarationBuilder:
         return n.Bucket(name, label.text if label else None, None, span=self._span(meta))
 
     def persona_decl(self, meta, children):
-        name, label, segment, *items = children
+        name, label, segment, bucket, *items = children
         fields = tuple(item for item in items if isinstance(item, n.PersonaField))
         clauses: dict[str, n.Purpose | n.Allow] = {}
         for item in items:
@@ -210,7 +210,11 @@ class DeclarationBuilder:
                 continue
             clauses[key] = clause
         return n.Persona(name, label.text if label else None, segment, fields,
-                         clauses.get("purpose"), clauses.get("allow"), span=self._span(meta))
+                         clauses.get("purpose"), clauses.get("allow"), bucket,
+                         span=self._span(meta))
+
+    def of_bucket(self, meta, children):
+        return children[0]
 
     def persona_value(self, meta, children):
         return n.PersonaField(children[0], children[1], span=self._span(meta))

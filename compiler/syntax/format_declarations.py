@@ -263,8 +263,10 @@ class _Printer:
         return lines
 
     def _persona(self, node: n.Persona) -> list[_Line]:
+        bucket = f" is {name(node.bucket)}" if node.bucket is not None else ""
         lines = [_Line(f"persona {name(node.name)}{self._label(node.label)} for "
-                       f"{name(node.segment)} {{", node.span.start), *self._permit(node)]
+                       f"{name(node.segment)}{bucket} {{", node.span.start),
+                 *self._permit(node)]
         for field_ in node.fields:
             if isinstance(field_.value, tuple):
                 value = f"({', '.join(string(v) for v in field_.value)})"

@@ -108,9 +108,10 @@ def _expr(node: n.Expr) -> str:
             return text + (f" among {expr(among, NOT)}" if among is not None else "")
         case n.Windowed(call=call, window=window):
             return f"{_expr(call)} {_window(window)}"
-        case n.Similarity(seed=seed, features=features):
+        case n.Similarity(seed=seed, features=features, bucket=bucket):
             listed = ", ".join(expr(f, SUM) for f in features)
-            return f"similarity to {name(seed)} on ({listed})"
+            of = f" is {name(bucket)}" if bucket is not None else ""
+            return f"similarity to {name(seed)}{of} on ({listed})"
         case n.Literal():
             return literal(node)
         case n.Duration(amount=amount, unit=unit):
@@ -159,6 +160,12 @@ def _window(window: n.Window) -> str:
             return f"before {_date_value(end)}"
         case n.WindowRange(start=start, end=end):
             return f"from {_date_value(start)} to {_date_value(end)}"
+        case n.WindowPeriod(unit=unit, back=back):
+            return f"in {'this' if back == 0 else 'last'} {unit}"
+        case n.WindowPrevious(amount=amount, unit=unit):
+            return f"in previous {amount} {_unit(amount, unit)}"
+        case n.WindowEach(amount=amount, unit=unit):
+            return f"in each of the last {amount} {unit}" + ("" if amount == 1 else "s")
     raise TypeError(f"cannot format {type(window).__name__}")
 
 

@@ -90,7 +90,13 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("case", "case when C then V … [else V] end"),
     ("then", "the value of a `case` branch"),
     ("end", "the end of a `case`"),
-    ("last", "`in last N days`: a window ending at as_of"),
+    ("last", "`in last N days`: a window ending at as_of; `in last month`: the calendar "
+             "month before as_of's"),
+    ("this", "`in this month|quarter|year`: the calendar period of as_of, up to as_of"),
+    ("previous", "`in previous N days`: the N days before the last N days"),
+    ("each", "`in each of the last N months`: the smallest of the N monthly values"),
+    ("of", "`in each of the last N months`"),
+    ("the", "`in each of the last N months`"),
     ("since", "a window from a date to as_of"),
     ("before", "a window of the days before a date"),
     ("to", "the end date of a `from D to D` window; where an export writes; "

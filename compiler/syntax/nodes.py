@@ -89,7 +89,32 @@ class WindowRange(Node):
     end: Literal | NameRef
 
 
-Window = WindowLast | WindowSince | WindowBefore | WindowRange
+@dataclass(frozen=True)
+class WindowPeriod(Node):
+    """`in this month` (back 0), `in last quarter` (back 1): a calendar period."""
+
+    unit: str  # month, quarter or year, as written (checked by the resolver)
+    back: int
+
+
+@dataclass(frozen=True)
+class WindowPrevious(Node):
+    """`in previous 90 days`: the 90 days before the last 90 days."""
+
+    amount: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class WindowEach(Node):
+    """`in each of the last 3 months`: each of the 3 calendar periods before as_of's."""
+
+    amount: int
+    unit: str  # as written (checked by the resolver)
+
+
+Window = WindowLast | WindowSince | WindowBefore | WindowRange | WindowPeriod | WindowPrevious \
+    | WindowEach
 
 
 @dataclass(frozen=True)
@@ -177,6 +202,7 @@ class Similarity(Expr):
 
     seed: Ident
     features: tuple[Expr, ...]
+    bucket: Ident | None = None  # `similarity to styles is cluster_2`: a bucket's members
 
 
 # ---------------------------------------------------------------- declarations
@@ -387,10 +413,11 @@ class PersonaField(Node):
 class Persona(Node):
     name: Ident
     label: str | None
-    segment: Ident
+    segment: Ident  # with `bucket`: the segmentation
     fields: tuple[PersonaField, ...]
     purpose: Purpose | None = None
     allow: Allow | None = None
+    bucket: Ident | None = None  # `for styles is cluster_3`
 
 
 @dataclass(frozen=True)

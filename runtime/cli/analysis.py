@@ -25,6 +25,11 @@ def _share(part: int, whole: int) -> tuple[float, str]:
     return share, f"{share:.1%}"
 
 
+def _of(persona) -> str:
+    """`segment young_urban`, or `styles is cluster_3` for a persona of a bucket."""
+    return f"segment {persona.target}" if persona.bucket is None else persona.target
+
+
 def _count(number: int) -> tuple[int, str]:
     return number, f"{number:,}"
 
@@ -106,8 +111,8 @@ def overlap(file, as_of, segments, limit, fmt, out_path, params, database, engin
 @click.command()
 @click.argument("file", required=False, type=click.Path())
 @click.option("--as-of", "as_of", multiple=True, metavar="DATE|D1..D2",
-              help="The date, YYYY-MM-DD or `today` (segl.toml's `as_of` wins when set; "
-                   "default: today); a range D1..D2 (with --every) or several --as-of: one "
+              help="The date, YYYY-MM-DD or `today` (default: segl.toml's `as_of` when set, "
+                   "else today); a range D1..D2 (with --every) or several --as-of: one "
                    "row per date, group and KPI (docs/time.md).")
 @click.option("--every", type=click.Choice(["day", "week", "month", "quarter"]),
               help="The step through a range (default: month).")
@@ -228,7 +233,7 @@ def persona_output(report, ctx) -> Output:
     from .context import compiled
 
     p = report.persona
-    lines = [f"{p.label or p.name} · persona of segment {p.segment}"]
+    lines = [f"{p.label or p.name} · persona of {_of(p)}"]
     texts = {}
     for field_ in ("description", "occupation", "goals", "challenges", "quote", "channels",
                    "photo"):
@@ -238,7 +243,7 @@ def persona_output(report, ctx) -> Output:
             lines.append(f"  {field_}: {', '.join(value) if isinstance(value, tuple) else value}")
     verdict = {True: "satisfies", False: "does NOT satisfy",
                None: "cannot be checked fully against"}[report.satisfies]
-    lines.append(f"The profile {verdict} `{p.segment}`:")
+    lines.append(f"The profile {verdict} `{p.target}`:")
     checks = Grid("checks", [Column("result"), Column("condition"), Column("needs")],
                   displayed=False)
     for check in report.checks:
@@ -273,7 +278,7 @@ def persona_output(report, ctx) -> Output:
                                                         ctx.project.currency))),
                        (index, "–" if index is None else f"{index:.0f}"))
         grids.append(values)
-    facts = {"persona": p.name, "label": p.label, "segment": p.segment, **texts,
+    facts = {"persona": p.name, "label": p.label, "segment": p.target, **texts,
              "satisfies": report.satisfies, "segment_size": report.segment_size,
              "entities": report.entities, "resembling": report.resembling,
              "resembling_in_segment": report.resembling_in_segment}

@@ -61,6 +61,44 @@ def discover(file, as_of, fmt, out_path, k_range, sample, holdout, params, datab
         emit(discovery_output(discovery), fmt, out_path)
         for path, changed in write_lock_files(discovery):
             note(f"{'wrote' if changed else 'unchanged:'} {Path(path).name}")
+        if discovery.results and fmt == "table" and not out_path:
+            grids = kpi_grids(ctx, [result.name for result in discovery.results])
+            if grids:
+                emit(Output(grids), fmt, None)
+
+
+def kpi_grids(ctx, names: list[str]) -> list[Grid]:
+    """Every declared KPI per cluster with its index against everyone, assigned with the
+    lock file just written (as `segl kpis` computes them): the other half of the profile."""
+    from .. import api
+    from ..kpi_formats import shown
+    from ..kpis import kpi_table
+
+    evaluation = api.evaluate(ctx.path, ctx.as_of, None, ctx.params, ctx.database, kpis=True,
+                              engine=ctx.engine, engine_options=ctx.engine_options)
+    model = evaluation.compilation.model
+    kpis = list(model.kpis)
+    if not kpis:
+        return []
+    groups = kpi_table(evaluation, kpis, command="segl discover")
+    grids = []
+    for name in names:
+        grid = Grid("", [Column("cluster"), Column("members", numeric=True),
+                         *(Column(k, numeric=True) for k in kpis)],
+                    title=f"{name} · KPIs per cluster · value (index vs all = 100)",
+                    exported=False)
+        for group in [groups[0], *(g for g in groups if g.name.startswith(f"{name}."))]:
+            cells = []
+            for kpi in kpis:
+                value, index = group.values[kpi], group.index[kpi]
+                cell = shown(value, model.kpis[kpi].format)
+                if group.kind != "all" and index is not None:
+                    cell += f" ({index:.0f})"
+                cells.append((None, cell))
+            label = "everyone" if group.kind == "all" else group.name.removeprefix(f"{name}.")
+            grid.add(label, (None, f"{group.size:,}"), *cells)
+        grids.append(grid)
+    return grids
 
 
 def discovery_output(discovery) -> Output:

@@ -219,7 +219,7 @@ class PersonaView:
         p = self.report.persona
         verdict = {True: "satisfies", False: "does NOT satisfy",
                    None: "cannot be checked fully against"}[self.satisfies]
-        return f"<segl Persona {p.name}: {verdict} {p.segment}>"
+        return f"<segl Persona {p.name}: {verdict} {p.target}>"
 
     @cached_property
     def profile(self) -> pl.DataFrame:
@@ -239,10 +239,11 @@ class PersonaView:
         texts = [(k, ", ".join(v) if isinstance(v, tuple) else v) for k, v in p.text.items()]
         checks = [({True: "pass", False: "FAIL", None: "?"}[c.result], c.condition)
                   for c in r.checks]
-        parts = [html.paragraph(f"{p.label or p.name} · persona of segment {p.segment}"),
+        parts = [html.paragraph(f"{p.label or p.name} · persona of "
+                                 f"{'segment ' if p.bucket is None else ''}{p.target}"),
                  html.table(["", ""], texts) if texts else "",
                  html.table(["check", "condition"], checks,
-                            caption=f"The profile {verdict} `{p.segment}`"),
+                            caption=f"The profile {verdict} `{p.target}`"),
                  html.paragraph(f"Segment: {r.segment_size:,} members "
                                 f"({_share(r.segment_size, r.entities):.1%} of "
                                 f"{r.entities:,}); resembling the profile: "

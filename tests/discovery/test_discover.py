@@ -144,3 +144,25 @@ def test_the_engine_computing_the_features_does_not_change_the_lock_file(shop_se
     reference = discover(str(shop_seg), AS_OF).lock_files
     other = discover(str(shop_seg), AS_OF, engine=engine).lock_files
     assert other == reference
+
+
+def test_discover_shows_every_kpi_per_cluster_with_its_index(project):
+    path = with_data(project, HEAD + STYLES + "kpi spend_per_order = sum(spend) / sum(n_orders)\n")
+    result = run_cli("discover", path, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "styles · KPIs per cluster" in result.output
+    evaluation = evaluate(path, as_of=AS_OF, kpis=True)
+    from segl.runtime.kpis import kpi_table
+
+    groups = {g.name: g for g in kpi_table(evaluation)}
+    kpi_part = result.output[result.output.index("KPIs per cluster"):]
+    for bucket in ("cluster_1", "cluster_2", "cluster_3"):
+        group = groups[f"styles.{bucket}"]
+        line = next(row for row in kpi_part.splitlines() if f" {bucket} " in row)
+        assert f"{group.size:,}" in line
+        assert f"({group.index['spend_per_order']:.0f})" in line
+
+
+def test_discover_without_kpis_shows_no_kpi_table(shop_seg):
+    result = run_cli("discover", shop_seg, "--as-of", AS_OF)
+    assert result.exit_code == 0 and "KPIs per cluster" not in result.output

@@ -78,3 +78,59 @@ def test_silhouette_is_scikit_learns_on_all_rows_and_close_on_a_sample():
     assert kmeans.silhouette(x, found.labels, 400, 1) == pytest.approx(exact, abs=0.05)
     assert kmeans.silhouette(x, found.labels, 400, 1) == kmeans.silhouette(x, found.labels,
                                                                            400, 1)
+
+
+def plain_lloyd(x: np.ndarray, initial: np.ndarray, max_iterations: int = 300):
+    """The textbook iterations the bounded ones must reproduce: every row's distance to
+    every centroid (summed feature by feature, ties to the lowest index), every mean summed
+    again, the farthest row for an emptied cluster."""
+    centroids, k = initial.copy(), initial.shape[0]
+    labels, distances = kmeans.nearest(x, centroids)
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):  # noqa: B007
+        counts = np.bincount(labels, minlength=k)
+        used, far_to = labels.copy(), distances.copy()
+        for empty in np.flatnonzero(counts == 0):
+            far = int(np.argmax(far_to))
+            counts[used[far]] -= 1
+            used[far], counts[empty], far_to[far] = empty, 1, -1.0
+        centroids = np.column_stack([np.bincount(used, weights=x[:, f], minlength=k)
+                                     for f in range(x.shape[1])]) / counts[:, None]
+        new_labels, distances = kmeans.nearest(x, centroids)
+        if np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+    return centroids, labels, iterations
+
+
+def awkward(seed: int) -> tuple[np.ndarray, int]:
+    """Data that makes bounds work hard: many exact ties (rounded values), duplicated rows,
+    unscaled magnitudes, one to six features, two to eleven clusters."""
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.integers(20, 2500)), int(rng.integers(1, 7)), int(rng.integers(2, 12))
+    x = rng.normal(size=(n, d)) * rng.uniform(0.1, 1000)
+    if seed % 3 == 0:
+        x = np.round(x)
+    if seed % 4 == 0:
+        x[: n // 2] = x[0]
+    return x, k
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_bounded_lloyd_is_plain_lloyd_bit_for_bit(seed):
+    x, k = awkward(seed)
+    initial = kmeans.kmeans_plus_plus(x, k, seed)
+    for limit in (1, 2, 5, 300):
+        expected = plain_lloyd(x, initial, limit)
+        found = kmeans.lloyd(x, initial, limit)
+        assert np.array_equal(found[0], expected[0]), f"centroids after at most {limit}"
+        assert np.array_equal(found[1], expected[1]), f"labels after at most {limit}"
+        assert found[2] == expected[2]
+
+
+def test_bounded_lloyd_empties_and_refills_a_cluster_as_plain_lloyd():
+    x = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [55.0]])
+    initial = np.array([[0.1], [100.0], [50.0], [-70.0]])
+    expected = plain_lloyd(x, initial)
+    found = kmeans.lloyd(x, initial)
+    assert np.array_equal(found[0], expected[0]) and np.array_equal(found[1], expected[1])

@@ -12,7 +12,8 @@ from segl.compiler.api import compile_file, describe_plan, plan_for
 
 HERE = Path(__file__).parent
 FEATURES = sorted(p.stem for p in (HERE / "features").glob("*.seg") if p.stem != "sources")
-AS_OF = {"calendar": ["2026-03-31", "param"], "window": ["2026-06-30", "today"],
+AS_OF = {"calendar": ["2026-03-31", "param"],
+         "periods": ["2026-03-31", "param"], "window": ["2026-06-30", "today"],
          "through": ["2026-06-30", "param"]}
 
 

@@ -447,3 +447,170 @@ def test_segmentation_buckets_and_scores_as_values(project):
     # a later as_of sees customer 2's big order: it moves to `high`
     assert members(path, date(2026, 7, 1)) == expected_segmentation_values(orders,
                                                                              date(2026, 7, 1))
+
+
+# ---- correlated conditions: an aggregate's `where` and window read the entity's values
+CORRELATED = """
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  signed_up date
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_at {
+  ordered_at timestamp
+  amount float
+  channel text
+}
+feature first_order = min(orders.ordered_at)
+feature after_first = count(orders where ordered_at > first_order)
+feature spend_after_first = sum(orders.amount where ordered_at > first_order)
+feature since_signup = count(orders) since signed_up
+feature last_big = max(orders.ordered_at where amount >= 50)
+feature small_after_big = count(orders where amount < 50 and ordered_at > last_big)
+segment came_back = after_first > 0
+segment spent_again = spend_after_first > 20
+segment active_since_signup = since_signup > 1
+segment small_after_big_one = small_after_big > 0
+"""
+
+
+def correlated_expected(customers, rows, as_of):
+    """The four segments of CORRELATED computed directly from the rows."""
+    expected = {"came_back": [], "spent_again": [], "active_since_signup": [],
+                "small_after_big_one": []}
+    for customer in customers:
+        key = customer["customer_id"]
+        mine = [r for r in rows if r["customer_id"] == key and r["ordered_at"].date() <= as_of]
+        first = min((r["ordered_at"] for r in mine), default=None)
+        later = [r for r in mine if first is not None and r["ordered_at"] > first]
+        signed = customer["signed_up"]
+        since = [r for r in mine if signed is not None and r["ordered_at"].date() >= signed]
+        last_big = max((r["ordered_at"] for r in mine if r["amount"] >= 50), default=None)
+        small = [r for r in mine if last_big is not None and r["amount"] < 50
+                 and r["ordered_at"] > last_big]
+        for name, hit in (("came_back", later), ("spent_again",
+                                                   sum(r["amount"] for r in later) > 20),
+                          ("active_since_signup", len(since) > 1),
+                          ("small_after_big_one", small)):
+            if hit:
+                expected[name].append(key)
+    return expected
+
+
+def write_correlated(project, customers, rows):
+    return project(CORRELATED, {"customers": customers, "orders": rows}, {
+        "customers": {"customer_id": pl.Int64, "signed_up": pl.Date}, "orders": ORDER_SCHEMA})
+
+
+def test_correlated_conditions_ties_and_after_as_of(project):
+    customers = [{"customer_id": 1, "signed_up": date(2026, 6, 1)},
+                 {"customer_id": 2, "signed_up": date(2026, 6, 10)},
+                 {"customer_id": 3, "signed_up": None},
+                 {"customer_id": 4, "signed_up": date(2026, 1, 1)}]
+    t = datetime(2026, 6, 5, 12)
+    rows = [
+        order(1, t, 60), order(1, t, 10),  # the same moment as the first order: not after
+        order(2, t, 10), order(2, t + timedelta(seconds=1), 30),  # one second later: after
+        order(2, datetime(2026, 6, 10, 0), 60),  # on the signup day itself: since counts it
+        order(2, datetime(2026, 6, 12), 5),  # small after the last big one
+        order(3, t, 10), order(3, t + timedelta(days=1), 70),  # no signup date: none since
+        order(4, datetime(2026, 7, 1), 99),  # after as_of: invisible, even as a first order
+    ]
+    result = members(write_correlated(project, customers, rows), date(2026, 6, 30))
+    assert result == correlated_expected(customers, rows, date(2026, 6, 30))
+    assert result == {"came_back": [2, 3], "spent_again": [2, 3], "active_since_signup": [1, 2],
+                      "small_after_big_one": [2]}
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(st.tuples(st.integers(1, 4), st.integers(-60, 5), st.sampled_from([0, 3600]),
+                              st.sampled_from([10.0, 60.0])), max_size=25),
+    signups=st.lists(st.one_of(st.none(), st.integers(-60, 5)), min_size=4, max_size=4),
+    as_of=st.dates(date(2025, 1, 1), date(2026, 12, 31)),
+)
+def test_correlated_conditions_match_a_direct_computation(project, events, signups, as_of):
+    # few distinct moments: equal timestamps are common; days after as_of are in the data
+    customers = [{"customer_id": i + 1, "signed_up": None if s is None
+                  else as_of + timedelta(days=s)} for i, s in enumerate(signups)]
+    rows = [order(c, datetime.combine(as_of, datetime.min.time()) + timedelta(days=d, seconds=s),
+                  amount) for c, d, s, amount in events]
+    result = members(write_correlated(project, customers, rows), as_of)
+    assert result == correlated_expected(customers, rows, as_of)
+
+
+# ---- calendar windows: periods relative to as_of, the period before a rolling window
+CALENDAR = """
+feature this_quarter = count(orders) in this quarter
+feature last_month = count(orders) in last month
+feature last_year = sum(orders.amount) in last year
+feature recent = count(orders) in last 20 days
+feature before_recent = count(orders) in previous 20 days
+feature streak = count(orders) in each of the last 3 months
+segment q = this_quarter > 0
+segment lm = last_month > 1
+segment ly = last_year >= 20
+segment declining = recent < before_recent
+segment every_month = streak > 0
+"""
+
+
+def _month_index(day):
+    return day.year * 12 + day.month - 1
+
+
+def calendar_expected(rows, as_of):
+    seen = [r for r in rows if r["ordered_at"].date() <= as_of]
+    now = _month_index(as_of)
+    expected = {"q": [], "lm": [], "ly": [], "declining": [], "every_month": []}
+    for customer in (1, 2, 3, 4):
+        days = [(r["ordered_at"].date(), r["amount"]) for r in seen if r["customer_id"] == customer]
+        quarter = [d for d, _ in days if d.year == as_of.year
+                   and (d.month - 1) // 3 == (as_of.month - 1) // 3]
+        last_month = [d for d, _ in days if _month_index(d) == now - 1]
+        last_year = sum(a for d, a in days if d.year == as_of.year - 1)
+        recent = [d for d, _ in days if as_of - timedelta(days=20) < d]
+        before = [d for d, _ in days
+                  if as_of - timedelta(days=40) < d <= as_of - timedelta(days=20)]
+        months = [sum(1 for d, _ in days if _month_index(d) == now - k) for k in (1, 2, 3)]
+        for name, hit in (("q", quarter), ("lm", len(last_month) > 1), ("ly", last_year >= 20),
+                          ("declining", len(recent) < len(before)),
+                          ("every_month", min(months) > 0)):
+            if hit:
+                expected[name].append(customer)
+    return expected
+
+
+def test_calendar_windows_at_period_edges(project):
+    path = write(project, CALENDAR, CUSTOMERS, [
+        order(1, datetime(2026, 4, 1, 0, 0)),  # the quarter's first moment (as_of in Q2)
+        order(2, datetime(2026, 3, 31, 23, 59)),  # the last moment of Q1: last month
+        order(2, datetime(2026, 3, 1, 0, 0)),
+        order(2, datetime(2026, 2, 14, 12)), order(2, datetime(2026, 1, 31, 9)),
+        order(3, datetime(2025, 12, 31, 23, 59), 25.0),  # last year
+        order(4, datetime(2026, 5, 1, 0, 0)),  # after as_of: invisible
+    ])
+    as_of = date(2026, 4, 30)
+    result = members(path, as_of)
+    assert result == calendar_expected(read_rows(path), as_of)
+    assert result == {"q": [1], "lm": [2], "ly": [3], "declining": [1, 2],
+                      "every_month": [2]}
+
+
+def read_rows(path):
+    frame = pl.read_parquet(path.parent / "data" / "orders.parquet")
+    return frame.to_dicts()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(st.tuples(st.integers(1, 4), st.integers(-420, 10), st.integers(0, 86399)),
+                    max_size=30),
+    as_of=st.dates(date(2024, 1, 1), date(2026, 12, 31)),
+)
+def test_calendar_windows_match_a_direct_computation(project, events, as_of):
+    rows = [order(c, datetime.combine(as_of, datetime.min.time()) + timedelta(days=d, seconds=s))
+            for c, d, s in events]
+    path = write(project, CALENDAR, CUSTOMERS, rows)
+    assert members(path, as_of) == calendar_expected(rows, as_of)

@@ -279,3 +279,29 @@ def test_names_of_the_standard_library_are_not_renamed(project):
     assert library, "std.rfm declares a segmentation"
     with pytest.raises(RenameRefused, match="standard library"):
         index.rename(library[0].key, "mine")
+
+
+def test_a_persona_and_a_lookalike_of_a_bucket_reference_the_segmentation_and_the_bucket(
+        project):
+    path = project("""
+        entity customer from parquet "c.parquet" key id {
+          id int
+          age int
+        }
+        segmentation life {
+          young when age < 30
+          else others
+        }
+        persona yara for life is young {
+          age 25
+        }
+        segment like_young = top 10% by similarity to life is young on (age)
+        """)
+    index = symbol_index(compile_file(path))
+    young = [(o.span.line, o.span.text) for o in
+             index.references(SymbolKey(Space.BUCKET, "young", "life"))]
+    assert young == [(6, "young"), (9, "young"), (12, "young")]
+    life = [o.span.line for o in index.references(SymbolKey(Space.GLOBAL, "life"))]
+    assert life == [5, 9, 12]
+    edits = index.rename(SymbolKey(Space.BUCKET, "young", "life"), "juniors")
+    assert [e.span.line for e in edits] == [6, 9, 12]

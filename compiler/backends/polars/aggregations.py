@@ -11,6 +11,7 @@ import polars as pl
 from ... import catalogue, ir
 from ... import model as m
 from ...plan import Aggregation, Measure
+from ...plan.correlation import CONTEXT
 from ...plan.hoisting import Hoisted
 from ...plan.physical import Bound, Condition, Prefilter, TimeTest
 from .numeric import all_of, as_sum_decimal, average
@@ -63,14 +64,15 @@ class Aggregations:
         return [self.model.lookups[name].owner_column or "" for name in lookups
                 if self.model.lookups[name].owner == table]
 
-    def aggregation(self, aggregation: Aggregation,
-                    partials: dict[str, pl.LazyFrame]) -> list[pl.LazyFrame]:
+    def aggregation(self, aggregation: Aggregation, partials: dict[str, pl.LazyFrame],
+                    context: pl.LazyFrame | None = None) -> list[pl.LazyFrame]:
         """Frames of `_key` and measure columns for the entity row to LEFT JOIN: the one
-        grouped pass, plus one frame per most_frequent measure."""
+        grouped pass, plus one frame per most_frequent measure. A correlated pass joins
+        each event row to its entity's row of `context` (the per-entity frame so far)."""
         table = self.model.events[aggregation.table]
         self.scope_table = table.name
         results: list[pl.LazyFrame] = []
-        planned = self.physical.pass_for(table.name)
+        planned = self.physical.pass_for(aggregation.name)
         grouped = list(planned.grouped)
         folded = [a for a in self.plan.aggregations if a.table in planned.folded]
         if aggregation.fold_into:
@@ -82,6 +84,8 @@ class Aggregations:
                                 for a in folded)
             rows, key = self.event_rows(table, aggregation.lookups, grouped, planned.hoisted,
                                         via_columns, planned.reduced)
+            if aggregation.correlated and context is not None:
+                rows = self.join_context(rows, key, aggregation, context)
             if planned.prefilter is not None:
                 rows = rows.filter(self.plan_Prefilter(planned.prefilter))
             combined: list[pl.Expr] = []
@@ -99,9 +103,17 @@ class Aggregations:
                                                                                strict=True)]
             results.append(rows.group_by(key.alias("_key")).agg([*aggregates, *combined]))
         for measure in planned.most_frequent:
-            results.append(self.most_frequent(table, measure, aggregation.lookups))
+            results.append(self.most_frequent(table, measure, aggregation.lookups,
+                                              aggregation, context))
         self.scope_table = None
         return results
+
+    def join_context(self, rows: pl.LazyFrame, key: pl.Expr, aggregation: Aggregation,
+                     context: pl.LazyFrame) -> pl.LazyFrame:
+        """The entity's values a correlated pass reads, joined to each of its rows."""
+        values = context.select(column_named(self.plan.key).alias("_context_key"), *(
+            column_named(name).alias(qualified(CONTEXT, name)) for name in aggregation.context))
+        return self.left_join(rows, values, key, pl.col("_context_key"), how="inner")
 
     def pre_aggregation(self, aggregation: Aggregation) -> pl.LazyFrame:
         """Partial results per join key of a table reached through another (count, sum,
@@ -114,7 +126,7 @@ class Aggregations:
         frame = self.read(table, [c for c in (table.through_column, table.time_column) if c]
                           + own + self.lookup_owner_columns(table.name, aggregation.lookups),
                           lambda column: qualified(table.name, column))
-        planned = self.physical.pass_for(table.name)
+        planned = self.physical.pass_for(aggregation.name)
         frame = self.join_lookups(frame, aggregation.lookups, measures, qualified,
                                   planned.hoisted, planned.reduced)
         conditions = []
@@ -238,12 +250,15 @@ class Aggregations:
             return inputs, average(admitted, agg.arg.type in (T.FLOAT, T.ANY, T.DECIMAL))
         return inputs, admitted.sum()
 
-    def most_frequent(self, table: m.Table, measure: Measure,
-                      lookups: tuple[str, ...]) -> pl.LazyFrame:
+    def most_frequent(self, table: m.Table, measure: Measure, lookups: tuple[str, ...],
+                      aggregation: Aggregation | None = None,
+                      context: pl.LazyFrame | None = None) -> pl.LazyFrame:
         """The value on most rows per entity; among equally frequent values the smallest."""
         agg = measure.aggregate
         rows, key = self.event_rows(table, lookups, [measure],
                                     self.physical.hoisted_for(measure))
+        if aggregation is not None and aggregation.correlated and context is not None:
+            rows = self.join_context(rows, key, aggregation, context)
         self.scope_table = table.name
         condition = self.measure_condition(measure, require_value=True)
         if condition is not None:

@@ -64,8 +64,9 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
     def query(self) -> PolarsQuery:
         partials = {a.table: self.pre_aggregation(a) for a in self.plan.aggregations
                     if a.partial}
-        grouped = {a.table: self.aggregation(a, partials) for a in self.plan.aggregations}
-        frame = self.base(grouped)
+        grouped = {a.table: self.aggregation(a, partials) for a in self.plan.aggregations
+                   if not a.correlated}
+        frame = self.correlated_passes(0, self.base(grouped), partials)
         for index, step in enumerate(self.plan.steps):
             ranked = [r for r in self.physical.rankings if r.step == index]
             for ranking in ranked:
@@ -76,6 +77,7 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
                                         for c in step.columns])
             if ranked:
                 frame = frame.drop(cs.starts_with(*(r.name + "_" for r in ranked)))
+            frame = self.correlated_passes(index + 1, frame, partials)
         key = self.plan.key
         outputs = [column_named(key)]
         outputs += [column_named(name) for name in (*self.plan.outputs, *self.plan.segmentations)]
@@ -89,6 +91,20 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
                    *(output for output, _ in self.plan.score_outputs),
                    *self.plan.kpi_components, *self.plan.traits)
         return PolarsQuery(final, columns)
+
+    def correlated_passes(self, stage: int, frame: pl.LazyFrame,
+                          partials: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
+        """The correlated passes that run after step `stage` (0: after the entity row),
+        reading the entity's values from `frame`; their measures joined to it by key."""
+        passes = [a for a in self.plan.aggregations if a.stage == stage]
+        for aggregation in passes:
+            for result in self.aggregation(aggregation, partials, frame):
+                frame = self.left_join(frame, result, column_named(self.plan.key),
+                                       pl.col("_key")).drop("_key")
+        defaults = [column_named(measure.name).fill_null(self.value(measure.empty))
+                    for aggregation in passes for measure in aggregation.measures
+                    if measure.empty is not None]
+        return frame.with_columns(defaults) if defaults else frame
 
     def column_value(self, column: Computed) -> pl.Expr:
         if column.kind.is_membership:
@@ -153,12 +169,13 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
         frame = frame.select(keep)
         key = self.plan.key
         for aggregation in self.plan.aggregations:
-            for result in grouped[aggregation.table]:
+            for result in grouped.get(aggregation.table, []) if not aggregation.correlated \
+                    else []:
                 frame = self.left_join(frame, result, column_named(key),
                                        pl.col("_key")).drop("_key")
         defaults = []
         for aggregation in self.plan.aggregations:
-            for measure in aggregation.measures:
+            for measure in aggregation.measures if not aggregation.correlated else ():
                 if measure.empty is not None:
                     defaults.append(column_named(measure.name).fill_null(self.value(measure.empty)))
         return frame.with_columns(defaults) if defaults else frame

@@ -11,6 +11,7 @@ from ... import model as m
 from ...codes import Code
 from ...diagnostics import error
 from ...plan import Aggregation, Measure
+from ...plan.correlation import CONTEXT
 from ...plan.hoisting import Hoisted
 from ...plan.physical import Bound, Condition, Prefilter, TimeTest
 from .expressions import AS_OF_COLUMN
@@ -43,7 +44,7 @@ class Aggregations:
     def aggregation_ctes(self, aggregation: Aggregation) -> list[str]:
         if aggregation.fold_into:
             return []
-        planned = self.physical.pass_for(aggregation.table)
+        planned = self.physical.pass_for(aggregation.name)
         names = [aggregation.cte_name] if planned.grouped else []
         names.extend(f"{aggregation.cte_name}_{m.name}" for m in planned.most_frequent)
         return names
@@ -55,11 +56,14 @@ class Aggregations:
             return f"{aggregation.cte_name}_{measure.name}"
         return aggregation.cte_name
 
-    def aggregation(self, aggregation: Aggregation) -> list[tuple[str, exp.Expression]]:
+    def aggregation(self, aggregation: Aggregation, context: str | None = None
+                    ) -> list[tuple[str, exp.Expression]]:
+        """The pass's CTEs; a correlated pass joins each event row to its entity's row of
+        the per-entity CTE `context` (the columns it reads, as `segl_context`)."""
         table = self.model.events[aggregation.table]
         self.scope_table = table.name
         ctes: list[tuple[str, exp.Expression]] = []
-        planned = self.physical.pass_for(table.name)
+        planned = self.physical.pass_for(aggregation.name)
         grouped, ordered = list(planned.grouped), list(planned.ordered)
         folded = [a for a in self.plan.aggregations if a.table in planned.folded]
         if aggregation.fold_into:
@@ -69,6 +73,8 @@ class Aggregations:
         elif grouped:
             rows, key = self.event_rows(table, aggregation.lookups, planned.hoisted,
                                         planned.reduced)
+            if aggregation.correlated:
+                rows = self.join_context(rows, key, aggregation, context or "base")
             if planned.prefilter is not None:
                 rows = rows.where(self.plan_Prefilter(planned.prefilter), append=True,
                                   copy=False)
@@ -107,10 +113,21 @@ class Aggregations:
             self.row_aliases = None
         for measure in planned.most_frequent:
             ctes.append((f"{aggregation.cte_name}_{measure.name}",
-                         self.most_frequent(table, measure, aggregation.lookups)))
+                         self.most_frequent(table, measure, aggregation.lookups,
+                                            aggregation, context)))
         self.scope_table = None
         self.as_of_source = None
         return ctes
+
+    def join_context(self, rows: exp.Select, key: exp.Expression, aggregation: Aggregation,
+                     context: str) -> exp.Select:
+        """The entity's values a correlated pass reads, joined to each of its rows."""
+        inner = exp.select(named(col(self.plan.key, context), "_key")).from_(
+            table_ref(context), copy=False)
+        for name in aggregation.context:
+            project(inner, col(name, context), name)
+        return rows.join(inner.subquery(ident(CONTEXT)), join_type="inner", copy=False,
+                         on=exp.EQ(this=col("_key", CONTEXT), expression=key.copy()))
 
     def pre_aggregation(self, aggregation: Aggregation) -> tuple[str, exp.Expression]:
         """Partial results per join key of a table reached through another (count, sum,
@@ -118,7 +135,7 @@ class Aggregations:
         table = self.model.events[aggregation.table]
         self.scope_table = table.name
         rows = exp.select().from_(self.aliased_source(table), copy=False)
-        planned = self.physical.pass_for(table.name)
+        planned = self.physical.pass_for(aggregation.name)
         rows = self.join_lookups(rows, aggregation.lookups, planned.hoisted, planned.reduced)
         conditions = []
         cap = self.physical.cap(table.name)
@@ -285,7 +302,11 @@ class Aggregations:
             if not timestamp:
                 return self.to_date(exp.Literal.string(bound.fixed.isoformat()))
             return self.to_timestamp(exp.Literal.string(f"{bound.fixed.isoformat()} 00:00:00"))
-        result = date_add(self.as_of_expr(), bound.amount, bound.unit)
+        start = self.as_of_expr()
+        if bound.truncate:  # a calendar period's first day (as_of known only at run time)
+            unit = {1: "MONTH", 3: "QUARTER", 12: "YEAR"}[bound.truncate]
+            start = self.to_date(exp.DateTrunc(this=start, unit=exp.var(unit)))
+        result = date_add(start, bound.amount, bound.unit)
         if bound.plus_day:
             result = date_add(result, 1, "day")
         return self.to_timestamp(result) if timestamp else result
@@ -378,10 +399,13 @@ class Aggregations:
                           partition_by=[key.copy(), *self.date_partition(DATES)],
                           order=exp.Order(expressions=order))
 
-    def most_frequent(self, table: m.Table, measure: Measure,
-                      lookups: tuple[str, ...]) -> exp.Select:
+    def most_frequent(self, table: m.Table, measure: Measure, lookups: tuple[str, ...],
+                      aggregation: Aggregation | None = None, context: str | None = None
+                      ) -> exp.Select:
         agg = measure.aggregate
         rows, key = self.event_rows(table, lookups, self.physical.hoisted_for(measure))
+        if aggregation is not None and aggregation.correlated:
+            rows = self.join_context(rows, key, aggregation, context or "base")
         self.scope_table = table.name
         condition = self.measure_condition(measure, require_value=True)
         dates = [named(self.date_of(DATES), AS_OF_COLUMN)] if self.dated else []

@@ -123,6 +123,11 @@ class SqlExpressions:
         level = 6 if node.op in ("*", "/") else 5
         left = paren(self.value(node.left), level)
         right = paren(self.value(node.right), level, right=True)
+        if node.op == "/" and isinstance(node.right, ir.Literal) \
+                and node.right.type is T.FLOAT and node.right.value == 1:
+            # a double 1 is never written by a user (their numbers are ints and decimals):
+            # the compiler's way to say "x as a double" (compiler/clusters.py)
+            return cast(left, exp.DataType.build("DOUBLE"))
         if node.op == "/":
             # Exact division on every engine: never integer division, x / 0 is missing.
             numerator = cast(left, exp.DataType.build("DOUBLE")) \

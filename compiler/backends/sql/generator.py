@@ -78,14 +78,17 @@ class SqlGenerator(MultiDate, Aggregations, Ranking, SqlExpressions):
     def query(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expression]] = []
         if self.dated:
+            self.refuse_undated_passes()
             ctes.append((DATES, self.dates_cte()))
         for aggregation in self.plan.aggregations:
             if aggregation.partial:
                 ctes.append(self.pre_aggregation(aggregation))
         for aggregation in self.plan.aggregations:
-            ctes.extend(self.aggregation(aggregation))
+            if not aggregation.correlated:
+                ctes.extend(self.aggregation(aggregation))
         previous = "base"
         ctes.append(("base", self.base()))
+        previous = self.correlated_passes(0, previous, ctes)
         for index, step in enumerate(self.plan.steps, 1):
             name = f"step_{index}"
             ranked = [r for r in self.physical.rankings if r.step == index - 1]
@@ -104,7 +107,7 @@ class SqlGenerator(MultiDate, Aggregations, Ranking, SqlExpressions):
             for column in step.columns:
                 project(select, self.column_value(column), column.name)
             ctes.append((name, select))
-            previous = name
+            previous = self.correlated_passes(index, name, ctes)
         dates = [named(col(AS_OF_COLUMN), OUTPUT)] if self.dated else []
         outputs = dates + [col(self.plan.key)] + [
             col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
@@ -119,6 +122,29 @@ class SqlGenerator(MultiDate, Aggregations, Ranking, SqlExpressions):
             raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
         return final
 
+
+    def correlated_passes(self, stage: int, previous: str,
+                          ctes: list[tuple[str, exp.Expression]]) -> str:
+        """The correlated passes that run after step `stage` (0: after base), reading the
+        entity's values from `previous`; their measures joined in a CTE `pass_<stage>`."""
+        passes = [a for a in self.plan.aggregations if a.stage == stage]
+        if not passes:
+            return previous
+        select = exp.select(exp.Column(this=exp.Star(), table=ident(previous))).from_(
+            table_ref(previous), copy=False)
+        for aggregation in passes:
+            ctes.extend(self.aggregation(aggregation, previous))
+            for measure in aggregation.measures:
+                value: exp.Expression = col(measure.name, self.measure_cte(aggregation, measure))
+                if measure.empty is not None:
+                    value = exp.Coalesce(this=value, expressions=[self.value(measure.empty)])
+                project(select, value, measure.name)
+            for cte in self.aggregation_ctes(aggregation):
+                select = select.join(table_ref(cte), join_type="left", copy=False, on=exp.EQ(
+                    this=col("_key", cte), expression=col(self.plan.key, previous)))
+        name = f"pass_{stage}"
+        ctes.append((name, select))
+        return name
 
     def column_value(self, column: Computed) -> exp.Expression:
         if column.kind.is_membership:
@@ -175,6 +201,8 @@ class SqlGenerator(MultiDate, Aggregations, Ranking, SqlExpressions):
         for lookup, column in self.plan.lookup_columns:
             project(select, col(column, lookup), feature_table_name(lookup, column))
         for aggregation in self.plan.aggregations:
+            if aggregation.correlated:
+                continue
             for measure in aggregation.measures:
                 cte = self.measure_cte(aggregation, measure)
                 value: exp.Expression = col(measure.name, cte)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from ...codes import Code
+from ...diagnostics import CompileError, error
 from .expressions import AS_OF_COLUMN
 from .trees import and_, col, named, table_ref
 
@@ -29,6 +31,17 @@ class MultiDate:
     @property
     def dated(self) -> bool:
         return self.as_of.dated
+
+    def refuse_undated_passes(self) -> None:
+        """A correlated pass (`count(orders where ordered_at > last_view)`) reads entity
+        values per entity, not per (entity, date): not built for many dates yet (E301)."""
+        for aggregation in self.plan.aggregations:
+            if aggregation.stage is not None:
+                measure = aggregation.measures[0].aggregate
+                raise CompileError([error(
+                    Code.E301, "many dates in one pass cannot compute a correlated aggregate "
+                    f"over `{aggregation.table}` yet", measure.span,
+                    "evaluate one date at a time (`segl run --as-of D`)")])
 
     def dates_cte(self) -> exp.Expression:
         """SELECT DATE 'd1' AS _as_of UNION ALL SELECT DATE 'd2' … (portable: no VALUES)."""

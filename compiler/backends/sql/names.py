@@ -51,7 +51,8 @@ def name_errors(generator: SqlGenerator, query: exp.Expression) -> list[Diagnost
     exact.update((c, generator.model.table(t).span) for t, c in generator.plan.lookup_columns)
     for aggregation in generator.plan.aggregations:
         exact.update((column, generator.model.table(table).span)
-                     for table, column in generator.columns_in(list(aggregation.measures)))
+                     for table, column in generator.columns_in(list(aggregation.measures))
+                     if generator.model.table(table) is not None)  # not a correlated value
     exact.update(definitions)
     owners = sorted(definitions, key=lambda pair: -len(pair[0]))
     reported = set()
