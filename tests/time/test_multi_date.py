@@ -216,3 +216,34 @@ def test_a_table_reached_through_another(project, partial):
         got = run_members(engine, compilation, plan, AsOf.many(EVAL_DATES),
                           connection=connection)
         assert got.equals(expected), (engine, got, expected)
+
+
+def test_calendar_windows_at_many_dates():
+    """`in this quarter`, `in previous 90 days`, `in each of the last 3 months`: each
+    row's date cut to its period, as one date's run cuts its as_of."""
+    seg = SHOP.parent / "declining.seg"
+    days = [date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 15), date(2026, 6, 30)]
+    together = evaluate_dates(seg, days, traits=["all"]).members("wide")
+    for day in days:
+        alone = api.evaluate(seg, day, traits=["all"]).members("wide")
+        assert per_date(together, day).equals(alone), day
+
+
+def test_a_correlated_aggregate_is_refused_for_many_dates(project):
+    path = project("""
+entity customer from parquet "data/customers.parquet" key customer_id {
+  customer_id int
+  last_view date
+}
+events orders from parquet "data/orders.parquet" key customer_id at ordered_at {
+  ordered_at date
+}
+segment after_view = count(orders where ordered_at > last_view) >= 1
+""", {"customers": [{"customer_id": 1, "last_view": date(2026, 1, 1)}],
+      "orders": [{"customer_id": 1, "ordered_at": date(2026, 2, 1)}]})
+    from segl.compiler.api import CompileError
+
+    with pytest.raises(CompileError) as raised:
+        evaluate_dates(path, DATES)
+    assert "E301" in str(raised.value.diagnostics[0].code)
+    assert "correlated" in raised.value.diagnostics[0].message
