@@ -375,6 +375,34 @@ class Aggregate(Expr):
         _coerce(self, "func", AggregateFunc)
 
 
+class SequenceKind(Word):
+    """How the second step of a sequence follows the first (docs/language.md#sequences)."""
+
+    THEN = "then"  # a `then` event strictly after the first one (within N, if given)
+    THEN_NO = "then no"  # no such event, the window having ended by as_of
+    THEN_FIRST = "then first"  # the first `then` event after a first-step event
+
+
+@dataclass(frozen=True)
+class Sequence(Expr):
+    """`count(A then B within N)` / `last(…)` per entity: `func` is count (how many events
+    completed the pattern) or last (the time of the latest one); the events counted are the
+    first step's (`then`, `then no`) or the second step's (`then first`). Planned as a pass
+    of its own (`plan/sequences.py`)."""
+
+    func: AggregateFunc  # COUNT or LAST
+    kind: SequenceKind
+    first: str  # events table of the first step
+    first_filter: Expr | None
+    then: str  # events table of the second step
+    then_filter: Expr | None
+    within: WindowLast | None
+
+    def __post_init__(self) -> None:
+        _coerce(self, "func", AggregateFunc)
+        _coerce(self, "kind", SequenceKind)
+
+
 @dataclass(frozen=True)
 class Rank(Expr):
     """Membership of the top (or bottom) N or N% of entities by `by`, ties broken by key."""

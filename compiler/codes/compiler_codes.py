@@ -159,6 +159,15 @@ COMPILER_CODES = (
         "segmentation styles = clusters 3 on (count(orders), sum(orders.amount)) scaled zscore "
         "seed 42"),
     Declared(
+        "E125", E, "sequence misuse",
+        "An event sequence (`A then B within N`, `A then no B within N`, `A then first B`) "
+        "is counted with `count(…)` or dated with `last(…)`, per entity; both steps name an "
+        "events table keyed by the entity (not `through` another) with a time column "
+        "(`at`), and each step's `where` reads only its own table's columns "
+        "(docs/language.md#sequences). `within` is a window: E111 when it is under a day.",
+        'segment repeat_buyers = sum(orders then orders within 30 days) > 0',
+        'segment repeat_buyers = count(orders then orders within 30 days) > 0'),
+    Declared(
         "E201", E, "type mismatch",
         "Two values of different types are compared or combined: a date with a text, "
         "`city + 1`, `avg` of a text column, `case` branches of different types.",

@@ -9,7 +9,7 @@ calendar rules; `describe.py` prints a plan and serialises it to JSON.
 from .as_of import AsOf as AsOf
 from .as_of import AsOfMode as AsOfMode
 from .as_of import shift_date as shift_date
-from .logical import PARTIAL_FUNCS as PARTIAL_FUNCS
+from .table_reads import PARTIAL_FUNCS as PARTIAL_FUNCS
 from .logical import Aggregation as Aggregation
 from .logical import Computed as Computed
 from .logical import ComputedKind as ComputedKind

@@ -15,6 +15,8 @@ from .hoisting import Hoisted
 from .logical import Aggregation, Measure, Plan
 from .physical import Bound, Condition, Pass, PhysicalPlan, Prefilter, TimeTest
 from .ranking import Ranking
+from .sequences import describe as sequence_text
+from .sequences import sequence_json, sequence_lines
 
 
 # ---------------------------------------------------------------- expressions as text
@@ -73,6 +75,15 @@ def _aggregate(node: ir.Aggregate) -> str:
     return f"{node.func}({distinct}{what}{params}{where}){_window(node.window)}"
 
 
+def _sequence(node: ir.Sequence) -> str:
+    def step(table: str, condition: ir.Expr | None) -> str:
+        return table + (f" where {expr_text(condition)}" if condition is not None else "")
+
+    within = f" within {_units(node.within.amount, node.within.unit)}" if node.within else ""
+    return (f"{node.func}({step(node.first, node.first_filter)} {node.kind} "
+            f"{step(node.then, node.then_filter)}{within})")
+
+
 def _date_shift(node: ir.DateShift) -> str:
     sign = "-" if node.amount < 0 else "+"
     return f"{_inner(node.value)} {sign} {_units(abs(node.amount), node.unit)}"
@@ -124,6 +135,7 @@ _TEXT: dict[type, Callable] = {
     ir.StratifiedSlot: lambda node: (f"stratified_slot({node.salt!r}, {expr_text(node.key)}, "
                                      f"by {expr_text(node.stratum)})"),
     ir.Aggregate: _aggregate,
+    ir.Sequence: _sequence,
     ir.Rank: _rank,
     ir.Score: _score,
     ir.Total: lambda node: f"{node.func}({expr_text(node.value)})",
@@ -170,6 +182,8 @@ def describe(physical: PhysicalPlan) -> str:
     lines = [f"as_of {physical.as_of}", *_date_lines(physical), *_entity_lines(plan)]
     for planned in physical.passes:
         lines += _pass_lines(physical, planned)
+    for sequence in physical.sequences:
+        lines += sequence_lines(sequence, expr_text)
     lines += _step_lines(plan, physical.rankings)
     for name, kpi in plan.kpis:
         lines.append(f"kpi {name} = {expr_text(kpi)}")
@@ -204,6 +218,7 @@ def describe_logical(plan: Plan) -> str:
                      f"({pass_text(plan.aggregations, aggregation)}, "
                      f"{len(aggregation.measures)} measures)")
         lines += [f"  {_measure_text(measure)}" for measure in aggregation.measures]
+    lines += [sequence_text(sequence) for sequence in plan.sequences]
     lines += _step_lines(plan)
     lines += _output_lines(plan)
     return "\n".join(lines)
@@ -311,6 +326,8 @@ def to_json(physical: PhysicalPlan) -> dict:
         "kpis": [{"name": name, "expr": expr_text(kpi)} for name, kpi in plan.kpis],
         "kpi_components": list(plan.kpi_components),
         **({"traits": list(plan.traits)} if plan.traits else {}),
+        **({"sequences": [sequence_json(s, expr_text) for s in physical.sequences]}
+           if physical.sequences else {}),
     }
 
 

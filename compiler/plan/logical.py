@@ -13,16 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from .. import catalogue, ir
+from .. import ir
 from .. import model as m
 from ..source import Span
 from . import correlation
+from .table_reads import TableReads
+from .sequences import SequencePass, SequencePlanner
 
 T = ir.Type
-# Aggregates that partial results per join key add up to exactly.
-# aggregates whose partial results per join key combine exactly (the catalogue's `partial`)
-PARTIAL_FUNCS = frozenset(ir.AggregateFunc(a.name) for a in catalogue.AGGREGATE_FUNCTIONS.values()
-                          if a.partial is not None)
 
 
 @dataclass(frozen=True)
@@ -112,6 +110,8 @@ class Plan:
     shares: tuple[str, ...] = ()
     # Features whose values the query returns as columns of their own name (`--traits`)
     traits: tuple[str, ...] = ()
+    # event sequences (`count(A then no B within 7 days)`): one pass per pattern
+    sequences: tuple[SequencePass, ...] = ()
 
     @property
     def key(self) -> str:
@@ -179,7 +179,7 @@ def ranked_expressions(model: m.Model, segments: list[str], segmentations: list[
                     for name in segmentations if model.segmentations[name].tiers]
 
 
-class _Planner:
+class _Planner(TableReads):
     def __init__(self, model: m.Model, merge: dict[str, ir.Aggregate] | None = None) -> None:
         self.model = model
         # by pass name (`Aggregation.name`): the table, `table@stage` for correlated passes
@@ -198,6 +198,7 @@ class _Planner:
         self.lookup_columns: list[tuple[str, str]] = []
         self.score_outputs: list[tuple[str, str]] = []
         self.kpi_components: list[str] = []
+        self.sequences = SequencePlanner()
 
     def plan(self, segments: list[str], segmentations: list[str], kpis: list[str],
              shares: dict[str, ir.Expr], traits: list[str]) -> Plan:
@@ -237,76 +238,8 @@ class _Planner:
             kpi_components=tuple(self.kpi_components),
             shares=tuple(shares),
             traits=tuple(traits),
+            sequences=self.sequences.passes(),
         )
-
-    def aggregation_lookups(self, table: str, measures: dict) -> tuple[str, ...]:
-        """Lookups an aggregation reads (with the lookups they hang off), in join order."""
-        used = {node.table for aggregate in measures for node in aggregate.walk()
-                if isinstance(node, ir.Column) and node.table in self.model.lookups}
-        needed: set[str] = set()
-        for name in used:
-            while name in self.model.lookups:
-                needed.add(name)
-                name = self.model.lookups[name].owner or ""
-        roots = [table]
-        through = self.model.events[table].through
-        if through:
-            roots.append(through)
-        order = [t.name for root in roots for t in self.model.lookup_chain(root)]
-        return tuple(name for name in dict.fromkeys(order) if name in needed)
-
-    def mergeable(self) -> dict[str, ir.Aggregate]:
-        """For each table with plain measures and correlated ones: its first correlated
-        aggregate that reads no measure of the table itself (through any chain), whose pass
-        the plain measures can join (one pass over the table instead of two)."""
-        found: dict[str, ir.Aggregate] = {}
-        for aggregate, (name, reads) in self.correlated.items():
-            table, stage, _ = self.stages[name]
-            if table in reads or table not in self.measures:
-                continue
-            best = found.get(table)
-            if best is None or stage < self.stages[self.correlated[best][0]][1]:
-                found[table] = aggregate
-        return found
-
-    def fold_target(self, table: str) -> str | None:
-        """The table whose pass finishes this table's partial aggregation, if any: the
-        table it is reached through, when that has a plain grouped pass of its own."""
-        via = self.model.events[table].through
-        if not via or table not in self.measures or \
-                not self.can_pre_aggregate(table, self.measures[table]):
-            return None
-        own = self.measures.get(via, {})
-        funcs = {aggregate.func for aggregate in own}
-        F = ir.AggregateFunc
-        if not funcs - {F.MOST_FREQUENT} or funcs & {F.FIRST, F.LAST}:
-            return None
-        return via
-
-    def can_pre_aggregate(self, table: str, measures: dict) -> bool:
-        """Partial aggregation is exact for count, sum, min and max over the table's own
-        columns (and its own lookups); not for distinct counts, averages or ordered picks."""
-        events = self.model.events[table]
-        if not events.through:
-            return False
-        own = {table} | {t.name for t in self.model.lookup_chain(table)}
-        for aggregate in measures:
-            if aggregate.func not in PARTIAL_FUNCS or aggregate.distinct:
-                return False
-            for node in aggregate.walk():
-                if isinstance(node, ir.Column) and node.table not in own:
-                    return False
-        return True
-
-    def needed_lookups(self) -> set[str]:
-        """Lookups whose columns are read, plus the lookups they hang off."""
-        needed: set[str] = set()
-        for lookup, _ in self.lookup_columns:
-            name = lookup
-            while name in self.model.lookups:
-                needed.add(name)
-                name = self.model.lookups[name].owner or ""
-        return needed
 
     # ---- named things: each becomes a column at a depth
     def segment(self, name: str) -> int:
@@ -383,6 +316,8 @@ class _Planner:
                 ref, stage = self.measure(node)
                 depth = max(depth, stage)
                 return ref
+            if isinstance(node, ir.Sequence):
+                return self.sequences.column(node)
             if isinstance(node, ir.FeatureRef):
                 depth = max(depth, self.feature(node.name))
                 return ir.Ref(node.name, type=node.type, span=node.span)

@@ -23,6 +23,8 @@ from .calendar import period_days
 from .hoisting import Hoisted, lookup_expressions, reduced_lookups
 from .logical import Aggregation, Computed, Measure, Plan, Step
 from .ranking import Ranking, rankings
+from .sequences import PhysicalSequence, fold_sequences, physical_sequence
+from .sequences import reads as sequence_reads
 
 T = ir.Type
 F = ir.AggregateFunc
@@ -124,6 +126,7 @@ class PhysicalPlan:
     caps: tuple[TimeTest, ...]  # per events table with a time column: time < as_of + 1 day
     reads: tuple[Read, ...]
     rankings: tuple[Ranking, ...] = ()  # every top/bottom and ntile/quantile, filter then window
+    sequences: tuple[PhysicalSequence, ...] = ()  # event sequences (`sequences.py`)
 
     @cached_property
     def _conditions(self) -> dict[str, Condition]:
@@ -188,8 +191,11 @@ class _Physical:
                   for name in (a.table, self.model.events[a.table].through) if name}
         caps = tuple(self.cap(table) for table in self.model.tables
                      if table.name in passed and table.time_column)
+        as_of = ir.Literal(self.as_of.known, type=T.DATE) if self.as_of.known is not None \
+            else ir.AsOf(type=T.DATE)
+        sequences = tuple(physical_sequence(self.model, p, as_of) for p in self.plan.sequences)
         return PhysicalPlan(self.plan, self.as_of, passes, tuple(conditions.items()), caps,
-                            self.reads(), rankings(self.plan))
+                            self.reads(), rankings(self.plan), sequences)
 
     # ---------------------------------------------------------------- as_of
     @staticmethod
@@ -217,6 +223,7 @@ class _Physical:
                                for a in plan.aggregations),
             steps=tuple(Step(tuple(column(c) for c in step.columns)) for step in plan.steps),
             kpis=tuple((name, fold(kpi)) for name, kpi in plan.kpis),
+            sequences=fold_sequences(plan.sequences, fold),
         )
 
     def hoisting(self, aggregation: Aggregation
@@ -400,6 +407,8 @@ class _Physical:
                     for node in part.walk() if part is not None else ():
                         if isinstance(node, ir.Column):
                             need(node.table, node.name)
+        for table, column in sequence_reads(model, plan.sequences):
+            need(table, column)
         return tuple(Read(table.name, tuple(columns[table.name]))
                      for table in model.tables if table.name in columns)
 

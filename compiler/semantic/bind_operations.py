@@ -19,6 +19,7 @@ from ..syntax.format_expressions import expr as format_expr
 from ..syntax.limits import duration_problem
 from . import clusters, correlation
 from .bind_names import _Scope
+from .bind_sequences import bind_sequence
 
 
 class OperationBinding:
@@ -279,6 +280,10 @@ class OperationBinding:
         name = node.function.text
         if name in AGGREGATES:
             return self.aggregate(node, scope)
+        if node.sequence is not None:
+            self.error(Code.E125, f"a sequence is counted with `count(…)` or dated with "
+                       f"`last(…)`, not `{name}(…)`", node.function.span)
+            return None
         if node.distinct or node.filter is not None:
             self.error(Code.E108, f"`{name}` is not an aggregate: `distinct` and `where` only "
                        f"apply to {', '.join(AGGREGATES)}", node.span)
@@ -305,6 +310,8 @@ class OperationBinding:
         return ir.Func(name, args, span=node.span)
 
     def aggregate(self, node: n.Call, scope: _Scope) -> ir.Expr | None:
+        if node.sequence is not None:
+            return bind_sequence(self, node, scope)
         if scope.kpi:
             return self.kpi_aggregate(node)
         name = node.function.text

@@ -358,6 +358,13 @@ class _Builder:
             self.expr(arg, inner)
         if node.filter is not None:
             self.expr(node.filter, inner)
+        step = node.sequence
+        if step is not None:  # `… then [no|first] TABLE [where …] [within N]`
+            self.occurrence(_global(step.table.text), step.table)
+            if step.filter is not None:
+                self.expr(step.filter, _Scope(table=step.table.text))
+            if step.within is not None:
+                self.expr(step.within, scope)
 
     def aggregated_table(self, arg: n.Expr) -> str | None:
         """The events table an aggregate runs over (resolve.py's `aggregated_table`)."""

@@ -192,6 +192,12 @@ class _Checker:
             self.expect(node.arg, entry.arg.value, entry.arg.accepts)
         return entry.result_type(arg_type)
 
+    def type_Sequence(self, node: ir.Sequence) -> T:
+        for condition in (node.first_filter, node.then_filter):
+            if condition is not None:
+                self.expect_bool(condition)
+        return node.type
+
     def type_Total(self, node: ir.Total) -> T:
         if node.func == "count":
             return T.INT

@@ -190,9 +190,26 @@ class AstBuilder(DeclarationBuilder, Transformer_NonRecursive):
         return n.AsOfRef(span=self._span(meta))
 
     def call(self, meta, children):
-        function, distinct, args, filter_ = children
+        function, distinct, args, filter_, sequence = children
         return n.Call(function, tuple(args or ()), distinct is not None,
-                      filter_.expr if filter_ else None, span=self._span(meta))
+                      filter_.expr if filter_ else None, sequence, span=self._span(meta))
+
+    def _sequence_step(self, kind, meta, children):
+        table, filter_, within = children
+        return n.SequenceStep(kind, table, filter_.expr if filter_ else None, within,
+                              span=self._span(meta))
+
+    def then_step(self, meta, children):
+        return self._sequence_step("then", meta, children)
+
+    def then_no_step(self, meta, children):
+        return self._sequence_step("then_no", meta, children)
+
+    def then_first_step(self, meta, children):
+        return self._sequence_step("then_first", meta, children)
+
+    def within(self, meta, children):
+        return self.window_last(meta, [None, *children])
 
     def call_args(self, meta, children):
         return tuple(children)

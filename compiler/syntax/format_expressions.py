@@ -25,6 +25,12 @@ _TEXT_MATCH = {"contains": "contains", "starts_with": "starts with", "ends_with"
 # ---------------------------------------------------------------- names and literals
 
 
+# Keywords that are also aggregates: `last` is a keyword only inside `in last`, `first` only
+# after a sequence's `then`; before `(` each is always the aggregate, so `last(…)` and
+# `first(…)` need no backquotes.
+_CALLABLE_WORDS = frozenset({"last", "first"})
+
+
 def name(ident: n.Ident | str) -> str:
     return spell_name(ident.text if isinstance(ident, n.Ident) else ident)
 
@@ -128,13 +134,26 @@ def _expr(node: n.Expr) -> str:
                 parts.append(", ".join(expr(arg) for arg in args))
             if filter_ is not None:
                 parts.append(f"where {expr(filter_)}")
-            return f"{name(function)}({' '.join(parts)})"
+            if node.sequence is not None:
+                parts.append(_sequence_step(node.sequence))
+            shown = function.text if function.text in _CALLABLE_WORDS else name(function)
+            return f"{shown}({' '.join(parts)})"
         case n.Case(whens=whens, otherwise=otherwise):
             parts = ["case", *(f"when {expr(c)} then {expr(v)}" for c, v in whens)]
             if otherwise is not None:
                 parts.append(f"else {expr(otherwise)}")
             return " ".join([*parts, "end"])
     raise TypeError(f"cannot format {type(node).__name__}")
+
+
+def _sequence_step(node: n.SequenceStep) -> str:
+    words = {"then": "then", "then_no": "then no", "then_first": "then first"}[node.kind]
+    parts = [f"{words} {name(node.table)}"]
+    if node.filter is not None:
+        parts.append(f"where {expr(node.filter)}")
+    if node.within is not None:
+        parts.append("within " + _window(node.within).removeprefix("in last "))
+    return " ".join(parts)
 
 
 def _expectation(node: n.Expectation) -> str:

@@ -88,7 +88,11 @@ CLAUSES = _words(WordKind.CLAUSE, (
     ("into", "the number of bins of a score or tier"),
     ("rows", "rows TABLE (COLUMNS) { (values) … }: fixture rows of a test"),
     ("case", "case when C then V … [else V] end"),
-    ("then", "the value of a `case` branch"),
+    ("then", "the value of a `case` branch; the second step of a sequence: "
+             "count(A then [no|first] B within N days)"),
+    ("no", "`A then no B within N days`: a sequence whose second step does not happen"),
+    ("first", "`A then first B`: the first B after an A (first(…) is the aggregate)"),
+    ("within", "`A then B within N days`: how soon the second step of a sequence follows"),
     ("end", "the end of a `case`"),
     ("last", "`in last N days`: a window ending at as_of; `in last month`: the calendar "
              "month before as_of's"),

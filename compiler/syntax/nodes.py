@@ -65,6 +65,18 @@ class Call(Expr):
     args: tuple[Expr, ...]
     distinct: bool = False
     filter: Expr | None = None
+    sequence: SequenceStep | None = None  # `… then [no|first] table [where …] [within N]`
+
+
+@dataclass(frozen=True)
+class SequenceStep(Node):
+    """The second step of an event sequence: `then orders`, `then no orders within 7 days`,
+    `then first orders where …` (docs/language.md#sequences)."""
+
+    kind: str  # "then" | "then_no" | "then_first"
+    table: Ident
+    filter: Expr | None
+    within: WindowLast | None
 
 
 @dataclass(frozen=True)

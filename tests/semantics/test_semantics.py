@@ -614,3 +614,16 @@ def test_calendar_windows_match_a_direct_computation(project, events, as_of):
             for c, d, s in events]
     path = write(project, CALENDAR, CUSTOMERS, rows)
     assert members(path, as_of) == calendar_expected(rows, as_of)
+
+
+# Event sequences: their cases live in sequence_cases.py; imported here so that every
+# engine's run of this module (tests/engines, tests/polars) runs them too.
+from .sequence_cases import (  # noqa: E402, F401
+    test_sequences_equal_timestamps_are_not_after,
+    test_sequences_ignore_events_after_as_of,
+    test_sequences_match_a_direct_computation,
+    test_sequences_of_empty_streams_are_zero,
+    test_sequences_one_event_completes_several,
+    test_sequences_over_a_date_column,
+    test_sequences_then_no_counts_windows_that_ended,
+)

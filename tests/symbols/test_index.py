@@ -119,6 +119,23 @@ def test_columns_bind_to_their_table_inside_aggregates():
     assert definition.type == "text"
 
 
+def test_a_sequence_binds_both_steps_and_their_columns():
+    compilation = compile_file(ROOT / "examples/shop/sequences.seg")
+    index = symbol_index(compilation)
+    bindings = list(resolver_bindings(compilation.model))
+    assert bindings
+    for span, key in bindings:  # the columns of both steps' `where`, the features
+        found = index.at(span.path, span.start)
+        assert found is not None and found.key == key, f"{span}: {span.text}"
+    text = (ROOT / "examples/shop/sequences.seg").read_text()
+    written = [o for o in index.references(SymbolKey(Space.GLOBAL, "orders"))
+               if Path(o.path).name == "sequences.seg"]
+    # `then no orders`, `then orders`, `then first orders` (and the KPI's): every one
+    assert len(written) == text.count(" orders within")
+    pages = index.references(SymbolKey(Space.COLUMN, "page", "web_events"))
+    assert [o.span.text for o in pages if Path(o.path).name == "sequences.seg"] == ["page"] * 2
+
+
 def test_outline_lists_declarations_with_their_members(project):
     path = project("""
         entity customer from parquet "c.parquet" key id {

@@ -36,6 +36,7 @@ from ...plan.hoisting import Hoisted
 from ...plan.physical import physical_plan
 from .aggregations import Aggregations
 from .expressions import ENGINE, PolarsExpressions
+from .sequences import Sequences
 from .sources import column_named, scan_source
 
 
@@ -54,7 +55,7 @@ def generate_polars(plan: Plan, as_of: date) -> PolarsQuery:
     return PolarsGenerator(plan, as_of).query()
 
 
-class PolarsGenerator(Aggregations, PolarsExpressions):
+class PolarsGenerator(Aggregations, Sequences, PolarsExpressions):
     def __init__(self, plan: Plan, as_of: date) -> None:
         physical = physical_plan(plan, AsOf(AsOfMode.DATE, as_of))
         super().__init__(physical.plan, as_of)
@@ -173,6 +174,7 @@ class PolarsGenerator(Aggregations, PolarsExpressions):
                     else []:
                 frame = self.left_join(frame, result, column_named(key),
                                        pl.col("_key")).drop("_key")
+        frame = self.sequence_joins(frame, column_named(key))
         defaults = []
         for aggregation in self.plan.aggregations:
             for measure in aggregation.measures if not aggregation.correlated else ():

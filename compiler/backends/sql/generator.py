@@ -27,6 +27,7 @@ from .expressions import AS_OF_COLUMN, SqlExpressions
 from .multi_date import DATES, OUTPUT, RANK_DATE, MultiDate
 from .names import name_errors
 from .ranking import Ranking
+from .sequences import Sequences
 from .text import sql_header
 from .trees import and_, col, cte_alias, ident, named, project, table_function, table_ref
 
@@ -66,7 +67,7 @@ class SourceOverride:
 
 
 
-class SqlGenerator(MultiDate, Aggregations, Ranking, SqlExpressions):
+class SqlGenerator(MultiDate, Aggregations, Ranking, Sequences, SqlExpressions):
     def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
                  sources: Mapping[str, SourceOverride] | None = None) -> None:
         physical = physical_plan(plan, as_of)
@@ -86,6 +87,8 @@ class SqlGenerator(MultiDate, Aggregations, Ranking, SqlExpressions):
         for aggregation in self.plan.aggregations:
             if not aggregation.correlated:
                 ctes.extend(self.aggregation(aggregation))
+        for sequence in self.physical.sequences:
+            ctes.extend(self.sequence_ctes(sequence))
         previous = "base"
         ctes.append(("base", self.base()))
         previous = self.correlated_passes(0, previous, ctes)
@@ -217,6 +220,6 @@ class SqlGenerator(MultiDate, Aggregations, Ranking, SqlExpressions):
                                       cte, DATES),
                     copy=False,
                 )
-        return select
+        return self.sequence_joins(select, col(self.plan.key, entity.name))
 
     # ---------------------------------------------------------------- aggregations

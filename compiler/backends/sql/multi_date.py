@@ -35,6 +35,11 @@ class MultiDate:
     def refuse_undated_passes(self) -> None:
         """A correlated pass (`count(orders where ordered_at > last_view)`) reads entity
         values per entity, not per (entity, date): not built for many dates yet (E301)."""
+        if getattr(self.plan, "sequences", ()):
+            raise CompileError([error(
+                Code.E301, "many dates in one pass cannot compute an event sequence yet",
+                self.plan.sequences[0].pattern.span,
+                "evaluate one date at a time (`segl run --as-of D`)")])
         for aggregation in self.plan.aggregations:
             if aggregation.stage is not None:
                 measure = aggregation.measures[0].aggregate
