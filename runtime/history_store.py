@@ -81,10 +81,11 @@ def exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def points_of(members: str, key: str, segments: Sequence[str], segmentations: Sequence[str],
-              day: date) -> exp.Expression:
+              day: date | None) -> exp.Expression:
     """(entity, object, group, as_of) of one evaluation's members table: one row per member
-    of each segment, one per entity and segmentation."""
-    when = _date(day)
+    of each segment, one per entity and segmentation. `day` None: a members table of many
+    dates, whose `as_of` column says each row's (runtime/multi_date.py)."""
+    when = _date(day) if day is not None else sql.col(AS_OF)
     parts = [sql.select(sql.aliased(sql.col(key), ENTITY), sql.aliased(sql.text(s), OBJECT),
                         sql.aliased(sql.text(MEMBER), GROUP), sql.aliased(when.copy(), AS_OF),
                         source=sql.table_ref(members)).where(sql.col(s), copy=False)

@@ -1,7 +1,7 @@
-"""The one place a series of dates is evaluated (`segl snapshot`, `segl history`, `segl
-transitions`, `segl kpis` and `segl report` over a range; docs/time.md): today one
-evaluation per date, each exactly `segl run --as-of D`. Computing many dates in one pass
-over each events table (issue 11 item 2) replaces the loop of `each_date`, nothing else."""
+"""One evaluation per date, each exactly `segl run --as-of D`: what `segl kpis` and `segl
+report` over a range call (docs/time.md). `segl snapshot`, `segl history` and `segl
+transitions` evaluate their dates in one pass instead (`multi_date.py`, issue 11 item 2);
+KPIs over many dates in one pass are not built yet."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def format_for(path: str, explicit: str | None) -> str:
 
 def members_query(table: str, key: str, segments: list[str], shape: str,
                   segmentations: list[str] = (), scores: list[str] = (),
-                  traits: list[str] = ()) -> exp.Select:
+                  traits: list[str] = (), dated: bool = False) -> exp.Select:
     """The members in a stable order, as a query tree.
 
     wide: the key, one boolean column per segment, one bucket-name column per segmentation,
@@ -48,7 +48,11 @@ def members_query(table: str, key: str, segments: list[str], shape: str,
     its own type), by key. long: one row (key, segment) per member of each segment, then one
     row (key, "segmentation.bucket") per entity for each segmentation, in declaration order,
     then by key; each row with the entity's traits. Segment names are string literals:
-    sqlglot escapes them."""
+    sqlglot escapes them. `dated` (many dates in one run): every row starts with its date
+    (`as_of`), and the rows are ordered by date first."""
+    if dated:
+        return _dated(members_query(table, key, segments, shape, segmentations, scores,
+                                    traits))
     k = sql.col(key)
     members = sql.table_ref(table)
     values = [sql.col(t) for t in traits]
@@ -77,6 +81,20 @@ def members_query(table: str, key: str, segments: list[str], shape: str,
     return sql.select(k.copy(), sql.aliased(sql.col(_SEGMENT), "segment"), *_copies(values),
                       source=sql.subquery(stacked)).order_by(sql.col(_ORDER), k.copy(),
                                                              copy=False)
+
+
+def _dated(query: exp.Select) -> exp.Select:
+    """A members query of a table with an `as_of` column: the date first, ordered by it."""
+    date = sql.col("as_of")
+    query.set("expressions", [date, *query.expressions])
+    source = query.args["from_"].this
+    if isinstance(source, exp.Subquery):  # long: each stacked part carries the date
+        for part in source.this.find_all(exp.Select):
+            part.set("expressions", [date.copy(), *part.expressions])
+    order = query.args.get("order")
+    if order is not None:
+        order.set("expressions", [exp.Ordered(this=date.copy()), *order.expressions])
+    return query
 
 
 def _copies(columns: list[exp.Expression]) -> list[exp.Expression]:

@@ -1,8 +1,8 @@
 """`segl snapshot`: record who is in which segment and bucket at each date into the
 membership history table (`history_store.py`, docs/time.md).
 
-Each date is evaluated by `many_dates.each_date` (one query per date, on the chosen engine,
-until issue 11 item 2); its members become points (entity, object, group, as_of) in the
+Every date is evaluated in one query (one pass over each events table, on the chosen engine:
+runtime/multi_date.py); its members become points (entity, object, group, as_of) in the
 computing DuckDB connection."""
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from pathlib import Path
 
 import duckdb
 from segl.compiler.api import Compilation, member_outputs, require_allowed, select_segments
-from sqlglot import exp
 
 from . import api, history_store, history_targets, sql
 from .errors import OutputError, UsageError
-from .many_dates import each_date
 
 
 @dataclass(frozen=True)
@@ -82,16 +80,17 @@ def evaluate_points(path: str | Path, compilation: Compilation,
                     engine_options: dict[str, object] | None = None,
                     progress: Callable[[str], None] | None = None) -> None:
     """POINTS (entity, object, group, as_of) of `objects` at each of `days`, and NEW_DATES,
-    in the connection's temporary tables (the dates evaluated by `many_dates.each_date`)."""
+    in the connection's temporary tables: every date in one pass over each events table
+    (runtime/multi_date.py)."""
+    from .multi_date import evaluate_dates
+
     history_store.quiet(connection)
-    for index, evaluation in enumerate(each_date(
-            path, days, objects, engine=engine, engine_options=engine_options,
-            progress=progress, compilation=compilation, connection=connection)):
-        points = history_store.points_of(evaluation.table, evaluation.key, evaluation.segments,
-                                         evaluation.segmentations, evaluation.as_of)
-        if index == 0:
-            sql.execute(connection, sql.create_table_as(history_store.POINTS, points))
-        else:
-            sql.execute(connection, exp.Insert(this=sql.table_ref(history_store.POINTS),
-                                               expression=points))
+    if progress:
+        progress(f"Evaluating {len(days)} dates in one pass…")
+    evaluation = evaluate_dates(path, days, objects, compilation=compilation,
+                                connection=connection, engine=engine,
+                                engine_options=engine_options)
+    points = history_store.points_of(evaluation.table, evaluation.key, evaluation.segments,
+                                     evaluation.segmentations, None)
+    sql.execute(connection, sql.create_table_as(history_store.POINTS, points))
     history_store.new_dates(connection, objects, sorted(days))

@@ -17,6 +17,7 @@ class AsOfMode(StrEnum):
     DATE = "date"  # a literal date, known at compile time
     TODAY = "today"  # the engine's current date
     PARAM = "param"  # a named query parameter `as_of`
+    DATES = "dates"  # many dates in one query: as_of is a column (docs/time.md)
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,27 @@ class AsOf:
 
     mode: AsOfMode
     value: date | None = None
+    dates: tuple[date, ...] = ()  # DATES: every date, ascending, no repeats
 
     def __post_init__(self) -> None:
         if type(self.mode) is not AsOfMode:
             object.__setattr__(self, "mode", AsOfMode(self.mode))
         if isinstance(self.value, str):  # an ISO date, as callers of the old AsOf passed
             object.__setattr__(self, "value", date.fromisoformat(self.value))
+        if self.mode is AsOfMode.DATES:
+            if not self.dates:
+                raise ValueError("AsOf(dates) needs at least one date")
+            object.__setattr__(self, "dates", tuple(sorted(set(self.dates))))
+
+    @classmethod
+    def many(cls, dates) -> AsOf:
+        """Every date of `dates` in one query: as_of is a column of the result."""
+        return cls(AsOfMode.DATES, None, tuple(dates))
+
+    @property
+    def dated(self) -> bool:
+        """Many dates in one pass: every row of the result is (as_of, entity)."""
+        return self.mode is AsOfMode.DATES
 
     @classmethod
     def parse(cls, text: str) -> AsOf:
@@ -47,6 +63,10 @@ class AsOf:
         return self.value if self.mode is AsOfMode.DATE else None
 
     def __str__(self) -> str:
+        if self.mode is AsOfMode.DATES:
+            first, last = self.dates[0].isoformat(), self.dates[-1].isoformat()
+            return first if len(self.dates) == 1 else \
+                f"{len(self.dates)} dates {first}..{last}"
         return self.value.isoformat() if self.mode is AsOfMode.DATE and self.value \
             else self.mode.value
 

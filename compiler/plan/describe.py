@@ -179,7 +179,7 @@ def prefilter_text(prefilter: Prefilter) -> str:
 def describe(physical: PhysicalPlan) -> str:
     """The plan, readably: what is read, each pass and its decisions, each step."""
     plan = physical.plan
-    lines = [f"as_of {physical.as_of}", *_entity_lines(plan)]
+    lines = [f"as_of {physical.as_of}", *_date_lines(physical), *_entity_lines(plan)]
     for planned in physical.passes:
         lines += _pass_lines(physical, planned)
     for sequence in physical.sequences:
@@ -190,6 +190,17 @@ def describe(physical: PhysicalPlan) -> str:
     lines += _output_lines(plan)
     lines += [f"read {read.table}: {', '.join(read.columns)}" for read in physical.reads]
     return "\n".join(lines)
+
+
+def _date_lines(physical: PhysicalPlan) -> list[str]:
+    """Many dates in one pass: the date dimension every pass, join and ranking carries."""
+    if not physical.as_of.dated:
+        return []
+    dates = physical.as_of.dates
+    return [f"dates {len(dates)}: {', '.join(d.isoformat() for d in dates)}",
+            "  date dimension: each events pass joins the dates on its cap and groups by "
+            "(entity, as_of); the entity rows are crossed with the dates; rankings rank "
+            "each date apart; one output row per (as_of, entity)"]
 
 
 def _output_lines(plan: Plan) -> list[str]:
@@ -299,6 +310,8 @@ def to_json(physical: PhysicalPlan) -> dict:
     plan = physical.plan
     return {
         "as_of": str(physical.as_of),
+        **({"dates": [d.isoformat() for d in physical.as_of.dates]}
+           if physical.as_of.dated else {}),
         "entity": {"name": plan.model.entity.name, "key": plan.key,
                    "columns": list(plan.entity_columns), "lookups": list(plan.lookups),
                    "lookup_columns": [list(pair) for pair in plan.lookup_columns]},

@@ -327,11 +327,17 @@ class _Physical:
         if table.time_column and all(start is not None for start in starts):
             since = self.test(table, ir.CompareOp.GE,
                               self.bound(0, ir.TimeUnit.DAY, fixed=min(starts)))
-            # With windows that only look back and no filters, the span says it all.
-            if all(measure.aggregate.filter is None
-                   and isinstance(measure.aggregate.window, ir.WindowLast)
-                   for measure in measures):
-                return Prefilter(since, ())
+        elif table.time_column and self.as_of.dated and all(
+                isinstance(measure.aggregate.window, ir.WindowLast) for measure in measures):
+            # many dates: each row's date shifted back by at least the widest window
+            since = self.test(table, ir.CompareOp.GE, self.bound(
+                -max(_days_at_most(m_.aggregate.window) for m_ in measures),
+                ir.TimeUnit.DAY, plus_day=True))
+        # With windows that only look back and no filters, the span says it all.
+        if since is not None and all(measure.aggregate.filter is None
+                                     and isinstance(measure.aggregate.window, ir.WindowLast)
+                                     for measure in measures):
+            return Prefilter(since, ())
         return Prefilter(since, tuple(dict.fromkeys(own)))
 
     def pass_(self, aggregation: Aggregation, conditions: dict[str, Condition],
@@ -405,3 +411,12 @@ class _Physical:
             need(table, column)
         return tuple(Read(table.name, tuple(columns[table.name]))
                      for table in model.tables if table.name in columns)
+
+
+# The most days a calendar unit spans: a bound this far back never cuts a window short.
+_MOST_DAYS = {ir.TimeUnit.DAY: 1, ir.TimeUnit.WEEK: 7, ir.TimeUnit.MONTH: 31,
+              ir.TimeUnit.YEAR: 366}
+
+
+def _days_at_most(window: ir.WindowLast) -> int:
+    return window.amount * _MOST_DAYS[ir.TimeUnit(window.unit)]

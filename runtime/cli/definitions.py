@@ -189,7 +189,11 @@ def _expectations_output(results: list[tuple[str, str, list[Outcome]]]) -> Outpu
               help="Only these segments (or segmentations; repeatable; default: all).")
 @as_of_flag("Compile as_of as a date literal (YYYY-MM-DD), the engine's current date "
             "(`today`), or a named query parameter `as_of` (`param`; default: segl.toml's "
-            "`as_of` when set, else today).", metavar="DATE|today|param")
+            "`as_of` when set, else today); a range D1..D2 (with --every) or a list D1,D2,… "
+            "compiles the query of many dates in one pass.",
+            metavar="DATE|today|param|D1..D2|D1,D2,…")
+@click.option("--every", type=click.Choice(["day", "week", "month", "quarter"]),
+              help="The step through an --as-of range (default: month).")
 @click.option("--show", type=click.Choice(["sql", "plan"]), default="sql", show_default=True,
               help="The SQL, or the plan every backend translates (for the given --as-of).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -203,8 +207,8 @@ def _expectations_output(results: list[tuple[str, str, list[Outcome]]]) -> Outpu
               help="With --materialize history: the table ([[catalog.]schema.]name).")
 @out_flag("Write the SQL (or plan) to this file, atomically (default: stdout).")
 @param_option
-def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, materialize, table,
-                    out_path, params):
+def compile_command(file, dialect, segments, as_of, every, show, fmt, with_kpis, materialize,
+                    table, out_path, params):
     """Compile segments (or, with --kpis, their KPIs) to SQL for a warehouse dialect."""
     from segl.compiler.api import (
         AsOf,
@@ -227,15 +231,26 @@ def compile_command(file, dialect, segments, as_of, show, fmt, with_kpis, materi
                         list(model.kpis) if with_kpis else None, shares=with_kpis)
         if fmt == "json" and show != "plan":
             raise UsageError("--format json needs --show plan")
+        from datetime import date
+
+        from .run_dates import many_dates
+
+        # (not api.today(): `segl compile` imports no engine, test_import_budget.py)
+        days = many_dates((as_of,) if as_of else (), every, date.today())
+        if days and (with_kpis or materialize):
+            raise UsageError("--kpis and --materialize compile one date: many dates in one "
+                             "pass compile the members query only")
+        when = AsOf.many(days) if days else None
         if materialize:
             text = _materialized(compilation, list(segments), dialect or project.dialect,
                                  table, as_of, show, with_kpis)
         elif show == "plan":
-            text = describe_plan(plan, AsOf.parse(as_of_option(as_of, project)), fmt)
+            text = describe_plan(plan, when or AsOf.parse(as_of_option(as_of, project)), fmt)
         else:
             generate = kpi_sql_for_plan if with_kpis else sql_for_plan
             text = generate(plan, compilation, check_dialect(dialect or project.dialect),
-                            AsOf.parse(as_of_option(as_of, project)), file_paths="relative")
+                            when or AsOf.parse(as_of_option(as_of, project)),
+                            file_paths="relative")
         if out_path:
             write_text_atomically(out_path, text)
         else:

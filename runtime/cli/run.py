@@ -13,7 +13,6 @@ from ..outputs import FORMATS
 from .console import console, note, status, table
 from .context import (
     TABLE_FORMATS,
-    as_of_flag,
     db_option,
     engine_option,
     out_flag,
@@ -23,6 +22,7 @@ from .context import (
     target_option,
 )
 from .exits import reporting
+from .run_dates import dates_flags, many_dates, print_date_sizes
 
 if TYPE_CHECKING:
     from ..api import Evaluation
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("file", required=False, type=click.Path())
-@as_of_flag()
+@dates_flags
 @click.option("--segment", "-s", "segments", multiple=True, metavar="NAME",
               help="Only these segments (or segmentations; repeatable; default: all).")
 @out_flag("Write the members to this file, atomically; `-` writes them to stdout "
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 @engine_option
 @target_option
 @resources_options
-def run(file, as_of, segments, out_path, fmt, shape, traits, limit, sizes_fmt, sizes_out,
+def run(file, as_of, every, segments, out_path, fmt, shape, traits, limit, sizes_fmt, sizes_out,
         params, database, engine, target, threads, memory_limit, temp_dir):
     """Evaluate segments (on DuckDB, or --engine E) and write their members."""
     from segl.compiler.api import member_outputs, require_allowed, trait_outputs
@@ -69,7 +69,9 @@ def run(file, as_of, segments, out_path, fmt, shape, traits, limit, sizes_fmt, s
     from .tables import emit, output_format
 
     with reporting():
-        ctx = resolve(file, params, command="run", as_of=as_of, database=database,
+        days = many_dates(as_of, every, api.today())
+        ctx = resolve(file, params, command="run", as_of=None if days else
+                      (as_of[0] if as_of else None), database=database,
                       engine=engine, target=target,
                       limits=(threads, memory_limit, temp_dir))
         if out_path == "-":  # stdout, as csv unless --format says otherwise
@@ -94,9 +96,16 @@ def run(file, as_of, segments, out_path, fmt, shape, traits, limit, sizes_fmt, s
                              "which has a `segment` column: use --shape wide")
         with status("Compiling and reading sources…") as progress:
             progress.update("Evaluating segments…")
-            evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments), ctx.params,
-                                      ctx.database, engine=ctx.engine,
-                                      engine_options=ctx.engine_options, traits=names)
+            if days:  # many dates in one pass
+                from ..multi_date import evaluate_dates
+
+                evaluation = evaluate_dates(ctx.path, days, list(segments), ctx.params,
+                                            ctx.database, engine=ctx.engine,
+                                            engine_options=ctx.engine_options, traits=names)
+            else:
+                evaluation = api.evaluate(ctx.path, ctx.as_of, list(segments), ctx.params,
+                                          ctx.database, engine=ctx.engine,
+                                          engine_options=ctx.engine_options, traits=names)
             if out_path or fmt in ("table", *FORMATS):
                 model = evaluation.compilation.model
                 command = "segl run --out" if out_path else f"segl run --format {fmt}"
@@ -111,9 +120,13 @@ def run(file, as_of, segments, out_path, fmt, shape, traits, limit, sizes_fmt, s
                                  out_path, fmt)
         if to_stdout:  # the members alone on stdout, so that they pipe; the sizes on stderr
             write_members_to_stdout(evaluation, shape, fmt)
-        emit(sizes_output(evaluation), sizes_fmt, sizes_out,
-             sys.stderr if to_stdout or sizes_on_stdout_too else None)
-        for outcome in check_expectations(evaluation):
+        if days:  # (sizes per date: printed as tables)
+            print_date_sizes(evaluation, sys.stderr if to_stdout or sizes_on_stdout_too
+                             else None)
+        else:
+            emit(sizes_output(evaluation), sizes_fmt, sizes_out,
+                 sys.stderr if to_stdout or sizes_on_stdout_too else None)
+        for outcome in ([] if days else check_expectations(evaluation)):
             if not outcome.passed:
                 sys.stderr.write(f"warning: expectation failed: {outcome.message()}\n")
         if fmt == "table" and not out_path:
@@ -134,7 +147,8 @@ def evaluation_query(evaluation: Evaluation, shape: str):
     from ..outputs import members_query
 
     return members_query(evaluation.table, evaluation.key, evaluation.segments, shape,
-                         evaluation.segmentations, evaluation.scores, evaluation.traits)
+                         evaluation.segmentations, evaluation.scores, evaluation.traits,
+                         dated=hasattr(evaluation, "dates"))
 
 
 def write_members_to_stdout(evaluation: Evaluation, shape: str, fmt: str) -> None:

@@ -62,7 +62,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
         result = sql.chdb_query(session(), query, "ArrowStream")
         frame = pl.read_ipc_stream(io.BytesIO(result.bytes()))
     return frame_from(frame, duckdb_output_types(plan, as_of, reader, kpis),
-                      result_order(plan, kpis))
+                      result_order(plan, kpis, as_of))
 
 
 def with_settings(query: exp.Select) -> exp.Select:

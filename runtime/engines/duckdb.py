@@ -56,7 +56,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     kpis = bool(options.get("kpis"))
     rows = sql.fetch_all(connection, engine_query(plan, "duckdb", as_of, {}, kpis))
     return members_frame(rows, duckdb_output_types(plan, as_of, connection, kpis),
-                         result_order(plan, kpis))
+                         result_order(plan, kpis, as_of))
 
 
 def run_query(

@@ -71,22 +71,31 @@ def read_sources(plan: Plan, connection: duckdb.DuckDBPyConnection,
     return found
 
 
-def engine_query(plan: Plan, dialect: str, as_of: date,
+def as_of_for(as_of: date | AsOf) -> AsOf:
+    """One date, or many dates in one pass (`AsOf.many`, then `as_of` is a column)."""
+    return as_of if isinstance(as_of, AsOf) else AsOf("date", as_of)
+
+
+def engine_query(plan: Plan, dialect: str, as_of: date | AsOf,
                  sources: Mapping[str, SourceOverride], kpis: bool = False) -> exp.Select:
     """The members query, or with `kpis` the KPI query (compiler/kpi_sql.py) over it."""
-    return query_for_plan(plan, dialect, AsOf("date", as_of), sources, kpis=kpis)
+    return query_for_plan(plan, dialect, as_of_for(as_of), sources, kpis=kpis)
 
 
-def duckdb_output_types(plan: Plan, as_of: date, connection: duckdb.DuckDBPyConnection,
+def duckdb_output_types(plan: Plan, as_of: date | AsOf,
+                        connection: duckdb.DuckDBPyConnection,
                         kpis: bool = False) -> list[tuple[str, str]]:
     """Names and DuckDB types of the members (or KPI) query (binding it reads no rows)."""
-    query = query_for_plan(plan, "duckdb", AsOf("date", as_of), kpis=kpis)
+    query = query_for_plan(plan, "duckdb", as_of_for(as_of), kpis=kpis)
     return [(row[0], row[1]) for row in sql.fetch_all(connection, sql.describe(query))]
 
 
-def result_order(plan: Plan, kpis: bool) -> list[str]:
-    """How an engine's result is sorted: by key, or a KPI row by its group."""
-    return [KPI_KIND, KPI_GROUP] if kpis else [plan.key]
+def result_order(plan: Plan, kpis: bool, as_of: date | AsOf | None = None) -> list[str]:
+    """How an engine's result is sorted: by key (by date, then key, for many dates), or a
+    KPI row by its group."""
+    if kpis:
+        return [KPI_KIND, KPI_GROUP]
+    return ["as_of", plan.key] if isinstance(as_of, AsOf) and as_of.dated else [plan.key]
 
 
 def polars_type(duckdb_type: str) -> pl.DataType:

@@ -15,17 +15,19 @@ from . import duckdb as duckdb_engine
 from . import run_members
 
 
-def members_table(engine: str, compilation: Compilation, plan: Plan, as_of: date,
+def members_table(engine: str, compilation: Compilation, plan: Plan, as_of: date | AsOf,
                   connection: duckdb.DuckDBPyConnection,
                   options: dict[str, object] | None = None,
                   query: exp.Select | None = None) -> duckdb_engine.DuckDBResult:
     """Run the members query of `plan` on `engine` (DuckDB itself: in `connection`; another
     engine: its adapter's run_members with `options`, the frame loaded with DuckDB's own
     column types) and count members and bucket sizes. `query`: the plan's DuckDB query, when
-    the caller built it already."""
+    the caller built it already. `as_of`: one date, or many (`AsOf.many`: the members
+    table has the date first, runtime/multi_date.py)."""
     outputs, segmentations = list(plan.outputs), list(plan.segmentations)
     if engine == "duckdb":
-        query = query or query_for_plan(plan, "duckdb", AsOf("date", as_of))
+        query = query or query_for_plan(
+            plan, "duckdb", as_of if isinstance(as_of, AsOf) else AsOf("date", as_of))
         return duckdb_engine.run_query(connection, query, plan.key, outputs, segmentations)
     from .loading import duckdb_output_types  # (imports Polars)
 

@@ -5,19 +5,29 @@ from __future__ import annotations
 import datetime
 
 import polars
-from segl.compiler.api import Compilation, Plan, polars_query
+from segl.compiler.api import AsOf, Compilation, Plan, polars_query
 
 from ..bad_data import explain_failure
 from ..errors import DataError
 from .loading import tables_read
 
 
-def run_members(compilation: Compilation, plan: Plan, as_of: datetime.date) -> polars.DataFrame:
+def run_members(compilation: Compilation, plan: Plan,
+                as_of: datetime.date | AsOf) -> polars.DataFrame:
     """One row per entity, ordered by key: the key, one Boolean column per segment, one
     text column per segmentation (the bucket name), the score columns (`rfm__r`) and the
     KPI components: the columns of the DuckDB query, with the same names, in its order.
     Raises CompileError for what Polars cannot express, DataError when the data cannot be
-    read."""
+    read. Many dates (`AsOf.many`): the frames of each date, the date first (`as_of`):
+    the Polars backend folds a known date into every window, so it evaluates date by date
+    (docs/time.md)."""
+    if isinstance(as_of, AsOf):
+        if not as_of.dated:
+            return run_members(compilation, plan, as_of.value)
+        return polars.concat([
+            run_members(compilation, plan, day).select(
+                polars.lit(day, dtype=polars.Date).alias("as_of"), polars.all())
+            for day in as_of.dates])
     try:
         query = polars_query(plan, as_of)
         frame = query.frame.collect()

@@ -96,7 +96,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
             load_table(connection, reader, source, collation, named)
         rows = sql.fetch_all(connection, query, dialect=DIALECT)
     return members_frame(rows, duckdb_output_types(plan, as_of, reader, kpis),
-                         result_order(plan, kpis))
+                         result_order(plan, kpis, as_of))
 
 
 def table_name(source: str) -> str:

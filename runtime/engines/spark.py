@@ -84,5 +84,5 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
         query = engine_query(plan, DIALECT, as_of, overrides, kpis=kpis)
         rows = sql.spark_sql(spark, query).collect()
     return members_frame(rows, duckdb_output_types(plan, as_of, reader, kpis),
-                         result_order(plan, kpis))
+                         result_order(plan, kpis, as_of))
 

@@ -64,7 +64,7 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     finally:
         connection.close()
     return members_frame(rows, duckdb_output_types(plan, as_of, reader, kpis),
-                         result_order(plan, kpis))
+                         result_order(plan, kpis, as_of))
 
 
 def table_name(source: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -148,9 +149,29 @@ def test_cli_dates_are_checked(tmp_path):
 
 def test_repeated_as_of_is_refused_by_one_date_commands(tmp_path):
     seg = write_project(tmp_path)
-    result = cli("run", str(seg), "--as-of", "2026-01-31", "--as-of", "2026-02-28")
+    result = cli("overlap", str(seg), "--as-of", "2026-01-31", "--as-of", "2026-02-28")
     assert result.exit_code == 2
     assert "given 2 times" in result.output and "segl snapshot" in result.output
+
+
+def test_run_takes_many_dates(tmp_path):
+    """`segl run` evaluates a repeated --as-of, a list or a range in one pass."""
+    seg = write_project(tmp_path)
+    for args in (["--as-of", "2026-01-31", "--as-of", "2026-02-28"],
+                 ["--as-of", "2026-01-31,2026-02-28"],
+                 ["--as-of", "2026-01-31..2026-02-28", "--every", "month"]):
+        out = tmp_path / "m.csv"
+        result = cli("run", str(seg), *args, "--out", str(out), "--shape", "wide")
+        assert result.exit_code == 0, (args, result.output)
+        frame = pl.read_csv(out, try_parse_dates=True)
+        assert frame.columns[:2] == ["as_of", "customer_id"]
+        assert frame["as_of"].unique().sort().to_list() == [dt.date(2026, 1, 31),
+                                                            dt.date(2026, 2, 28)]
+        for day in (dt.date(2026, 1, 31), dt.date(2026, 2, 28)):
+            truth = memberships(day)
+            active = frame.filter(pl.col("as_of") == day).filter(pl.col("active"))
+            assert sorted(active["customer_id"]) == sorted(
+                e for (e, o), g in truth.items() if o == "active" and g == "member")
 
 
 def test_snapshot_refuses_personal_members_without_an_allow(tmp_path):

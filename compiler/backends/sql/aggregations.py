@@ -14,6 +14,8 @@ from ...plan import Aggregation, Measure
 from ...plan.correlation import CONTEXT
 from ...plan.hoisting import Hoisted
 from ...plan.physical import Bound, Condition, Prefilter, TimeTest
+from .expressions import AS_OF_COLUMN
+from .multi_date import DATES
 from .trees import (
     and_,
     case_when,
@@ -81,8 +83,9 @@ class Aggregations:
                     named(table_ref(f"pre_{other.table}"), f"pre_{other.table}",
                            table=True),
                     join_type="left", copy=False,
-                    on=exp.EQ(this=col("_via", f"pre_{other.table}"), expression=col(
+                    on=self.dated_key(exp.EQ(this=col("_via", f"pre_{other.table}"), expression=col(
                         self.model.events[other.table].through_via_column or "", table.name)),
+                        f"pre_{other.table}", DATES),
                 )
             if ordered:
                 # first/last: number each entity's rows by time in a subquery, pick row 1.
@@ -91,22 +94,29 @@ class Aggregations:
                 self.row_aliases = {pair: f"{pair[0]}__{pair[1]}" for pair in needed}
                 key_expr: exp.Expression = col("_key", "numbered")
                 select = exp.select(key_expr).from_(inner.subquery("numbered"))
+                dated = "numbered"
             else:
                 key_expr = key
                 select = with_projection(rows, named(key, "_key"))
+                dated = DATES
+            keys = [key_expr.copy()]
+            if self.dated:
+                project(select, self.date_of(dated), AS_OF_COLUMN)
+                keys.append(self.date_of(dated))
             for measure in grouped:
                 project(select, self.measure(table, measure), measure.name)
             for other in folded:
                 for measure in other.measures:
                     total = self.combined(measure, col(measure.name, f"pre_{other.table}"))
                     project(select, total, measure.name)
-            ctes.append((aggregation.cte_name, select.group_by(key_expr.copy())))
+            ctes.append((aggregation.cte_name, select.group_by(*keys, copy=False)))
             self.row_aliases = None
         for measure in planned.most_frequent:
             ctes.append((f"{aggregation.cte_name}_{measure.name}",
                          self.most_frequent(table, measure, aggregation.lookups,
                                             aggregation, context)))
         self.scope_table = None
+        self.as_of_source = None
         return ctes
 
     def join_context(self, rows: exp.Select, key: exp.Expression, aggregation: Aggregation,
@@ -129,7 +139,10 @@ class Aggregations:
         rows = self.join_lookups(rows, aggregation.lookups, planned.hoisted, planned.reduced)
         conditions = []
         cap = self.physical.cap(table.name)
-        if cap is not None:
+        self.as_of_source = DATES
+        if self.dated:
+            rows = self.join_dates(rows, [self.plan_TimeTest(cap)] if cap is not None else [])
+        elif cap is not None:
             conditions.append(self.plan_TimeTest(cap))
         if planned.partial_prefilter is not None:
             conditions.append(self.plan_Prefilter(planned.partial_prefilter))
@@ -137,10 +150,14 @@ class Aggregations:
             rows = rows.where(and_(*conditions), copy=False)
         join_key = col(table.through_column or "", table.name)
         rows.set("expressions", [named(join_key, "_via")])
+        keys = [join_key.copy()]
+        if self.dated:
+            project(rows, self.date_of(DATES), AS_OF_COLUMN)
+            keys.append(self.date_of(DATES))
         for measure in aggregation.measures:
             project(rows, self.measure(table, measure), measure.name)
-        self.scope_table = None
-        return f"pre_{table.name}", rows.group_by(join_key.copy(), copy=False)
+        self.scope_table = self.as_of_source = None
+        return f"pre_{table.name}", rows.group_by(*keys, copy=False)
 
     def finish_partial(self, aggregation: Aggregation, table: m.Table) -> tuple[str, exp.Select]:
         """Join the partial results to the table they are reached through; add them up."""
@@ -154,11 +171,17 @@ class Aggregations:
                       expression=col(table.through_via_column or "", via.name)),
         )
         cap = self.physical.cap(via.name)
+        self.as_of_source = pre  # (many dates: each partial row's own date)
         if cap is not None:
             finish = finish.where(self.plan_TimeTest(cap), copy=False)
+        self.as_of_source = None
+        keys = [col(via.entity_key or "", via.name)]
+        if self.dated:
+            project(finish, self.date_of(pre), AS_OF_COLUMN)
+            keys.append(self.date_of(pre))
         for measure in aggregation.measures:
             project(finish, self.combined(measure, col(measure.name, pre)), measure.name)
-        finish = finish.group_by(col(via.entity_key or "", via.name), copy=False)
+        finish = finish.group_by(*keys, copy=False)
         return aggregation.cte_name, finish
 
     def combined(self, measure: Measure, partial: exp.Expression) -> exp.Expression:
@@ -183,6 +206,8 @@ class Aggregations:
     def _number_rows(self, rows, key, needed, ordered, table) -> exp.Select:
         """SELECT key AS _key, <needed columns as table__column>, ROW_NUMBER() … FROM rows."""
         projections = [named(key, "_key")]
+        if self.dated:
+            projections.append(named(self.date_of(DATES), AS_OF_COLUMN))
         for table_name, column in needed:
             alias = ident(f"{table_name}__{column}")
             projections.append(named(col(column, table_name), alias))
@@ -211,6 +236,7 @@ class Aggregations:
         """FROM the events table (joined through its via table and to its lookups), with
         every row after as_of removed; returns the select and the entity-key expression."""
         select = exp.select().from_(self.aliased_source(table))
+        self.as_of_source = DATES  # (many dates: the date each row is joined to)
         caps: list[exp.Expression] = []
         cap = self.physical.cap(table.name)
         if cap is not None:
@@ -228,7 +254,9 @@ class Aggregations:
                 caps.append(self.plan_TimeTest(via_cap))
             key = col(via.entity_key or "", via.name)
         select = self.join_lookups(select, lookups, hoisted, reduced)
-        if caps:
+        if self.dated:
+            select = self.join_dates(select, caps)
+        elif caps:
             select = select.where(and_(*caps))
         return select, key
 
@@ -367,7 +395,8 @@ class Aggregations:
         time = col(table.time_column or "", table.name)
         order.append(exp.Ordered(this=time, desc=descending))
         order.append(exp.Ordered(this=self.value(agg.arg), desc=descending))
-        return exp.Window(this=exp.RowNumber(), partition_by=[key.copy()],
+        return exp.Window(this=exp.RowNumber(),
+                          partition_by=[key.copy(), *self.date_partition(DATES)],
                           order=exp.Order(expressions=order))
 
     def most_frequent(self, table: m.Table, measure: Measure, lookups: tuple[str, ...],
@@ -379,20 +408,23 @@ class Aggregations:
             rows = self.join_context(rows, key, aggregation, context or "base")
         self.scope_table = table.name
         condition = self.measure_condition(measure, require_value=True)
-        counted = with_projection(rows, named(key, "_key"),
+        dates = [named(self.date_of(DATES), AS_OF_COLUMN)] if self.dated else []
+        counted = with_projection(rows, named(key, "_key"), *dates,
                                    named(self.value(agg.arg), "_value"))
         if condition is not None:
             counted = counted.where(condition, append=True)
-        counted = counted.group_by(key.copy(), self.value(agg.arg))
+        counted = counted.group_by(key.copy(), *self.date_partition(DATES), self.value(agg.arg))
         rank = exp.Window(
-            this=exp.RowNumber(), partition_by=[key.copy()],
+            this=exp.RowNumber(), partition_by=[key.copy(), *self.date_partition(DATES)],
             order=exp.Order(expressions=[
                 exp.Ordered(this=exp.Count(this=exp.Star()), desc=True),
                 exp.Ordered(this=self.value(agg.arg)),
             ]),
         )
         counted = counted.select(named(rank, "_rn"), append=True)
-        return (exp.select(col("_key"), named(col("_value"), ident(measure.name)))
+        self.as_of_source = None
+        return (exp.select(col("_key"), *([self.date_of(None)] if self.dated else []),
+                           named(col("_value"), ident(measure.name)))
                 .from_(counted.subquery("counted"))
                 .where(exp.EQ(this=col("_rn"), expression=exp.Literal.number(1))))
 

@@ -19,6 +19,7 @@ from .slots import slot_sql
 from .trees import and_, cast, col, date_add, or_, paren
 
 T = ir.Type
+AS_OF_COLUMN = "_as_of"  # many dates in one pass: the date of each row (multi_date.py)
 
 
 class SqlExpressions:
@@ -38,6 +39,9 @@ class SqlExpressions:
         self.computed = {c.name: c for step in plan.steps for c in step.columns}
         # lookup-only expressions computed in a lookup's subquery -> the column holding them
         self.lookup_values: dict[ir.Expr, exp.Expression] = {}
+        # many dates in one pass (`AsOf.many`): the relation whose `_as_of` column is as_of
+        # where the current select reads it (None: the only one, unqualified)
+        self.as_of_source: str | None = None
 
     def column_ref(self, table: str, column: str) -> exp.Expression:
         if self.row_aliases is not None and (table, column) in self.row_aliases:
@@ -47,6 +51,10 @@ class SqlExpressions:
         return col(column)
 
     def as_of_expr(self) -> exp.Expression:
+        if self.as_of.mode is AsOfMode.DATES:
+            if self.row_aliases is not None:
+                return col(AS_OF_COLUMN, "numbered")
+            return col(AS_OF_COLUMN, self.as_of_source)
         if self.as_of.mode is AsOfMode.DATE:
             return self.to_date(exp.Literal.string(self.as_of.value.isoformat()))
         if self.as_of.mode is AsOfMode.TODAY:

@@ -23,12 +23,13 @@ from ...plan import Computed, Plan, feature_table_name
 from ...plan.as_of import AsOf, AsOfMode
 from ...plan.physical import physical_plan
 from .aggregations import Aggregations
-from .expressions import SqlExpressions
+from .expressions import AS_OF_COLUMN, SqlExpressions
+from .multi_date import DATES, OUTPUT, RANK_DATE, MultiDate
 from .names import name_errors
 from .ranking import Ranking
 from .sequences import Sequences
 from .text import sql_header
-from .trees import col, cte_alias, ident, named, project, table_function, table_ref
+from .trees import and_, col, cte_alias, ident, named, project, table_function, table_ref
 
 
 def generate_sql(
@@ -66,7 +67,7 @@ class SourceOverride:
 
 
 
-class SqlGenerator(Aggregations, Ranking, Sequences, SqlExpressions):
+class SqlGenerator(MultiDate, Aggregations, Ranking, Sequences, SqlExpressions):
     def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
                  sources: Mapping[str, SourceOverride] | None = None) -> None:
         physical = physical_plan(plan, as_of)
@@ -77,6 +78,9 @@ class SqlGenerator(Aggregations, Ranking, Sequences, SqlExpressions):
 
     def query(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expression]] = []
+        if self.dated:
+            self.refuse_undated_passes()
+            ctes.append((DATES, self.dates_cte()))
         for aggregation in self.plan.aggregations:
             if aggregation.partial:
                 ctes.append(self.pre_aggregation(aggregation))
@@ -96,19 +100,24 @@ class SqlGenerator(Aggregations, Ranking, Sequences, SqlExpressions):
                                 else exp.Star()).from_(table_ref(previous), copy=False)
             for ranking in ranked:
                 # filter, then window: the ranked entities joined back by key
-                select = select.join(table_ref(ranking.name), join_type="left", on=exp.EQ(
-                    this=col("_key", ranking.name), expression=col(self.plan.key, previous)),
-                    copy=False)
+                key_test = exp.EQ(this=col("_key", ranking.name),
+                                  expression=col(self.plan.key, previous))
+                if self.dated:
+                    key_test = and_(key_test, exp.EQ(this=col(RANK_DATE, ranking.name),
+                                                     expression=col(AS_OF_COLUMN, previous)))
+                select = select.join(table_ref(ranking.name), join_type="left", on=key_test,
+                                     copy=False)
             for column in step.columns:
                 project(select, self.column_value(column), column.name)
             ctes.append((name, select))
             previous = self.correlated_passes(index, name, ctes)
-        outputs = [col(self.plan.key)] + [
+        dates = [named(col(AS_OF_COLUMN), OUTPUT)] if self.dated else []
+        outputs = dates + [col(self.plan.key)] + [
             col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
         ] + [named(col(computed), ident(output)) for output, computed in self.plan.score_outputs
              ] + [col(name) for name in (*self.plan.kpi_components, *self.plan.traits)]
         final = exp.select(*outputs).from_(table_ref(previous), copy=False).order_by(
-            col(self.plan.key), copy=False)
+            *([col(AS_OF_COLUMN)] if self.dated else []), col(self.plan.key), copy=False)
         for name, cte in ctes:
             final = final.with_(cte_alias(name), as_=cte, copy=False)
         self.errors.extend(name_errors(self, final))
@@ -189,6 +198,9 @@ class SqlGenerator(Aggregations, Ranking, Sequences, SqlExpressions):
         select = exp.select(*(col(c, entity.name) for c in self.plan.entity_columns))
         select = select.from_(self.aliased_source(entity), copy=False)
         select = self.join_lookups(select, self.plan.lookups)
+        if self.dated:  # one row per entity and date
+            select = self.join_dates(select, [])
+            project(select, self.date_of(DATES), AS_OF_COLUMN)
         for lookup, column in self.plan.lookup_columns:
             project(select, col(column, lookup), feature_table_name(lookup, column))
         for aggregation in self.plan.aggregations:
@@ -203,7 +215,9 @@ class SqlGenerator(Aggregations, Ranking, Sequences, SqlExpressions):
             for cte in self.aggregation_ctes(aggregation):
                 select = select.join(
                     table_ref(cte), join_type="left",
-                    on=exp.EQ(this=col("_key", cte), expression=col(self.plan.key, entity.name)),
+                    on=self.dated_key(exp.EQ(this=col("_key", cte),
+                                             expression=col(self.plan.key, entity.name)),
+                                      cte, DATES),
                     copy=False,
                 )
         return self.sequence_joins(select, col(self.plan.key, entity.name))

@@ -8,6 +8,7 @@ from sqlglot import exp
 from ... import ir
 from ...plan import ranking as plan_ranking
 from ...plan.ranking import RankFunc
+from .multi_date import RANK_DATE
 from .trees import cast, col, ident, named, paren, table_ref
 
 
@@ -24,14 +25,17 @@ class Ranking:
             func: exp.Expression = exp.Ntile(this=exp.Literal.number(ranking.node.bins))
         else:
             func = exp.RowNumber() if ranking.func is RankFunc.ROW_NUMBER else exp.Rank()
-        partition = [self.value(p) for p in ranking.partition] or None
+        # ranking.partition: ranked within groups; many dates: each date ranks its own
+        partition = [*self.date_partition(None), *(self.value(p) for p in ranking.partition)]
         select = exp.select(named(col(self.plan.key), ident("_key")),
-                            named(exp.Window(this=func, partition_by=partition,
+                            named(exp.Window(this=func, partition_by=partition or None,
                                              order=order.copy()), ident("_position")))
+        if self.dated:
+            select = select.select(named(self.date_of(None), ident(RANK_DATE)), copy=False)
         if ranking.counted:
             # over the same ordering and the whole frame: one sort serves both
             count = exp.Window(this=exp.Count(this=exp.Star()), order=order,
-                               partition_by=[p.copy() for p in partition or ()] or None,
+                               partition_by=[p.copy() for p in partition] or None,
                                spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED",
                                                    start_side="PRECEDING", end="UNBOUNDED",
                                                    end_side="FOLLOWING"))

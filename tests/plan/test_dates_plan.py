@@ -1,0 +1,67 @@
+"""`segl compile --show plan` with many dates (issue 11 item 2): the plan shows the date
+dimension (text and JSON); the SQL of every pass carries it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from segl.compiler.api import AsOf, compile_file, describe_plan, query_for_plan
+from segl.compiler.plan import plan_for
+from segl.runtime.cli import main
+from sqlglot import exp
+
+SHOP = Path(__file__).parents[2] / "examples" / "shop"
+DATES = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    model = compile_file(SHOP / "shop.seg").require_ok()
+    return plan_for(model, ["loyal", "rfm", "spend_deciles"])
+
+
+def test_text_plan_shows_the_dates(plan):
+    text = describe_plan(plan, AsOf.many(DATES))
+    assert text.splitlines()[0] == "as_of 3 dates 2026-01-31..2026-03-31"
+    assert "dates 3: 2026-01-31, 2026-02-28, 2026-03-31" in text
+    assert "date dimension" in text
+    # bounds are as_of shifted (each row's date), never one date folded in
+    assert "orders.ordered_at < as_of + 1 day" in text
+    single = describe_plan(plan, AsOf("date", DATES[0]))
+    assert "date dimension" not in single and "dates 3" not in single
+
+
+def test_json_plan_lists_the_dates(plan):
+    data = json.loads(describe_plan(plan, AsOf.many(DATES), "json"))
+    assert data["dates"] == [d.isoformat() for d in DATES]
+    assert "dates" not in json.loads(describe_plan(plan, AsOf("date", DATES[0]), "json"))
+
+
+def test_every_pass_groups_by_the_date(plan):
+    query = query_for_plan(plan, "duckdb", AsOf.many(DATES))
+    ctes = {cte.alias: cte.this for cte in query.args["with_"].expressions}
+    assert "_dates" in ctes
+    for name, cte in ctes.items():
+        if name.startswith("agg_"):
+            grouped = [g.sql() for g in cte.args["group"].expressions]
+            assert "_dates._as_of" in grouped or "numbered._as_of" in grouped, name
+    # rankings rank each date apart
+    windows = [w for w in query.find_all(exp.Window) if w.args.get("partition_by")]
+    assert any(p.sql() == "_as_of" for w in windows for p in w.args["partition_by"])
+    assert query.args["order"].expressions[0].this.sql() == "_as_of"
+
+
+def test_compile_command_takes_a_range(monkeypatch):
+    monkeypatch.chdir(SHOP)
+    result = CliRunner().invoke(main, ["compile", "--as-of", "2026-01-31..2026-03-31",
+                                       "--every", "month", "--show", "plan", "-s", "loyal"])
+    assert result.exit_code == 0, result.output
+    assert "dates 3: 2026-01-31, 2026-02-28, 2026-03-31" in result.output
+    listed = CliRunner().invoke(main, ["compile", "--as-of", "2026-01-31,2026-03-31",
+                                       "-s", "loyal"])
+    assert listed.exit_code == 0, listed.output
+    assert "_dates" in listed.output and "2026-03-31" in listed.output
