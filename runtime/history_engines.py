@@ -166,9 +166,9 @@ class PostgresStore:
     def replace(self, table: str, entity_type: str, intervals: Rows, dates: Rows) -> None:
         import psycopg
 
-        from .engines.postgres import _postgres_type
+        from .engines.postgres import postgres_type
 
-        columns = _columns(_postgres_type(entity_type), exp.DataType.build("DATE"),
+        columns = _columns(postgres_type(entity_type), exp.DataType.build("DATE"),
                            exp.DataType.build("TEXT"))
         try:
             with self.connection.transaction():
@@ -226,10 +226,10 @@ class SqliteStore:
                 [(o, _day(d)) for o, d in dates])
 
     def replace(self, table: str, entity_type: str, intervals: Rows, dates: Rows) -> None:
-        from .engines.sqlite import _sqlite_type
+        from .engines.sqlite import sqlite_type
 
         text = exp.DataType(this=exp.DataType.Type.TEXT)
-        columns = _columns(_sqlite_type(entity_type), text.copy(), text)
+        columns = _columns(sqlite_type(entity_type), text.copy(), text)
         sql.execute(self.connection, exp.Transaction(), dialect=self.dialect)
         try:
             for name, kind in ((table, "history"), (dates_table(table), "dates")):

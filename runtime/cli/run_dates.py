@@ -22,7 +22,8 @@ def dates_flags(function):
              "month's last day keeps to month ends.")(function)
     return click.option(
         "--as-of", "as_of", multiple=True, metavar="DATE|D1..D2|D1,D2,…",
-        help="Evaluation date (default: segl.toml's `as_of` when set, else today); a range "
+        help="Evaluation date, YYYY-MM-DD or `today` (default: segl.toml's `as_of` when set, "
+             "else today); a range "
              "D1..D2 (with --every), a list D1,D2,… or the flag repeated evaluates every "
              "date in one pass, the date first in the output.")(function)
 
