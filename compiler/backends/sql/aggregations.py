@@ -25,6 +25,7 @@ from .trees import (
     ident,
     named,
     or_,
+    period_start,
     project,
     table_ref,
     with_projection,
@@ -304,8 +305,7 @@ class Aggregations:
             return self.to_timestamp(exp.Literal.string(f"{bound.fixed.isoformat()} 00:00:00"))
         start = self.as_of_expr()
         if bound.truncate:  # a calendar period's first day (as_of known only at run time)
-            unit = {1: "MONTH", 3: "QUARTER", 12: "YEAR"}[bound.truncate]
-            start = self.to_date(exp.DateTrunc(this=start, unit=exp.var(unit)))
+            start = self.to_date(period_start(start, bound.truncate, self.dialect))
         result = date_add(start, bound.amount, bound.unit)
         if bound.plus_day:
             result = date_add(result, 1, "day")

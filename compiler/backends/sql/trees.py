@@ -110,3 +110,35 @@ def table_function(source: exp.Expression, alias: str) -> exp.Expression:
         return named(source, ident(alias), table=True)
     return exp.Table(this=source, alias=exp.TableAlias(this=ident(alias)))
 
+
+
+_PERIOD_UNITS = {1: "MONTH", 3: "QUARTER", 12: "YEAR"}
+
+
+def period_start(day: exp.Expression, months: int, dialect: str) -> exp.Expression:
+    """The first day of the calendar period (1, 3 or 12 months) holding `day`, for an as_of
+    known only when the query runs. DATE_TRUNC where the dialect has it; SQLite has none
+    (its date modifiers instead) and T-SQL spells it DATETRUNC (SQL Server 2022)."""
+    if dialect == "sqlite":
+        def sqlite_date(*modifiers: exp.Expression) -> exp.Expression:
+            return exp.Anonymous(this="DATE", expressions=[day.copy(), *modifiers])
+
+        if months == 12:
+            return sqlite_date(exp.Literal.string("start of year"))
+        first = exp.Literal.string("start of month")
+        if months == 1:
+            return sqlite_date(first)
+        month = exp.cast(exp.Anonymous(this="STRFTIME", expressions=[
+            exp.Literal.string("%m"), day.copy()]), exp.DataType.Type.INT)
+        # (parenthesised: SQLite's || binds tighter than %)
+        back = exp.Paren(this=exp.Mod(
+            this=exp.Paren(this=exp.Sub(this=month, expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(months)))
+        # e.g. DATE(d, 'start of month', '-' || ((month - 1) % 3) || ' months')
+        shift = exp.DPipe(this=exp.DPipe(this=exp.Literal.string("-"), expression=back),
+                          expression=exp.Literal.string(" months"))
+        return sqlite_date(first, shift)
+    unit = _PERIOD_UNITS[months]
+    if dialect == "tsql":
+        return exp.Anonymous(this="DATETRUNC", expressions=[exp.var(unit), day])
+    return exp.DateTrunc(this=day, unit=exp.var(unit))
