@@ -13,8 +13,8 @@ from ..syntax import nodes as n
 from .bind_names import _Scope
 
 _FUNCS = {"count": ir.AggregateFunc.COUNT, "last": ir.AggregateFunc.LAST}
-_KINDS = {"then": ir.SequenceKind.THEN, "then_no": ir.SequenceKind.THEN_NO,
-          "then_first": ir.SequenceKind.THEN_FIRST}
+_KINDS = {n.StepKind.THEN: ir.SequenceKind.THEN, n.StepKind.THEN_NO: ir.SequenceKind.THEN_NO,
+          n.StepKind.THEN_FIRST: ir.SequenceKind.THEN_FIRST}
 _EXAMPLE = "e.g. `count(web_events then no orders within 7 days)`"
 
 

@@ -200,13 +200,13 @@ class AstBuilder(DeclarationBuilder, Transformer_NonRecursive):
                               span=self._span(meta))
 
     def then_step(self, meta, children):
-        return self._sequence_step("then", meta, children)
+        return self._sequence_step(n.StepKind.THEN, meta, children)
 
     def then_no_step(self, meta, children):
-        return self._sequence_step("then_no", meta, children)
+        return self._sequence_step(n.StepKind.THEN_NO, meta, children)
 
     def then_first_step(self, meta, children):
-        return self._sequence_step("then_first", meta, children)
+        return self._sequence_step(n.StepKind.THEN_FIRST, meta, children)
 
     def within(self, meta, children):
         return self.window_last(meta, [None, *children])

@@ -147,7 +147,7 @@ def _expr(node: n.Expr) -> str:
 
 
 def _sequence_step(node: n.SequenceStep) -> str:
-    words = {"then": "then", "then_no": "then no", "then_first": "then first"}[node.kind]
+    words = node.kind.value
     parts = [f"{words} {name(node.table)}"]
     if node.filter is not None:
         parts.append(f"where {expr(node.filter)}")

@@ -9,6 +9,7 @@ exports, suppression) in activation_nodes.py, and all are reached as `nodes.X`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .activation_nodes import Arm as Arm
 from .activation_nodes import Experiment as Experiment
@@ -64,12 +65,20 @@ class Call(Expr):
     sequence: SequenceStep | None = None  # `… then [no|first] table [where …] [within N]`
 
 
+class StepKind(StrEnum):
+    """How a sequence's second step follows the first, as written."""
+
+    THEN = "then"
+    THEN_NO = "then no"
+    THEN_FIRST = "then first"
+
+
 @dataclass(frozen=True)
 class SequenceStep(Node):
     """The second step of an event sequence: `then orders`, `then no orders within 7 days`,
     `then first orders where …` (docs/language.md#sequences)."""
 
-    kind: str  # "then" | "then_no" | "then_first"
+    kind: StepKind
     table: Ident
     filter: Expr | None
     within: WindowLast | None
