@@ -29,9 +29,8 @@ def test_every_engine_assigns_the_nearest_centroid(project, engine, engine_optio
     path, customers, orders = fitted_shop(project)
     model = compile_file(path).require_ok()
     evaluation = evaluate(path, as_of=AS_OF, engine=engine, engine_options=engine_options)
-    rows = evaluation.connection.execute(
-        f"SELECT customer_id, styles, imputed, ties FROM {evaluation.table} ORDER BY 1"
-    ).fetchall()
+    rows = (evaluation.connection.table(evaluation.table)  # no SQL text
+            .pl().select("customer_id", "styles", "imputed", "ties").sort("customer_id").rows())
     values = expected(customers, orders)
     names = ("styles", "imputed", "ties")
     want = {key: tuple(python_assignment(values[key][name], model.segmentations[name].clusters,
