@@ -12,24 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from . import catalogue
 from . import model as m
-from .backends.sql import kpis as kpi_sql
-from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads it
-from .backends.sql.dialects import rules_for
-from .backends.sql.generator import SourceOverride, SqlGenerator, generate_sql, members_query
-from .backends.sql.kpis import generate_kpi_sql, kpi_query
-from .backends.sql.kpis import kpi_select as kpi_select
-
-# Builders of identifiers, columns and tables, for runtime code that writes its own queries
-# as trees (re-exported: the runtime reaches the compiler through this module).
-from .backends.sql.trees import col as col
-from .backends.sql.trees import ident as ident
-from .backends.sql.trees import table_function
-from .backends.sql.trees import table_ref as table_ref
 from .catalogue import AGGREGATES as AGGREGATES
 from .codes import Code as Code  # the diagnostic codes, for the runtime
 from .codes import explain, lookup
@@ -130,9 +116,33 @@ from .syntax.limits import as_of_problem as as_of_problem
 from .syntax.limits import currency_problem as currency_problem
 from .version import SEGL_VERSION as SEGL_VERSION
 
+if TYPE_CHECKING:  # (imported on first use: sqlglot and the SQL backend, see _LAZY)
+    from sqlglot import exp
+
+    from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader
+    from .backends.sql.generator import SourceOverride as SourceOverride
+    from .backends.sql.generator import SqlGenerator as SqlGenerator
+    from .backends.sql.generator import members_query as members_query
+    from .backends.sql.kpis import kpi_select as kpi_select
+    from .backends.sql.trees import col as col
+    from .backends.sql.trees import ident as ident
+    from .backends.sql.trees import table_ref as table_ref
+
 # Names re-exported on first use (PEP 562), so that a command that needs none of them does
-# not import their modules: the lint rules and the semantic diff.
-_LAZY = {
+# not import their modules: the SQL backend (and so sqlglot, a tenth of a second to import;
+# `segl check --no-data` generates no SQL), the lint rules and the semantic diff. A name maps
+# to its module, or to (module, the name there). tests/runtime/test_import_budget.py lists
+# what each command imports.
+_LAZY: dict[str, str | tuple[str, str]] = {
+    # SQL: builders of identifiers, columns and tables for runtime code that writes its own
+    # queries as trees, the generator, the KPI query and its columns naming each row's group
+    "col": "backends.sql.trees", "ident": "backends.sql.trees",
+    "table_ref": "backends.sql.trees",
+    "duckdb_file_reader": "backends.sql.dialects",  # the runtime reads it
+    "SourceOverride": "backends.sql.generator", "SqlGenerator": "backends.sql.generator",
+    "members_query": "backends.sql.generator", "kpi_select": "backends.sql.kpis",
+    "KPI_KIND": ("backends.sql.kpis", "KIND"), "KPI_GROUP": ("backends.sql.kpis", "GROUP"),
+    # the lint rules and the semantic diff
     "COMMENT_RULES": "analysis.lint", "RULES": "analysis.lint",
     "apply_suppressions": "analysis.lint", "lint_model": "analysis.lint",
     "KINDS": "analysis.diff_results", "Change": "analysis.diff_results",
@@ -146,11 +156,11 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"{__package__}.{_LAZY[name]}"), name)
-
-
-# The KPI query's columns naming each row's group: its kind and its name.
-KPI_KIND, KPI_GROUP = kpi_sql.KIND, kpi_sql.GROUP
+    where = _LAZY[name]
+    module, attribute = where if isinstance(where, tuple) else (where, name)
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+    globals()[name] = value  # (found directly from now on)
+    return value
 
 
 @dataclass
@@ -254,6 +264,8 @@ def condition_query(model: m.Model, condition: Expr, dialect: str,
                     as_of: date | str | AsOf | None) -> exp.Expression:
     """A condition that reads no table (literals and functions of them) as a sqlglot
     expression for a dialect: the runtime evaluates a persona's profile with it."""
+    from .backends.sql.generator import SqlGenerator
+
     generator = SqlGenerator(plan_for(model, []), dialect, _as_of(as_of), "absolute")
     return generator.cond(condition)
 
@@ -331,6 +343,8 @@ def sql_for_plan(
 ) -> str:
     """SQL for a plan. `sources`: read these tables from engine tables or files instead of
     their declared locations (see backends/sql: SourceOverride)."""
+    from .backends.sql.generator import generate_sql
+
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
                         pretty, sources)
 
@@ -345,6 +359,9 @@ def query_for_plan(
     """The plan's query (with `kpis`, the KPI query over it) as a sqlglot tree, for the
     runtime to run: SQL text is made from it only by sqlglot, for the engine's dialect.
     Raises CompileError when the dialect cannot express the plan."""
+    from .backends.sql.generator import members_query
+    from .backends.sql.kpis import kpi_query
+
     build = kpi_query if kpis else members_query
     return build(plan, dialect, _as_of(as_of), "absolute", sources)
 
@@ -379,6 +396,9 @@ def location_relation(location: m.Location, dialect: str = "duckdb",
     given: the table by its name's parts, or the dialect's file reader with the path as a
     string literal (DuckDB: `read_parquet('…')`). Raises ValueError for a location the
     compiler refused (E107) or a file kind the dialect does not read."""
+    from .backends.sql.dialects import rules_for
+    from .backends.sql.trees import table_function, table_ref
+
     rules = rules_for(dialect)
     if location.kind == "table":
         if not location.table:
@@ -403,6 +423,8 @@ def kpi_sql_for_plan(
 ) -> str:
     """One query giving every KPI (and its index) per group: everyone, each segment, each
     bucket. Plan it with the KPIs: `plan_for(model, names, list(model.kpis), shares=True)`."""
+    from .backends.sql.kpis import generate_kpi_sql
+
     return generate_kpi_sql(plan, dialect, _as_of(as_of), file_paths,
                             _header(plan, compilation), pretty, sources)
 
