@@ -62,7 +62,6 @@ from .plan import Plan as Plan
 from .plan import plan_for as plan_for
 from .plan import shift_date as shift_date
 from .plan.as_of import AsOfMode
-from .plan.describe import describe, json_text
 from .semantic.buckets import check_segmentations
 
 # `clusters` segmentations: the lock file `segl discover` writes (compiler/semantic/clusters.py)
@@ -94,16 +93,6 @@ from .semantic.privacy import require_allowed as require_allowed
 from .semantic.privacy import share_outputs as share_outputs
 from .semantic.privacy import trait_outputs as trait_outputs
 from .semantic.resolve import SchemaProvider, resolve
-from .semantic.symbol_binding import build_index
-from .semantic.symbols import Occurrence as Occurrence
-from .semantic.symbols import RenameRefused as RenameRefused
-from .semantic.symbols import Space as Space
-from .semantic.symbols import Symbol as Symbol
-from .semantic.symbols import SymbolIndex
-from .semantic.symbols import SymbolKey as SymbolKey
-from .semantic.symbols import SymbolKind as SymbolKind
-from .semantic.symbols import TextEdit as TextEdit
-from .semantic.symbols import file_key as file_key
 from .semantic.typecheck import typecheck
 from .slots import md5_hex as md5_hex
 from .slots import slot as slot
@@ -111,7 +100,6 @@ from .source import SourceFile as SourceFile
 from .source import Span as Span
 from .source import decode as decode
 from .syntax import lexicon as lexicon
-from .syntax.formatter import format_source as format_source
 from .syntax.limits import as_of_problem as as_of_problem
 from .syntax.limits import currency_problem as currency_problem
 from .version import SEGL_VERSION as SEGL_VERSION
@@ -127,12 +115,22 @@ if TYPE_CHECKING:  # (imported on first use: sqlglot and the SQL backend, see _L
     from .backends.sql.trees import col as col
     from .backends.sql.trees import ident as ident
     from .backends.sql.trees import table_ref as table_ref
+    from .semantic.symbols import Occurrence as Occurrence
+    from .semantic.symbols import RenameRefused as RenameRefused
+    from .semantic.symbols import Space as Space
+    from .semantic.symbols import Symbol as Symbol
+    from .semantic.symbols import SymbolIndex as SymbolIndex
+    from .semantic.symbols import SymbolKey as SymbolKey
+    from .semantic.symbols import SymbolKind as SymbolKind
+    from .semantic.symbols import TextEdit as TextEdit
+    from .semantic.symbols import file_key as file_key
+    from .syntax.formatter import format_source as format_source
 
 # Names re-exported on first use (PEP 562), so that a command that needs none of them does
 # not import their modules: the SQL backend (and so sqlglot, a tenth of a second to import;
-# `segl check --no-data` generates no SQL), the lint rules and the semantic diff. A name maps
-# to its module, or to (module, the name there). tests/runtime/test_import_budget.py lists
-# what each command imports.
+# `segl check --no-data` generates no SQL), the name index and the formatter editors use,
+# the lint rules and the semantic diff. A name maps to its module, or to (module, the name
+# there). tests/runtime/test_import_budget.py lists what each command imports.
 _LAZY: dict[str, str | tuple[str, str]] = {
     # SQL: builders of identifiers, columns and tables for runtime code that writes its own
     # queries as trees, the generator, the KPI query and its columns naming each row's group
@@ -142,6 +140,12 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "SourceOverride": "backends.sql.generator", "SqlGenerator": "backends.sql.generator",
     "members_query": "backends.sql.generator", "kpi_select": "backends.sql.kpis",
     "KPI_KIND": ("backends.sql.kpis", "KIND"), "KPI_GROUP": ("backends.sql.kpis", "GROUP"),
+    # for editors and `segl fmt`: the name index and the formatter
+    "Occurrence": "semantic.symbols", "RenameRefused": "semantic.symbols",
+    "Space": "semantic.symbols", "Symbol": "semantic.symbols", "SymbolKey": "semantic.symbols",
+    "SymbolKind": "semantic.symbols", "TextEdit": "semantic.symbols",
+    "SymbolIndex": "semantic.symbols", "file_key": "semantic.symbols",
+    "format_source": "syntax.formatter",
     # the lint rules and the semantic diff
     "COMMENT_RULES": "analysis.lint", "RULES": "analysis.lint",
     "apply_suppressions": "analysis.lint", "lint_model": "analysis.lint",
@@ -375,6 +379,8 @@ def physical_plan_for(plan: Plan, as_of: date | str | AsOf | None) -> PhysicalPl
 def describe_plan(plan: Plan, as_of: date | str | AsOf | None, fmt: str = "text") -> str:
     """The physical plan printed readably (`text`) or as JSON (`json`), ending in a newline:
     what `segl compile --show plan [--format json]` prints."""
+    from .plan.describe import describe, json_text
+
     physical = physical_plan_for(plan, as_of)
     return (json_text(physical) if fmt == "json" else describe(physical)) + "\n"
 
@@ -470,6 +476,8 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def symbol_index(compilation: Compilation) -> SymbolIndex:
     """Every definition and every written name of the compiled files: where a name is
     defined and used, what a file declares, what a rename changes (compiler/semantic/symbols.py)."""
+    from .semantic.symbol_binding import build_index
+
     return build_index(compilation.files, compilation.model)
 
 
