@@ -115,6 +115,15 @@ def test_check_reads_the_data_with_the_duckdb_dialect_alone() -> None:
     assert _found(modules, NEVER_WITHOUT_SQL[2:]) == []
 
 
+def test_ls_imports_neither_sqlglot_nor_an_engine() -> None:
+    # `segl ls` prints a table of the definitions: it compiles without data and builds no SQL
+    # (the module that writes files, runtime/outputs.py, only for --out)
+    output, modules = imported("ls", str(SHOP))
+    assert "segment" in output
+    banned = [m for m in NEVER_FOR_CHECK if m != "segl.runtime.cli.tables"]  # (its table)
+    assert _found(modules, [*banned, *NEVER_WITHOUT_SQL, "duckdb", "segl.runtime.api"]) == []
+
+
 def test_a_lazy_name_of_the_compiler_api_is_there_when_asked_for() -> None:
     # (what the runtime imports from segl.compiler.api on first use resolves, in a fresh
     # interpreter, to the same objects as their modules')
