@@ -111,7 +111,7 @@ def emit(output: Output, fmt: str | None, out_path: str | None, stream=None) -> 
     text = {"csv": _csv, "json": _json, "markdown": _markdown}.get(fmt, _table)(
         output, None if to_file else stream)
     if to_file:
-        from ..outputs import write_text_atomically  # (only then: it imports sqlglot)
+        from ..atomic_files import write_text_atomically
 
         write_text_atomically(out_path, text)
         note(f"wrote {out_path} ({fmt})")

@@ -117,11 +117,20 @@ def test_check_reads_the_data_with_the_duckdb_dialect_alone() -> None:
 
 def test_ls_imports_neither_sqlglot_nor_an_engine() -> None:
     # `segl ls` prints a table of the definitions: it compiles without data and builds no SQL
-    # (the module that writes files, runtime/outputs.py, only for --out)
+    # (runtime/outputs.py, which writes query results, is not needed to print a table)
     output, modules = imported("ls", str(SHOP))
     assert "segment" in output
     banned = [m for m in NEVER_FOR_CHECK if m != "segl.runtime.cli.tables"]  # (its table)
     assert _found(modules, [*banned, *NEVER_WITHOUT_SQL, "duckdb", "segl.runtime.api"]) == []
+
+
+@pytest.mark.parametrize("args", [("fmt", "--check", str(SHOP)), ("lint", str(SHOP))])
+def test_fmt_and_lint_import_neither_sqlglot_nor_duckdb(args: tuple[str, ...]) -> None:
+    # they read and write text (files written through runtime/atomic_files.py)
+    _, modules = imported(*args)
+    assert "segl.compiler.semantic.resolve" in modules
+    assert _found(modules, ["sqlglot", "duckdb", "polars", "segl.compiler.backends",
+                            "segl.runtime.outputs", "segl.runtime.api"]) == []
 
 
 def test_a_lazy_name_of_the_compiler_api_is_there_when_asked_for() -> None:
