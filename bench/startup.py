@@ -33,6 +33,8 @@ COMMANDS = {
     "segl check --no-data (shop)": ["check", "--no-data", str(SHOP)],
     "segl compile (shop)": ["compile", str(SHOP)],
     "segl ls (shop)": ["ls", str(SHOP)],
+    "segl lint (shop)": ["lint", str(SHOP)],
+    "segl fmt --check (shop)": ["fmt", "--check", str(SHOP)],
 }
 
 
