@@ -28,7 +28,7 @@ from segl.compiler.api import Export
 from sqlglot import exp
 
 from . import history_store, sql
-from .outputs import atomic_path
+from .atomic_files import atomic_path
 
 CHANGE = "change"
 JOINED, LEFT = "joined", "left"

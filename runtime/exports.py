@@ -38,10 +38,10 @@ from sqlglot import exp
 
 from . import export_changes, sql
 from .api import evaluate, load, resolve_as_of, tables_read
+from .atomic_files import atomic_path
 from .bad_data import named_data_errors
 from .errors import DataError, UsageError
 from .export_tables import table_problem, write_table
-from .outputs import atomic_path
 from .sources import check_lookup_keys, entity_key_counts, raise_key_problems
 
 PROBE = "_readout_export_"  # + a value's index: a probe KPI carrying per-member values

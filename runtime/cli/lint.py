@@ -34,10 +34,10 @@ def lint(paths, output_format, select, ignore, strict, out_path, deprecated_outp
     """Check .seg files against the lint rules (PATH: files or folders; default: here)."""
     from segl.compiler.api import Severity
 
+    from ..atomic_files import write_text_atomically
     from ..lint import lint_paths
     from ..lint_config import expand_codes, find_config
     from ..lint_report import as_json, github, repository_root, rules_table, sarif, summary, text
-    from ..outputs import write_text_atomically
 
     with reporting():
         out_path = out_path or deprecated_output
