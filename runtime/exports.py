@@ -120,10 +120,6 @@ def run_exports(path: str, names: list[str] | None, as_of: date | str, params=No
         if tables else None
     if problem:
         raise UsageError(problem)
-    if engine not in ("duckdb", "polars") and any(
-            e.target.format == "table" and e.mode is ExportMode.CHANGES for e in chosen):
-        raise UsageError("a `mode changes` export to a table keeps its state beside the table "
-                         "in DuckDB: run it on DuckDB (or Polars), or export to a file")
     results = []
     for export in chosen:
         results.append(_run(path, compilation, connection, export, when, params, database,
@@ -187,7 +183,10 @@ def _changes(connection, export: Export, rows: Rows, counts, as_of: date, engine
     """A `mode changes` export: who joined and who left since the baseline, written; then
     the keys kept now recorded as the state of as_of."""
     held = sql.select(sql.col(rows.key), source=rows.source.copy()).where(rows.held.copy())
-    baseline = export_changes.load_baseline(connection, export, as_of, held, *history)
+    key_type = {row[0]: row[1] for row in sql.fetch_all(connection, sql.describe(
+        rows.exported()))}[rows.key] if export.target.format == "table" else "VARCHAR"
+    baseline = export_changes.load_baseline(connection, export, as_of, held, *history,
+                                            engine, engine_options, key_type)
     traits = [t.name for t in export.traits if t.name != rows.key]
     query = export_changes.changes(rows.exported(), rows.key, traits)
     joined, left = export_changes.count_changes(connection, query)
@@ -195,7 +194,8 @@ def _changes(connection, export: Export, rows: Rows, counts, as_of: date, engine
     if written is not None and written != joined + left:
         raise DataError([f"export `{export.name}`: {written:,} rows were written but "
                          f"{joined + left:,} counted: did the data change while it ran?"])
-    export_changes.record_state(connection, export, as_of, rows.exported(), rows.key)
+    export_changes.record_state(connection, export, as_of, rows.exported(), rows.key, engine,
+                                engine_options)
     members, holdout, suppressed, no_consent, exported = (int(c) for c in counts)
     target = export.target
     return ExportResult(export.name, f"{target.format} {target.target}", members, holdout,

@@ -74,7 +74,14 @@ class Warehouse:
 
     def rows(self) -> list[tuple] | None:
         """The table's rows sorted, or None when there is no table."""
-        name = f"{self.schema}.amsterdam"
+        found = self.raw("amsterdam")
+        if found is None:
+            return None
+        return sorted((k, c, float(s), e) for k, c, s, e in found)
+
+    def raw(self, table: str) -> list[tuple] | None:
+        """The rows of the schema's `table` as the warehouse gives them (None: no table)."""
+        name = f"{self.schema}.{table}"
         if self.engine == "postgres":
             import psycopg
 
@@ -82,18 +89,16 @@ class Warehouse:
                 exists = connection.execute("SELECT to_regclass(%s)", [name]).fetchone()[0]
                 if exists is None:
                     return None
-                found = connection.execute(f"SELECT * FROM {name}").fetchall()
+                return connection.execute(f"SELECT * FROM {name}").fetchall()
         elif self.engine == "sqlite":
             with sqlite3.connect(self.options["sqlite_path"]) as connection:
-                if not connection.execute("SELECT name FROM sqlite_master WHERE name = "
-                                          "'amsterdam'").fetchall():
+                if not connection.execute("SELECT name FROM sqlite_master WHERE name = ?",
+                                          [table]).fetchall():
                     return None
-                found = connection.execute("SELECT * FROM amsterdam").fetchall()
-        else:
-            if not self.spark.catalog.tableExists(name):
-                return None
-            found = [tuple(r) for r in self.spark.sql(f"SELECT * FROM {name}").collect()]
-        return sorted((k, c, float(s), e) for k, c, s, e in found)
+                return connection.execute(f"SELECT * FROM {table}").fetchall()
+        if not self.spark.catalog.tableExists(name):
+            return None
+        return [tuple(r) for r in self.spark.sql(f"SELECT * FROM {name}").collect()]
 
     def close(self) -> None:
         if self.engine == "spark":
