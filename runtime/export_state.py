@@ -1,11 +1,12 @@
-"""The state of a `mode changes` export to a PostgreSQL, SQLite or Spark table
+"""The state of a `mode changes` export to a PostgreSQL, SQLite, Spark or ClickHouse table
 (docs/activation.md): the keys it exported at each as_of, kept in the warehouse beside the
 table as `NAME__segl_state` (columns `as_of`, `key`), so that whoever runs the export next,
 from any machine, compares with the same baseline.
 
 The state is read whole into the DuckDB temporary table ALL (where the baseline is taken and
 the new state computed, as for a DuckDB table) and written back through `write_table`:
-create-or-replace in one transaction on PostgreSQL and SQLite, staged and swapped on Spark.
+create-or-replace in one transaction on PostgreSQL and SQLite, staged and swapped on Spark,
+exchanged atomically on ClickHouse.
 It is written after the export's table; a failure between the two leaves the old state,
 which a re-run at the same as_of compares with again (the baseline is the latest state
 *before* as_of), so the re-run writes the same rows.
@@ -24,7 +25,7 @@ from .errors import DataError
 
 ALL = "segl_state_all"  # temporary, in DuckDB: every (as_of, key) the warehouse holds
 _STAGE = "segl_state_read"  # the rows read, registered as a frame
-WAREHOUSES = ("postgres", "sqlite", "spark")
+WAREHOUSES = ("postgres", "sqlite", "spark", "clickhouse")
 
 
 def in_warehouse(engine: str) -> bool:
@@ -109,9 +110,31 @@ def _spark(table: tuple[str, ...], engine_options: dict,
     return [tuple(row) for row in sql.spark_sql(spark, query).collect()]
 
 
+def _clickhouse(table: tuple[str, ...], engine_options: dict,
+                columns: tuple[str, str]) -> list[tuple] | None:
+    import io
+
+    from .engines.clickhouse import session
+    from .export_clickhouse import DEFAULT_DATABASE
+
+    *schema, name = table
+    parts = (schema[-1] if schema else DEFAULT_DATABASE, name)
+    chdb = session(str(engine_options["chdb_path"]))
+    exists = sql.select(sql.count_all(), source=sql.table_ref("system", "tables")).where(
+        exp.and_(exp.EQ(this=sql.col("database"), expression=sql.text(parts[0])),
+                 exp.EQ(this=sql.col("name"), expression=sql.text(name))))
+    if int(str(sql.chdb_query(chdb, exists, "CSV")).strip() or 0) == 0:
+        return None
+    as_of, key = columns
+    query = sql.select(sql.aliased(exp.cast(sql.col(as_of), exp.DataType.Type.TEXT), as_of),
+                       sql.col(key), source=sql.table_ref(*parts))
+    found = sql.chdb_query(chdb, query, "ArrowStream")
+    return pl.read_ipc_stream(io.BytesIO(found.bytes())).rows()
+
+
 def _read(table: tuple[str, ...], columns: tuple[str, str]) -> exp.Select:
     return sql.select(*(sql.col(c) for c in columns), source=sql.table_ref(*table))
 
 
 _READERS: dict[str, Callable[[tuple[str, ...], dict, tuple[str, str]], list[tuple] | None]] = {
-    "postgres": _postgres, "sqlite": _sqlite, "spark": _spark}
+    "postgres": _postgres, "sqlite": _sqlite, "spark": _spark, "clickhouse": _clickhouse}

@@ -154,12 +154,12 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
             written = _write(connection, export, rows.exported(), engine, engine_options,
                              rows.key)
     else:
-        # (a SQLite file is where a table goes: the segment is evaluated in memory)
+        # (a SQLite file or chdb folder is where a table goes: not what the engine reads)
         evaluation = evaluate(path, as_of, segments, params, database, kpis=True,
                               compilation=replace(compilation, model=probe_model),
                               connection=connection, engine=engine,
                               engine_options={k: v for k, v in engine_options.items()
-                                              if k != "sqlite_path"})
+                                              if k not in ("sqlite_path", "chdb_path")})
         rows = _rows(model, export, evaluation.connection, sql.table_ref(evaluation.table),
                      evaluation.plan.kpis)
         counts = list(sql.fetch_one(rows.connection, sql.select(*rows.counts(),

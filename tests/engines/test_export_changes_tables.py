@@ -1,7 +1,7 @@
-"""`mode changes` to a PostgreSQL, SQLite or Spark table (docs/activation.md): at each date the
-table holds who joined (with the traits) and who left (the key only) since the last export,
-against a plain-Python diff of the members kept at each date; the state lives in the
-warehouse beside the table; a failed write of the table or of the state changes neither,
+"""`mode changes` to a PostgreSQL, SQLite, Spark or ClickHouse table (docs/activation.md): at
+each date the table holds who joined (with the traits) and who left (the key only) since the
+last export, against a plain-Python diff of the members kept at each date; the state lives in
+the warehouse beside the table; a failed write of the table or of the state changes neither,
 and the re-run writes the same rows."""
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import random
 from decimal import Decimal
 
 import pytest
-from segl.runtime import export_tables
+from segl.runtime import export_clickhouse, export_tables
+from segl.runtime.errors import DataError
 from segl.runtime.export_changes import STATE_TABLE
 from segl.runtime.exports import run_exports
+from sqlglot import exp
 
 from .conftest import engine_params
 from .test_export_tables import SEG, slot, warehouse  # noqa: F401 (a fixture)
@@ -52,7 +54,7 @@ def table(warehouse) -> list[tuple] | None:  # noqa: F811
                   for k, change, city, spend, email in found)
 
 
-@pytest.mark.parametrize("engine", engine_params(["postgres", "sqlite", "spark"]))
+@pytest.mark.parametrize("engine", engine_params(["postgres", "sqlite", "spark", "clickhouse"]))
 def test_changes_to_a_warehouse_table_against_a_python_diff(project, engine, warehouse,  # noqa: F811
                                                             monkeypatch):
     schema = warehouse.schema.removeprefix("crm_")
@@ -78,7 +80,17 @@ def test_changes_to_a_warehouse_table_against_a_python_diff(project, engine, war
     path = at(D2, 2)
     assert diff(states[D1], states[D2]) != diff({}, states[D2])
     # the table's write fails half-way: the table and the state stay as they were
-    if engine == "spark":
+    if engine == "clickhouse":  # ClickHouse's query fails after some rows
+        real_rows = export_clickhouse.rows_from
+
+        def broken(path):
+            return real_rows(path).where(exp.EQ(this=exp.func(
+                "throwIf", exp.GT(this=exp.column("customer_id"),
+                                  expression=exp.Literal.number(150))),
+                expression=exp.Literal.number(0)))
+
+        monkeypatch.setattr(export_clickhouse, "rows_from", broken)
+    elif engine == "spark":
         real = export_tables.sql.spark_sql
 
         def failing(session, statement):
@@ -93,7 +105,7 @@ def test_changes_to_a_warehouse_table_against_a_python_diff(project, engine, war
             raise OSError("connection lost")
 
         monkeypatch.setattr(export_tables, "batches", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(DataError if engine == "clickhouse" else OSError):
         export(path, D2)
     monkeypatch.undo()
     assert table(warehouse) == diff({}, states[D1])
