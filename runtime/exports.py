@@ -7,12 +7,14 @@ and counted, in this order: in the holdout, in the suppression list, without con
 
 On DuckDB (the default engine) nothing is materialised first: one light pass over the
 compiled query checks the entity key and takes the counts (DuckDB reads only the columns the
-flags need), then one `COPY (query WHERE …) TO` (or `CREATE TABLE … AS`) writes the rows
-straight from it; the COPY's own row count must equal the count of the first pass. On another
-engine the members (with the values) are computed there and loaded into DuckDB as for every
-command, and the rows are written from that table. Files are atomic (a temporary file
-renamed into place), tables transactional (runtime/export_tables.py). The same data and
-as_of give the same rows, so re-running an export is idempotent.
+flags need; an integer key is checked with a bitmap between its bounds, read by a pass over
+the key alone, instead of `count(DISTINCT key)`: runtime/key_check.py), then one
+`COPY (query WHERE …) TO` (or `CREATE TABLE … AS`) writes the rows straight from it; the
+COPY's own row count must equal the count of the first pass. On another engine the members
+(with the values) are computed there and loaded into DuckDB as for every command, and the
+rows are written from that table. Files are atomic (a temporary file renamed into place),
+tables transactional (runtime/export_tables.py). The same data and as_of give the same rows,
+so re-running an export is idempotent.
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ from segl.compiler.api import (
 )
 from sqlglot import exp
 
-from . import export_changes, sql
+from . import export_changes, key_check, sql
 from .api import evaluate, load, resolve_as_of, tables_read
 from .bad_data import named_data_errors
 from .errors import DataError, UsageError
 from .export_tables import table_problem, write_table
 from .outputs import atomic_path
-from .sources import check_lookup_keys, entity_key_counts, raise_key_problems
+from .sources import check_lookup_keys, raise_key_problems
 
 PROBE = "_readout_export_"  # + a value's index: a probe KPI carrying per-member values
 _COPY = {"csv": {"FORMAT": "csv", "HEADER": True}, "parquet": {"FORMAT": "parquet"},
@@ -144,8 +146,9 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
         rows = _rows(model, export, connection, sql.subquery(query, "members"), plan.kpis)
         with named_data_errors(lambda: tables_read(plan)):
             check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
+            bounds = sql.fetch_one(connection, key_check.bounds_query(rows.key, rows.source))
             missing, duplicates, *counts = sql.fetch_one(connection, sql.select(
-                *entity_key_counts(rows.key), *rows.counts(),
+                *key_check.key_counts(rows.key, bounds), *rows.counts(),
                 source=rows.source.copy()))
             raise_key_problems(model, missing, duplicates)
             if export.mode is ExportMode.CHANGES:
