@@ -21,7 +21,8 @@ VARIABLE = polars_memory.ALLOCATOR_VARIABLE
 
 @pytest.fixture
 def no_setting(monkeypatch):
-    monkeypatch.delenv(VARIABLE, raising=False)
+    monkeypatch.setenv(VARIABLE, "restored after the test")  # (so the delenv is undone)
+    monkeypatch.delenv(VARIABLE)
     return monkeypatch
 
 
