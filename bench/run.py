@@ -224,13 +224,16 @@ def _polars_runs(seg_path: Path, as_of: datetime.date, repeat: int, rfm: bool) -
     """The Polars backend alone: compile and plan (outside the timings, as for segl12), then
     each run builds the lazy query from the plan and collects it, as `run_members` does."""
     _import_segl()
+    from segl.runtime.engines import engine_module
+
+    # as segl imports its Polars engine (its allocator setting comes before Polars starts)
+    run_members = engine_module("polars").run_members
     import duckdb
     import polars
     from segl.compiler.api import select_segments
     from segl.compiler.plan import plan_for
     from segl.runtime.api import load
     from segl.runtime.engines.duckdb import load_members
-    from segl.runtime.engines.polars import run_members
 
     started = time.perf_counter()
     compilation, connection = load(str(seg_path))

@@ -99,6 +99,9 @@ def use(resources: Resources, engine: str = "duckdb") -> None:
     process). Warns on stderr for settings the engine does not take."""
     global _current
     _current = resources
+    if engine == "polars":
+        from .engines.polars_memory import prepare_allocator
+        prepare_allocator()  # its memory setting, read when Polars starts
     if resources.threads is not None and engine == "polars":
         _polars_threads(resources.threads)
     ignored = [name for name in resources.given() if name not in APPLIED.get(engine, ())]

@@ -75,6 +75,9 @@ def engine_module(name: str) -> ModuleType:
     problem = missing_requirement(name)
     if problem is not None:
         raise UsageError(problem)
+    if name == "polars":
+        from .polars_memory import prepare_allocator
+        prepare_allocator()  # before Polars is first imported (polars_memory.py)
     return importlib.import_module(ENGINES[name].module)
 
 

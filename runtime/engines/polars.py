@@ -1,4 +1,5 @@
-"""Run a plan on Polars: the lazy query compiled by `compiler/to_polars.py`, collected."""
+"""Run a plan on Polars: the lazy query compiled by `compiler/to_polars.py`, collected on the
+streaming engine (`polars_memory.py`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from segl.compiler.api import AsOf, Compilation, Plan, polars_query
 from ..bad_data import explain_failure
 from ..errors import DataError
 from .loading import tables_read
+from .polars_memory import collect_streaming
 
 
 def run_members(compilation: Compilation, plan: Plan,
@@ -30,7 +32,7 @@ def run_members(compilation: Compilation, plan: Plan,
             for day in as_of.dates])
     try:
         query = polars_query(plan, as_of)
-        frame = query.frame.collect()
+        frame = collect_streaming(query.frame)  # (runtime/engines/polars_memory.py)
     except (polars.exceptions.PolarsError, polars.exceptions.PanicException, OSError) as exc:
         # (A damaged Parquet page can make Polars panic: a BaseException, caught here too.)
         tables = [plan.model.table(name) for name in tables_read(plan)]

@@ -1,0 +1,123 @@
+"""Peak memory of segl on Polars against segl on DuckDB (issue 15 item 6), interleaved.
+
+Each measurement is one run of one variant of `bench/run.py` (`segl12`, `polars12`, `segl50`,
+`polars50`, `rfm_segl_sql`, `rfm_polars`) in a fresh Python subprocess, so its peak RSS (the
+kernel's `ru_maxrss` for that child, from `os.wait4`) is that run's alone. The variants are
+interleaved round by round (A B C D, A B C D, ...), and every measurement records the share
+of the machine other processes used meanwhile (`bench/cpu_share.py`), as the machine is
+shared. Time is reported as CPU time (user + system of the worker, all threads) of the
+query itself; compile and planning run in the worker before it, outside the timing.
+
+    .venv/bin/python bench/polars_memory.py --scale 1 --rounds 3
+
+prints per variant the median peak RSS and query CPU over the rounds, and per pair
+Polars / DuckDB for both; checks that both engines give the same member count per segment;
+writes everything to `bench/results/polars-memory-<timestamp>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import resource
+import statistics
+import sys
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import cpu_share  # noqa: E402
+import run  # noqa: E402
+import tpch_data  # noqa: E402
+
+PAIRS = {"twelve": ("segl12", "polars12"), "fifty": ("segl50", "polars50"),
+         "rfm": ("rfm_segl_sql", "rfm_polars")}
+TARGET = 1.2   # issue 15 item 6: Polars' peak memory within 1.2x of DuckDB's
+
+
+def measure(variant: str, data_dir: Path, args) -> dict:
+    """One run of `variant` in a fresh subprocess, with the other processes' CPU share."""
+    before = cpu_share.snapshot(resource.RUSAGE_CHILDREN)
+    result = run.run_variant(variant, data_dir, args)
+    after = cpu_share.snapshot(resource.RUSAGE_CHILDREN)
+    shares = cpu_share.measure(before, after)
+    return {"variant": variant, "peak_rss_mib": result["peak_rss_mib"],
+            "cpu": result.get("best_cpu"), "wall": result.get("best"),
+            "process_cpu": shares["cpu"], "busy_other_pct": shares["busy_other_pct"],
+            "sizes": result.get("sizes"), "error": result.get("error")}
+
+
+def summary(runs: list[dict]) -> dict:
+    ok = [r for r in runs if not r.get("error")]
+    if not ok:
+        return {"error": runs[0].get("error") if runs else "no run"}
+    return {"peak_rss_mib": statistics.median(r["peak_rss_mib"] for r in ok),
+            "cpu": statistics.median(r["cpu"] for r in ok),
+            "wall": statistics.median(r["wall"] for r in ok),
+            "busy_other_pct": [r["busy_other_pct"] for r in ok], "runs": len(ok)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor (1)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")
+    parser.add_argument("--pairs", nargs="+", choices=sorted(PAIRS), default=["twelve", "fifty"],
+                        help="workloads: twelve (bench/tpch.seg), fifty (50 generated), rfm")
+    parser.add_argument("--data-root", type=Path, default=tpch_data.DATA_ROOT)
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args(argv)
+    # what run.run_variant and run.prepare read
+    args.repeat, args.as_of, args.generated, args.compile_segments = 1, run.AS_OF, 50, 1000
+
+    data_dir = tpch_data.generate(args.scale, args.data_root)
+    run.prepare(data_dir, args)
+    variants = [v for pair in args.pairs for v in PAIRS[pair]]
+    runs: dict[str, list[dict]] = {v: [] for v in variants}
+    for index in range(args.rounds):
+        for variant in variants:
+            result = measure(variant, data_dir, args)
+            runs[variant].append(result)
+            print(f"round {index + 1} {variant:13s} "
+                  + (result["error"] or f"peak {result['peak_rss_mib']:7,.0f} MiB  "
+                     f"query CPU {result['cpu']:6.2f} s  wall {result['wall']:6.2f} s  "
+                     f"others {result['busy_other_pct']}%"), file=sys.stderr, flush=True)
+
+    report = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
+              "scale": args.scale, "rounds": args.rounds, "machine": run.machine(),
+              "runs": runs, "summary": {v: summary(runs[v]) for v in variants}, "pairs": {}}
+    lines = [f"SF{args.scale:g}, {args.rounds} interleaved rounds, medians "
+             f"(others' CPU share per round in brackets)"]
+    for variant in variants:
+        s = report["summary"][variant]
+        lines.append(f"  {variant:13s} " + (s.get("error") or (
+            f"peak RSS {s['peak_rss_mib']:7,.0f} MiB  query CPU {s['cpu']:6.2f} s  "
+            f"wall {s['wall']:6.2f} s  others {s['busy_other_pct']}")))
+    for pair in args.pairs:
+        duck, polars = (report["summary"][v] for v in PAIRS[pair])
+        if "error" in duck or "error" in polars:
+            continue
+        sizes = [r["sizes"] for v in PAIRS[pair] for r in runs[v] if r.get("sizes")]
+        same = all(s == sizes[0] for s in sizes)
+        memory = polars["peak_rss_mib"] / duck["peak_rss_mib"]
+        report["pairs"][pair] = {"memory_ratio": memory, "cpu_ratio": polars["cpu"] / duck["cpu"],
+                                 "wall_ratio": polars["wall"] / duck["wall"],
+                                 "same_members": same}
+        lines.append(f"  {pair}: Polars / DuckDB peak RSS {memory:.2f}x "
+                     f"({'within' if memory <= TARGET else 'above'} {TARGET}x), query CPU "
+                     f"{polars['cpu'] / duck['cpu']:.2f}x, "
+                     f"wall {polars['wall'] / duck['wall']:.2f}x; "
+                     f"member counts {'the same' if same else 'DIFFER'}")
+    print("\n".join(lines))
+    results = BENCH_DIR / "results"
+    results.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (results / f"polars-memory-{stamp}.json").write_text(json.dumps(report, indent=1,
+                                                                    default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
