@@ -23,6 +23,8 @@ from .backends.sql.dialects import rules_for
 from .backends.sql.generator import SourceOverride, SqlGenerator, generate_sql, members_query
 from .backends.sql.kpis import generate_kpi_sql, kpi_query
 from .backends.sql.kpis import kpi_select as kpi_select
+from .backends.sql.rollup import RollupSource
+from .backends.sql.rollup import Unit as RollupUnit
 
 # Builders of identifiers, columns and tables, for runtime code that writes its own queries
 # as trees (re-exported: the runtime reaches the compiler through this module).
@@ -341,12 +343,21 @@ def query_for_plan(
     as_of: date | str | AsOf | None,
     sources: Mapping[str, SourceOverride] | None = None,
     kpis: bool = False,
+    rollups: Mapping[str, RollupSource] | None = None,
 ) -> exp.Select:
     """The plan's query (with `kpis`, the KPI query over it) as a sqlglot tree, for the
     runtime to run: SQL text is made from it only by sqlglot, for the engine's dialect.
+    `rollups`: prepared daily rollups by events table, used where they serve (DuckDB).
     Raises CompileError when the dialect cannot express the plan."""
     build = kpi_query if kpis else members_query
-    return build(plan, dialect, _as_of(as_of), "absolute", sources)
+    return build(plan, dialect, _as_of(as_of), "absolute", sources, rollups)
+
+
+def rollup_units(plan: Plan, as_of: date | str | AsOf | None = None,
+                 sources: Mapping[str, SourceOverride] | None = None) -> list[RollupUnit]:
+    """The passes of `plan` a daily rollup can serve, each with the queries that build its
+    rows (backends/sql/rollup.py), for `segl prepare`; `sources` as for `query_for_plan`."""
+    return SqlGenerator(plan, "duckdb", _as_of(as_of), "absolute", sources).rollup_units()
 
 
 def physical_plan_for(plan: Plan, as_of: date | str | AsOf | None) -> PhysicalPlan:
