@@ -330,11 +330,13 @@ def sql_for_plan(
     file_paths: str = "absolute",
     pretty: bool = True,
     sources: Mapping[str, SourceOverride] | None = None,
+    rollups: Mapping[str, RollupSource] | None = None,
 ) -> str:
     """SQL for a plan. `sources`: read these tables from engine tables or files instead of
-    their declared locations (see backends/sql: SourceOverride)."""
+    their declared locations (see backends/sql: SourceOverride); `rollups`: as for
+    `query_for_plan`."""
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
-                        pretty, sources)
+                        pretty, sources, rollups)
 
 
 def query_for_plan(

@@ -41,12 +41,15 @@ def generate_sql(
     header: dict[str, str] | None = None,
     pretty: bool = True,
     sources: Mapping[str, SourceOverride] | None = None,
+    rollups: Mapping[str, RollupSource] | None = None,
 ) -> str:
     """The whole plan as one query, with a header comment naming version, source and as_of.
 
     `sources` reads the named tables from other locations than the declared ones: an engine
-    that cannot read the declared files loads them into its own tables and names them here."""
-    query = members_query(plan, dialect, as_of or AsOf(AsOfMode.TODAY), file_paths, sources)
+    that cannot read the declared files loads them into its own tables and names them here.
+    `rollups`: prepared daily rollups, used where they serve (rollup.py)."""
+    query = members_query(plan, dialect, as_of or AsOf(AsOfMode.TODAY), file_paths, sources,
+                          rollups)
     return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
 
 
