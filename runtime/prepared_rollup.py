@@ -5,10 +5,11 @@ orders), the partial aggregates the model's measures need per (entity key, day) 
 runs add those up instead of scanning the events, while every source it was made from is
 unchanged.
 
-`rollups.json` in the layout's folder lists, per rollup, its part files, the partials they
-hold, and the fingerprint (path, size, modification time of every file) of each table and
-lookup it was made from. A run uses a rollup only when every fingerprint still matches;
-otherwise it reads the events (or the sorted copies of `prepared.py`).
+`rollups.json` in the layout's folder lists, per rollup (by unit and a digest of its
+partials, so the models of several entry files of a project keep theirs), its part files,
+the partials they hold, and the fingerprint (path, size, modification time of every file)
+of each table and lookup it was made from. A run uses a rollup only when every fingerprint
+still matches; otherwise it reads the events (or the sorted copies of `prepared.py`).
 
 Refresh: when every table of a rollup only gained files (a glob matched more; each file it
 matched before is unchanged) and its lookups are unchanged, only the new rows are rolled up,
@@ -72,17 +73,24 @@ def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None
 
 
 def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
-    """The rollups whose sources are unchanged since they were made, by entity table."""
+    """The rollups whose sources are unchanged since they were made, by entity table: of
+    several (made for different models of the project), one holding every partial this
+    model needs if there is one."""
     folder = folder_for(entry)
-    found: dict[str, RollupSource] = {}
-    for name, item in _read(folder).items():
+    valid: dict[str, list[RollupSource]] = {}
+    for item in _read(folder).values():
         if not isinstance(item, dict) or item.get("sources") != _sources(model, item):
             continue
         paths = [folder / str(part) for part in item.get("parts", [])]
         if paths and all(p.is_file() and p.parent == folder for p in paths):
-            found[name] = RollupSource(tuple(str(p) for p in paths),
-                                       frozenset(map(str, item.get("partials", []))))
-    return found
+            valid.setdefault(str(item.get("unit")), []).append(RollupSource(
+                tuple(str(p) for p in paths), frozenset(map(str, item.get("partials", [])))))
+    if not valid:
+        return {}
+    wanted = {unit.name: set(unit.partials) for unit in units_for(model)}
+    return {name: max(found, key=lambda r: (wanted.get(name, set()) <= r.partials,
+                                            len(r.partials)))
+            for name, found in valid.items()}
 
 
 def prepare_rollups(model: Model, entry: str | Path, connection,
@@ -98,22 +106,22 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
         sources = {name: _fingerprint(model, name) for name in names}
         if any(value is None for value in sources.values()):
             continue
-        before = old.get(unit.name)
         partials = sorted(set(unit.partials))
+        key = f"{unit.name}@{_digest(partials)}"
+        before = old.get(key)
         if (not rebuild and isinstance(before, dict) and before.get("partials") == partials
                 and before.get("sources") == sources and _parts_present(folder, before)):
-            listing[unit.name] = before
+            listing[key] = before
             done.append(Rolled(unit.name, len(before["parts"]), 0, "kept"))
             continue
         grown = None if rebuild or not isinstance(before, dict) else \
             _grown(before, sources, unit, partials, folder)
         if grown is not None:
             parts, rows = _refresh(connection, model, unit, folder, grown, sources)
-            listing[unit.name] = {**before, "sources": sources,
-                                  "parts": [*before["parts"], *parts],
-                                  "rows": int(before.get("rows", 0)) + rows}
-            done.append(Rolled(unit.name, len(listing[unit.name]["parts"]), rows,
-                               "refreshed"))
+            listing[key] = {**before, "sources": sources,
+                            "parts": [*before["parts"], *parts],
+                            "rows": int(before.get("rows", 0)) + rows}
+            done.append(Rolled(unit.name, len(listing[key]["parts"]), rows, "refreshed"))
             continue
         parts, rows = [], 0
         for part in unit.parts:
@@ -121,10 +129,14 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
                                  sources, "all")
             parts.append(name)
             rows += count
-        listing[unit.name] = {"sources": sources, "partials": partials, "parts": parts,
-                              "tables": list(unit.tables), "lookups": list(unit.lookups),
-                              "rows": rows}
+        listing[key] = {"unit": unit.name, "sources": sources, "partials": partials,
+                        "parts": parts, "tables": list(unit.tables),
+                        "lookups": list(unit.lookups), "rows": rows}
         done.append(Rolled(unit.name, len(parts), rows, "wrote"))
+    for key, item in old.items():  # another model's rollup, still valid: kept
+        if key not in listing and isinstance(item, dict) and _parts_present(folder, item) \
+                and item.get("sources") == _sources(model, item):
+            listing[key] = item
     _write_list(folder, listing)
     kept = {str(p) for item in listing.values() if isinstance(item, dict)
             for p in item.get("parts", [])}
@@ -275,6 +287,10 @@ def _write_list(folder: Path, units: dict[str, object]) -> None:
     temporary.write_text(json.dumps({"version": VERSION, "rollups": units}, indent=2),
                          encoding="utf-8")
     os.replace(temporary, folder / LIST)
+
+
+def _digest(partials: list[str]) -> str:
+    return hashlib.sha256(" ".join(partials).encode()).hexdigest()[:12]
 
 
 def _safe(name: str) -> str:

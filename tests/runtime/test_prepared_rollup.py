@@ -132,8 +132,9 @@ def test_the_rollup_holds_the_line_items_with_their_orders(fixed):
     [unit] = prepared_rollup.units_for(model)
     assert (unit.name, unit.tables, unit.lookups) == ("orders", ("orders", "items"),
                                                       ("product",))
-    # avg needs a sum and a count; the sum is shared with `spend`
-    assert len(set(unit.partials)) == 8
+    # avg keeps a pass over orders; the other eight measures need seven partials (the
+    # total spend and the spend of 90 days are one partial with two windows)
+    assert len(set(unit.partials)) == 7
 
 
 def test_a_measure_that_does_not_combine_keeps_its_pass_over_the_events(fixed, tmp_path):
@@ -259,4 +260,22 @@ def test_appended_days_refreshed_give_the_members_of_the_events(tmp_path_factory
     assert [r.how for r in prepare(entry)] == ["refreshed"]
     (with_sql, with_rows), (_, without_rows) = both(entry, START + dt.timedelta(days=as_of))
     assert "rollup-orders" in with_sql
+    assert with_rows == without_rows
+
+
+def test_two_models_of_one_folder_keep_their_own_rollups(fixed, tmp_path):
+    entry = tmp_path / "p" / "model.seg"
+    shutil.copytree(fixed.parent, entry.parent)
+    other = entry.parent / "other.seg"
+    other.write_text(SEG.split("feature")[0] + "feature big_90 = count(orders where amount > 80)"
+                     " in last 90 days\nsegment big_buyers = big_90 >= 1\n")
+    prepare(entry)
+    prepare(other)
+    listing = (entry.parent / prepared.FOLDER / prepared_rollup.LIST).read_text()
+    assert listing.count('"unit": "orders"') == 2
+    for seg in (entry, other):
+        evaluation = evaluate(str(seg), as_of=START + dt.timedelta(days=70))
+        assert "rollup-orders" in evaluation.sql
+        evaluation.connection.close()
+    (_, with_rows), (_, without_rows) = both(entry, START + dt.timedelta(days=70))
     assert with_rows == without_rows

@@ -82,6 +82,7 @@ class SqlGenerator(MultiDate, Rollups, Aggregations, Ranking, Sequences, SqlExpr
         self.physical = physical
         self.sources = dict(sources or {})
         self.rollups = dict(rollups or {}) if dialect == "duckdb" else {}
+        self.rolled: dict[str, str] = {}  # measure -> the rollup CTE it is read from
         self.file_paths = file_paths
 
     def query(self) -> exp.Select:
@@ -94,11 +95,11 @@ class SqlGenerator(MultiDate, Rollups, Aggregations, Ranking, Sequences, SqlExpr
             if aggregation.partial and aggregation.name not in served:
                 ctes.append(self.pre_aggregation(aggregation))
         for aggregation in self.plan.aggregations:
-            if aggregation.name in served:  # read from the prepared rollup (rollup.py)
-                if served[aggregation.name] is aggregation:
-                    ctes.append(self.rollup_cte(aggregation,
-                                                self._unit_members(aggregation) or []))
-            elif not aggregation.correlated:
+            if served.get(aggregation.name) is aggregation:  # the prepared rollup (rollup.py)
+                ctes.append(self.rollup_cte(aggregation, self._unit_members(aggregation) or []))
+            if served.get(aggregation.name) not in (None, aggregation):
+                continue  # folded into a pass the rollup serves
+            if not aggregation.correlated:
                 ctes.extend(self.aggregation(aggregation))
         for sequence in self.physical.sequences:
             ctes.extend(self.sequence_ctes(sequence))

@@ -9,7 +9,6 @@ measure of a unit is served by *partials*, one column each in the rollup:
     count(*) / count(x) where f   -> COUNT(*) / COUNT(x) FILTER (WHERE f)   added up
     sum(x) where f                -> SUM(x) FILTER (WHERE f)                added up
     min(x) / max(x) where f       -> MIN(x) / MAX(x) FILTER (WHERE f)       min / max
-    avg(x) where f                -> the sum and the count above            sum / count
 
 The filter `f` is part of a partial; the window and the as_of cut are not: they are tests
 on the row's day (`_day`), applied when the run adds the partials up. A row of a `through`
@@ -18,9 +17,11 @@ order's) when that day is later than its own, so the as_of cut on both stays exa
 
 A partial is named by a hash of its definition (`p_` + 16 hex digits of the SQL it is
 computed with, the table and the key it is grouped by), so a rollup serves exactly the
-measures whose partials it holds; a unit with a measure the rollup lacks, or one whose
-value does not combine (count distinct, first/last, most_frequent, catalogue aggregates,
-correlated passes, many dates in one pass), reads the events as before.
+measures whose partials it holds; a unit with a measure the rollup lacks reads the events
+as before. A measure of the entity's own table whose value does not combine (avg, count
+distinct, first/last, most_frequent, catalogue aggregates) keeps a pass over that table
+beside the rollup (`roll_<table>` holds the others); one of a table reached through it, a
+correlated pass or many dates in one pass keep the whole unit on the events.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ ROLLUP = "rollup"
 # IR nodes a partial's argument and filter may hold: values of the row alone
 _ROW_NODES = (ir.Column, ir.Literal, ir.Not, ir.Negate, ir.Logic, ir.Arith, ir.Compare,
               ir.Between, ir.InList, ir.TextMatch, ir.IsMissing, ir.Case)
-_COMBINABLE = (F.COUNT, F.SUM, F.MIN, F.MAX, F.AVG)
+# (not avg: DuckDB divides its exact decimal total in extended precision, which a sum
+# divided by a count does not reproduce to the last bit; avg keeps its pass)
+_COMBINABLE = (F.COUNT, F.SUM, F.MIN, F.MAX)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ class Rollups:
 
     def served_by_rollup(self) -> dict[str, Aggregation]:
         """Pass name -> the unit's own aggregation, for every pass a given rollup serves
-        (a folded partial pass maps to the pass it is folded into)."""
+        (a folded partial pass maps to the pass it is folded into); fills `self.rolled`,
+        the CTE each measure read from a rollup is found in."""
         served: dict[str, Aggregation] = {}
         for aggregation in self.plan.aggregations:
             source = self.rollups.get(self.rollup_root(aggregation))
@@ -114,7 +118,13 @@ class Rollups:
             needed = {p.name for member in members for p in self._partials(member)}
             if needed <= source.partials and self.rollup_bounds_agree(members):
                 served.update({member.name: aggregation for member in members})
+                self.rolled.update({measure.name: self.rollup_cte_name(aggregation)
+                                    for member in members for measure in member.measures
+                                    if self._measure_combines(member, measure)})
         return served
+
+    def rollup_cte_name(self, aggregation: Aggregation) -> str:
+        return f"roll_{self.rollup_root(aggregation)}"
 
     def rollup_root(self, aggregation: Aggregation) -> str:
         """The events table keyed by the entity that a pass's rows reach (its rollup's name)."""
@@ -129,17 +139,20 @@ class Rollups:
             return None
         members = [aggregation, *(a for a in self.plan.aggregations
                                   if a.table in planned.folded and a.fold_into)]
-        for member in members:
-            if not self._combinable(member):
-                return None
+        if not all(self._combinable(member, member is aggregation
+                                    and not self.model.events[member.table].through)
+                   for member in members):
+            return None
+        if not any(self._measure_combines(member, measure)
+                   for member in members for measure in member.measures):
+            return None
         return members
 
-    def _combinable(self, aggregation: Aggregation) -> bool:
+    def _combinable(self, aggregation: Aggregation, own_pass_left: bool) -> bool:
+        """Whether the rollup can serve the pass; with `own_pass_left`, measures that do
+        not combine may stay in a pass of their own."""
         table = self.model.events[aggregation.table]
-        planned = self.physical.pass_for(aggregation.name)
-        if planned.ordered or planned.most_frequent or not table.time_column:
-            return False
-        if self.physical.cap(table.name) is None:
+        if not table.time_column or self.physical.cap(table.name) is None:
             return False
         if table.through:
             via = self.model.events[table.through]
@@ -147,35 +160,34 @@ class Rollups:
                 return False
         elif not table.entity_key:
             return False
-        for measure in aggregation.measures:
-            agg = measure.aggregate
-            if agg.func not in _COMBINABLE or agg.distinct:
+        return own_pass_left or all(self._measure_combines(aggregation, measure)
+                                    for measure in aggregation.measures)
+
+    def _measure_combines(self, aggregation: Aggregation, measure: Measure) -> bool:
+        table = self.model.events[aggregation.table]
+        agg = measure.aggregate
+        if agg.func not in _COMBINABLE or agg.distinct:
+            return False
+        if agg.func is not F.COUNT and agg.arg is None:
+            return False
+        for part in (agg.arg, agg.filter):
+            if part is not None and not all(isinstance(n, _ROW_NODES) for n in part.walk()):
                 return False
-            if agg.func is not F.COUNT and agg.arg is None:
-                return False
-            for part in (agg.arg, agg.filter):
-                if part is not None and not all(isinstance(n, _ROW_NODES)
-                                                for n in part.walk()):
-                    return False
-            for test in self.physical.condition(measure).window:
-                if (test.table, test.column) != (table.name, table.time_column):
-                    return False
-        return True
+        return all((test.table, test.column) == (table.name, table.time_column)
+                   for test in self.physical.condition(measure).window)
 
     # ------------------------------------------------------------ partials
     def _partials(self, aggregation: Aggregation) -> list[Partial]:
         found: dict[str, Partial] = {}
         for measure in aggregation.measures:
-            for partial in self._measure_partials(aggregation, measure):
+            if self._measure_combines(aggregation, measure):
+                partial = self._measure_partial(aggregation, measure)
                 found.setdefault(partial.name, partial)
         return list(found.values())
 
-    def _measure_partials(self, aggregation: Aggregation, measure: Measure) -> list[Partial]:
+    def _measure_partial(self, aggregation: Aggregation, measure: Measure) -> Partial:
         agg = measure.aggregate
-        if agg.func is F.AVG:
-            return [self._partial(aggregation, F.SUM, agg.arg, agg.filter),
-                    self._partial(aggregation, F.COUNT, agg.arg, agg.filter)]
-        return [self._partial(aggregation, agg.func, agg.arg, agg.filter)]
+        return self._partial(aggregation, agg.func, agg.arg, agg.filter)
 
     def _partial(self, aggregation: Aggregation, func: F, arg: ir.Expr | None,
                  condition: ir.Expr | None) -> Partial:
@@ -204,9 +216,13 @@ class Rollups:
             if func is F.SUM and arg.type in (T.FLOAT, T.ANY):
                 value = exp.Cast(this=value, to=exp.DataType.build("DECIMAL(38, 9)"))
             result = {F.SUM: exp.Sum, F.MIN: exp.Min, F.MAX: exp.Max}[func](this=value)
-        if where is None:
-            return result
-        return exp.Filter(this=result, expression=exp.Where(this=where))
+        if where is not None:
+            result = exp.Filter(this=result, expression=exp.Where(this=where))
+        if func is F.SUM and arg.type is T.INT:
+            # a total of whole numbers is a HUGEINT, which DuckDB writes to Parquet as a
+            # DOUBLE: stored as DECIMAL(38, 0), exact
+            result = exp.Cast(this=result, to=exp.DataType.build("DECIMAL(38, 0)"))
+        return result
 
     # ------------------------------------------------------------ building the rollup
     def _unit(self, aggregation: Aggregation, members: list[Aggregation]) -> Unit:
@@ -273,9 +289,10 @@ class Rollups:
             copy=False)
         for member in members:
             for measure in member.measures:
-                project_value = self._rolled(member, measure)
-                select = select.select(named(project_value, measure.name), copy=False)
-        return aggregation.cte_name, select.group_by(col(KEY), copy=False)
+                if measure.name in self.rolled:
+                    select = select.select(named(self._rolled(member, measure), measure.name),
+                                           copy=False)
+        return self.rollup_cte_name(aggregation), select.group_by(col(KEY), copy=False)
 
     def rollup_bounds_agree(self, members: list[Aggregation]) -> bool:
         """Every table of the unit cut at the same day (one WHERE serves them all)."""
@@ -288,25 +305,18 @@ class Rollups:
 
     def _rolled(self, aggregation: Aggregation, measure: Measure) -> exp.Expression:
         window = self.physical.condition(measure).window
-        test = and_(*(self._day_test(t) for t in window)) if window else None
-        partials = self._measure_partials(aggregation, measure)
-
-        def total(partial: Partial) -> exp.Expression:
-            combine = {F.COUNT: exp.Sum, F.SUM: exp.Sum, F.MIN: exp.Min, F.MAX: exp.Max}
-            value: exp.Expression = combine[partial.func](this=col(partial.name, ROLLUP))
-            if test is not None:
-                value = exp.Filter(this=value, expression=exp.Where(this=test.copy()))
-            if partial.func is F.COUNT:
-                value = exp.Cast(this=value, to=exp.DataType.build("BIGINT"))
-            return value
-
-        if measure.aggregate.func is F.AVG:
-            count = total(partials[1])
-            return exp.Div(this=total(partials[0]),
-                           expression=exp.Nullif(this=count, expression=exp.Literal.number(0)))
-        value = total(partials[0])
+        partial = self._measure_partial(aggregation, measure)
+        combine = {F.COUNT: exp.Sum, F.SUM: exp.Sum, F.MIN: exp.Min, F.MAX: exp.Max}
+        value: exp.Expression = combine[partial.func](this=col(partial.name, ROLLUP))
+        if window:
+            value = exp.Filter(this=value, expression=exp.Where(
+                this=and_(*(self._day_test(t) for t in window))))
         agg = measure.aggregate
-        if agg.func is F.SUM and agg.arg.type is not T.INT:
+        if agg.func is F.COUNT:  # as COUNT gives it
+            return exp.Cast(this=value, to=exp.DataType.build("BIGINT"))
+        if agg.func is F.SUM and agg.arg.type is T.INT:  # as SUM of whole numbers gives it
+            return exp.Cast(this=value, to=exp.DataType.build("HUGEINT"))
+        if agg.func is F.SUM:
             return self.exact_total(value)
         return value
 
