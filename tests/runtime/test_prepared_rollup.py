@@ -279,3 +279,16 @@ def test_two_models_of_one_folder_keep_their_own_rollups(fixed, tmp_path):
         evaluation.connection.close()
     (_, with_rows), (_, without_rows) = both(entry, START + dt.timedelta(days=70))
     assert with_rows == without_rows
+
+
+def test_the_command_says_what_it_did_with_each_rollup(fixed, tmp_path):
+    from click.testing import CliRunner
+    from segl.runtime.cli import main
+
+    entry = tmp_path / "p" / "model.seg"
+    shutil.copytree(fixed.parent, entry.parent, ignore=shutil.ignore_patterns(".segl-*"))
+    outputs = [CliRunner().invoke(main, ["prepare", *extra, str(entry)]).output
+               for extra in ([], [], ["--rebuild"])]
+    assert "rollup of orders: wrote, 2 parts" in outputs[0]
+    assert "rollup of orders: kept" in outputs[1]
+    assert "rollup of orders: wrote" in outputs[2]
