@@ -85,8 +85,8 @@ def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
         if paths and all(p.is_file() and p.parent == folder for p in paths):
             valid.setdefault(str(item.get("unit")), []).append(RollupSource(
                 tuple(str(p) for p in paths), frozenset(map(str, item.get("partials", [])))))
-    if not valid:
-        return {}
+    if all(len(found) == 1 for found in valid.values()):
+        return {name: found[0] for name, found in valid.items()}
     wanted = {unit.name: set(unit.partials) for unit in units_for(model)}
     return {name: max(found, key=lambda r: (wanted.get(name, set()) <= r.partials,
                                             len(r.partials)))
