@@ -46,6 +46,10 @@ from . import sql
 from .prepared import fingerprint, folder_for
 
 LIST = "rollups.json"
+# A rollup of one table is read only when it has at most this share of the table's rows
+# (one with a table reached through it always: it saves the join); TPC-H orders have about
+# one row per customer and day, whose rollup measured slower than the orders themselves.
+USEFUL_SHARE = 0.5
 VERSION = 1
 PREFIX = "rollup-"
 
@@ -57,7 +61,7 @@ class Rolled:
     name: str
     parts: int
     rows: int  # rows written this time
-    how: str  # "wrote", "refreshed" or "kept"
+    how: str  # "wrote", "refreshed", "kept" or "unused" (written, too little smaller to read)
 
 
 def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None
@@ -79,7 +83,8 @@ def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
     folder = folder_for(entry)
     valid: dict[str, list[RollupSource]] = {}
     for item in _read(folder).values():
-        if not isinstance(item, dict) or item.get("sources") != _sources(model, item):
+        if not isinstance(item, dict) or item.get("useful") is False \
+                or item.get("sources") != _sources(model, item):
             continue
         paths = [folder / str(part) for part in item.get("parts", [])]
         if paths and all(p.is_file() and p.parent == folder for p in paths):
@@ -129,10 +134,12 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
                                  sources, "all")
             parts.append(name)
             rows += count
+        useful = len(unit.parts) > 1 or rows <= USEFUL_SHARE * _source_rows(
+            connection, model, unit.parts[0].table)
         listing[key] = {"unit": unit.name, "sources": sources, "partials": partials,
                         "parts": parts, "tables": list(unit.tables),
-                        "lookups": list(unit.lookups), "rows": rows}
-        done.append(Rolled(unit.name, len(parts), rows, "wrote"))
+                        "lookups": list(unit.lookups), "rows": rows, "useful": useful}
+        done.append(Rolled(unit.name, len(parts), rows, "wrote" if useful else "unused"))
     for key, item in old.items():  # another model's rollup, still valid: kept
         if key not in listing and isinstance(item, dict) and _parts_present(folder, item) \
                 and item.get("sources") == _sources(model, item):
@@ -243,6 +250,11 @@ def _write(connection, query: exp.Select, folder: Path, unit: str, table: str,
     finally:
         temporary.unlink(missing_ok=True)
     return name, int(count)
+
+
+def _source_rows(connection, model: Model, table: str) -> int:
+    relation = location_relation(_location(model, table), "duckdb", "source")
+    return int(sql.fetch_one(connection, sql.select(sql.count_all(), source=relation))[0])
 
 
 def _location(model: Model, name: str):

@@ -52,6 +52,10 @@ def prepare(file, clear, rebuild, params, threads, memory_limit, temp_dir):
         rolled = prepared_rollup.prepare_rollups(model, path, connection, rebuild)
         connection.close()
         for item in rolled:
+            if item.how == "unused":
+                note(f"rollup of {item.name}: {item.rows:,} rows, not under half of the "
+                     "table's: runs read the table")
+                continue
             note(f"rollup of {item.name}: {item.how}, {count(item.parts, 'part')}"
                  + (f", {item.rows:,} new rows" if item.how != "kept" else ""))
         if not done:
