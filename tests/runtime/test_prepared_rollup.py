@@ -236,7 +236,7 @@ order_rows = st.lists(st.tuples(st.integers(1, 8), st.integers(0, 40),
                       min_size=1, max_size=30)
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=order_rows, later=order_rows, as_of=st.integers(0, 90))
 def test_appended_days_refreshed_give_the_members_of_the_events(tmp_path_factory, first,
