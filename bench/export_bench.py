@@ -13,6 +13,9 @@ the same on both sides; the hand-written statements order by key as segl does. T
 text (no name or path is formatted into them): the benchmark works inside its temporary
 folder, where the customers are the view `customer` and the outputs have fixed names.
 Each written file is read back and compared with the other side's (same rows, same order).
+A third side, `distinct`, is segl with the entity key checked by `count(DISTINCT key)` as
+before runtime/key_check.py's bitmap, to measure that change in the same rounds. Wall and CPU
+time (this process's, DuckDB's threads included) are printed, with ratios paired per round.
 """
 
 from __future__ import annotations
@@ -89,9 +92,13 @@ def hand(customer: Path, kind: str) -> None:
             connection.execute(statement)
 
 
-def segl(seg: Path, kind: str) -> None:
+def segl(seg: Path, kind: str, distinct: bool = False) -> None:
+    """`distinct`: the entity key checked with `count(DISTINCT key)` as before the bitmap
+    (runtime/key_check.py), to measure that change alone in the same run."""
+    from segl.runtime import key_check
     from segl.runtime.exports import run_exports
 
+    key_check.MAX_BITS = 0 if distinct else 1 << 26
     run_exports(str(seg), ["to_table" if kind == "table" else "to_parquet"], "1998-08-02",
                 database="segl.duckdb" if kind == "table" else None)
 
@@ -130,31 +137,39 @@ def main() -> None:
             pl.len()).collect().item()
         variants = {("hand", "parquet"): lambda: hand(customer, "parquet"),
                     ("segl", "parquet"): lambda: segl(seg, "parquet"),
+                    ("distinct", "parquet"): lambda: segl(seg, "parquet", distinct=True),
                     ("hand", "table"): lambda: hand(customer, "table"),
-                    ("segl", "table"): lambda: segl(seg, "table")}
+                    ("segl", "table"): lambda: segl(seg, "table"),
+                    ("distinct", "table"): lambda: segl(seg, "table", distinct=True)}
         for run in variants.values():  # warm-up (file cache, imports), not timed
             run()
         times: dict[tuple[str, str], list[dict]] = {k: [] for k in variants}
         for index in range(args.rounds):  # A B A B: each round runs every variant once
             for kind in ("parquet", "table"):
-                order = ("hand", "segl") if index % 2 == 0 else ("segl", "hand")
+                order = ("hand", "segl", "distinct") if index % 2 == 0 else \
+                    ("distinct", "segl", "hand")
                 for who in order:
                     times[(who, kind)].append(measure(variants[(who, kind)]))
         print(f"{rows:,} customers exported, five traits, {args.rounds} rounds interleaved "
               f"(after one warm-up); {os.cpu_count()} CPUs; rows identical: {same_rows(folder)}")
-        print("target   hand-written median (min)   segl export median (min)   ratio of "
-              "medians   paired ratio median   other processes' CPU share median (max)")
+        print("wall time; `segl` checks an integer key with a bitmap, `distinct` with "
+              "count(DISTINCT key) (before)")
+        print("target   side       wall median (min)   CPU median (min)   paired wall ratio"
+              "   paired CPU ratio   other processes' CPU share median (max)")
         for kind in ("parquet", "table"):
-            a, b = times[("hand", kind)], times[("segl", kind)]
-            walls_a, walls_b = [m["wall"] for m in a], [m["wall"] for m in b]
-            paired = statistics.median(x["wall"] / y["wall"] for x, y in zip(b, a, strict=True))
-            shares = [m["busy_other_pct"] for m in a + b if m["busy_other_pct"] is not None]
-            share = (f"{statistics.median(shares):.0f}% ({max(shares):.0f}%)" if shares
-                     else "n/a")
-            print(f"{kind:8} {statistics.median(walls_a):8.3f}s ({min(walls_a):.3f}s)"
-                  f"          {statistics.median(walls_b):8.3f}s ({min(walls_b):.3f}s)"
-                  f"         {statistics.median(walls_b) / statistics.median(walls_a):5.2f}x"
-                  f"              {paired:5.2f}x               {share}")
+            a = times[("hand", kind)]
+            for who in ("hand", "segl", "distinct"):
+                b = times[(who, kind)]
+                walls, cpus = [m["wall"] for m in b], [m["cpu"] for m in b]
+                paired = statistics.median(x["wall"] / y["wall"] for x, y in zip(b, a, strict=True))
+                paired_cpu = statistics.median(x["cpu"] / y["cpu"]
+                                               for x, y in zip(b, a, strict=True))
+                shares = [m["busy_other_pct"] for m in b if m["busy_other_pct"] is not None]
+                share = (f"{statistics.median(shares):.0f}% ({max(shares):.0f}%)" if shares
+                         else "n/a")
+                print(f"{kind:8} {who:9} {statistics.median(walls):7.3f}s ({min(walls):.3f}s)"
+                      f"   {statistics.median(cpus):7.3f}s ({min(cpus):.3f}s)"
+                      f"   {paired:5.2f}x             {paired_cpu:5.2f}x            {share}")
     finally:
         os.chdir(home)
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,12 +1,13 @@
 """Start-up cost of `segl` commands (issue 15 item 5): the CPU time (user + system) of each
 command as a fresh process, the median of several runs, the commands interleaved so that
-a noisy neighbour weighs on all alike. The load average beside each figure says how busy the
-machine was. Run on demand; never part of the test suite (tests/runtime/test_import_budget.py
-pins what `segl check` imports instead).
+a noisy neighbour weighs on all alike, and the share of the machine other processes used
+meanwhile (bench/cpu_share.py). Run on demand; never part of the test suite
+(tests/runtime/test_import_budget.py pins what `segl check` imports instead).
 
-    .venv/bin/python bench/startup.py [--runs 7] [--segl PATH_TO_SEGL]
+    .venv/bin/python bench/startup.py [--runs 7] [--segl PATH_TO_SEGL ...]
 
-`--segl` compares another installation (e.g. the main branch's venv) with the same files.
+`--segl` (repeatable) compares installations with the same files, interleaved (A B A B):
+e.g. a wrapper running another checkout's code (bench/README.md shows one).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cpu_share import other_share, snapshot
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "examples" / "shop" / "shop.seg"
 
@@ -28,6 +33,8 @@ COMMANDS = {
     "segl check --no-data (shop)": ["check", "--no-data", str(SHOP)],
     "segl compile (shop)": ["compile", str(SHOP)],
     "segl ls (shop)": ["ls", str(SHOP)],
+    "segl lint (shop)": ["lint", str(SHOP)],
+    "segl fmt --check (shop)": ["fmt", "--check", str(SHOP)],
 }
 
 
@@ -40,35 +47,51 @@ def compile_bytecode() -> None:
                    check=False, stdout=subprocess.DEVNULL)
 
 
-def cpu_seconds(command: list[str]) -> float:
-    """User + system CPU time of one command run as a fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def cpu_seconds(command: list[str]) -> tuple[float, float | None]:
+    """User + system CPU time of one command run as a fresh process, and the share of the
+    machine (percent) other processes used while it ran."""
+    before = snapshot(resource.RUSAGE_CHILDREN)
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
                    cwd=ROOT)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    after = snapshot(resource.RUSAGE_CHILDREN)
+    return after.own - before.own, other_share(before, after)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--segl", default=str(Path(sys.executable).parent / "segl"))
+    parser.add_argument("--segl", action="append",
+                        help="a segl executable (repeatable; default: this venv's)")
     parser.add_argument("--source", action="store_true",
                         help="do not write bytecode first (measure compiling from source too)")
     args = parser.parse_args()
+    installs = args.segl or [str(Path(sys.executable).parent / "segl")]
     if not args.source:
         compile_bytecode()
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for install in installs:  # a first run of each writes its caches (the built grammar)
+        subprocess.run([install, "check", "--no-data", str(SHOP)], capture_output=True,
+                       check=False, cwd=ROOT)
+    times = {(i, name): [] for i in installs for name in COMMANDS}
+    shares: list[float] = []
     loads: list[float] = []
     for _ in range(args.runs):
         for name, arguments in COMMANDS.items():  # interleaved: A B C … A B C …
-            times[name].append(cpu_seconds([args.segl, *arguments]))
+            for install in installs:
+                seconds, share = cpu_seconds([install, *arguments])
+                times[(install, name)].append(seconds)
+                if share is not None:
+                    shares.append(share)
         loads.append(os.getloadavg()[0])
-    print(f"{args.segl}: median CPU of {args.runs} runs (load average "
-          f"{min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores)")
-    for name, values in times.items():
-        print(f"  {name:<32} {statistics.median(values):6.3f} s   "
-              f"(min {min(values):.3f}, max {max(values):.3f})")
+    other = f", other processes {statistics.median(shares):.0f}% of the machine (median)" \
+        if shares else ""
+    print(f"median CPU of {args.runs} runs, interleaved (load average "
+          f"{min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores{other})")
+    for install in installs:
+        print(f"{install}:")
+        for name in COMMANDS:
+            values = times[(install, name)]
+            print(f"  {name:<32} {statistics.median(values):6.3f} s   "
+                  f"(min {min(values):.3f}, max {max(values):.3f})")
 
 
 if __name__ == "__main__":

@@ -12,26 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from . import catalogue
 from . import model as m
-from .backends.sql import kpis as kpi_sql
-from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader  # the runtime reads it
-from .backends.sql.dialects import rules_for
-from .backends.sql.generator import SourceOverride, SqlGenerator, generate_sql, members_query
-from .backends.sql.kpis import generate_kpi_sql, kpi_query
-from .backends.sql.kpis import kpi_select as kpi_select
-from .backends.sql.rollup import RollupSource
-from .backends.sql.rollup import Unit as RollupUnit
-
-# Builders of identifiers, columns and tables, for runtime code that writes its own queries
-# as trees (re-exported: the runtime reaches the compiler through this module).
-from .backends.sql.trees import col as col
-from .backends.sql.trees import ident as ident
-from .backends.sql.trees import table_function
-from .backends.sql.trees import table_ref as table_ref
 from .catalogue import AGGREGATES as AGGREGATES
 from .codes import Code as Code  # the diagnostic codes, for the runtime
 from .codes import explain, lookup
@@ -78,7 +62,6 @@ from .plan import Plan as Plan
 from .plan import plan_for as plan_for
 from .plan import shift_date as shift_date
 from .plan.as_of import AsOfMode
-from .plan.describe import describe, json_text
 from .semantic.buckets import check_segmentations
 
 # `clusters` segmentations: the lock file `segl discover` writes (compiler/semantic/clusters.py)
@@ -110,16 +93,6 @@ from .semantic.privacy import require_allowed as require_allowed
 from .semantic.privacy import share_outputs as share_outputs
 from .semantic.privacy import trait_outputs as trait_outputs
 from .semantic.resolve import SchemaProvider, resolve
-from .semantic.symbol_binding import build_index
-from .semantic.symbols import Occurrence as Occurrence
-from .semantic.symbols import RenameRefused as RenameRefused
-from .semantic.symbols import Space as Space
-from .semantic.symbols import Symbol as Symbol
-from .semantic.symbols import SymbolIndex
-from .semantic.symbols import SymbolKey as SymbolKey
-from .semantic.symbols import SymbolKind as SymbolKind
-from .semantic.symbols import TextEdit as TextEdit
-from .semantic.symbols import file_key as file_key
 from .semantic.typecheck import typecheck
 from .slots import md5_hex as md5_hex
 from .slots import slot as slot
@@ -127,14 +100,56 @@ from .source import SourceFile as SourceFile
 from .source import Span as Span
 from .source import decode as decode
 from .syntax import lexicon as lexicon
-from .syntax.formatter import format_source as format_source
 from .syntax.limits import as_of_problem as as_of_problem
 from .syntax.limits import currency_problem as currency_problem
 from .version import SEGL_VERSION as SEGL_VERSION
 
+if TYPE_CHECKING:  # (imported on first use: sqlglot and the SQL backend, see _LAZY)
+    from sqlglot import exp
+
+    from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader
+    from .backends.sql.generator import SourceOverride as SourceOverride
+    from .backends.sql.generator import SqlGenerator as SqlGenerator
+    from .backends.sql.generator import members_query as members_query
+    from .backends.sql.kpis import kpi_select as kpi_select
+    from .backends.sql.rollup import RollupSource as RollupSource
+    from .backends.sql.rollup import Unit as RollupUnit
+    from .backends.sql.trees import col as col
+    from .backends.sql.trees import ident as ident
+    from .backends.sql.trees import table_ref as table_ref
+    from .semantic.symbols import Occurrence as Occurrence
+    from .semantic.symbols import RenameRefused as RenameRefused
+    from .semantic.symbols import Space as Space
+    from .semantic.symbols import Symbol as Symbol
+    from .semantic.symbols import SymbolIndex as SymbolIndex
+    from .semantic.symbols import SymbolKey as SymbolKey
+    from .semantic.symbols import SymbolKind as SymbolKind
+    from .semantic.symbols import TextEdit as TextEdit
+    from .semantic.symbols import file_key as file_key
+    from .syntax.formatter import format_source as format_source
+
 # Names re-exported on first use (PEP 562), so that a command that needs none of them does
-# not import their modules: the lint rules and the semantic diff.
-_LAZY = {
+# not import their modules: the SQL backend (and so sqlglot, a tenth of a second to import;
+# `segl check --no-data` generates no SQL), the name index and the formatter editors use,
+# the lint rules and the semantic diff. A name maps to its module, or to (module, the name
+# there). tests/runtime/test_import_budget.py lists what each command imports.
+_LAZY: dict[str, str | tuple[str, str]] = {
+    # SQL: builders of identifiers, columns and tables for runtime code that writes its own
+    # queries as trees, the generator, the KPI query and its columns naming each row's group
+    "col": "backends.sql.trees", "ident": "backends.sql.trees",
+    "table_ref": "backends.sql.trees",
+    "duckdb_file_reader": "backends.sql.dialects",  # the runtime reads it
+    "SourceOverride": "backends.sql.generator", "SqlGenerator": "backends.sql.generator",
+    "RollupSource": "backends.sql.rollup", "RollupUnit": ("backends.sql.rollup", "Unit"),
+    "members_query": "backends.sql.generator", "kpi_select": "backends.sql.kpis",
+    "KPI_KIND": ("backends.sql.kpis", "KIND"), "KPI_GROUP": ("backends.sql.kpis", "GROUP"),
+    # for editors and `segl fmt`: the name index and the formatter
+    "Occurrence": "semantic.symbols", "RenameRefused": "semantic.symbols",
+    "Space": "semantic.symbols", "Symbol": "semantic.symbols", "SymbolKey": "semantic.symbols",
+    "SymbolKind": "semantic.symbols", "TextEdit": "semantic.symbols",
+    "SymbolIndex": "semantic.symbols", "file_key": "semantic.symbols",
+    "format_source": "syntax.formatter",
+    # the lint rules and the semantic diff
     "COMMENT_RULES": "analysis.lint", "RULES": "analysis.lint",
     "apply_suppressions": "analysis.lint", "lint_model": "analysis.lint",
     "KINDS": "analysis.diff_results", "Change": "analysis.diff_results",
@@ -148,11 +163,11 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"{__package__}.{_LAZY[name]}"), name)
-
-
-# The KPI query's columns naming each row's group: its kind and its name.
-KPI_KIND, KPI_GROUP = kpi_sql.KIND, kpi_sql.GROUP
+    where = _LAZY[name]
+    module, attribute = where if isinstance(where, tuple) else (where, name)
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+    globals()[name] = value  # (found directly from now on)
+    return value
 
 
 @dataclass
@@ -256,6 +271,8 @@ def condition_query(model: m.Model, condition: Expr, dialect: str,
                     as_of: date | str | AsOf | None) -> exp.Expression:
     """A condition that reads no table (literals and functions of them) as a sqlglot
     expression for a dialect: the runtime evaluates a persona's profile with it."""
+    from .backends.sql.generator import SqlGenerator
+
     generator = SqlGenerator(plan_for(model, []), dialect, _as_of(as_of), "absolute")
     return generator.cond(condition)
 
@@ -335,6 +352,8 @@ def sql_for_plan(
     """SQL for a plan. `sources`: read these tables from engine tables or files instead of
     their declared locations (see backends/sql: SourceOverride); `rollups`: as for
     `query_for_plan`."""
+    from .backends.sql.generator import generate_sql
+
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
                         pretty, sources, rollups)
 
@@ -351,6 +370,9 @@ def query_for_plan(
     runtime to run: SQL text is made from it only by sqlglot, for the engine's dialect.
     `rollups`: prepared daily rollups by events table, used where they serve (DuckDB).
     Raises CompileError when the dialect cannot express the plan."""
+    from .backends.sql.generator import members_query
+    from .backends.sql.kpis import kpi_query
+
     build = kpi_query if kpis else members_query
     return build(plan, dialect, _as_of(as_of), "absolute", sources, rollups)
 
@@ -359,6 +381,8 @@ def rollup_units(plan: Plan, as_of: date | str | AsOf | None = None,
                  sources: Mapping[str, SourceOverride] | None = None) -> list[RollupUnit]:
     """The passes of `plan` a daily rollup can serve, each with the queries that build its
     rows (backends/sql/rollup.py), for `segl prepare`; `sources` as for `query_for_plan`."""
+    from .backends.sql.generator import SqlGenerator
+
     return SqlGenerator(plan, "duckdb", _as_of(as_of), "absolute", sources).rollup_units()
 
 
@@ -371,6 +395,8 @@ def physical_plan_for(plan: Plan, as_of: date | str | AsOf | None) -> PhysicalPl
 def describe_plan(plan: Plan, as_of: date | str | AsOf | None, fmt: str = "text") -> str:
     """The physical plan printed readably (`text`) or as JSON (`json`), ending in a newline:
     what `segl compile --show plan [--format json]` prints."""
+    from .plan.describe import describe, json_text
+
     physical = physical_plan_for(plan, as_of)
     return (json_text(physical) if fmt == "json" else describe(physical)) + "\n"
 
@@ -392,6 +418,9 @@ def location_relation(location: m.Location, dialect: str = "duckdb",
     given: the table by its name's parts, or the dialect's file reader with the path as a
     string literal (DuckDB: `read_parquet('…')`). Raises ValueError for a location the
     compiler refused (E107) or a file kind the dialect does not read."""
+    from .backends.sql.dialects import rules_for
+    from .backends.sql.trees import table_function, table_ref
+
     rules = rules_for(dialect)
     if location.kind == "table":
         if not location.table:
@@ -416,6 +445,8 @@ def kpi_sql_for_plan(
 ) -> str:
     """One query giving every KPI (and its index) per group: everyone, each segment, each
     bucket. Plan it with the KPIs: `plan_for(model, names, list(model.kpis), shares=True)`."""
+    from .backends.sql.kpis import generate_kpi_sql
+
     return generate_kpi_sql(plan, dialect, _as_of(as_of), file_paths,
                             _header(plan, compilation), pretty, sources)
 
@@ -461,6 +492,8 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def symbol_index(compilation: Compilation) -> SymbolIndex:
     """Every definition and every written name of the compiled files: where a name is
     defined and used, what a file declares, what a rename changes (compiler/semantic/symbols.py)."""
+    from .semantic.symbol_binding import build_index
+
     return build_index(compilation.files, compilation.model)
 
 

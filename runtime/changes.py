@@ -84,9 +84,63 @@ def history(path: str | Path, source: Source, segments: list[str] | None = None,
             model, objects, "segl history --keys",
             "or show the others only: `segl history --segment NAME …`"))
     _points(path, compilation, connection, source, objects, engine, engine_options, progress)
-    _changes(connection)
-    days = [row[0] for row in sql.fetch_all(connection, sql.select(
+    return _history(connection, model, objects, keys)
+
+
+def transitions(path: str | Path, segmentation: str, source: Source,
+                params: dict[str, str] | None = None, database: str | None = None,
+                engine: str = "duckdb", engine_options: dict[str, object] | None = None,
+                progress: Progress = None) -> Transitions:
+    compilation, connection = api.load(path, params, database)
+    model = compilation.require_ok()
+    select_segments(model, [segmentation])
+    if segmentation not in model.segmentations:
+        raise UsageError(f"`{segmentation}` is a segment: transitions are between the buckets "
+                         "of a segmentation (`segl history --segment` shows a segment's "
+                         "entries and exits)")
+    _points(path, compilation, connection, source, [segmentation], engine, engine_options,
+            progress)
+    days = _dates(connection)
+    if len(days) < 2:
+        raise UsageError("transitions need two dates: --from D1 --to D2"
+                         + ("" if source.into is None else " (recorded in the history)"))
+    if source.into is not None:
+        missing = [str(d) for d in (source.first, source.last) if d not in days]
+        if missing:
+            raise UsageError(f"the history holds no `{segmentation}` at {', '.join(missing)}; "
+                             f"recorded from {days[0]} to {days[-1]}: "
+                             f"{', '.join(map(str, days))}")
+    return _matrix(connection, model, segmentation, days[0], days[-1])
+
+
+def over_time(path: str | Path, source: Source, params: dict[str, str] | None = None,
+              database: str | None = None, engine: str = "duckdb",
+              engine_options: dict[str, object] | None = None,
+              progress: Progress = None) -> tuple[History, list[Transitions]]:
+    """Every object's history and every segmentation's transitions from the first date to
+    the last, from ONE evaluation of the dates (or one read of the recorded history): what
+    `history(…)` and `transitions(…)` per segmentation give, without evaluating the two end
+    dates again for each segmentation (the report's time section)."""
+    compilation, connection = api.load(path, params, database)
+    model = compilation.require_ok()
+    objects = select_segments(model, None)
+    _points(path, compilation, connection, source, objects, engine, engine_options, progress)
+    found = _history(connection, model, objects, False)
+    days = found.dates
+    moves = [] if len(days) < 2 else [_matrix(connection, model, name, days[0], days[-1])
+                                       for name in model.segmentations]
+    return found, moves
+
+
+def _dates(connection: duckdb.DuckDBPyConnection) -> list[date]:
+    return [row[0] for row in sql.fetch_all(connection, sql.select(
         sql.col(AS_OF), source=sql.table_ref(NEW_DATES)).distinct().order_by(sql.col(AS_OF)))]
+
+
+def _history(connection: duckdb.DuckDBPyConnection, model: Model, objects: list[str],
+             keys: bool) -> History:
+    _changes(connection)
+    days = _dates(connection)
     sizes = _counts(connection, POINTS, [OBJECT, GROUP, AS_OF])
     moves = _counts(connection, CHANGES, [OBJECT, GROUP, AS_OF, "change"])
     recorded = {(o, d) for o, d in sql.fetch_all(connection, sql.select(
@@ -111,38 +165,18 @@ def history(path: str | Path, source: Source, segments: list[str] | None = None,
     return found
 
 
-def transitions(path: str | Path, segmentation: str, source: Source,
-                params: dict[str, str] | None = None, database: str | None = None,
-                engine: str = "duckdb", engine_options: dict[str, object] | None = None,
-                progress: Progress = None) -> Transitions:
-    compilation, connection = api.load(path, params, database)
-    model = compilation.require_ok()
-    select_segments(model, [segmentation])
-    if segmentation not in model.segmentations:
-        raise UsageError(f"`{segmentation}` is a segment: transitions are between the buckets "
-                         "of a segmentation (`segl history --segment` shows a segment's "
-                         "entries and exits)")
-    _points(path, compilation, connection, source, [segmentation], engine, engine_options,
-            progress)
-    days = [row[0] for row in sql.fetch_all(connection, sql.select(
-        sql.col(AS_OF), source=sql.table_ref(NEW_DATES)).distinct().order_by(sql.col(AS_OF)))]
-    if len(days) < 2:
-        raise UsageError("transitions need two dates: --from D1 --to D2"
-                         + ("" if source.into is None else " (recorded in the history)"))
-    first, last = days[0], days[-1]
-    if source.into is not None:
-        missing = [str(d) for d in (source.first, source.last) if d not in days]
-        if missing:
-            raise UsageError(f"the history holds no `{segmentation}` at {', '.join(missing)}; "
-                             f"recorded from {first} to {last}: {', '.join(map(str, days))}")
+def _matrix(connection: duckdb.DuckDBPyConnection, model: Model, segmentation: str,
+            first: date, last: date) -> Transitions:
+    """The moves of `segmentation`'s entities between its buckets at `first` and `last`,
+    from the points table (which may hold other objects too)."""
     joined = sql.select(
         sql.aliased(exp.Coalesce(this=sql.col(GROUP, "a"), expressions=[sql.text(NOT_YET)]),
                     "source"),
         sql.aliased(exp.Coalesce(this=sql.col(GROUP, "b"), expressions=[sql.text(NO_LONGER)]),
                     "target"),
-        sql.aliased(sql.count_all(), "entities"), source=_at(first, "a"))
-    joined = joined.join(_at(last, "b"), on=exp.EQ(this=sql.col(ENTITY, "a"),
-                                                   expression=sql.col(ENTITY, "b")),
+        sql.aliased(sql.count_all(), "entities"), source=_at(segmentation, first, "a"))
+    joined = joined.join(_at(segmentation, last, "b"),
+                         on=exp.EQ(this=sql.col(ENTITY, "a"), expression=sql.col(ENTITY, "b")),
                          join_type="full", copy=False)
     joined = joined.group_by(sql.col("source"), sql.col("target"), copy=False)
     counts = {(s, t): int(n) for s, t, n in sql.fetch_all(connection, joined)}
@@ -212,10 +246,13 @@ def _moves(change: str, here: str, there: str) -> exp.Select:
     return query.where(exp.Is(this=sql.col(ENTITY, "t"), expression=exp.Null()), copy=False)
 
 
-def _at(day: date, alias: str) -> exp.Subquery:
+def _at(name: str, day: date, alias: str) -> exp.Subquery:
+    """`name`'s points at `day`: (entity, group)."""
+    at = exp.and_(exp.EQ(this=sql.col(OBJECT), expression=sql.text(name)),
+                  exp.EQ(this=sql.col(AS_OF), expression=exp.cast(
+                      sql.text(day.isoformat()), "DATE")))
     return sql.subquery(sql.select(sql.col(ENTITY), sql.col(GROUP), source=sql.table_ref(
-        POINTS)).where(exp.EQ(this=sql.col(AS_OF), expression=exp.cast(
-            sql.text(day.isoformat()), "DATE")), copy=False), alias)
+        POINTS)).where(at, copy=False), alias)
 
 
 def _counts(connection: duckdb.DuckDBPyConnection, table: str, by: list[str]) -> dict:

@@ -36,10 +36,10 @@ from segl.compiler.api import (
 
 from . import kmeans
 from .api import load, resolve_as_of
+from .atomic_files import write_text_atomically
 from .cluster_profiles import ClusterProfile, profile
 from .discover_features import feature_columns
 from .errors import UsageError
-from .outputs import write_text_atomically
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ The baseline is the last export before as_of:
   someone who lost consent or was suppressed since still leaves (they are not kept now); one
   who was a member then without consent and has given it since is not counted as joined;
 - otherwise from the state segl keeps beside the target: the keys it exported at each as_of
-  (`TARGET.segl-state.parquet` beside a file; the table `NAME__segl_state` beside a DuckDB
-  table), the latest before as_of. Without either, everyone kept joins.
+  (`TARGET.segl-state.parquet` beside a file; the table `NAME__segl_state` beside a table, in
+  the same warehouse: DuckDB, PostgreSQL, SQLite or Spark, runtime/export_state.py), the
+  latest before as_of. Without either, everyone kept joins.
 The state of as_of is replaced after each successful write, so re-running an export at the
 same as_of compares with the same baseline and writes the same rows.
 """
@@ -27,8 +28,8 @@ from pathlib import Path
 from segl.compiler.api import Export
 from sqlglot import exp
 
-from . import history_store, sql
-from .outputs import atomic_path
+from . import export_state, history_store, sql
+from .atomic_files import atomic_path
 
 CHANGE = "change"
 JOINED, LEFT = "joined", "left"
@@ -50,7 +51,8 @@ def _date(value: date) -> exp.Expression:
 
 
 def state_location(export: Export) -> tuple[str | None, tuple[str, ...]]:
-    """Where the export's state is kept: a Parquet file path, or a DuckDB table's parts."""
+    """Where the export's state is kept: a Parquet file path, or a table's parts (in the
+    warehouse of the export's table)."""
     target = export.target
     if target.format == "table":
         *schema, name = target.table
@@ -59,8 +61,10 @@ def state_location(export: Export) -> tuple[str | None, tuple[str, ...]]:
     return target.path + STATE_SUFFIX, ()
 
 
-def _state_source(connection, export: Export) -> exp.Expression | None:
+def _state_source(connection, export: Export, engine: str) -> exp.Expression | None:
     path, table = state_location(export)
+    if path is None and export_state.in_warehouse(engine):
+        return sql.table_ref(export_state.ALL)  # (read by load_baseline; maybe empty)
     if path is not None:
         if not Path(path).is_file():
             return None
@@ -75,15 +79,21 @@ def _state_source(connection, export: Export) -> exp.Expression | None:
 
 
 def load_baseline(connection, export: Export, as_of: date, held: exp.Select,
-                  history: str | None, history_table: str | None) -> Baseline:
+                  history: str | None, history_table: str | None, engine: str = "duckdb",
+                  engine_options: dict | None = None, key_type: str = "VARCHAR") -> Baseline:
     """The baseline's keys as the temporary table BASELINE (one column `key`). `held`: the
-    keys in the holdout now (left out of a history baseline)."""
+    keys in the holdout now (left out of a history baseline). A table's state in a
+    warehouse other than DuckDB (`engine`) is read first, its keys cast to `key_type`."""
+    _, table = state_location(export)
+    if table and export_state.in_warehouse(engine):
+        export_state.load(connection, table, key_type, engine, engine_options or {},
+                          (AS_OF, KEY))
     if history:
         found = _history_baseline(connection, export, as_of, held, history,
                                   history_table or history_store.DEFAULT_TABLE)
         if found is not None:
             return found
-    source = _state_source(connection, export)
+    source = _state_source(connection, export, engine)
     when = None
     if source is not None:
         before = exp.LT(this=sql.col(AS_OF), expression=_date(as_of))
@@ -164,13 +174,14 @@ def count_changes(connection, rows: exp.Select) -> tuple[int, int]:
 
 
 def record_state(connection, export: Export, as_of: date, kept: exp.Select,
-                 key: str) -> None:
-    """Replace the state's keys of as_of with the keys kept now."""
+                 key: str, engine: str = "duckdb", engine_options: dict | None = None) -> None:
+    """Replace the state's keys of as_of with the keys kept now (in a warehouse other than
+    DuckDB: the whole state table replaced, runtime/export_state.py)."""
     kept = kept.copy()
     kept.set("order", None)
     now = sql.select(sql.aliased(_date(as_of), AS_OF), sql.aliased(sql.col(key), KEY),
                      source=sql.subquery(kept, "now"))
-    source = _state_source(connection, export)
+    source = _state_source(connection, export, engine)
     rows: exp.Expression = now
     if source is not None:
         earlier = sql.select(sql.col(AS_OF), sql.col(KEY), source=source).where(
@@ -182,6 +193,11 @@ def record_state(connection, export: Export, as_of: date, kept: exp.Select,
     if path is not None:
         with atomic_path(path) as temp:
             sql.execute(connection, sql.copy_to(ordered, temp, {"FORMAT": "parquet"}))
+        return
+    if export_state.in_warehouse(engine):
+        from .export_tables import write_table
+
+        write_table(connection, table, ordered, engine, engine_options or {})
         return
     staged = "segl_state_rows"  # (read before the table is replaced)
     sql.execute(connection, sql.create_table_as(staged, ordered))

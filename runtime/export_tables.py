@@ -2,11 +2,15 @@
 
 The table goes to the database of the engine the export runs on: DuckDB's (`--db`; also for
 Polars, whose members are held in DuckDB), PostgreSQL's (`--target URL` or the embedded
-server), a SQLite file (`--target FILE`), Spark's catalog. The rows come from a query on the
-in-process DuckDB connection (where every engine's members are). Created or replaced so that
-a failed write leaves the table as it was: in one transaction on DuckDB, PostgreSQL and
-SQLite (their DDL is transactional); on Spark, which has none, written completely under a
-staging name first and swapped in (drop the old, rename the new) only then.
+server), a SQLite file (`--target FILE`), Spark's catalog, a chdb (ClickHouse) database folder
+(`--target DIR`, runtime/export_clickhouse.py). The rows come from a query on the in-process
+DuckDB connection (where every engine's members are). Created or replaced so that a failed
+write leaves the table as it was: in one transaction on DuckDB, PostgreSQL and SQLite (their
+DDL is transactional); on Spark, which has none, written completely under a staging name
+first and swapped in (drop the old, rename the new) only then; on ClickHouse built under a
+temporary name and exchanged atomically (`CREATE OR REPLACE TABLE`). `mode merge` on Spark
+and ClickHouse, which have no transactional MERGE on plain tables, is the same swap: the
+table holds what a merge would leave (the rows of `mode full`), as a new table.
 """
 
 from __future__ import annotations
@@ -23,20 +27,22 @@ from .export_merge import STAGED, merge_statements
 
 BATCH_ROWS = 50_000
 STAGING = "__segl_new"  # suffix of the name a Spark table is written under first
-WAREHOUSES = ("duckdb", "polars", "postgres", "sqlite", "spark")
+WAREHOUSES = ("duckdb", "polars", "postgres", "sqlite", "spark", "clickhouse")
+SWAPPED = ("spark", "clickhouse")  # `mode merge` is a create-or-replace swap there
 
 
 def table_problem(engine: str, engine_options: dict, merge: bool = False) -> str | None:
     """Why a table target (`merge`: `mode merge`) cannot be written on `engine` (None when
     it can)."""
-    if merge and engine == "spark":
-        return ("`mode merge` is not written on Spark (its tables have no MERGE without "
-                "Delta Lake): export with `mode full`, or run on DuckDB, PostgreSQL or SQLite")
     if engine not in WAREHOUSES:
-        return (f"`to table` is written on DuckDB, PostgreSQL, SQLite and Spark, not on "
-                f"{engine}: run the export with one of those engines, or export to a file")
+        return (f"`to table` is written on DuckDB, PostgreSQL, SQLite, Spark and ClickHouse, "
+                f"not on {engine}: run the export with one of those engines, or export to a "
+                "file")
     if engine == "sqlite" and not engine_options.get("sqlite_path"):
         return "a `to table` export on SQLite needs the database file: --target FILE"
+    if engine == "clickhouse" and not engine_options.get("chdb_path"):
+        return ("a `to table` export on ClickHouse needs the chdb database folder that keeps "
+                "the table: --target DIR")
     return None
 
 
@@ -56,10 +62,14 @@ def write_table(connection, table: tuple[str, ...], rows: exp.Select, engine: st
         elif engine == "sqlite":
             _sqlite_table(connection, table, rows, str(engine_options["sqlite_path"]),
                           merge_key)
+        elif engine == "clickhouse":
+            from . import export_clickhouse
+
+            export_clickhouse.write(connection, table, rows, engine_options)
         else:
             _spark_table(connection, table, rows, engine_options)
     except Exception as exc:
-        if merge_key is None or not _engine_error(exc):
+        if merge_key is None or engine in SWAPPED or not _engine_error(exc):
             raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError([f"cannot merge into table `{'.'.join(table)}` (left as it was): "

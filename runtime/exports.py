@@ -7,12 +7,14 @@ and counted, in this order: in the holdout, in the suppression list, without con
 
 On DuckDB (the default engine) nothing is materialised first: one light pass over the
 compiled query checks the entity key and takes the counts (DuckDB reads only the columns the
-flags need), then one `COPY (query WHERE …) TO` (or `CREATE TABLE … AS`) writes the rows
-straight from it; the COPY's own row count must equal the count of the first pass. On another
-engine the members (with the values) are computed there and loaded into DuckDB as for every
-command, and the rows are written from that table. Files are atomic (a temporary file
-renamed into place), tables transactional (runtime/export_tables.py). The same data and
-as_of give the same rows, so re-running an export is idempotent.
+flags need; an integer key is checked with a bitmap between its bounds, read by a pass over
+the key alone, instead of `count(DISTINCT key)`: runtime/key_check.py), then one
+`COPY (query WHERE …) TO` (or `CREATE TABLE … AS`) writes the rows straight from it; the
+COPY's own row count must equal the count of the first pass. On another engine the members
+(with the values) are computed there and loaded into DuckDB as for every command, and the
+rows are written from that table. Files are atomic (a temporary file renamed into place),
+tables transactional (runtime/export_tables.py). The same data and as_of give the same rows,
+so re-running an export is idempotent.
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ from segl.compiler.api import (
 )
 from sqlglot import exp
 
-from . import export_changes, sql
+from . import export_changes, key_check, sql
 from .api import evaluate, load, resolve_as_of, tables_read
+from .atomic_files import atomic_path
 from .bad_data import named_data_errors
 from .errors import DataError, UsageError
 from .export_tables import table_problem, write_table
-from .outputs import atomic_path
-from .sources import check_lookup_keys, entity_key_counts, raise_key_problems
+from .sources import check_lookup_keys, raise_key_problems
 
 PROBE = "_readout_export_"  # + a value's index: a probe KPI carrying per-member values
 _COPY = {"csv": {"FORMAT": "csv", "HEADER": True}, "parquet": {"FORMAT": "parquet"},
@@ -120,10 +122,6 @@ def run_exports(path: str, names: list[str] | None, as_of: date | str, params=No
         if tables else None
     if problem:
         raise UsageError(problem)
-    if engine not in ("duckdb", "polars") and any(
-            e.target.format == "table" and e.mode is ExportMode.CHANGES for e in chosen):
-        raise UsageError("a `mode changes` export to a table keeps its state beside the table "
-                         "in DuckDB: run it on DuckDB (or Polars), or export to a file")
     results = []
     for export in chosen:
         results.append(_run(path, compilation, connection, export, when, params, database,
@@ -148,8 +146,9 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
         rows = _rows(model, export, connection, sql.subquery(query, "members"), plan.kpis)
         with named_data_errors(lambda: tables_read(plan)):
             check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
+            bounds = sql.fetch_one(connection, key_check.bounds_query(rows.key, rows.source))
             missing, duplicates, *counts = sql.fetch_one(connection, sql.select(
-                *entity_key_counts(rows.key), *rows.counts(),
+                *key_check.key_counts(rows.key, bounds), *rows.counts(),
                 source=rows.source.copy()))
             raise_key_problems(model, missing, duplicates)
             if export.mode is ExportMode.CHANGES:
@@ -158,12 +157,12 @@ def _run(path, compilation, connection, export: Export, as_of, params, database,
             written = _write(connection, export, rows.exported(), engine, engine_options,
                              rows.key)
     else:
-        # (a SQLite file is where a table goes: the segment is evaluated in memory)
+        # (a SQLite file or chdb folder is where a table goes: not what the engine reads)
         evaluation = evaluate(path, as_of, segments, params, database, kpis=True,
                               compilation=replace(compilation, model=probe_model),
                               connection=connection, engine=engine,
                               engine_options={k: v for k, v in engine_options.items()
-                                              if k != "sqlite_path"})
+                                              if k not in ("sqlite_path", "chdb_path")})
         rows = _rows(model, export, evaluation.connection, sql.table_ref(evaluation.table),
                      evaluation.plan.kpis)
         counts = list(sql.fetch_one(rows.connection, sql.select(*rows.counts(),
@@ -187,7 +186,10 @@ def _changes(connection, export: Export, rows: Rows, counts, as_of: date, engine
     """A `mode changes` export: who joined and who left since the baseline, written; then
     the keys kept now recorded as the state of as_of."""
     held = sql.select(sql.col(rows.key), source=rows.source.copy()).where(rows.held.copy())
-    baseline = export_changes.load_baseline(connection, export, as_of, held, *history)
+    key_type = {row[0]: row[1] for row in sql.fetch_all(connection, sql.describe(
+        rows.exported()))}[rows.key] if export.target.format == "table" else "VARCHAR"
+    baseline = export_changes.load_baseline(connection, export, as_of, held, *history,
+                                            engine, engine_options, key_type)
     traits = [t.name for t in export.traits if t.name != rows.key]
     query = export_changes.changes(rows.exported(), rows.key, traits)
     joined, left = export_changes.count_changes(connection, query)
@@ -195,7 +197,8 @@ def _changes(connection, export: Export, rows: Rows, counts, as_of: date, engine
     if written is not None and written != joined + left:
         raise DataError([f"export `{export.name}`: {written:,} rows were written but "
                          f"{joined + left:,} counted: did the data change while it ran?"])
-    export_changes.record_state(connection, export, as_of, rows.exported(), rows.key)
+    export_changes.record_state(connection, export, as_of, rows.exported(), rows.key, engine,
+                                engine_options)
     members, holdout, suppressed, no_consent, exported = (int(c) for c in counts)
     target = export.target
     return ExportResult(export.name, f"{target.format} {target.target}", members, holdout,

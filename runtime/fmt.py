@@ -7,8 +7,8 @@ from pathlib import Path
 
 from segl.compiler.api import decode
 
+from .atomic_files import write_text_atomically
 from .errors import UsageError
-from .outputs import write_text_atomically
 
 STDIN = "-"
 

@@ -24,12 +24,12 @@ from segl.compiler.api import (
 )
 
 from .api import Evaluation, evaluate, load
+from .atomic_files import write_text_atomically
 from .cluster_profiles import SegmentationProfile, assigned_profiles
 from .errors import UsageError
 from .expectations import Outcome, Overlap, check_expectations, overlaps
 from .experiments import Readout, readout
 from .kpis import GroupKpis, kpi_table
-from .outputs import write_text_atomically
 from .personas import PersonaReport, persona_report
 from .report_clusters import clusters_section
 from .report_html import KEYWORDS as KEYWORDS

@@ -13,7 +13,7 @@ from datetime import date
 
 from segl.compiler.api import Model, did_you_mean
 
-from .changes import NO_LONGER, NOT_YET, History, Source, Transitions, history, transitions
+from .changes import NO_LONGER, NOT_YET, History, Source, Transitions, over_time
 from .errors import UsageError
 from .kpi_formats import shown as kpi_shown
 from .kpi_trend import KpiPoint, kpi_trend
@@ -43,16 +43,10 @@ def build_time(path: str, model: Model, source: Source, params=None, database=No
         hint = did_you_mean(unknown[0], model.kpis)
         raise UsageError(f"unknown KPI `{unknown[0]}`" + (f"; {hint}" if hint else ""))
     names = list(chosen or model.kpis)
-    found = history(path, source, None, False, params, database, engine, engine_options)
+    found, moves = over_time(path, source, params, database, engine, engine_options)
     days = found.dates
     kpis = kpi_trend(path, days, None, names, params, database, engine,
                      engine_options) if names and days else []
-    moves = []
-    if len(days) >= 2:
-        ends = (Source(days=[days[0], days[-1]]) if source.into is None else
-                Source(into=source.into, table=source.table, first=days[0], last=days[-1]))
-        moves = [transitions(path, name, ends, params, database, engine, engine_options)
-                 for name in model.segmentations]
     return TimeData(days, found, kpis, moves, source.into)
 
 

@@ -8,8 +8,8 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from .atomic_files import write_text_atomically
 from .errors import OutputError, UsageError
-from .outputs import write_text_atomically
 
 SEGMENTS = '''# My first segments. Run them with `segl run`; see docs/tutorial.md.
 

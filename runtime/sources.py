@@ -214,13 +214,6 @@ def check_entity_key(connection: duckdb.DuckDBPyConnection, model: Model) -> int
     return int(total)
 
 
-def entity_key_counts(key: str) -> list[exp.Expression]:
-    """count(*) - count(key) (missing keys) and count(key) - count(DISTINCT key) (duplicates),
-    for a query over the entity's rows that checks its key in the same pass."""
-    return [exp.Sub(this=sql.count_all(), expression=exp.Count(this=sql.col(key))),
-            _duplicates(key)]
-
-
 def raise_key_problems(model: Model, missing: int, duplicates: int) -> None:
     """DataError when the entity key is missing in some rows or repeats."""
     entity = model.entity

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import math
 
-from sqlglot import exp
-
 from ..types import Type
 from .entries import AggregateFunction, ArgKind, Empty, LiteralParam, OverGroup, Result
+from .lazy_sqlglot import exp  # (imports sqlglot when SQL is built)
 
 _DIGITS = 9  # float statistics are rounded to 9 decimals: the same value on every engine
 

@@ -4,10 +4,9 @@ sqlglot tree; `sql_by_dialect` for an engine that differs) and its Polars builde
 
 from __future__ import annotations
 
-from sqlglot import exp
-
 from ..types import Type
 from .entries import ArgKind, Monotone, Result, ScalarFunction
+from .lazy_sqlglot import exp  # (imports sqlglot when SQL is built)
 
 # ------------------------------------------------------------------ SQL builders
 
@@ -44,11 +43,12 @@ def _any_missing(args) -> exp.Expression:
     return result
 
 
-def _extreme_sql(kind):
+def _extreme_sql(kind: str):
     def build(gen, args, node) -> exp.Expression:
         # Missing if any argument is missing, on every engine (some skip nulls).
+        extreme = getattr(exp, kind)  # (by name: sqlglot is imported when SQL is built)
         return exp.Case(ifs=[exp.If(this=_any_missing(args), true=exp.Null())],
-                        default=kind(this=args[0], expressions=args[1:]))
+                        default=extreme(this=args[0], expressions=args[1:]))
     return build
 
 
@@ -199,13 +199,13 @@ SCALARS: tuple[ScalarFunction, ...] = (
         "the smallest argument (missing if any is missing)", "`least(a, b, …)`",
         "2 or more, compatible types", "their type",
         "smallest; **missing if any argument is missing** (on every engine)",
-        sql=_extreme_sql(exp.Least), polars=_extreme_polars(True)),
+        sql=_extreme_sql("Least"), polars=_extreme_polars(True)),
     ScalarFunction(
         "greatest", 2, -1, ArgKind.ANY, Result.COMMON,
         "the largest argument (missing if any is missing)", "`greatest(a, b, …)`",
         "2 or more, compatible types", "their type",
         "largest; **missing if any argument is missing** (on every engine)",
-        sql=_extreme_sql(exp.Greatest), polars=_extreme_polars(False)),
+        sql=_extreme_sql("Greatest"), polars=_extreme_polars(False)),
     ScalarFunction(
         "date", 1, 1, ArgKind.TEMPORAL, Type.DATE, "the date part of a timestamp",
         "`date(x)`", "date/timestamp", "date", "the date part",

@@ -35,15 +35,15 @@ def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
         report(Code.E101, f"unknown segment `{decl.segment.text}`", decl.segment.span,
                did_you_mean(decl.segment.text, resolver.segments))
         ok = False
-    clauses: dict[str, n.ExportClause] = {}
+    clauses: dict[n.ClauseKind, n.ExportClause] = {}
     for clause in decl.clauses:
         if clause.kind in clauses:
-            report(Code.E113, f"`{_word(clause.kind)}` is given twice in export "
+            report(Code.E113, f"`{clause.kind}` is given twice in export "
                    f"`{decl.name.text}`", clause.span, "keep one")
             ok = False
         clauses[clause.kind] = clause
     traits: list[m.Trait] = []
-    for ident in clauses["traits"].names if "traits" in clauses else ():
+    for ident in clauses[n.ClauseKind.TRAITS].names if n.ClauseKind.TRAITS in clauses else ():
         trait = _value(ident, entity, resolver)
         if trait is None:
             ok = False
@@ -53,8 +53,8 @@ def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
         else:
             traits.append(trait)
     consent = None
-    if "consent" in clauses:
-        clause = clauses["consent"]
+    if n.ClauseKind.CONSENT in clauses:
+        clause = clauses[n.ClauseKind.CONSENT]
         if clause.tag != "consent":
             report(Code.E113, f"`require {clause.tag}` is not a requirement", clause.span,
                    "write `require consent COLUMN`")
@@ -67,22 +67,22 @@ def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
                        clause.names[0].span, "name a bool column tagged `consent`")
                 ok = False
             ok = ok and consent is not None
-    purpose = clauses["purpose"].text if "purpose" in clauses else None
+    purpose = clauses[n.ClauseKind.PURPOSE].text if n.ClauseKind.PURPOSE in clauses else None
     if purpose is not None and purpose_problem(purpose):
-        report(Code.E501, purpose_problem(purpose) or "", clauses["purpose"].span,
+        report(Code.E501, purpose_problem(purpose) or "", clauses[n.ClauseKind.PURPOSE].span,
                "say why these members are contacted, e.g. \"Monthly newsletter\"")
         ok = False
     target = None
-    if "target" not in clauses:
+    if n.ClauseKind.TARGET not in clauses:
         report(Code.E113, f"export `{decl.name.text}` has no target", decl.name.span,
                'add `to csv "out/file.csv"` (or parquet, jsonl, table "schema.name")')
         ok = False
     else:
-        target = _target(clauses["target"], report)
+        target = _target(clauses[n.ClauseKind.TARGET], report)
         ok = ok and target is not None
     mode = m.ExportMode.FULL
-    if "mode" in clauses:
-        clause = clauses["mode"]
+    if n.ClauseKind.MODE in clauses:
+        clause = clauses[n.ClauseKind.MODE]
         known = {mode.value: mode for mode in m.ExportMode}
         if clause.text not in known:
             report(Code.E113, f"`mode {clause.text}` is not a mode of export", clause.span,
@@ -94,22 +94,18 @@ def resolve_export(decl: n.Export, resolver: Any) -> m.Export | None:
             mode = known[clause.text]
     if mode is m.ExportMode.CHANGES and any(t.name == CHANGE for t in traits):
         report(Code.E113, f"a `mode changes` export writes the column `{CHANGE}`: no trait "
-               "may be called so", clauses["traits"].span, "rename the feature")
+               "may be called so", clauses[n.ClauseKind.TRAITS].span, "rename the feature")
         ok = False
     if mode is m.ExportMode.MERGE and target is not None and target.format != "table":
         report(Code.E113, "`mode merge` updates a table in place; a file is written whole",
-               clauses["mode"].span, 'export to a table (`to table "schema.name"`), or drop '
-               "`mode merge`")
+               clauses[n.ClauseKind.MODE].span, 'export to a table (`to table '
+               '"schema.name"`), or drop `mode merge`')
         ok = False
     if not ok or target is None:
         return None
-    channel = clauses["channel"].text if "channel" in clauses else None
+    channel = clauses[n.ClauseKind.CHANNEL].text if n.ClauseKind.CHANNEL in clauses else None
     return m.Export(decl.name.text, decl.segment.text, tuple(traits), target, consent,
                     purpose, channel, decl.span, decl.name.span, mode)
-
-
-def _word(kind: str) -> str:
-    return {"consent": "require consent", "target": "to"}.get(kind, kind)
 
 
 def _value(ident: n.Ident, entity: m.Table, resolver: Any) -> m.Trait | None:

@@ -4,6 +4,7 @@ and the suppression list (docs/experiments.md, docs/activation.md). Reached as `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .node_base import Ident, Node
@@ -42,13 +43,25 @@ class Holdout(Node):
     salt: Literal
 
 
+class ClauseKind(StrEnum):
+    """Which clause of an export block: its value is the clause's first word as the
+    resolver's messages name it (`require consent`, `to`)."""
+
+    TRAITS = "traits"
+    CONSENT = "require consent"
+    PURPOSE = "purpose"
+    CHANNEL = "via"
+    TARGET = "to"
+    MODE = "mode"
+
+
 @dataclass(frozen=True)
 class ExportClause(Node):
-    """One clause of an export block: `kind` is traits | consent | purpose | channel |
-    target; `names` the traits or the consent column, `text` the purpose, channel or path,
-    `format` the target's (csv, parquet, jsonl, table)."""
+    """One clause of an export block: `kind` which (ClauseKind); `names` the traits or the
+    consent column, `text` the purpose, channel, path or mode, `format` the target's (csv,
+    parquet, jsonl, table)."""
 
-    kind: str
+    kind: ClauseKind
     names: tuple[Ident, ...] = ()
     text: str = ""
     format: str = ""

@@ -260,29 +260,31 @@ class DeclarationBuilder:
         return n.Export(name, segment, tuple(clauses), span=self._span(meta))
 
     def export_traits(self, meta, children):
-        return n.ExportClause("traits", tuple(children), span=self._span(meta))
+        return n.ExportClause(n.ClauseKind.TRAITS, tuple(children), span=self._span(meta))
 
     def export_consent(self, meta, children):
         tag, column = children
-        return n.ExportClause("consent", (column,), tag=str(tag), span=self._span(meta))
+        return n.ExportClause(n.ClauseKind.CONSENT, (column,), tag=str(tag), span=self._span(meta))
 
     def export_purpose(self, meta, children):
-        return n.ExportClause("purpose", text=_unquote(children[0]), span=self._span(meta))
+        return n.ExportClause(n.ClauseKind.PURPOSE, text=_unquote(children[0]),
+                              span=self._span(meta))
 
     def export_channel(self, meta, children):
-        return n.ExportClause("channel", text=_unquote(children[0]), span=self._span(meta))
+        return n.ExportClause(n.ClauseKind.CHANNEL, text=_unquote(children[0]),
+                              span=self._span(meta))
 
     def export_target(self, meta, children):
         kind, target = children
-        return n.ExportClause("target", text=_unquote(target), format=str(kind),
+        return n.ExportClause(n.ClauseKind.TARGET, text=_unquote(target), format=str(kind),
                               span=self._span(meta))
 
     def export_jsonl(self, meta, children):
-        return n.ExportClause("target", text=_unquote(children[0]), format="jsonl",
+        return n.ExportClause(n.ClauseKind.TARGET, text=_unquote(children[0]), format="jsonl",
                               span=self._span(meta))
 
     def export_mode(self, meta, children):
-        return n.ExportClause("mode", text=children[0].text, span=self._span(meta))
+        return n.ExportClause(n.ClauseKind.MODE, text=children[0].text, span=self._span(meta))
 
     def suppression_decl(self, meta, children):
         locations, key = children

@@ -50,17 +50,16 @@ KNOWN = (n.Import, n.Param, n.Entity, n.Events, n.Lookup, n.Feature, n.Segment,
 
 
 def _export_clause(clause: n.ExportClause) -> str:
-    if clause.kind == "traits":
-        return f"traits ({', '.join(name(i) for i in clause.names)})"
-    if clause.kind == "consent":
+    kind = clause.kind
+    if kind is n.ClauseKind.TRAITS:
+        return f"{kind} ({', '.join(name(i) for i in clause.names)})"
+    if kind is n.ClauseKind.CONSENT:
         return f"require {clause.tag} {name(clause.names[0])}"
-    if clause.kind == "purpose":
-        return f"purpose {string(clause.text)}"
-    if clause.kind == "channel":
-        return f"via {string(clause.text)}"
-    if clause.kind == "mode":
-        return f"mode {clause.text}"
-    return f"to {clause.format} {string(clause.text)}"
+    if kind is n.ClauseKind.TARGET:
+        return f"{kind} {clause.format} {string(clause.text)}"
+    if kind is n.ClauseKind.MODE:
+        return f"{kind} {clause.text}"
+    return f"{kind} {string(clause.text)}"  # purpose, via
 
 
 def _kind(declaration: n.Declaration) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .activation_nodes import Arm as Arm
+from .activation_nodes import ClauseKind as ClauseKind
 from .activation_nodes import Experiment as Experiment
 from .activation_nodes import Export as Export
 from .activation_nodes import ExportClause as ExportClause

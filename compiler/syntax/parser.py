@@ -24,7 +24,7 @@ from segl.grammar import grammar_text
 from ..codes import Code
 from ..diagnostics import Diagnostic, error
 from ..source import SourceFile
-from . import lexicon
+from . import grammar_cache, lexicon
 from . import nodes as n
 from .ast_builder import AstBuilder
 from .depth import too_deep
@@ -55,11 +55,11 @@ _TERMINAL_WORDS = {
 
 @cache
 def _lark() -> Lark:
-    # cache=True keeps the built parser tables in a temporary file: building them takes
-    # longer than compiling a typical file. Positions are not propagated by Lark (a third of
-    # its parse time); AstBuilder works them out from the tokens, so it keeps them all.
-    return Lark(grammar_text(), parser="lalr", keep_all_tokens=True, maybe_placeholders=True,
-                cache=True)
+    # The built parser tables are kept in the user's cache folder (grammar_cache.py):
+    # building them takes longer than compiling a typical file. Positions are not propagated
+    # by Lark (a third of its parse time); AstBuilder works them out from the tokens, so it
+    # keeps them all.
+    return grammar_cache.parser(grammar_text())
 
 
 class ParseResult:

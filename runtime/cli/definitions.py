@@ -219,7 +219,7 @@ def compile_command(file, dialect, segments, as_of, every, show, fmt, with_kpis,
         sql_for_plan,
     )
 
-    from ..outputs import write_text_atomically
+    from ..atomic_files import write_text_atomically
 
     with reporting():
         path, project = single_file(file)

@@ -62,7 +62,7 @@ def diff_command(revisions_and_files, with_data, as_of, dialect, fmt, by, exampl
     """
     from .. import diff as diffing
     from .. import diff_report
-    from ..outputs import write_text_atomically
+    from ..atomic_files import write_text_atomically
 
     with reporting():
         args = list(revisions_and_files)

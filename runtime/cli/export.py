@@ -47,7 +47,8 @@ def export(args, as_of, fmt, out_path, params, database, engine, target, history
 
     Arguments: export NAMEs (default: all), and the .seg FILE (default: segl.toml's
     entry). Files are written atomically; a `to table` target goes to the engine's database
-    (DuckDB: --db; PostgreSQL: --target URL; SQLite: --target FILE; Spark: its catalog),
+    (DuckDB: --db; PostgreSQL: --target URL; SQLite: --target FILE; Spark: its catalog;
+    ClickHouse: --target DIR, a chdb database folder),
     created or replaced (or merged into) in one transaction. Prints how many members each
     export wrote and which it left out, as a table,
     or with --format/--out as csv, json or markdown."""
@@ -57,13 +58,15 @@ def export(args, as_of, fmt, out_path, params, database, engine, target, history
         fmt = output_format(fmt, out_path)
         files = [a for a in args if a.endswith(".seg") or Path(a).is_file()]
         names = [a for a in args if a not in files]
-        # (SQLite: --target is the database file `to table` writes to, for this command only)
-        sqlite_file = target if engine == "sqlite" else None
+        # (SQLite, ClickHouse: --target is the database file or chdb folder `to table`
+        # writes to, for this command only)
+        local = {"sqlite": "sqlite_path", "clickhouse": "chdb_path"}.get(engine or "")
+        written_to = target if local else None
         ctx = resolve(files[0] if files else None, params, command="export", as_of=as_of,
                       database=database, engine=engine,
-                      target=None if sqlite_file else target,
+                      target=None if written_to else target,
                       limits=(threads, memory_limit, temp_dir))
-        options = {**ctx.engine_options, **({"sqlite_path": sqlite_file} if sqlite_file else {})}
+        options = {**ctx.engine_options, **({local: written_to} if local and written_to else {})}
         results = run_exports(ctx.path, names or None, ctx.as_of, ctx.params, ctx.database,
                               ctx.engine, options, history=history,
                               history_table=history_table)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from .console import show, table
+from ..errors import UsageError
 from .context import deprecated_output_flag, out_flag
 from .exits import Exit, ExitCode, reporting
 
@@ -27,16 +26,18 @@ from .exits import Exit, ExitCode, reporting
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
 @out_flag("Write the report to this file (atomically) instead of stdout (default: stdout).")
 @deprecated_output_flag
-@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--list-rules", is_flag=True,
+              help="List the rules and exit: a table, or JSON with --format json; with --out the "
+                   "file's extension (.csv .json .md .txt) decides (default: off).")
 def lint(paths, output_format, select, ignore, strict, out_path, deprecated_output,
          list_rules):
     """Check .seg files against the lint rules (PATH: files or folders; default: here)."""
     from segl.compiler.api import Severity
 
+    from ..atomic_files import write_text_atomically
     from ..lint import lint_paths
     from ..lint_config import expand_codes, find_config
     from ..lint_report import as_json, github, repository_root, rules_table, sarif, summary, text
-    from ..outputs import write_text_atomically
 
     with reporting():
         out_path = out_path or deprecated_output
@@ -46,16 +47,7 @@ def lint(paths, output_format, select, ignore, strict, out_path, deprecated_outp
         if ignore is not None:
             config.enabled = config.enabled - expand_codes(_codes(ignore), "--ignore")
         if list_rules:
-            rules = rules_table(config.severity_of)
-            if output_format == "json":
-                sys.stdout.write(json.dumps(rules, indent=2) + "\n")
-                return
-            listing = table("code", "name", "severity", "finds", "why")
-            for rule in rules:
-                off = "" if rule["code"] in config.enabled else " (off)"
-                listing.add_row(rule["code"], rule["name"], rule["severity"] + off,
-                                rule["summary"], rule["rationale"])
-            show(listing)
+            _list_rules(rules_table(config.severity_of), config.enabled, output_format, out_path)
             return
         result = lint_paths(paths, config)
         root = repository_root()
@@ -75,6 +67,23 @@ def lint(paths, output_format, select, ignore, strict, out_path, deprecated_outp
         failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
         if any(f.severity in failing for f in result.findings):
             raise Exit(ExitCode.DEFINITION_ERROR)
+
+
+def _list_rules(rules: list[dict], enabled, output_format: str, out_path: str | None) -> None:
+    """The rules through the one table module, so `--out rules.csv` and `--out rules.md`
+    work like every other listing; JSON keeps its shape (a list of rules)."""
+    from .tables import Column, Grid, Output, emit
+
+    if output_format in ("sarif", "github"):
+        raise UsageError(f"--list-rules prints a table or JSON, not {output_format}")
+    grid = Grid("rules", [Column("code"), Column("name"), Column("severity"), Column("enabled"),
+                          Column("summary", "finds"), Column("rationale", "why")])
+    for rule in rules:
+        on = rule["code"] in enabled
+        grid.add(rule["code"], rule["name"],
+                 (rule["severity"], rule["severity"] + ("" if on else " (off)")),
+                 (on, "yes" if on else "no"), rule["summary"], rule["rationale"])
+    emit(Output([grid]), "json" if output_format == "json" else None, out_path)
 
 
 def _codes(text: str) -> list[str]:

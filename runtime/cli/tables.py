@@ -101,7 +101,6 @@ def output_format(fmt: str | None, out_path: str | None) -> str:
 def emit(output: Output, fmt: str | None, out_path: str | None, stream=None) -> None:
     """Render `output` as `fmt` (or what --out's extension says) on stdout (or `stream`, e.g.
     stderr while stdout carries members) or into a file."""
-    from ..outputs import write_text_atomically
     from .console import note
 
     fmt = output_format(fmt, out_path)
@@ -112,6 +111,8 @@ def emit(output: Output, fmt: str | None, out_path: str | None, stream=None) -> 
     text = {"csv": _csv, "json": _json, "markdown": _markdown}.get(fmt, _table)(
         output, None if to_file else stream)
     if to_file:
+        from ..atomic_files import write_text_atomically
+
         write_text_atomically(out_path, text)
         note(f"wrote {out_path} ({fmt})")
     else:

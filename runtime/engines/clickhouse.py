@@ -40,13 +40,21 @@ _session: dict[str, object] = {}
 _lock = threading.Lock()
 
 
-def session():
-    """This process's chdb session (chdb allows one at a time), created on first use."""
+def session(path: str | None = None):
+    """This process's chdb session (chdb allows one at a time), created on first use: in
+    memory, or with `path` a database folder that keeps its tables (`segl export --target
+    DIR`); asked for another folder, the current session is closed and one opened there
+    (the engine's queries read files and care not which)."""
     from chdb import session as chdb_session
 
     with _lock:
-        if "session" not in _session:
-            _session["session"] = chdb_session.Session()
+        current = _session.get("session")
+        if current is not None and path is not None and _session.get("path") != path:
+            current.close()  # type: ignore[attr-defined]
+            current = None
+        if current is None:
+            _session["session"] = chdb_session.Session(path)
+            _session["path"] = path
         return _session["session"]
 
 

@@ -1,6 +1,8 @@
-"""`to table "schema.name"` on PostgreSQL, SQLite and Spark (docs/activation.md): the table
-holds exactly the members kept (against a plain-Python computation), is replaced on a re-run,
-and is left as it was when the write fails half-way (a failure injected into the rows)."""
+"""`to table "schema.name"` on PostgreSQL, SQLite, Spark and ClickHouse (docs/activation.md):
+the table holds exactly the members kept (against a plain-Python computation), is replaced on
+a re-run, and is left as it was when the write fails half-way (a failure injected into the
+rows: in segl's batches, in Spark's table write, inside ClickHouse's own query). `mode merge`
+updates the table in place on PostgreSQL and SQLite and swaps it on Spark and ClickHouse."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
-from segl.runtime import export_tables
-from segl.runtime.errors import UsageError
+from segl.runtime import export_clickhouse, export_tables
+from segl.runtime.errors import DataError, UsageError
 from segl.runtime.exports import run_exports
+from sqlglot import exp
 
 from .conftest import engine_params
 
@@ -34,7 +37,7 @@ export crm from amsterdam {
 }
 """
 AS_OF = "2026-06-30"
-WAREHOUSES = ["postgres", "sqlite", "spark"]
+WAREHOUSES = ["postgres", "sqlite", "spark", "clickhouse"]
 
 
 def slot(salt: str, key: object) -> int:
@@ -63,6 +66,8 @@ class Warehouse:
             self.options = {"url": request.getfixturevalue("postgres_url")}
         elif engine == "sqlite":
             self.options = {"sqlite_path": str(tmp_path / "warehouse.sqlite")}
+        elif engine == "clickhouse":
+            self.options = {"chdb_path": str(tmp_path / "chdb")}
         else:
             from segl.runtime.engines.spark import session
 
@@ -74,7 +79,14 @@ class Warehouse:
 
     def rows(self) -> list[tuple] | None:
         """The table's rows sorted, or None when there is no table."""
-        name = f"{self.schema}.amsterdam"
+        found = self.raw("amsterdam")
+        if found is None:
+            return None
+        return sorted((k, c, float(s), e) for k, c, s, e in found)
+
+    def raw(self, table: str) -> list[tuple] | None:
+        """The rows of the schema's `table` as the warehouse gives them (None: no table)."""
+        name = f"{self.schema}.{table}"
         if self.engine == "postgres":
             import psycopg
 
@@ -82,21 +94,34 @@ class Warehouse:
                 exists = connection.execute("SELECT to_regclass(%s)", [name]).fetchone()[0]
                 if exists is None:
                     return None
-                found = connection.execute(f"SELECT * FROM {name}").fetchall()
+                return connection.execute(f"SELECT * FROM {name}").fetchall()
         elif self.engine == "sqlite":
             with sqlite3.connect(self.options["sqlite_path"]) as connection:
-                if not connection.execute("SELECT name FROM sqlite_master WHERE name = "
-                                          "'amsterdam'").fetchall():
+                if not connection.execute("SELECT name FROM sqlite_master WHERE name = ?",
+                                          [table]).fetchall():
                     return None
-                found = connection.execute("SELECT * FROM amsterdam").fetchall()
-        else:
-            if not self.spark.catalog.tableExists(name):
+                return connection.execute(f"SELECT * FROM {table}").fetchall()
+        elif self.engine == "clickhouse":
+            import io
+
+            import polars as pl
+            from segl.runtime.engines.clickhouse import session
+
+            chdb = session(self.options["chdb_path"])
+            if str(chdb.query(f"EXISTS TABLE {name}", "CSV")).strip() != "1":
                 return None
-            found = [tuple(r) for r in self.spark.sql(f"SELECT * FROM {name}").collect()]
-        return sorted((k, c, float(s), e) for k, c, s, e in found)
+            found = chdb.query(f"SELECT * FROM {name}", "ArrowStream")
+            return pl.read_ipc_stream(io.BytesIO(found.bytes())).rows()
+        if not self.spark.catalog.tableExists(name):
+            return None
+        return [tuple(r) for r in self.spark.sql(f"SELECT * FROM {name}").collect()]
 
     def close(self) -> None:
-        if self.engine == "spark":
+        if self.engine == "clickhouse":  # (the process's chdb session back in memory)
+            from segl.runtime.engines.clickhouse import session
+
+            session(":memory:")
+        elif self.engine == "spark":
             self.spark.sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
         elif self.engine == "postgres":
             import psycopg
@@ -141,13 +166,23 @@ def test_a_failed_write_leaves_the_table_as_it_was(project, engine, warehouse, m
             return real(session, statement)
 
         monkeypatch.setattr(export_tables.sql, "spark_sql", failing)
+    elif engine == "clickhouse":  # ClickHouse's query fails after some rows
+        real_rows = export_clickhouse.rows_from
+
+        def failing(path):
+            return real_rows(path).where(exp.EQ(this=exp.func(
+                "throwIf", exp.GT(this=exp.column("customer_id"),
+                                  expression=exp.Literal.number(150))),
+                expression=exp.Literal.number(0)))
+
+        monkeypatch.setattr(export_clickhouse, "rows_from", failing)
     else:  # some rows sent, then the connection breaks
         def failing(cursor):
             yield cursor.fetchmany(10)
             raise OSError("connection lost")
 
         monkeypatch.setattr(export_tables, "batches", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(DataError if engine == "clickhouse" else OSError):
         run_exports(str(path), None, AS_OF, engine=engine, engine_options=warehouse.options)
     monkeypatch.undo()
     assert warehouse.rows() == kept
@@ -158,7 +193,7 @@ def test_a_failed_write_leaves_the_table_as_it_was(project, engine, warehouse, m
 
 @pytest.mark.parametrize(("engine", "options", "message"), [
     ("sqlite", {}, "--target FILE"),
-    ("clickhouse", {}, "not on clickhouse"),
+    ("clickhouse", {}, "--target DIR"),
 ])
 def test_a_table_target_an_engine_cannot_hold_is_refused_first(project, engine, options,
                                                                message):
@@ -167,7 +202,7 @@ def test_a_table_target_an_engine_cannot_hold_is_refused_first(project, engine, 
         run_exports(str(path), None, AS_OF, engine=engine, engine_options=options)
 
 
-MERGE_WAREHOUSES = ["postgres", "sqlite"]
+MERGE_WAREHOUSES = ["postgres", "sqlite", "spark", "clickhouse"]
 
 
 @pytest.mark.parametrize("engine", engine_params(MERGE_WAREHOUSES))
@@ -197,11 +232,9 @@ def test_mode_merge_updates_the_table_in_place(project, engine, warehouse):
         assert watched == len(fewer)
 
 
-def test_mode_merge_is_refused_on_spark_and_for_files(project):
+def test_mode_merge_is_refused_for_files(project):
     path, _ = shop(project, "x", 20)
-    path.write_text(path.read_text().replace('  to table', '  mode merge\n  to table'))
-    with pytest.raises(UsageError, match="not written on Spark"):
-        run_exports(str(path), None, AS_OF, engine="spark")
-    path.write_text(path.read_text().replace('to table "crm_x.amsterdam"', 'to csv "x.csv"'))
+    path.write_text(path.read_text().replace('  to table "crm_x.amsterdam"',
+                                             '  mode merge\n  to csv "x.csv"'))
     with pytest.raises(Exception, match="E113"):
         run_exports(str(path), None, AS_OF)

@@ -114,6 +114,24 @@ def test_list_rules(repo):
     assert all(code in text for code in RULES)
 
 
+def test_list_rules_written_as_csv_and_markdown(repo, tmp_path):
+    """--out decides the format from its extension like every other listing; a rule the
+    settings switch off says so in every format."""
+    (tmp_path / "segl.toml").write_text('[lint]\nignore = ["L002"]\n')
+    assert segl("--list-rules", "--out", "rules.csv").exit_code == 0
+    import csv
+    rows = list(csv.DictReader((tmp_path / "rules.csv").open(encoding="utf-8")))
+    assert [r["code"] for r in rows] == list(RULES)
+    assert {r["code"]: r["enabled"] for r in rows}["L002"] == "false"
+    assert all(r["enabled"] == "true" for r in rows if r["code"] != "L002")
+    assert segl("--list-rules", "--out", "rules.md").exit_code == 0
+    markdown = (tmp_path / "rules.md").read_text(encoding="utf-8")
+    assert markdown.count("\n| L") == len(RULES)
+    assert "warning (off)" in next(line for line in markdown.splitlines() if "| L002 |" in line)
+    refused = segl("--list-rules", "--format", "sarif")
+    assert refused.exit_code != 0 and "table or JSON" in refused.output
+
+
 # ---------------------------------------------------------------- settings
 
 

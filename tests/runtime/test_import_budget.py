@@ -82,10 +82,71 @@ def test_compile_imports_neither_duckdb_nor_polars() -> None:
     assert _found(modules, [*banned, "duckdb", "rich", "segl.runtime.api"]) == []
 
 
+# What resolving and type-checking a file does not need: sqlglot and the SQL backend
+# (compiler/api.py imports them on first use; the catalogue names sqlglot's `exp` through a
+# lazy stand-in), and what only editors and `segl fmt` use.
+NEVER_WITHOUT_SQL = ["sqlglot", "segl.compiler.backends", "segl.compiler.semantic.symbols",
+                     "segl.compiler.semantic.symbol_binding", "segl.compiler.syntax.formatter",
+                     "segl.compiler.plan.describe"]
+
+
 def test_check_without_data_does_not_import_duckdb() -> None:
     output, modules = imported("check", "--no-data", str(SHOP))
     assert f"{SHOP}: ok" in output
     assert _found(modules, [*NEVER_FOR_CHECK, "duckdb", "segl.runtime.api"]) == []
+
+
+def test_check_without_data_imports_neither_sqlglot_nor_the_sql_backend() -> None:
+    output, modules = imported("check", "--no-data", str(SHOP))
+    assert f"{SHOP}: ok" in output
+    assert "lark" in modules and "segl.compiler.semantic.resolve" in modules
+    assert _found(modules, NEVER_WITHOUT_SQL) == []
+
+
+def test_check_reads_the_data_with_the_duckdb_dialect_alone() -> None:
+    # The data check's queries are sqlglot trees rendered for DuckDB: no other dialect, and
+    # neither the editors' modules nor the Polars backend
+    output, modules = imported("check", str(SHOP))
+    assert f"{SHOP}: ok" in output
+    dialects = {m.split(".")[2] for m in modules
+                if m.startswith(("sqlglot.dialects.", "sqlglot.generators.", "sqlglot.parsers."))
+                and m.split(".")[2] not in ("dialect", "base")}
+    assert dialects == {"duckdb"}
+    assert _found(modules, NEVER_WITHOUT_SQL[2:]) == []
+
+
+def test_ls_imports_neither_sqlglot_nor_an_engine() -> None:
+    # `segl ls` prints a table of the definitions: it compiles without data and builds no SQL
+    # (runtime/outputs.py, which writes query results, is not needed to print a table)
+    output, modules = imported("ls", str(SHOP))
+    assert "segment" in output
+    banned = [m for m in NEVER_FOR_CHECK if m != "segl.runtime.cli.tables"]  # (its table)
+    assert _found(modules, [*banned, *NEVER_WITHOUT_SQL, "duckdb", "segl.runtime.api"]) == []
+
+
+@pytest.mark.parametrize("args", [("fmt", "--check", str(SHOP)), ("lint", str(SHOP))])
+def test_fmt_and_lint_import_neither_sqlglot_nor_duckdb(args: tuple[str, ...]) -> None:
+    # they read and write text (files written through runtime/atomic_files.py)
+    _, modules = imported(*args)
+    assert "segl.compiler.semantic.resolve" in modules
+    assert _found(modules, ["sqlglot", "duckdb", "polars", "segl.compiler.backends",
+                            "segl.runtime.outputs", "segl.runtime.api"]) == []
+
+
+def test_a_lazy_name_of_the_compiler_api_is_there_when_asked_for() -> None:
+    # (what the runtime imports from segl.compiler.api on first use resolves, in a fresh
+    # interpreter, to the same objects as their modules')
+    program = ("import segl.compiler.api as api, sys\n"
+               "assert 'sqlglot' not in sys.modules\n"
+               "names = sorted(api._LAZY)\n"
+               "values = [getattr(api, n) for n in names]\n"
+               "from segl.compiler.backends.sql import kpis, trees\n"
+               "assert api.col is trees.col and api.KPI_KIND == kpis.KIND\n"
+               "print(len(values))\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 20
 
 
 def test_help_imports_no_command() -> None:

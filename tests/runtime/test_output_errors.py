@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from segl.runtime.atomic_files import atomic_path
 from segl.runtime.errors import OutputError
-from segl.runtime.outputs import atomic_path
 
 from tests.conftest import ROOT
 

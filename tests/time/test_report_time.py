@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 from segl.runtime.api import evaluate
-from segl.runtime.changes import Source
+from segl.runtime.changes import Source, transitions
 from segl.runtime.cli import main
 from segl.runtime.kpis import kpi_table
 from segl.runtime.report import build_report, render_report
@@ -114,6 +114,20 @@ def test_transitions_add_up_to_both_dates_bucket_sizes(shop):
             assert rows[bucket] == size
         for bucket, size in evaluations[-1].buckets[name].items():
             assert columns[bucket] == size
+
+
+def test_transitions_equal_the_transitions_command(shop):
+    """The report evaluates its dates once for sizes and every matrix; each matrix is the
+    one `segl transitions NAME --from D1 --to D2` gives (including the not-yet and
+    no-longer cells), so sharing the evaluation mixes no other object in."""
+    data, _, cells, _ = shop
+    for name in data.model.segmentations:
+        alone = transitions(SHOP, name, Source(days=[DAYS[0], DAYS[-1]]))
+        assert cells.moves[name] == {(a, b): alone.counts.get((a, b), 0)
+                                     for a in alone.sources for b in alone.targets}, name
+        shown = next(t for t in data.time.transitions if t.segmentation == name)
+        assert shown.counts == alone.counts and shown.sources == alone.sources \
+            and shown.targets == alone.targets
 
 
 def test_from_a_recorded_history(tmp_path):
