@@ -57,15 +57,18 @@ GENERATED = 50
 VARIANTS = {
     "segl12": ("twelve", "segl (to_sql, one query)"),
     "segl12_filter": ("twelve", "segl, aggregates with FILTER (WHERE)"),
-    "segl12_prepared": ("twelve", "segl on the prepared layout (segl prepare)"),
+    "segl12_prepared": ("twelve", "segl on the prepared layout, sorted files only"),
+    "segl12_rollup": ("twelve", "segl on the prepared layout with its daily rollup"),
     "hand12": ("twelve", "plan-shaped baseline (hand_written.py)"),
     "indep12": ("twelve", "independent baseline (independent.py)"),
     "seglrfm": ("rfm", "segl (to_sql, members only)"),
     "indeprfm": ("rfm", "independent baseline (independent.py)"),
-    "seglrfm_prepared": ("rfm", "segl on the prepared layout (segl prepare)"),
+    "seglrfm_prepared": ("rfm", "segl on the prepared layout, sorted files only"),
+    "seglrfm_rollup": ("rfm", "segl on the prepared layout with its daily rollup"),
     "segl50": ("fifty", f"segl, {GENERATED} segments in one query"),
     "segl50_filter": ("fifty", f"segl, {GENERATED} in one query, aggregates with FILTER"),
-    "segl50_prepared": ("fifty", f"segl, {GENERATED} in one query, prepared layout"),
+    "segl50_prepared": ("fifty", f"segl, {GENERATED} in one query, sorted files only"),
+    "segl50_rollup": ("fifty", f"segl, {GENERATED} in one query, daily rollup"),
     "segl50_separate": ("fifty", f"segl, one query per segment ({GENERATED})"),
     "hand50": ("fifty", "plan-shaped baseline, one query"),
     "hand50_separate": ("fifty", f"hand-written, {GENERATED} separate queries"),
@@ -82,6 +85,9 @@ RATIOS = (("segl12", "indep12"), ("segl12", "hand12"), ("hand12", "indep12"),
           ("segl12_prepared", "segl12"), ("segl12_prepared", "indep12"),
           ("seglrfm_prepared", "seglrfm"), ("seglrfm_prepared", "indeprfm"),
           ("segl50_prepared", "segl50"),
+          ("segl12_rollup", "segl12"), ("segl12_rollup", "indep12"),
+          ("seglrfm_rollup", "seglrfm"), ("seglrfm_rollup", "indeprfm"),
+          ("segl50_rollup", "segl50"),
           ("seglrfm", "indeprfm"), ("segl50_separate", "segl50"),
           ("hand50_separate", "hand50"), ("segl50", "hand50"))
 STARTUP = (("segl --help", ["--help"]),
@@ -121,26 +127,31 @@ def _segl_sql(seg: Path, as_of: datetime.date, filtered: bool = False) -> str:
 PREPARE_SECONDS: dict[str, dict] = {}   # data folder -> `segl prepare`'s wall, CPU (if run)
 
 
-def _segl_prepared_sql(seg: Path, as_of: datetime.date) -> str:
+def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False) -> str:
     """segl's SQL reading the prepared layout (`segl prepare`, runtime/prepared.py): the
-    events tables sorted by entity key and time. `segl prepare` runs first, as a user runs
-    it (a subprocess: its memory stays out of this process, whose size every measurement's
-    child starts from), when the layout is missing or stale; its time is reported apart."""
+    events tables sorted by entity key and time (with `rollup`, also the daily rollup of
+    runtime/prepared_rollup.py, as `segl run` reads it). `segl prepare` runs first, as a
+    user runs it (a subprocess: its memory stays out of this process, whose size every
+    measurement's child starts from), when the layout is missing or stale; its time is
+    reported apart."""
     from segl.compiler.api import plan_for, select_segments, sql_for_plan
-    from segl.runtime import prepared
+    from segl.runtime import prepared, prepared_rollup
     from segl.runtime.api import load
 
     compilation, connection = load(str(seg))
     connection.close()
     model = compilation.require_ok()
-    if set(prepared.overrides(model, seg)) != {t.name for t in prepared.preparable(model)}:
+    if set(prepared.overrides(model, seg)) != {t.name for t in prepared.preparable(model)} \
+            or set(prepared_rollup.rollups(model, seg)) != {
+                u.name for u in prepared_rollup.units_for(model)}:
         result = run_startup(segl_command(), ["prepare", str(seg)], cwd=seg.parent)
         if "error" in result:
             raise RuntimeError(f"segl prepare {seg}: {result['error']}")
         PREPARE_SECONDS[str(seg.parent)] = result
     sources = prepared.overrides(model, seg)
+    rollups = prepared_rollup.rollups(model, seg) if rollup else None
     return sql_for_plan(plan_for(model, select_segments(model, None)), compilation, "duckdb",
-                        as_of, sources=sources)
+                        as_of, sources=sources, rollups=rollups)
 
 
 # A measurement's work is a list of (table, query): the worker stores each query's rows in a
@@ -166,6 +177,13 @@ def _members_of(sql: str, segment: str) -> str:
 
 def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
     """The tables a variant's measurement fills and how its members are summarized."""
+    if variant in ("segl12_rollup", "segl50_rollup", "seglrfm_rollup"):
+        seg = {"segl12_rollup": "tpch.seg", "segl50_rollup": "segments_50.seg",
+               "seglrfm_rollup": "tpch_rfm.seg"}[variant]
+        sql = _segl_prepared_sql(data_dir / seg, as_of, rollup=True)
+        return {"tables": [("result", sql)], "check": {"kind": "rfm", "columns": [
+            "c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m"]}} \
+            if variant == "seglrfm_rollup" else _wide(sql)
     if variant == "segl12_prepared":
         return _wide(_segl_prepared_sql(data_dir / "tpch.seg", as_of))
     if variant == "segl50_prepared":
@@ -345,7 +363,9 @@ def agreement(entry: dict) -> dict[str, str]:
                  ("segl50", "segl50_separate"), ("segl50", "hand50"),
                  ("segl50", "hand50_separate"), ("segl12", "segl12_filter"),
                  ("segl50", "segl50_filter"), ("segl12", "segl12_prepared"),
-                 ("seglrfm", "seglrfm_prepared"), ("segl50", "segl50_prepared")):
+                 ("seglrfm", "seglrfm_prepared"), ("segl50", "segl50_prepared"),
+                 ("segl12", "segl12_rollup"), ("seglrfm", "seglrfm_rollup"),
+                 ("segl50", "segl50_rollup")):
         if members.get(a) is None or members.get(b) is None:
             continue
         x = {k.strip('"'): v for k, v in members[a].items()}
@@ -446,9 +466,10 @@ def render_scale(entry: dict, args) -> str:
             if n.startswith("segl")))
     if entry.get("prepare_seconds") is not None:
         done = entry["prepare_seconds"]
-        lines.append(f"  segl prepare (events tables sorted by entity key and time, written "
-                     f"once, outside the timings): {done['wall']:.2f} s wall, CPU "
-                     f"{done['cpu']:.2f} s, other {done['busy_other_pct']}%")
+        lines.append(f"  segl prepare (events tables sorted by entity key and time, and "
+                     f"the daily rollup, written once, outside the timings): "
+                     f"{done['wall']:.2f} s wall, CPU {done['cpu']:.2f} s, "
+                     f"other {done['busy_other_pct']}%")
     lines += ["", "agreement (members per segment: count and key hash; RFM: bucket and score "
                   "counts, hash over every customer):"]
     lines += [f"  {check:<36} {verdict}" for check, verdict in entry["agreement"].items()]

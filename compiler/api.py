@@ -112,6 +112,8 @@ if TYPE_CHECKING:  # (imported on first use: sqlglot and the SQL backend, see _L
     from .backends.sql.generator import SqlGenerator as SqlGenerator
     from .backends.sql.generator import members_query as members_query
     from .backends.sql.kpis import kpi_select as kpi_select
+    from .backends.sql.rollup import RollupSource as RollupSource
+    from .backends.sql.rollup import Unit as RollupUnit
     from .backends.sql.trees import col as col
     from .backends.sql.trees import ident as ident
     from .backends.sql.trees import table_ref as table_ref
@@ -138,6 +140,7 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "table_ref": "backends.sql.trees",
     "duckdb_file_reader": "backends.sql.dialects",  # the runtime reads it
     "SourceOverride": "backends.sql.generator", "SqlGenerator": "backends.sql.generator",
+    "RollupSource": "backends.sql.rollup", "RollupUnit": ("backends.sql.rollup", "Unit"),
     "members_query": "backends.sql.generator", "kpi_select": "backends.sql.kpis",
     "KPI_KIND": ("backends.sql.kpis", "KIND"), "KPI_GROUP": ("backends.sql.kpis", "GROUP"),
     # for editors and `segl fmt`: the name index and the formatter
@@ -344,13 +347,15 @@ def sql_for_plan(
     file_paths: str = "absolute",
     pretty: bool = True,
     sources: Mapping[str, SourceOverride] | None = None,
+    rollups: Mapping[str, RollupSource] | None = None,
 ) -> str:
     """SQL for a plan. `sources`: read these tables from engine tables or files instead of
-    their declared locations (see backends/sql: SourceOverride)."""
+    their declared locations (see backends/sql: SourceOverride); `rollups`: as for
+    `query_for_plan`."""
     from .backends.sql.generator import generate_sql
 
     return generate_sql(plan, dialect, _as_of(as_of), file_paths, _header(plan, compilation),
-                        pretty, sources)
+                        pretty, sources, rollups)
 
 
 def query_for_plan(
@@ -359,15 +364,26 @@ def query_for_plan(
     as_of: date | str | AsOf | None,
     sources: Mapping[str, SourceOverride] | None = None,
     kpis: bool = False,
+    rollups: Mapping[str, RollupSource] | None = None,
 ) -> exp.Select:
     """The plan's query (with `kpis`, the KPI query over it) as a sqlglot tree, for the
     runtime to run: SQL text is made from it only by sqlglot, for the engine's dialect.
+    `rollups`: prepared daily rollups by events table, used where they serve (DuckDB).
     Raises CompileError when the dialect cannot express the plan."""
     from .backends.sql.generator import members_query
     from .backends.sql.kpis import kpi_query
 
     build = kpi_query if kpis else members_query
-    return build(plan, dialect, _as_of(as_of), "absolute", sources)
+    return build(plan, dialect, _as_of(as_of), "absolute", sources, rollups)
+
+
+def rollup_units(plan: Plan, as_of: date | str | AsOf | None = None,
+                 sources: Mapping[str, SourceOverride] | None = None) -> list[RollupUnit]:
+    """The passes of `plan` a daily rollup can serve, each with the queries that build its
+    rows (backends/sql/rollup.py), for `segl prepare`; `sources` as for `query_for_plan`."""
+    from .backends.sql.generator import SqlGenerator
+
+    return SqlGenerator(plan, "duckdb", _as_of(as_of), "absolute", sources).rollup_units()
 
 
 def physical_plan_for(plan: Plan, as_of: date | str | AsOf | None) -> PhysicalPlan:

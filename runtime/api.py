@@ -31,6 +31,7 @@ from .engines import engine_module
 from .engines.members import members_table
 from .errors import DataError, UsageError
 from .prepared import overrides as prepared_sources
+from .prepared_rollup import rollups as prepared_rollups
 from .sources import (
     DuckDBSchemas,
     check_csv_rows,
@@ -186,7 +187,9 @@ def evaluate(
     plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis,
                     traits=chosen_traits)
     query = query_for_plan(plan, "duckdb", AsOf("date", when),
-                           prepared_sources(model, compilation.path) if prepared else None)
+                           prepared_sources(model, compilation.path) if prepared else None,
+                           rollups=prepared_rollups(model, compilation.path) if prepared
+                           else None)
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
         check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)

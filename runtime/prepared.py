@@ -135,7 +135,7 @@ def prepare(model: Model, entry: str | Path, connection, threads: int) -> list[P
     kept = {str(entry_of["file"]) for entry_of in manifest.values()
             if isinstance(entry_of, dict)}
     for stale in folder.glob("*.parquet"):
-        if stale.name not in kept:
+        if stale.name not in kept and not stale.name.startswith("rollup-"):
             stale.unlink(missing_ok=True)
     return done
 
@@ -147,6 +147,7 @@ def clear(entry: str | Path) -> bool:
         return False
     for path in folder.iterdir():
         if path.is_file() and (path.suffix == ".parquet" or path.name == MANIFEST
+                               or path.name == "rollups.json"  # (prepared_rollup.py)
                                or path.name.startswith(".tmp-")):
             path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # something else lives there: leave it

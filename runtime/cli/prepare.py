@@ -14,9 +14,11 @@ from .exits import reporting
 @click.argument("file", required=False)
 @click.option("--clear", is_flag=True,
               help="Remove the prepared layout instead (runs read the sources as declared).")
+@click.option("--rebuild", is_flag=True,
+              help="Rebuild the daily rollups instead of adding only appended files.")
 @param_option
 @resources_options
-def prepare(file, clear, params, threads, memory_limit, temp_dir):
+def prepare(file, clear, rebuild, params, threads, memory_limit, temp_dir):
     """Store the events tables sorted by entity key and time, for faster runs.
 
     Each events table read from Parquet or CSV files is written once as Parquet sorted by
@@ -25,8 +27,13 @@ def prepare(file, clear, params, threads, memory_limit, temp_dir):
     FILE). `run`, `kpis`, `report` and the other commands that evaluate on DuckDB read it
     while the source files are unchanged (same size and modification time), and the
     sources as declared otherwise. Running it again rewrites only the tables whose files
-    changed; writes are atomic."""
-    from .. import prepared
+    changed; writes are atomic.
+
+    It also stores a daily rollup per events table keyed by the entity (with the tables
+    reached through it): the partial counts, sums, minima and maxima the measures need per
+    entity and day, which runs add up instead of reading the events. When a table's glob
+    only gained files, only the new rows are rolled up (--rebuild: all of them)."""
+    from .. import prepared, prepared_rollup
     from ..api import load
     from .console import count, note
 
@@ -42,7 +49,15 @@ def prepare(file, clear, params, threads, memory_limit, temp_dir):
         model = compilation.require_ok()
         done = prepared.prepare(model, path, connection,
                                 chosen.threads or os.cpu_count() or 1)
+        rolled = prepared_rollup.prepare_rollups(model, path, connection, rebuild)
         connection.close()
+        for item in rolled:
+            if item.how == "unused":
+                note(f"rollup of {item.name}: {item.rows:,} rows, not under half of the "
+                     "table's: runs read the table")
+                continue
+            note(f"rollup of {item.name}: {item.how}, {count(item.parts, 'part')}"
+                 + (f", {item.rows:,} new rows" if item.how != "kept" else ""))
         if not done:
             note("nothing to prepare: no events table is read from Parquet or CSV files")
             return

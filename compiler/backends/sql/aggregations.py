@@ -46,11 +46,17 @@ class Aggregations:
         if aggregation.fold_into:
             return []
         planned = self.physical.pass_for(aggregation.name)
-        names = [aggregation.cte_name] if planned.grouped else []
+        names = sorted({self.rolled[m.name] for a in self.plan.aggregations
+                        if a is aggregation or a.table in planned.folded
+                        for m in a.measures if m.name in self.rolled})  # (rollup.py)
+        if any(m.name not in self.rolled for m in planned.grouped):
+            names.append(aggregation.cte_name)
         names.extend(f"{aggregation.cte_name}_{m.name}" for m in planned.most_frequent)
         return names
 
     def measure_cte(self, aggregation: Aggregation, measure: Measure) -> str:
+        if measure.name in self.rolled:  # read from a prepared rollup (rollup.py)
+            return self.rolled[measure.name]
         if aggregation.fold_into:
             return f"agg_{aggregation.fold_into}"
         if measure.aggregate.func is F.MOST_FREQUENT:
@@ -65,8 +71,10 @@ class Aggregations:
         self.scope_table = table.name
         ctes: list[tuple[str, exp.Expression]] = []
         planned = self.physical.pass_for(aggregation.name)
-        grouped, ordered = list(planned.grouped), list(planned.ordered)
-        folded = [a for a in self.plan.aggregations if a.table in planned.folded]
+        grouped = [m for m in planned.grouped if m.name not in self.rolled]  # (rollup.py)
+        ordered = list(planned.ordered)
+        folded = [a for a in self.plan.aggregations if a.table in planned.folded
+                  and not any(m.name in self.rolled for m in a.measures)]
         if aggregation.fold_into:
             pass  # finished inside the pass over the table it is reached through
         elif grouped and aggregation.partial:

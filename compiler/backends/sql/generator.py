@@ -27,6 +27,7 @@ from .expressions import AS_OF_COLUMN, SqlExpressions
 from .multi_date import DATES, OUTPUT, RANK_DATE, MultiDate
 from .names import name_errors
 from .ranking import Ranking
+from .rollup import Rollups, RollupSource
 from .sequences import Sequences
 from .text import sql_header
 from .trees import and_, col, cte_alias, ident, named, project, table_function, table_ref
@@ -40,19 +41,24 @@ def generate_sql(
     header: dict[str, str] | None = None,
     pretty: bool = True,
     sources: Mapping[str, SourceOverride] | None = None,
+    rollups: Mapping[str, RollupSource] | None = None,
 ) -> str:
     """The whole plan as one query, with a header comment naming version, source and as_of.
 
     `sources` reads the named tables from other locations than the declared ones: an engine
-    that cannot read the declared files loads them into its own tables and names them here."""
-    query = members_query(plan, dialect, as_of or AsOf(AsOfMode.TODAY), file_paths, sources)
+    that cannot read the declared files loads them into its own tables and names them here.
+    `rollups`: prepared daily rollups, used where they serve (rollup.py)."""
+    query = members_query(plan, dialect, as_of or AsOf(AsOfMode.TODAY), file_paths, sources,
+                          rollups)
     return sql_header(dialect, as_of, header) + query.sql(dialect=dialect, pretty=pretty) + "\n"
 
 
 def members_query(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "absolute",
-                  sources: Mapping[str, SourceOverride] | None = None) -> exp.Select:
-    """The plan's query as a sqlglot tree, for a caller that runs it (no header)."""
-    return SqlGenerator(plan, dialect, as_of, file_paths, sources).query()
+                  sources: Mapping[str, SourceOverride] | None = None,
+                  rollups: Mapping[str, RollupSource] | None = None) -> exp.Select:
+    """The plan's query as a sqlglot tree, for a caller that runs it (no header).
+    `rollups`: prepared daily rollups by pass name, used where they serve (rollup.py)."""
+    return SqlGenerator(plan, dialect, as_of, file_paths, sources, rollups).query()
 
 
 
@@ -67,13 +73,16 @@ class SourceOverride:
 
 
 
-class SqlGenerator(MultiDate, Aggregations, Ranking, Sequences, SqlExpressions):
+class SqlGenerator(MultiDate, Rollups, Aggregations, Ranking, Sequences, SqlExpressions):
     def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
-                 sources: Mapping[str, SourceOverride] | None = None) -> None:
+                 sources: Mapping[str, SourceOverride] | None = None,
+                 rollups: Mapping[str, RollupSource] | None = None) -> None:
         physical = physical_plan(plan, as_of)
         super().__init__(physical.plan, dialect, as_of)
         self.physical = physical
         self.sources = dict(sources or {})
+        self.rollups = dict(rollups or {}) if dialect == "duckdb" else {}
+        self.rolled: dict[str, str] = {}  # measure -> the rollup CTE it is read from
         self.file_paths = file_paths
 
     def query(self) -> exp.Select:
@@ -81,10 +90,15 @@ class SqlGenerator(MultiDate, Aggregations, Ranking, Sequences, SqlExpressions):
         if self.dated:
             self.refuse_undated_passes()
             ctes.append((DATES, self.dates_cte()))
+        served = self.served_by_rollup() if self.rollups else {}
         for aggregation in self.plan.aggregations:
-            if aggregation.partial:
+            if aggregation.partial and aggregation.name not in served:
                 ctes.append(self.pre_aggregation(aggregation))
         for aggregation in self.plan.aggregations:
+            if served.get(aggregation.name) is aggregation:  # the prepared rollup (rollup.py)
+                ctes.append(self.rollup_cte(aggregation, self._unit_members(aggregation) or []))
+            if served.get(aggregation.name) not in (None, aggregation):
+                continue  # folded into a pass the rollup serves
             if not aggregation.correlated:
                 ctes.extend(self.aggregation(aggregation))
         for sequence in self.physical.sequences:

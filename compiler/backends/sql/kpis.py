@@ -128,10 +128,11 @@ def generate_kpi_sql(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "a
 
 
 def kpi_query(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "absolute",
-              sources: Mapping[str, SourceOverride] | None = None) -> exp.Select:
+              sources: Mapping[str, SourceOverride] | None = None,
+              rollups: Mapping[str, object] | None = None) -> exp.Select:
     """The members query and the KPI query over it, as one sqlglot tree (no header)."""
     return kpi_select(plan, dialect, as_of, members_query(plan, dialect, as_of, file_paths,
-                                                          sources))
+                                                          sources, rollups))
 
 
 def _one_set(source: exp.Expression, columns: list[str], chosen: str | None, size: exp.Expression,
