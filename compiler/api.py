@@ -107,11 +107,13 @@ from .version import SEGL_VERSION as SEGL_VERSION
 if TYPE_CHECKING:  # (imported on first use: sqlglot and the SQL backend, see _LAZY)
     from sqlglot import exp
 
+    from .backends.polars.sources import column_named as column_named
     from .backends.sql.dialects import duckdb_file_reader as duckdb_file_reader
     from .backends.sql.generator import SourceOverride as SourceOverride
     from .backends.sql.generator import SqlGenerator as SqlGenerator
     from .backends.sql.generator import members_query as members_query
     from .backends.sql.kpis import kpi_select as kpi_select
+    from .backends.sql.locations import location_relation as location_relation
     from .backends.sql.rollup import RollupSource as RollupSource
     from .backends.sql.rollup import Unit as RollupUnit
     from .backends.sql.trees import col as col
@@ -139,6 +141,7 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "col": "backends.sql.trees", "ident": "backends.sql.trees",
     "table_ref": "backends.sql.trees",
     "duckdb_file_reader": "backends.sql.dialects",  # the runtime reads it
+    "location_relation": "backends.sql.locations",
     "SourceOverride": "backends.sql.generator", "SqlGenerator": "backends.sql.generator",
     "RollupSource": "backends.sql.rollup", "RollupUnit": ("backends.sql.rollup", "Unit"),
     "members_query": "backends.sql.generator", "kpi_select": "backends.sql.kpis",
@@ -155,6 +158,11 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "KINDS": "analysis.diff_results", "Change": "analysis.diff_results",
     "ModelDiff": "analysis.diff_results", "ObjectDiff": "analysis.diff_results",
     "diff_models": "analysis.semantic_diff",
+    # the Polars backend (imports Polars): how it reads a table's first file location (None
+    # when it has none Polars reads), a column by its exact name, the plan as one lazy query
+    "polars_scan_source": ("backends.polars.sources", "scan_source"),
+    "column_named": "backends.polars.sources",
+    "polars_query": ("backends.polars.generator", "generate_polars"),
 }
 
 
@@ -228,31 +236,6 @@ def compile_file(
     except CompileError as exc:  # not UTF-8: E004 at the first bad byte
         return Compilation(str(path), None, list(exc.diagnostics))
     return compile_source(source, params, schema_provider)
-
-
-def polars_scan_source(table: m.Table):
-    """How the Polars backend reads a table's first file location (lazily; None when it has
-    none Polars reads): the runtime reads one source alone to name one that cannot be read."""
-    from .backends.polars.sources import (
-        scan_source,  # Polars is imported only when a command uses it
-    )
-
-    return scan_source(table)
-
-
-def column_named(name: str):
-    """A Polars column by its exact name (a name like `*` is not a pattern)."""
-    from .backends.polars.sources import column_named as named
-
-    return named(name)
-
-
-def polars_query(plan: Plan, as_of: date):
-    """The plan as one lazy Polars query for a fixed as_of (`.frame` collects to the SQL
-    query's columns, `.columns` their names in order). Imports Polars."""
-    from .backends.polars.generator import generate_polars
-
-    return generate_polars(plan, as_of)
 
 
 def imported_files(source: SourceFile) -> list[str]:
@@ -410,28 +393,6 @@ def tables_read(source: Compilation | Plan | PhysicalPlan) -> list[str]:
     if isinstance(source, Compilation):
         source = plan_for(source.require_ok())
     return list(physical_plan(source, AsOf(AsOfMode.TODAY)).tables_read)
-
-
-def location_relation(location: m.Location, dialect: str = "duckdb",
-                      alias: str | None = None) -> exp.Expression:
-    """A FROM-clause item reading one declared location in a dialect, `AS alias` when
-    given: the table by its name's parts, or the dialect's file reader with the path as a
-    string literal (DuckDB: `read_parquet('…')`). Raises ValueError for a location the
-    compiler refused (E107) or a file kind the dialect does not read."""
-    from .backends.sql.dialects import rules_for
-    from .backends.sql.trees import table_function, table_ref
-
-    rules = rules_for(dialect)
-    if location.kind == "table":
-        if not location.table:
-            raise ValueError(f"`{location.target}` is not a table name")
-        source: exp.Expression = table_ref(*location.table)
-    elif location.path is None or rules.file_reader is None or \
-            location.kind not in rules.file_kinds:
-        raise ValueError(f"the {dialect} dialect cannot read this {location.kind} location")
-    else:
-        source = rules.file_reader(location.kind, location.path)
-    return table_function(source, alias) if alias else source
 
 
 def kpi_sql_for_plan(
