@@ -95,7 +95,8 @@ def shop(tmp_path_factory):
     (folder / "data").mkdir()
     tables, schema = _data()
     for name, rows in tables.items():
-        pl.DataFrame(rows, schema=schema.get(name)).write_parquet(folder / "data" / f"{name}.parquet")
+        pl.DataFrame(rows, schema=schema.get(name)).write_parquet(
+            folder / "data" / f"{name}.parquet")
     path = folder / "segments.seg"
     path.write_text(SEG, encoding="utf-8")
     compilation, connection = load(path)
