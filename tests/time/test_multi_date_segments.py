@@ -51,13 +51,24 @@ feature last_month_orders = count(orders) in last month
 feature this_quarter = sum(orders.qty) in this quarter
 feature prev_30d = count(orders) in previous 30 days
 feature since_mid_jan = count(orders) since 2026-01-15
+events visits from parquet "data/visits.parquet" key customer_id at visited_at {
+  visited_at date
+  seconds int
+  page text
+}
 feature units_20d = sum(lines.units) in last 20 days
 feature big_lines = count(lines where units >= 2)
+feature visit_count = count(visits)
+feature pricing_seconds = sum(visits.seconds where page = "pricing")
+feature first_visit = min(visits.visited_at)
+feature longest = max(visits.seconds)
+feature mean_seconds = avg(visits.seconds)
 segment active = recent_10d >= 1
 segment web = web_spend_45d > 2
 segment cheap = smallest_6w < 1
 segment steady = avg_qty >= 2.5 and qty_total > 4
 segment shipping = units_20d >= 2
+segment browsing = visit_count >= 3 and mean_seconds > 20
 """
 # month-ends and a mid-month date: a 10-day window's start at one date falls between two
 # others; 2026-02-28 + 1 day is a month start
@@ -80,12 +91,17 @@ def _data(seed: int = 7) -> tuple[dict, dict]:
         for _ in range(rng.randrange(3)):
             lines.append({"order_id": order_id, "units": rng.choice([1, 2, 4]),
                           "shipped_at": day + timedelta(days=rng.choice([0, 1, 5, 30]))})
-    tables = {"customers": [{"customer_id": i} for i in range(8)],  # 6 and 7: no events
-              "orders": orders, "lines": lines}
+    visits = [{"customer_id": rng.randrange(7), "visited_at": rng.choice(days),
+               "seconds": rng.choice([5, 30, 60, None]),
+               "page": rng.choice(["pricing", "home"])} for _ in range(60)]
+    tables = {"customers": [{"customer_id": i} for i in range(8)],  # 7: no events
+              "orders": orders, "lines": lines, "visits": visits}
     schema = {"orders": {"customer_id": pl.Int64, "order_id": pl.Int64,
                          "ordered_at": pl.Datetime("us"), "amount": pl.Float64,
                          "qty": pl.Int64, "channel": pl.String},
-              "lines": {"order_id": pl.Int64, "units": pl.Int64, "shipped_at": pl.Date}}
+              "lines": {"order_id": pl.Int64, "units": pl.Int64, "shipped_at": pl.Date},
+              "visits": {"customer_id": pl.Int64, "visited_at": pl.Date,
+                         "seconds": pl.Int64, "page": pl.String}}
     return tables, schema
 
 
@@ -113,11 +129,16 @@ def separate_runs(engine, compilation, connection, plan) -> pl.DataFrame:
 
 
 def test_the_dated_query_aggregates_segments(shop):
-    """Both events tables are segmented (the lines by their own pass, not per order)."""
+    """Every events table is segmented (the lines by their own pass, not per order); the
+    visits, without windows, by running totals over their segment rows."""
     _, _, plan = shop
-    text = query_for_plan(plan, "duckdb", AsOf.many(DATES)).sql("duckdb")
-    assert "agg_orders__seg" in text and "agg_lines__seg" in text
-    assert "pre_lines" not in text
+    query = query_for_plan(plan, "duckdb", AsOf.many(DATES))
+    ctes = {cte.alias: cte.this for cte in query.args["with_"].expressions}
+    for table in ("orders", "lines", "visits"):
+        assert f"agg_{table}__seg" in ctes, table
+    assert "pre_lines" not in ctes
+    assert "_running" in ctes["agg_visits__dated"].sql("duckdb")
+    assert "_running" not in ctes["agg_orders__dated"].sql("duckdb")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -130,7 +151,8 @@ def test_every_date_equals_its_own_run(shop, engine):
     assert got.equals(expected), (engine, got, expected)
     # not vacuous: windowed values change between the dates and entities without events
     # are there with their empty values
-    for name in ("recent_10d", "smallest_6w", "avg_amount_2m", "units_20d", "prev_30d"):
+    for name in ("recent_10d", "smallest_6w", "avg_amount_2m", "units_20d", "prev_30d",
+                 "visit_count", "pricing_seconds", "first_visit", "mean_seconds"):
         assert expected[name].n_unique() > 1, name
     assert expected.filter(pl.col("customer_id") == 7)["qty_total"].to_list() == [0] * 4
 

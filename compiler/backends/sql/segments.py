@@ -154,6 +154,51 @@ class Segments:
             return quotient
         return exp.Round(this=quotient, decimals=exp.Literal.number(9))
 
+    def _running(self, name: str, segmented: SegmentedPass) -> exp.Select:
+        """No window and no via table: each measure's running total per entity over its
+        segment rows, and at each date the entity's last segment row before the cap (the
+        one whose next row, if any, is at or past it): one row per (entity, date), no
+        grouping of joined rows."""
+        rows, spans = f"{name}__seg", f"{name}__spans"
+
+        def running(func: type[exp.Expression], column: str) -> exp.Expression:
+            return exp.Window(this=func(this=col(column, rows)), partition_by=[col("_key", rows)],
+                              order=exp.Order(expressions=[exp.Ordered(this=col(SEG, rows))]))
+
+        inner = exp.select(col("_key", rows), col(SEG, rows)).from_(table_ref(rows), copy=False)
+        project(inner, exp.Window(this=exp.Anonymous(this="LEAD", expressions=[col(SEG, rows)]),
+                                  partition_by=[col("_key", rows)],
+                                  order=exp.Order(expressions=[exp.Ordered(this=col(SEG, rows))])),
+                "_next")
+        totals = {F.COUNT: exp.Sum, F.SUM: exp.Sum, F.MIN: exp.Min, F.MAX: exp.Max}
+        for measure in segmented.measures:
+            func = measure.aggregate.func
+            if func is F.AVG:
+                project(inner, running(exp.Sum, measure.name), measure.name)
+                project(inner, running(exp.Sum, f"{measure.name}__n"), f"{measure.name}__n")
+            else:
+                project(inner, running(totals[func], measure.name), measure.name)
+        run = "_running"
+        upto = col(UPTO, spans)
+        select = exp.select(named(col("_key", run), "_key"),
+                            named(col(AS_OF_COLUMN, spans), AS_OF_COLUMN))
+        select = select.from_(inner.subquery(run), copy=False).join(
+            table_ref(spans), join_type="inner", copy=False, on=and_(
+                exp.LT(this=col(SEG, run), expression=upto),
+                or_(exp.Is(this=col("_next", run), expression=exp.Null()),
+                    exp.GTE(this=col("_next", run), expression=upto.copy()))))
+        for measure in segmented.measures:
+            agg = measure.aggregate
+            value: exp.Expression = col(measure.name, run)
+            if agg.func is F.AVG:
+                value = self._average(measure, value, col(f"{measure.name}__n", run))
+            elif agg.func is F.COUNT:
+                value = cast(value, exp.DataType.build("BIGINT"))
+            elif agg.func is F.SUM and agg.arg is not None and agg.arg.type is not ir.Type.INT:
+                value = self.exact_total(value)
+            project(select, value, measure.name)
+        return select
+
     def _combined(self, name: str, segmented: SegmentedPass) -> exp.Select:
         rows, spans = f"{name}__seg", f"{name}__spans"
         on = [exp.LT(this=col(SEG, rows), expression=col(UPTO, spans)),
@@ -167,6 +212,8 @@ class Segments:
         windowed = {index for span in segmented.dates
                     for index, window in enumerate(span.windows)
                     if window != (span.start, span.upto)}
+        if not windowed and not segmented.via_table and segmented.since == 0:
+            return self._running(name, segmented)
         for measure, index in zip(segmented.measures, segmented.window_of, strict=True):
             def inside(value: exp.Expression, index: int = index) -> exp.Expression:
                 if index not in windowed:
