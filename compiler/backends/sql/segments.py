@@ -10,7 +10,9 @@
   past position of each window), literals;
 - `<pass>__dated`: the segment rows joined to the dates they are visible at, grouped by
   (entity, date), each measure combining the segment rows inside its window (sum of counts
-  and sums, min of minima, max of maxima).
+  and sums, min of minima, max of maxima); for a pass with no window and no via table,
+  running totals per entity over the segment rows, each date reading the entity's last
+  segment row before its cap (`_running`).
 
 Part of the SQL generator (mixed into `SqlGenerator`).
 """
