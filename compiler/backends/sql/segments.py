@@ -163,15 +163,22 @@ class Segments:
         grouping of joined rows."""
         rows, spans = f"{name}__seg", f"{name}__spans"
 
+        def window(value: exp.Expression, spec: exp.WindowSpec | None = None
+                   ) -> exp.Expression:
+            return exp.Window(this=value, partition_by=[col("_key", rows)], over="OVER",
+                              order=exp.Order(expressions=[exp.Ordered(this=col(SEG, rows))]),
+                              spec=spec)
+
         def running(func: type[exp.Expression], column: str) -> exp.Expression:
-            return exp.Window(this=func(this=col(column, rows)), partition_by=[col("_key", rows)],
-                              order=exp.Order(expressions=[exp.Ordered(this=col(SEG, rows))]))
+            return window(func(this=col(column, rows)), exp.WindowSpec(
+                kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"))
 
         inner = exp.select(col("_key", rows), col(SEG, rows)).from_(table_ref(rows), copy=False)
-        project(inner, exp.Window(this=exp.Anonymous(this="LEAD", expressions=[col(SEG, rows)]),
-                                  partition_by=[col("_key", rows)],
-                                  order=exp.Order(expressions=[exp.Ordered(this=col(SEG, rows))])),
-                "_next")
+        # the next segment row's position; after the entity's last row, past every cap (a
+        # default, not NULL: ClickHouse's lead gives 0 for a missing row of a non-null type)
+        past = exp.Literal.number(len(segmented.cuts) + 1)
+        project(inner, window(exp.Lead(this=col(SEG, rows), offset=exp.Literal.number(1),
+                                       default=past)), "_next")
         totals = {F.COUNT: exp.Sum, F.SUM: exp.Sum, F.MIN: exp.Min, F.MAX: exp.Max}
         for measure in segmented.measures:
             func = measure.aggregate.func
@@ -187,8 +194,7 @@ class Segments:
         select = select.from_(inner.subquery(run), copy=False).join(
             table_ref(spans), join_type="inner", copy=False, on=and_(
                 exp.LT(this=col(SEG, run), expression=upto),
-                or_(exp.Is(this=col("_next", run), expression=exp.Null()),
-                    exp.GTE(this=col("_next", run), expression=upto.copy()))))
+                exp.GTE(this=col("_next", run), expression=upto.copy())))
         for measure in segmented.measures:
             agg = measure.aggregate
             value: exp.Expression = col(measure.name, run)
