@@ -7,8 +7,9 @@ buckets with their scores) and the 12 month-ends 1997-08-31 .. 1998-07-31 (TPC-H
 order is 1998-08-02), three variants:
 
   one_date   segl's query at the last date alone (the cost of one date)
-  one_pass   segl's query over the 12 dates (`AsOf.many`: a `_dates` CTE joined to each
-             events pass on its cap, grouped by entity and date; runtime/multi_date.py)
+  one_pass   segl's query over the 12 dates (`AsOf.many`: partial aggregates per entity
+             and time segment combined per date where the measures combine, else a
+             `_dates` CTE joined to the pass on its cap; docs/time.md)
   separate   segl's query at each date, 12 queries one after the other on one connection
 
 Interleaved as bench/compare.py does (a warm-up round, then rounds in alternating order),

@@ -45,10 +45,19 @@ def test_every_pass_groups_by_the_date(plan):
     query = query_for_plan(plan, "duckdb", AsOf.many(DATES))
     ctes = {cte.alias: cte.this for cte in query.args["with_"].expressions}
     assert "_dates" in ctes
+    segmented = 0
     for name, cte in ctes.items():
-        if name.startswith("agg_"):
+        if name.endswith("__spans"):  # one literal row per date (segments.py)
+            continue
+        if name.endswith("__seg"):  # segment rows: by entity and position, no date yet
             grouped = [g.sql() for g in cte.args["group"].expressions]
-            assert "_dates._as_of" in grouped or "numbered._as_of" in grouped, name
+            assert len(grouped) >= 2 and grouped[1].startswith("CASE WHEN"), name
+            segmented += 1
+        elif name.startswith("agg_"):
+            grouped = [g.sql() for g in cte.args["group"].expressions]
+            assert {"_dates._as_of", "numbered._as_of", f"{name[:-len('__dated')]}__spans._as_of"
+                    } & set(grouped), name
+    assert segmented  # the orders pass (count, sum, max) is built from segment rows
     # rankings rank each date apart
     windows = [w for w in query.find_all(exp.Window) if w.args.get("partition_by")]
     assert any(p.sql() == "_as_of" for w in windows for p in w.args["partition_by"])

@@ -33,21 +33,27 @@ def shop_dated():
     return evaluate_dates(SHOP, DATES, traits=["all"])
 
 
+@pytest.fixture(scope="module")
+def shop_alone():
+    """Each date's own run, shared by the wide and the long comparison."""
+    return {day: api.evaluate(SHOP, day, traits=["all"]) for day in DATES}
+
+
 @pytest.mark.parametrize("shape", ["wide", "long"])
-def test_shop_every_date_equals_its_own_run(shop_dated, shape):
+def test_shop_every_date_equals_its_own_run(shop_dated, shop_alone, shape):
     together = shop_dated.members(shape)
     assert together.columns[0] == "as_of"
     assert together["as_of"].unique().sort().to_list() == DATES
     for day in DATES:
-        alone = api.evaluate(SHOP, day, traits=["all"]).members(shape)
+        alone = shop_alone[day].members(shape)
         assert per_date(together, day).equals(alone), day
 
 
-def test_sizes_per_date(shop_dated):
+def test_sizes_per_date(shop_dated, shop_alone):
     sizes = shop_dated.sizes()
     assert list(sizes) == DATES
     for day in DATES:
-        alone = api.evaluate(SHOP, day)
+        alone = shop_alone[day]
         assert sizes[day]["entities"] == alone.entities
         assert {s: sizes[day][s] for s in alone.segments} == alone.sizes
 

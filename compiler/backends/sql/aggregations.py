@@ -46,11 +46,15 @@ class Aggregations:
         if aggregation.fold_into:
             return []
         planned = self.physical.pass_for(aggregation.name)
+        segmented = self.segmented(aggregation)  # many dates (segments.py)
         names = sorted({self.rolled[m.name] for a in self.plan.aggregations
                         if a is aggregation or a.table in planned.folded
                         for m in a.measures if m.name in self.rolled})  # (rollup.py)
-        if any(m.name not in self.rolled for m in planned.grouped):
+        rest = [m_ for m_ in planned.grouped if m_.name not in self.rolled
+                and (segmented is None or m_ not in segmented.measures)]
+        if rest:
             names.append(aggregation.cte_name)
+        names.extend(self.segment_cte_names(aggregation))
         names.extend(f"{aggregation.cte_name}_{m.name}" for m in planned.most_frequent)
         return names
 
@@ -61,7 +65,7 @@ class Aggregations:
             return f"agg_{aggregation.fold_into}"
         if measure.aggregate.func is F.MOST_FREQUENT:
             return f"{aggregation.cte_name}_{measure.name}"
-        return aggregation.cte_name
+        return self.segment_measure_cte(aggregation, measure) or aggregation.cte_name
 
     def aggregation(self, aggregation: Aggregation, context: str | None = None
                     ) -> list[tuple[str, exp.Expression]]:
@@ -75,6 +79,10 @@ class Aggregations:
         ordered = list(planned.ordered)
         folded = [a for a in self.plan.aggregations if a.table in planned.folded
                   and not any(m.name in self.rolled for m in a.measures)]
+        segmented = self.segmented(aggregation)  # many dates: from segment rows (segments.py)
+        if segmented is not None:
+            ctes.extend(self.segment_ctes(aggregation, table, segmented))
+            grouped = [m_ for m_ in grouped if m_ not in segmented.measures]
         if aggregation.fold_into:
             pass  # finished inside the pass over the table it is reached through
         elif grouped and aggregation.partial:
@@ -240,10 +248,11 @@ class Aggregations:
         return found
 
     def event_rows(self, table: m.Table, lookups: tuple[str, ...],
-                   hoisted: tuple[Hoisted, ...], reduced: tuple[str, ...] = ()
-                   ) -> tuple[exp.Select, exp.Expression]:
+                   hoisted: tuple[Hoisted, ...], reduced: tuple[str, ...] = (),
+                   with_dates: bool = True) -> tuple[exp.Select, exp.Expression]:
         """FROM the events table (joined through its via table and to its lookups), with
-        every row after as_of removed; returns the select and the entity-key expression."""
+        every row after as_of removed; returns the select and the entity-key expression.
+        Many dates without `with_dates`: no date joined and no cap (segments.py's own)."""
         select = exp.select().from_(self.aliased_source(table))
         self.as_of_source = DATES  # (many dates: the date each row is joined to)
         caps: list[exp.Expression] = []
@@ -264,7 +273,8 @@ class Aggregations:
             key = col(via.entity_key or "", via.name)
         select = self.join_lookups(select, lookups, hoisted, reduced)
         if self.dated:
-            select = self.join_dates(select, caps)
+            if with_dates:
+                select = self.join_dates(select, caps)
         elif caps:
             select = select.where(and_(*caps))
         return select, key
@@ -331,12 +341,15 @@ class Aggregations:
             parts.append(exp.Not(this=exp.Is(this=self.value(require), expression=exp.Null())))
         return and_(*parts) if parts else None
 
-    def measure_condition(self, measure: Measure, require_value: bool = False
-                          ) -> exp.Expression | None:
-        return self.plan_Condition(self.physical.condition(measure),
+    def measure_condition(self, measure: Measure, require_value: bool = False,
+                          condition: Condition | None = None) -> exp.Expression | None:
+        return self.plan_Condition(condition or self.physical.condition(measure),
                                    measure.aggregate.arg if require_value else None)
 
-    def measure(self, table: m.Table, measure: Measure) -> exp.Expression:
+    def measure(self, table: m.Table, measure: Measure, condition_: Condition | None = None
+                ) -> exp.Expression:
+        """The measure's aggregate; `condition_` instead of its own (segments.py: the
+        filter without the window)."""
         agg = measure.aggregate
         if agg.func in (F.FIRST, F.LAST):
             condition = exp.EQ(this=col(f"_rn_{measure.name}", "numbered"),
@@ -345,7 +358,7 @@ class Aggregations:
             if inner is not None:
                 condition = and_(condition, inner)
             return exp.Max(this=case_when(condition, self.value(agg.arg)))
-        condition = self.measure_condition(measure)
+        condition = self.measure_condition(measure, condition=condition_)
         # Where the dialect has it, `agg(x) FILTER (WHERE c)`: the same rows as
         # `agg(CASE WHEN c THEN x END)` (a null condition admits no row either), without a
         # CASE per row. (Catalogue aggregates built by their entry keep the CASE.)

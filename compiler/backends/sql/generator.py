@@ -22,12 +22,14 @@ from ...diagnostics import CompileError, error
 from ...plan import Computed, Plan, feature_table_name
 from ...plan.as_of import AsOf, AsOfMode
 from ...plan.physical import physical_plan
+from ...plan.segments import unfold_partials
 from .aggregations import Aggregations
 from .expressions import AS_OF_COLUMN, SqlExpressions
 from .multi_date import DATES, OUTPUT, RANK_DATE, MultiDate
 from .names import name_errors
 from .ranking import Ranking
 from .rollup import Rollups, RollupSource
+from .segments import Segments
 from .sequences import Sequences
 from .text import sql_header
 from .trees import and_, col, cte_alias, ident, named, project, table_function, table_ref
@@ -73,11 +75,12 @@ class SourceOverride:
 
 
 
-class SqlGenerator(MultiDate, Rollups, Aggregations, Ranking, Sequences, SqlExpressions):
+class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequences,
+                   SqlExpressions):
     def __init__(self, plan: Plan, dialect: str, as_of: AsOf, file_paths: str,
                  sources: Mapping[str, SourceOverride] | None = None,
                  rollups: Mapping[str, RollupSource] | None = None) -> None:
-        physical = physical_plan(plan, as_of)
+        physical = physical_plan(unfold_partials(plan, as_of), as_of)
         super().__init__(physical.plan, dialect, as_of)
         self.physical = physical
         self.sources = dict(sources or {})
