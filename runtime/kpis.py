@@ -29,6 +29,16 @@ def kpi_table(evaluation: Evaluation, names: list[str] | None = None,
     in order: everyone, the segments, then each segmentation's buckets (an empty bucket too).
     `names`: the KPIs (and shares) to return, default all planned; each must be allowed to
     leave (docs/privacy.md), or CompileError (E504) names what to declare."""
+    chosen = allowed_kpis(evaluation, names, command)
+    query = kpi_select(evaluation.plan, "duckdb", AsOf("date", evaluation.as_of),
+                       evaluation.table)
+    rows = sql.fetch_all(evaluation.connection, query)
+    return kpi_groups(evaluation, rows, chosen)
+
+
+def allowed_kpis(evaluation, names: list[str] | None, command: str) -> list[str]:
+    """The planned KPIs among `names` (default all), once each may leave (E504 if not).
+    `evaluation`: an Evaluation or a DatedEvaluation (runtime/kpi_dates.py)."""
     model = evaluation.compilation.model
     planned = [name for name, _ in evaluation.plan.kpis]
     chosen = planned if names is None else [name for name in planned if name in names]
@@ -37,9 +47,14 @@ def kpi_table(evaluation: Evaluation, names: list[str] | None = None,
         *kpi_outputs(model, chosen, command),
         *(share_outputs(model, evaluation.segments, evaluation.segmentations, command)
           if shares else ())])
-    query = kpi_select(evaluation.plan, "duckdb", AsOf("date", evaluation.as_of),
-                       evaluation.table)
-    rows = sql.fetch_all(evaluation.connection, query)
+    return chosen
+
+
+def kpi_groups(evaluation, rows: list[tuple], chosen: list[str]) -> list[GroupKpis]:
+    """The groups in order from the KPI query's `rows` (kind, group, members, the KPIs,
+    their indexes) of one date."""
+    model = evaluation.compilation.model
+    planned = [name for name, _ in evaluation.plan.kpis]
     found = {(kind, name): row for row in rows for kind, name in [row[:2]]}
     width = len(planned)
 

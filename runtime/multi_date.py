@@ -101,10 +101,12 @@ def evaluate_dates(
     engine_options: dict[str, object] | None = None,
     traits: list[str] | None = None,
     prepared: bool = True,
+    kpis: bool = False,
 ) -> DatedEvaluation:
     """Every (or the chosen) segment and segmentation at each of `days`, in one query on
     `engine` (Polars: date by date, docs/time.md); the members table of the DuckDB connection
-    holds one row per (date, entity). Raises CompileError, DataError, UsageError."""
+    holds one row per (date, entity). `kpis`: with every KPI's per-entity components (and
+    the shares), for `kpi_dates.kpi_tables`. Raises CompileError, DataError, UsageError."""
     if not days:
         raise UsageError("no dates to evaluate")
     if engine != "duckdb":
@@ -117,7 +119,8 @@ def evaluate_dates(
     chosen = select_segments(model, segments)
     dates = sorted({resolve_as_of(day) for day in days})
     chosen_traits = select_traits(model, traits)
-    plan = plan_for(model, chosen, None, traits=chosen_traits)
+    plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis,
+                    traits=chosen_traits)
     as_of = AsOf.many(dates)
     query = query_for_plan(plan, "duckdb", as_of,
                            prepared_sources(model, compilation.path) if prepared else None)

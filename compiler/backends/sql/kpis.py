@@ -8,6 +8,11 @@ GROUPING(), whose meaning differs between engines: a segment column is never nul
 segmentation column always holds a bucket name, so the one column that is not null in a row
 tells which set the row belongs to. Dialects without GROUPING SETS (SQLite, MySQL) get one
 SELECT per set, joined with UNION ALL. Buckets without members have no row.
+
+Many dates in one pass (`AsOf.many`, docs/time.md): the members query has the date first
+(`as_of`); every set is grouped by it as well (`(as_of)`, `(as_of, segment)`, …), each
+index divides by everyone's value at the same date, and the result has the date first,
+ordered by date, then as for one date. One date's query is unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from ...plan import Plan
 from ...plan.as_of import AsOf
 from .expressions import SqlExpressions
 from .generator import SourceOverride, members_query
+from .multi_date import OUTPUT as DATE
 from .text import sql_header
 from .trees import col, cte_alias, ident, table_ref
 
@@ -49,13 +55,18 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
     columns = [*segments, *segmentations]
     values = [_alias(generator.value(kpi), name) for name, kpi in plan.kpis]
     size = _alias(exp.Count(this=exp.Star()), MEMBERS)
+    dates = [DATE] if as_of.dated else []  # many dates: every set per date
+
+    def by(*names: str) -> list[exp.Expression]:
+        return [col(c) for c in (*dates, *names)]
+
     if generator.rules.grouping_sets:
-        grouped = exp.select(*(col(c) for c in columns), size, *values).from_(source)
-        sets = [exp.Tuple(expressions=[])] + [exp.Tuple(expressions=[col(c)])
-                                              for c in columns]
+        grouped = exp.select(*by(*columns), size, *values).from_(source)
+        sets = [exp.Tuple(expressions=by())] + [exp.Tuple(expressions=by(c))
+                                                for c in columns]
         grouped.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
     else:
-        parts = [_one_set(source, columns, chosen, size, values) for chosen in
+        parts = [_one_set(source, columns, chosen, size, values, dates) for chosen in
                  [None, *columns]]
         grouped = parts[0]
         for part in parts[1:]:
@@ -82,7 +93,7 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
     ], default=exp.Literal.string("all"))
     kept = [exp.Or(this=exp.Is(this=col(s), expression=exp.Null()), expression=holds(s))
             for s in segments]
-    groups = exp.select(_alias(kind, KIND), _alias(group, GROUP), col(MEMBERS),
+    groups = exp.select(*by(), _alias(kind, KIND), _alias(group, GROUP), col(MEMBERS),
                         *(col(name) for name, _ in plan.kpis)).from_(table_ref(_GROUPED))
     if kept:
         groups = groups.where(exp.and_(*kept))
@@ -92,7 +103,7 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
         """value / everyone's value x 100, as a double; missing when everyone's is 0."""
         everyone = exp.Window(this=exp.Max(this=exp.Case(ifs=[exp.If(
             this=exp.EQ(this=col(KIND), expression=exp.Literal.string("all")),
-            true=col(name))])))
+            true=col(name))])), partition_by=by() or None)
         as_double = exp.DataType.build("DOUBLE")
         return exp.Div(
             this=exp.Mul(this=exp.cast(col(name), as_double),
@@ -106,10 +117,10 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
         for i, k in enumerate(("all", "segment"))
     ], default=exp.Literal.number(2))
     final = exp.select(
-        col(KIND), col(GROUP), col(MEMBERS),
+        *by(), col(KIND), col(GROUP), col(MEMBERS),
         *(col(name) for name, _ in plan.kpis),
         *(_alias(index(name), f"{name}__index") for name, _ in plan.kpis),
-    ).from_(table_ref(_GROUPS)).order_by(order, col(GROUP))
+    ).from_(table_ref(_GROUPS)).order_by(*by(), order, col(GROUP))
     for name, cte in ctes:
         final = final.with_(cte_alias(name), as_=cte)
     if generator.rules.kpi_settings:
@@ -136,12 +147,14 @@ def kpi_query(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "absolute
 
 
 def _one_set(source: exp.Expression, columns: list[str], chosen: str | None, size: exp.Expression,
-             values: list[exp.Expression]) -> exp.Select:
-    """The rows GROUPING SETS would give for one set: `chosen` grouped, the others null."""
+             values: list[exp.Expression], dates: list[str]) -> exp.Select:
+    """The rows GROUPING SETS would give for one set: `chosen` grouped, the others null
+    (and, with many dates, grouped by the date too)."""
     projected = [col(c) if c == chosen else _alias(exp.Null(), c) for c in columns]
-    select = exp.select(*projected, size.copy(), *(v.copy() for v in values)).from_(
-        source.copy())
-    return select.group_by(col(chosen)) if chosen else select
+    select = exp.select(*(col(d) for d in dates), *projected, size.copy(),
+                        *(v.copy() for v in values)).from_(source.copy())
+    keys = [col(c) for c in (*dates, *([chosen] if chosen else []))]
+    return select.group_by(*keys) if keys else select
 
 
 def _alias(expression: exp.Expression, name: str) -> exp.Expression:
