@@ -237,9 +237,9 @@ def compile_command(file, dialect, segments, as_of, every, show, fmt, with_kpis,
 
         # (not api.today(): `segl compile` imports no engine, test_import_budget.py)
         days = many_dates((as_of,) if as_of else (), every, date.today())
-        if days and (with_kpis or materialize):
-            raise UsageError("--kpis and --materialize compile one date: many dates in one "
-                             "pass compile the members query only")
+        if days and materialize:
+            raise UsageError("--materialize compiles one date: many dates in one pass "
+                             "compile the members query (or with --kpis the KPI query)")
         when = AsOf.many(days) if days else None
         if materialize:
             text = _materialized(compilation, list(segments), dialect or project.dialect,

@@ -17,14 +17,17 @@ from unittest import mock
 
 import pytest
 from click.testing import CliRunner
-from segl.compiler.api import AsOf, kpi_select
+from segl.compiler.api import AsOf, kpi_select, plan_for, query_for_plan
 from segl.runtime import kpi_trend as trend_module
 from segl.runtime import sql
+from segl.runtime.api import load
 from segl.runtime.cli import main
 from segl.runtime.engines import available
 from segl.runtime.kpi_trend import kpi_trend
 from segl.runtime.multi_date import evaluate_dates
 from sqlglot import exp
+
+from tests.conftest import ROOT
 
 from .small_shop import MONTH_ENDS, write_project
 
@@ -41,6 +44,7 @@ CORRELATED = "feature after_first = count(orders where ordered_at > first_order)
              "segment repeat = after_first >= 1\n"
 DAYS = MONTH_ENDS[:5]
 NAMES = ["revenue", "per_customer", "active_rate", "per_active", "share of orders_ever"]
+SHOP = str(ROOT / "examples/shop/shop.seg")
 ENGINES = ["duckdb", *(name for name in ("sqlite",) if available(name))]
 
 
@@ -147,3 +151,31 @@ def _sqlite_value(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     return float(value) if isinstance(value, Decimal) else value
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "sqlite", "spark", "clickhouse",
+                                     "mysql"])
+def test_compile_kpis_for_many_dates(dialect):
+    done = CliRunner().invoke(main, ["compile", SHOP, "-s", "loyal", "-s", "lifecycle",
+                                     "--kpis", "-d", dialect, "--as-of",
+                                     f"{DAYS[0]}..{DAYS[-1]}", "--every", "month"])
+    assert done.exit_code == 0, done.output
+    assert "_dates" in done.stdout and DAYS[-1].isoformat() in done.stdout
+    grouping = dialect not in ("sqlite", "mysql")
+    assert ("GROUPING SETS" in done.stdout) is grouping, dialect
+
+
+def test_the_whole_dated_kpi_query_equals_each_dates_query(small):
+    """The members query and the KPI query as one statement (what `segl compile --kpis`
+    prints), run on DuckDB: each date's rows are those of the one-date statement."""
+    compilation, connection = load(small)
+    model = compilation.require_ok()
+    plan = plan_for(model, list(model.segments) + list(model.segmentations),
+                    list(model.kpis), shares=True)
+    dated = sql.fetch_all(connection, query_for_plan(plan, "duckdb", AsOf.many(DAYS),
+                                                     kpis=True))
+    assert {row[0] for row in dated} == set(DAYS)
+    for day in DAYS:
+        alone = sql.fetch_all(connection, query_for_plan(plan, "duckdb", AsOf("date", day),
+                                                         kpis=True))
+        assert [row[1:] for row in dated if row[0] == day] == alone, day
