@@ -1,7 +1,7 @@
-"""One evaluation per date, each exactly `segl run --as-of D`: what `segl kpis` and `segl
-report` over a range call (docs/time.md). `segl snapshot`, `segl history` and `segl
-transitions` evaluate their dates in one pass instead (`multi_date.py`, issue 11 item 2);
-KPIs over many dates in one pass are not built yet."""
+"""One evaluation per date, each exactly `segl run --as-of D` (docs/time.md): what the KPIs
+over a range (`segl kpis`, `segl report`: `kpi_trend.py`) fall back to on Polars, for a file
+the one pass refuses (E301) and for a date without any entity. Everything else evaluates its
+dates in one pass (`multi_date.py`, `kpi_dates.py`; issue 11 item 2)."""
 
 from __future__ import annotations
 
