@@ -6,7 +6,6 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from segl.compiler.plan.table_reads import TableReads
 from segl.runtime.api import evaluate
 
 HEAD = """
@@ -356,11 +355,8 @@ segment exact = weeks = """ + str(weeks) + "\n",
     assert members(path, date(2026, 6, 30), "exact") == [1]
 
 
-@pytest.mark.parametrize("fold", [False, True])
-def test_statistics_beside_a_folded_through_table(project, fold, monkeypatch):
-    # lines' partial counts finished in a pass of their own, or (folding on) folded into
-    # orders' pass, which also computes the median
-    monkeypatch.setattr(TableReads, "fold_partials", fold)
+def test_statistics_beside_a_folded_through_table(project):
+    # lines fold their partial counts into orders' pass, which also computes the median
     path = project("""
 entity customer from parquet "data/customers.parquet" key customer_id {
   customer_id int
