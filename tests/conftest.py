@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -14,6 +15,30 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").rglob("*.seg"))
 # The file of each example that holds its segments (the others are imported by it).
 EXAMPLE_ENTRIES = [ROOT / "examples/shop/shop.seg", ROOT / "examples/b2b/accounts.seg"]
+
+
+# The Spark engine's JVM in the tests runs short queries on a few rows: only the C1 JIT
+# compiler and the serial collector (the JVM's defaults, C2 and parallel GC threads, spent
+# 40-55% more CPU on the semantics cases, measured with its /proc times). Java flags change
+# neither Spark's plans nor its results; a PYSPARK_SUBMIT_ARGS of one's own wins.
+os.environ.setdefault(
+    "PYSPARK_SUBMIT_ARGS",
+    "--driver-java-options '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' pyspark-shell")
+
+# Tests that start the Spark engine (an `engine`, `target` … parameter "spark"; a `dialect`
+# "spark" only compiles) share one xdist group: with `--dist loadgroup` (pyproject's addopts)
+# they run in one worker, so the suite starts one JVM, not one per worker (a local session's
+# start and its first queries' JIT cost about 30 s of CPU).
+SPARK_GROUP = "spark"
+
+
+@pytest.hookimpl(tryfirst=True)  # (before xdist's hook, which reads the group marks)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and any(
+                value == "spark" for name, value in callspec.params.items() if name != "dialect"):
+            item.add_marker(pytest.mark.xdist_group(SPARK_GROUP))
 
 
 def parse_back(sql: str, dialect: str) -> list[exp.Expression]:
