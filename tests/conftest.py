@@ -37,7 +37,7 @@ SPARK_ID = re.compile(r"\[(?:.*-)?spark(?:-.*)?\]$")
 SPARK_GROUP = "spark"
 
 
-@pytest.hookimpl(tryfirst=True)  # (before xdist's own, which always answers)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # (before xdist's own; optional: -p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     """`-n N` (xdist's `load`): every other test is a unit of its own, as with `load`; the
     Spark tests are one unit, the largest, so it is handed out first."""
