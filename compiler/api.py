@@ -158,10 +158,7 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "KINDS": "analysis.diff_results", "Change": "analysis.diff_results",
     "ModelDiff": "analysis.diff_results", "ObjectDiff": "analysis.diff_results",
     "diff_models": "analysis.semantic_diff",
-    # the Polars backend (imports Polars): how it reads a table's first file location (None
-    # when it has none Polars reads), a column by its exact name, the plan as one lazy query
-    "polars_scan_source": ("backends.polars.sources", "scan_source"),
-    "column_named": "backends.polars.sources",
+    # the Polars backend: the plan as one lazy query for a fixed as_of (imports Polars)
     "polars_query": ("backends.polars.generator", "generate_polars"),
 }
 
@@ -236,6 +233,23 @@ def compile_file(
     except CompileError as exc:  # not UTF-8: E004 at the first bad byte
         return Compilation(str(path), None, list(exc.diagnostics))
     return compile_source(source, params, schema_provider)
+
+
+def polars_scan_source(table: m.Table):
+    """How the Polars backend reads a table's first file location (lazily; None when it has
+    none Polars reads). A function, not a lazy name: modules import it at their top and only
+    calling it imports Polars."""
+    from .backends.polars.sources import scan_source
+
+    return scan_source(table)
+
+
+def column_named(name: str):
+    """A Polars column by its exact name (a name like `*` is not a pattern); imports Polars
+    when called."""
+    from .backends.polars.sources import column_named as named
+
+    return named(name)
 
 
 def imported_files(source: SourceFile) -> list[str]:

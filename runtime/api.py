@@ -184,12 +184,13 @@ def evaluate(
     chosen = select_segments(model, segments)
     when = resolve_as_of(as_of)
     chosen_traits = select_traits(model, traits)
+    rollups = prepared_rollups(model, compilation.path) if prepared else None
+    # a daily rollup holds line items folded into their orders: plan them folded to read it
     plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis,
-                    traits=chosen_traits)
+                    traits=chosen_traits, fold_partials=True if rollups else None)
     query = query_for_plan(plan, "duckdb", AsOf("date", when),
                            prepared_sources(model, compilation.path) if prepared else None,
-                           rollups=prepared_rollups(model, compilation.path) if prepared
-                           else None)
+                           rollups=rollups)
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
         check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)

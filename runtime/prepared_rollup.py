@@ -70,9 +70,10 @@ def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None
     table of `overrides` read from there instead)."""
     try:
         plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis),
-                        traits=list(model.features))
+                        traits=list(model.features), fold_partials=True)
     except Exception:  # a feature that cannot be a column: the segments' measures only
-        plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis))
+        plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis),
+                        fold_partials=True)
     return rollup_units(plan, AsOf("date", date.today()), overrides)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -14,6 +16,40 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").rglob("*.seg"))
 # The file of each example that holds its segments (the others are imported by it).
 EXAMPLE_ENTRIES = [ROOT / "examples/shop/shop.seg", ROOT / "examples/b2b/accounts.seg"]
+
+
+# The Spark engine's JVM in the tests runs short queries on a few rows: only the C1 JIT
+# compiler and the serial collector (the JVM's defaults, C2 and parallel GC threads, spent
+# 40-55% more CPU on the semantics cases, measured with its /proc times). Java flags change
+# neither Spark's plans nor its results; a PYSPARK_SUBMIT_ARGS of one's own wins.
+os.environ.setdefault(
+    "PYSPARK_SUBMIT_ARGS",
+    "--driver-java-options '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' pyspark-shell")
+
+# Tests that start the Spark engine run in one pytest-xdist worker, so the suite starts one
+# JVM, not one per worker (a local session's start and first queries cost 13-30 s of CPU). A
+# test is Spark's when one of its parameter ids is `spark` (`[spark]`, `[spark-shop]`,
+# `[spark-test_x[0]]`, `[spark-True]`…: 71 tests; the few `dialect` ones only compile, and do
+# no harm in that worker).
+# (xdist's own `--dist loadgroup` cannot do it here: with pytest 9.2 its xdist_group suffix
+# on node ids is lost, pytest-dev/pytest-xdist#1386, so the marks group nothing.)
+SPARK_ID = re.compile(r"\[(?:.*-)?spark(?:-.*)?\]$")
+SPARK_GROUP = "spark"
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # (before xdist's own; optional: -p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n N` (xdist's `load`): every other test is a unit of its own, as with `load`; the
+    Spark tests are one unit, the largest, so it is handed out first."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SparkInOneWorker(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SPARK_GROUP if SPARK_ID.search(nodeid) else nodeid
+
+    return SparkInOneWorker(config, log)
 
 
 def parse_back(sql: str, dialect: str) -> list[exp.Expression]:

@@ -135,23 +135,26 @@ def feature_table_name(table: str, column: str) -> str:
 
 def plan_for(model: m.Model, names: list[str] | None = None,
              kpis: list[str] | None = None, shares: bool = False,
-             traits: list[str] | None = None) -> Plan:
+             traits: list[str] | None = None, fold_partials: bool | None = None) -> Plan:
     """Plan the given segments and segmentations (default: all), with only what they
     depend on, and the per-entity components of the given KPIs (default: none). With
     `shares`, also the total of every ranking expression (see `share_kpis`); with `traits`,
-    the values of those features, each a column of the query named after it."""
+    the values of those features, each a column of the query named after it.
+    `fold_partials` overrides `TableReads.fold_partials` (the prepared daily rollup folds
+    line items into their orders)."""
     if names is None:
         names = [*model.segments, *model.segmentations]
     segments = [name for name in names if name in model.segments]
     segmentations = [name for name in names if name in model.segmentations]
     extra = share_kpis(model, segments, segmentations) if shares else {}
-    first = _Planner(model)
+    first = _Planner(model, fold_partials=fold_partials)
     planned = first.plan(segments, segmentations, kpis or [], extra, traits or [])
     merge = first.mergeable()
     if not merge:
         return planned
     # again, with each table's plain measures in its first correlated pass
-    return _Planner(model, merge).plan(segments, segmentations, kpis or [], extra, traits or [])
+    return _Planner(model, merge, fold_partials).plan(segments, segmentations, kpis or [],
+                                                      extra, traits or [])
 
 
 def share_kpis(model: m.Model, segments: list[str], segmentations: list[str]
@@ -180,8 +183,11 @@ def ranked_expressions(model: m.Model, segments: list[str], segmentations: list[
 
 
 class _Planner(TableReads):
-    def __init__(self, model: m.Model, merge: dict[str, ir.Aggregate] | None = None) -> None:
+    def __init__(self, model: m.Model, merge: dict[str, ir.Aggregate] | None = None,
+                 fold_partials: bool | None = None) -> None:
         self.model = model
+        if fold_partials is not None:
+            self.fold_partials = fold_partials
         # by pass name (`Aggregation.name`): the table, `table@stage` for correlated passes
         self.measures: dict[str, dict[ir.Aggregate, Measure]] = {}
         self.stages: dict[str, tuple[str, int | None, tuple[str, ...]]] = {}

@@ -45,11 +45,22 @@ class TableReads:
                 found[table] = aggregate
         return found
 
+    # Whether a partial aggregation is folded into the pass over the table it is reached
+    # through (a LEFT JOIN of the partials to every row of that table, summed in its
+    # grouped pass) or finished in a pass of its own (the partials INNER JOIN that table's
+    # keys, grouped per entity). Off: measured on DuckDB 2.0.1 at TPC-H SF10 (issue 15
+    # item 2, bench/README.md), folding carried all 15 M orders with every column through
+    # the join; a pass of its own reads the orders' keys a second time but joins 1.8 M
+    # rows: 6-7% less CPU for the twelve and the fifty segments. Tests turn it on to keep
+    # the folded form exact.
+    fold_partials = False
+
     def fold_target(self, table: str) -> str | None:
         """The table whose pass finishes this table's partial aggregation, if any: the
-        table it is reached through, when that has a plain grouped pass of its own."""
+        table it is reached through, when that has a plain grouped pass of its own (and
+        `fold_partials` is on)."""
         via = self.model.events[table].through
-        if not via or table not in self.measures or \
+        if not self.fold_partials or not via or table not in self.measures or \
                 not self.can_pre_aggregate(table, self.measures[table]):
             return None
         own = self.measures.get(via, {})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from segl.compiler.api import compile_file, format_source
@@ -62,16 +63,19 @@ def test_run_ranks_the_non_members_by_similarity(look_seg):
     text = path.with_name("test.clusters.toml").read_text()
     assert f'["{KEY}"]' in text and re.search(r"^centroid = \[.*\]$", text, re.MULTILINE)
     evaluation = evaluate(path, as_of=AS_OF)
-    eligible = evaluation.connection.execute(
-        f"SELECT count(*) FROM {evaluation.table} WHERE NOT big_spenders").fetchone()[0]
+    # the members read through DuckDB's relation API into Polars (no SQL text; nulls are in
+    # neither filter, as in SQL's WHERE), once the evaluation's last execute() has run to its
+    # end (DuckDB refuses a relation while a result is unfinished)
+    evaluation.connection.complete()
+    members = evaluation.connection.table(evaluation.table).pl()
+    eligible = members.filter(~pl.col("big_spenders")).height
     customers = look_seg[1]
     with_income = sum(1 for c in customers if c["income"] is not None)
     assert evaluation.sizes["lookalikes"] > 0
     assert evaluation.sizes["lookalikes"] <= eligible // 10
     assert evaluation.sizes["lookalikes"] >= (eligible - (len(customers) - with_income)) // 10
-    both = evaluation.connection.execute(
-        f"SELECT count(*) FROM {evaluation.table} WHERE big_spenders AND lookalikes").fetchone()
-    assert both == (0,)
+    assert members["lookalikes"].sum() == evaluation.sizes["lookalikes"]
+    assert members.filter(pl.col("big_spenders") & pl.col("lookalikes")).height == 0
 
 
 def test_holdout_reports_how_many_held_out_members_rank_in_the_top(look_seg):

@@ -3,7 +3,9 @@ KPI components (exactly; KPI components, which may be fractional, within 1e-9 re
 
 from __future__ import annotations
 
+import functools
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -36,13 +38,23 @@ def assert_same_members(expected: pl.DataFrame, got: pl.DataFrame, fractional: s
             assert mismatched.height == 0, f"{name}: {mismatched.head(5)}"
 
 
+@functools.cache
+def duckdb_reference(example: Path, kpis: bool = False):
+    """The example compiled, its DuckDB connection, the plan of every segment, segmentation
+    and KPI, and DuckDB's members (or KPI groups): computed once per test process and
+    compared with each engine's (the engines only read the connection's sources)."""
+    compilation, connection = load(example)
+    model = compilation.require_ok()
+    plan = plan_for(model, [*model.segments, *model.segmentations], list(model.kpis),
+                    shares=kpis)
+    expected = duckdb_members(compilation, plan, AS_OF, connection=connection, kpis=kpis)
+    return compilation, connection, plan, expected
+
+
 @pytest.mark.parametrize("example", EXAMPLE_ENTRIES, ids=lambda p: p.parent.name)
 @pytest.mark.parametrize("engine", engine_params(OTHER_ENGINES))
 def test_example_members_agree_with_duckdb(example, engine, engine_options):
-    compilation, connection = load(example)
-    model = compilation.require_ok()
-    plan = plan_for(model, [*model.segments, *model.segmentations], list(model.kpis))
-    expected = duckdb_members(compilation, plan, AS_OF, connection=connection)
+    compilation, connection, plan, expected = duckdb_reference(example)
     got = run_members(engine, compilation, plan, AS_OF, connection=connection,
                       **engine_options)
     fractional = {name for name, dtype in expected.schema.items()
@@ -58,11 +70,8 @@ def test_the_kpi_query_agrees_with_duckdb(engine, engine_options):
     """`segl compile --kpis` run on the engine itself (GROUPING SETS, or UNION ALL on
     SQLite): every group's size, KPIs and indexes equal DuckDB's (fractions within 1e-9)."""
     example = next(e for e in EXAMPLE_ENTRIES if e.parent.name == "shop")
-    compilation, connection = load(example)
+    compilation, connection, plan, expected = duckdb_reference(example, kpis=True)
     model = compilation.require_ok()
-    plan = plan_for(model, [*model.segments, *model.segmentations], list(model.kpis),
-                    shares=True)
-    expected = duckdb_members(compilation, plan, AS_OF, connection=connection, kpis=True)
     got = run_members(engine, compilation, plan, AS_OF, connection=connection, kpis=True,
                       **engine_options)
     fractional = {name for name, dtype in expected.schema.items()

@@ -5,6 +5,7 @@ computation in tests/segmentations/test_segmentation_values.py, so all six engin
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pytest
@@ -17,16 +18,24 @@ from ..segmentations.test_segmentation_values import EXAMPLE
 from .conftest import OTHER_ENGINES, engine_params
 from .test_examples_on_engines import assert_same_members
 
+AS_OF = date(2026, 6, 30)
+NAMES = ["nl_champions", "worth_keeping", "slipping", "strong_habits", "retention_focus"]
+
+
+@functools.cache
+def duckdb_reference():
+    """The example's compilation, connection, plan and DuckDB members, once per process."""
+    compilation, connection = load(EXAMPLE)
+    plan = plan_for(compilation.require_ok(), NAMES, ["avg_recency_score"])
+    return compilation, connection, plan, duckdb_members(compilation, plan, AS_OF,
+                                                         connection=connection)
+
 
 @pytest.mark.parametrize("engine", engine_params(OTHER_ENGINES))
 def test_segmentation_values_agree_with_duckdb(engine, engine_options):
-    compilation, connection = load(EXAMPLE)
-    model = compilation.require_ok()
-    names = ["nl_champions", "worth_keeping", "slipping", "strong_habits", "retention_focus"]
-    plan = plan_for(model, names, ["avg_recency_score"])
-    as_of = date(2026, 6, 30)
-    expected = duckdb_members(compilation, plan, as_of, connection=connection)
-    got = run_members(engine, compilation, plan, as_of, connection=connection, **engine_options)
+    compilation, connection, plan, expected = duckdb_reference()
+    names = NAMES
+    got = run_members(engine, compilation, plan, AS_OF, connection=connection, **engine_options)
     fractional = {name for name, dtype in expected.schema.items()
                   if dtype.is_float() or dtype.is_decimal()}
     assert_same_members(expected, got, fractional)

@@ -6,6 +6,7 @@ on every engine through test_semantics_on_engines.py.)"""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pytest
@@ -18,15 +19,23 @@ from ..sequences.test_shop_example import EXAMPLE, FEATURES, SEGMENTS
 from .conftest import OTHER_ENGINES, engine_params
 from .test_examples_on_engines import assert_same_members
 
+AS_OF = date(2026, 6, 30)
 
-@pytest.mark.parametrize("engine", engine_params(OTHER_ENGINES))
-def test_sequences_agree_with_duckdb(engine, engine_options):
+
+@functools.cache
+def duckdb_reference():
+    """The example's compilation, connection, plan and DuckDB members, once per process."""
     compilation, connection = load(EXAMPLE)
     model = compilation.require_ok()
     plan = plan_for(model, SEGMENTS, list(model.kpis), traits=FEATURES)
-    as_of = date(2026, 6, 30)
-    expected = duckdb_members(compilation, plan, as_of, connection=connection)
-    got = run_members(engine, compilation, plan, as_of, connection=connection, **engine_options)
+    return compilation, connection, plan, duckdb_members(compilation, plan, AS_OF,
+                                                         connection=connection)
+
+
+@pytest.mark.parametrize("engine", engine_params(OTHER_ENGINES))
+def test_sequences_agree_with_duckdb(engine, engine_options):
+    compilation, connection, plan, expected = duckdb_reference()
+    got = run_members(engine, compilation, plan, AS_OF, connection=connection, **engine_options)
     assert_same_members(expected, got, set())
     assert all(expected[name].any() for name in SEGMENTS)
     assert expected["abandoned_browses"].sum() > 0

@@ -7,6 +7,7 @@ import pytest
 from segl.compiler import ir
 from segl.compiler.api import compile_file
 from segl.compiler.plan import plan_for
+from segl.compiler.plan.table_reads import TableReads
 from segl.runtime.api import evaluate
 
 ENTITY = """
@@ -161,15 +162,18 @@ PARTIAL_DATA = {
 PARTIAL_EXPECTED = [(1, True, False, False), (2, False, True, True), (3, False, False, False)]
 
 
+@pytest.mark.parametrize("fold", [False, True])
 @pytest.mark.parametrize("orders_feature", ["", "feature orders_total = count(orders)\n"
                                                 "segment ordered = orders_total > 0\n"])
-def test_lines_are_pre_aggregated_per_order(project, orders_feature):
-    # Without a feature over orders, the partial results are joined to orders on their own;
-    # with one, they are finished inside the pass over orders.
+def test_lines_are_pre_aggregated_per_order(project, orders_feature, fold, monkeypatch):
+    # The partial results are joined to orders in a pass of their own; only with folding on
+    # (off by default: issue 15 item 2) and a feature over orders are they finished inside
+    # the pass over orders. Both forms give the same members.
+    monkeypatch.setattr(TableReads, "fold_partials", fold)
     path = project(PARTIAL + orders_feature, PARTIAL_DATA)
     compilation = compile_file(path)
     (lines,) = [a for a in plan_for(compilation.model).aggregations if a.table == "lineitem"]
-    assert lines.partial and lines.fold_into == ("orders" if orders_feature else None)
+    assert lines.partial and lines.fold_into == ("orders" if orders_feature and fold else None)
     evaluation = evaluate(path, as_of=date(2026, 6, 30))
     rows = evaluation.connection.execute(
         f"SELECT c_custkey, brass_recent, bulk, big_line FROM {evaluation.table} ORDER BY 1"

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from segl.compiler.api import AsOf, compile_file, query_for_plan
 from segl.compiler.plan import plan_for
+from segl.compiler.plan.table_reads import TableReads
 from segl.runtime import api
 from segl.runtime.api import load
 from segl.runtime.engines import available, run_members
@@ -192,9 +193,11 @@ segment typical_low = typical <= 15
 
 
 @pytest.mark.parametrize("partial", [True, False], ids=["folded", "finished"])
-def test_a_table_reached_through_another(project, partial):
+def test_a_table_reached_through_another(project, partial, monkeypatch):
     """Partial aggregates per order (pre_lines) carry the date of the order's cap: the
-    lines of an order after a date are unseen at that date (DuckDB, SQLite, Polars)."""
+    lines of an order after a date are unseen at that date (DuckDB, SQLite, Polars).
+    Folded: with folding on (TableReads.fold_partials, off by default since issue 15)."""
+    monkeypatch.setattr(TableReads, "fold_partials", partial)
     text = THROUGH.replace("feature line_median = median(lines.qty)\n", "")
     if not partial:  # no measure over orders: the partial totals finished on their own
         text = text.replace("feature typical = median(orders.amount)\n", "").replace(

@@ -1,7 +1,12 @@
 """`top`/`bottom` ranks and ntile/quantile scores: a window over the admitted entities
-only (a CTE per ranking of the plan), joined back by key; thresholds scores as arithmetic."""
+only (a CTE per ranking of the plan), joined back by key; thresholds scores as arithmetic.
+Where the dialect's LIMIT takes a subquery, a `top`/`bottom` rank is a top-N instead: the
+members' keys, sorted by the same ordering and cut after N (or P% of the admitted count)."""
 
 from __future__ import annotations
+
+import math
+from fractions import Fraction
 
 from sqlglot import exp
 
@@ -18,6 +23,8 @@ class Ranking:
     number ranked), joined back by key in the step that uses it (`plan.ranking`)."""
 
     def plan_Ranking(self, ranking: plan_ranking.Ranking, previous: str) -> exp.Select:
+        if self.limited(ranking):
+            return self.top_n(ranking, previous)
         order = exp.Order(expressions=[
             exp.Ordered(this=self.value(key.expr), desc=key.descending or None)
             for key in ranking.order])
@@ -45,6 +52,38 @@ class Ranking:
             select = select.where(self.cond(ranking.admits), copy=False)
         return select
 
+    def limited(self, ranking: plan_ranking.Ranking) -> bool:
+        """A `top`/`bottom` rank computed as a top-N: the dialect allows it and the ranking
+        is one ordering of all admitted entities (not per group, not per date)."""
+        return (self.rules.ranking_limit and isinstance(ranking.node, ir.Rank)
+                and ranking.func is RankFunc.ROW_NUMBER and not ranking.partition
+                and not self.dated)
+
+    def top_n(self, ranking: plan_ranking.Ranking, previous: str) -> exp.Select:
+        """The members' keys: the admitted entities in the ranking's order, the first N, or
+        for P% the first floor(P * count / 100) (position * 100 <= P * count, in integers:
+        P as a fraction num/den gives num * count // (den * 100))."""
+        node = ranking.node
+        assert isinstance(node, ir.Rank)
+        select = exp.select(named(col(self.plan.key), ident("_key"))).from_(
+            table_ref(previous), copy=False)
+        if ranking.admits is not None:
+            select = select.where(self.cond(ranking.admits), copy=False)
+        select = select.order_by(*(exp.Ordered(this=self.value(key.expr),
+                                               desc=key.descending or None)
+                                   for key in ranking.order), copy=False)
+        amount = Fraction(str(node.amount.value))
+        if not node.percent:
+            return select.limit(exp.Literal.number(math.floor(amount)), copy=False)
+        counted = exp.select(exp.IntDiv(
+            this=exp.Mul(this=exp.Literal.number(amount.numerator),
+                         expression=exp.Count(this=exp.Star())),
+            expression=exp.Literal.number(amount.denominator * 100))).from_(
+                table_ref(previous), copy=False)
+        if ranking.admits is not None:
+            counted = counted.where(self.cond(ranking.admits), copy=False)
+        return select.limit(exp.Subquery(this=counted), copy=False)
+
     def ranking_of(self, node: ir.Rank | ir.Score | ir.StratifiedSlot
                    ) -> plan_ranking.Ranking:
         if not hasattr(self, "_rankings"):
@@ -54,6 +93,9 @@ class Ranking:
     def value_Rank(self, node: ir.Rank) -> exp.Expression:
         """A member when ranked with position <= N (position * 100 <= P * count)."""
         ranking = self.ranking_of(node)
+        if self.limited(ranking):  # the top-N holds the members' keys only
+            return exp.Not(this=exp.Is(this=col("_key", ranking.name),
+                                       expression=exp.Null()))
         position = col("_position", ranking.name)
         amount = exp.Literal.number(str(node.amount.value))
         if not node.percent:

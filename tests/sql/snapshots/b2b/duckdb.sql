@@ -96,13 +96,16 @@ WITH agg_invoices AS (
   FROM base
 ), ranked_rank_1 AS (
   SELECT
-    account_id AS _key,
-    ROW_NUMBER() OVER (ORDER BY revenue_12m DESC, account_id) AS _position,
-    COUNT(*) OVER (
-      ORDER BY revenue_12m DESC, account_id
-      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-    ) AS _count
+    account_id AS _key
   FROM step_1
+  ORDER BY
+    revenue_12m DESC,
+    account_id
+  LIMIT (
+    SELECT
+      10 * COUNT(*) // 100
+    FROM step_1
+  )
 ), step_2 AS (
   SELECT
     step_1.*,
@@ -113,7 +116,7 @@ WITH agg_invoices AS (
       FALSE
     ) AS churn_risk,
     COALESCE(critical_tickets_90d >= 1 OR open_tickets >= 3, FALSE) AS support_heavy,
-    COALESCE(ranked_rank_1._position * 100 <= 10 * ranked_rank_1._count, FALSE) AS _rank_1,
+    COALESCE(NOT ranked_rank_1._key IS NULL, FALSE) AS _rank_1,
     COALESCE(product_lines = 1 AND revenue_12m > 0 AND account_age_years >= 2, FALSE) AS cross_sell
   FROM step_1
   LEFT JOIN ranked_rank_1

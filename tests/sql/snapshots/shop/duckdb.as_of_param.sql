@@ -173,18 +173,24 @@ WITH agg_orders AS (
   FROM base
 ), ranked_rank_1 AS (
   SELECT
-    customer_id AS _key,
-    ROW_NUMBER() OVER (ORDER BY spend_total DESC, customer_id) AS _position,
-    COUNT(*) OVER (
-      ORDER BY spend_total DESC, customer_id
-      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-    ) AS _count
+    customer_id AS _key
   FROM step_1
+  ORDER BY
+    spend_total DESC,
+    customer_id
+  LIMIT (
+    SELECT
+      20 * COUNT(*) // 100
+    FROM step_1
+  )
 ), ranked_rank_2 AS (
   SELECT
-    customer_id AS _key,
-    ROW_NUMBER() OVER (ORDER BY spend_1y DESC, customer_id) AS _position
+    customer_id AS _key
   FROM step_1
+  ORDER BY
+    spend_1y DESC,
+    customer_id
+  LIMIT 100
 ), ranked_score_rfm_f AS (
   SELECT
     customer_id AS _key,
@@ -222,8 +228,8 @@ WITH agg_orders AS (
       FALSE
     ) AS bargain_hunters,
     COALESCE(categories_bought >= 4, FALSE) AS explorers,
-    COALESCE(ranked_rank_1._position * 100 <= 20 * ranked_rank_1._count, FALSE) AS _rank_1,
-    COALESCE(ranked_rank_2._position <= 100, FALSE) AS _rank_2,
+    COALESCE(NOT ranked_rank_1._key IS NULL, FALSE) AS _rank_1,
+    COALESCE(NOT ranked_rank_2._key IS NULL, FALSE) AS _rank_2,
     CAST(spend_total AS DECIMAL(38, 10)) / NULLIF(orders_total, 0) AS avg_order_value,
     COALESCE(avg_nps >= 9, FALSE) AS promoters,
     COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban,
