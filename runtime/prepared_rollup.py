@@ -84,8 +84,11 @@ def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
     folder = folder_for(entry)
     valid: dict[str, list[RollupSource]] = {}
     for item in _read(folder).values():
-        if not isinstance(item, dict) or item.get("useful") is False \
-                or item.get("sources") != _sources(model, item):
+        if not isinstance(item, dict) or item.get("sources") != _sources(model, item):
+            continue
+        daily = item.get("useful") is not False
+        if not daily and not (isinstance(item.get("compaction"), dict)
+                              and item["compaction"].get("useful")):
             continue
         paths = [folder / str(part) for part in item.get("parts", [])]
         if paths and all(p.is_file() and p.parent == folder for p in paths):
@@ -94,10 +97,12 @@ def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
                 if cut is not None else []
             if not compacted or not all(p.is_file() and p.parent == folder
                                         for p in compacted):
+                if not daily:
+                    continue
                 compacted, cut = [], None
             valid.setdefault(str(item.get("unit")), []).append(RollupSource(
                 tuple(str(p) for p in paths), frozenset(map(str, item.get("partials", []))),
-                tuple(str(p) for p in compacted), cut))
+                tuple(str(p) for p in compacted), cut, daily))
     if all(len(found) == 1 for found in valid.values()):
         return {name: found[0] for name, found in valid.items()}
     wanted = {unit.name: set(unit.partials) for unit in units_for(model)}
@@ -126,9 +131,9 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
         if (not rebuild and isinstance(before, dict) and before.get("partials") == partials
                 and before.get("sources") == sources and _parts_present(folder, before)):
             listing[key] = before
-            if before.get("useful") is not False and (cut_of(before) is None or not all(
-                    (folder / p).is_file() for p in _compaction_parts(before))):
-                _compact(connection, unit, today, folder, listing[key])
+            if cut_of(before) is None or not all(
+                    (folder / p).is_file() for p in _compaction_parts(before)):
+                _compact(connection, model, unit, today, folder, listing[key])
             done.append(Rolled(unit.name, len(before["parts"]), 0, "kept"))
             continue
         grown = None if rebuild or not isinstance(before, dict) else \
@@ -138,8 +143,7 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
             listing[key] = {**before, "sources": sources,
                             "parts": [*before["parts"], *parts],
                             "rows": int(before.get("rows", 0)) + rows}
-            if before.get("useful") is not False:
-                _compact(connection, unit, today, folder, listing[key])
+            _compact(connection, model, unit, today, folder, listing[key])
             done.append(Rolled(unit.name, len(listing[key]["parts"]), rows, "refreshed"))
             continue
         parts, rows = [], 0
@@ -153,8 +157,7 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
         listing[key] = {"unit": unit.name, "sources": sources, "partials": partials,
                         "parts": parts, "tables": list(unit.tables),
                         "lookups": list(unit.lookups), "rows": rows, "useful": useful}
-        if useful:
-            _compact(connection, unit, today, folder, listing[key])
+        _compact(connection, model, unit, today, folder, listing[key])
         done.append(Rolled(unit.name, len(parts), rows, "wrote" if useful else "unused"))
     for key, item in old.items():  # another model's rollup, still valid: kept
         if key not in listing and isinstance(item, dict) and _parts_present(folder, item) \
@@ -170,14 +173,17 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
 
 
 # ---------------------------------------------------------------- compaction
-def _compact(connection, unit: RollupUnit, planned: date, folder: Path, item: dict) -> None:
+def _compact(connection, model: Model, unit: RollupUnit, planned: date, folder: Path,
+             item: dict) -> None:
     """(Re)compute the compacted layer of a listing entry in place (rollup_compaction.py)."""
     item.pop("compaction", None)
     def write(query, label, identity):
         return _write(connection, query, folder, unit.name, "all", identity, label)
     found = compact(connection, unit, planned, [str(folder / p) for p in item["parts"]],
                     write)
-    if found is not None:
+    if found is not None:  # read when the daily rollup is, or is small enough by itself
+        found["useful"] = item.get("useful") is not False or len(unit.parts) > 1 or \
+            found["rows"] <= USEFUL_SHARE * _source_rows(connection, model, unit.parts[0].table)
         item["compaction"] = found
 
 

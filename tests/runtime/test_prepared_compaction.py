@@ -167,3 +167,20 @@ def test_a_refresh_recomputes_the_compaction_as_a_rebuild_gives_it(tmp_path, mon
         assert with_rows == without_rows
         assert ("compact" in with_sql) == (day > last - dt.timedelta(days=300))
         assert both(entry, day)[0][1] == with_rows
+
+
+def test_a_rollup_too_big_by_itself_is_read_only_compacted(tmp_path, monkeypatch):
+    # about one order per customer and day: the daily rollups hold as many rows as the
+    # events (not read, USEFUL_SHARE), their compacted layers a fraction (read)
+    monkeypatch.setattr(rollup_compaction, "MARGIN_DAYS", MARGIN)
+    orders, items = long_data()
+    entry = write_project(tmp_path / "p", orders, items)
+    assert {r.how for r in prepare(entry)} == {"unused"}
+    assert all(item["useful"] is False and item["compaction"]["useful"]
+               for item in listed(entry).values())
+    last = max(last_days(orders, items).values())
+    for before, read in ((0, True), (200, False)):
+        (with_sql, with_rows), (_, without_rows) = both(entry, last - dt.timedelta(days=before))
+        assert with_rows == without_rows
+        assert ("rollup-orders" in with_sql) == read
+        assert ("compact" in with_sql) == read

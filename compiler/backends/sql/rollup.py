@@ -62,6 +62,7 @@ class RollupSource:
     partials: frozenset[str]
     compacted: tuple[str, ...] = ()
     cut: date | None = None
+    daily: bool = True  # False: too little smaller than the events, read only compacted
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ class Rollups:
             if members is None:
                 continue
             needed = {p.name for member in members for p in self._partials(member)}
-            if needed <= source.partials and self.rollup_bounds_agree(members):
+            if needed <= source.partials and self.rollup_bounds_agree(members) and (
+                    source.daily or self._rollup_paths(source, members) == source.compacted):
                 served.update({member.name: aggregation for member in members})
                 self.rolled.update({measure.name: self.rollup_cte_name(aggregation)
                                     for member in members for measure in member.measures
