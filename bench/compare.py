@@ -378,7 +378,9 @@ def agreement(entry: dict) -> dict[str, str]:
                  ("segl50", "segl50_filter"), ("segl12", "segl12_prepared"),
                  ("seglrfm", "seglrfm_prepared"), ("segl50", "segl50_prepared"),
                  ("segl12", "segl12_rollup"), ("seglrfm", "seglrfm_rollup"),
-                 ("segl50", "segl50_rollup")):
+                 ("segl50", "segl50_rollup"), ("segl12_daily", "segl12_rollup"),
+                 ("segl12_rollup", "indep12"), ("seglrfm_rollup", "indeprfm"),
+                 ("segl50_daily", "segl50_rollup")):
         if members.get(a) is None or members.get(b) is None:
             continue
         x = {k.strip('"'): v for k, v in members[a].items()}
