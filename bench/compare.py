@@ -27,6 +27,7 @@ bench/results/compare-latest.json.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -59,6 +60,7 @@ VARIANTS = {
     "segl12_filter": ("twelve", "segl, aggregates with FILTER (WHERE)"),
     "segl12_prepared": ("twelve", "segl on the prepared layout, sorted files only"),
     "segl12_rollup": ("twelve", "segl on the prepared layout with its daily rollup"),
+    "segl12_daily": ("twelve", "segl on the daily rollup, its compacted layer left out"),
     "hand12": ("twelve", "plan-shaped baseline (hand_written.py)"),
     "indep12": ("twelve", "independent baseline (independent.py)"),
     "seglrfm": ("rfm", "segl (to_sql, members only)"),
@@ -69,6 +71,7 @@ VARIANTS = {
     "segl50_filter": ("fifty", f"segl, {GENERATED} in one query, aggregates with FILTER"),
     "segl50_prepared": ("fifty", f"segl, {GENERATED} in one query, sorted files only"),
     "segl50_rollup": ("fifty", f"segl, {GENERATED} in one query, daily rollup"),
+    "segl50_daily": ("fifty", f"segl, {GENERATED} in one query, daily rollup, not compacted"),
     "segl50_separate": ("fifty", f"segl, one query per segment ({GENERATED})"),
     "hand50": ("fifty", "plan-shaped baseline, one query"),
     "hand50_separate": ("fifty", f"hand-written, {GENERATED} separate queries"),
@@ -88,6 +91,8 @@ RATIOS = (("segl12", "indep12"), ("segl12", "hand12"), ("hand12", "indep12"),
           ("segl12_rollup", "segl12"), ("segl12_rollup", "indep12"),
           ("seglrfm_rollup", "seglrfm"), ("seglrfm_rollup", "indeprfm"),
           ("segl50_rollup", "segl50"),
+          ("segl12_rollup", "segl12_daily"), ("segl12_daily", "indep12"),
+          ("segl50_rollup", "segl50_daily"),
           ("seglrfm", "indeprfm"), ("segl50_separate", "segl50"),
           ("hand50_separate", "hand50"), ("segl50", "hand50"))
 STARTUP = (("segl --help", ["--help"]),
@@ -127,10 +132,12 @@ def _segl_sql(seg: Path, as_of: datetime.date, filtered: bool = False) -> str:
 PREPARE_SECONDS: dict[str, dict] = {}   # data folder -> `segl prepare`'s wall, CPU (if run)
 
 
-def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False) -> str:
+def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False,
+                       compacted: bool = True) -> str:
     """segl's SQL reading the prepared layout (`segl prepare`, runtime/prepared.py): the
     events tables sorted by entity key and time (with `rollup`, also the daily rollup of
-    runtime/prepared_rollup.py, as `segl run` reads it). `segl prepare` runs first, as a
+    runtime/prepared_rollup.py, as `segl run` reads it; without `compacted`, never its
+    compacted layer). `segl prepare` runs first, as a
     user runs it (a subprocess: its memory stays out of this process, whose size every
     measurement's child starts from), when the layout is missing or stale; its time is
     reported apart."""
@@ -150,6 +157,9 @@ def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False) ->
         PREPARE_SECONDS[str(seg.parent)] = result
     sources = prepared.overrides(model, seg)
     rollups = prepared_rollup.rollups(model, seg) if rollup else None
+    if rollups and not compacted:
+        rollups = {name: dataclasses.replace(source, compacted=(), cut=None)
+                   for name, source in rollups.items()}
     return sql_for_plan(plan_for(model, select_segments(model, None)), compilation, "duckdb",
                         as_of, sources=sources, rollups=rollups)
 
@@ -177,10 +187,13 @@ def _members_of(sql: str, segment: str) -> str:
 
 def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
     """The tables a variant's measurement fills and how its members are summarized."""
-    if variant in ("segl12_rollup", "segl50_rollup", "seglrfm_rollup"):
+    if variant in ("segl12_rollup", "segl50_rollup", "seglrfm_rollup", "segl12_daily",
+                   "segl50_daily"):
         seg = {"segl12_rollup": "tpch.seg", "segl50_rollup": "segments_50.seg",
-               "seglrfm_rollup": "tpch_rfm.seg"}[variant]
-        sql = _segl_prepared_sql(data_dir / seg, as_of, rollup=True)
+               "seglrfm_rollup": "tpch_rfm.seg", "segl12_daily": "tpch.seg",
+               "segl50_daily": "segments_50.seg"}[variant]
+        sql = _segl_prepared_sql(data_dir / seg, as_of, rollup=True,
+                                 compacted=not variant.endswith("_daily"))
         return {"tables": [("result", sql)], "check": {"kind": "rfm", "columns": [
             "c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m"]}} \
             if variant == "seglrfm_rollup" else _wide(sql)
@@ -365,7 +378,9 @@ def agreement(entry: dict) -> dict[str, str]:
                  ("segl50", "segl50_filter"), ("segl12", "segl12_prepared"),
                  ("seglrfm", "seglrfm_prepared"), ("segl50", "segl50_prepared"),
                  ("segl12", "segl12_rollup"), ("seglrfm", "seglrfm_rollup"),
-                 ("segl50", "segl50_rollup")):
+                 ("segl50", "segl50_rollup"), ("segl12_daily", "segl12_rollup"),
+                 ("segl12_rollup", "indep12"), ("seglrfm_rollup", "indeprfm"),
+                 ("segl50_daily", "segl50_rollup")):
         if members.get(a) is None or members.get(b) is None:
             continue
         x = {k.strip('"'): v for k, v in members[a].items()}

@@ -44,6 +44,7 @@ from sqlglot import exp
 
 from . import sql
 from .prepared import fingerprint, folder_for
+from .rollup_compaction import compact, cut_of
 
 LIST = "rollups.json"
 # A rollup of one table is read only when it has at most this share of the table's rows
@@ -64,17 +65,17 @@ class Rolled:
     how: str  # "wrote", "refreshed", "kept" or "unused" (written, too little smaller to read)
 
 
-def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None
-              ) -> list[RollupUnit]:
+def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None,
+              planned: date | None = None) -> list[RollupUnit]:
     """The rollups of every segment, segmentation, KPI and feature of the model (each
-    table of `overrides` read from there instead)."""
+    table of `overrides` read from there instead), planned at as_of `planned` (today)."""
     try:
         plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis),
                         traits=list(model.features), fold_partials=True)
     except Exception:  # a feature that cannot be a column: the segments' measures only
         plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis),
                         fold_partials=True)
-    return rollup_units(plan, AsOf("date", date.today()), overrides)
+    return rollup_units(plan, AsOf("date", planned or date.today()), overrides)
 
 
 def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
@@ -84,13 +85,25 @@ def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
     folder = folder_for(entry)
     valid: dict[str, list[RollupSource]] = {}
     for item in _read(folder).values():
-        if not isinstance(item, dict) or item.get("useful") is False \
-                or item.get("sources") != _sources(model, item):
+        if not isinstance(item, dict) or item.get("sources") != _sources(model, item):
+            continue
+        daily = item.get("useful") is not False
+        if not daily and not (isinstance(item.get("compaction"), dict)
+                              and item["compaction"].get("useful")):
             continue
         paths = [folder / str(part) for part in item.get("parts", [])]
         if paths and all(p.is_file() and p.parent == folder for p in paths):
+            cut = cut_of(item)
+            compacted = [folder / part for part in _compaction_parts(item)] \
+                if cut is not None else []
+            if not compacted or not all(p.is_file() and p.parent == folder
+                                        for p in compacted):
+                if not daily:
+                    continue
+                compacted, cut = [], None
             valid.setdefault(str(item.get("unit")), []).append(RollupSource(
-                tuple(str(p) for p in paths), frozenset(map(str, item.get("partials", [])))))
+                tuple(str(p) for p in paths), frozenset(map(str, item.get("partials", []))),
+                tuple(str(p) for p in compacted), cut, daily))
     if all(len(found) == 1 for found in valid.values()):
         return {name: found[0] for name, found in valid.items()}
     wanted = {unit.name: set(unit.partials) for unit in units_for(model)}
@@ -107,7 +120,8 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
     old = _read(folder)
     listing: dict[str, object] = {}
     done: list[Rolled] = []
-    for unit in units_for(model):
+    today = date.today()
+    for unit in units_for(model, planned=today):
         names = (*unit.tables, *unit.lookups)
         sources = {name: _fingerprint(model, name) for name in names}
         if any(value is None for value in sources.values()):
@@ -118,6 +132,9 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
         if (not rebuild and isinstance(before, dict) and before.get("partials") == partials
                 and before.get("sources") == sources and _parts_present(folder, before)):
             listing[key] = before
+            if cut_of(before) is None or not all(
+                    (folder / p).is_file() for p in _compaction_parts(before)):
+                _compact(connection, model, unit, today, folder, listing[key])
             done.append(Rolled(unit.name, len(before["parts"]), 0, "kept"))
             continue
         grown = None if rebuild or not isinstance(before, dict) else \
@@ -127,6 +144,7 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
             listing[key] = {**before, "sources": sources,
                             "parts": [*before["parts"], *parts],
                             "rows": int(before.get("rows", 0)) + rows}
+            _compact(connection, model, unit, today, folder, listing[key])
             done.append(Rolled(unit.name, len(listing[key]["parts"]), rows, "refreshed"))
             continue
         parts, rows = [], 0
@@ -140,6 +158,7 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
         listing[key] = {"unit": unit.name, "sources": sources, "partials": partials,
                         "parts": parts, "tables": list(unit.tables),
                         "lookups": list(unit.lookups), "rows": rows, "useful": useful}
+        _compact(connection, model, unit, today, folder, listing[key])
         done.append(Rolled(unit.name, len(parts), rows, "wrote" if useful else "unused"))
     for key, item in old.items():  # another model's rollup, still valid: kept
         if key not in listing and isinstance(item, dict) and _parts_present(folder, item) \
@@ -147,11 +166,32 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
             listing[key] = item
     _write_list(folder, listing)
     kept = {str(p) for item in listing.values() if isinstance(item, dict)
-            for p in item.get("parts", [])}
+            for p in [*item.get("parts", []), *_compaction_parts(item)]}
     for stale in folder.glob(f"{PREFIX}*.parquet"):
         if stale.name not in kept:
             stale.unlink(missing_ok=True)
     return done
+
+
+# ---------------------------------------------------------------- compaction
+def _compact(connection, model: Model, unit: RollupUnit, planned: date, folder: Path,
+             item: dict) -> None:
+    """(Re)compute the compacted layer of a listing entry in place (rollup_compaction.py)."""
+    item.pop("compaction", None)
+    def write(query, label, identity):
+        return _write(connection, query, folder, unit.name, "all", identity, label)
+    found = compact(connection, unit, planned, [str(folder / p) for p in item["parts"]],
+                    write)
+    if found is not None:  # read when the daily rollup is, or is small enough by itself
+        found["useful"] = item.get("useful") is not False or len(unit.parts) > 1 or \
+            found["rows"] <= USEFUL_SHARE * _source_rows(connection, model, unit.parts[0].table)
+        item["compaction"] = found
+
+
+def _compaction_parts(item: dict) -> list[str]:
+    compaction = item.get("compaction")
+    parts = compaction.get("parts", []) if isinstance(compaction, dict) else []
+    return [str(p) for p in parts] if isinstance(parts, list) else []
 
 
 # ---------------------------------------------------------------- refresh

@@ -29,12 +29,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from sqlglot import exp
 
 from ... import ir
 from ...plan import Aggregation, Measure
-from ...plan.physical import TimeTest
+from ...plan.as_of import AsOfMode
+from ...plan.compaction import admits, earliest
+from ...plan.physical import Bound, TimeTest
 from .trees import and_, col, named, table_function
 
 F = ir.AggregateFunc
@@ -52,10 +55,14 @@ _COMBINABLE = (F.COUNT, F.SUM, F.MIN, F.MAX)
 @dataclass(frozen=True)
 class RollupSource:
     """A prepared rollup of one unit: the Parquet files holding it (read together, by
-    column name) and the partials they hold."""
+    column name) and the partials they hold; with a compacted layer (compaction.py), the
+    files holding it (one folded row per entity before `cut`, the daily rows from it on)."""
 
     paths: tuple[str, ...]
     partials: frozenset[str]
+    compacted: tuple[str, ...] = ()
+    cut: date | None = None
+    daily: bool = True  # False: too little smaller than the events, read only compacted
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,11 @@ class Unit:
     tables: tuple[str, ...]
     lookups: tuple[str, ...]
     parts: tuple[UnitPart, ...]
+    bounds: tuple[Bound, ...] = ()  # every day bound of its measures and as_of cut
+
+    def earliest(self, as_of: date) -> date:
+        """The earliest day the unit's bounds reach at `as_of` (compaction.py)."""
+        return earliest(self.bounds, as_of)
 
     @property
     def partials(self) -> tuple[str, ...]:
@@ -116,7 +128,8 @@ class Rollups:
             if members is None:
                 continue
             needed = {p.name for member in members for p in self._partials(member)}
-            if needed <= source.partials and self.rollup_bounds_agree(members):
+            if needed <= source.partials and self.rollup_bounds_agree(members) and (
+                    source.daily or self._rollup_paths(source, members) == source.compacted):
                 served.update({member.name: aggregation for member in members})
                 self.rolled.update({measure.name: self.rollup_cte_name(aggregation)
                                     for member in members for measure in member.measures
@@ -231,7 +244,25 @@ class Rollups:
         tables = tuple(dict.fromkeys(
             name for member in members
             for name in (member.table, self.model.events[member.table].through) if name))
-        return Unit(self.rollup_root(aggregation), tables, lookups, parts)
+        return Unit(self.rollup_root(aggregation), tables, lookups, parts,
+                    self._unit_bounds(members))
+
+    def _unit_bounds(self, members: list[Aggregation]) -> tuple[Bound, ...]:
+        """The as_of cut and every window bound of the measures the rollup serves."""
+        bounds = [self.physical.cap(member.table).bound for member in members]
+        for member in members:
+            for measure in member.measures:
+                if self._measure_combines(member, measure):
+                    bounds.extend(t.bound for t in self.physical.condition(measure).window)
+        return tuple(dict.fromkeys(bounds))
+
+    def _rollup_paths(self, source: RollupSource, members: list[Aggregation]
+                      ) -> tuple[str, ...]:
+        """The compacted layer when every bound is on or after its cut, else every day."""
+        as_of = self.as_of.value if self.as_of.mode is AsOfMode.DATE else None
+        if source.compacted and admits(self._unit_bounds(members), as_of, source.cut):
+            return source.compacted
+        return source.paths
 
     def _part(self, aggregation: Aggregation) -> UnitPart:
         """SELECT key, day[, via day], partials FROM the table's rows GROUP BY those."""
@@ -276,8 +307,9 @@ class Rollups:
         """The unit's pass computed from its rollup: each measure's partials added up over
         the rows of its window, every row after as_of left out."""
         source = self.rollups[self.rollup_root(aggregation)]
+        paths = self._rollup_paths(source, members)
         reader = exp.Anonymous(this="read_parquet", expressions=[
-            exp.Array(expressions=[exp.Literal.string(p) for p in source.paths]),
+            exp.Array(expressions=[exp.Literal.string(p) for p in paths]),
             exp.EQ(this=exp.var("union_by_name"), expression=exp.true())])
         select = exp.select(col(KEY)).from_(table_function(reader, ROLLUP), copy=False)
         caps = [self.physical.cap(member.table) for member in members]
