@@ -15,13 +15,15 @@ from segl.compiler.api import AsOf, plan_for, rollup_units
 from segl.runtime import prepared, prepared_rollup, rollup_compaction
 from segl.runtime.api import load
 
-from .test_prepared_rollup import append, both, prepare, write_project
+from .test_prepared_rollup import FEATURES, append, both, prepare, write_project
 
 START = dt.date(2024, 1, 1)
 MARGIN = 30  # days, instead of a year: the data span two years
-# how far back the longest window of each rollup reaches from as_of ("in last 90 days" is
-# day >= as_of - 89): spend_90 for orders, red_items (60 days) for line items
-REACH = {("orders",): 89, ("items", "orders"): 59}
+# how far back the longest window of the rollup reaches from as_of ("in last 90 days" is
+# day >= as_of - 89): spend_90 of orders (line items, folded into their orders in the one
+# rollup, reach 60 days: red_items)
+ROLLUP = ("orders", "items")
+REACH = {ROLLUP: 89}
 
 
 def long_data(days: int = 700) -> tuple[list[list[tuple]], list[list[tuple]]]:
@@ -41,8 +43,8 @@ def long_data(days: int = 700) -> tuple[list[list[tuple]], list[list[tuple]]]:
 
 
 def listed(entry: Path) -> dict[tuple[str, ...], dict]:
-    """Every rollup of the layout, by the tables it rolls up (the test model has two:
-    orders, and line items through orders)."""
+    """Every rollup of the layout, by the tables it rolls up (the test model has one:
+    orders with their line items folded in)."""
     data = json.loads((prepared.folder_for(entry) / "rollups.json").read_text())
     return {tuple(item["tables"]): item for item in data["rollups"].values()}
 
@@ -60,11 +62,10 @@ def small_layers(patch: pytest.MonkeyPatch) -> None:
 
 def last_days(orders: list[list[tuple]], items: list[list[tuple]]
               ) -> dict[tuple[str, ...], dt.date]:
-    """Each rollup's last day: of an order; of a line item or its order, the later."""
+    """The rollup's last day: of an order, or of a line item or its order, the later."""
     by_order = {row[0]: row[2] for batch in orders for row in batch}
-    return {("orders",): max(by_order.values()),
-            ("items", "orders"): max(max(row[3], by_order[row[0]])
-                                     for batch in items for row in batch)}
+    return {ROLLUP: max(max(by_order.values()),
+                        max(max(row[3], by_order[row[0]]) for batch in items for row in batch))}
 
 
 def cuts_by_rule(lasts: dict[tuple[str, ...], dt.date]) -> dict[tuple[str, ...], dt.date]:
@@ -101,7 +102,6 @@ def test_members_and_values_are_the_same_on_both_sides_of_the_cut(compacted, bef
     read = 0
     for tables, cut in cuts_by_rule(lasts).items():
         # the compacted layer exactly when the longest window starts on or after the cut
-        # (of the two rollups of one events table, a run reads one: the line items')
         compact, recent = found[tables]["compaction"]["parts"]
         daily = all(part in with_sql for part in found[tables]["parts"])
         if compact in with_sql or recent in with_sql or daily:
@@ -114,18 +114,18 @@ def test_members_and_values_are_the_same_on_both_sides_of_the_cut(compacted, bef
 
 def test_a_longer_window_reaching_before_the_cut_reads_every_day(compacted):
     entry, lasts = compacted
-    tables = ("items", "orders")
+    tables = ROLLUP
     last = lasts[tables]
 
     def reach(entry: Path) -> dt.timedelta:
         model = load(str(entry))[0].require_ok()
-        plan = plan_for(model, None, [], traits=["red_items", "qty_14"])
+        plan = plan_for(model, None, [], traits=["red_items", "qty_14"], fold_partials=True)
         [unit] = [u for u in rollup_units(plan, AsOf("param")) if u.tables == tables]
         return last - unit.earliest(last)
 
-    assert reach(entry) == dt.timedelta(days=59)
+    assert reach(entry) == dt.timedelta(days=89)
     # the same partials (a window is not part of one), 400 days instead of 60: the rollup
-    # made for the 60 days serves it, but from its daily rows, at every as_of
+    # made for the 90 days serves it, but from its daily rows, at every as_of
     other = entry.with_name("longer.seg")
     other.write_text(entry.read_text().replace("in last 60 days", "in last 400 days"))
     try:
@@ -170,17 +170,22 @@ def test_a_refresh_recomputes_the_compaction_as_a_rebuild_gives_it(tmp_path, mon
 
 
 def test_a_rollup_too_big_by_itself_is_read_only_compacted(tmp_path, monkeypatch):
-    # about one order per customer and day: the daily rollups hold as many rows as the
-    # events (not read, USEFUL_SHARE), their compacted layers a fraction (read)
+    # about one order per customer and day: a rollup of orders alone (no line-item
+    # measures here) holds as many rows as the events (not read, USEFUL_SHARE), its
+    # compacted layer a fraction (read)
     monkeypatch.setattr(rollup_compaction, "MARGIN_DAYS", MARGIN)
     orders, items = long_data()
     entry = write_project(tmp_path / "p", orders, items)
+    entry.write_text("".join(line for line in entry.read_text().splitlines(keepends=True)
+                             if "red_items" not in line and "qty_14" not in line))
     assert {r.how for r in prepare(entry)} == {"unused"}
     assert all(item["useful"] is False and item["compaction"]["useful"]
                for item in listed(entry).values())
     last = max(last_days(orders, items).values())
     for before, read in ((0, True), (200, False)):
-        (with_sql, with_rows), (_, without_rows) = both(entry, last - dt.timedelta(days=before))
+        (with_sql, with_rows), (_, without_rows) = both(
+            entry, last - dt.timedelta(days=before),
+            [f for f in FEATURES if f not in ("red_items", "qty_14")])
         assert with_rows == without_rows
         assert ("rollup-orders" in with_sql) == read
         assert ("compact" in with_sql) == read

@@ -72,13 +72,14 @@ def append(folder: Path, table: str, index: int, rows: list[tuple]) -> None:
         folder / table / f"part-{index:03}.parquet")
 
 
-def both(entry: Path, as_of: dt.date):
+def both(entry: Path, as_of: dt.date, features: list[str] = FEATURES):
     """(with the layout, without): each feature value and segment of every customer."""
     runs = []
     for use in (True, False):
-        evaluation = evaluate(str(entry), as_of=as_of, traits=FEATURES, prepared=use)
-        rows = evaluation.connection.execute(
-            f'SELECT * FROM "{evaluation.table}" ORDER BY 1').fetchall()
+        evaluation = evaluate(str(entry), as_of=as_of, traits=features, prepared=use)
+        evaluation.connection.complete()  # (the run's last execute(), before the relation API)
+        rows = sorted(evaluation.connection.table(evaluation.table).fetchall(),
+                      key=lambda row: row[0])  # (the key first: one row per customer)
         runs.append((evaluation.sql, rows))
         evaluation.connection.close()
     return runs
