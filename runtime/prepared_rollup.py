@@ -268,14 +268,14 @@ def _view(connection, name: str, model: Model, table: str, files: list[str]) -> 
     for other in selects[1:]:
         query = exp.union(query, other, distinct=False)
     sql.execute(connection, exp.Create(
-        this=exp.to_table(name), kind="VIEW", replace=True, expression=query,
+        this=sql.table_ref(name), kind="VIEW", replace=True, expression=query,
         properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
 
 
 # ---------------------------------------------------------------- files
 def _write(connection, query: exp.Select, folder: Path, unit: str, table: str,
            identity: object, label: str) -> tuple[str, int]:
-    text = json.dumps({"identity": identity, "sql": query.sql("duckdb"), "label": label},
+    text = json.dumps({"identity": identity, "sql": sql.render(query, "duckdb"), "label": label},
                       sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     name = f"{PREFIX}{_safe(unit)}-{_safe(table)}-{label}-{digest}.parquet"
