@@ -29,13 +29,14 @@ from ...plan import Aggregation, Measure
 from ...plan.physical import Bound, Condition, TimeTest
 from ...plan.segments import SegmentedPass, combines, segmented_pass
 from .expressions import AS_OF_COLUMN
+from .segment_windows import WindowTotals, differenced
 from .trees import and_, case_when, cast, col, named, or_, project, table_ref
 
 F = ir.AggregateFunc
 SEG, VIS, UPTO, START = "_seg", "_vis", "_upto", "_start"
 
 
-class Segments:
+class Segments(WindowTotals):
     """Part of the SQL generator: measures of many dates combined from segment rows."""
 
     def segmented(self, aggregation: Aggregation) -> SegmentedPass | None:
@@ -74,8 +75,10 @@ class Segments:
     def segment_ctes(self, aggregation: Aggregation, table: m.Table,
                      segmented: SegmentedPass) -> list[tuple[str, exp.Expression]]:
         name = aggregation.cte_name
+        spans = self._bounds(segmented) if self._differences(segmented) \
+            else self._spans(segmented)
         return [(f"{name}__seg", self._segment_rows(aggregation, table, segmented)),
-                (f"{name}__spans", self._spans(segmented)),
+                (f"{name}__spans", spans),
                 (f"{name}__dated", self._combined(name, segmented))]
 
     def _position(self, cap: TimeTest, cuts) -> exp.Expression:
@@ -123,6 +126,9 @@ class Segments:
                     project(rows, self.measure(table, part, condition), name)
                 continue
             project(rows, self.measure(table, measure, condition), measure.name)
+            if measure.aggregate.func is F.SUM and self._differences(segmented):
+                part = replace(measure, aggregate=replace(measure.aggregate, func=F.COUNT))
+                project(rows, self.measure(table, part, condition), f"{measure.name}__n")
         self.scope_table = None
         self.as_of_source = None
         return rows.group_by(*groups, copy=False)
@@ -207,6 +213,20 @@ class Segments:
             project(select, value, measure.name)
         return select
 
+    @staticmethod
+    def _windowed(segmented: SegmentedPass) -> set[int]:
+        return {index for span in segmented.dates for index, window in enumerate(span.windows)
+                if window != (span.start, span.upto)}
+
+    def _runs(self, segmented: SegmentedPass) -> bool:
+        """No window and no via table: running totals read at each date's cap."""
+        return not self._windowed(segmented) and not segmented.via_table \
+            and segmented.since == 0
+
+    def _differences(self, segmented: SegmentedPass) -> bool:
+        """Windows read as differences of running totals (segment_windows.py)."""
+        return not self._runs(segmented) and differenced(segmented)
+
     def _combined(self, name: str, segmented: SegmentedPass) -> exp.Select:
         rows, spans = f"{name}__seg", f"{name}__spans"
         on = [exp.LT(this=col(SEG, rows), expression=col(UPTO, spans)),
@@ -217,11 +237,11 @@ class Segments:
                             named(col(AS_OF_COLUMN, spans), AS_OF_COLUMN))
         select = select.from_(table_ref(rows), copy=False).join(
             table_ref(spans), join_type="inner", on=and_(*on), copy=False)
-        windowed = {index for span in segmented.dates
-                    for index, window in enumerate(span.windows)
-                    if window != (span.start, span.upto)}
-        if not windowed and not segmented.via_table and segmented.since == 0:
+        windowed = self._windowed(segmented)
+        if self._runs(segmented):
             return self._running(name, segmented)
+        if self._differences(segmented):
+            return self._differenced(name, segmented)
         for measure, index in zip(segmented.measures, segmented.window_of, strict=True):
             def inside(value: exp.Expression, index: int = index) -> exp.Expression:
                 if index not in windowed:
