@@ -8,17 +8,19 @@ row to every date whose window holds it, each (entity, date) reads at most one r
 distinct bound (the cap, each window's first and past position):
 
 - `<pass>__spans` (here): one literal row per (date, distinct bound position `_bound`), with
-  the date's positions (`_upto`, `_from<i>`, `_past<i>`);
+  each window's weight there (`_w<i>`: +1 at the window's past position, -1 at its first, 0
+  elsewhere or when both) and its past position (`_past<i>`, for a min or max);
 - `<pass>__dated`: the segment rows with running totals and the next row's position
   (`_running`), joined to the bounds they are the last row before (`_seg < _bound <= _next`),
-  grouped per (entity, date), each measure the row at its window's past minus the row at
-  its window's first.
+  grouped per (entity, date): each count or sum is the sum of its running totals times the
+  window's weights.
 
 Used for a pass without a via table whose measures are counts, sums and averages of exact
 numbers (integers, decimals: a difference of running totals of doubles would lose the
 small totals to rounding) and minima or maxima over everything a date sees; otherwise the
-join (segments.py). A sum's value is NULL when its window holds no value (a running count
-of its values, `<name>__n`, as for an average).
+join (segments.py). A sum over a window without values gives 0, the value a sum over no rows
+has anyway (the pass's empty value); an average divides by the difference of the running
+counts of its values (`<name>__n`), empty when that is 0.
 
 Part of the SQL generator (mixed into `SqlGenerator` through `Segments`).
 """
@@ -33,7 +35,7 @@ from .expressions import AS_OF_COLUMN
 from .trees import and_, case_when, cast, col, named, project, table_ref
 
 F = ir.AggregateFunc
-SEG, UPTO = "_seg", "_upto"
+SEG = "_seg"
 BOUND = "_bound"
 EXACT = (ir.Type.INT, ir.Type.DECIMAL)
 
@@ -51,6 +53,8 @@ def differenced(segmented: SegmentedPass) -> bool:
         elif agg.func in (F.SUM, F.AVG):
             if agg.arg is None or agg.arg.type not in EXACT:
                 return False
+            if agg.func is F.SUM and measure.empty is None:
+                return False  # a window without values must read as empty, not 0
         elif agg.func is not F.COUNT:
             return False
     return True
@@ -67,9 +71,11 @@ class WindowTotals:
                 select = exp.select(named(self.to_date(
                     exp.Literal.string(span.day.isoformat())), AS_OF_COLUMN))
                 project(select, exp.Literal.number(position), BOUND)
-                project(select, exp.Literal.number(span.upto), UPTO)
                 for index, (first, past) in enumerate(span.windows):
-                    project(select, exp.Literal.number(first), f"_from{index}")
+                    # +1 at the window's past, -1 at its first: the measure is the sum of
+                    # the running totals weighted so
+                    weight = (position == past) - (position == first)
+                    project(select, exp.Literal.number(weight), f"_w{index}")
                     project(select, exp.Literal.number(past), f"_past{index}")
                 selects.append(select)
         query: exp.Expression = selects[0]
@@ -103,15 +109,14 @@ class WindowTotals:
                 project(inner, running(total, measure.name), measure.name)
                 continue
             project(inner, running(exp.Sum, measure.name), measure.name)
-            if func in (F.SUM, F.AVG):
+            if func is F.AVG:
                 project(inner, running(exp.Sum, f"{measure.name}__n"), f"{measure.name}__n")
 
-        def at(column: str, position: str) -> exp.Expression:
-            """The running value at the entity's last row before `position` (0: none)."""
-            picked = exp.Max(this=case_when(
-                exp.EQ(this=col(BOUND, bounds), expression=col(position, bounds)),
-                col(column, run)))
-            return exp.Coalesce(this=picked, expressions=[exp.Literal.number(0)])
+        def difference(column: str, index: int) -> exp.Expression:
+            """Running total at the window's past minus the one at its first (0: none)."""
+            weighted = exp.Sum(this=exp.Mul(this=col(column, run),
+                                            expression=col(f"_w{index}", bounds)))
+            return exp.Coalesce(this=weighted, expressions=[exp.Literal.number(0)])
 
         select = exp.select(named(col("_key", run), "_key"),
                             named(col(AS_OF_COLUMN, bounds), AS_OF_COLUMN))
@@ -121,27 +126,17 @@ class WindowTotals:
                 exp.GTE(this=col("_next", run), expression=col(BOUND, bounds))))
         for measure, index in zip(segmented.measures, segmented.window_of, strict=True):
             agg = measure.aggregate
-            upper, lower = f"_past{index}", f"_from{index}"
             if agg.func in (F.MIN, F.MAX):
                 value: exp.Expression = exp.Max(this=case_when(
-                    exp.EQ(this=col(BOUND, bounds), expression=col(upper, bounds)),
+                    exp.EQ(this=col(BOUND, bounds), expression=col(f"_past{index}", bounds)),
                     col(measure.name, run)))
-                project(select, value, measure.name)
-                continue
-
-            def difference(column: str, upper: str = upper, lower: str = lower
-                           ) -> exp.Expression:
-                return exp.Paren(this=exp.Sub(this=at(column, upper),
-                                              expression=at(column, lower)))
-
-            value = difference(measure.name)
-            if agg.func is F.COUNT:
-                value = cast(value, exp.DataType.build("BIGINT"))
+            elif agg.func is F.COUNT:
+                value = cast(difference(measure.name, index), exp.DataType.build("BIGINT"))
             elif agg.func is F.AVG:
-                value = self._average(measure, value, difference(f"{measure.name}__n"))
-            else:
-                value = case_when(exp.GT(this=difference(f"{measure.name}__n"),
-                                         expression=exp.Literal.number(0)), value)
+                value = self._average(measure, difference(measure.name, index),
+                                      difference(f"{measure.name}__n", index))
+            else:  # a sum over no value is 0, as the pass's empty value (logical.py)
+                value = difference(measure.name, index)
                 if agg.arg.type is not ir.Type.INT:
                     value = self.exact_total(value)
             project(select, value, measure.name)

@@ -12,7 +12,9 @@
   (entity, date), each measure combining the segment rows inside its window (sum of counts
   and sums, min of minima, max of maxima); for a pass with no window and no via table,
   running totals per entity over the segment rows, each date reading the entity's last
-  segment row before its cap (`_running`).
+  segment row before its cap (`_running`); for windowed counts and sums of exact numbers,
+  differences of running totals at each date's bounds (`segment_windows.py`, which then
+  gives `__spans` one row per date and bound).
 
 Part of the SQL generator (mixed into `SqlGenerator`).
 """
@@ -126,9 +128,6 @@ class Segments(WindowTotals):
                     project(rows, self.measure(table, part, condition), name)
                 continue
             project(rows, self.measure(table, measure, condition), measure.name)
-            if measure.aggregate.func is F.SUM and self._differences(segmented):
-                part = replace(measure, aggregate=replace(measure.aggregate, func=F.COUNT))
-                project(rows, self.measure(table, part, condition), f"{measure.name}__n")
         self.scope_table = None
         self.as_of_source = None
         return rows.group_by(*groups, copy=False)
