@@ -10,9 +10,7 @@ combines the segment rows inside its window (`DateSpan`): a window [lo, hi) hold
 segments whose position is in [position(lo), position(hi)), because every bound is a cut.
 Segment rows are few (all history before the first cut is one segment per entity), so the
 dates multiply segment rows, not events. A pass with no window and no via table reads a
-running total per entity over its segment rows instead (backends/sql/segments.py); one with
-windowed counts and sums of exact numbers, a difference of two running totals per window
-(backends/sql/segment_windows.py).
+running total per entity over its segment rows instead (backends/sql/segments.py).
 
 Which measures combine (`combines`): count (not distinct), sum, min, max and avg (a sum and
 a count), over an events table with a time column, reading no `as_of` in their argument or

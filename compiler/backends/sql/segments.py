@@ -12,9 +12,7 @@
   (entity, date), each measure combining the segment rows inside its window (sum of counts
   and sums, min of minima, max of maxima); for a pass with no window and no via table,
   running totals per entity over the segment rows, each date reading the entity's last
-  segment row before its cap (`_running`); for windowed counts and sums of exact numbers,
-  differences of running totals at each date's bounds (`segment_windows.py`, which then
-  gives `__spans` one row per date and bound).
+  segment row before its cap (`_running`).
 
 Part of the SQL generator (mixed into `SqlGenerator`).
 """
@@ -31,14 +29,13 @@ from ...plan import Aggregation, Measure
 from ...plan.physical import Bound, Condition, TimeTest
 from ...plan.segments import SegmentedPass, combines, segmented_pass
 from .expressions import AS_OF_COLUMN
-from .segment_windows import WindowTotals, differenced
 from .trees import and_, case_when, cast, col, named, or_, project, table_ref
 
 F = ir.AggregateFunc
 SEG, VIS, UPTO, START = "_seg", "_vis", "_upto", "_start"
 
 
-class Segments(WindowTotals):
+class Segments:
     """Part of the SQL generator: measures of many dates combined from segment rows."""
 
     def segmented(self, aggregation: Aggregation) -> SegmentedPass | None:
@@ -77,10 +74,8 @@ class Segments(WindowTotals):
     def segment_ctes(self, aggregation: Aggregation, table: m.Table,
                      segmented: SegmentedPass) -> list[tuple[str, exp.Expression]]:
         name = aggregation.cte_name
-        spans = self._bounds(segmented) if self._differences(segmented) \
-            else self._spans(segmented)
         return [(f"{name}__seg", self._segment_rows(aggregation, table, segmented)),
-                (f"{name}__spans", spans),
+                (f"{name}__spans", self._spans(segmented)),
                 (f"{name}__dated", self._combined(name, segmented))]
 
     def _position(self, cap: TimeTest, cuts) -> exp.Expression:
@@ -212,20 +207,6 @@ class Segments(WindowTotals):
             project(select, value, measure.name)
         return select
 
-    @staticmethod
-    def _windowed(segmented: SegmentedPass) -> set[int]:
-        return {index for span in segmented.dates for index, window in enumerate(span.windows)
-                if window != (span.start, span.upto)}
-
-    def _runs(self, segmented: SegmentedPass) -> bool:
-        """No window and no via table: running totals read at each date's cap."""
-        return not self._windowed(segmented) and not segmented.via_table \
-            and segmented.since == 0
-
-    def _differences(self, segmented: SegmentedPass) -> bool:
-        """Windows read as differences of running totals (segment_windows.py)."""
-        return not self._runs(segmented) and differenced(segmented)
-
     def _combined(self, name: str, segmented: SegmentedPass) -> exp.Select:
         rows, spans = f"{name}__seg", f"{name}__spans"
         on = [exp.LT(this=col(SEG, rows), expression=col(UPTO, spans)),
@@ -236,11 +217,11 @@ class Segments(WindowTotals):
                             named(col(AS_OF_COLUMN, spans), AS_OF_COLUMN))
         select = select.from_(table_ref(rows), copy=False).join(
             table_ref(spans), join_type="inner", on=and_(*on), copy=False)
-        windowed = self._windowed(segmented)
-        if self._runs(segmented):
+        windowed = {index for span in segmented.dates
+                    for index, window in enumerate(span.windows)
+                    if window != (span.start, span.upto)}
+        if not windowed and not segmented.via_table and segmented.since == 0:
             return self._running(name, segmented)
-        if self._differences(segmented):
-            return self._differenced(name, segmented)
         for measure, index in zip(segmented.measures, segmented.window_of, strict=True):
             def inside(value: exp.Expression, index: int = index) -> exp.Expression:
                 if index not in windowed:
