@@ -1,7 +1,9 @@
 """Many dates from partial aggregates per (entity, time segment) (compiler/plan/segments.py):
 windows whose bounds fall between the dates, min/max, filtered measures, averages, calendar
-and fixed windows, a table reached through another, entities with no events: at each date
-exactly the values of a run at that date alone."""
+and fixed windows, a table reached through another, entities with no events, a pass of
+windowed counts, sums and averages (sessions) where an entity's first row falls inside a
+window that starts between two dates' caps: at each date exactly the values of a run at that
+date alone."""
 
 from __future__ import annotations
 
@@ -63,12 +65,24 @@ feature pricing_seconds = sum(visits.seconds where page = "pricing")
 feature first_visit = min(visits.visited_at)
 feature longest = max(visits.seconds)
 feature mean_seconds = avg(visits.seconds)
+events sessions from parquet "data/sessions.parquet" key customer_id at visited_at {
+  visited_at date
+  seconds int
+  page text
+}
+feature sessions_10d = count(sessions) in last 10 days
+feature session_seconds_45d = sum(sessions.seconds) in last 45 days
+feature pricing_avg_2m = avg(sessions.seconds where page = "pricing") in last 2 months
+feature pricing_this_month = sum(sessions.seconds where page = "pricing") in this month
+feature last_session = max(sessions.visited_at)
+feature sessions_total = count(sessions)
 segment active = recent_10d >= 1
 segment web = web_spend_45d > 2
 segment cheap = smallest_6w < 1
 segment steady = avg_qty >= 2.5 and qty_total > 4
 segment shipping = units_20d >= 2
 segment browsing = visit_count >= 3 and mean_seconds > 20
+segment regular = sessions_10d >= 1 and session_seconds_45d > 40
 """
 # month-ends and a mid-month date: a 10-day window's start at one date falls between two
 # others; 2026-02-28 + 1 day is a month start
@@ -94,14 +108,24 @@ def _data(seed: int = 7) -> tuple[dict, dict]:
     visits = [{"customer_id": rng.randrange(7), "visited_at": rng.choice(days),
                "seconds": rng.choice([5, 30, 60, None]),
                "page": rng.choice(["pricing", "home"])} for _ in range(60)]
+    sessions = [{"customer_id": rng.randrange(6), "visited_at": rng.choice(days),
+                 "seconds": rng.choice([5, 30, 60, None]),
+                 "page": rng.choice(["pricing", "home"])} for _ in range(60)]
+    # customer 6's first session falls inside 2026-02-15's 10-day window (which starts
+    # 2026-02-06, between the caps of 2026-01-31 and 2026-02-15): no segment row before
+    # that window's start
+    sessions += [{"customer_id": 6, "visited_at": day, "seconds": seconds, "page": "pricing"}
+                 for day, seconds in ((date(2026, 2, 10), 30), (date(2026, 2, 20), None))]
     tables = {"customers": [{"customer_id": i} for i in range(8)],  # 7: no events
-              "orders": orders, "lines": lines, "visits": visits}
+              "orders": orders, "lines": lines, "visits": visits, "sessions": sessions}
     schema = {"orders": {"customer_id": pl.Int64, "order_id": pl.Int64,
                          "ordered_at": pl.Datetime("us"), "amount": pl.Float64,
                          "qty": pl.Int64, "channel": pl.String},
               "lines": {"order_id": pl.Int64, "units": pl.Int64, "shipped_at": pl.Date},
               "visits": {"customer_id": pl.Int64, "visited_at": pl.Date,
-                         "seconds": pl.Int64, "page": pl.String}}
+                         "seconds": pl.Int64, "page": pl.String},
+              "sessions": {"customer_id": pl.Int64, "visited_at": pl.Date,
+                           "seconds": pl.Int64, "page": pl.String}}
     return tables, schema
 
 
@@ -155,6 +179,12 @@ def test_every_date_equals_its_own_run(shop, engine):
                  "visit_count", "pricing_seconds", "first_visit", "mean_seconds"):
         assert expected[name].n_unique() > 1, name
     assert expected.filter(pl.col("customer_id") == 7)["qty_total"].to_list() == [0] * 4
+    for name in ("sessions_10d", "session_seconds_45d", "pricing_avg_2m", "pricing_this_month"):
+        assert expected[name].n_unique() > 2, name
+    # customer 6: nothing before 2026-02-15's window start, one session inside it
+    newcomer = expected.filter(pl.col("customer_id") == 6).sort("as_of")
+    assert newcomer["sessions_10d"].to_list()[:2] == [0, 1]
+    assert newcomer["session_seconds_45d"].to_list() == [0, 30, 30, 0]  # 0: no value
 
 
 # ---------------------------------------------------------------- positions, in Python
