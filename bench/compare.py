@@ -160,8 +160,9 @@ def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False,
     if rollups and not compacted:
         rollups = {name: dataclasses.replace(source, compacted=(), cut=None)
                    for name, source in rollups.items()}
-    return sql_for_plan(plan_for(model, select_segments(model, None)), compilation, "duckdb",
-                        as_of, sources=sources, rollups=rollups)
+    # planned as `segl run` plans a run that reads a rollup: line items folded into orders
+    plan = plan_for(model, select_segments(model, None), fold_partials=True if rollups else None)
+    return sql_for_plan(plan, compilation, "duckdb", as_of, sources=sources, rollups=rollups)
 
 
 # A measurement's work is a list of (table, query): the worker stores each query's rows in a
