@@ -102,8 +102,9 @@ def test_every_engine_assigns_the_published_arms(project, engine, engine_options
     path, members, regions = _project(project, kind)
     evaluation = evaluate(path, as_of="2026-06-30", engine=engine,
                           engine_options=engine_options)
-    rows = evaluation.connection.execute(
-        f'SELECT customer_id, spring, holdout, balanced FROM {evaluation.table}').fetchall()
+    evaluation.connection.complete()  # (the run's last execute(), before the relation API)
+    rows = evaluation.connection.table(evaluation.table).select(
+        "customer_id", "spring", "holdout", "balanced").fetchall()
     assert len(rows) == KEYS
     wrong = [(key, arm, expected_arm(key, members[key])) for key, arm, _, _ in rows
              if arm != expected_arm(key, members[key])]
@@ -133,8 +134,9 @@ def test_shares_are_within_binomial_tolerance(project, kind):
 def test_a_stratified_experiment_splits_each_stratum_in_its_shares(project, kind):
     path, _members, regions = _project(project, kind)
     evaluation = evaluate(path, as_of="2026-06-30")
-    rows = evaluation.connection.execute(
-        f"SELECT customer_id, balanced FROM {evaluation.table}").fetchall()
+    evaluation.connection.complete()
+    rows = evaluation.connection.table(evaluation.table).select(
+        "customer_id", "balanced").fetchall()
     by_stratum: dict = defaultdict(lambda: defaultdict(int))
     for key, arm in rows:
         if arm != "outside":

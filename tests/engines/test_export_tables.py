@@ -18,6 +18,12 @@ from sqlglot import exp
 
 from .conftest import engine_params
 
+
+def _drop_schema(schema: str, dialect: str) -> str:
+    """`DROP SCHEMA IF EXISTS schema CASCADE`, built as a tree (the name quoted as needed)."""
+    return exp.Drop(tables=[exp.Table(db=exp.to_identifier(schema))], kind="SCHEMA",
+                    exists=True, cascade=True).sql(dialect)
+
 SEG = """
 entity customer from parquet "data/customers.parquet" key customer_id {
   customer_id int
@@ -74,8 +80,11 @@ class Warehouse:
             self.options = {}
             self.spark = session()
             # (the schema's files in the test's folder, not in the working directory)
-            self.spark.sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
-            self.spark.sql(f"CREATE SCHEMA {self.schema} LOCATION '{tmp_path / 'spark'}'")
+            self.spark.sql(_drop_schema(self.schema, "spark"))
+            self.spark.sql(exp.Create(
+                this=exp.Table(db=exp.to_identifier(self.schema)), kind="SCHEMA",
+                properties=exp.Properties(expressions=[exp.LocationProperty(
+                    this=exp.Literal.string(str(tmp_path / "spark")))])).sql("spark"))
 
     def rows(self) -> list[tuple] | None:
         """The table's rows sorted, or None when there is no table."""
@@ -122,12 +131,12 @@ class Warehouse:
 
             session(":memory:")
         elif self.engine == "spark":
-            self.spark.sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            self.spark.sql(_drop_schema(self.schema, "spark"))
         elif self.engine == "postgres":
             import psycopg
 
             with psycopg.connect(self.options["url"], autocommit=True) as connection:
-                connection.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+                connection.execute(_drop_schema(self.schema, "postgres"))
 
 
 @pytest.fixture
