@@ -19,6 +19,16 @@ from sqlglot import exp
 from .conftest import engine_params
 
 
+def _table(schema: str | None, table: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(table),
+                     db=exp.to_identifier(schema) if schema else None)
+
+
+def _select_all(schema: str | None, table: str, dialect: str) -> str:
+    """`SELECT * FROM schema.table`, built as a tree (the names quoted as needed)."""
+    return exp.select(exp.Star()).from_(_table(schema, table)).sql(dialect)
+
+
 def _drop_schema(schema: str, dialect: str) -> str:
     """`DROP SCHEMA IF EXISTS schema CASCADE`, built as a tree (the name quoted as needed)."""
     return exp.Drop(tables=[exp.Table(db=exp.to_identifier(schema))], kind="SCHEMA",
@@ -95,7 +105,7 @@ class Warehouse:
 
     def raw(self, table: str) -> list[tuple] | None:
         """The rows of the schema's `table` as the warehouse gives them (None: no table)."""
-        name = f"{self.schema}.{table}"
+        name = f"{self.schema}.{table}"  # (a bound parameter and Spark's catalogue: not SQL)
         if self.engine == "postgres":
             import psycopg
 
@@ -103,13 +113,13 @@ class Warehouse:
                 exists = connection.execute("SELECT to_regclass(%s)", [name]).fetchone()[0]
                 if exists is None:
                     return None
-                return connection.execute(f"SELECT * FROM {name}").fetchall()
+                return connection.execute(_select_all(self.schema, table, "postgres")).fetchall()
         elif self.engine == "sqlite":
             with sqlite3.connect(self.options["sqlite_path"]) as connection:
                 if not connection.execute("SELECT name FROM sqlite_master WHERE name = ?",
                                           [table]).fetchall():
                     return None
-                return connection.execute(f"SELECT * FROM {table}").fetchall()
+                return connection.execute(_select_all(None, table, "sqlite")).fetchall()
         elif self.engine == "clickhouse":
             import io
 
@@ -117,13 +127,18 @@ class Warehouse:
             from segl.runtime.engines.clickhouse import session
 
             chdb = session(self.options["chdb_path"])
-            if str(chdb.query(f"EXISTS TABLE {name}", "CSV")).strip() != "1":
+            tables = exp.select(exp.Count(this=exp.Star())).from_(_table("system", "tables")).where(
+                exp.and_(exp.EQ(this=exp.column("database"),
+                                expression=exp.Literal.string(self.schema)),
+                         exp.EQ(this=exp.column("name"), expression=exp.Literal.string(table))))
+            if str(chdb.query(tables.sql("clickhouse"), "CSV")).strip() != "1":
                 return None
-            found = chdb.query(f"SELECT * FROM {name}", "ArrowStream")
+            found = chdb.query(_select_all(self.schema, table, "clickhouse"), "ArrowStream")
             return pl.read_ipc_stream(io.BytesIO(found.bytes())).rows()
         if not self.spark.catalog.tableExists(name):
             return None
-        return [tuple(r) for r in self.spark.sql(f"SELECT * FROM {name}").collect()]
+        rows = self.spark.sql(_select_all(self.schema, table, "spark")).collect()
+        return [tuple(r) for r in rows]
 
     def close(self) -> None:
         if self.engine == "clickhouse":  # (the process's chdb session back in memory)
@@ -226,8 +241,10 @@ def test_mode_merge_updates_the_table_in_place(project, engine, warehouse):
         import psycopg
 
         with psycopg.connect(warehouse.options["url"], autocommit=True) as connection:
-            connection.execute(f"CREATE VIEW {warehouse.schema}.watch AS "
-                               f"SELECT customer_id FROM {warehouse.schema}.amsterdam")
+            connection.execute(exp.Create(
+                this=_table(warehouse.schema, "watch"), kind="VIEW",
+                expression=exp.select("customer_id").from_(
+                    _table(warehouse.schema, "amsterdam"))).sql("postgres"))
     path, fewer = shop(project, schema, 200, cents=150)
     path.write_text(merged.replace("SCHEMA", schema))
     # the spend of the members kept in both changes: updated; the others deleted or added
@@ -236,8 +253,8 @@ def test_mode_merge_updates_the_table_in_place(project, engine, warehouse):
     assert {k: s for k, _, s, _ in fewer} != {k: s for k, _, s, _ in kept if k <= 200}
     if engine == "postgres":
         with psycopg.connect(warehouse.options["url"]) as connection:
-            watched = connection.execute(f"SELECT count(*) FROM {warehouse.schema}.watch"
-                                         ).fetchone()[0]
+            watched = connection.execute(exp.select(exp.Count(this=exp.Star())).from_(
+                _table(warehouse.schema, "watch")).sql("postgres")).fetchone()[0]
         assert watched == len(fewer)
 
 
