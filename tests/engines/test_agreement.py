@@ -11,6 +11,8 @@ import polars as pl
 import pytest
 from segl.runtime.api import evaluate
 
+from tests.rows import segment_members
+
 from .conftest import OTHER_ENGINES, engine_params
 
 ENGINES = engine_params(["duckdb", *OTHER_ENGINES])
@@ -54,9 +56,7 @@ def members(project, engine, engine_options, segments: str, orders=(), as_of=dat
     evaluation = evaluate(path, as_of=as_of, engine=engine, engine_options=engine_options)
     result = {}
     for name in evaluation.segments:
-        rows = evaluation.connection.execute(
-            f'SELECT customer_id FROM {evaluation.table} WHERE "{name}" ORDER BY 1').fetchall()
-        result[name] = [r[0] for r in rows]
+        result[name] = segment_members(evaluation, name)
     return result
 
 
@@ -126,9 +126,7 @@ segment pattern_from_a_column = name like pattern
         {"customers": {"customer_id": pl.Int64, "name": pl.String, "pattern": pl.String}})
     evaluation = evaluate(path, as_of=date(2026, 6, 30), engine=engine,
                           engine_options=engine_options)
-    result = {name: [r[0] for r in evaluation.connection.execute(
-        f'SELECT customer_id FROM {evaluation.table} WHERE "{name}" ORDER BY 1').fetchall()]
-        for name in evaluation.segments}
+    result = {name: segment_members(evaluation, name) for name in evaluation.segments}
     assert result == {
         "like_lower": [2], "like_upper": [3], "starts_lower": [2], "contains_upper": [3],
         "ends_lower": [1, 2], "one_character": [5, 8, 9, 10], "glob_characters": [6, 7],

@@ -13,8 +13,10 @@ import duckdb
 import psycopg
 import pytest
 from click.testing import CliRunner
+from segl.runtime import sql
 from segl.runtime.cli import main
 from segl.runtime.snapshot import snapshot
+from sqlglot import exp
 
 from tests.time.small_shop import CUSTOMERS, MONTH_ENDS, ORDERS, intervals, memberships
 from tests.time.small_shop import write_project as write_files
@@ -23,7 +25,22 @@ from .conftest import OTHER_ENGINES
 
 ENGINES = ["duckdb", "sqlite", *(["postgres"] if "postgres" in OTHER_ENGINES else [])]
 PLACEHOLDER = {"duckdb": "$as_of", "sqlite": ":as_of", "postgres": "%(as_of)s"}
-SELECT = 'SELECT entity, object, "group", valid_from, valid_to FROM segl_history'
+
+
+def history_query(*table: str) -> exp.Select:
+    """The history table's intervals, ordered by object, entity and start (a tree)."""
+    return sql.select(*(sql.col(c) for c in ("entity", "object", "group", "valid_from",
+                                             "valid_to")), source=sql.table_ref(*table)
+                      ).order_by(*(exp.Literal.number(n) for n in (2, 1, 4)))
+
+
+def dates_query(*table: str) -> exp.Select:
+    return sql.select(sql.col("object"), sql.col("as_of"), source=sql.table_ref(*table)
+                      ).order_by(exp.Literal.number(1), exp.Literal.number(2))
+
+
+def column(name: str, kind: str) -> exp.ColumnDef:
+    return sql.column_def(name, exp.DataType.build(kind))
 
 
 def write_project(folder):
@@ -63,17 +80,22 @@ class Runner:
             url = request.getfixturevalue("postgres_url")
             self.connection = psycopg.connect(url, autocommit=True)
             for table in ("segl_history", "segl_history_dates", "customers", "orders"):
-                self.connection.execute(f"DROP TABLE IF EXISTS {table}")
+                self.execute(sql.drop_table(table))
         timestamp = "TEXT" if engine == "sqlite" else "TIMESTAMP"
-        self.connection.execute("CREATE TABLE customers (customer_id BIGINT, city TEXT)")
-        self.connection.execute(f"CREATE TABLE orders (customer_id BIGINT, ordered_at "
-                                f"{timestamp}, amount DOUBLE PRECISION)")
-        mark = "%s" if engine == "postgres" else "?"
+        self.execute(sql.create_table("customers", [column("customer_id", "BIGINT"),
+                                                    column("city", "TEXT")]))
+        self.execute(sql.create_table("orders", [column("customer_id", "BIGINT"),
+                                                 column("ordered_at", timestamp),
+                                                 column("amount", "DOUBLE PRECISION")]))
         cursor = self.connection.cursor()
-        cursor.executemany(f"INSERT INTO customers VALUES ({mark}, {mark})",
-                           [(c, "x") for c in CUSTOMERS])
-        cursor.executemany(f"INSERT INTO orders VALUES ({mark}, {mark}, {mark})",
-                           orders_rows(engine == "sqlite"))
+        sql.execute_many(cursor, sql.insert_values("customers", ["customer_id", "city"]),
+                         [(c, "x") for c in CUSTOMERS], engine)
+        sql.execute_many(cursor, sql.insert_values(
+            "orders", ["customer_id", "ordered_at", "amount"]), orders_rows(engine == "sqlite"),
+            engine)
+
+    def execute(self, statement):
+        return sql.execute(self.connection, statement, dialect=self.engine)
 
     def run(self, script: list[str], day: dt.date) -> None:
         for statement in script:
@@ -83,11 +105,9 @@ class Runner:
                 self.connection.execute(statement)
 
     def table(self, name: str = "segl_history") -> list[tuple]:
-        rows = self.connection.execute(
-            f'SELECT entity, object, "group", valid_from, valid_to FROM {name} '
-            "ORDER BY 2, 1, 4").fetchall()
-        dates = self.connection.execute(f"SELECT object, as_of FROM {name}_dates "
-                                        "ORDER BY 1, 2").fetchall()
+        *schema, table = name.split(".")
+        rows = self.execute(history_query(*schema, table)).fetchall()
+        dates = self.execute(dates_query(*schema, f"{table}_dates")).fetchall()
 
         def day(value):
             return dt.date.fromisoformat(value) if isinstance(value, str) else value
@@ -97,9 +117,8 @@ class Runner:
 
 def recorded(path) -> tuple[list[tuple], list[tuple]]:
     with duckdb.connect(str(path), read_only=True) as connection:
-        return (connection.execute(f"{SELECT} ORDER BY 2, 1, 4").fetchall(),
-                connection.execute("SELECT object, as_of FROM segl_history_dates "
-                                   "ORDER BY 1, 2").fetchall())
+        return (sql.fetch_all(connection, history_query("segl_history")),
+                sql.fetch_all(connection, dates_query("segl_history_dates")))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -128,8 +147,9 @@ def test_a_table_in_a_schema(engine, tmp_path, request):
     seg = write_project(tmp_path)
     snapshot(seg, MONTH_ENDS[:3], str(tmp_path / "h.duckdb"))
     runner = Runner(engine, tmp_path, request)
-    runner.connection.execute("DROP SCHEMA IF EXISTS marts CASCADE")
-    runner.connection.execute("CREATE SCHEMA marts")
+    marts = exp.Table(db=sql.ident("marts"))
+    runner.execute(exp.Drop(tables=[marts], kind="SCHEMA", exists=True, cascade=True))
+    runner.execute(exp.Create(this=marts.copy(), kind="SCHEMA"))
     script = statements(seg, engine, "marts.customer_history")
     for day in MONTH_ENDS[:3]:
         runner.run(script, day)

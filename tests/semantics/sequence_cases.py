@@ -12,6 +12,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.rows import table_rows
 from tests.sequences.reference import sequence
 
 SEQUENCE_HEAD = """
@@ -71,9 +72,7 @@ def sequence_values(project, orders: list[tuple], visits: list[tuple], as_of: da
     }, SEQUENCE_SCHEMA)
     names = [f"{name}_{part}" for name in FEATURES for part in ("count", "last")]
     evaluation = cases.evaluate(path, as_of=as_of, traits=names)
-    columns = ", ".join(f'"{n}"' for n in names)
-    rows = evaluation.connection.execute(
-        f"SELECT {evaluation.key}, {columns} FROM {evaluation.table} ORDER BY 1").fetchall()
+    rows = table_rows(evaluation, names)
     return {name: {row[0]: _plain(row[i + 1]) for row in rows} for i, name in enumerate(names)}
 
 
@@ -206,9 +205,7 @@ def test_sequences_over_a_date_column(project):
     }, {"customers": {"customer_id": pl.Int64},
         "orders": {"customer_id": pl.Int64, "ordered_on": pl.Date}})
     evaluation = cases.evaluate(path, as_of=AS_OF, traits=["gaps", "last_gap", "repeats"])
-    rows = evaluation.connection.execute(
-        f"SELECT {evaluation.key}, gaps, last_gap, repeats FROM {evaluation.table} ORDER BY 1"
-    ).fetchall()
+    rows = table_rows(evaluation, ["gaps", "last_gap", "repeats"])
     got = {row[0]: (row[1], _plain(row[2]), row[3]) for row in rows}
     for key in KEYS:
         times = [d for c, d in orders if c == key]

@@ -8,6 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from segl.runtime.api import evaluate
 
+from tests.rows import segment_members
+
 HEAD = """
 entity customer from parquet "data/customers.parquet" key customer_id {
   customer_id int
@@ -29,10 +31,7 @@ def members(path, as_of, segment=None):
     names = [segment] if segment else evaluation.segments
     result = {}
     for name in names:
-        rows = evaluation.connection.execute(
-            f'SELECT {evaluation.key} FROM {evaluation.table} WHERE "{name}" ORDER BY 1'
-        ).fetchall()
-        result[name] = [r[0] for r in rows]
+        result[name] = segment_members(evaluation, name)
     return result[segment] if segment else result
 
 
