@@ -6,6 +6,7 @@ whose every stratum is split in the declared shares to within one member."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections import defaultdict
@@ -51,7 +52,10 @@ def _keys(kind: str) -> list:
 REGIONS = ("north", "south", "east", "west", "Île", None)  # a missing region is a stratum
 
 
-def _project(project, kind: str):
+@functools.cache
+def _rows(kind: str) -> tuple[pl.DataFrame, dict, dict]:
+    """The customers' table, and by key: in the segment, and the region. (Made once per
+    kind and worker: every engine reads the same 100,000 rows.)"""
     keys = _keys(kind)
     rng = random.Random(7)
     # strata of very different sizes (and one of a few members)
@@ -61,6 +65,13 @@ def _project(project, kind: str):
             for index, key in enumerate(keys)]
     schema = {"customer_id": pl.Int64 if kind == "int" else pl.String, "group": pl.Int64,
               "region": pl.String}
+    return pl.DataFrame(rows, schema=schema), \
+        {row["customer_id"]: row["group"] != 0 for row in rows}, \
+        {row["customer_id"]: row["region"] for row in rows}
+
+
+def _project(project, kind: str):
+    customers, members, regions = _rows(kind)
     arms = " ".join(f"{arm} {percent}%" for arm, percent in ARMS)
     path = project(f"""
         entity customer from parquet "data/customers.parquet" key customer_id {{
@@ -72,9 +83,19 @@ def _project(project, kind: str):
         holdout 5% salt "global-1"
         experiment spring on most salt "spring-2026" {{ {arms} }}
         experiment balanced on most salt "spring-2026" stratify by region {{ {arms} }}
-        """, {"customers": rows}, {"customers": schema})
-    return path, {row["customer_id"]: row["group"] != 0 for row in rows}, \
-        {row["customer_id"]: row["region"] for row in rows}
+        """, {})
+    customers.write_parquet(path.parent / "data" / "customers.parquet")
+    return path, members, regions
+
+
+@functools.cache
+def _expected(kind: str) -> tuple[dict, set, dict]:
+    """The independent computation for every key, once per kind and worker (the engines
+    are each checked against all of it): the arm, the holdout, the stratified arm."""
+    _, members, regions = _rows(kind)
+    return ({key: expected_arm(key, member) for key, member in members.items()},
+            {key for key in members if published_slot("global-1", key) < 500},
+            stratified_arms(members, regions))
 
 
 def stratified_arms(members: dict, regions: dict) -> dict:
@@ -99,19 +120,18 @@ def stratified_arms(members: dict, regions: dict) -> dict:
 @pytest.mark.parametrize("kind", ["int", "text"])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_every_engine_assigns_the_published_arms(project, engine, engine_options, kind):
-    path, members, regions = _project(project, kind)
+    path, _members, _regions = _project(project, kind)
     evaluation = evaluate(path, as_of="2026-06-30", engine=engine,
                           engine_options=engine_options)
     evaluation.connection.complete()  # (the run's last execute(), before the relation API)
     rows = evaluation.connection.table(evaluation.table).select(
         "customer_id", "spring", "holdout", "balanced").fetchall()
     assert len(rows) == KEYS
-    wrong = [(key, arm, expected_arm(key, members[key])) for key, arm, _, _ in rows
-             if arm != expected_arm(key, members[key])]
+    arms, held_out, stratified = _expected(kind)
+    wrong = [(key, arm, arms[key]) for key, arm, _, _ in rows if arm != arms[key]]
     assert wrong[:5] == []
     holdout = {key for key, _, held, _ in rows if held}
-    assert holdout == {key for key in members if published_slot("global-1", key) < 500}
-    stratified = stratified_arms(members, regions)
+    assert holdout == held_out
     assert [(key, arm, stratified[key]) for key, _, _, arm in rows
             if arm != stratified[key]][:5] == []
 
