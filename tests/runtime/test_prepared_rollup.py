@@ -140,6 +140,24 @@ def test_the_rollup_holds_the_line_items_with_their_orders(fixed):
     assert len(set(unit.partials)) == 7
 
 
+def test_every_feature_is_planned_and_a_planning_error_is_not_swallowed(fixed, monkeypatch):
+    model = load(str(fixed))[0].require_ok()
+    # first_day is read by no segment: only planning every feature gives its partial
+    [unit] = prepared_rollup.units_for(model)
+    assert any(p.func.name == "MIN" for part in unit.parts for p in part.partials)
+    # a bug in planning the features surfaces in `segl prepare`, not as a rollup lacking
+    # their partials (planned again without them)
+    plan_for = prepared_rollup.plan_for
+
+    def broken(*args, traits=None, **kwargs):
+        if traits:
+            raise KeyError("first_day")
+        return plan_for(*args, **kwargs)
+    monkeypatch.setattr(prepared_rollup, "plan_for", broken)
+    with pytest.raises(KeyError):
+        prepared_rollup.units_for(model)
+
+
 def test_a_measure_that_does_not_combine_keeps_its_pass_over_the_events(fixed, tmp_path):
     entry = tmp_path / "p" / "model.seg"
     shutil.copytree(fixed.parent, entry.parent)
