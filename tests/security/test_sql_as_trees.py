@@ -195,6 +195,19 @@ def test_the_door_refuses_text(text):
         sql.fetch_all(connection, text)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("text", ["count(*)", "1; DROP TABLE victim"])
+def test_the_relation_door_refuses_text(text):
+    # (DuckDB's relation API would parse a string as SQL: runtime/sql.py takes only
+    # expression objects there, which quote every name)
+    relation = duckdb.connect().table_function("range", [3])
+    with pytest.raises(sql.NotATree):
+        sql.aggregate_row(relation, text)  # type: ignore[arg-type]
+    with pytest.raises(sql.NotATree):
+        sql.project_rows(relation, duckdb.col("range"), text)  # type: ignore[arg-type]
+    assert sql.aggregate_row(relation, duckdb.count_all(), duckdb.col("range").n_unique()) \
+        == (3, 3)
+
+
 # Each builder as the text sqlglot renders (a sqlglot upgrade that renames an argument
 # would otherwise render an empty statement: `DROP TABLE IF EXISTS` with no table).
 BUILT = [
