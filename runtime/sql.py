@@ -110,6 +110,7 @@ def fetch_all(connection, statement: exp.Expression, params: Sequence[object] | 
 def relation(connection, statement: exp.Expression):
     """A query tree as a DuckDB relation: bound now (an unreadable source raises), run when
     its rows are asked for; `columns` and `aggregate_row` below read it."""
+    connection.complete()  # (DuckDB refuses a relation while an earlier result is pending)
     return connection.sql(render(statement))
 
 
@@ -253,6 +254,7 @@ def read_parquet(connection: duckdb.DuckDBPyConnection, path: str) -> duckdb.Duc
     `read_parquet('path')` reads them; nothing is read but the footer until rows are asked."""
     if not isinstance(path, str):
         raise TypeError(f"a path is a string, not {type(path).__name__}")
+    connection.complete()  # (an earlier result left unread is run to its end first)
     return connection.read_parquet(path)
 
 
@@ -260,6 +262,7 @@ def table_function(connection: duckdb.DuckDBPyConnection, name: str,
                    *values: object) -> duckdb.DuckDBPyRelation:
     """A relation of the table function `name` (segl's own constant, e.g.
     `parquet_metadata`) called with `values`, each bound as a value, never parsed."""
+    connection.complete()
     return connection.table_function(name, list(values))
 
 
