@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 from .catalogue import AGGREGATE_ENTRIES
 from .source import Span
@@ -95,8 +96,8 @@ class Expr:
     span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def children(self) -> Iterator[Expr]:
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in field_names(type(self)):
+            value = getattr(self, name)
             if isinstance(value, Expr):
                 yield value
             elif isinstance(value, tuple):
@@ -113,29 +114,41 @@ class Expr:
             yield from child.walk()
 
 
+@cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """The names of a dataclass's fields, once per class (`dataclasses.fields` builds them
+    on every call, and the resolver and type checker walk every node)."""
+    return tuple(f.name for f in fields(cls))
+
+
 def transform(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
-    """Rebuild `node` bottom-up, applying `fn` to every node after its children."""
+    """Rebuild `node` bottom-up, applying `fn` to every node after its children (a node
+    whose children `fn` left as they were is kept, not copied)."""
     changes = {}
-    for f in fields(node):
-        value = getattr(node, f.name)
+    for name in field_names(type(node)):
+        value = getattr(node, name)
         if isinstance(value, Expr):
-            changes[f.name] = transform(value, fn)
+            new = transform(value, fn)
         elif isinstance(value, tuple) and any(
             isinstance(x, (Expr, tuple)) for x in value
         ):
-            changes[f.name] = tuple(_transform_item(x, fn) for x in value)
+            new = _transform_item(value, fn)
+        else:
+            continue
+        if new is not value:
+            changes[name] = new
     return fn(replace(node, **changes) if changes else node)
 
 
 def transform_children(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     """Rebuild `node` with `fn` applied to each direct child (and not to `node`)."""
     changes = {}
-    for f in fields(node):
-        value = getattr(node, f.name)
+    for name in field_names(type(node)):
+        value = getattr(node, name)
         if isinstance(value, Expr):
-            changes[f.name] = fn(value)
+            changes[name] = fn(value)
         elif isinstance(value, tuple) and any(isinstance(x, (Expr, tuple)) for x in value):
-            changes[f.name] = tuple(
+            changes[name] = tuple(
                 fn(x) if isinstance(x, Expr)
                 else tuple(fn(y) if isinstance(y, Expr) else y for y in x)
                 if isinstance(x, tuple) else x
@@ -148,7 +161,8 @@ def _transform_item(item, fn):
     if isinstance(item, Expr):
         return transform(item, fn)
     if isinstance(item, tuple):
-        return tuple(_transform_item(x, fn) for x in item)
+        new = tuple(_transform_item(x, fn) for x in item)
+        return item if all(a is b for a, b in zip(new, item, strict=True)) else new
     return item
 
 

@@ -42,9 +42,10 @@ class SourceFile:
 
     def __post_init__(self) -> None:
         starts = [0]
-        for index, char in enumerate(self.text):
-            if char == "\n":
-                starts.append(index + 1)
+        find, index = self.text.find, self.text.find("\n")
+        while index != -1:  # (str.find per line, not a Python step per character)
+            starts.append(index + 1)
+            index = find("\n", index + 1)
         object.__setattr__(self, "line_starts", tuple(starts))
 
     @classmethod

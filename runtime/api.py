@@ -10,13 +10,10 @@ from typing import TYPE_CHECKING
 import duckdb
 from segl.compiler.api import (
     AsOf,
-    Code,
     Compilation,
-    Diagnostic,
     Plan,
     Table,
     as_of_problem,
-    compile_file,
     plan_for,
     query_for_plan,
     select_segments,
@@ -26,19 +23,18 @@ from sqlglot import exp
 
 from . import sql
 from .bad_data import named_data_errors
+
+# (what `segl check` needs lives in a module of its own, which imports no sqlglot)
+from .data_check import check_data as check_data
+from .data_check import definition_errors as definition_errors
+from .data_check import load as load
 from .engines import duckdb as duckdb_engine
 from .engines import engine_module
 from .engines.members import members_table
-from .errors import DataError, UsageError
+from .errors import UsageError
 from .prepared import overrides as prepared_sources
 from .prepared_rollup import rollups as prepared_rollups
-from .sources import (
-    DuckDBSchemas,
-    check_csv_rows,
-    check_declared_types,
-    check_entity_key,
-    check_lookup_keys,
-)
+from .sources import check_entity_key, check_lookup_keys
 
 if TYPE_CHECKING:
     import polars
@@ -94,54 +90,6 @@ def resolve_as_of(value: date | str | None) -> date:
     if problem:  # (the CLI checks --as-of first; this guards every other caller)
         raise UsageError(problem)
     return when
-
-
-def load(
-    path: str | Path,
-    params: dict[str, str] | None = None,
-    database: str | None = None,
-    connection: duckdb.DuckDBPyConnection | None = None,
-) -> tuple[Compilation, duckdb.DuckDBPyConnection]:
-    """Compile a file with column types read from its data; raise DataError when the data
-    cannot be read. Returns the compilation (check `.ok`) and the connection."""
-    connection = connection or duckdb_engine.connect(database)
-    schemas = DuckDBSchemas(connection)
-    compilation = compile_file(path, params, schemas)
-    if schemas.problems:
-        raise DataError(schemas.problems, definition_errors(compilation, schemas.unread))
-    if schemas.header_only and not compilation.ok:
-        # A CSV file without rows reads as text: that explains the type errors it causes.
-        raise DataError(list(schemas.header_only.values()))
-    if compilation.model is not None:
-        # A declared type that the data contradicts explains any type errors that follow.
-        check_declared_types(compilation.model, schemas)
-    return compilation, connection
-
-
-def definition_errors(compilation: Compilation, unread: set[str]) -> list[Diagnostic]:
-    """The errors of a compilation whose sources `unread` could not be read, less those
-    an unread source may explain: an unknown column of such a table (its data may hold it),
-    and any unknown name when the entity is unread (a bare name may be one of its columns)."""
-    model = compilation.model
-    entity = model.entity.name if model is not None else None
-
-    def explained(diagnostic: Diagnostic) -> bool:
-        if diagnostic.code != Code.E101:
-            return False
-        return entity in unread or model is None or \
-            any(f"`{table}`" in diagnostic.message for table in unread)
-
-    return [d for d in compilation.errors if not explained(d)]
-
-
-def check_data(compilation: Compilation, connection: duckdb.DuckDBPyConnection) -> None:
-    """What `segl check` checks beyond the schemas: every row of every CSV source, and the
-    keys of the entity and of every lookup. Raises DataError."""
-    model = compilation.require_ok()
-    check_csv_rows(model)
-    with named_data_errors(lambda: model.tables):
-        check_entity_key(connection, model)
-        check_lookup_keys(connection, model, tuple(model.lookups))
 
 
 def tables_read(plan: Plan) -> list[Table]:

@@ -23,22 +23,25 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
 from segl.compiler.api import (
     CompileError,
     Location,
     Table,
-    duckdb_file_reader,
     personal_column,
     polars_scan_source,
 )
-from sqlglot import exp
 
 from . import sql
 from .engines.duckdb import connect
 from .errors import DataError, OutputError, UsageError
 from .parquet_checksums import parquet_metadata
+
+if TYPE_CHECKING:  # (sqlglot is imported where a query is built: `segl check` on Parquet
+    # files reads them without it, issue 15 item 5)
+    from sqlglot import exp
 
 # Bad rows listed per file; the others are counted.
 LISTED_ROWS = 3
@@ -82,6 +85,8 @@ _REJECTS_TABLE, _REJECT_SCANS_TABLE = "segl_rejects", "segl_reject_scans"
 
 
 def _rejects_query() -> exp.Select:
+    from sqlglot import exp
+
     """Each rejected row: its file, line, byte, column and kind of problem, and how many
     rows of its file were rejected; by file and line."""
     file = sql.col("file_path", "s")
@@ -99,6 +104,9 @@ def csv_row_problems(table: Table, location: Location,
     file, and how many more). With `header` (a delimiter and the column names), the file is
     read with that delimiter and every column as text, nothing sniffed: for a file whose
     first rows the sniffer could not split."""
+    from segl.compiler.api import duckdb_file_reader
+    from sqlglot import exp
+
     path = location.path or location.target
     options: list[tuple[str, bool | int | str | exp.Expression]] = [
         ("store_rejects", True), ("rejects_table", _REJECTS_TABLE),
@@ -199,6 +207,9 @@ def parquet_problems(table: Table, location: Location) -> list[str]:
 
 
 def _parquet_file_problem(file: str, table: Table) -> str | None:
+    from segl.compiler.api import duckdb_file_reader
+    from sqlglot import exp
+
     connection = connect()  # with the command's resource settings
     reader = duckdb_file_reader("parquet", file, (("file_row_number", True),))
     try:
@@ -233,6 +244,8 @@ def every_value_decoded(source: exp.Expression, columns: Sequence[str]) -> exp.S
     """A query that decodes every value of `columns` of `source` and keeps none (a hash of
     each, folded into one number): DuckDB decodes a page only for a query that uses its
     values, and checks what other engines do not (text that is not UTF-8, among others)."""
+    from sqlglot import exp
+
     return sql.select(*(exp.func("bit_xor", exp.func("hash", sql.col(name)))
                         for name in columns), source=source.copy())
 
@@ -240,6 +253,8 @@ def every_value_decoded(source: exp.Expression, columns: Sequence[str]) -> exp.S
 def _decode_failure(connection: duckdb.DuckDBPyConnection, reader: exp.Expression,
                     column: str, rows: tuple[int, int] | None) -> duckdb.Error | None:
     """Decode every value of one column (of the rows [start, end)); the error, if any."""
+    from sqlglot import exp
+
     query = every_value_decoded(reader, [column])
     if rows is not None:
         number = sql.col("file_row_number")

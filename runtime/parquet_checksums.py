@@ -18,11 +18,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
-from sqlglot import exp
 
 from . import sql
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 HEADER_READ = 256  # bytes read for a page header first; more when it holds long statistics
 HEADER_LIMIT = 1 << 24
@@ -31,6 +34,8 @@ HEADER_LIMIT = 1 << 24
 def parquet_metadata() -> exp.Expression:
     """DuckDB's `parquet_metadata(?)`: one row per column chunk of the file bound to `?`
     (its row group, column, page offsets and sizes), read from the footer alone."""
+    from sqlglot import exp
+
     return exp.Anonymous(this="parquet_metadata", expressions=[sql.placeholder()])
 
 
@@ -51,14 +56,15 @@ def checksum_mismatches(file: str, connection: duckdb.DuckDBPyConnection | None 
     """Pages of `file` whose stored CRC-32 differs from their bytes (none for a file
     without checksums). DuckDB reads the footer (on `connection`, or one of its own); a
     footer it cannot read raises duckdb.Error."""
-    columns = ("row_group_id", "path_in_schema", "dictionary_page_offset", "data_page_offset",
-               "total_compressed_size")
-    query = sql.select(*(sql.col(name) for name in columns), source=parquet_metadata())
-    chunks = sql.fetch_all(connection or duckdb.connect(), query.order_by(
-        sql.col("row_group_id"), sql.col("column_id"), copy=False), [file])
+    columns = ("row_group_id", "column_id", "path_in_schema", "dictionary_page_offset",
+               "data_page_offset", "total_compressed_size")
+    # (the relation API, the file bound as a value: `segl check` imports no sqlglot)
+    metadata = sql.table_function(connection or duckdb.connect(), "parquet_metadata", file)
+    chunks = sorted(sql.project_rows(metadata, *(duckdb.col(name) for name in columns)),
+                    key=lambda chunk: (chunk[0], chunk[1]))
     found = []
     with open(file, "rb") as stream:
-        for row_group, column, dictionary, data, size in chunks:
+        for row_group, _, column, dictionary, data, size in chunks:
             start = dictionary if dictionary is not None and 0 < dictionary < data else data
             if start is None or size is None:
                 continue

@@ -1,13 +1,18 @@
 """Where data comes from: read each source's schema through DuckDB, check it against the
-declarations, and check the entity key. Every problem names the table and the column."""
+declarations, and check the entity key. Every problem names the table and the column.
+
+A Parquet source is read through DuckDB's relation API (runtime/sql.py: `read_parquet`,
+`aggregate_row` with DuckDB expression objects), so that `segl check` on Parquet files
+imports neither sqlglot nor the SQL backend (issue 15 item 5); a CSV file or a database
+table is read as a sqlglot tree (its reader's options are the SQL backend's)."""
 
 from __future__ import annotations
 
 import glob
+from typing import TYPE_CHECKING
 
 import duckdb
-from segl.compiler.api import Location, Model, Table, Type, location_relation
-from sqlglot import exp
+from segl.compiler.api import Location, Model, Table, Type
 
 from . import sql
 from .bad_data import (
@@ -32,6 +37,9 @@ _DUCKDB_TYPES = (
     ("USMALLINT", Type.INT), ("UTINYINT", Type.INT), ("UHUGEINT", Type.INT),
 )
 
+if TYPE_CHECKING:
+    from sqlglot import exp
+
 
 def segl_type(duckdb_type: str) -> Type:
     upper = duckdb_type.upper()
@@ -44,12 +52,26 @@ def segl_type(duckdb_type: str) -> Type:
 def relation(location: Location, alias: str | None = None) -> exp.Expression:
     """A DuckDB FROM-clause item for a location (a tree: a table name's parts as
     identifiers, a path as a string literal), `AS alias` when given."""
+    from segl.compiler.api import location_relation
+
     return location_relation(location, "duckdb", alias)
 
 
+def rows_of(connection: duckdb.DuckDBPyConnection,
+            location: Location) -> duckdb.DuckDBPyRelation:
+    """A location's rows as a DuckDB relation: Parquet through `read_parquet` (no sqlglot),
+    any other location through its reader as a tree. Raises duckdb.Error when it cannot be
+    read (only its schema is read here)."""
+    if location.kind == "parquet" and location.path is not None:
+        return sql.read_parquet(connection, location.path)
+    from sqlglot import exp
+
+    return sql.relation(connection, sql.select(exp.Star(), source=relation(location)))
+
+
 def _count_rows(connection: duckdb.DuckDBPyConnection, location: Location,
-                *columns: exp.Expression) -> tuple:
-    return sql.fetch_one(connection, sql.select(*columns, source=relation(location)))
+                *columns: duckdb.Expression) -> tuple:
+    return sql.aggregate_row(rows_of(connection, location), *columns)
 
 
 class DuckDBSchemas:
@@ -78,8 +100,7 @@ class DuckDBSchemas:
                 self.unread.add(table.name)
                 return None
         try:
-            rows = sql.fetch_all(self.connection, sql.describe(
-                sql.select(exp.Star(), source=relation(location))))
+            rows = sql.columns(rows_of(self.connection, location))
         except duckdb.Error as exc:
             self.unread.add(table.name)
             if location.kind == "table":
@@ -111,8 +132,7 @@ class DuckDBSchemas:
     def _no_rows(self, location: Location, rows: list[tuple]) -> bool:
         if any(kind != "VARCHAR" for _, kind, *_ in rows):
             return False  # a column typed from its values: there are rows
-        query = sql.select(sql.number(1), source=relation(location)).limit(1, copy=False)
-        return not sql.fetch_all(self.connection, query)
+        return not rows_of(self.connection, location).limit(1).fetchall()
 
 
 def _file_problems(table: Table, location: Location,
@@ -205,11 +225,10 @@ def check_lookup_keys(connection: duckdb.DuckDBPyConnection, model: Model,
 def check_entity_key(connection: duckdb.DuckDBPyConnection, model: Model) -> int:
     """The entity key must be present and unique: returns the number of entities."""
     entity = model.entity
-    key = sql.col(entity.key or "")
+    key = duckdb.col(entity.key or "")
     total, missing, duplicates = _count_rows(
-        connection, entity.locations[0], sql.count_all(),
-        exp.Sub(this=sql.count_all(), expression=exp.Count(this=key)),
-        _duplicates(entity.key))
+        connection, entity.locations[0], duckdb.count_all(),
+        duckdb.count_all() - key.count(), _duplicates(entity.key))
     raise_key_problems(model, missing, duplicates)
     return int(total)
 
@@ -228,7 +247,7 @@ def raise_key_problems(model: Model, missing: int, duplicates: int) -> None:
         raise DataError(problems)
 
 
-def _duplicates(key: str | None) -> exp.Expression:
+def _duplicates(key: str | None) -> duckdb.Expression:
     """count(key) - count(DISTINCT key): how many non-null keys repeat one before them."""
-    return exp.Sub(this=exp.Count(this=sql.col(key or "")),
-                   expression=exp.Count(this=exp.Distinct(expressions=[sql.col(key or "")])))
+    column = duckdb.col(key or "")
+    return column.count() - column.n_unique()

@@ -8,17 +8,57 @@ refuse text: a name from a `.seg` file, a parameter, a path or the data's own co
 reaches a database only inside a tree.
 
 The builders below are the small vocabulary the runtime's own queries are written in.
+
+DuckDB's relation API is the other way in (`relation`, `read_parquet`, `aggregate_row`
+below): a relation is built from a file path or a table name given as a value and from
+DuckDB expression objects (`duckdb.col`, `fn`, `count_all`), which quote every name; the
+functions refuse text there too. `segl check` reads the data that way, without importing
+sqlglot (a tenth of its start-up, issue 15 item 5): this module imports sqlglot and the SQL
+backend only when a tree is first built or rendered.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-# (col, ident and table_ref are re-exported: the runtime's queries take names from here)
-from segl.compiler.api import col as col
-from segl.compiler.api import ident as ident
-from segl.compiler.api import table_ref as table_ref
-from sqlglot import exp
+if TYPE_CHECKING:
+    import duckdb
+    from sqlglot import exp
+else:
+    class _OnFirstUse:
+        """sqlglot's `exp`, imported when one of its attributes is first read."""
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+
+        def __getattr__(self, attribute: str) -> object:
+            module = importlib.import_module(self._name)
+            globals()["exp"] = module  # (found directly from now on)
+            return getattr(module, attribute)
+
+    exp = _OnFirstUse("sqlglot.expressions")
+
+
+# (col, ident and table_ref are the SQL backend's: the runtime's queries take names from
+# here; importing them imports sqlglot, so they are looked up when first called)
+def col(*args, **kwargs) -> exp.Column:
+    from segl.compiler.api import col as build
+
+    return build(*args, **kwargs)
+
+
+def ident(*args, **kwargs) -> exp.Identifier:
+    from segl.compiler.api import ident as build
+
+    return build(*args, **kwargs)
+
+
+def table_ref(*args, **kwargs) -> exp.Table:
+    from segl.compiler.api import table_ref as build
+
+    return build(*args, **kwargs)
 
 
 class NotATree(TypeError):
@@ -65,6 +105,13 @@ def frame(connection, statement: exp.Expression):
 def fetch_all(connection, statement: exp.Expression, params: Sequence[object] | None = None,
               dialect: str = "duckdb") -> list[tuple]:
     return execute(connection, statement, params, dialect).fetchall()
+
+
+def relation(connection, statement: exp.Expression):
+    """A query tree as a DuckDB relation: bound now (an unreadable source raises), run when
+    its rows are asked for; `columns` and `aggregate_row` below read it."""
+    connection.complete()  # (DuckDB refuses a relation while an earlier result is pending)
+    return connection.sql(render(statement))
 
 
 def postgres_copy(cursor, statement: exp.Copy):
@@ -187,3 +234,50 @@ def data_type(name: str, dialect: str = "duckdb") -> exp.DataType:
     """A type read from an engine's own type name (DuckDB's `DECIMAL(18,2)`, `TIMESTAMP WITH
     TIME ZONE`) as a tree. Type names come from the engine, not from the user."""
     return exp.DataType.build(name, dialect=dialect)
+
+
+# ------------------------------------------------------- DuckDB's relation API (no text)
+
+
+def _expressions(expressions: Sequence[object]) -> list[duckdb.Expression]:
+    import duckdb
+
+    for expression in expressions:
+        if not isinstance(expression, duckdb.Expression):
+            raise NotATree("a relation takes DuckDB expression objects (duckdb.col, fn, …), "
+                           f"not {type(expression).__name__}")
+    return list(expressions)
+
+
+def read_parquet(connection: duckdb.DuckDBPyConnection, path: str) -> duckdb.DuckDBPyRelation:
+    """The Parquet file(s) at `path` (a glob matches several) as a relation, as
+    `read_parquet('path')` reads them; nothing is read but the footer until rows are asked."""
+    if not isinstance(path, str):
+        raise TypeError(f"a path is a string, not {type(path).__name__}")
+    connection.complete()  # (an earlier result left unread is run to its end first)
+    return connection.read_parquet(path)
+
+
+def table_function(connection: duckdb.DuckDBPyConnection, name: str,
+                   *values: object) -> duckdb.DuckDBPyRelation:
+    """A relation of the table function `name` (segl's own constant, e.g.
+    `parquet_metadata`) called with `values`, each bound as a value, never parsed."""
+    connection.complete()
+    return connection.table_function(name, list(values))
+
+
+def columns(relation: duckdb.DuckDBPyRelation) -> list[tuple[str, str]]:
+    """Each column's name and DuckDB type name, as DESCRIBE gives them; no row is read."""
+    return [(name, str(kind)) for name, kind in zip(relation.columns, relation.types,
+                                                    strict=True)]
+
+
+def aggregate_row(relation: duckdb.DuckDBPyRelation, *expressions: object) -> tuple:
+    """The one row of aggregates `expressions` (DuckDB expression objects) over `relation`."""
+    (row,) = relation.aggregate(_expressions(expressions)).fetchall()
+    return row
+
+
+def project_rows(relation: duckdb.DuckDBPyRelation, *expressions: object) -> list[tuple]:
+    """Every row of `expressions` (DuckDB expression objects) over `relation`."""
+    return relation.select(*_expressions(expressions)).fetchall()

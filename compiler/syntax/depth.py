@@ -12,6 +12,7 @@ limit. Nothing here recurses either.
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import cache
 
 from ..codes import Code
 from ..diagnostics import Diagnostic, error
@@ -40,8 +41,14 @@ def too_deep(declaration: n.Node) -> Diagnostic | None:
                     "split it into features (`feature part = …`) and combine those; a long "
                     "chain of `and`/`or` is one level and needs no splitting",
                 )
-        stack.extend((getattr(node, f.name), depth) for f in fields(node) if f.name != "span")
+        stack.extend((getattr(node, name), depth) for name in _walked(type(node)))
     return None
+
+
+@cache
+def _walked(cls: type) -> tuple[str, ...]:
+    """A node class's fields but its span (`dataclasses.fields` builds them on every call)."""
+    return tuple(f.name for f in fields(cls) if f.name != "span")
 
 
 def _local(node: object) -> tuple[int, list[tuple[str, int]]]:
@@ -65,7 +72,7 @@ def _local(node: object) -> tuple[int, list[tuple[str, int]]]:
                 refs.append((item.table.text, depth))
         if isinstance(item, n.Segment) and item.extends is not None:
             refs.append((item.extends.text, 1))
-        stack.extend((getattr(item, f.name), depth) for f in fields(item) if f.name != "span")
+        stack.extend((getattr(item, name), depth) for name in _walked(type(item)))
     return deepest, refs
 
 

@@ -30,16 +30,13 @@ from pathlib import Path
 from lark import Lark
 from lark import __version__ as lark_version
 
+# (the folder and its safety rules are shared with the dataclass code cache)
+from ..cache_folder import cache_folder as cache_folder
+from ..cache_folder import private as _private
+from ..cache_folder import private_folder as _private_folder
+
 OPTIONS = {"parser": "lalr", "keep_all_tokens": True, "maybe_placeholders": True}
 _MAGIC = b"segl-grammar-cache 1 "
-
-
-def cache_folder() -> Path:
-    """Where the built parser is kept (the folder need not exist yet)."""
-    if os.environ.get("SEGL_CACHE_DIR"):
-        return Path(os.environ["SEGL_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "segl"
 
 
 def cache_key(grammar: str) -> str:
@@ -112,20 +109,3 @@ def save(built: Lark, path: Path, key: str) -> bool:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         return False
-
-
-def _private_folder(folder: Path, create: bool) -> bool:
-    """Whether `folder` is a real folder of this user that no one else can write to (made,
-    mode 0700, when `create` and missing)."""
-    try:
-        if create and not os.path.lexists(folder):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return _private(os.lstat(folder), stat.S_ISDIR)
-    except OSError:
-        return False
-
-
-def _private(status: os.stat_result, kind) -> bool:
-    owner = os.getuid() if hasattr(os, "getuid") else status.st_uid
-    return kind(status.st_mode) and status.st_uid == owner and \
-        not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)

@@ -83,10 +83,12 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
             if no_data:
                 compilation = compile_file(file, values)
             else:
-                from .. import api  # (DuckDB reads the data's schemas)
+                # (DuckDB reads the data's schemas; not runtime/api.py, which imports the
+                # SQL backend and the engines: `check` stays light, issue 15 item 5)
+                from .. import data_check
 
                 try:
-                    compilation, connection = api.load(file, values,
+                    compilation, connection = data_check.load(file, values,
                                                        database or project.database)
                 except DataError as exc:  # every definition error, then the data error
                     print_diagnostics(exc.diagnostics)
@@ -100,7 +102,7 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
                 usage_only = usage_only and all(d.code == Code.E401 for d in compilation.errors)
                 continue
             if not no_data:
-                api.check_data(compilation, connection)
+                data_check.check_data(compilation, connection)
             model = compilation.model
             parts = [count(len(model.segments), "segment")]
             if model.segmentations:

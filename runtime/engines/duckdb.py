@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import duckdb
 from segl.compiler.api import Compilation, Plan
-from sqlglot import exp
 
 from .. import resources, sql
 
 if TYPE_CHECKING:
     import polars
+    from sqlglot import exp
 
 MEMBERS_TABLE = "segl_members"
 ENGINE_MEMBERS = "segl_engine_members"  # a view of another engine's members frame
@@ -79,6 +79,7 @@ def load_members(
     to its DuckDB type. 128-bit integers (sums, DuckDB's HUGEINT) cross as DECIMAL(38, 0),
     which DuckDB's Arrow reader accepts, and become HUGEINT again."""
     import polars
+    from sqlglot import exp
 
     wide = [name for name, kind in members.schema.items() if kind == polars.Int128]
     if wide:

@@ -103,16 +103,15 @@ def test_check_without_data_imports_neither_sqlglot_nor_the_sql_backend() -> Non
     assert _found(modules, NEVER_WITHOUT_SQL) == []
 
 
-def test_check_reads_the_data_with_the_duckdb_dialect_alone() -> None:
-    # The data check's queries are sqlglot trees rendered for DuckDB: no other dialect, and
-    # neither the editors' modules nor the Polars backend
+def test_check_reads_parquet_data_without_sqlglot_or_the_sql_backend() -> None:
+    # The data check of Parquet sources (schemas, checksums, keys) goes through DuckDB's
+    # relation API with expression objects: neither sqlglot nor the SQL backend nor
+    # runtime/api.py (which imports every engine's registry) are imported (issue 15 item 5)
     output, modules = imported("check", str(SHOP))
     assert f"{SHOP}: ok" in output
-    dialects = {m.split(".")[2] for m in modules
-                if m.startswith(("sqlglot.dialects.", "sqlglot.generators.", "sqlglot.parsers."))
-                and m.split(".")[2] not in ("dialect", "base")}
-    assert dialects == {"duckdb"}
-    assert _found(modules, NEVER_WITHOUT_SQL[2:]) == []
+    assert "segl.runtime.data_check" in modules and "segl.runtime.sources" in modules
+    assert _found(modules, [*NEVER_WITHOUT_SQL, "segl.runtime.api", "segl.runtime.prepared",
+                            "segl.runtime.prepared_rollup", "segl.runtime.engines.members"]) == []
 
 
 def test_ls_imports_neither_sqlglot_nor_an_engine() -> None:

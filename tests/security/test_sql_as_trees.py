@@ -195,6 +195,30 @@ def test_the_door_refuses_text(text):
         sql.fetch_all(connection, text)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("text", ["count(*)", "1; DROP TABLE victim"])
+def test_the_relation_door_refuses_text(text):
+    # (DuckDB's relation API would parse a string as SQL: runtime/sql.py takes only
+    # expression objects there, which quote every name)
+    relation = duckdb.connect().table_function("range", [3])
+    with pytest.raises(sql.NotATree):
+        sql.aggregate_row(relation, text)  # type: ignore[arg-type]
+    with pytest.raises(sql.NotATree):
+        sql.project_rows(relation, duckdb.col("range"), text)  # type: ignore[arg-type]
+    assert sql.aggregate_row(relation, duckdb.count_all(), duckdb.col("range").n_unique()) \
+        == (3, 3)
+
+
+def test_a_relation_after_a_result_left_unread():
+    # (DuckDB refuses a relation while an earlier result is pending: the helpers run it to
+    # its end first, as `segl run` leaves one before checking the keys)
+    connection = duckdb.connect()
+    sql.execute(connection, sql.select(sql.number(1)))
+    relation = sql.read_parquet(connection, str(ROOT / "examples/shop/data/campaigns.parquet"))
+    assert sql.aggregate_row(relation, duckdb.count_all())[0] > 0
+    sql.execute(connection, sql.select(sql.number(1)))
+    assert sql.columns(sql.relation(connection, sql.select(sql.number(1))))[0][1] == "INTEGER"
+
+
 # Each builder as the text sqlglot renders (a sqlglot upgrade that renames an argument
 # would otherwise render an empty statement: `DROP TABLE IF EXISTS` with no table).
 BUILT = [
