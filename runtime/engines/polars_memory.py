@@ -76,7 +76,7 @@ class PassPolicy:
     # query: the passes' inputs are small and every separate collect has a fixed cost
     min_source_bytes: int = 64 << 20
     # a pass whose grouped input is larger is split so that each partition holds about this
-    partition_bytes: int = 24 << 20
+    partition_bytes: int = 32 << 20
     # each partition decodes the pass's columns again: the CPU this costs is capped
     max_partitions: int = 4
 

@@ -5,8 +5,9 @@ input ends (pola-rs/polars#22285): with a few events per entity that is nearly e
 so one lazy query holding every pass peaks at the sum of their inputs. Each grouped pass
 whose rows do not depend on the per-entity frame (every pass but the correlated ones) is
 therefore handed, as a `GroupedPass`, to a `PassRunner` the caller may give the generator:
-the runtime's runs it alone and, when its input is large, in K partitions of the group key
-(`hash(key) % K`), each partition grouped over only its rows, the results concatenated.
+the runtime's runner collects it alone and, when its input is large, in K partitions of the
+group key (`hash(key) % K`), each partition grouped over only its rows, the results
+concatenated (`runtime/engines/polars_memory.py`).
 A key's rows all fall in one partition, so every group is computed from exactly the rows it
 had before; rankings, scores and correlated passes come after, over all the entities
 (the per-entity frame the materialised passes are joined into). Without a runner (the
