@@ -11,7 +11,10 @@ query itself; compile and planning run in the worker before it, outside the timi
     .venv/bin/python bench/polars_memory.py --scale 1 --rounds 3
 
 prints per variant the median peak RSS and query CPU over the rounds, and per pair
-Polars / DuckDB for both; checks that both engines give the same member count per segment;
+Polars / DuckDB for both; `--one-query` adds, in every round, the Polars variant with every
+grouped pass inside one lazy query (`polars12_one`…: the engine before the pass runner of
+`runtime/engines/polars_memory.py`), and its ratios as "before"; checks that both engines
+give the same member count per segment;
 writes everything to `bench/results/polars-memory-<timestamp>.json`.
 """
 
@@ -68,13 +71,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="workloads: twelve (bench/tpch.seg), fifty (50 generated), rfm")
     parser.add_argument("--data-root", type=Path, default=tpch_data.DATA_ROOT)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--one-query", action="store_true",
+                        help="also run each Polars variant as one lazy query (before)")
     args = parser.parse_args(argv)
     # what run.run_variant and run.prepare read
     args.repeat, args.as_of, args.generated, args.compile_segments = 1, run.AS_OF, 50, 1000
 
     data_dir = tpch_data.generate(args.scale, args.data_root)
     run.prepare(data_dir, args)
-    variants = [v for pair in args.pairs for v in PAIRS[pair]]
+    variants = [v for pair in args.pairs
+                for v in (*PAIRS[pair], *((PAIRS[pair][1] + "_one",) if args.one_query else ()))]
     runs: dict[str, list[dict]] = {v: [] for v in variants}
     for index in range(args.rounds):
         for variant in variants:
@@ -99,12 +105,21 @@ def main(argv: list[str] | None = None) -> int:
         duck, polars = (report["summary"][v] for v in PAIRS[pair])
         if "error" in duck or "error" in polars:
             continue
-        sizes = [r["sizes"] for v in PAIRS[pair] for r in runs[v] if r.get("sizes")]
+        sizes = [r["sizes"] for v in (*PAIRS[pair], PAIRS[pair][1] + "_one")
+                 for r in runs.get(v, []) if r.get("sizes")]
         same = all(s == sizes[0] for s in sizes)
         memory = polars["peak_rss_mib"] / duck["peak_rss_mib"]
         report["pairs"][pair] = {"memory_ratio": memory, "cpu_ratio": polars["cpu"] / duck["cpu"],
                                  "wall_ratio": polars["wall"] / duck["wall"],
                                  "same_members": same}
+        one = report["summary"].get(PAIRS[pair][1] + "_one", {})
+        if "peak_rss_mib" in one:
+            report["pairs"][pair] |= {"one_query_memory_ratio": one["peak_rss_mib"]
+                                      / duck["peak_rss_mib"],
+                                      "one_query_cpu_ratio": one["cpu"] / duck["cpu"]}
+            lines.append(f"  {pair} as one query (before): Polars / DuckDB peak RSS "
+                         f"{one['peak_rss_mib'] / duck['peak_rss_mib']:.2f}x, query CPU "
+                         f"{one['cpu'] / duck['cpu']:.2f}x")
         lines.append(f"  {pair}: Polars / DuckDB peak RSS {memory:.2f}x "
                      f"({'within' if memory <= TARGET else 'above'} {TARGET}x), query CPU "
                      f"{polars['cpu'] / duck['cpu']:.2f}x, "

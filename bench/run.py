@@ -37,6 +37,9 @@ Variants:
   rfm_polars        bench/tpch_rfm.seg on the Polars backend: scores, buckets, KPI components
   rfm_polars_evaluate  evaluate(kpis=True, engine="polars") + kpi_table() end to end
   idle_polars       python + duckdb + polars imported, nothing run (memory floor)
+  polars12_one, polars50_one, rfm_polars_one  the same as polars12, polars50, rfm_polars with
+                    every grouped pass inside one lazy query (no pass run alone or partitioned:
+                    the Polars engine before issue 15 item 6's pass runner)
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separat
                   "polars12", "polars12_evaluate",
                   "hand50", "segl50", "hand50_separate", "segl50_separate", "polars50",
                   "rfm_hand", "rfm_segl_sql", "rfm_segl", "rfm_polars", "rfm_polars_evaluate",
-                  "idle_polars")
+                  "idle_polars", "polars12_one", "polars50_one", "rfm_polars_one")
 ALL_VARIANTS = (*SCALE_VARIANTS, "compile1000")
 LABELS = {
     "idle": "python + duckdb, idle (memory floor)",
@@ -101,6 +104,9 @@ LABELS = {
     "rfm_polars": "segl on Polars (members + KPI components)",
     "rfm_polars_evaluate": "evaluate(kpis, engine=polars) + kpi_table()",
     "idle_polars": "python + duckdb + polars, idle (memory floor)",
+    "polars12_one": "segl on Polars, one lazy query (no pass runner)",
+    "polars50_one": "segl on Polars, one lazy query (no pass runner)",
+    "rfm_polars_one": "segl on Polars, one lazy query (no pass runner)",
 }
 # segl on DuckDB against segl on Polars: the target of issue 4 (Polars within 1.5x)
 POLARS_PAIRS = (("segl12", "polars12"), ("segl12_evaluate", "polars12_evaluate"),
@@ -377,10 +383,15 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         connection.execute("SELECT 42").fetchall()
         polars.DataFrame({"x": [1]}).sum()
         return info | {"times": []}
-    if variant in ("polars12", "polars50", "rfm_polars"):
+    if variant.removesuffix("_one") in ("polars12", "polars50", "rfm_polars"):
+        if variant.endswith("_one"):  # every pass inside the one query, whatever the size
+            from segl.runtime.engines import polars as polars_engine
+            from segl.runtime.engines.polars_memory import PassPolicy
+            polars_engine.POLICY = PassPolicy(min_source_bytes=sys.maxsize)
+        base = variant.removesuffix("_one")
         return info | _polars_runs(data_dir / {"polars12": SEG_12, "polars50": SEG_50,
-                                               "rfm_polars": SEG_RFM}[variant],
-                                   as_of, repeat, rfm=variant == "rfm_polars")
+                                               "rfm_polars": SEG_RFM}[base],
+                                   as_of, repeat, rfm=base == "rfm_polars")
     if variant in ("polars12_evaluate", "rfm_polars_evaluate"):
         _import_segl()
         import polars

@@ -11,7 +11,7 @@ from segl.compiler.api import AsOf, Compilation, Plan, polars_query
 from ..bad_data import explain_failure
 from ..errors import DataError
 from .loading import tables_read
-from .polars_memory import collect_streaming
+from .polars_memory import POLICY, collect_streaming
 
 
 def run_members(compilation: Compilation, plan: Plan,
@@ -31,7 +31,10 @@ def run_members(compilation: Compilation, plan: Plan,
                 polars.lit(day, dtype=polars.Date).alias("as_of"), polars.all())
             for day in as_of.dates])
     try:
-        query = polars_query(plan, as_of)
+        query = polars_query(plan, as_of)  # (raises CompileError before any data is read)
+        runner = POLICY.runner(plan)
+        if runner is not None:  # large sources: the passes one by one (polars_memory.py)
+            query = polars_query(plan, as_of, runner)
         frame = collect_streaming(query.frame)  # (runtime/engines/polars_memory.py)
     except (polars.exceptions.PolarsError, polars.exceptions.PanicException, OSError) as exc:
         # (A damaged Parquet page can make Polars panic: a BaseException, caught here too.)

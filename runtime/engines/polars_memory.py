@@ -17,18 +17,33 @@ them to orders, and collects once. What is left is the engine's own working memo
   not set the variable themselves. Shorter still (0 ms) saves more memory but costs about a
   third more CPU; 100 ms costs no measurable CPU.
 
-Neither changes a result: the output is sorted by key and every sum and average is exact.
+- `PassPolicy.runner` runs the grouped passes one at a time when the sources are large:
+  Polars' streaming `group_by` keeps the rows of keys it has not pre-aggregated until its
+  input ends (pola-rs/polars#22285), about every row when entities have a few events each,
+  so one query holding every pass peaks at the sum of their inputs. Run alone, a pass is
+  also split into K partitions of its key (`hash(key) % K`) when its input (rows counted
+  first, times the width of the columns its aggregates read) exceeds `partition_bytes`:
+  each partition decodes the pass's columns again (CPU) and holds a K-th of the rows
+  (`compiler/backends/polars/passes.py` says why the groups are the same).
+
+None changes a result: the output is sorted by key, every sum and average is exact, and a
+partitioned pass computes each group from the same rows.
 This module does not import Polars until a query is collected.
 """
 
 from __future__ import annotations
 
+import glob
+import math
 import os
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import polars
+    from segl.compiler.api import Plan
+    from segl.compiler.backends.polars.passes import GroupedPass, PassRunner
 
 MORSEL_ROWS = 50_000
 DIRTY_DECAY_MS = 100
@@ -51,3 +66,69 @@ def collect_streaming(frame: polars.LazyFrame) -> polars.DataFrame:
 
     with polars.Config(streaming_chunk_size=MORSEL_ROWS):
         return frame.collect(engine="streaming")
+
+
+@dataclass(frozen=True)
+class PassPolicy:
+    """When the passes run one by one, and in how many partitions (bench/polars_memory.py)."""
+
+    # below this much source data (the files the plan reads) the query stays one lazy
+    # query: the passes' inputs are small and every separate collect has a fixed cost
+    min_source_bytes: int = 64 << 20
+    # a pass whose grouped input is larger is split so that each partition holds about this
+    partition_bytes: int = 32 << 20
+    # each partition decodes the pass's columns again: the CPU this costs is capped
+    max_partitions: int = 4
+
+    def partitions(self, rows: int, row_bytes: int) -> int:
+        return max(1, min(self.max_partitions, math.ceil(rows * row_bytes /
+                                                         self.partition_bytes)))
+
+    def runner(self, plan: Plan) -> PassRunner | None:
+        """How `run_members` runs the passes of `plan`: None (one lazy query) when its
+        sources are small."""
+        if source_bytes(plan) < self.min_source_bytes:
+            return None
+        return lambda grouped: run_pass(grouped, self)
+
+
+POLICY = PassPolicy()
+# bytes per row Polars holds for a column of each kind (strings: the view and some text)
+_WIDTHS = {"Boolean": 1, "Int8": 1, "UInt8": 1, "Int16": 2, "UInt16": 2, "Int32": 4,
+           "UInt32": 4, "Float32": 4, "Date": 4, "Int128": 16, "UInt128": 16, "Decimal": 16,
+           "String": 24, "Binary": 24}
+
+
+def row_bytes(schema: polars.Schema) -> int:
+    return sum(_WIDTHS.get(type(kind).__name__, 8) for kind in schema.dtypes())
+
+
+def run_pass(grouped: GroupedPass, policy: PassPolicy = POLICY) -> polars.LazyFrame:
+    """One grouped pass, collected on its own (in partitions when its input is large);
+    its rows as a lazy frame for the rest of the query to read."""
+    import polars
+
+    inputs = grouped.rows.select(grouped.inputs)
+    rows = collect_streaming(inputs.select(polars.len())).item()
+    count = policy.partitions(rows, row_bytes(inputs.collect_schema()))
+    if count == 1:
+        return collect_streaming(grouped.result()).lazy()
+    parts = [collect_streaming(grouped.partition(index, count)) for index in range(count)]
+    return polars.concat(parts, how="vertical").lazy()
+
+
+def source_bytes(plan: Plan) -> int:
+    """The size of the files the plan reads (a location that is no local file counts as
+    large: nothing says it is small)."""
+    from segl.compiler.api import tables_read
+
+    total = 0
+    for name in tables_read(plan):
+        table = plan.model.table(name)
+        for location in table.locations[:1]:
+            path = location.path or location.target or ""
+            files = glob.glob(path)
+            if not files:
+                return sys.maxsize
+            total += sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    return total

@@ -101,7 +101,11 @@ class Aggregations:
             rows = rows.with_columns([c for inputs, _ in parts for c in inputs])
             aggregates = [aggregate.alias(m.name) for m, (_, aggregate) in zip(grouped, parts,
                                                                                strict=True)]
-            results.append(rows.group_by(key.alias("_key")).agg([*aggregates, *combined]))
+            totals = [*aggregates, *combined]
+            results.append(self.grouped_pass(
+                rows, key.meta.output_name(),
+                lambda rows, key=key: rows.group_by(key.alias("_key")).agg(totals),
+                totals, alone=not aggregation.correlated))
         for measure in planned.most_frequent:
             results.append(self.most_frequent(table, measure, aggregation.lookups,
                                               aggregation, context))
@@ -137,11 +141,15 @@ class Aggregations:
             conditions.append(self.plan_Prefilter(planned.partial_prefilter))
         if conditions:
             frame = frame.filter(pl.all_horizontal(conditions))
-        join_key = column_named(qualified(table.name, table.through_column or "")).alias("_via")
+        join_column = qualified(table.name, table.through_column or "")
         parts = [self.measure(table, measure) for measure in measures]
         frame = frame.with_columns([c for inputs, _ in parts for c in inputs])
-        result = frame.group_by(join_key).agg(
-            [aggregate.alias(m.name) for m, (_, aggregate) in zip(measures, parts, strict=True)])
+        aggregates = [aggregate.alias(m.name)
+                      for m, (_, aggregate) in zip(measures, parts, strict=True)]
+        result = self.grouped_pass(
+            frame, join_column,
+            lambda rows: rows.group_by(column_named(join_column).alias("_via")).agg(aggregates),
+            aggregates)
         self.scope_table = None
         return result
 
@@ -155,13 +163,16 @@ class Aggregations:
         cap = self.physical.cap(via.name)
         if cap is not None:
             right = right.filter(self.plan_TimeTest(cap))
-        rows = self.left_join(partial, right, pl.col("_via"),
+        # (the partial results on the build side: far fewer rows than the table they join)
+        rows = self.left_join(right, partial,
                               column_named(qualified(via.name, table.through_via_column or "")),
-                              how="inner")
+                              pl.col("_via"), how="inner")
         totals = [getattr(column_named(m.name), _COMBINE[m.aggregate.func])().alias(m.name)
                   for m in aggregation.measures]
-        return rows.group_by(column_named(qualified(via.name, via.entity_key or "")).alias("_key")
-                             ).agg(totals)
+        key = qualified(via.name, via.entity_key or "")
+        return self.grouped_pass(
+            rows, key, lambda rows: rows.group_by(column_named(key).alias("_key")).agg(totals),
+            totals)
 
     def plan_Prefilter(self, prefilter: Prefilter) -> pl.Expr:
         """Rows no measure can use, left out before aggregating (the plan decides which)."""
@@ -263,10 +274,16 @@ class Aggregations:
         condition = self.measure_condition(measure, require_value=True)
         if condition is not None:
             rows = rows.filter(condition)
-        counted = rows.group_by([key.alias("_key"), self.value(agg.arg).alias("_value")]).agg(
-            pl.len().alias("_rows"))
-        return counted.group_by("_key").agg(
-            pl.col("_value").sort_by(["_rows", "_value"], descending=[True, False]).first()
-            .alias(measure.name))
+        value = self.value(agg.arg)
+
+        def group(rows: pl.LazyFrame) -> pl.LazyFrame:
+            counted = rows.group_by([key.alias("_key"), value.alias("_value")]).agg(
+                pl.len().alias("_rows"))
+            return counted.group_by("_key").agg(
+                pl.col("_value").sort_by(["_rows", "_value"], descending=[True, False]).first()
+                .alias(measure.name))
+        correlated = aggregation is not None and aggregation.correlated
+        return self.grouped_pass(rows, key.meta.output_name(), group, [value],
+                                 alone=not correlated)
 
     # ---------------------------------------------------------------- expressions

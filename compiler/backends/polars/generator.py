@@ -36,6 +36,7 @@ from ...plan.hoisting import Hoisted
 from ...plan.physical import physical_plan
 from .aggregations import Aggregations
 from .expressions import ENGINE, PolarsExpressions
+from .passes import Passes, PassRunner
 from .sequences import Sequences
 from .sources import column_named, scan_source
 
@@ -50,17 +51,21 @@ class PolarsQuery:
 
 
 
-def generate_polars(plan: Plan, as_of: date) -> PolarsQuery:
-    """The whole plan as one lazy Polars query, for a fixed as_of date."""
-    return PolarsGenerator(plan, as_of).query()
+def generate_polars(plan: Plan, as_of: date, run_pass: PassRunner | None = None
+                    ) -> PolarsQuery:
+    """The whole plan as one lazy Polars query, for a fixed as_of date. With `run_pass`,
+    each grouped pass that can run alone is given to it while the query is built, and the
+    query reads what it returns (`passes.py`: the runtime runs them one by one)."""
+    return PolarsGenerator(plan, as_of, run_pass).query()
 
 
-class PolarsGenerator(Aggregations, Sequences, PolarsExpressions):
-    def __init__(self, plan: Plan, as_of: date) -> None:
+class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
+    def __init__(self, plan: Plan, as_of: date, run_pass: PassRunner | None = None) -> None:
         physical = physical_plan(plan, AsOf(AsOfMode.DATE, as_of))
         super().__init__(physical.plan, as_of)
         self.physical = physical
         self.schemas: dict[str, pl.Schema] = {}
+        self.run_pass = run_pass
 
     def query(self) -> PolarsQuery:
         partials = {a.table: self.pre_aggregation(a) for a in self.plan.aggregations

@@ -25,6 +25,14 @@ class Sequences:
     def sequence_frame(self, sequence: PhysicalSequence) -> pl.LazyFrame:
         frames = [self.sequence_rows(sequence, source) for source in sequence.sources]
         rows = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
+        matched = self.value(sequence.matched).fill_null(False)
+        return self.grouped_pass(
+            rows, "_key", lambda rows: self.sequence_windows(sequence, rows, matched),
+            [pl.col("_t"), pl.col("_a"), pl.col("_b")])
+
+    def sequence_windows(self, sequence: PhysicalSequence, rows: pl.LazyFrame,
+                         matched: pl.Expr) -> pl.LazyFrame:
+        """Per entity: the count of matched instants and the latest one."""
         instants = rows.group_by(["_key", "_t"]).agg(pl.col("_a").sum(), pl.col("_b").sum())
         instants = instants.sort(["_key", "_t"])
         t = pl.col("_t")
@@ -40,7 +48,6 @@ class Sequences:
             b_time = pl.when(pl.col("_b") > 0).then(t)
             windows = instants.with_columns(
                 b_time.shift(-1).backward_fill().over("_key").alias("_next"))
-        matched = self.value(sequence.matched).fill_null(False)
         parts = []
         pass_ = sequence.pass_
         if pass_.count:
