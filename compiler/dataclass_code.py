@@ -77,7 +77,7 @@ class _CodeCache:
                     return {}  # another Python's code
                 loaded = marshal.loads(stream.read())
             return loaded if isinstance(loaded, dict) else {}
-        except Exception:  # a truncated or corrupt file: compile again
+        except (OSError, EOFError, ValueError, TypeError):  # truncated or corrupt: compile again
             return {}
 
     def save(self) -> bool:
@@ -95,7 +95,7 @@ class _CodeCache:
                 stream.write(marshal.dumps(kept))
             os.replace(temporary, self.path)
             return True
-        except Exception:  # a full disk, a read-only folder: the next run compiles again
+        except (OSError, ValueError):  # a full disk, a read-only folder: the next run compiles again
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
