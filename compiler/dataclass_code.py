@@ -95,7 +95,7 @@ class _CodeCache:
                 stream.write(marshal.dumps(kept))
             os.replace(temporary, self.path)
             return True
-        except (OSError, ValueError):  # a full disk, a read-only folder: the next run compiles again
+        except (OSError, ValueError):  # a full disk, a read-only folder: compile next time
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
