@@ -160,8 +160,8 @@ def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False,
     if rollups and not compacted:
         rollups = {name: dataclasses.replace(source, compacted=(), cut=None)
                    for name, source in rollups.items()}
-    # planned as `segl run` plans a run that reads a rollup: line items folded into orders
-    plan = plan_for(model, select_segments(model, None), fold_partials=True if rollups else None)
+    # planned as `segl run` plans it: each table's rollup read where it serves
+    plan = plan_for(model, select_segments(model, None))
     return sql_for_plan(plan, compilation, "duckdb", as_of, sources=sources, rollups=rollups)
 
 

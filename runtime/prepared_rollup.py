@@ -1,11 +1,13 @@
 """The daily rollup of the prepared layout (issue 15 item 3): `segl prepare` stores, for each
-events table keyed by the entity (with the tables reached through it, line items into
-orders), the partial aggregates the model's measures need per (entity key, day) as Parquet
-(`compiler/backends/sql/rollup.py` says what a partial is and which measures it serves);
-runs add those up instead of scanning the events, while every source it was made from is
-unchanged.
+events table (orders; line items, reached through orders, per the orders' entity key), the
+partial aggregates the model's measures of that table need per (entity key, day) as
+Parquet (`compiler/backends/sql/rollup.py` says what a partial is and which measures it
+serves); runs add those up instead of scanning the events, table by table: each rollup is
+read when it is small enough (its daily rows, or its compacted layer, at most
+USEFUL_SHARE of the table's rows) and every source it was made from is unchanged, and
+the other tables are read raw.
 
-`rollups.json` in the layout's folder lists, per rollup (by unit and a digest of its
+`rollups.json` in the layout's folder lists, per rollup (by table and a digest of its
 partials, so the models of several entry files of a project keep theirs), its part files,
 the partials they hold, and the fingerprint (path, size, modification time of every file)
 of each table and lookup it was made from. A run uses a rollup only when every fingerprint
@@ -47,11 +49,14 @@ from .prepared import fingerprint, folder_for
 from .rollup_compaction import compact, cut_of
 
 LIST = "rollups.json"
-# A rollup of one table is read only when it has at most this share of the table's rows
-# (one with a table reached through it always: it saves the join); TPC-H orders have about
-# one row per customer and day, whose rollup measured slower than the orders themselves.
+# A rollup of a table is read only when it has at most this share of the table's rows
+# (its daily rows, or its compacted layer); TPC-H orders have about one row per customer
+# and day, whose daily rollup measured slower than the orders themselves; line items have
+# four per order.
 USEFUL_SHARE = 0.5
-VERSION = 1
+# 2: one rollup per events table (1: one per entity table, with the tables reached through
+# it folded in; such a listing is ignored and rebuilt)
+VERSION = 2
 PREFIX = "rollup-"
 
 
@@ -68,18 +73,18 @@ class Rolled:
 def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None,
               planned: date | None = None) -> list[RollupUnit]:
     """The rollups of every segment, segmentation, KPI and feature of the model (each
-    table of `overrides` read from there instead), planned at as_of `planned` (today)."""
+    table of `overrides` read from there instead), planned at as_of `planned` (today):
+    one per events table whose measures one can serve, by table."""
     try:
         plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis),
-                        traits=list(model.features), fold_partials=True)
+                        traits=list(model.features))
     except Exception:  # a feature that cannot be a column: the segments' measures only
-        plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis),
-                        fold_partials=True)
+        plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis))
     return rollup_units(plan, AsOf("date", planned or date.today()), overrides)
 
 
 def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
-    """The rollups whose sources are unchanged since they were made, by entity table: of
+    """The rollups whose sources are unchanged since they were made, by events table: of
     several (made for different models of the project), one holding every partial this
     model needs if there is one."""
     folder = folder_for(entry)
@@ -153,8 +158,7 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
                                  sources, "all")
             parts.append(name)
             rows += count
-        useful = len(unit.parts) > 1 or rows <= USEFUL_SHARE * _source_rows(
-            connection, model, unit.parts[0].table)
+        useful = rows <= USEFUL_SHARE * _source_rows(connection, model, unit.name)
         listing[key] = {"unit": unit.name, "sources": sources, "partials": partials,
                         "parts": parts, "tables": list(unit.tables),
                         "lookups": list(unit.lookups), "rows": rows, "useful": useful}
@@ -183,8 +187,8 @@ def _compact(connection, model: Model, unit: RollupUnit, planned: date, folder: 
     found = compact(connection, unit, planned, [str(folder / p) for p in item["parts"]],
                     write)
     if found is not None:  # read when the daily rollup is, or is small enough by itself
-        found["useful"] = item.get("useful") is not False or len(unit.parts) > 1 or \
-            found["rows"] <= USEFUL_SHARE * _source_rows(connection, model, unit.parts[0].table)
+        found["useful"] = item.get("useful") is not False or \
+            found["rows"] <= USEFUL_SHARE * _source_rows(connection, model, unit.name)
         item["compaction"] = found
 
 
