@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from segl.compiler.plan.table_reads import TableReads
 from segl.runtime import prepared, prepared_rollup
 from segl.runtime.api import evaluate, load
 
@@ -203,6 +204,34 @@ def test_a_changed_source_is_never_read_from_the_rollup(fixed, tmp_path):
     # rebuilt (a lookup changed), the other kept
     assert sorted((r.name, r.how) for r in prepare(entry)) == [("items", "wrote"),
                                                               ("orders", "kept")]
+
+
+@pytest.mark.parametrize("raw", [None, "orders", "items"])
+def test_a_folded_plan_reads_each_tables_rollup_or_its_rows(fixed, tmp_path, monkeypatch,
+                                                            raw):
+    """Line items' partials folded into the pass over orders (TableReads.fold_partials):
+    both rollups read; the orders' lacking a partial (orders raw, line items from theirs);
+    the line items' stale (both raw: the fold joins their partials to the orders' rows)."""
+    entry = tmp_path / "p" / "model.seg"
+    shutil.copytree(fixed.parent, entry.parent)
+    prepare(entry)
+    features = FEATURES
+    if raw == "orders":
+        entry.write_text(SEG + "feature n_7 = count(orders where amount > 20) in last 7 days\n")
+        features = [*FEATURES, "n_7"]
+    if raw == "items":
+        changed = entry.parent / "products.parquet"
+        pl.DataFrame({"pid": [1, 2, 3], "color": ["red", "red", None]}).write_parquet(changed)
+        os.utime(changed, ns=(10**18, 10**18))
+    monkeypatch.setattr(TableReads, "fold_partials", True)
+    (with_sql, with_rows), (without_sql, without_rows) = both(
+        entry, START + dt.timedelta(days=70), features)
+    assert "pre_items AS" in without_sql and "agg_items" not in without_sql  # folded
+    assert ("rollup-orders" in with_sql) == (raw is None)
+    assert ("rollup-items" in with_sql) == (raw != "items")
+    assert ("pre_items AS" in with_sql) == (raw == "items")
+    assert with_sql.count("roll_orders AS") <= 1 and with_sql.count("roll_items AS") <= 1
+    assert with_rows == without_rows
 
 
 def rollup_rows(entry: Path) -> dict[str, list[tuple]]:
