@@ -149,7 +149,7 @@ def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False,
     connection.close()
     model = compilation.require_ok()
     if set(prepared.overrides(model, seg)) != {t.name for t in prepared.preparable(model)} \
-            or set(prepared_rollup.rollups(model, seg)) != {
+            or prepared_rollup.current(model, seg) != {
                 u.name for u in prepared_rollup.units_for(model)}:
         result = run_startup(segl_command(), ["prepare", str(seg)], cwd=seg.parent)
         if "error" in result:

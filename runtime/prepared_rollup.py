@@ -68,6 +68,9 @@ class Rolled:
     parts: int
     rows: int  # rows written this time
     how: str  # "wrote", "refreshed", "kept" or "unused" (written, too little smaller to read)
+    # what runs read: "daily" (or its compacted layer, by as_of), "compacted" (only: the
+    # daily rows are too many) or "none"
+    read: str = "daily"
 
 
 def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None,
@@ -117,6 +120,15 @@ def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
             for name, found in valid.items()}
 
 
+def current(model: Model, entry: str | Path) -> set[str]:
+    """The tables whose rollup `prepare` listed and whose sources are unchanged since,
+    read by runs or not (`rollups` gives those read)."""
+    folder = folder_for(entry)
+    return {str(item.get("unit")) for item in _read(folder).values()
+            if isinstance(item, dict) and _parts_present(folder, item)
+            and item.get("sources") == _sources(model, item)}
+
+
 def prepare_rollups(model: Model, entry: str | Path, connection,
                     rebuild: bool = False) -> list[Rolled]:
     """Write, refresh or keep the rollup of every unit the model's plan has."""
@@ -140,7 +152,7 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
             if cut_of(before) is None or not all(
                     (folder / p).is_file() for p in _compaction_parts(before)):
                 _compact(connection, model, unit, today, folder, listing[key])
-            done.append(Rolled(unit.name, len(before["parts"]), 0, "kept"))
+            done.append(Rolled(unit.name, len(before["parts"]), 0, "kept", _read_as(before)))
             continue
         grown = None if rebuild or not isinstance(before, dict) else \
             _grown(before, sources, unit, partials, folder)
@@ -150,7 +162,8 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
                             "parts": [*before["parts"], *parts],
                             "rows": int(before.get("rows", 0)) + rows}
             _compact(connection, model, unit, today, folder, listing[key])
-            done.append(Rolled(unit.name, len(listing[key]["parts"]), rows, "refreshed"))
+            done.append(Rolled(unit.name, len(listing[key]["parts"]), rows, "refreshed",
+                               _read_as(listing[key])))
             continue
         parts, rows = [], 0
         for part in unit.parts:
@@ -163,7 +176,9 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
                         "parts": parts, "tables": list(unit.tables),
                         "lookups": list(unit.lookups), "rows": rows, "useful": useful}
         _compact(connection, model, unit, today, folder, listing[key])
-        done.append(Rolled(unit.name, len(parts), rows, "wrote" if useful else "unused"))
+        read = _read_as(listing[key])
+        done.append(Rolled(unit.name, len(parts), rows, "unused" if read == "none" else "wrote",
+                           read))
     for key, item in old.items():  # another model's rollup, still valid: kept
         if key not in listing and isinstance(item, dict) and _parts_present(folder, item) \
                 and item.get("sources") == _sources(model, item):
@@ -190,6 +205,14 @@ def _compact(connection, model: Model, unit: RollupUnit, planned: date, folder: 
         found["useful"] = item.get("useful") is not False or \
             found["rows"] <= USEFUL_SHARE * _source_rows(connection, model, unit.name)
         item["compaction"] = found
+
+
+def _read_as(item: dict) -> str:
+    """What runs read of a listing entry (Rolled.read)."""
+    if item.get("useful") is not False:
+        return "daily"
+    compaction = item.get("compaction")
+    return "compacted" if isinstance(compaction, dict) and compaction.get("useful") else "none"
 
 
 def _compaction_parts(item: dict) -> list[str]:

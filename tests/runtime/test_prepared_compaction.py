@@ -177,7 +177,13 @@ def test_a_rollup_too_big_by_itself_is_read_only_compacted(tmp_path, monkeypatch
     entry = write_project(tmp_path / "p", orders, items)
     entry.write_text("".join(line for line in entry.read_text().splitlines(keepends=True)
                              if "red_items" not in line and "qty_14" not in line))
-    assert {r.how for r in prepare(entry, share=None)} == {"unused"}
+    assert {(r.how, r.read) for r in prepare(entry, share=None)} == {("wrote", "compacted")}
+    from click.testing import CliRunner
+    from segl.runtime.cli import main
+
+    output = CliRunner().invoke(main, ["prepare", str(entry)]).output
+    assert "rollup of orders: kept, 1 part; its daily rows over half the table's: runs " \
+           "read its compacted layer" in output
     assert all(item["useful"] is False and item["compaction"]["useful"]
                for item in listed(entry).values())
     last = max(last_days(orders, items).values())

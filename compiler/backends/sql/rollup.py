@@ -114,9 +114,13 @@ class Rollups:
 
     # ------------------------------------------------------------ which passes
     def rollup_units(self) -> list[Unit]:
-        """Every table's pass of the plan a rollup could serve, with the query building it."""
-        return [self._unit(aggregation) for aggregation in self.plan.aggregations
-                if self._rollable(aggregation)]
+        """Every table's pass of the plan a rollup could serve, with the query building it
+        (one per table: a table's correlated passes are never served)."""
+        units: dict[str, Unit] = {}
+        for aggregation in self.plan.aggregations:
+            if aggregation.table not in units and self._rollable(aggregation):
+                units[aggregation.table] = self._unit(aggregation)
+        return list(units.values())
 
     def served_by_rollup(self) -> set[str]:
         """The names of the passes (or folded partial passes) a given rollup serves, each
