@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from segl.compiler.plan.table_reads import TableReads
@@ -141,7 +142,19 @@ def test_members_and_values_are_the_same_with_and_without_the_rollup(fixed, days
     assert "roll_orders AS" in with_sql and "agg_orders AS" in with_sql
     assert "roll_items AS" in with_sql
     assert "pre_items" not in with_sql and "agg_items" not in with_sql
+    # every line-item measure has a window: rows before the earliest (60 days) left out
+    # before grouping; orders' total spend has none
+    assert [str(day) for day in since(with_sql, "roll_items")] == [
+        str(START + dt.timedelta(days=days - 59))]
+    assert since(with_sql, "roll_orders") == []
     assert with_rows == without_rows
+
+
+def since(sql: str, cte: str) -> list[str]:
+    """The days a rollup CTE's WHERE keeps rows from (`_day >= day`)."""
+    query = sqlglot.parse_one(sql, read="duckdb")
+    [found] = [c.this for c in query.find_all(sqlglot.exp.CTE) if c.alias == cte]
+    return [test.expression.this.name for test in found.args["where"].find_all(sqlglot.exp.GTE)]
 
 
 def test_each_table_has_a_rollup_of_its_own(fixed):

@@ -41,7 +41,7 @@ from sqlglot import exp
 from ... import ir
 from ...plan import Aggregation, Measure
 from ...plan.as_of import AsOfMode
-from ...plan.compaction import admits, earliest
+from ...plan.compaction import admits, bound_date, earliest
 from ...plan.physical import Bound, TimeTest
 from .trees import and_, col, named, table_function
 
@@ -315,11 +315,38 @@ class Rollups:
             exp.Or(this=exp.Is(this=col(VIA_DAY, ROLLUP), expression=exp.Null()),
                    expression=exp.LT(this=col(VIA_DAY, ROLLUP), expression=bound.copy()))),
             copy=False)
+        since = self._rollup_since(aggregation)
+        if since is not None:
+            select = select.where(since, append=True, copy=False)
         for measure in aggregation.measures:
             if measure.name in self.rolled:
                 select = select.select(named(self._rolled(aggregation, measure), measure.name),
                                        copy=False)
         return self.rollup_cte_name(aggregation), select.group_by(col(KEY), copy=False)
+
+    def _rollup_since(self, aggregation: Aggregation) -> exp.Expression | None:
+        """When every measure read from the rollup has a window, the rows before the
+        earliest of their lower bounds, which none of them adds up, left out before
+        grouping (a compacted layer's folded rows, all before its cut, with them; Parquet
+        statistics skip their row groups). An entity left with no row gets no value, as
+        its filtered sums over no row give."""
+        lows: dict[Bound, None] = {}
+        for measure in aggregation.measures:
+            if measure.name not in self.rolled:
+                continue
+            tests = [t for t in self.physical.condition(measure).window
+                     if t.op is ir.CompareOp.GE]
+            if not tests:
+                return None
+            lows[tests[0].bound] = None
+        if not lows:
+            return None
+        if self.as_of.mode is AsOfMode.DATE:  # one date: a constant the scan can use
+            first = min(lows, key=lambda bound: bound_date(bound, self.as_of.value))
+            return exp.GTE(this=col(DAY, ROLLUP), expression=self.plan_Bound(first, False))
+        bounds = [self.plan_Bound(bound, False) for bound in lows]
+        return exp.GTE(this=col(DAY, ROLLUP), expression=bounds[0] if len(bounds) == 1
+                       else exp.Least(this=bounds[0], expressions=bounds[1:]))
 
     def rollup_bounds_agree(self, aggregation: Aggregation) -> bool:
         """The table and the one it is reached through cut at the same day (one WHERE on
