@@ -149,7 +149,7 @@ def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False,
     connection.close()
     model = compilation.require_ok()
     if set(prepared.overrides(model, seg)) != {t.name for t in prepared.preparable(model)} \
-            or set(prepared_rollup.rollups(model, seg)) != {
+            or prepared_rollup.current(model, seg) != {
                 u.name for u in prepared_rollup.units_for(model)}:
         result = run_startup(segl_command(), ["prepare", str(seg)], cwd=seg.parent)
         if "error" in result:
@@ -160,8 +160,8 @@ def _segl_prepared_sql(seg: Path, as_of: datetime.date, rollup: bool = False,
     if rollups and not compacted:
         rollups = {name: dataclasses.replace(source, compacted=(), cut=None)
                    for name, source in rollups.items()}
-    # planned as `segl run` plans a run that reads a rollup: line items folded into orders
-    plan = plan_for(model, select_segments(model, None), fold_partials=True if rollups else None)
+    # planned as `segl run` plans it: each table's rollup read where it serves
+    plan = plan_for(model, select_segments(model, None))
     return sql_for_plan(plan, compilation, "duckdb", as_of, sources=sources, rollups=rollups)
 
 

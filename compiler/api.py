@@ -365,8 +365,8 @@ def query_for_plan(
 ) -> exp.Select:
     """The plan's query (with `kpis`, the KPI query over it) as a sqlglot tree, for the
     runtime to run: SQL text is made from it only by sqlglot, for the engine's dialect.
-    `rollups`: prepared daily rollups by events table, used where they serve (DuckDB); plan
-    with `plan_for(…, fold_partials=True)` to read them (their line items are folded).
+    `rollups`: prepared daily rollups by events table, each used where it serves (DuckDB),
+    in a plan folded or not (backends/sql/rollup.py).
     Raises CompileError when the dialect cannot express the plan."""
     from .backends.sql.generator import members_query
     from .backends.sql.kpis import kpi_query

@@ -133,9 +133,9 @@ def evaluate(
     when = resolve_as_of(as_of)
     chosen_traits = select_traits(model, traits)
     rollups = prepared_rollups(model, compilation.path) if prepared else None
-    # a daily rollup holds line items folded into their orders: plan them folded to read it
+    # (a rollup per events table: read by the plan as it is, each table's where it serves)
     plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis,
-                    traits=chosen_traits, fold_partials=True if rollups else None)
+                    traits=chosen_traits)
     query = query_for_plan(plan, "duckdb", AsOf("date", when),
                            prepared_sources(model, compilation.path) if prepared else None,
                            rollups=rollups)

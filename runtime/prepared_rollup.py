@@ -1,11 +1,13 @@
 """The daily rollup of the prepared layout (issue 15 item 3): `segl prepare` stores, for each
-events table keyed by the entity (with the tables reached through it, line items into
-orders), the partial aggregates the model's measures need per (entity key, day) as Parquet
-(`compiler/backends/sql/rollup.py` says what a partial is and which measures it serves);
-runs add those up instead of scanning the events, while every source it was made from is
-unchanged.
+events table (orders; line items, reached through orders, per the orders' entity key), the
+partial aggregates the model's measures of that table need per (entity key, day) as
+Parquet (`compiler/backends/sql/rollup.py` says what a partial is and which measures it
+serves); runs add those up instead of scanning the events, table by table: each rollup is
+read when it is small enough (its daily rows, or its compacted layer, at most
+USEFUL_SHARE of the table's rows) and every source it was made from is unchanged, and
+the other tables are read raw.
 
-`rollups.json` in the layout's folder lists, per rollup (by unit and a digest of its
+`rollups.json` in the layout's folder lists, per rollup (by table and a digest of its
 partials, so the models of several entry files of a project keep theirs), its part files,
 the partials they hold, and the fingerprint (path, size, modification time of every file)
 of each table and lookup it was made from. A run uses a rollup only when every fingerprint
@@ -47,11 +49,14 @@ from .prepared import fingerprint, folder_for
 from .rollup_compaction import compact, cut_of
 
 LIST = "rollups.json"
-# A rollup of one table is read only when it has at most this share of the table's rows
-# (one with a table reached through it always: it saves the join); TPC-H orders have about
-# one row per customer and day, whose rollup measured slower than the orders themselves.
+# A rollup of a table is read only when it has at most this share of the table's rows
+# (its daily rows, or its compacted layer); TPC-H orders have about one row per customer
+# and day, whose daily rollup measured slower than the orders themselves; line items have
+# four per order.
 USEFUL_SHARE = 0.5
-VERSION = 1
+# 2: one rollup per events table (1: one per entity table, with the tables reached through
+# it folded in; such a listing is ignored and rebuilt)
+VERSION = 2
 PREFIX = "rollup-"
 
 
@@ -63,22 +68,26 @@ class Rolled:
     parts: int
     rows: int  # rows written this time
     how: str  # "wrote", "refreshed", "kept" or "unused" (written, too little smaller to read)
+    # what runs read: "daily" (or its compacted layer, by as_of), "compacted" (only: the
+    # daily rows are too many) or "none"
+    read: str = "daily"
 
 
 def units_for(model: Model, overrides: dict[str, SourceOverride] | None = None,
               planned: date | None = None) -> list[RollupUnit]:
     """The rollups of every segment, segmentation, KPI and feature of the model (each
-    table of `overrides` read from there instead), planned at as_of `planned` (today)."""
+    table of `overrides` read from there instead), planned at as_of `planned` (today):
+    one per events table whose measures one can serve, by table."""
     # (No fallback: planning a compiled model raises nothing, every feature is planned as
     # a segment reading it would be, as `segl run --traits all` does. A broad `except`
     # here once hid planning bugs behind a rollup without the features' partials.)
     plan = plan_for(model, None, list(model.kpis), shares=bool(model.kpis),
-                    traits=list(model.features), fold_partials=True)
+                    traits=list(model.features))
     return rollup_units(plan, AsOf("date", planned or date.today()), overrides)
 
 
 def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
-    """The rollups whose sources are unchanged since they were made, by entity table: of
+    """The rollups whose sources are unchanged since they were made, by events table: of
     several (made for different models of the project), one holding every partial this
     model needs if there is one."""
     folder = folder_for(entry)
@@ -111,6 +120,15 @@ def rollups(model: Model, entry: str | Path) -> dict[str, RollupSource]:
             for name, found in valid.items()}
 
 
+def current(model: Model, entry: str | Path) -> set[str]:
+    """The tables whose rollup `prepare` listed and whose sources are unchanged since,
+    read by runs or not (`rollups` gives those read)."""
+    folder = folder_for(entry)
+    return {str(item.get("unit")) for item in _read(folder).values()
+            if isinstance(item, dict) and _parts_present(folder, item)
+            and item.get("sources") == _sources(model, item)}
+
+
 def prepare_rollups(model: Model, entry: str | Path, connection,
                     rebuild: bool = False) -> list[Rolled]:
     """Write, refresh or keep the rollup of every unit the model's plan has."""
@@ -134,7 +152,7 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
             if cut_of(before) is None or not all(
                     (folder / p).is_file() for p in _compaction_parts(before)):
                 _compact(connection, model, unit, today, folder, listing[key])
-            done.append(Rolled(unit.name, len(before["parts"]), 0, "kept"))
+            done.append(Rolled(unit.name, len(before["parts"]), 0, "kept", _read_as(before)))
             continue
         grown = None if rebuild or not isinstance(before, dict) else \
             _grown(before, sources, unit, partials, folder)
@@ -144,7 +162,8 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
                             "parts": [*before["parts"], *parts],
                             "rows": int(before.get("rows", 0)) + rows}
             _compact(connection, model, unit, today, folder, listing[key])
-            done.append(Rolled(unit.name, len(listing[key]["parts"]), rows, "refreshed"))
+            done.append(Rolled(unit.name, len(listing[key]["parts"]), rows, "refreshed",
+                               _read_as(listing[key])))
             continue
         parts, rows = [], 0
         for part in unit.parts:
@@ -152,13 +171,14 @@ def prepare_rollups(model: Model, entry: str | Path, connection,
                                  sources, "all")
             parts.append(name)
             rows += count
-        useful = len(unit.parts) > 1 or rows <= USEFUL_SHARE * _source_rows(
-            connection, model, unit.parts[0].table)
+        useful = rows <= USEFUL_SHARE * _source_rows(connection, model, unit.name)
         listing[key] = {"unit": unit.name, "sources": sources, "partials": partials,
                         "parts": parts, "tables": list(unit.tables),
                         "lookups": list(unit.lookups), "rows": rows, "useful": useful}
         _compact(connection, model, unit, today, folder, listing[key])
-        done.append(Rolled(unit.name, len(parts), rows, "wrote" if useful else "unused"))
+        read = _read_as(listing[key])
+        done.append(Rolled(unit.name, len(parts), rows, "unused" if read == "none" else "wrote",
+                           read))
     for key, item in old.items():  # another model's rollup, still valid: kept
         if key not in listing and isinstance(item, dict) and _parts_present(folder, item) \
                 and item.get("sources") == _sources(model, item):
@@ -182,9 +202,17 @@ def _compact(connection, model: Model, unit: RollupUnit, planned: date, folder: 
     found = compact(connection, unit, planned, [str(folder / p) for p in item["parts"]],
                     write)
     if found is not None:  # read when the daily rollup is, or is small enough by itself
-        found["useful"] = item.get("useful") is not False or len(unit.parts) > 1 or \
-            found["rows"] <= USEFUL_SHARE * _source_rows(connection, model, unit.parts[0].table)
+        found["useful"] = item.get("useful") is not False or \
+            found["rows"] <= USEFUL_SHARE * _source_rows(connection, model, unit.name)
         item["compaction"] = found
+
+
+def _read_as(item: dict) -> str:
+    """What runs read of a listing entry (Rolled.read)."""
+    if item.get("useful") is not False:
+        return "daily"
+    compaction = item.get("compaction")
+    return "compacted" if isinstance(compaction, dict) and compaction.get("useful") else "none"
 
 
 def _compaction_parts(item: dict) -> list[str]:

@@ -29,10 +29,11 @@ def prepare(file, clear, rebuild, params, threads, memory_limit, temp_dir):
     sources as declared otherwise. Running it again rewrites only the tables whose files
     changed; writes are atomic.
 
-    It also stores a daily rollup per events table keyed by the entity (with the tables
-    reached through it): the partial counts, sums, minima and maxima the measures need per
-    entity and day, which runs add up instead of reading the events. When a table's glob
-    only gained files, only the new rows are rolled up (--rebuild: all of them)."""
+    It also stores a daily rollup per events table (a table reached through another per
+    the entity it reaches): the partial counts, sums, minima and maxima the measures need
+    per entity and day, which runs add up instead of reading that table's events. When a
+    table's glob only gained files, only the new rows are rolled up (--rebuild: all of
+    them)."""
     from .. import prepared, prepared_rollup
     from ..api import load
     from .console import count, note
@@ -57,7 +58,9 @@ def prepare(file, clear, rebuild, params, threads, memory_limit, temp_dir):
                      "table's: runs read the table")
                 continue
             note(f"rollup of {item.name}: {item.how}, {count(item.parts, 'part')}"
-                 + (f", {item.rows:,} new rows" if item.how != "kept" else ""))
+                 + (f", {item.rows:,} new rows" if item.how != "kept" else "")
+                 + ("; its daily rows over half the table's: runs read its compacted layer"
+                    if item.read == "compacted" else ""))
         if not done:
             note("nothing to prepare: no events table is read from Parquet or CSV files")
             return

@@ -19,11 +19,10 @@ from .test_prepared_rollup import FEATURES, append, both, prepare, write_project
 
 START = dt.date(2024, 1, 1)
 MARGIN = 30  # days, instead of a year: the data span two years
-# how far back the longest window of the rollup reaches from as_of ("in last 90 days" is
-# day >= as_of - 89): spend_90 of orders (line items, folded into their orders in the one
-# rollup, reach 60 days: red_items)
-ROLLUP = ("orders", "items")
-REACH = {ROLLUP: 89}
+# how far back the longest window of each rollup reaches from as_of ("in last 90 days" is
+# day >= as_of - 89): spend_90 of orders, red_items of line items (60 days)
+ORDERS, ITEMS = ("orders",), ("items", "orders")
+REACH = {ORDERS: 89, ITEMS: 59}
 
 
 def long_data(days: int = 700) -> tuple[list[list[tuple]], list[list[tuple]]]:
@@ -43,8 +42,8 @@ def long_data(days: int = 700) -> tuple[list[list[tuple]], list[list[tuple]]]:
 
 
 def listed(entry: Path) -> dict[tuple[str, ...], dict]:
-    """Every rollup of the layout, by the tables it rolls up (the test model has one:
-    orders with their line items folded in)."""
+    """Every rollup of the layout, by the tables it reads (the test model has two: of
+    orders, and of line items through their orders)."""
     data = json.loads((prepared.folder_for(entry) / "rollups.json").read_text())
     return {tuple(item["tables"]): item for item in data["rollups"].values()}
 
@@ -62,10 +61,10 @@ def small_layers(patch: pytest.MonkeyPatch) -> None:
 
 def last_days(orders: list[list[tuple]], items: list[list[tuple]]
               ) -> dict[tuple[str, ...], dt.date]:
-    """The rollup's last day: of an order, or of a line item or its order, the later."""
+    """Each rollup's last day: of an order; of a line item or its order, the later."""
     by_order = {row[0]: row[2] for batch in orders for row in batch}
-    return {ROLLUP: max(max(by_order.values()),
-                        max(max(row[3], by_order[row[0]]) for batch in items for row in batch))}
+    return {ORDERS: max(by_order.values()),
+            ITEMS: max(max(row[3], by_order[row[0]]) for batch in items for row in batch)}
 
 
 def cuts_by_rule(lasts: dict[tuple[str, ...], dt.date]) -> dict[tuple[str, ...], dt.date]:
@@ -97,7 +96,7 @@ def test_members_and_values_are_the_same_on_both_sides_of_the_cut(compacted, bef
     entry, lasts = compacted
     as_of = max(lasts.values()) - dt.timedelta(days=before)
     (with_sql, with_rows), (_, without_rows) = both(entry, as_of)
-    assert "rollup-orders" in with_sql
+    assert "rollup-orders" in with_sql and "rollup-items" in with_sql
     found = listed(entry)
     read = 0
     for tables, cut in cuts_by_rule(lasts).items():
@@ -108,24 +107,24 @@ def test_members_and_values_are_the_same_on_both_sides_of_the_cut(compacted, bef
             read += 1
             uses = as_of - dt.timedelta(days=REACH[tables]) >= cut
             assert (compact in with_sql, recent in with_sql, daily) == (uses, uses, not uses)
-    assert read == 1
+    assert read == 2
     assert with_rows == without_rows
 
 
 def test_a_longer_window_reaching_before_the_cut_reads_every_day(compacted):
     entry, lasts = compacted
-    tables = ROLLUP
+    tables = ITEMS
     last = lasts[tables]
 
     def reach(entry: Path) -> dt.timedelta:
         model = load(str(entry))[0].require_ok()
-        plan = plan_for(model, None, [], traits=["red_items", "qty_14"], fold_partials=True)
+        plan = plan_for(model, None, [], traits=["red_items", "qty_14"])
         [unit] = [u for u in rollup_units(plan, AsOf("param")) if u.tables == tables]
         return last - unit.earliest(last)
 
-    assert reach(entry) == dt.timedelta(days=89)
+    assert reach(entry) == dt.timedelta(days=59)
     # the same partials (a window is not part of one), 400 days instead of 60: the rollup
-    # made for the 90 days serves it, but from its daily rows, at every as_of
+    # made for the 60 days serves it, but from its daily rows, at every as_of
     other = entry.with_name("longer.seg")
     other.write_text(entry.read_text().replace("in last 60 days", "in last 400 days"))
     try:
@@ -178,7 +177,13 @@ def test_a_rollup_too_big_by_itself_is_read_only_compacted(tmp_path, monkeypatch
     entry = write_project(tmp_path / "p", orders, items)
     entry.write_text("".join(line for line in entry.read_text().splitlines(keepends=True)
                              if "red_items" not in line and "qty_14" not in line))
-    assert {r.how for r in prepare(entry)} == {"unused"}
+    assert {(r.how, r.read) for r in prepare(entry, share=None)} == {("wrote", "compacted")}
+    from click.testing import CliRunner
+    from segl.runtime.cli import main
+
+    output = CliRunner().invoke(main, ["prepare", str(entry)]).output
+    assert "rollup of orders: kept, 1 part; its daily rows over half the table's: runs " \
+           "read its compacted layer" in output
     assert all(item["useful"] is False and item["compaction"]["useful"]
                for item in listed(entry).values())
     last = max(last_days(orders, items).values())

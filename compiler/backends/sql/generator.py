@@ -59,7 +59,7 @@ def members_query(plan: Plan, dialect: str, as_of: AsOf, file_paths: str = "abso
                   sources: Mapping[str, SourceOverride] | None = None,
                   rollups: Mapping[str, RollupSource] | None = None) -> exp.Select:
     """The plan's query as a sqlglot tree, for a caller that runs it (no header).
-    `rollups`: prepared daily rollups by pass name, used where they serve (rollup.py)."""
+    `rollups`: prepared daily rollups by events table, used where they serve (rollup.py)."""
     return SqlGenerator(plan, dialect, as_of, file_paths, sources, rollups).query()
 
 
@@ -93,15 +93,13 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
         if self.dated:
             self.refuse_undated_passes()
             ctes.append((DATES, self.dates_cte()))
-        served = self.served_by_rollup() if self.rollups else {}
+        served = self.served_by_rollup() if self.rollups else set()
         for aggregation in self.plan.aggregations:
             if aggregation.partial and aggregation.name not in served:
                 ctes.append(self.pre_aggregation(aggregation))
         for aggregation in self.plan.aggregations:
-            if served.get(aggregation.name) is aggregation:  # the prepared rollup (rollup.py)
-                ctes.append(self.rollup_cte(aggregation, self._unit_members(aggregation) or []))
-            if served.get(aggregation.name) not in (None, aggregation):
-                continue  # folded into a pass the rollup serves
+            if aggregation.name in served:  # the table's prepared rollup (rollup.py)
+                ctes.append(self.rollup_cte(aggregation))
             if not aggregation.correlated:
                 ctes.extend(self.aggregation(aggregation))
         for sequence in self.physical.sequences:

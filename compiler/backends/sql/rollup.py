@@ -2,9 +2,12 @@
 prepared layout stores once, so that a run adds up a few rows per entity and day instead
 of scanning, joining and grouping the events.
 
-A *unit* is one grouped pass of the plan: an events table's pass with the partial passes
-folded into it (line items into orders), or a `through` table's pass finished alone. Each
-measure of a unit is served by *partials*, one column each in the rollup:
+A *unit* is one events table's grouped pass: its rollup is keyed by that table (`orders`,
+`lineitem`), whatever pass the plan puts its measures in, so a plan reads the rollup of
+each table that has one and the other tables raw, folded (line items' partials in the pass
+over orders) or not (a pass of their own, the default). A table reached through another
+(line items through orders) is rolled up per the *entity* key it reaches (the order's
+customer). Each measure of a unit is served by *partials*, one column each in the rollup:
 
     count(*) / count(x) where f   -> COUNT(*) / COUNT(x) FILTER (WHERE f)   added up
     sum(x) where f                -> SUM(x) FILTER (WHERE f)                added up
@@ -17,11 +20,13 @@ order's) when that day is later than its own, so the as_of cut on both stays exa
 
 A partial is named by a hash of its definition (`p_` + 16 hex digits of the SQL it is
 computed with, the table and the key it is grouped by), so a rollup serves exactly the
-measures whose partials it holds; a unit with a measure the rollup lacks reads the events
-as before. A measure of the entity's own table whose value does not combine (avg, count
-distinct, first/last, most_frequent, catalogue aggregates) keeps a pass over that table
-beside the rollup (`roll_<table>` holds the others); one of a table reached through it, a
-correlated pass or many dates in one pass keep the whole unit on the events.
+measures whose partials it holds, and never another table's; a unit with a measure the
+rollup lacks reads the events as before. A measure of the entity's own table whose value
+does not combine (avg, count distinct, first/last, most_frequent, catalogue aggregates)
+keeps a pass over that table beside the rollup (`roll_<table>` holds the others); one of a
+table reached through it, a correlated pass or many dates in one pass keep the whole unit
+on the events. In a folded plan, a pass whose folded table is read raw is read raw too
+(the fold joins that table's partials to the pass's rows).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from sqlglot import exp
 from ... import ir
 from ...plan import Aggregation, Measure
 from ...plan.as_of import AsOfMode
-from ...plan.compaction import admits, earliest
+from ...plan.compaction import admits, bound_date, earliest
 from ...plan.physical import Bound, TimeTest
 from .trees import and_, col, named, table_function
 
@@ -109,57 +114,52 @@ class Rollups:
 
     # ------------------------------------------------------------ which passes
     def rollup_units(self) -> list[Unit]:
-        """Every pass of the plan a rollup could serve, with the queries building it."""
-        units = []
+        """Every table's pass of the plan a rollup could serve, with the query building it
+        (one per table: a table's correlated passes are never served)."""
+        units: dict[str, Unit] = {}
         for aggregation in self.plan.aggregations:
-            members = self._unit_members(aggregation)
-            if members is not None:
-                units.append(self._unit(aggregation, members))
-        return units
+            if aggregation.table not in units and self._rollable(aggregation):
+                units[aggregation.table] = self._unit(aggregation)
+        return list(units.values())
 
-    def served_by_rollup(self) -> dict[str, Aggregation]:
-        """Pass name -> the unit's own aggregation, for every pass a given rollup serves
-        (a folded partial pass maps to the pass it is folded into); fills `self.rolled`,
-        the CTE each measure read from a rollup is found in."""
+    def served_by_rollup(self) -> set[str]:
+        """The names of the passes (or folded partial passes) a given rollup serves, each
+        read from the rollup of its own table; fills `self.rolled`, the CTE each measure
+        read from a rollup is found in."""
         served: dict[str, Aggregation] = {}
         for aggregation in self.plan.aggregations:
-            source = self.rollups.get(self.rollup_root(aggregation))
-            members = self._unit_members(aggregation) if source is not None else None
-            if members is None:
-                continue
-            needed = {p.name for member in members for p in self._partials(member)}
-            if needed <= source.partials and self.rollup_bounds_agree(members) and (
-                    source.daily or self._rollup_paths(source, members) == source.compacted):
-                served.update({member.name: aggregation for member in members})
-                self.rolled.update({measure.name: self.rollup_cte_name(aggregation)
-                                    for member in members for measure in member.measures
-                                    if self._measure_combines(member, measure)})
-        return served
+            source = self.rollups.get(aggregation.table)
+            if source is None or not self._rollable(aggregation) or any(
+                    other.table == aggregation.table for other in served.values()):
+                continue  # (one rollup CTE per table: never two `roll_<table>`)
+            needed = {p.name for p in self._partials(aggregation)}
+            if needed <= source.partials and self.rollup_bounds_agree(aggregation) and (
+                    source.daily or self._rollup_paths(source, aggregation) == source.compacted):
+                served[aggregation.name] = aggregation
+        for aggregation in list(served.values()):
+            # a pass whose folded partials are read raw joins them to its rows: read raw
+            folded = self.physical.pass_for(aggregation.name).folded
+            if any(a.table in folded and a.fold_into and a.name not in served
+                   for a in self.plan.aggregations):
+                del served[aggregation.name]
+        for aggregation in served.values():
+            self.rolled.update({measure.name: self.rollup_cte_name(aggregation)
+                                for measure in aggregation.measures
+                                if self._measure_combines(aggregation, measure)})
+        return set(served)
 
     def rollup_cte_name(self, aggregation: Aggregation) -> str:
-        return f"roll_{self.rollup_root(aggregation)}"
+        return f"roll_{aggregation.table}"
 
-    def rollup_root(self, aggregation: Aggregation) -> str:
-        """The events table keyed by the entity that a pass's rows reach (its rollup's name)."""
-        table = self.model.events[aggregation.table]
-        return table.through or table.name
-
-    def _unit_members(self, aggregation: Aggregation) -> list[Aggregation] | None:
-        if self.dated or aggregation.stage is not None or aggregation.fold_into:
-            return None
-        planned = self.physical.pass_for(aggregation.name)
-        if aggregation.partial and planned.folded:
-            return None
-        members = [aggregation, *(a for a in self.plan.aggregations
-                                  if a.table in planned.folded and a.fold_into)]
-        if not all(self._combinable(member, member is aggregation
-                                    and not self.model.events[member.table].through)
-                   for member in members):
-            return None
-        if not any(self._measure_combines(member, measure)
-                   for member in members for measure in member.measures):
-            return None
-        return members
+    def _rollable(self, aggregation: Aggregation) -> bool:
+        """Whether a rollup of the pass's table could serve the pass (or folded pass)."""
+        if self.dated or aggregation.stage is not None:
+            return False
+        if not self._combinable(aggregation, not aggregation.partial
+                                and not self.model.events[aggregation.table].through):
+            return False
+        return any(self._measure_combines(aggregation, measure)
+                   for measure in aggregation.measures)
 
     def _combinable(self, aggregation: Aggregation, own_pass_left: bool) -> bool:
         """Whether the rollup can serve the pass; with `own_pass_left`, measures that do
@@ -238,29 +238,27 @@ class Rollups:
         return result
 
     # ------------------------------------------------------------ building the rollup
-    def _unit(self, aggregation: Aggregation, members: list[Aggregation]) -> Unit:
-        parts = tuple(self._part(member) for member in members)
-        lookups = tuple(dict.fromkeys(name for member in members for name in member.lookups))
-        tables = tuple(dict.fromkeys(
-            name for member in members
-            for name in (member.table, self.model.events[member.table].through) if name))
-        return Unit(self.rollup_root(aggregation), tables, lookups, parts,
-                    self._unit_bounds(members))
+    def _unit(self, aggregation: Aggregation) -> Unit:
+        """The rollup of the pass's table: its rows (joined to the table they are reached
+        through, for the entity key and that row's day) per entity key and day."""
+        via = self.model.events[aggregation.table].through
+        tables = (aggregation.table, via) if via else (aggregation.table,)
+        return Unit(aggregation.table, tables, tuple(aggregation.lookups),
+                    (self._part(aggregation),), self._unit_bounds(aggregation))
 
-    def _unit_bounds(self, members: list[Aggregation]) -> tuple[Bound, ...]:
+    def _unit_bounds(self, aggregation: Aggregation) -> tuple[Bound, ...]:
         """The as_of cut and every window bound of the measures the rollup serves."""
-        bounds = [self.physical.cap(member.table).bound for member in members]
-        for member in members:
-            for measure in member.measures:
-                if self._measure_combines(member, measure):
-                    bounds.extend(t.bound for t in self.physical.condition(measure).window)
+        bounds = [self.physical.cap(aggregation.table).bound]
+        for measure in aggregation.measures:
+            if self._measure_combines(aggregation, measure):
+                bounds.extend(t.bound for t in self.physical.condition(measure).window)
         return tuple(dict.fromkeys(bounds))
 
-    def _rollup_paths(self, source: RollupSource, members: list[Aggregation]
+    def _rollup_paths(self, source: RollupSource, aggregation: Aggregation
                       ) -> tuple[str, ...]:
         """The compacted layer when every bound is on or after its cut, else every day."""
         as_of = self.as_of.value if self.as_of.mode is AsOfMode.DATE else None
-        if source.compacted and admits(self._unit_bounds(members), as_of, source.cut):
+        if source.compacted and admits(self._unit_bounds(aggregation), as_of, source.cut):
             return source.compacted
         return source.paths
 
@@ -302,37 +300,61 @@ class Rollups:
         return UnitPart(table.name, select, partials)
 
     # ------------------------------------------------------------ reading it
-    def rollup_cte(self, aggregation: Aggregation, members: list[Aggregation]
-                   ) -> tuple[str, exp.Select]:
-        """The unit's pass computed from its rollup: each measure's partials added up over
-        the rows of its window, every row after as_of left out."""
-        source = self.rollups[self.rollup_root(aggregation)]
-        paths = self._rollup_paths(source, members)
+    def rollup_cte(self, aggregation: Aggregation) -> tuple[str, exp.Select]:
+        """The table's measures computed from its rollup: each measure's partials added up
+        over the rows of its window, every row after as_of left out."""
+        source = self.rollups[aggregation.table]
+        paths = self._rollup_paths(source, aggregation)
         reader = exp.Anonymous(this="read_parquet", expressions=[
             exp.Array(expressions=[exp.Literal.string(p) for p in paths]),
             exp.EQ(this=exp.var("union_by_name"), expression=exp.true())])
         select = exp.select(col(KEY)).from_(table_function(reader, ROLLUP), copy=False)
-        caps = [self.physical.cap(member.table) for member in members]
-        bound = self._day_bound(caps[0])
+        bound = self._day_bound(self.physical.cap(aggregation.table))
         select = select.where(and_(
             exp.LT(this=col(DAY, ROLLUP), expression=bound),
             exp.Or(this=exp.Is(this=col(VIA_DAY, ROLLUP), expression=exp.Null()),
                    expression=exp.LT(this=col(VIA_DAY, ROLLUP), expression=bound.copy()))),
             copy=False)
-        for member in members:
-            for measure in member.measures:
-                if measure.name in self.rolled:
-                    select = select.select(named(self._rolled(member, measure), measure.name),
-                                           copy=False)
+        since = self._rollup_since(aggregation)
+        if since is not None:
+            select = select.where(since, append=True, copy=False)
+        for measure in aggregation.measures:
+            if measure.name in self.rolled:
+                select = select.select(named(self._rolled(aggregation, measure), measure.name),
+                                       copy=False)
         return self.rollup_cte_name(aggregation), select.group_by(col(KEY), copy=False)
 
-    def rollup_bounds_agree(self, members: list[Aggregation]) -> bool:
-        """Every table of the unit cut at the same day (one WHERE serves them all)."""
-        bounds = {self.physical.cap(member.table).bound for member in members}
-        for member in members:
-            via = self.model.events[member.table].through
-            if via and self.physical.cap(via) is not None:
-                bounds.add(self.physical.cap(via).bound)
+    def _rollup_since(self, aggregation: Aggregation) -> exp.Expression | None:
+        """When every measure read from the rollup has a window, the rows before the
+        earliest of their lower bounds, which none of them adds up, left out before
+        grouping (a compacted layer's folded rows, all before its cut, with them; Parquet
+        statistics skip their row groups). An entity left with no row gets no value, as
+        its filtered sums over no row give."""
+        lows: dict[Bound, None] = {}
+        for measure in aggregation.measures:
+            if measure.name not in self.rolled:
+                continue
+            tests = [t for t in self.physical.condition(measure).window
+                     if t.op is ir.CompareOp.GE]
+            if not tests:
+                return None
+            lows[tests[0].bound] = None
+        if not lows:
+            return None
+        if self.as_of.mode is AsOfMode.DATE:  # one date: a constant the scan can use
+            first = min(lows, key=lambda bound: bound_date(bound, self.as_of.value))
+            return exp.GTE(this=col(DAY, ROLLUP), expression=self.plan_Bound(first, False))
+        bounds = [self.plan_Bound(bound, False) for bound in lows]
+        return exp.GTE(this=col(DAY, ROLLUP), expression=bounds[0] if len(bounds) == 1
+                       else exp.Least(this=bounds[0], expressions=bounds[1:]))
+
+    def rollup_bounds_agree(self, aggregation: Aggregation) -> bool:
+        """The table and the one it is reached through cut at the same day (one WHERE on
+        the day and the via day serves both)."""
+        bounds = {self.physical.cap(aggregation.table).bound}
+        via = self.model.events[aggregation.table].through
+        if via and self.physical.cap(via) is not None:
+            bounds.add(self.physical.cap(via).bound)
         return len(bounds) == 1
 
     def _rolled(self, aggregation: Aggregation, measure: Measure) -> exp.Expression:
