@@ -160,6 +160,7 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "diff_models": "analysis.semantic_diff",
     # the Polars backend: the plan as one lazy query for a fixed as_of (imports Polars)
     "polars_query": ("backends.polars.generator", "generate_polars"),
+    "GroupedPass": "backends.polars.passes", "PassRunner": "backends.polars.passes",
 }
 
 
