@@ -11,13 +11,19 @@ order is 1998-08-02), three variants:
              and time segment combined per date where the measures combine, else a
              `_dates` CTE joined to the pass on its cap; docs/time.md)
   separate   segl's query at each date, 12 queries one after the other on one connection
+  hand       the hand-written multi-date query (bench/multi_date_hand.py): the 12 dates in
+             one DuckDB statement as an analyst writes it, independently of segl's plan
 
 Interleaved as bench/compare.py does (a warm-up round, then rounds in alternating order),
 each measurement a fresh Python subprocess on a fresh in-memory DuckDB connection reading
 the Parquet files (queries built beforehand: compile time is outside the timings); wall,
 own CPU (all threads), peak RSS and the other processes' share of the machine
 (bench/cpu_share.py). The warm-up round also checks that one_pass and separate give the
-same rows at every date (per date: row count and the sum of a hash of every row).
+same rows at every date (per date: row count and the sum of a hash of every row), and
+that hand gives the same rows as one_pass.
+
+The `.seg` file is written into a scratch folder with links to the Parquet files (never
+into the data folder, which may be shared and read-only, e.g. /tmp/tpch).
 
 Results: a table on stdout, everything in bench/results/multi-date-latest.json.
 """
@@ -28,6 +34,7 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,10 +46,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import cpu_share  # noqa: E402
+import multi_date_hand  # noqa: E402
 import tpch_data  # noqa: E402
 
 FILES = ("tpch.seg", "tpch_rfm.seg")
-VARIANTS = ("one_date", "one_pass", "separate")
+VARIANTS = ("one_date", "one_pass", "separate", "hand")
+DATED = ("one_pass", "hand")
 LAST = datetime.date(1998, 7, 31)
 
 
@@ -57,8 +66,9 @@ def month_ends(last: datetime.date = LAST, count: int = 12) -> list[datetime.dat
     return sorted(found)
 
 
-def queries(seg: Path, dates: list[datetime.date]) -> dict[str, list[str]]:
-    """Each variant's queries as DuckDB SQL (made by sqlglot from segl's trees)."""
+def queries(seg: Path, dates: list[datetime.date], data_dir: Path) -> dict[str, list[str]]:
+    """Each variant's queries as DuckDB SQL (segl's made by sqlglot from its trees; the
+    hand-written one filled by bench/sql_fill.py)."""
     from segl.compiler.api import AsOf, plan_for, query_for_plan
     from segl.runtime.api import load
 
@@ -72,7 +82,8 @@ def queries(seg: Path, dates: list[datetime.date]) -> dict[str, list[str]]:
 
     return {"one_date": [text(AsOf("date", dates[-1]))],
             "one_pass": [text(AsOf.many(dates))],
-            "separate": [text(AsOf("date", day)) for day in dates]}
+            "separate": [text(AsOf("date", day)) for day in dates],
+            "hand": [multi_date_hand.BUILDERS[seg.name](data_dir, dates)]}
 
 
 # ====================================================================== worker side
@@ -97,7 +108,7 @@ def summary(connection, tables: list[str], dated: bool,
             for rows, hashed, day in connection.execute(select.sql("duckdb")).fetchall():
                 found[day] = [rows, str(hashed)]
         else:
-            rows, hashed = connection.execute(select.sql("duckdb")).fetchone()
+            [(rows, hashed)] = connection.execute(select.sql("duckdb")).fetchall()
             found[dates[index]] = [rows, str(hashed)]
     return found
 
@@ -161,14 +172,15 @@ def ratio(runs: dict[str, list[dict]], a: str, b: str, key: str) -> float | None
     return statistics.median(found) if found else None
 
 
-def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float) -> dict:
-    built = queries(seg, dates)
+def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float,
+             data_dir: Path) -> dict:
+    built = queries(seg, dates, data_dir)
     texts = [d.isoformat() for d in dates]
     runs: dict[str, list[dict]] = {v: [] for v in VARIANTS}
     for r in range(-1, rounds):
         order = VARIANTS if (r + 1) % 2 == 0 else tuple(reversed(VARIANTS))
         for variant in order:
-            spec = {"queries": built[variant], "dated": variant == "one_pass",
+            spec = {"queries": built[variant], "dated": variant in DATED,
                     "dates": texts if variant != "one_date" else texts[-1:],
                     "check": r < 0 and variant != "one_date"}
             result = run_measurement(spec, timeout)
@@ -179,18 +191,23 @@ def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float)
                   f"{result.get('error', '')}", file=sys.stderr)
     together = next((r.get("summary") for r in runs["one_pass"] if "summary" in r), None)
     apart = next((r.get("summary") for r in runs["separate"] if "summary" in r), None)
+    by_hand = next((r.get("summary") for r in runs["hand"] if "summary" in r), None)
     same = together is not None and together == apart
+    hand_same = together is not None and together == by_hand
     return {"file": seg.name, "dates": texts, "runs": runs, "same_rows": same,
+            "hand_same_rows": hand_same,
             "stats": {v: stats(runs[v]) for v in VARIANTS},
             "ratios": {f"{a}/{b} {key}": ratio(runs, a, b, key)
                        for a, b in (("one_pass", "one_date"), ("separate", "one_date"),
-                                    ("one_pass", "separate"))
+                                    ("one_pass", "separate"), ("one_pass", "hand"),
+                                    ("hand", "one_date"))
                        for key in ("wall", "cpu")}}
 
 
 def render(entry: dict) -> str:
     lines = [f"{entry['file']}: 12 month-ends {entry['dates'][0]}..{entry['dates'][-1]}; "
-             f"one pass and separate runs give the same rows: {entry['same_rows']}",
+             f"one pass and separate runs give the same rows: {entry['same_rows']}; "
+             f"the hand-written query gives one pass's rows: {entry['hand_same_rows']}",
              "| variant | wall (median) | CPU (median) | peak RSS | others' CPU share |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for variant in VARIANTS:
@@ -224,15 +241,19 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = tpch_data.generate(args.scale, args.data_root)
     dates = month_ends()
     results = []
+    scratch = Path(tempfile.mkdtemp(prefix="segl-multidate-seg-"))
+    for table in tpch_data.TABLES:
+        (scratch / f"{table}.parquet").symlink_to((data_dir / f"{table}.parquet").resolve())
     for name in args.files:
-        seg = data_dir / name
+        seg = scratch / name
         seg.write_text((BENCH_DIR / name).read_text())
-        entry = run_file(seg, dates, args.rounds, args.timeout)
+        entry = run_file(seg, dates, args.rounds, args.timeout, data_dir)
         entry["scale"] = args.scale
         entry["cpus"] = os.cpu_count()
         entry["loadavg"] = os.getloadavg()
         results.append(entry)
         print(render(entry))
+    shutil.rmtree(scratch, ignore_errors=True)
     folder = BENCH_DIR / "results"
     folder.mkdir(exist_ok=True)
     (folder / "multi-date-latest.json").write_text(json.dumps(results, indent=2, default=str))

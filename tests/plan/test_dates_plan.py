@@ -47,7 +47,7 @@ def test_every_pass_groups_by_the_date(plan):
     assert "_dates" in ctes
     segmented = 0
     for name, cte in ctes.items():
-        if name.endswith("__spans"):  # one literal row per date (segments.py)
+        if name.endswith(("__spans", "__pos")):  # per date, per (date, position): no group
             continue
         if name.endswith("__seg"):  # segment rows: by entity and position, no date yet
             grouped = [g.sql() for g in cte.args["group"].expressions]
@@ -55,13 +55,29 @@ def test_every_pass_groups_by_the_date(plan):
             segmented += 1
         elif name.startswith("agg_"):
             grouped = [g.sql() for g in cte.args["group"].expressions]
-            assert {"_dates._as_of", "numbered._as_of", f"{name[:-len('__dated')]}__spans._as_of"
-                    } & set(grouped), name
+            stem = name[:-len("__dated")]
+            assert {"_dates._as_of", "numbered._as_of", f"{stem}__spans._as_of",
+                    f"{stem}__pos._as_of"} & set(grouped), name
     assert segmented  # the orders pass (count, sum, max) is built from segment rows
     # rankings rank each date apart
     windows = [w for w in query.find_all(exp.Window) if w.args.get("partition_by")]
     assert any(p.sql() == "_as_of" for w in windows for p in w.args["partition_by"])
     assert query.args["order"].expressions[0].this.sql() == "_as_of"
+
+
+def test_a_top_ranking_keeps_its_members_only_at_many_dates():
+    """`top 20%` over many dates: the ranking CTE keeps the (key, date) of its members (the
+    join back builds on them, not on every ranked row); the step tests the key's presence."""
+    model = compile_file(SHOP / "shop.seg").require_ok()
+    ranked = plan_for(model, ["top_20pct"])
+    query = query_for_plan(ranked, "duckdb", AsOf.many(DATES))
+    ctes = {cte.alias: cte.this for cte in query.args["with_"].expressions}
+    (name,) = [n for n in ctes if n.startswith("ranked_")]
+    assert [e.alias_or_name for e in ctes[name].expressions] == ["_key", "_rank_as_of"]
+    assert ctes[name].args["where"].this.sql() == "_position * 100 <= 20 * _count"
+    assert f"NOT {name}._key IS NULL" in query.sql()
+    single = query_for_plan(ranked, "postgres", AsOf("date", DATES[0]))
+    assert "_position * 100 <= 20 * " in single.sql()  # one date: the position, as before
 
 
 def test_compile_command_takes_a_range(monkeypatch):

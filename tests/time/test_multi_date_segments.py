@@ -22,6 +22,7 @@ from segl.compiler.plan.physical import Bound, TimeTest
 from segl.compiler.plan.segments import segmented_pass
 from segl.runtime.api import load
 from segl.runtime.engines import available, run_members
+from sqlglot import exp
 
 SEG = """
 entity customer from parquet "data/customers.parquet" key customer_id {
@@ -163,6 +164,22 @@ def test_the_dated_query_aggregates_segments(shop):
     assert "pre_lines" not in ctes
     assert "_running" in ctes["agg_visits__dated"].sql("duckdb")
     assert "_running" not in ctes["agg_orders__dated"].sql("duckdb")
+    # windowed segment rows meet their dates by the position (a hash join on the small
+    # dates x positions CTE), not by an inequality join of every segment row
+    dated = ctes["agg_orders__dated"]
+    (join,) = dated.args["joins"]
+    assert join.this.name == "agg_orders__pos"
+    assert join.args["on"].sql() == "agg_orders__seg._seg = agg_orders__pos._pos"
+    # a row's position: a balanced tree of CASEs, about log2(cuts) comparisons deep
+    position = next(e for e in ctes["agg_orders__seg"].expressions if e.alias == "_seg").this
+
+    def depth(node) -> int:
+        if not isinstance(node, exp.Case):
+            return 0
+        return 1 + max(depth(node.args["ifs"][0].args["true"]), depth(node.args["default"]))
+
+    cuts = len(list(position.find_all(exp.If)))
+    assert cuts > 8 and depth(position) == cuts.bit_length()
 
 
 @pytest.mark.parametrize("engine", ENGINES)

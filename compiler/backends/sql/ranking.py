@@ -50,7 +50,19 @@ class Ranking:
         select = select.from_(table_ref(previous), copy=False)
         if ranking.admits is not None:
             select = select.where(self.cond(ranking.admits), copy=False)
+        if self.members_only(ranking):
+            assert isinstance(ranking.node, ir.Rank)
+            return exp.select(col("_key"), col(RANK_DATE)).from_(
+                select.subquery("_ranked"), copy=False).where(
+                    self.within(ranking.node, None), copy=False)
         return select
+
+    def members_only(self, ranking: plan_ranking.Ranking) -> bool:
+        """Many dates: a `top`/`bottom` ranking keeps only its members' rows (position
+        within N or P% of each date's count), so the join back into the step builds on the
+        members (20% of the rows for `top 20%`), not on every ranked (entity, date)."""
+        return (self.dated and isinstance(ranking.node, ir.Rank)
+                and ranking.func is RankFunc.ROW_NUMBER and not self.limited(ranking))
 
     def limited(self, ranking: plan_ranking.Ranking) -> bool:
         """A `top`/`bottom` rank computed as a top-N: the dialect allows it and the ranking
@@ -93,15 +105,19 @@ class Ranking:
     def value_Rank(self, node: ir.Rank) -> exp.Expression:
         """A member when ranked with position <= N (position * 100 <= P * count)."""
         ranking = self.ranking_of(node)
-        if self.limited(ranking):  # the top-N holds the members' keys only
+        if self.limited(ranking) or self.members_only(ranking):  # members' keys only
             return exp.Not(this=exp.Is(this=col("_key", ranking.name),
                                        expression=exp.Null()))
-        position = col("_position", ranking.name)
+        return self.within(node, ranking.name)
+
+    def within(self, node: ir.Rank, ranking: str | None) -> exp.Expression:
+        """The position test of a member: position <= N, or position * 100 <= P * count."""
+        position = col("_position", ranking)
         amount = exp.Literal.number(str(node.amount.value))
         if not node.percent:
             return exp.LTE(this=position, expression=amount)
         return exp.LTE(this=exp.Mul(this=position, expression=exp.Literal.number(100)),
-                       expression=exp.Mul(this=amount, expression=col("_count", ranking.name)))
+                       expression=exp.Mul(this=amount, expression=col("_count", ranking)))
 
     def value_StratifiedSlot(self, node: ir.StratifiedSlot) -> exp.Expression:
         """floor(10000 * (position - 1) / count) within the stratum (a double division of

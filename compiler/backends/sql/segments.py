@@ -8,6 +8,10 @@
   (its filter applied, not its window);
 - `<pass>__spans`: one row per date with its positions (`_upto`, `_start`, and the first and
   past position of each window), literals;
+- `<pass>__pos`: one row per (date, position it reads): the spans joined to the positions
+  0..len(cuts) (literals), a few hundred rows, so that the segment rows meet their dates by an
+  equality on the position (a hash join on a small build side) rather than an inequality
+  join of every segment row with the dates (a sort of the segment rows);
 - `<pass>__dated`: the segment rows joined to the dates they are visible at, grouped by
   (entity, date), each measure combining the segment rows inside its window (sum of counts
   and sums, min of minima, max of maxima); for a pass with no window and no via table,
@@ -32,7 +36,7 @@ from .expressions import AS_OF_COLUMN
 from .trees import and_, case_when, cast, col, named, or_, project, table_ref
 
 F = ir.AggregateFunc
-SEG, VIS, UPTO, START = "_seg", "_vis", "_upto", "_start"
+SEG, VIS, UPTO, START, POS = "_seg", "_vis", "_upto", "_start", "_pos"
 
 
 class Segments:
@@ -74,15 +78,27 @@ class Segments:
     def segment_ctes(self, aggregation: Aggregation, table: m.Table,
                      segmented: SegmentedPass) -> list[tuple[str, exp.Expression]]:
         name = aggregation.cte_name
-        return [(f"{name}__seg", self._segment_rows(aggregation, table, segmented)),
-                (f"{name}__spans", self._spans(segmented)),
-                (f"{name}__dated", self._combined(name, segmented))]
+        ctes = [(f"{name}__seg", self._segment_rows(aggregation, table, segmented)),
+                (f"{name}__spans", self._spans(segmented))]
+        if not self._runs(segmented):
+            ctes.append((f"{name}__pos", self._positions(name, segmented)))
+        ctes.append((f"{name}__dated", self._combined(name, segmented)))
+        return ctes
 
     def _position(self, cap: TimeTest, cuts) -> exp.Expression:
-        """How many cuts are at or before the row's time: CASE WHEN t < c1 THEN 0 …"""
-        ifs = [exp.If(this=self.plan_TimeTest(replace(cap, bound=Bound(cut))),
-                      true=exp.Literal.number(index)) for index, cut in enumerate(cuts)]
-        return exp.Case(ifs=ifs, default=exp.Literal.number(len(cuts)))
+        """How many cuts are at or before the row's time, as a balanced tree of CASEs
+        (`t < c_mid` splits the positions in halves): about log2(len(cuts)) comparisons per
+        row instead of len(cuts) / 2 for a chain of WHENs (every event row computes it)."""
+
+        def between(low: int, high: int) -> exp.Expression:  # the position is in [low, high]
+            if low == high:
+                return exp.Literal.number(low)
+            middle = (low + high) // 2
+            below = self.plan_TimeTest(replace(cap, bound=Bound(cuts[middle])))
+            return exp.Case(ifs=[exp.If(this=below, true=between(low, middle))],
+                            default=between(middle + 1, high))
+
+        return between(0, len(cuts))
 
     def _segment_rows(self, aggregation: Aggregation, table: m.Table,
                       segmented: SegmentedPass) -> exp.Select:
@@ -142,6 +158,29 @@ class Segments:
         for select in selects[1:]:
             query = exp.Union(this=query, expression=select, distinct=False)
         return query
+
+    def _positions(self, name: str, segmented: SegmentedPass) -> exp.Select:
+        """Each date with every position it reads (`_start` <= `_pos` < `_upto`): the
+        positions 0..len(cuts) as literal rows joined to the spans (dates x positions rows,
+        computed by the engine, not written out)."""
+        numbers = [exp.select(named(exp.Literal.number(index), POS))
+                   for index in range(segmented.since, len(segmented.cuts) + 1)]
+        positions: exp.Expression = numbers[0]
+        for select in numbers[1:]:
+            positions = exp.Union(this=positions, expression=select, distinct=False)
+        spans, table = f"{name}__spans", "_positions"
+        return exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(spans)),
+                          col(POS, table)).from_(table_ref(spans), copy=False).join(
+            positions.subquery(table), join_type="inner", copy=False, on=and_(
+                exp.GTE(this=col(POS, table), expression=col(START, spans)),
+                exp.LT(this=col(POS, table), expression=col(UPTO, spans))))
+
+    def _runs(self, segmented: SegmentedPass) -> bool:
+        """Whether the pass reads running totals (`_running`): no window narrower than
+        everything before the cap, no via table, every segment read."""
+        windowed = any(window != (span.start, span.upto) for span in segmented.dates
+                       for window in span.windows)
+        return not windowed and not segmented.via_table and segmented.since == 0
 
     def _average(self, measure: Measure, total: exp.Expression, count: exp.Expression
                  ) -> exp.Expression:
@@ -208,9 +247,10 @@ class Segments:
         return select
 
     def _combined(self, name: str, segmented: SegmentedPass) -> exp.Select:
-        rows, spans = f"{name}__seg", f"{name}__spans"
-        on = [exp.LT(this=col(SEG, rows), expression=col(UPTO, spans)),
-              exp.GTE(this=col(SEG, rows), expression=col(START, spans))]
+        if self._runs(segmented):
+            return self._running(name, segmented)
+        rows, spans = f"{name}__seg", f"{name}__pos"
+        on = [exp.EQ(this=col(SEG, rows), expression=col(POS, spans))]
         if segmented.via_table:
             on.append(exp.LT(this=col(VIS, rows), expression=col(UPTO, spans)))
         select = exp.select(named(col("_key", rows), "_key"),
@@ -220,8 +260,6 @@ class Segments:
         windowed = {index for span in segmented.dates
                     for index, window in enumerate(span.windows)
                     if window != (span.start, span.upto)}
-        if not windowed and not segmented.via_table and segmented.since == 0:
-            return self._running(name, segmented)
         for measure, index in zip(segmented.measures, segmented.window_of, strict=True):
             def inside(value: exp.Expression, index: int = index) -> exp.Expression:
                 if index not in windowed:
