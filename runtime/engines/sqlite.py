@@ -9,9 +9,9 @@ decimals as REAL; booleans as 1 / 0.
 Many dates (`AsOf.many`): the sources are loaded once, then the one-date query runs at each
 date on that connection and the rows are stacked with the date first. SQLite joins by
 nested loops and groups by sorting, so the one query over every date (`segl compile -d
-sqlite --as-of RANGE`) costs more than the dates one by one: 2.0 times at 12 month-ends of
-the example shop with each pass's join made indexable, far more without (bench/README.md,
-"Many dates on SQLite").
+sqlite --as-of RANGE`) costs more than the dates one by one: 1.1 times at 6 month-ends of
+the example shop and 1.5 times at 12 with each pass's join into the entity rows made
+indexable, about 20 times without (bench/README.md, "Many dates on SQLite").
 """
 
 from __future__ import annotations
