@@ -10,8 +10,9 @@ Many dates (`AsOf.many`): the sources are loaded once, then the one-date query r
 date on that connection and the rows are stacked with the date first. SQLite joins by
 nested loops and groups by sorting, so the one query over every date (`segl compile -d
 sqlite --as-of RANGE`) costs more than the dates one by one: 1.1 times at 6 month-ends of
-the example shop and 1.5 times at 12 with each pass's join into the entity rows made
-indexable, about 20 times without (bench/README.md, "Many dates on SQLite").
+the example shop and 1.5 times at 12, with each pass's join into the entity rows
+indexable (dialect rule `group_running`; about 20 times without; bench/README.md, "Many
+dates on SQLite").
 """
 
 from __future__ import annotations
