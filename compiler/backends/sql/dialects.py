@@ -123,7 +123,7 @@ class DialectRules:
     # True where a many-dates pass read from running totals (one row per entity and date
     # already) must be grouped by (entity, date) for the engine to index it when joining it
     # into the entity rows: SQLite otherwise scans it for every (entity, date) row (6
-    # month-ends of the example shop: over 200 s against 10 s; bench/README.md).
+    # month-ends of the example shop: about 200 s against 10 s; bench/README.md).
     group_running: bool = False
     notes: tuple[str, ...] = field(default=())
 
