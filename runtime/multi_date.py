@@ -104,9 +104,10 @@ def evaluate_dates(
     kpis: bool = False,
 ) -> DatedEvaluation:
     """Every (or the chosen) segment and segmentation at each of `days`, in one query on
-    `engine` (Polars: date by date, docs/time.md); the members table of the DuckDB connection
-    holds one row per (date, entity). `kpis`: with every KPI's per-entity components (and
-    the shares), for `kpi_dates.kpi_tables`. Raises CompileError, DataError, UsageError."""
+    `engine` (Polars and SQLite: date by date, docs/time.md); the members table of the
+    DuckDB connection holds one row per (date, entity). `kpis`: with every KPI's
+    per-entity components (and the shares), for `kpi_dates.kpi_tables`. Raises
+    CompileError, DataError, UsageError."""
     if not days:
         raise UsageError("no dates to evaluate")
     if engine != "duckdb":

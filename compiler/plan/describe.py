@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from .. import ir
 from .correlation import pass_json, pass_text
+from .describe_dates import dates_json, dates_lines, for_dates
 from .hoisting import Hoisted
 from .logical import Aggregation, Measure, Plan
 from .physical import Bound, Condition, Pass, PhysicalPlan, Prefilter, TimeTest
@@ -178,6 +179,7 @@ def prefilter_text(prefilter: Prefilter) -> str:
 
 def describe(physical: PhysicalPlan) -> str:
     """The plan, readably: what is read, each pass and its decisions, each step."""
+    physical = for_dates(physical)
     plan = physical.plan
     lines = [f"as_of {physical.as_of}", *_date_lines(physical), *_entity_lines(plan)]
     for planned in physical.passes:
@@ -199,8 +201,10 @@ def _date_lines(physical: PhysicalPlan) -> list[str]:
     dates = physical.as_of.dates
     return [f"dates {len(dates)}: {', '.join(d.isoformat() for d in dates)}",
             "  date dimension: each events pass joins the dates on its cap and groups by "
-            "(entity, as_of); the entity rows are crossed with the dates; rankings rank "
-            "each date apart; one output row per (as_of, entity)"]
+            "(entity, as_of), or aggregates its events once per (entity, time segment) and "
+            "combines them per date (each pass's `dates` lines); the entity rows are crossed "
+            "with the dates; rankings rank each date apart; one output row per (as_of, "
+            "entity)"]
 
 
 def _output_lines(plan: Plan) -> list[str]:
@@ -272,7 +276,7 @@ def _pass_lines(physical: PhysicalPlan, planned: Pass) -> list[str]:
         for hoisted in dict(planned.hoisted_alone).get(measure.name, ()):
             lines.append(f"    hoist {hoisted.alias} = {expr_text(hoisted.expr)} "
                          f"(per {hoisted.lookup} row)")
-    return lines
+    return lines + dates_lines(physical, aggregation, time_test_text)
 
 
 def _step_lines(plan: Plan, rankings: tuple[Ranking, ...] = ()) -> list[str]:
@@ -307,6 +311,7 @@ def _ranking_json(ranking: Ranking) -> dict:
 # ---------------------------------------------------------------- JSON
 def to_json(physical: PhysicalPlan) -> dict:
     """The plan as plain JSON data (expressions as text)."""
+    physical = for_dates(physical)
     plan = physical.plan
     return {
         "as_of": str(physical.as_of),
@@ -354,6 +359,7 @@ def _pass_json(physical: PhysicalPlan, planned: Pass) -> dict:
             "hoisted": [_hoisted_json(h) for h in
                         dict(planned.hoisted_alone).get(measure.name, ())],
         } for measure in aggregation.measures],
+        **dates_json(physical, aggregation, _test_json),
     }
 
 

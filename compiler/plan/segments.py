@@ -33,11 +33,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from .. import ir
 from .as_of import AsOf, shift_date
 from .calendar import period_start
-from .logical import Measure, Plan
+from .logical import Aggregation, Measure, Plan
+
+if TYPE_CHECKING:
+    from .physical import PhysicalPlan
 
 F = ir.AggregateFunc
 COMBINING = frozenset({F.COUNT, F.SUM, F.MIN, F.MAX, F.AVG})
@@ -76,6 +80,15 @@ class SegmentedPass:
         """Rows at positions below this one are read by no measure at any date."""
         return min(span.start for span in self.dates)
 
+    @property
+    def running(self) -> bool:
+        """No window cuts into any date's segments, no via table and no row left out:
+        each measure is a running total per entity over its segment rows, read at each
+        date from the entity's last segment row before the cap (no join to the dates)."""
+        windowed = any(window != (span.start, span.upto)
+                       for span in self.dates for window in span.windows)
+        return not windowed and self.via_table is None and self.since == 0
+
 
 def combines(measure: Measure, has_time: bool) -> bool:
     """Whether a measure's value at each date can be built from its segment rows."""
@@ -106,6 +119,27 @@ def unfold_partials(plan: Plan, as_of: AsOf) -> Plan:
     return replace(plan, aggregations=tuple(
         replace(a, partial=False, fold_into=None) if a.table in unfold else a
         for a in plan.aggregations))
+
+
+def segmented_for(physical: PhysicalPlan, aggregation: Aggregation
+                  ) -> SegmentedPass | None:
+    """The pass's segments when all its grouped measures combine (None: the pass joins
+    every event to each date it is visible at, or is not evaluated per date at all): the
+    rule backends/sql/segments.py follows, for `--show plan`."""
+    if not physical.as_of.dated or aggregation.partial or aggregation.fold_into \
+            or aggregation.correlated:
+        return None
+    planned = physical.pass_for(aggregation.name)
+    events = physical.plan.model.events
+    table = events[aggregation.table]
+    measures = list(planned.grouped)
+    if planned.folded or not table.time_column or not measures \
+            or not all(combines(m_, True) for m_ in measures):
+        return None
+    windows = {m_.name: physical.condition(m_).window for m_ in measures}
+    via = events[table.through] if table.through else None
+    via_table = via.name if via is not None and via.time_column else None
+    return segmented_pass(table.name, measures, windows, physical.as_of.dates, via_table)
 
 
 def bound_at(bound, day: date) -> date:

@@ -90,3 +90,50 @@ def test_compile_command_takes_a_range(monkeypatch):
                                        "-s", "loyal"])
     assert listed.exit_code == 0, listed.output
     assert "_dates" in listed.output and "2026-03-31" in listed.output
+
+
+FEATURES = Path(__file__).parent / "features"
+
+
+@pytest.mark.parametrize("path", [SHOP / "shop.seg", FEATURES / "window.seg",
+                                  FEATURES / "through.seg", FEATURES / "rfm.seg"],
+                         ids=lambda p: p.stem)
+def test_the_listing_tells_what_the_sql_builds(path):
+    """`--show plan`'s time segments are the SQL's: a pass listed with segment rows has its
+    `__seg` CTE (one CASE branch per cut, one spans row per date), one listed with running
+    totals reads them (`_running`), every other pass joins `_dates`."""
+    from segl.compiler.api import physical_plan_for
+    from segl.compiler.plan.describe_dates import for_dates
+    from segl.compiler.plan.segments import segmented_for
+
+    model = compile_file(path).require_ok()
+    plan = plan_for(model, [*model.segments, *model.segmentations])
+    as_of = AsOf.many(DATES)
+    physical = for_dates(physical_plan_for(plan, as_of))
+    query = query_for_plan(plan, "duckdb", as_of)
+    ctes = {cte.alias: cte.this for cte in query.args["with_"].expressions}
+    text = describe_plan(plan, as_of)
+    kinds = set()
+    for aggregation in physical.plan.aggregations:
+        segmented = segmented_for(physical, aggregation)
+        name = aggregation.cte_name
+        assert (f"{name}__seg" in ctes) == (segmented is not None), name
+        if segmented is None:
+            kinds.add("joined")
+            continue
+        case = next(ctes[f"{name}__seg"].find_all(exp.Case))
+        assert len(case.args["ifs"]) == len(segmented.cuts), name
+        assert len(list(ctes[f"{name}__spans"].find_all(exp.Select))) == len(DATES), name
+        running = any(s.alias == "_running"
+                      for s in ctes[f"{name}__dated"].find_all(exp.Subquery))
+        assert running == segmented.running, name
+        kinds.add("running" if running else "segments")
+        assert f"{len(segmented.cuts)} cuts" in text
+    listed = {"running": "combined: running totals per entity",
+              "segments": "combined: segment rows joined to the dates",
+              "joined": "dates: every event joined to each date"}
+    for kind, words in listed.items():
+        assert (words in text) == (kind in kinds), kind
+    if path.stem == "shop":  # count(distinct) keeps the join; avg without window runs
+        assert kinds == {"joined", "segments", "running"}
+        assert "orders__m6 (count distinct) does not combine" in text

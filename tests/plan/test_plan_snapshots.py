@@ -5,10 +5,11 @@ a fold, the tables read) shows here before it shows in any SQL."""
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
-from segl.compiler.api import compile_file, describe_plan, plan_for
+from segl.compiler.api import AsOf, compile_file, describe_plan, plan_for
 
 HERE = Path(__file__).parent
 FEATURES = sorted(p.stem for p in (HERE / "features").glob("*.seg") if p.stem != "sources")
@@ -43,6 +44,21 @@ def test_plan_text_and_json_match_the_snapshots(feature):
         assert json.loads(as_json)["as_of"] == as_of
         _check(f"{feature}{suffix}.txt", text)
         _check(f"{feature}{suffix}.json", as_json)
+
+
+# Many dates (issue 11): windows cut between the dates and fixed ranges, a through table
+# (segmented joined to its via table), no window (running totals per entity).
+MANY_DATES = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]
+
+
+@pytest.mark.parametrize("feature", ["window", "through", "rfm"])
+def test_many_dates_plan_matches_the_snapshots(feature):
+    """Each pass's time segments at three month-ends: the cuts, each window's measures,
+    each date's segment bounds, running totals or the join to the dates."""
+    plan = _plan(feature)
+    as_of = AsOf.many(MANY_DATES)
+    _check(f"{feature}.dates.txt", describe_plan(plan, as_of))
+    _check(f"{feature}.dates.json", describe_plan(plan, as_of, "json"))
 
 
 def test_every_feature_has_a_file():

@@ -52,6 +52,24 @@ def test_sqlite_reads_date_parts_with_strftime_and_rounds_float_totals(compilati
     assert "ROUND(" in text and ", 9)" in text
 
 
+def test_sqlite_groups_running_totals_of_many_dates_by_entity_and_date():
+    """Rule `group_running`: a pass without windows read from running totals at many
+    dates is grouped by (entity, date) on SQLite only, so SQLite indexes it for the join
+    into the entity rows instead of scanning it per row."""
+    from segl.compiler.api import AsOf, query_for_plan
+
+    source = SEG + "feature total = sum(orders.amount)\nsegment big = total > 1000\n"
+    model = compile_source(SourceFile("rules.seg", source)).require_ok()
+    plan = plan_for(model, ["big"])
+    dates = AsOf.many([date(2026, 5, 31), date(2026, 6, 30)])
+    for dialect, grouped in (("sqlite", True), ("duckdb", False), ("postgres", False)):
+        query = query_for_plan(plan, dialect, dates)
+        ctes = {cte.alias: cte.this for cte in query.args["with_"].expressions}
+        dated = ctes["agg_orders__dated"]
+        assert "_running" in dated.sql(dialect), dialect
+        assert bool(dated.args.get("group")) == grouped, dialect
+
+
 def test_duckdb_keeps_exact_decimal_totals_and_its_own_date_parts(compilation):
     text = sql(compilation, "duckdb")
     assert "ROUND(" not in text

@@ -204,6 +204,59 @@ def test_every_date_equals_its_own_run(shop, engine):
     assert newcomer["session_seconds_45d"].to_list() == [0, 30, 30, 0]  # 0: no value
 
 
+@pytest.mark.skipif("sqlite" not in ENGINES, reason="needs the SQLite engine")
+def test_sqlite_loads_once_and_runs_each_date(shop, monkeypatch):
+    """Many dates on SQLite: the sources loaded once, then one date's query per date (its
+    one-pass query costs more there: bench/README.md, "Many dates on SQLite")."""
+    from segl.runtime.engines import sqlite
+
+    compilation, connection, plan = shop
+    loads, queried = [], []
+    load_table, engine_query = sqlite.load_table, sqlite.engine_query
+    monkeypatch.setattr(sqlite, "load_table",
+                        lambda *args: loads.append(args[2].name) or load_table(*args))
+    monkeypatch.setattr(sqlite, "engine_query", lambda plan, dialect, as_of, *rest, **kw:
+                        queried.append(as_of) or engine_query(plan, dialect, as_of, *rest,
+                                                              **kw))
+    got = run_members("sqlite", compilation, plan, AsOf.many(DATES), connection=connection)
+    assert queried == DATES
+    assert sorted(loads) == sorted(set(loads)) and loads  # each source loaded once
+    assert got["as_of"].unique().sort().to_list() == DATES
+
+
+@pytest.mark.skipif("sqlite" not in ENGINES, reason="needs the SQLite engine")
+def test_the_sqlite_one_pass_query_equals_its_own_runs(shop):
+    """The SQLite engine evaluates many dates one by one (runtime/engines/sqlite.py); the
+    one query over every date that `segl compile -d sqlite --as-of RANGE` prints still gives
+    each date's rows when SQLite runs it."""
+    from segl.compiler.api import SourceOverride
+    from segl.runtime import sql
+    from segl.runtime.engines import sqlite
+    from segl.runtime.engines.loading import (
+        duckdb_output_types,
+        engine_query,
+        members_frame,
+        read_sources,
+        result_order,
+    )
+
+    compilation, connection, plan = shop
+    expected = separate_runs("sqlite", compilation, connection, plan)
+    many = AsOf.many(DATES)
+    lite = sqlite.connect()
+    sources = read_sources(plan, connection, "sqlite")
+    for source in sources:
+        sqlite.load_table(lite, connection, source)
+    query = engine_query(plan, "sqlite", many, {
+        s.name: SourceOverride("table", sqlite.table_name(s.name)) for s in sources})
+    assert "agg_orders__seg" in sql.render(query, "sqlite")  # the one pass, segment rows
+    rows = sql.fetch_all(lite, query, dialect="sqlite")
+    lite.close()
+    got = members_frame(rows, duckdb_output_types(plan, many, connection),
+                        result_order(plan, False, many)).cast(dict(expected.schema))
+    assert got.equals(expected), (got, expected)
+
+
 # ---------------------------------------------------------------- positions, in Python
 windows = st.lists(st.tuples(st.integers(1, 70), st.sampled_from(["day", "week", "month"])),
                    min_size=1, max_size=3)

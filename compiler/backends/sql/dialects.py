@@ -120,6 +120,11 @@ class DialectRules:
     # Names (without case) the engine cannot read back as columns of a subquery: SQLite
     # takes "true" and "false" for its boolean values there, whatever the quotes.
     unusable_names: frozenset[str] = frozenset()
+    # True where a many-dates pass read from running totals (one row per entity and date
+    # already) must be grouped by (entity, date) for the engine to index it when joining it
+    # into the entity rows: SQLite otherwise scans it for every (entity, date) row (6
+    # month-ends of the example shop: about 200 s against 10 s; bench/README.md).
+    group_running: bool = False
     notes: tuple[str, ...] = field(default=())
 
 
@@ -141,7 +146,7 @@ RULES: dict[str, DialectRules] = {
     "tsql": DialectRules("tsql", boolean_values=False, like_brackets=True),
     "sqlite": DialectRules("sqlite", grouping_sets=False, date_part=_sqlite_date_part,
                            exact_decimals=False, unusable_names=frozenset({"true", "false"}),
-                           like_as_glob=True),
+                           like_as_glob=True, group_running=True),
     "mysql": DialectRules("mysql", grouping_sets=False, like_escape="\\"),
 }
 

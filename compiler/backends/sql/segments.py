@@ -244,6 +244,8 @@ class Segments:
             elif agg.func is F.SUM and agg.arg is not None and agg.arg.type is not ir.Type.INT:
                 value = self.exact_total(value)
             project(select, value, measure.name)
+        if self.rules.group_running:  # one row per group already (dialects.py)
+            select = select.group_by(col("_key", run), col(AS_OF_COLUMN, spans), copy=False)
         return select
 
     def _combined(self, name: str, segmented: SegmentedPass) -> exp.Select:
