@@ -42,6 +42,10 @@ _COMBINE = {a.name: _COMBINERS[a.partial] for a in catalogue.AGGREGATE_FUNCTIONS
 class Aggregations:
     """Part of the SQL generator (mixed into `SqlGenerator`)."""
 
+    # The prefilter's `since` while the rows it admits are aggregated: a window test it
+    # implies is left out of each measure's condition (implied_by).
+    implied: TimeTest | None = None
+
     def aggregation_ctes(self, aggregation: Aggregation) -> list[str]:
         if aggregation.fold_into:
             return []
@@ -95,6 +99,7 @@ class Aggregations:
             if planned.prefilter is not None:
                 rows = rows.where(self.plan_Prefilter(planned.prefilter), append=True,
                                   copy=False)
+                self.implied = planned.prefilter.since if not self.dated else None
             for other in folded:
                 rows = rows.join(
                     named(table_ref(f"pre_{other.table}"), f"pre_{other.table}",
@@ -127,7 +132,7 @@ class Aggregations:
                     total = self.combined(measure, col(measure.name, f"pre_{other.table}"))
                     project(select, total, measure.name)
             ctes.append((aggregation.cte_name, select.group_by(*keys, copy=False)))
-            self.row_aliases = None
+            self.row_aliases = self.implied = None
         for measure in planned.most_frequent:
             ctes.append((f"{aggregation.cte_name}_{measure.name}",
                          self.most_frequent(table, measure, aggregation.lookups,
@@ -163,6 +168,7 @@ class Aggregations:
             conditions.append(self.plan_TimeTest(cap))
         if planned.partial_prefilter is not None:
             conditions.append(self.plan_Prefilter(planned.partial_prefilter))
+            self.implied = planned.partial_prefilter.since if not self.dated else None
         if conditions:
             rows = rows.where(and_(*conditions), copy=False)
         join_key = col(table.through_column or "", table.name)
@@ -173,7 +179,7 @@ class Aggregations:
             keys.append(self.date_of(DATES))
         for measure in aggregation.measures:
             project(rows, self.measure(table, measure), measure.name)
-        self.scope_table = self.as_of_source = None
+        self.scope_table = self.as_of_source = self.implied = None
         return f"pre_{table.name}", rows.group_by(*keys, copy=False)
 
     def finish_partial(self, aggregation: Aggregation, table: m.Table) -> tuple[str, exp.Select]:
@@ -216,7 +222,11 @@ class Aggregations:
             parts.append(self.plan_TimeTest(prefilter.since))
         if not prefilter.any_of:
             return parts[0]
+        saved, self.implied = self.implied, None if self.dated else prefilter.since
         conditions = [self.plan_Condition(condition) for condition in prefilter.any_of]
+        self.implied = saved
+        if any(condition is None for condition in conditions):
+            return parts[0]  # a measure takes every row of the span
         parts.append(conditions[0] if len(conditions) == 1 else or_(*conditions))
         return and_(*parts)
 
@@ -291,6 +301,8 @@ class Aggregations:
             lookup = self.model.lookups[name]
             source = self.aliased_source(lookup)
             mine = [(h.expr, h.alias) for h in hoisted if h.lookup == name]
+            if name in reduced and len(mine) == 1 and self.semi_join(select, lookup, *mine[0]):
+                continue
             if mine:
                 saved, self.scope_table = self.scope_table, name
                 inner = exp.select(exp.Star()).from_(self.aliased_source(lookup), copy=False)
@@ -308,6 +320,30 @@ class Aggregations:
                           expression=col(lookup.key or "", lookup.name)),
             )
         return select
+
+    def semi_join(self, select: exp.Select, lookup: m.Table, expr: ir.Expr, alias: str
+                  ) -> bool:
+        """A reduced lookup read through one condition only, as a semi-join where the dialect
+        allows it: the FROM table (the lookup's owner) becomes `(SELECT *, owner_column IN
+        (SELECT key FROM lookup WHERE condition) AS alias FROM table) AS table`. Exact: a
+        reduced lookup's condition admits rows only when true, where a row without a
+        matching lookup row and one whose lookup row fails are both rejected; the lookup's
+        key is unique (checked before a run), so no events row is repeated or lost."""
+        from_ = select.args.get("from_")
+        source = from_.this if from_ is not None else None
+        if (not self.rules.semi_join_lookups or source is None
+                or source.alias_or_name != lookup.owner):
+            return False
+        saved, self.scope_table = self.scope_table, lookup.name
+        keys = exp.select(col(lookup.key or "", lookup.name)).from_(
+            self.aliased_source(lookup), copy=False).where(self.cond(expr), copy=False)
+        self.scope_table = saved
+        member = exp.In(this=col(lookup.owner_column or "", lookup.owner),
+                        query=exp.Subquery(this=keys))
+        rows = exp.select(exp.Star(), named(member, alias)).from_(source.copy(), copy=False)
+        from_.set("this", rows.subquery(ident(lookup.owner)))
+        self.lookup_values[expr] = col(alias, lookup.owner)
+        return True
 
     def plan_TimeTest(self, test: TimeTest) -> exp.Expression:
         kind = {ir.CompareOp.GE: exp.GTE, ir.CompareOp.LT: exp.LT}[test.op]
@@ -335,8 +371,9 @@ class Aggregations:
         parts: list[exp.Expression] = []
         if condition.filter is not None:
             parts.append(self.cond(condition.filter))
-        if condition.window:
-            parts.append(and_(*(self.plan_TimeTest(test) for test in condition.window)))
+        window = [test for test in condition.window if not implied_by(test, self.implied)]
+        if window:
+            parts.append(and_(*(self.plan_TimeTest(test) for test in window)))
         if require is not None:
             parts.append(exp.Not(this=exp.Is(this=self.value(require), expression=exp.Null())))
         return and_(*parts) if parts else None
@@ -457,3 +494,16 @@ def filtered(aggregate: exp.Expression, condition: exp.Expression | None) -> exp
     if condition is None:
         return aggregate
     return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
+
+
+def implied_by(test: TimeTest, since: TimeTest | None) -> bool:
+    """Whether every row at or after `since` (a prefilter's) passes `test`: the same column
+    tested from the same or an earlier day, both known at compile time."""
+    if since is None or since.op is not ir.CompareOp.GE:
+        return False
+    if test == since:
+        return True
+    return (test.op is since.op and not test.bound.plus_day and not since.bound.plus_day
+            and test.table == since.table and test.column == since.column
+            and test.timestamp == since.timestamp and test.bound.fixed is not None
+            and since.bound.fixed is not None and test.bound.fixed <= since.bound.fixed)
