@@ -158,3 +158,18 @@ def test_implied_by_only_an_earlier_or_equal_start_of_the_same_column():
     assert not implied_by(test(CompareOp.GE, date(2026, 1, 1)), None)
     assert not implied_by(test(CompareOp.GE, date(2026, 1, 1)),
                           TimeTest("lines", "shipped_on", CompareOp.GE, Bound(None, -3), False))
+
+
+def test_two_conditions_on_one_lookup_one_inside_the_other(tmp_path):
+    """Two hoisted conditions of one lookup (no semi-join: the reduced LEFT JOIN), one the
+    negation of the other: each computed in the lookup's subquery on its own (reading the
+    other's column by name inside the same SELECT is an error on DuckDB)."""
+    seg = _write(tmp_path, 'product.category = "garden"')
+    seg.write_text(seg.read_text(encoding="utf-8").replace(
+        "segment recent_lines = count(lines) in last 10 days >= 2",
+        'segment recent_lines = count(lines where not (product.category = "garden")) '
+        "in last 90 days >= 1"), encoding="utf-8")
+    sql, found = members(seg, True)
+    assert "LEFT JOIN (" in sql
+    assert found["recent_lines"] == [1, 3]  # a kitchen line each within 90 days
+    assert found["some_30d"] == expected('product.category = "garden"')["some_30d"]

@@ -311,6 +311,10 @@ class Aggregations:
                                         copy=False)
                 for expr, alias in mine:
                     project(inner, self.value(expr), alias)
+                # registered after all are computed: one inside another (`x = 1` inside `not
+                # (x = 1)`) is computed again there, as a column of the same SELECT cannot
+                # be read by name
+                for expr, alias in mine:
                     self.lookup_values[expr] = col(alias, name)
                 self.scope_table = saved
                 source = inner.subquery(ident(name))
