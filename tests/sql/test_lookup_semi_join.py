@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from segl.compiler.api import compile_file, to_sql
 from segl.compiler.backends.sql import dialects
-from segl.compiler.backends.sql.aggregations import implied_by
+from segl.compiler.backends.sql.reductions import implied_by
 from segl.compiler.ir import CompareOp
 from segl.compiler.plan.physical import Bound, TimeTest
 

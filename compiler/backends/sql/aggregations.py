@@ -16,6 +16,7 @@ from ...plan.hoisting import Hoisted
 from ...plan.physical import Bound, Condition, Prefilter, TimeTest
 from .expressions import AS_OF_COLUMN
 from .multi_date import DATES
+from .reductions import implied_by, semi_join
 from .trees import (
     and_,
     case_when,
@@ -301,7 +302,7 @@ class Aggregations:
             lookup = self.model.lookups[name]
             source = self.aliased_source(lookup)
             mine = [(h.expr, h.alias) for h in hoisted if h.lookup == name]
-            if name in reduced and len(mine) == 1 and self.semi_join(select, lookup, *mine[0]):
+            if name in reduced and len(mine) == 1 and semi_join(self, select, lookup, *mine[0]):
                 continue
             if mine:
                 saved, self.scope_table = self.scope_table, name
@@ -324,30 +325,6 @@ class Aggregations:
                           expression=col(lookup.key or "", lookup.name)),
             )
         return select
-
-    def semi_join(self, select: exp.Select, lookup: m.Table, expr: ir.Expr, alias: str
-                  ) -> bool:
-        """A reduced lookup read through one condition only, as a semi-join where the dialect
-        allows it: the FROM table (the lookup's owner) becomes `(SELECT *, owner_column IN
-        (SELECT key FROM lookup WHERE condition) AS alias FROM table) AS table`. Exact: a
-        reduced lookup's condition admits rows only when true, where a row without a
-        matching lookup row and one whose lookup row fails are both rejected; the lookup's
-        key is unique (checked before a run), so no events row is repeated or lost."""
-        from_ = select.args.get("from_")
-        source = from_.this if from_ is not None else None
-        if (not self.rules.semi_join_lookups or source is None
-                or source.alias_or_name != lookup.owner):
-            return False
-        saved, self.scope_table = self.scope_table, lookup.name
-        keys = exp.select(col(lookup.key or "", lookup.name)).from_(
-            self.aliased_source(lookup), copy=False).where(self.cond(expr), copy=False)
-        self.scope_table = saved
-        member = exp.In(this=col(lookup.owner_column or "", lookup.owner),
-                        query=exp.Subquery(this=keys))
-        rows = exp.select(exp.Star(), named(member, alias)).from_(source.copy(), copy=False)
-        from_.set("this", rows.subquery(ident(lookup.owner)))
-        self.lookup_values[expr] = col(alias, lookup.owner)
-        return True
 
     def plan_TimeTest(self, test: TimeTest) -> exp.Expression:
         kind = {ir.CompareOp.GE: exp.GTE, ir.CompareOp.LT: exp.LT}[test.op]
@@ -499,15 +476,3 @@ def filtered(aggregate: exp.Expression, condition: exp.Expression | None) -> exp
         return aggregate
     return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
 
-
-def implied_by(test: TimeTest, since: TimeTest | None) -> bool:
-    """Whether every row at or after `since` (a prefilter's) passes `test`: the same column
-    tested from the same or an earlier day, both known at compile time."""
-    if since is None or since.op is not ir.CompareOp.GE:
-        return False
-    if test == since:
-        return True
-    return (test.op is since.op and not test.bound.plus_day and not since.bound.plus_day
-            and test.table == since.table and test.column == since.column
-            and test.timestamp == since.timestamp and test.bound.fixed is not None
-            and since.bound.fixed is not None and test.bound.fixed <= since.bound.fixed)
