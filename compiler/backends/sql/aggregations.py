@@ -16,6 +16,7 @@ from ...plan.hoisting import Hoisted
 from ...plan.physical import Bound, Condition, Prefilter, TimeTest
 from .expressions import AS_OF_COLUMN
 from .multi_date import DATES
+from .reductions import implied_by, semi_join
 from .trees import (
     and_,
     case_when,
@@ -41,6 +42,10 @@ _COMBINE = {a.name: _COMBINERS[a.partial] for a in catalogue.AGGREGATE_FUNCTIONS
 
 class Aggregations:
     """Part of the SQL generator (mixed into `SqlGenerator`)."""
+
+    # The prefilter's `since` while the rows it admits are aggregated: a window test it
+    # implies is left out of each measure's condition (implied_by).
+    implied: TimeTest | None = None
 
     def aggregation_ctes(self, aggregation: Aggregation) -> list[str]:
         if aggregation.fold_into:
@@ -95,6 +100,7 @@ class Aggregations:
             if planned.prefilter is not None:
                 rows = rows.where(self.plan_Prefilter(planned.prefilter), append=True,
                                   copy=False)
+                self.implied = planned.prefilter.since if not self.dated else None
             for other in folded:
                 rows = rows.join(
                     named(table_ref(f"pre_{other.table}"), f"pre_{other.table}",
@@ -127,7 +133,7 @@ class Aggregations:
                     total = self.combined(measure, col(measure.name, f"pre_{other.table}"))
                     project(select, total, measure.name)
             ctes.append((aggregation.cte_name, select.group_by(*keys, copy=False)))
-            self.row_aliases = None
+            self.row_aliases = self.implied = None
         for measure in planned.most_frequent:
             ctes.append((f"{aggregation.cte_name}_{measure.name}",
                          self.most_frequent(table, measure, aggregation.lookups,
@@ -163,6 +169,7 @@ class Aggregations:
             conditions.append(self.plan_TimeTest(cap))
         if planned.partial_prefilter is not None:
             conditions.append(self.plan_Prefilter(planned.partial_prefilter))
+            self.implied = planned.partial_prefilter.since if not self.dated else None
         if conditions:
             rows = rows.where(and_(*conditions), copy=False)
         join_key = col(table.through_column or "", table.name)
@@ -173,7 +180,7 @@ class Aggregations:
             keys.append(self.date_of(DATES))
         for measure in aggregation.measures:
             project(rows, self.measure(table, measure), measure.name)
-        self.scope_table = self.as_of_source = None
+        self.scope_table = self.as_of_source = self.implied = None
         return f"pre_{table.name}", rows.group_by(*keys, copy=False)
 
     def finish_partial(self, aggregation: Aggregation, table: m.Table) -> tuple[str, exp.Select]:
@@ -216,7 +223,11 @@ class Aggregations:
             parts.append(self.plan_TimeTest(prefilter.since))
         if not prefilter.any_of:
             return parts[0]
+        saved, self.implied = self.implied, None if self.dated else prefilter.since
         conditions = [self.plan_Condition(condition) for condition in prefilter.any_of]
+        self.implied = saved
+        if any(condition is None for condition in conditions):
+            return parts[0]  # a measure takes every row of the span
         parts.append(conditions[0] if len(conditions) == 1 else or_(*conditions))
         return and_(*parts)
 
@@ -291,6 +302,8 @@ class Aggregations:
             lookup = self.model.lookups[name]
             source = self.aliased_source(lookup)
             mine = [(h.expr, h.alias) for h in hoisted if h.lookup == name]
+            if name in reduced and len(mine) == 1 and semi_join(self, select, lookup, *mine[0]):
+                continue
             if mine:
                 saved, self.scope_table = self.scope_table, name
                 inner = exp.select(exp.Star()).from_(self.aliased_source(lookup), copy=False)
@@ -299,6 +312,10 @@ class Aggregations:
                                         copy=False)
                 for expr, alias in mine:
                     project(inner, self.value(expr), alias)
+                # registered after all are computed: one inside another (`x = 1` inside `not
+                # (x = 1)`) is computed again there, as a column of the same SELECT cannot
+                # be read by name
+                for expr, alias in mine:
                     self.lookup_values[expr] = col(alias, name)
                 self.scope_table = saved
                 source = inner.subquery(ident(name))
@@ -335,8 +352,9 @@ class Aggregations:
         parts: list[exp.Expression] = []
         if condition.filter is not None:
             parts.append(self.cond(condition.filter))
-        if condition.window:
-            parts.append(and_(*(self.plan_TimeTest(test) for test in condition.window)))
+        window = [test for test in condition.window if not implied_by(test, self.implied)]
+        if window:
+            parts.append(and_(*(self.plan_TimeTest(test) for test in window)))
         if require is not None:
             parts.append(exp.Not(this=exp.Is(this=self.value(require), expression=exp.Null())))
         return and_(*parts) if parts else None
@@ -457,3 +475,4 @@ def filtered(aggregate: exp.Expression, condition: exp.Expression | None) -> exp
     if condition is None:
         return aggregate
     return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
+

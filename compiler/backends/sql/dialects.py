@@ -92,6 +92,12 @@ class DialectRules:
     # `row_number()` window with the number ranked beside it (issue 15 item 2: on DuckDB
     # 2.0.1 the window over every customer cost more than the sort; bench/README.md).
     ranking_limit: bool = False
+    # True where `x IN (SELECT …)` may stand anywhere a value may (not Spark: only in a
+    # filter): a lookup read through one condition only (`part.p_type like "%BRASS%"`) is
+    # then a semi-join of the events rows, `l_partkey IN (SELECT p_partkey FROM part WHERE
+    # …) AS _lookup_1` in a subquery over the events table, instead of a LEFT JOIN of the
+    # reduced lookup (issue 15 item 2: DuckDB's MARK join carries no lookup columns).
+    semi_join_lookups: bool = False
     # The type dates are cast to: ClickHouse's DATE holds 1970-2149 only (earlier dates
     # wrap around), its DATE32 holds 1900-2299.
     date_type: str = "DATE"
@@ -130,7 +136,7 @@ class DialectRules:
 
 RULES: dict[str, DialectRules] = {
     "duckdb": DialectRules("duckdb", _duckdb_file, frozenset({"parquet", "csv"}),
-                           ranking_limit=True),
+                           ranking_limit=True, semi_join_lookups=True),
     "postgres": DialectRules("postgres", like_escape="\\", name_bytes=63),
     "redshift": DialectRules("redshift", like_escape="\\", name_bytes=127),
     "snowflake": DialectRules("snowflake"),  # LIKE has no default escape character

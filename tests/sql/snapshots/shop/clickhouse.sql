@@ -55,34 +55,15 @@ WITH agg_orders AS (
 ), agg_web_events AS (
   SELECT
     web_events.customer_id AS _key,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/pricing'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
-        THEN 1
-      END
-    ) AS web_events__m1,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/sale'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
-        THEN 1
-      END
-    ) AS web_events__m2
+    COUNT(CASE WHEN web_events.page = '/pricing' THEN 1 END) AS web_events__m1,
+    COUNT(CASE WHEN web_events.page = '/sale' THEN 1 END) AS web_events__m2
   FROM file('examples/shop/data/web_events.parquet', Parquet) AS web_events
   WHERE
     web_events.occurred_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
     AND (
       web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
       AND (
-        (
-          web_events.page = '/pricing'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
-        )
-        OR (
-          web_events.page = '/sale'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS Nullable(DateTime64(6)))
-        )
+        web_events.page = '/pricing' OR web_events.page = '/sale'
       )
     )
   GROUP BY
@@ -90,22 +71,13 @@ WITH agg_orders AS (
 ), agg_email_events AS (
   SELECT
     email_events.customer_id AS _key,
-    COUNT(
-      CASE
-        WHEN email_events.event_type = 'click'
-        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime64(6)))
-        THEN 1
-      END
-    ) AS email_events__m1
+    COUNT(CASE WHEN email_events.event_type = 'click' THEN 1 END) AS email_events__m1
   FROM file('examples/shop/data/email_events.parquet', Parquet) AS email_events
   WHERE
     email_events.occurred_at < CAST('2026-07-01 00:00:00' AS Nullable(DateTime64(6)))
     AND (
       email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime64(6)))
-      AND (
-        email_events.event_type = 'click'
-        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS Nullable(DateTime64(6)))
-      )
+      AND email_events.event_type = 'click'
     )
   GROUP BY
     email_events.customer_id

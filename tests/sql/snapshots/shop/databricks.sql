@@ -43,34 +43,15 @@ WITH agg_orders AS (
 ), agg_web_events AS (
   SELECT
     web_events.customer_id AS _key,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/pricing'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS web_events__m1,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/sale'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS web_events__m2
+    COUNT(CASE WHEN web_events.page = '/pricing' THEN 1 END) AS web_events__m1,
+    COUNT(CASE WHEN web_events.page = '/sale' THEN 1 END) AS web_events__m2
   FROM parquet.`examples/shop/data/web_events.parquet` AS web_events
   WHERE
     web_events.occurred_at < CAST('2026-07-01 00:00:00' AS TIMESTAMP)
     AND (
       web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
       AND (
-        (
-          web_events.page = '/pricing'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        )
-        OR (
-          web_events.page = '/sale'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        )
+        web_events.page = '/pricing' OR web_events.page = '/sale'
       )
     )
   GROUP BY
@@ -78,22 +59,13 @@ WITH agg_orders AS (
 ), agg_email_events AS (
   SELECT
     email_events.customer_id AS _key,
-    COUNT(
-      CASE
-        WHEN email_events.event_type = 'click'
-        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS email_events__m1
+    COUNT(CASE WHEN email_events.event_type = 'click' THEN 1 END) AS email_events__m1
   FROM parquet.`examples/shop/data/email_events.parquet` AS email_events
   WHERE
     email_events.occurred_at < CAST('2026-07-01 00:00:00' AS TIMESTAMP)
     AND (
       email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS TIMESTAMP)
-      AND (
-        email_events.event_type = 'click'
-        AND email_events.occurred_at >= CAST('2026-04-02 00:00:00' AS TIMESTAMP)
-      )
+      AND email_events.event_type = 'click'
     )
   GROUP BY
     email_events.customer_id

@@ -56,34 +56,15 @@ WITH agg_orders AS (
 ), agg_web_events AS (
   SELECT
     web_events.customer_id AS _key,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/pricing'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS web_events__m1,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/sale'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS web_events__m2
+    COUNT(CASE WHEN web_events.page = '/pricing' THEN 1 END) AS web_events__m1,
+    COUNT(CASE WHEN web_events.page = '/sale' THEN 1 END) AS web_events__m2
   FROM READ_PARQUET('examples/shop/data/web_events.parquet') AS web_events
   WHERE
     web_events.occurred_at < CAST('2026-07-01 00:00:00' AS TIMESTAMP)
     AND (
       web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
       AND (
-        (
-          web_events.page = '/pricing'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        )
-        OR (
-          web_events.page = '/sale'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS TIMESTAMP)
-        )
+        web_events.page = '/pricing' OR web_events.page = '/sale'
       )
     )
   GROUP BY

@@ -56,34 +56,15 @@ WITH agg_orders AS (
 ), agg_web_events AS (
   SELECT
     web_events.customer_id AS _key,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/pricing'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
-        THEN 1
-      END
-    ) AS web_events__m1,
-    COUNT(
-      CASE
-        WHEN web_events.page = '/sale'
-        AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
-        THEN 1
-      END
-    ) AS web_events__m2
+    COUNT(CASE WHEN web_events.page = '/pricing' THEN 1 END) AS web_events__m1,
+    COUNT(CASE WHEN web_events.page = '/sale' THEN 1 END) AS web_events__m2
   FROM shop.web_events AS web_events
   WHERE
     web_events.occurred_at < CAST('2026-07-01 00:00:00' AS DATETIME)
     AND (
       web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
       AND (
-        (
-          web_events.page = '/pricing'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
-        )
-        OR (
-          web_events.page = '/sale'
-          AND web_events.occurred_at >= CAST('2026-06-01 00:00:00' AS DATETIME)
-        )
+        web_events.page = '/pricing' OR web_events.page = '/sale'
       )
     )
   GROUP BY
