@@ -42,8 +42,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import polars
-    from segl.compiler.api import Plan
-    from segl.compiler.api import GroupedPass, PassRunner
+    from segl.compiler.api import GroupedPass, PassRunner, Plan
 
 MORSEL_ROWS = 50_000
 DIRTY_DECAY_MS = 100
