@@ -125,7 +125,7 @@ def segmented_for(physical: PhysicalPlan, aggregation: Aggregation
                   ) -> SegmentedPass | None:
     """The pass's segments when all its grouped measures combine (None: the pass joins
     every event to each date it is visible at, or is not evaluated per date at all): the
-    rule backends/sql/segments.py follows, for `--show plan`."""
+    one rule for the SQL backend (backends/sql/segments.py) and `--show plan`."""
     if not physical.as_of.dated or aggregation.partial or aggregation.fold_into \
             or aggregation.correlated:
         return None

@@ -31,7 +31,7 @@ from ... import ir
 from ... import model as m
 from ...plan import Aggregation, Measure
 from ...plan.physical import Bound, Condition, TimeTest
-from ...plan.segments import SegmentedPass, combines, segmented_pass
+from ...plan.segments import SegmentedPass, segmented_for
 from .expressions import AS_OF_COLUMN
 from .trees import and_, case_when, cast, col, named, or_, project, table_ref
 
@@ -46,24 +46,8 @@ class Segments:
         """The pass's measures that combine, with their segments (None: none do)."""
         cache = self.__dict__.setdefault("_segment_cache", {})
         if aggregation.name not in cache:
-            cache[aggregation.name] = self._segmented(aggregation)
+            cache[aggregation.name] = segmented_for(self.physical, aggregation)
         return cache[aggregation.name]
-
-    def _segmented(self, aggregation: Aggregation) -> SegmentedPass | None:
-        if not self.dated or aggregation.partial or aggregation.fold_into \
-                or aggregation.correlated:
-            return None
-        planned = self.physical.pass_for(aggregation.name)
-        table = self.model.events[aggregation.table]
-        if planned.folded or not table.time_column:
-            return None
-        measures = list(planned.grouped)
-        if not measures or not all(combines(m_, True) for m_ in measures):
-            return None  # the whole pass joins the dates (one read of the table)
-        windows = {m_.name: self.physical.condition(m_).window for m_ in measures}
-        via = self.model.events[table.through] if table.through else None
-        via_table = via.name if via is not None and via.time_column else None
-        return segmented_pass(table.name, measures, windows, self.as_of.dates, via_table)
 
     def segment_cte_names(self, aggregation: Aggregation) -> list[str]:
         return [f"{aggregation.cte_name}__dated"] if self.segmented(aggregation) else []
