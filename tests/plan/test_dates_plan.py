@@ -100,7 +100,7 @@ FEATURES = Path(__file__).parent / "features"
                          ids=lambda p: p.stem)
 def test_the_listing_tells_what_the_sql_builds(path):
     """`--show plan`'s time segments are the SQL's: a pass listed with segment rows has its
-    `__seg` CTE (one CASE branch per cut, one spans row per date), one listed with running
+    `__seg` CTE (one CASE comparison per cut, one spans row per date), one listed with running
     totals reads them (`_running`), every other pass joins `_dates`."""
     from segl.compiler.api import physical_plan_for
     from segl.compiler.plan.describe_dates import for_dates
@@ -122,7 +122,8 @@ def test_the_listing_tells_what_the_sql_builds(path):
             kinds.add("joined")
             continue
         case = next(ctes[f"{name}__seg"].find_all(exp.Case))
-        assert len(case.args["ifs"]) == len(segmented.cuts), name
+        # the position is a balanced tree of CASEs: one comparison per cut in all
+        assert len(list(case.find_all(exp.If))) == len(segmented.cuts), name
         assert len(list(ctes[f"{name}__spans"].find_all(exp.Select))) == len(DATES), name
         running = any(s.alias == "_running"
                       for s in ctes[f"{name}__dated"].find_all(exp.Subquery))
