@@ -16,13 +16,13 @@ from segl.runtime.changes import Source, history
 from segl.runtime.errors import OutputError
 from segl.runtime.snapshot import snapshot
 
+from tests.rows import history_queries, spark_database
 from tests.time.small_shop import MONTH_ENDS, ORDERS, intervals, memberships, write_project
 
 from .conftest import OTHER_ENGINES
 
 TARGETS = [name for name in ("postgres", "sqlite", "spark")
            if name in OTHER_ENGINES or name == "sqlite"]
-ORDER = 'ORDER BY object, entity, valid_from'
 
 
 @pytest.fixture
@@ -41,11 +41,9 @@ def target(request, tmp_path):
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if table not in names:
                     return None
-                rows = connection.execute(
-                    f'SELECT entity, object, "group", valid_from, valid_to FROM {table} {ORDER}'
-                ).fetchall()
-                dates = connection.execute(
-                    f"SELECT object, as_of FROM {table}_dates ORDER BY 1, 2").fetchall()
+                rows_query, dates_query = history_queries(table, "sqlite")
+                rows = connection.execute(rows_query).fetchall()
+                dates = connection.execute(dates_query).fetchall()
 
             def day(v):
                 return None if v is None else dt.date.fromisoformat(v)
@@ -60,11 +58,9 @@ def target(request, tmp_path):
             with psycopg.connect(url) as connection:
                 if connection.execute("SELECT to_regclass(%s)", [table]).fetchone()[0] is None:
                     return None
-                rows = connection.execute(
-                    f'SELECT entity, object, "group", valid_from, valid_to FROM {table} {ORDER}'
-                ).fetchall()
-                dates = connection.execute(
-                    f"SELECT object, as_of FROM {table}_dates ORDER BY 1, 2").fetchall()
+                rows_query, dates_query = history_queries(table, "postgres")
+                rows = connection.execute(rows_query).fetchall()
+                dates = connection.execute(dates_query).fetchall()
             return [tuple(r) for r in rows], [tuple(r) for r in dates]
         yield url, table, read, (history_engines.PostgresStore, "insert")
         return
@@ -72,18 +68,16 @@ def target(request, tmp_path):
 
     spark = session()
     database = f"segl_{uuid.uuid4().hex[:8]}"
-    spark.sql(f"CREATE DATABASE {database} LOCATION '{tmp_path / 'warehouse'}'")
+    spark.sql(spark_database(database, str(tmp_path / "warehouse")))
 
     def read():
         if not spark.catalog.tableExists(f"{database}.{table}"):
             return None
-        rows = spark.sql(f"SELECT entity, object, `group`, valid_from, valid_to FROM "
-                         f"{database}.{table} {ORDER}").collect()
-        dates = spark.sql(f"SELECT object, as_of FROM {database}.{table}_dates "
-                          "ORDER BY 1, 2").collect()
+        rows_query, dates_query = history_queries(table, "spark", database)
+        rows, dates = spark.sql(rows_query).collect(), spark.sql(dates_query).collect()
         return [tuple(r) for r in rows], [tuple(r) for r in dates]
     yield f"spark:{database}", table, read, (history_engines.SparkStore, "stage")
-    spark.sql(f"DROP DATABASE {database} CASCADE")
+    spark.sql(spark_database(database, drop=True))
 
 
 def expected(days, orders=ORDERS, late_day=None, late=None):
