@@ -40,6 +40,8 @@ Variants:
   polars12_one, polars50_one, rfm_polars_one  the same as polars12, polars50, rfm_polars with
                     every grouped pass inside one lazy query (no pass run alone or partitioned:
                     the Polars engine before issue 15 item 6's pass runner)
+  polars12_before, polars50_before, rfm_polars_before  the same with the memory settings of
+                    main before the final-morsel and one-arena change (MAIN_POLARS_SETTINGS)
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ SCALE_VARIANTS = ("idle", "hand12", "segl12", "segl12_evaluate", "hand12_separat
                   "polars12", "polars12_evaluate",
                   "hand50", "segl50", "hand50_separate", "segl50_separate", "polars50",
                   "rfm_hand", "rfm_segl_sql", "rfm_segl", "rfm_polars", "rfm_polars_evaluate",
-                  "idle_polars", "polars12_one", "polars50_one", "rfm_polars_one")
+                  "idle_polars", "polars12_one", "polars50_one", "rfm_polars_one",
+                  "polars12_before", "polars50_before", "rfm_polars_before")
 ALL_VARIANTS = (*SCALE_VARIANTS, "compile1000")
 LABELS = {
     "idle": "python + duckdb, idle (memory floor)",
@@ -107,7 +110,16 @@ LABELS = {
     "polars12_one": "segl on Polars, one lazy query (no pass runner)",
     "polars50_one": "segl on Polars, one lazy query (no pass runner)",
     "rfm_polars_one": "segl on Polars, one lazy query (no pass runner)",
+    "polars12_before": "segl on Polars, main's memory settings",
+    "polars50_before": "segl on Polars, main's memory settings",
+    "rfm_polars_before": "segl on Polars, main's memory settings",
 }
+# The Polars engine's memory settings on main before the final-morsel and one-arena change
+# (the `_before` variants; runtime/engines/polars_memory.py has the shipping ones)
+MAIN_POLARS_SETTINGS = {"allocator": "dirty_decay_ms:100,muzzy_decay_ms:0",
+                        "final_morsel_rows": None}
+# bench-only: the final collect's morsel rows for the plain Polars variants (ablations)
+FINAL_MORSEL_VARIABLE = "SEGL_BENCH_FINAL_MORSEL_ROWS"
 # segl on DuckDB against segl on Polars: the target of issue 4 (Polars within 1.5x)
 POLARS_PAIRS = (("segl12", "polars12"), ("segl12_evaluate", "polars12_evaluate"),
                 ("segl50", "polars50"), ("rfm_segl_sql", "rfm_polars"),
@@ -265,6 +277,29 @@ def _polars_runs(seg_path: Path, as_of: datetime.date, repeat: int, rfm: bool) -
             "polars": polars.__version__}
 
 
+def _polars_settings(variant: str) -> None:
+    """The Polars engine's memory settings for `variant`, before Polars starts: `_before`,
+    main's (MAIN_POLARS_SETTINGS); `_one`, every pass inside the one query."""
+    if variant.endswith("_before"):
+        assert "polars" not in sys.modules, "the allocator is read when Polars starts"
+        # (a value already set is the user's: prepare_allocator leaves it alone)
+        os.environ["_RJEM_MALLOC_CONF"] = MAIN_POLARS_SETTINGS["allocator"]
+    _import_segl()
+    from segl.runtime.engines import engine_module
+
+    polars_engine = engine_module("polars")  # (sets the allocator, then imports Polars)
+    from segl.runtime.engines.polars_memory import PassPolicy
+
+    if variant.endswith("_one"):  # every pass inside the one query, whatever the size
+        polars_engine.POLICY = PassPolicy(min_source_bytes=sys.maxsize)
+    if variant.endswith("_before"):
+        polars_engine.FINAL_MORSEL_ROWS = MAIN_POLARS_SETTINGS["final_morsel_rows"]
+    elif os.environ.get(FINAL_MORSEL_VARIABLE):
+        polars_engine.FINAL_MORSEL_ROWS = int(os.environ[FINAL_MORSEL_VARIABLE])
+    print(f"{variant}: {os.environ.get('_RJEM_MALLOC_CONF')}, final morsel "
+          f"{polars_engine.FINAL_MORSEL_ROWS}", file=sys.stderr)
+
+
 def _rfm_sizes(table: str, columns: tuple[str, ...]):
     def sizes_of(connection):
         return hand_written.rfm_member_summary(connection, table, columns)
@@ -383,12 +418,9 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
         connection.execute("SELECT 42").fetchall()
         polars.DataFrame({"x": [1]}).sum()
         return info | {"times": []}
-    if variant.removesuffix("_one") in ("polars12", "polars50", "rfm_polars"):
-        if variant.endswith("_one"):  # every pass inside the one query, whatever the size
-            from segl.runtime.engines import polars as polars_engine
-            from segl.runtime.engines.polars_memory import PassPolicy
-            polars_engine.POLICY = PassPolicy(min_source_bytes=sys.maxsize)
-        base = variant.removesuffix("_one")
+    base = variant.removesuffix("_one").removesuffix("_before")
+    if base in ("polars12", "polars50", "rfm_polars"):
+        _polars_settings(variant)
         return info | _polars_runs(data_dir / {"polars12": SEG_12, "polars50": SEG_50,
                                                "rfm_polars": SEG_RFM}[base],
                                    as_of, repeat, rfm=base == "rfm_polars")

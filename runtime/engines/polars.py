@@ -11,7 +11,7 @@ from segl.compiler.api import AsOf, Compilation, Plan, polars_query
 from ..bad_data import explain_failure
 from ..errors import DataError
 from .loading import tables_read
-from .polars_memory import POLICY, collect_streaming
+from .polars_memory import FINAL_MORSEL_ROWS, POLICY, collect_streaming
 
 
 def run_members(compilation: Compilation, plan: Plan,
@@ -35,7 +35,8 @@ def run_members(compilation: Compilation, plan: Plan,
         runner = POLICY.runner(plan)
         if runner is not None:  # large sources: the passes one by one (polars_memory.py)
             query = polars_query(plan, as_of, runner)
-        frame = collect_streaming(query.frame)  # (runtime/engines/polars_memory.py)
+        # (runtime/engines/polars_memory.py; after the passes, smaller morsels)
+        frame = collect_streaming(query.frame, FINAL_MORSEL_ROWS if runner else None)
     except (polars.exceptions.PolarsError, polars.exceptions.PanicException, OSError) as exc:
         # (A damaged Parquet page can make Polars panic: a BaseException, caught here too.)
         tables = [plan.model.table(name) for name in tables_read(plan)]

@@ -7,15 +7,18 @@ them to orders, and collects once. What is left is the engine's own working memo
 - `collect_streaming` runs the query on Polars' streaming engine by name (not whatever
   `auto` picks: the in-memory engine peaks about 20% higher on the benchmark) with morsels of
   `MORSEL_ROWS` rows instead of Polars' 100,000, so fewer rows are in flight between the
-  Parquet readers, the joins and the grouped passes at any time;
+  Parquet readers, the joins and the grouped passes at any time; the final collect (the
+  query after the grouped passes, when they run alone) with `FINAL_MORSEL_ROWS`: once the
+  passes are collected it peaks highest, and its rows are per entity;
 - `prepare_allocator` asks Polars' allocator (jemalloc) to hand freed pages back to the
   system after `DIRTY_DECAY_MS` and at once from the muzzy state, instead of the 500 ms and
-  1 s Polars' own `__init__` sets: the query runs in a dozen phases, and memory one phase
-  freed is otherwise still resident while the next one allocates. Polars' `__init__` appends
-  `_RJEM_MALLOC_CONF` to its own defaults (later settings win) and jemalloc reads the result
-  once, when Polars starts: it is set only while Polars is not imported yet and the user has
-  not set the variable themselves. Shorter still (0 ms) saves more memory but costs about a
-  third more CPU; 100 ms costs no measurable CPU.
+  1 s Polars' own `__init__` sets, and to keep one arena (`narenas:1`) instead of one per
+  thread group: the query runs in a dozen phases, and memory one phase freed is otherwise
+  still resident (or held by another thread's arena) while the next one allocates.
+  Polars' `__init__` appends `_RJEM_MALLOC_CONF` to its own defaults (later settings win)
+  and jemalloc reads the result once, when Polars starts: it is set only while Polars is
+  not imported yet and the user has not set the variable themselves. Shorter still (0 ms)
+  saves more memory but costs about a third more CPU; 100 ms costs no measurable CPU.
 
 - `PassPolicy.runner` runs the grouped passes one at a time when the sources are large:
   Polars' streaming `group_by` keeps the rows of keys it has not pre-aggregated until its
@@ -45,9 +48,15 @@ if TYPE_CHECKING:
     from segl.compiler.api import GroupedPass, PassRunner, Plan
 
 MORSEL_ROWS = 50_000
+# the final collect (entity rows, lookups, the passes' results joined, rankings) peaks
+# highest once the passes run alone; its inputs are per entity, so smaller morsels cost
+# little CPU there (bench/README.md, "Polars memory")
+FINAL_MORSEL_ROWS = 10_000
 DIRTY_DECAY_MS = 100
 ALLOCATOR_VARIABLE = "_RJEM_MALLOC_CONF"   # jemalloc as Polars links it (prefix `_rjem_`)
-ALLOCATOR_SETTING = f"dirty_decay_ms:{DIRTY_DECAY_MS},muzzy_decay_ms:0"
+# one arena: freed pages of one thread's phase are reused by the next phase's threads
+# instead of each thread's arena holding its own
+ALLOCATOR_SETTING = f"narenas:1,dirty_decay_ms:{DIRTY_DECAY_MS},muzzy_decay_ms:0"
 
 
 def prepare_allocator() -> bool:
@@ -59,11 +68,13 @@ def prepare_allocator() -> bool:
     return True
 
 
-def collect_streaming(frame: polars.LazyFrame) -> polars.DataFrame:
-    """The query's rows, from Polars' streaming engine with `MORSEL_ROWS`-row morsels."""
+def collect_streaming(frame: polars.LazyFrame, morsel_rows: int | None = None
+                      ) -> polars.DataFrame:
+    """The query's rows, from Polars' streaming engine with morsels of `morsel_rows` rows
+    (`MORSEL_ROWS` when not given)."""
     import polars
 
-    with polars.Config(streaming_chunk_size=MORSEL_ROWS):
+    with polars.Config(streaming_chunk_size=morsel_rows or MORSEL_ROWS):
         return frame.collect(engine="streaming")
 
 
