@@ -97,7 +97,7 @@ def main() -> None:
         print(f"{install}:")
         for name in COMMANDS:
             values = times[(install, name)]
-            print(f"  {name:<32} {statistics.median(values):6.3f} s   "
+            print(f"  {name:<38} {statistics.median(values):6.3f} s   "
                   f"(min {min(values):.3f}, max {max(values):.3f})")
 
 
