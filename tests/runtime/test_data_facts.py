@@ -159,6 +159,17 @@ def test_a_new_file_in_a_glob_is_read_again(shop, reads):
     assert reads["tables"] == ["orders"]
 
 
+def test_a_recursive_glob_is_never_kept(shop, reads):
+    # (DuckDB's `**` reads files in folders below; Python's glob, which the key lists, not)
+    folder = shop.parent / "data" / "more"
+    folder.mkdir()
+    orders(2).write_parquet(folder / "orders_2.parquet")
+    shop.write_text(shop.read_text().replace('"data/orders_*.parquet"',
+                                             '"data/**/orders_*.parquet"'))
+    assert twice(shop, reads) == ["orders"]
+    assert len(entries(shop)) == 2
+
+
 def test_another_duckdb_or_segl_version_reads_again(shop, reads, monkeypatch):
     assert check(shop) == 0
     reads["tables"].clear()
