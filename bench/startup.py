@@ -4,6 +4,10 @@ a noisy neighbour weighs on all alike, and the share of the machine other proces
 meanwhile (bench/cpu_share.py). Run on demand; never part of the test suite
 (tests/runtime/test_import_budget.py pins what `segl check` imports instead).
 
+`segl check` is measured twice: as a user's second check runs it, with the data's facts kept
+by the warm-up run (runtime/data_facts.py), and with them bypassed (`SEGL_NO_DATA_CACHE=1`),
+reading every source through DuckDB as a first check does.
+
     .venv/bin/python bench/startup.py [--runs 7] [--segl PATH_TO_SEGL ...]
 
 `--segl` (repeatable) compares installations with the same files, interleaved (A B A B):
