@@ -31,7 +31,7 @@ from segl.compiler.api import SEGL_VERSION, Compilation, Table, Type, compile_fi
 
 from .declared_types import check_declared_types, segl_type
 from .errors import DataError
-from .locations import location_files
+from .locations import path_files
 
 if TYPE_CHECKING:
     import duckdb
@@ -95,12 +95,17 @@ def location_key(location: Location) -> dict[str, object] | None:
     """What a Parquet location's facts depend on; None when they may not be kept."""
     if location.kind != "parquet" or location.path is None or "**" in location.path:
         return None  # (DuckDB's `**` reaches folders Python's glob does not: not kept)
-    now = time.time_ns()
-    files = [file_facts(file, now) for file in location_files(location)]
+    files = current_files(location.path)
     if not files or any(facts is None for facts in files):
         return None
     return {"format": FORMAT, "location": location.path, "files": files,
             "duckdb": duckdb_version(), "segl": SEGL_VERSION}
+
+
+def current_files(path: str) -> list[list[int | str] | None]:
+    """The facts of every file a path (or glob) names now."""
+    now = time.time_ns()
+    return [file_facts(file, now) for file in path_files(path)]
 
 
 @functools.cache
@@ -135,11 +140,19 @@ def read(key: Mapping[str, object]) -> Entry | None:
             data = json.load(stream)
         if data["key"] != json.loads(json.dumps(key)):
             return None
-        columns = tuple((str(name), str(kind)) for name, kind in data["columns"])
-        return Entry(key, columns, frozenset(map(str, data["entity_keys"])),
-                     frozenset(map(str, data["lookup_keys"])))
+        columns, entity_keys, lookup_keys = (data["columns"], data["entity_keys"],
+                                             data["lookup_keys"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    if not (isinstance(columns, list) and _strings(entity_keys) and _strings(lookup_keys)
+            and all(isinstance(c, list) and len(c) == 2 and _strings(c) for c in columns)):
+        return None
+    return Entry(key, tuple((name, kind) for name, kind in columns), frozenset(entity_keys),
+                 frozenset(lookup_keys))
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def write(entry: Entry) -> None:
@@ -149,10 +162,8 @@ def write(entry: Entry) -> None:
     from .atomic_files import write_text_atomically
     from .errors import OutputError
 
-    files = entry.key["files"]
-    now = time.time_ns()
-    if [file_facts(str(facts[0]), now) for facts in files] != files:  # type: ignore[index,union-attr]
-        return  # changed while it was read, or just now
+    if current_files(str(entry.key["location"])) != entry.key["files"]:
+        return  # changed (or a file added to a glob) while it was read, or just now
     where = folder()
     if not private_folder(where, create=True):
         return

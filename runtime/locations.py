@@ -25,7 +25,11 @@ def is_glob(path: str) -> bool:
 
 def location_files(location: Location) -> list[str]:
     """The files a file location reads (a glob may match several), in order."""
-    path = location.path or location.target
+    return path_files(location.path or location.target)
+
+
+def path_files(path: str) -> list[str]:
+    """The files a path names: a glob's matches in order, else the path itself."""
     return sorted(glob.glob(path)) if is_glob(path) else [path]
 
 

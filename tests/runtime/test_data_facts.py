@@ -159,6 +159,23 @@ def test_a_new_file_in_a_glob_is_read_again(shop, reads):
     assert reads["tables"] == ["orders"]
 
 
+def test_a_file_added_to_a_glob_while_it_is_read_is_not_kept(shop, monkeypatch):
+    read = DuckDBSchemas.__call__
+
+    def adding(self, table):
+        found = read(self, table)
+        if table.name == "orders":
+            orders(2).write_parquet(shop.parent / "data/orders_2.parquet")
+        return found
+
+    monkeypatch.setattr(DuckDBSchemas, "__call__", adding)
+    assert check(shop) == 0
+    kept = [json.loads((shop.parent / "cache" / data_facts.FOLDER / name).read_text())
+            for name in entries(shop)]
+    assert sorted(os.path.basename(e["key"]["location"]) for e in kept) == \
+        ["customers.parquet", "tiers.parquet"]
+
+
 def test_a_recursive_glob_is_never_kept(shop, reads):
     # (DuckDB's `**` reads files in folders below; Python's glob, which the key lists, not)
     folder = shop.parent / "data" / "more"
@@ -193,12 +210,17 @@ def test_the_duckdb_version_is_read_without_importing_duckdb():
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"key": 1}', b"[1, 2]",
                                     b'{"key": {}, "columns": [], "entity_keys": [], '
-                                    b'"lookup_keys": []}'])
+                                    b'"lookup_keys": []}', "columns"])
 def test_a_corrupt_entry_is_a_miss_not_an_error(shop, reads, damage):
     assert check(shop) == 0
     folder = shop.parent / "cache" / data_facts.FOLDER
     for name in entries(shop):
-        (folder / name).write_bytes(damage)
+        if damage == "columns":  # the right key, columns that are not (name, type) pairs
+            kept = json.loads((folder / name).read_text())
+            kept["columns"] = {"ab": "cd"}
+            (folder / name).write_text(json.dumps(kept))
+        else:
+            (folder / name).write_bytes(damage)
     reads["tables"].clear()
     assert check(shop) == 0
     assert len(reads["tables"]) == 3
