@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .sources import DuckDBSchemas
 
 ENVIRONMENT = "SEGL_NO_DATA_CACHE"
-FOLDER = "data-facts"
+FOLDER = "data-facts"  # one entry per source location: written again when its files change
 FORMAT = 1
 FRESH_NS = 2_000_000_000  # a file changed less than 2 s ago may still be being written
 
@@ -56,8 +56,14 @@ class Entry:
 
     @property
     def name(self) -> str:
+        """`<location's hash>-<key's hash>.json`: the files of a location share a prefix."""
         text = json.dumps(self.key, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:40] + ".json"
+        return f"{self.prefix}{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
+
+    @property
+    def prefix(self) -> str:
+        location = str(self.key.get("location", ""))
+        return hashlib.sha256(location.encode()).hexdigest()[:16] + "-"
 
     def unique(self, column: str) -> bool:
         return column in self.entity_keys or column in self.lookup_keys
@@ -172,6 +178,9 @@ def write(entry: Entry) -> None:
                        "lookup_keys": sorted(entry.lookup_keys)}, sort_keys=True)
     with contextlib.suppress(OSError, OutputError):
         write_text_atomically(str(where / entry.name), text, mode=0o600)
+        for name in os.listdir(where):  # the location's older entries: one kept per source
+            if name.startswith(entry.prefix) and name != entry.name:
+                os.unlink(where / name)
 
 
 class FactSchemas:

@@ -139,6 +139,7 @@ def test_a_file_of_another_size_is_read_again(shop, reads):
     assert os.path.getsize(path) != size
     assert check(shop) == 0
     assert reads["tables"] == ["customer"]
+    assert len(entries(shop)) == 3  # (the older entry of customers.parquet is gone)
 
 
 def test_a_file_with_another_mtime_is_read_again(shop, reads):
