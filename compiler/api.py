@@ -161,6 +161,8 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     # the Polars backend: the plan as one lazy query for a fixed as_of (imports Polars)
     "polars_query": ("backends.polars.generator", "generate_polars"),
     "GroupedPass": "backends.polars.passes", "PassRunner": "backends.polars.passes",
+    # the user's cache folder: where `segl check` keeps the data's facts (runtime/data_facts)
+    "cache_folder": "cache_folder", "private": "cache_folder", "private_folder": "cache_folder",
 }
 
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import glob
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +35,9 @@ from segl.compiler.api import (
 from . import sql
 from .engines.duckdb import connect
 from .errors import DataError, OutputError, UsageError
+from .locations import location_files as location_files
+from .locations import shown_file as shown_file
+from .locations import source_label as source_label
 from .parquet_checksums import parquet_metadata
 
 if TYPE_CHECKING:  # (sqlglot is imported where a query is built: `segl check` on Parquet
@@ -56,27 +57,6 @@ _ROW_PROBLEMS = {
     "INVALID UNICODE": "bytes that are not UTF-8 (save the file as UTF-8)",
     "LINE SIZE OVER MAXIMUM": "a line longer than DuckDB reads (max_line_size)",
 }
-
-
-def source_label(table: Table, location: Location) -> str:
-    """`file.seg:2:22: entity `customer``: where a source is declared."""
-    span = location.span or table.span
-    prefix = f"{span}: " if span else ""
-    return f"{prefix}{table.kind} `{table.name}`"
-
-
-def location_files(location: Location) -> list[str]:
-    """The files a file location reads (a glob may match several), in order."""
-    path = location.path or location.target
-    return sorted(glob.glob(path)) if any(c in path for c in "*?[") else [path]
-
-
-def shown_file(file: str, location: Location) -> str:
-    """A file as the user wrote it (or, matched by a glob, relative to here when inside)."""
-    if file == (location.path or location.target):
-        return location.target
-    relative = os.path.relpath(file)
-    return file if relative.startswith("..") else relative
 
 
 # ------------------------------------------------------------------------------------- CSV

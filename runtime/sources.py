@@ -25,28 +25,14 @@ from .bad_data import (
     shown_file,
     source_label,
 )
+from .declared_types import check_declared_types as check_declared_types
+from .declared_types import raise_key_problems as raise_key_problems
+from .declared_types import segl_type as segl_type
 from .errors import DataError
 from .parquet_checksums import checksum_mismatches
 
-# DuckDB type names -> segl types (prefix match; DECIMAL(18,2), TIMESTAMP WITH TIME ZONE …).
-_DUCKDB_TYPES = (
-    ("DECIMAL", Type.DECIMAL), ("TIMESTAMP", Type.TIMESTAMP), ("DATE", Type.DATE),
-    ("BOOLEAN", Type.BOOL), ("VARCHAR", Type.TEXT), ("DOUBLE", Type.FLOAT), ("FLOAT", Type.FLOAT),
-    ("REAL", Type.FLOAT), ("BIGINT", Type.INT), ("INTEGER", Type.INT), ("SMALLINT", Type.INT),
-    ("TINYINT", Type.INT), ("HUGEINT", Type.INT), ("UBIGINT", Type.INT), ("UINTEGER", Type.INT),
-    ("USMALLINT", Type.INT), ("UTINYINT", Type.INT), ("UHUGEINT", Type.INT),
-)
-
 if TYPE_CHECKING:
     from sqlglot import exp
-
-
-def segl_type(duckdb_type: str) -> Type:
-    upper = duckdb_type.upper()
-    for prefix, type_ in _DUCKDB_TYPES:
-        if upper.startswith(prefix):
-            return type_
-    return Type.ANY
 
 
 def relation(location: Location, alias: str | None = None) -> exp.Expression:
@@ -158,43 +144,6 @@ def _file_problems(table: Table, location: Location,
     return problems
 
 
-_COMPATIBLE = {
-    Type.INT: {Type.INT},
-    Type.DECIMAL: {Type.INT, Type.DECIMAL, Type.FLOAT},
-    Type.FLOAT: {Type.INT, Type.DECIMAL, Type.FLOAT},
-    Type.TEXT: {Type.TEXT},
-    Type.BOOL: {Type.BOOL},
-    Type.DATE: {Type.DATE},
-    Type.TIMESTAMP: {Type.TIMESTAMP, Type.DATE},
-}
-
-
-def check_declared_types(model: Model, schemas: DuckDBSchemas) -> None:
-    """Declared columns must exist in the data with a compatible type."""
-    problems: list[str] = []
-    for table in model.tables:
-        actual = schemas.actual.get(table.name)
-        if actual is None:
-            continue
-        where = source_label(table, table.locations[0])
-        for column in table.columns:
-            if not column.declared:
-                continue
-            if column.name not in actual:
-                problems.append(
-                    f"{where}: column `{column.name}` is declared but the data has no such "
-                    f"column (columns: {', '.join(sorted(actual))})"
-                )
-                continue
-            found = segl_type(actual[column.name])
-            if found is not Type.ANY and found not in _COMPATIBLE.get(column.type, {found}):
-                problems.append(schemas.header_only.get(table.name) or
-                                f"{where}: column `{column.name}` is declared "
-                                f"{column.type.value} but is {actual[column.name]} in the data")
-    if problems:
-        raise DataError(list(dict.fromkeys(problems)))
-
-
 def check_csv_rows(model: Model) -> None:
     """Every row of every CSV source reads as its column types say (`segl check`: the query
     itself only converts the columns it reads)."""
@@ -231,20 +180,6 @@ def check_entity_key(connection: duckdb.DuckDBPyConnection, model: Model) -> int
         duckdb.count_all() - key.count(), _duplicates(entity.key))
     raise_key_problems(model, missing, duplicates)
     return int(total)
-
-
-def raise_key_problems(model: Model, missing: int, duplicates: int) -> None:
-    """DataError when the entity key is missing in some rows or repeats."""
-    entity = model.entity
-    where = source_label(entity, entity.locations[0])
-    problems = []
-    if missing:
-        problems.append(f"{where}: key column `{entity.key}` is missing in {missing} row(s)")
-    if duplicates:
-        problems.append(f"{where}: key column `{entity.key}` has {duplicates} duplicate value(s);"
-                        " an entity table has one row per key")
-    if problems:
-        raise DataError(problems)
 
 
 def _duplicates(key: str | None) -> duckdb.Expression:

@@ -18,6 +18,11 @@ EXAMPLES = sorted((ROOT / "examples").rglob("*.seg"))
 EXAMPLE_ENTRIES = [ROOT / "examples/shop/shop.seg", ROOT / "examples/b2b/accounts.seg"]
 
 
+# `segl check` keeps what it learns from the data in the user's cache folder
+# (runtime/data_facts.py): off for the suite, so that no test sees facts another test, or
+# an earlier run, kept; tests/runtime/test_data_facts.py turns it on where it tests it.
+os.environ["SEGL_NO_DATA_CACHE"] = "1"
+
 # The Spark engine's JVM in the tests runs short queries on a few rows: only the C1 JIT
 # compiler and the serial collector (the JVM's defaults, C2 and parallel GC threads, spent
 # 40-55% more CPU on the semantics cases, measured with its /proc times). Java flags change

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 @param_option
 @db_option
 @click.option("--no-data", is_flag=True, help="Check definitions only; do not read the data.")
+@click.option("--no-cache", is_flag=True,
+              help="Read the data even where its facts are kept from an earlier check of the "
+                   "same files (also SEGL_NO_DATA_CACHE=1).")
 @click.option("--data", "evaluate_data", is_flag=True,
               help="Also evaluate the segments and check their `expect` clauses.")
 @as_of_flag("Evaluation date for --data, YYYY-MM-DD or `today` (default: segl.toml's "
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
                    "(docs/diagnostics.md; default: check).")
 @format_option(without="`ok:` lines; with --data only")
 @out_option
-def check(files, params, database, no_data, evaluate_data, as_of, engine, target, threads,
+def check(files, params, database, no_data, no_cache, evaluate_data, as_of, engine, target, threads,
           memory_limit, temp_dir, code_to_explain, fmt, out_path):
     """Check definitions (and that the data matches them).
 
@@ -83,13 +86,13 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
             if no_data:
                 compilation = compile_file(file, values)
             else:
-                # (DuckDB reads the data's schemas; not runtime/api.py, which imports the
-                # SQL backend and the engines: `check` stays light, issue 15 item 5)
-                from .. import data_check
+                # (the data's facts kept from an earlier check, else DuckDB reads the
+                # schemas; not runtime/api.py: `check` stays light, issue 15 item 5)
+                from .. import data_facts
 
                 try:
-                    compilation, connection = data_check.load(file, values,
-                                                       database or project.database)
+                    compilation, schemas = data_facts.load(
+                        file, values, database or project.database, cache=not no_cache)
                 except DataError as exc:  # every definition error, then the data error
                     print_diagnostics(exc.diagnostics)
                     for problem in exc.problems:
@@ -102,7 +105,8 @@ def check(files, params, database, no_data, evaluate_data, as_of, engine, target
                 usage_only = usage_only and all(d.code == Code.E401 for d in compilation.errors)
                 continue
             if not no_data:
-                data_check.check_data(compilation, connection)
+                data_facts.check_data(compilation, schemas)
+                schemas.save()  # (every check of the data passed)
             model = compilation.model
             parts = [count(len(model.segments), "segment")]
             if model.segmentations:

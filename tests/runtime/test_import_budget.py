@@ -5,6 +5,7 @@ not be among them. (Timings are in bench/, never in unit tests.)"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -47,9 +48,9 @@ NEVER_FOR_HELP = [*NEVER_FOR_CHECK, "duckdb", "sqlglot", "lark", "rich", "segl.c
                   "segl.compiler.syntax.parser", "segl.runtime.api", "segl.runtime.cli.definitions"]
 
 
-def imported(*args: str) -> tuple[str, set[str]]:
+def imported(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str]]:
     result = subprocess.run([sys.executable, "-c", PROGRAM, *args], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120)
+                            text=True, cwd=ROOT, timeout=120, env=env)
     output, _, modules = result.stdout.partition("\n--modules--\n")
     assert modules, result.stderr
     return output, set(modules.split())
@@ -109,9 +110,24 @@ def test_check_reads_parquet_data_without_sqlglot_or_the_sql_backend() -> None:
     # runtime/api.py (which imports every engine's registry) are imported (issue 15 item 5)
     output, modules = imported("check", str(SHOP))
     assert f"{SHOP}: ok" in output
-    assert "segl.runtime.data_check" in modules and "segl.runtime.sources" in modules
+    assert "segl.runtime.data_facts" in modules and "segl.runtime.sources" in modules
     assert _found(modules, [*NEVER_WITHOUT_SQL, "segl.runtime.api", "segl.runtime.prepared",
                             "segl.runtime.prepared_rollup", "segl.runtime.engines.members"]) == []
+
+
+def test_check_with_the_data_facts_kept_imports_no_duckdb(tmp_path) -> None:
+    # The first check reads the data through DuckDB and keeps its facts
+    # (runtime/data_facts.py); the second, on the same files, imports no engine at all
+    env = {**os.environ, "SEGL_CACHE_DIR": str(tmp_path)}
+    env.pop("SEGL_NO_DATA_CACHE", None)
+    output, modules = imported("check", str(SHOP), env=env)
+    assert f"{SHOP}: ok" in output and "duckdb" in modules
+    output, modules = imported("check", str(SHOP), env=env)
+    assert f"{SHOP}: ok" in output
+    assert "segl.runtime.data_facts" in modules
+    assert _found(modules, [*NEVER_FOR_CHECK, *NEVER_WITHOUT_SQL, "duckdb", "segl.runtime.sources",
+                            "segl.runtime.bad_data", "segl.runtime.data_check",
+                            "segl.runtime.engines.duckdb", "segl.runtime.api"]) == []
 
 
 def test_ls_imports_neither_sqlglot_nor_an_engine() -> None:
