@@ -1,0 +1,148 @@
+"""Many dates in bounded memory (issue 11, docs/time.md "Cost"): the one-pass query split
+into stage tables and per-batch queries.
+
+The one-pass query (`AsOf.many`, multi_date.py) computes every date at once: its operator
+state (the segment rows joined to every date, the passes grouped per (entity, date), the
+rankings over every date's entities) grows with the number of dates. Here the part that
+does not depend on the dates is computed once and kept: each segmented pass's rows per
+(entity, time segment) (`<pass>__seg`, segments.py: the partials, before any date is
+applied) become a stage table, `CREATE TABLE <database>.main.<pass>__seg AS …`. The rest of
+the query, with those CTEs reading the stage tables and its `_dates` and `<pass>__spans`
+restricted to a few dates, is a batch query: run once per batch of dates, its rows are the
+one-pass query's rows at those dates (the cuts, and so the segment rows, are those of every
+date; each date reads only its own spans).
+
+Passes that are not segmented (a measure that does not combine: joined to the dates on the
+cap) stay in the batch queries as they are (each batch joins them to its own dates);
+correlated passes are refused for many dates anyway (E301). `staged_query` returns None
+when no pass is segmented (nothing to stage: the runtime runs the one query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ...plan import AsOf, Plan
+from .expressions import AS_OF_COLUMN
+from .multi_date import DATES
+from .trees import cte_alias, table_ref
+
+if TYPE_CHECKING:
+    from .generator import SourceOverride
+    from .rollup import RollupSource
+
+DATABASE = "segl_stages"  # the attached database holding the stage tables
+SCHEMA = "main"
+SEGMENT_ROWS, SPANS = "__seg", "__spans"  # segments.py's CTE suffixes
+
+
+@dataclass(frozen=True)
+class StagedQuery:
+    """The one-pass query as stages and batches: run every `stages` statement once (each
+    creates a table in `database`), then every batch query in order; the batch queries'
+    rows, stacked, are `query`'s rows (ordered by date, then key)."""
+
+    query: exp.Select  # the one-pass query (what `segl compile` prints)
+    database: str
+    stages: tuple[exp.Create, ...]  # CREATE TABLE database.main.<pass>__seg AS …
+    stage_tables: tuple[str, ...]  # the stage tables' names, in `database`
+    batches: tuple[exp.Select, ...]  # one query per batch of dates
+    batch_dates: tuple[tuple[date, ...], ...]  # each batch's dates
+
+
+def staged_query(plan: Plan, dialect: str, as_of: AsOf, batch: int = 1,
+                 sources: Mapping[str, SourceOverride] | None = None,
+                 rollups: Mapping[str, RollupSource] | None = None,
+                 database: str = DATABASE) -> StagedQuery | None:
+    """The plan's many-date query split into stage tables (one per segmented pass) and a
+    query per `batch` dates; None for one date or when no pass is segmented.
+    Raises CompileError as `members_query` does."""
+    from .generator import SqlGenerator
+
+    if not as_of.dated or batch < 1:
+        return None
+    generator = SqlGenerator(plan, dialect, as_of, "absolute", sources, rollups)
+    query = generator.query()
+    ctes = {cte.alias: cte for cte in query.ctes}
+    staged = [f"{a.cte_name}{SEGMENT_ROWS}" for a in generator.plan.aggregations
+              if not a.correlated and generator.segmented(a) is not None]
+    staged = [name for name in staged if name in ctes]
+    if not staged:
+        return None
+    stages = tuple(_stage(query, name, database) for name in staged)
+    dates = tuple(as_of.dates)
+    chunks = tuple(dates[i:i + batch] for i in range(0, len(dates), batch))
+    batches = tuple(_batch(query, set(staged), chunk, database) for chunk in chunks)
+    return StagedQuery(query, database, stages, tuple(staged), batches, chunks)
+
+
+def stage_table(database: str, name: str) -> exp.Table:
+    return table_ref(database, SCHEMA, name)
+
+
+def _stage(query: exp.Select, name: str, database: str) -> exp.Create:
+    """CREATE TABLE database.main.name AS the CTE `name`'s query (with the CTEs it reads)."""
+    ctes = {cte.alias: cte for cte in query.ctes}
+    needed: list[str] = []
+
+    def visit(cte_name: str) -> None:
+        for table in ctes[cte_name].this.find_all(exp.Table):
+            found = table.name
+            if not table.args.get("db") and found in ctes and found != cte_name \
+                    and found not in needed:
+                visit(found)
+                needed.append(found)
+
+    visit(name)
+    body = ctes[name].this.copy()
+    for dependency in needed:
+        body = body.with_(cte_alias(dependency), as_=ctes[dependency].this.copy(), copy=False)
+    return exp.Create(this=stage_table(database, name), kind="TABLE", expression=body)
+
+
+def _batch(query: exp.Select, staged: set[str], dates: Sequence[date],
+           database: str) -> exp.Select:
+    """`query` with the staged CTEs reading their tables and the date CTEs keeping
+    `dates` only."""
+    batch = query.copy()
+    keep = {day.isoformat() for day in dates}
+    for cte in batch.ctes:
+        name = cte.alias
+        if name in staged:
+            cte.set("this", exp.select(exp.Star()).from_(stage_table(database, name),
+                                                           copy=False))
+        elif name == DATES or name.endswith(SPANS):
+            cte.set("this", _keep_dates(cte.this, keep))
+    return batch
+
+
+def _keep_dates(union: exp.Expression, keep: set[str]) -> exp.Expression:
+    """The branches of a UNION ALL of literal date rows whose `_as_of` is in `keep`."""
+    branches: list[exp.Select] = []
+
+    def flatten(node: exp.Expression) -> None:
+        if isinstance(node, exp.Union):
+            flatten(node.this)
+            flatten(node.expression)
+        else:
+            branches.append(node)
+
+    flatten(union)
+    kept = [b for b in branches if _date_of(b) in keep]
+    query: exp.Expression = kept[0]
+    for select in kept[1:]:
+        query = exp.Union(this=query, expression=select, distinct=False)
+    return query
+
+
+def _date_of(select: exp.Select) -> str | None:
+    for projection in select.expressions:
+        if projection.alias_or_name == AS_OF_COLUMN:
+            literal = projection.find(exp.Literal)
+            return literal.this if literal is not None else None
+    return None
