@@ -11,6 +11,7 @@ then key (each batch is ordered, and the batches come in date order)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -52,6 +53,20 @@ def detach(database: str) -> exp.Detach:
     return exp.Detach(this=sql.ident(database), exists=True)
 
 
+def statements(staged: StagedQuery, table: str = MEMBERS_TABLE,
+               temporary: bool = True) -> list[exp.Expression]:
+    """What `run_staged` runs between ATTACH and DETACH: BEGIN, the stage tables, the
+    members table from the first batch, an INSERT of each next batch, COMMIT (the
+    benchmark runs the same statements, bench/multi_date.py)."""
+    from sqlglot import exp
+
+    first, *rest = staged.batches
+    return [exp.Transaction(), *staged.stages,
+            sql.create_table_as(table, first, temporary=temporary),
+            *(exp.Insert(this=sql.table_ref(table), expression=batch) for batch in rest),
+            exp.Commit()]
+
+
 def run_staged(connection: duckdb.DuckDBPyConnection, staged: StagedQuery, key: str,
                segments: list[str], segmentations: list[str] = ()) -> DuckDBResult | None:
     """The members table from `staged`'s stage tables and batch queries (one transaction),
@@ -63,18 +78,13 @@ def run_staged(connection: duckdb.DuckDBPyConnection, staged: StagedQuery, key: 
         return None
     sql.execute(connection, attach(staged.database))
     try:
-        sql.execute(connection, exp.Transaction())
         try:
-            for stage in staged.stages:
-                sql.execute(connection, stage)
-            first, *rest = staged.batches
-            sql.execute(connection, sql.create_table_as(MEMBERS_TABLE, first))
-            for batch in rest:
-                sql.execute(connection, exp.Insert(this=sql.table_ref(MEMBERS_TABLE),
-                                                   expression=batch))
-            sql.execute(connection, exp.Commit())
+            for statement in statements(staged):
+                sql.execute(connection, statement)
         except BaseException:
-            sql.execute(connection, exp.Rollback())
+            # (when BEGIN itself failed there is nothing to roll back)
+            with contextlib.suppress(duckdb.Error):
+                sql.execute(connection, exp.Rollback())
             raise
     finally:
         sql.execute(connection, detach(staged.database))
