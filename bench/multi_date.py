@@ -92,7 +92,7 @@ def queries(seg: Path, dates: list[datetime.date], data_dir: Path,
     staged = staged_query(plan, "duckdb", AsOf.many(dates), size)
     script = [duckdb_staged.attach(staged.database),
               *duckdb_staged.statements(staged, "result_0"),
-              duckdb_staged.detach(staged.database)]
+              duckdb_staged.members_view(staged, "result_0")]
     return {"one_date": [text(AsOf("date", dates[-1]))],
             "one_pass": [text(AsOf.many(dates))],
             "staged": [statement.sql(dialect="duckdb") for statement in script],
@@ -112,6 +112,7 @@ def summary(connection, tables: list[str], dated: bool,
             exp.select("column_name").from_("information_schema.columns").where(
                 exp.column("table_name").eq(exp.Literal.string(table))).order_by(
                 "ordinal_position").sql("duckdb")).fetchall()]
+        columns = list(dict.fromkeys(columns))  # (staged: the view and its table both)
         values = [exp.column(c, quoted=True) for c in columns if c != "as_of"]
         row_hash = exp.func("coalesce", exp.func("sum", exp.cast(
             exp.func("hash", *values), "HUGEINT")), exp.Literal.number(0))

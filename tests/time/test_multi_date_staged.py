@@ -82,7 +82,7 @@ def test_shop_staged_equals_one_pass_and_separate_runs(shop_runs, shape="wide"):
     calls, staged, together, alone = shop_runs
     assert calls == [True]
     assert duckdb_staged.STAGED_BATCH == 1
-    assert "segl_stages" not in attached(staged.connection)  # detached again
+    assert "segl_stages" in attached(staged.connection)  # holding the members, compressed
     members = staged.members(shape)
     assert members.equals(together.members(shape))
     assert staged.sizes() == together.sizes()
@@ -212,4 +212,14 @@ def test_a_failure_mid_way_leaves_no_members_table(tiny):
     result = duckdb_staged.run_staged(connection, staged, plan.key, list(plan.outputs),
                                       list(plan.segmentations))
     assert result is not None and result.entities == 4 * 300
+    assert catalog(connection, "duckdb_views", "view_name") >= {MEMBERS_TABLE}
+    # a one-date members table on the same connection replaces the staged one's view
+    from segl.compiler.api import query_for_plan
+    from segl.runtime.engines.duckdb import run_query
+
+    one = run_query(connection, query_for_plan(plan, "duckdb", AsOf("date", TPCH_DATES[0])),
+                    plan.key, list(plan.outputs), list(plan.segmentations))
+    assert one.entities == 300
+    assert MEMBERS_TABLE in catalog(connection, "duckdb_tables", "table_name")
+    assert "segl_stages" not in attached(connection)
     connection.close()
