@@ -14,7 +14,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from segl.compiler.api import AsOf, CompileError, StagedQuery, plan_for, staged_query
+from segl.compiler.api import (
+    AsOf,
+    CompileError,
+    StagedQuery,
+    plan_for,
+    query_for_plan,
+    staged_query,
+)
 from segl.runtime import api, multi_date
 from segl.runtime.api import load
 from segl.runtime.engines import duckdb_staged
@@ -139,6 +146,23 @@ def test_the_stage_statements_are_trees(tiny):
     assert staged_query(plan, "duckdb", AsOf("date", TPCH_DATES[0])) is None
 
 
+def test_running_totals_are_staged_once(tiny):
+    """A pass without windows (RFM's orders) is read from running totals: the window over
+    its segment rows is the stage, and no batch reads the segment rows."""
+    compilation, connection = load(str(tiny / "tpch_rfm.seg"))
+    connection.close()
+    model = compilation.require_ok()
+    plan = plan_for(model, [*model.segments, *model.segmentations])
+    staged = staged_query(plan, "duckdb", AsOf.many(TPCH_DATES), 1)
+    assert staged.stage_tables == ("agg_orders__run",)
+    assert any(isinstance(w, exp.Window) for w in staged.stages[0].find_all(exp.Window))
+    for batch in staged.batches:
+        assert "agg_orders__seg" not in batch.sql("duckdb")  # nor its window
+    # the one-pass query (what `segl compile` prints) is unchanged
+    assert staged.query.sql("duckdb") == query_for_plan(plan, "duckdb",
+                                                        AsOf.many(TPCH_DATES)).sql("duckdb")
+
+
 def test_nothing_segmented_runs_the_one_query(project, monkeypatch):
     """Only measures that do not combine (count distinct): no stage, the one query."""
     path = project("""
@@ -214,7 +238,6 @@ def test_a_failure_mid_way_leaves_no_members_table(tiny):
     assert result is not None and result.entities == 4 * 300
     assert catalog(connection, "duckdb_views", "view_name") >= {MEMBERS_TABLE}
     # a one-date members table on the same connection replaces the staged one's view
-    from segl.compiler.api import query_for_plan
     from segl.runtime.engines.duckdb import run_query
 
     one = run_query(connection, query_for_plan(plan, "duckdb", AsOf("date", TPCH_DATES[0])),

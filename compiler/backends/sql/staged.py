@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 DATABASE = "segl_stages"  # the attached database holding the stage tables
 SCHEMA = "main"
-SEGMENT_ROWS, SPANS = "__seg", "__spans"  # segments.py's CTE suffixes
+SEGMENT_ROWS, SPANS, DATED = "__seg", "__spans", "__dated"  # segments.py's CTE suffixes
+RUN, RUNNING = "__run", "_running"  # a lifted running-totals CTE; segments.py's subquery
 
 
 @dataclass(frozen=True)
@@ -67,18 +68,44 @@ def staged_query(plan: Plan, dialect: str, as_of: AsOf, batch: int = 1,
     if not as_of.dated or batch < 1:
         return None
     generator = SqlGenerator(plan, dialect, as_of, "absolute", sources, rollups)
-    query = generator.query()
-    ctes = {cte.alias: cte for cte in query.ctes}
-    staged = [f"{a.cte_name}{SEGMENT_ROWS}" for a in generator.plan.aggregations
-              if not a.correlated and generator.segmented(a) is not None]
-    staged = [name for name in staged if name in ctes]
-    if not staged:
+    original = generator.query()
+    ctes = {cte.alias: cte for cte in original.ctes}
+    passes = [a.cte_name for a in generator.plan.aggregations
+              if not a.correlated and generator.segmented(a) is not None
+              and f"{a.cte_name}{SEGMENT_ROWS}" in ctes]
+    if not passes:
         return None
+    query, staged = _lift_running(original, passes)
     stages = tuple(_stage(query, name, database) for name in staged)
     dates = tuple(as_of.dates)
     chunks = tuple(dates[i:i + batch] for i in range(0, len(dates), batch))
     batches = tuple(_batch(query, set(staged), chunk, database) for chunk in chunks)
-    return StagedQuery(query, database, stages, tuple(staged), batches, chunks)
+    return StagedQuery(original, database, stages, tuple(staged), batches, chunks)
+
+
+def _lift_running(query: exp.Select, passes: list[str]) -> tuple[exp.Select, list[str]]:
+    """A pass read from running totals (segments.py `_running`: a window over its segment
+    rows in `<pass>__dated`) has its window lifted into a CTE `<pass>__run` of its own,
+    which is staged instead of the segment rows: the running totals are computed once, not
+    once per batch. Returns the query (a copy when changed) and the CTEs to stage."""
+    lifted = query.copy()
+    ctes = {cte.alias: cte for cte in lifted.ctes}
+    staged: list[str] = []
+    for name in passes:
+        dated = ctes.get(f"{name}{DATED}")
+        running = None if dated is None else next(
+            (s for s in dated.this.find_all(exp.Subquery) if s.alias == RUNNING), None)
+        if running is None:
+            staged.append(f"{name}{SEGMENT_ROWS}")
+            continue
+        lift = f"{name}{RUN}"
+        running.replace(exp.Table(this=table_ref(lift).this, alias=exp.TableAlias(
+            this=exp.to_identifier(RUNNING))))
+        cte = exp.CTE(this=running.this, alias=cte_alias(lift))
+        position = list(lifted.ctes).index(dated)
+        lifted.args["with_"].expressions.insert(position, cte)
+        staged.append(lift)
+    return lifted, staged
 
 
 def stage_table(database: str, name: str) -> exp.Table:
@@ -118,7 +145,23 @@ def _batch(query: exp.Select, staged: set[str], dates: Sequence[date],
                                                            copy=False))
         elif name == DATES or name.endswith(SPANS):
             cte.set("this", _keep_dates(cte.this, keep))
+    _drop_unread(batch)
     return batch
+
+
+def _drop_unread(query: exp.Select) -> None:
+    """Removes the CTEs nothing reads any more (a lifted pass's segment rows)."""
+    while True:
+        read = {t.name for cte in query.ctes for t in cte.this.find_all(exp.Table)
+                if not t.args.get("db")}
+        outer = query.copy()
+        outer.set("with_", None)
+        read |= {t.name for t in outer.find_all(exp.Table) if not t.args.get("db")}
+        unread = [cte for cte in query.ctes if cte.alias not in read]
+        if not unread:
+            return
+        for cte in unread:
+            cte.pop()
 
 
 def _keep_dates(union: exp.Expression, keep: set[str]) -> exp.Expression:
