@@ -72,7 +72,7 @@ def month_ends(last: datetime.date = LAST, count: int = 12) -> list[datetime.dat
 
 
 def queries(seg: Path, dates: list[datetime.date], data_dir: Path,
-            batches: int = 12) -> dict[str, list[str]]:
+            batches: int = 12, slices: int | None = None) -> dict[str, list[str]]:
     """Each variant's queries as DuckDB SQL (segl's made by sqlglot from its trees; the
     hand-written one filled by bench/sql_fill.py). `staged`: statements run in order, the
     last ones filling the table `result_0`."""
@@ -89,7 +89,8 @@ def queries(seg: Path, dates: list[datetime.date], data_dir: Path,
         return query_for_plan(plan, "duckdb", as_of).sql(dialect="duckdb")
 
     size = -(-len(dates) // max(1, batches))  # dates per batch
-    staged = staged_query(plan, "duckdb", AsOf.many(dates), size)
+    staged = staged_query(plan, "duckdb", AsOf.many(dates), size,
+                          slices=duckdb_staged.STAGED_SLICES if slices is None else slices)
     script = [duckdb_staged.attach(staged.database),
               *duckdb_staged.statements(staged, "result_0"),
               duckdb_staged.members_view(staged, "result_0")]
@@ -193,8 +194,9 @@ def ratio(runs: dict[str, list[dict]], a: str, b: str, key: str) -> float | None
 
 
 def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float,
-             data_dir: Path, batches: int = 12, variants: tuple[str, ...] = VARIANTS) -> dict:
-    built = queries(seg, dates, data_dir, batches)
+             data_dir: Path, batches: int = 12, variants: tuple[str, ...] = VARIANTS,
+             slices: int | None = None) -> dict:
+    built = queries(seg, dates, data_dir, batches, slices)
     texts = [d.isoformat() for d in dates]
     runs: dict[str, list[dict]] = {v: [] for v in variants}
     for r in range(-1, rounds):
@@ -262,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", type=Path, default=tpch_data.DATA_ROOT)
     parser.add_argument("--batches", type=int, default=12,
                         help="the staged variant's batch queries (the 12 dates split evenly)")
+    parser.add_argument("--slices", type=int, default=None,
+                        help="the staged variant's entity slices per stage (default: segl's)")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -279,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         seg = scratch / name
         seg.write_text((BENCH_DIR / name).read_text())
         entry = run_file(seg, dates, args.rounds, args.timeout, data_dir, args.batches,
-                         tuple(v for v in VARIANTS if v in args.variants))
+                         tuple(v for v in VARIANTS if v in args.variants), args.slices)
         entry["scale"] = args.scale
         entry["cpus"] = os.cpu_count()
         entry["loadavg"] = os.getloadavg()

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 STAGED_BATCH = 1  # dates per batch query: one at a time keeps the least state
+STAGED_SLICES = 3  # entity slices per stage statement (hash of the key): a third of the state
 SCHEMA = "main"
 
 

@@ -50,7 +50,8 @@ class StagedQuery:
 
     query: exp.Select  # the one-pass query (what `segl compile` prints)
     database: str
-    stages: tuple[exp.Create, ...]  # CREATE TABLE database.main.<pass>__seg AS …
+    stages: tuple[exp.Expression, ...]  # CREATE TABLE database.main.<pass>__seg AS … (and
+    # INSERT INTO it, one per further slice of the entities)
     stage_tables: tuple[str, ...]  # the stage tables' names, in `database`
     batches: tuple[exp.Select, ...]  # one query per batch of dates
     batch_dates: tuple[tuple[date, ...], ...]  # each batch's dates
@@ -59,7 +60,7 @@ class StagedQuery:
 def staged_query(plan: Plan, dialect: str, as_of: AsOf, batch: int = 1,
                  sources: Mapping[str, SourceOverride] | None = None,
                  rollups: Mapping[str, RollupSource] | None = None,
-                 database: str = DATABASE) -> StagedQuery | None:
+                 database: str = DATABASE, slices: int = 1) -> StagedQuery | None:
     """The plan's many-date query split into stage tables (one per segmented pass) and a
     query per `batch` dates; None for one date or when no pass is segmented.
     Raises CompileError as `members_query` does."""
@@ -76,7 +77,8 @@ def staged_query(plan: Plan, dialect: str, as_of: AsOf, batch: int = 1,
     if not passes:
         return None
     query, staged = _lift_running(original, passes)
-    stages = tuple(_stage(query, name, database) for name in staged)
+    stages = tuple(statement for name in staged
+                   for statement in _stage(query, name, database, slices))
     dates = tuple(as_of.dates)
     chunks = tuple(dates[i:i + batch] for i in range(0, len(dates), batch))
     batches = tuple(_batch(query, set(staged), chunk, database) for chunk in chunks)
@@ -112,8 +114,12 @@ def stage_table(database: str, name: str) -> exp.Table:
     return table_ref(database, SCHEMA, name)
 
 
-def _stage(query: exp.Select, name: str, database: str) -> exp.Create:
-    """CREATE TABLE database.main.name AS the CTE `name`'s query (with the CTEs it reads)."""
+def _stage(query: exp.Select, name: str, database: str,
+           slices: int = 1) -> list[exp.Expression]:
+    """CREATE TABLE database.main.name AS the CTE `name`'s query (with the CTEs it reads);
+    with `slices` > 1, in as many statements, each over the entities whose key hashes to
+    its slice (the segment rows filtered before grouping: each grouped pass's state is a
+    slice's), the first creating the table, the next ones INSERTing."""
     ctes = {cte.alias: cte for cte in query.ctes}
     needed: list[str] = []
 
@@ -126,10 +132,27 @@ def _stage(query: exp.Select, name: str, database: str) -> exp.Create:
                 needed.append(found)
 
     visit(name)
-    body = ctes[name].this.copy()
-    for dependency in needed:
-        body = body.with_(cte_alias(dependency), as_=ctes[dependency].this.copy(), copy=False)
-    return exp.Create(this=stage_table(database, name), kind="TABLE", expression=body)
+    statements: list[exp.Expression] = []
+    for index in range(slices):
+        body = _slice(ctes[name].this.copy(), name, index, slices)
+        for dependency in needed:
+            part = _slice(ctes[dependency].this.copy(), dependency, index, slices)
+            body = body.with_(cte_alias(dependency), as_=part, copy=False)
+        target = stage_table(database, name)
+        statements.append(exp.Create(this=target, kind="TABLE", expression=body) if index == 0
+                          else exp.Insert(this=target, expression=body))
+    return statements
+
+
+def _slice(select: exp.Expression, name: str, index: int, slices: int) -> exp.Expression:
+    """A segment rows' select kept to the entities of slice `index` (hash(key) % slices)."""
+    if slices == 1 or not name.endswith(SEGMENT_ROWS):
+        return select
+    key = next(p.this for p in select.expressions if p.alias_or_name == "_key")
+    test = exp.EQ(this=exp.Mod(this=exp.func("hash", key.copy()),
+                               expression=exp.Literal.number(slices)),
+                  expression=exp.Literal.number(index))
+    return select.where(test, append=True, copy=False)
 
 
 def _batch(query: exp.Select, staged: set[str], dates: Sequence[date],
