@@ -62,12 +62,15 @@ def staged_query(plan: Plan, dialect: str, as_of: AsOf, batch: int = 1,
                  rollups: Mapping[str, RollupSource] | None = None,
                  database: str = DATABASE, slices: int = 1) -> StagedQuery | None:
     """The plan's many-date query split into stage tables (one per segmented pass) and a
-    query per `batch` dates; None for one date or when no pass is segmented.
+    query per `batch` dates; None for one date or when no pass is segmented. `slices`:
+    each stage built over that many slices of the entities (DuckDB only).
     Raises CompileError as `members_query` does."""
     from .generator import SqlGenerator
 
     if not as_of.dated or batch < 1:
         return None
+    if dialect != "duckdb":  # the slices hash the key with DuckDB's hash()
+        slices = 1
     generator = SqlGenerator(plan, dialect, as_of, "absolute", sources, rollups)
     original = generator.query()
     ctes = {cte.alias: cte for cte in original.ctes}
