@@ -10,6 +10,11 @@ order is 1998-08-02), three variants:
   one_pass   segl's query over the 12 dates (`AsOf.many`: partial aggregates per entity
              and time segment combined per date where the measures combine, else a
              `_dates` CTE joined to the pass on its cap; docs/time.md)
+  staged     what `segl run --as-of RANGE` runs on DuckDB (runtime/engines/duckdb_staged.py):
+             each segmented pass's rows per (entity, time segment) into an attached
+             in-memory database once, then the rest of the one-pass query one batch of
+             dates at a time (`--batches N`: the 12 dates in N batch queries; default 12,
+             one date each), in one transaction
   separate   segl's query at each date, 12 queries one after the other on one connection
   hand       the hand-written multi-date query (bench/multi_date_hand.py): the 12 dates in
              one DuckDB statement as an analyst writes it, independently of segl's plan
@@ -50,8 +55,8 @@ import multi_date_hand  # noqa: E402
 import tpch_data  # noqa: E402
 
 FILES = ("tpch.seg", "tpch_rfm.seg")
-VARIANTS = ("one_date", "one_pass", "separate", "hand")
-DATED = ("one_pass", "hand")
+VARIANTS = ("one_date", "one_pass", "staged", "separate", "hand")
+DATED = ("one_pass", "staged", "hand")
 LAST = datetime.date(1998, 7, 31)
 
 
@@ -66,11 +71,14 @@ def month_ends(last: datetime.date = LAST, count: int = 12) -> list[datetime.dat
     return sorted(found)
 
 
-def queries(seg: Path, dates: list[datetime.date], data_dir: Path) -> dict[str, list[str]]:
+def queries(seg: Path, dates: list[datetime.date], data_dir: Path,
+            batches: int = 12, slices: int | None = None) -> dict[str, list[str]]:
     """Each variant's queries as DuckDB SQL (segl's made by sqlglot from its trees; the
-    hand-written one filled by bench/sql_fill.py)."""
-    from segl.compiler.api import AsOf, plan_for, query_for_plan
+    hand-written one filled by bench/sql_fill.py). `staged`: statements run in order, the
+    last ones filling the table `result_0`."""
+    from segl.compiler.api import AsOf, plan_for, query_for_plan, staged_query
     from segl.runtime.api import load
+    from segl.runtime.engines import duckdb_staged
 
     compilation, connection = load(str(seg))
     connection.close()
@@ -80,8 +88,15 @@ def queries(seg: Path, dates: list[datetime.date], data_dir: Path) -> dict[str, 
     def text(as_of) -> str:
         return query_for_plan(plan, "duckdb", as_of).sql(dialect="duckdb")
 
+    size = -(-len(dates) // max(1, batches))  # dates per batch
+    staged = staged_query(plan, "duckdb", AsOf.many(dates), size,
+                          slices=duckdb_staged.STAGED_SLICES if slices is None else slices)
+    script = [duckdb_staged.attach(staged.database),
+              *duckdb_staged.statements(staged, "result_0"),
+              duckdb_staged.members_view(staged, "result_0")]
     return {"one_date": [text(AsOf("date", dates[-1]))],
             "one_pass": [text(AsOf.many(dates))],
+            "staged": [statement.sql(dialect="duckdb") for statement in script],
             "separate": [text(AsOf("date", day)) for day in dates],
             "hand": [multi_date_hand.BUILDERS[seg.name](data_dir, dates)]}
 
@@ -98,6 +113,7 @@ def summary(connection, tables: list[str], dated: bool,
             exp.select("column_name").from_("information_schema.columns").where(
                 exp.column("table_name").eq(exp.Literal.string(table))).order_by(
                 "ordinal_position").sql("duckdb")).fetchall()]
+        columns = list(dict.fromkeys(columns))  # (staged: the view and its table both)
         values = [exp.column(c, quoted=True) for c in columns if c != "as_of"]
         row_hash = exp.func("coalesce", exp.func("sum", exp.cast(
             exp.func("hash", *values), "HUGEINT")), exp.Literal.number(0))
@@ -119,10 +135,15 @@ def worker(spec_path: Path, out: Path) -> None:
     spec = json.loads(spec_path.read_text())
     try:
         connection = duckdb.connect()
-        tables = [f"result_{i}" for i in range(len(spec["queries"]))]
+        script = spec.get("script", False)
+        tables = ["result_0"] if script else [f"result_{i}" for i in range(len(spec["queries"]))]
         before = cpu_share.snapshot()
-        for table, query in zip(tables, spec["queries"], strict=True):
-            connection.sql(query).create(table)
+        if script:
+            for statement in spec["queries"]:
+                connection.execute(statement)
+        else:
+            for table, query in zip(tables, spec["queries"], strict=True):
+                connection.sql(query).create(table)
         after = cpu_share.snapshot()
         result = cpu_share.measure(before, after)
         if spec.get("check"):
@@ -173,14 +194,16 @@ def ratio(runs: dict[str, list[dict]], a: str, b: str, key: str) -> float | None
 
 
 def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float,
-             data_dir: Path) -> dict:
-    built = queries(seg, dates, data_dir)
+             data_dir: Path, batches: int = 12, variants: tuple[str, ...] = VARIANTS,
+             slices: int | None = None) -> dict:
+    built = queries(seg, dates, data_dir, batches, slices)
     texts = [d.isoformat() for d in dates]
-    runs: dict[str, list[dict]] = {v: [] for v in VARIANTS}
+    runs: dict[str, list[dict]] = {v: [] for v in variants}
     for r in range(-1, rounds):
-        order = VARIANTS if (r + 1) % 2 == 0 else tuple(reversed(VARIANTS))
+        order = variants if (r + 1) % 2 == 0 else tuple(reversed(variants))
         for variant in order:
             spec = {"queries": built[variant], "dated": variant in DATED,
+                    "script": variant == "staged",
                     "dates": texts if variant != "one_date" else texts[-1:],
                     "check": r < 0 and variant != "one_date"}
             result = run_measurement(spec, timeout)
@@ -189,28 +212,35 @@ def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float,
             print(f"  {seg.name} round {r} {variant}: {result.get('wall', 0):.2f} s wall, "
                   f"{result.get('cpu', 0):.2f} s CPU, other {result.get('busy_other_pct')}% "
                   f"{result.get('error', '')}", file=sys.stderr)
-    together = next((r.get("summary") for r in runs["one_pass"] if "summary" in r), None)
-    apart = next((r.get("summary") for r in runs["separate"] if "summary" in r), None)
-    by_hand = next((r.get("summary") for r in runs["hand"] if "summary" in r), None)
-    same = together is not None and together == apart
-    hand_same = together is not None and together == by_hand
+    def summary_of(variant: str) -> dict | None:
+        return next((r.get("summary") for r in runs.get(variant, ()) if "summary" in r),
+                    None)
+
+    together = summary_of("one_pass")
+    same = together is not None and together == summary_of("separate")
+    hand_same = together is not None and together == summary_of("hand")
+    staged_same = together is not None and together == summary_of("staged")
+    pairs = [(a, b) for a, b in (("one_pass", "one_date"), ("staged", "one_date"),
+                                 ("separate", "one_date"), ("hand", "one_date"),
+                                 ("staged", "one_pass"), ("one_pass", "separate"),
+                                 ("one_pass", "hand")) if a in runs and b in runs]
     return {"file": seg.name, "dates": texts, "runs": runs, "same_rows": same,
-            "hand_same_rows": hand_same,
-            "stats": {v: stats(runs[v]) for v in VARIANTS},
+            "hand_same_rows": hand_same, "staged_same_rows": staged_same,
+            "batches": batches, "variants": list(variants),
+            "stats": {v: stats(runs[v]) for v in variants},
             "ratios": {f"{a}/{b} {key}": ratio(runs, a, b, key)
-                       for a, b in (("one_pass", "one_date"), ("separate", "one_date"),
-                                    ("one_pass", "separate"), ("one_pass", "hand"),
-                                    ("hand", "one_date"))
-                       for key in ("wall", "cpu")}}
+                       for a, b in pairs for key in ("wall", "cpu", "peak_rss_mib")}}
 
 
 def render(entry: dict) -> str:
     lines = [f"{entry['file']}: 12 month-ends {entry['dates'][0]}..{entry['dates'][-1]}; "
              f"one pass and separate runs give the same rows: {entry['same_rows']}; "
-             f"the hand-written query gives one pass's rows: {entry['hand_same_rows']}",
+             f"the hand-written query gives one pass's rows: {entry['hand_same_rows']}; "
+             f"staged ({entry['batches']} batches) gives one pass's rows: "
+             f"{entry['staged_same_rows']}",
              "| variant | wall (median) | CPU (median) | peak RSS | others' CPU share |",
              "| --- | ---: | ---: | ---: | ---: |"]
-    for variant in VARIANTS:
+    for variant in entry["variants"]:
         s = entry["stats"][variant]
         if not s:
             lines.append(f"| {variant} | failed | | | |")
@@ -232,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", nargs="+", choices=FILES, default=list(FILES))
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--data-root", type=Path, default=tpch_data.DATA_ROOT)
+    parser.add_argument("--batches", type=int, default=12,
+                        help="the staged variant's batch queries (the 12 dates split evenly)")
+    parser.add_argument("--slices", type=int, default=None,
+                        help="the staged variant's entity slices per stage (default: segl's)")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -247,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.files:
         seg = scratch / name
         seg.write_text((BENCH_DIR / name).read_text())
-        entry = run_file(seg, dates, args.rounds, args.timeout, data_dir)
+        entry = run_file(seg, dates, args.rounds, args.timeout, data_dir, args.batches,
+                         tuple(v for v in VARIANTS if v in args.variants), args.slices)
         entry["scale"] = args.scale
         entry["cpus"] = os.cpu_count()
         entry["loadavg"] = os.getloadavg()

@@ -116,6 +116,8 @@ if TYPE_CHECKING:  # (imported on first use: sqlglot and the SQL backend, see _L
     from .backends.sql.locations import location_relation as location_relation
     from .backends.sql.rollup import RollupSource as RollupSource
     from .backends.sql.rollup import Unit as RollupUnit
+    from .backends.sql.staged import StagedQuery as StagedQuery
+    from .backends.sql.staged import staged_query as staged_query
     from .backends.sql.trees import col as col
     from .backends.sql.trees import ident as ident
     from .backends.sql.trees import table_ref as table_ref
@@ -145,6 +147,7 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "SourceOverride": "backends.sql.generator", "SqlGenerator": "backends.sql.generator",
     "RollupSource": "backends.sql.rollup", "RollupUnit": ("backends.sql.rollup", "Unit"),
     "members_query": "backends.sql.generator", "kpi_select": "backends.sql.kpis",
+    "staged_query": "backends.sql.staged", "StagedQuery": "backends.sql.staged",
     "KPI_KIND": ("backends.sql.kpis", "KIND"), "KPI_GROUP": ("backends.sql.kpis", "GROUP"),
     # for editors and `segl fmt`: the name index and the formatter
     "Occurrence": "semantic.symbols", "RenameRefused": "semantic.symbols",

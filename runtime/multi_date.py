@@ -22,6 +22,7 @@ from segl.compiler.api import (
     query_for_plan,
     select_segments,
     select_traits,
+    staged_query,
 )
 from sqlglot import exp
 
@@ -29,7 +30,7 @@ from . import sql
 from .api import load, resolve_as_of, tables_read
 from .bad_data import named_data_errors
 from .engines import duckdb as duckdb_engine
-from .engines import engine_module
+from .engines import duckdb_staged, engine_module
 from .engines.members import members_table
 from .errors import UsageError
 from .prepared import overrides as prepared_sources
@@ -123,12 +124,19 @@ def evaluate_dates(
     plan = plan_for(model, chosen, list(model.kpis) if kpis else None, shares=kpis,
                     traits=chosen_traits)
     as_of = AsOf.many(dates)
-    query = query_for_plan(plan, "duckdb", as_of,
-                           prepared_sources(model, compilation.path) if prepared else None)
+    sources = prepared_sources(model, compilation.path) if prepared else None
+    # DuckDB: the segmented passes staged once, then one date at a time (bounded memory)
+    staged = staged_query(plan, "duckdb", as_of, duckdb_staged.STAGED_BATCH, sources,
+                          slices=duckdb_staged.STAGED_SLICES) if engine == "duckdb" else None
+    query = staged.query if staged else query_for_plan(plan, "duckdb", as_of, sources)
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)
         check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-        result = members_table(engine, compilation, plan, as_of, connection, engine_options,
-                               query)
+        result = duckdb_staged.run_staged(
+            connection, staged, plan.key, list(plan.outputs), list(plan.segmentations)
+        ) if staged else None
+        if result is None:
+            result = members_table(engine, compilation, plan, as_of, connection,
+                                   engine_options, query)
     return DatedEvaluation(compilation, plan, query, dates, connection, result.table,
                            result.key, result.segments, result.segmentations, chosen_traits)

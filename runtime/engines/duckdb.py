@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 MEMBERS_TABLE = "segl_members"
 ENGINE_MEMBERS = "segl_engine_members"  # a view of another engine's members frame
+STAGES = "segl_stages"  # the database of a staged many-date run (compiler: staged.DATABASE)
 
 
 @dataclass
@@ -65,6 +66,7 @@ def run_query(
 ) -> DuckDBResult:
     """Materialize the compiled query (key, one boolean column per segment, one bucket name
     per segmentation) and count members and bucket sizes."""
+    release(connection)
     sql.execute(connection, sql.create_table_as(MEMBERS_TABLE, query))
     return summarize(connection, key, segments, segmentations)
 
@@ -91,6 +93,7 @@ def load_members(
     untyped = {name for name, kind in members.schema.items() if kind == polars.Null}
     if untyped:
         members = members.with_columns(polars.col(sorted(untyped)).cast(polars.Boolean))
+    release(connection)
     connection.from_arrow(members.__arrow_c_stream__()).create_view(ENGINE_MEMBERS, replace=True)
     if types:
         untyped |= {name for name, kind in types if kind.strip('"').upper() == "NULL"}
@@ -104,6 +107,21 @@ def load_members(
     sql.execute(connection, sql.create_table_as(
         MEMBERS_TABLE, sql.select(*columns, source=sql.table_ref(ENGINE_MEMBERS))))
     return summarize(connection, key, segments, segmentations)
+
+
+def release(connection: duckdb.DuckDBPyConnection, database: str = STAGES) -> None:
+    """Before a new members table: the members view of a staged many-date run
+    (engines/duckdb_staged.py) dropped, and its attached database detached."""
+    from sqlglot import exp
+
+    views = sql.select(sql.count_all(), source=exp.Anonymous(this="duckdb_views"))
+    views = views.where(exp.and_(exp.EQ(this=sql.col("view_name"),
+                                        expression=sql.text(MEMBERS_TABLE)),
+                                 sql.col("temporary")), copy=False)
+    if sql.fetch_one(connection, views)[0]:
+        sql.execute(connection, exp.Drop(tables=[sql.table_ref(MEMBERS_TABLE)], kind="VIEW",
+                                         exists=True))
+    sql.execute(connection, exp.Detach(this=sql.ident(database), exists=True))
 
 
 def summarize(
