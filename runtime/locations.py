@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from segl.compiler.api import Location, Table
+    from segl.compiler.api import Location, Plan, Table
 
 
 def source_label(table: Table, location: Location) -> str:
@@ -39,3 +40,20 @@ def shown_file(file: str, location: Location) -> str:
         return location.target
     relative = os.path.relpath(file)
     return file if relative.startswith("..") else relative
+
+
+def source_bytes(plan: Plan) -> int:
+    """The size of the files the plan reads (a location that is no local file counts as
+    large: nothing says it is small). The engines decide from it whether a query is worth
+    splitting into steps that bound its memory (Polars' passes, DuckDB's staged dates)."""
+    from segl.compiler.api import tables_read
+
+    total = 0
+    for name in tables_read(plan):
+        table = plan.model.table(name)
+        for location in table.locations[:1]:
+            files = glob.glob(location.path or location.target or "")
+            if not files:
+                return sys.maxsize
+            total += sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    return total

@@ -125,9 +125,11 @@ def evaluate_dates(
                     traits=chosen_traits)
     as_of = AsOf.many(dates)
     sources = prepared_sources(model, compilation.path) if prepared else None
-    # DuckDB: the segmented passes staged once, then one date at a time (bounded memory)
+    # DuckDB, large sources: the segmented passes staged once, then one date at a time
+    # (bounded memory)
     staged = staged_query(plan, "duckdb", as_of, duckdb_staged.STAGED_BATCH, sources,
-                          slices=duckdb_staged.STAGED_SLICES) if engine == "duckdb" else None
+                          slices=duckdb_staged.STAGED_SLICES) \
+        if engine == "duckdb" and duckdb_staged.worth_staging(plan) else None
     query = staged.query if staged else query_for_plan(plan, "duckdb", as_of, sources)
     with named_data_errors(lambda: tables_read(plan), engine):
         check_entity_key(connection, model)

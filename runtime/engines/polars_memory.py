@@ -37,12 +37,13 @@ This module does not import Polars until a query is collected.
 
 from __future__ import annotations
 
-import glob
 import math
 import os
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..locations import source_bytes
 
 if TYPE_CHECKING:
     import polars
@@ -126,20 +127,3 @@ def run_pass(grouped: GroupedPass, policy: PassPolicy = POLICY) -> polars.LazyFr
         return collect_streaming(grouped.result()).lazy()
     parts = [collect_streaming(grouped.partition(index, count)) for index in range(count)]
     return polars.concat(parts, how="vertical").lazy()
-
-
-def source_bytes(plan: Plan) -> int:
-    """The size of the files the plan reads (a location that is no local file counts as
-    large: nothing says it is small)."""
-    from segl.compiler.api import tables_read
-
-    total = 0
-    for name in tables_read(plan):
-        table = plan.model.table(name)
-        for location in table.locations[:1]:
-            path = location.path or location.target or ""
-            files = glob.glob(path)
-            if not files:
-                return sys.maxsize
-            total += sum(os.path.getsize(f) for f in files if os.path.isfile(f))
-    return total

@@ -14,6 +14,7 @@ from segl.compiler.api import compile_file, plan_for, select_segments
 from segl.runtime.engines import polars as polars_engine
 from segl.runtime.engines import polars_memory
 from segl.runtime.engines.polars_memory import PassPolicy
+from segl.runtime.locations import source_bytes
 
 from tests.conftest import EXAMPLES, ROOT
 
@@ -89,7 +90,7 @@ def test_small_sources_stay_one_query(tmp_path):
     plan = plan_for(model, select_segments(model, None), None)
     assert PassPolicy().runner(plan) is None
     assert PassPolicy(min_source_bytes=0).runner(plan) is not None
-    assert polars_memory.source_bytes(plan) == (tmp_path / "c.parquet").stat().st_size
+    assert source_bytes(plan) == (tmp_path / "c.parquet").stat().st_size
 
 
 def test_through_tables_most_frequent_and_first_last_partitioned(tmp_path, monkeypatch,

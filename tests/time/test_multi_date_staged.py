@@ -2,8 +2,10 @@
 segmented passes staged once into an attached in-memory database, the rest of the one-pass
 query run date by date (compiler/backends/sql/staged.py, runtime/engines/duckdb_staged.py).
 The members are the one pass's and each date's own run's; the fallbacks to the one query
-(read-only connection, nothing segmented) give the same rows; a failure mid-way leaves no
-members table and no attached database."""
+(read-only connection, nothing segmented, small sources) give the same rows; a failure
+mid-way leaves no members table and no attached database. The data here is small, so the
+tests stage whatever the size of the sources (`MIN_SOURCE_BYTES` 0) except the one testing
+that rule."""
 
 from __future__ import annotations
 
@@ -35,6 +37,15 @@ SHOP = Path(__file__).parents[2] / "examples" / "shop" / "shop.seg"
 BENCH = Path(__file__).parents[2] / "bench"
 DATES = [date(2025, 12, 31), date(2026, 2, 28), date(2026, 3, 1), date(2026, 6, 30)]
 TPCH_DATES = [date(1997, 10, 31), date(1998, 1, 31), date(1998, 2, 28), date(1998, 7, 31)]
+SMALL_SOURCES = duckdb_staged.MIN_SOURCE_BYTES  # the shipped rule, before the fixture below
+
+
+@pytest.fixture(scope="module", autouse=True)
+def staging_small_sources():
+    """Staged whatever the size (the module's other fixtures run after this one)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(duckdb_staged, "MIN_SOURCE_BYTES", 0)
+        yield
 
 
 def per_date(members: pl.DataFrame, day: date) -> pl.DataFrame:
@@ -247,3 +258,25 @@ def test_a_failure_mid_way_leaves_no_members_table(tiny):
     assert MEMBERS_TABLE in catalog(connection, "duckdb_tables", "table_name")
     assert "segl_stages" not in attached(connection)
     connection.close()
+
+
+def test_small_sources_run_the_one_query(monkeypatch):
+    """Below MIN_SOURCE_BYTES of source files the one query runs (staging costs CPU and the
+    one query's state is small); at or above it the run is staged; same rows either way."""
+    assert SMALL_SOURCES == 64 << 20
+    compilation, _ = load(SHOP)
+    model = compilation.require_ok()
+    size = duckdb_staged.source_bytes(plan_for(model, [*model.segments, *model.segmentations]))
+    assert 0 < size < SMALL_SOURCES  # the shop is small
+    monkeypatch.setattr(duckdb_staged, "MIN_SOURCE_BYTES", SMALL_SOURCES)
+    calls = spy_staged(monkeypatch)
+    small = evaluate_dates(SHOP, DATES[:2])
+    assert calls == []
+    assert "segl_stages" not in attached(small.connection)
+    monkeypatch.setattr(duckdb_staged, "MIN_SOURCE_BYTES", size)
+    large = evaluate_dates(SHOP, DATES[:2])
+    assert calls == [True]
+    assert large.members("wide").equals(small.members("wide"))
+    monkeypatch.setattr(duckdb_staged, "MIN_SOURCE_BYTES", size + 1)
+    evaluate_dates(SHOP, DATES[:2])
+    assert calls == [True]
