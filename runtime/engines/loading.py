@@ -162,6 +162,9 @@ def _by(key: str | list[str]) -> list[pl.Expr]:
     return [column_named(name) for name in ([key] if isinstance(key, str) else key)]
 
 
+sort_by = _by
+
+
 def decode_every_value(reader: duckdb.DuckDBPyConnection, source: SourceData) -> None:
     """Read every value of a Parquet source through DuckDB, which checks what ClickHouse and
     Spark do not (text that is not UTF-8, among others), before they read the file in place:
