@@ -69,13 +69,12 @@ class Evaluation:
     def members(self, shape: str = "wide") -> polars.DataFrame:
         """The members as a Polars frame, exactly the rows `segl run --shape SHAPE` writes:
         with the values of the traits asked for, in their own types."""
-        from .engines.loading import typed_frame
+        from .engines.loading import query_frame
         from .outputs import members_query
 
         query = members_query(self.table, self.key, self.segments, shape, self.segmentations,
                               self.scores, self.traits)
-        types = [(row[0], row[1]) for row in sql.fetch_all(self.connection, sql.describe(query))]
-        return typed_frame(sql.fetch_all(self.connection, query), types)
+        return query_frame(self.connection, query)
 
 
 def today() -> date:

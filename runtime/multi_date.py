@@ -81,13 +81,12 @@ class DatedEvaluation:
 
     def members(self, shape: str = "wide") -> polars.DataFrame:
         """What `segl run --as-of RANGE --shape SHAPE` writes: `as_of` first, by date."""
-        from .engines.loading import typed_frame
+        from .engines.loading import query_frame
         from .outputs import members_query
 
         query = members_query(self.table, self.key, self.segments, shape, self.segmentations,
                               self.scores, self.traits, dated=True)
-        types = [(row[0], row[1]) for row in sql.fetch_all(self.connection, sql.describe(query))]
-        return typed_frame(sql.fetch_all(self.connection, query), types)
+        return query_frame(self.connection, query)
 
 
 def evaluate_dates(

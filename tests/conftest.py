@@ -40,19 +40,40 @@ os.environ.setdefault(
 # on node ids is lost, pytest-dev/pytest-xdist#1386, so the marks group nothing.)
 SPARK_ID = re.compile(r"\[(?:.*-)?spark(?:-.*)?\]$")
 SPARK_GROUP = "spark"
+# Modules whose tests share an expensive module-scoped fixture (an evaluation of the shop at
+# several dates, a report, a notebook run in a kernel): each is one unit too, so the fixture
+# is built in one worker, not in both (as single-test units, their tests went to either
+# worker and each worker built it: 2-9 s each, ~20 s of CPU a run under load). Their Spark
+# tests stay in the Spark unit. tests/test_scheduling.py checks that each still exists.
+SHARED_SETUP_MODULES = frozenset({
+    "tests/time/test_report_time.py",
+    "tests/time/test_multi_date.py",
+    "tests/time/test_kpi_trend.py",
+    "tests/notebook/test_example_notebook.py",
+    "tests/report/test_report.py",
+})
+
+
+def scheduling_unit(nodeid: str) -> str:
+    """The xdist work unit of a test: the Spark unit, its module's, or its own."""
+    if SPARK_ID.search(nodeid):
+        return SPARK_GROUP
+    module = nodeid.split("::", 1)[0]
+    return module if module in SHARED_SETUP_MODULES else nodeid
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # (before xdist's own; optional: -p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
-    """`-n N` (xdist's `load`): every other test is a unit of its own, as with `load`; the
-    Spark tests are one unit, the largest, so it is handed out first."""
+    """`-n N` (xdist's `load`): every other test is a unit of its own, as with `load`, but
+    for the SHARED_SETUP_MODULES (a unit each); the Spark tests are one unit, the largest,
+    so it is handed out first."""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadGroupScheduling
 
     class SparkInOneWorker(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return SPARK_GROUP if SPARK_ID.search(nodeid) else nodeid
+            return scheduling_unit(nodeid)
 
     return SparkInOneWorker(config, log)
 

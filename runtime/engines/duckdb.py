@@ -45,19 +45,12 @@ def run_members(compilation: Compilation, plan: Plan, as_of: date,
     """The members frame computed by DuckDB (the reference the other engines are compared
     with). Options: `connection` or `database`; `kpis`: the KPI query instead (one row per
     group, see compiler/kpi_sql.py)."""
-    from .loading import (
-        duckdb_connection,
-        duckdb_output_types,
-        engine_query,
-        members_frame,
-        result_order,
-    )
+    from .loading import duckdb_connection, engine_query, query_frame, result_order, sort_by
 
     connection = duckdb_connection(options)
     kpis = bool(options.get("kpis"))
-    rows = sql.fetch_all(connection, engine_query(plan, "duckdb", as_of, {}, kpis))
-    return members_frame(rows, duckdb_output_types(plan, as_of, connection, kpis),
-                         result_order(plan, kpis, as_of))
+    frame = query_frame(connection, engine_query(plan, "duckdb", as_of, {}, kpis))
+    return frame.sort(sort_by(result_order(plan, kpis, as_of)))
 
 
 def run_query(
