@@ -319,3 +319,16 @@ def test_a_hit_in_a_fresh_process_does_not_import_duckdb(shop):
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert second.returncode == 0, second.stderr
     assert "shop.seg: ok" in second.stdout and second.stdout.split()[-1] == "False"
+
+
+def test_a_hidden_file_added_to_a_glob_is_read_again(shop, reads):
+    # (DuckDB's `*` matches names that start with a dot, Python's glob by default not: the
+    # key must list every file DuckDB reads, or a hit keeps facts the new file contradicts)
+    tiers = shop.parent / "data" / "tiers"
+    tiers.mkdir()
+    os.rename(shop.parent / "data/tiers.parquet", tiers / "part-0.parquet")
+    shop.write_text(shop.read_text().replace('"data/tiers.parquet"', '"data/tiers/*.parquet"'))
+    assert check(shop) == 0
+    pl.DataFrame({"tier": [30], "label": ["again"]}).write_parquet(tiers / ".part-1.parquet")
+    assert check(shop, "--no-cache") != 0  # (a lookup key repeated: what DuckDB reads)
+    assert check(shop) != 0
