@@ -148,7 +148,7 @@ def read(key: Mapping[str, object]) -> Entry | None:
             return None
         columns, entity_keys, lookup_keys = (data["columns"], data["entity_keys"],
                                              data["lookup_keys"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # (deep nesting)
         return None
     if not (isinstance(columns, list) and _strings(entity_keys) and _strings(lookup_keys)
             and all(isinstance(c, list) and len(c) == 2 and _strings(c) for c in columns)):

@@ -211,7 +211,7 @@ def test_the_duckdb_version_is_read_without_importing_duckdb():
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"key": 1}', b"[1, 2]",
                                     b'{"key": {}, "columns": [], "entity_keys": [], '
-                                    b'"lookup_keys": []}', "columns"])
+                                    b'"lookup_keys": []}', "columns", b"[" * 100_000])
 def test_a_corrupt_entry_is_a_miss_not_an_error(shop, reads, damage):
     assert check(shop) == 0
     folder = shop.parent / "cache" / data_facts.FOLDER
