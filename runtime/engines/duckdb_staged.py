@@ -116,6 +116,8 @@ def run_staged(connection: duckdb.DuckDBPyConnection, staged: StagedQuery, key: 
     if read_only(connection):
         return None
     release(connection, staged.database)
+    # (a one-date run's members table, temporary, has the view's name: dropped first)
+    sql.execute(connection, sql.drop_table("temp", SCHEMA, MEMBERS_TABLE))
     sql.execute(connection, attach(staged.database))
     try:
         for statement in statements(staged):

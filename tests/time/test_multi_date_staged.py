@@ -280,3 +280,16 @@ def test_small_sources_run_the_one_query(monkeypatch):
     monkeypatch.setattr(duckdb_staged, "MIN_SOURCE_BYTES", size + 1)
     evaluate_dates(SHOP, DATES[:2])
     assert calls == [True]
+
+
+def test_a_staged_run_after_a_one_date_run_on_the_same_connection(monkeypatch):
+    """A user's connection that held one date's members table (a temporary table) then runs
+    many dates staged: the staged members view replaces that table (the same name)."""
+    compilation, connection = load(str(SHOP))
+    one = api.evaluate(SHOP, DATES[0], connection=connection, compilation=compilation)
+    assert one.members("wide").height > 0
+    calls = spy_staged(monkeypatch)
+    found = evaluate_dates(SHOP, DATES[:2], connection=connection, compilation=compilation)
+    assert calls == [True]
+    assert found.members("wide").equals(one_pass(monkeypatch, SHOP, DATES[:2]).members("wide"))
+    connection.close()
