@@ -332,3 +332,22 @@ def test_a_hidden_file_added_to_a_glob_is_read_again(shop, reads):
     pl.DataFrame({"tier": [30], "label": ["again"]}).write_parquet(tiers / ".part-1.parquet")
     assert check(shop, "--no-cache") != 0  # (a lookup key repeated: what DuckDB reads)
     assert check(shop) != 0
+
+
+def test_a_change_to_segls_own_checks_reads_again(shop, reads, monkeypatch, tmp_path):
+    # (SEGL_VERSION stays the same between commits: a checkout whose checks of the data
+    # changed must not keep what the older checks passed)
+    checks = tmp_path / "sources.py"
+    checks.write_text("# the checks\n")
+    monkeypatch.setattr(data_facts, "CHECK_FILES", (*data_facts.CHECK_FILES, str(checks)))
+    assert check(shop) == 0
+    reads["tables"].clear()
+    assert check(shop) == 0 and reads["tables"] == []
+    checks.write_text("# the checks, changed\n")
+    assert check(shop) == 0
+    assert len(reads["tables"]) == 3
+
+
+def test_the_check_files_are_segls_modules():
+    assert len(data_facts.CHECK_FILES) >= 4
+    assert all(os.path.isfile(name) for name in data_facts.CHECK_FILES)
