@@ -121,7 +121,25 @@ def release(connection: duckdb.DuckDBPyConnection, database: str = STAGES) -> No
     if sql.fetch_one(connection, views)[0]:
         sql.execute(connection, exp.Drop(tables=[sql.table_ref(MEMBERS_TABLE)], kind="VIEW",
                                          exists=True))
-    sql.execute(connection, exp.Detach(this=sql.ident(database), exists=True))
+    if stages_attached(connection, database):
+        sql.execute(connection, exp.Detach(this=sql.ident(database), exists=True))
+
+
+def stages_attached(connection: duckdb.DuckDBPyConnection, database: str = STAGES
+                    ) -> bool | None:
+    """Whether the stages' database is attached: True as an in-memory database other than
+    the connection's own, False when nothing has its name, None when another database has
+    it (`--db segl_stages.duckdb`, or the user's own: never detached nor used)."""
+    from sqlglot import exp
+
+    ours = exp.and_(exp.Is(this=sql.col("path"), expression=exp.Null()),
+                    exp.NEQ(this=sql.col("database_name"),
+                            expression=exp.func("current_database")))
+    query = sql.select(ours, source=exp.Anonymous(this="duckdb_databases"))
+    query = query.where(exp.EQ(this=sql.col("database_name"), expression=sql.text(database)),
+                        copy=False)
+    row = sql.fetch_one(connection, query)
+    return None if row is not None and not row[0] else row is not None
 
 
 def summarize(

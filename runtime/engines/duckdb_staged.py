@@ -22,7 +22,7 @@ import duckdb
 
 from .. import sql
 from ..locations import source_bytes
-from .duckdb import MEMBERS_TABLE, DuckDBResult, release, summarize
+from .duckdb import MEMBERS_TABLE, DuckDBResult, release, stages_attached, summarize
 
 if TYPE_CHECKING:
     from segl.compiler.api import Plan, StagedQuery
@@ -111,11 +111,14 @@ def members_view(staged: StagedQuery, table: str = MEMBERS_TABLE) -> exp.Create:
 def run_staged(connection: duckdb.DuckDBPyConnection, staged: StagedQuery, key: str,
                segments: list[str], segmentations: list[str] = ()) -> DuckDBResult | None:
     """The members table from `staged`'s stage tables and batch queries, then members and
-    bucket sizes counted; None on a read-only connection (the caller runs the one query
-    instead). On a failure the attached database is detached (no members table left)."""
+    bucket sizes counted; None on a read-only connection or when a database of the user's
+    has the stages' name (the caller runs the one query instead). On a failure the
+    attached database is detached (no members table left)."""
     if read_only(connection):
         return None
     release(connection, staged.database)
+    if stages_attached(connection, staged.database) is not False:
+        return None  # (a database of the user's has the stages' name)
     # (a one-date run's members table, temporary, has the view's name: dropped first)
     sql.execute(connection, sql.drop_table("temp", SCHEMA, MEMBERS_TABLE))
     sql.execute(connection, attach(staged.database))

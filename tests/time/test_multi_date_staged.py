@@ -293,3 +293,18 @@ def test_a_staged_run_after_a_one_date_run_on_the_same_connection(monkeypatch):
     assert calls == [True]
     assert found.members("wide").equals(one_pass(monkeypatch, SHOP, DATES[:2]).members("wide"))
     connection.close()
+
+
+def test_a_database_named_like_the_stages_is_left_alone(tmp_path, monkeypatch):
+    """`--db segl_stages.duckdb`: DuckDB names the database segl_stages, which is not the
+    stages' in-memory database: neither detached (a one-date run failed on it) nor reused
+    (the many-date run falls back to the one query)."""
+    database = str(tmp_path / "segl_stages.duckdb")
+    one = api.evaluate(SHOP, DATES[0], database=database)
+    assert one.members("wide").height > 0
+    one.connection.close()
+    calls = spy_staged(monkeypatch)
+    found = evaluate_dates(SHOP, DATES[:2], database=database)
+    assert calls == [False]
+    assert found.members("wide").equals(one_pass(monkeypatch, SHOP, DATES[:2]).members("wide"))
+    found.connection.close()
