@@ -269,8 +269,14 @@ class FactSchemas:
     def save(self) -> None:
         """Keep what was learned (call only when every check passed)."""
         if self.cache and not self.problems and not self.header_only:
-            for table in sorted(self.changed):
-                write(self.entries[table])
+            by_name: dict[str, Entry] = {}  # (sources on one file share its entry)
+            for entry in self.entries.values():
+                kept = by_name.setdefault(entry.name, entry)
+                by_name[entry.name] = dataclasses.replace(
+                    kept, entity_keys=kept.entity_keys | entry.entity_keys,
+                    lookup_keys=kept.lookup_keys | entry.lookup_keys)
+            for name in sorted({self.entries[table].name for table in self.changed}):
+                write(by_name[name])
         self.changed.clear()
 
 

@@ -351,3 +351,18 @@ def test_a_change_to_segls_own_checks_reads_again(shop, reads, monkeypatch, tmp_
 def test_the_check_files_are_segls_modules():
     assert len(data_facts.CHECK_FILES) >= 4
     assert all(os.path.isfile(name) for name in data_facts.CHECK_FILES)
+
+
+def test_two_sources_on_one_file_keep_both_keys(shop, reads):
+    # (one entry per file: the entity's checked key and the lookup's are kept together, not
+    # the one written last; else every check ran one of the two key checks again)
+    data = shop.parent / "data"
+    pl.DataFrame({"customer_id": [1, 2, 3], "age": [30, 40, 50], "tier": [30, 40, 50],
+                  "label": ["a", "b", "c"]}).write_parquet(data / "customers.parquet")
+    shop.write_text(shop.read_text().replace('"data/tiers.parquet"',
+                                             '"data/customers.parquet"'))
+    assert check(shop) == 0
+    reads["tables"].clear()
+    reads["connections"].clear()
+    assert check(shop) == 0
+    assert reads == {"tables": [], "connections": []}
