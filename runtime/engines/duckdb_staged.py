@@ -71,12 +71,14 @@ def detach(database: str) -> exp.Detach:
     return exp.Detach(this=sql.ident(database), exists=True)
 
 
-def checkpoint(database: str) -> exp.Command:
-    """CHECKPOINT database: its committed tables compressed (sqlglot has no tree of its
-    own for it: a command whose argument is the identifier, rendered quoted as needed)."""
+def checkpoint(database: str) -> exp.Select:
+    """SELECT * FROM checkpoint('database'): its committed tables compressed (what DuckDB's
+    `CHECKPOINT database` statement calls; sqlglot has no tree for the statement, and a
+    command's argument would be rendered as raw text, unquoted)."""
     from sqlglot import exp
 
-    return exp.Command(this="CHECKPOINT", expression=sql.ident(database))
+    return sql.select(exp.Star(), source=exp.Anonymous(this="checkpoint",
+                                                       expressions=[sql.text(database)]))
 
 
 def statements(staged: StagedQuery, table: str = MEMBERS_TABLE) -> list[exp.Expression]:

@@ -308,3 +308,17 @@ def test_a_database_named_like_the_stages_is_left_alone(tmp_path, monkeypatch):
     assert calls == [False]
     assert found.members("wide").equals(one_pass(monkeypatch, SHOP, DATES[:2]).members("wide"))
     found.connection.close()
+
+
+def test_the_checkpoint_names_its_database_as_a_tree():
+    """CHECKPOINT's database is a quoted name, not text: any name runs."""
+    compilation, connection = load(str(SHOP))
+    model = compilation.require_ok()
+    plan = plan_for(model, [*model.segments, *model.segmentations])
+    staged = staged_query(plan, "duckdb", AsOf.many(DATES[:2]), 1,
+                          database='segl "stages"; x')
+    result = duckdb_staged.run_staged(connection, staged, plan.key, list(plan.outputs),
+                                      list(plan.segmentations))
+    assert result is not None and result.entities > 0
+    assert 'segl "stages"; x' in attached(connection)
+    connection.close()
