@@ -322,3 +322,16 @@ def test_the_checkpoint_names_its_database_as_a_tree():
     assert result is not None and result.entities > 0
     assert 'segl "stages"; x' in attached(connection)
     connection.close()
+
+
+@pytest.mark.xfail(strict=True, reason="open: connections to one database file share its "
+                   "attached databases, so another connection's run detaches segl_stages")
+def test_a_second_connection_to_the_same_database_keeps_the_first_members(tmp_path):
+    """Two evaluations on one database file in one process (DuckDB shares the file's
+    instance, and so its attached databases, between connections): the second run's
+    `release` detaches the first's segl_stages, whose members view then reads nothing."""
+    database = str(tmp_path / "shop.duckdb")
+    first = evaluate_dates(SHOP, DATES[:2], database=database)
+    expected = first.members("wide")
+    api.evaluate(SHOP, DATES[0], database=database)
+    assert first.members("wide").equals(expected)
