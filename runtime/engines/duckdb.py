@@ -109,19 +109,26 @@ def load_members(
     return summarize(connection, key, segments, segmentations)
 
 
-def release(connection: duckdb.DuckDBPyConnection, database: str = STAGES) -> None:
+# Each connection's staged members database (by id: connections to one database file share
+# its attached databases, so a run detaches only its own connection's, never another's)
+STAGED: dict[int, str] = {}
+
+
+def release(connection: duckdb.DuckDBPyConnection) -> None:
     """Before a new members table: the members view of a staged many-date run
-    (engines/duckdb_staged.py) dropped, and its attached database detached."""
+    (engines/duckdb_staged.py) dropped, and the database it read, attached by this
+    connection, detached."""
     from sqlglot import exp
 
     views = sql.select(sql.count_all(), source=exp.Anonymous(this="duckdb_views"))
     views = views.where(exp.and_(exp.EQ(this=sql.col("view_name"),
                                         expression=sql.text(MEMBERS_TABLE)),
                                  sql.col("temporary")), copy=False)
-    if sql.fetch_one(connection, views)[0]:
+    if sql.fetch_all(connection, views)[0][0]:  # (fetched to the end: no open result)
         sql.execute(connection, exp.Drop(tables=[sql.table_ref(MEMBERS_TABLE)], kind="VIEW",
                                          exists=True))
-    if stages_attached(connection, database):
+    database = STAGED.pop(id(connection), None)
+    if database is not None and stages_attached(connection, database):
         sql.execute(connection, exp.Detach(this=sql.ident(database), exists=True))
 
 
@@ -138,8 +145,8 @@ def stages_attached(connection: duckdb.DuckDBPyConnection, database: str = STAGE
     query = sql.select(ours, source=exp.Anonymous(this="duckdb_databases"))
     query = query.where(exp.EQ(this=sql.col("database_name"), expression=sql.text(database)),
                         copy=False)
-    row = sql.fetch_one(connection, query)
-    return None if row is not None and not row[0] else row is not None
+    rows = sql.fetch_all(connection, query)  # (to the end: no open result left)
+    return None if rows and not rows[0][0] else bool(rows)
 
 
 def summarize(
