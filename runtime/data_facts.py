@@ -3,7 +3,8 @@ source's columns with DuckDB's type names, and which of its columns were checked
 key (an entity key: none missing, none repeated; a lookup key: none repeated). A small JSON
 file per source under `<cache folder>/data-facts/` (compiler/cache_folder.py), named by a
 hash of its key: each file's resolved path, size, mtime_ns, ctime_ns, inode and device (for
-a glob, every file it matched, sorted), the DuckDB version and the segl version.
+a glob, every file it matched, sorted, hidden ones too), the DuckDB version, the segl
+version and the size and mtime of segl's modules that check the data (CHECK_FILES).
 
 When every source is known, `segl check` neither imports nor starts DuckDB. Never kept: a
 check that found a problem (nothing is written unless every check passed), a CSV file (its
@@ -43,6 +44,10 @@ ENVIRONMENT = "SEGL_NO_DATA_CACHE"
 FOLDER = "data-facts"  # one entry per source location: written again when its files change
 FORMAT = 1
 FRESH_NS = 2_000_000_000  # a file changed less than 2 s ago may still be being written
+# The modules whose checks a hit skips: their size and mtime are in the key, since
+# SEGL_VERSION stays the same from one commit to the next (a checkout whose checks changed)
+CHECK_FILES = tuple(str(Path(__file__).with_name(name)) for name in (
+    "sources.py", "bad_data.py", "parquet_checksums.py", "declared_types.py", "data_facts.py"))
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,20 @@ def location_key(location: Location) -> dict[str, object] | None:
     if not files or any(facts is None for facts in files):
         return None
     return {"format": FORMAT, "location": location.path, "files": files,
-            "duckdb": duckdb_version(), "segl": SEGL_VERSION}
+            "duckdb": duckdb_version(), "segl": SEGL_VERSION, "checks": checks_version()}
+
+
+def checks_version() -> list[list[int | str | None]]:
+    """Each of CHECK_FILES' name, size and mtime_ns (None when it cannot be read)."""
+    found: list[list[int | str | None]] = []
+    for name in CHECK_FILES:
+        try:
+            status = os.stat(name)
+        except OSError:
+            found.append([name, None, None])
+            continue
+        found.append([name, status.st_size, status.st_mtime_ns])
+    return found
 
 
 def current_files(path: str) -> list[list[int | str] | None]:
@@ -148,7 +166,7 @@ def read(key: Mapping[str, object]) -> Entry | None:
             return None
         columns, entity_keys, lookup_keys = (data["columns"], data["entity_keys"],
                                              data["lookup_keys"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # (deep nesting)
         return None
     if not (isinstance(columns, list) and _strings(entity_keys) and _strings(lookup_keys)
             and all(isinstance(c, list) and len(c) == 2 and _strings(c) for c in columns)):
@@ -251,8 +269,14 @@ class FactSchemas:
     def save(self) -> None:
         """Keep what was learned (call only when every check passed)."""
         if self.cache and not self.problems and not self.header_only:
-            for table in sorted(self.changed):
-                write(self.entries[table])
+            by_name: dict[str, Entry] = {}  # (sources on one file share its entry)
+            for entry in self.entries.values():
+                kept = by_name.setdefault(entry.name, entry)
+                by_name[entry.name] = dataclasses.replace(
+                    kept, entity_keys=kept.entity_keys | entry.entity_keys,
+                    lookup_keys=kept.lookup_keys | entry.lookup_keys)
+            for name in sorted({self.entries[table].name for table in self.changed}):
+                write(by_name[name])
         self.changed.clear()
 
 

@@ -30,8 +30,9 @@ def location_files(location: Location) -> list[str]:
 
 
 def path_files(path: str) -> list[str]:
-    """The files a path names: a glob's matches in order, else the path itself."""
-    return sorted(glob.glob(path)) if is_glob(path) else [path]
+    """The files a path names: a glob's matches in order, else the path itself. (As DuckDB
+    globs: `*` matches a name that starts with a dot, so a hidden file it reads is listed.)"""
+    return sorted(glob.glob(path, include_hidden=True)) if is_glob(path) else [path]
 
 
 def shown_file(file: str, location: Location) -> str:

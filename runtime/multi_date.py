@@ -127,6 +127,7 @@ def evaluate_dates(
     # DuckDB, large sources: the segmented passes staged once, then one date at a time
     # (bounded memory)
     staged = staged_query(plan, "duckdb", as_of, duckdb_staged.STAGED_BATCH, sources,
+                          database=duckdb_staged.database_name(),
                           slices=duckdb_staged.STAGED_SLICES) \
         if engine == "duckdb" and duckdb_staged.worth_staging(plan) else None
     query = staged.query if staged else query_for_plan(plan, "duckdb", as_of, sources)

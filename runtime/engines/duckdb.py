@@ -102,19 +102,44 @@ def load_members(
     return summarize(connection, key, segments, segmentations)
 
 
-def release(connection: duckdb.DuckDBPyConnection, database: str = STAGES) -> None:
+# Each connection's staged members database (by id: connections to one database file share
+# its attached databases, so a run detaches only its own connection's, never another's)
+STAGED: dict[int, str] = {}
+
+
+def release(connection: duckdb.DuckDBPyConnection) -> None:
     """Before a new members table: the members view of a staged many-date run
-    (engines/duckdb_staged.py) dropped, and its attached database detached."""
+    (engines/duckdb_staged.py) dropped, and the database it read, attached by this
+    connection, detached."""
     from sqlglot import exp
 
     views = sql.select(sql.count_all(), source=exp.Anonymous(this="duckdb_views"))
     views = views.where(exp.and_(exp.EQ(this=sql.col("view_name"),
                                         expression=sql.text(MEMBERS_TABLE)),
                                  sql.col("temporary")), copy=False)
-    if sql.fetch_one(connection, views)[0]:
+    if sql.fetch_all(connection, views)[0][0]:  # (fetched to the end: no open result)
         sql.execute(connection, exp.Drop(tables=[sql.table_ref(MEMBERS_TABLE)], kind="VIEW",
                                          exists=True))
-    sql.execute(connection, exp.Detach(this=sql.ident(database), exists=True))
+    database = STAGED.pop(id(connection), None)
+    if database is not None and stages_attached(connection, database):
+        sql.execute(connection, exp.Detach(this=sql.ident(database), exists=True))
+
+
+def stages_attached(connection: duckdb.DuckDBPyConnection, database: str = STAGES
+                    ) -> bool | None:
+    """Whether the stages' database is attached: True as an in-memory database other than
+    the connection's own, False when nothing has its name, None when another database has
+    it (`--db segl_stages.duckdb`, or the user's own: never detached nor used)."""
+    from sqlglot import exp
+
+    ours = exp.and_(exp.Is(this=sql.col("path"), expression=exp.Null()),
+                    exp.NEQ(this=sql.col("database_name"),
+                            expression=exp.func("current_database")))
+    query = sql.select(ours, source=exp.Anonymous(this="duckdb_databases"))
+    query = query.where(exp.EQ(this=sql.col("database_name"), expression=sql.text(database)),
+                        copy=False)
+    rows = sql.fetch_all(connection, query)  # (to the end: no open result left)
+    return None if rows and not rows[0][0] else bool(rows)
 
 
 def summarize(

@@ -2,27 +2,38 @@
 table built from a staged query (compiler/backends/sql/staged.py) instead of the one
 query over every date.
 
-An in-memory database is attached with compression (`ATTACH ':memory:' AS segl_stages
-(COMPRESS)`). The stage tables (each segmented pass's rows per entity and time segment,
-computed once) are created there, then the members table there from the first batch of
-dates, and each next batch INSERTed; after each statement a CHECKPOINT of that database
-compresses what it holds (a committed table only is compressed: the members of 12 dates of
-TPC-H SF1, 1.8 M rows, take 102 MiB in a temporary table and 4 MiB compressed). The stage
-tables are dropped at the end, and the members table of the connection (`segl_members`) is
-a temporary view of the one in the attached database, which stays attached until the next
-members table replaces it (`release`). A failure detaches the database: no members table
-is left. The rows are the one query's, ordered by date then key (each batch is ordered,
-and the batches come in date order)."""
+An in-memory database is attached with compression (`ATTACH ':memory:' AS
+segl_stages_<random> (COMPRESS)`: a name per run, since connections to one database file
+share what is attached; `release` detaches only its own connection's). The stage tables
+(each segmented pass's rows per entity and time segment, computed once) are created there,
+then the members table there from the first batch of dates, and each next batch INSERTed;
+after each statement a CHECKPOINT of that database compresses what it holds (a committed
+table only is compressed: the members of 12 dates of TPC-H SF1, 1.8 M rows, take 102 MiB in
+a temporary table and 4 MiB compressed). The stage tables are dropped at the end, and the
+members table of the connection (`segl_members`) is a temporary view of the one in the
+attached database, which stays attached until the next members table replaces it
+(`release`). A failure detaches the database: no members table is left. The rows are the one
+query's, ordered by date then key (each batch is ordered, and the batches come in date
+order)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from .. import sql
 from ..locations import source_bytes
-from .duckdb import MEMBERS_TABLE, DuckDBResult, release, summarize
+from .duckdb import (
+    MEMBERS_TABLE,
+    STAGED,
+    STAGES,
+    DuckDBResult,
+    release,
+    stages_attached,
+    summarize,
+)
 
 if TYPE_CHECKING:
     from segl.compiler.api import Plan, StagedQuery
@@ -36,6 +47,12 @@ STAGED_SLICES = 3  # entity slices per stage statement (hash of the key): a thir
 # 0.87x the peak memory. TPC-H SF1's orders and line items are about 250 MiB.
 MIN_SOURCE_BYTES = 64 << 20
 SCHEMA = "main"
+
+
+def database_name() -> str:
+    """A new name for a run's stages database: connections to one database file share
+    what is attached, so each run's members keep a database of their own."""
+    return f"{STAGES}_{secrets.token_hex(6)}"
 
 
 def worth_staging(plan: Plan) -> bool:
@@ -71,12 +88,14 @@ def detach(database: str) -> exp.Detach:
     return exp.Detach(this=sql.ident(database), exists=True)
 
 
-def checkpoint(database: str) -> exp.Command:
-    """CHECKPOINT database: its committed tables compressed (sqlglot has no tree of its
-    own for it: a command whose argument is the identifier, rendered quoted as needed)."""
+def checkpoint(database: str) -> exp.Select:
+    """SELECT * FROM checkpoint('database'): its committed tables compressed (what DuckDB's
+    `CHECKPOINT database` statement calls; sqlglot has no tree for the statement, and a
+    command's argument would be rendered as raw text, unquoted)."""
     from sqlglot import exp
 
-    return exp.Command(this="CHECKPOINT", expression=sql.ident(database))
+    return sql.select(exp.Star(), source=exp.Anonymous(this="checkpoint",
+                                                       expressions=[sql.text(database)]))
 
 
 def statements(staged: StagedQuery, table: str = MEMBERS_TABLE) -> list[exp.Expression]:
@@ -111,11 +130,16 @@ def members_view(staged: StagedQuery, table: str = MEMBERS_TABLE) -> exp.Create:
 def run_staged(connection: duckdb.DuckDBPyConnection, staged: StagedQuery, key: str,
                segments: list[str], segmentations: list[str] = ()) -> DuckDBResult | None:
     """The members table from `staged`'s stage tables and batch queries, then members and
-    bucket sizes counted; None on a read-only connection (the caller runs the one query
-    instead). On a failure the attached database is detached (no members table left)."""
+    bucket sizes counted; None on a read-only connection or when a database of the user's
+    has the stages' name (the caller runs the one query instead). On a failure the
+    attached database is detached (no members table left)."""
     if read_only(connection):
         return None
-    release(connection, staged.database)
+    release(connection)
+    if stages_attached(connection, staged.database) is not False:
+        return None  # (a database of the user's, or another connection's, has the name)
+    # (a one-date run's members table, temporary, has the view's name: dropped first)
+    sql.execute(connection, sql.drop_table("temp", SCHEMA, MEMBERS_TABLE))
     sql.execute(connection, attach(staged.database))
     try:
         for statement in statements(staged):
@@ -124,4 +148,5 @@ def run_staged(connection: duckdb.DuckDBPyConnection, staged: StagedQuery, key: 
     except BaseException:
         sql.execute(connection, detach(staged.database))
         raise
+    STAGED[id(connection)] = staged.database
     return summarize(connection, key, segments, segmentations)

@@ -51,7 +51,7 @@ def test_allocator_setting_one_arena_and_decay():
     assert "narenas:1" in settings  # one arena: a phase reuses the pages the last one freed
     assert f"dirty_decay_ms:{polars_memory.DIRTY_DECAY_MS}" in settings
     assert "muzzy_decay_ms:0" in settings
-    assert polars_memory.DIRTY_DECAY_MS == 100  # 0 ms costs about a third more CPU
+    assert polars_memory.DIRTY_DECAY_MS == 100  # 0 ms costs about twice the CPU
 
 
 def test_users_allocator_setting_wins(no_setting):

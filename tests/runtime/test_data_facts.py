@@ -211,7 +211,7 @@ def test_the_duckdb_version_is_read_without_importing_duckdb():
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"key": 1}', b"[1, 2]",
                                     b'{"key": {}, "columns": [], "entity_keys": [], '
-                                    b'"lookup_keys": []}', "columns"])
+                                    b'"lookup_keys": []}', "columns", b"[" * 100_000])
 def test_a_corrupt_entry_is_a_miss_not_an_error(shop, reads, damage):
     assert check(shop) == 0
     folder = shop.parent / "cache" / data_facts.FOLDER
@@ -319,3 +319,50 @@ def test_a_hit_in_a_fresh_process_does_not_import_duckdb(shop):
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert second.returncode == 0, second.stderr
     assert "shop.seg: ok" in second.stdout and second.stdout.split()[-1] == "False"
+
+
+def test_a_hidden_file_added_to_a_glob_is_read_again(shop, reads):
+    # (DuckDB's `*` matches names that start with a dot, Python's glob by default not: the
+    # key must list every file DuckDB reads, or a hit keeps facts the new file contradicts)
+    tiers = shop.parent / "data" / "tiers"
+    tiers.mkdir()
+    os.rename(shop.parent / "data/tiers.parquet", tiers / "part-0.parquet")
+    shop.write_text(shop.read_text().replace('"data/tiers.parquet"', '"data/tiers/*.parquet"'))
+    assert check(shop) == 0
+    pl.DataFrame({"tier": [30], "label": ["again"]}).write_parquet(tiers / ".part-1.parquet")
+    assert check(shop, "--no-cache") != 0  # (a lookup key repeated: what DuckDB reads)
+    assert check(shop) != 0
+
+
+def test_a_change_to_segls_own_checks_reads_again(shop, reads, monkeypatch, tmp_path):
+    # (SEGL_VERSION stays the same between commits: a checkout whose checks of the data
+    # changed must not keep what the older checks passed)
+    checks = tmp_path / "sources.py"
+    checks.write_text("# the checks\n")
+    monkeypatch.setattr(data_facts, "CHECK_FILES", (*data_facts.CHECK_FILES, str(checks)))
+    assert check(shop) == 0
+    reads["tables"].clear()
+    assert check(shop) == 0 and reads["tables"] == []
+    checks.write_text("# the checks, changed\n")
+    assert check(shop) == 0
+    assert len(reads["tables"]) == 3
+
+
+def test_the_check_files_are_segls_modules():
+    assert len(data_facts.CHECK_FILES) >= 4
+    assert all(os.path.isfile(name) for name in data_facts.CHECK_FILES)
+
+
+def test_two_sources_on_one_file_keep_both_keys(shop, reads):
+    # (one entry per file: the entity's checked key and the lookup's are kept together, not
+    # the one written last; else every check ran one of the two key checks again)
+    data = shop.parent / "data"
+    pl.DataFrame({"customer_id": [1, 2, 3], "age": [30, 40, 50], "tier": [30, 40, 50],
+                  "label": ["a", "b", "c"]}).write_parquet(data / "customers.parquet")
+    shop.write_text(shop.read_text().replace('"data/tiers.parquet"',
+                                             '"data/customers.parquet"'))
+    assert check(shop) == 0
+    reads["tables"].clear()
+    reads["connections"].clear()
+    assert check(shop) == 0
+    assert reads == {"tables": [], "connections": []}

@@ -83,6 +83,11 @@ def attached(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return catalog(connection, "duckdb_databases", "database_name")
 
 
+def stages(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """The stages databases attached (each run's: `segl_stages_<random>`)."""
+    return {name for name in attached(connection) if name.startswith("segl_stages")}
+
+
 @pytest.fixture(scope="module")
 def shop_runs():
     """The shop at DATES staged (with whether it staged), in one pass, and date by date."""
@@ -100,7 +105,7 @@ def test_shop_staged_equals_one_pass_and_separate_runs(shop_runs, shape="wide"):
     calls, staged, together, alone = shop_runs
     assert calls == [True]
     assert (duckdb_staged.STAGED_BATCH, duckdb_staged.STAGED_SLICES) == (1, 3)
-    assert "segl_stages" in attached(staged.connection)  # holding the members, compressed
+    assert stages(staged.connection)  # holding the members, compressed
     members = staged.members(shape)
     assert members.equals(together.members(shape))
     assert staged.sizes() == together.sizes()
@@ -243,7 +248,7 @@ def test_a_failure_mid_way_leaves_no_members_table(tiny):
         duckdb_staged.run_staged(connection, failing, plan.key, list(plan.outputs),
                                  list(plan.segmentations))
     assert MEMBERS_TABLE not in catalog(connection, "duckdb_tables", "table_name")
-    assert "segl_stages" not in attached(connection)
+    assert not stages(connection)
     # and the connection is usable: the staged query runs on it afterwards
     result = duckdb_staged.run_staged(connection, staged, plan.key, list(plan.outputs),
                                       list(plan.segmentations))
@@ -256,7 +261,7 @@ def test_a_failure_mid_way_leaves_no_members_table(tiny):
                     plan.key, list(plan.outputs), list(plan.segmentations))
     assert one.entities == 300
     assert MEMBERS_TABLE in catalog(connection, "duckdb_tables", "table_name")
-    assert "segl_stages" not in attached(connection)
+    assert not stages(connection)
     connection.close()
 
 
@@ -272,7 +277,7 @@ def test_small_sources_run_the_one_query(monkeypatch):
     calls = spy_staged(monkeypatch)
     small = evaluate_dates(SHOP, DATES[:2])
     assert calls == []
-    assert "segl_stages" not in attached(small.connection)
+    assert not stages(small.connection)
     monkeypatch.setattr(duckdb_staged, "MIN_SOURCE_BYTES", size)
     large = evaluate_dates(SHOP, DATES[:2])
     assert calls == [True]
@@ -280,3 +285,57 @@ def test_small_sources_run_the_one_query(monkeypatch):
     monkeypatch.setattr(duckdb_staged, "MIN_SOURCE_BYTES", size + 1)
     evaluate_dates(SHOP, DATES[:2])
     assert calls == [True]
+
+
+def test_a_staged_run_after_a_one_date_run_on_the_same_connection(monkeypatch):
+    """A user's connection that held one date's members table (a temporary table) then runs
+    many dates staged: the staged members view replaces that table (the same name)."""
+    compilation, connection = load(str(SHOP))
+    one = api.evaluate(SHOP, DATES[0], connection=connection, compilation=compilation)
+    assert one.members("wide").height > 0
+    calls = spy_staged(monkeypatch)
+    found = evaluate_dates(SHOP, DATES[:2], connection=connection, compilation=compilation)
+    assert calls == [True]
+    assert found.members("wide").equals(one_pass(monkeypatch, SHOP, DATES[:2]).members("wide"))
+    connection.close()
+
+
+def test_a_database_named_like_the_stages_is_left_alone(tmp_path, monkeypatch):
+    """`--db segl_stages.duckdb`: DuckDB names the database segl_stages, which is not a
+    stages database: never detached (a one-date run failed on it), and a many-date run
+    stages in a database of its own."""
+    database = str(tmp_path / "segl_stages.duckdb")
+    one = api.evaluate(SHOP, DATES[0], database=database)
+    assert one.members("wide").height > 0
+    one.connection.close()
+    calls = spy_staged(monkeypatch)
+    found = evaluate_dates(SHOP, DATES[:2], database=database)
+    assert calls == [True]
+    assert found.members("wide").equals(one_pass(monkeypatch, SHOP, DATES[:2]).members("wide"))
+    assert "segl_stages" in attached(found.connection)
+    found.connection.close()
+
+
+def test_the_checkpoint_names_its_database_as_a_tree():
+    """CHECKPOINT's database is a quoted name, not text: any name runs."""
+    compilation, connection = load(str(SHOP))
+    model = compilation.require_ok()
+    plan = plan_for(model, [*model.segments, *model.segmentations])
+    staged = staged_query(plan, "duckdb", AsOf.many(DATES[:2]), 1,
+                          database='segl "stages"; x')
+    result = duckdb_staged.run_staged(connection, staged, plan.key, list(plan.outputs),
+                                      list(plan.segmentations))
+    assert result is not None and result.entities > 0
+    assert 'segl "stages"; x' in attached(connection)
+    connection.close()
+
+
+def test_a_second_connection_to_the_same_database_keeps_the_first_members(tmp_path):
+    """Two evaluations on one database file in one process (DuckDB shares the file's
+    instance, and so its attached databases, between connections): each staged run has a
+    database of its own, and a run detaches only its own connection's."""
+    database = str(tmp_path / "shop.duckdb")
+    first = evaluate_dates(SHOP, DATES[:2], database=database)
+    expected = first.members("wide")
+    api.evaluate(SHOP, DATES[0], database=database)
+    assert first.members("wide").equals(expected)
