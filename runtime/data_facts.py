@@ -109,8 +109,11 @@ def location_key(location: Location) -> dict[str, object] | None:
     files = current_files(location.path)
     if not files or any(facts is None for facts in files):
         return None
+    engine = duckdb_version()
+    if engine is None:
+        return None  # (an upgrade could not be told apart: nothing kept, nothing trusted)
     return {"format": FORMAT, "location": location.path, "files": files,
-            "duckdb": duckdb_version(), "segl": SEGL_VERSION, "checks": checks_version()}
+            "duckdb": engine, "segl": SEGL_VERSION, "checks": checks_version()}
 
 
 def checks_version() -> list[list[int | str | None]]:
@@ -133,20 +136,25 @@ def current_files(path: str) -> list[list[int | str] | None]:
 
 
 @functools.cache
-def duckdb_version() -> str:
+def duckdb_version() -> str | None:
     """DuckDB's version without importing it (importing it is what a hit saves): from the
-    name of its distribution's metadata folder, found beside the package."""
+    name of its distribution's metadata folder beside the package. None when that is not
+    exactly one folder (metadata elsewhere, or stale folders of an earlier install left
+    beside it): the version is then unknown, and no facts are kept or read."""
     from importlib.util import find_spec
 
     spec = find_spec("duckdb")
     if spec is None or spec.origin is None:
-        return "none"
+        return None
     site = Path(spec.origin).parent.parent
-    with contextlib.suppress(OSError):
-        for name in os.listdir(site):
-            if name.startswith("duckdb-") and name.endswith((".dist-info", ".egg-info")):
-                return name[len("duckdb-"):].rsplit(".", 1)[0].split("-")[0]
-    return "unknown"
+    try:
+        names = [name for name in os.listdir(site) if name.startswith("duckdb-")
+                 and name.endswith((".dist-info", ".egg-info"))]
+    except OSError:
+        return None
+    if len(names) != 1:
+        return None
+    return names[0][len("duckdb-"):].rsplit(".", 1)[0].split("-")[0]
 
 
 def read(key: Mapping[str, object]) -> Entry | None:

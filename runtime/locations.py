@@ -53,8 +53,11 @@ def source_bytes(plan: Plan) -> int:
     for name in tables_read(plan):
         table = plan.model.table(name)
         for location in table.locations[:1]:
-            files = glob.glob(location.path or location.target or "")
+            files = glob.glob(location.path or location.target or "", include_hidden=True)
             if not files:
                 return sys.maxsize
-            total += sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+            try:
+                total += sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+            except OSError:  # (a file removed since the glob: its size is not known)
+                return sys.maxsize
     return total

@@ -209,6 +209,37 @@ def test_the_duckdb_version_is_read_without_importing_duckdb():
     assert result.returncode == 0, result.stderr
 
 
+def test_an_unknown_duckdb_version_keeps_and_trusts_nothing(shop, reads, monkeypatch):
+    """A version that cannot be read (no metadata folder, or two of them) could hide an
+    upgrade: the kept entry is not trusted and nothing is written."""
+    assert check(shop) == 0  # kept under the real version
+    kept = entries(shop)
+    monkeypatch.setattr(data_facts, "duckdb_version", lambda: None)
+    for _ in range(2):
+        reads["tables"].clear()
+        assert check(shop) == 0
+        assert len(reads["tables"]) == 3  # every source read again, each time
+    assert entries(shop) == kept
+
+
+def test_two_duckdb_metadata_folders_make_the_version_unknown(tmp_path, monkeypatch):
+    package = tmp_path / "duckdb"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (tmp_path / "duckdb-1.4.0.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "duckdb", raising=False)  # (find_spec: not the loaded one)
+    version = data_facts.duckdb_version  # (kept per process: cleared around each read)
+    try:
+        version.cache_clear()
+        assert version() == "1.4.0"
+        (tmp_path / "duckdb-2.0.1.dist-info").mkdir()  # a stale folder beside the new one
+        version.cache_clear()
+        assert version() is None
+    finally:
+        version.cache_clear()
+
+
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"key": 1}', b"[1, 2]",
                                     b'{"key": {}, "columns": [], "entity_keys": [], '
                                     b'"lookup_keys": []}', "columns", b"[" * 100_000])
