@@ -77,8 +77,8 @@ class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
             ranked = [r for r in self.physical.rankings if r.step == index]
             for ranking in ranked:
                 # filter, then rank: the ranked entities joined back by key
-                frame = self.left_join(frame, self.plan_Ranking(ranking, frame),
-                                       column_named(self.plan.key), pl.col("_key")).drop("_key")
+                frame = self.join_by_key(frame, self.plan_Ranking(ranking, frame),
+                                         column_named(self.plan.key))
             frame = frame.with_columns([self.column_value(c).alias(c.name)
                                         for c in step.columns])
             if ranked:
@@ -105,8 +105,7 @@ class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
         passes = [a for a in self.plan.aggregations if a.stage == stage]
         for aggregation in passes:
             for result in self.aggregation(aggregation, partials, frame):
-                frame = self.left_join(frame, result, column_named(self.plan.key),
-                                       pl.col("_key")).drop("_key")
+                frame = self.join_by_key(frame, result, column_named(self.plan.key))
         defaults = [column_named(measure.name).fill_null(self.value(measure.empty))
                     for aggregation in passes for measure in aggregation.measures
                     if measure.empty is not None]
@@ -177,8 +176,7 @@ class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
         for aggregation in self.plan.aggregations:
             for result in grouped.get(aggregation.table, []) if not aggregation.correlated \
                     else []:
-                frame = self.left_join(frame, result, column_named(key),
-                                       pl.col("_key")).drop("_key")
+                frame = self.join_by_key(frame, result, column_named(key))
         frame = self.sequence_joins(frame, column_named(key))
         defaults = []
         for aggregation in self.plan.aggregations:
@@ -186,6 +184,20 @@ class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
                 if measure.empty is not None:
                     defaults.append(column_named(measure.name).fill_null(self.value(measure.empty)))
         return frame.with_columns(defaults) if defaults else frame
+
+    def join_by_key(self, left: pl.LazyFrame, right: pl.LazyFrame,
+                    left_on: pl.Expr) -> pl.LazyFrame:
+        """LEFT JOIN a frame of per-entity values keyed by its `_key` column, that column
+        dropped after. Renamed first when the left frame has a column of that name (the
+        data's own column names are the user's: an entity column `_key` must survive)."""
+        name = "_key"
+        left_names = set(left.collect_schema().names())
+        if name in left_names:
+            taken = left_names | set(right.collect_schema().names())
+            while name in taken:
+                name = "_" + name
+            right = right.rename({"_key": name})
+        return self.left_join(left, right, left_on, pl.col(name)).drop(name)
 
     def left_join(self, left: pl.LazyFrame, right: pl.LazyFrame, left_on: pl.Expr,
                   right_on: pl.Expr, how: str = "left") -> pl.LazyFrame:

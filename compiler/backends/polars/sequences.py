@@ -96,8 +96,7 @@ class Sequences:
 
     def sequence_joins(self, frame: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
         for sequence in self.physical.sequences:
-            frame = self.left_join(frame, self.sequence_frame(sequence), key,
-                                   pl.col("_key")).drop("_key")
+            frame = self.join_by_key(frame, self.sequence_frame(sequence), key)
             if sequence.pass_.count:
                 frame = frame.with_columns(pl.col(sequence.pass_.count).fill_null(0))
         return frame

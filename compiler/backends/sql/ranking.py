@@ -50,6 +50,7 @@ class Ranking:
         select = select.from_(table_ref(previous), copy=False)
         if ranking.admits is not None:
             select = select.where(self.cond(ranking.admits), copy=False)
+        select = qualify_shadowed(select, previous)
         if self.members_only(ranking):
             assert isinstance(ranking.node, ir.Rank)
             return exp.select(col("_key"), col(RANK_DATE)).from_(
@@ -84,6 +85,7 @@ class Ranking:
         select = select.order_by(*(exp.Ordered(this=self.value(key.expr),
                                                desc=key.descending or None)
                                    for key in ranking.order), copy=False)
+        select = qualify_shadowed(select, previous)
         amount = Fraction(str(node.amount.value))
         if not node.percent:
             return select.limit(exp.Literal.number(math.floor(amount)), copy=False)
@@ -159,3 +161,15 @@ class Ranking:
             score = exp.Add(this=score, expression=reached)
         return exp.Case(ifs=[exp.If(this=missing, true=exp.Null())], default=score)
 
+
+
+def qualify_shadowed(select: exp.Select, source: str) -> exp.Select:
+    """The data's own column `_key` read by a ranking, qualified with its source: the
+    ranking's output alias `_key` would otherwise shadow it (ORDER BY resolves an output
+    alias first on DuckDB, PostgreSQL and SQLite; ClickHouse substitutes aliases anywhere),
+    and the ranking would order by the entity key instead. Only that name is qualified, so
+    every other query reads as before."""
+    for column in list(select.find_all(exp.Column)):
+        if not column.table and column.name == "_key":
+            column.set("table", ident(source))
+    return select
