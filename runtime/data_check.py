@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from segl.compiler.api import Code, Compilation, Diagnostic, compile_file
+from segl.compiler.api import Compilation
 
 from .bad_data import named_data_errors
+from .declared_types import compile_with_data
+from .declared_types import definition_errors as definition_errors
 from .engines import duckdb as duckdb_engine
-from .errors import DataError
 from .sources import (
     DuckDBSchemas,
     check_csv_rows,
-    check_declared_types,
     check_entity_key,
     check_lookup_keys,
 )
@@ -33,32 +33,8 @@ def load(
     cannot be read. Returns the compilation (check `.ok`) and the connection."""
     connection = connection or duckdb_engine.connect(database)
     schemas = DuckDBSchemas(connection)
-    compilation = compile_file(path, params, schemas)
-    if schemas.problems:
-        raise DataError(schemas.problems, definition_errors(compilation, schemas.unread))
-    if schemas.header_only and not compilation.ok:
-        # A CSV file without rows reads as text: that explains the type errors it causes.
-        raise DataError(list(schemas.header_only.values()))
-    if compilation.model is not None:
-        # A declared type that the data contradicts explains any type errors that follow.
-        check_declared_types(compilation.model, schemas)
+    compilation = compile_with_data(path, params, schemas)
     return compilation, connection
-
-
-def definition_errors(compilation: Compilation, unread: set[str]) -> list[Diagnostic]:
-    """The errors of a compilation whose sources `unread` could not be read, less those
-    an unread source may explain: an unknown column of such a table (its data may hold it),
-    and any unknown name when the entity is unread (a bare name may be one of its columns)."""
-    model = compilation.model
-    entity = model.entity.name if model is not None else None
-
-    def explained(diagnostic: Diagnostic) -> bool:
-        if diagnostic.code != Code.E101:
-            return False
-        return entity in unread or model is None or \
-            any(f"`{table}`" in diagnostic.message for table in unread)
-
-    return [d for d in compilation.errors if not explained(d)]
 
 
 def check_data(compilation: Compilation, connection: duckdb.DuckDBPyConnection) -> None:

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segl.compiler.api import SEGL_VERSION, Compilation, Table, Type, compile_file
+from segl.compiler.api import SEGL_VERSION, Compilation, Table, Type
 
-from .declared_types import check_declared_types, segl_type
-from .errors import DataError
+from .declared_types import compile_with_data, segl_type
 from .locations import path_files
 
 if TYPE_CHECKING:
@@ -295,15 +294,7 @@ def load(path: str | Path, params: dict[str, str] | None = None,
     cannot be read. Returns the compilation (check `.ok`) and the schemas (for
     `check_data` and `save`)."""
     schemas = FactSchemas(database, cache and enabled(database))
-    compilation = compile_file(path, params, schemas)
-    if schemas.problems:
-        from .data_check import definition_errors
-
-        raise DataError(schemas.problems, definition_errors(compilation, schemas.unread))
-    if schemas.header_only and not compilation.ok:
-        raise DataError(list(schemas.header_only.values()))
-    if compilation.model is not None:
-        check_declared_types(compilation.model, schemas)
+    compilation = compile_with_data(path, params, schemas)
     return compilation, schemas
 
 

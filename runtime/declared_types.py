@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from segl.compiler.api import Type
+from segl.compiler.api import Code, Type, compile_file
 
 from .errors import DataError
 from .locations import source_label
 
 if TYPE_CHECKING:
-    from segl.compiler.api import Model
+    from pathlib import Path
+
+    from segl.compiler.api import Compilation, Diagnostic, Model
 
 # DuckDB type names -> segl types (prefix match; DECIMAL(18,2), TIMESTAMP WITH TIME ZONE …).
 _DUCKDB_TYPES = (
@@ -36,11 +38,14 @@ _COMPATIBLE = {
 
 
 class ReadSchemas(Protocol):
-    """What the data's schemas say: each read table's columns with DuckDB's type names, and
-    the CSV tables read without rows (a problem naming the file)."""
+    """What the data's schemas say: each read table's columns with DuckDB's type names, the
+    CSV tables read without rows (a problem naming the file), the problems met reading and
+    the tables that could not be read."""
 
     actual: dict[str, dict[str, str]]
     header_only: dict[str, str]
+    problems: list[str]
+    unread: set[str]
 
 
 def segl_type(duckdb_type: str) -> Type:
@@ -89,3 +94,35 @@ def raise_key_problems(model: Model, missing: int, duplicates: int) -> None:
                         " an entity table has one row per key")
     if problems:
         raise DataError(problems)
+
+
+def compile_with_data(path: str | Path, params: dict[str, str] | None,
+                      schemas: ReadSchemas) -> Compilation:
+    """Compile a file with column types read from its data (`schemas`: DuckDB's, or the
+    kept facts); raise DataError when the data cannot be read or its types contradict the
+    declarations (which explains any type errors that follow). Check `.ok` after."""
+    compilation = compile_file(path, params, schemas)
+    if schemas.problems:
+        raise DataError(schemas.problems, definition_errors(compilation, schemas.unread))
+    if schemas.header_only and not compilation.ok:
+        # A CSV file without rows reads as text: that explains the type errors it causes.
+        raise DataError(list(schemas.header_only.values()))
+    if compilation.model is not None:
+        check_declared_types(compilation.model, schemas)
+    return compilation
+
+
+def definition_errors(compilation: Compilation, unread: set[str]) -> list[Diagnostic]:
+    """The errors of a compilation whose sources `unread` could not be read, less those
+    an unread source may explain: an unknown column of such a table (its data may hold it),
+    and any unknown name when the entity is unread (a bare name may be one of its columns)."""
+    model = compilation.model
+    entity = model.entity.name if model is not None else None
+
+    def explained(diagnostic: Diagnostic) -> bool:
+        if diagnostic.code != Code.E101:
+            return False
+        return entity in unread or model is None or \
+            any(f"`{table}`" in diagnostic.message for table in unread)
+
+    return [d for d in compilation.errors if not explained(d)]
