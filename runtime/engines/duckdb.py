@@ -111,6 +111,9 @@ def release(connection: duckdb.DuckDBPyConnection) -> None:
     """Before a new members table: the members view of a staged many-date run
     (engines/duckdb_staged.py) dropped, and the database it read, attached by this
     connection, detached."""
+    database = STAGED.pop(id(connection), None)
+    if database is None:  # (no staged run on this connection: no catalog queries per run)
+        return
     from sqlglot import exp
 
     views = sql.select(sql.count_all(), source=exp.Anonymous(this="duckdb_views"))
@@ -120,8 +123,7 @@ def release(connection: duckdb.DuckDBPyConnection) -> None:
     if sql.fetch_all(connection, views)[0][0]:  # (fetched to the end: no open result)
         sql.execute(connection, exp.Drop(tables=[sql.table_ref(MEMBERS_TABLE)], kind="VIEW",
                                          exists=True))
-    database = STAGED.pop(id(connection), None)
-    if database is not None and stages_attached(connection, database):
+    if stages_attached(connection, database):
         sql.execute(connection, exp.Detach(this=sql.ident(database), exists=True))
 
 
