@@ -18,6 +18,11 @@ order is 1998-08-02), three variants:
   separate   segl's query at each date, 12 queries one after the other on one connection
   hand       the hand-written multi-date query (bench/multi_date_hand.py): the 12 dates in
              one DuckDB statement as an analyst writes it, independently of segl's plan
+  rollup     a lower bound (bench/multi_date_floor.py): the per (customer, day) roll-up of
+             every event the 12 dates read, alone; any design that rolls events up per
+             entity and day (issue 11's suggestion) pays at least this
+  ranks      another lower bound (bench/multi_date_floor.py): the rankings each date needs
+             apart, on stand-in values, alone
 
 Interleaved as bench/compare.py does (a warm-up round, then rounds in alternating order),
 each measurement a fresh Python subprocess on a fresh in-memory DuckDB connection reading
@@ -51,11 +56,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import cpu_share  # noqa: E402
+import multi_date_floor  # noqa: E402
 import multi_date_hand  # noqa: E402
 import tpch_data  # noqa: E402
 
 FILES = ("tpch.seg", "tpch_rfm.seg")
-VARIANTS = ("one_date", "one_pass", "staged", "separate", "hand")
+VARIANTS = ("one_date", "one_pass", "staged", "separate", "hand", "rollup", "ranks")
 DATED = ("one_pass", "staged", "hand")
 LAST = datetime.date(1998, 7, 31)
 
@@ -98,7 +104,9 @@ def queries(seg: Path, dates: list[datetime.date], data_dir: Path,
             "one_pass": [text(AsOf.many(dates))],
             "staged": [statement.sql(dialect="duckdb") for statement in script],
             "separate": [text(AsOf("date", day)) for day in dates],
-            "hand": [multi_date_hand.BUILDERS[seg.name](data_dir, dates)]}
+            "hand": [multi_date_hand.BUILDERS[seg.name](data_dir, dates)],
+            "rollup": [multi_date_floor.BUILDERS[seg.name](data_dir, dates)],
+            "ranks": [multi_date_floor.RANKS[seg.name](data_dir, dates)]}
 
 
 # ====================================================================== worker side
@@ -205,7 +213,7 @@ def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float,
             spec = {"queries": built[variant], "dated": variant in DATED,
                     "script": variant == "staged",
                     "dates": texts if variant != "one_date" else texts[-1:],
-                    "check": r < 0 and variant != "one_date"}
+                    "check": r < 0 and variant not in ("one_date", "rollup", "ranks")}
             result = run_measurement(spec, timeout)
             result["round"] = r
             runs[variant].append(result)
@@ -222,6 +230,7 @@ def run_file(seg: Path, dates: list[datetime.date], rounds: int, timeout: float,
     staged_same = together is not None and together == summary_of("staged")
     pairs = [(a, b) for a, b in (("one_pass", "one_date"), ("staged", "one_date"),
                                  ("separate", "one_date"), ("hand", "one_date"),
+                                 ("rollup", "one_date"), ("ranks", "one_date"),
                                  ("staged", "one_pass"), ("one_pass", "separate"),
                                  ("one_pass", "hand")) if a in runs and b in runs]
     return {"file": seg.name, "dates": texts, "runs": runs, "same_rows": same,
