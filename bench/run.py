@@ -250,12 +250,13 @@ def _polars_runs(seg_path: Path, as_of: datetime.date, repeat: int, rfm: bool) -
     import polars
     from segl.compiler.api import select_segments
     from segl.compiler.plan import plan_for
-    from segl.runtime.api import load
+    from segl.runtime import data_facts
     from segl.runtime.engines.duckdb import load_members
 
     started = time.perf_counter()
-    compilation, connection = load(str(seg_path))
-    connection.close()
+    # (compiled as evaluate(engine="polars") compiles: with the kept data facts, DuckDB
+    # started only when they are missing)
+    compilation, _ = data_facts.load(str(seg_path))
     model = compilation.require_ok()
     plan = plan_for(model, select_segments(model, None), list(model.kpis) if rfm else None)
     compile_seconds = time.perf_counter() - started
@@ -425,7 +426,7 @@ def worker(variant: str, data_dir: Path, repeat: int, as_of: datetime.date,
                                                "rfm_polars": SEG_RFM}[base],
                                    as_of, repeat, rfm=base == "rfm_polars")
     if variant in ("polars12_evaluate", "rfm_polars_evaluate"):
-        _import_segl()
+        _polars_settings(variant)  # (as `segl run` does: the allocator before Polars starts)
         import polars
         from segl.runtime.api import evaluate
         from segl.runtime.kpis import kpi_table

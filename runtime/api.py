@@ -21,7 +21,7 @@ from segl.compiler.api import (
 )
 from sqlglot import exp
 
-from . import sql
+from . import data_facts, sql
 from .bad_data import named_data_errors
 
 # (what `segl check` needs lives in a module of its own, which imports no sqlglot)
@@ -29,8 +29,8 @@ from .data_check import check_data as check_data
 from .data_check import definition_errors as definition_errors
 from .data_check import load as load
 from .engines import duckdb as duckdb_engine
-from .engines import engine_module
-from .engines.members import members_table
+from .engines import engine_module, reads_files_itself
+from .engines.members import members_table, members_table_first
 from .errors import UsageError
 from .prepared import overrides as prepared_sources
 from .prepared_rollup import rollups as prepared_rollups
@@ -119,11 +119,18 @@ def evaluate(
     `traits`: features (or `all`) whose values the members table holds too, typed; the
     caller checks they may leave (`trait_outputs`, docs/privacy.md). `prepared`: read the
     layout `segl prepare` wrote where the sources have not changed since (runtime/prepared.py).
+    An engine that reads the files itself (Polars) compiles with the kept data facts and
+    skips the key checks they say passed (runtime/data_facts.py, keeping what this run
+    learns), and DuckDB starts only after its query (members_table_first).
     Raises CompileError for definition errors, DataError for data errors and UsageError
     for an engine that cannot run here."""
     if engine != "duckdb":
         engine_module(engine)  # a clear message now for an engine that cannot run here
-    if compilation is None:
+    facts = None  # an engine that reads the files itself: DuckDB only once it is done
+    if engine != "duckdb" and compilation is None and connection is None \
+            and reads_files_itself(engine):
+        compilation, facts = data_facts.load(path, params, database)
+    elif compilation is None:
         compilation, connection = load(path, params, database, connection)
     else:
         connection = connection or duckdb_engine.connect(database)
@@ -139,10 +146,17 @@ def evaluate(
                            prepared_sources(model, compilation.path) if prepared else None,
                            rollups=rollups)
     with named_data_errors(lambda: tables_read(plan), engine):
-        check_entity_key(connection, model)
-        check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
-        result = members_table(engine, compilation, plan, when, connection, engine_options,
-                               query)
+        if facts is not None:
+            # (keys a kept entry says passed are not checked again; what passed is kept)
+            data_facts.check_keys(model, facts, plan.lookups + plan.event_lookups)
+            facts.save()
+            result, connection = members_table_first(engine, compilation, plan, when,
+                                                     facts.connection, engine_options)
+        else:
+            check_entity_key(connection, model)
+            check_lookup_keys(connection, model, plan.lookups + plan.event_lookups)
+            result = members_table(engine, compilation, plan, when, connection,
+                                   engine_options, query)
     # Every declared bucket, in declaration order, an empty one with 0 (GROUP BY omits it).
     buckets = {name: {b.name: result.buckets.get(name, {}).get(b.name, 0)
                       for b in model.segmentations[name].buckets}

@@ -23,12 +23,12 @@ import json
 import os
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segl.compiler.api import SEGL_VERSION, Compilation, Table, Type
+from segl.compiler.api import SEGL_VERSION, Compilation, Model, Table, Type
 
 from .declared_types import compile_with_data, segl_type
 from .locations import path_files
@@ -306,10 +306,17 @@ def check_data(compilation: Compilation, schemas: FactSchemas) -> None:
         from .sources import check_csv_rows
 
         check_csv_rows(model)
+    check_keys(model, schemas, tuple(model.lookups))
+
+
+def check_keys(model: Model, schemas: FactSchemas, lookups: Sequence[str]) -> None:
+    """The entity's key and the keys of `lookups` (names), each check skipped when a kept
+    entry says it passed on the same files, each passed one recorded for `save`; DuckDB
+    starts only for a check to run. Raises DataError."""
     entity = model.entity
     entity_done = _known(schemas, entity.name, entity.key, entity=True)
-    lookups = [name for name, lookup in model.lookups.items()
-               if not _known(schemas, name, lookup.key, entity=False)]
+    lookups = [name for name in dict.fromkeys(lookups)
+               if not _known(schemas, name, model.lookups[name].key, entity=False)]
     if entity_done and not lookups:
         return
     from .bad_data import named_data_errors

@@ -81,6 +81,14 @@ def engine_module(name: str) -> ModuleType:
     return importlib.import_module(ENGINES[name].module)
 
 
+def reads_files_itself(name: str) -> bool:
+    """Whether engine `name` reads the sources without a DuckDB connection (its run_members
+    takes no `connection` option: the Polars backend)."""
+    parameters = inspect.signature(engine_module(name).run_members).parameters
+    return "connection" not in parameters and not any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 def run_members(name: str, compilation, plan, as_of, **options: object):
     """Run engine `name`'s run_members with the options it takes (an adapter without
     `**options` gets only those it names: the Polars backend reads files itself and needs

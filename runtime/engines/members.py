@@ -5,6 +5,7 @@ whichever engine computed them (docs/engines.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import duckdb
@@ -35,3 +36,21 @@ def members_table(engine: str, compilation: Compilation, plan: Plan, as_of: date
                         **(options or {}))
     return duckdb_engine.load_members(connection, frame, plan.key, outputs, segmentations,
                                       duckdb_output_types(plan, as_of, connection))
+
+
+def members_table_first(engine: str, compilation: Compilation, plan: Plan, as_of: date,
+                        connect: Callable[[], duckdb.DuckDBPyConnection],
+                        options: dict[str, object] | None = None
+                        ) -> tuple[duckdb_engine.DuckDBResult, duckdb.DuckDBPyConnection]:
+    """members_table for an engine that reads the sources itself (engines.reads_files_itself:
+    Polars), DuckDB opened by `connect` only once the engine's query is done: a run's peak
+    memory then holds one engine's working set, not both (issue 15 item 6). Returns the
+    result and the connection."""
+    from .loading import duckdb_output_types  # (imports Polars)
+
+    frame = run_members(engine, compilation, plan, as_of, **(options or {}))
+    connection = connect()
+    result = duckdb_engine.load_members(connection, frame, plan.key, list(plan.outputs),
+                                        list(plan.segmentations),
+                                        duckdb_output_types(plan, as_of, connection))
+    return result, connection
