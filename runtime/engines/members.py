@@ -25,27 +25,25 @@ def members_table(engine: str, compilation: Compilation, plan: Plan, as_of: date
     column types) and count members and bucket sizes. `query`: the plan's DuckDB query, when
     the caller built it already. `as_of`: one date, or many (`AsOf.many`: the members
     table has the date first, runtime/multi_date.py)."""
-    outputs, segmentations = list(plan.outputs), list(plan.segmentations)
     if engine == "duckdb":
         query = query or query_for_plan(
             plan, "duckdb", as_of if isinstance(as_of, AsOf) else AsOf("date", as_of))
-        return duckdb_engine.run_query(connection, query, plan.key, outputs, segmentations)
-    from .loading import duckdb_output_types  # (imports Polars)
-
-    frame = run_members(engine, compilation, plan, as_of, connection=connection,
-                        **(options or {}))
-    return duckdb_engine.load_members(connection, frame, plan.key, outputs, segmentations,
-                                      duckdb_output_types(plan, as_of, connection))
+        return duckdb_engine.run_query(connection, query, plan.key, list(plan.outputs),
+                                       list(plan.segmentations))
+    return members_table_first(engine, compilation, plan, as_of, lambda: connection,
+                               {**(options or {}), "connection": connection})[0]
 
 
-def members_table_first(engine: str, compilation: Compilation, plan: Plan, as_of: date,
+def members_table_first(engine: str, compilation: Compilation, plan: Plan,
+                        as_of: date | AsOf,
                         connect: Callable[[], duckdb.DuckDBPyConnection],
                         options: dict[str, object] | None = None
                         ) -> tuple[duckdb_engine.DuckDBResult, duckdb.DuckDBPyConnection]:
-    """members_table for an engine that reads the sources itself (engines.reads_files_itself:
-    Polars), DuckDB opened by `connect` only once the engine's query is done: a run's peak
-    memory then holds one engine's working set, not both (issue 15 item 6). Returns the
-    result and the connection."""
+    """members_table on an engine other than DuckDB: the engine's query, then the frame
+    loaded into the connection `connect` returns. For an engine that reads the sources
+    itself (engines.reads_files_itself: Polars), `connect` opens DuckDB only then, so a
+    run's peak memory holds one engine's working set, not both (issue 15 item 6). Returns
+    the result and the connection."""
     from .loading import duckdb_output_types  # (imports Polars)
 
     frame = run_members(engine, compilation, plan, as_of, **(options or {}))
