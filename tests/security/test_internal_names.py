@@ -116,3 +116,15 @@ def test_an_output_named_as_of_is_refused_for_many_dates_only(tmp_path, key, ext
         (first,) = refusal.value.diagnostics
         assert first.code == "E302" and first.span is not None
         assert "beside the date of many dates" in first.message
+
+
+def test_the_long_output_refuses_a_key_named_segment(tmp_path):
+    """The long output's `segment` column beside a key named `segment`: DuckDB wrote the
+    segment names as `segment_1`, the members frame failed; now refused, wide still works."""
+    from segl.runtime.errors import UsageError
+
+    path = write(tmp_path, "segment", "level", dated=False)
+    evaluation = evaluate(path, D2)
+    assert found(evaluation.members(), "segment", ["active"]) == {"active": {1, 3, 5}}
+    with pytest.raises(UsageError, match="a second one"):
+        evaluation.members("long")
