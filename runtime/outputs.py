@@ -48,6 +48,13 @@ def members_query(table: str, key: str, segments: list[str], shape: str,
     if dated:
         return _dated(members_query(table, key, segments, shape, segmentations, scores,
                                     traits))
+    if shape == "long":
+        clash = next((name for name in (key, *traits) if name.casefold() == "segment"), None)
+        if clash is not None:  # DuckDB would name one `segment_1`, Polars refuse both
+            from .errors import UsageError
+
+            raise UsageError(f"the long output has a column `segment`, and `{clash}` would be "
+                             "a second one: write --shape wide, or rename it")
     k = sql.col(key)
     members = sql.table_ref(table)
     values = [sql.col(t) for t in traits]

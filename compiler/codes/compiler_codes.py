@@ -190,6 +190,17 @@ COMPILER_CODES = (
         'segment `amsterdam.central` = city = "Amsterdam"',
         'segment amsterdam_central = city = "Amsterdam"'),
     Declared(
+        "E302", E, "an output is named like the date of many dates",
+        "Evaluated at many dates in one query (`--as-of D1..D2`, `segl history`), the members "
+        "have the date in a column `as_of`, first: a segment, segmentation, score, trait or "
+        "the entity key named `as_of` (in any case) would be a second column of that name. "
+        "Raised by `segl compile --as-of D1,D2` and `segl run --as-of D1..D2`; one date at a "
+        "time has no date column.",
+        'segment `as_of` = city = "Amsterdam"\n'
+        "# segl run example.seg --as-of 2026-01-31,2026-02-28",
+        'segment in_amsterdam = city = "Amsterdam"\n'
+        "# segl run example.seg --as-of 2026-01-31,2026-02-28"),
+    Declared(
         "E401", E, "invalid parameter override",
         "A `--param NAME=VALUE` (or a `[params]` value in segl.toml) names no `param` of the "
         "file, or its value is not of the parameter's type. A usage error: exit 2.",

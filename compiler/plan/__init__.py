@@ -16,6 +16,7 @@ from .logical import Measure as Measure
 from .logical import Plan as Plan
 from .logical import Step as Step
 from .logical import feature_table_name as feature_table_name
+from .logical import own_name as own_name
 from .logical import plan_for as plan_for
 from .logical import ranked_expressions as ranked_expressions
 from .logical import share_kpis as share_kpis

@@ -118,6 +118,20 @@ class Plan:
         return self.model.entity.key or ""
 
     @property
+    def row_key(self) -> str:
+        """The key's name in the query's rows (`row_name`)."""
+        return self.row_name(self.key)
+
+    def row_name(self, column: str) -> str:
+        """The name an entity column has in the query's rows, past the entity's own source:
+        its own, unless segl could give one of its own columns that name (`own_name`): then
+        `_col_<n>`, n its place in `entity_columns` (the data's column names are the user's:
+        a column `_as_of` or `orders__m1` must not meet the date or a measure)."""
+        if column in self.entity_columns and own_name(column):
+            return f"_col_{self.entity_columns.index(column) + 1}"
+        return column
+
+    @property
     def event_lookups(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(name for a in self.aggregations for name in a.lookups))
 
@@ -126,6 +140,14 @@ class Plan:
         from .describe import describe_logical
 
         return describe_logical(self)
+
+
+def own_name(name: str) -> bool:
+    """Whether segl could give one of its own columns this name: every name segl invents in
+    its queries starts with `_` (`_key`, `_as_of`, `_position`, `_rank_1`), holds `__`
+    (`orders__m1`, `nation__n_name`, `agg_orders__seg`) or starts with `segl_`."""
+    folded = name.casefold()
+    return folded.startswith(("_", "segl_")) or "__" in folded
 
 
 def feature_table_name(table: str, column: str) -> str:

@@ -35,8 +35,8 @@ from .resolve_tables import TableResolution
 from .segmentation_values import SegmentationValues
 
 # Column names segl gives its own query's columns (see Resolver.check_own_names).
-_OWN_NAME = re.compile(r"_(rank|kpi|explain)_\d+|_score_.*|_cluster_.*|_persona_.*|_readout_.*"
-                       r"|segl_(kind|group|members)")
+_OWN_NAME = re.compile(r"_(rank|kpi|explain|col)_\d+|_score_.*|_cluster_.*|_persona_.*|_readout_.*"
+                       r"|_ranked_.*|_(key|position|count|as_of|rank_as_of)|segl_(kind|group|members)")
 
 
 SchemaProvider = Callable[[m.Table], "dict[str, ir.Type] | None"]
@@ -308,7 +308,9 @@ class _Resolver(SegmentationValues, TableResolution, DefinitionResolution,
     def check_own_names(self) -> None:
         """segl names some columns of its queries itself: aggregates `orders__m1`, lookup
         columns `nation__n_name`, score outputs `rfm__r`, KPI indexes `aov__index`,
-        rankings `_rank_1`, scores `_score_rfm_r`, KPI parts `_kpi_1`, the probes of
+        rankings `_rank_1`, scores `_score_rfm_r`, KPI parts `_kpi_1`, a ranking's columns
+        `_key`, `_position`, `_count`, `_rank_as_of` (Polars: `_ranked_rank_1_position`), the
+        date of many `_as_of`, renamed entity columns `_col_1`, the probes of
         `segl explain` and `segl persona`, the KPI query's `segl_kind`, `segl_group` and
         `segl_members`. A definition named like one would be two columns of one name (an
         engine error, or on Polars one column silently replacing the other)."""
@@ -322,7 +324,8 @@ class _Resolver(SegmentationValues, TableResolution, DefinitionResolution,
                 self.error(Code.E105, f"`{name}` is a name segl gives one of its own columns",
                            span, "choose another: segl names columns `<table>__m1`, "
                            "`<lookup>__<column>`, `<segmentation>__<score>`, `<kpi>__index`, "
-                           "`_rank_1`, `_score_…`, `_kpi_1` and `segl_kind`")
+                           "`_rank_1`, `_score_…`, `_kpi_1`, `_key`, `_position`, `_count`, "
+                           "`_as_of` and `segl_kind`")
 
     def check_shadowing(self, name: n.Ident) -> None:
         entity = self.tables[self.entity_decl.name.text]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from segl.compiler.analysis.lint import RULES, apply_suppressions, lint_model
 from segl.compiler.api import (
+    AsOf,
     Compilation,
     compile_source,
     member_outputs,
@@ -55,6 +56,11 @@ def codes_of(code: Code, text: str) -> set[str]:
     if code is Code.E301:
         try:
             to_sql(compilation, "bigquery", date(2026, 6, 30))
+        except CompileError as exc:
+            found |= {d.code for d in exc.diagnostics}
+    if code is Code.E302:  # raised compiling many dates
+        try:
+            to_sql(compilation, "duckdb", AsOf.many([date(2026, 1, 31), date(2026, 2, 28)]))
         except CompileError as exc:
             found |= {d.code for d in exc.diagnostics}
     if code is Code.E504:

@@ -2,7 +2,9 @@
 
 Hypothesis draws names for every kind of definition (entity, key, columns, events table,
 time column, feature, segments, segmentation, buckets, parameter) from quotes, backslashes,
-`;`, `--`, `/*`, `*/`, `%`, `_`, `*`, `^…$`, `.`, Dutch diacritics (ë, ĳ), emoji (a ZWJ
+`;`, `--`, `/*`, `*/`, `%`, `_`, `*`, `^…$`, `.`, the names segl gives its own columns
+and CTEs (`_key`, `_as_of`, `orders__m1`, `_rank_1`, `base`, `step_1`, …: the columns and
+sources only, definitions of those names are refused), Dutch diacritics (ë, ĳ), emoji (a ZWJ
 sequence too), a no-break space, a line separator and reserved words of several dialects;
 the data's own column names are those names. Text literals hold quotes, backslashes, `%` and
 `_` (in `like` and in `contains`), newlines and comment markers. Each drawn file
@@ -48,6 +50,14 @@ PIECES = ["'", '"', "\\", ";", "--", "/*", "*/", " ", ".", ",", "(", ")", "[", "
 RESERVED = ["select", "from", "order", "group", "user", "table", "key", "default", "limit",
             "where", "drop", "rlike", "returning", "notnull", "sample", "value", "date", "all",
             "segment", "base", "true", "FALSE"]
+# Names segl gives its own columns and CTEs (tests/security/test_internal_names.py): the
+# data's columns may have them (definitions may not: E105), the sources may be named like a CTE.
+INTERNAL_COLUMNS = ["_key", "_position", "_count", "_as_of", "_rank_as_of", "_dates", "_seg",
+                    "_t", "_a", "_next", "_running", "_col_1", "_KEY", "orders__m1", "_rank_1",
+                    "_score_x", "segl_kind", "ranked_rank_1_position", "as_of", "base", "step_1"]
+INTERNAL_TABLES = ["base", "step_1", "step_2", "_dates", "_running", "_ranked", "agg_orders",
+                   "ranked_rank_1", "pass_0", "numbered"]
+COLUMN_KINDS = ("key", "text", "number", "time", "amount")
 LITERAL_PIECES = ["'", '"', "\\", "%", "_", "\n", "\t", "--", "/*", "*/", ";", "a", "b", "é",
                   "🚀", " ", "[x]", "DROP TABLE t"]
 
@@ -134,6 +144,10 @@ def source(n, lit) -> str:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 @given(drawn=st.lists(names, min_size=len(KINDS), max_size=len(KINDS), unique_by=str.casefold),
+       internal=st.fixed_dictionaries(
+           {k: st.one_of(st.none(), st.sampled_from(INTERNAL_COLUMNS if k in COLUMN_KINDS
+                                                    else INTERNAL_TABLES))
+            for k in (*COLUMN_KINDS, "entity", "events")}),
        lit=st.fixed_dictionaries({k: literals for k in
                                   ("equal", "contains", "like", "starts", "param")}),
        others=st.lists(st.one_of(st.none(), literals), min_size=2, max_size=5),
@@ -141,8 +155,11 @@ def source(n, lit) -> str:
        order_rows=st.lists(st.tuples(st.integers(1, 8), st.integers(-40, 5),
                                      st.sampled_from([None, 0.5, 1.0, 2.5])), max_size=10))
 def test_names_and_literals_work_on_every_engine(project, request, tmp_path_factory, drawn,
-                                                 lit, others, numbers, order_rows):
+                                                 internal, lit, others, numbers, order_rows):
     n = dict(zip(KINDS, drawn, strict=True))
+    for kind, name in internal.items():  # a column or source named like segl's own
+        if name is not None and name.casefold() not in {v.casefold() for v in n.values()}:
+            n[kind] = name
     # Text values that meet each pattern, miss it by a little, and the drawn others.
     pool = [lit["equal"], lit["param"], lit["contains"] + "é", "x" + lit["starts"],
             lit["starts"] + "y", lit["like"].replace("%", "zz").replace("_", "q"), *others]

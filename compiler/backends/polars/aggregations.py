@@ -115,8 +115,10 @@ class Aggregations:
     def join_context(self, rows: pl.LazyFrame, key: pl.Expr, aggregation: Aggregation,
                      context: pl.LazyFrame) -> pl.LazyFrame:
         """The entity's values a correlated pass reads, joined to each of its rows."""
-        values = context.select(column_named(self.plan.key).alias("_context_key"), *(
-            column_named(name).alias(qualified(CONTEXT, name)) for name in aggregation.context))
+        row = self.plan.row_name
+        values = context.select(column_named(self.plan.row_key).alias("_context_key"), *(
+            column_named(row(name)).alias(qualified(CONTEXT, name))
+            for name in aggregation.context))
         return self.left_join(rows, values, key, pl.col("_context_key"), how="inner")
 
     def pre_aggregation(self, aggregation: Aggregation) -> pl.LazyFrame:

@@ -48,7 +48,8 @@ class PolarsExpressions:
     def column_ref(self, table: str, column: str) -> pl.Expr:
         if self.scope_table is not None:
             return column_named(qualified(table, column))
-        return column_named(column)
+        return column_named(self.plan.row_name(column) if table == self.model.entity.name
+                            else column)
 
     def value_Literal(self, node: ir.Literal) -> pl.Expr:
         v = node.value
@@ -224,10 +225,10 @@ class PolarsExpressions:
             small_from = large * (size + 1)
             position = pl.when(index < small_from).then(1 + index // (size + 1)) \
                 .otherwise(1 + large + (index - small_from) // pl.max_horizontal(size, 1))
-        columns = [column_named(self.plan.key).alias("_key"),
-                   position.alias(f"{ranking.name}_position")]
+        columns = [column_named(self.plan.row_key).alias("_key"),
+                   position.alias(f"_{ranking.name}_position")]
         if ranking.counted:
-            columns.append(pl.len().cast(pl.Int64).alias(f"{ranking.name}_count"))
+            columns.append(pl.len().cast(pl.Int64).alias(f"_{ranking.name}_count"))
         return frame.select(columns)
 
     def _partitioned_ranking(self, ranking: Ranking, frame: pl.LazyFrame, order: list[pl.Expr],
@@ -242,9 +243,9 @@ class PolarsExpressions:
         frame = frame.sort([*parts, *names], descending=[False] * len(parts) + descending,
                            nulls_last=True)
         position = (pl.int_range(pl.len(), dtype=pl.Int64) + 1).over(parts)
-        return frame.select(column_named(self.plan.key).alias("_key"),
-                            position.alias(f"{ranking.name}_position"),
-                            pl.len().cast(pl.Int64).over(parts).alias(f"{ranking.name}_count"))
+        return frame.select(column_named(self.plan.row_key).alias("_key"),
+                            position.alias(f"_{ranking.name}_position"),
+                            pl.len().cast(pl.Int64).over(parts).alias(f"_{ranking.name}_count"))
 
     def value_StratifiedSlot(self, node: ir.StratifiedSlot) -> pl.Expr:
         """floor(10000 * (position - 1) / count), as the SQL backend computes it."""
@@ -257,7 +258,7 @@ class PolarsExpressions:
         if not hasattr(self, "_rankings"):
             self._rankings = {r.node: r for r in self.physical.rankings}
         name = self._rankings[node].name
-        return column_named(f"{name}_position"), column_named(f"{name}_count")
+        return column_named(f"_{name}_position"), column_named(f"_{name}_count")
 
     def value_Rank(self, node: ir.Rank) -> pl.Expr:
         """A member when ranked with position r <= N (r * 100 <= P * n)."""

@@ -78,14 +78,14 @@ class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
             for ranking in ranked:
                 # filter, then rank: the ranked entities joined back by key
                 frame = self.join_by_key(frame, self.plan_Ranking(ranking, frame),
-                                         column_named(self.plan.key))
+                                         column_named(self.plan.row_key))
             frame = frame.with_columns([self.column_value(c).alias(c.name)
                                         for c in step.columns])
             if ranked:
-                frame = frame.drop(cs.starts_with(*(r.name + "_" for r in ranked)))
+                frame = frame.drop(cs.starts_with(*(f"_{r.name}_" for r in ranked)))
             frame = self.correlated_passes(index + 1, frame, partials)
         key = self.plan.key
-        outputs = [column_named(key)]
+        outputs = [column_named(self.plan.row_key).alias(key)]
         outputs += [column_named(name) for name in (*self.plan.outputs, *self.plan.segmentations)]
         outputs += [column_named(computed).alias(output)
                     for output, computed in self.plan.score_outputs]
@@ -105,7 +105,7 @@ class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
         passes = [a for a in self.plan.aggregations if a.stage == stage]
         for aggregation in passes:
             for result in self.aggregation(aggregation, partials, frame):
-                frame = self.join_by_key(frame, result, column_named(self.plan.key))
+                frame = self.join_by_key(frame, result, column_named(self.plan.row_key))
         defaults = [column_named(measure.name).fill_null(self.value(measure.empty))
                     for aggregation in passes for measure in aggregation.measures
                     if measure.empty is not None]
@@ -168,11 +168,11 @@ class PolarsGenerator(Aggregations, Sequences, Passes, PolarsExpressions):
         frame = self.join_lookups(frame, self.plan.lookups, [],
                                   lambda table, column: column if table == entity.name
                                   else feature_table_name(table, column))
-        keep = [column_named(c) for c in self.plan.entity_columns]
+        keep = [column_named(c).alias(self.plan.row_name(c)) for c in self.plan.entity_columns]
         keep += [column_named(feature_table_name(lookup, column))
                  for lookup, column in self.plan.lookup_columns]
         frame = frame.select(keep)
-        key = self.plan.key
+        key = self.plan.row_key
         for aggregation in self.plan.aggregations:
             for result in grouped.get(aggregation.table, []) if not aggregation.correlated \
                     else []:

@@ -145,10 +145,10 @@ class Aggregations:
     def join_context(self, rows: exp.Select, key: exp.Expression, aggregation: Aggregation,
                      context: str) -> exp.Select:
         """The entity's values a correlated pass reads, joined to each of its rows."""
-        inner = exp.select(named(col(self.plan.key, context), "_key")).from_(
+        inner = exp.select(named(col(self.plan.row_key, context), "_key")).from_(
             table_ref(context), copy=False)
         for name in aggregation.context:
-            project(inner, col(name, context), name)
+            project(inner, col(self.plan.row_name(name), context), name)
         return rows.join(inner.subquery(ident(CONTEXT)), join_type="inner", copy=False,
                          on=exp.EQ(this=col("_key", CONTEXT), expression=key.copy()))
 

@@ -48,7 +48,7 @@ class SqlExpressions:
             return col(self.row_aliases[(table, column)], "numbered")
         if self.scope_table is not None:
             return col(column, table)
-        return col(column)
+        return col(self.plan.row_name(column) if table == self.model.entity.name else column)
 
     def as_of_expr(self) -> exp.Expression:
         if self.as_of.mode is AsOfMode.DATES:

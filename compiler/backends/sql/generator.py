@@ -92,6 +92,7 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
         ctes: list[tuple[str, exp.Expression]] = []
         if self.dated:
             self.refuse_undated_passes()
+            self.refuse_date_named_outputs()
             ctes.append((DATES, self.dates_cte()))
         served = self.served_by_rollup() if self.rollups else set()
         for aggregation in self.plan.aggregations:
@@ -116,7 +117,7 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
             for ranking in ranked:
                 # filter, then window: the ranked entities joined back by key
                 key_test = exp.EQ(this=col("_key", ranking.name),
-                                  expression=col(self.plan.key, previous))
+                                  expression=col(self.plan.row_key, previous))
                 if self.dated:
                     key_test = and_(key_test, exp.EQ(this=col(RANK_DATE, ranking.name),
                                                      expression=col(AS_OF_COLUMN, previous)))
@@ -127,12 +128,14 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
             ctes.append((name, select))
             previous = self.correlated_passes(index, name, ctes)
         dates = [named(col(AS_OF_COLUMN), OUTPUT)] if self.dated else []
-        outputs = dates + [col(self.plan.key)] + [
+        key = self.plan.row_key
+        outputs = dates + [named(col(key), ident(self.plan.key)) if key != self.plan.key
+                           else col(key)] + [
             col(name) for name in (*self.plan.outputs, *self.plan.segmentations)
         ] + [named(col(computed), ident(output)) for output, computed in self.plan.score_outputs
              ] + [col(name) for name in (*self.plan.kpi_components, *self.plan.traits)]
         final = exp.select(*outputs).from_(table_ref(previous), copy=False).order_by(
-            *([col(AS_OF_COLUMN)] if self.dated else []), col(self.plan.key), copy=False)
+            *([col(AS_OF_COLUMN)] if self.dated else []), col(key), copy=False)
         for name, cte in ctes:
             final = final.with_(cte_alias(name), as_=cte, copy=False)
         self.errors.extend(name_errors(self, final))
@@ -159,7 +162,7 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
                 project(select, value, measure.name)
             for cte in self.aggregation_ctes(aggregation):
                 select = select.join(table_ref(cte), join_type="left", copy=False, on=exp.EQ(
-                    this=col("_key", cte), expression=col(self.plan.key, previous)))
+                    this=col("_key", cte), expression=col(self.plan.row_key, previous)))
         name = f"pass_{stage}"
         ctes.append((name, select))
         return name
@@ -210,7 +213,9 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
 
     def base(self) -> exp.Select:
         entity = self.model.entity
-        select = exp.select(*(col(c, entity.name) for c in self.plan.entity_columns))
+        select = exp.select(*(col(c, entity.name) if self.plan.row_name(c) == c else
+                              named(col(c, entity.name), ident(self.plan.row_name(c)))
+                              for c in self.plan.entity_columns))
         select = select.from_(self.aliased_source(entity), copy=False)
         select = self.join_lookups(select, self.plan.lookups)
         if self.dated:  # one row per entity and date

@@ -48,6 +48,26 @@ class MultiDate:
                     f"over `{aggregation.table}` yet", measure.span,
                     "evaluate one date at a time (`segl run --as-of D`)")])
 
+    def refuse_date_named_outputs(self) -> None:
+        """E302: the result's date column is `as_of`; an output of that name (the entity key,
+        a segment, segmentation, score or trait) would be a second column of that name."""
+        model = self.model
+        spans = {self.plan.key: model.entity.span, **{
+            name: getattr(definition, "name_span", None) or definition.span
+            for kind in (model.segments, model.segmentations,
+                                               model.features, model.kpis)
+            for name, definition in kind.items()}}
+        outputs = (self.plan.key, *self.plan.outputs, *self.plan.segmentations,
+                   *(output for output, _ in self.plan.score_outputs),
+                   *self.plan.kpi_components, *self.plan.traits)
+        clashes = [name for name in dict.fromkeys(outputs) if name.casefold() == OUTPUT]
+        if clashes:
+            raise CompileError([error(
+                Code.E302, f"`{name}` would be a second column `{OUTPUT}` beside the date of "
+                "many dates", spans.get(name, model.entity.span),
+                f"rename `{name}`, or evaluate one date at a time (`segl run --as-of D`)")
+                for name in clashes])
+
     def dates_cte(self) -> exp.Expression:
         """SELECT DATE 'd1' AS _as_of UNION ALL SELECT DATE 'd2' … (portable: no VALUES)."""
         selects = [exp.select(named(self.to_date(exp.Literal.string(day.isoformat())),

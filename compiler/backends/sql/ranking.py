@@ -34,7 +34,7 @@ class Ranking:
             func = exp.RowNumber() if ranking.func is RankFunc.ROW_NUMBER else exp.Rank()
         # ranking.partition: ranked within groups; many dates: each date ranks its own
         partition = [*self.date_partition(None), *(self.value(p) for p in ranking.partition)]
-        select = exp.select(named(col(self.plan.key), ident("_key")),
+        select = exp.select(named(col(self.plan.row_key), ident("_key")),
                             named(exp.Window(this=func, partition_by=partition or None,
                                              order=order.copy()), ident("_position")))
         if self.dated:
@@ -78,7 +78,7 @@ class Ranking:
         P as a fraction num/den gives num * count // (den * 100))."""
         node = ranking.node
         assert isinstance(node, ir.Rank)
-        select = exp.select(named(col(self.plan.key), ident("_key"))).from_(
+        select = exp.select(named(col(self.plan.row_key), ident("_key"))).from_(
             table_ref(previous), copy=False)
         if ranking.admits is not None:
             select = select.where(self.cond(ranking.admits), copy=False)
