@@ -97,8 +97,8 @@ class DialectRules:
     # admitted THEN ntile(5) OVER (PARTITION BY admitted ORDER BY …) END`), instead of in a
     # CTE of the admitted entities joined back by key. One date only. On DuckDB 2.0.1 the
     # CTEs read the step twice or more, which materializes it, and each adds a join of every
-    # entity: the RFM members at SF10 cost 8-9% less CPU inline (issue 15 item 2,
-    # bench/README.md); the same at SF1.
+    # entity: the RFM members cost 0.93x the CPU inline at SF10, 0.89x at SF1 (medians
+    # of interleaved rounds; one run of five: 1.05x), issue 15 item 2, bench/README.md.
     inline_rankings: bool = False
     # True where `x IN (SELECT …)` may stand anywhere a value may (not Spark: only in a
     # filter): a lookup read through one condition only (`part.p_type like "%BRASS%"`) is
