@@ -65,6 +65,7 @@ VARIANTS = {
     "indep12": ("twelve", "independent baseline (independent.py)"),
     "seglrfm": ("rfm", "segl (to_sql, members only)"),
     "indeprfm": ("rfm", "independent baseline (independent.py)"),
+    "seglrfm_ctes": ("rfm", "segl, scores in CTEs joined back (no inline_rankings)"),
     "seglrfm_prepared": ("rfm", "segl on the prepared layout, sorted files only"),
     "seglrfm_rollup": ("rfm", "segl on the prepared layout with its daily rollup"),
     "segl50": ("fifty", f"segl, {GENERATED} segments in one query"),
@@ -93,7 +94,8 @@ RATIOS = (("segl12", "indep12"), ("segl12", "hand12"), ("hand12", "indep12"),
           ("segl50_rollup", "segl50"),
           ("segl12_rollup", "segl12_daily"), ("segl12_daily", "indep12"),
           ("segl50_rollup", "segl50_daily"),
-          ("seglrfm", "indeprfm"), ("segl50_separate", "segl50"),
+          ("seglrfm", "indeprfm"), ("seglrfm_ctes", "indeprfm"), ("seglrfm", "seglrfm_ctes"),
+          ("segl50_separate", "segl50"),
           ("hand50_separate", "hand50"), ("segl50", "hand50"))
 STARTUP = (("segl --help", ["--help"]),
            ("segl check shop.seg", ["check", "shop.seg"]),
@@ -102,11 +104,13 @@ STARTUP = (("segl --help", ["--help"]),
 
 # ====================================================================== building the SQL
 def _segl_sqls(seg: Path, as_of: datetime.date,
-               selections: list[list[str] | None], filtered: bool = False) -> list[str]:
+               selections: list[list[str] | None], filtered: bool = False,
+               inline: bool = True) -> list[str]:
     """segl's SQL for each selection of segments (None: all), compiled as `segl run`
     compiles (column types read from the data). `filtered`: a measure's window and filter
     written `agg(…) FILTER (WHERE …)` instead of `agg(CASE WHEN … END)` (the dialect rule
-    `aggregate_filter`, off for DuckDB because it measured slower; issue 15 item 2)."""
+    `aggregate_filter`, off for DuckDB because it measured slower; issue 15 item 2).
+    Without `inline`, scores are CTEs joined back (the rule `inline_rankings` off)."""
     import dataclasses
 
     from segl.compiler.api import to_sql
@@ -118,6 +122,9 @@ def _segl_sqls(seg: Path, as_of: datetime.date,
     saved = dialects.RULES["duckdb"]
     if filtered:
         dialects.RULES["duckdb"] = dataclasses.replace(saved, aggregate_filter=True)
+    if not inline:
+        dialects.RULES["duckdb"] = dataclasses.replace(dialects.RULES["duckdb"],
+                                                       inline_rankings=False)
     try:
         return [str(to_sql(compilation, dialect="duckdb", as_of=as_of, segments=selection))
                 for selection in selections]
@@ -125,8 +132,9 @@ def _segl_sqls(seg: Path, as_of: datetime.date,
         dialects.RULES["duckdb"] = saved
 
 
-def _segl_sql(seg: Path, as_of: datetime.date, filtered: bool = False) -> str:
-    return _segl_sqls(seg, as_of, [None], filtered)[0]
+def _segl_sql(seg: Path, as_of: datetime.date, filtered: bool = False,
+              inline: bool = True) -> str:
+    return _segl_sqls(seg, as_of, [None], filtered, inline)[0]
 
 
 PREPARE_SECONDS: dict[str, dict] = {}   # data folder -> `segl prepare`'s wall, CPU (if run)
@@ -213,9 +221,10 @@ def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
         return _wide(hand_written.single_pass_sql(data_dir, as_of))
     if variant == "indep12":
         return _wide(independent.twelve_sql(data_dir, as_of))
-    if variant in ("seglrfm", "indeprfm"):
-        segl = variant == "seglrfm"
-        sql = (_segl_sql(data_dir / "tpch_rfm.seg", as_of) if segl
+    if variant in ("seglrfm", "indeprfm", "seglrfm_ctes"):
+        segl = variant != "indeprfm"
+        sql = (_segl_sql(data_dir / "tpch_rfm.seg", as_of, inline=variant == "seglrfm")
+               if segl
                else independent.rfm_sql(data_dir, as_of))
         columns = (("c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m") if segl
                    else independent.RFM_COLUMNS)
@@ -374,6 +383,7 @@ def agreement(entry: dict) -> dict[str, str]:
                for name, runs in entry["measurements"].items()}
     checks = {}
     for a, b in (("segl12", "indep12"), ("segl12", "hand12"), ("seglrfm", "indeprfm"),
+                 ("seglrfm", "seglrfm_ctes"),
                  ("segl50", "segl50_separate"), ("segl50", "hand50"),
                  ("segl50", "hand50_separate"), ("segl12", "segl12_filter"),
                  ("segl50", "segl50_filter"), ("segl12", "segl12_prepared"),

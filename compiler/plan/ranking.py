@@ -6,7 +6,9 @@ condition); when the value can never be missing (a count, a sum, a segment) and 
 `among`, every entity is. The admitted entities are numbered apart from the others (no
 window over every entity partitioned by a null flag, no ordering that sorts the others
 last), only their key and value, and the result is joined back by key: an entity that is
-not ranked gets no position, so it is not a member and gets no score.
+not ranked gets no position, so it is not a member and gets no score. (The SQL backend
+may compute a ranking in its step instead, as a window over a partition of the admitted
+entities, with the same result: the dialect rule `inline_rankings`.)
 
 The window is one of three functions over one ordering, with, when the ranking needs it,
 the number of entities ranked:

@@ -92,6 +92,14 @@ class DialectRules:
     # `row_number()` window with the number ranked beside it (issue 15 item 2: on DuckDB
     # 2.0.1 the window over every customer cost more than the sort; bench/README.md).
     ranking_limit: bool = False
+    # True to compute an ntile/quantile score (or a rank that is not a top-N) in its step's
+    # SELECT, as a window partitioned by whether the ranking admits the entity (`CASE WHEN
+    # admitted THEN ntile(5) OVER (PARTITION BY admitted ORDER BY …) END`), instead of in a
+    # CTE of the admitted entities joined back by key. One date only. On DuckDB 2.0.1 the
+    # CTEs read the step twice or more, which materializes it, and each adds a join of every
+    # entity: the RFM members cost 0.93x the CPU inline at SF10, 0.89x at SF1 (medians
+    # of interleaved rounds; one run of five: 1.05x), issue 15 item 2, bench/README.md.
+    inline_rankings: bool = False
     # True where `x IN (SELECT …)` may stand anywhere a value may (not Spark: only in a
     # filter): a lookup read through one condition only (`part.p_type like "%BRASS%"`) is
     # then a semi-join of the events rows, `l_partkey IN (SELECT p_partkey FROM part WHERE
@@ -136,7 +144,7 @@ class DialectRules:
 
 RULES: dict[str, DialectRules] = {
     "duckdb": DialectRules("duckdb", _duckdb_file, frozenset({"parquet", "csv"}),
-                           ranking_limit=True, semi_join_lookups=True),
+                           ranking_limit=True, semi_join_lookups=True, inline_rankings=True),
     "postgres": DialectRules("postgres", like_escape="\\", name_bytes=63),
     "redshift": DialectRules("redshift", like_escape="\\", name_bytes=127),
     "snowflake": DialectRules("snowflake"),  # LIKE has no default escape character

@@ -110,7 +110,8 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
         previous = self.correlated_passes(0, previous, ctes)
         for index, step in enumerate(self.plan.steps, 1):
             name = f"step_{index}"
-            ranked = [r for r in self.physical.rankings if r.step == index - 1]
+            ranked = [r for r in self.physical.rankings
+                      if r.step == index - 1 and not self.inlined(r)]
             ctes.extend((r.name, self.plan_Ranking(r, previous)) for r in ranked)
             select = exp.select(exp.Column(this=exp.Star(), table=ident(previous)) if ranked
                                 else exp.Star()).from_(table_ref(previous), copy=False)
@@ -123,8 +124,10 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
                                                      expression=col(AS_OF_COLUMN, previous)))
                 select = select.join(table_ref(ranking.name), join_type="left", on=key_test,
                                      copy=False)
+            self.step_source = previous  # (inlined rankings' windows read it)
             for column in step.columns:
                 project(select, self.column_value(column), column.name)
+            self.step_source = None
             ctes.append((name, select))
             previous = self.correlated_passes(index, name, ctes)
         dates = [named(col(AS_OF_COLUMN), OUTPUT)] if self.dated else []

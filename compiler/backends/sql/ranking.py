@@ -22,16 +22,16 @@ class Ranking:
     CTE over the step before it: the admitted entities' keys with their position (and the
     number ranked), joined back by key in the step that uses it (`plan.ranking`)."""
 
+    # the step whose SELECT computes inlined rankings (set by the generator per step)
+    step_source: str | None = None
+
     def plan_Ranking(self, ranking: plan_ranking.Ranking, previous: str) -> exp.Select:
         if self.limited(ranking):
             return self.top_n(ranking, previous)
         order = exp.Order(expressions=[
             exp.Ordered(this=self.value(key.expr), desc=key.descending or None)
             for key in ranking.order])
-        if ranking.func is RankFunc.NTILE:
-            func: exp.Expression = exp.Ntile(this=exp.Literal.number(ranking.node.bins))
-        else:
-            func = exp.RowNumber() if ranking.func is RankFunc.ROW_NUMBER else exp.Rank()
+        func = self.rank_function(ranking)
         # ranking.partition: ranked within groups; many dates: each date ranks its own
         partition = [*self.date_partition(None), *(self.value(p) for p in ranking.partition)]
         select = exp.select(named(col(self.plan.row_key), ident("_key")),
@@ -57,6 +57,57 @@ class Ranking:
                 select.subquery("_ranked"), copy=False).where(
                     self.within(ranking.node, None), copy=False)
         return select
+
+    def rank_function(self, ranking: plan_ranking.Ranking) -> exp.Expression:
+        if ranking.func is RankFunc.NTILE:
+            return exp.Ntile(this=exp.Literal.number(ranking.node.bins))
+        return exp.RowNumber() if ranking.func is RankFunc.ROW_NUMBER else exp.Rank()
+
+    def inlined(self, ranking: plan_ranking.Ranking) -> bool:
+        """A ranking computed in its step's SELECT (dialect rule `inline_rankings`): one
+        date, not a top-N."""
+        return self.rules.inline_rankings and not self.dated and not self.limited(ranking)
+
+    def inline_window(self, ranking: plan_ranking.Ranking, func: exp.Expression,
+                      spec: exp.WindowSpec | None = None) -> exp.Window:
+        """`func OVER (PARTITION BY admitted, partition… ORDER BY …)` over the step's rows:
+        the admitted entities are a partition of their own, numbered and counted as in the
+        ranking's CTE (the others' values are discarded by `admitted_only`). Columns are
+        qualified with the step's source, as rankings joined into the step have `_key`."""
+        partition = [self.cond(ranking.admits)] if ranking.admits is not None else []
+        partition += [self.value(p) for p in ranking.partition]
+        order = exp.Order(expressions=[
+            exp.Ordered(this=self.value(key.expr), desc=key.descending or None)
+            for key in ranking.order])
+        window = exp.Window(this=func, partition_by=partition or None, order=order, spec=spec)
+        for column in list(window.find_all(exp.Column)):
+            if not column.table and self.step_source:
+                column.set("table", ident(self.step_source))
+        return window
+
+    def position(self, ranking: plan_ranking.Ranking) -> exp.Expression:
+        if self.inlined(ranking):
+            return self.inline_window(ranking, self.rank_function(ranking))
+        return col("_position", ranking.name)
+
+    def ranked_count(self, ranking: plan_ranking.Ranking) -> exp.Expression:
+        if self.inlined(ranking):
+            return self.inline_window(ranking, exp.Count(this=exp.Star()), exp.WindowSpec(
+                kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="UNBOUNDED",
+                end_side="FOLLOWING"))
+        return col("_count", ranking.name)
+
+    def admitted_only(self, ranking: plan_ranking.Ranking, value: exp.Expression
+                      ) -> exp.Expression:
+        """An inlined ranking's value for the entities it admits, NULL for the others (as
+        the join back of its CTE leaves them)."""
+        if not self.inlined(ranking) or ranking.admits is None:
+            return value
+        admits = self.cond(ranking.admits)
+        for column in list(admits.find_all(exp.Column)):
+            if not column.table and self.step_source:
+                column.set("table", ident(self.step_source))
+        return exp.Case(ifs=[exp.If(this=admits, true=value)])
 
     def members_only(self, ranking: plan_ranking.Ranking) -> bool:
         """Many dates: a `top`/`bottom` ranking keeps only its members' rows (position
@@ -110,16 +161,23 @@ class Ranking:
         if self.limited(ranking) or self.members_only(ranking):  # members' keys only
             return exp.Not(this=exp.Is(this=col("_key", ranking.name),
                                        expression=exp.Null()))
+        if self.inlined(ranking):
+            return self.admitted_only(ranking, self.within(
+                node, None, self.position(ranking), self.ranked_count(ranking)))
         return self.within(node, ranking.name)
 
-    def within(self, node: ir.Rank, ranking: str | None) -> exp.Expression:
-        """The position test of a member: position <= N, or position * 100 <= P * count."""
-        position = col("_position", ranking)
+    def within(self, node: ir.Rank, ranking: str | None,
+               position: exp.Expression | None = None,
+               count: exp.Expression | None = None) -> exp.Expression:
+        """The position test of a member: position <= N, or position * 100 <= P * count
+        (`position` and `count`: an inlined ranking's windows)."""
+        position = position or col("_position", ranking)
         amount = exp.Literal.number(str(node.amount.value))
         if not node.percent:
             return exp.LTE(this=position, expression=amount)
         return exp.LTE(this=exp.Mul(this=position, expression=exp.Literal.number(100)),
-                       expression=exp.Mul(this=amount, expression=col("_count", ranking)))
+                       expression=exp.Mul(this=amount,
+                                          expression=count or col("_count", ranking)))
 
     def value_StratifiedSlot(self, node: ir.StratifiedSlot) -> exp.Expression:
         """floor(10000 * (position - 1) / count) within the stratum (a double division of
@@ -127,10 +185,10 @@ class Ranking:
         ranking = self.ranking_of(node)
         share = exp.Div(this=cast(exp.Mul(this=exp.Literal.number(10_000),
                                           expression=exp.Paren(this=exp.Sub(
-                                              this=col("_position", ranking.name),
+                                              this=self.position(ranking),
                                               expression=exp.Literal.number(1)))), "DOUBLE"),
-                        expression=col("_count", ranking.name))
-        return cast(exp.Floor(this=share), "INT")
+                        expression=self.ranked_count(ranking))
+        return self.admitted_only(ranking, cast(exp.Floor(this=share), "INT"))
 
     def value_Score(self, node: ir.Score) -> exp.Expression:
         """Bins 1..N, N the best. ntile: equal-sized bins, ties split by key (the smaller key
@@ -138,17 +196,17 @@ class Ranking:
         cut points. Entities whose value is missing get no score (they are not ranked)."""
         if node.method != "thresholds":
             ranking = self.ranking_of(node)
-            position = col("_position", ranking.name)
+            position = self.position(ranking)
             if ranking.func is RankFunc.NTILE:
-                return position
+                return self.admitted_only(ranking, position)
             share = exp.Div(
                 this=cast(exp.Mul(this=exp.Literal.number(node.bins),
                                    expression=exp.Paren(this=exp.Sub(
                                        this=position, expression=exp.Literal.number(1)))),
                            "DOUBLE"),
-                expression=col("_count", ranking.name))
-            return exp.Add(this=cast(exp.Floor(this=share), "INT"),
-                           expression=exp.Literal.number(1))
+                expression=self.ranked_count(ranking))
+            return self.admitted_only(ranking, exp.Add(this=cast(exp.Floor(this=share), "INT"),
+                                                       expression=exp.Literal.number(1)))
         by = self.value(node.by)
         missing = exp.Is(this=paren(by.copy(), 5), expression=exp.Null())
         compare = exp.GTE if node.higher_is_better else exp.LTE

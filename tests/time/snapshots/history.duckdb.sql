@@ -62,21 +62,18 @@ WITH agg_orders AS (
     orders__m3 AS orders_total,
     orders__m4 AS spend_total
   FROM base
-), ranked_score_rfm_f AS (
-  SELECT
-    customer_id AS _key,
-    RANK() OVER (ORDER BY orders_total) AS _position,
-    COUNT(*) OVER (ORDER BY orders_total ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _count
-  FROM step_1
 ), step_2 AS (
   SELECT
-    step_1.*,
+    *,
     COALESCE(orders_1y >= 4, FALSE) AS loyal,
     DATE_DIFF('DAY', CAST(last_order AS DATE), CAST($as_of AS DATE)) AS days_since_last_order,
     CAST(FLOOR(
       CAST(5 * (
-        ranked_score_rfm_f._position - 1
-      ) AS DOUBLE) / ranked_score_rfm_f._count
+        RANK() OVER (ORDER BY step_1.orders_total) - 1
+      ) AS DOUBLE) / COUNT(*) OVER (
+        ORDER BY step_1.orders_total
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+      )
     ) AS INT) + 1 AS _score_rfm_f,
     CASE
       WHEN spend_total IS NULL
@@ -84,22 +81,17 @@ WITH agg_orders AS (
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m
   FROM step_1
-  LEFT JOIN ranked_score_rfm_f
-    ON ranked_score_rfm_f._key = step_1.customer_id
-), ranked_score_rfm_r AS (
-  SELECT
-    customer_id AS _key,
-    NTILE(5) OVER (ORDER BY days_since_last_order DESC, customer_id DESC) AS _position
-  FROM step_2
-  WHERE
-    NOT days_since_last_order IS NULL
 ), step_3 AS (
   SELECT
-    step_2.*,
-    ranked_score_rfm_r._position AS _score_rfm_r
+    *,
+    CASE
+      WHEN NOT step_2.days_since_last_order IS NULL
+      THEN NTILE(5) OVER (
+        PARTITION BY NOT step_2.days_since_last_order IS NULL
+        ORDER BY step_2.days_since_last_order DESC, step_2.customer_id DESC
+      )
+    END AS _score_rfm_r
   FROM step_2
-  LEFT JOIN ranked_score_rfm_r
-    ON ranked_score_rfm_r._key = step_2.customer_id
 ), step_4 AS (
   SELECT
     *,

@@ -236,17 +236,6 @@ WITH agg_orders AS (
     spend_1y DESC,
     customer_id
   LIMIT 100
-), ranked_score_rfm_f AS (
-  SELECT
-    customer_id AS _key,
-    RANK() OVER (ORDER BY orders_total) AS _position,
-    COUNT(*) OVER (ORDER BY orders_total ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _count
-  FROM step_1
-), ranked_score_spend_deciles_tier AS (
-  SELECT
-    customer_id AS _key,
-    NTILE(10) OVER (ORDER BY spend_total, customer_id DESC) AS _position
-  FROM step_1
 ), step_2 AS (
   SELECT
     step_1.*,
@@ -279,15 +268,18 @@ WITH agg_orders AS (
     COALESCE(age BETWEEN 25 AND 35 AND big_cities AND lifestyle = 'urban professional', FALSE) AS young_urban,
     CAST(FLOOR(
       CAST(5 * (
-        ranked_score_rfm_f._position - 1
-      ) AS DOUBLE) / ranked_score_rfm_f._count
+        RANK() OVER (ORDER BY step_1.orders_total) - 1
+      ) AS DOUBLE) / COUNT(*) OVER (
+        ORDER BY step_1.orders_total
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+      )
     ) AS INT) + 1 AS _score_rfm_f,
     CASE
       WHEN spend_total IS NULL
       THEN NULL
       ELSE 1 + CASE WHEN spend_total >= 50 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 200 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 500 THEN 1 ELSE 0 END + CASE WHEN spend_total >= 1500 THEN 1 ELSE 0 END
     END AS _score_rfm_m,
-    ranked_score_spend_deciles_tier._position AS _score_spend_deciles_tier,
+    NTILE(10) OVER (ORDER BY step_1.spend_total, step_1.customer_id DESC) AS _score_spend_deciles_tier,
     age AS _kpi_10,
     CASE WHEN orders_1y > 0 THEN 1 ELSE 0 END AS _kpi_11,
     orders__m9 - orders_1y AS orders_prev_year,
@@ -299,26 +291,21 @@ WITH agg_orders AS (
     ON ranked_rank_1._key = step_1.customer_id
   LEFT JOIN ranked_rank_2
     ON ranked_rank_2._key = step_1.customer_id
-  LEFT JOIN ranked_score_rfm_f
-    ON ranked_score_rfm_f._key = step_1.customer_id
-  LEFT JOIN ranked_score_spend_deciles_tier
-    ON ranked_score_spend_deciles_tier._key = step_1.customer_id
-), ranked_score_rfm_r AS (
-  SELECT
-    customer_id AS _key,
-    NTILE(5) OVER (ORDER BY days_since_last_order DESC, customer_id DESC) AS _position
-  FROM step_2
-  WHERE
-    NOT days_since_last_order IS NULL
 ), step_3 AS (
   SELECT
-    step_2.*,
+    *,
     COALESCE(orders_total > 0 AND days_since_last_order > 180, FALSE) AS lapsed,
     COALESCE(_rank_1, FALSE) AS top_20pct,
     COALESCE(_rank_2, FALSE) AS top_100_last_year,
     COALESCE(avg_order_value >= 150, FALSE) AS high_order_value,
     COALESCE(sustainability_minded AND consent_marketing AND NOT minors, FALSE) AS marketable_sustainable,
-    ranked_score_rfm_r._position AS _score_rfm_r,
+    CASE
+      WHEN NOT step_2.days_since_last_order IS NULL
+      THEN NTILE(5) OVER (
+        PARTITION BY NOT step_2.days_since_last_order IS NULL
+        ORDER BY step_2.days_since_last_order DESC, step_2.customer_id DESC
+      )
+    END AS _score_rfm_r,
     CASE
       WHEN _score_spend_deciles_tier = 10
       THEN 'tier_1'
@@ -347,8 +334,6 @@ WITH agg_orders AS (
     CASE WHEN orders_prev_year > 0 AND orders_1y = 0 THEN 1 ELSE 0 END AS _kpi_15,
     CASE WHEN orders_prev_year > 0 THEN 1 ELSE 0 END AS _kpi_16
   FROM step_2
-  LEFT JOIN ranked_score_rfm_r
-    ON ranked_score_rfm_r._key = step_2.customer_id
 ), step_4 AS (
   SELECT
     *,
