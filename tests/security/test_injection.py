@@ -234,9 +234,18 @@ def test_data_column_names_reach_engines_as_identifiers(project, engine, request
 
 def test_a_key_named_like_the_long_outputs_own_columns(project, tmp_path):
     """The long output works in columns whose names hold a backquote, which no name holds:
-    a key called `segment` or `_order` does not collide with them."""
-    rows = [{"segment": k, "_order": k} for k in (1, 2, 3)]
-    path = project('entity customer from parquet "data/customers.parquet" key segment\n'
+    a key called `_order` does not collide with them. A key called `segment`, the long
+    output's own column, is refused with a way out (it was written as a second column that
+    DuckDB renamed `segment_1`)."""
+    clash = project('entity customer from parquet "data/customers.parquet" key segment\n'
+                    "segment big = true\n",
+                    {"customers": [{"segment": k} for k in (1, 2, 3)]})
+    refused = CliRunner().invoke(main, ["run", str(clash), "--as-of", AS_OF,
+                                        "--out", str(tmp_path / "clash.csv")])
+    assert refused.exit_code == 2 and "--shape wide" in refused.output
+    assert not (tmp_path / "clash.csv").exists()
+    rows = [{"_order": k} for k in (1, 2, 3)]
+    path = project('entity customer from parquet "data/customers.parquet" key _order\n'
                    "segment big = _order > 1\n", {"customers": rows})
     out = tmp_path / "members.csv"
     result = CliRunner().invoke(main, ["run", str(path), "--as-of", AS_OF, "--out", str(out)])
