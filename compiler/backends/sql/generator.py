@@ -26,13 +26,23 @@ from ...plan.segments import unfold_partials
 from .aggregations import Aggregations
 from .expressions import AS_OF_COLUMN, SqlExpressions
 from .multi_date import DATES, OUTPUT, RANK_DATE, MultiDate
-from .names import name_errors
+from .names import keep_ctes_apart, name_errors
 from .ranking import Ranking
 from .rollup import Rollups, RollupSource
 from .segments import Segments
 from .sequences import Sequences
 from .text import sql_header
-from .trees import and_, col, cte_alias, ident, named, project, table_function, table_ref
+from .trees import (
+    and_,
+    col,
+    cte_alias,
+    ident,
+    named,
+    project,
+    source_table_ref,
+    table_function,
+    table_ref,
+)
 
 
 def generate_sql(
@@ -141,6 +151,7 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
             *([col(AS_OF_COLUMN)] if self.dated else []), col(key), copy=False)
         for name, cte in ctes:
             final = final.with_(cte_alias(name), as_=cte, copy=False)
+        keep_ctes_apart(final)
         self.errors.extend(name_errors(self, final))
         if self.errors:
             raise CompileError(sorted(self.errors, key=lambda d: d.span.start if d.span else 0))
@@ -185,13 +196,13 @@ class SqlGenerator(MultiDate, Segments, Rollups, Aggregations, Ranking, Sequence
         override = self.sources.get(table.name)
         if override is not None:
             if override.kind == "table":
-                return table_ref(override.target)
+                return source_table_ref(override.target)
             if override.kind in self.rules.file_kinds and self.rules.file_reader:
                 return self.rules.file_reader(override.kind, override.target)
             raise ValueError(f"the {self.dialect} dialect cannot read {override.kind} files")
         for location in table.locations:
             if location.kind == "table":
-                return table_ref(*(location.table or (table.name,)))
+                return source_table_ref(*(location.table or (table.name,)))
             if location.kind in self.rules.file_kinds and self.rules.file_reader:
                 path = location.path or location.target
                 if self.file_paths == "relative":

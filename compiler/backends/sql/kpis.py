@@ -26,6 +26,7 @@ from ...plan.as_of import AsOf
 from .expressions import SqlExpressions
 from .generator import SourceOverride, members_query
 from .multi_date import OUTPUT as DATE
+from .names import keep_ctes_apart
 from .text import sql_header
 from .trees import col, cte_alias, ident, table_ref
 
@@ -123,6 +124,7 @@ def kpi_select(plan: Plan, dialect: str, as_of: AsOf, members: exp.Expression | 
     ).from_(table_ref(_GROUPS)).order_by(*by(), order, col(GROUP))
     for name, cte in ctes:
         final = final.with_(cte_alias(name), as_=cte)
+    keep_ctes_apart(final)  # segl_grouped, segl_groups: a user's table may be named so
     if generator.rules.kpi_settings:
         final.set("settings", [exp.EQ(this=exp.column(name), expression=exp.Literal.number(v))
                                for name, v in generator.rules.kpi_settings])

@@ -1,5 +1,6 @@
 """Names a dialect cannot hold apart (E301): two names alike in the bytes an engine keeps,
-a dotted name where a dot splits quoted names, a column an engine reads as a value."""
+a dotted name where a dot splits quoted names, a column an engine reads as a value; and the
+query's own CTEs kept apart from the user's tables of the same name (`keep_ctes_apart`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlglot import exp
 
 from ...codes import Code
 from ...diagnostics import Diagnostic, error
+from .trees import SOURCE_TABLE, ident
 
 if TYPE_CHECKING:
     from .generator import SqlGenerator
@@ -77,3 +79,42 @@ def cut(name: str, limit: int) -> str:
         return name
     return data[:limit].decode(errors="ignore")
 
+
+
+def keep_ctes_apart(query: exp.Select) -> None:
+    """Rename, in place, each CTE of `query` named like a user's table that the query reads
+    by an unqualified name (a warehouse table `base`, `agg_orders` or `step_1`): in SQL a
+    CTE hides a table of its name, so the query would read its own step instead of the
+    table, an error at best and wrong members at worst. The CTE becomes `<name>_<n>`, and
+    each reference to it is aliased by its old name, so that every column that names it
+    still reads it. Names are compared case-folded, as some engines fold them."""
+    with_ = query.args.get("with_")
+    if with_ is None:
+        return
+    read = {table.name.casefold() for table in query.find_all(exp.Table)
+            if table.meta.get(SOURCE_TABLE) and not table.args.get("db")
+            and not table.args.get("catalog")}
+    ctes = [cte.alias for cte in with_.expressions]
+    renames: dict[str, str] = {}
+    taken = read | {name.casefold() for name in ctes}
+    for name in ctes:
+        if name.casefold() not in read:
+            continue
+        number = 1
+        while f"{name}_{number}".casefold() in taken:
+            number += 1
+        renames[name] = f"{name}_{number}"
+        taken.add(renames[name].casefold())
+    if not renames:
+        return
+    for cte in with_.expressions:
+        if cte.alias in renames:
+            cte.set("alias", exp.TableAlias(this=ident(renames[cte.alias])))
+    for table in list(query.find_all(exp.Table)):
+        if table.meta.get(SOURCE_TABLE) or table.args.get("db") or table.args.get("catalog") \
+                or table.name not in renames:
+            continue
+        old = table.name
+        if not table.alias:
+            table.set("alias", exp.TableAlias(this=ident(old)))
+        table.set("this", ident(renames[old]))

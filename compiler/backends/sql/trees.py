@@ -55,6 +55,18 @@ def table_ref(*parts: str) -> exp.Table:
     return exp.Table(this=ident(name), db=schema, catalog=catalog)
 
 
+SOURCE_TABLE = "segl_source_table"  # meta flag: this Table reads a user's table, not a CTE
+
+
+def source_table_ref(*parts: str) -> exp.Table:
+    """A user's own table by its name's parts, marked as such (`SOURCE_TABLE` in its meta,
+    which survives copies) so that a CTE of the same name can be kept apart from it
+    (names.py: `keep_ctes_apart`)."""
+    table = table_ref(*parts)
+    table.meta[SOURCE_TABLE] = True
+    return table
+
+
 def cte_alias(name: str) -> exp.TableAlias:
     """The name of a CTE for `with_` (which would parse a plain string as SQL)."""
     return exp.TableAlias(this=ident(name))
