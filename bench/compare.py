@@ -17,6 +17,9 @@ Groups (--groups):
            independent baseline (independent.py); members compared by count and key hash
   rfm      bench/tpch_rfm.seg members (buckets and scores, no KPIs): segl's SQL, independent
   fifty    50 generated segments: segl's SQL in one pass, and one query per segment
+  floor*   bench/floor.py: the work any plan for the segments must do (each table scanned and
+           grouped once with only the measures needed, no joins between them), several
+           queries in one process, their CPU summed; compared with the independent baseline
   startup  CPU time (user + system) of `segl --help`, `segl check`, `segl compile` on
            examples/shop, each a subprocess (getrusage(RUSAGE_CHILDREN))
 
@@ -46,6 +49,7 @@ ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import cpu_share  # noqa: E402
+import floor  # noqa: E402
 import hand_written  # noqa: E402
 import independent  # noqa: E402
 import tpch_data  # noqa: E402
@@ -63,8 +67,11 @@ VARIANTS = {
     "segl12_daily": ("twelve", "segl on the daily rollup, its compacted layer left out"),
     "hand12": ("twelve", "plan-shaped baseline (hand_written.py)"),
     "indep12": ("twelve", "independent baseline (independent.py)"),
+    "floor12": ("twelve", "floor: orders, line items per order, customers"),
+    "floor12_mapped": ("twelve", "floor, line items mapped to customers"),
     "seglrfm": ("rfm", "segl (to_sql, members only)"),
     "indeprfm": ("rfm", "independent baseline (independent.py)"),
+    "floorrfm": ("rfm", "floor: orders per buyer with r and f, customers"),
     "seglrfm_ctes": ("rfm", "segl, scores in CTEs joined back (no inline_rankings)"),
     "seglrfm_prepared": ("rfm", "segl on the prepared layout, sorted files only"),
     "seglrfm_rollup": ("rfm", "segl on the prepared layout with its daily rollup"),
@@ -95,6 +102,8 @@ RATIOS = (("segl12", "indep12"), ("segl12", "hand12"), ("hand12", "indep12"),
           ("segl12_rollup", "segl12_daily"), ("segl12_daily", "indep12"),
           ("segl50_rollup", "segl50_daily"),
           ("seglrfm", "indeprfm"), ("seglrfm_ctes", "indeprfm"), ("seglrfm", "seglrfm_ctes"),
+          ("floor12", "indep12"), ("floor12_mapped", "indep12"), ("segl12", "floor12_mapped"),
+          ("floorrfm", "indeprfm"), ("seglrfm", "floorrfm"),
           ("segl50_separate", "segl50"),
           ("hand50_separate", "hand50"), ("segl50", "hand50"))
 STARTUP = (("segl --help", ["--help"]),
@@ -206,6 +215,10 @@ def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
         return {"tables": [("result", sql)], "check": {"kind": "rfm", "columns": [
             "c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m"]}} \
             if variant == "seglrfm_rollup" else _wide(sql)
+    if variant in ("floor12", "floor12_mapped", "floorrfm"):
+        part_list = floor.parts({"floor12": "twelve", "floor12_mapped": "twelve_mapped",
+                                 "floorrfm": "rfm"}[variant], data_dir, as_of)
+        return {"tables": part_list, "check": {"kind": "floor"}}
     if variant == "segl12_prepared":
         return _wide(_segl_prepared_sql(data_dir / "tpch.seg", as_of))
     if variant == "segl50_prepared":
@@ -258,6 +271,12 @@ def summarize(connection, check: dict) -> dict:
     if check["kind"] == "rfm":
         return hand_written.rfm_member_summary(connection, "result", tuple(check["columns"]))
     from sqlglot import exp
+
+    if check["kind"] == "floor":   # no members: the size of each part
+        return {table: str(connection.execute(
+                    exp.select(exp.func("count", exp.Star())).from_(table).sql("duckdb")
+                ).fetchone()[0]) + " rows" for (table,) in connection.execute(
+                    "SELECT table_name FROM information_schema.tables").fetchall()}
 
     if check["kind"] == "separate":
         tables = [(name, f"result_{i}", exp.true()) for i, name in enumerate(check["names"])]
@@ -486,10 +505,11 @@ def render_scale(entry: dict, args) -> str:
             cpu = f", CPU {r['cpu_median']:.2f}x" if r.get("cpu_median") else ""
             lines.append(f"  ratio {key:<38} {r['wall_median']:.2f}x wall (per round "
                          f"{r['wall_min']:.2f}..{r['wall_max']:.2f}){cpu}")
-    if entry["compile_seconds"]:
-        lines.append("\n  segl's SQL compiled before the runs (outside the timings): " + ", ".join(
-            f"{n} {s:.2f} s" for n, s in entry["compile_seconds"].items()
-            if n.startswith("segl")))
+    compiled = [f"{n} {s:.2f} s" for n, s in entry["compile_seconds"].items()
+                if n.startswith("segl")]
+    if compiled:
+        lines.append("\n  segl's SQL compiled before the runs (outside the timings): "
+                     + ", ".join(compiled))
     if entry.get("prepare_seconds") is not None:
         done = entry["prepare_seconds"]
         lines.append(f"  segl prepare (events tables sorted by entity key and time, and "
