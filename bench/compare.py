@@ -19,7 +19,8 @@ Groups (--groups):
   fifty    50 generated segments: segl's SQL in one pass, and one query per segment
   floor*   bench/floor.py: the work any plan for the segments must do (each table scanned and
            grouped once with only the measures needed, no joins between them), several
-           queries in one process, their CPU summed; compared with the independent baseline
+           queries in one process, their CPU summed; compared with the independent baseline;
+           *_combined adds the cheapest combination of the parts into the members (checked)
   startup  CPU time (user + system) of `segl --help`, `segl check`, `segl compile` on
            examples/shop, each a subprocess (getrusage(RUSAGE_CHILDREN))
 
@@ -69,9 +70,11 @@ VARIANTS = {
     "indep12": ("twelve", "independent baseline (independent.py)"),
     "floor12": ("twelve", "floor: orders, line items per order, customers"),
     "floor12_mapped": ("twelve", "floor, line items mapped to customers"),
+    "floor12_combined": ("twelve", "floor (mapped) + the cheapest combination"),
     "seglrfm": ("rfm", "segl (to_sql, members only)"),
     "indeprfm": ("rfm", "independent baseline (independent.py)"),
     "floorrfm": ("rfm", "floor: orders per buyer with r and f, customers"),
+    "floorrfm_combined": ("rfm", "floor + the cheapest combination"),
     "seglrfm_ctes": ("rfm", "segl, scores in CTEs joined back (no inline_rankings)"),
     "seglrfm_prepared": ("rfm", "segl on the prepared layout, sorted files only"),
     "seglrfm_rollup": ("rfm", "segl on the prepared layout with its daily rollup"),
@@ -104,6 +107,8 @@ RATIOS = (("segl12", "indep12"), ("segl12", "hand12"), ("hand12", "indep12"),
           ("seglrfm", "indeprfm"), ("seglrfm_ctes", "indeprfm"), ("seglrfm", "seglrfm_ctes"),
           ("floor12", "indep12"), ("floor12_mapped", "indep12"), ("segl12", "floor12_mapped"),
           ("floorrfm", "indeprfm"), ("seglrfm", "floorrfm"),
+          ("floor12_combined", "indep12"), ("segl12", "floor12_combined"),
+          ("floorrfm_combined", "indeprfm"), ("seglrfm", "floorrfm_combined"),
           ("segl50_separate", "segl50"),
           ("hand50_separate", "hand50"), ("segl50", "hand50"))
 STARTUP = (("segl --help", ["--help"]),
@@ -215,10 +220,14 @@ def build(variant: str, data_dir: Path, as_of: datetime.date) -> dict:
         return {"tables": [("result", sql)], "check": {"kind": "rfm", "columns": [
             "c_custkey", "rfm", "priority", "rfm__r", "rfm__f", "rfm__m"]}} \
             if variant == "seglrfm_rollup" else _wide(sql)
-    if variant in ("floor12", "floor12_mapped", "floorrfm"):
+    if variant.startswith("floor"):
         part_list = floor.parts({"floor12": "twelve", "floor12_mapped": "twelve_mapped",
-                                 "floorrfm": "rfm"}[variant], data_dir, as_of)
-        return {"tables": part_list, "check": {"kind": "floor"}}
+                                 "floor12_combined": "twelve_combined", "floorrfm": "rfm",
+                                 "floorrfm_combined": "rfm_combined"}[variant], data_dir, as_of)
+        check = ({"kind": "wide"} if variant == "floor12_combined" else
+                 {"kind": "rfm", "columns": list(independent.RFM_COLUMNS)}
+                 if variant == "floorrfm_combined" else {"kind": "floor"})
+        return {"tables": part_list, "check": check}
     if variant == "segl12_prepared":
         return _wide(_segl_prepared_sql(data_dir / "tpch.seg", as_of))
     if variant == "segl50_prepared":
@@ -410,7 +419,8 @@ def agreement(entry: dict) -> dict[str, str]:
                  ("segl12", "segl12_rollup"), ("seglrfm", "seglrfm_rollup"),
                  ("segl50", "segl50_rollup"), ("segl12_daily", "segl12_rollup"),
                  ("segl12_rollup", "indep12"), ("seglrfm_rollup", "indeprfm"),
-                 ("segl50_daily", "segl50_rollup")):
+                 ("segl50_daily", "segl50_rollup"), ("segl12", "floor12_combined"),
+                 ("seglrfm", "floorrfm_combined")):
         if members.get(a) is None or members.get(b) is None:
             continue
         x = {k.strip('"'): v for k, v in members[a].items()}

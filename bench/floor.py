@@ -27,11 +27,21 @@ these things; the parts read different tables, so no plan shares work between th
     scores ranked over those buyers (the baseline's windows; m is a CASE on the spend);
   - ``customers``: every customer with the column the priority segmentation reads.
 
+* `twelve_combined`, `rfm_combined`: the parts (`twelve_mapped`, `rfm`) and then the
+  cheapest combination written here of their tables into the segments' output (one join
+  per part; the top-N over the buyers with the independent baseline's guard; the buckets'
+  CASEs): a plan built on the floor, whose output is the members, so `bench/compare.py`
+  checks it against segl's like any other variant. What it costs beyond the parts is what
+  combining them costs at the least (their tables are in memory: no pipeline fuses the
+  parts with their combination, so a fused plan could save the parts' table writes, a few
+  hundredths of a second at SF10).
+
 tests/bench/test_floor.py checks on small data that each part holds the values it claims
 (against plain Python) and that these parts together are enough to answer the segments
 (the members derived from them alone equal the independent baseline's).
 
-    python bench/floor.py --print twelve|twelve_mapped|rfm [--data-dir bench/data/sf1]
+    python bench/floor.py --print twelve|twelve_mapped|twelve_combined|rfm|rfm_combined \
+        [--data-dir bench/data/sf1]
 
 Constant SQL text with named slots, filled as sqlglot trees by bench/sql_fill.py.
 """
@@ -46,7 +56,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from hand_written import AS_OF, dates  # noqa: E402
+from hand_written import AS_OF, dates, m_score  # noqa: E402
 from sql_fill import fill, sql  # noqa: E402
 
 ORDERS_PER_CUSTOMER = """
@@ -116,6 +126,63 @@ FROM buyers
 
 RFM_CUSTOMERS = "SELECT c_custkey, c_mktsegment FROM customer"
 
+# The parts combined into the segments' output, reading the parts' tables: the cheapest
+# combination written here (one join per part, the top-N over the buyers as the independent
+# baseline ranks them, with its guard), so that parts + combination is a plan, and its
+# output is compared with segl's members like any other variant's.
+TWELVE_COMBINED = """
+WITH n_customers AS (SELECT count(*) AS n FROM customers),
+top_spenders AS (
+    SELECT c_custkey FROM orders_per_customer
+    ORDER BY spend_total DESC, c_custkey
+    LIMIT (SELECT CASE WHEN (SELECT count(*) FROM orders_per_customer) * 100 < 20 * n
+                       THEN error('fewer buyers than the top 20% of customers')
+                       ELSE (20 * n) // 100 END
+           FROM n_customers)
+),
+flags AS (
+    SELECT c.c_custkey, c.automobile_rich, c.europe,
+           coalesce(o.orders_1y >= 3, false) AS frequent,
+           coalesce(o.spend_2y > 1000000, false) AS big_spenders_2y,
+           coalesce(o.avg_order_2y > 200000, false) AS high_avg_order,
+           coalesce(o.last_order < :lapsed_before, false) AS lapsed,
+           t.c_custkey IS NOT NULL AS high_spenders,
+           coalesce(o.urgent_orders = 0, true) AS never_urgent,
+           coalesce(l.brass_lines_1y >= 3, false) AS brass_buyers,
+           coalesce(l.quantity_90d >= 150, false) AS bulk_buyers_90d
+    FROM customers AS c
+    LEFT JOIN orders_per_customer AS o ON o.c_custkey = c.c_custkey
+    LEFT JOIN lines_per_customer AS l ON l.c_custkey = c.c_custkey
+    LEFT JOIN top_spenders AS t ON t.c_custkey = c.c_custkey
+)
+SELECT *, europe AND high_spenders AND NOT lapsed AS vip_europe,
+       (high_spenders OR automobile_rich) AND (lapsed OR NOT frequent) AS win_back
+FROM flags
+ORDER BY c_custkey
+"""
+
+RFM_COMBINED = """
+SELECT c_custkey,
+       CASE WHEN r >= 4 AND f >= 4 AND :m_score >= 4 THEN 'champions'
+            WHEN f >= 4 AND :m_score >= 3 THEN 'loyal'
+            WHEN r <= 2 AND f >= 3 THEN 'at_risk'
+            WHEN r = 5 AND f <= 2 THEN 'new'
+            WHEN r <= 2 THEN 'hibernating'
+            ELSE 'others' END AS rfm,
+       CASE WHEN spend_total > 3000000 AND c_mktsegment = 'AUTOMOBILE' THEN 'key_automobile'
+            WHEN spend_total > 3000000 THEN 'key_accounts'
+            WHEN days_since_last_order <= 90 AND c_mktsegment = 'BUILDING'
+                THEN 'recent_building'
+            WHEN days_since_last_order <= 180 THEN 'recent'
+            ELSE 'long_tail' END AS priority,
+       r, f, :m_score AS m
+FROM (SELECT c.c_custkey, c.c_mktsegment, s.days_since_last_order, s.r,
+             coalesce(s.f, 1) AS f, coalesce(s.spend_total, 0) AS spend_total
+      FROM customers AS c
+      LEFT JOIN scored_buyers AS s ON s.c_custkey = c.c_custkey)
+ORDER BY c_custkey
+"""
+
 # variant -> its parts, (table, query text) in the order they run
 PARTS = {
     "twelve": (("orders_per_customer", ORDERS_PER_CUSTOMER),
@@ -127,12 +194,16 @@ PARTS = {
     "rfm": (("scored_buyers", SCORED_BUYERS),
             ("customers", RFM_CUSTOMERS)),
 }
+PARTS["twelve_combined"] = (*PARTS["twelve_mapped"], ("result", TWELVE_COMBINED))
+PARTS["rfm_combined"] = (*PARTS["rfm"], ("result", RFM_COMBINED))
 
 
 def parts(variant: str, data_dir: str | Path, as_of: datetime.date = AS_OF
           ) -> list[tuple[str, str]]:
     """The floor's queries for `variant`, each with the table it fills."""
-    return [(table, sql(fill(text, data_dir, **dates(as_of)))) for table, text in PARTS[variant]]
+    values = dates(as_of) | {"m_score": m_score()}
+    return [(table, sql(fill(text, data_dir if table != "result" else None, **values)))
+            for table, text in PARTS[variant]]
 
 
 def main(argv: list[str] | None = None) -> int:

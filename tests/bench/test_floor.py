@@ -221,3 +221,27 @@ def test_rfm_buckets_and_scores_follow_from_the_floor_alone(tiny):
     for key, b in buyers.items():
         assert close(b["spend_total"], plain[key]["spend_total"])
         assert b["days_since_last_order"] == (AS_OF - plain[key]["last_order"]).days
+
+
+# ---------------------------------------------------------------- parts + combination: a plan
+def combined(connection, folder: Path, variant: str) -> list[dict]:
+    for table_name, query in floor.parts(variant, folder, AS_OF):
+        connection.sql(query).create(f"{variant}_{table_name}" if table_name == "result"
+                                     else table_name)
+    return rows(connection, connection.table(f"{variant}_result"))
+
+
+def test_twelve_combined_is_the_independent_baselines_output(tiny):
+    folder, connection = tiny
+    baseline = rows(connection, connection.sql(independent.twelve_sql(folder, AS_OF)))
+    found = combined(duckdb.connect(), folder, "twelve_combined")
+    assert found == baseline        # same columns, rows and order (by key)
+    assert set(found[0]) == {"c_custkey", *hand_written.TWELVE}
+
+
+def test_rfm_combined_is_the_independent_baselines_output(tiny):
+    folder, connection = tiny
+    baseline = rows(connection, connection.sql(independent.rfm_sql(folder, AS_OF)))
+    found = combined(duckdb.connect(), folder, "rfm_combined")
+    assert found == baseline
+    assert list(found[0]) == list(independent.RFM_COLUMNS)
