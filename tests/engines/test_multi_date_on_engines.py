@@ -1,6 +1,7 @@
 """Many dates in one pass (issue 11 item 2) on every engine: the one query over every date
 gives, at each date, the members, buckets and scores of DuckDB's run at that date alone
-(the shop example; a month-end, a leap-year February end, the day after, a quarter end)."""
+(the shop example; a month-end, a February end, the day after, a quarter end; on Spark the
+February end and the day after only: its four-date run cost 30-38 s of the suite)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .conftest import OTHER_ENGINES, engine_params
 from .test_examples_on_engines import assert_same_members
 
 DATES = [date(2025, 12, 31), date(2026, 2, 28), date(2026, 3, 1), date(2026, 6, 30)]
+SPARK_DATES = DATES[1:3]
 
 
 def separate_runs(compilation, plan, connection, dates) -> pl.DataFrame:
@@ -42,7 +44,9 @@ def shop_runs():
 @pytest.mark.parametrize("engine", engine_params(["duckdb", *OTHER_ENGINES]))
 def test_many_dates_equal_separate_runs(engine, engine_options, shop_runs):
     compilation, connection, plan, expected = shop_runs
-    got = run_members(engine, compilation, plan, AsOf.many(DATES), connection=connection,
+    dates = SPARK_DATES if engine == "spark" else DATES
+    expected = expected.filter(pl.col("as_of").is_in(dates))
+    got = run_members(engine, compilation, plan, AsOf.many(dates), connection=connection,
                       **engine_options)
     fractional = {name for name, dtype in expected.schema.items()
                   if dtype.is_float() or dtype.is_decimal()}
@@ -50,8 +54,8 @@ def test_many_dates_equal_separate_runs(engine, engine_options, shop_runs):
     # not vacuous: memberships change between the dates
     sizes = expected.group_by("as_of").agg(pl.col(plan.outputs[0]).sum()).sort("as_of")
     assert any(expected.filter(pl.col("as_of") == d)[s].sum()
-               != expected.filter(pl.col("as_of") == DATES[0])[s].sum()
-               for d in DATES[1:] for s in plan.outputs), sizes
+               != expected.filter(pl.col("as_of") == dates[0])[s].sum()
+               for d in dates[1:] for s in plan.outputs), sizes
 
 
 @pytest.mark.parametrize("engine", engine_params(OTHER_ENGINES))
