@@ -190,7 +190,7 @@ def _sqlite_table(connection, table: tuple[str, ...], rows: exp.Select, path: st
     """SQLite has no schemas: the table is named by the last part of the name."""
     import sqlite3
 
-    from .engines.sqlite import sqlite_type, sqlite_value
+    from .engines.sqlite import sqlite_rows, sqlite_type
 
     name = table[-1]
     columns = _columns(connection, rows)
@@ -200,9 +200,9 @@ def _sqlite_table(connection, table: tuple[str, ...], rows: exp.Select, path: st
 
     def fill() -> None:
         cursor = sql.execute(connection, rows)
+        convert = sqlite_rows([kind for _, kind in columns])
         for batch in batches(cursor):
-            sql.execute_many(target, insert, ([sqlite_value(v) for v in row] for row in batch),
-                             dialect="sqlite")
+            sql.execute_many(target, insert, convert(batch), dialect="sqlite")
 
     after = merge_statements((name,), [c for c, _ in columns], merge_key) if merge_key else ()
     try:

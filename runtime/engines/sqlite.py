@@ -106,9 +106,9 @@ def load_table(connection: sqlite3.Connection, reader, source: SourceData) -> No
     sql.execute(connection, sql.create_table(name, columns), dialect=DIALECT)
     insert = sql.insert_values(name, [column for column, _ in source.columns])
     cursor = sql.execute(reader, sql.select(exp.Star(), source=source.relation.copy()))
+    convert = sqlite_rows([kind for _, kind in source.columns])
     while rows := cursor.fetchmany(BATCH_ROWS):
-        sql.execute_many(connection, insert, ([sqlite_value(v) for v in row] for row in rows),
-                         dialect=DIALECT)
+        sql.execute_many(connection, insert, convert(rows), dialect=DIALECT)
     connection.commit()
 
 
@@ -135,16 +135,42 @@ def sqlite_type(duckdb_type: str) -> exp.DataType:
 
 
 def sqlite_value(value: object) -> object:
+    """A value DuckDB returned as SQLite stores it: a timestamp as UTC text
+    `YYYY-MM-DD HH:MM:SS[.ffffff]` (four-digit years: `strftime("%Y")` wrote year 1 as `1`), a
+    date as `YYYY-MM-DD`, a decimal as a float; anything else as it is."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        text = value.strftime("%Y-%m-%d %H:%M:%S")
-        return text + f".{value.microsecond:06d}" if value.microsecond else text
+        return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+# DuckDB types whose Python values SQLite stores as they are (sqlite_value returns them)
+STORED_AS_THEY_ARE = frozenset({"BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT",
+                                "UTINYINT", "USMALLINT", "UINTEGER", "FLOAT", "DOUBLE",
+                                "VARCHAR"})
+
+
+def sqlite_rows(kinds: list[str]):
+    """A function from a batch of DuckDB rows (columns of `kinds`, DuckDB type names) to the
+    rows to insert: sqlite_value applied to the columns of the other types only (a value
+    at a time for every column made loading the example shop into SQLite 80% of its run)."""
+    convert = [index for index, kind in enumerate(kinds)
+               if kind.upper() not in STORED_AS_THEY_ARE]
+    if not convert:
+        return lambda rows: rows
+
+    def rows_to_insert(rows):
+        for row in rows:
+            values = list(row)
+            for index in convert:
+                values[index] = sqlite_value(values[index])
+            yield values
+    return rows_to_insert
 
 
 def _text_function(method):

@@ -192,3 +192,16 @@ segment top_balance = top 40% by balance
         "top_spenders": [1, 2],  # 0.30, 0.30, 0.30 exactly: the smallest keys
         "top_balance": [2],  # 40% of the 4 with a balance: 1.6, so one
     }
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_timestamps_before_year_1000_order_like_time(project, engine, engine_options):
+    """SQLite stores a timestamp as text, which orders like time only with four-digit years
+    (year 999 was written `999-06-01 …`, after `1000-01-01` as text)."""
+    result = members(project, engine, engine_options, """
+feature early_orders = count(orders) before 1000-01-01
+segment early = early_orders > 0
+segment late = count(orders) > early_orders
+""", orders=[(1, datetime(999, 6, 1, 10, 30), "5.00"), (2, datetime(1999, 1, 1), "7.00"),
+             (3, datetime(5, 1, 2, 3, 4, 5, 600), "1.00")])
+    assert result == {"early": [1, 3], "late": [2]}
