@@ -57,6 +57,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from hand_written import AS_OF, dates, m_score  # noqa: E402
+from independent import RFM_LABELS  # noqa: E402
 from sql_fill import fill, sql  # noqa: E402
 
 ORDERS_PER_CUSTOMER = """
@@ -161,21 +162,7 @@ FROM flags
 ORDER BY c_custkey
 """
 
-RFM_COMBINED = """
-SELECT c_custkey,
-       CASE WHEN r >= 4 AND f >= 4 AND :m_score >= 4 THEN 'champions'
-            WHEN f >= 4 AND :m_score >= 3 THEN 'loyal'
-            WHEN r <= 2 AND f >= 3 THEN 'at_risk'
-            WHEN r = 5 AND f <= 2 THEN 'new'
-            WHEN r <= 2 THEN 'hibernating'
-            ELSE 'others' END AS rfm,
-       CASE WHEN spend_total > 3000000 AND c_mktsegment = 'AUTOMOBILE' THEN 'key_automobile'
-            WHEN spend_total > 3000000 THEN 'key_accounts'
-            WHEN days_since_last_order <= 90 AND c_mktsegment = 'BUILDING'
-                THEN 'recent_building'
-            WHEN days_since_last_order <= 180 THEN 'recent'
-            ELSE 'long_tail' END AS priority,
-       r, f, :m_score AS m
+RFM_COMBINED = RFM_LABELS + """
 FROM (SELECT c.c_custkey, c.c_mktsegment, s.days_since_last_order, s.r,
              coalesce(s.f, 1) AS f, coalesce(s.spend_total, 0) AS spend_total
       FROM customers AS c

@@ -136,6 +136,24 @@ def rfm_sql(data_dir: str | Path, as_of: datetime.date = AS_OF) -> str:
     return sql(fill(RFM_SQL, data_dir, as_of=as_of, m_score=m_score()))
 
 
+# the buckets and scores from one row per customer (`scored`); bench/floor.py reuses it
+RFM_LABELS = """
+SELECT c_custkey,
+       CASE WHEN r >= 4 AND f >= 4 AND :m_score >= 4 THEN 'champions'
+            WHEN f >= 4 AND :m_score >= 3 THEN 'loyal'
+            WHEN r <= 2 AND f >= 3 THEN 'at_risk'
+            WHEN r = 5 AND f <= 2 THEN 'new'
+            WHEN r <= 2 THEN 'hibernating'
+            ELSE 'others' END AS rfm,
+       CASE WHEN spend_total > 3000000 AND c_mktsegment = 'AUTOMOBILE' THEN 'key_automobile'
+            WHEN spend_total > 3000000 THEN 'key_accounts'
+            WHEN days_since_last_order <= 90 AND c_mktsegment = 'BUILDING'
+                THEN 'recent_building'
+            WHEN days_since_last_order <= 180 THEN 'recent'
+            ELSE 'long_tail' END AS priority,
+       r, f, :m_score AS m
+"""
+
 RFM_SQL = """
 WITH n_customers AS (SELECT count(*) AS n FROM customer),
 buyers AS (
@@ -165,21 +183,7 @@ scored AS (
     FROM customer AS c
     LEFT JOIN scored_buyers AS s ON s.c_custkey = c.c_custkey
 )
-SELECT c_custkey,
-       CASE WHEN r >= 4 AND f >= 4 AND :m_score >= 4 THEN 'champions'
-            WHEN f >= 4 AND :m_score >= 3 THEN 'loyal'
-            WHEN r <= 2 AND f >= 3 THEN 'at_risk'
-            WHEN r = 5 AND f <= 2 THEN 'new'
-            WHEN r <= 2 THEN 'hibernating'
-            ELSE 'others' END AS rfm,
-       CASE WHEN spend_total > 3000000 AND c_mktsegment = 'AUTOMOBILE' THEN 'key_automobile'
-            WHEN spend_total > 3000000 THEN 'key_accounts'
-            WHEN days_since_last_order <= 90 AND c_mktsegment = 'BUILDING'
-                THEN 'recent_building'
-            WHEN days_since_last_order <= 180 THEN 'recent'
-            ELSE 'long_tail' END AS priority,
-       r, f, :m_score AS m
-FROM scored
+""" + RFM_LABELS + """FROM scored
 ORDER BY c_custkey
 """
 
