@@ -57,7 +57,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from hand_written import AS_OF, dates, m_score  # noqa: E402
-from independent import RFM_LABELS  # noqa: E402
+from independent import RFM_LABELS, RFM_SCORED_BUYERS  # noqa: E402
 from sql_fill import fill, sql  # noqa: E402
 
 ORDERS_PER_CUSTOMER = """
@@ -106,24 +106,7 @@ SELECT c_custkey,
 FROM customer
 """
 
-SCORED_BUYERS = """
-WITH n_customers AS (SELECT count(*) AS n FROM customer),
-buyers AS (
-    SELECT o_custkey AS c_custkey,
-           :as_of - max(o_orderdate) AS days_since_last_order,
-           count(*) AS orders_total,
-           sum(o_totalprice) AS spend_total
-    FROM orders
-    WHERE o_orderdate <= :as_of
-    GROUP BY o_custkey
-)
-SELECT c_custkey, days_since_last_order, orders_total, spend_total,
-       ntile(5) OVER (ORDER BY days_since_last_order DESC, c_custkey DESC) AS r,
-       1 + 5 * ((SELECT n FROM n_customers) - count(*) OVER ()
-                + rank() OVER (ORDER BY orders_total) - 1)
-           // (SELECT n FROM n_customers) AS f
-FROM buyers
-"""
+SCORED_BUYERS = RFM_SCORED_BUYERS + "\nSELECT * FROM scored_buyers\n"
 
 RFM_CUSTOMERS = "SELECT c_custkey, c_mktsegment FROM customer"
 

@@ -154,7 +154,8 @@ SELECT c_custkey,
        r, f, :m_score AS m
 """
 
-RFM_SQL = """
+# every buyer with the r and f scores (CTE `scored_buyers`); bench/floor.py reuses it
+RFM_SCORED_BUYERS = """
 WITH n_customers AS (SELECT count(*) AS n FROM customer),
 buyers AS (
     SELECT o_custkey AS c_custkey,
@@ -175,7 +176,9 @@ scored_buyers AS (
                     + rank() OVER (ORDER BY orders_total) - 1)
                // (SELECT n FROM n_customers) AS f
     FROM buyers
-),
+)"""
+
+RFM_SQL = RFM_SCORED_BUYERS + """,
 scored AS (
     SELECT c.c_custkey, c.c_mktsegment, s.days_since_last_order, s.r,
            coalesce(s.f, 1) AS f,
